@@ -1,0 +1,62 @@
+//! Bearer authentication for the SCIM API: the token names exactly one directory.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::http::header;
+use actix_web::{web, FromRequest, HttpRequest};
+
+use super::errors::ScimHttpError;
+use super::AppState;
+use crate::domain::{DirectoryId, OrgId};
+use crate::scim::ScimError;
+use crate::service::tokens::{AuthError, SCIM_AUDIENCE};
+use crate::store::TokenSubject;
+
+/// The directory a SCIM request acts for. Handlers can only get one through this
+/// extractor, so an unauthenticated SCIM handler cannot be written by accident.
+#[derive(Clone, Copy, Debug)]
+pub struct ScimPrincipal {
+    pub directory: DirectoryId,
+    pub org: OrgId,
+    pub jti: uuid::Uuid,
+}
+
+pub(crate) fn bearer_token(req: &HttpRequest) -> Result<&str, AuthError> {
+    let value = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or(AuthError::Missing)?;
+    let (scheme, token) = value.trim().split_once(' ').ok_or(AuthError::Missing)?;
+    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
+        return Err(AuthError::Missing);
+    }
+    Ok(token.trim())
+}
+
+impl FromRequest for ScimPrincipal {
+    type Error = ScimHttpError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let token = bearer_token(req).map(str::to_owned);
+        Box::pin(async move {
+            let state = state.ok_or_else(|| ScimHttpError(ScimError::internal()))?;
+            let record = state.tokens.verify(&token?, SCIM_AUDIENCE).await?;
+            match record.subject {
+                TokenSubject::Directory { directory, org } => {
+                    tracing::Span::current()
+                        .record("directory_id", tracing::field::display(directory));
+                    Ok(ScimPrincipal {
+                        directory,
+                        org,
+                        jti: record.jti,
+                    })
+                }
+                _ => Err(AuthError::Invalid.into()),
+            }
+        })
+    }
+}

@@ -1,0 +1,70 @@
+//! The one place SCIM errors become HTTP responses.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+
+use crate::scim::{ScimError, ScimType, CONTENT_TYPE};
+use crate::service::error::ServiceError;
+use crate::service::tokens::AuthError;
+use crate::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct ScimHttpError(#[from] pub ScimError);
+
+impl ResponseError for ScimHttpError {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::from_u16(self.0.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status_code());
+        response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE)));
+        if self.0.status == 401 {
+            response.insert_header((
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"scimd\""),
+            ));
+        }
+        response.body(self.0.body().to_string())
+    }
+}
+
+impl From<AuthError> for ScimHttpError {
+    fn from(err: AuthError) -> Self {
+        match err {
+            AuthError::Store(err) => err.into(),
+            other => ScimError::unauthorized(other.to_string()).into(),
+        }
+    }
+}
+
+impl From<StoreError> for ScimHttpError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Conflict => {
+                ScimError::conflict("a resource with the same unique value already exists").into()
+            }
+            other => {
+                tracing::error!(error = %other, "storage failure");
+                ScimError::internal().into()
+            }
+        }
+    }
+}
+
+impl From<ServiceError> for ScimHttpError {
+    fn from(err: ServiceError) -> Self {
+        match err {
+            ServiceError::NotFound(what) => {
+                ScimError::not_found(format!("{what} not found")).into()
+            }
+            ServiceError::Invalid(detail) => {
+                ScimError::bad_request(ScimType::InvalidValue, detail).into()
+            }
+            ServiceError::Conflict(detail) => ScimError::conflict(detail).into(),
+            ServiceError::Store(err) => err.into(),
+        }
+    }
+}

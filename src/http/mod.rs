@@ -1,0 +1,25 @@
+//! HTTP: thin actix handlers that authenticate, parse, call a service, and render.
+//! No SQL and no domain rules live here.
+
+mod auth;
+mod errors;
+mod health;
+mod scim_routes;
+pub mod startup;
+
+use std::sync::Arc;
+
+use crate::scim::discovery::Capabilities;
+use crate::service::tokens::Tokens;
+use crate::store::Store;
+
+pub use auth::ScimPrincipal;
+pub use errors::ScimHttpError;
+
+/// What every handler can reach.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub store: Store,
+    pub tokens: Arc<Tokens>,
+    pub capabilities: Capabilities,
+}

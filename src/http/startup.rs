@@ -1,0 +1,136 @@
+//! Building and running the HTTP server.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::{web, App, HttpRequest, HttpServer};
+use tracing_actix_web::TracingLogger;
+
+use super::errors::ScimHttpError;
+use super::{health, scim_routes, AppState};
+use crate::config::ServeArgs;
+use crate::scim::discovery::Capabilities;
+use crate::scim::{ScimError, ScimType};
+use crate::service::tokens::Tokens;
+use crate::store::{Store, StoreError};
+use crate::telemetry::RequestSpan;
+
+/// A bound, not yet running server. Binding first lets tests ask for port 0 and learn the
+/// port before any request is sent.
+pub struct Application {
+    port: u16,
+    server: Server,
+    store: Store,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot listen: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl Application {
+    pub async fn build(args: &ServeArgs) -> Result<Self, StartupError> {
+        let url = args
+            .database
+            .database_url
+            .as_ref()
+            .map(|s| s.expose().to_owned());
+        let store = Store::connect(url.as_deref(), args.db_pool_size).await?;
+        let tokens = Arc::new(Tokens::load(store.clone()).await?);
+        let state = AppState {
+            store: store.clone(),
+            tokens,
+            capabilities: Capabilities {
+                patch: false,
+                filter: false,
+                sort: false,
+                etag: false,
+                max_results: args.max_page_size,
+                documentation_uri: None,
+            },
+        };
+        let listener = TcpListener::bind(args.bind)?;
+        let port = listener.local_addr()?.port();
+        let max_body = args.max_body_bytes;
+        let data = web::Data::new(state);
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(TracingLogger::<RequestSpan>::new())
+                .app_data(data.clone())
+                .app_data(json_config(max_body))
+                .app_data(web::PayloadConfig::new(max_body))
+                .app_data(web::PathConfig::default().error_handler(path_error))
+                .app_data(web::QueryConfig::default().error_handler(query_error))
+                .route("/healthz", web::get().to(health::healthz))
+                .route("/readyz", web::get().to(health::readyz))
+                .configure(scim_routes::configure)
+        })
+        .listen(listener)?
+        .shutdown_timeout(30)
+        .run();
+        Ok(Self {
+            port,
+            server,
+            store,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGTERM or ctrl-c (actix drains in-flight requests), then closes the
+    /// database pools.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let result = self.server.await;
+        self.store.close().await;
+        result
+    }
+}
+
+/// SCIM bodies arrive as `application/scim+json`, `application/json`, or with no type at all.
+fn json_config(limit: usize) -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(limit)
+        .content_type_required(false)
+        .content_type(|mime| {
+            mime.type_() == mime::APPLICATION
+                && (mime.subtype() == mime::JSON || mime.suffix() == Some(mime::JSON))
+        })
+        .error_handler(json_error)
+}
+
+fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    let scim = match &err {
+        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
+            ScimError::new(413, None, "request body is too large")
+        }
+        JsonPayloadError::ContentType => ScimError::new(
+            415,
+            None,
+            "send the body as application/scim+json or application/json",
+        ),
+        other => ScimError::bad_request(
+            ScimType::InvalidSyntax,
+            format!("request body is not valid JSON: {other}"),
+        ),
+    };
+    ScimHttpError(scim).into()
+}
+
+fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {
+    ScimHttpError(ScimError::not_found(format!("no such resource: {err}"))).into()
+}
+
+fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    ScimHttpError(ScimError::bad_request(
+        ScimType::InvalidValue,
+        format!("bad query parameter: {err}"),
+    ))
+    .into()
+}

@@ -1,0 +1,40 @@
+//! Discovery documents (RFC 7644 §4), generated from what the server actually does.
+
+use serde_json::{json, Value};
+
+use super::urn;
+
+/// What this server supports; the ServiceProviderConfig is rendered from it so the two
+/// cannot drift apart.
+#[derive(Clone, Debug)]
+pub struct Capabilities {
+    pub patch: bool,
+    pub filter: bool,
+    pub sort: bool,
+    pub etag: bool,
+    pub max_results: u32,
+    pub documentation_uri: Option<String>,
+}
+
+pub fn service_provider_config(caps: &Capabilities, location: &str) -> Value {
+    json!({
+        "schemas": [urn::SERVICE_PROVIDER_CONFIG],
+        "documentationUri": caps.documentation_uri,
+        "patch": { "supported": caps.patch },
+        "bulk": { "supported": false, "maxOperations": 0, "maxPayloadSize": 0 },
+        "filter": { "supported": caps.filter, "maxResults": caps.max_results },
+        "changePassword": { "supported": false },
+        "sort": { "supported": caps.sort },
+        "etag": { "supported": caps.etag },
+        "authenticationSchemes": [{
+            "type": "oauthbearertoken",
+            "name": "OAuth Bearer Token",
+            "description": "A directory token issued by `scimd bootstrap` or `scimd token issue`, sent as `Authorization: Bearer <token>`.",
+            "primary": true
+        }],
+        "meta": {
+            "resourceType": "ServiceProviderConfig",
+            "location": location
+        }
+    })
+}

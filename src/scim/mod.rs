@@ -1,0 +1,24 @@
+//! The SCIM 2.0 protocol (RFC 7643/7644): schemas, errors, discovery documents, and the
+//! filter and PATCH path grammars. Nothing here knows about SQL or HTTP frameworks.
+
+pub mod discovery;
+pub mod error;
+
+pub use error::{ScimError, ScimType};
+
+/// Media type of every SCIM response (RFC 7644 §3.1).
+pub const CONTENT_TYPE: &str = "application/scim+json";
+
+pub mod urn {
+    pub const ERROR: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
+    pub const LIST_RESPONSE: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
+    pub const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+    pub const SEARCH_REQUEST: &str = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
+    pub const SERVICE_PROVIDER_CONFIG: &str =
+        "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig";
+    pub const RESOURCE_TYPE: &str = "urn:ietf:params:scim:schemas:core:2.0:ResourceType";
+    pub const SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Schema";
+    pub const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+    pub const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+    pub const ENTERPRISE_USER: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+}

@@ -1,0 +1,248 @@
+//! Accounts, their content counters, and tombstones.
+
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use super::{parse_enum, parse_id, StoreError, StoreResult};
+use crate::domain::{AccountId, AccountStatus, OrgId};
+
+/// An account as stored, with its managing org resolved from the verified domains.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Account {
+    pub id: AccountId,
+    /// `None` only for a tombstone (rule 11).
+    pub email: Option<String>,
+    pub display_name: Option<String>,
+    /// Account-owned SCIM attributes beyond email and display name (name, title, locale,
+    /// the enterprise extension...), as the SCIM layer shapes them.
+    pub profile: serde_json::Value,
+    pub status: AccountStatus,
+    pub managing_org: Option<OrgId>,
+    pub tombstoned_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub version: i64,
+}
+
+/// What a new account starts with.
+#[derive(Clone, Debug)]
+pub struct NewAccount {
+    pub id: AccountId,
+    pub email: String,
+    pub display_name: Option<String>,
+    pub profile: serde_json::Value,
+    pub status: AccountStatus,
+    pub at: i64,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ContentCounters {
+    pub issues_reported: i64,
+    pub issues_assigned: i64,
+    pub comments: i64,
+    pub page_edits: i64,
+}
+
+impl ContentCounters {
+    pub fn total(&self) -> i64 {
+        self.issues_reported + self.issues_assigned + self.comments + self.page_edits
+    }
+}
+
+const ACCOUNT_COLUMNS: &str = "a.id, a.email, a.display_name, a.profile, a.status, d.org_id, \
+     a.tombstoned_at, a.created_at, a.updated_at, a.version";
+const ACCOUNT_FROM: &str =
+    "FROM accounts a LEFT JOIN verified_domains d ON d.domain = a.email_domain";
+
+fn email_parts(email: &str) -> (String, Option<String>) {
+    let lower = email.to_lowercase();
+    let domain = lower.rsplit_once('@').map(|(_, d)| d.to_owned());
+    (lower, domain)
+}
+
+fn account_from_row(row: &AnyRow) -> StoreResult<Account> {
+    let profile: String = row.try_get(3)?;
+    let managing: Option<String> = row.try_get(5)?;
+    Ok(Account {
+        id: parse_id(row.try_get::<&str, _>(0)?)?,
+        email: row.try_get(1)?,
+        display_name: row.try_get(2)?,
+        profile: serde_json::from_str(&profile)
+            .map_err(|e| StoreError::Corrupt(format!("account profile: {e}")))?,
+        status: parse_enum(row.try_get::<&str, _>(4)?)?,
+        managing_org: managing.as_deref().map(parse_id).transpose()?,
+        tombstoned_at: row.try_get(6)?,
+        created_at: row.try_get(7)?,
+        updated_at: row.try_get(8)?,
+        version: row.try_get(9)?,
+    })
+}
+
+/// Inserts an account; an email already taken (in any case) is `StoreError::Conflict`.
+pub async fn insert_account(conn: &mut AnyConnection, new: &NewAccount) -> StoreResult<()> {
+    let (lower, domain) = email_parts(&new.email);
+    sqlx::query(
+        "INSERT INTO accounts (id, email, email_lower, email_domain, display_name, profile, status, \
+         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+    )
+    .bind(new.id.to_string())
+    .bind(&new.email)
+    .bind(lower)
+    .bind(domain)
+    .bind(new.display_name.as_deref())
+    .bind(new.profile.to_string())
+    .bind(new.status.as_str())
+    .bind(new.at)
+    .execute(conn)
+    .await
+    .map_err(StoreError::from_write)?;
+    Ok(())
+}
+
+pub async fn get_account(conn: &mut AnyConnection, id: AccountId) -> StoreResult<Option<Account>> {
+    let sql = format!("SELECT {ACCOUNT_COLUMNS} {ACCOUNT_FROM} WHERE a.id = $1");
+    let row = sqlx::query(&sql)
+        .bind(id.to_string())
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(account_from_row).transpose()
+}
+
+/// Looks an account up by email, ignoring case.
+pub async fn find_account_by_email(
+    conn: &mut AnyConnection,
+    email: &str,
+) -> StoreResult<Option<Account>> {
+    let sql = format!("SELECT {ACCOUNT_COLUMNS} {ACCOUNT_FROM} WHERE a.email_lower = $1");
+    let row = sqlx::query(&sql)
+        .bind(email.to_lowercase())
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(account_from_row).transpose()
+}
+
+/// Accounts whose email domain the org has verified, i.e. the accounts it manages.
+pub async fn list_managed_accounts(
+    conn: &mut AnyConnection,
+    org: OrgId,
+) -> StoreResult<Vec<Account>> {
+    let sql = format!(
+        "SELECT {ACCOUNT_COLUMNS} {ACCOUNT_FROM} WHERE d.org_id = $1 ORDER BY a.email_lower"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(org.to_string())
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(account_from_row).collect()
+}
+
+/// The account-owned attributes a write may change.
+#[derive(Clone, Debug)]
+pub struct AccountProfileUpdate<'a> {
+    pub email: &'a str,
+    pub display_name: Option<&'a str>,
+    pub profile: &'a serde_json::Value,
+}
+
+pub async fn update_account_profile(
+    conn: &mut AnyConnection,
+    id: AccountId,
+    update: &AccountProfileUpdate<'_>,
+    at: i64,
+) -> StoreResult<bool> {
+    let (lower, domain) = email_parts(update.email);
+    let done = sqlx::query(
+        "UPDATE accounts SET email = $2, email_lower = $3, email_domain = $4, display_name = $5, \
+         profile = $6, updated_at = $7, version = version + 1 WHERE id = $1 AND tombstoned_at IS NULL",
+    )
+    .bind(id.to_string())
+    .bind(update.email)
+    .bind(lower)
+    .bind(domain)
+    .bind(update.display_name)
+    .bind(update.profile.to_string())
+    .bind(at)
+    .execute(conn)
+    .await
+    .map_err(StoreError::from_write)?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn set_account_status(
+    conn: &mut AnyConnection,
+    id: AccountId,
+    status: AccountStatus,
+    at: i64,
+) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE accounts SET status = $2, updated_at = $3, version = version + 1 \
+         WHERE id = $1 AND status <> $2 AND tombstoned_at IS NULL",
+    )
+    .bind(id.to_string())
+    .bind(status.as_str())
+    .bind(at)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Erases personal data, leaving the id (rule 11). The email is freed for a new account.
+pub async fn tombstone_account(
+    conn: &mut AnyConnection,
+    id: AccountId,
+    at: i64,
+) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE accounts SET email = NULL, email_lower = NULL, email_domain = NULL, \
+         display_name = NULL, profile = '{}', status = 'deactivated', tombstoned_at = $2, \
+         updated_at = $2, version = version + 1 WHERE id = $1 AND tombstoned_at IS NULL",
+    )
+    .bind(id.to_string())
+    .bind(at)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn content_counters(
+    conn: &mut AnyConnection,
+    id: AccountId,
+) -> StoreResult<ContentCounters> {
+    let row = sqlx::query(
+        "SELECT issues_reported, issues_assigned, comments, page_edits FROM content_counters \
+         WHERE account_id = $1",
+    )
+    .bind(id.to_string())
+    .fetch_optional(conn)
+    .await?;
+    Ok(match row {
+        Some(row) => ContentCounters {
+            issues_reported: row.try_get(0)?,
+            issues_assigned: row.try_get(1)?,
+            comments: row.try_get(2)?,
+            page_edits: row.try_get(3)?,
+        },
+        None => ContentCounters::default(),
+    })
+}
+
+pub async fn set_content_counters(
+    conn: &mut AnyConnection,
+    id: AccountId,
+    counters: ContentCounters,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO content_counters (account_id, issues_reported, issues_assigned, comments, page_edits) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id) DO UPDATE SET \
+         issues_reported = excluded.issues_reported, issues_assigned = excluded.issues_assigned, \
+         comments = excluded.comments, page_edits = excluded.page_edits",
+    )
+    .bind(id.to_string())
+    .bind(counters.issues_reported)
+    .bind(counters.issues_assigned)
+    .bind(counters.comments)
+    .bind(counters.page_edits)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,184 @@
+//! Groups, their members and the products they grant.
+//!
+//! Membership is one row per member, so adding or removing one member touches one row no
+//! matter how large the group is.
+
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use super::{parse_id, StoreError, StoreResult};
+use crate::domain::{AccountId, DirectoryId, GroupId, OrgId, SiteId};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Group {
+    pub id: GroupId,
+    pub org_id: OrgId,
+    /// `Some` for a group synced from a directory (rule 19), `None` for a local group.
+    pub directory_id: Option<DirectoryId>,
+    pub display_name: String,
+    pub external_id: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub version: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ProductGrant {
+    pub site_id: SiteId,
+    pub product: String,
+}
+
+const GROUP_COLUMNS: &str =
+    "id, org_id, directory_id, display_name, external_id, created_at, updated_at, version";
+
+fn group_from_row(row: &AnyRow) -> StoreResult<Group> {
+    let directory: Option<String> = row.try_get(2)?;
+    Ok(Group {
+        id: parse_id(row.try_get::<&str, _>(0)?)?,
+        org_id: parse_id(row.try_get::<&str, _>(1)?)?,
+        directory_id: directory.as_deref().map(parse_id).transpose()?,
+        display_name: row.try_get(3)?,
+        external_id: row.try_get(4)?,
+        created_at: row.try_get(5)?,
+        updated_at: row.try_get(6)?,
+        version: row.try_get(7)?,
+    })
+}
+
+/// A display name already used in the same directory (or among local groups) is a conflict.
+pub async fn insert_group(conn: &mut AnyConnection, group: &Group) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO org_groups (id, org_id, directory_id, display_name, display_name_lower, \
+         external_id, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(group.id.to_string())
+    .bind(group.org_id.to_string())
+    .bind(group.directory_id.map(|d| d.to_string()))
+    .bind(&group.display_name)
+    .bind(group.display_name.to_lowercase())
+    .bind(group.external_id.as_deref())
+    .bind(group.created_at)
+    .bind(group.updated_at)
+    .bind(group.version)
+    .execute(conn)
+    .await
+    .map_err(StoreError::from_write)?;
+    Ok(())
+}
+
+pub async fn get_group(conn: &mut AnyConnection, id: GroupId) -> StoreResult<Option<Group>> {
+    let sql = format!("SELECT {GROUP_COLUMNS} FROM org_groups WHERE id = $1");
+    let row = sqlx::query(&sql)
+        .bind(id.to_string())
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(group_from_row).transpose()
+}
+
+/// Adds members; ones already present are skipped. Returns how many were new.
+pub async fn add_group_members(
+    conn: &mut AnyConnection,
+    group: GroupId,
+    accounts: &[AccountId],
+    at: i64,
+) -> StoreResult<u64> {
+    let mut added = 0;
+    for account in accounts {
+        added += sqlx::query(
+            "INSERT INTO group_members (group_id, account_id, added_at) VALUES ($1, $2, $3) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(group.to_string())
+        .bind(account.to_string())
+        .bind(at)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    }
+    Ok(added)
+}
+
+/// Removes members; absent ones are skipped. Returns how many were removed.
+pub async fn remove_group_members(
+    conn: &mut AnyConnection,
+    group: GroupId,
+    accounts: &[AccountId],
+) -> StoreResult<u64> {
+    let mut removed = 0;
+    for account in accounts {
+        removed += sqlx::query("DELETE FROM group_members WHERE group_id = $1 AND account_id = $2")
+            .bind(group.to_string())
+            .bind(account.to_string())
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+    }
+    Ok(removed)
+}
+
+pub async fn list_group_members(
+    conn: &mut AnyConnection,
+    group: GroupId,
+) -> StoreResult<Vec<AccountId>> {
+    let ids: Vec<String> = sqlx::query_scalar(
+        "SELECT account_id FROM group_members WHERE group_id = $1 ORDER BY added_at, account_id",
+    )
+    .bind(group.to_string())
+    .fetch_all(conn)
+    .await?;
+    ids.iter().map(|id| parse_id(id)).collect()
+}
+
+pub async fn grant_group_product(
+    conn: &mut AnyConnection,
+    group: GroupId,
+    grant: &ProductGrant,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO group_grants (group_id, site_id, product) VALUES ($1, $2, $3) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(group.to_string())
+    .bind(grant.site_id.to_string())
+    .bind(&grant.product)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn list_group_grants(
+    conn: &mut AnyConnection,
+    group: GroupId,
+) -> StoreResult<Vec<ProductGrant>> {
+    let rows = sqlx::query(
+        "SELECT site_id, product FROM group_grants WHERE group_id = $1 ORDER BY site_id, product",
+    )
+    .bind(group.to_string())
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(ProductGrant {
+                site_id: parse_id(row.try_get::<&str, _>(0)?)?,
+                product: row.try_get(1)?,
+            })
+        })
+        .collect()
+}
+
+/// The products an account's groups grant on a site: its product access there, before
+/// account status and site access decide whether it counts (domain rules decide that).
+pub async fn account_site_products(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    site: SiteId,
+) -> StoreResult<Vec<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT DISTINCT g.product FROM group_members m JOIN group_grants g ON g.group_id = m.group_id \
+         WHERE m.account_id = $1 AND g.site_id = $2 ORDER BY g.product",
+    )
+    .bind(account.to_string())
+    .bind(site.to_string())
+    .fetch_all(conn)
+    .await?)
+}
