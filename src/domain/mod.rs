@@ -1,4 +1,5 @@
 //! PLACEHOLDER until the domain module lands: ids and enums only.
+#![allow(clippy::new_without_default)]
 use std::fmt;
 use std::str::FromStr;
 

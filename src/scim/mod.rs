@@ -3,6 +3,8 @@
 
 pub mod discovery;
 pub mod error;
+pub mod filter;
+pub mod path;
 
 pub use error::{ScimError, ScimType};
 

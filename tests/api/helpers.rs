@@ -1,0 +1,215 @@
+//! The test harness: every test gets its own database (a SQLite file in a temp dir, or a
+//! fresh PostgreSQL database) and, where it needs one, its own server on a free port.
+
+use std::sync::Arc;
+
+use scimd::config::{DatabaseArgs, LogArgs, LogFormat, Secret, ServeArgs};
+use scimd::http::startup::Application;
+use scimd::service::bootstrap::{bootstrap, BootstrapOutcome, BootstrapRequest};
+use scimd::service::tokens::Tokens;
+use scimd::store::Store;
+use serde_json::Value;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs an `async fn(TestApp)` or `async fn(TestDb)` once per backend, as
+/// `name::sqlite` and `name::postgres`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident => $setup:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                if let Some(env) = $crate::helpers::$setup($crate::helpers::Backend::Sqlite).await {
+                    super::$name(env).await;
+                }
+            }
+            #[tokio::test]
+            async fn postgres() {
+                if let Some(env) = $crate::helpers::$setup($crate::helpers::Backend::Postgres).await {
+                    super::$name(env).await;
+                }
+            }
+        }
+    )*};
+}
+
+fn admin_postgres_url() -> String {
+    std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+/// CI must never skip PostgreSQL; a developer machine without it may.
+fn postgres_required() -> bool {
+    std::env::var_os("CI").is_some() || std::env::var_os("SCIMD_REQUIRE_POSTGRES").is_some()
+}
+
+pub struct TestDb {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+    pg_name: Option<String>,
+}
+
+impl TestDb {
+    pub async fn store(&self) -> Store {
+        Store::connect(Some(&self.url), 4)
+            .await
+            .expect("connect test store")
+    }
+}
+
+pub async fn test_db(backend: Backend) -> Option<TestDb> {
+    match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}", dir.path().join("scimd.db").display());
+            Some(TestDb {
+                url,
+                _dir: Some(dir),
+                pg_name: None,
+            })
+        }
+        Backend::Postgres => {
+            use sqlx::Connection;
+            let admin = admin_postgres_url();
+            let mut conn = match sqlx::PgConnection::connect(&admin).await {
+                Ok(conn) => conn,
+                Err(err) if !postgres_required() => {
+                    eprintln!("skipped: PostgreSQL not reachable at {admin}: {err}");
+                    return None;
+                }
+                Err(err) => panic!("PostgreSQL required but not reachable at {admin}: {err}"),
+            };
+            let name = format!("scimd_test_{}", uuid::Uuid::new_v4().simple());
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut conn)
+                .await
+                .expect("create test database");
+            let _ = conn.close().await;
+            let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
+            Some(TestDb {
+                url: format!("{base}/{name}"),
+                _dir: None,
+                pg_name: Some(name),
+            })
+        }
+    }
+}
+
+async fn drop_postgres_database(name: &str) -> Result<(), sqlx::Error> {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(&admin_postgres_url()).await?;
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .execute(&mut conn)
+        .await?;
+    Ok(())
+}
+
+impl TestDb {
+    /// Drops a PostgreSQL test database at once, as if the server had gone away.
+    pub async fn drop_now(&self) {
+        if let Some(name) = &self.pg_name {
+            drop_postgres_database(name)
+                .await
+                .expect("drop test database");
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some(name) = self.pg_name.take() else {
+            return;
+        };
+        // Drop runs outside async; a short-lived runtime on its own thread does the cleanup.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            rt.block_on(drop_postgres_database(&name))
+                .map_err(std::io::Error::other)
+        })
+        .join();
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub store: Store,
+    pub tokens: Arc<Tokens>,
+    pub client: reqwest::Client,
+    pub db: TestDb,
+}
+
+pub fn serve_args(url: &str) -> ServeArgs {
+    ServeArgs {
+        bind: "127.0.0.1:0".parse().expect("address"),
+        max_page_size: 200,
+        max_body_bytes: 1024 * 1024,
+        db_pool_size: 4,
+        database: DatabaseArgs {
+            database_url: Some(Secret::new(url)),
+        },
+        log: LogArgs {
+            log_level: "warn".into(),
+            log_format: LogFormat::Pretty,
+        },
+    }
+}
+
+pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    let db = test_db(backend).await?;
+    let app = Application::build(&serve_args(&db.url))
+        .await
+        .expect("build app");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let store = db.store().await;
+    let tokens = Arc::new(Tokens::load(store.clone()).await.expect("tokens"));
+    Some(TestApp {
+        address,
+        store,
+        tokens,
+        client: reqwest::Client::new(),
+        db,
+    })
+}
+
+impl TestApp {
+    pub async fn bootstrap(&self, org: &str, domains: &[&str]) -> BootstrapOutcome {
+        bootstrap(
+            &self.store,
+            &self.tokens,
+            &BootstrapRequest {
+                org_name: org.into(),
+                domains: domains.iter().map(|d| d.to_string()).collect(),
+                site_name: "main".into(),
+                products: vec!["jira-software".into(), "confluence".into()],
+                directory_name: "okta".into(),
+            },
+        )
+        .await
+        .expect("bootstrap")
+    }
+
+    pub async fn scim_get(
+        &self,
+        path: &str,
+        token: Option<&str>,
+    ) -> (u16, reqwest::header::HeaderMap, Value) {
+        let mut req = self.client.get(format!("{}/scim/v2{path}", self.address));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        let response = req.send().await.expect("request");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        (status, headers, body)
+    }
+}

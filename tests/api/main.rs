@@ -1,0 +1,9 @@
+//! One integration-test binary (each file under tests/ would be a separate binary to link).
+
+mod helpers;
+
+mod health;
+mod migrations;
+mod processes;
+mod store_model;
+mod tokens;

@@ -1,0 +1,159 @@
+//! The real binary: admin commands print JSON, and several `scimd serve` processes on one
+//! database accept the same tokens, before and after restarts.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::helpers::*;
+use crate::on_both_backends;
+
+const BIN: &str = env!("CARGO_BIN_EXE_scimd");
+
+fn scimd(db: &TestDb, args: &[&str]) -> Value {
+    let output = Command::new(BIN)
+        .args(args)
+        .env("DATABASE_URL", &db.url)
+        .output()
+        .expect("run scimd");
+    assert!(
+        output.status.success(),
+        "scimd {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("scimd prints JSON")
+}
+
+struct Server {
+    child: Child,
+    address: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn serve(db: &TestDb) -> Server {
+    let port = free_port();
+    let child = Command::new(BIN)
+        .arg("serve")
+        .env("DATABASE_URL", &db.url)
+        .env("SCIMD_BIND", format!("127.0.0.1:{port}"))
+        .env("SCIMD_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start scimd serve");
+    let server = Server {
+        child,
+        address: format!("http://127.0.0.1:{port}"),
+    };
+    let client = reqwest::Client::new();
+    for _ in 0..200 {
+        if let Ok(r) = client
+            .get(format!("{}/readyz", server.address))
+            .send()
+            .await
+        {
+            if r.status().is_success() {
+                return server;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("scimd serve did not become ready");
+}
+
+async fn spc(server: &Server, token: &str) -> u16 {
+    reqwest::Client::new()
+        .get(format!("{}/scim/v2/ServiceProviderConfig", server.address))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+async fn two_processes_share_tokens_and_revocations(db: TestDb) {
+    let first = serve(&db).await;
+    let second = serve(&db).await;
+    let org = scimd(
+        &db,
+        &[
+            "bootstrap",
+            "--org",
+            "Acme",
+            "--domain",
+            "acme.example",
+            "--domain",
+            "acme.test",
+        ],
+    );
+    assert_eq!(
+        org["domains"],
+        serde_json::json!(["acme.example", "acme.test"])
+    );
+    let token = org["scim_token"]["token"].as_str().unwrap();
+    assert_eq!(spc(&first, token).await, 200);
+    assert_eq!(spc(&second, token).await, 200);
+
+    let directory = org["directory_id"].as_str().unwrap();
+    let issued = scimd(&db, &["token", "issue", "--directory", directory]);
+    let extra = issued["token"].as_str().unwrap();
+    assert_eq!(spc(&second, extra).await, 200);
+    scimd(&db, &["token", "revoke", issued["jti"].as_str().unwrap()]);
+    assert_eq!(spc(&first, extra).await, 401);
+    assert_eq!(spc(&second, extra).await, 401);
+    assert_eq!(spc(&first, token).await, 200, "other tokens unaffected");
+}
+
+async fn data_and_tokens_survive_a_restart(db: TestDb) {
+    let server = serve(&db).await;
+    let org = scimd(
+        &db,
+        &["bootstrap", "--org", "Acme", "--domain", "acme.example"],
+    );
+    let token = org["scim_token"]["token"].as_str().unwrap().to_owned();
+    assert_eq!(spc(&server, &token).await, 200);
+    drop(server);
+    let restarted = serve(&db).await;
+    assert_eq!(spc(&restarted, &token).await, 200);
+    let again = std::process::Command::new(BIN)
+        .args(["bootstrap", "--org", "Copycat", "--domain", "ACME.example"])
+        .env("DATABASE_URL", &db.url)
+        .output()
+        .unwrap();
+    assert!(
+        !again.status.success(),
+        "the domain is still verified by Acme after the restart"
+    );
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already verified"));
+}
+
+async fn sigterm_shuts_down_cleanly(db: TestDb) {
+    let mut server = serve(&db).await;
+    let pid = server.child.id().to_string();
+    let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(killed.success());
+    let status = server.child.wait().unwrap();
+    assert!(status.success(), "graceful shutdown exits 0, got {status}");
+}
+
+on_both_backends! {
+    two_processes_share_tokens_and_revocations => test_db,
+    data_and_tokens_survive_a_restart => test_db,
+    sigterm_shuts_down_cleanly => test_db,
+}

@@ -1,0 +1,633 @@
+//! Every entity of the model round-trips through both backends.
+
+use scimd::domain::*;
+use scimd::store::*;
+use serde_json::json;
+
+use crate::helpers::*;
+use crate::on_both_backends;
+
+async fn org_with_domain(tx: &mut Tx, name: &str, domain: &str) -> OrgId {
+    let org = Organization {
+        id: OrgId::new(),
+        name: name.into(),
+        created_at: 1,
+    };
+    insert_org(tx, &org).await.unwrap();
+    put_verified_domain(tx, domain, org.id, 2).await.unwrap();
+    assert_eq!(get_org(tx, org.id).await.unwrap(), Some(org.clone()));
+    org.id
+}
+
+fn new_account(email: &str) -> NewAccount {
+    NewAccount {
+        id: AccountId::new(),
+        email: email.into(),
+        display_name: Some("Ann Example".into()),
+        profile: json!({"name": {"givenName": "Ann"}, "title": "Engineer"}),
+        status: AccountStatus::Active,
+        at: 10,
+    }
+}
+
+async fn organizations_domains_and_accounts(db: TestDb) {
+    let store = db.store().await;
+    let mut tx = store.begin().await.unwrap();
+    let acme = org_with_domain(&mut tx, "Acme", "Acme.Example").await;
+    assert_eq!(
+        verified_domain_owner(&mut tx, "acme.EXAMPLE")
+            .await
+            .unwrap(),
+        Some(acme)
+    );
+    let domains = list_verified_domains(&mut tx, acme).await.unwrap();
+    assert_eq!(domains.len(), 1);
+    assert_eq!(domains[0].domain, "acme.example");
+
+    let ann = new_account("Ann@Acme.Example");
+    insert_account(&mut tx, &ann).await.unwrap();
+    let stored = get_account(&mut tx, ann.id).await.unwrap().unwrap();
+    assert_eq!(
+        stored.email.as_deref(),
+        Some("Ann@Acme.Example"),
+        "the email keeps its spelling"
+    );
+    assert_eq!(stored.display_name.as_deref(), Some("Ann Example"));
+    assert_eq!(stored.profile["title"], "Engineer");
+    assert_eq!(stored.status, AccountStatus::Active);
+    assert_eq!(
+        stored.managing_org,
+        Some(acme),
+        "managed through the verified domain"
+    );
+    assert_eq!(stored.version, 1);
+
+    let by_email = find_account_by_email(&mut tx, "ann@acme.example")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(by_email.id, ann.id, "lookups ignore case");
+    assert_eq!(list_managed_accounts(&mut tx, acme).await.unwrap().len(), 1);
+
+    let outsider = new_account("bob@elsewhere.example");
+    insert_account(&mut tx, &outsider).await.unwrap();
+    assert_eq!(
+        get_account(&mut tx, outsider.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .managing_org,
+        None,
+        "unmanaged"
+    );
+
+    assert!(
+        set_account_status(&mut tx, ann.id, AccountStatus::Deactivated, 20)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !set_account_status(&mut tx, ann.id, AccountStatus::Deactivated, 21)
+            .await
+            .unwrap(),
+        "no-op is reported"
+    );
+    let profile = json!({"title": "Lead"});
+    let update = AccountProfileUpdate {
+        email: "ann.new@acme.example",
+        display_name: None,
+        profile: &profile,
+    };
+    assert!(update_account_profile(&mut tx, ann.id, &update, 30)
+        .await
+        .unwrap());
+    let stored = get_account(&mut tx, ann.id).await.unwrap().unwrap();
+    assert_eq!(stored.status, AccountStatus::Deactivated);
+    assert_eq!(stored.email.as_deref(), Some("ann.new@acme.example"));
+    assert_eq!(stored.display_name, None);
+    assert_eq!(stored.version, 3);
+
+    let counters = ContentCounters {
+        issues_reported: 2,
+        issues_assigned: 1,
+        comments: 0,
+        page_edits: 4,
+    };
+    assert_eq!(content_counters(&mut tx, ann.id).await.unwrap().total(), 0);
+    set_content_counters(&mut tx, ann.id, counters)
+        .await
+        .unwrap();
+    assert_eq!(content_counters(&mut tx, ann.id).await.unwrap(), counters);
+
+    assert!(tombstone_account(&mut tx, outsider.id, 40).await.unwrap());
+    let tomb = get_account(&mut tx, outsider.id).await.unwrap().unwrap();
+    assert_eq!(
+        (tomb.email, tomb.display_name, tomb.tombstoned_at),
+        (None, None, Some(40))
+    );
+    assert_eq!(tomb.profile, json!({}));
+    // The erased address is free again.
+    insert_account(&mut tx, &new_account("bob@elsewhere.example"))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+}
+
+async fn emails_are_unique_ignoring_case(db: TestDb) {
+    let store = db.store().await;
+    let mut tx = store.begin().await.unwrap();
+    insert_account(&mut tx, &new_account("ann@acme.example"))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    for taken in ["ANN@ACME.EXAMPLE", "Ann@Acme.example", "ann@acme.example"] {
+        let mut tx = store.begin().await.unwrap();
+        let err = insert_account(&mut tx, &new_account(taken))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Conflict), "{taken}: {err:?}");
+    }
+    let mut tx = store.begin().await.unwrap();
+    let other = new_account("other@acme.example");
+    insert_account(&mut tx, &other).await.unwrap();
+    let profile = json!({});
+    let clash = AccountProfileUpdate {
+        email: "ANN@acme.example",
+        display_name: None,
+        profile: &profile,
+    };
+    assert!(matches!(
+        update_account_profile(&mut tx, other.id, &clash, 5).await,
+        Err(StoreError::Conflict)
+    ));
+}
+
+async fn moving_a_domain_moves_management(db: TestDb) {
+    let store = db.store().await;
+    let mut tx = store.begin().await.unwrap();
+    let a = org_with_domain(&mut tx, "A", "a.example").await;
+    let b = org_with_domain(&mut tx, "B", "b.example").await;
+    let ann = new_account("ann@shared.example");
+    insert_account(&mut tx, &ann).await.unwrap();
+    assert_eq!(
+        get_account(&mut tx, ann.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .managing_org,
+        None
+    );
+    assert_eq!(
+        put_verified_domain(&mut tx, "shared.example", a, 3)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        get_account(&mut tx, ann.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .managing_org,
+        Some(a)
+    );
+    assert_eq!(
+        put_verified_domain(&mut tx, "shared.example", b, 4)
+            .await
+            .unwrap(),
+        Some(a)
+    );
+    assert_eq!(
+        get_account(&mut tx, ann.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .managing_org,
+        Some(b)
+    );
+    assert_eq!(list_managed_accounts(&mut tx, a).await.unwrap().len(), 0);
+    assert_eq!(list_managed_accounts(&mut tx, b).await.unwrap().len(), 1);
+}
+
+async fn sites_memberships_groups_and_grants(db: TestDb) {
+    let store = db.store().await;
+    let mut tx = store.begin().await.unwrap();
+    let org = org_with_domain(&mut tx, "Acme", "acme.example").await;
+    let site = Site {
+        id: SiteId::new(),
+        org_id: org,
+        name: "main".into(),
+        products: vec!["confluence".into(), "jira-software".into()],
+        created_at: 5,
+    };
+    insert_site(&mut tx, &site).await.unwrap();
+    assert_eq!(
+        get_site(&mut tx, site.id).await.unwrap(),
+        Some(site.clone())
+    );
+    assert_eq!(list_org_sites(&mut tx, org).await.unwrap(), vec![site.id]);
+
+    let ann = new_account("ann@acme.example");
+    insert_account(&mut tx, &ann).await.unwrap();
+    let membership = SiteUser {
+        site_id: site.id,
+        account_id: ann.id,
+        access: SiteAccess::InviteNotSent,
+        role: SiteRole::Basic,
+        created_at: 6,
+        updated_at: 6,
+    };
+    put_site_user(&mut tx, &membership).await.unwrap();
+    assert_eq!(
+        get_site_user(&mut tx, site.id, ann.id).await.unwrap(),
+        Some(membership.clone())
+    );
+    let removed = SiteUser {
+        access: SiteAccess::Removed,
+        role: SiteRole::SiteAdmin,
+        updated_at: 7,
+        ..membership.clone()
+    };
+    put_site_user(&mut tx, &removed).await.unwrap();
+    assert_eq!(
+        list_site_users(&mut tx, site.id).await.unwrap(),
+        vec![removed],
+        "removed users stay listed"
+    );
+
+    let directory = Directory {
+        id: DirectoryId::new(),
+        org_id: org,
+        name: "okta".into(),
+        group_patch_minimal: false,
+        created_at: 8,
+    };
+    insert_directory(&mut tx, &directory).await.unwrap();
+    assert!(set_group_patch_minimal(&mut tx, directory.id, true)
+        .await
+        .unwrap());
+    let stored = get_directory(&mut tx, directory.id).await.unwrap().unwrap();
+    assert!(stored.group_patch_minimal);
+    assert_eq!(list_org_directories(&mut tx, org).await.unwrap().len(), 1);
+
+    let synced = Group {
+        id: GroupId::new(),
+        org_id: org,
+        directory_id: Some(directory.id),
+        display_name: "Engineering".into(),
+        external_id: Some("okta-123".into()),
+        created_at: 9,
+        updated_at: 9,
+        version: 1,
+    };
+    insert_group(&mut tx, &synced).await.unwrap();
+    assert_eq!(
+        get_group(&mut tx, synced.id).await.unwrap(),
+        Some(synced.clone())
+    );
+    let twin = Group {
+        id: GroupId::new(),
+        display_name: "ENGINEERING".into(),
+        ..synced.clone()
+    };
+    // On PostgreSQL a failed statement spoils its transaction, so conflicts run in a savepoint.
+    let mut savepoint = sqlx::Connection::begin(&mut *tx).await.unwrap();
+    assert!(
+        matches!(
+            insert_group(&mut savepoint, &twin).await,
+            Err(StoreError::Conflict)
+        ),
+        "names unique per directory"
+    );
+    savepoint.rollback().await.unwrap();
+    let local = Group {
+        id: GroupId::new(),
+        directory_id: None,
+        ..twin
+    };
+    insert_group(&mut tx, &local).await.unwrap();
+
+    let bob = new_account("bob@acme.example");
+    insert_account(&mut tx, &bob).await.unwrap();
+    assert_eq!(
+        add_group_members(&mut tx, synced.id, &[ann.id, bob.id, ann.id], 10)
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        add_group_members(&mut tx, synced.id, &[ann.id], 11)
+            .await
+            .unwrap(),
+        0,
+        "already a member"
+    );
+    assert_eq!(
+        list_group_members(&mut tx, synced.id).await.unwrap().len(),
+        2
+    );
+    assert_eq!(
+        remove_group_members(&mut tx, synced.id, &[bob.id, bob.id])
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        list_group_members(&mut tx, synced.id).await.unwrap(),
+        vec![ann.id]
+    );
+
+    let grant = ProductGrant {
+        site_id: site.id,
+        product: "jira-software".into(),
+    };
+    grant_group_product(&mut tx, synced.id, &grant)
+        .await
+        .unwrap();
+    grant_group_product(&mut tx, synced.id, &grant)
+        .await
+        .unwrap();
+    assert_eq!(
+        list_group_grants(&mut tx, synced.id).await.unwrap(),
+        vec![grant]
+    );
+    assert_eq!(
+        account_site_products(&mut tx, ann.id, site.id)
+            .await
+            .unwrap(),
+        vec!["jira-software"]
+    );
+    assert!(account_site_products(&mut tx, bob.id, site.id)
+        .await
+        .unwrap()
+        .is_empty());
+    tx.commit().await.unwrap();
+}
+
+async fn directory_user_records(db: TestDb) {
+    let store = db.store().await;
+    let mut tx = store.begin().await.unwrap();
+    let org = org_with_domain(&mut tx, "Acme", "acme.example").await;
+    let mk_dir = |name: &str| Directory {
+        id: DirectoryId::new(),
+        org_id: org,
+        name: name.into(),
+        group_patch_minimal: false,
+        created_at: 1,
+    };
+    let (okta, entra) = (mk_dir("okta"), mk_dir("entra"));
+    insert_directory(&mut tx, &okta).await.unwrap();
+    insert_directory(&mut tx, &entra).await.unwrap();
+    let ann = new_account("ann@acme.example");
+    insert_account(&mut tx, &ann).await.unwrap();
+    let record = DirectoryUser {
+        id: uuid::Uuid::new_v4(),
+        directory_id: okta.id,
+        account_id: ann.id,
+        external_id: Some("00u1".into()),
+        attributes: json!({"phoneNumbers": [{"value": "+1 555"}]}),
+        created_at: 2,
+        updated_at: 2,
+        version: 1,
+    };
+    insert_directory_user(&mut tx, &record).await.unwrap();
+    assert_eq!(
+        get_directory_user(&mut tx, okta.id, record.id)
+            .await
+            .unwrap(),
+        Some(record.clone())
+    );
+    assert_eq!(
+        get_directory_user(&mut tx, entra.id, record.id)
+            .await
+            .unwrap(),
+        None,
+        "rule 18"
+    );
+    assert_eq!(
+        find_directory_user_by_account(&mut tx, okta.id, ann.id)
+            .await
+            .unwrap()
+            .map(|r| r.id),
+        Some(record.id)
+    );
+    let twin = DirectoryUser {
+        id: uuid::Uuid::new_v4(),
+        ..record.clone()
+    };
+    let mut savepoint = sqlx::Connection::begin(&mut *tx).await.unwrap();
+    assert!(matches!(
+        insert_directory_user(&mut savepoint, &twin).await,
+        Err(StoreError::Conflict)
+    ));
+    savepoint.rollback().await.unwrap();
+
+    let changed = DirectoryUser {
+        external_id: Some("00u2".into()),
+        updated_at: 3,
+        ..record.clone()
+    };
+    assert!(
+        !update_directory_user(&mut tx, &changed, Some(7))
+            .await
+            .unwrap(),
+        "stale version"
+    );
+    assert!(update_directory_user(&mut tx, &changed, Some(1))
+        .await
+        .unwrap());
+    assert!(update_directory_user(&mut tx, &changed, None)
+        .await
+        .unwrap());
+    let stored = get_directory_user(&mut tx, okta.id, record.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (stored.external_id.as_deref(), stored.version),
+        (Some("00u2"), 3)
+    );
+
+    assert!(!delete_directory_user(&mut tx, entra.id, record.id)
+        .await
+        .unwrap());
+    assert!(delete_directory_user(&mut tx, okta.id, record.id)
+        .await
+        .unwrap());
+    assert_eq!(
+        get_directory_user(&mut tx, okta.id, record.id)
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(
+        get_account(&mut tx, ann.id).await.unwrap().is_some(),
+        "the account outlives the record"
+    );
+    tx.commit().await.unwrap();
+}
+
+async fn tokens_and_keys(db: TestDb) {
+    let store = db.store().await;
+    let mut tx = store.begin().await.unwrap();
+    let org = org_with_domain(&mut tx, "Acme", "acme.example").await;
+    let dir = Directory {
+        id: DirectoryId::new(),
+        org_id: org,
+        name: "okta".into(),
+        group_patch_minimal: false,
+        created_at: 1,
+    };
+    insert_directory(&mut tx, &dir).await.unwrap();
+    let key = SigningKey {
+        kid: "k1".into(),
+        secret: vec![1, 2, 3, 255],
+        created_at: 1,
+    };
+    insert_signing_key(&mut tx, &key).await.unwrap();
+    insert_signing_key(
+        &mut tx,
+        &SigningKey {
+            secret: vec![9],
+            ..key.clone()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        list_signing_keys(&mut tx).await.unwrap(),
+        vec![key],
+        "first key with an id wins"
+    );
+
+    let record = TokenRecord {
+        jti: uuid::Uuid::new_v4(),
+        subject: TokenSubject::Directory {
+            directory: dir.id,
+            org,
+        },
+        issued_at: 5,
+        expires_at: Some(50),
+        revoked_at: None,
+    };
+    insert_token(&mut tx, &record).await.unwrap();
+    let admin = TokenRecord {
+        jti: uuid::Uuid::new_v4(),
+        subject: TokenSubject::OrgAdmin { org },
+        issued_at: 6,
+        expires_at: None,
+        revoked_at: None,
+    };
+    insert_token(&mut tx, &admin).await.unwrap();
+    assert_eq!(
+        get_token(&mut tx, record.jti).await.unwrap(),
+        Some(record.clone())
+    );
+    assert_eq!(get_token(&mut tx, admin.jti).await.unwrap(), Some(admin));
+    assert_eq!(
+        list_directory_tokens(&mut tx, dir.id).await.unwrap(),
+        vec![record.clone()]
+    );
+    assert!(revoke_token(&mut tx, record.jti, 9).await.unwrap());
+    assert!(
+        !revoke_token(&mut tx, record.jti, 10).await.unwrap(),
+        "already revoked"
+    );
+    assert_eq!(
+        get_token(&mut tx, record.jti)
+            .await
+            .unwrap()
+            .unwrap()
+            .revoked_at,
+        Some(9)
+    );
+    tx.commit().await.unwrap();
+}
+
+async fn the_audit_log_is_append_only(db: TestDb) {
+    let store = db.store().await;
+    let mut tx = store.begin().await.unwrap();
+    let org = org_with_domain(&mut tx, "Acme", "acme.example").await;
+    let account = AccountId::new();
+    for action in ["account.created", "account.deactivated"] {
+        append_audit(
+            &mut tx,
+            &NewAuditEntry {
+                at: 1,
+                org_id: Some(org),
+                account_id: Some(account),
+                actor_kind: "directory",
+                actor_id: "d1".into(),
+                action,
+                detail: json!({"field": "active"}),
+            },
+        )
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let mut conn = store.reader().acquire().await.unwrap();
+    let by_org = list_audit(&mut conn, AuditScope::Org(org), 10)
+        .await
+        .unwrap();
+    let actions: Vec<_> = by_org.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        ["account.deactivated", "account.created"],
+        "newest first"
+    );
+    assert_eq!(by_org[0].detail["field"], "active");
+    assert_eq!(
+        list_audit(&mut conn, AuditScope::Account(account), 1)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+
+    let update = sqlx::query("UPDATE audit_log SET action = 'forged'")
+        .execute(&mut *conn)
+        .await;
+    assert!(
+        update.is_err(),
+        "updates are refused by the database itself"
+    );
+    let delete = sqlx::query("DELETE FROM audit_log")
+        .execute(&mut *conn)
+        .await;
+    assert!(
+        delete.is_err(),
+        "deletes are refused by the database itself"
+    );
+    assert_eq!(
+        list_audit(&mut conn, AuditScope::Org(org), 10)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+async fn a_failed_transaction_leaves_nothing(db: TestDb) {
+    let store = db.store().await;
+    let mut tx = store.begin().await.unwrap();
+    let ann = new_account("ann@acme.example");
+    insert_account(&mut tx, &ann).await.unwrap();
+    assert!(insert_account(&mut tx, &new_account("ANN@acme.example"))
+        .await
+        .is_err());
+    drop(tx);
+    let mut conn = store.reader().acquire().await.unwrap();
+    assert_eq!(get_account(&mut conn, ann.id).await.unwrap(), None);
+}
+
+on_both_backends! {
+    organizations_domains_and_accounts => test_db,
+    emails_are_unique_ignoring_case => test_db,
+    moving_a_domain_moves_management => test_db,
+    sites_memberships_groups_and_grants => test_db,
+    directory_user_records => test_db,
+    tokens_and_keys => test_db,
+    the_audit_log_is_append_only => test_db,
+    a_failed_transaction_leaves_nothing => test_db,
+}
