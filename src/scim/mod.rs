@@ -5,6 +5,7 @@ pub mod discovery;
 pub mod error;
 pub mod filter;
 pub mod path;
+pub mod schema;
 
 pub use error::{ScimError, ScimType};
 

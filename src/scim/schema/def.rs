@@ -1,0 +1,211 @@
+//! The vocabulary of RFC 7643 §2 and §7: attribute types and characteristics. Schemas are
+//! static data built from these, and everything the server enforces or advertises
+//! (validation, projection, PATCH, filters, /Schemas) reads the same definitions.
+
+/// RFC 7643 §2.3 data types.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AttrType {
+    String,
+    Boolean,
+    Decimal,
+    Integer,
+    DateTime,
+    Binary,
+    Reference,
+    Complex,
+}
+
+impl AttrType {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            AttrType::String => "string",
+            AttrType::Boolean => "boolean",
+            AttrType::Decimal => "decimal",
+            AttrType::Integer => "integer",
+            AttrType::DateTime => "dateTime",
+            AttrType::Binary => "binary",
+            AttrType::Reference => "reference",
+            AttrType::Complex => "complex",
+        }
+    }
+}
+
+/// RFC 7643 §7 `mutability`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mutability {
+    ReadOnly,
+    ReadWrite,
+    Immutable,
+    WriteOnly,
+}
+
+impl Mutability {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Mutability::ReadOnly => "readOnly",
+            Mutability::ReadWrite => "readWrite",
+            Mutability::Immutable => "immutable",
+            Mutability::WriteOnly => "writeOnly",
+        }
+    }
+}
+
+/// RFC 7643 §7 `returned`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Returned {
+    Always,
+    Never,
+    Default,
+    Request,
+}
+
+impl Returned {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Returned::Always => "always",
+            Returned::Never => "never",
+            Returned::Default => "default",
+            Returned::Request => "request",
+        }
+    }
+}
+
+/// RFC 7643 §7 `uniqueness`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Uniqueness {
+    None,
+    Server,
+    Global,
+}
+
+impl Uniqueness {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Uniqueness::None => "none",
+            Uniqueness::Server => "server",
+            Uniqueness::Global => "global",
+        }
+    }
+}
+
+/// One attribute and its characteristics. Sub-attributes only for `Complex`.
+#[derive(Clone, Copy, Debug)]
+pub struct AttributeDef {
+    pub name: &'static str,
+    pub ty: AttrType,
+    pub multi_valued: bool,
+    pub description: &'static str,
+    pub required: bool,
+    pub case_exact: bool,
+    pub mutability: Mutability,
+    pub returned: Returned,
+    pub uniqueness: Uniqueness,
+    pub canonical_values: &'static [&'static str],
+    pub reference_types: &'static [&'static str],
+    pub sub_attributes: &'static [AttributeDef],
+}
+
+impl AttributeDef {
+    /// A single-valued, optional, case-insensitive, read-write string with default
+    /// characteristics: the most common shape, adjusted with the builder methods below.
+    pub const fn string(name: &'static str, description: &'static str) -> Self {
+        Self {
+            name,
+            ty: AttrType::String,
+            multi_valued: false,
+            description,
+            required: false,
+            case_exact: false,
+            mutability: Mutability::ReadWrite,
+            returned: Returned::Default,
+            uniqueness: Uniqueness::None,
+            canonical_values: &[],
+            reference_types: &[],
+            sub_attributes: &[],
+        }
+    }
+
+    pub const fn of_type(mut self, ty: AttrType) -> Self {
+        self.ty = ty;
+        self
+    }
+
+    pub const fn complex(mut self, sub_attributes: &'static [AttributeDef]) -> Self {
+        self.ty = AttrType::Complex;
+        self.sub_attributes = sub_attributes;
+        self
+    }
+
+    pub const fn multi(mut self) -> Self {
+        self.multi_valued = true;
+        self
+    }
+
+    pub const fn required(mut self) -> Self {
+        self.required = true;
+        self
+    }
+
+    pub const fn case_exact(mut self) -> Self {
+        self.case_exact = true;
+        self
+    }
+
+    pub const fn mutability(mut self, mutability: Mutability) -> Self {
+        self.mutability = mutability;
+        self
+    }
+
+    pub const fn returned(mut self, returned: Returned) -> Self {
+        self.returned = returned;
+        self
+    }
+
+    pub const fn uniqueness(mut self, uniqueness: Uniqueness) -> Self {
+        self.uniqueness = uniqueness;
+        self
+    }
+
+    pub const fn canonical(mut self, values: &'static [&'static str]) -> Self {
+        self.canonical_values = values;
+        self
+    }
+
+    pub const fn references(mut self, types: &'static [&'static str]) -> Self {
+        self.ty = AttrType::Reference;
+        self.reference_types = types;
+        self
+    }
+
+    /// A sub-attribute by name, ignoring case (attribute names are case-insensitive).
+    pub fn sub(&self, name: &str) -> Option<&'static AttributeDef> {
+        self.sub_attributes.iter().find(|a| a.name.eq_ignore_ascii_case(name))
+    }
+}
+
+/// A schema (RFC 7643 §7): a URN and its attributes.
+#[derive(Clone, Copy, Debug)]
+pub struct SchemaDef {
+    pub id: &'static str,
+    pub name: &'static str,
+    pub description: &'static str,
+    pub attributes: &'static [AttributeDef],
+}
+
+impl SchemaDef {
+    pub fn attribute(&self, name: &str) -> Option<&'static AttributeDef> {
+        self.attributes.iter().find(|a| a.name.eq_ignore_ascii_case(name))
+    }
+}
+
+/// A resource type (RFC 7643 §6): its endpoint, core schema and extensions.
+#[derive(Clone, Copy, Debug)]
+pub struct ResourceTypeDef {
+    pub id: &'static str,
+    pub name: &'static str,
+    pub endpoint: &'static str,
+    pub description: &'static str,
+    pub schema: &'static SchemaDef,
+    /// Extension schemas and whether each is required.
+    pub extensions: &'static [(&'static SchemaDef, bool)],
+}
