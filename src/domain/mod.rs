@@ -1,61 +1,74 @@
-//! PLACEHOLDER until the domain module lands: ids and enums only.
-#![allow(clippy::new_without_default)]
-use std::fmt;
-use std::str::FromStr;
+//! The account and organization model's rules (`domain.md`, rules 1–20) as pure functions
+//! over facts. No I/O and no clock: time is passed in as `now`.
+//!
+//! A service use case loads facts, calls a rule, and persists the decision it returns, or
+//! answers the [`Refusal`]: [`Refusal::code`] picks the HTTP status in one mapper, the
+//! message is the human detail, [`Refusal::who_can_act`] says who could do it instead.
+//! Site operations take a [`SiteAuthority`], obtainable only from [`authorize_site_admin`].
+//!
+//! Decisions where the spec is silent:
+//! - Asking for the state an account already has (status, email, attribute) is answered
+//!   "unchanged" for every actor, never refused: rule 13's reasoning applies to admins too.
+//! - Site admins and trusted users never change account status or delete accounts; they are
+//!   told that only the org's admins can, and to remove the user from their sites instead.
+//! - The owner of a managed account cannot reactivate or edit it: its org decides (rule 2).
+//! - Directories never delete accounts (rule 16 unlinks and at most deactivates).
+//! - Refusal messages never name the managing org; the id is in `who_can_act` for a
+//!   service that chooses to reveal it.
+//! - Passwords in invite requests are always ignored, also for new accounts: only the owner
+//!   sets one. Repeated emails in a batch are planned once. New memberships start `basic`;
+//!   trusted users cannot grant `site_admin`.
+//! - Inviting an existing member never downgrades it; restore returns a user to `active`.
+//! - Domain ownership matches exactly: verifying `example.com` does not cover subdomains.
+//! - Another directory's users and groups are `not_found`, not `forbidden` (no probing).
+//!
+//! `licenses::ProductGrant` is not re-exported here: `store` has a row type of that name and
+//! both are glob-imported together in `tests/api`.
 
-macro_rules! id {
-    ($name:ident) => {
-        #[derive(
-            Clone,
-            Copy,
-            Debug,
-            PartialEq,
-            Eq,
-            Hash,
-            PartialOrd,
-            Ord,
-            serde::Serialize,
-            serde::Deserialize,
-        )]
-        #[serde(transparent)]
-        pub struct $name(pub uuid::Uuid);
-        impl $name {
-            pub fn new() -> Self {
-                Self(uuid::Uuid::new_v4())
-            }
-        }
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                self.0.fmt(f)
-            }
-        }
-        impl FromStr for $name {
-            type Err = uuid::Error;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                s.parse().map(Self)
-            }
-        }
-    };
-}
-id!(OrgId);
-id!(AccountId);
-id!(SiteId);
-id!(DirectoryId);
-id!(GroupId);
+#![warn(missing_docs)]
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-macro_rules! wire_enum {
-    ($name:ident { $($v:ident = $s:literal),* }) => {
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        pub enum $name { $($v),* }
-        impl $name {
-            pub fn as_str(&self) -> &'static str { match self { $($name::$v => $s),* } }
-        }
-        impl FromStr for $name {
-            type Err = ();
-            fn from_str(s: &str) -> Result<Self, ()> { match s { $($s => Ok($name::$v),)* _ => Err(()) } }
-        }
-    };
-}
-wire_enum!(AccountStatus { Active = "active", Deactivated = "deactivated" });
-wire_enum!(SiteAccess { Active = "active", Invited = "invited", InviteNotSent = "invite_not_sent", Suspended = "suspended", Removed = "removed" });
-wire_enum!(SiteRole { Basic = "basic", Trusted = "trusted", SiteAdmin = "site_admin" });
+pub mod accounts;
+pub mod actor;
+pub mod directory;
+pub mod domains;
+pub mod email;
+pub mod groups;
+pub mod ids;
+pub mod invites;
+pub mod licenses;
+pub mod profile;
+pub mod refusal;
+pub mod sites;
+pub mod wire;
+
+pub use accounts::{
+    can_change_status, can_delete, tombstone, AccountFacts, AccountStatus, Management,
+    StatusChange, Tombstone, ERASED_FIELDS,
+};
+pub use actor::Actor;
+pub use directory::{
+    can_directory_change_account, directory_sees, directory_set_active, ensure_visible,
+    on_directory_delete, plan_directory_link, DeleteEffect, DirectoryRef, LinkCandidate, LinkPlan,
+};
+pub use domains::{
+    managing_org, move_domain, verify_domain, DomainChange, DomainOwners, VerifiedDomains,
+};
+pub use email::{email_domain, normalize_email, Domain, Email, EmailError, InvalidDomain};
+pub use groups::{can_edit_group_membership, GroupFacts, GroupSource, GroupSourceKind};
+pub use ids::{AccountId, DirectoryId, GroupId, OrgId, SiteId};
+pub use invites::{
+    plan_invites, IgnoredField, InviteAccount, InvitePlan, InviteRefusal, InviteRequest, Invitee,
+    PlannedInvite,
+};
+pub use licenses::{
+    can_change_product_access, counts_against_license, licensed_products, product_access, Product,
+    ProductAccessChange,
+};
+pub use profile::{can_change_email, can_change_profile, differs, AccountField, EmailChange};
+pub use refusal::{AccountAction, Instead, Refusal, WhoCanAct};
+pub use sites::{
+    accept_invitation, authorize_site_admin, can_assign_role, initial_access, transition,
+    AuthorityLevel, MembershipOrigin, SiteAccess, SiteAction, SiteAuthority, SiteFacts, SiteRole,
+};
+pub use wire::UnknownVariant;

@@ -49,8 +49,8 @@ impl ContentCounters {
     }
 }
 
-const ACCOUNT_COLUMNS: &str = "a.id, a.email, a.display_name, a.profile, a.status, d.org_id, \
-     a.tombstoned_at, a.created_at, a.updated_at, a.version";
+pub(super) const ACCOUNT_COLUMNS: &str = "a.id, a.email, a.display_name, a.profile, a.status, \
+     d.org_id, a.tombstoned_at, a.created_at, a.updated_at, a.version";
 const ACCOUNT_FROM: &str =
     "FROM accounts a LEFT JOIN verified_domains d ON d.domain = a.email_domain";
 
@@ -61,42 +61,79 @@ fn email_parts(email: &str) -> (String, Option<String>) {
 }
 
 fn account_from_row(row: &AnyRow) -> StoreResult<Account> {
-    let profile: String = row.try_get(3)?;
-    let managing: Option<String> = row.try_get(5)?;
+    account_columns_from(row, 0)
+}
+
+/// Reads `ACCOUNT_COLUMNS` starting at column `at` (they follow other columns in joins).
+pub(super) fn account_columns_from(row: &AnyRow, at: usize) -> StoreResult<Account> {
+    let profile: String = row.try_get(at + 3)?;
+    let managing: Option<String> = row.try_get(at + 5)?;
     Ok(Account {
-        id: parse_id(row.try_get::<&str, _>(0)?)?,
-        email: row.try_get(1)?,
-        display_name: row.try_get(2)?,
+        id: parse_id(row.try_get::<&str, _>(at)?)?,
+        email: row.try_get(at + 1)?,
+        display_name: row.try_get(at + 2)?,
         profile: serde_json::from_str(&profile)
             .map_err(|e| StoreError::Corrupt(format!("account profile: {e}")))?,
-        status: parse_enum(row.try_get::<&str, _>(4)?)?,
+        status: parse_enum(row.try_get::<&str, _>(at + 4)?)?,
         managing_org: managing.as_deref().map(parse_id).transpose()?,
-        tombstoned_at: row.try_get(6)?,
-        created_at: row.try_get(7)?,
-        updated_at: row.try_get(8)?,
-        version: row.try_get(9)?,
+        tombstoned_at: row.try_get(at + 6)?,
+        created_at: row.try_get(at + 7)?,
+        updated_at: row.try_get(at + 8)?,
+        version: row.try_get(at + 9)?,
     })
+}
+
+/// Mirrors `profile.emails` into `account_emails`, where `emails.value` lookups find it.
+async fn sync_account_emails(
+    conn: &mut AnyConnection,
+    id: AccountId,
+    profile: &serde_json::Value,
+) -> StoreResult<()> {
+    sqlx::query("DELETE FROM account_emails WHERE account_id = $1")
+        .bind(id.to_string())
+        .execute(&mut *conn)
+        .await?;
+    let emails = profile.get("emails").and_then(|e| e.as_array());
+    for (position, email) in emails.into_iter().flatten().enumerate() {
+        let Some(value) = email.get("value").and_then(|v| v.as_str()) else {
+            continue;
+        };
+        sqlx::query(
+            "INSERT INTO account_emails (account_id, position, value_lower, type_lower, is_primary) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(id.to_string())
+        .bind(i64::try_from(position).unwrap_or(i64::MAX))
+        .bind(value.to_lowercase())
+        .bind(email.get("type").and_then(|t| t.as_str()).map(str::to_lowercase))
+        .bind(i64::from(email.get("primary").and_then(|p| p.as_bool()).unwrap_or(false)))
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
 }
 
 /// Inserts an account; an email already taken (in any case) is `StoreError::Conflict`.
 pub async fn insert_account(conn: &mut AnyConnection, new: &NewAccount) -> StoreResult<()> {
     let (lower, domain) = email_parts(&new.email);
     sqlx::query(
-        "INSERT INTO accounts (id, email, email_lower, email_domain, display_name, profile, status, \
-         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+        "INSERT INTO accounts (id, email, email_lower, email_domain, display_name, \
+         display_name_lower, profile, status, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
     )
     .bind(new.id.to_string())
     .bind(&new.email)
     .bind(lower)
     .bind(domain)
     .bind(new.display_name.as_deref())
+    .bind(new.display_name.as_deref().map(str::to_lowercase))
     .bind(new.profile.to_string())
     .bind(new.status.as_str())
     .bind(new.at)
-    .execute(conn)
+    .execute(&mut *conn)
     .await
     .map_err(StoreError::from_write)?;
-    Ok(())
+    sync_account_emails(conn, new.id, &new.profile).await
 }
 
 pub async fn get_account(conn: &mut AnyConnection, id: AccountId) -> StoreResult<Option<Account>> {
@@ -153,19 +190,25 @@ pub async fn update_account_profile(
     let (lower, domain) = email_parts(update.email);
     let done = sqlx::query(
         "UPDATE accounts SET email = $2, email_lower = $3, email_domain = $4, display_name = $5, \
-         profile = $6, updated_at = $7, version = version + 1 WHERE id = $1 AND tombstoned_at IS NULL",
+         display_name_lower = $6, profile = $7, updated_at = $8, version = version + 1 \
+         WHERE id = $1 AND tombstoned_at IS NULL",
     )
     .bind(id.to_string())
     .bind(update.email)
     .bind(lower)
     .bind(domain)
     .bind(update.display_name)
+    .bind(update.display_name.map(str::to_lowercase))
     .bind(update.profile.to_string())
     .bind(at)
-    .execute(conn)
+    .execute(&mut *conn)
     .await
     .map_err(StoreError::from_write)?;
-    Ok(done.rows_affected() == 1)
+    if done.rows_affected() != 1 {
+        return Ok(false);
+    }
+    sync_account_emails(conn, id, update.profile).await?;
+    Ok(true)
 }
 
 pub async fn set_account_status(
@@ -194,14 +237,18 @@ pub async fn tombstone_account(
 ) -> StoreResult<bool> {
     let done = sqlx::query(
         "UPDATE accounts SET email = NULL, email_lower = NULL, email_domain = NULL, \
-         display_name = NULL, profile = '{}', status = 'deactivated', tombstoned_at = $2, \
+         display_name = NULL, display_name_lower = NULL, profile = '{}', status = 'deactivated', tombstoned_at = $2, \
          updated_at = $2, version = version + 1 WHERE id = $1 AND tombstoned_at IS NULL",
     )
     .bind(id.to_string())
     .bind(at)
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
-    Ok(done.rows_affected() == 1)
+    if done.rows_affected() != 1 {
+        return Ok(false);
+    }
+    sync_account_emails(conn, id, &serde_json::json!({})).await?;
+    Ok(true)
 }
 
 pub async fn content_counters(

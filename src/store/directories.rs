@@ -100,17 +100,22 @@ const DIRECTORY_USER_COLUMNS: &str =
     "id, directory_id, account_id, external_id, attributes, created_at, updated_at, version";
 
 fn directory_user_from_row(row: &AnyRow) -> StoreResult<DirectoryUser> {
-    let attributes: String = row.try_get(4)?;
+    directory_user_from_row_at(row, 0)
+}
+
+/// Reads `DIRECTORY_USER_COLUMNS` starting at column `at`.
+pub(super) fn directory_user_from_row_at(row: &AnyRow, at: usize) -> StoreResult<DirectoryUser> {
+    let attributes: String = row.try_get(at + 4)?;
     Ok(DirectoryUser {
-        id: parse_id(row.try_get::<&str, _>(0)?)?,
-        directory_id: parse_id(row.try_get::<&str, _>(1)?)?,
-        account_id: parse_id(row.try_get::<&str, _>(2)?)?,
-        external_id: row.try_get(3)?,
+        id: parse_id(row.try_get::<&str, _>(at)?)?,
+        directory_id: parse_id(row.try_get::<&str, _>(at + 1)?)?,
+        account_id: parse_id(row.try_get::<&str, _>(at + 2)?)?,
+        external_id: row.try_get(at + 3)?,
         attributes: serde_json::from_str(&attributes)
             .map_err(|e| StoreError::Corrupt(format!("directory user attributes: {e}")))?,
-        created_at: row.try_get(5)?,
-        updated_at: row.try_get(6)?,
-        version: row.try_get(7)?,
+        created_at: row.try_get(at + 5)?,
+        updated_at: row.try_get(at + 6)?,
+        version: row.try_get(at + 7)?,
     })
 }
 

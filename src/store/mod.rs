@@ -5,6 +5,7 @@
 mod accounts;
 mod audit;
 mod directories;
+pub mod filter_sql;
 mod groups;
 mod orgs;
 mod sites;
