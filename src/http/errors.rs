@@ -4,6 +4,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 
+use crate::domain::Refusal;
 use crate::scim::{ScimError, ScimType, CONTENT_TYPE};
 use crate::service::error::ServiceError;
 use crate::service::tokens::AuthError;
@@ -65,6 +66,21 @@ impl From<ServiceError> for ScimHttpError {
             }
             ServiceError::Conflict(detail) => ScimError::conflict(detail).into(),
             ServiceError::Store(err) => err.into(),
+            ServiceError::Scim(err) => err.into(),
+            ServiceError::PreconditionFailed => ScimError::new(412, None, "the resource has changed: its version no longer matches If-Match").into(),
+            ServiceError::Refused(refusal) => refusal_to_scim(&refusal).into(),
         }
+    }
+}
+
+/// Domain refusals in SCIM terms: a rule that forbids the change is 403 with the refusal's
+/// own explanation of who can act; the few that are about the request itself keep their
+/// SCIM meaning.
+fn refusal_to_scim(refusal: &Refusal) -> ScimError {
+    match refusal {
+        Refusal::AlreadyProvisioned => ScimError::conflict(refusal.to_string()),
+        Refusal::InvalidEmail(_) => ScimError::bad_request(ScimType::InvalidValue, refusal.to_string()),
+        Refusal::NotFound => ScimError::not_found(refusal.to_string()),
+        _ => ScimError::forbidden(refusal.to_string()),
     }
 }

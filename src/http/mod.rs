@@ -2,10 +2,12 @@
 //! No SQL and no domain rules live here.
 
 mod auth;
+mod discovery;
 mod errors;
 mod health;
 mod scim_routes;
 pub mod startup;
+mod users;
 
 use std::sync::Arc;
 

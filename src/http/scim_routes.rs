@@ -1,18 +1,66 @@
-//! Routes under `/scim/v2`.
+//! Routes under `/scim/v2`, and what every SCIM handler shares: the base URL, the response
+//! type, ETag preconditions and `attributes`/`excludedAttributes`.
 
-use actix_web::http::header;
+use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::{Map, Value};
 
 use super::errors::ScimHttpError;
-use super::{AppState, ScimPrincipal};
-use crate::scim::{discovery, ScimError, CONTENT_TYPE};
+use super::{discovery, users, AppState, ScimPrincipal};
+use crate::domain::DirectoryRef;
+use crate::scim::filter::AttrPath;
+use crate::scim::list::Projection;
+use crate::scim::projection::{project, wants_attribute};
+use crate::scim::schema::def::ResourceTypeDef;
+use crate::scim::{ScimError, ScimType, CONTENT_TYPE};
+use crate::service::users::{Precondition, ScimContext};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/scim/v2")
-            .route(
-                "/ServiceProviderConfig",
-                web::get().to(service_provider_config),
+            .service(
+                web::resource("/ServiceProviderConfig")
+                    .route(web::get().to(discovery::service_provider_config))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/Schemas")
+                    .route(web::get().to(discovery::schemas))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/Schemas/{id}")
+                    .route(web::get().to(discovery::schema))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/ResourceTypes")
+                    .route(web::get().to(discovery::resource_types))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/ResourceTypes/{id}")
+                    .route(web::get().to(discovery::resource_type))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/Users/.search")
+                    .route(web::post().to(users::search))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/Users")
+                    .route(web::get().to(users::list))
+                    .route(web::post().to(users::create))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/Users/{id}")
+                    .route(web::get().to(users::get))
+                    .route(web::put().to(users::put))
+                    .route(web::patch().to(users::patch))
+                    .route(web::delete().to(users::delete))
+                    .default_service(web::to(method_not_allowed)),
             )
             .default_service(web::to(unknown_endpoint)),
     );
@@ -24,22 +72,92 @@ pub fn base_url(req: &HttpRequest) -> String {
     format!("{}://{}/scim/v2", info.scheme(), info.host())
 }
 
-pub fn scim_json(status: actix_web::http::StatusCode, body: &serde_json::Value) -> HttpResponse {
+pub fn scim_json(status: StatusCode, body: &Value) -> HttpResponse {
     HttpResponse::build(status)
         .insert_header((header::CONTENT_TYPE, CONTENT_TYPE))
         .body(body.to_string())
 }
 
-async fn service_provider_config(
-    _principal: ScimPrincipal,
-    state: web::Data<AppState>,
-    req: HttpRequest,
-) -> HttpResponse {
-    let location = format!("{}/ServiceProviderConfig", base_url(&req));
-    scim_json(
-        actix_web::http::StatusCode::OK,
-        &discovery::service_provider_config(&state.capabilities, &location),
-    )
+/// The per-request context a SCIM service call needs.
+pub fn context<'a>(state: &'a AppState, principal: &ScimPrincipal, base_url: &'a str) -> ScimContext<'a> {
+    ScimContext {
+        store: &state.store,
+        directory: DirectoryRef {
+            id: principal.directory,
+            org: principal.org,
+        },
+        base_url,
+    }
+}
+
+/// `attributes` and `excludedAttributes` from the query string of any request.
+pub fn projection(req: &HttpRequest) -> Result<Projection, ScimHttpError> {
+    let pairs = query_pairs(req)?;
+    Ok(Projection::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?)
+}
+
+pub fn query_pairs(req: &HttpRequest) -> Result<Vec<(String, String)>, ScimHttpError> {
+    web::Query::<Vec<(String, String)>>::from_query(req.query_string())
+        .map(web::Query::into_inner)
+        .map_err(|e| ScimError::bad_request(ScimType::InvalidValue, format!("bad query string: {e}")).into())
+}
+
+pub fn wants(rt: &ResourceTypeDef, projection: &Projection, name: &str) -> bool {
+    wants_attribute(rt, &projection.attributes, &projection.excluded, &AttrPath::new(None, name, None))
+}
+
+pub fn projected(rt: &ResourceTypeDef, projection: &Projection, resource: &Map<String, Value>) -> Value {
+    Value::Object(project(rt, resource, &projection.attributes, &projection.excluded))
+}
+
+/// `If-Match`: `*`, or a (weak or strong) ETag whose version we issued. An ETag we never
+/// issued cannot match, so it fails the precondition.
+pub fn if_match(req: &HttpRequest) -> Precondition {
+    let Some(value) = req.headers().get(header::IF_MATCH).and_then(|v| v.to_str().ok()) else {
+        return Precondition::None;
+    };
+    let mut versions = value.split(',').map(str::trim);
+    if versions.clone().any(|v| v == "*") {
+        return Precondition::Any;
+    }
+    // Several listed ETags: any may match; the service checks one version, so take the
+    // first we can read, and an unreadable list can match nothing.
+    Precondition::Version(versions.find_map(parse_etag).unwrap_or(-1))
+}
+
+pub fn parse_etag(tag: &str) -> Option<i64> {
+    let tag = tag.trim();
+    let tag = tag.strip_prefix("W/").unwrap_or(tag);
+    tag.strip_prefix('"')?.strip_suffix('"')?.parse().ok()
+}
+
+/// True when `If-None-Match` names the current ETag (or `*`): answer 304.
+pub fn not_modified(req: &HttpRequest, etag: &str) -> bool {
+    let Some(value) = req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let current = parse_etag(etag);
+    value.split(',').any(|tag| tag.trim() == "*" || (current.is_some() && parse_etag(tag) == current))
+}
+
+/// `Prefer: return=minimal` (RFC 7240): the client does not want the resource back.
+pub fn prefers_minimal(req: &HttpRequest) -> bool {
+    req.headers()
+        .get_all("prefer")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|p| p.trim().eq_ignore_ascii_case("return=minimal"))
+}
+
+/// Resource ids are UUIDs; anything else names nothing, so it is a 404, not a 400.
+pub fn resource_id(raw: &str, what: &str) -> Result<uuid::Uuid, ScimHttpError> {
+    raw.parse()
+        .map_err(|_| ScimError::not_found(format!("{what} {raw:?} not found")).into())
+}
+
+async fn method_not_allowed(req: HttpRequest, principal: Result<ScimPrincipal, ScimHttpError>) -> Result<HttpResponse, ScimHttpError> {
+    principal?;
+    Err(ScimError::new(405, None, format!("{} is not supported on {}", req.method(), req.path())).into())
 }
 
 /// Unknown paths still answer in SCIM's error format, but only to an authenticated

@@ -11,6 +11,14 @@ pub enum ServiceError {
     Conflict(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The domain rules refuse; the refusal says why and who can act.
+    #[error(transparent)]
+    Refused(#[from] crate::domain::Refusal),
+    /// A protocol-level error with its SCIM status and type.
+    #[error(transparent)]
+    Scim(#[from] crate::scim::ScimError),
+    #[error("the resource changed since the version given in If-Match")]
+    PreconditionFailed,
 }
 
 impl From<sqlx::Error> for ServiceError {

@@ -5,3 +5,4 @@ pub mod bootstrap;
 pub mod directory_tokens;
 pub mod error;
 pub mod tokens;
+pub mod users;

@@ -207,7 +207,8 @@ pub async fn update_account_profile(
     if done.rows_affected() != 1 {
         return Ok(false);
     }
-    sync_account_emails(conn, id, update.profile).await?;
+    sync_account_emails(&mut *conn, id, update.profile).await?;
+    touch_account_records(conn, id, at).await?;
     Ok(true)
 }
 
@@ -224,9 +225,13 @@ pub async fn set_account_status(
     .bind(id.to_string())
     .bind(status.as_str())
     .bind(at)
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
-    Ok(done.rows_affected() == 1)
+    if done.rows_affected() != 1 {
+        return Ok(false);
+    }
+    touch_account_records(conn, id, at).await?;
+    Ok(true)
 }
 
 /// Erases personal data, leaving the id (rule 11). The email is freed for a new account.
@@ -247,8 +252,22 @@ pub async fn tombstone_account(
     if done.rows_affected() != 1 {
         return Ok(false);
     }
-    sync_account_emails(conn, id, &serde_json::json!({})).await?;
+    sync_account_emails(&mut *conn, id, &serde_json::json!({})).await?;
+    touch_account_records(conn, id, at).await?;
     Ok(true)
+}
+
+/// Bumps the version of every directory record of an account, so each directory's ETag
+/// and `meta.lastModified` change when the account changes, whoever changed it.
+async fn touch_account_records(conn: &mut AnyConnection, account: AccountId, at: i64) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE directory_users SET version = version + 1, updated_at = $2 WHERE account_id = $1",
+    )
+    .bind(account.to_string())
+    .bind(at)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 pub async fn content_counters(

@@ -182,3 +182,21 @@ pub async fn account_site_products(
     .fetch_all(conn)
     .await?)
 }
+
+/// Removes an account from every group synced from `directory` (rule 16). Returns how many
+/// memberships ended.
+pub async fn remove_from_directory_groups(
+    conn: &mut AnyConnection,
+    directory: DirectoryId,
+    account: AccountId,
+) -> StoreResult<u64> {
+    Ok(sqlx::query(
+        "DELETE FROM group_members WHERE account_id = $1 \
+         AND group_id IN (SELECT id FROM org_groups WHERE directory_id = $2)",
+    )
+    .bind(account.to_string())
+    .bind(directory.to_string())
+    .execute(conn)
+    .await?
+    .rows_affected())
+}

@@ -10,6 +10,7 @@ mod groups;
 mod orgs;
 mod sites;
 mod tokens;
+mod users;
 
 pub use accounts::*;
 pub use audit::*;
@@ -18,6 +19,7 @@ pub use groups::*;
 pub use orgs::*;
 pub use sites::*;
 pub use tokens::*;
+pub use users::*;
 
 use std::str::FromStr;
 use std::time::Duration;

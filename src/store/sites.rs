@@ -133,3 +133,21 @@ pub async fn list_site_users(conn: &mut AnyConnection, site: SiteId) -> StoreRes
     .await?;
     rows.iter().map(site_user_from_row).collect()
 }
+
+/// Adds an account to a site unless it already has a membership there (whatever its
+/// state: a removed or suspended user is not silently brought back). True if added.
+pub async fn ensure_site_user(conn: &mut AnyConnection, user: &SiteUser) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "INSERT INTO site_users (site_id, account_id, access, role, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (site_id, account_id) DO NOTHING",
+    )
+    .bind(user.site_id.to_string())
+    .bind(user.account_id.to_string())
+    .bind(user.access.as_str())
+    .bind(user.role.as_str())
+    .bind(user.created_at)
+    .bind(user.updated_at)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

@@ -7,3 +7,4 @@ mod migrations;
 mod processes;
 mod store_model;
 mod tokens;
+mod users;

@@ -1,0 +1,400 @@
+//! SCIM Users on the account model (shared/domain.md rules 12–18): every write is one
+//! transaction that loads the facts, asks the domain rules, writes, audits and commits.
+
+pub mod resource;
+
+use serde_json::{json, Map, Value};
+
+use self::resource::{changed_account_fields, render, split, UserParts};
+use super::error::{ServiceError, ServiceResult};
+use crate::domain::{
+    can_change_email, can_directory_change_account, directory_set_active, normalize_email,
+    on_directory_delete, plan_directory_link, AccountFacts, AccountStatus, DirectoryRef,
+    EmailChange, LinkCandidate, LinkPlan, Management, SiteAccess, SiteRole, StatusChange,
+};
+use crate::scim::normalize::{check_required, normalize_resource};
+use crate::scim::patch::{apply, parse_patch_request};
+use crate::scim::schema::user::USER_RESOURCE;
+use crate::scim::{ScimError, ScimType};
+use crate::store::{self, Account, AccountProfileUpdate, NewAccount, NewAuditEntry, ScimUser, Store, Tx};
+
+/// Who is asking: a directory, through one of its tokens, and where the API lives.
+#[derive(Clone, Debug)]
+pub struct ScimContext<'a> {
+    pub store: &'a Store,
+    pub directory: DirectoryRef,
+    /// The SCIM base URL, for `meta.location` and `$ref`s.
+    pub base_url: &'a str,
+}
+
+/// A user as the response needs it: the full resource (projection happens in the caller).
+#[derive(Clone, Debug)]
+pub struct UserView {
+    pub resource: Map<String, Value>,
+    pub etag: String,
+}
+
+/// `If-Match` as the handler parsed it: the version the client last saw, or `*`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Precondition {
+    None,
+    Any,
+    Version(i64),
+}
+
+fn facts(account: &Account) -> AccountFacts {
+    AccountFacts {
+        id: account.id,
+        status: account.status,
+        management: account.managing_org.map_or(Management::Unmanaged, Management::Managed),
+        content_count: 0,
+    }
+}
+
+fn invalid_user_name(detail: impl std::fmt::Display) -> ServiceError {
+    ServiceError::Scim(ScimError::bad_request(
+        ScimType::InvalidValue,
+        format!("userName must be the user's email address: {detail}"),
+    ))
+}
+
+async fn audit(
+    tx: &mut Tx,
+    ctx: &ScimContext<'_>,
+    account: crate::domain::AccountId,
+    action: &str,
+    detail: Value,
+) -> ServiceResult<()> {
+    store::append_audit(
+        tx,
+        &NewAuditEntry {
+            at: store::now_micros(),
+            org_id: Some(ctx.directory.org),
+            account_id: Some(account),
+            actor_kind: "directory",
+            actor_id: ctx.directory.id.to_string(),
+            action,
+            detail,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+async fn load_view(tx: &mut Tx, ctx: &ScimContext<'_>, id: uuid::Uuid, with_groups: bool) -> ServiceResult<UserView> {
+    let user = store::get_scim_user(tx, ctx.directory.id, id)
+        .await?
+        .ok_or(ServiceError::NotFound("user"))?;
+    view(tx, ctx, &user, with_groups).await
+}
+
+async fn view(
+    conn: &mut sqlx::AnyConnection,
+    ctx: &ScimContext<'_>,
+    user: &ScimUser,
+    with_groups: bool,
+) -> ServiceResult<UserView> {
+    let groups = if with_groups {
+        store::user_groups(conn, ctx.directory.id, &[user.account.id])
+            .await?
+            .remove(&user.account.id)
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    Ok(UserView {
+        resource: render(user, &groups, ctx.base_url),
+        etag: resource::etag(user),
+    })
+}
+
+/// POST /Users: links or creates the account (rules 12, 14) and records it for the directory.
+pub async fn create_user(ctx: &ScimContext<'_>, body: &Value, with_groups: bool) -> ServiceResult<UserView> {
+    let resource = normalize_resource(&USER_RESOURCE, body)?;
+    check_required(&USER_RESOURCE, &resource)?;
+    let parts = split(&resource);
+    let email = normalize_email(&parts.user_name).map_err(invalid_user_name)?;
+    let now = store::now_micros();
+    let mut tx = ctx.store.begin().await?;
+    let owner = store::verified_domain_owner(&mut tx, email.domain()).await?;
+    let owners = |domain: &str| if domain == email.domain() { owner } else { None };
+    let existing = store::find_account_by_email(&mut tx, email.as_str()).await?;
+    let candidate = match &existing {
+        Some(account) => Some(LinkCandidate {
+            account: facts(account),
+            provisioned_by_this_directory: store::find_directory_user_by_account(&mut tx, ctx.directory.id, account.id)
+                .await?
+                .is_some(),
+        }),
+        None => None,
+    };
+    let plan = plan_directory_link(&ctx.directory, &email, candidate, &owners)?;
+    let account_id = match (plan, existing) {
+        (LinkPlan::LinkExisting { may_update_profile, .. }, Some(account)) => {
+            if may_update_profile {
+                update_account(&mut tx, ctx, &account, &parts, now).await?;
+            }
+            // Otherwise the account keeps its own profile and status (rule 14).
+            audit(&mut tx, ctx, account.id, "directory.user_linked", json!({ "managed": may_update_profile })).await?;
+            account.id
+        }
+        (LinkPlan::LinkExisting { .. }, None) => return Err(ServiceError::NotFound("account")),
+        (LinkPlan::CreateManaged { .. } | LinkPlan::CreateExternal { .. }, _) => {
+            let management = owner.map_or(Management::Unmanaged, Management::Managed);
+            let id = crate::domain::AccountId::new();
+            let status = match parts.active {
+                Some(false) => {
+                    let fresh = AccountFacts {
+                        id,
+                        status: AccountStatus::Active,
+                        management,
+                        content_count: 0,
+                    };
+                    match directory_set_active(&ctx.directory, &fresh, false)? {
+                        StatusChange::Set(status) => status,
+                        StatusChange::Unchanged => AccountStatus::Active,
+                    }
+                }
+                _ => AccountStatus::Active,
+            };
+            store::insert_account(
+                &mut tx,
+                &NewAccount {
+                    id,
+                    email: parts.user_name.trim().to_owned(),
+                    display_name: parts.display_name.clone(),
+                    profile: Value::Object(parts.profile.clone()),
+                    status,
+                    at: now,
+                },
+            )
+            .await?;
+            audit(&mut tx, ctx, id, "account.created", json!({ "managed": owner.is_some(), "status": status.as_str() })).await?;
+            id
+        }
+    };
+    let record = store::DirectoryUser {
+        id: uuid::Uuid::new_v4(),
+        directory_id: ctx.directory.id,
+        account_id,
+        external_id: parts.external_id.clone(),
+        attributes: Value::Object(parts.record.clone()),
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    };
+    store::insert_directory_user(&mut tx, &record).await?;
+    // Users a directory creates get no invitation email (rule 6).
+    for site in store::list_org_sites(&mut tx, ctx.directory.org).await? {
+        store::ensure_site_user(
+            &mut tx,
+            &store::SiteUser {
+                site_id: site,
+                account_id,
+                access: SiteAccess::InviteNotSent,
+                role: SiteRole::Basic,
+                created_at: now,
+                updated_at: now,
+            },
+        )
+        .await?;
+    }
+    let view = load_view(&mut tx, ctx, record.id, with_groups).await?;
+    tx.commit().await?;
+    Ok(view)
+}
+
+/// Writes the account-owned part of `parts` to an account this directory's org manages,
+/// applying rules 13, 15 and 17. Unchanged values are not changes.
+async fn update_account(tx: &mut Tx, ctx: &ScimContext<'_>, account: &Account, parts: &UserParts, now: i64) -> ServiceResult<()> {
+    let account_facts = facts(account);
+    let changed = changed_account_fields(account, parts);
+    can_directory_change_account(&ctx.directory, &account_facts, &changed)?;
+    if changed.contains(&crate::domain::AccountField::Email) {
+        let current = normalize_email(account.email.as_deref().unwrap_or_default()).map_err(invalid_user_name)?;
+        let requested = normalize_email(&parts.user_name).map_err(invalid_user_name)?;
+        let owner = store::verified_domain_owner(tx, requested.domain()).await?;
+        let owners = |domain: &str| if domain == requested.domain() { owner } else { None };
+        if let EmailChange::Changed { .. } = can_change_email(&ctx.directory.actor(), &account_facts, &current, &requested, &owners)? {
+            audit(tx, ctx, account.id, "account.email_changed", json!({})).await?;
+        }
+    }
+    if !changed.is_empty() {
+        let profile = Value::Object(parts.profile.clone());
+        let update = AccountProfileUpdate {
+            email: parts.user_name.trim(),
+            display_name: parts.display_name.as_deref(),
+            profile: &profile,
+        };
+        if let Err(store::StoreError::Conflict) = store::update_account_profile(tx, account.id, &update, now).await {
+            return Err(ServiceError::Scim(ScimError::conflict(
+                "another account already uses this userName (email)",
+            )));
+        }
+        let fields: Vec<&str> = changed.iter().map(|f| f.as_str()).collect();
+        audit(tx, ctx, account.id, "account.profile_changed", json!({ "fields": fields })).await?;
+    }
+    if let Some(active) = parts.active {
+        if let StatusChange::Set(status) = directory_set_active(&ctx.directory, &account_facts, active)? {
+            store::set_account_status(tx, account.id, status, now).await?;
+            let action = if status.is_active() { "account.reactivated" } else { "account.deactivated" };
+            audit(tx, ctx, account.id, action, json!({})).await?;
+        }
+    }
+    Ok(())
+}
+
+/// GET /Users/{id}.
+pub async fn get_user(ctx: &ScimContext<'_>, id: uuid::Uuid, with_groups: bool) -> ServiceResult<UserView> {
+    let mut conn = ctx.store.reader().acquire().await?;
+    let user = store::get_scim_user(&mut conn, ctx.directory.id, id)
+        .await?
+        .ok_or(ServiceError::NotFound("user"))?;
+    view(&mut conn, ctx, &user, with_groups).await
+}
+
+/// GET /Users and POST /Users/.search: the total and one page of full resources.
+pub async fn list_users(
+    ctx: &ScimContext<'_>,
+    query: &store::UserQuery<'_>,
+    with_groups: bool,
+) -> ServiceResult<(i64, Vec<Map<String, Value>>)> {
+    let mut conn = ctx.store.reader().acquire().await?;
+    let (total, users) = store::list_scim_users(&mut conn, ctx.store.backend(), ctx.directory.id, query)
+        .await
+        .map_err(|e| match e {
+            store::ListError::Request(scim) => ServiceError::Scim(scim),
+            store::ListError::Store(err) => ServiceError::Store(err),
+        })?;
+    let mut groups = if with_groups {
+        let ids: Vec<_> = users.iter().map(|u| u.account.id).collect();
+        store::user_groups(&mut conn, ctx.directory.id, &ids).await?
+    } else {
+        Default::default()
+    };
+    let resources = users
+        .iter()
+        .map(|u| render(u, &groups.remove(&u.account.id).unwrap_or_default(), ctx.base_url))
+        .collect();
+    Ok((total, resources))
+}
+
+/// How a full replacement treats account-owned attributes the request leaves out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Omitted {
+    /// PUT: omitted attributes are cleared where the directory may change them, and "not
+    /// asserted" (RFC 7644 §3.5.1) on accounts it may not, so a PUT that repeats what the
+    /// IdP knows is not refused over attributes the IdP never had.
+    PutSemantics,
+    /// PATCH: the new resource was derived from the current one; nothing is omitted.
+    Complete,
+}
+
+async fn replace_user(
+    ctx: &ScimContext<'_>,
+    id: uuid::Uuid,
+    precondition: Precondition,
+    with_groups: bool,
+    omitted: Omitted,
+    make: impl FnOnce(&Map<String, Value>) -> ServiceResult<Map<String, Value>>,
+) -> ServiceResult<UserView> {
+    let now = store::now_micros();
+    let mut tx = ctx.store.begin().await?;
+    let current = store::get_scim_user(&mut tx, ctx.directory.id, id)
+        .await?
+        .ok_or(ServiceError::NotFound("user"))?;
+    if let Precondition::Version(v) = precondition {
+        if v != current.record.version {
+            return Err(ServiceError::PreconditionFailed);
+        }
+    }
+    let current_resource = render(&current, &[], ctx.base_url);
+    let resource = make(&current_resource)?;
+    check_required(&USER_RESOURCE, &resource)?;
+    let mut parts = split(&resource);
+    let managed_here = current.account.managing_org == Some(ctx.directory.org);
+    if omitted == Omitted::PutSemantics && !managed_here {
+        if let Some(profile) = current.account.profile.as_object() {
+            for (key, value) in profile {
+                parts.profile.entry(key.clone()).or_insert_with(|| value.clone());
+            }
+        }
+        if parts.display_name.is_none() {
+            parts.display_name = current.account.display_name.clone();
+        }
+    }
+    update_account(&mut tx, ctx, &current.account, &parts, now).await?;
+    let record = store::DirectoryUser {
+        external_id: parts.external_id.clone(),
+        attributes: Value::Object(parts.record.clone()),
+        updated_at: now,
+        ..current.record.clone()
+    };
+    if record.external_id != current.record.external_id || record.attributes != current.record.attributes {
+        // The version guard makes If-Match hold even against a concurrent writer.
+        let expected = match precondition {
+            Precondition::Version(v) => Some(v),
+            _ => None,
+        };
+        if !store::update_directory_user(&mut tx, &record, expected).await? && expected.is_some() {
+            return Err(ServiceError::PreconditionFailed);
+        }
+    }
+    let view = load_view(&mut tx, ctx, id, with_groups).await?;
+    tx.commit().await?;
+    Ok(view)
+}
+
+/// PUT /Users/{id}.
+pub async fn put_user(
+    ctx: &ScimContext<'_>,
+    id: uuid::Uuid,
+    body: &Value,
+    precondition: Precondition,
+    with_groups: bool,
+) -> ServiceResult<UserView> {
+    let resource = normalize_resource(&USER_RESOURCE, body)?;
+    replace_user(ctx, id, precondition, with_groups, Omitted::PutSemantics, move |_| Ok(resource)).await
+}
+
+/// PATCH /Users/{id}: the operations apply to the current resource, all or none.
+pub async fn patch_user(
+    ctx: &ScimContext<'_>,
+    id: uuid::Uuid,
+    body: &Value,
+    precondition: Precondition,
+    with_groups: bool,
+) -> ServiceResult<UserView> {
+    let ops = parse_patch_request(body)?;
+    replace_user(ctx, id, precondition, with_groups, Omitted::Complete, move |current| {
+        let mut patched = current.clone();
+        apply(&USER_RESOURCE, &mut patched, &ops)?;
+        Ok(normalize_resource(&USER_RESOURCE, &Value::Object(patched))?)
+    })
+    .await
+}
+
+/// DELETE /Users/{id}: unlinks the user and removes it from this directory's groups; a
+/// managed account is also deactivated (rule 16). The account and its content remain.
+pub async fn delete_user(ctx: &ScimContext<'_>, id: uuid::Uuid, precondition: Precondition) -> ServiceResult<()> {
+    let now = store::now_micros();
+    let mut tx = ctx.store.begin().await?;
+    let current = store::get_scim_user(&mut tx, ctx.directory.id, id)
+        .await?
+        .ok_or(ServiceError::NotFound("user"))?;
+    if let Precondition::Version(v) = precondition {
+        if v != current.record.version {
+            return Err(ServiceError::PreconditionFailed);
+        }
+    }
+    let effect = on_directory_delete(&ctx.directory, &facts(&current.account));
+    store::remove_from_directory_groups(&mut tx, ctx.directory.id, current.account.id).await?;
+    store::delete_directory_user(&mut tx, ctx.directory.id, id).await?;
+    if effect.deactivate {
+        store::set_account_status(&mut tx, current.account.id, AccountStatus::Deactivated, now).await?;
+        audit(&mut tx, ctx, current.account.id, "account.deactivated", json!({ "reason": "directory_delete" })).await?;
+    }
+    audit(&mut tx, ctx, current.account.id, "directory.user_unlinked", json!({ "scim_id": id })).await?;
+    tx.commit().await?;
+    Ok(())
+}

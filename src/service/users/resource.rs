@@ -1,0 +1,145 @@
+//! Between the SCIM User resource and the model: which attributes belong to the account and
+//! which to the directory's record, and rendering the two back into one resource.
+
+use serde_json::{json, Map, Value};
+
+use crate::domain::{AccountField, AccountStatus};
+use crate::scim::urn;
+use crate::store::{Account, ScimUser, ACCOUNT_OWNED};
+
+/// Keys the server owns or derives; never stored from a request.
+const SERVER_KEYS: &[&str] = &["schemas", "id", "meta", "groups", "password"];
+
+/// A normalized User resource split along the ownership line of shared/domain.md.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UserParts {
+    pub user_name: String,
+    pub display_name: Option<String>,
+    /// `None` when the request did not say.
+    pub active: Option<bool>,
+    /// Account-owned attributes other than the three above (name, emails, title, ...,
+    /// and the enterprise extension under its URN).
+    pub profile: Map<String, Value>,
+    pub external_id: Option<String>,
+    /// Directory-owned attributes (phoneNumbers, addresses, userType, ...).
+    pub record: Map<String, Value>,
+}
+
+fn is_account_owned(key: &str) -> bool {
+    ACCOUNT_OWNED.contains(&key) || key.eq_ignore_ascii_case(urn::ENTERPRISE_USER)
+}
+
+/// Splits a normalized resource (canonical keys, `userName` present).
+pub fn split(resource: &Map<String, Value>) -> UserParts {
+    let mut parts = UserParts {
+        user_name: String::new(),
+        display_name: None,
+        active: None,
+        profile: Map::new(),
+        external_id: None,
+        record: Map::new(),
+    };
+    for (key, value) in resource {
+        match key.as_str() {
+            "userName" => parts.user_name = value.as_str().unwrap_or_default().to_owned(),
+            "displayName" => parts.display_name = value.as_str().map(str::to_owned),
+            "active" => parts.active = value.as_bool(),
+            "externalId" => parts.external_id = value.as_str().map(str::to_owned),
+            k if SERVER_KEYS.contains(&k) => {}
+            k if is_account_owned(k) => {
+                parts.profile.insert(key.clone(), value.clone());
+            }
+            _ => {
+                parts.record.insert(key.clone(), value.clone());
+            }
+        }
+    }
+    parts
+}
+
+/// Which account-owned fields a request would change. Identical values are not changes
+/// (rule 13), and neither is a userName differing only in letter case: emails are
+/// case-insensitive, so it names the same account.
+pub fn changed_account_fields(account: &Account, parts: &UserParts) -> Vec<AccountField> {
+    let mut changed = Vec::new();
+    let current_email = account.email.as_deref().unwrap_or_default();
+    if !current_email.eq_ignore_ascii_case(&parts.user_name) {
+        changed.push(AccountField::Email);
+    }
+    if account.display_name != parts.display_name {
+        changed.push(AccountField::DisplayName);
+    }
+    let empty = Map::new();
+    let current = account.profile.as_object().unwrap_or(&empty);
+    let keys: std::collections::BTreeSet<&String> = current.keys().chain(parts.profile.keys()).collect();
+    for key in keys {
+        if current.get(key.as_str()) != parts.profile.get(key.as_str()) {
+            let field = AccountField::from_scim_path(key).unwrap_or(AccountField::Name);
+            if !changed.contains(&field) {
+                changed.push(field);
+            }
+        }
+    }
+    changed
+}
+
+fn iso(micros: i64) -> String {
+    crate::store::from_micros(micros)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// The weak ETag of a user: the record's version, which every change to the record or its
+/// account bumps.
+pub fn etag(user: &ScimUser) -> String {
+    format!("W/\"{}\"", user.record.version)
+}
+
+/// The full User resource, before projection.
+pub fn render(user: &ScimUser, groups: &[(crate::domain::GroupId, String)], base: &str) -> Map<String, Value> {
+    let mut out = Map::new();
+    let mut schemas = vec![Value::String(urn::USER.into())];
+    if user.account.profile.get(urn::ENTERPRISE_USER).is_some() {
+        schemas.push(Value::String(urn::ENTERPRISE_USER.into()));
+    }
+    out.insert("schemas".into(), Value::Array(schemas));
+    out.insert("id".into(), Value::String(user.record.id.to_string()));
+    if let Some(external) = &user.record.external_id {
+        out.insert("externalId".into(), Value::String(external.clone()));
+    }
+    if let Some(email) = &user.account.email {
+        out.insert("userName".into(), Value::String(email.clone()));
+    }
+    if let Some(name) = &user.account.display_name {
+        out.insert("displayName".into(), Value::String(name.clone()));
+    }
+    out.insert("active".into(), Value::Bool(user.account.status == AccountStatus::Active));
+    for source in [&user.account.profile, &user.record.attributes] {
+        if let Some(map) = source.as_object() {
+            for (k, v) in map {
+                out.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    if !groups.is_empty() {
+        let groups: Vec<Value> = groups
+            .iter()
+            .map(|(id, display)| {
+                json!({"value": id.to_string(), "$ref": format!("{base}/Groups/{id}"), "display": display, "type": "direct"})
+            })
+            .collect();
+        out.insert("groups".into(), Value::Array(groups));
+    }
+    let location = format!("{base}/Users/{}", user.record.id);
+    out.insert(
+        "meta".into(),
+        json!({
+            "resourceType": "User",
+            "created": iso(user.record.created_at),
+            "lastModified": iso(user.record.updated_at.max(user.account.updated_at)),
+            "location": location,
+            "version": etag(user),
+        }),
+    );
+    out
+}

@@ -1,0 +1,371 @@
+//! SCIM Users as stored: a directory's record joined with the account it links to.
+//! Lists are filtered, sorted and paged in SQL; nothing loads a directory's users into memory.
+
+use std::collections::HashMap;
+
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use super::filter_sql::{FilterCompiler, JsonDoc, Loc, Multi, SqlParams};
+use super::{Backend, StoreResult};
+use crate::domain::{AccountId, DirectoryId, GroupId};
+use crate::scim::filter::{AttrPath, Filter};
+use crate::scim::schema::def::AttributeDef;
+use crate::scim::schema::resolve::{resolve, ResolvedAttr};
+use crate::scim::{ScimError, ScimType};
+
+use super::accounts::{account_columns_from, Account};
+use super::directories::{directory_user_from_row_at, DirectoryUser};
+
+/// The attributes that belong to the account rather than to a directory's record
+/// (shared/domain.md, "Directories"). They live in `accounts`; the rest in the record.
+pub const ACCOUNT_OWNED: &[&str] = &[
+    "userName",
+    "emails",
+    "name",
+    "displayName",
+    "nickName",
+    "title",
+    "locale",
+    "timezone",
+    "preferredLanguage",
+    "active",
+];
+
+/// A SCIM User: the directory's record and the account it links to.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScimUser {
+    pub record: DirectoryUser,
+    pub account: Account,
+}
+
+/// A page request, already validated by the protocol layer.
+#[derive(Clone, Debug)]
+pub struct UserQuery<'a> {
+    pub filter: Option<&'a Filter>,
+    pub sort_by: Option<&'a AttrPath>,
+    pub descending: bool,
+    /// 0-based offset.
+    pub offset: i64,
+    pub limit: i64,
+}
+
+fn user_location(resolved: &ResolvedAttr, backend: Backend, params: &mut SqlParams) -> Option<Loc> {
+    let attr = resolved.attr;
+    let text = |expr: &str, folded: bool| Loc::Text {
+        expr: expr.into(),
+        folded,
+    };
+    let json = |doc: &str, keys: Vec<String>| Loc::Json {
+        doc: JsonDoc {
+            expr: doc.into(),
+            is_jsonb: false,
+        },
+        keys,
+    };
+    if !resolved.is_core(&crate::scim::schema::user::USER_RESOURCE) {
+        // Extension attributes are account-owned, nested under their schema URN.
+        let mut keys = vec![resolved.schema.id.to_owned(), attr.name.to_owned()];
+        keys.extend(resolved.sub.map(|s| s.name.to_owned()));
+        return Some(json("a.profile", keys));
+    }
+    let sub = resolved.sub.map(|s| s.name);
+    Some(match (attr.name, sub) {
+        ("id", None) => text("du.id", false),
+        ("externalId", None) => text("du.external_id", false),
+        ("userName", None) => text("a.email_lower", true),
+        ("displayName", None) => text("a.display_name_lower", true),
+        ("active", None) => Loc::Flag {
+            when_true: "a.status = 'active'".into(),
+        },
+        ("meta", Some("created")) => Loc::Micros {
+            expr: "du.created_at".into(),
+        },
+        ("meta", Some("lastModified")) => Loc::Micros {
+            expr: "du.updated_at".into(),
+        },
+        ("meta", _) => return None,
+        ("emails", _) => Loc::Multi(Multi {
+            from_where: "FROM account_emails e WHERE e.account_id = a.id".into(),
+            element: email_element,
+        }),
+        ("groups", _) => Loc::Multi(Multi {
+            from_where: "FROM group_members gm JOIN org_groups g ON g.id = gm.group_id \
+                         WHERE gm.account_id = a.id AND g.directory_id = du.directory_id"
+                .into(),
+            element: group_element,
+        }),
+        ("password", _) => return None,
+        (name, sub) if attr.multi_valued => {
+            let key = params.text(match backend {
+                Backend::Sqlite => format!("$.\"{name}\""),
+                Backend::Postgres => name.to_owned(),
+            });
+            let _ = sub;
+            Loc::Multi(Multi {
+                from_where: match backend {
+                    Backend::Sqlite => format!("FROM json_each(du.attributes, {key}) j WHERE 1 = 1"),
+                    Backend::Postgres => format!(
+                        "FROM jsonb_array_elements(CASE WHEN jsonb_typeof((du.attributes)::jsonb -> {key}) = 'array' \
+                         THEN (du.attributes)::jsonb -> {key} ELSE '[]'::jsonb END) j WHERE 1 = 1"
+                    ),
+                },
+                element: json_element,
+            })
+        }
+        (name, sub) => {
+            let doc = if ACCOUNT_OWNED.contains(&name) {
+                "a.profile"
+            } else {
+                "du.attributes"
+            };
+            let mut keys = vec![name.to_owned()];
+            keys.extend(sub.map(str::to_owned));
+            json(doc, keys)
+        }
+    })
+}
+
+fn email_element(sub: &AttributeDef, _: Backend, _: &mut SqlParams) -> Option<Loc> {
+    Some(match sub.name {
+        "value" => Loc::Text {
+            expr: "e.value_lower".into(),
+            folded: true,
+        },
+        "type" => Loc::Text {
+            expr: "e.type_lower".into(),
+            folded: true,
+        },
+        "primary" => Loc::IntFlag {
+            expr: "e.is_primary".into(),
+        },
+        _ => return None,
+    })
+}
+
+fn group_element(sub: &AttributeDef, _: Backend, _: &mut SqlParams) -> Option<Loc> {
+    Some(match sub.name {
+        "value" => Loc::Text {
+            expr: "g.id".into(),
+            folded: false,
+        },
+        "display" => Loc::Text {
+            expr: "g.display_name_lower".into(),
+            folded: true,
+        },
+        _ => return None,
+    })
+}
+
+fn json_element(sub: &AttributeDef, backend: Backend, _: &mut SqlParams) -> Option<Loc> {
+    Some(Loc::Json {
+        doc: match backend {
+            Backend::Sqlite => JsonDoc {
+                expr: "j.value".into(),
+                is_jsonb: false,
+            },
+            Backend::Postgres => JsonDoc {
+                expr: "j".into(),
+                is_jsonb: true,
+            },
+        },
+        keys: vec![sub.name.to_owned()],
+    })
+}
+
+/// The WHERE clause and ORDER BY of a list request. Unknown or unfilterable attributes are
+/// a 400 `invalidFilter` (or `invalidValue` for sortBy) before any query runs.
+pub fn compile_user_query(
+    backend: Backend,
+    directory: DirectoryId,
+    query: &UserQuery<'_>,
+    params: &mut SqlParams,
+) -> Result<(String, String), ScimError> {
+    let rt = &crate::scim::schema::user::USER_RESOURCE;
+    let mut condition = format!("du.directory_id = {}", params.text(directory.to_string()));
+    let mut compiler = FilterCompiler {
+        backend,
+        rt,
+        locate: &user_location,
+        params,
+    };
+    if let Some(filter) = query.filter {
+        condition = format!("{condition} AND {}", compiler.compile(filter)?);
+    }
+    let direction = if query.descending { "DESC" } else { "ASC" };
+    let order = match query.sort_by {
+        None => format!("du.created_at {direction}, du.id {direction}"),
+        Some(path) => {
+            let bad = || {
+                ScimError::bad_request(
+                    ScimType::InvalidValue,
+                    format!("cannot sort by `{path}`: not a single-valued attribute of User"),
+                )
+            };
+            let resolved = resolve(rt, path).ok_or_else(bad)?;
+            let key = match user_location(&resolved, backend, compiler.params) {
+                Some(Loc::Text { expr, .. }) => compiler.bytewise(&expr),
+                Some(Loc::Micros { expr }) => expr,
+                Some(Loc::Flag { when_true }) => {
+                    format!("(CASE WHEN {when_true} THEN 1 ELSE 0 END)")
+                }
+                Some(Loc::Json { doc, keys }) => {
+                    let expr = json_sort_key(backend, &doc, &keys, compiler.params);
+                    compiler.bytewise(&expr)
+                }
+                Some(Loc::Multi(_)) if resolved.attr.name == "emails" => {
+                    // RFC 7644 §3.4.2.3: a multi-valued attribute sorts by its primary (or first) value.
+                    "(SELECT e.value_lower FROM account_emails e WHERE e.account_id = a.id \
+                     ORDER BY e.is_primary DESC, e.position LIMIT 1)"
+                        .to_owned()
+                }
+                _ => return Err(bad()),
+            };
+            // Resources without the attribute sort last ascending and first descending, on
+            // both backends (their default NULL orderings differ).
+            format!(
+                "(CASE WHEN {key} IS NULL THEN 1 ELSE 0 END) {direction}, {key} {direction}, du.id {direction}"
+            )
+        }
+    };
+    Ok((condition, order))
+}
+
+fn json_sort_key(
+    backend: Backend,
+    doc: &JsonDoc,
+    keys: &[String],
+    params: &mut SqlParams,
+) -> String {
+    match backend {
+        Backend::Sqlite => {
+            let path = keys.iter().fold(String::from("$"), |acc, k| {
+                format!("{acc}.\"{}\"", k.replace('"', "\\\""))
+            });
+            format!("json_extract({}, {})", doc.expr, params.text(path))
+        }
+        Backend::Postgres => {
+            let mut expr = format!("({})::jsonb", doc.expr);
+            for (i, key) in keys.iter().enumerate() {
+                let arrow = if i + 1 == keys.len() { "->>" } else { "->" };
+                expr = format!("({expr} {arrow} {})", params.text(key.clone()));
+            }
+            expr
+        }
+    }
+}
+
+const USER_FROM: &str = "FROM directory_users du JOIN accounts a ON a.id = du.account_id \
+     LEFT JOIN verified_domains d ON d.domain = a.email_domain";
+
+fn scim_user_from_row(row: &AnyRow) -> StoreResult<ScimUser> {
+    Ok(ScimUser {
+        record: directory_user_from_row_at(row, 0)?,
+        account: account_columns_from(row, 8)?,
+    })
+}
+
+fn select_columns() -> String {
+    format!(
+        "du.id, du.directory_id, du.account_id, du.external_id, du.attributes, du.created_at, \
+         du.updated_at, du.version, {}",
+        super::accounts::ACCOUNT_COLUMNS
+    )
+}
+
+/// Total matching and one page of users.
+pub async fn list_scim_users(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    directory: DirectoryId,
+    query: &UserQuery<'_>,
+) -> Result<(i64, Vec<ScimUser>), ListError> {
+    let mut params = SqlParams::default();
+    let (condition, order) = compile_user_query(backend, directory, query, &mut params)?;
+    let count_sql = format!("SELECT COUNT(*) {USER_FROM} WHERE {condition}");
+    let total: i64 = params
+        .bind_scalar(sqlx::query_scalar(&count_sql))
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(super::StoreError::from)?;
+    if query.limit <= 0 || total <= query.offset {
+        return Ok((total, Vec::new()));
+    }
+    let limit = params.int(query.limit);
+    let offset = params.int(query.offset);
+    let sql = format!(
+        "SELECT {} {USER_FROM} WHERE {condition} ORDER BY {order} LIMIT {limit} OFFSET {offset}",
+        select_columns()
+    );
+    let rows = params
+        .bind(sqlx::query(&sql))
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(super::StoreError::from)?;
+    let users = rows
+        .iter()
+        .map(scim_user_from_row)
+        .collect::<StoreResult<Vec<_>>>()?;
+    Ok((total, users))
+}
+
+/// A list failed because of the request (bad filter or sort) or the database.
+#[derive(Debug, thiserror::Error)]
+pub enum ListError {
+    #[error(transparent)]
+    Request(#[from] ScimError),
+    #[error(transparent)]
+    Store(#[from] super::StoreError),
+}
+
+/// One user by SCIM id, only within `directory` (rule 18).
+pub async fn get_scim_user(
+    conn: &mut AnyConnection,
+    directory: DirectoryId,
+    id: uuid::Uuid,
+) -> StoreResult<Option<ScimUser>> {
+    let sql = format!(
+        "SELECT {} {USER_FROM} WHERE du.id = $1 AND du.directory_id = $2",
+        select_columns()
+    );
+    let row = sqlx::query(&sql)
+        .bind(id.to_string())
+        .bind(directory.to_string())
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(scim_user_from_row).transpose()
+}
+
+/// The directory's groups each account belongs to: the `groups` attribute of a page of
+/// users, in one query.
+pub async fn user_groups(
+    conn: &mut AnyConnection,
+    directory: DirectoryId,
+    accounts: &[AccountId],
+) -> StoreResult<HashMap<AccountId, Vec<(GroupId, String)>>> {
+    let mut out: HashMap<AccountId, Vec<(GroupId, String)>> = HashMap::new();
+    if accounts.is_empty() {
+        return Ok(out);
+    }
+    let mut params = SqlParams::default();
+    let dir = params.text(directory.to_string());
+    let list: Vec<String> = accounts
+        .iter()
+        .map(|a| params.text(a.to_string()))
+        .collect();
+    let sql = format!(
+        "SELECT gm.account_id, g.id, g.display_name FROM group_members gm \
+         JOIN org_groups g ON g.id = gm.group_id \
+         WHERE g.directory_id = {dir} AND gm.account_id IN ({}) ORDER BY g.display_name_lower, g.id",
+        list.join(", ")
+    );
+    let rows = params.bind(sqlx::query(&sql)).fetch_all(conn).await?;
+    for row in rows {
+        let account: AccountId = super::parse_id(row.try_get::<&str, _>(0)?)?;
+        let group: GroupId = super::parse_id(row.try_get::<&str, _>(1)?)?;
+        out.entry(account)
+            .or_default()
+            .push((group, row.try_get(2)?));
+    }
+    Ok(out)
+}

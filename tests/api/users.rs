@@ -1,0 +1,449 @@
+//! `/scim/v2/Users`: the protocol, the IdP dialects, and rules 12–18, on both backends.
+
+use scimd::domain::AccountStatus;
+use scimd::store;
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+use crate::on_both_backends;
+
+const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+
+fn user(user_name: &str) -> Value {
+    json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "userName": user_name,
+        "externalId": format!("ext-{user_name}"),
+        "name": {"givenName": "Ann", "familyName": "Example"},
+        "displayName": "Ann Example",
+        "emails": [{"value": user_name, "type": "work", "primary": true}],
+        "active": true
+    })
+}
+
+fn patch(ops: Value) -> Value {
+    json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": ops})
+}
+
+async fn create(app: &TestApp, token: &str, body: Value) -> Value {
+    let reply = app.scim("POST", "/Users", token, Some(body)).await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    reply.body
+}
+
+async fn account_status(app: &TestApp, email: &str) -> AccountStatus {
+    let mut conn = app.store.reader().acquire().await.unwrap();
+    store::find_account_by_email(&mut conn, email).await.unwrap().unwrap().status
+}
+
+async fn create_read_and_locate(app: TestApp) {
+    let org = app.bootstrap("Acme", &["acme.example"]).await;
+    let token = &org.scim_token.token;
+    let reply = app.scim("POST", "/Users", token, Some(user("Ann@Acme.example"))).await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    assert_eq!(reply.header("content-type"), Some("application/scim+json"));
+    let id = reply.body["id"].as_str().unwrap().to_owned();
+    let location = reply.header("location").unwrap().to_owned();
+    assert!(location.ends_with(&format!("/scim/v2/Users/{id}")), "{location}");
+    assert_eq!(reply.body["meta"]["location"], location);
+    assert_eq!(reply.body["meta"]["resourceType"], "User");
+    assert_eq!(reply.header("etag").unwrap(), reply.body["meta"]["version"]);
+    assert_eq!(reply.body["userName"], "Ann@Acme.example");
+    assert_eq!(reply.body["active"], true);
+    assert_eq!(reply.body["name"]["givenName"], "Ann");
+    assert!(reply.body.get("password").is_none());
+
+    let got = app.scim("GET", &format!("/Users/{id}"), token, None).await;
+    assert_eq!(got.status, 200);
+    assert_eq!(got.body, reply.body);
+
+    let mut conn = app.store.reader().acquire().await.unwrap();
+    let account = store::find_account_by_email(&mut conn, "ann@acme.example").await.unwrap().unwrap();
+    assert_eq!(account.managing_org, Some(org.org_id), "rule 12: created managed");
+    let membership = store::get_site_user(&mut conn, org.site_id, account.id).await.unwrap().unwrap();
+    assert_eq!(membership.access, scimd::domain::SiteAccess::InviteNotSent, "rule 6: no email");
+}
+
+async fn duplicates_conflict_and_bad_bodies_are_refused(app: TestApp) {
+    let org = app.bootstrap("Acme", &["acme.example"]).await;
+    let token = &org.scim_token.token;
+    create(&app, token, user("ann@acme.example")).await;
+    let again = app.scim("POST", "/Users", token, Some(user("ANN@acme.example"))).await;
+    assert_eq!(again.status, 409);
+    assert_eq!(again.body["scimType"], "uniqueness");
+
+    let no_name = app.scim("POST", "/Users", token, Some(json!({"displayName": "x"}))).await;
+    assert_eq!((no_name.status, no_name.body["scimType"].as_str()), (400, Some("invalidValue")));
+    let not_email = app.scim("POST", "/Users", token, Some(json!({"userName": "bjensen"}))).await;
+    assert_eq!(not_email.status, 400);
+    assert!(not_email.detail().contains("userName"), "{}", not_email.body);
+    let wrong_type = app.scim("POST", "/Users", token, Some(json!({"userName": "b@acme.example", "active": "maybe"}))).await;
+    assert_eq!((wrong_type.status, wrong_type.body["scimType"].as_str()), (400, Some("invalidValue")));
+
+    let response = app
+        .client
+        .post(format!("{}/scim/v2/Users", app.address))
+        .bearer_auth(token)
+        .header("content-type", "application/scim+json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 400);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["scimType"], "invalidSyntax");
+
+    let list = app.scim("GET", "/Users", token, None).await;
+    assert_eq!(list.body["totalResults"], 1, "nothing was created by the refused requests");
+}
+
+async fn content_types_ids_and_methods(app: TestApp) {
+    let org = app.bootstrap("Acme", &["acme.example"]).await;
+    let token = &org.scim_token.token;
+    for (i, content_type) in [Some("application/json"), Some("application/scim+json; charset=utf-8"), None].iter().enumerate() {
+        let mut req = app
+            .client
+            .post(format!("{}/scim/v2/Users", app.address))
+            .bearer_auth(token)
+            .body(user(&format!("u{i}@acme.example")).to_string());
+        if let Some(ct) = content_type {
+            req = req.header("content-type", *ct);
+        }
+        assert_eq!(req.send().await.unwrap().status().as_u16(), 201, "{content_type:?}");
+    }
+    for bad in ["0", "not-a-uuid", "00000000-0000-0000-0000-000000000000"] {
+        let reply = app.scim("GET", &format!("/Users/{bad}"), token, None).await;
+        assert_eq!(reply.status, 404, "{bad}");
+        assert_eq!(reply.body["status"], "404");
+    }
+    let reply = app.scim("DELETE", "/Schemas", token, None).await;
+    assert_eq!((reply.status, reply.body["status"].as_str()), (405, Some("405")));
+}
+
+async fn lookups_filters_and_paging(app: TestApp) {
+    let org = app.bootstrap("Acme", &["acme.example"]).await;
+    let token = &org.scim_token.token;
+    for (i, name) in ["carol", "alice", "bob"].iter().enumerate() {
+        let mut body = user(&format!("{name}@acme.example"));
+        body["displayName"] = json!(format!("{} Person", name.to_uppercase()));
+        body["emails"] = json!([{"value": format!("{name}.{i}@mail.example"), "type": "home"}]);
+        body["title"] = if i == 0 { json!("Lead") } else { Value::Null };
+        create(&app, token, body).await;
+    }
+    let search = |filter: &str| {
+        let filter = filter.to_owned();
+        let app = &app;
+        async move {
+            let url = format!("/Users?filter={}", urlencode(&filter));
+            app.scim("GET", &url, token, None).await
+        }
+    };
+    let found = search("userName eq \"ALICE@acme.example\"").await;
+    assert_eq!(found.status, 200);
+    assert_eq!(found.body["totalResults"], 1);
+    assert_eq!(found.body["Resources"][0]["userName"], "alice@acme.example");
+    assert_eq!(found.body["schemas"][0], "urn:ietf:params:scim:api:messages:2.0:ListResponse");
+
+    for (filter, expected) in [
+        ("externalId eq \"ext-bob@acme.example\"", 1),
+        ("externalId eq \"EXT-bob@acme.example\"", 0),
+        ("emails.value eq \"carol.0@mail.example\"", 1),
+        ("emails[type eq \"home\" and value co \"@MAIL\"]", 3),
+        ("displayName eq \"bob person\"", 1),
+        ("userName sw \"a\" or userName sw \"b\"", 2),
+        ("not (title eq \"Lead\")", 2),
+        ("title pr", 1),
+        ("userName co \"%\"", 0),
+        ("active eq true and name.familyName eq \"example\"", 3),
+        ("meta.created gt \"2000-01-01T00:00:00Z\"", 3),
+        ("userName eq \"nobody@acme.example\"", 0),
+    ] {
+        let reply = search(filter).await;
+        assert_eq!(reply.status, 200, "{filter}: {}", reply.body);
+        assert_eq!(reply.body["totalResults"], expected, "{filter}");
+    }
+
+    // `+` for spaces, as some IdPs encode the query.
+    let plus = app.scim("GET", "/Users?filter=userName+eq+%22bob%40acme.example%22", token, None).await;
+    assert_eq!(plus.body["totalResults"], 1);
+
+    let bad = search("userName eq").await;
+    assert_eq!((bad.status, bad.body["scimType"].as_str()), (400, Some("invalidFilter")));
+    let unknown = search("shoeSize eq \"9\"").await;
+    assert_eq!((unknown.status, unknown.body["scimType"].as_str()), (400, Some("invalidFilter")));
+    let hostile = search(&format!("{}userName pr{}", "(".repeat(5000), ")".repeat(5000))).await;
+    assert_eq!((hostile.status, hostile.body["scimType"].as_str()), (400, Some("invalidFilter")));
+
+    let page = app.scim("GET", "/Users?sortBy=userName&sortOrder=descending&startIndex=2&count=1", token, None).await;
+    assert_eq!(page.body["totalResults"], 3);
+    assert_eq!(page.body["startIndex"], 2);
+    assert_eq!(page.body["itemsPerPage"], 1);
+    assert_eq!(page.body["Resources"][0]["userName"], "bob@acme.example");
+    let count_only = app.scim("GET", "/Users?count=0", token, None).await;
+    assert_eq!(count_only.body["totalResults"], 3);
+    assert_eq!(count_only.body["Resources"], json!([]));
+
+    let searched = app
+        .scim(
+            "POST",
+            "/Users/.search",
+            token,
+            Some(json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "filter": "userName sw \"c\"", "attributes": ["userName"]})),
+        )
+        .await;
+    assert_eq!(searched.status, 200, "{}", searched.body);
+    assert_eq!(searched.body["totalResults"], 1);
+    let only = searched.body["Resources"][0].as_object().unwrap();
+    assert!(only.contains_key("id") && only.contains_key("userName"));
+    assert!(!only.contains_key("emails"), "projected: {only:?}");
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+async fn projection_on_reads_and_writes(app: TestApp) {
+    let org = app.bootstrap("Acme", &["acme.example"]).await;
+    let token = &org.scim_token.token;
+    let mut body = user("ann@acme.example");
+    body["password"] = json!("hunter2");
+    let reply = app.scim("POST", "/Users?excludedAttributes=emails,name", token, Some(body)).await;
+    assert_eq!(reply.status, 201);
+    assert!(reply.body.get("emails").is_none() && reply.body.get("name").is_none());
+    assert!(reply.body.get("password").is_none(), "password is never returned");
+    let id = reply.body["id"].as_str().unwrap();
+    let got = app.scim("GET", &format!("/Users/{id}?attributes=name.givenName"), token, None).await;
+    assert_eq!(got.body["name"], json!({"givenName": "Ann"}));
+    assert!(got.body.get("id").is_some(), "id is always returned");
+    assert!(got.body.get("displayName").is_none());
+}
+
+async fn etags_and_preconditions(app: TestApp) {
+    let org = app.bootstrap("Acme", &["acme.example"]).await;
+    let token = &org.scim_token.token;
+    let created = app.scim("POST", "/Users", token, Some(user("ann@acme.example"))).await;
+    let id = created.body["id"].as_str().unwrap();
+    let etag = created.header("etag").unwrap().to_owned();
+    assert!(etag.starts_with("W/\""), "{etag}");
+    let path = format!("/Users/{id}");
+    let cached = app.scim_with("GET", &path, token, None, &[("if-none-match", &etag)]).await;
+    assert_eq!(cached.status, 304);
+
+    let op = patch(json!([{"op": "replace", "path": "title", "value": "Lead"}]));
+    let stale = app.scim_with("PATCH", &path, token, Some(op.clone()), &[("if-match", "W/\"999\"")]).await;
+    assert_eq!(stale.status, 412);
+    assert_eq!(stale.body["status"], "412");
+    let ok = app.scim_with("PATCH", &path, token, Some(op), &[("if-match", &etag)]).await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    let new_etag = ok.header("etag").unwrap().to_owned();
+    assert_ne!(new_etag, etag, "every write changes the version");
+    let fresh = app.scim_with("GET", &path, token, None, &[("if-none-match", &etag)]).await;
+    assert_eq!(fresh.status, 200);
+    let delete = app.scim_with("DELETE", &path, token, None, &[("if-match", &etag)]).await;
+    assert_eq!(delete.status, 412);
+    assert_eq!(app.scim("GET", &path, token, None).await.body["title"], "Lead");
+}
+
+async fn patch_in_every_dialect(app: TestApp) {
+    let org = app.bootstrap("Acme", &["acme.example"]).await;
+    let token = &org.scim_token.token;
+    let id = create(&app, token, user("ann@acme.example")).await["id"].as_str().unwrap().to_owned();
+    let path = format!("/Users/{id}");
+    let send = |ops: Value| {
+        let path = path.clone();
+        let app = &app;
+        async move { app.scim("PATCH", &path, token, Some(patch(ops))).await }
+    };
+
+    // Entra ID: capitalised ops, "False" as a string, dotted keys in a no-path value.
+    let r = send(json!([
+        {"op": "Replace", "path": "active", "value": "False"},
+        {"op": "Replace", "value": {"name.givenName": "Anna", format!("{ENTERPRISE}:department"): "R&D"}}
+    ]))
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["active"], false);
+    assert_eq!(r.body["name"]["givenName"], "Anna");
+    assert_eq!(r.body[ENTERPRISE]["department"], "R&D");
+    assert_eq!(account_status(&app, "ann@acme.example").await, AccountStatus::Deactivated, "rule 15");
+
+    // Inactive users stay readable and filterable.
+    let inactive = app.scim("GET", "/Users?filter=active%20eq%20false", token, None).await;
+    assert_eq!(inactive.body["totalResults"], 1);
+
+    // Okta: no-path replace with active true.
+    let r = send(json!([{"op": "replace", "value": {"active": true}}])).await;
+    assert_eq!(r.body["active"], true);
+    assert_eq!(account_status(&app, "ann@acme.example").await, AccountStatus::Active);
+
+    // A value path that matches nothing acts as add; add on single-valued replaces.
+    let r = send(json!([
+        {"op": "Add", "path": "phoneNumbers[type eq \"mobile\"].value", "value": "+1 555 0100"},
+        {"op": "add", "path": "title", "value": "Lead"},
+        {"op": "add", "path": "title", "value": "Head"},
+        {"op": "add", "path": format!("{ENTERPRISE}:manager"), "value": "mgr-7"}
+    ]))
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["phoneNumbers"], json!([{"type": "mobile", "value": "+1 555 0100"}]));
+    assert_eq!(r.body["title"], "Head");
+    assert_eq!(r.body[ENTERPRISE]["manager"]["value"], "mgr-7", "a bare manager string is its value");
+
+    let r = send(json!([{"op": "remove", "path": "phoneNumbers[type eq \"mobile\"]"}])).await;
+    assert!(r.body.get("phoneNumbers").is_none(), "{}", r.body);
+
+    // Errors, and all-or-nothing.
+    let before = app.scim("GET", &path, token, None).await.body;
+    let r = send(json!([
+        {"op": "replace", "path": "title", "value": "Changed"},
+        {"op": "replace", "path": "id", "value": "x"}
+    ]))
+    .await;
+    assert_eq!((r.status, r.body["scimType"].as_str()), (400, Some("mutability")));
+    assert_eq!(app.scim("GET", &path, token, None).await.body, before, "nothing applied");
+    let r = send(json!([{"op": "jump", "path": "title"}])).await;
+    assert_eq!(r.status, 400);
+    let r = send(json!([{"op": "remove"}])).await;
+    assert_eq!((r.status, r.body["scimType"].as_str()), (400, Some("noTarget")));
+    let r = send(json!([{"op": "replace", "path": "emails[type eq", "value": "x"}])).await;
+    assert_eq!((r.status, r.body["scimType"].as_str()), (400, Some("invalidPath")));
+}
+
+async fn put_replaces(app: TestApp) {
+    let org = app.bootstrap("Acme", &["acme.example"]).await;
+    let token = &org.scim_token.token;
+    let mut body = user("ann@acme.example");
+    body["title"] = json!("Lead");
+    body["userType"] = json!("Employee");
+    let id = create(&app, token, body).await["id"].as_str().unwrap().to_owned();
+    let mut replacement = user("ann@acme.example");
+    replacement["id"] = json!("client-sent-id-is-ignored");
+    replacement["meta"] = json!({"version": "W/\"1\""});
+    replacement["displayName"] = json!("Ann E.");
+    let r = app.scim("PUT", &format!("/Users/{id}"), token, Some(replacement)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["id"], id.as_str());
+    assert_eq!(r.body["displayName"], "Ann E.");
+    assert!(r.body.get("title").is_none(), "omitted attributes of a managed account are cleared");
+    assert!(r.body.get("userType").is_none());
+}
+
+async fn foreign_accounts_are_refused_and_unchanged(app: TestApp) {
+    let acme = app.bootstrap("Acme", &["acme.example"]).await;
+    let globex = app.bootstrap("Globex", &["globex.example"]).await;
+    // Globex's directory provisions its own user first.
+    create(&app, &globex.scim_token.token, user("gina@globex.example")).await;
+
+    // Acme's directory links the same account (an external user for Acme): 201, and the
+    // account keeps its own profile (rule 14).
+    let mut body = user("gina@globex.example");
+    body["name"] = json!({"givenName": "Someone", "familyName": "Else"});
+    let linked = create(&app, &acme.scim_token.token, body).await;
+    assert_eq!(linked["name"]["givenName"], "Ann", "the account's own profile wins");
+    let id = linked["id"].as_str().unwrap().to_owned();
+    let path = format!("/Users/{id}");
+
+    for ops in [
+        json!([{"op": "replace", "path": "name.givenName", "value": "Hacked"}]),
+        json!([{"op": "replace", "path": "active", "value": false}]),
+        json!([{"op": "replace", "path": "userName", "value": "gina@acme.example"}]),
+    ] {
+        let r = app.scim("PATCH", &path, &acme.scim_token.token, Some(patch(ops.clone()))).await;
+        assert_eq!(r.status, 403, "{ops}: {}", r.body);
+        assert!(r.detail().contains("managed by another organization"), "{}", r.body);
+        assert!(r.detail().contains("instead"), "says what to do instead: {}", r.body);
+    }
+    // Unchanged values are not changes (rule 13): IdPs resend them.
+    let same = app
+        .scim("PATCH", &path, &acme.scim_token.token, Some(patch(json!([{"op": "replace", "value": {"active": true, "name": {"givenName": "Ann", "familyName": "Example"}}}]))))
+        .await;
+    assert_eq!(same.status, 200, "{}", same.body);
+    // Acme's own record attributes are its to change.
+    let own = app
+        .scim("PATCH", &path, &acme.scim_token.token, Some(patch(json!([{"op": "replace", "path": "externalId", "value": "acme-77"}]))))
+        .await;
+    assert_eq!(own.status, 200, "{}", own.body);
+
+    let seen_by_globex = app
+        .scim("GET", "/Users?filter=userName%20eq%20%22gina%40globex.example%22", &globex.scim_token.token, None)
+        .await;
+    let theirs = &seen_by_globex.body["Resources"][0];
+    assert_eq!(theirs["name"]["givenName"], "Ann");
+    assert_eq!(theirs["active"], true);
+    assert_eq!(theirs["externalId"], "ext-gina@globex.example", "records are per directory");
+
+    // Rule 18: Globex cannot see Acme's record id.
+    let r = app.scim("GET", &path, &globex.scim_token.token, None).await;
+    assert_eq!(r.status, 404);
+
+    // Rule 16: Acme deleting its external user unlinks it but leaves the account active.
+    let r = app.scim("DELETE", &path, &acme.scim_token.token, None).await;
+    assert_eq!(r.status, 204);
+    assert_eq!(app.scim("GET", &path, &acme.scim_token.token, None).await.status, 404);
+    assert_eq!(account_status(&app, "gina@globex.example").await, AccountStatus::Active);
+}
+
+async fn delete_deactivates_managed_accounts(app: TestApp) {
+    let org = app.bootstrap("Acme", &["acme.example"]).await;
+    let token = &org.scim_token.token;
+    let id = create(&app, token, user("ann@acme.example")).await["id"].as_str().unwrap().to_owned();
+    let r = app.scim("DELETE", &format!("/Users/{id}"), token, None).await;
+    assert_eq!(r.status, 204);
+    assert_eq!(account_status(&app, "ann@acme.example").await, AccountStatus::Deactivated);
+    assert_eq!(app.scim("DELETE", &format!("/Users/{id}"), token, None).await.status, 404);
+    // Provisioning the account again links the same account, with a new SCIM id.
+    let again = create(&app, token, user("ann@acme.example")).await;
+    assert_ne!(again["id"], id.as_str());
+}
+
+async fn email_changes_stay_within_verified_domains(app: TestApp) {
+    let org = app.bootstrap("Acme", &["acme.example", "acme.test"]).await;
+    let token = &org.scim_token.token;
+    let id = create(&app, token, user("ann@acme.example")).await["id"].as_str().unwrap().to_owned();
+    let path = format!("/Users/{id}");
+    let to = |email: &str| patch(json!([{"op": "replace", "path": "userName", "value": email}]));
+    let r = app.scim("PATCH", &path, token, Some(to("ann@gmail.example"))).await;
+    assert_eq!(r.status, 403, "{}", r.body);
+    assert!(r.detail().contains("verif"), "{}", r.body);
+    assert_eq!(app.scim("GET", &path, token, None).await.body["userName"], "ann@acme.example");
+    let r = app.scim("PATCH", &path, token, Some(to("ann@acme.test"))).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["userName"], "ann@acme.test");
+}
+
+async fn unknown_attributes_and_schemas_are_ignored(app: TestApp) {
+    let org = app.bootstrap("Acme", &["acme.example"]).await;
+    let token = &org.scim_token.token;
+    let mut body = user("ann@acme.example");
+    body["schemas"] = json!(["urn:ietf:params:scim:schemas:core:2.0:User", "urn:okta:custom:1.0"]);
+    body["urn:okta:custom:1.0"] = json!({"shoeSize": 9});
+    body["favouriteColour"] = json!("teal");
+    body["groups"] = json!([{"value": "not-a-group"}]);
+    body["nickName"] = json!("");
+    body["title"] = Value::Null;
+    let r = app.scim("POST", "/Users", token, Some(body)).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    for absent in ["favouriteColour", "urn:okta:custom:1.0", "groups", "nickName", "title"] {
+        assert!(r.body.get(absent).is_none(), "{absent}: {}", r.body);
+    }
+}
+
+on_both_backends! {
+    create_read_and_locate => spawn_app,
+    duplicates_conflict_and_bad_bodies_are_refused => spawn_app,
+    content_types_ids_and_methods => spawn_app,
+    lookups_filters_and_paging => spawn_app,
+    projection_on_reads_and_writes => spawn_app,
+    etags_and_preconditions => spawn_app,
+    patch_in_every_dialect => spawn_app,
+    put_replaces => spawn_app,
+    foreign_accounts_are_refused_and_unchanged => spawn_app,
+    delete_deactivates_managed_accounts => spawn_app,
+    email_changes_stay_within_verified_domains => spawn_app,
+    unknown_attributes_and_schemas_are_ignored => spawn_app,
+}
