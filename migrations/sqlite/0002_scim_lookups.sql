@@ -18,4 +18,4 @@ CREATE TABLE account_emails (
 CREATE INDEX account_emails_value ON account_emails(value_lower);
 
 -- Listing a directory's users in creation order (the default order) walks this index.
-CREATE INDEX directory_users_created ON directory_users(directory_id, created_at);
+CREATE INDEX directory_users_created ON directory_users(directory_id, created_at, id);

@@ -4,7 +4,11 @@
 pub mod discovery;
 pub mod error;
 pub mod filter;
+pub mod list;
+pub mod normalize;
+pub mod patch;
 pub mod path;
+pub mod projection;
 pub mod schema;
 
 pub use error::{ScimError, ScimType};

@@ -35,6 +35,7 @@ mod ast;
 mod attr;
 mod display;
 mod error;
+pub mod eval;
 mod lexer;
 mod number;
 pub(super) mod parser;

@@ -179,7 +179,9 @@ impl AttributeDef {
 
     /// A sub-attribute by name, ignoring case (attribute names are case-insensitive).
     pub fn sub(&self, name: &str) -> Option<&'static AttributeDef> {
-        self.sub_attributes.iter().find(|a| a.name.eq_ignore_ascii_case(name))
+        self.sub_attributes
+            .iter()
+            .find(|a| a.name.eq_ignore_ascii_case(name))
     }
 }
 
@@ -194,7 +196,9 @@ pub struct SchemaDef {
 
 impl SchemaDef {
     pub fn attribute(&self, name: &str) -> Option<&'static AttributeDef> {
-        self.attributes.iter().find(|a| a.name.eq_ignore_ascii_case(name))
+        self.attributes
+            .iter()
+            .find(|a| a.name.eq_ignore_ascii_case(name))
     }
 }
 

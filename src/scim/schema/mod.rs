@@ -1,4 +1,8 @@
 //! The schema engine: definitions of the resources scimd serves (RFC 7643).
 
 pub mod def;
+pub mod enterprise;
+pub mod group;
+pub mod render;
 pub mod resolve;
+pub mod user;

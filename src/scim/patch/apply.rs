@@ -1,0 +1,256 @@
+//! One operation against the resource: resolving its path, checking mutability, and
+//! dispatching to the value-level rules in [`super::multi`].
+
+use serde_json::{Map, Value};
+
+use super::target::{
+    insert, invalid_path, invalid_value, mutability, no_target, put_list, remove, resolve_target,
+    sub_of, take_list, take_object, with_container, Target,
+};
+use super::{multi, values};
+use super::{PatchOp, PatchOpKind};
+use crate::scim::error::ScimError;
+use crate::scim::path::{parse_patch_path, PatchPath};
+use crate::scim::schema::def::{AttrType, Mutability, ResourceTypeDef, SchemaDef};
+use crate::scim::schema::resolve::ResolvedAttr;
+
+/// What to do with a path naming a readOnly attribute.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ReadOnly {
+    /// An explicit `path`: the client asked for the impossible (RFC 7644 §3.5.2).
+    Refuse,
+    /// A member of a no-path `value`: clients echo whole resources, `id` and `meta` included.
+    Skip,
+}
+
+pub(super) fn apply_op(
+    rt: &ResourceTypeDef,
+    resource: &mut Map<String, Value>,
+    op: &PatchOp,
+) -> Result<(), ScimError> {
+    match (&op.path, &op.value) {
+        (Some(path), value) => apply_path(
+            rt,
+            resource,
+            op.kind,
+            path,
+            value.as_ref(),
+            ReadOnly::Refuse,
+        ),
+        (None, _) if op.kind == PatchOpKind::Remove => Err(no_target(
+            "`remove` needs a `path` naming what to remove".to_owned(),
+        )),
+        (None, Some(value)) => apply_object(rt, resource, op.kind, None, value),
+        (None, None) => Err(invalid_value(format!(
+            "`{}` needs a `value`",
+            op.kind.as_str()
+        ))),
+    }
+}
+
+/// `add`/`replace` of an object of attributes: the no-path form, or the object of one
+/// extension (`extension` set, its members named relative to it).
+fn apply_object(
+    rt: &ResourceTypeDef,
+    resource: &mut Map<String, Value>,
+    kind: PatchOpKind,
+    extension: Option<&'static SchemaDef>,
+    value: &Value,
+) -> Result<(), ScimError> {
+    let Value::Object(members) = value else {
+        return Err(invalid_value(match extension {
+            None => "without a `path`, `value` must be an object of attributes".to_owned(),
+            Some(schema) => format!("`{}` takes an object of its attributes", schema.id),
+        }));
+    };
+    for (key, member) in members {
+        if extension.is_none() && key.eq_ignore_ascii_case("schemas") {
+            continue;
+        }
+        let mut path = parse_patch_path(key)
+            .map_err(|e| invalid_path(format!("`value` member `{key}`: {e}")))?;
+        if let Some(schema) = extension {
+            let (PatchPath::Attr(attr) | PatchPath::ValuePath { attr, .. }) = &mut path;
+            if attr.urn.is_none() {
+                attr.urn = Some(schema.id.to_owned());
+            }
+        }
+        apply_path(rt, resource, kind, &path, Some(member), ReadOnly::Skip)?;
+    }
+    Ok(())
+}
+
+fn apply_path(
+    rt: &ResourceTypeDef,
+    resource: &mut Map<String, Value>,
+    kind: PatchOpKind,
+    path: &PatchPath,
+    value: Option<&Value>,
+    read_only: ReadOnly,
+) -> Result<(), ScimError> {
+    path_op(rt, resource, kind, path, value, read_only).map_err(|e| ScimError {
+        detail: format!("`{path}`: {}", e.detail),
+        ..e
+    })
+}
+
+fn path_op(
+    rt: &ResourceTypeDef,
+    resource: &mut Map<String, Value>,
+    kind: PatchOpKind,
+    path: &PatchPath,
+    value: Option<&Value>,
+    read_only: ReadOnly,
+) -> Result<(), ScimError> {
+    let (attr_path, filter, sub_name) = match path {
+        PatchPath::Attr(attr) => (attr, None, None),
+        PatchPath::ValuePath { attr, filter, sub } => (attr, Some(filter), sub.as_deref()),
+    };
+    let target = resolve_target(rt, attr_path)?;
+    if filter.is_some() && !matches!(target, Target::Attr(_) | Target::Unknown) {
+        return Err(invalid_path(
+            "a value filter selects values of a multi-valued attribute".to_owned(),
+        ));
+    }
+    let r = match target {
+        Target::Unknown => return Ok(()),
+        Target::Resource if kind == PatchOpKind::Remove => {
+            return Err(invalid_path(
+                "the resource itself cannot be removed; use DELETE".to_owned(),
+            ))
+        }
+        Target::Resource => return apply_object(rt, resource, kind, None, required(kind, value)?),
+        Target::Extension(schema) => return extension_op(rt, resource, kind, schema, value),
+        Target::Attr(r) => r,
+    };
+    let sub = sub_name.map(|name| sub_of(r.attr, name)).transpose()?;
+    let named = r.sub.or(sub);
+    if r.attr.mutability == Mutability::ReadOnly
+        || named.is_some_and(|s| s.mutability == Mutability::ReadOnly)
+    {
+        return match read_only {
+            ReadOnly::Skip => Ok(()),
+            ReadOnly::Refuse => Err(mutability("readOnly; the server maintains it".to_owned())),
+        };
+    }
+    if kind == PatchOpKind::Remove {
+        return match filter {
+            Some(filter) => multi::remove_matching(rt, resource, &r, filter, sub),
+            None => remove_attr(rt, resource, &r, value),
+        };
+    }
+    match (filter, required(kind, value)?) {
+        // `null` unassigns (RFC 7643 §2.5): there is nothing to add, and replacing with it
+        // removes.
+        (_, Value::Null) if kind == PatchOpKind::Add => Ok(()),
+        (Some(filter), Value::Null) => multi::remove_matching(rt, resource, &r, filter, sub),
+        (None, Value::Null) => remove_attr(rt, resource, &r, None),
+        (Some(filter), value) => multi::set_matching(rt, resource, kind, &r, filter, sub, value),
+        (None, value) => set_attr(rt, resource, kind, &r, value),
+    }
+}
+
+fn required(kind: PatchOpKind, value: Option<&Value>) -> Result<&Value, ScimError> {
+    value.ok_or_else(|| invalid_value(format!("`{}` needs a `value`", kind.as_str())))
+}
+
+fn extension_op(
+    rt: &ResourceTypeDef,
+    resource: &mut Map<String, Value>,
+    kind: PatchOpKind,
+    schema: &'static SchemaDef,
+    value: Option<&Value>,
+) -> Result<(), ScimError> {
+    match (kind, required(kind, value)) {
+        (PatchOpKind::Remove, _) => {}
+        (PatchOpKind::Add, Ok(Value::Null)) => return Ok(()),
+        (_, Ok(Value::Null)) => {}
+        (_, value) => return apply_object(rt, resource, kind, Some(schema), value?),
+    }
+    if rt
+        .extensions
+        .iter()
+        .any(|(s, required)| *required && s.id == schema.id)
+    {
+        return Err(mutability(format!(
+            "the extension is required for {} resources and cannot be removed",
+            rt.name
+        )));
+    }
+    remove(resource, schema.id);
+    Ok(())
+}
+
+/// `add`/`replace` at an attribute path without a filter.
+fn set_attr(
+    rt: &ResourceTypeDef,
+    resource: &mut Map<String, Value>,
+    kind: PatchOpKind,
+    r: &ResolvedAttr,
+    value: &Value,
+) -> Result<(), ScimError> {
+    let attr = r.attr;
+    with_container(rt, resource, r, |c| {
+        match r.sub {
+            Some(sub) if attr.multi_valued => multi::set_sub_everywhere(c, attr, sub, value)?,
+            Some(sub) => {
+                let value = values::scalar(value)?;
+                let mut object = take_object(c, attr.name);
+                insert(&mut object, sub.name, value);
+                insert(c, attr.name, Value::Object(object));
+            }
+            None if attr.multi_valued => multi::set_list(c, kind, attr, value)?,
+            None if attr.ty == AttrType::Complex => {
+                let incoming = values::complex(attr, value)?;
+                let mut object = take_object(c, attr.name);
+                values::merge(attr, &mut object, incoming);
+                insert(c, attr.name, Value::Object(object));
+            }
+            None => insert(c, attr.name, values::scalar(value)?),
+        }
+        Ok(())
+    })
+}
+
+/// `remove` at an attribute path without a filter, or `replace` with `null`.
+fn remove_attr(
+    rt: &ResourceTypeDef,
+    resource: &mut Map<String, Value>,
+    r: &ResolvedAttr,
+    value: Option<&Value>,
+) -> Result<(), ScimError> {
+    let attr = r.attr;
+    if r.target().required {
+        return Err(mutability("required; it cannot be removed".to_owned()));
+    }
+    with_container(rt, resource, r, |c| {
+        match (r.sub, value) {
+            (Some(sub), _) if attr.multi_valued => {
+                let mut list = take_list(c, attr.name);
+                for element in &mut list {
+                    if let Value::Object(o) = element {
+                        remove(o, sub.name);
+                    }
+                }
+                list.retain(|e| !matches!(e, Value::Object(o) if o.is_empty()));
+                put_list(c, attr.name, list);
+            }
+            (Some(sub), _) => {
+                let mut object = take_object(c, attr.name);
+                remove(&mut object, sub.name);
+                if !object.is_empty() {
+                    insert(c, attr.name, Value::Object(object));
+                }
+            }
+            (None, Some(listed)) if attr.multi_valued && !listed.is_null() => {
+                let mut list = take_list(c, attr.name);
+                multi::remove_listed(attr, &mut list, listed)?;
+                put_list(c, attr.name, list);
+            }
+            (None, _) => {
+                remove(c, attr.name);
+            }
+        }
+        Ok(())
+    })
+}

@@ -1,0 +1,160 @@
+//! Fixtures and helpers shared by the PATCH tests; the tests proper are grouped by source:
+//! the RFC's examples, IdP dialects, errors.
+
+mod errors;
+mod idp;
+mod request;
+mod rfc;
+mod semantics;
+
+use serde_json::{json, Map, Value};
+
+use super::{apply, parse_patch_request};
+use crate::scim::error::{ScimError, ScimType};
+use crate::scim::schema::def::ResourceTypeDef;
+use crate::scim::urn;
+
+pub(super) use crate::scim::schema::group::GROUP_RESOURCE as GROUP_RT;
+pub(super) use crate::scim::schema::user::USER_RESOURCE as USER_RT;
+
+pub(super) const ENTERPRISE: &str = urn::ENTERPRISE_USER;
+pub(super) const BABS: &str = "2819c223-7f76-453a-919d-413861904646";
+pub(super) const MANDY: &str = "902c246b-6245-4190-8e05-00816be7344a";
+
+fn object(value: Value) -> Map<String, Value> {
+    match value {
+        Value::Object(o) => o,
+        other => panic!("fixture must be an object: {other}"),
+    }
+}
+
+/// The RFC 7643 §8.2 full user, trimmed to what the tests touch.
+pub(super) fn user() -> Map<String, Value> {
+    object(json!({
+        "schemas": [urn::USER, ENTERPRISE],
+        "id": BABS,
+        "externalId": "701984",
+        "meta": {
+            "resourceType": "User",
+            "created": "2010-01-23T04:56:22Z",
+            "lastModified": "2011-05-13T04:42:34Z",
+            "version": "W/\"a330bc54f0671c9\""
+        },
+        "userName": "bjensen@example.com",
+        "name": { "familyName": "Jensen", "givenName": "Barbara" },
+        "active": true,
+        "emails": [
+            { "value": "bjensen@example.com", "type": "work", "primary": true },
+            { "value": "babs@jensen.org", "type": "home" }
+        ],
+        "addresses": [
+            {
+                "type": "work",
+                "streetAddress": "100 Universal City Plaza",
+                "locality": "Hollywood",
+                "postalCode": "91608",
+                "primary": true
+            },
+            { "type": "home", "streetAddress": "456 Hollywood Blvd", "locality": "Hollywood" }
+        ],
+        ENTERPRISE: {
+            "employeeNumber": "701984",
+            "manager": { "value": "26118915-6090-4610-87e4-49d8ca9f808d" }
+        }
+    }))
+}
+
+/// A user as Entra ID first provisions it: no emails, no enterprise data.
+pub(super) fn bare_user() -> Map<String, Value> {
+    object(json!({
+        "schemas": [urn::USER],
+        "id": "u1",
+        "userName": "alice@contoso.com",
+        "name": { "givenName": "Alice", "familyName": "Smith" },
+        "active": true
+    }))
+}
+
+pub(super) fn group() -> Map<String, Value> {
+    object(json!({
+        "schemas": [urn::GROUP],
+        "id": "e9e30dba-f08f-4109-8486-d5c6a331660a",
+        "displayName": "Tour Guides",
+        "members": [
+            { "value": BABS, "display": "Babs Jensen", "$ref": format!("https://example.com/v2/Users/{BABS}") },
+            { "value": MANDY, "display": "Mandy Pepperidge" }
+        ]
+    }))
+}
+
+pub(super) fn body(operations: Value) -> Value {
+    json!({ "schemas": [urn::PATCH_OP], "Operations": operations })
+}
+
+fn run(
+    rt: &ResourceTypeDef,
+    resource: &Map<String, Value>,
+    operations: Value,
+) -> Result<Map<String, Value>, ScimError> {
+    let ops = parse_patch_request(&body(operations))?;
+    let mut patched = resource.clone();
+    let result = apply(rt, &mut patched, &ops);
+    if result.is_err() {
+        assert_eq!(
+            &patched, resource,
+            "a failed PATCH must leave the resource untouched"
+        );
+    }
+    result.map(|()| patched)
+}
+
+/// Applies `operations` and returns the patched resource.
+pub(super) fn patch(
+    rt: &ResourceTypeDef,
+    resource: &Map<String, Value>,
+    operations: Value,
+) -> Map<String, Value> {
+    run(rt, resource, operations).unwrap_or_else(|e| panic!("PATCH should succeed: {e}"))
+}
+
+/// Applies `operations`, expecting a 400 of `scim_type` whose detail mentions each of
+/// `mentions`.
+pub(super) fn refused(
+    rt: &ResourceTypeDef,
+    resource: &Map<String, Value>,
+    operations: Value,
+    scim_type: ScimType,
+    mentions: &[&str],
+) -> ScimError {
+    let error = match run(rt, resource, operations) {
+        Ok(patched) => panic!("PATCH should fail, produced {}", Value::Object(patched)),
+        Err(e) => e,
+    };
+    assert_eq!(
+        (error.status, error.scim_type),
+        (400, Some(scim_type)),
+        "{error}"
+    );
+    for m in mentions {
+        assert!(
+            error.detail.contains(m),
+            "detail `{}` should mention `{m}`",
+            error.detail
+        );
+    }
+    error
+}
+
+/// `resource` with `f` applied, for stating expected results as small edits.
+pub(super) fn edited(
+    resource: &Map<String, Value>,
+    f: impl FnOnce(&mut Map<String, Value>),
+) -> Map<String, Value> {
+    let mut copy = resource.clone();
+    f(&mut copy);
+    copy
+}
+
+pub(super) fn ext(resource: &Map<String, Value>) -> &Value {
+    &resource[ENTERPRISE]
+}
