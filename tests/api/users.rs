@@ -294,6 +294,13 @@ async fn patch_in_every_dialect(app: TestApp) {
     assert_eq!(r.body["title"], "Head");
     assert_eq!(r.body[ENTERPRISE]["manager"]["value"], "mgr-7", "a bare manager string is its value");
 
+    // Entra ID's path into the work email; the lookup index follows.
+    let r = send(json!([{"op": "replace", "path": "emails[type eq \"work\"].value", "value": "ann.lee@acme.example"}])).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["emails"], json!([{"value": "ann.lee@acme.example", "type": "work", "primary": true}]));
+    let found = app.scim("GET", "/Users?filter=emails.value%20eq%20%22ANN.LEE%40acme.example%22", token, None).await;
+    assert_eq!(found.body["totalResults"], 1);
+
     let r = send(json!([{"op": "remove", "path": "phoneNumbers[type eq \"mobile\"]"}])).await;
     assert!(r.body.get("phoneNumbers").is_none(), "{}", r.body);
 
@@ -312,6 +319,15 @@ async fn patch_in_every_dialect(app: TestApp) {
     assert_eq!((r.status, r.body["scimType"].as_str()), (400, Some("noTarget")));
     let r = send(json!([{"op": "replace", "path": "emails[type eq", "value": "x"}])).await;
     assert_eq!((r.status, r.body["scimType"].as_str()), (400, Some("invalidPath")));
+}
+
+async fn entra_string_booleans_on_create(app: TestApp) {
+    let org = app.bootstrap("Acme", &["acme.example"]).await;
+    let mut body = user("ann@acme.example");
+    body["active"] = json!("False");
+    let created = create(&app, &org.scim_token.token, body).await;
+    assert_eq!(created["active"], false);
+    assert_eq!(account_status(&app, "ann@acme.example").await, AccountStatus::Deactivated);
 }
 
 async fn put_replaces(app: TestApp) {
@@ -442,6 +458,7 @@ on_both_backends! {
     etags_and_preconditions => spawn_app,
     patch_in_every_dialect => spawn_app,
     put_replaces => spawn_app,
+    entra_string_booleans_on_create => spawn_app,
     foreign_accounts_are_refused_and_unchanged => spawn_app,
     delete_deactivates_managed_accounts => spawn_app,
     email_changes_stay_within_verified_domains => spawn_app,
