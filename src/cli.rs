@@ -1,5 +1,7 @@
 //! The command line: `serve` and non-interactive admin commands that print JSON.
 
+mod groups;
+
 use clap::{Parser, Subcommand};
 use serde::Serialize;
 
@@ -27,6 +29,12 @@ pub enum Command {
     /// Issue or revoke tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Grant or revoke products through groups; show an account's product access.
+    #[command(subcommand)]
+    Group(groups::GroupCommand),
+    /// Change a directory's settings.
+    #[command(subcommand)]
+    Directory(groups::DirectoryCommand),
 }
 
 #[derive(Debug, clap::Args)]
@@ -143,6 +151,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             store.close().await;
             print_json(&serde_json::json!({ "revoked": jti }))?;
         }
+        Command::Group(command) => groups::run_group(command).await?,
+        Command::Directory(command) => groups::run_directory(command).await?,
     }
     Ok(())
 }

@@ -4,6 +4,7 @@
 mod auth;
 mod discovery;
 mod errors;
+mod groups;
 mod health;
 mod scim_routes;
 pub mod startup;

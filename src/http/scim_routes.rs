@@ -6,7 +6,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{Map, Value};
 
 use super::errors::ScimHttpError;
-use super::{discovery, users, AppState, ScimPrincipal};
+use super::{discovery, groups, users, AppState, ScimPrincipal};
 use crate::domain::DirectoryRef;
 use crate::scim::filter::AttrPath;
 use crate::scim::list::Projection;
@@ -60,6 +60,25 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .route(web::put().to(users::put))
                     .route(web::patch().to(users::patch))
                     .route(web::delete().to(users::delete))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/Groups/.search")
+                    .route(web::post().to(groups::search))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/Groups")
+                    .route(web::get().to(groups::list))
+                    .route(web::post().to(groups::create))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/Groups/{id}")
+                    .route(web::get().to(groups::get))
+                    .route(web::put().to(groups::put))
+                    .route(web::patch().to(groups::patch))
+                    .route(web::delete().to(groups::delete))
                     .default_service(web::to(method_not_allowed)),
             )
             .default_service(web::to(unknown_endpoint)),

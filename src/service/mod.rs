@@ -4,5 +4,6 @@
 pub mod bootstrap;
 pub mod directory_tokens;
 pub mod error;
+pub mod groups;
 pub mod tokens;
 pub mod users;

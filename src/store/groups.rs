@@ -75,7 +75,49 @@ pub async fn get_group(conn: &mut AnyConnection, id: GroupId) -> StoreResult<Opt
     row.as_ref().map(group_from_row).transpose()
 }
 
-/// Adds members; ones already present are skipped. Returns how many were new.
+/// Writes a group's name and external id and bumps its version: the one single-row write
+/// every change to a group makes, member changes included, so its ETag always moves.
+/// A name already used in the same directory is a conflict.
+pub async fn update_group(conn: &mut AnyConnection, group: &Group) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE org_groups SET display_name = $2, display_name_lower = $3, external_id = $4, \
+         updated_at = $5, version = version + 1 WHERE id = $1",
+    )
+    .bind(group.id.to_string())
+    .bind(&group.display_name)
+    .bind(group.display_name.to_lowercase())
+    .bind(group.external_id.as_deref())
+    .bind(group.updated_at)
+    .execute(conn)
+    .await
+    .map_err(StoreError::from_write)?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Deletes a group; its memberships and grants go with it (ON DELETE CASCADE).
+pub async fn delete_group(conn: &mut AnyConnection, id: GroupId) -> StoreResult<bool> {
+    let done = sqlx::query("DELETE FROM org_groups WHERE id = $1")
+        .bind(id.to_string())
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Rows per multi-row statement: far below both backends' bound-parameter limits, and large
+/// enough that adding 1,000 members takes two statements, not 1,000.
+const CHUNK: usize = 500;
+
+fn distinct(accounts: &[AccountId]) -> Vec<AccountId> {
+    let mut seen = std::collections::HashSet::new();
+    accounts
+        .iter()
+        .copied()
+        .filter(|a| seen.insert(*a))
+        .collect()
+}
+
+/// Adds members; ones already present are skipped. Returns how many were new. Touches only
+/// the rows named, never the rest of the group.
 pub async fn add_group_members(
     conn: &mut AnyConnection,
     group: GroupId,
@@ -83,17 +125,20 @@ pub async fn add_group_members(
     at: i64,
 ) -> StoreResult<u64> {
     let mut added = 0;
-    for account in accounts {
-        added += sqlx::query(
-            "INSERT INTO group_members (group_id, account_id, added_at) VALUES ($1, $2, $3) \
+    for chunk in distinct(accounts).chunks(CHUNK) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|i| format!("($1, ${}, $2)", i + 3))
+            .collect();
+        let sql = format!(
+            "INSERT INTO group_members (group_id, account_id, added_at) VALUES {} \
              ON CONFLICT DO NOTHING",
-        )
-        .bind(group.to_string())
-        .bind(account.to_string())
-        .bind(at)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
+            rows.join(", ")
+        );
+        let mut query = sqlx::query(&sql).bind(group.to_string()).bind(at);
+        for account in chunk {
+            query = query.bind(account.to_string());
+        }
+        added += query.execute(&mut *conn).await?.rows_affected();
     }
     Ok(added)
 }
@@ -105,15 +150,31 @@ pub async fn remove_group_members(
     accounts: &[AccountId],
 ) -> StoreResult<u64> {
     let mut removed = 0;
-    for account in accounts {
-        removed += sqlx::query("DELETE FROM group_members WHERE group_id = $1 AND account_id = $2")
-            .bind(group.to_string())
-            .bind(account.to_string())
-            .execute(&mut *conn)
-            .await?
-            .rows_affected();
+    for chunk in distinct(accounts).chunks(CHUNK) {
+        let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "DELETE FROM group_members WHERE group_id = $1 AND account_id IN ({})",
+            list.join(", ")
+        );
+        let mut query = sqlx::query(&sql).bind(group.to_string());
+        for account in chunk {
+            query = query.bind(account.to_string());
+        }
+        removed += query.execute(&mut *conn).await?.rows_affected();
     }
     Ok(removed)
+}
+
+/// Empties a group. Returns how many members it had.
+pub async fn remove_all_group_members(
+    conn: &mut AnyConnection,
+    group: GroupId,
+) -> StoreResult<u64> {
+    Ok(sqlx::query("DELETE FROM group_members WHERE group_id = $1")
+        .bind(group.to_string())
+        .execute(conn)
+        .await?
+        .rows_affected())
 }
 
 pub async fn list_group_members(
@@ -144,6 +205,23 @@ pub async fn grant_group_product(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// Ends a grant. True if the group had it.
+pub async fn revoke_group_product(
+    conn: &mut AnyConnection,
+    group: GroupId,
+    grant: &ProductGrant,
+) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "DELETE FROM group_grants WHERE group_id = $1 AND site_id = $2 AND product = $3",
+    )
+    .bind(group.to_string())
+    .bind(grant.site_id.to_string())
+    .bind(&grant.product)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 pub async fn list_group_grants(
@@ -183,13 +261,31 @@ pub async fn account_site_products(
     .await?)
 }
 
-/// Removes an account from every group synced from `directory` (rule 16). Returns how many
-/// memberships ended.
+/// Removes an account from every group synced from `directory` (rule 16), bumping each
+/// group's version since its member list changed. Returns how many memberships ended.
 pub async fn remove_from_directory_groups(
     conn: &mut AnyConnection,
     directory: DirectoryId,
     account: AccountId,
+    at: i64,
 ) -> StoreResult<u64> {
+    let groups: Vec<String> = sqlx::query_scalar(
+        "SELECT g.id FROM group_members m JOIN org_groups g ON g.id = m.group_id \
+         WHERE m.account_id = $1 AND g.directory_id = $2 ORDER BY g.id",
+    )
+    .bind(account.to_string())
+    .bind(directory.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    // One row at a time in id order: every transaction that locks several groups takes
+    // them in the same order, so two such deletions cannot deadlock on PostgreSQL.
+    for group in &groups {
+        sqlx::query("UPDATE org_groups SET version = version + 1, updated_at = $2 WHERE id = $1")
+            .bind(group)
+            .bind(at)
+            .execute(&mut *conn)
+            .await?;
+    }
     Ok(sqlx::query(
         "DELETE FROM group_members WHERE account_id = $1 \
          AND group_id IN (SELECT id FROM org_groups WHERE directory_id = $2)",

@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod groups;
 mod health;
 mod migrations;
 mod processes;

@@ -1,11 +1,13 @@
 //! The Group resource (RFC 7643 §4.2, characteristics from §8.7.1).
 //!
-//! Two departures from §8.7.1, both taken from the prose of §4.2:
+//! Departures from §8.7.1, the first two taken from the prose of §4.2:
 //! - `displayName` is required: §4.2 says "REQUIRED", §8.7.1 says `required: false`. A
 //!   group without a name cannot be shown to anyone, and `/Schemas` advertises what we
 //!   enforce.
 //! - `members` has a readOnly `display` sub-attribute (§4.2 lists it, §8.7.1 does not);
 //!   the server fills it in, and whatever a client sends there is ignored.
+//! - Members are users only: nested groups are not supported, so `$ref` references and the
+//!   canonical `type` values name `User` alone, and `/Schemas` does not promise nesting.
 
 use super::def::{AttributeDef, Mutability, ResourceTypeDef, SchemaDef};
 use super::user::{EXTERNAL_ID, ID, META};
@@ -18,7 +20,7 @@ const MEMBERS: &[AttributeDef] = &[
         "$ref",
         "The URI corresponding to a SCIM resource that is a member of this Group.",
     )
-    .references(&["User", "Group"])
+    .references(&["User"])
     .mutability(Mutability::Immutable),
     AttributeDef::string(
         "display",
@@ -27,9 +29,9 @@ const MEMBERS: &[AttributeDef] = &[
     .mutability(Mutability::ReadOnly),
     AttributeDef::string(
         "type",
-        "A label indicating the type of resource, e.g., 'User' or 'Group'.",
+        "A label indicating the type of resource: always 'User' (nested groups are not supported).",
     )
-    .canonical(&["User", "Group"])
+    .canonical(&["User"])
     .mutability(Mutability::Immutable),
 ];
 
@@ -78,7 +80,7 @@ mod tests {
         assert!(target("members").multi_valued);
         assert_eq!(target("members.value").mutability, Mutability::Immutable);
         assert_eq!(target("members.display").mutability, Mutability::ReadOnly);
-        assert_eq!(target("members.type").canonical_values, ["User", "Group"]);
+        assert_eq!(target("members.type").canonical_values, ["User"]);
         assert_eq!(target("ID").returned, Returned::Always);
         assert_eq!(target("meta.created").mutability, Mutability::ReadOnly);
         assert!(target("displayName").required);

@@ -388,8 +388,10 @@ pub async fn delete_user(ctx: &ScimContext<'_>, id: uuid::Uuid, precondition: Pr
         }
     }
     let effect = on_directory_delete(&ctx.directory, &facts(&current.account));
-    store::remove_from_directory_groups(&mut tx, ctx.directory.id, current.account.id).await?;
+    // The record goes first: a concurrent group PATCH adding this user holds a share lock
+    // on it, so the memberships are removed only after that PATCH has committed.
     store::delete_directory_user(&mut tx, ctx.directory.id, id).await?;
+    store::remove_from_directory_groups(&mut tx, ctx.directory.id, current.account.id, now).await?;
     if effect.deactivate {
         store::set_account_status(&mut tx, current.account.id, AccountStatus::Deactivated, now).await?;
         audit(&mut tx, ctx, current.account.id, "account.deactivated", json!({ "reason": "directory_delete" })).await?;

@@ -135,10 +135,9 @@ fn enterprise_and_group_schemas() {
     let members = attr(&group, "members");
     assert_eq!(sub(members, "value")["mutability"], "immutable");
     assert_eq!(sub(members, "display")["mutability"], "readOnly");
-    assert_eq!(
-        sub(members, "type")["canonicalValues"],
-        json!(["User", "Group"])
-    );
+    // Members are users only: nested groups are not supported, and not advertised.
+    assert_eq!(sub(members, "type")["canonicalValues"], json!(["User"]));
+    assert_eq!(sub(members, "$ref")["referenceTypes"], json!(["User"]));
     assert_eq!(group["attributes"].as_array().unwrap().len(), 2);
 
     assert!(schema_document("urn:example:unknown", BASE).is_none());

@@ -1,0 +1,191 @@
+//! `/scim/v2/Groups`: parse, call the groups service, project, render.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::Value;
+
+use super::errors::ScimHttpError;
+use super::scim_routes::{
+    base_url, context, if_match, not_modified, prefers_minimal, projected, projection, query_pairs,
+    resource_id, scim_json, wants,
+};
+use super::{AppState, ScimPrincipal};
+use crate::scim::list::{list_response, ListRequest, Projection, RawListParams};
+use crate::scim::schema::group::GROUP_RESOURCE;
+use crate::service::groups::{self as service, GroupView, PatchResponse};
+use crate::store::GroupQuery;
+
+type Reply = Result<HttpResponse, ScimHttpError>;
+
+fn with_members(projection: &Projection) -> bool {
+    wants(&GROUP_RESOURCE, projection, "members")
+}
+
+fn respond(
+    status: StatusCode,
+    view: &GroupView,
+    projection: &Projection,
+    minimal: bool,
+) -> HttpResponse {
+    let mut response = HttpResponse::build(status);
+    response.insert_header((header::ETAG, view.etag.clone()));
+    if let Some(location) = view
+        .resource
+        .get("meta")
+        .and_then(|m| m.get("location"))
+        .and_then(Value::as_str)
+    {
+        if status == StatusCode::CREATED {
+            response.insert_header((header::LOCATION, location.to_owned()));
+        } else {
+            response.insert_header(("Content-Location", location.to_owned()));
+        }
+    }
+    if minimal {
+        // RFC 7240 `return=minimal`: the outcome without the representation.
+        if status == StatusCode::OK {
+            response.status(StatusCode::NO_CONTENT);
+        }
+        return response.finish();
+    }
+    response
+        .insert_header((header::CONTENT_TYPE, crate::scim::CONTENT_TYPE))
+        .body(projected(&GROUP_RESOURCE, projection, &view.resource).to_string())
+}
+
+pub async fn create(
+    principal: ScimPrincipal,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<Value>,
+) -> Reply {
+    let projection = projection(&req)?;
+    let base = base_url(&req);
+    let ctx = context(&state, &principal, &base);
+    let minimal = prefers_minimal(&req);
+    let view = service::create_group(&ctx, &body, with_members(&projection) && !minimal).await?;
+    Ok(respond(StatusCode::CREATED, &view, &projection, minimal))
+}
+
+pub async fn get(
+    principal: ScimPrincipal,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> Reply {
+    let id = resource_id(&id, "group")?;
+    let projection = projection(&req)?;
+    let base = base_url(&req);
+    let ctx = context(&state, &principal, &base);
+    let view = service::get_group(&ctx, id, with_members(&projection)).await?;
+    if not_modified(&req, &view.etag) {
+        return Ok(HttpResponse::NotModified()
+            .insert_header((header::ETAG, view.etag))
+            .finish());
+    }
+    Ok(respond(StatusCode::OK, &view, &projection, false))
+}
+
+async fn run_list(
+    principal: ScimPrincipal,
+    state: &AppState,
+    req: &HttpRequest,
+    raw: &RawListParams,
+) -> Reply {
+    let request = ListRequest::parse(raw, i64::from(state.capabilities.max_results))?;
+    let base = base_url(req);
+    let ctx = context(state, &principal, &base);
+    let query = GroupQuery {
+        filter: request.filter.as_ref(),
+        sort_by: request.sort_by.as_ref(),
+        descending: request.descending,
+        offset: request.start_index - 1,
+        limit: request.count,
+    };
+    let (total, groups) =
+        service::list_groups(&ctx, &query, with_members(&request.projection)).await?;
+    let resources = groups
+        .iter()
+        .map(|g| projected(&GROUP_RESOURCE, &request.projection, g))
+        .collect();
+    Ok(scim_json(
+        StatusCode::OK,
+        &list_response(total, request.start_index, resources),
+    ))
+}
+
+pub async fn list(principal: ScimPrincipal, state: web::Data<AppState>, req: HttpRequest) -> Reply {
+    let pairs = query_pairs(&req)?;
+    let raw = RawListParams::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    run_list(principal, &state, &req, &raw).await
+}
+
+pub async fn search(
+    principal: ScimPrincipal,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<Value>,
+) -> Reply {
+    let raw = RawListParams::from_search_body(&body)?;
+    run_list(principal, &state, &req, &raw).await
+}
+
+pub async fn put(
+    principal: ScimPrincipal,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: web::Json<Value>,
+) -> Reply {
+    let id = resource_id(&id, "group")?;
+    let projection = projection(&req)?;
+    let base = base_url(&req);
+    let ctx = context(&state, &principal, &base);
+    let minimal = prefers_minimal(&req);
+    let view = service::put_group(
+        &ctx,
+        id,
+        &body,
+        if_match(&req),
+        with_members(&projection) && !minimal,
+    )
+    .await?;
+    Ok(respond(StatusCode::OK, &view, &projection, minimal))
+}
+
+pub async fn patch(
+    principal: ScimPrincipal,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: web::Json<Value>,
+) -> Reply {
+    let id = resource_id(&id, "group")?;
+    let projection = projection(&req)?;
+    let base = base_url(&req);
+    let ctx = context(&state, &principal, &base);
+    let response = PatchResponse {
+        minimal: prefers_minimal(&req),
+        with_members: with_members(&projection),
+    };
+    let patched = service::patch_group(&ctx, id, &body, if_match(&req), response).await?;
+    Ok(respond(
+        StatusCode::OK,
+        &patched.view,
+        &projection,
+        patched.minimal,
+    ))
+}
+
+pub async fn delete(
+    principal: ScimPrincipal,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> Reply {
+    let id = resource_id(&id, "group")?;
+    let base = base_url(&req);
+    let ctx = context(&state, &principal, &base);
+    service::delete_group(&ctx, id, if_match(&req)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,283 @@
+//! SCIM Groups as stored: the groups a directory syncs (`org_groups.directory_id`), with
+//! members that are the same directory's users. Membership rows hold account ids; SCIM
+//! speaks the directory's user ids, so both directions go through `directory_users`.
+//! Lists are filtered, sorted and paged in SQL, and members are read only when a response
+//! carries them.
+
+use std::collections::HashMap;
+
+use sqlx::{AnyConnection, Row};
+
+use super::filter_sql::{FilterCompiler, Loc, Multi, SqlParams};
+use super::groups::Group;
+use super::{parse_id, Backend, ListError, StoreError, StoreResult};
+use crate::domain::{AccountId, DirectoryId, GroupId};
+use crate::scim::filter::{AttrPath, Filter};
+use crate::scim::schema::def::AttributeDef;
+use crate::scim::schema::group::GROUP_RESOURCE;
+use crate::scim::schema::resolve::{resolve, ResolvedAttr};
+use crate::scim::{ScimError, ScimType};
+
+/// Ids per `IN (...)` list, well below both backends' bound-parameter limits.
+const CHUNK: usize = 500;
+
+/// A page request, already validated by the protocol layer.
+#[derive(Clone, Debug)]
+pub struct GroupQuery<'a> {
+    pub filter: Option<&'a Filter>,
+    pub sort_by: Option<&'a AttrPath>,
+    pub descending: bool,
+    /// 0-based offset.
+    pub offset: i64,
+    pub limit: i64,
+}
+
+/// One member as SCIM shows it: the directory's user id and the account's display name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MemberRef {
+    pub user_id: uuid::Uuid,
+    pub display: Option<String>,
+}
+
+const GROUP_SELECT: &str =
+    "SELECT g.id, g.org_id, g.directory_id, g.display_name, g.external_id, g.created_at, \
+     g.updated_at, g.version FROM org_groups g";
+
+fn group_location(resolved: &ResolvedAttr, _: Backend, _: &mut SqlParams) -> Option<Loc> {
+    let text = |expr: &str, folded: bool| Loc::Text {
+        expr: expr.into(),
+        folded,
+    };
+    Some(match (resolved.attr.name, resolved.sub.map(|s| s.name)) {
+        ("id", None) => text("g.id", false),
+        ("externalId", None) => text("g.external_id", false),
+        ("displayName", None) => text("g.display_name_lower", true),
+        ("meta", Some("created")) => Loc::Micros {
+            expr: "g.created_at".into(),
+        },
+        ("meta", Some("lastModified")) => Loc::Micros {
+            expr: "g.updated_at".into(),
+        },
+        // Correlated on the group's primary key and the user's id, so `members[value eq
+        // "id"]` is two index probes whatever the size of the group.
+        ("members", _) => Loc::Multi(Multi {
+            from_where: "FROM group_members gm \
+                 JOIN directory_users mu ON mu.account_id = gm.account_id AND mu.directory_id = g.directory_id \
+                 JOIN accounts ma ON ma.id = gm.account_id WHERE gm.group_id = g.id"
+                .into(),
+            element: member_element,
+        }),
+        _ => return None,
+    })
+}
+
+fn member_element(sub: &AttributeDef, _: Backend, _: &mut SqlParams) -> Option<Loc> {
+    Some(match sub.name {
+        // Ids are stored as lower-case UUIDs, so the column counts as folded and the
+        // comparison can use its index.
+        "value" => Loc::Text {
+            expr: "mu.id".into(),
+            folded: true,
+        },
+        "display" => Loc::Text {
+            expr: "ma.display_name_lower".into(),
+            folded: true,
+        },
+        // Members are users only (nested groups are not supported).
+        "type" => Loc::Text {
+            expr: "'user'".into(),
+            folded: true,
+        },
+        _ => return None,
+    })
+}
+
+/// The WHERE clause and ORDER BY of a list request; unknown or unfilterable attributes are
+/// a 400 before any query runs.
+pub fn compile_group_query(
+    backend: Backend,
+    directory: DirectoryId,
+    query: &GroupQuery<'_>,
+    params: &mut SqlParams,
+) -> Result<(String, String), ScimError> {
+    let rt = &GROUP_RESOURCE;
+    let mut condition = format!("g.directory_id = {}", params.text(directory.to_string()));
+    let mut compiler = FilterCompiler {
+        backend,
+        rt,
+        locate: &group_location,
+        params,
+    };
+    if let Some(filter) = query.filter {
+        condition = format!("{condition} AND {}", compiler.compile(filter)?);
+    }
+    let direction = if query.descending { "DESC" } else { "ASC" };
+    let order = match query.sort_by {
+        None => format!("g.created_at {direction}, g.id {direction}"),
+        Some(path) => {
+            let bad = || {
+                ScimError::bad_request(
+                    ScimType::InvalidValue,
+                    format!("cannot sort by `{path}`: not a single-valued attribute of Group"),
+                )
+            };
+            let resolved = resolve(rt, path).ok_or_else(bad)?;
+            let key = match group_location(&resolved, backend, compiler.params) {
+                Some(Loc::Text { expr, .. }) => compiler.bytewise(&expr),
+                Some(Loc::Micros { expr }) => expr,
+                _ => return Err(bad()),
+            };
+            // Groups without the attribute sort last ascending on both backends.
+            format!(
+                "(CASE WHEN {key} IS NULL THEN 1 ELSE 0 END) {direction}, {key} {direction}, g.id {direction}"
+            )
+        }
+    };
+    Ok((condition, order))
+}
+
+fn group_from_row(row: &sqlx::any::AnyRow) -> StoreResult<Group> {
+    let directory: Option<String> = row.try_get(2)?;
+    Ok(Group {
+        id: parse_id(row.try_get::<&str, _>(0)?)?,
+        org_id: parse_id(row.try_get::<&str, _>(1)?)?,
+        directory_id: directory.as_deref().map(parse_id).transpose()?,
+        display_name: row.try_get(3)?,
+        external_id: row.try_get(4)?,
+        created_at: row.try_get(5)?,
+        updated_at: row.try_get(6)?,
+        version: row.try_get(7)?,
+    })
+}
+
+/// Total matching and one page of a directory's groups.
+pub async fn list_scim_groups(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    directory: DirectoryId,
+    query: &GroupQuery<'_>,
+) -> Result<(i64, Vec<Group>), ListError> {
+    let mut params = SqlParams::default();
+    let (condition, order) = compile_group_query(backend, directory, query, &mut params)?;
+    let count_sql = format!("SELECT COUNT(*) FROM org_groups g WHERE {condition}");
+    let total: i64 = params
+        .bind_scalar(sqlx::query_scalar(&count_sql))
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(StoreError::from)?;
+    if query.limit <= 0 || total <= query.offset {
+        return Ok((total, Vec::new()));
+    }
+    let limit = params.int(query.limit);
+    let offset = params.int(query.offset);
+    let sql =
+        format!("{GROUP_SELECT} WHERE {condition} ORDER BY {order} LIMIT {limit} OFFSET {offset}");
+    let rows = params
+        .bind(sqlx::query(&sql))
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(StoreError::from)?;
+    let groups = rows
+        .iter()
+        .map(group_from_row)
+        .collect::<StoreResult<_>>()?;
+    Ok((total, groups))
+}
+
+/// One group by SCIM id, only if `directory` syncs it (rule 18: others are invisible).
+pub async fn get_directory_group(
+    conn: &mut AnyConnection,
+    directory: DirectoryId,
+    id: GroupId,
+) -> StoreResult<Option<Group>> {
+    let sql = format!("{GROUP_SELECT} WHERE g.id = $1 AND g.directory_id = $2");
+    let row = sqlx::query(&sql)
+        .bind(id.to_string())
+        .bind(directory.to_string())
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(group_from_row).transpose()
+}
+
+/// Like [`get_directory_group`], but first takes the group's row lock (a no-op UPDATE,
+/// which both backends accept), so writers to one group queue: the If-Match check and the
+/// read-modify-write of its name see the latest committed version. Member rows are not
+/// locked or read.
+pub async fn lock_directory_group(
+    conn: &mut AnyConnection,
+    directory: DirectoryId,
+    id: GroupId,
+) -> StoreResult<Option<Group>> {
+    sqlx::query("UPDATE org_groups SET version = version WHERE id = $1 AND directory_id = $2")
+        .bind(id.to_string())
+        .bind(directory.to_string())
+        .execute(&mut *conn)
+        .await?;
+    get_directory_group(conn, directory, id).await
+}
+
+/// The accounts behind those of `ids` that are users of `directory`; ids that are not are
+/// absent from the answer. On PostgreSQL the records are share-locked until commit, so a
+/// concurrent SCIM DELETE of the user (which removes it from the directory's groups) waits
+/// for this transaction instead of missing a membership it is about to add.
+pub async fn resolve_directory_users(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    directory: DirectoryId,
+    ids: &[uuid::Uuid],
+) -> StoreResult<HashMap<uuid::Uuid, AccountId>> {
+    let mut found = HashMap::with_capacity(ids.len());
+    let lock = match backend {
+        Backend::Postgres => " FOR SHARE",
+        Backend::Sqlite => "",
+    };
+    for chunk in ids.chunks(CHUNK) {
+        let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "SELECT id, account_id FROM directory_users WHERE directory_id = $1 AND id IN ({}){lock}",
+            list.join(", ")
+        );
+        let mut query = sqlx::query(&sql).bind(directory.to_string());
+        for id in chunk {
+            query = query.bind(id.to_string());
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            found.insert(
+                parse_id(row.try_get::<&str, _>(0)?)?,
+                parse_id(row.try_get::<&str, _>(1)?)?,
+            );
+        }
+    }
+    Ok(found)
+}
+
+/// The members of each of `groups` as `directory`'s users, in the order they were added.
+pub async fn directory_group_members(
+    conn: &mut AnyConnection,
+    directory: DirectoryId,
+    groups: &[GroupId],
+) -> StoreResult<HashMap<GroupId, Vec<MemberRef>>> {
+    let mut out: HashMap<GroupId, Vec<MemberRef>> = HashMap::new();
+    for chunk in groups.chunks(CHUNK) {
+        let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "SELECT gm.group_id, du.id, a.display_name FROM group_members gm \
+             JOIN directory_users du ON du.directory_id = $1 AND du.account_id = gm.account_id \
+             JOIN accounts a ON a.id = gm.account_id \
+             WHERE gm.group_id IN ({}) ORDER BY gm.group_id, gm.added_at, du.id",
+            list.join(", ")
+        );
+        let mut query = sqlx::query(&sql).bind(directory.to_string());
+        for group in chunk {
+            query = query.bind(group.to_string());
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            let group: GroupId = parse_id(row.try_get::<&str, _>(0)?)?;
+            out.entry(group).or_default().push(MemberRef {
+                user_id: parse_id(row.try_get::<&str, _>(1)?)?,
+                display: row.try_get(2)?,
+            });
+        }
+    }
+    Ok(out)
+}

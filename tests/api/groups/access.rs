@@ -1,0 +1,310 @@
+//! Product access derived from groups (rules 1, 7, 16) and rule 19.
+
+use scimd::domain::{Actor, GroupId, Product};
+use scimd::service::groups::access::{
+    account_by_email, account_site_access, grant_product, revoke_product,
+};
+use scimd::service::groups::members::{change_members, MemberChange};
+use scimd::store;
+use serde_json::json;
+
+use super::*;
+use crate::on_both_backends;
+
+fn products(list: &[&str]) -> std::collections::BTreeSet<Product> {
+    list.iter().map(|p| Product::new(p).unwrap()).collect()
+}
+
+async fn product_access_follows_groups(app: TestApp) {
+    let org = app.bootstrap("Acme", &["acme.example"]).await;
+    let token = &org.scim_token.token;
+    let ann = user(&app, token, "ann@acme.example").await;
+    let bob = user(&app, token, "bob@acme.example").await;
+    let g = group(&app, token, "Jira users", &[&ann]).await;
+    let gid: GroupId = g["id"].as_str().unwrap().parse().unwrap();
+    let grants = grant_product(&app.store, gid, org.site_id, "jira-software")
+        .await
+        .unwrap();
+    assert!(grants.changed);
+    assert!(
+        !grant_product(&app.store, gid, org.site_id, "jira-software")
+            .await
+            .unwrap()
+            .changed
+    );
+    assert!(
+        grant_product(&app.store, gid, org.site_id, "bitbucket")
+            .await
+            .is_err(),
+        "the site has no such product"
+    );
+    assert!(grant_product(&app.store, gid, org.site_id, "Not A Key")
+        .await
+        .is_err());
+
+    let ann_account = account_by_email(&app.store, "ann@acme.example")
+        .await
+        .unwrap();
+    let bob_account = account_by_email(&app.store, "bob@acme.example")
+        .await
+        .unwrap();
+    let access = |account| account_site_access(&app.store, account, org.site_id);
+    let a = access(ann_account).await.unwrap();
+    assert_eq!(
+        (a.granted.clone(), a.licensed.clone()),
+        (products(&["jira-software"]), products(&["jira-software"]))
+    );
+    assert!(access(bob_account).await.unwrap().granted.is_empty());
+
+    // A membership change takes effect at once, both ways.
+    patch_ok(
+        &app,
+        token,
+        g["id"].as_str().unwrap(),
+        json!([{"op": "add", "path": "members", "value": [{"value": bob}]}]),
+    )
+    .await;
+    assert_eq!(
+        access(bob_account).await.unwrap().licensed,
+        products(&["jira-software"])
+    );
+    patch_ok(
+        &app,
+        token,
+        g["id"].as_str().unwrap(),
+        json!([{"op": "remove", "path": format!("members[value eq \"{bob}\"]")}]),
+    )
+    .await;
+    assert!(access(bob_account).await.unwrap().licensed.is_empty());
+
+    // Rules 1 and 7: deactivated, ann keeps the membership, but nothing counts.
+    let off = app
+        .scim(
+            "PATCH",
+            &format!("/Users/{ann}"),
+            token,
+            Some(patch_body(
+                json!([{"op": "replace", "path": "active", "value": false}]),
+            )),
+        )
+        .await;
+    assert_eq!(off.status, 200, "{}", off.body);
+    let a = access(ann_account).await.unwrap();
+    assert_eq!(a.status, "deactivated");
+    assert_eq!(a.granted, products(&["jira-software"]));
+    assert!(a.licensed.is_empty());
+    assert_eq!(
+        ids(&fetch(&app, token, g["id"].as_str().unwrap()).await),
+        vec![ann.clone()]
+    );
+    app.scim(
+        "PATCH",
+        &format!("/Users/{ann}"),
+        token,
+        Some(patch_body(
+            json!([{"op": "replace", "path": "active", "value": true}]),
+        )),
+    )
+    .await;
+    assert_eq!(
+        access(ann_account).await.unwrap().licensed,
+        products(&["jira-software"]),
+        "reactivation restores it"
+    );
+
+    assert!(
+        revoke_product(&app.store, gid, org.site_id, "jira-software")
+            .await
+            .unwrap()
+            .changed
+    );
+    assert!(access(ann_account).await.unwrap().granted.is_empty());
+}
+
+async fn scim_delete_of_a_user_ends_its_access(app: TestApp) {
+    let org = app.bootstrap("Acme", &["acme.example"]).await;
+    let token = &org.scim_token.token;
+    let ann = user(&app, token, "ann@acme.example").await;
+    let g = group(&app, token, "Confluence", &[&ann]).await;
+    let gid = g["id"].as_str().unwrap();
+    grant_product(&app.store, gid.parse().unwrap(), org.site_id, "confluence")
+        .await
+        .unwrap();
+    let account = account_by_email(&app.store, "ann@acme.example")
+        .await
+        .unwrap();
+    assert_eq!(
+        account_site_access(&app.store, account, org.site_id)
+            .await
+            .unwrap()
+            .licensed,
+        products(&["confluence"])
+    );
+
+    assert_eq!(
+        app.scim("DELETE", &format!("/Users/{ann}"), token, None)
+            .await
+            .status,
+        204
+    );
+    let access = account_site_access(&app.store, account, org.site_id)
+        .await
+        .unwrap();
+    assert!(
+        access.granted.is_empty() && access.licensed.is_empty(),
+        "rule 16: out of the directory's groups"
+    );
+    let now = fetch(&app, token, gid).await;
+    assert!(now.get("members").is_none());
+    assert_ne!(
+        now["meta"]["version"], g["meta"]["version"],
+        "the group's member list changed"
+    );
+}
+
+async fn rule19_synced_memberships_change_only_through_their_directory(app: TestApp) {
+    let org = app.bootstrap("Acme", &["acme.example"]).await;
+    let token = &org.scim_token.token;
+    user(&app, token, "ann@acme.example").await;
+    let g = group(&app, token, "Synced", &[]).await;
+    let account = account_by_email(&app.store, "ann@acme.example")
+        .await
+        .unwrap();
+    let mut tx = app.store.begin().await.unwrap();
+    let stored = store::get_group(&mut tx, g["id"].as_str().unwrap().parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let change = MemberChange {
+        add: vec![account],
+        ..MemberChange::default()
+    };
+    let err = change_members(&mut tx, &Actor::OrgAdmin(org.org_id), &stored, &change, 1)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().starts_with(
+            "cannot edit group memberships: external user management is enabled for this group"
+        ),
+        "{err}"
+    );
+    tx.rollback().await.unwrap();
+    assert!(fetch(&app, token, g["id"].as_str().unwrap())
+        .await
+        .get("members")
+        .is_none());
+}
+
+/// The admin commands, through the real binary: JSON on stdout.
+async fn cli_grants_access_and_directory_setting(app: TestApp) {
+    let org = app.bootstrap("Acme", &["acme.example"]).await;
+    let token = &org.scim_token.token;
+    let ann = user(&app, token, "ann@acme.example").await;
+    let gid = group(&app, token, "Jira", &[&ann]).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let scimd = |args: &[&str]| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_scimd"))
+            .args(args)
+            .env("DATABASE_URL", &app.db.url)
+            .output()
+            .unwrap();
+        let stdout: Value = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
+        (output.status.success(), stdout)
+    };
+    let site = org.site_id.to_string();
+    let (ok, out) = scimd(&[
+        "group",
+        "grant",
+        "--group",
+        &gid,
+        "--site",
+        &site,
+        "--product",
+        "jira-software",
+    ]);
+    assert!(ok, "{out}");
+    assert_eq!(
+        out["grants"],
+        json!([{"site_id": site, "product": "jira-software"}])
+    );
+    let (ok, out) = scimd(&[
+        "group",
+        "access",
+        "--email",
+        "ann@acme.example",
+        "--site",
+        &site,
+    ]);
+    assert!(ok);
+    assert_eq!(
+        (out["granted"].clone(), out["licensed"].clone()),
+        (json!(["jira-software"]), json!(["jira-software"]))
+    );
+    let (ok, _) = scimd(&[
+        "group",
+        "grant",
+        "--group",
+        &gid,
+        "--site",
+        &site,
+        "--product",
+        "nope",
+    ]);
+    assert!(!ok, "a product the site does not have");
+    let (ok, out) = scimd(&[
+        "group",
+        "revoke",
+        "--group",
+        &gid,
+        "--site",
+        &site,
+        "--product",
+        "jira-software",
+    ]);
+    assert!(ok && out["changed"] == true, "{out}");
+
+    let dir = org.directory_id.to_string();
+    let (ok, out) = scimd(&[
+        "directory",
+        "set",
+        "--directory",
+        &dir,
+        "--group-patch-minimal",
+        "true",
+    ]);
+    assert!(ok);
+    assert_eq!(out["group_patch_minimal"], true);
+    let r = patch_ok(
+        &app,
+        token,
+        &gid,
+        json!([{"op": "remove", "path": "members"}]),
+    )
+    .await;
+    assert_eq!(r.status, 204);
+    scimd(&[
+        "directory",
+        "set",
+        "--directory",
+        &dir,
+        "--group-patch-minimal",
+        "false",
+    ]);
+    let r = patch_ok(
+        &app,
+        token,
+        &gid,
+        json!([{"op": "add", "path": "members", "value": [{"value": ann}]}]),
+    )
+    .await;
+    assert_eq!(r.status, 200);
+}
+
+on_both_backends! {
+    product_access_follows_groups => spawn_app,
+    scim_delete_of_a_user_ends_its_access => spawn_app,
+    rule19_synced_memberships_change_only_through_their_directory => spawn_app,
+    cli_grants_access_and_directory_setting => spawn_app,
+}
