@@ -17,7 +17,7 @@ use scimd::http::startup::Application;
 use scimd::service::bootstrap::{bootstrap, BootstrapRequest};
 use scimd::service::tokens::Tokens;
 use scimd::store::{self, Store};
-use serde_json::json;
+use serde_json::{json, Value};
 
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
@@ -65,8 +65,9 @@ async fn database() -> Database {
 
 /// Inserts users straight through the store, in large transactions: seeding is setup, not
 /// what is measured.
-async fn seed(store: &Store, directory: DirectoryId, count: usize) -> Vec<String> {
+async fn seed(store: &Store, directory: DirectoryId, count: usize) -> (Vec<String>, Vec<AccountId>) {
     let mut ids = Vec::with_capacity(count);
+    let mut accounts = Vec::with_capacity(count);
     let started = Instant::now();
     for chunk in (0..count).collect::<Vec<_>>().chunks(2000) {
         let mut tx = store.begin().await.expect("begin");
@@ -99,15 +100,36 @@ async fn seed(store: &Store, directory: DirectoryId, count: usize) -> Vec<String
             };
             store::insert_directory_user(&mut tx, &record).await.expect("seed record");
             ids.push(record.id.to_string());
+            accounts.push(account);
         }
         tx.commit().await.expect("commit");
     }
     eprintln!("seeded {count} users in {:.1}s", started.elapsed().as_secs_f64());
-    ids
+    (ids, accounts)
+}
+
+/// A directory group holding `members` as members, written straight through the store.
+async fn seed_group(store: &Store, org: scimd::domain::OrgId, directory: DirectoryId, name: &str, members: &[AccountId]) -> String {
+    let now = store::now_micros();
+    let group = store::Group {
+        id: scimd::domain::GroupId::new(),
+        org_id: org,
+        directory_id: Some(directory),
+        display_name: name.into(),
+        external_id: None,
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    };
+    let mut tx = store.begin().await.expect("begin");
+    store::insert_group(&mut tx, &group).await.expect("group");
+    store::add_group_members(&mut tx, group.id, members, now).await.expect("members");
+    tx.commit().await.expect("commit");
+    group.id.to_string()
 }
 
 struct Stats {
-    name: &'static str,
+    name: String,
     latencies: Vec<Duration>,
     elapsed: Duration,
     errors: usize,
@@ -134,7 +156,7 @@ impl Stats {
 }
 
 /// Runs `requests` requests, `concurrency` at a time; `make(i)` builds request i.
-async fn measure<F>(name: &'static str, requests: usize, concurrency: usize, expect: u16, make: F) -> Stats
+async fn measure<F>(name: impl Into<String>, requests: usize, concurrency: usize, expect: u16, make: F) -> Stats
 where
     F: Fn(usize) -> reqwest::RequestBuilder + Send + Sync + 'static,
 {
@@ -166,7 +188,7 @@ where
         }));
     }
     let mut stats = Stats {
-        name,
+        name: name.into(),
         latencies: Vec::new(),
         elapsed: Duration::ZERO,
         errors: 0,
@@ -221,7 +243,15 @@ async fn run() {
     )
     .await
     .expect("bootstrap");
-    let ids = Arc::new(seed(&store, org.directory_id, users).await);
+    // Users past `users` are kept out of the big group, to be added and removed one by one.
+    let spare = requests.max(1000);
+    let (ids, accounts) = seed(&store, org.directory_id, users + spare).await;
+    let started = Instant::now();
+    let big_group = seed_group(&store, org.org_id, org.directory_id, "everyone", &accounts[..users]).await;
+    let small_group = seed_group(&store, org.org_id, org.directory_id, "ten", &accounts[..10.min(users)]).await;
+    eprintln!("seeded a group of {users} members in {:.1}s", started.elapsed().as_secs_f64());
+    let spare_ids: Arc<Vec<String>> = Arc::new(ids[users..].to_vec());
+    let ids = Arc::new(ids[..users].to_vec());
     let token = org.scim_token.token.clone();
     let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build().expect("client");
     let backend = if db.admin.is_some() { "PostgreSQL" } else { "SQLite" };
@@ -278,6 +308,74 @@ async fn run() {
     measure("page of 100", requests.min(500), concurrency, 200, move |i| {
         let start = pick(i, pages) + 1;
         c.get(format!("{b}/Users?startIndex={start}&count=100")).bearer_auth(&t)
+    })
+    .await
+    .print();
+
+    let (c, t, b) = (client.clone(), token.clone(), base.clone());
+    measure("create group", requests, concurrency, 201, move |i| {
+        c.post(format!("{b}/Groups")).bearer_auth(&t).json(&json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+            "displayName": format!("Group {i}"), "externalId": format!("g-{i}")
+        }))
+    })
+    .await
+    .print();
+
+    let member_op = |op: &str, id: &str| {
+        json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [if op == "add" {
+                json!({"op": "add", "path": "members", "value": [{"value": id}]})
+            } else {
+                json!({"op": "remove", "path": format!("members[value eq \"{id}\"]")})
+            }]
+        })
+    };
+    for (size, group) in [(10.min(users), small_group.clone()), (users, big_group.clone())] {
+        for op in ["add", "remove"] {
+            let label = format!("{op} 1 member @{size}");
+            let (c, t, b, spare, g) = (client.clone(), token.clone(), base.clone(), spare_ids.clone(), group.clone());
+            measure(label, requests, concurrency, 200, move |i| {
+                c.patch(format!("{b}/Groups/{g}?excludedAttributes=members"))
+                    .bearer_auth(&t)
+                    .json(&member_op(op, &spare[i % spare.len()]))
+            })
+            .await
+            .print();
+        }
+    }
+
+    // 1,000 members in one PATCH, each into its own empty group.
+    let mut fresh = Vec::new();
+    let batches = (requests / 50).clamp(5, 40);
+    for i in 0..batches {
+        fresh.push(seed_group(&store, org.org_id, org.directory_id, &format!("batch {i}"), &[]).await);
+    }
+    let fresh = Arc::new(fresh);
+    let thousand: Vec<Value> = spare_ids.iter().take(1000).map(|id| json!({"value": id})).collect();
+    let body = Arc::new(json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "add", "path": "members", "value": thousand}]
+    }));
+    let (c, t, b) = (client.clone(), token.clone(), base.clone());
+    measure("add 1000 members", batches, concurrency.min(4), 200, move |i| {
+        c.patch(format!("{b}/Groups/{}?excludedAttributes=members", fresh[i])).bearer_auth(&t).json(&*body)
+    })
+    .await
+    .print();
+
+    let (c, t, b, g) = (client.clone(), token.clone(), base.clone(), big_group.clone());
+    measure(format!("get {users} group -members"), requests, concurrency, 200, move |_| {
+        c.get(format!("{b}/Groups/{g}?excludedAttributes=members")).bearer_auth(&t)
+    })
+    .await
+    .print();
+
+    let (c, t, b, spare) = (client.clone(), token.clone(), base.clone(), spare_ids.clone());
+    measure("filter members[value]", requests, concurrency, 200, move |i| {
+        let filter = format!("members[value eq \"{}\"]", spare[i % spare.len()]);
+        c.get(format!("{b}/Groups")).query(&[("filter", filter), ("excludedAttributes", "members".into())]).bearer_auth(&t)
     })
     .await
     .print();
