@@ -6,51 +6,19 @@ use serde_json::Value;
 
 use super::errors::ScimHttpError;
 use super::scim_routes::{
-    base_url, context, if_match, not_modified, prefers_minimal, projected, projection, query_pairs,
+    base_url, context, if_match, not_modified, prefers_minimal, projected, projection, query_pairs, respond,
     resource_id, scim_json, wants,
 };
 use super::{AppState, ScimPrincipal};
 use crate::scim::list::{list_response, ListRequest, Projection, RawListParams};
 use crate::scim::schema::group::GROUP_RESOURCE;
-use crate::service::groups::{self as service, GroupView, PatchResponse};
+use crate::service::groups::{self as service, PatchResponse};
 use crate::store::GroupQuery;
 
 type Reply = Result<HttpResponse, ScimHttpError>;
 
 fn with_members(projection: &Projection) -> bool {
     wants(&GROUP_RESOURCE, projection, "members")
-}
-
-fn respond(
-    status: StatusCode,
-    view: &GroupView,
-    projection: &Projection,
-    minimal: bool,
-) -> HttpResponse {
-    let mut response = HttpResponse::build(status);
-    response.insert_header((header::ETAG, view.etag.clone()));
-    if let Some(location) = view
-        .resource
-        .get("meta")
-        .and_then(|m| m.get("location"))
-        .and_then(Value::as_str)
-    {
-        if status == StatusCode::CREATED {
-            response.insert_header((header::LOCATION, location.to_owned()));
-        } else {
-            response.insert_header(("Content-Location", location.to_owned()));
-        }
-    }
-    if minimal {
-        // RFC 7240 `return=minimal`: the outcome without the representation.
-        if status == StatusCode::OK {
-            response.status(StatusCode::NO_CONTENT);
-        }
-        return response.finish();
-    }
-    response
-        .insert_header((header::CONTENT_TYPE, crate::scim::CONTENT_TYPE))
-        .body(projected(&GROUP_RESOURCE, projection, &view.resource).to_string())
 }
 
 pub async fn create(
@@ -64,7 +32,7 @@ pub async fn create(
     let ctx = context(&state, &principal, &base);
     let minimal = prefers_minimal(&req);
     let view = service::create_group(&ctx, &body, with_members(&projection) && !minimal).await?;
-    Ok(respond(StatusCode::CREATED, &view, &projection, minimal))
+    Ok(respond(&GROUP_RESOURCE, StatusCode::CREATED, &view, &projection, minimal))
 }
 
 pub async fn get(
@@ -83,7 +51,7 @@ pub async fn get(
             .insert_header((header::ETAG, view.etag))
             .finish());
     }
-    Ok(respond(StatusCode::OK, &view, &projection, false))
+    Ok(respond(&GROUP_RESOURCE, StatusCode::OK, &view, &projection, false))
 }
 
 async fn run_list(
@@ -150,7 +118,7 @@ pub async fn put(
         with_members(&projection) && !minimal,
     )
     .await?;
-    Ok(respond(StatusCode::OK, &view, &projection, minimal))
+    Ok(respond(&GROUP_RESOURCE, StatusCode::OK, &view, &projection, minimal))
 }
 
 pub async fn patch(
@@ -169,8 +137,7 @@ pub async fn patch(
         with_members: with_members(&projection),
     };
     let patched = service::patch_group(&ctx, id, &body, if_match(&req), response).await?;
-    Ok(respond(
-        StatusCode::OK,
+    Ok(respond(&GROUP_RESOURCE, StatusCode::OK,
         &patched.view,
         &projection,
         patched.minimal,

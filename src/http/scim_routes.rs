@@ -13,7 +13,7 @@ use crate::scim::list::Projection;
 use crate::scim::projection::{project, wants_attribute};
 use crate::scim::schema::def::ResourceTypeDef;
 use crate::scim::{ScimError, ScimType, CONTENT_TYPE};
-use crate::service::users::{Precondition, ScimContext};
+use crate::service::scim_context::{Precondition, ResourceView, ScimContext};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -127,6 +127,34 @@ pub fn wants(rt: &ResourceTypeDef, projection: &Projection, name: &str) -> bool 
 
 pub fn projected(rt: &ResourceTypeDef, projection: &Projection, resource: &Map<String, Value>) -> Value {
     Value::Object(project(rt, resource, &projection.attributes, &projection.excluded))
+}
+
+/// A resource response: ETag, `Location` (on create) or `Content-Location`, and the
+/// projected representation, or none for `Prefer: return=minimal` (RFC 7240), where a 200
+/// becomes 204.
+pub fn respond(
+    rt: &ResourceTypeDef,
+    status: StatusCode,
+    view: &ResourceView,
+    projection: &Projection,
+    minimal: bool,
+) -> HttpResponse {
+    let mut response = HttpResponse::build(status);
+    response.insert_header((header::ETAG, view.etag.clone()));
+    let location = view.resource.get("meta").and_then(|m| m.get("location")).and_then(Value::as_str);
+    if let Some(location) = location {
+        let name = if status == StatusCode::CREATED { "Location" } else { "Content-Location" };
+        response.insert_header((name, location.to_owned()));
+    }
+    if minimal {
+        if status == StatusCode::OK {
+            response.status(StatusCode::NO_CONTENT);
+        }
+        return response.finish();
+    }
+    response
+        .insert_header((header::CONTENT_TYPE, CONTENT_TYPE))
+        .body(projected(rt, projection, &view.resource).to_string())
 }
 
 /// `If-Match`: `*`, or a (weak or strong) ETag whose version we issued. An ETag we never

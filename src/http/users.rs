@@ -6,45 +6,23 @@ use serde_json::Value;
 
 use super::errors::ScimHttpError;
 use super::scim_routes::{
-    base_url, context, if_match, not_modified, prefers_minimal, projected, projection, query_pairs,
+    base_url, context, if_match, not_modified, prefers_minimal, projected, projection, query_pairs, respond,
     resource_id, scim_json, wants,
 };
 use super::{AppState, ScimPrincipal};
-use crate::scim::list::{list_response, ListRequest, Projection, RawListParams};
+use crate::scim::list::{list_response, ListRequest, RawListParams};
 use crate::scim::schema::user::USER_RESOURCE;
-use crate::service::users::{self as service, UserView};
+use crate::service::users as service;
 use crate::store::UserQuery;
 
 type Reply = Result<HttpResponse, ScimHttpError>;
-
-fn respond(req: &HttpRequest, status: StatusCode, view: &UserView, projection: &Projection) -> HttpResponse {
-    let mut response = HttpResponse::build(status);
-    response.insert_header((header::ETAG, view.etag.clone()));
-    if let Some(location) = view.resource.get("meta").and_then(|m| m.get("location")).and_then(Value::as_str) {
-        if status == StatusCode::CREATED {
-            response.insert_header((header::LOCATION, location.to_owned()));
-        } else {
-            response.insert_header(("Content-Location", location.to_owned()));
-        }
-    }
-    if prefers_minimal(req) {
-        // RFC 7240 `return=minimal`: the outcome without the representation.
-        if status == StatusCode::OK {
-            response.status(StatusCode::NO_CONTENT);
-        }
-        return response.finish();
-    }
-    response
-        .insert_header((header::CONTENT_TYPE, crate::scim::CONTENT_TYPE))
-        .body(projected(&USER_RESOURCE, projection, &view.resource).to_string())
-}
 
 pub async fn create(principal: ScimPrincipal, state: web::Data<AppState>, req: HttpRequest, body: web::Json<Value>) -> Reply {
     let projection = projection(&req)?;
     let base = base_url(&req);
     let ctx = context(&state, &principal, &base);
     let view = service::create_user(&ctx, &body, wants(&USER_RESOURCE, &projection, "groups")).await?;
-    Ok(respond(&req, StatusCode::CREATED, &view, &projection))
+    Ok(respond(&USER_RESOURCE, StatusCode::CREATED, &view, &projection, prefers_minimal(&req)))
 }
 
 pub async fn get(principal: ScimPrincipal, state: web::Data<AppState>, req: HttpRequest, id: web::Path<String>) -> Reply {
@@ -56,7 +34,7 @@ pub async fn get(principal: ScimPrincipal, state: web::Data<AppState>, req: Http
     if not_modified(&req, &view.etag) {
         return Ok(HttpResponse::NotModified().insert_header((header::ETAG, view.etag)).finish());
     }
-    Ok(respond(&req, StatusCode::OK, &view, &projection))
+    Ok(respond(&USER_RESOURCE, StatusCode::OK, &view, &projection, prefers_minimal(&req)))
 }
 
 async fn run_list(principal: ScimPrincipal, state: &AppState, req: &HttpRequest, raw: &RawListParams) -> Reply {
@@ -103,7 +81,7 @@ pub async fn put(
     let ctx = context(&state, &principal, &base);
     let with_groups = wants(&USER_RESOURCE, &projection, "groups");
     let view = service::put_user(&ctx, id, &body, if_match(&req), with_groups).await?;
-    Ok(respond(&req, StatusCode::OK, &view, &projection))
+    Ok(respond(&USER_RESOURCE, StatusCode::OK, &view, &projection, prefers_minimal(&req)))
 }
 
 pub async fn patch(
@@ -119,7 +97,7 @@ pub async fn patch(
     let ctx = context(&state, &principal, &base);
     let with_groups = wants(&USER_RESOURCE, &projection, "groups");
     let view = service::patch_user(&ctx, id, &body, if_match(&req), with_groups).await?;
-    Ok(respond(&req, StatusCode::OK, &view, &projection))
+    Ok(respond(&USER_RESOURCE, StatusCode::OK, &view, &projection, prefers_minimal(&req)))
 }
 
 pub async fn delete(principal: ScimPrincipal, state: web::Data<AppState>, req: HttpRequest, id: web::Path<String>) -> Reply {

@@ -5,5 +5,6 @@ pub mod bootstrap;
 pub mod directory_tokens;
 pub mod error;
 pub mod groups;
+pub mod scim_context;
 pub mod tokens;
 pub mod users;

@@ -197,6 +197,27 @@ pub async fn update_directory_user(
     Ok(done.rows_affected() == 1)
 }
 
+/// True if the record is still at `version`, and from then on holds its row lock until the
+/// transaction ends (PostgreSQL; SQLite writers are serialized anyway). `If-Match` is
+/// checked this way before a write that touches both the record and its account, so a
+/// concurrent writer cannot slip in between the check and the write.
+pub async fn claim_directory_user_version(
+    conn: &mut AnyConnection,
+    directory: DirectoryId,
+    id: uuid::Uuid,
+    version: i64,
+) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE directory_users SET version = version WHERE id = $1 AND directory_id = $2 AND version = $3",
+    )
+    .bind(id.to_string())
+    .bind(directory.to_string())
+    .bind(version)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 pub async fn delete_directory_user(
     conn: &mut AnyConnection,
     directory: DirectoryId,

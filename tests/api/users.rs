@@ -148,6 +148,8 @@ async fn lookups_filters_and_paging(app: TestApp) {
         ("externalId eq \"ext-bob@acme.example\"", 1),
         ("externalId eq \"EXT-bob@acme.example\"", 0),
         ("emails.value eq \"carol.0@mail.example\"", 1),
+        ("emails[type eq \"home\"].value eq \"bob.2@mail.example\"", 1),
+        ("emails[type eq \"work\"].value eq \"bob.2@mail.example\"", 0),
         ("emails[type eq \"home\" and value co \"@MAIL\"]", 3),
         ("displayName eq \"bob person\"", 1),
         ("userName sw \"a\" or userName sw \"b\"", 2),
@@ -246,6 +248,17 @@ async fn etags_and_preconditions(app: TestApp) {
     assert_eq!(fresh.status, 200);
     let delete = app.scim_with("DELETE", &path, token, None, &[("if-match", &etag)]).await;
     assert_eq!(delete.status, 412);
+
+    // One write touching the record (externalId) and the account (displayName) at once.
+    let mut both = user("ann@acme.example");
+    both["externalId"] = json!("moved-77");
+    both["displayName"] = json!("Ann Two");
+    both["title"] = json!("Lead");
+    let put = app.scim_with("PUT", &path, token, Some(both), &[("if-match", &new_etag)]).await;
+    assert_eq!(put.status, 200, "{}", put.body);
+    assert_eq!((put.body["externalId"].as_str(), put.body["displayName"].as_str()), (Some("moved-77"), Some("Ann Two")));
+    let replay = app.scim_with("PUT", &path, token, Some(user("ann@acme.example")), &[("if-match", &new_etag)]).await;
+    assert_eq!(replay.status, 412, "the first PUT moved the version on");
     assert_eq!(app.scim("GET", &path, token, None).await.body["title"], "Lead");
 }
 
@@ -313,6 +326,9 @@ async fn patch_in_every_dialect(app: TestApp) {
     .await;
     assert_eq!((r.status, r.body["scimType"].as_str()), (400, Some("mutability")));
     assert_eq!(app.scim("GET", &path, token, None).await.body, before, "nothing applied");
+    let r = send(json!([{"op": "remove", "path": "active"}])).await;
+    assert_eq!((r.status, r.body["scimType"].as_str()), (400, Some("invalidValue")));
+    assert!(r.detail().contains("active: false"), "{}", r.body);
     let r = send(json!([{"op": "jump", "path": "title"}])).await;
     assert_eq!(r.status, 400);
     let r = send(json!([{"op": "remove"}])).await;

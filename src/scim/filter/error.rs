@@ -53,16 +53,6 @@ pub enum FilterError {
          not to the sub-attribute path `{attr}`"
     )]
     ValuePathOnSubAttr { column: usize, attr: String },
-    #[error(
-        "at column {column}: `{attr}[...]{sub}` is PATCH path syntax, not allowed in a filter; \
-         put the comparison inside the brackets, e.g. `{attr}[<condition> and {sub_name} eq \"...\"]`"
-    )]
-    SubAttrAfterValuePath {
-        column: usize,
-        attr: String,
-        sub: String,
-        sub_name: String,
-    },
 }
 
 impl FilterError {
@@ -85,8 +75,7 @@ impl FilterError {
             | Self::UnknownOperator { column, .. }
             | Self::NestedValuePath { column, .. }
             | Self::NotRelative { column, .. }
-            | Self::ValuePathOnSubAttr { column, .. }
-            | Self::SubAttrAfterValuePath { column, .. } => Some(*column),
+            | Self::ValuePathOnSubAttr { column, .. } => Some(*column),
         }
     }
 }

@@ -4,11 +4,10 @@
 //! typing values (dates, case-exactness) and compiling to SQL happen elsewhere.
 //!
 //! Choices where the RFC is loose:
-//! - `attr[...].sub op value` (sent by some IdPs) is refused with
-//!   [`FilterError::SubAttrAfterValuePath`]: Figure 1 has no such form, and its meaning
-//!   ("some element matches `[...]` and has `sub op value`" vs. "the same element does") is
-//!   ambiguous. The error tells the client to write `attr[... and sub op value]`, which is
-//!   unambiguous. It is valid as a PATCH path, see [`crate::scim::path`].
+//! - `attr[...].sub op value` is not in Figure 1 (it is PATCH path syntax), but Entra ID
+//!   sends `emails[type eq "work"].value eq "x"` and Microsoft documents that endpoints
+//!   must answer it. It is read as `attr[... and sub op value]`: the same element matches
+//!   both, the only reading under which the lookup finds the user Entra means.
 //! - Inside `attr[...]` only bare sub-attribute names are accepted (no URN, no `.`, no
 //!   nested `[...]`): SCIM complex attributes have only simple sub-attributes (RFC 7643
 //!   §2.3.8), and errata 4690 forbids nesting.

@@ -176,14 +176,23 @@ impl<'a> Parser<'a> {
                     attr: excerpt(word),
                 });
             }
-            let filter = self.bracket_body(&path, start)?;
+            let mut filter = self.bracket_body(&path, start)?;
+            // `emails[type eq "work"].value eq "x"` is PATCH path syntax, but Entra ID sends
+            // it as a filter and Microsoft documents it; it can only mean
+            // `emails[type eq "work" and value eq "x"]`, so it is read that way.
             if let Some((w, at)) = self.peek_word().filter(|(w, _)| w.starts_with('.')) {
-                return Err(FilterError::SubAttrAfterValuePath {
-                    column: column_at(self.src, at),
-                    attr: excerpt(word),
-                    sub: excerpt(w),
-                    sub_name: excerpt(w.trim_start_matches('.')),
-                });
+                let sub_name = w.trim_start_matches('.');
+                if !is_attr_name(sub_name) {
+                    return Err(FilterError::InvalidAttrPath {
+                        column: column_at(self.src, at),
+                        text: excerpt(w),
+                        reason: "after `]` only `.` and a sub-attribute name may follow",
+                    });
+                }
+                self.pos += 1;
+                let sub_path = AttrPath::new(None, sub_name, None);
+                let condition = self.condition(sub_path, sub_name, at)?;
+                filter = Filter::And(Box::new(filter), Box::new(condition));
             }
             self.count_node(start)?;
             return Ok(Filter::ValuePath {
@@ -191,6 +200,11 @@ impl<'a> Parser<'a> {
                 filter: Box::new(filter),
             });
         }
+        self.condition(path, word, start)
+    }
+
+    /// `op value` or `pr` after an attribute path (the cursor on the operator).
+    fn condition(&mut self, path: AttrPath, word: &str, start: usize) -> Result<Filter, FilterError> {
         let Some((op_word, op_at)) = self.peek_word() else {
             return Err(self.unexpected("an operator (eq, ne, co, sw, ew, gt, ge, lt, le, pr)"));
         };

@@ -334,15 +334,19 @@ fn not_is_an_attribute_name_unless_followed_by_paren() {
 }
 
 #[test]
-fn idp_sub_attribute_after_value_path_is_refused_with_advice() {
-    let e = error(r#"emails[type eq "work"].value eq "x@example.com""#);
-    assert!(
-        matches!(e, FilterError::SubAttrAfterValuePath { column: 23, .. }),
-        "{e:?}"
-    );
-    let msg = e.to_string();
-    assert!(msg.contains("PATCH path"), "{msg}");
-    assert!(msg.contains("emails[<condition> and value eq"), "{msg}");
+fn entra_sub_attribute_after_value_path_reads_as_one_element() {
+    let parsed = parse(r#"emails[type eq "work"].value eq "x@example.com""#);
+    let expected = Filter::ValuePath {
+        path: path("emails"),
+        filter: Box::new(Filter::And(
+            Box::new(cmp("type", CompareOp::Eq, string("work"))),
+            Box::new(cmp("value", CompareOp::Eq, string("x@example.com"))),
+        )),
+    };
+    assert_eq!(parsed, expected);
+    assert_eq!(parse(&parsed.to_string()), expected, "prints as the bracketed form");
+    let e = error(r#"emails[type eq "work"].1x eq "a""#);
+    assert!(e.to_string().contains("sub-attribute"), "{e}");
     assert_eq!(e.scim_type(), "invalidFilter");
 }
 

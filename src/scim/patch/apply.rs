@@ -64,7 +64,9 @@ fn apply_object(
         }));
     };
     for (key, member) in members {
-        if extension.is_none() && key.eq_ignore_ascii_case("schemas") {
+        // `schemas` is rebuilt by the normalizer; clients (scim2-models among them) also put
+        // one inside an extension's object, where it is no attribute either.
+        if key.eq_ignore_ascii_case("schemas") {
             continue;
         }
         let mut path = parse_patch_path(key)

@@ -18,35 +18,13 @@ use self::patch::{not_a_user, split_patch};
 pub use self::resource::GroupView;
 use self::resource::{parts, render, GroupParts};
 use super::error::{ServiceError, ServiceResult};
-use super::users::{Precondition, ScimContext};
+use super::scim_context::{Precondition, ScimContext};
 use crate::domain::{can_edit_group_membership, AccountId, GroupId};
 use crate::scim::normalize::{check_required, normalize_resource};
 use crate::scim::patch::{apply, parse_patch_request};
 use crate::scim::schema::group::GROUP_RESOURCE;
 use crate::scim::ScimError;
-use crate::store::{self, Group, GroupQuery, NewAuditEntry, StoreError, Tx};
-
-async fn audit(
-    tx: &mut Tx,
-    ctx: &ScimContext<'_>,
-    action: &str,
-    detail: Value,
-) -> ServiceResult<()> {
-    store::append_audit(
-        tx,
-        &NewAuditEntry {
-            at: store::now_micros(),
-            org_id: Some(ctx.directory.org),
-            account_id: None,
-            actor_kind: "directory",
-            actor_id: ctx.directory.id.to_string(),
-            action,
-            detail,
-        },
-    )
-    .await?;
-    Ok(())
-}
+use crate::store::{self, Group, GroupQuery, StoreError, Tx};
 
 fn name_taken(err: StoreError, name: &str) -> ServiceError {
     match err {
@@ -146,9 +124,9 @@ pub async fn create_group(
         ..MemberChange::default()
     };
     let outcome = change_members(&mut tx, &ctx.directory.actor(), &group, &change, now).await?;
-    audit(
+    ctx.audit(
         &mut tx,
-        ctx,
+        None,
         "group.created",
         json!({ "group_id": group.id, "added": outcome.added }),
     )
@@ -247,9 +225,9 @@ async fn save(
     store::update_group(tx, &updated)
         .await
         .map_err(|e| name_taken(e, &updated.display_name))?;
-    audit(
+    ctx.audit(
         tx,
-        ctx,
+        None,
         "group.updated",
         json!({
             "group_id": group.id,
@@ -374,9 +352,9 @@ pub async fn delete_group(
     // Deleting ends every membership, so it is a membership change under rule 19.
     can_edit_group_membership(&members::group_facts(&group), &ctx.directory.actor())?;
     store::delete_group(&mut tx, group.id).await?;
-    audit(
+    ctx.audit(
         &mut tx,
-        ctx,
+        None,
         "group.deleted",
         json!({ "group_id": group.id, "display_name": group.display_name }),
     )

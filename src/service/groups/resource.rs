@@ -7,12 +7,8 @@ use super::patch::member_list;
 use crate::scim::{urn, ScimError};
 use crate::store::{Group, MemberRef};
 
-/// A group as the response needs it: the full resource (projection happens in the caller).
-#[derive(Clone, Debug)]
-pub struct GroupView {
-    pub resource: Map<String, Value>,
-    pub etag: String,
-}
+/// A group as the response needs it.
+pub type GroupView = crate::service::scim_context::ResourceView;
 
 /// The weak ETag of a group: its version, which every write bumps, member changes included.
 pub fn etag(group: &Group) -> String {

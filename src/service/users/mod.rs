@@ -7,40 +7,20 @@ use serde_json::{json, Map, Value};
 
 use self::resource::{changed_account_fields, render, split, UserParts};
 use super::error::{ServiceError, ServiceResult};
+pub use super::scim_context::{Precondition, ResourceView, ScimContext};
 use crate::domain::{
     can_change_email, can_directory_change_account, directory_set_active, normalize_email,
-    on_directory_delete, plan_directory_link, AccountFacts, AccountStatus, DirectoryRef,
+    on_directory_delete, plan_directory_link, AccountFacts, AccountStatus,
     EmailChange, LinkCandidate, LinkPlan, Management, SiteAccess, SiteRole, StatusChange,
 };
 use crate::scim::normalize::{check_required, normalize_resource};
 use crate::scim::patch::{apply, parse_patch_request};
 use crate::scim::schema::user::USER_RESOURCE;
 use crate::scim::{ScimError, ScimType};
-use crate::store::{self, Account, AccountProfileUpdate, NewAccount, NewAuditEntry, ScimUser, Store, Tx};
+use crate::store::{self, Account, AccountProfileUpdate, NewAccount, ScimUser, Tx};
 
-/// Who is asking: a directory, through one of its tokens, and where the API lives.
-#[derive(Clone, Debug)]
-pub struct ScimContext<'a> {
-    pub store: &'a Store,
-    pub directory: DirectoryRef,
-    /// The SCIM base URL, for `meta.location` and `$ref`s.
-    pub base_url: &'a str,
-}
-
-/// A user as the response needs it: the full resource (projection happens in the caller).
-#[derive(Clone, Debug)]
-pub struct UserView {
-    pub resource: Map<String, Value>,
-    pub etag: String,
-}
-
-/// `If-Match` as the handler parsed it: the version the client last saw, or `*`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Precondition {
-    None,
-    Any,
-    Version(i64),
-}
+/// A user as the response needs it.
+pub type UserView = ResourceView;
 
 fn facts(account: &Account) -> AccountFacts {
     AccountFacts {
@@ -56,29 +36,6 @@ fn invalid_user_name(detail: impl std::fmt::Display) -> ServiceError {
         ScimType::InvalidValue,
         format!("userName must be the user's email address: {detail}"),
     ))
-}
-
-async fn audit(
-    tx: &mut Tx,
-    ctx: &ScimContext<'_>,
-    account: crate::domain::AccountId,
-    action: &str,
-    detail: Value,
-) -> ServiceResult<()> {
-    store::append_audit(
-        tx,
-        &NewAuditEntry {
-            at: store::now_micros(),
-            org_id: Some(ctx.directory.org),
-            account_id: Some(account),
-            actor_kind: "directory",
-            actor_id: ctx.directory.id.to_string(),
-            action,
-            detail,
-        },
-    )
-    .await?;
-    Ok(())
 }
 
 async fn load_view(tx: &mut Tx, ctx: &ScimContext<'_>, id: uuid::Uuid, with_groups: bool) -> ServiceResult<UserView> {
@@ -135,7 +92,7 @@ pub async fn create_user(ctx: &ScimContext<'_>, body: &Value, with_groups: bool)
                 update_account(&mut tx, ctx, &account, &parts, now).await?;
             }
             // Otherwise the account keeps its own profile and status (rule 14).
-            audit(&mut tx, ctx, account.id, "directory.user_linked", json!({ "managed": may_update_profile })).await?;
+            ctx.audit(&mut tx, Some(account.id), "directory.user_linked", json!({ "managed": may_update_profile })).await?;
             account.id
         }
         (LinkPlan::LinkExisting { .. }, None) => return Err(ServiceError::NotFound("account")),
@@ -169,7 +126,7 @@ pub async fn create_user(ctx: &ScimContext<'_>, body: &Value, with_groups: bool)
                 },
             )
             .await?;
-            audit(&mut tx, ctx, id, "account.created", json!({ "managed": owner.is_some(), "status": status.as_str() })).await?;
+            ctx.audit(&mut tx, Some(id), "account.created", json!({ "managed": owner.is_some(), "status": status.as_str() })).await?;
             id
         }
     };
@@ -216,7 +173,7 @@ async fn update_account(tx: &mut Tx, ctx: &ScimContext<'_>, account: &Account, p
         let owner = store::verified_domain_owner(tx, requested.domain()).await?;
         let owners = |domain: &str| if domain == requested.domain() { owner } else { None };
         if let EmailChange::Changed { .. } = can_change_email(&ctx.directory.actor(), &account_facts, &current, &requested, &owners)? {
-            audit(tx, ctx, account.id, "account.email_changed", json!({})).await?;
+            ctx.audit(tx, Some(account.id), "account.email_changed", json!({})).await?;
         }
     }
     if !changed.is_empty() {
@@ -232,13 +189,13 @@ async fn update_account(tx: &mut Tx, ctx: &ScimContext<'_>, account: &Account, p
             )));
         }
         let fields: Vec<&str> = changed.iter().map(|f| f.as_str()).collect();
-        audit(tx, ctx, account.id, "account.profile_changed", json!({ "fields": fields })).await?;
+        ctx.audit(tx, Some(account.id), "account.profile_changed", json!({ "fields": fields })).await?;
     }
     if let Some(active) = parts.active {
         if let StatusChange::Set(status) = directory_set_active(&ctx.directory, &account_facts, active)? {
             store::set_account_status(tx, account.id, status, now).await?;
             let action = if status.is_active() { "account.reactivated" } else { "account.deactivated" };
-            audit(tx, ctx, account.id, action, json!({})).await?;
+            ctx.audit(tx, Some(account.id), action, json!({})).await?;
         }
     }
     Ok(())
@@ -303,8 +260,9 @@ async fn replace_user(
     let current = store::get_scim_user(&mut tx, ctx.directory.id, id)
         .await?
         .ok_or(ServiceError::NotFound("user"))?;
-    if let Precondition::Version(v) = precondition {
-        if v != current.record.version {
+    precondition.check(current.record.version)?;
+    if let Some(version) = precondition.expected() {
+        if !store::claim_directory_user_version(&mut tx, ctx.directory.id, id, version).await? {
             return Err(ServiceError::PreconditionFailed);
         }
     }
@@ -312,6 +270,13 @@ async fn replace_user(
     let resource = make(&current_resource)?;
     check_required(&USER_RESOURCE, &resource)?;
     let mut parts = split(&resource);
+    if omitted == Omitted::Complete && parts.active.is_none() {
+        // `active` is the account's status, which always has a value.
+        return Err(ServiceError::Scim(ScimError::bad_request(
+            ScimType::InvalidValue,
+            "`active` cannot be removed: it is the account's status; send `active: false` to deactivate",
+        )));
+    }
     let managed_here = current.account.managing_org == Some(ctx.directory.org);
     if omitted == Omitted::PutSemantics && !managed_here {
         if let Some(profile) = current.account.profile.as_object() {
@@ -331,14 +296,7 @@ async fn replace_user(
         ..current.record.clone()
     };
     if record.external_id != current.record.external_id || record.attributes != current.record.attributes {
-        // The version guard makes If-Match hold even against a concurrent writer.
-        let expected = match precondition {
-            Precondition::Version(v) => Some(v),
-            _ => None,
-        };
-        if !store::update_directory_user(&mut tx, &record, expected).await? && expected.is_some() {
-            return Err(ServiceError::PreconditionFailed);
-        }
+        store::update_directory_user(&mut tx, &record, None).await?;
     }
     let view = load_view(&mut tx, ctx, id, with_groups).await?;
     tx.commit().await?;
@@ -382,8 +340,9 @@ pub async fn delete_user(ctx: &ScimContext<'_>, id: uuid::Uuid, precondition: Pr
     let current = store::get_scim_user(&mut tx, ctx.directory.id, id)
         .await?
         .ok_or(ServiceError::NotFound("user"))?;
-    if let Precondition::Version(v) = precondition {
-        if v != current.record.version {
+    precondition.check(current.record.version)?;
+    if let Some(version) = precondition.expected() {
+        if !store::claim_directory_user_version(&mut tx, ctx.directory.id, id, version).await? {
             return Err(ServiceError::PreconditionFailed);
         }
     }
@@ -394,9 +353,9 @@ pub async fn delete_user(ctx: &ScimContext<'_>, id: uuid::Uuid, precondition: Pr
     store::remove_from_directory_groups(&mut tx, ctx.directory.id, current.account.id, now).await?;
     if effect.deactivate {
         store::set_account_status(&mut tx, current.account.id, AccountStatus::Deactivated, now).await?;
-        audit(&mut tx, ctx, current.account.id, "account.deactivated", json!({ "reason": "directory_delete" })).await?;
+        ctx.audit(&mut tx, Some(current.account.id), "account.deactivated", json!({ "reason": "directory_delete" })).await?;
     }
-    audit(&mut tx, ctx, current.account.id, "directory.user_unlinked", json!({ "scim_id": id })).await?;
+    ctx.audit(&mut tx, Some(current.account.id), "directory.user_unlinked", json!({ "scim_id": id })).await?;
     tx.commit().await?;
     Ok(())
 }

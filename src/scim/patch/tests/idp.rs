@@ -223,3 +223,19 @@ fn extension_object_key_in_no_path_value() {
     assert_eq!(ext(&patched)["costCenter"], "4130");
     assert_eq!(ext(&patched)["manager"]["value"], "m-1");
 }
+
+#[test]
+fn schemas_inside_an_extension_value_is_ignored() {
+    // scim2-models (python-scim) writes the extension's own `schemas` into its object.
+    let patched = patch(
+        &USER_RT,
+        &bare_user(),
+        json!([{
+            "op": "add",
+            "path": ENTERPRISE,
+            "value": { "schemas": [ENTERPRISE], "employeeNumber": "42" }
+        }]),
+    );
+    assert_eq!(ext(&patched)["employeeNumber"], "42");
+    assert!(ext(&patched).get("schemas").is_none());
+}
