@@ -13,7 +13,7 @@ use super::{AppState, ScimPrincipal};
 use crate::scim::list::{list_response, ListRequest, Projection, RawListParams};
 use crate::scim::schema::group::GROUP_RESOURCE;
 use crate::service::groups::{self as service, PatchResponse};
-use crate::store::GroupQuery;
+use crate::store::ListQuery;
 
 type Reply = Result<HttpResponse, ScimHttpError>;
 
@@ -63,7 +63,7 @@ async fn run_list(
     let request = ListRequest::parse(raw, i64::from(state.capabilities.max_results))?;
     let base = base_url(req);
     let ctx = context(state, &principal, &base);
-    let query = GroupQuery {
+    let query = ListQuery {
         filter: request.filter.as_ref(),
         sort_by: request.sort_by.as_ref(),
         descending: request.descending,

@@ -6,6 +6,7 @@ mod discovery;
 mod errors;
 mod groups;
 mod health;
+mod root_search;
 mod scim_routes;
 pub mod startup;
 mod users;

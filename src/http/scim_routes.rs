@@ -6,7 +6,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{Map, Value};
 
 use super::errors::ScimHttpError;
-use super::{discovery, groups, users, AppState, ScimPrincipal};
+use super::{discovery, groups, root_search, users, AppState, ScimPrincipal};
 use crate::domain::DirectoryRef;
 use crate::scim::filter::AttrPath;
 use crate::scim::list::Projection;
@@ -41,6 +41,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(
                 web::resource("/ResourceTypes/{id}")
                     .route(web::get().to(discovery::resource_type))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/.search")
+                    .route(web::post().to(root_search::search))
                     .default_service(web::to(method_not_allowed)),
             )
             .service(

@@ -13,7 +13,7 @@ use super::{AppState, ScimPrincipal};
 use crate::scim::list::{list_response, ListRequest, RawListParams};
 use crate::scim::schema::user::USER_RESOURCE;
 use crate::service::users as service;
-use crate::store::UserQuery;
+use crate::store::ListQuery;
 
 type Reply = Result<HttpResponse, ScimHttpError>;
 
@@ -41,7 +41,7 @@ async fn run_list(principal: ScimPrincipal, state: &AppState, req: &HttpRequest,
     let request = ListRequest::parse(raw, i64::from(state.capabilities.max_results))?;
     let base = base_url(req);
     let ctx = context(state, &principal, &base);
-    let query = UserQuery {
+    let query = ListQuery {
         filter: request.filter.as_ref(),
         sort_by: request.sort_by.as_ref(),
         descending: request.descending,

@@ -29,6 +29,17 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{Any, AnyPool, ConnectOptions, Executor, Transaction};
 
+/// One page of a SCIM list, already validated by the protocol layer.
+#[derive(Clone, Debug)]
+pub struct ListQuery<'a> {
+    pub filter: Option<&'a crate::scim::filter::Filter>,
+    pub sort_by: Option<&'a crate::scim::filter::AttrPath>,
+    pub descending: bool,
+    /// 0-based offset.
+    pub offset: i64,
+    pub limit: i64,
+}
+
 /// The default database when no URL is configured: a file beside the process.
 pub const DEFAULT_SQLITE_URL: &str = "sqlite://scimd.db?mode=rwc";
 

@@ -10,9 +10,8 @@ use sqlx::{AnyConnection, Row};
 
 use super::filter_sql::{FilterCompiler, Loc, Multi, SqlParams};
 use super::groups::Group;
-use super::{parse_id, Backend, ListError, StoreError, StoreResult};
+use super::{parse_id, Backend, ListError, ListQuery, StoreError, StoreResult};
 use crate::domain::{AccountId, DirectoryId, GroupId};
-use crate::scim::filter::{AttrPath, Filter};
 use crate::scim::schema::def::AttributeDef;
 use crate::scim::schema::group::GROUP_RESOURCE;
 use crate::scim::schema::resolve::{resolve, ResolvedAttr};
@@ -20,17 +19,6 @@ use crate::scim::{ScimError, ScimType};
 
 /// Ids per `IN (...)` list, well below both backends' bound-parameter limits.
 const CHUNK: usize = 500;
-
-/// A page request, already validated by the protocol layer.
-#[derive(Clone, Debug)]
-pub struct GroupQuery<'a> {
-    pub filter: Option<&'a Filter>,
-    pub sort_by: Option<&'a AttrPath>,
-    pub descending: bool,
-    /// 0-based offset.
-    pub offset: i64,
-    pub limit: i64,
-}
 
 /// One member as SCIM shows it: the directory's user id and the account's display name.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -97,7 +85,7 @@ fn member_element(sub: &AttributeDef, _: Backend, _: &mut SqlParams) -> Option<L
 pub fn compile_group_query(
     backend: Backend,
     directory: DirectoryId,
-    query: &GroupQuery<'_>,
+    query: &ListQuery<'_>,
     params: &mut SqlParams,
 ) -> Result<(String, String), ScimError> {
     let rt = &GROUP_RESOURCE;
@@ -155,7 +143,7 @@ pub async fn list_scim_groups(
     conn: &mut AnyConnection,
     backend: Backend,
     directory: DirectoryId,
-    query: &GroupQuery<'_>,
+    query: &ListQuery<'_>,
 ) -> Result<(i64, Vec<Group>), ListError> {
     let mut params = SqlParams::default();
     let (condition, order) = compile_group_query(backend, directory, query, &mut params)?;

@@ -7,9 +7,8 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use super::filter_sql::{FilterCompiler, JsonDoc, Loc, Multi, SqlParams};
-use super::{Backend, StoreResult};
+use super::{Backend, ListQuery, StoreResult};
 use crate::domain::{AccountId, DirectoryId, GroupId};
-use crate::scim::filter::{AttrPath, Filter};
 use crate::scim::schema::def::AttributeDef;
 use crate::scim::schema::resolve::{resolve, ResolvedAttr};
 use crate::scim::{ScimError, ScimType};
@@ -37,17 +36,6 @@ pub const ACCOUNT_OWNED: &[&str] = &[
 pub struct ScimUser {
     pub record: DirectoryUser,
     pub account: Account,
-}
-
-/// A page request, already validated by the protocol layer.
-#[derive(Clone, Debug)]
-pub struct UserQuery<'a> {
-    pub filter: Option<&'a Filter>,
-    pub sort_by: Option<&'a AttrPath>,
-    pub descending: bool,
-    /// 0-based offset.
-    pub offset: i64,
-    pub limit: i64,
 }
 
 fn user_location(resolved: &ResolvedAttr, backend: Backend, params: &mut SqlParams) -> Option<Loc> {
@@ -178,7 +166,7 @@ fn json_element(sub: &AttributeDef, backend: Backend, _: &mut SqlParams) -> Opti
 pub fn compile_user_query(
     backend: Backend,
     directory: DirectoryId,
-    query: &UserQuery<'_>,
+    query: &ListQuery<'_>,
     params: &mut SqlParams,
 ) -> Result<(String, String), ScimError> {
     let rt = &crate::scim::schema::user::USER_RESOURCE;
@@ -284,7 +272,7 @@ pub async fn list_scim_users(
     conn: &mut AnyConnection,
     backend: Backend,
     directory: DirectoryId,
-    query: &UserQuery<'_>,
+    query: &ListQuery<'_>,
 ) -> Result<(i64, Vec<ScimUser>), ListError> {
     let mut params = SqlParams::default();
     let (condition, order) = compile_user_query(backend, directory, query, &mut params)?;

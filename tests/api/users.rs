@@ -465,7 +465,36 @@ async fn unknown_attributes_and_schemas_are_ignored(app: TestApp) {
     }
 }
 
+async fn root_search_spans_users_and_groups(app: TestApp) {
+    let org = app.bootstrap("Acme", &["acme.example"]).await;
+    let token = &org.scim_token.token;
+    create(&app, token, user("ann@acme.example")).await;
+    create(&app, token, user("bob@acme.example")).await;
+    let group = app
+        .scim("POST", "/Groups", token, Some(json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Engineering"})))
+        .await;
+    assert_eq!(group.status, 201, "{}", group.body);
+    let app = &app;
+    let search = |body: Value| async move { app.scim("POST", "/.search", token, Some(body)).await };
+
+    let all = search(json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"]})).await;
+    assert_eq!(all.status, 200, "{}", all.body);
+    assert_eq!(all.body["totalResults"], 3);
+    let page = search(json!({"startIndex": 2, "count": 2})).await;
+    let kinds: Vec<_> = page.body["Resources"].as_array().unwrap().iter().map(|r| r["meta"]["resourceType"].clone()).collect();
+    assert_eq!(kinds, [json!("User"), json!("Group")], "users first, then groups");
+    assert_eq!(page.body["itemsPerPage"], 2);
+
+    let groups_only = search(json!({"filter": "displayName sw \"Eng\""})).await;
+    assert_eq!(groups_only.body["totalResults"], 1);
+    let users_only = search(json!({"filter": "userName sw \"a\""})).await;
+    assert_eq!(users_only.body["totalResults"], 1, "groups have no userName: they just don't match");
+    let nobody = search(json!({"filter": "shoeSize eq 9"})).await;
+    assert_eq!((nobody.status, nobody.body["scimType"].as_str()), (400, Some("invalidFilter")));
+}
+
 on_both_backends! {
+    root_search_spans_users_and_groups => spawn_app,
     create_read_and_locate => spawn_app,
     duplicates_conflict_and_bad_bodies_are_refused => spawn_app,
     content_types_ids_and_methods => spawn_app,

@@ -24,7 +24,7 @@ use crate::scim::normalize::{check_required, normalize_resource};
 use crate::scim::patch::{apply, parse_patch_request};
 use crate::scim::schema::group::GROUP_RESOURCE;
 use crate::scim::ScimError;
-use crate::store::{self, Group, GroupQuery, StoreError, Tx};
+use crate::store::{self, Group, ListQuery, StoreError, Tx};
 
 fn name_taken(err: StoreError, name: &str) -> ServiceError {
     match err {
@@ -153,7 +153,7 @@ pub async fn get_group(
 /// page's members in one query, and only when wanted.
 pub async fn list_groups(
     ctx: &ScimContext<'_>,
-    query: &GroupQuery<'_>,
+    query: &ListQuery<'_>,
     with_members: bool,
 ) -> ServiceResult<(i64, Vec<Map<String, Value>>)> {
     let mut conn = ctx.store.reader().acquire().await?;

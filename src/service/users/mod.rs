@@ -213,7 +213,7 @@ pub async fn get_user(ctx: &ScimContext<'_>, id: uuid::Uuid, with_groups: bool) 
 /// GET /Users and POST /Users/.search: the total and one page of full resources.
 pub async fn list_users(
     ctx: &ScimContext<'_>,
-    query: &store::UserQuery<'_>,
+    query: &store::ListQuery<'_>,
     with_groups: bool,
 ) -> ServiceResult<(i64, Vec<Map<String, Value>>)> {
     let mut conn = ctx.store.reader().acquire().await?;
