@@ -20,7 +20,10 @@ use scimd::store::{self, Store};
 use serde_json::{json, Value};
 
 fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 struct Database {
@@ -34,9 +37,17 @@ async fn database() -> Database {
         Ok(admin) if admin.starts_with("postgres") => {
             use sqlx::Connection;
             let name = format!("scimd_bench_{}", uuid::Uuid::new_v4().simple());
-            let mut conn = sqlx::PgConnection::connect(&admin).await.expect("connect to PostgreSQL");
-            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create database");
-            let base = admin.rsplit_once('/').map(|(b, _)| b.to_owned()).unwrap_or(admin.clone());
+            let mut conn = sqlx::PgConnection::connect(&admin)
+                .await
+                .expect("connect to PostgreSQL");
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut conn)
+                .await
+                .expect("create database");
+            let base = admin
+                .rsplit_once('/')
+                .map(|(b, _)| b.to_owned())
+                .unwrap_or(admin.clone());
             Database {
                 url: format!("{base}/{name}"),
                 admin: Some((admin, name)),
@@ -65,7 +76,11 @@ async fn database() -> Database {
 
 /// Inserts users straight through the store, in large transactions: seeding is setup, not
 /// what is measured.
-async fn seed(store: &Store, directory: DirectoryId, count: usize) -> (Vec<String>, Vec<AccountId>) {
+async fn seed(
+    store: &Store,
+    directory: DirectoryId,
+    count: usize,
+) -> (Vec<String>, Vec<AccountId>) {
     let mut ids = Vec::with_capacity(count);
     let mut accounts = Vec::with_capacity(count);
     let started = Instant::now();
@@ -98,18 +113,29 @@ async fn seed(store: &Store, directory: DirectoryId, count: usize) -> (Vec<Strin
                 updated_at: store::now_micros(),
                 version: 1,
             };
-            store::insert_directory_user(&mut tx, &record).await.expect("seed record");
+            store::insert_directory_user(&mut tx, &record)
+                .await
+                .expect("seed record");
             ids.push(record.id.to_string());
             accounts.push(account);
         }
         tx.commit().await.expect("commit");
     }
-    eprintln!("seeded {count} users in {:.1}s", started.elapsed().as_secs_f64());
+    eprintln!(
+        "seeded {count} users in {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
     (ids, accounts)
 }
 
 /// A directory group holding `members` as members, written straight through the store.
-async fn seed_group(store: &Store, org: scimd::domain::OrgId, directory: DirectoryId, name: &str, members: &[AccountId]) -> String {
+async fn seed_group(
+    store: &Store,
+    org: scimd::domain::OrgId,
+    directory: DirectoryId,
+    name: &str,
+    members: &[AccountId],
+) -> String {
     let now = store::now_micros();
     let group = store::Group {
         id: scimd::domain::GroupId::new(),
@@ -123,7 +149,9 @@ async fn seed_group(store: &Store, org: scimd::domain::OrgId, directory: Directo
     };
     let mut tx = store.begin().await.expect("begin");
     store::insert_group(&mut tx, &group).await.expect("group");
-    store::add_group_members(&mut tx, group.id, members, now).await.expect("members");
+    store::add_group_members(&mut tx, group.id, members, now)
+        .await
+        .expect("members");
     tx.commit().await.expect("commit");
     group.id.to_string()
 }
@@ -156,7 +184,13 @@ impl Stats {
 }
 
 /// Runs `requests` requests, `concurrency` at a time; `make(i)` builds request i.
-async fn measure<F>(name: impl Into<String>, requests: usize, concurrency: usize, expect: u16, make: F) -> Stats
+async fn measure<F>(
+    name: impl Into<String>,
+    requests: usize,
+    concurrency: usize,
+    expect: u16,
+    make: F,
+) -> Stats
 where
     F: Fn(usize) -> reqwest::RequestBuilder + Send + Sync + 'static,
 {
@@ -203,7 +237,10 @@ where
 }
 
 fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     runtime.block_on(run());
 }
 
@@ -247,16 +284,43 @@ async fn run() {
     let spare = requests.max(1000);
     let (ids, accounts) = seed(&store, org.directory_id, users + spare).await;
     let started = Instant::now();
-    let big_group = seed_group(&store, org.org_id, org.directory_id, "everyone", &accounts[..users]).await;
-    let small_group = seed_group(&store, org.org_id, org.directory_id, "ten", &accounts[..10.min(users)]).await;
-    eprintln!("seeded a group of {users} members in {:.1}s", started.elapsed().as_secs_f64());
+    let big_group = seed_group(
+        &store,
+        org.org_id,
+        org.directory_id,
+        "everyone",
+        &accounts[..users],
+    )
+    .await;
+    let small_group = seed_group(
+        &store,
+        org.org_id,
+        org.directory_id,
+        "ten",
+        &accounts[..10.min(users)],
+    )
+    .await;
+    eprintln!(
+        "seeded a group of {users} members in {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
     let spare_ids: Arc<Vec<String>> = Arc::new(ids[users..].to_vec());
     let ids = Arc::new(ids[..users].to_vec());
     let token = org.scim_token.token.clone();
-    let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build().expect("client");
-    let backend = if db.admin.is_some() { "PostgreSQL" } else { "SQLite" };
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency)
+        .build()
+        .expect("client");
+    let backend = if db.admin.is_some() {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
     println!("\nscimd SCIM load: {backend}, {users} seeded users, {requests} requests per row, {concurrency} concurrent");
-    println!("{:<22} {:>7} {:>10} {:>9} {:>9} {:>7}", "operation", "ok", "req/s", "p50 ms", "p99 ms", "errors");
+    println!(
+        "{:<22} {:>7} {:>10} {:>9} {:>9} {:>7}",
+        "operation", "ok", "req/s", "p50 ms", "p99 ms", "errors"
+    );
 
     let pick = |i: usize, n: usize| i.wrapping_mul(2_654_435_761) % n.max(1);
     let (c, t) = (client.clone(), token.clone());
@@ -273,42 +337,62 @@ async fn run() {
     let (c, t, b) = (client.clone(), token.clone(), base.clone());
     measure("filter userName eq", requests, concurrency, 200, move |i| {
         let filter = format!("userName eq \"user{}@bench.example\"", pick(i, users));
-        c.get(format!("{b}/Users")).query(&[("filter", filter)]).bearer_auth(&t)
+        c.get(format!("{b}/Users"))
+            .query(&[("filter", filter)])
+            .bearer_auth(&t)
     })
     .await
     .print();
 
     let (c, t, b) = (client.clone(), token.clone(), base.clone());
-    measure("filter externalId eq", requests, concurrency, 200, move |i| {
-        let filter = format!("externalId eq \"ext-{}\"", pick(i, users));
-        c.get(format!("{b}/Users")).query(&[("filter", filter)]).bearer_auth(&t)
-    })
+    measure(
+        "filter externalId eq",
+        requests,
+        concurrency,
+        200,
+        move |i| {
+            let filter = format!("externalId eq \"ext-{}\"", pick(i, users));
+            c.get(format!("{b}/Users"))
+                .query(&[("filter", filter)])
+                .bearer_auth(&t)
+        },
+    )
     .await
     .print();
 
     let (c, t, b, ids2) = (client.clone(), token.clone(), base.clone(), ids.clone());
     measure("get by id", requests, concurrency, 200, move |i| {
-        c.get(format!("{b}/Users/{}", ids2[pick(i, ids2.len())])).bearer_auth(&t)
+        c.get(format!("{b}/Users/{}", ids2[pick(i, ids2.len())]))
+            .bearer_auth(&t)
     })
     .await
     .print();
 
     let (c, t, b, ids2) = (client.clone(), token.clone(), base.clone(), ids.clone());
     measure("patch active", requests, concurrency, 200, move |i| {
-        c.patch(format!("{b}/Users/{}", ids2[pick(i, ids2.len())])).bearer_auth(&t).json(&json!({
-            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-            "Operations": [{"op": "replace", "path": "active", "value": i % 2 == 0}]
-        }))
+        c.patch(format!("{b}/Users/{}", ids2[pick(i, ids2.len())]))
+            .bearer_auth(&t)
+            .json(&json!({
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                "Operations": [{"op": "replace", "path": "active", "value": i % 2 == 0}]
+            }))
     })
     .await
     .print();
 
     let (c, t, b) = (client.clone(), token.clone(), base.clone());
     let pages = users.saturating_sub(100).max(1);
-    measure("page of 100", requests.min(500), concurrency, 200, move |i| {
-        let start = pick(i, pages) + 1;
-        c.get(format!("{b}/Users?startIndex={start}&count=100")).bearer_auth(&t)
-    })
+    measure(
+        "page of 100",
+        requests.min(500),
+        concurrency,
+        200,
+        move |i| {
+            let start = pick(i, pages) + 1;
+            c.get(format!("{b}/Users?startIndex={start}&count=100"))
+                .bearer_auth(&t)
+        },
+    )
     .await
     .print();
 
@@ -332,10 +416,19 @@ async fn run() {
             }]
         })
     };
-    for (size, group) in [(10.min(users), small_group.clone()), (users, big_group.clone())] {
+    for (size, group) in [
+        (10.min(users), small_group.clone()),
+        (users, big_group.clone()),
+    ] {
         for op in ["add", "remove"] {
             let label = format!("{op} 1 member @{size}");
-            let (c, t, b, spare, g) = (client.clone(), token.clone(), base.clone(), spare_ids.clone(), group.clone());
+            let (c, t, b, spare, g) = (
+                client.clone(),
+                token.clone(),
+                base.clone(),
+                spare_ids.clone(),
+                group.clone(),
+            );
             measure(label, requests, concurrency, 200, move |i| {
                 c.patch(format!("{b}/Groups/{g}?excludedAttributes=members"))
                     .bearer_auth(&t)
@@ -350,33 +443,82 @@ async fn run() {
     let mut fresh = Vec::new();
     let batches = (requests / 50).clamp(5, 40);
     for i in 0..batches {
-        fresh.push(seed_group(&store, org.org_id, org.directory_id, &format!("batch {i}"), &[]).await);
+        fresh.push(
+            seed_group(
+                &store,
+                org.org_id,
+                org.directory_id,
+                &format!("batch {i}"),
+                &[],
+            )
+            .await,
+        );
     }
     let fresh = Arc::new(fresh);
-    let thousand: Vec<Value> = spare_ids.iter().take(1000).map(|id| json!({"value": id})).collect();
+    let thousand: Vec<Value> = spare_ids
+        .iter()
+        .take(1000)
+        .map(|id| json!({"value": id}))
+        .collect();
     let body = Arc::new(json!({
         "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
         "Operations": [{"op": "add", "path": "members", "value": thousand}]
     }));
     let (c, t, b) = (client.clone(), token.clone(), base.clone());
-    measure("add 1000 members", batches, concurrency.min(4), 200, move |i| {
-        c.patch(format!("{b}/Groups/{}?excludedAttributes=members", fresh[i])).bearer_auth(&t).json(&*body)
-    })
+    measure(
+        "add 1000 members",
+        batches,
+        concurrency.min(4),
+        200,
+        move |i| {
+            c.patch(format!(
+                "{b}/Groups/{}?excludedAttributes=members",
+                fresh[i]
+            ))
+            .bearer_auth(&t)
+            .json(&*body)
+        },
+    )
     .await
     .print();
 
-    let (c, t, b, g) = (client.clone(), token.clone(), base.clone(), big_group.clone());
-    measure(format!("get {users} group -members"), requests, concurrency, 200, move |_| {
-        c.get(format!("{b}/Groups/{g}?excludedAttributes=members")).bearer_auth(&t)
-    })
+    let (c, t, b, g) = (
+        client.clone(),
+        token.clone(),
+        base.clone(),
+        big_group.clone(),
+    );
+    measure(
+        format!("get {users} group -members"),
+        requests,
+        concurrency,
+        200,
+        move |_| {
+            c.get(format!("{b}/Groups/{g}?excludedAttributes=members"))
+                .bearer_auth(&t)
+        },
+    )
     .await
     .print();
 
-    let (c, t, b, spare) = (client.clone(), token.clone(), base.clone(), spare_ids.clone());
-    measure("filter members[value]", requests, concurrency, 200, move |i| {
-        let filter = format!("members[value eq \"{}\"]", spare[i % spare.len()]);
-        c.get(format!("{b}/Groups")).query(&[("filter", filter), ("excludedAttributes", "members".into())]).bearer_auth(&t)
-    })
+    let (c, t, b, spare) = (
+        client.clone(),
+        token.clone(),
+        base.clone(),
+        spare_ids.clone(),
+    );
+    measure(
+        "filter members[value]",
+        requests,
+        concurrency,
+        200,
+        move |i| {
+            let filter = format!("members[value eq \"{}\"]", spare[i % spare.len()]);
+            c.get(format!("{b}/Groups"))
+                .query(&[("filter", filter), ("excludedAttributes", "members".into())])
+                .bearer_auth(&t)
+        },
+    )
     .await
     .print();
 
@@ -384,7 +526,9 @@ async fn run() {
     if let Some((admin, name)) = db.admin {
         use sqlx::Connection;
         if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
-            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await;
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut conn)
+                .await;
         }
     }
 }

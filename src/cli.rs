@@ -1,5 +1,6 @@
 //! The command line: `serve` and non-interactive admin commands that print JSON.
 
+mod admin_tokens;
 mod groups;
 
 use clap::{Parser, Subcommand};
@@ -60,10 +61,13 @@ pub struct BootstrapArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum TokenCommand {
-    /// Issue a SCIM bearer token for a directory.
+    /// Issue a SCIM bearer token for a directory, or an admin-API token (--org, --site,
+    /// --account).
     Issue {
-        #[arg(long)]
-        directory: DirectoryId,
+        #[arg(long, required_unless_present_any = ["org", "site", "account"], conflicts_with_all = ["org", "site", "account"])]
+        directory: Option<DirectoryId>,
+        #[command(flatten)]
+        admin: admin_tokens::AdminTokenArgs,
         /// Days until the token expires; without it the token lasts until revoked.
         #[arg(long = "ttl-days")]
         ttl_days: Option<u32>,
@@ -88,6 +92,8 @@ pub enum CliError {
     Service(#[from] crate::service::error::ServiceError),
     #[error(transparent)]
     Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Admin(#[from] crate::service::admin::AdminError),
 }
 
 async fn open(database: &DatabaseArgs) -> Result<(Store, Tokens), CliError> {
@@ -134,13 +140,20 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Token(TokenCommand::Issue {
             directory,
+            admin,
             ttl_days,
             database,
         }) => {
             crate::telemetry::init(&quiet_logs());
             let (store, tokens) = open(&database).await?;
             let ttl = ttl_days.map(|d| time::Duration::days(i64::from(d)));
-            let issued = issue_directory_token(&store, &tokens, directory, ttl).await?;
+            let issued = match directory {
+                Some(directory) => issue_directory_token(&store, &tokens, directory, ttl).await?,
+                None => match admin_tokens::issue(&store, &tokens, &admin, ttl).await {
+                    Some(issued) => issued?,
+                    None => unreachable_token_target()?,
+                },
+            };
             store.close().await;
             print_json(&issued)?;
         }
@@ -163,4 +176,11 @@ fn quiet_logs() -> LogArgs {
         log_level: "warn".into(),
         log_format: crate::config::LogFormat::Pretty,
     }
+}
+
+/// clap requires one of --directory, --org, --site, --account; this answers if it did not.
+fn unreachable_token_target() -> Result<crate::service::tokens::IssuedToken, CliError> {
+    Err(CliError::Io(std::io::Error::other(
+        "name what the token is for: --directory, --org, --site or --account",
+    )))
 }

@@ -37,8 +37,10 @@ pub mod groups;
 pub mod ids;
 pub mod invites;
 pub mod licenses;
+pub mod orgs;
 pub mod profile;
 pub mod refusal;
+pub mod site_users;
 pub mod sites;
 pub mod wire;
 
@@ -65,8 +67,12 @@ pub use licenses::{
     can_change_product_access, counts_against_license, licensed_products, product_access, Product,
     ProductAccessChange,
 };
+pub use orgs::{authorize_org_admin, can_view_account, OrgAuthority};
 pub use profile::{can_change_email, can_change_profile, differs, AccountField, EmailChange};
 pub use refusal::{AccountAction, Instead, Refusal, WhoCanAct};
+pub use site_users::{
+    can_change_site_product, change_role, plan_product_revoke, role_after_invite, RoleChange,
+};
 pub use sites::{
     accept_invitation, authorize_site_admin, can_assign_role, initial_access, transition,
     AuthorityLevel, MembershipOrigin, SiteAccess, SiteAction, SiteAuthority, SiteFacts, SiteRole,

@@ -10,7 +10,7 @@ use std::fmt;
 use thiserror::Error;
 
 use super::email::EmailError;
-use super::ids::{DirectoryId, OrgId};
+use super::ids::{DirectoryId, GroupId, OrgId};
 use super::sites::{SiteAccess, SiteRole};
 
 /// Who can do what the refused actor could not.
@@ -201,6 +201,17 @@ pub enum Refusal {
         directory: DirectoryId,
     },
 
+    /// Rules 7, 19: the product comes from a group other than the site's own product group;
+    /// revoking it means leaving that group, which would also take what else it grants.
+    #[error(
+        "this product is granted through a group the user belongs to; \
+         remove the user from that group instead"
+    )]
+    GrantedByGroup {
+        /// The group that grants it.
+        group: GroupId,
+    },
+
     /// Rule 20: the domain is verified by another org.
     #[error(
         "this domain is verified by another organization; only its administrators can move it"
@@ -240,6 +251,7 @@ impl Refusal {
             Self::SyncedGroupMembership { .. } => "synced_group_membership",
             Self::DomainVerifiedByOtherOrg { .. } => "domain_verified_by_other_org",
             Self::DomainNotVerified => "domain_not_verified",
+            Self::GrantedByGroup { .. } => "granted_by_group",
         }
     }
 
@@ -311,6 +323,9 @@ mod tests {
             },
             Refusal::DomainVerifiedByOtherOrg { org },
             Refusal::DomainNotVerified,
+            Refusal::GrantedByGroup {
+                group: GroupId::new(),
+            },
         ]
     }
 

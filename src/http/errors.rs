@@ -67,7 +67,12 @@ impl From<ServiceError> for ScimHttpError {
             ServiceError::Conflict(detail) => ScimError::conflict(detail).into(),
             ServiceError::Store(err) => err.into(),
             ServiceError::Scim(err) => err.into(),
-            ServiceError::PreconditionFailed => ScimError::new(412, None, "the resource has changed: its version no longer matches If-Match").into(),
+            ServiceError::PreconditionFailed => ScimError::new(
+                412,
+                None,
+                "the resource has changed: its version no longer matches If-Match",
+            )
+            .into(),
             ServiceError::Refused(refusal) => refusal_to_scim(&refusal).into(),
         }
     }
@@ -79,7 +84,9 @@ impl From<ServiceError> for ScimHttpError {
 fn refusal_to_scim(refusal: &Refusal) -> ScimError {
     match refusal {
         Refusal::AlreadyProvisioned => ScimError::conflict(refusal.to_string()),
-        Refusal::InvalidEmail(_) => ScimError::bad_request(ScimType::InvalidValue, refusal.to_string()),
+        Refusal::InvalidEmail(_) => {
+            ScimError::bad_request(ScimType::InvalidValue, refusal.to_string())
+        }
         Refusal::NotFound => ScimError::not_found(refusal.to_string()),
         _ => ScimError::forbidden(refusal.to_string()),
     }

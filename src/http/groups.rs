@@ -6,8 +6,8 @@ use serde_json::Value;
 
 use super::errors::ScimHttpError;
 use super::scim_routes::{
-    base_url, context, if_match, not_modified, prefers_minimal, projected, projection, query_pairs, respond,
-    resource_id, scim_json, wants,
+    base_url, context, if_match, not_modified, prefers_minimal, projected, projection, query_pairs,
+    resource_id, respond, scim_json, wants,
 };
 use super::{AppState, ScimPrincipal};
 use crate::scim::list::{list_response, ListRequest, Projection, RawListParams};
@@ -32,7 +32,13 @@ pub async fn create(
     let ctx = context(&state, &principal, &base);
     let minimal = prefers_minimal(&req);
     let view = service::create_group(&ctx, &body, with_members(&projection) && !minimal).await?;
-    Ok(respond(&GROUP_RESOURCE, StatusCode::CREATED, &view, &projection, minimal))
+    Ok(respond(
+        &GROUP_RESOURCE,
+        StatusCode::CREATED,
+        &view,
+        &projection,
+        minimal,
+    ))
 }
 
 pub async fn get(
@@ -51,7 +57,13 @@ pub async fn get(
             .insert_header((header::ETAG, view.etag))
             .finish());
     }
-    Ok(respond(&GROUP_RESOURCE, StatusCode::OK, &view, &projection, false))
+    Ok(respond(
+        &GROUP_RESOURCE,
+        StatusCode::OK,
+        &view,
+        &projection,
+        false,
+    ))
 }
 
 async fn run_list(
@@ -118,7 +130,13 @@ pub async fn put(
         with_members(&projection) && !minimal,
     )
     .await?;
-    Ok(respond(&GROUP_RESOURCE, StatusCode::OK, &view, &projection, minimal))
+    Ok(respond(
+        &GROUP_RESOURCE,
+        StatusCode::OK,
+        &view,
+        &projection,
+        minimal,
+    ))
 }
 
 pub async fn patch(
@@ -137,7 +155,9 @@ pub async fn patch(
         with_members: with_members(&projection),
     };
     let patched = service::patch_group(&ctx, id, &body, if_match(&req), response).await?;
-    Ok(respond(&GROUP_RESOURCE, StatusCode::OK,
+    Ok(respond(
+        &GROUP_RESOURCE,
+        StatusCode::OK,
         &patched.view,
         &projection,
         patched.minimal,

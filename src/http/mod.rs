@@ -1,6 +1,7 @@
 //! HTTP: thin actix handlers that authenticate, parse, call a service, and render.
 //! No SQL and no domain rules live here.
 
+mod admin;
 mod auth;
 mod discovery;
 mod errors;

@@ -22,7 +22,11 @@ use crate::store::ListQuery;
 
 /// A type's part of the answer: its total and its share of the page. A filter this type
 /// cannot evaluate counts as no match, remembered so that a filter nobody accepts is an error.
-fn tolerate_filter<T>(result: ServiceResult<(i64, Vec<T>)>) -> Result<((i64, Vec<T>), Option<ScimError>), ServiceError> {
+type Found<T> = (i64, Vec<T>);
+
+fn tolerate_filter<T>(
+    result: ServiceResult<Found<T>>,
+) -> Result<(Found<T>, Option<ScimError>), ServiceError> {
     match result {
         Ok(found) => Ok((found, None)),
         Err(ServiceError::Scim(err)) if err.status == 400 => Ok(((0, Vec::new()), Some(err))),
@@ -66,7 +70,11 @@ pub async fn search(
     let resources = found_users
         .iter()
         .map(|u| projected(&USER_RESOURCE, &request.projection, u))
-        .chain(found_groups.iter().map(|g| projected(&GROUP_RESOURCE, &request.projection, g)))
+        .chain(
+            found_groups
+                .iter()
+                .map(|g| projected(&GROUP_RESOURCE, &request.projection, g)),
+        )
         .collect();
     Ok(scim_json(
         StatusCode::OK,

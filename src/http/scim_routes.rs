@@ -103,7 +103,11 @@ pub fn scim_json(status: StatusCode, body: &Value) -> HttpResponse {
 }
 
 /// The per-request context a SCIM service call needs.
-pub fn context<'a>(state: &'a AppState, principal: &ScimPrincipal, base_url: &'a str) -> ScimContext<'a> {
+pub fn context<'a>(
+    state: &'a AppState,
+    principal: &ScimPrincipal,
+    base_url: &'a str,
+) -> ScimContext<'a> {
     ScimContext {
         store: &state.store,
         directory: DirectoryRef {
@@ -117,21 +121,39 @@ pub fn context<'a>(state: &'a AppState, principal: &ScimPrincipal, base_url: &'a
 /// `attributes` and `excludedAttributes` from the query string of any request.
 pub fn projection(req: &HttpRequest) -> Result<Projection, ScimHttpError> {
     let pairs = query_pairs(req)?;
-    Ok(Projection::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?)
+    Ok(Projection::from_pairs(
+        pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+    )?)
 }
 
 pub fn query_pairs(req: &HttpRequest) -> Result<Vec<(String, String)>, ScimHttpError> {
     web::Query::<Vec<(String, String)>>::from_query(req.query_string())
         .map(web::Query::into_inner)
-        .map_err(|e| ScimError::bad_request(ScimType::InvalidValue, format!("bad query string: {e}")).into())
+        .map_err(|e| {
+            ScimError::bad_request(ScimType::InvalidValue, format!("bad query string: {e}")).into()
+        })
 }
 
 pub fn wants(rt: &ResourceTypeDef, projection: &Projection, name: &str) -> bool {
-    wants_attribute(rt, &projection.attributes, &projection.excluded, &AttrPath::new(None, name, None))
+    wants_attribute(
+        rt,
+        &projection.attributes,
+        &projection.excluded,
+        &AttrPath::new(None, name, None),
+    )
 }
 
-pub fn projected(rt: &ResourceTypeDef, projection: &Projection, resource: &Map<String, Value>) -> Value {
-    Value::Object(project(rt, resource, &projection.attributes, &projection.excluded))
+pub fn projected(
+    rt: &ResourceTypeDef,
+    projection: &Projection,
+    resource: &Map<String, Value>,
+) -> Value {
+    Value::Object(project(
+        rt,
+        resource,
+        &projection.attributes,
+        &projection.excluded,
+    ))
 }
 
 /// A resource response: ETag, `Location` (on create) or `Content-Location`, and the
@@ -146,9 +168,17 @@ pub fn respond(
 ) -> HttpResponse {
     let mut response = HttpResponse::build(status);
     response.insert_header((header::ETAG, view.etag.clone()));
-    let location = view.resource.get("meta").and_then(|m| m.get("location")).and_then(Value::as_str);
+    let location = view
+        .resource
+        .get("meta")
+        .and_then(|m| m.get("location"))
+        .and_then(Value::as_str);
     if let Some(location) = location {
-        let name = if status == StatusCode::CREATED { "Location" } else { "Content-Location" };
+        let name = if status == StatusCode::CREATED {
+            "Location"
+        } else {
+            "Content-Location"
+        };
         response.insert_header((name, location.to_owned()));
     }
     if minimal {
@@ -165,7 +195,11 @@ pub fn respond(
 /// `If-Match`: `*`, or a (weak or strong) ETag whose version we issued. An ETag we never
 /// issued cannot match, so it fails the precondition.
 pub fn if_match(req: &HttpRequest) -> Precondition {
-    let Some(value) = req.headers().get(header::IF_MATCH).and_then(|v| v.to_str().ok()) else {
+    let Some(value) = req
+        .headers()
+        .get(header::IF_MATCH)
+        .and_then(|v| v.to_str().ok())
+    else {
         return Precondition::None;
     };
     let mut versions = value.split(',').map(str::trim);
@@ -185,11 +219,17 @@ pub fn parse_etag(tag: &str) -> Option<i64> {
 
 /// True when `If-None-Match` names the current ETag (or `*`): answer 304.
 pub fn not_modified(req: &HttpRequest, etag: &str) -> bool {
-    let Some(value) = req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) else {
+    let Some(value) = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+    else {
         return false;
     };
     let current = parse_etag(etag);
-    value.split(',').any(|tag| tag.trim() == "*" || (current.is_some() && parse_etag(tag) == current))
+    value
+        .split(',')
+        .any(|tag| tag.trim() == "*" || (current.is_some() && parse_etag(tag) == current))
 }
 
 /// `Prefer: return=minimal` (RFC 7240): the client does not want the resource back.
@@ -207,9 +247,17 @@ pub fn resource_id(raw: &str, what: &str) -> Result<uuid::Uuid, ScimHttpError> {
         .map_err(|_| ScimError::not_found(format!("{what} {raw:?} not found")).into())
 }
 
-async fn method_not_allowed(req: HttpRequest, principal: Result<ScimPrincipal, ScimHttpError>) -> Result<HttpResponse, ScimHttpError> {
+async fn method_not_allowed(
+    req: HttpRequest,
+    principal: Result<ScimPrincipal, ScimHttpError>,
+) -> Result<HttpResponse, ScimHttpError> {
     principal?;
-    Err(ScimError::new(405, None, format!("{} is not supported on {}", req.method(), req.path())).into())
+    Err(ScimError::new(
+        405,
+        None,
+        format!("{} is not supported on {}", req.method(), req.path()),
+    )
+    .into())
 }
 
 /// Unknown paths still answer in SCIM's error format, but only to an authenticated

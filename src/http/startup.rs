@@ -69,6 +69,7 @@ impl Application {
                 .route("/healthz", web::get().to(health::healthz))
                 .route("/readyz", web::get().to(health::readyz))
                 .configure(scim_routes::configure)
+                .configure(super::admin::configure)
         })
         .listen(listener)?
         .shutdown_timeout(30)

@@ -6,8 +6,8 @@ use serde_json::Value;
 
 use super::errors::ScimHttpError;
 use super::scim_routes::{
-    base_url, context, if_match, not_modified, prefers_minimal, projected, projection, query_pairs, respond,
-    resource_id, scim_json, wants,
+    base_url, context, if_match, not_modified, prefers_minimal, projected, projection, query_pairs,
+    resource_id, respond, scim_json, wants,
 };
 use super::{AppState, ScimPrincipal};
 use crate::scim::list::{list_response, ListRequest, RawListParams};
@@ -17,27 +17,57 @@ use crate::store::ListQuery;
 
 type Reply = Result<HttpResponse, ScimHttpError>;
 
-pub async fn create(principal: ScimPrincipal, state: web::Data<AppState>, req: HttpRequest, body: web::Json<Value>) -> Reply {
+pub async fn create(
+    principal: ScimPrincipal,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<Value>,
+) -> Reply {
     let projection = projection(&req)?;
     let base = base_url(&req);
     let ctx = context(&state, &principal, &base);
-    let view = service::create_user(&ctx, &body, wants(&USER_RESOURCE, &projection, "groups")).await?;
-    Ok(respond(&USER_RESOURCE, StatusCode::CREATED, &view, &projection, prefers_minimal(&req)))
+    let view =
+        service::create_user(&ctx, &body, wants(&USER_RESOURCE, &projection, "groups")).await?;
+    Ok(respond(
+        &USER_RESOURCE,
+        StatusCode::CREATED,
+        &view,
+        &projection,
+        prefers_minimal(&req),
+    ))
 }
 
-pub async fn get(principal: ScimPrincipal, state: web::Data<AppState>, req: HttpRequest, id: web::Path<String>) -> Reply {
+pub async fn get(
+    principal: ScimPrincipal,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> Reply {
     let id = resource_id(&id, "user")?;
     let projection = projection(&req)?;
     let base = base_url(&req);
     let ctx = context(&state, &principal, &base);
     let view = service::get_user(&ctx, id, wants(&USER_RESOURCE, &projection, "groups")).await?;
     if not_modified(&req, &view.etag) {
-        return Ok(HttpResponse::NotModified().insert_header((header::ETAG, view.etag)).finish());
+        return Ok(HttpResponse::NotModified()
+            .insert_header((header::ETAG, view.etag))
+            .finish());
     }
-    Ok(respond(&USER_RESOURCE, StatusCode::OK, &view, &projection, prefers_minimal(&req)))
+    Ok(respond(
+        &USER_RESOURCE,
+        StatusCode::OK,
+        &view,
+        &projection,
+        prefers_minimal(&req),
+    ))
 }
 
-async fn run_list(principal: ScimPrincipal, state: &AppState, req: &HttpRequest, raw: &RawListParams) -> Reply {
+async fn run_list(
+    principal: ScimPrincipal,
+    state: &AppState,
+    req: &HttpRequest,
+    raw: &RawListParams,
+) -> Reply {
     let request = ListRequest::parse(raw, i64::from(state.capabilities.max_results))?;
     let base = base_url(req);
     let ctx = context(state, &principal, &base);
@@ -54,7 +84,10 @@ async fn run_list(principal: ScimPrincipal, state: &AppState, req: &HttpRequest,
         .iter()
         .map(|u| projected(&USER_RESOURCE, &request.projection, u))
         .collect();
-    Ok(scim_json(StatusCode::OK, &list_response(total, request.start_index, resources)))
+    Ok(scim_json(
+        StatusCode::OK,
+        &list_response(total, request.start_index, resources),
+    ))
 }
 
 pub async fn list(principal: ScimPrincipal, state: web::Data<AppState>, req: HttpRequest) -> Reply {
@@ -63,7 +96,12 @@ pub async fn list(principal: ScimPrincipal, state: web::Data<AppState>, req: Htt
     run_list(principal, &state, &req, &raw).await
 }
 
-pub async fn search(principal: ScimPrincipal, state: web::Data<AppState>, req: HttpRequest, body: web::Json<Value>) -> Reply {
+pub async fn search(
+    principal: ScimPrincipal,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<Value>,
+) -> Reply {
     let raw = RawListParams::from_search_body(&body)?;
     run_list(principal, &state, &req, &raw).await
 }
@@ -81,7 +119,13 @@ pub async fn put(
     let ctx = context(&state, &principal, &base);
     let with_groups = wants(&USER_RESOURCE, &projection, "groups");
     let view = service::put_user(&ctx, id, &body, if_match(&req), with_groups).await?;
-    Ok(respond(&USER_RESOURCE, StatusCode::OK, &view, &projection, prefers_minimal(&req)))
+    Ok(respond(
+        &USER_RESOURCE,
+        StatusCode::OK,
+        &view,
+        &projection,
+        prefers_minimal(&req),
+    ))
 }
 
 pub async fn patch(
@@ -97,10 +141,21 @@ pub async fn patch(
     let ctx = context(&state, &principal, &base);
     let with_groups = wants(&USER_RESOURCE, &projection, "groups");
     let view = service::patch_user(&ctx, id, &body, if_match(&req), with_groups).await?;
-    Ok(respond(&USER_RESOURCE, StatusCode::OK, &view, &projection, prefers_minimal(&req)))
+    Ok(respond(
+        &USER_RESOURCE,
+        StatusCode::OK,
+        &view,
+        &projection,
+        prefers_minimal(&req),
+    ))
 }
 
-pub async fn delete(principal: ScimPrincipal, state: web::Data<AppState>, req: HttpRequest, id: web::Path<String>) -> Reply {
+pub async fn delete(
+    principal: ScimPrincipal,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> Reply {
     let id = resource_id(&id, "user")?;
     let base = base_url(&req);
     let ctx = context(&state, &principal, &base);

@@ -48,7 +48,10 @@ impl RawListParams {
     /// From a `POST .search` body (RFC 7644 §3.4.3).
     pub fn from_search_body(body: &Value) -> Result<Self, ScimError> {
         let Some(map) = body.as_object() else {
-            return Err(ScimError::bad_request(ScimType::InvalidSyntax, "a SearchRequest must be a JSON object"));
+            return Err(ScimError::bad_request(
+                ScimType::InvalidSyntax,
+                "a SearchRequest must be a JSON object",
+            ));
         };
         let mut raw = Self::default();
         for (key, value) in map {
@@ -76,7 +79,9 @@ pub struct Projection {
 }
 
 impl Projection {
-    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self, ScimError> {
+    pub fn from_pairs<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, ScimError> {
         let raw = RawListParams::from_pairs(pairs);
         Ok(Self {
             attributes: attribute_list(raw.attributes.as_ref())?,
@@ -97,7 +102,12 @@ pub struct ListRequest {
 }
 
 fn integer(name: &str, value: Option<&Value>) -> Result<Option<i64>, ScimError> {
-    let bad = || ScimError::bad_request(ScimType::InvalidValue, format!("`{name}` must be an integer"));
+    let bad = || {
+        ScimError::bad_request(
+            ScimType::InvalidValue,
+            format!("`{name}` must be an integer"),
+        )
+    };
     match value {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Number(n)) => n.as_i64().map(Some).ok_or_else(bad),
@@ -115,11 +125,15 @@ fn attribute_list(value: Option<&Value>) -> Result<Vec<AttrPath>, ScimError> {
         Some(Value::Array(items)) => items
             .iter()
             .map(|item| {
-                let s = item.as_str().ok_or_else(|| invalid("attribute names must be strings".into()))?;
+                let s = item
+                    .as_str()
+                    .ok_or_else(|| invalid("attribute names must be strings".into()))?;
                 parse_attr_path(s.trim()).map_err(|e| invalid(e.to_string()))
             })
             .collect(),
-        Some(_) => Err(invalid("attributes must be a comma-separated string or an array".into())),
+        Some(_) => Err(invalid(
+            "attributes must be a comma-separated string or an array".into(),
+        )),
     }
 }
 
@@ -130,15 +144,15 @@ impl ListRequest {
         let filter = match raw.filter.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(text) => Some(
-                parse_filter(text).map_err(|e| ScimError::bad_request(ScimType::InvalidFilter, e.to_string()))?,
+                parse_filter(text)
+                    .map_err(|e| ScimError::bad_request(ScimType::InvalidFilter, e.to_string()))?,
             ),
         };
         let sort_by = match raw.sort_by.as_deref().map(str::trim) {
             None | Some("") => None,
-            Some(text) => Some(
-                parse_attr_path(text)
-                    .map_err(|e| ScimError::bad_request(ScimType::InvalidValue, format!("sortBy: {e}")))?,
-            ),
+            Some(text) => Some(parse_attr_path(text).map_err(|e| {
+                ScimError::bad_request(ScimType::InvalidValue, format!("sortBy: {e}"))
+            })?),
         };
         let descending = match raw.sort_order.as_deref().map(str::trim) {
             None | Some("") => false,
@@ -151,8 +165,12 @@ impl ListRequest {
                 ))
             }
         };
-        let start_index = integer("startIndex", raw.start_index.as_ref())?.unwrap_or(1).max(1);
-        let count = integer("count", raw.count.as_ref())?.unwrap_or(max_count).clamp(0, max_count);
+        let start_index = integer("startIndex", raw.start_index.as_ref())?
+            .unwrap_or(1)
+            .max(1);
+        let count = integer("count", raw.count.as_ref())?
+            .unwrap_or(max_count)
+            .clamp(0, max_count);
         Ok(Self {
             filter,
             sort_by,
@@ -194,19 +212,34 @@ mod tests {
         assert_eq!((r.start_index, r.count), (1, 0));
         let r = parse(&[("STARTINDEX", "7"), ("Count", "1000")]).unwrap();
         assert_eq!((r.start_index, r.count), (7, 100), "capped at the maximum");
-        assert_eq!(parse(&[("count", "ten")]).unwrap_err().scim_type, Some(ScimType::InvalidValue));
+        assert_eq!(
+            parse(&[("count", "ten")]).unwrap_err().scim_type,
+            Some(ScimType::InvalidValue)
+        );
     }
 
     #[test]
     fn filters_sorts_and_attribute_lists_are_checked() {
-        let r = parse(&[("filter", "userName eq \"a@b.c\""), ("sortOrder", "Descending"), ("sortBy", "name.familyName")]).unwrap();
+        let r = parse(&[
+            ("filter", "userName eq \"a@b.c\""),
+            ("sortOrder", "Descending"),
+            ("sortBy", "name.familyName"),
+        ])
+        .unwrap();
         assert!(r.filter.is_some());
         assert!(r.descending);
         assert_eq!(r.sort_by.unwrap().sub.as_deref(), Some("familyName"));
         let err = parse(&[("filter", "userName eq")]).unwrap_err();
-        assert_eq!((err.status, err.scim_type), (400, Some(ScimType::InvalidFilter)));
+        assert_eq!(
+            (err.status, err.scim_type),
+            (400, Some(ScimType::InvalidFilter))
+        );
         assert!(parse(&[("sortOrder", "sideways")]).is_err());
-        let r = parse(&[("attributes", "userName, emails.value"), ("excludedAttributes", "groups")]).unwrap();
+        let r = parse(&[
+            ("attributes", "userName, emails.value"),
+            ("excludedAttributes", "groups"),
+        ])
+        .unwrap();
         assert_eq!(r.projection.attributes.len(), 2);
         assert_eq!(r.projection.excluded.len(), 1);
     }
@@ -215,7 +248,10 @@ mod tests {
     fn search_bodies_accept_numbers_and_arrays() {
         let body = json!({"schemas": [urn::SEARCH_REQUEST], "filter": "active eq true", "startIndex": 3, "count": 2, "attributes": ["userName"]});
         let r = ListRequest::parse(&RawListParams::from_search_body(&body).unwrap(), 50).unwrap();
-        assert_eq!((r.start_index, r.count, r.projection.attributes.len()), (3, 2, 1));
+        assert_eq!(
+            (r.start_index, r.count, r.projection.attributes.len()),
+            (3, 2, 1)
+        );
         assert!(RawListParams::from_search_body(&json!([1])).is_err());
     }
 

@@ -1,6 +1,7 @@
 //! Use cases: open a transaction, load facts, apply a domain rule, persist with an audit
 //! entry, commit. Handlers and the CLI call these; nothing here parses HTTP or SCIM.
 
+pub mod admin;
 pub mod bootstrap;
 pub mod directory_tokens;
 pub mod error;

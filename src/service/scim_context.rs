@@ -18,7 +18,13 @@ pub struct ScimContext<'a> {
 
 impl ScimContext<'_> {
     /// Appends an audit entry for a change this directory made, in the change's transaction.
-    pub async fn audit(&self, tx: &mut Tx, account: Option<AccountId>, action: &str, detail: Value) -> ServiceResult<()> {
+    pub async fn audit(
+        &self,
+        tx: &mut Tx,
+        account: Option<AccountId>,
+        action: &str,
+        detail: Value,
+    ) -> ServiceResult<()> {
         store::append_audit(
             tx,
             &NewAuditEntry {

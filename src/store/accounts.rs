@@ -259,7 +259,11 @@ pub async fn tombstone_account(
 
 /// Bumps the version of every directory record of an account, so each directory's ETag
 /// and `meta.lastModified` change when the account changes, whoever changed it.
-async fn touch_account_records(conn: &mut AnyConnection, account: AccountId, at: i64) -> StoreResult<()> {
+async fn touch_account_records(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    at: i64,
+) -> StoreResult<()> {
     sqlx::query(
         "UPDATE directory_users SET version = version + 1, updated_at = $2 WHERE account_id = $1",
     )

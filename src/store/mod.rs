@@ -3,6 +3,11 @@
 //! understand, and every value is bound, never spliced into the text.
 
 mod accounts;
+mod admin_accounts;
+mod admin_audit;
+mod admin_groups;
+mod admin_outbox;
+mod admin_sites;
 mod audit;
 mod directories;
 pub mod filter_sql;
@@ -14,6 +19,14 @@ mod tokens;
 mod users;
 
 pub use accounts::*;
+pub use admin_accounts::*;
+pub use admin_audit::*;
+pub use admin_groups::*;
+pub use admin_outbox::*;
+pub use admin_sites::{
+    insert_site_product_group, list_site_user_rows, local_group_name_taken, site_product_group,
+    site_products_of, SiteUserQuery, SiteUserRow,
+};
 pub use audit::*;
 pub use directories::*;
 pub use groups::*;

@@ -255,7 +255,9 @@ impl TestApp {
             req = req.header(*name, *value);
         }
         if let Some(body) = body {
-            req = req.header("content-type", "application/scim+json").body(body.to_string());
+            req = req
+                .header("content-type", "application/scim+json")
+                .body(body.to_string());
         }
         let response = req.send().await.expect("request");
         let status = response.status().as_u16();
@@ -266,6 +268,54 @@ impl TestApp {
         } else {
             serde_json::from_str(&text).unwrap_or(Value::String(text))
         };
-        Reply { status, headers, body }
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+}
+
+impl TestApp {
+    /// Sends an admin-API request; `path` is relative to `/admin/v1`.
+    pub async fn admin(&self, method: &str, path: &str, token: &str, body: Option<Value>) -> Reply {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut req = self
+            .client
+            .request(method, format!("{}/admin/v1{path}", self.address))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            req = req
+                .header("content-type", "application/json")
+                .body(body.to_string());
+        }
+        let response = req.send().await.expect("request");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// An admin-API token, as `scimd token issue --org|--site|--account` makes one.
+    pub async fn admin_token(&self, whom: scimd::service::admin::tokens::AdminTokenFor) -> String {
+        scimd::service::admin::tokens::issue_admin_token(&self.store, &self.tokens, whom, None)
+            .await
+            .expect("admin token")
+            .token
+    }
+
+    /// The id of the account with this email.
+    pub async fn account_id(&self, email: &str) -> scimd::domain::AccountId {
+        let mut conn = self.store.reader().acquire().await.expect("connection");
+        scimd::store::find_account_by_email(&mut conn, email)
+            .await
+            .expect("lookup")
+            .expect("account exists")
+            .id
     }
 }

@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod admin;
 mod groups;
 mod health;
 mod migrations;

@@ -33,18 +33,27 @@ async fn create(app: &TestApp, token: &str, body: Value) -> Value {
 
 async fn account_status(app: &TestApp, email: &str) -> AccountStatus {
     let mut conn = app.store.reader().acquire().await.unwrap();
-    store::find_account_by_email(&mut conn, email).await.unwrap().unwrap().status
+    store::find_account_by_email(&mut conn, email)
+        .await
+        .unwrap()
+        .unwrap()
+        .status
 }
 
 async fn create_read_and_locate(app: TestApp) {
     let org = app.bootstrap("Acme", &["acme.example"]).await;
     let token = &org.scim_token.token;
-    let reply = app.scim("POST", "/Users", token, Some(user("Ann@Acme.example"))).await;
+    let reply = app
+        .scim("POST", "/Users", token, Some(user("Ann@Acme.example")))
+        .await;
     assert_eq!(reply.status, 201, "{}", reply.body);
     assert_eq!(reply.header("content-type"), Some("application/scim+json"));
     let id = reply.body["id"].as_str().unwrap().to_owned();
     let location = reply.header("location").unwrap().to_owned();
-    assert!(location.ends_with(&format!("/scim/v2/Users/{id}")), "{location}");
+    assert!(
+        location.ends_with(&format!("/scim/v2/Users/{id}")),
+        "{location}"
+    );
     assert_eq!(reply.body["meta"]["location"], location);
     assert_eq!(reply.body["meta"]["resourceType"], "User");
     assert_eq!(reply.header("etag").unwrap(), reply.body["meta"]["version"]);
@@ -58,27 +67,69 @@ async fn create_read_and_locate(app: TestApp) {
     assert_eq!(got.body, reply.body);
 
     let mut conn = app.store.reader().acquire().await.unwrap();
-    let account = store::find_account_by_email(&mut conn, "ann@acme.example").await.unwrap().unwrap();
-    assert_eq!(account.managing_org, Some(org.org_id), "rule 12: created managed");
-    let membership = store::get_site_user(&mut conn, org.site_id, account.id).await.unwrap().unwrap();
-    assert_eq!(membership.access, scimd::domain::SiteAccess::InviteNotSent, "rule 6: no email");
+    let account = store::find_account_by_email(&mut conn, "ann@acme.example")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        account.managing_org,
+        Some(org.org_id),
+        "rule 12: created managed"
+    );
+    let membership = store::get_site_user(&mut conn, org.site_id, account.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        membership.access,
+        scimd::domain::SiteAccess::InviteNotSent,
+        "rule 6: no email"
+    );
 }
 
 async fn duplicates_conflict_and_bad_bodies_are_refused(app: TestApp) {
     let org = app.bootstrap("Acme", &["acme.example"]).await;
     let token = &org.scim_token.token;
     create(&app, token, user("ann@acme.example")).await;
-    let again = app.scim("POST", "/Users", token, Some(user("ANN@acme.example"))).await;
+    let again = app
+        .scim("POST", "/Users", token, Some(user("ANN@acme.example")))
+        .await;
     assert_eq!(again.status, 409);
     assert_eq!(again.body["scimType"], "uniqueness");
 
-    let no_name = app.scim("POST", "/Users", token, Some(json!({"displayName": "x"}))).await;
-    assert_eq!((no_name.status, no_name.body["scimType"].as_str()), (400, Some("invalidValue")));
-    let not_email = app.scim("POST", "/Users", token, Some(json!({"userName": "bjensen"}))).await;
+    let no_name = app
+        .scim("POST", "/Users", token, Some(json!({"displayName": "x"})))
+        .await;
+    assert_eq!(
+        (no_name.status, no_name.body["scimType"].as_str()),
+        (400, Some("invalidValue"))
+    );
+    let not_email = app
+        .scim(
+            "POST",
+            "/Users",
+            token,
+            Some(json!({"userName": "bjensen"})),
+        )
+        .await;
     assert_eq!(not_email.status, 400);
-    assert!(not_email.detail().contains("userName"), "{}", not_email.body);
-    let wrong_type = app.scim("POST", "/Users", token, Some(json!({"userName": "b@acme.example", "active": "maybe"}))).await;
-    assert_eq!((wrong_type.status, wrong_type.body["scimType"].as_str()), (400, Some("invalidValue")));
+    assert!(
+        not_email.detail().contains("userName"),
+        "{}",
+        not_email.body
+    );
+    let wrong_type = app
+        .scim(
+            "POST",
+            "/Users",
+            token,
+            Some(json!({"userName": "b@acme.example", "active": "maybe"})),
+        )
+        .await;
+    assert_eq!(
+        (wrong_type.status, wrong_type.body["scimType"].as_str()),
+        (400, Some("invalidValue"))
+    );
 
     let response = app
         .client
@@ -94,13 +145,23 @@ async fn duplicates_conflict_and_bad_bodies_are_refused(app: TestApp) {
     assert_eq!(body["scimType"], "invalidSyntax");
 
     let list = app.scim("GET", "/Users", token, None).await;
-    assert_eq!(list.body["totalResults"], 1, "nothing was created by the refused requests");
+    assert_eq!(
+        list.body["totalResults"], 1,
+        "nothing was created by the refused requests"
+    );
 }
 
 async fn content_types_ids_and_methods(app: TestApp) {
     let org = app.bootstrap("Acme", &["acme.example"]).await;
     let token = &org.scim_token.token;
-    for (i, content_type) in [Some("application/json"), Some("application/scim+json; charset=utf-8"), None].iter().enumerate() {
+    for (i, content_type) in [
+        Some("application/json"),
+        Some("application/scim+json; charset=utf-8"),
+        None,
+    ]
+    .iter()
+    .enumerate()
+    {
         let mut req = app
             .client
             .post(format!("{}/scim/v2/Users", app.address))
@@ -109,7 +170,11 @@ async fn content_types_ids_and_methods(app: TestApp) {
         if let Some(ct) = content_type {
             req = req.header("content-type", *ct);
         }
-        assert_eq!(req.send().await.unwrap().status().as_u16(), 201, "{content_type:?}");
+        assert_eq!(
+            req.send().await.unwrap().status().as_u16(),
+            201,
+            "{content_type:?}"
+        );
     }
     for bad in ["0", "not-a-uuid", "00000000-0000-0000-0000-000000000000"] {
         let reply = app.scim("GET", &format!("/Users/{bad}"), token, None).await;
@@ -117,7 +182,10 @@ async fn content_types_ids_and_methods(app: TestApp) {
         assert_eq!(reply.body["status"], "404");
     }
     let reply = app.scim("DELETE", "/Schemas", token, None).await;
-    assert_eq!((reply.status, reply.body["status"].as_str()), (405, Some("405")));
+    assert_eq!(
+        (reply.status, reply.body["status"].as_str()),
+        (405, Some("405"))
+    );
 }
 
 async fn lookups_filters_and_paging(app: TestApp) {
@@ -142,14 +210,23 @@ async fn lookups_filters_and_paging(app: TestApp) {
     assert_eq!(found.status, 200);
     assert_eq!(found.body["totalResults"], 1);
     assert_eq!(found.body["Resources"][0]["userName"], "alice@acme.example");
-    assert_eq!(found.body["schemas"][0], "urn:ietf:params:scim:api:messages:2.0:ListResponse");
+    assert_eq!(
+        found.body["schemas"][0],
+        "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+    );
 
     for (filter, expected) in [
         ("externalId eq \"ext-bob@acme.example\"", 1),
         ("externalId eq \"EXT-bob@acme.example\"", 0),
         ("emails.value eq \"carol.0@mail.example\"", 1),
-        ("emails[type eq \"home\"].value eq \"bob.2@mail.example\"", 1),
-        ("emails[type eq \"work\"].value eq \"bob.2@mail.example\"", 0),
+        (
+            "emails[type eq \"home\"].value eq \"bob.2@mail.example\"",
+            1,
+        ),
+        (
+            "emails[type eq \"work\"].value eq \"bob.2@mail.example\"",
+            0,
+        ),
         ("emails[type eq \"home\" and value co \"@MAIL\"]", 3),
         ("displayName eq \"bob person\"", 1),
         ("userName sw \"a\" or userName sw \"b\"", 2),
@@ -166,17 +243,45 @@ async fn lookups_filters_and_paging(app: TestApp) {
     }
 
     // `+` for spaces, as some IdPs encode the query.
-    let plus = app.scim("GET", "/Users?filter=userName+eq+%22bob%40acme.example%22", token, None).await;
+    let plus = app
+        .scim(
+            "GET",
+            "/Users?filter=userName+eq+%22bob%40acme.example%22",
+            token,
+            None,
+        )
+        .await;
     assert_eq!(plus.body["totalResults"], 1);
 
     let bad = search("userName eq").await;
-    assert_eq!((bad.status, bad.body["scimType"].as_str()), (400, Some("invalidFilter")));
+    assert_eq!(
+        (bad.status, bad.body["scimType"].as_str()),
+        (400, Some("invalidFilter"))
+    );
     let unknown = search("shoeSize eq \"9\"").await;
-    assert_eq!((unknown.status, unknown.body["scimType"].as_str()), (400, Some("invalidFilter")));
-    let hostile = search(&format!("{}userName pr{}", "(".repeat(5000), ")".repeat(5000))).await;
-    assert_eq!((hostile.status, hostile.body["scimType"].as_str()), (400, Some("invalidFilter")));
+    assert_eq!(
+        (unknown.status, unknown.body["scimType"].as_str()),
+        (400, Some("invalidFilter"))
+    );
+    let hostile = search(&format!(
+        "{}userName pr{}",
+        "(".repeat(5000),
+        ")".repeat(5000)
+    ))
+    .await;
+    assert_eq!(
+        (hostile.status, hostile.body["scimType"].as_str()),
+        (400, Some("invalidFilter"))
+    );
 
-    let page = app.scim("GET", "/Users?sortBy=userName&sortOrder=descending&startIndex=2&count=1", token, None).await;
+    let page = app
+        .scim(
+            "GET",
+            "/Users?sortBy=userName&sortOrder=descending&startIndex=2&count=1",
+            token,
+            None,
+        )
+        .await;
     assert_eq!(page.body["totalResults"], 3);
     assert_eq!(page.body["startIndex"], 2);
     assert_eq!(page.body["itemsPerPage"], 1);
@@ -203,7 +308,9 @@ async fn lookups_filters_and_paging(app: TestApp) {
 fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -214,12 +321,29 @@ async fn projection_on_reads_and_writes(app: TestApp) {
     let token = &org.scim_token.token;
     let mut body = user("ann@acme.example");
     body["password"] = json!("hunter2");
-    let reply = app.scim("POST", "/Users?excludedAttributes=emails,name", token, Some(body)).await;
+    let reply = app
+        .scim(
+            "POST",
+            "/Users?excludedAttributes=emails,name",
+            token,
+            Some(body),
+        )
+        .await;
     assert_eq!(reply.status, 201);
     assert!(reply.body.get("emails").is_none() && reply.body.get("name").is_none());
-    assert!(reply.body.get("password").is_none(), "password is never returned");
+    assert!(
+        reply.body.get("password").is_none(),
+        "password is never returned"
+    );
     let id = reply.body["id"].as_str().unwrap();
-    let got = app.scim("GET", &format!("/Users/{id}?attributes=name.givenName"), token, None).await;
+    let got = app
+        .scim(
+            "GET",
+            &format!("/Users/{id}?attributes=name.givenName"),
+            token,
+            None,
+        )
+        .await;
     assert_eq!(got.body["name"], json!({"givenName": "Ann"}));
     assert!(got.body.get("id").is_some(), "id is always returned");
     assert!(got.body.get("displayName").is_none());
@@ -228,25 +352,43 @@ async fn projection_on_reads_and_writes(app: TestApp) {
 async fn etags_and_preconditions(app: TestApp) {
     let org = app.bootstrap("Acme", &["acme.example"]).await;
     let token = &org.scim_token.token;
-    let created = app.scim("POST", "/Users", token, Some(user("ann@acme.example"))).await;
+    let created = app
+        .scim("POST", "/Users", token, Some(user("ann@acme.example")))
+        .await;
     let id = created.body["id"].as_str().unwrap();
     let etag = created.header("etag").unwrap().to_owned();
     assert!(etag.starts_with("W/\""), "{etag}");
     let path = format!("/Users/{id}");
-    let cached = app.scim_with("GET", &path, token, None, &[("if-none-match", &etag)]).await;
+    let cached = app
+        .scim_with("GET", &path, token, None, &[("if-none-match", &etag)])
+        .await;
     assert_eq!(cached.status, 304);
 
     let op = patch(json!([{"op": "replace", "path": "title", "value": "Lead"}]));
-    let stale = app.scim_with("PATCH", &path, token, Some(op.clone()), &[("if-match", "W/\"999\"")]).await;
+    let stale = app
+        .scim_with(
+            "PATCH",
+            &path,
+            token,
+            Some(op.clone()),
+            &[("if-match", "W/\"999\"")],
+        )
+        .await;
     assert_eq!(stale.status, 412);
     assert_eq!(stale.body["status"], "412");
-    let ok = app.scim_with("PATCH", &path, token, Some(op), &[("if-match", &etag)]).await;
+    let ok = app
+        .scim_with("PATCH", &path, token, Some(op), &[("if-match", &etag)])
+        .await;
     assert_eq!(ok.status, 200, "{}", ok.body);
     let new_etag = ok.header("etag").unwrap().to_owned();
     assert_ne!(new_etag, etag, "every write changes the version");
-    let fresh = app.scim_with("GET", &path, token, None, &[("if-none-match", &etag)]).await;
+    let fresh = app
+        .scim_with("GET", &path, token, None, &[("if-none-match", &etag)])
+        .await;
     assert_eq!(fresh.status, 200);
-    let delete = app.scim_with("DELETE", &path, token, None, &[("if-match", &etag)]).await;
+    let delete = app
+        .scim_with("DELETE", &path, token, None, &[("if-match", &etag)])
+        .await;
     assert_eq!(delete.status, 412);
 
     // One write touching the record (externalId) and the account (displayName) at once.
@@ -254,18 +396,40 @@ async fn etags_and_preconditions(app: TestApp) {
     both["externalId"] = json!("moved-77");
     both["displayName"] = json!("Ann Two");
     both["title"] = json!("Lead");
-    let put = app.scim_with("PUT", &path, token, Some(both), &[("if-match", &new_etag)]).await;
+    let put = app
+        .scim_with("PUT", &path, token, Some(both), &[("if-match", &new_etag)])
+        .await;
     assert_eq!(put.status, 200, "{}", put.body);
-    assert_eq!((put.body["externalId"].as_str(), put.body["displayName"].as_str()), (Some("moved-77"), Some("Ann Two")));
-    let replay = app.scim_with("PUT", &path, token, Some(user("ann@acme.example")), &[("if-match", &new_etag)]).await;
+    assert_eq!(
+        (
+            put.body["externalId"].as_str(),
+            put.body["displayName"].as_str()
+        ),
+        (Some("moved-77"), Some("Ann Two"))
+    );
+    let replay = app
+        .scim_with(
+            "PUT",
+            &path,
+            token,
+            Some(user("ann@acme.example")),
+            &[("if-match", &new_etag)],
+        )
+        .await;
     assert_eq!(replay.status, 412, "the first PUT moved the version on");
-    assert_eq!(app.scim("GET", &path, token, None).await.body["title"], "Lead");
+    assert_eq!(
+        app.scim("GET", &path, token, None).await.body["title"],
+        "Lead"
+    );
 }
 
 async fn patch_in_every_dialect(app: TestApp) {
     let org = app.bootstrap("Acme", &["acme.example"]).await;
     let token = &org.scim_token.token;
-    let id = create(&app, token, user("ann@acme.example")).await["id"].as_str().unwrap().to_owned();
+    let id = create(&app, token, user("ann@acme.example")).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let path = format!("/Users/{id}");
     let send = |ops: Value| {
         let path = path.clone();
@@ -283,16 +447,25 @@ async fn patch_in_every_dialect(app: TestApp) {
     assert_eq!(r.body["active"], false);
     assert_eq!(r.body["name"]["givenName"], "Anna");
     assert_eq!(r.body[ENTERPRISE]["department"], "R&D");
-    assert_eq!(account_status(&app, "ann@acme.example").await, AccountStatus::Deactivated, "rule 15");
+    assert_eq!(
+        account_status(&app, "ann@acme.example").await,
+        AccountStatus::Deactivated,
+        "rule 15"
+    );
 
     // Inactive users stay readable and filterable.
-    let inactive = app.scim("GET", "/Users?filter=active%20eq%20false", token, None).await;
+    let inactive = app
+        .scim("GET", "/Users?filter=active%20eq%20false", token, None)
+        .await;
     assert_eq!(inactive.body["totalResults"], 1);
 
     // Okta: no-path replace with active true.
     let r = send(json!([{"op": "replace", "value": {"active": true}}])).await;
     assert_eq!(r.body["active"], true);
-    assert_eq!(account_status(&app, "ann@acme.example").await, AccountStatus::Active);
+    assert_eq!(
+        account_status(&app, "ann@acme.example").await,
+        AccountStatus::Active
+    );
 
     // A value path that matches nothing acts as add; add on single-valued replaces.
     let r = send(json!([
@@ -303,15 +476,31 @@ async fn patch_in_every_dialect(app: TestApp) {
     ]))
     .await;
     assert_eq!(r.status, 200, "{}", r.body);
-    assert_eq!(r.body["phoneNumbers"], json!([{"type": "mobile", "value": "+1 555 0100"}]));
+    assert_eq!(
+        r.body["phoneNumbers"],
+        json!([{"type": "mobile", "value": "+1 555 0100"}])
+    );
     assert_eq!(r.body["title"], "Head");
-    assert_eq!(r.body[ENTERPRISE]["manager"]["value"], "mgr-7", "a bare manager string is its value");
+    assert_eq!(
+        r.body[ENTERPRISE]["manager"]["value"], "mgr-7",
+        "a bare manager string is its value"
+    );
 
     // Entra ID's path into the work email; the lookup index follows.
     let r = send(json!([{"op": "replace", "path": "emails[type eq \"work\"].value", "value": "ann.lee@acme.example"}])).await;
     assert_eq!(r.status, 200, "{}", r.body);
-    assert_eq!(r.body["emails"], json!([{"value": "ann.lee@acme.example", "type": "work", "primary": true}]));
-    let found = app.scim("GET", "/Users?filter=emails.value%20eq%20%22ANN.LEE%40acme.example%22", token, None).await;
+    assert_eq!(
+        r.body["emails"],
+        json!([{"value": "ann.lee@acme.example", "type": "work", "primary": true}])
+    );
+    let found = app
+        .scim(
+            "GET",
+            "/Users?filter=emails.value%20eq%20%22ANN.LEE%40acme.example%22",
+            token,
+            None,
+        )
+        .await;
     assert_eq!(found.body["totalResults"], 1);
 
     let r = send(json!([{"op": "remove", "path": "phoneNumbers[type eq \"mobile\"]"}])).await;
@@ -324,17 +513,33 @@ async fn patch_in_every_dialect(app: TestApp) {
         {"op": "replace", "path": "id", "value": "x"}
     ]))
     .await;
-    assert_eq!((r.status, r.body["scimType"].as_str()), (400, Some("mutability")));
-    assert_eq!(app.scim("GET", &path, token, None).await.body, before, "nothing applied");
+    assert_eq!(
+        (r.status, r.body["scimType"].as_str()),
+        (400, Some("mutability"))
+    );
+    assert_eq!(
+        app.scim("GET", &path, token, None).await.body,
+        before,
+        "nothing applied"
+    );
     let r = send(json!([{"op": "remove", "path": "active"}])).await;
-    assert_eq!((r.status, r.body["scimType"].as_str()), (400, Some("invalidValue")));
+    assert_eq!(
+        (r.status, r.body["scimType"].as_str()),
+        (400, Some("invalidValue"))
+    );
     assert!(r.detail().contains("active: false"), "{}", r.body);
     let r = send(json!([{"op": "jump", "path": "title"}])).await;
     assert_eq!(r.status, 400);
     let r = send(json!([{"op": "remove"}])).await;
-    assert_eq!((r.status, r.body["scimType"].as_str()), (400, Some("noTarget")));
+    assert_eq!(
+        (r.status, r.body["scimType"].as_str()),
+        (400, Some("noTarget"))
+    );
     let r = send(json!([{"op": "replace", "path": "emails[type eq", "value": "x"}])).await;
-    assert_eq!((r.status, r.body["scimType"].as_str()), (400, Some("invalidPath")));
+    assert_eq!(
+        (r.status, r.body["scimType"].as_str()),
+        (400, Some("invalidPath"))
+    );
 }
 
 async fn entra_string_booleans_on_create(app: TestApp) {
@@ -343,7 +548,10 @@ async fn entra_string_booleans_on_create(app: TestApp) {
     body["active"] = json!("False");
     let created = create(&app, &org.scim_token.token, body).await;
     assert_eq!(created["active"], false);
-    assert_eq!(account_status(&app, "ann@acme.example").await, AccountStatus::Deactivated);
+    assert_eq!(
+        account_status(&app, "ann@acme.example").await,
+        AccountStatus::Deactivated
+    );
 }
 
 async fn put_replaces(app: TestApp) {
@@ -352,16 +560,24 @@ async fn put_replaces(app: TestApp) {
     let mut body = user("ann@acme.example");
     body["title"] = json!("Lead");
     body["userType"] = json!("Employee");
-    let id = create(&app, token, body).await["id"].as_str().unwrap().to_owned();
+    let id = create(&app, token, body).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let mut replacement = user("ann@acme.example");
     replacement["id"] = json!("client-sent-id-is-ignored");
     replacement["meta"] = json!({"version": "W/\"1\""});
     replacement["displayName"] = json!("Ann E.");
-    let r = app.scim("PUT", &format!("/Users/{id}"), token, Some(replacement)).await;
+    let r = app
+        .scim("PUT", &format!("/Users/{id}"), token, Some(replacement))
+        .await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body["id"], id.as_str());
     assert_eq!(r.body["displayName"], "Ann E.");
-    assert!(r.body.get("title").is_none(), "omitted attributes of a managed account are cleared");
+    assert!(
+        r.body.get("title").is_none(),
+        "omitted attributes of a managed account are cleared"
+    );
     assert!(r.body.get("userType").is_none());
 }
 
@@ -376,7 +592,10 @@ async fn foreign_accounts_are_refused_and_unchanged(app: TestApp) {
     let mut body = user("gina@globex.example");
     body["name"] = json!({"givenName": "Someone", "familyName": "Else"});
     let linked = create(&app, &acme.scim_token.token, body).await;
-    assert_eq!(linked["name"]["givenName"], "Ann", "the account's own profile wins");
+    assert_eq!(
+        linked["name"]["givenName"], "Ann",
+        "the account's own profile wins"
+    );
     let id = linked["id"].as_str().unwrap().to_owned();
     let path = format!("/Users/{id}");
 
@@ -385,10 +604,25 @@ async fn foreign_accounts_are_refused_and_unchanged(app: TestApp) {
         json!([{"op": "replace", "path": "active", "value": false}]),
         json!([{"op": "replace", "path": "userName", "value": "gina@acme.example"}]),
     ] {
-        let r = app.scim("PATCH", &path, &acme.scim_token.token, Some(patch(ops.clone()))).await;
+        let r = app
+            .scim(
+                "PATCH",
+                &path,
+                &acme.scim_token.token,
+                Some(patch(ops.clone())),
+            )
+            .await;
         assert_eq!(r.status, 403, "{ops}: {}", r.body);
-        assert!(r.detail().contains("managed by another organization"), "{}", r.body);
-        assert!(r.detail().contains("instead"), "says what to do instead: {}", r.body);
+        assert!(
+            r.detail().contains("managed by another organization"),
+            "{}",
+            r.body
+        );
+        assert!(
+            r.detail().contains("instead"),
+            "says what to do instead: {}",
+            r.body
+        );
     }
     // Unchanged values are not changes (rule 13): IdPs resend them.
     let same = app
@@ -397,37 +631,75 @@ async fn foreign_accounts_are_refused_and_unchanged(app: TestApp) {
     assert_eq!(same.status, 200, "{}", same.body);
     // Acme's own record attributes are its to change.
     let own = app
-        .scim("PATCH", &path, &acme.scim_token.token, Some(patch(json!([{"op": "replace", "path": "externalId", "value": "acme-77"}]))))
+        .scim(
+            "PATCH",
+            &path,
+            &acme.scim_token.token,
+            Some(patch(
+                json!([{"op": "replace", "path": "externalId", "value": "acme-77"}]),
+            )),
+        )
         .await;
     assert_eq!(own.status, 200, "{}", own.body);
 
     let seen_by_globex = app
-        .scim("GET", "/Users?filter=userName%20eq%20%22gina%40globex.example%22", &globex.scim_token.token, None)
+        .scim(
+            "GET",
+            "/Users?filter=userName%20eq%20%22gina%40globex.example%22",
+            &globex.scim_token.token,
+            None,
+        )
         .await;
     let theirs = &seen_by_globex.body["Resources"][0];
     assert_eq!(theirs["name"]["givenName"], "Ann");
     assert_eq!(theirs["active"], true);
-    assert_eq!(theirs["externalId"], "ext-gina@globex.example", "records are per directory");
+    assert_eq!(
+        theirs["externalId"], "ext-gina@globex.example",
+        "records are per directory"
+    );
 
     // Rule 18: Globex cannot see Acme's record id.
     let r = app.scim("GET", &path, &globex.scim_token.token, None).await;
     assert_eq!(r.status, 404);
 
     // Rule 16: Acme deleting its external user unlinks it but leaves the account active.
-    let r = app.scim("DELETE", &path, &acme.scim_token.token, None).await;
+    let r = app
+        .scim("DELETE", &path, &acme.scim_token.token, None)
+        .await;
     assert_eq!(r.status, 204);
-    assert_eq!(app.scim("GET", &path, &acme.scim_token.token, None).await.status, 404);
-    assert_eq!(account_status(&app, "gina@globex.example").await, AccountStatus::Active);
+    assert_eq!(
+        app.scim("GET", &path, &acme.scim_token.token, None)
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        account_status(&app, "gina@globex.example").await,
+        AccountStatus::Active
+    );
 }
 
 async fn delete_deactivates_managed_accounts(app: TestApp) {
     let org = app.bootstrap("Acme", &["acme.example"]).await;
     let token = &org.scim_token.token;
-    let id = create(&app, token, user("ann@acme.example")).await["id"].as_str().unwrap().to_owned();
-    let r = app.scim("DELETE", &format!("/Users/{id}"), token, None).await;
+    let id = create(&app, token, user("ann@acme.example")).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = app
+        .scim("DELETE", &format!("/Users/{id}"), token, None)
+        .await;
     assert_eq!(r.status, 204);
-    assert_eq!(account_status(&app, "ann@acme.example").await, AccountStatus::Deactivated);
-    assert_eq!(app.scim("DELETE", &format!("/Users/{id}"), token, None).await.status, 404);
+    assert_eq!(
+        account_status(&app, "ann@acme.example").await,
+        AccountStatus::Deactivated
+    );
+    assert_eq!(
+        app.scim("DELETE", &format!("/Users/{id}"), token, None)
+            .await
+            .status,
+        404
+    );
     // Provisioning the account again links the same account, with a new SCIM id.
     let again = create(&app, token, user("ann@acme.example")).await;
     assert_ne!(again["id"], id.as_str());
@@ -436,14 +708,24 @@ async fn delete_deactivates_managed_accounts(app: TestApp) {
 async fn email_changes_stay_within_verified_domains(app: TestApp) {
     let org = app.bootstrap("Acme", &["acme.example", "acme.test"]).await;
     let token = &org.scim_token.token;
-    let id = create(&app, token, user("ann@acme.example")).await["id"].as_str().unwrap().to_owned();
+    let id = create(&app, token, user("ann@acme.example")).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let path = format!("/Users/{id}");
     let to = |email: &str| patch(json!([{"op": "replace", "path": "userName", "value": email}]));
-    let r = app.scim("PATCH", &path, token, Some(to("ann@gmail.example"))).await;
+    let r = app
+        .scim("PATCH", &path, token, Some(to("ann@gmail.example")))
+        .await;
     assert_eq!(r.status, 403, "{}", r.body);
     assert!(r.detail().contains("verif"), "{}", r.body);
-    assert_eq!(app.scim("GET", &path, token, None).await.body["userName"], "ann@acme.example");
-    let r = app.scim("PATCH", &path, token, Some(to("ann@acme.test"))).await;
+    assert_eq!(
+        app.scim("GET", &path, token, None).await.body["userName"],
+        "ann@acme.example"
+    );
+    let r = app
+        .scim("PATCH", &path, token, Some(to("ann@acme.test")))
+        .await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body["userName"], "ann@acme.test");
 }
@@ -452,7 +734,10 @@ async fn unknown_attributes_and_schemas_are_ignored(app: TestApp) {
     let org = app.bootstrap("Acme", &["acme.example"]).await;
     let token = &org.scim_token.token;
     let mut body = user("ann@acme.example");
-    body["schemas"] = json!(["urn:ietf:params:scim:schemas:core:2.0:User", "urn:okta:custom:1.0"]);
+    body["schemas"] = json!([
+        "urn:ietf:params:scim:schemas:core:2.0:User",
+        "urn:okta:custom:1.0"
+    ]);
     body["urn:okta:custom:1.0"] = json!({"shoeSize": 9});
     body["favouriteColour"] = json!("teal");
     body["groups"] = json!([{"value": "not-a-group"}]);
@@ -460,7 +745,13 @@ async fn unknown_attributes_and_schemas_are_ignored(app: TestApp) {
     body["title"] = Value::Null;
     let r = app.scim("POST", "/Users", token, Some(body)).await;
     assert_eq!(r.status, 201, "{}", r.body);
-    for absent in ["favouriteColour", "urn:okta:custom:1.0", "groups", "nickName", "title"] {
+    for absent in [
+        "favouriteColour",
+        "urn:okta:custom:1.0",
+        "groups",
+        "nickName",
+        "title",
+    ] {
         assert!(r.body.get(absent).is_none(), "{absent}: {}", r.body);
     }
 }
@@ -477,20 +768,36 @@ async fn root_search_spans_users_and_groups(app: TestApp) {
     let app = &app;
     let search = |body: Value| async move { app.scim("POST", "/.search", token, Some(body)).await };
 
-    let all = search(json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"]})).await;
+    let all =
+        search(json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"]})).await;
     assert_eq!(all.status, 200, "{}", all.body);
     assert_eq!(all.body["totalResults"], 3);
     let page = search(json!({"startIndex": 2, "count": 2})).await;
-    let kinds: Vec<_> = page.body["Resources"].as_array().unwrap().iter().map(|r| r["meta"]["resourceType"].clone()).collect();
-    assert_eq!(kinds, [json!("User"), json!("Group")], "users first, then groups");
+    let kinds: Vec<_> = page.body["Resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["meta"]["resourceType"].clone())
+        .collect();
+    assert_eq!(
+        kinds,
+        [json!("User"), json!("Group")],
+        "users first, then groups"
+    );
     assert_eq!(page.body["itemsPerPage"], 2);
 
     let groups_only = search(json!({"filter": "displayName sw \"Eng\""})).await;
     assert_eq!(groups_only.body["totalResults"], 1);
     let users_only = search(json!({"filter": "userName sw \"a\""})).await;
-    assert_eq!(users_only.body["totalResults"], 1, "groups have no userName: they just don't match");
+    assert_eq!(
+        users_only.body["totalResults"], 1,
+        "groups have no userName: they just don't match"
+    );
     let nobody = search(json!({"filter": "shoeSize eq 9"})).await;
-    assert_eq!((nobody.status, nobody.body["scimType"].as_str()), (400, Some("invalidFilter")));
+    assert_eq!(
+        (nobody.status, nobody.body["scimType"].as_str()),
+        (400, Some("invalidFilter"))
+    );
 }
 
 on_both_backends! {

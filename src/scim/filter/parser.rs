@@ -204,7 +204,12 @@ impl<'a> Parser<'a> {
     }
 
     /// `op value` or `pr` after an attribute path (the cursor on the operator).
-    fn condition(&mut self, path: AttrPath, word: &str, start: usize) -> Result<Filter, FilterError> {
+    fn condition(
+        &mut self,
+        path: AttrPath,
+        word: &str,
+        start: usize,
+    ) -> Result<Filter, FilterError> {
         let Some((op_word, op_at)) = self.peek_word() else {
             return Err(self.unexpected("an operator (eq, ne, co, sw, ew, gt, ge, lt, le, pr)"));
         };

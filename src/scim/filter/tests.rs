@@ -344,7 +344,11 @@ fn entra_sub_attribute_after_value_path_reads_as_one_element() {
         )),
     };
     assert_eq!(parsed, expected);
-    assert_eq!(parse(&parsed.to_string()), expected, "prints as the bracketed form");
+    assert_eq!(
+        parse(&parsed.to_string()),
+        expected,
+        "prints as the bracketed form"
+    );
     let e = error(r#"emails[type eq "work"].1x eq "a""#);
     assert!(e.to_string().contains("sub-attribute"), "{e}");
     assert_eq!(e.scim_type(), "invalidFilter");

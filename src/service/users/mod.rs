@@ -10,8 +10,8 @@ use super::error::{ServiceError, ServiceResult};
 pub use super::scim_context::{Precondition, ResourceView, ScimContext};
 use crate::domain::{
     can_change_email, can_directory_change_account, directory_set_active, normalize_email,
-    on_directory_delete, plan_directory_link, AccountFacts, AccountStatus,
-    EmailChange, LinkCandidate, LinkPlan, Management, SiteAccess, SiteRole, StatusChange,
+    on_directory_delete, plan_directory_link, AccountFacts, AccountStatus, EmailChange,
+    LinkCandidate, LinkPlan, Management, SiteAccess, SiteRole, StatusChange,
 };
 use crate::scim::normalize::{check_required, normalize_resource};
 use crate::scim::patch::{apply, parse_patch_request};
@@ -26,7 +26,9 @@ fn facts(account: &Account) -> AccountFacts {
     AccountFacts {
         id: account.id,
         status: account.status,
-        management: account.managing_org.map_or(Management::Unmanaged, Management::Managed),
+        management: account
+            .managing_org
+            .map_or(Management::Unmanaged, Management::Managed),
         content_count: 0,
     }
 }
@@ -38,7 +40,12 @@ fn invalid_user_name(detail: impl std::fmt::Display) -> ServiceError {
     ))
 }
 
-async fn load_view(tx: &mut Tx, ctx: &ScimContext<'_>, id: uuid::Uuid, with_groups: bool) -> ServiceResult<UserView> {
+async fn load_view(
+    tx: &mut Tx,
+    ctx: &ScimContext<'_>,
+    id: uuid::Uuid,
+    with_groups: bool,
+) -> ServiceResult<UserView> {
     let user = store::get_scim_user(tx, ctx.directory.id, id)
         .await?
         .ok_or(ServiceError::NotFound("user"))?;
@@ -66,7 +73,11 @@ async fn view(
 }
 
 /// POST /Users: links or creates the account (rules 12, 14) and records it for the directory.
-pub async fn create_user(ctx: &ScimContext<'_>, body: &Value, with_groups: bool) -> ServiceResult<UserView> {
+pub async fn create_user(
+    ctx: &ScimContext<'_>,
+    body: &Value,
+    with_groups: bool,
+) -> ServiceResult<UserView> {
     let resource = normalize_resource(&USER_RESOURCE, body)?;
     check_required(&USER_RESOURCE, &resource)?;
     let parts = split(&resource);
@@ -74,25 +85,46 @@ pub async fn create_user(ctx: &ScimContext<'_>, body: &Value, with_groups: bool)
     let now = store::now_micros();
     let mut tx = ctx.store.begin().await?;
     let owner = store::verified_domain_owner(&mut tx, email.domain()).await?;
-    let owners = |domain: &str| if domain == email.domain() { owner } else { None };
+    let owners = |domain: &str| {
+        if domain == email.domain() {
+            owner
+        } else {
+            None
+        }
+    };
     let existing = store::find_account_by_email(&mut tx, email.as_str()).await?;
     let candidate = match &existing {
         Some(account) => Some(LinkCandidate {
             account: facts(account),
-            provisioned_by_this_directory: store::find_directory_user_by_account(&mut tx, ctx.directory.id, account.id)
-                .await?
-                .is_some(),
+            provisioned_by_this_directory: store::find_directory_user_by_account(
+                &mut tx,
+                ctx.directory.id,
+                account.id,
+            )
+            .await?
+            .is_some(),
         }),
         None => None,
     };
     let plan = plan_directory_link(&ctx.directory, &email, candidate, &owners)?;
     let account_id = match (plan, existing) {
-        (LinkPlan::LinkExisting { may_update_profile, .. }, Some(account)) => {
+        (
+            LinkPlan::LinkExisting {
+                may_update_profile, ..
+            },
+            Some(account),
+        ) => {
             if may_update_profile {
                 update_account(&mut tx, ctx, &account, &parts, now).await?;
             }
             // Otherwise the account keeps its own profile and status (rule 14).
-            ctx.audit(&mut tx, Some(account.id), "directory.user_linked", json!({ "managed": may_update_profile })).await?;
+            ctx.audit(
+                &mut tx,
+                Some(account.id),
+                "directory.user_linked",
+                json!({ "managed": may_update_profile }),
+            )
+            .await?;
             account.id
         }
         (LinkPlan::LinkExisting { .. }, None) => return Err(ServiceError::NotFound("account")),
@@ -126,7 +158,13 @@ pub async fn create_user(ctx: &ScimContext<'_>, body: &Value, with_groups: bool)
                 },
             )
             .await?;
-            ctx.audit(&mut tx, Some(id), "account.created", json!({ "managed": owner.is_some(), "status": status.as_str() })).await?;
+            ctx.audit(
+                &mut tx,
+                Some(id),
+                "account.created",
+                json!({ "managed": owner.is_some(), "status": status.as_str() }),
+            )
+            .await?;
             id
         }
     };
@@ -163,17 +201,37 @@ pub async fn create_user(ctx: &ScimContext<'_>, body: &Value, with_groups: bool)
 
 /// Writes the account-owned part of `parts` to an account this directory's org manages,
 /// applying rules 13, 15 and 17. Unchanged values are not changes.
-async fn update_account(tx: &mut Tx, ctx: &ScimContext<'_>, account: &Account, parts: &UserParts, now: i64) -> ServiceResult<()> {
+async fn update_account(
+    tx: &mut Tx,
+    ctx: &ScimContext<'_>,
+    account: &Account,
+    parts: &UserParts,
+    now: i64,
+) -> ServiceResult<()> {
     let account_facts = facts(account);
     let changed = changed_account_fields(account, parts);
     can_directory_change_account(&ctx.directory, &account_facts, &changed)?;
     if changed.contains(&crate::domain::AccountField::Email) {
-        let current = normalize_email(account.email.as_deref().unwrap_or_default()).map_err(invalid_user_name)?;
+        let current = normalize_email(account.email.as_deref().unwrap_or_default())
+            .map_err(invalid_user_name)?;
         let requested = normalize_email(&parts.user_name).map_err(invalid_user_name)?;
         let owner = store::verified_domain_owner(tx, requested.domain()).await?;
-        let owners = |domain: &str| if domain == requested.domain() { owner } else { None };
-        if let EmailChange::Changed { .. } = can_change_email(&ctx.directory.actor(), &account_facts, &current, &requested, &owners)? {
-            ctx.audit(tx, Some(account.id), "account.email_changed", json!({})).await?;
+        let owners = |domain: &str| {
+            if domain == requested.domain() {
+                owner
+            } else {
+                None
+            }
+        };
+        if let EmailChange::Changed { .. } = can_change_email(
+            &ctx.directory.actor(),
+            &account_facts,
+            &current,
+            &requested,
+            &owners,
+        )? {
+            ctx.audit(tx, Some(account.id), "account.email_changed", json!({}))
+                .await?;
         }
     }
     if !changed.is_empty() {
@@ -183,18 +241,32 @@ async fn update_account(tx: &mut Tx, ctx: &ScimContext<'_>, account: &Account, p
             display_name: parts.display_name.as_deref(),
             profile: &profile,
         };
-        if let Err(store::StoreError::Conflict) = store::update_account_profile(tx, account.id, &update, now).await {
+        if let Err(store::StoreError::Conflict) =
+            store::update_account_profile(tx, account.id, &update, now).await
+        {
             return Err(ServiceError::Scim(ScimError::conflict(
                 "another account already uses this userName (email)",
             )));
         }
         let fields: Vec<&str> = changed.iter().map(|f| f.as_str()).collect();
-        ctx.audit(tx, Some(account.id), "account.profile_changed", json!({ "fields": fields })).await?;
+        ctx.audit(
+            tx,
+            Some(account.id),
+            "account.profile_changed",
+            json!({ "fields": fields }),
+        )
+        .await?;
     }
     if let Some(active) = parts.active {
-        if let StatusChange::Set(status) = directory_set_active(&ctx.directory, &account_facts, active)? {
+        if let StatusChange::Set(status) =
+            directory_set_active(&ctx.directory, &account_facts, active)?
+        {
             store::set_account_status(tx, account.id, status, now).await?;
-            let action = if status.is_active() { "account.reactivated" } else { "account.deactivated" };
+            let action = if status.is_active() {
+                "account.reactivated"
+            } else {
+                "account.deactivated"
+            };
             ctx.audit(tx, Some(account.id), action, json!({})).await?;
         }
     }
@@ -202,7 +274,11 @@ async fn update_account(tx: &mut Tx, ctx: &ScimContext<'_>, account: &Account, p
 }
 
 /// GET /Users/{id}.
-pub async fn get_user(ctx: &ScimContext<'_>, id: uuid::Uuid, with_groups: bool) -> ServiceResult<UserView> {
+pub async fn get_user(
+    ctx: &ScimContext<'_>,
+    id: uuid::Uuid,
+    with_groups: bool,
+) -> ServiceResult<UserView> {
     let mut conn = ctx.store.reader().acquire().await?;
     let user = store::get_scim_user(&mut conn, ctx.directory.id, id)
         .await?
@@ -217,12 +293,13 @@ pub async fn list_users(
     with_groups: bool,
 ) -> ServiceResult<(i64, Vec<Map<String, Value>>)> {
     let mut conn = ctx.store.reader().acquire().await?;
-    let (total, users) = store::list_scim_users(&mut conn, ctx.store.backend(), ctx.directory.id, query)
-        .await
-        .map_err(|e| match e {
-            store::ListError::Request(scim) => ServiceError::Scim(scim),
-            store::ListError::Store(err) => ServiceError::Store(err),
-        })?;
+    let (total, users) =
+        store::list_scim_users(&mut conn, ctx.store.backend(), ctx.directory.id, query)
+            .await
+            .map_err(|e| match e {
+                store::ListError::Request(scim) => ServiceError::Scim(scim),
+                store::ListError::Store(err) => ServiceError::Store(err),
+            })?;
     let mut groups = if with_groups {
         let ids: Vec<_> = users.iter().map(|u| u.account.id).collect();
         store::user_groups(&mut conn, ctx.directory.id, &ids).await?
@@ -231,7 +308,13 @@ pub async fn list_users(
     };
     let resources = users
         .iter()
-        .map(|u| render(u, &groups.remove(&u.account.id).unwrap_or_default(), ctx.base_url))
+        .map(|u| {
+            render(
+                u,
+                &groups.remove(&u.account.id).unwrap_or_default(),
+                ctx.base_url,
+            )
+        })
         .collect();
     Ok((total, resources))
 }
@@ -281,7 +364,10 @@ async fn replace_user(
     if omitted == Omitted::PutSemantics && !managed_here {
         if let Some(profile) = current.account.profile.as_object() {
             for (key, value) in profile {
-                parts.profile.entry(key.clone()).or_insert_with(|| value.clone());
+                parts
+                    .profile
+                    .entry(key.clone())
+                    .or_insert_with(|| value.clone());
             }
         }
         if parts.display_name.is_none() {
@@ -295,7 +381,9 @@ async fn replace_user(
         updated_at: now,
         ..current.record.clone()
     };
-    if record.external_id != current.record.external_id || record.attributes != current.record.attributes {
+    if record.external_id != current.record.external_id
+        || record.attributes != current.record.attributes
+    {
         store::update_directory_user(&mut tx, &record, None).await?;
     }
     let view = load_view(&mut tx, ctx, id, with_groups).await?;
@@ -312,7 +400,15 @@ pub async fn put_user(
     with_groups: bool,
 ) -> ServiceResult<UserView> {
     let resource = normalize_resource(&USER_RESOURCE, body)?;
-    replace_user(ctx, id, precondition, with_groups, Omitted::PutSemantics, move |_| Ok(resource)).await
+    replace_user(
+        ctx,
+        id,
+        precondition,
+        with_groups,
+        Omitted::PutSemantics,
+        move |_| Ok(resource),
+    )
+    .await
 }
 
 /// PATCH /Users/{id}: the operations apply to the current resource, all or none.
@@ -324,17 +420,28 @@ pub async fn patch_user(
     with_groups: bool,
 ) -> ServiceResult<UserView> {
     let ops = parse_patch_request(body)?;
-    replace_user(ctx, id, precondition, with_groups, Omitted::Complete, move |current| {
-        let mut patched = current.clone();
-        apply(&USER_RESOURCE, &mut patched, &ops)?;
-        Ok(normalize_resource(&USER_RESOURCE, &Value::Object(patched))?)
-    })
+    replace_user(
+        ctx,
+        id,
+        precondition,
+        with_groups,
+        Omitted::Complete,
+        move |current| {
+            let mut patched = current.clone();
+            apply(&USER_RESOURCE, &mut patched, &ops)?;
+            Ok(normalize_resource(&USER_RESOURCE, &Value::Object(patched))?)
+        },
+    )
     .await
 }
 
 /// DELETE /Users/{id}: unlinks the user and removes it from this directory's groups; a
 /// managed account is also deactivated (rule 16). The account and its content remain.
-pub async fn delete_user(ctx: &ScimContext<'_>, id: uuid::Uuid, precondition: Precondition) -> ServiceResult<()> {
+pub async fn delete_user(
+    ctx: &ScimContext<'_>,
+    id: uuid::Uuid,
+    precondition: Precondition,
+) -> ServiceResult<()> {
     let now = store::now_micros();
     let mut tx = ctx.store.begin().await?;
     let current = store::get_scim_user(&mut tx, ctx.directory.id, id)
@@ -352,10 +459,23 @@ pub async fn delete_user(ctx: &ScimContext<'_>, id: uuid::Uuid, precondition: Pr
     store::delete_directory_user(&mut tx, ctx.directory.id, id).await?;
     store::remove_from_directory_groups(&mut tx, ctx.directory.id, current.account.id, now).await?;
     if effect.deactivate {
-        store::set_account_status(&mut tx, current.account.id, AccountStatus::Deactivated, now).await?;
-        ctx.audit(&mut tx, Some(current.account.id), "account.deactivated", json!({ "reason": "directory_delete" })).await?;
+        store::set_account_status(&mut tx, current.account.id, AccountStatus::Deactivated, now)
+            .await?;
+        ctx.audit(
+            &mut tx,
+            Some(current.account.id),
+            "account.deactivated",
+            json!({ "reason": "directory_delete" }),
+        )
+        .await?;
     }
-    ctx.audit(&mut tx, Some(current.account.id), "directory.user_unlinked", json!({ "scim_id": id })).await?;
+    ctx.audit(
+        &mut tx,
+        Some(current.account.id),
+        "directory.user_unlinked",
+        json!({ "scim_id": id }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

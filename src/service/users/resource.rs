@@ -71,7 +71,8 @@ pub fn changed_account_fields(account: &Account, parts: &UserParts) -> Vec<Accou
     }
     let empty = Map::new();
     let current = account.profile.as_object().unwrap_or(&empty);
-    let keys: std::collections::BTreeSet<&String> = current.keys().chain(parts.profile.keys()).collect();
+    let keys: std::collections::BTreeSet<&String> =
+        current.keys().chain(parts.profile.keys()).collect();
     for key in keys {
         if current.get(key.as_str()) != parts.profile.get(key.as_str()) {
             let field = AccountField::from_scim_path(key).unwrap_or(AccountField::Name);
@@ -96,7 +97,11 @@ pub fn etag(user: &ScimUser) -> String {
 }
 
 /// The full User resource, before projection.
-pub fn render(user: &ScimUser, groups: &[(crate::domain::GroupId, String)], base: &str) -> Map<String, Value> {
+pub fn render(
+    user: &ScimUser,
+    groups: &[(crate::domain::GroupId, String)],
+    base: &str,
+) -> Map<String, Value> {
     let mut out = Map::new();
     let mut schemas = vec![Value::String(urn::USER.into())];
     if user.account.profile.get(urn::ENTERPRISE_USER).is_some() {
@@ -113,7 +118,10 @@ pub fn render(user: &ScimUser, groups: &[(crate::domain::GroupId, String)], base
     if let Some(name) = &user.account.display_name {
         out.insert("displayName".into(), Value::String(name.clone()));
     }
-    out.insert("active".into(), Value::Bool(user.account.status == AccountStatus::Active));
+    out.insert(
+        "active".into(),
+        Value::Bool(user.account.status == AccountStatus::Active),
+    );
     for source in [&user.account.profile, &user.record.attributes] {
         if let Some(map) = source.as_object() {
             for (k, v) in map {

@@ -1,0 +1,219 @@
+//! Changing a site user through the admin API: roles, product access on the site, and the
+//! role an invite leaves (rules 4, 7, 8, 19).
+
+use super::accounts::AccountFacts;
+use super::groups::{GroupFacts, GroupSource};
+use super::ids::GroupId;
+use super::licenses::{can_change_product_access, ProductAccessChange};
+use super::refusal::Refusal;
+use super::sites::{can_assign_role, AuthorityLevel, SiteAccess, SiteAuthority, SiteRole};
+
+/// A role decision.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum RoleChange {
+    /// The user already has the role: write nothing.
+    Unchanged,
+    /// Store this role.
+    Set(SiteRole),
+}
+
+/// May `authority` give a site user `target`? Removed users have no membership to change
+/// (invite them again). Trusted users can neither create site admins nor demote one:
+/// either would let them reshape the site's administration above their own level.
+pub fn change_role(
+    authority: &SiteAuthority,
+    access: SiteAccess,
+    current: SiteRole,
+    target: SiteRole,
+) -> Result<RoleChange, Refusal> {
+    if access == SiteAccess::Removed {
+        return Err(Refusal::NotOnSite);
+    }
+    if current == target {
+        return Ok(RoleChange::Unchanged);
+    }
+    can_assign_role(authority, target)?;
+    if current == SiteRole::SiteAdmin && authority.level() == AuthorityLevel::TrustedUser {
+        return Err(Refusal::RoleNotAllowed { role: current });
+    }
+    Ok(RoleChange::Set(target))
+}
+
+/// The role after an invite: a new or removed membership takes the requested role; an
+/// existing one is never downgraded by being invited again (only [`change_role`] does that).
+#[must_use]
+pub fn role_after_invite(before: Option<(SiteAccess, SiteRole)>, requested: SiteRole) -> SiteRole {
+    match before {
+        None | Some((SiteAccess::Removed, _)) => requested,
+        Some((_, current)) => current.max(requested),
+    }
+}
+
+/// Rule 7 on a site: granting needs an active account and a membership (a removed user is
+/// invited again first); revoking is always allowed, so an admin can clean up without
+/// reactivating anyone. The deactivation refusal comes first: it is the one that names who
+/// can act.
+pub fn can_change_site_product(
+    _authority: &SiteAuthority,
+    account: &AccountFacts,
+    access: SiteAccess,
+    change: ProductAccessChange,
+) -> Result<(), Refusal> {
+    can_change_product_access(account, change)?;
+    if change == ProductAccessChange::Grant && access == SiteAccess::Removed {
+        return Err(Refusal::NotOnSite);
+    }
+    Ok(())
+}
+
+/// Revoking a product on a site means leaving the site's own product group. When another
+/// group grants it too, the revoke is refused as a whole, naming that group: a synced group
+/// changes only through its directory (rule 19), and leaving a local group would silently
+/// take away whatever else it grants.
+///
+/// `granting` lists every group of the account that grants the product on the site;
+/// returns the groups to leave (the site's product group, if the account is in it).
+pub fn plan_product_revoke(
+    granting: &[GroupFacts],
+    product_group: Option<GroupId>,
+) -> Result<Vec<GroupId>, Refusal> {
+    let mut leave = Vec::new();
+    for group in granting {
+        if Some(group.id) == product_group {
+            leave.push(group.id);
+            continue;
+        }
+        return Err(match group.source {
+            GroupSource::Directory(directory) => Refusal::SyncedGroupMembership { directory },
+            GroupSource::Local => Refusal::GrantedByGroup { group: group.id },
+        });
+    }
+    Ok(leave)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use crate::domain::accounts::tests::{managed, unmanaged};
+    use crate::domain::accounts::AccountStatus;
+    use crate::domain::actor::Actor;
+    use crate::domain::ids::{DirectoryId, OrgId};
+    use crate::domain::refusal::WhoCanAct;
+    use crate::domain::sites::tests::site_admin;
+    use crate::domain::sites::{authorize_site_admin, SiteFacts};
+
+    fn trusted() -> SiteAuthority {
+        let site = SiteFacts {
+            id: crate::domain::ids::SiteId::new(),
+            org: OrgId::new(),
+        };
+        authorize_site_admin(
+            &Actor::TrustedUser {
+                site: site.id,
+                org: site.org,
+            },
+            &site,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn roles_change_for_members_only_and_unchanged_is_no_write() {
+        let (_, admin) = site_admin();
+        let (a, b, t, s) = (
+            SiteAccess::Active,
+            SiteRole::Basic,
+            SiteRole::Trusted,
+            SiteRole::SiteAdmin,
+        );
+        assert_eq!(change_role(&admin, a, b, s), Ok(RoleChange::Set(s)));
+        assert_eq!(change_role(&admin, a, t, t), Ok(RoleChange::Unchanged));
+        assert_eq!(
+            change_role(&admin, SiteAccess::Removed, b, t),
+            Err(Refusal::NotOnSite)
+        );
+    }
+
+    #[test]
+    fn trusted_users_neither_make_nor_unmake_site_admins() {
+        let t = trusted();
+        let a = SiteAccess::Active;
+        assert_eq!(
+            change_role(&t, a, SiteRole::Basic, SiteRole::Trusted),
+            Ok(RoleChange::Set(SiteRole::Trusted))
+        );
+        for (from, to) in [
+            (SiteRole::Basic, SiteRole::SiteAdmin),
+            (SiteRole::SiteAdmin, SiteRole::Basic),
+        ] {
+            assert_eq!(
+                change_role(&t, a, from, to).unwrap_err().code(),
+                "role_not_allowed"
+            );
+        }
+    }
+
+    #[test]
+    fn inviting_again_never_downgrades() {
+        let (b, s) = (SiteRole::Basic, SiteRole::SiteAdmin);
+        assert_eq!(role_after_invite(None, b), b);
+        assert_eq!(role_after_invite(Some((SiteAccess::Active, s)), b), s);
+        assert_eq!(role_after_invite(Some((SiteAccess::Invited, b)), s), s);
+        assert_eq!(role_after_invite(Some((SiteAccess::Removed, s)), b), b);
+    }
+
+    #[test]
+    fn rule7_no_grant_to_deactivated_accounts_revoke_always() {
+        let (_, auth) = site_admin();
+        let org = OrgId::new();
+        let gone = managed(org, AccountStatus::Deactivated);
+        let err =
+            can_change_site_product(&auth, &gone, SiteAccess::Active, ProductAccessChange::Grant)
+                .unwrap_err();
+        assert_eq!(err.who_can_act(), Some(WhoCanAct::ManagingOrg(org)));
+        for access in SiteAccess::ALL {
+            assert_eq!(
+                can_change_site_product(&auth, &gone, *access, ProductAccessChange::Revoke),
+                Ok(())
+            );
+        }
+        let active = unmanaged(AccountStatus::Active);
+        assert_eq!(
+            can_change_site_product(
+                &auth,
+                &active,
+                SiteAccess::Removed,
+                ProductAccessChange::Grant
+            ),
+            Err(Refusal::NotOnSite)
+        );
+    }
+
+    fn group(source: GroupSource) -> GroupFacts {
+        GroupFacts {
+            id: GroupId::new(),
+            org: OrgId::new(),
+            source,
+        }
+    }
+
+    #[test]
+    fn revoke_leaves_the_product_group_or_names_the_group_that_grants() {
+        let own = group(GroupSource::Local);
+        assert_eq!(plan_product_revoke(&[own], Some(own.id)), Ok(vec![own.id]));
+        assert_eq!(plan_product_revoke(&[], Some(own.id)), Ok(vec![]));
+        let directory = DirectoryId::new();
+        let synced = group(GroupSource::Directory(directory));
+        let err = plan_product_revoke(&[own, synced], Some(own.id)).unwrap_err();
+        assert_eq!(err, Refusal::SyncedGroupMembership { directory });
+        assert!(err
+            .to_string()
+            .starts_with("cannot edit group memberships: external user management is enabled"));
+        let local = group(GroupSource::Local);
+        assert_eq!(
+            plan_product_revoke(&[local], Some(own.id)),
+            Err(Refusal::GrantedByGroup { group: local.id })
+        );
+    }
+}

@@ -1,0 +1,49 @@
+//! Bearer authentication for the admin API. Handlers receive an [`AdminPrincipal`] only
+//! after the token was verified (signature, audience `scimd:admin`, expiry, registration,
+//! revocation) and resolved to the actor it stands for.
+
+use std::future::Future;
+use std::ops::Deref;
+use std::pin::Pin;
+
+use actix_web::http::StatusCode;
+use actix_web::{web, FromRequest, HttpRequest};
+
+use super::problem::Problem;
+use crate::http::auth::bearer_token;
+use crate::http::AppState;
+use crate::service::admin::AdminActor;
+use crate::service::tokens::ADMIN_AUDIENCE;
+
+#[derive(Clone, Copy, Debug)]
+pub struct AdminPrincipal(AdminActor);
+
+impl Deref for AdminPrincipal {
+    type Target = AdminActor;
+
+    fn deref(&self) -> &AdminActor {
+        &self.0
+    }
+}
+
+impl FromRequest for AdminPrincipal {
+    type Error = Problem;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let token = bearer_token(req).map(str::to_owned);
+        Box::pin(async move {
+            let state = state.ok_or_else(|| {
+                Problem::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "the server is misconfigured",
+                )
+            })?;
+            let record = state.tokens.verify(&token?, ADMIN_AUDIENCE).await?;
+            let actor = AdminActor::from_token(&state.store, &record).await?;
+            Ok(AdminPrincipal(actor))
+        })
+    }
+}

@@ -1,0 +1,302 @@
+//! The one place admin-API errors become RFC 9457 `application/problem+json` responses:
+//! a stable machine `code` (the domain refusal's own), a human `detail`, and, when someone
+//! else must act, who (`managing_org`, `account_owner`, or `directory`).
+
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use serde_json::{json, Map, Value};
+
+use crate::domain::{Refusal, WhoCanAct};
+use crate::service::admin::AdminError;
+use crate::service::error::ServiceError;
+use crate::service::tokens::AuthError;
+use crate::store::StoreError;
+
+pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
+
+/// `Debug` and `Display` show the status and code only: actix's tracing middleware logs
+/// errors, and a detail or a per-email list can quote emails.
+#[derive(thiserror::Error)]
+#[error("{} {}", .status.as_u16(), .code)]
+pub struct Problem {
+    status: StatusCode,
+    code: &'static str,
+    detail: String,
+    /// Members beyond the standard ones (`managing_org`, `refused`, ...).
+    extra: Map<String, Value>,
+}
+
+impl std::fmt::Debug for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Problem")
+            .field("status", &self.status.as_u16())
+            .field("code", &self.code)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            detail: detail.into(),
+            extra: Map::new(),
+        }
+    }
+
+    fn with_who(mut self, who: Option<WhoCanAct>) -> Self {
+        who_can_act(&mut self.extra, who);
+        self
+    }
+
+    pub fn body(&self) -> Value {
+        let mut body = json!({
+            "type": format!("urn:scimd:problem:{}", self.code),
+            "title": self.status.canonical_reason().unwrap_or("Error"),
+            "status": self.status.as_u16(),
+            "detail": self.detail,
+            "code": self.code,
+        });
+        if let Value::Object(map) = &mut body {
+            map.extend(self.extra.clone());
+        }
+        body
+    }
+}
+
+fn who_can_act(map: &mut Map<String, Value>, who: Option<WhoCanAct>) {
+    match who {
+        Some(WhoCanAct::ManagingOrg(org)) => {
+            map.insert("managing_org".into(), json!(org));
+        }
+        Some(WhoCanAct::AccountOwner) => {
+            map.insert("account_owner".into(), json!(true));
+        }
+        Some(WhoCanAct::Directory(directory)) => {
+            map.insert("directory".into(), json!(directory));
+        }
+        None => {}
+    }
+}
+
+impl ResponseError for Problem {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status);
+        response.insert_header((
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(PROBLEM_CONTENT_TYPE),
+        ));
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.insert_header((
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"scimd-admin\""),
+            ));
+        }
+        response.body(self.body().to_string())
+    }
+}
+
+/// Each refusal's status: 400 for a malformed request, 403 when a rule says the caller may
+/// not (someone else may), 404 for what the caller cannot see, 409 when the state of the
+/// account, membership or group is what stands in the way.
+pub fn refusal_status(refusal: &Refusal) -> StatusCode {
+    match refusal {
+        Refusal::InvalidEmail(_) => StatusCode::BAD_REQUEST,
+        Refusal::ManagedByOtherOrg { .. }
+        | Refusal::ManagingOrgOnly { .. }
+        | Refusal::OwnerOnly { .. }
+        | Refusal::NotSiteAdministrator
+        | Refusal::RoleNotAllowed { .. }
+        | Refusal::NotOrgAdministrator
+        | Refusal::EmailDomainNotVerified { .. }
+        | Refusal::DomainVerifiedByOtherOrg { .. } => StatusCode::FORBIDDEN,
+        Refusal::NotFound => StatusCode::NOT_FOUND,
+        Refusal::AccountDeactivated { .. }
+        | Refusal::SuspendedOnSite
+        | Refusal::NotOnSite
+        | Refusal::NotSuspended { .. }
+        | Refusal::AlreadyActive
+        | Refusal::HasContent
+        | Refusal::AlreadyProvisioned
+        | Refusal::SyncedGroupMembership { .. }
+        | Refusal::GrantedByGroup { .. }
+        | Refusal::DomainNotVerified => StatusCode::CONFLICT,
+    }
+}
+
+impl From<&Refusal> for Problem {
+    fn from(refusal: &Refusal) -> Self {
+        Problem::new(refusal_status(refusal), refusal.code(), refusal.to_string())
+            .with_who(refusal.who_can_act())
+    }
+}
+
+impl From<StoreError> for Problem {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Conflict => Problem::new(
+                StatusCode::CONFLICT,
+                "conflict",
+                "a concurrent change created the same record; try again",
+            ),
+            other => {
+                tracing::error!(error = %other, "storage failure");
+                internal()
+            }
+        }
+    }
+}
+
+fn internal() -> Problem {
+    Problem::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        "the server could not complete the request",
+    )
+}
+
+impl From<ServiceError> for Problem {
+    fn from(err: ServiceError) -> Self {
+        match err {
+            ServiceError::NotFound(what) => Problem::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                format!("{what} not found"),
+            ),
+            ServiceError::Invalid(detail) => {
+                Problem::new(StatusCode::BAD_REQUEST, "invalid_request", detail)
+            }
+            ServiceError::Conflict(detail) => {
+                Problem::new(StatusCode::CONFLICT, "conflict", detail)
+            }
+            ServiceError::Store(err) => err.into(),
+            ServiceError::Refused(refusal) => (&refusal).into(),
+            ServiceError::Scim(err) => Problem::new(
+                StatusCode::from_u16(err.status).unwrap_or(StatusCode::BAD_REQUEST),
+                "invalid_request",
+                err.detail.clone(),
+            ),
+            ServiceError::PreconditionFailed => Problem::new(
+                StatusCode::PRECONDITION_FAILED,
+                "precondition_failed",
+                "the resource changed since the version given",
+            ),
+        }
+    }
+}
+
+impl From<AdminError> for Problem {
+    fn from(err: AdminError) -> Self {
+        match err {
+            AdminError::Service(err) => err.into(),
+            AdminError::Unauthorized(detail) => {
+                Problem::new(StatusCode::UNAUTHORIZED, "unauthorized", detail)
+            }
+            AdminError::Invite(refusal) => {
+                // A malformed email makes the request itself bad; otherwise the accounts'
+                // and memberships' state is what refuses the batch.
+                let malformed = refusal
+                    .per_email
+                    .iter()
+                    .any(|(_, r)| matches!(r, Refusal::InvalidEmail(_)));
+                let status = if malformed {
+                    StatusCode::BAD_REQUEST
+                } else {
+                    StatusCode::CONFLICT
+                };
+                let refused: Vec<Value> = refusal
+                    .per_email
+                    .iter()
+                    .map(|(email, r)| {
+                        let mut entry = Map::new();
+                        entry.insert("email".into(), json!(email));
+                        entry.insert("code".into(), json!(r.code()));
+                        entry.insert("detail".into(), json!(r.to_string()));
+                        who_can_act(&mut entry, r.who_can_act());
+                        Value::Object(entry)
+                    })
+                    .collect();
+                let mut problem = Problem::new(status, refusal.code(), refusal.to_string());
+                problem
+                    .extra
+                    .insert("refused".into(), Value::Array(refused));
+                problem
+            }
+        }
+    }
+}
+
+impl From<AuthError> for Problem {
+    fn from(err: AuthError) -> Self {
+        match err {
+            AuthError::Store(err) => err.into(),
+            other => Problem::new(StatusCode::UNAUTHORIZED, "unauthorized", other.to_string()),
+        }
+    }
+}
+
+pub fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    let problem = match &err {
+        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
+            Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                "request body is too large",
+            )
+        }
+        JsonPayloadError::ContentType => Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the body as application/json",
+        ),
+        other => Problem::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            format!("request body is not what this operation takes: {other}"),
+        ),
+    };
+    problem.into()
+}
+
+pub fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {
+    Problem::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        format!("no such resource: {err}"),
+    )
+    .into()
+}
+
+pub fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    Problem::new(
+        StatusCode::BAD_REQUEST,
+        "invalid_request",
+        format!("bad query parameter: {err}"),
+    )
+    .into()
+}
+
+/// Unknown paths under `/admin/v1`, after authentication, so unauthenticated callers learn
+/// nothing about which paths exist.
+pub async fn not_found(_who: super::AdminPrincipal) -> Result<HttpResponse, Problem> {
+    Err(Problem::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "no such admin API resource",
+    ))
+}
+
+pub async fn method_not_allowed() -> Result<HttpResponse, Problem> {
+    Err(Problem::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this resource does not support that method",
+    ))
+}

@@ -1,0 +1,203 @@
+//! The account lifecycle (rules 1–3, 10, 11): status is global and belongs to the managing
+//! org (or to the owner of an unmanaged account); deletion is refused while the account has
+//! content and otherwise leaves a tombstone.
+
+use serde::Serialize;
+use serde_json::json;
+use sqlx::AnyConnection;
+
+use super::views::{AccountView, AuditPage};
+use super::{audit, facts, not_found, AdminActor, AdminResult};
+use crate::domain::{
+    can_change_status, can_delete, can_view_account, tombstone, AccountId, AccountStatus, Actor,
+    SiteAccess, SiteFacts, SiteId, SiteRole, StatusChange,
+};
+use crate::store::{self, Account, AccountMembership, AuditPageQuery, Store};
+
+#[derive(Clone, Debug, Serialize)]
+pub struct MembershipView {
+    pub site_id: SiteId,
+    pub access: SiteAccess,
+    pub role: SiteRole,
+}
+
+/// An account and the memberships the caller may see.
+#[derive(Clone, Debug, Serialize)]
+pub struct AccountDetail {
+    #[serde(flatten)]
+    pub account: AccountView,
+    pub sites: Vec<MembershipView>,
+}
+
+/// Which site memberships the actor sees: all for the owner and the managing org, the
+/// sites of their own org (or their own site) for other admins.
+fn visible_memberships(
+    actor: &Actor,
+    account: &Account,
+    all: &[AccountMembership],
+) -> Vec<MembershipView> {
+    all.iter()
+        .filter(|m| match *actor {
+            Actor::AccountOwner(_) => true,
+            Actor::OrgAdmin(org) => account.managing_org == Some(org) || m.org_id == org,
+            Actor::SiteAdmin { site, .. } | Actor::TrustedUser { site, .. } => m.site_id == site,
+            Actor::Directory { .. } => false,
+        })
+        .map(|m| MembershipView {
+            site_id: m.site_id,
+            access: m.access,
+            role: m.role,
+        })
+        .collect()
+}
+
+/// Loads an account the actor may see. A tombstone holds no personal data and no links left
+/// to decide by, so any admin may read one: it answers "this id was deleted" (rule 11).
+async fn visible(
+    conn: &mut AnyConnection,
+    who: &AdminActor,
+    id: AccountId,
+) -> AdminResult<(Account, Vec<AccountMembership>)> {
+    let account = store::get_account(&mut *conn, id)
+        .await?
+        .ok_or_else(|| not_found("account"))?;
+    let memberships = store::account_memberships(conn, id).await?;
+    if account.tombstoned_at.is_some() {
+        return Ok((account, memberships));
+    }
+    let sites: Vec<SiteFacts> = memberships
+        .iter()
+        .map(|m| SiteFacts {
+            id: m.site_id,
+            org: m.org_id,
+        })
+        .collect();
+    can_view_account(who.actor(), &facts(&account, 0), &sites).map_err(|_| not_found("account"))?;
+    Ok((account, memberships))
+}
+
+pub async fn get(store: &Store, who: &AdminActor, id: AccountId) -> AdminResult<AccountDetail> {
+    let mut conn = store.reader().acquire().await?;
+    let (account, memberships) = visible(&mut conn, who, id).await?;
+    Ok(AccountDetail {
+        sites: visible_memberships(who.actor(), &account, &memberships),
+        account: AccountView::from(&account),
+    })
+}
+
+/// Rules 1–3: deactivate or reactivate. Only the status changes: memberships, groups and
+/// content stay, which is what makes reactivation exact. A refusal names who can act.
+pub async fn set_status(
+    store: &Store,
+    who: &AdminActor,
+    id: AccountId,
+    target: AccountStatus,
+) -> AdminResult<(bool, AccountDetail)> {
+    let mut tx = store.begin().await?;
+    let (account, memberships) = visible(&mut tx, who, id).await?;
+    if account.tombstoned_at.is_some() {
+        return Err(not_found("account"));
+    }
+    let decision = can_change_status(who.actor(), &facts(&account, 0), target)?;
+    let mut changed = false;
+    if let StatusChange::Set(status) = decision {
+        // The write re-checks the status, so a concurrent change is not recorded twice.
+        changed =
+            store::set_account_status(&mut tx, account.id, status, store::now_micros()).await?;
+    }
+    if let (true, StatusChange::Set(status)) = (changed, decision) {
+        let verb = match status {
+            AccountStatus::Active => "account.reactivated",
+            AccountStatus::Deactivated => "account.deactivated",
+        };
+        let detail = json!({ "status_before": account.status, "status": status });
+        audit(
+            &mut tx,
+            who,
+            account.managing_org,
+            Some(account.id),
+            verb,
+            detail,
+        )
+        .await?;
+    }
+    let account = store::get_account(&mut tx, id)
+        .await?
+        .ok_or_else(|| not_found("account"))?;
+    tx.commit().await?;
+    Ok((
+        changed,
+        AccountDetail {
+            sites: visible_memberships(who.actor(), &account, &memberships),
+            account: AccountView::from(&account),
+        },
+    ))
+}
+
+/// Rules 10, 11. Deleting a tombstone again answers the tombstone (`changed: false`).
+pub async fn delete(
+    store: &Store,
+    who: &AdminActor,
+    id: AccountId,
+) -> AdminResult<(bool, AccountView)> {
+    let mut tx = store.begin().await?;
+    let (account, _) = visible(&mut tx, who, id).await?;
+    if account.tombstoned_at.is_some() {
+        tx.commit().await?;
+        return Ok((false, AccountView::from(&account)));
+    }
+    let content = store::content_counters(&mut tx, account.id).await?.total();
+    let content = u64::try_from(content).unwrap_or(0);
+    can_delete(who.actor(), &facts(&account, content))?;
+    let grave = tombstone(account.id, time::OffsetDateTime::now_utc());
+    let at = store::micros(grave.deleted_at);
+    // Erase the links first: memberships and tokens belong to the person, not the id.
+    let erased = store::erase_account_links(&mut tx, account.id, at).await?;
+    store::tombstone_account(&mut tx, account.id, at).await?;
+    let detail = json!({
+        "site_memberships_erased": erased.site_memberships,
+        "group_memberships_erased": erased.group_memberships,
+        "directory_records_erased": erased.directory_records,
+        "tokens_revoked": erased.tokens_revoked,
+    });
+    audit(
+        &mut tx,
+        who,
+        account.managing_org,
+        Some(account.id),
+        "account.deleted",
+        detail,
+    )
+    .await?;
+    let gone = store::get_account(&mut tx, id)
+        .await?
+        .ok_or_else(|| not_found("account"))?;
+    tx.commit().await?;
+    Ok((true, AccountView::from(&gone)))
+}
+
+/// The account's audit trail: all of it for the owner and the managing org, otherwise what
+/// the caller's own org recorded about it.
+pub async fn audit_log(
+    store: &Store,
+    who: &AdminActor,
+    id: AccountId,
+    before: Option<i64>,
+    limit: i64,
+) -> AdminResult<AuditPage> {
+    let mut conn = store.reader().acquire().await?;
+    let (account, _) = visible(&mut conn, who, id).await?;
+    let org = match *who.actor() {
+        Actor::AccountOwner(_) => None,
+        Actor::OrgAdmin(org) if account.managing_org == Some(org) => None,
+        other => other.org(),
+    };
+    let query = AuditPageQuery {
+        org,
+        account: Some(account.id),
+        before,
+        limit,
+    };
+    let entries = store::list_audit_page(&mut conn, &query).await?;
+    Ok(AuditPage::new(entries, limit))
+}

@@ -1,0 +1,195 @@
+//! An org's directories (IdP connections) and their SCIM tokens.
+
+use serde::Serialize;
+use serde_json::json;
+
+use super::views::timestamp;
+use super::{audit, invalid, not_found, AdminActor, AdminResult};
+use crate::domain::{authorize_org_admin, DirectoryId, OrgAuthority, OrgId};
+use crate::service::tokens::{IssuedToken, Tokens};
+use crate::store::{self, Directory, Store, TokenRecord, TokenSubject, Tx};
+
+#[derive(Clone, Debug, Serialize)]
+pub struct DirectoryView {
+    pub id: DirectoryId,
+    pub org_id: OrgId,
+    pub name: String,
+    pub created_at: String,
+}
+
+impl From<Directory> for DirectoryView {
+    fn from(d: Directory) -> Self {
+        Self {
+            id: d.id,
+            org_id: d.org_id,
+            name: d.name,
+            created_at: timestamp(d.created_at),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct TokenView {
+    pub jti: uuid::Uuid,
+    pub issued_at: String,
+    pub expires_at: Option<String>,
+    pub revoked_at: Option<String>,
+    pub usable: bool,
+}
+
+impl From<&TokenRecord> for TokenView {
+    fn from(t: &TokenRecord) -> Self {
+        let now = store::now_micros();
+        Self {
+            jti: t.jti,
+            issued_at: timestamp(t.issued_at),
+            expires_at: t.expires_at.map(timestamp),
+            revoked_at: t.revoked_at.map(timestamp),
+            usable: t.revoked_at.is_none() && t.expires_at.is_none_or(|e| e > now),
+        }
+    }
+}
+
+/// A token just issued: the text is shown this once; scimd keeps only the `jti`.
+#[derive(Clone, Serialize)]
+pub struct IssuedView {
+    pub jti: uuid::Uuid,
+    pub token: String,
+    pub expires_at: Option<String>,
+}
+
+impl std::fmt::Debug for IssuedView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedView")
+            .field("jti", &self.jti)
+            .finish_non_exhaustive()
+    }
+}
+
+impl From<IssuedToken> for IssuedView {
+    fn from(t: IssuedToken) -> Self {
+        Self {
+            jti: t.jti,
+            token: t.token,
+            expires_at: t.expires_at.map(timestamp),
+        }
+    }
+}
+
+const MAX_NAME_LEN: usize = 200;
+
+pub async fn create(
+    store: &Store,
+    who: &AdminActor,
+    org: OrgId,
+    name: &str,
+) -> AdminResult<DirectoryView> {
+    let authority = authorize_org_admin(who.actor(), org)?;
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > MAX_NAME_LEN {
+        return Err(invalid("a directory needs a name of 1 to 200 characters"));
+    }
+    let mut tx = store.begin().await?;
+    let directory = Directory {
+        id: DirectoryId::new(),
+        org_id: authority.org(),
+        name: name.to_owned(),
+        group_patch_minimal: false,
+        created_at: store::now_micros(),
+    };
+    store::insert_directory(&mut tx, &directory).await?;
+    let detail = json!({ "directory_id": directory.id });
+    audit(&mut tx, who, Some(org), None, "directory.created", detail).await?;
+    tx.commit().await?;
+    Ok(directory.into())
+}
+
+pub async fn list(store: &Store, who: &AdminActor, org: OrgId) -> AdminResult<Vec<DirectoryView>> {
+    let authority = authorize_org_admin(who.actor(), org)?;
+    let mut conn = store.reader().acquire().await?;
+    let dirs = store::list_org_directories(&mut conn, authority.org()).await?;
+    Ok(dirs.into_iter().map(DirectoryView::from).collect())
+}
+
+/// Another org's directory is not found rather than forbidden: ids are not probed.
+async fn own_directory(
+    conn: &mut sqlx::AnyConnection,
+    authority: &OrgAuthority,
+    id: DirectoryId,
+) -> AdminResult<Directory> {
+    store::get_directory(conn, id)
+        .await?
+        .filter(|d| d.org_id == authority.org())
+        .ok_or_else(|| not_found("directory"))
+}
+
+pub async fn tokens(
+    store: &Store,
+    who: &AdminActor,
+    org: OrgId,
+    directory: DirectoryId,
+) -> AdminResult<Vec<TokenView>> {
+    let authority = authorize_org_admin(who.actor(), org)?;
+    let mut conn = store.reader().acquire().await?;
+    let dir = own_directory(&mut conn, &authority, directory).await?;
+    let records = store::list_directory_tokens(&mut conn, dir.id).await?;
+    Ok(records.iter().map(TokenView::from).collect())
+}
+
+pub async fn issue_token(
+    store: &Store,
+    tokens: &Tokens,
+    who: &AdminActor,
+    org: OrgId,
+    directory: DirectoryId,
+    ttl_days: Option<u32>,
+) -> AdminResult<IssuedView> {
+    let authority = authorize_org_admin(who.actor(), org)?;
+    let mut tx = store.begin().await?;
+    let dir = own_directory(&mut tx, &authority, directory).await?;
+    let ttl = ttl_days.map(|d| time::Duration::days(i64::from(d)));
+    let subject = TokenSubject::Directory {
+        directory: dir.id,
+        org: dir.org_id,
+    };
+    let issued = tokens.issue(&mut tx, subject, ttl).await?;
+    let detail = json!({ "directory_id": dir.id, "jti": issued.jti });
+    audit(&mut tx, who, Some(org), None, "token.issued", detail).await?;
+    tx.commit().await?;
+    Ok(issued.into())
+}
+
+/// Revoking twice is not an error: the token stays revoked from the first time.
+pub async fn revoke_token(
+    store: &Store,
+    who: &AdminActor,
+    org: OrgId,
+    directory: DirectoryId,
+    jti: uuid::Uuid,
+) -> AdminResult<(bool, TokenView)> {
+    let authority = authorize_org_admin(who.actor(), org)?;
+    let mut tx = store.begin().await?;
+    let dir = own_directory(&mut tx, &authority, directory).await?;
+    let record = directory_token(&mut tx, dir.id, jti).await?;
+    let changed = store::revoke_token(&mut tx, record.jti, store::now_micros()).await?;
+    if changed {
+        let detail = json!({ "directory_id": dir.id, "jti": jti });
+        audit(&mut tx, who, Some(org), None, "token.revoked", detail).await?;
+    }
+    let record = directory_token(&mut tx, dir.id, jti).await?;
+    tx.commit().await?;
+    Ok((changed, TokenView::from(&record)))
+}
+
+async fn directory_token(
+    tx: &mut Tx,
+    dir: DirectoryId,
+    jti: uuid::Uuid,
+) -> AdminResult<TokenRecord> {
+    store::get_token(tx, jti)
+        .await?
+        .filter(
+            |t| matches!(t.subject, TokenSubject::Directory { directory, .. } if directory == dir),
+        )
+        .ok_or_else(|| not_found("token"))
+}

@@ -1,0 +1,211 @@
+//! An org's groups through the admin API: list them, create local ones, and change the
+//! members of local ones. Synced groups change only through their directory (rule 19).
+
+use serde::Serialize;
+use serde_json::json;
+
+use super::views::timestamp;
+use super::{audit, facts, invalid, load_account, not_found, AdminActor, AdminResult};
+use crate::domain::{
+    authorize_org_admin, can_change_product_access, can_edit_group_membership, AccountId,
+    DirectoryId, GroupId, OrgId, ProductAccessChange, SiteId,
+};
+use crate::service::groups::members::group_facts;
+use crate::store::{self, Group, Store};
+
+#[derive(Clone, Debug, Serialize)]
+pub struct GrantView {
+    pub site_id: SiteId,
+    pub product: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct GroupView {
+    pub id: GroupId,
+    pub org_id: OrgId,
+    pub display_name: String,
+    /// `local`, or `directory` when synced (then only that directory changes its members).
+    pub source: &'static str,
+    pub directory_id: Option<DirectoryId>,
+    pub grants: Vec<GrantView>,
+    pub members: Vec<AccountId>,
+    pub created_at: String,
+}
+
+async fn group_view(conn: &mut sqlx::AnyConnection, group: &Group) -> AdminResult<GroupView> {
+    let grants = store::list_group_grants(&mut *conn, group.id).await?;
+    let members = store::list_group_members(conn, group.id).await?;
+    Ok(GroupView {
+        id: group.id,
+        org_id: group.org_id,
+        display_name: group.display_name.clone(),
+        source: group_facts(group).source.kind().as_str(),
+        directory_id: group.directory_id,
+        grants: grants
+            .into_iter()
+            .map(|g| GrantView {
+                site_id: g.site_id,
+                product: g.product,
+            })
+            .collect(),
+        members,
+        created_at: timestamp(group.created_at),
+    })
+}
+
+/// Summaries without members: an org may have large synced groups.
+pub async fn list(store: &Store, who: &AdminActor, org: OrgId) -> AdminResult<Vec<GroupView>> {
+    let authority = authorize_org_admin(who.actor(), org)?;
+    let mut conn = store.reader().acquire().await?;
+    let mut out = Vec::new();
+    for group in store::list_org_groups(&mut conn, authority.org()).await? {
+        let mut view = group_view(&mut conn, &group).await?;
+        view.members.clear();
+        out.push(view);
+    }
+    Ok(out)
+}
+
+/// A group of the org; another org's group is not found.
+async fn org_group(
+    conn: &mut sqlx::AnyConnection,
+    who: &AdminActor,
+    org: OrgId,
+    id: GroupId,
+) -> AdminResult<Group> {
+    authorize_org_admin(who.actor(), org)?;
+    store::get_group(conn, id)
+        .await?
+        .filter(|g| g.org_id == org)
+        .ok_or_else(|| not_found("group"))
+}
+
+pub async fn get(
+    store: &Store,
+    who: &AdminActor,
+    org: OrgId,
+    id: GroupId,
+) -> AdminResult<GroupView> {
+    let mut conn = store.reader().acquire().await?;
+    let group = org_group(&mut conn, who, org, id).await?;
+    group_view(&mut conn, &group).await
+}
+
+pub async fn create(
+    store: &Store,
+    who: &AdminActor,
+    org: OrgId,
+    name: &str,
+) -> AdminResult<GroupView> {
+    let authority = authorize_org_admin(who.actor(), org)?;
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(invalid("a group needs a name of 1 to 200 characters"));
+    }
+    let mut tx = store.begin().await?;
+    if store::local_group_name_taken(&mut tx, authority.org(), name).await? {
+        return Err(super::AdminError::Service(
+            crate::service::error::ServiceError::Conflict(
+                "the organization already has a local group with this name".into(),
+            ),
+        ));
+    }
+    let now = store::now_micros();
+    let group = Group {
+        id: GroupId::new(),
+        org_id: authority.org(),
+        directory_id: None,
+        display_name: name.to_owned(),
+        external_id: None,
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    };
+    store::insert_group(&mut tx, &group).await?;
+    audit(
+        &mut tx,
+        who,
+        Some(org),
+        None,
+        "group.created",
+        json!({ "group_id": group.id }),
+    )
+    .await?;
+    let view = group_view(&mut tx, &group).await?;
+    tx.commit().await?;
+    Ok(view)
+}
+
+/// Adds accounts to a local group (rule 19 refuses synced ones). A group that grants
+/// products cannot take a deactivated account: that would grant it access (rule 7).
+pub async fn add_members(
+    store: &Store,
+    who: &AdminActor,
+    org: OrgId,
+    id: GroupId,
+    accounts: &[AccountId],
+) -> AdminResult<(bool, GroupView)> {
+    let mut tx = store.begin().await?;
+    let group = org_group(&mut tx, who, org, id).await?;
+    can_edit_group_membership(&group_facts(&group), who.actor())?;
+    let grants_products = !store::list_group_grants(&mut tx, group.id)
+        .await?
+        .is_empty();
+    let mut new_members = Vec::new();
+    for account in accounts {
+        let account = load_account(&mut tx, *account).await?;
+        if grants_products {
+            can_change_product_access(&facts(&account, 0), ProductAccessChange::Grant)?;
+        }
+        if !new_members.contains(&account.id)
+            && !store::is_group_member(&mut tx, group.id, account.id).await?
+        {
+            new_members.push(account.id);
+        }
+    }
+    let now = store::now_micros();
+    let added = store::add_group_members(&mut tx, group.id, &new_members, now).await?;
+    for account in &new_members {
+        let detail = json!({ "group_id": group.id });
+        audit(
+            &mut tx,
+            who,
+            Some(org),
+            Some(*account),
+            "group.member_added",
+            detail,
+        )
+        .await?;
+    }
+    let view = group_view(&mut tx, &group).await?;
+    tx.commit().await?;
+    Ok((added > 0, view))
+}
+
+pub async fn remove_member(
+    store: &Store,
+    who: &AdminActor,
+    org: OrgId,
+    id: GroupId,
+    account: AccountId,
+) -> AdminResult<(bool, GroupView)> {
+    let mut tx = store.begin().await?;
+    let group = org_group(&mut tx, who, org, id).await?;
+    can_edit_group_membership(&group_facts(&group), who.actor())?;
+    let removed = store::remove_group_members(&mut tx, group.id, &[account]).await?;
+    if removed > 0 {
+        let detail = json!({ "group_id": group.id });
+        audit(
+            &mut tx,
+            who,
+            Some(org),
+            Some(account),
+            "group.member_removed",
+            detail,
+        )
+        .await?;
+    }
+    let view = group_view(&mut tx, &group).await?;
+    tx.commit().await?;
+    Ok((removed > 0, view))
+}

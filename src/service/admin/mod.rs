@@ -1,0 +1,150 @@
+//! The admin API's use cases (issue 5): site administration and the account lifecycle of
+//! shared/domain.md rules 1–11, 19, 20. Each write is one transaction that loads facts, asks a
+//! domain rule, writes, appends its audit entry and commits; a refusal changes nothing.
+
+pub mod accounts;
+pub mod directories;
+pub mod groups;
+pub mod invites;
+pub mod orgs;
+pub mod outbox;
+pub mod principal;
+pub mod products;
+pub mod site_users;
+pub mod tokens;
+pub mod views;
+
+use serde_json::Value;
+use sqlx::AnyConnection;
+
+pub use self::principal::AdminActor;
+use super::error::ServiceError;
+use crate::domain::{
+    AccountFacts, AccountId, InviteRefusal, Management, OrgId, Refusal, SiteFacts, SiteId,
+};
+use crate::store::{self, Account, NewAuditEntry, Site, StoreError, Tx};
+
+/// Why an admin use case did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+    /// Rule 4: a refused invite batch, with every offending email.
+    #[error(transparent)]
+    Invite(#[from] InviteRefusal),
+    /// The credential is valid but speaks for nothing that can act any more.
+    #[error("{0}")]
+    Unauthorized(&'static str),
+}
+
+impl From<Refusal> for AdminError {
+    fn from(refusal: Refusal) -> Self {
+        Self::Service(ServiceError::Refused(refusal))
+    }
+}
+
+impl From<StoreError> for AdminError {
+    fn from(err: StoreError) -> Self {
+        Self::Service(ServiceError::Store(err))
+    }
+}
+
+impl From<sqlx::Error> for AdminError {
+    fn from(err: sqlx::Error) -> Self {
+        Self::Service(err.into())
+    }
+}
+
+pub type AdminResult<T> = Result<T, AdminError>;
+
+pub(crate) fn not_found(what: &'static str) -> AdminError {
+    AdminError::Service(ServiceError::NotFound(what))
+}
+
+pub(crate) fn invalid(detail: impl Into<String>) -> AdminError {
+    AdminError::Service(ServiceError::Invalid(detail.into()))
+}
+
+/// A page request: `start_index` is 1-based, as in SCIM.
+#[derive(Clone, Copy, Debug)]
+pub struct Page {
+    pub start_index: i64,
+    pub count: i64,
+}
+
+pub const DEFAULT_PAGE_SIZE: i64 = 50;
+pub const MAX_PAGE_SIZE: i64 = 500;
+
+impl Page {
+    /// Clamps to the allowed range rather than refusing, as SCIM does for `count`.
+    pub fn new(start_index: Option<i64>, count: Option<i64>) -> Self {
+        Self {
+            start_index: start_index.unwrap_or(1).max(1),
+            count: count.unwrap_or(DEFAULT_PAGE_SIZE).clamp(0, MAX_PAGE_SIZE),
+        }
+    }
+
+    pub(crate) fn offset(&self) -> i64 {
+        self.start_index - 1
+    }
+}
+
+/// Appends an audit entry in the caller's transaction, naming the admin credential used.
+pub(crate) async fn audit(
+    tx: &mut Tx,
+    who: &AdminActor,
+    org: Option<OrgId>,
+    account: Option<AccountId>,
+    action: &str,
+    mut detail: Value,
+) -> AdminResult<()> {
+    if let Value::Object(map) = &mut detail {
+        map.insert("token".into(), Value::String(who.jti().to_string()));
+    }
+    store::append_audit(
+        tx,
+        &NewAuditEntry {
+            at: store::now_micros(),
+            org_id: org,
+            account_id: account,
+            actor_kind: who.kind(),
+            actor_id: who.id(),
+            action,
+            detail,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+pub(crate) async fn load_site(conn: &mut AnyConnection, id: SiteId) -> AdminResult<Site> {
+    store::get_site(conn, id)
+        .await?
+        .ok_or_else(|| not_found("site"))
+}
+
+pub(crate) fn site_facts(site: &Site) -> SiteFacts {
+    SiteFacts {
+        id: site.id,
+        org: site.org_id,
+    }
+}
+
+/// A live account (tombstones are only ever read through [`accounts::get_account`]).
+pub(crate) async fn load_account(conn: &mut AnyConnection, id: AccountId) -> AdminResult<Account> {
+    match store::get_account(conn, id).await? {
+        Some(account) if account.tombstoned_at.is_none() => Ok(account),
+        _ => Err(not_found("account")),
+    }
+}
+
+pub(crate) fn facts(account: &Account, content_count: u64) -> AccountFacts {
+    AccountFacts {
+        id: account.id,
+        status: account.status,
+        management: account
+            .managing_org
+            .map_or(Management::Unmanaged, Management::Managed),
+        content_count,
+    }
+}

@@ -1,0 +1,192 @@
+//! The email outbox. The transaction that decides to send an email writes a row; after the
+//! commit, [`deliver_pending`] hands rows to an [`EmailSender`]. A crash between the two
+//! loses nothing (the row waits), and a rolled-back invite sends nothing.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use super::views::OutboxView;
+use super::{load_site, site_facts, AdminActor, AdminResult};
+use crate::domain::{authorize_site_admin, AccountId, SiteId};
+use crate::store::{self, Store, StoreResult};
+
+pub const SITE_INVITATION: &str = "site_invitation";
+/// Attempts before an email is given up as `failed`.
+const MAX_ATTEMPTS: i64 = 5;
+/// A row claimed this long ago by a process that never finished is claimed again.
+const CLAIM_TIMEOUT_MICROS: i64 = 10 * 60 * 1_000_000;
+const BATCH: i64 = 100;
+
+/// One email to deliver. The address is read from the account at delivery time and is
+/// never written to the log: `Debug` leaves it out.
+#[derive(Clone)]
+pub struct OutgoingEmail {
+    pub id: uuid::Uuid,
+    pub kind: String,
+    pub site_id: SiteId,
+    pub site_name: String,
+    pub account_id: AccountId,
+    pub to: String,
+}
+
+impl std::fmt::Debug for OutgoingEmail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OutgoingEmail")
+            .field("id", &self.id)
+            .field("kind", &self.kind)
+            .field("site_id", &self.site_id)
+            .field("account_id", &self.account_id)
+            .finish_non_exhaustive()
+    }
+}
+
+pub type SendFuture<'a> = Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>>;
+
+/// Delivers emails (SMTP, an HTTP email API, ...). An error is kept on the row (so it must
+/// not quote the address) and the email is retried later.
+pub trait EmailSender: Send + Sync {
+    fn send<'a>(&'a self, email: &'a OutgoingEmail) -> SendFuture<'a>;
+}
+
+/// The default sender: writes a line per email to the log, with ids only.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LogSender;
+
+impl EmailSender for LogSender {
+    fn send<'a>(&'a self, email: &'a OutgoingEmail) -> SendFuture<'a> {
+        Box::pin(async move {
+            tracing::info!(
+                email_id = %email.id,
+                kind = %email.kind,
+                site_id = %email.site_id,
+                account_id = %email.account_id,
+                "email sent (log sender)"
+            );
+            Ok(())
+        })
+    }
+}
+
+/// The sender the server uses; shared by every worker.
+#[derive(Clone)]
+pub struct Outbox {
+    sender: Arc<dyn EmailSender>,
+}
+
+impl std::fmt::Debug for Outbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Outbox")
+    }
+}
+
+impl Default for Outbox {
+    fn default() -> Self {
+        Self::new(Arc::new(LogSender))
+    }
+}
+
+impl Outbox {
+    pub fn new(sender: Arc<dyn EmailSender>) -> Self {
+        Self { sender }
+    }
+
+    /// Sends what is waiting. Failures stay on the rows and are logged by id; they never
+    /// fail the request that queued the email.
+    pub async fn deliver(&self, store: &Store) {
+        match deliver_pending(store, self.sender.as_ref()).await {
+            Ok(_) => {}
+            Err(err) => tracing::warn!(error = %err, "email delivery postponed"),
+        }
+    }
+}
+
+/// Queues an invitation inside the caller's transaction.
+pub(crate) async fn queue_invitation(
+    tx: &mut sqlx::AnyConnection,
+    site: SiteId,
+    account: AccountId,
+    at: i64,
+) -> StoreResult<()> {
+    store::queue_email(tx, uuid::Uuid::new_v4(), SITE_INVITATION, site, account, at).await
+}
+
+/// Claims and sends waiting emails, one short transaction per state change so that no
+/// database lock is held while the sender talks to the outside world. Returns how many
+/// were sent.
+pub async fn deliver_pending(store: &Store, sender: &dyn EmailSender) -> StoreResult<usize> {
+    let now = store::now_micros();
+    let stale = now - CLAIM_TIMEOUT_MICROS;
+    let ids = {
+        let mut conn = store.reader().acquire().await?;
+        store::pending_emails(&mut conn, stale, BATCH).await?
+    };
+    let mut sent = 0;
+    for id in ids {
+        let mut tx = store.begin().await?;
+        let claimed = store::claim_email(&mut tx, id, store::now_micros(), stale).await?;
+        tx.commit().await?;
+        let Some(row) = claimed else { continue };
+        let (status, error) = match recipient(store, &row).await? {
+            None => (
+                "cancelled",
+                Some("the account is deactivated or deleted".to_owned()),
+            ),
+            Some(email) => match sender.send(&email).await {
+                Ok(()) => ("sent", None),
+                Err(e) if row.attempts >= MAX_ATTEMPTS => ("failed", Some(e)),
+                Err(e) => ("queued", Some(e)),
+            },
+        };
+        if status == "sent" {
+            sent += 1;
+        } else {
+            tracing::warn!(email_id = %row.id, status, "email not delivered");
+        }
+        let mut tx = store.begin().await?;
+        store::finish_email(
+            &mut tx,
+            row.id,
+            status,
+            error.as_deref(),
+            store::now_micros(),
+        )
+        .await?;
+        tx.commit().await?;
+    }
+    Ok(sent)
+}
+
+async fn recipient(store: &Store, row: &store::OutboxEmail) -> StoreResult<Option<OutgoingEmail>> {
+    let mut conn = store.reader().acquire().await?;
+    let account = store::get_account(&mut conn, row.account_id).await?;
+    let site = store::get_site(&mut conn, row.site_id).await?;
+    // A deactivated account cannot sign in: an invitation would only confuse its owner.
+    let live = account.filter(|a| a.status.is_active());
+    Ok(match (live.and_then(|a| a.email), site) {
+        (Some(to), Some(site)) => Some(OutgoingEmail {
+            id: row.id,
+            kind: row.kind.clone(),
+            site_id: site.id,
+            site_name: site.name,
+            account_id: row.account_id,
+            to,
+        }),
+        _ => None,
+    })
+}
+
+/// What a site's outbox holds, newest first, optionally for one account.
+pub async fn list(
+    store: &Store,
+    who: &AdminActor,
+    site: SiteId,
+    account: Option<AccountId>,
+    limit: i64,
+) -> AdminResult<Vec<OutboxView>> {
+    let mut conn = store.reader().acquire().await?;
+    let site = load_site(&mut conn, site).await?;
+    authorize_site_admin(who.actor(), &site_facts(&site))?;
+    let rows = store::list_site_outbox(&mut conn, site.id, account, limit).await?;
+    Ok(rows.into_iter().map(OutboxView::from).collect())
+}

@@ -1,0 +1,75 @@
+//! Group reads the admin API needs beyond `groups.rs`: an org's groups and the groups
+//! through which an account gets a product.
+
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use super::groups::Group;
+use super::{parse_id, StoreResult};
+use crate::domain::{AccountId, OrgId, SiteId};
+
+const COLUMNS: &str = "g.id, g.org_id, g.directory_id, g.display_name, g.external_id, \
+     g.created_at, g.updated_at, g.version";
+
+fn group_row(row: &AnyRow) -> StoreResult<Group> {
+    let directory: Option<String> = row.try_get(2)?;
+    Ok(Group {
+        id: parse_id(row.try_get::<&str, _>(0)?)?,
+        org_id: parse_id(row.try_get::<&str, _>(1)?)?,
+        directory_id: directory.as_deref().map(parse_id).transpose()?,
+        display_name: row.try_get(3)?,
+        external_id: row.try_get(4)?,
+        created_at: row.try_get(5)?,
+        updated_at: row.try_get(6)?,
+        version: row.try_get(7)?,
+    })
+}
+
+/// Every group of an org, local and synced, by name.
+pub async fn list_org_groups(conn: &mut AnyConnection, org: OrgId) -> StoreResult<Vec<Group>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM org_groups g WHERE g.org_id = $1 ORDER BY g.display_name_lower, g.id"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(org.to_string())
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(group_row).collect()
+}
+
+/// The groups of `account` that grant `product` on `site`.
+pub async fn account_groups_granting(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    site: SiteId,
+    product: &str,
+) -> StoreResult<Vec<Group>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM org_groups g JOIN group_members m ON m.group_id = g.id \
+         JOIN group_grants gr ON gr.group_id = g.id \
+         WHERE m.account_id = $1 AND gr.site_id = $2 AND gr.product = $3 ORDER BY g.id"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(account.to_string())
+        .bind(site.to_string())
+        .bind(product)
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(group_row).collect()
+}
+
+/// Whether `account` is a member of the group.
+pub async fn is_group_member(
+    conn: &mut AnyConnection,
+    group: crate::domain::GroupId,
+    account: AccountId,
+) -> StoreResult<bool> {
+    let found: Option<String> = sqlx::query_scalar(
+        "SELECT account_id FROM group_members WHERE group_id = $1 AND account_id = $2",
+    )
+    .bind(group.to_string())
+    .bind(account.to_string())
+    .fetch_optional(conn)
+    .await?;
+    Ok(found.is_some())
+}

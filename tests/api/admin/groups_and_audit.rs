@@ -1,0 +1,306 @@
+//! Local and synced groups (rule 19), product access through groups (rule 7), and the
+//! audit log per org and per account.
+
+use scimd::service::admin::tokens::AdminTokenFor;
+use scimd::store::{self, ProductGrant};
+use serde_json::json;
+
+use super::*;
+use crate::on_both_backends;
+
+const RULE_19: &str =
+    "cannot edit group memberships: external user management is enabled for this group";
+
+async fn local_groups_change_here_synced_ones_only_in_their_directory(app: TestApp) {
+    let a = app.bootstrap("A", &["a.example"]).await;
+    let ann_scim = provision(&app, &a, "ann@a.example").await;
+    provision(&app, &a, "bo@a.example").await;
+    let (ann, bo) = (
+        app.account_id("ann@a.example").await,
+        app.account_id("bo@a.example").await,
+    );
+    let groups = format!("/orgs/{}/groups", a.org_id);
+    let created = app
+        .admin(
+            "POST",
+            &groups,
+            admin_of(&a),
+            Some(json!({"name": "Designers"})),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert_eq!(created.body["source"], "local");
+    let local = created.body["id"].as_str().unwrap().to_owned();
+    let dup = app
+        .admin(
+            "POST",
+            &groups,
+            admin_of(&a),
+            Some(json!({"name": "designers"})),
+        )
+        .await;
+    assert_problem(&dup, 409, "conflict");
+
+    let members = format!("{groups}/{local}/members");
+    let added = app
+        .admin(
+            "POST",
+            &members,
+            admin_of(&a),
+            Some(json!({"account_ids": [ann, bo]})),
+        )
+        .await;
+    assert_eq!(
+        (added.status, &added.body["changed"]),
+        (200, &json!(true)),
+        "{}",
+        added.body
+    );
+    assert_eq!(added.body["members"].as_array().unwrap().len(), 2);
+    let again = app
+        .admin(
+            "POST",
+            &members,
+            admin_of(&a),
+            Some(json!({"account_ids": [ann]})),
+        )
+        .await;
+    assert_eq!(again.body["changed"], false);
+    let removed = app
+        .admin("DELETE", &format!("{members}/{bo}"), admin_of(&a), None)
+        .await;
+    assert_eq!(
+        (&removed.body["changed"], &removed.body["members"]),
+        (&json!(true), &json!([ann]))
+    );
+    let site_admin = app
+        .admin_token(AdminTokenFor::Site {
+            site: a.site_id,
+            account: None,
+        })
+        .await;
+    let refused = app
+        .admin(
+            "POST",
+            &members,
+            &site_admin,
+            Some(json!({"account_ids": [bo]})),
+        )
+        .await;
+    assert_problem(&refused, 403, "not_org_admin");
+
+    let body = json!({"displayName": "Okta Engineering", "members": [{"value": ann_scim}]});
+    let synced = app
+        .scim("POST", "/Groups", &a.scim_token.token, Some(body))
+        .await;
+    assert_eq!(synced.status, 201, "{}", synced.body);
+    let synced = synced.body["id"].as_str().unwrap().to_owned();
+    let listed = app.admin("GET", &groups, admin_of(&a), None).await;
+    let sources: Vec<&str> = listed
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["source"].as_str().unwrap())
+        .collect();
+    assert_eq!(sources, ["local", "directory"]);
+    for (method, path, body) in [
+        (
+            "POST",
+            format!("{groups}/{synced}/members"),
+            Some(json!({"account_ids": [bo]})),
+        ),
+        ("DELETE", format!("{groups}/{synced}/members/{ann}"), None),
+    ] {
+        let reply = app.admin(method, &path, admin_of(&a), body).await;
+        assert_problem(&reply, 409, "synced_group_membership");
+        assert!(
+            reply.body["detail"].as_str().unwrap().starts_with(RULE_19),
+            "{}",
+            reply.body
+        );
+        assert_eq!(reply.body["directory"], json!(a.directory_id));
+    }
+    let got = app
+        .admin("GET", &format!("{groups}/{synced}"), admin_of(&a), None)
+        .await;
+    assert_eq!(got.body["members"], json!([ann]), "nothing changed");
+}
+
+async fn product_access_through_groups(app: TestApp) {
+    let a = app.bootstrap("A", &["a.example"]).await;
+    let ann_scim = provision(&app, &a, "ann@a.example").await;
+    let ann = app.account_id("ann@a.example").await;
+    let body = json!({"displayName": "Okta Jira", "members": [{"value": ann_scim}]});
+    let synced = app
+        .scim("POST", "/Groups", &a.scim_token.token, Some(body))
+        .await;
+    let synced: scimd::domain::GroupId = synced.body["id"].as_str().unwrap().parse().unwrap();
+    let mut conn = app.store.reader().acquire().await.unwrap();
+    let grant = ProductGrant {
+        site_id: a.site_id,
+        product: "jira-software".into(),
+    };
+    store::grant_group_product(&mut conn, synced, &grant)
+        .await
+        .unwrap();
+    drop(conn);
+
+    let products = format!("/sites/{}/users/{ann}/products", a.site_id);
+    let listed = site_users(&app, &a, "").await;
+    assert_eq!(listed[0]["products"], json!(["jira-software"]));
+    let refused = app
+        .admin(
+            "DELETE",
+            &format!("{products}/jira-software"),
+            admin_of(&a),
+            None,
+        )
+        .await;
+    assert_problem(&refused, 409, "synced_group_membership");
+    assert!(refused.body["detail"]
+        .as_str()
+        .unwrap()
+        .starts_with(RULE_19));
+    let unknown = app
+        .admin(
+            "POST",
+            &products,
+            admin_of(&a),
+            Some(json!({"product": "bitbucket"})),
+        )
+        .await;
+    assert_problem(&unknown, 400, "invalid_request");
+
+    let groups = format!("/orgs/{}/groups", a.org_id);
+    let local = app
+        .admin("POST", &groups, admin_of(&a), Some(json!({"name": "Wiki"})))
+        .await;
+    let local: scimd::domain::GroupId = local.body["id"].as_str().unwrap().parse().unwrap();
+    let mut conn = app.store.reader().acquire().await.unwrap();
+    let grant = ProductGrant {
+        site_id: a.site_id,
+        product: "confluence".into(),
+    };
+    store::grant_group_product(&mut conn, local, &grant)
+        .await
+        .unwrap();
+    drop(conn);
+    let members = format!("{groups}/{local}/members");
+    app.admin(
+        "POST",
+        &members,
+        admin_of(&a),
+        Some(json!({"account_ids": [ann]})),
+    )
+    .await;
+    let refused = app
+        .admin(
+            "DELETE",
+            &format!("{products}/confluence"),
+            admin_of(&a),
+            None,
+        )
+        .await;
+    assert_problem(&refused, 409, "granted_by_group");
+
+    provision(&app, &a, "off@a.example").await;
+    let off = app.account_id("off@a.example").await;
+    set_status(&app, admin_of(&a), off, "deactivate").await;
+    let refused = app
+        .admin(
+            "POST",
+            &members,
+            admin_of(&a),
+            Some(json!({"account_ids": [off]})),
+        )
+        .await;
+    assert_problem(&refused, 409, "account_deactivated");
+}
+
+async fn audit_log_per_org_and_per_account(app: TestApp) {
+    let a = app.bootstrap("A", &["a.example"]).await;
+    let b = app.bootstrap("B", &["b.example"]).await;
+    provision(&app, &b, "x@b.example").await;
+    let x = app.account_id("x@b.example").await;
+    invite(&app, admin_of(&a), &a, json!({"emails": ["x@b.example"]})).await;
+    set_status(&app, admin_of(&b), x, "deactivate").await;
+
+    let org_log = app
+        .admin(
+            "GET",
+            &format!("/orgs/{}/audit", b.org_id),
+            admin_of(&b),
+            None,
+        )
+        .await;
+    let latest = &org_log.body["entries"][0];
+    assert_eq!(
+        (&latest["action"], &latest["actor_kind"]),
+        (&json!("account.deactivated"), &json!("org_admin"))
+    );
+    assert_eq!(latest["account_id"], json!(x));
+    assert_eq!(latest["detail"]["status_before"], "active");
+    assert!(
+        latest["detail"]["token"].is_string(),
+        "which credential acted"
+    );
+
+    let actions = |reply: &Reply| -> Vec<String> {
+        reply.body["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["action"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let path = format!("/accounts/{x}/audit");
+    let by_b = app.admin("GET", &path, admin_of(&b), None).await;
+    let seen_by_b = actions(&by_b);
+    assert!(
+        seen_by_b.contains(&"site_user.invited".to_owned())
+            && seen_by_b.contains(&"account.deactivated".to_owned())
+    );
+    assert!(
+        seen_by_b.contains(&"account.created".to_owned()),
+        "the directory's entry too: {seen_by_b:?}"
+    );
+    let by_a = app.admin("GET", &path, admin_of(&a), None).await;
+    assert_eq!(
+        actions(&by_a),
+        ["site_user.invited"],
+        "another org sees what it recorded itself"
+    );
+    let owner = app.admin_token(AdminTokenFor::Owner(x)).await;
+    let by_owner = actions(&app.admin("GET", &path, &owner, None).await);
+    assert_eq!(
+        by_owner[0], "token.issued",
+        "issuing the owner's token is on its record"
+    );
+    assert_eq!(by_owner[1..], seen_by_b[..]);
+
+    let page = app
+        .admin(
+            "GET",
+            &format!("/orgs/{}/audit?limit=1", a.org_id),
+            admin_of(&a),
+            None,
+        )
+        .await;
+    let before = page.body["next_before"].as_i64().expect("a next page");
+    let next = app
+        .admin(
+            "GET",
+            &format!("/orgs/{}/audit?limit=1&before={before}", a.org_id),
+            admin_of(&a),
+            None,
+        )
+        .await;
+    assert!(next.body["entries"][0]["id"].as_i64().unwrap() < before);
+}
+
+on_both_backends! {
+    local_groups_change_here_synced_ones_only_in_their_directory => spawn_app,
+    product_access_through_groups => spawn_app,
+    audit_log_per_org_and_per_account => spawn_app,
+}

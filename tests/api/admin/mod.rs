@@ -1,0 +1,71 @@
+//! `/admin/v1`: the eight situations of issue 5 (admins stuck in the seeds, each made to
+//! explain itself), then the rest of the surface; every test on both backends.
+
+mod groups_and_audit;
+mod site_admin;
+mod situations;
+mod situations_accounts;
+mod surface;
+
+use scimd::domain::AccountId;
+use scimd::service::bootstrap::BootstrapOutcome;
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+pub fn admin_of(org: &BootstrapOutcome) -> &str {
+    &org.admin_token.token
+}
+
+/// Creates a user through the org's directory (managed if the org verified its domain) and
+/// returns its SCIM id.
+pub async fn provision(app: &TestApp, org: &BootstrapOutcome, email: &str) -> String {
+    let body = json!({"userName": email, "displayName": "Ann Example", "active": true});
+    let reply = app
+        .scim("POST", "/Users", &org.scim_token.token, Some(body))
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    reply.body["id"].as_str().unwrap().to_owned()
+}
+
+pub async fn invite(app: &TestApp, token: &str, org: &BootstrapOutcome, body: Value) -> Reply {
+    let path = format!("/sites/{}/invites", org.site_id);
+    app.admin("POST", &path, token, Some(body)).await
+}
+
+/// POSTs an action with no body and expects 200.
+pub async fn ok(app: &TestApp, token: &str, path: &str) -> Value {
+    let reply = app.admin("POST", path, token, None).await;
+    assert_eq!(reply.status, 200, "{path}: {}", reply.body);
+    reply.body
+}
+
+pub async fn set_status(app: &TestApp, token: &str, account: AccountId, verb: &str) -> Reply {
+    app.admin("POST", &format!("/accounts/{account}/{verb}"), token, None)
+        .await
+}
+
+/// Site users of `org`'s site, with an optional query string.
+pub async fn site_users(app: &TestApp, org: &BootstrapOutcome, query: &str) -> Vec<Value> {
+    let path = format!("/sites/{}/users{query}", org.site_id);
+    let reply = app.admin("GET", &path, admin_of(org), None).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    reply.body["resources"].as_array().unwrap().clone()
+}
+
+pub fn emails(users: &[Value]) -> Vec<&str> {
+    users.iter().map(|u| u["email"].as_str().unwrap()).collect()
+}
+
+/// A problem+json answer with this status and code.
+pub fn assert_problem(reply: &Reply, status: u16, code: &str) {
+    assert_eq!(reply.status, status, "{}", reply.body);
+    assert_eq!(
+        reply.header("content-type"),
+        Some("application/problem+json")
+    );
+    assert_eq!(reply.body["code"], code, "{}", reply.body);
+    assert_eq!(reply.body["status"], status);
+    assert!(reply.body["title"].is_string() && reply.body["detail"].is_string());
+    assert_eq!(reply.body["type"], format!("urn:scimd:problem:{code}"));
+}

@@ -1,0 +1,261 @@
+//! Site administration: the user list (filters, search, paging), invites and the outbox,
+//! roles and trusted users, idempotent actions.
+
+use scimd::domain::SiteRole;
+use scimd::service::admin::tokens::AdminTokenFor;
+use serde_json::json;
+
+use super::*;
+use crate::on_both_backends;
+
+async fn site_user_list_filters_searches_and_pages(app: TestApp) {
+    let a = app.bootstrap("A", &["a.example"]).await;
+    let batch = json!({"users": [
+        {"email": "carol@a.example", "display_name": "Carol 100%"},
+        {"email": "alice@a.example"}, {"email": "bob@a.example"}, {"email": "dan@other.example"}
+    ], "send_email": false});
+    assert_eq!(invite(&app, admin_of(&a), &a, batch).await.status, 200);
+    let bob = app.account_id("bob@a.example").await;
+    ok(
+        &app,
+        admin_of(&a),
+        &format!("/sites/{}/users/{bob}/suspend", a.site_id),
+    )
+    .await;
+
+    let all = site_users(&app, &a, "").await;
+    assert_eq!(
+        emails(&all),
+        [
+            "alice@a.example",
+            "bob@a.example",
+            "carol@a.example",
+            "dan@other.example"
+        ]
+    );
+    assert_eq!(all[0]["access"], "invite_not_sent");
+    assert_eq!(
+        all[3]["managing_org"],
+        json!(null),
+        "external users are unmanaged here"
+    );
+    let page = app
+        .admin(
+            "GET",
+            &format!("/sites/{}/users?start_index=2&count=2", a.site_id),
+            admin_of(&a),
+            None,
+        )
+        .await;
+    assert_eq!(page.body["total_results"], 4);
+    assert_eq!(
+        emails(page.body["resources"].as_array().unwrap()),
+        ["bob@a.example", "carol@a.example"]
+    );
+    assert_eq!(
+        emails(&site_users(&app, &a, "?state=suspended").await),
+        ["bob@a.example"]
+    );
+    assert_eq!(
+        site_users(&app, &a, "?state=invite_not_sent").await.len(),
+        3
+    );
+    assert_eq!(
+        emails(&site_users(&app, &a, "?q=100%25").await),
+        ["carol@a.example"]
+    );
+    assert!(
+        site_users(&app, &a, "?q=_").await.is_empty(),
+        "`_` is literal, not a wildcard"
+    );
+    let bad = app
+        .admin(
+            "GET",
+            &format!("/sites/{}/users?state=gone", a.site_id),
+            admin_of(&a),
+            None,
+        )
+        .await;
+    assert_problem(&bad, 400, "invalid_request");
+}
+
+async fn invites_send_email_through_the_outbox(app: TestApp) {
+    let a = app.bootstrap("A", &["a.example"]).await;
+    let sent = invite(
+        &app,
+        admin_of(&a),
+        &a,
+        json!({"emails": ["ann@a.example"], "products": ["confluence"]}),
+    )
+    .await;
+    assert_eq!(
+        (sent.status, &sent.body["emails_queued"]),
+        (200, &json!(1)),
+        "{}",
+        sent.body
+    );
+    let silent = invite(
+        &app,
+        admin_of(&a),
+        &a,
+        json!({"emails": ["ben@a.example"], "send_email": false}),
+    )
+    .await;
+    assert_eq!(silent.body["invited"][0]["access"], "invite_not_sent");
+    let (ann, ben) = (
+        app.account_id("ann@a.example").await,
+        app.account_id("ben@a.example").await,
+    );
+    let outbox = format!("/sites/{}/outbox", a.site_id);
+    let rows = app.admin("GET", &outbox, admin_of(&a), None).await.body;
+    assert_eq!(rows.as_array().unwrap().len(), 1);
+    assert_eq!(
+        (&rows[0]["account_id"], &rows[0]["status"], &rows[0]["kind"]),
+        (&json!(ann), &json!("sent"), &json!("site_invitation"))
+    );
+    assert!(
+        !rows.to_string().contains("ann@a.example"),
+        "the outbox holds ids, not addresses"
+    );
+
+    let resent = ok(
+        &app,
+        admin_of(&a),
+        &format!("/sites/{}/users/{ben}/resend-invite", a.site_id),
+    )
+    .await;
+    assert_eq!(resent["access"], "invited");
+    let rows = app
+        .admin(
+            "GET",
+            &format!("{outbox}?account_id={ben}"),
+            admin_of(&a),
+            None,
+        )
+        .await
+        .body;
+    assert_eq!(rows[0]["status"], "sent");
+    let again = invite(
+        &app,
+        admin_of(&a),
+        &a,
+        json!({"emails": ["ann@a.example"], "products": ["confluence"], "send_email": false}),
+    )
+    .await;
+    assert_eq!(
+        again.body["invited"][0]["changed"], false,
+        "inviting again changes nothing"
+    );
+}
+
+async fn roles_trusted_users_and_idempotent_actions(app: TestApp) {
+    let a = app.bootstrap("A", &["a.example"]).await;
+    invite(
+        &app,
+        admin_of(&a),
+        &a,
+        json!({"emails": ["tess@a.example", "uma@a.example"], "role": "trusted"}),
+    )
+    .await;
+    let (tess, uma) = (
+        app.account_id("tess@a.example").await,
+        app.account_id("uma@a.example").await,
+    );
+    let trusted = app
+        .admin_token(AdminTokenFor::Site {
+            site: a.site_id,
+            account: Some(tess),
+        })
+        .await;
+    let as_admin = invite(
+        &app,
+        &trusted,
+        &a,
+        json!({"emails": ["v@a.example"], "role": "site_admin"}),
+    )
+    .await;
+    assert_problem(&as_admin, 403, "role_not_allowed");
+    assert_eq!(
+        invite(&app, &trusted, &a, json!({"emails": ["v@a.example"]}))
+            .await
+            .status,
+        200
+    );
+    let role = format!("/sites/{}/users/{uma}/role", a.site_id);
+    let refused = app
+        .admin("PUT", &role, &trusted, Some(json!({"role": "site_admin"})))
+        .await;
+    assert_problem(&refused, 403, "role_not_allowed");
+    let promoted = app
+        .admin(
+            "PUT",
+            &role,
+            admin_of(&a),
+            Some(json!({"role": SiteRole::SiteAdmin})),
+        )
+        .await;
+    assert_eq!(
+        (&promoted.body["changed"], &promoted.body["role"]),
+        (&json!(true), &json!("site_admin"))
+    );
+    let same = app
+        .admin(
+            "PUT",
+            &role,
+            admin_of(&a),
+            Some(json!({"role": "site_admin"})),
+        )
+        .await;
+    assert_eq!(same.body["changed"], false);
+
+    let demote = format!("/sites/{}/users/{tess}/role", a.site_id);
+    app.admin("PUT", &demote, admin_of(&a), Some(json!({"role": "basic"})))
+        .await;
+    let after = invite(&app, &trusted, &a, json!({"emails": ["w@a.example"]})).await;
+    assert_problem(&after, 403, "not_site_admin");
+
+    let user = format!("/sites/{}/users/{uma}", a.site_id);
+    for verb in ["suspend", "remove"] {
+        assert_eq!(
+            ok(&app, admin_of(&a), &format!("{user}/{verb}")).await["changed"],
+            true
+        );
+        assert_eq!(
+            ok(&app, admin_of(&a), &format!("{user}/{verb}")).await["changed"],
+            false,
+            "{verb} twice"
+        );
+    }
+    let restore = app
+        .admin("POST", &format!("{user}/restore"), admin_of(&a), None)
+        .await;
+    assert_problem(&restore, 409, "not_on_site");
+    assert!(restore.body["detail"]
+        .as_str()
+        .unwrap()
+        .contains("invite again instead"));
+    assert_eq!(
+        set_status(&app, admin_of(&a), uma, "deactivate").await.body["changed"],
+        true
+    );
+    assert_eq!(
+        set_status(&app, admin_of(&a), uma, "deactivate").await.body["changed"],
+        false
+    );
+    let outsider = app.bootstrap("C", &["c.example"]).await;
+    let hidden = app
+        .admin(
+            "GET",
+            &format!("/accounts/{uma}"),
+            admin_of(&outsider),
+            None,
+        )
+        .await;
+    assert_problem(&hidden, 404, "not_found");
+}
+
+on_both_backends! {
+    site_user_list_filters_searches_and_pages => spawn_app,
+    invites_send_email_through_the_outbox => spawn_app,
+    roles_trusted_users_and_idempotent_actions => spawn_app,
+}
