@@ -226,7 +226,9 @@ def encode_path(path):
 def send(base, method, path, headers, body_bytes):
     u = urllib.parse.urlsplit(base)
     conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
-    full = u.path.rstrip("/") + encode_path(path)
+    # Paths under /admin/ address the admin API at the server root; the rest are SCIM paths.
+    prefix = "" if path.startswith("/admin/") else u.path.rstrip("/")
+    full = prefix + encode_path(path)
     conn.request(method, full, body=body_bytes, headers=headers)
     resp = conn.getresponse()
     data = resp.read()

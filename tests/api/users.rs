@@ -682,7 +682,9 @@ async fn foreign_accounts_are_refused_and_unchanged(app: TestApp) {
 async fn delete_deactivates_managed_accounts(app: TestApp) {
     let org = app.bootstrap("Acme", &["acme.example"]).await;
     let token = &org.scim_token.token;
-    let id = create(&app, token, user("ann@acme.example")).await["id"]
+    let mut first = user("ann@acme.example");
+    first["title"] = json!("Lead");
+    let id = create(&app, token, first).await["id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -700,9 +702,16 @@ async fn delete_deactivates_managed_accounts(app: TestApp) {
             .status,
         404
     );
-    // Provisioning the account again links the same account, with a new SCIM id.
+    // Provisioning the account again links the same account, with a new SCIM id; what the
+    // POST leaves out of the account's profile stays, and `active: true` reactivates it.
     let again = create(&app, token, user("ann@acme.example")).await;
     assert_ne!(again["id"], id.as_str());
+    assert_eq!(again["title"], "Lead");
+    assert_eq!(again["active"], true);
+    assert_eq!(
+        account_status(&app, "ann@acme.example").await,
+        AccountStatus::Active
+    );
 }
 
 async fn email_changes_stay_within_verified_domains(app: TestApp) {

@@ -115,6 +115,10 @@ pub async fn create_user(
             Some(account),
         ) => {
             if may_update_profile {
+                // Linking is not replacing: what the POST leaves out (a title an admin set,
+                // a profile another directory wrote) stays as it is.
+                let mut parts = parts.clone();
+                keep_unasserted(&mut parts, &account);
                 update_account(&mut tx, ctx, &account, &parts, now).await?;
             }
             // Otherwise the account keeps its own profile and status (rule 14).
@@ -273,6 +277,22 @@ async fn update_account(
     Ok(())
 }
 
+/// Fills the account-owned attributes a request did not mention from the account, so they
+/// count as "not asserted" (RFC 7644 §3.5.1) rather than as removals.
+fn keep_unasserted(parts: &mut UserParts, account: &Account) {
+    if let Some(profile) = account.profile.as_object() {
+        for (key, value) in profile {
+            parts
+                .profile
+                .entry(key.clone())
+                .or_insert_with(|| value.clone());
+        }
+    }
+    if parts.display_name.is_none() {
+        parts.display_name = account.display_name.clone();
+    }
+}
+
 /// GET /Users/{id}.
 pub async fn get_user(
     ctx: &ScimContext<'_>,
@@ -362,17 +382,7 @@ async fn replace_user(
     }
     let managed_here = current.account.managing_org == Some(ctx.directory.org);
     if omitted == Omitted::PutSemantics && !managed_here {
-        if let Some(profile) = current.account.profile.as_object() {
-            for (key, value) in profile {
-                parts
-                    .profile
-                    .entry(key.clone())
-                    .or_insert_with(|| value.clone());
-            }
-        }
-        if parts.display_name.is_none() {
-            parts.display_name = current.account.display_name.clone();
-        }
+        keep_unasserted(&mut parts, &current.account);
     }
     update_account(&mut tx, ctx, &current.account, &parts, now).await?;
     let record = store::DirectoryUser {
