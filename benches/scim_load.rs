@@ -251,6 +251,7 @@ async fn run() {
     let db = database().await;
     let args = ServeArgs {
         bind: "127.0.0.1:0".parse().expect("address"),
+        public_url: None,
         max_page_size: 1000,
         max_body_bytes: 10 * 1024 * 1024,
         db_pool_size: 16,

@@ -72,6 +72,12 @@ pub struct ServeArgs {
     #[arg(long, env = "SCIMD_BIND", default_value = "127.0.0.1:8080")]
     pub bind: SocketAddr,
 
+    /// The server's external base URL (e.g. `https://scim.example.com`), used in `Location`,
+    /// `meta.location` and `$ref`. Without it they are built from the request's scheme and
+    /// host, which a proxy's `Forwarded` headers (or a client) can set.
+    #[arg(long = "public-url", env = "SCIMD_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
     /// Largest page a list request may ask for (`count`); advertised in ServiceProviderConfig.
     #[arg(
         long = "max-page-size",

@@ -27,4 +27,6 @@ pub struct AppState {
     pub store: Store,
     pub tokens: Arc<Tokens>,
     pub capabilities: Capabilities,
+    /// The configured external base URL, if any (see `--public-url`).
+    pub public_url: Option<String>,
 }

@@ -15,7 +15,7 @@ use super::{AppState, ScimPrincipal};
 use crate::scim::list::{list_response, ListRequest, RawListParams};
 use crate::scim::schema::group::GROUP_RESOURCE;
 use crate::scim::schema::user::USER_RESOURCE;
-use crate::scim::ScimError;
+use crate::scim::{ScimError, ScimType};
 use crate::service::error::{ServiceError, ServiceResult};
 use crate::service::{groups, users};
 use crate::store::ListQuery;
@@ -29,7 +29,9 @@ fn tolerate_filter<T>(
 ) -> Result<(Found<T>, Option<ScimError>), ServiceError> {
     match result {
         Ok(found) => Ok((found, None)),
-        Err(ServiceError::Scim(err)) if err.status == 400 => Ok(((0, Vec::new()), Some(err))),
+        Err(ServiceError::Scim(err)) if err.scim_type == Some(ScimType::InvalidFilter) => {
+            Ok(((0, Vec::new()), Some(err)))
+        }
         Err(err) => Err(err),
     }
 }

@@ -92,8 +92,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// The absolute URL of this server's SCIM base, for `Location` and `meta.location`.
 pub fn base_url(req: &HttpRequest) -> String {
-    let info = req.connection_info();
-    format!("{}://{}/scim/v2", info.scheme(), info.host())
+    let configured = req
+        .app_data::<web::Data<AppState>>()
+        .and_then(|state| state.public_url.clone());
+    match configured {
+        Some(url) => format!("{url}/scim/v2"),
+        None => {
+            let info = req.connection_info();
+            format!("{}://{}/scim/v2", info.scheme(), info.host())
+        }
+    }
 }
 
 pub fn scim_json(status: StatusCode, body: &Value) -> HttpResponse {

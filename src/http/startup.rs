@@ -53,6 +53,10 @@ impl Application {
                 max_results: args.max_page_size,
                 documentation_uri: None,
             },
+            public_url: args
+                .public_url
+                .as_ref()
+                .map(|u| u.trim_end_matches('/').to_owned()),
         };
         let listener = TcpListener::bind(args.bind)?;
         let port = listener.local_addr()?.port();

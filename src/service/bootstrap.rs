@@ -49,12 +49,13 @@ pub async fn bootstrap(
     store::insert_org(&mut tx, &org).await?;
     for domain in &domains {
         // A domain belongs to one org at a time; taking it from another is an explicit move.
-        if let Some(owner) = store::verified_domain_owner(&mut tx, domain).await? {
+        if !store::insert_verified_domain(&mut tx, domain, org.id, now).await? {
+            let owner = store::verified_domain_owner(&mut tx, domain).await?;
+            let owner = owner.map(|o| o.to_string()).unwrap_or_default();
             return Err(ServiceError::Conflict(format!(
                 "domain {domain} is already verified by organization {owner}; move it from there instead"
             )));
         }
-        store::put_verified_domain(&mut tx, domain, org.id, now).await?;
     }
     let site = Site {
         id: SiteId::new(),

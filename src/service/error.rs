@@ -27,4 +27,13 @@ impl From<sqlx::Error> for ServiceError {
     }
 }
 
+impl From<crate::store::ListError> for ServiceError {
+    fn from(err: crate::store::ListError) -> Self {
+        match err {
+            crate::store::ListError::Request(scim) => ServiceError::Scim(scim),
+            crate::store::ListError::Store(err) => ServiceError::Store(err),
+        }
+    }
+}
+
 pub type ServiceResult<T> = Result<T, ServiceError>;

@@ -54,10 +54,14 @@ pub(super) const ACCOUNT_COLUMNS: &str = "a.id, a.email, a.display_name, a.profi
 const ACCOUNT_FROM: &str =
     "FROM accounts a LEFT JOIN verified_domains d ON d.domain = a.email_domain";
 
+/// The lookup key and domain of an email: the domain layer's normal form, so that the
+/// account is found, and its managing org joined, exactly as the rules decided.
 fn email_parts(email: &str) -> (String, Option<String>) {
-    let lower = email.to_lowercase();
-    let domain = lower.rsplit_once('@').map(|(_, d)| d.to_owned());
-    (lower, domain)
+    match crate::domain::normalize_email(email) {
+        Ok(normal) => (normal.as_str().to_owned(), Some(normal.domain().to_owned())),
+        // Not an email (only the admin API's own checks stand before this): still unique.
+        Err(_) => (email.trim().to_lowercase(), None),
+    }
 }
 
 fn account_from_row(row: &AnyRow) -> StoreResult<Account> {
@@ -232,6 +236,18 @@ pub async fn set_account_status(
     }
     touch_account_records(conn, id, at).await?;
     Ok(true)
+}
+
+/// Takes the account's row lock until the transaction ends (PostgreSQL; SQLite writers are
+/// serialized anyway). Every write that touches an account and its directory records locks
+/// the account first, so writers queue in one order and cannot deadlock or lose an update.
+/// False if there is no such account.
+pub async fn lock_account(conn: &mut AnyConnection, id: AccountId) -> StoreResult<bool> {
+    let done = sqlx::query("UPDATE accounts SET version = version WHERE id = $1")
+        .bind(id.to_string())
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// Erases personal data, leaving the id (rule 11). The email is freed for a new account.

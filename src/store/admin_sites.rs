@@ -48,15 +48,10 @@ impl Binds {
 
 /// A `LIKE` pattern matching `needle` anywhere, with `%`, `_` and `\` taken literally.
 pub(super) fn contains_pattern(needle: &str) -> String {
-    let mut out = String::from("%");
-    for c in needle.to_lowercase().chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('%');
-    out
+    format!(
+        "%{}%",
+        super::filter_sql::escape_like(&needle.to_lowercase())
+    )
 }
 
 /// Which site users to list. Empty state lists mean "no filter on states".

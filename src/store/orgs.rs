@@ -45,27 +45,45 @@ pub async fn get_org(conn: &mut AnyConnection, id: OrgId) -> StoreResult<Option<
     .transpose()
 }
 
-/// Verifies `domain` for `org`, or moves it there from another org (rule 20): management of
-/// every account on the domain follows in the same statement, since it is derived.
-/// Returns the previous owner, if any.
-pub async fn put_verified_domain(
+/// Verifies `domain` for `org` unless some org already holds it: false then, and nothing
+/// changes. One statement, so two orgs verifying at once cannot both win.
+pub async fn insert_verified_domain(
     conn: &mut AnyConnection,
     domain: &str,
     org: OrgId,
     at: i64,
-) -> StoreResult<Option<OrgId>> {
-    let domain = domain.to_ascii_lowercase();
-    let previous = verified_domain_owner(conn, &domain).await?;
-    sqlx::query(
+) -> StoreResult<bool> {
+    let done = sqlx::query(
         "INSERT INTO verified_domains (domain, org_id, verified_at) VALUES ($1, $2, $3) \
-         ON CONFLICT (domain) DO UPDATE SET org_id = excluded.org_id, verified_at = excluded.verified_at",
+         ON CONFLICT (domain) DO NOTHING",
     )
-    .bind(&domain)
+    .bind(domain.to_ascii_lowercase())
     .bind(org.to_string())
     .bind(at)
     .execute(conn)
     .await?;
-    Ok(previous)
+    Ok(done.rows_affected() == 1)
+}
+
+/// Moves `domain` from `from` to `to` (rule 20); management of every account on it follows
+/// in the same statement, since it is derived. False if `from` no longer holds it.
+pub async fn move_verified_domain(
+    conn: &mut AnyConnection,
+    domain: &str,
+    from: OrgId,
+    to: OrgId,
+    at: i64,
+) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE verified_domains SET org_id = $3, verified_at = $4 WHERE domain = $1 AND org_id = $2",
+    )
+    .bind(domain.to_ascii_lowercase())
+    .bind(from.to_string())
+    .bind(to.to_string())
+    .bind(at)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 pub async fn verified_domain_owner(

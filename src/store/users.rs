@@ -84,12 +84,11 @@ fn user_location(resolved: &ResolvedAttr, backend: Backend, params: &mut SqlPara
             element: group_element,
         }),
         ("password", _) => return None,
-        (name, sub) if attr.multi_valued => {
+        (name, _) if attr.multi_valued => {
             let key = params.text(match backend {
                 Backend::Sqlite => format!("$.\"{name}\""),
                 Backend::Postgres => name.to_owned(),
             });
-            let _ = sub;
             Loc::Multi(Multi {
                 from_where: match backend {
                     Backend::Sqlite => format!("FROM json_each(du.attributes, {key}) j WHERE 1 = 1"),

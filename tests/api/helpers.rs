@@ -148,6 +148,7 @@ pub struct TestApp {
 pub fn serve_args(url: &str) -> ServeArgs {
     ServeArgs {
         bind: "127.0.0.1:0".parse().expect("address"),
+        public_url: None,
         max_page_size: 200,
         max_body_bytes: 1024 * 1024,
         db_pool_size: 4,

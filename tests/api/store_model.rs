@@ -14,7 +14,7 @@ async fn org_with_domain(tx: &mut Tx, name: &str, domain: &str) -> OrgId {
         created_at: 1,
     };
     insert_org(tx, &org).await.unwrap();
-    put_verified_domain(tx, domain, org.id, 2).await.unwrap();
+    assert!(insert_verified_domain(tx, domain, org.id, 2).await.unwrap());
     assert_eq!(get_org(tx, org.id).await.unwrap(), Some(org.clone()));
     org.id
 }
@@ -177,11 +177,14 @@ async fn moving_a_domain_moves_management(db: TestDb) {
             .managing_org,
         None
     );
-    assert_eq!(
-        put_verified_domain(&mut tx, "shared.example", a, 3)
+    assert!(insert_verified_domain(&mut tx, "shared.example", a, 3)
+        .await
+        .unwrap());
+    assert!(
+        !insert_verified_domain(&mut tx, "SHARED.example", b, 3)
             .await
             .unwrap(),
-        None
+        "a verified domain cannot be verified again by another org"
     );
     assert_eq!(
         get_account(&mut tx, ann.id)
@@ -191,12 +194,15 @@ async fn moving_a_domain_moves_management(db: TestDb) {
             .managing_org,
         Some(a)
     );
-    assert_eq!(
-        put_verified_domain(&mut tx, "shared.example", b, 4)
+    assert!(
+        !move_verified_domain(&mut tx, "shared.example", b, a, 4)
             .await
             .unwrap(),
-        Some(a)
+        "only the holder's domain moves"
     );
+    assert!(move_verified_domain(&mut tx, "shared.example", a, b, 4)
+        .await
+        .unwrap());
     assert_eq!(
         get_account(&mut tx, ann.id)
             .await

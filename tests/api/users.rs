@@ -809,7 +809,120 @@ async fn root_search_spans_users_and_groups(app: TestApp) {
     );
 }
 
+async fn emails_are_one_address_however_written(app: TestApp) {
+    let org = app.bootstrap("Acme", &["acme.example"]).await;
+    let token = &org.scim_token.token;
+    let created = create(&app, token, user("ann@acme.example.")).await;
+    assert_eq!(
+        created["userName"], "ann@acme.example",
+        "the root dot is not kept"
+    );
+    let mut conn = app.store.reader().acquire().await.unwrap();
+    let account = store::find_account_by_email(&mut conn, "ANN@acme.example")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        account.managing_org,
+        Some(org.org_id),
+        "managed: the domain matched"
+    );
+    let again = app
+        .scim("POST", "/Users", token, Some(user("Ann@ACME.example")))
+        .await;
+    assert_eq!(again.status, 409, "the same address, so the same user");
+
+    // Taking another account's address is a conflict, and changes nothing.
+    let bob = create(&app, token, user("bob@acme.example")).await;
+    let path = format!("/Users/{}", bob["id"].as_str().unwrap());
+    let taken = app
+        .scim(
+            "PATCH",
+            &path,
+            token,
+            Some(patch(
+                json!([{"op": "replace", "path": "userName", "value": "ANN@acme.example"}]),
+            )),
+        )
+        .await;
+    assert_eq!(
+        (taken.status, taken.body["scimType"].as_str()),
+        (409, Some("uniqueness")),
+        "{}",
+        taken.body
+    );
+    assert_eq!(
+        app.scim("GET", &path, token, None).await.body["userName"],
+        "bob@acme.example"
+    );
+}
+
+async fn another_orgs_domain_is_created_without_this_directorys_profile(app: TestApp) {
+    let _acme = app.bootstrap("Acme", &["acme.example"]).await;
+    let globex = app.bootstrap("Globex", &["globex.example"]).await;
+    // Globex's directory provisions someone on Acme's domain before Acme's directory does.
+    let created = create(&app, &globex.scim_token.token, user("carl@acme.example")).await;
+    assert!(
+        created.get("name").is_none() && created.get("displayName").is_none(),
+        "{created}"
+    );
+    let mut conn = app.store.reader().acquire().await.unwrap();
+    let account = store::find_account_by_email(&mut conn, "carl@acme.example")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(account.managing_org, Some(_acme.org_id));
+    assert_eq!(
+        account.profile,
+        json!({}),
+        "Acme's account, not Globex's to describe"
+    );
+}
+
+async fn public_url_names_resources(db: TestDb) {
+    let mut args = serve_args(&db.url);
+    args.public_url = Some("https://scim.acme.example/".into());
+    let app = scimd::http::startup::Application::build(&args)
+        .await
+        .unwrap();
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let store = db.store().await;
+    let tokens = scimd::service::tokens::Tokens::load(store.clone())
+        .await
+        .unwrap();
+    let org = scimd::service::bootstrap::bootstrap(
+        &store,
+        &tokens,
+        &scimd::service::bootstrap::BootstrapRequest {
+            org_name: "Acme".into(),
+            domains: vec!["acme.example".into()],
+            site_name: "main".into(),
+            products: vec![],
+            directory_name: "okta".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let reply = reqwest::Client::new()
+        .post(format!("{address}/scim/v2/Users"))
+        .bearer_auth(&org.scim_token.token)
+        .header("x-forwarded-host", "evil.example")
+        .json(&user("ann@acme.example"))
+        .send()
+        .await
+        .unwrap();
+    let location = reply.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        location.starts_with("https://scim.acme.example/scim/v2/Users/"),
+        "{location}"
+    );
+}
+
 on_both_backends! {
+    emails_are_one_address_however_written => spawn_app,
+    another_orgs_domain_is_created_without_this_directorys_profile => spawn_app,
+    public_url_names_resources => test_db,
     root_search_spans_users_and_groups => spawn_app,
     create_read_and_locate => spawn_app,
     duplicates_conflict_and_bad_bodies_are_refused => spawn_app,

@@ -188,7 +188,10 @@ pub async fn audit_log(
     let mut conn = store.reader().acquire().await?;
     let (account, _) = visible(&mut conn, who, id).await?;
     let org = match *who.actor() {
-        Actor::AccountOwner(_) => None,
+        Actor::AccountOwner(owner) if owner == account.id => None,
+        // A tombstone is visible to anyone, but its history is not: another person's
+        // token has no org to scope it to.
+        Actor::AccountOwner(_) => return Err(not_found("account")),
         Actor::OrgAdmin(org) if account.managing_org == Some(org) => None,
         other => other.org(),
     };

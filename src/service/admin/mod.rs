@@ -61,6 +61,10 @@ pub(crate) fn not_found(what: &'static str) -> AdminError {
     AdminError::Service(ServiceError::NotFound(what))
 }
 
+pub(crate) fn conflict(detail: impl Into<String>) -> AdminError {
+    AdminError::Service(ServiceError::Conflict(detail.into()))
+}
+
 pub(crate) fn invalid(detail: impl Into<String>) -> AdminError {
     AdminError::Service(ServiceError::Invalid(detail.into()))
 }

@@ -4,7 +4,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::views::{timestamp, AccountView, AuditPage, ListView};
-use super::{audit, invalid, not_found, AdminActor, AdminResult, Page};
+use super::{audit, conflict, invalid, not_found, AdminActor, AdminResult, Page};
 use crate::domain::{
     authorize_org_admin, move_domain, verify_domain, AccountStatus, Domain, DomainChange, OrgId,
     SiteId,
@@ -70,7 +70,12 @@ pub async fn verify(
     let changed = change != DomainChange::Unchanged;
     if changed {
         let now = store::now_micros();
-        store::put_verified_domain(&mut tx, domain.as_str(), authority.org(), now).await?;
+        if !store::insert_verified_domain(&mut tx, domain.as_str(), authority.org(), now).await? {
+            // Another org verified it since it was read: answer as if it had been first.
+            let owner = store::verified_domain_owner(&mut tx, domain.as_str()).await?;
+            verify_domain(who.actor(), &domain, owner)?;
+            return Err(conflict("the domain was verified concurrently; retry"));
+        }
         let detail = json!({ "domain": domain.as_str() });
         audit(&mut tx, who, Some(org), None, "domain.verified", detail).await?;
     }
@@ -99,7 +104,11 @@ pub async fn move_to(
     let change = move_domain(who.actor(), &domain, current, to)?;
     let changed = change != DomainChange::Unchanged;
     if let DomainChange::Moved { from, to, .. } = change {
-        store::put_verified_domain(&mut tx, domain.as_str(), to, store::now_micros()).await?;
+        if !store::move_verified_domain(&mut tx, domain.as_str(), from, to, store::now_micros())
+            .await?
+        {
+            return Err(conflict("the domain changed hands concurrently; retry"));
+        }
         let detail = json!({ "domain": domain.as_str(), "from_org": from, "to_org": to });
         audit(
             &mut tx,

@@ -158,12 +158,7 @@ pub async fn list_groups(
 ) -> ServiceResult<(i64, Vec<Map<String, Value>>)> {
     let mut conn = ctx.store.reader().acquire().await?;
     let (total, groups) =
-        store::list_scim_groups(&mut conn, ctx.store.backend(), ctx.directory.id, query)
-            .await
-            .map_err(|e| match e {
-                store::ListError::Request(scim) => ServiceError::Scim(scim),
-                store::ListError::Store(err) => ServiceError::Store(err),
-            })?;
+        store::list_scim_groups(&mut conn, ctx.store.backend(), ctx.directory.id, query).await?;
     let mut members = if with_members {
         let ids: Vec<GroupId> = groups.iter().map(|g| g.id).collect();
         Some(store::directory_group_members(&mut conn, ctx.directory.id, &ids).await?)

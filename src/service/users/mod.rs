@@ -92,7 +92,12 @@ pub async fn create_user(
             None
         }
     };
-    let existing = store::find_account_by_email(&mut tx, email.as_str()).await?;
+    let mut existing = store::find_account_by_email(&mut tx, email.as_str()).await?;
+    if let Some(account) = &existing {
+        // Lock, then read again: a concurrent writer may have changed it meanwhile.
+        store::lock_account(&mut tx, account.id).await?;
+        existing = store::get_account(&mut tx, account.id).await?;
+    }
     let candidate = match &existing {
         Some(account) => Some(LinkCandidate {
             account: facts(account),
@@ -150,13 +155,20 @@ pub async fn create_user(
                 }
                 _ => AccountStatus::Active,
             };
+            // An account on another org's verified domain is that org's from the start
+            // (rule 13): this directory may create it, but not write its profile.
+            let writes_profile = owner.is_none() || owner == Some(ctx.directory.org);
             store::insert_account(
                 &mut tx,
                 &NewAccount {
                     id,
-                    email: parts.user_name.trim().to_owned(),
-                    display_name: parts.display_name.clone(),
-                    profile: Value::Object(parts.profile.clone()),
+                    email: stored_email(&parts.user_name),
+                    display_name: parts.display_name.clone().filter(|_| writes_profile),
+                    profile: Value::Object(if writes_profile {
+                        parts.profile.clone()
+                    } else {
+                        Map::new()
+                    }),
                     status,
                     at: now,
                 },
@@ -240,17 +252,22 @@ async fn update_account(
     }
     if !changed.is_empty() {
         let profile = Value::Object(parts.profile.clone());
+        let email = stored_email(&parts.user_name);
         let update = AccountProfileUpdate {
-            email: parts.user_name.trim(),
+            email: &email,
             display_name: parts.display_name.as_deref(),
             profile: &profile,
         };
-        if let Err(store::StoreError::Conflict) =
-            store::update_account_profile(tx, account.id, &update, now).await
-        {
-            return Err(ServiceError::Scim(ScimError::conflict(
-                "another account already uses this userName (email)",
-            )));
+        match store::update_account_profile(tx, account.id, &update, now).await {
+            Ok(true) => {}
+            // Erased (rule 11) since it was read: there is no account left to update.
+            Ok(false) => return Err(ServiceError::NotFound("account")),
+            Err(store::StoreError::Conflict) => {
+                return Err(ServiceError::Scim(ScimError::conflict(
+                    "another account already uses this userName (email)",
+                )))
+            }
+            Err(other) => return Err(other.into()),
         }
         let fields: Vec<&str> = changed.iter().map(|f| f.as_str()).collect();
         ctx.audit(
@@ -275,6 +292,34 @@ async fn update_account(
         }
     }
     Ok(())
+}
+
+/// Loads a user for a write: the account row locked first (the one lock order every writer
+/// follows), `If-Match` claimed on the record, then read again so nothing read is stale.
+async fn locked_user(
+    tx: &mut Tx,
+    ctx: &ScimContext<'_>,
+    id: uuid::Uuid,
+    precondition: Precondition,
+) -> ServiceResult<ScimUser> {
+    let found = store::get_scim_user(tx, ctx.directory.id, id)
+        .await?
+        .ok_or(ServiceError::NotFound("user"))?;
+    store::lock_account(tx, found.account.id).await?;
+    if let Some(version) = precondition.expected() {
+        if !store::claim_directory_user_version(tx, ctx.directory.id, id, version).await? {
+            return Err(ServiceError::PreconditionFailed);
+        }
+    }
+    store::get_scim_user(tx, ctx.directory.id, id)
+        .await?
+        .ok_or(ServiceError::NotFound("user"))
+}
+
+/// The address as the user wrote it, less surrounding space and a trailing root dot
+/// (`ann@acme.example.`), which name the same mailbox.
+fn stored_email(user_name: &str) -> String {
+    user_name.trim().trim_end_matches('.').to_owned()
 }
 
 /// Fills the account-owned attributes a request did not mention from the account, so they
@@ -314,12 +359,7 @@ pub async fn list_users(
 ) -> ServiceResult<(i64, Vec<Map<String, Value>>)> {
     let mut conn = ctx.store.reader().acquire().await?;
     let (total, users) =
-        store::list_scim_users(&mut conn, ctx.store.backend(), ctx.directory.id, query)
-            .await
-            .map_err(|e| match e {
-                store::ListError::Request(scim) => ServiceError::Scim(scim),
-                store::ListError::Store(err) => ServiceError::Store(err),
-            })?;
+        store::list_scim_users(&mut conn, ctx.store.backend(), ctx.directory.id, query).await?;
     let mut groups = if with_groups {
         let ids: Vec<_> = users.iter().map(|u| u.account.id).collect();
         store::user_groups(&mut conn, ctx.directory.id, &ids).await?
@@ -360,15 +400,7 @@ async fn replace_user(
 ) -> ServiceResult<UserView> {
     let now = store::now_micros();
     let mut tx = ctx.store.begin().await?;
-    let current = store::get_scim_user(&mut tx, ctx.directory.id, id)
-        .await?
-        .ok_or(ServiceError::NotFound("user"))?;
-    precondition.check(current.record.version)?;
-    if let Some(version) = precondition.expected() {
-        if !store::claim_directory_user_version(&mut tx, ctx.directory.id, id, version).await? {
-            return Err(ServiceError::PreconditionFailed);
-        }
-    }
+    let current = locked_user(&mut tx, ctx, id, precondition).await?;
     let current_resource = render(&current, &[], ctx.base_url);
     let resource = make(&current_resource)?;
     check_required(&USER_RESOURCE, &resource)?;
@@ -454,15 +486,7 @@ pub async fn delete_user(
 ) -> ServiceResult<()> {
     let now = store::now_micros();
     let mut tx = ctx.store.begin().await?;
-    let current = store::get_scim_user(&mut tx, ctx.directory.id, id)
-        .await?
-        .ok_or(ServiceError::NotFound("user"))?;
-    precondition.check(current.record.version)?;
-    if let Some(version) = precondition.expected() {
-        if !store::claim_directory_user_version(&mut tx, ctx.directory.id, id, version).await? {
-            return Err(ServiceError::PreconditionFailed);
-        }
-    }
+    let current = locked_user(&mut tx, ctx, id, precondition).await?;
     let effect = on_directory_delete(&ctx.directory, &facts(&current.account));
     // The record goes first: a concurrent group PATCH adding this user holds a share lock
     // on it, so the memberships are removed only after that PATCH has committed.

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::domain::{AccountField, AccountStatus};
+use crate::domain::{normalize_email, AccountField, AccountStatus};
 use crate::scim::urn;
 use crate::store::{Account, ScimUser, ACCOUNT_OWNED};
 
@@ -63,7 +63,14 @@ pub fn split(resource: &Map<String, Value>) -> UserParts {
 pub fn changed_account_fields(account: &Account, parts: &UserParts) -> Vec<AccountField> {
     let mut changed = Vec::new();
     let current_email = account.email.as_deref().unwrap_or_default();
-    if !current_email.eq_ignore_ascii_case(&parts.user_name) {
+    let same_address = match (
+        normalize_email(current_email),
+        normalize_email(&parts.user_name),
+    ) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => current_email == parts.user_name,
+    };
+    if !same_address {
         changed.push(AccountField::Email);
     }
     if account.display_name != parts.display_name {

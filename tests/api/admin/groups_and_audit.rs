@@ -297,6 +297,26 @@ async fn audit_log_per_org_and_per_account(app: TestApp) {
         )
         .await;
     assert!(next.body["entries"][0]["id"].as_i64().unwrap() < before);
+
+    // Once erased, anyone may learn the id was deleted, but not read its history.
+    let deleted = app
+        .admin("DELETE", &format!("/accounts/{x}"), admin_of(&b), None)
+        .await;
+    assert_eq!(deleted.status, 200, "{}", deleted.body);
+    provision(&app, &b, "someone@elsewhere.example").await;
+    let stranger = app
+        .admin_token(AdminTokenFor::Owner(
+            app.account_id("someone@elsewhere.example").await,
+        ))
+        .await;
+    assert_eq!(
+        app.admin("GET", &format!("/accounts/{x}"), &stranger, None)
+            .await
+            .status,
+        200
+    );
+    let history = app.admin("GET", &path, &stranger, None).await;
+    assert_eq!(history.status, 404, "{}", history.body);
 }
 
 on_both_backends! {
