@@ -249,10 +249,13 @@ pub async fn directory_group_members(
     for chunk in groups.chunks(CHUNK) {
         let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
         let sql = format!(
+            // CROSS JOIN fixes SQLite's join order (PostgreSQL plans it freely): from the
+            // group's own members outwards. With statistics skewed by one huge group, SQLite
+            // would otherwise walk the whole directory to find a small group's members.
             "SELECT gm.group_id, du.id, a.display_name FROM group_members gm \
-             JOIN directory_users du ON du.directory_id = $1 AND du.account_id = gm.account_id \
-             JOIN accounts a ON a.id = gm.account_id \
-             WHERE gm.group_id IN ({}) ORDER BY gm.group_id, gm.added_at, du.id",
+             CROSS JOIN directory_users du CROSS JOIN accounts a \
+             WHERE gm.group_id IN ({}) AND du.directory_id = $1 AND du.account_id = gm.account_id \
+             AND a.id = gm.account_id ORDER BY gm.group_id, gm.added_at, du.id",
             list.join(", ")
         );
         let mut query = sqlx::query(&sql).bind(directory.to_string());
