@@ -131,7 +131,8 @@ pub async fn create_group(
         json!({ "group_id": group.id, "added": outcome.added }),
     )
     .await?;
-    let view = view(&mut tx, ctx, &group, with_members).await?;
+    // IdPs mostly create groups empty and add members by PATCH: nothing to read back then.
+    let view = view(&mut tx, ctx, &group, with_members && outcome.added > 0).await?;
     tx.commit().await?;
     Ok(view)
 }
