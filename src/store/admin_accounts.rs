@@ -3,7 +3,8 @@
 use sqlx::{AnyConnection, Row};
 
 use super::accounts::{account_columns_from, Account, ACCOUNT_COLUMNS};
-use super::admin_sites::{contains_pattern, Binds};
+use super::admin_sites::contains_pattern;
+use super::filter_sql::SqlParams;
 use super::{parse_enum, parse_id, StoreResult};
 use crate::domain::{AccountId, AccountStatus, OrgId, SiteAccess, SiteId, SiteRole};
 
@@ -23,7 +24,7 @@ pub async fn list_managed_account_page(
     org: OrgId,
     query: &ManagedAccountQuery,
 ) -> StoreResult<(Vec<Account>, i64)> {
-    let mut binds = Binds::default();
+    let mut binds = SqlParams::default();
     let mut clause = format!("d.org_id = {}", binds.text(org.to_string()));
     if let Some(status) = query.status {
         clause.push_str(&format!(" AND a.status = {}", binds.text(status.as_str())));
@@ -37,7 +38,7 @@ pub async fn list_managed_account_page(
     let from = "FROM accounts a JOIN verified_domains d ON d.domain = a.email_domain";
     let count_sql = format!("SELECT COUNT(*) {from} WHERE {clause}");
     let total: i64 = binds
-        .apply(sqlx::query(&count_sql))
+        .bind(sqlx::query(&count_sql))
         .fetch_one(&mut *conn)
         .await?
         .try_get(0)?;
@@ -47,7 +48,7 @@ pub async fn list_managed_account_page(
         "SELECT {ACCOUNT_COLUMNS} {from} WHERE {clause} ORDER BY a.email_lower, a.id \
          LIMIT {limit} OFFSET {offset}"
     );
-    let rows = binds.apply(sqlx::query(&sql)).fetch_all(conn).await?;
+    let rows = binds.bind(sqlx::query(&sql)).fetch_all(conn).await?;
     let accounts = rows
         .iter()
         .map(|row| account_columns_from(row, 0))

@@ -2,8 +2,8 @@
 
 use sqlx::{AnyConnection, Row};
 
-use super::admin_sites::Binds;
 use super::audit::AuditEntry;
+use super::filter_sql::SqlParams;
 use super::{parse_id, StoreError, StoreResult};
 use crate::domain::{AccountId, OrgId};
 
@@ -21,7 +21,7 @@ pub async fn list_audit_page(
     conn: &mut AnyConnection,
     query: &AuditPageQuery,
 ) -> StoreResult<Vec<AuditEntry>> {
-    let mut binds = Binds::default();
+    let mut binds = SqlParams::default();
     let mut conditions = Vec::new();
     if let Some(org) = query.org {
         conditions.push(format!("org_id = {}", binds.text(org.to_string())));
@@ -42,7 +42,7 @@ pub async fn list_audit_page(
          WHERE {} ORDER BY id DESC LIMIT {limit}",
         conditions.join(" AND ")
     );
-    let rows = binds.apply(sqlx::query(&sql)).fetch_all(conn).await?;
+    let rows = binds.bind(sqlx::query(&sql)).fetch_all(conn).await?;
     rows.iter()
         .map(|row| {
             let org: Option<String> = row.try_get(2)?;

@@ -1,29 +1,14 @@
 //! Group reads the admin API needs beyond `groups.rs`: an org's groups and the groups
 //! through which an account gets a product.
 
-use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 
-use super::groups::Group;
-use super::{parse_id, StoreResult};
+use super::groups::{group_from_row, Group};
+use super::StoreResult;
 use crate::domain::{AccountId, OrgId, SiteId};
 
 const COLUMNS: &str = "g.id, g.org_id, g.directory_id, g.display_name, g.external_id, \
      g.created_at, g.updated_at, g.version";
-
-fn group_row(row: &AnyRow) -> StoreResult<Group> {
-    let directory: Option<String> = row.try_get(2)?;
-    Ok(Group {
-        id: parse_id(row.try_get::<&str, _>(0)?)?,
-        org_id: parse_id(row.try_get::<&str, _>(1)?)?,
-        directory_id: directory.as_deref().map(parse_id).transpose()?,
-        display_name: row.try_get(3)?,
-        external_id: row.try_get(4)?,
-        created_at: row.try_get(5)?,
-        updated_at: row.try_get(6)?,
-        version: row.try_get(7)?,
-    })
-}
 
 /// Every group of an org, local and synced, by name.
 pub async fn list_org_groups(conn: &mut AnyConnection, org: OrgId) -> StoreResult<Vec<Group>> {
@@ -34,7 +19,7 @@ pub async fn list_org_groups(conn: &mut AnyConnection, org: OrgId) -> StoreResul
         .bind(org.to_string())
         .fetch_all(conn)
         .await?;
-    rows.iter().map(group_row).collect()
+    rows.iter().map(group_from_row).collect()
 }
 
 /// The groups of `account` that grant `product` on `site`.
@@ -55,7 +40,7 @@ pub async fn account_groups_granting(
         .bind(product)
         .fetch_all(conn)
         .await?;
-    rows.iter().map(group_row).collect()
+    rows.iter().map(group_from_row).collect()
 }
 
 /// Whether `account` is a member of the group.

@@ -4,7 +4,7 @@
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use super::admin_sites::Binds;
+use super::filter_sql::SqlParams;
 use super::{parse_id, StoreResult};
 use crate::domain::{AccountId, SiteId};
 
@@ -69,7 +69,7 @@ pub async fn list_site_outbox(
     account: Option<AccountId>,
     limit: i64,
 ) -> StoreResult<Vec<OutboxEmail>> {
-    let mut binds = Binds::default();
+    let mut binds = SqlParams::default();
     let mut clause = format!("site_id = {}", binds.text(site.to_string()));
     if let Some(account) = account {
         clause.push_str(&format!(
@@ -81,7 +81,7 @@ pub async fn list_site_outbox(
     let sql = format!(
         "SELECT {COLUMNS} FROM email_outbox WHERE {clause} ORDER BY created_at DESC, id LIMIT {limit}"
     );
-    let rows = binds.apply(sqlx::query(&sql)).fetch_all(conn).await?;
+    let rows = binds.bind(sqlx::query(&sql)).fetch_all(conn).await?;
     rows.iter().map(outbox_row).collect()
 }
 

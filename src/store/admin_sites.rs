@@ -6,45 +6,9 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use super::accounts::{account_columns_from, Account, ACCOUNT_COLUMNS};
+use super::filter_sql::SqlParams;
 use super::{parse_enum, parse_id, StoreResult};
 use crate::domain::{AccountId, AccountStatus, GroupId, SiteAccess, SiteId, SiteRole};
-
-/// Values for a query assembled from optional parts; every one is bound, never spliced.
-#[derive(Default)]
-pub(super) struct Binds {
-    values: Vec<Bind>,
-}
-
-enum Bind {
-    Text(String),
-    Int(i64),
-}
-
-impl Binds {
-    /// Adds a text value and returns its placeholder.
-    pub(super) fn text(&mut self, value: impl Into<String>) -> String {
-        self.values.push(Bind::Text(value.into()));
-        format!("${}", self.values.len())
-    }
-
-    pub(super) fn int(&mut self, value: i64) -> String {
-        self.values.push(Bind::Int(value));
-        format!("${}", self.values.len())
-    }
-
-    pub(super) fn apply<'q>(
-        &'q self,
-        mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
-    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
-        for value in &self.values {
-            query = match value {
-                Bind::Text(t) => query.bind(t.as_str()),
-                Bind::Int(i) => query.bind(*i),
-            };
-        }
-        query
-    }
-}
 
 /// A `LIKE` pattern matching `needle` anywhere, with `%`, `_` and `\` taken literally.
 pub(super) fn contains_pattern(needle: &str) -> String {
@@ -79,9 +43,9 @@ pub struct SiteUserRow {
     pub updated_at: i64,
 }
 
-fn states_condition(query: &SiteUserQuery, binds: &mut Binds) -> Option<String> {
+fn states_condition(query: &SiteUserQuery, binds: &mut SqlParams) -> Option<String> {
     let mut parts = Vec::new();
-    let list = |states: &[SiteAccess], binds: &mut Binds| -> String {
+    let list = |states: &[SiteAccess], binds: &mut SqlParams| -> String {
         let holders: Vec<String> = states.iter().map(|s| binds.text(s.as_str())).collect();
         holders.join(", ")
     };
@@ -105,7 +69,7 @@ fn states_condition(query: &SiteUserQuery, binds: &mut Binds) -> Option<String> 
     (!parts.is_empty()).then(|| format!("({})", parts.join(" OR ")))
 }
 
-fn where_clause(site: SiteId, query: &SiteUserQuery, binds: &mut Binds) -> String {
+fn where_clause(site: SiteId, query: &SiteUserQuery, binds: &mut SqlParams) -> String {
     let mut clause = format!("su.site_id = {}", binds.text(site.to_string()));
     if let Some(states) = states_condition(query, binds) {
         clause.push_str(" AND ");
@@ -140,11 +104,11 @@ pub async fn list_site_user_rows(
     site: SiteId,
     query: &SiteUserQuery,
 ) -> StoreResult<(Vec<SiteUserRow>, i64)> {
-    let mut binds = Binds::default();
+    let mut binds = SqlParams::default();
     let clause = where_clause(site, query, &mut binds);
     let count_sql = format!("SELECT COUNT(*) {SITE_USER_FROM} WHERE {clause}");
     let total: i64 = binds
-        .apply(sqlx::query(&count_sql))
+        .bind(sqlx::query(&count_sql))
         .fetch_one(&mut *conn)
         .await?
         .try_get(0)?;
@@ -154,7 +118,7 @@ pub async fn list_site_user_rows(
         "SELECT {ACCOUNT_COLUMNS}, su.access, su.role, su.created_at, su.updated_at \
          {SITE_USER_FROM} WHERE {clause} ORDER BY a.email_lower, a.id LIMIT {limit} OFFSET {offset}"
     );
-    let rows = binds.apply(sqlx::query(&sql)).fetch_all(conn).await?;
+    let rows = binds.bind(sqlx::query(&sql)).fetch_all(conn).await?;
     let rows = rows.iter().map(site_user_row).collect::<StoreResult<_>>()?;
     Ok((rows, total))
 }
@@ -168,7 +132,7 @@ pub async fn site_products_of(
     let mut out: BTreeMap<AccountId, Vec<String>> = BTreeMap::new();
     // Pages are bounded by the API's page size, far below either backend's bind limit.
     for chunk in accounts.chunks(500) {
-        let mut binds = Binds::default();
+        let mut binds = SqlParams::default();
         let site_holder = binds.text(site.to_string());
         let holders: Vec<String> = chunk.iter().map(|a| binds.text(a.to_string())).collect();
         let sql = format!(
@@ -177,7 +141,7 @@ pub async fn site_products_of(
              WHERE g.site_id = {site_holder} AND m.account_id IN ({}) ORDER BY m.account_id, g.product",
             holders.join(", ")
         );
-        for row in binds.apply(sqlx::query(&sql)).fetch_all(&mut *conn).await? {
+        for row in binds.bind(sqlx::query(&sql)).fetch_all(&mut *conn).await? {
             let account: AccountId = parse_id(row.try_get::<&str, _>(0)?)?;
             out.entry(account).or_default().push(row.try_get(1)?);
         }

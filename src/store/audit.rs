@@ -1,9 +1,9 @@
 //! The append-only audit log. Entries are written in the transaction of the change they
 //! describe, so a change and its record commit or vanish together.
 
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 
-use super::{parse_id, StoreError, StoreResult};
+use super::StoreResult;
 use crate::domain::{AccountId, OrgId};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -60,39 +60,18 @@ pub async fn list_audit(
     scope: AuditScope,
     limit: i64,
 ) -> StoreResult<Vec<AuditEntry>> {
-    let (sql, key) = match scope {
-        AuditScope::Org(org) => (
-            "SELECT id, at, org_id, account_id, actor_kind, actor_id, action, detail FROM audit_log \
-             WHERE org_id = $1 ORDER BY id DESC LIMIT $2",
-            org.to_string(),
-        ),
-        AuditScope::Account(account) => (
-            "SELECT id, at, org_id, account_id, actor_kind, actor_id, action, detail FROM audit_log \
-             WHERE account_id = $1 ORDER BY id DESC LIMIT $2",
-            account.to_string(),
-        ),
+    let (org, account) = match scope {
+        AuditScope::Org(org) => (Some(org), None),
+        AuditScope::Account(account) => (None, Some(account)),
     };
-    let rows = sqlx::query(sql)
-        .bind(key)
-        .bind(limit)
-        .fetch_all(conn)
-        .await?;
-    rows.iter()
-        .map(|row| {
-            let org: Option<String> = row.try_get(2)?;
-            let account: Option<String> = row.try_get(3)?;
-            let detail: String = row.try_get(7)?;
-            Ok(AuditEntry {
-                id: row.try_get(0)?,
-                at: row.try_get(1)?,
-                org_id: org.as_deref().map(parse_id).transpose()?,
-                account_id: account.as_deref().map(parse_id).transpose()?,
-                actor_kind: row.try_get(4)?,
-                actor_id: row.try_get(5)?,
-                action: row.try_get(6)?,
-                detail: serde_json::from_str(&detail)
-                    .map_err(|e| StoreError::Corrupt(format!("audit detail: {e}")))?,
-            })
-        })
-        .collect()
+    super::list_audit_page(
+        conn,
+        &super::AuditPageQuery {
+            org,
+            account,
+            before: None,
+            limit,
+        },
+    )
+    .await
 }

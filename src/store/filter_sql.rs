@@ -42,12 +42,12 @@ impl SqlParams {
     }
 
     pub fn bind<'q>(
-        &self,
+        &'q self,
         mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
     ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
         for value in &self.values {
             query = match value {
-                SqlParam::Text(s) => query.bind(s.clone()),
+                SqlParam::Text(s) => query.bind(s.as_str()),
                 SqlParam::Int(i) => query.bind(*i),
                 SqlParam::Float(f) => query.bind(*f),
             };
@@ -56,12 +56,12 @@ impl SqlParams {
     }
 
     pub fn bind_scalar<'q, O>(
-        &self,
+        &'q self,
         mut query: sqlx::query::QueryScalar<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>,
     ) -> sqlx::query::QueryScalar<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>> {
         for value in &self.values {
             query = match value {
-                SqlParam::Text(s) => query.bind(s.clone()),
+                SqlParam::Text(s) => query.bind(s.as_str()),
                 SqlParam::Int(i) => query.bind(*i),
                 SqlParam::Float(f) => query.bind(*f),
             };

@@ -31,7 +31,8 @@ pub struct ProductGrant {
 const GROUP_COLUMNS: &str =
     "id, org_id, directory_id, display_name, external_id, created_at, updated_at, version";
 
-fn group_from_row(row: &AnyRow) -> StoreResult<Group> {
+/// Reads the columns of `GROUP_COLUMNS`, in that order (any table alias).
+pub(super) fn group_from_row(row: &AnyRow) -> StoreResult<Group> {
     let directory: Option<String> = row.try_get(2)?;
     Ok(Group {
         id: parse_id(row.try_get::<&str, _>(0)?)?,

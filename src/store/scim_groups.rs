@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use sqlx::{AnyConnection, Row};
 
 use super::filter_sql::{FilterCompiler, Loc, Multi, SqlParams};
-use super::groups::Group;
+use super::groups::{group_from_row, Group};
 use super::{parse_id, Backend, ListError, ListQuery, StoreError, StoreResult};
 use crate::domain::{AccountId, DirectoryId, GroupId};
 use crate::scim::schema::def::AttributeDef;
@@ -122,20 +122,6 @@ pub fn compile_group_query(
         }
     };
     Ok((condition, order))
-}
-
-fn group_from_row(row: &sqlx::any::AnyRow) -> StoreResult<Group> {
-    let directory: Option<String> = row.try_get(2)?;
-    Ok(Group {
-        id: parse_id(row.try_get::<&str, _>(0)?)?,
-        org_id: parse_id(row.try_get::<&str, _>(1)?)?,
-        directory_id: directory.as_deref().map(parse_id).transpose()?,
-        display_name: row.try_get(3)?,
-        external_id: row.try_get(4)?,
-        created_at: row.try_get(5)?,
-        updated_at: row.try_get(6)?,
-        version: row.try_get(7)?,
-    })
 }
 
 /// Total matching and one page of a directory's groups.
