@@ -6,14 +6,13 @@ use serde_json::Value;
 
 use super::errors::ScimHttpError;
 use super::scim_routes::{
-    base_url, context, if_match, not_modified, prefers_minimal, projected, projection, query_pairs,
-    resource_id, respond, scim_json, wants,
+    base_url, context, if_match, not_modified, page_query, prefers_minimal, projected, projection,
+    query_pairs, resource_id, respond, scim_json, wants,
 };
 use super::{AppState, ScimPrincipal};
 use crate::scim::list::{list_response, ListRequest, Projection, RawListParams};
 use crate::scim::schema::group::GROUP_RESOURCE;
 use crate::service::groups::{self as service, PatchResponse};
-use crate::store::ListQuery;
 
 type Reply = Result<HttpResponse, ScimHttpError>;
 
@@ -75,13 +74,7 @@ async fn run_list(
     let request = ListRequest::parse(raw, i64::from(state.capabilities.max_results))?;
     let base = base_url(req);
     let ctx = context(state, &principal, &base);
-    let query = ListQuery {
-        filter: request.filter.as_ref(),
-        sort_by: request.sort_by.as_ref(),
-        descending: request.descending,
-        offset: request.start_index - 1,
-        limit: request.count,
-    };
+    let query = page_query(&request);
     let (total, groups) =
         service::list_groups(&ctx, &query, with_members(&request.projection)).await?;
     let resources = groups

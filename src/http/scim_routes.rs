@@ -9,11 +9,12 @@ use super::errors::ScimHttpError;
 use super::{discovery, groups, root_search, users, AppState, ScimPrincipal};
 use crate::domain::DirectoryRef;
 use crate::scim::filter::AttrPath;
-use crate::scim::list::Projection;
+use crate::scim::list::{ListRequest, Projection};
 use crate::scim::projection::{project, wants_attribute};
 use crate::scim::schema::def::ResourceTypeDef;
 use crate::scim::{ScimError, ScimType, CONTENT_TYPE};
 use crate::service::scim_context::{Precondition, ResourceView, ScimContext};
+use crate::store::ListQuery;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -123,6 +124,17 @@ pub fn context<'a>(
             org: principal.org,
         },
         base_url,
+    }
+}
+
+/// The page a validated list request asks for, in the store's terms (0-based offset).
+pub fn page_query(request: &ListRequest) -> ListQuery<'_> {
+    ListQuery {
+        filter: request.filter.as_ref(),
+        sort_by: request.sort_by.as_ref(),
+        descending: request.descending,
+        offset: request.start_index - 1,
+        limit: request.count,
     }
 }
 

@@ -6,14 +6,13 @@ use serde_json::Value;
 
 use super::errors::ScimHttpError;
 use super::scim_routes::{
-    base_url, context, if_match, not_modified, prefers_minimal, projected, projection, query_pairs,
-    resource_id, respond, scim_json, wants,
+    base_url, context, if_match, not_modified, page_query, prefers_minimal, projected, projection,
+    query_pairs, resource_id, respond, scim_json, wants,
 };
 use super::{AppState, ScimPrincipal};
 use crate::scim::list::{list_response, ListRequest, RawListParams};
 use crate::scim::schema::user::USER_RESOURCE;
 use crate::service::users as service;
-use crate::store::ListQuery;
 
 type Reply = Result<HttpResponse, ScimHttpError>;
 
@@ -71,13 +70,7 @@ async fn run_list(
     let request = ListRequest::parse(raw, i64::from(state.capabilities.max_results))?;
     let base = base_url(req);
     let ctx = context(state, &principal, &base);
-    let query = ListQuery {
-        filter: request.filter.as_ref(),
-        sort_by: request.sort_by.as_ref(),
-        descending: request.descending,
-        offset: request.start_index - 1,
-        limit: request.count,
-    };
+    let query = page_query(&request);
     let with_groups = wants(&USER_RESOURCE, &request.projection, "groups");
     let (total, users) = service::list_users(&ctx, &query, with_groups).await?;
     let resources = users
@@ -106,19 +99,30 @@ pub async fn search(
     run_list(principal, &state, &req, &raw).await
 }
 
-pub async fn put(
+/// PUT and PATCH share everything but the service call.
+#[derive(Clone, Copy)]
+enum Write {
+    Put,
+    Patch,
+}
+
+async fn write(
     principal: ScimPrincipal,
     state: web::Data<AppState>,
     req: HttpRequest,
     id: web::Path<String>,
     body: web::Json<Value>,
+    how: Write,
 ) -> Reply {
     let id = resource_id(&id, "user")?;
     let projection = projection(&req)?;
     let base = base_url(&req);
     let ctx = context(&state, &principal, &base);
     let with_groups = wants(&USER_RESOURCE, &projection, "groups");
-    let view = service::put_user(&ctx, id, &body, if_match(&req), with_groups).await?;
+    let view = match how {
+        Write::Put => service::put_user(&ctx, id, &body, if_match(&req), with_groups).await?,
+        Write::Patch => service::patch_user(&ctx, id, &body, if_match(&req), with_groups).await?,
+    };
     Ok(respond(
         &USER_RESOURCE,
         StatusCode::OK,
@@ -128,6 +132,16 @@ pub async fn put(
     ))
 }
 
+pub async fn put(
+    principal: ScimPrincipal,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: web::Json<Value>,
+) -> Reply {
+    write(principal, state, req, id, body, Write::Put).await
+}
+
 pub async fn patch(
     principal: ScimPrincipal,
     state: web::Data<AppState>,
@@ -135,19 +149,7 @@ pub async fn patch(
     id: web::Path<String>,
     body: web::Json<Value>,
 ) -> Reply {
-    let id = resource_id(&id, "user")?;
-    let projection = projection(&req)?;
-    let base = base_url(&req);
-    let ctx = context(&state, &principal, &base);
-    let with_groups = wants(&USER_RESOURCE, &projection, "groups");
-    let view = service::patch_user(&ctx, id, &body, if_match(&req), with_groups).await?;
-    Ok(respond(
-        &USER_RESOURCE,
-        StatusCode::OK,
-        &view,
-        &projection,
-        prefers_minimal(&req),
-    ))
+    write(principal, state, req, id, body, Write::Patch).await
 }
 
 pub async fn delete(
