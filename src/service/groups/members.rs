@@ -1,8 +1,10 @@
 //! Changing a group's members, for every caller (SCIM here, the admin API later): rule 19
-//! is checked here so that no caller can skip it. Members are rows, so a change touches only
-//! the rows it names; nothing reads or rewrites the rest of the group.
+//! is checked here so that no caller can skip it. Members are rows, so adding or removing
+//! touches only the rows named; only a full replacement (PUT, `replace` of `members`) reads
+//! the current members, to write just the difference.
 
 use sqlx::AnyConnection;
+use std::collections::HashSet;
 
 use crate::domain::{can_edit_group_membership, AccountId, Actor, GroupFacts, GroupSource};
 use crate::service::error::ServiceResult;
@@ -61,8 +63,27 @@ pub async fn change_members(
     can_edit_group_membership(&group_facts(group), actor)?;
     let mut outcome = MemberOutcome::default();
     if change.clear {
-        outcome.removed += store::remove_all_group_members(conn, group.id).await?;
-    } else if !change.remove.is_empty() {
+        // A replacement writes only the difference: memberships it keeps keep their rows
+        // (and their order), and replacing with the same members changes nothing.
+        let current: HashSet<AccountId> = store::list_group_members(conn, group.id)
+            .await?
+            .into_iter()
+            .collect();
+        let wanted: HashSet<AccountId> = change.add.iter().copied().collect();
+        // Sorted, so concurrent writers delete rows in one order.
+        let mut gone: Vec<AccountId> = current.difference(&wanted).copied().collect();
+        gone.sort_unstable();
+        let new: Vec<AccountId> = change
+            .add
+            .iter()
+            .filter(|a| !current.contains(a))
+            .copied()
+            .collect();
+        outcome.removed += store::remove_group_members(conn, group.id, &gone).await?;
+        outcome.added += store::add_group_members(conn, group.id, &new, at).await?;
+        return Ok(outcome);
+    }
+    if !change.remove.is_empty() {
         outcome.removed += store::remove_group_members(conn, group.id, &change.remove).await?;
     }
     if !change.add.is_empty() {

@@ -209,7 +209,7 @@ async fn save(
     let outcome: MemberOutcome =
         change_members(tx, &ctx.directory.actor(), group, change, now).await?;
     let renamed = name != group.display_name || external_id != group.external_id;
-    if !renamed && !outcome.changed() && !change.clear {
+    if !renamed && !outcome.changed() {
         return Ok(false);
     }
     let updated = Group {
@@ -228,7 +228,7 @@ async fn save(
         json!({
             "group_id": group.id,
             "renamed": renamed,
-            "members_cleared": change.clear,
+            "members_replaced": change.clear,
             "added": outcome.added,
             "removed": outcome.removed,
         }),
