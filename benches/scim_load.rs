@@ -307,10 +307,12 @@ async fn run() {
     );
     // Measure a database in its steady state: planner statistics current, as autovacuum
     // (PostgreSQL) or `PRAGMA optimize` (SQLite) leaves them after a bulk sync.
-    sqlx::query("ANALYZE")
-        .execute(store.reader())
+    let mut conn = store.read().await.expect("connection");
+    store::query("ANALYZE")
+        .execute(&mut conn)
         .await
         .expect("analyze");
+    drop(conn);
     let spare_ids: Arc<Vec<String>> = Arc::new(ids[users..].to_vec());
     let ids = Arc::new(ids[..users].to_vec());
     let token = org.scim_token.token.clone();

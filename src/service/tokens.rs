@@ -107,7 +107,7 @@ impl Tokens {
     }
 
     async fn read_keys(store: &Store) -> Result<Keys, StoreError> {
-        let mut conn = store.reader().acquire().await?;
+        let mut conn = store.read().await?;
         let mut stored = store::list_signing_keys(&mut conn).await?;
         drop(conn);
         if stored.is_empty() {
@@ -122,7 +122,7 @@ impl Tokens {
             let mut tx = store.begin().await?;
             store::insert_signing_key(&mut tx, &key).await?;
             tx.commit().await?;
-            let mut conn = store.reader().acquire().await?;
+            let mut conn = store.read().await?;
             stored = store::list_signing_keys(&mut conn).await?;
         }
         let signing = stored
@@ -203,12 +203,7 @@ impl Tokens {
         }
         .claims;
         let jti: uuid::Uuid = claims.jti.parse().map_err(|_| AuthError::Invalid)?;
-        let mut conn = self
-            .store
-            .reader()
-            .acquire()
-            .await
-            .map_err(StoreError::from)?;
+        let mut conn = self.store.read().await?;
         let record = store::get_token(&mut conn, jti)
             .await?
             .ok_or(AuthError::Unknown)?;

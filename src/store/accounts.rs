@@ -1,7 +1,6 @@
 //! Accounts, their content counters, and tombstones.
 
-use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
+use super::db::{query, Conn};
 
 use super::{parse_enum, parse_id, StoreError, StoreResult};
 use crate::domain::{AccountId, AccountStatus, OrgId};
@@ -35,7 +34,7 @@ pub struct NewAccount {
     pub at: i64,
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, sqlx::FromRow)]
 pub struct ContentCounters {
     pub issues_reported: i64,
     pub issues_assigned: i64,
@@ -49,10 +48,48 @@ impl ContentCounters {
     }
 }
 
-pub(super) const ACCOUNT_COLUMNS: &str = "a.id, a.email, a.display_name, a.profile, a.status, \
-     d.org_id, a.tombstoned_at, a.created_at, a.updated_at, a.version";
+/// Account columns, aliased so they decode by name beside other tables' columns.
+pub(super) const ACCOUNT_COLUMNS: &str = "a.id AS a_id, a.email AS a_email, \
+     a.display_name AS a_display_name, a.profile AS a_profile, a.status AS a_status, \
+     d.org_id AS a_managing_org, a.tombstoned_at AS a_tombstoned_at, \
+     a.created_at AS a_created_at, a.updated_at AS a_updated_at, a.version AS a_version";
 const ACCOUNT_FROM: &str =
     "FROM accounts a LEFT JOIN verified_domains d ON d.domain = a.email_domain";
+
+/// `ACCOUNT_COLUMNS` as decoded.
+#[derive(sqlx::FromRow)]
+pub(super) struct AccountRow {
+    a_id: String,
+    a_email: Option<String>,
+    a_display_name: Option<String>,
+    a_profile: String,
+    a_status: String,
+    a_managing_org: Option<String>,
+    a_tombstoned_at: Option<i64>,
+    a_created_at: i64,
+    a_updated_at: i64,
+    a_version: i64,
+}
+
+impl TryFrom<AccountRow> for Account {
+    type Error = StoreError;
+
+    fn try_from(row: AccountRow) -> StoreResult<Account> {
+        Ok(Account {
+            id: parse_id(&row.a_id)?,
+            email: row.a_email,
+            display_name: row.a_display_name,
+            profile: serde_json::from_str(&row.a_profile)
+                .map_err(|e| StoreError::Corrupt(format!("account profile: {e}")))?,
+            status: parse_enum(&row.a_status)?,
+            managing_org: row.a_managing_org.as_deref().map(parse_id).transpose()?,
+            tombstoned_at: row.a_tombstoned_at,
+            created_at: row.a_created_at,
+            updated_at: row.a_updated_at,
+            version: row.a_version,
+        })
+    }
+}
 
 /// The lookup key and domain of an email: the domain layer's normal form, so that the
 /// account is found, and its managing org joined, exactly as the rules decided.
@@ -64,36 +101,13 @@ fn email_parts(email: &str) -> (String, Option<String>) {
     }
 }
 
-fn account_from_row(row: &AnyRow) -> StoreResult<Account> {
-    account_columns_from(row, 0)
-}
-
-/// Reads `ACCOUNT_COLUMNS` starting at column `at` (they follow other columns in joins).
-pub(super) fn account_columns_from(row: &AnyRow, at: usize) -> StoreResult<Account> {
-    let profile: String = row.try_get(at + 3)?;
-    let managing: Option<String> = row.try_get(at + 5)?;
-    Ok(Account {
-        id: parse_id(row.try_get::<&str, _>(at)?)?,
-        email: row.try_get(at + 1)?,
-        display_name: row.try_get(at + 2)?,
-        profile: serde_json::from_str(&profile)
-            .map_err(|e| StoreError::Corrupt(format!("account profile: {e}")))?,
-        status: parse_enum(row.try_get::<&str, _>(at + 4)?)?,
-        managing_org: managing.as_deref().map(parse_id).transpose()?,
-        tombstoned_at: row.try_get(at + 6)?,
-        created_at: row.try_get(at + 7)?,
-        updated_at: row.try_get(at + 8)?,
-        version: row.try_get(at + 9)?,
-    })
-}
-
 /// Mirrors `profile.emails` into `account_emails`, where `emails.value` lookups find it.
 async fn sync_account_emails(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     id: AccountId,
     profile: &serde_json::Value,
 ) -> StoreResult<()> {
-    sqlx::query("DELETE FROM account_emails WHERE account_id = $1")
+    query("DELETE FROM account_emails WHERE account_id = $1")
         .bind(id.to_string())
         .execute(&mut *conn)
         .await?;
@@ -102,7 +116,7 @@ async fn sync_account_emails(
         let Some(value) = email.get("value").and_then(|v| v.as_str()) else {
             continue;
         };
-        sqlx::query(
+        query(
             "INSERT INTO account_emails (account_id, position, value_lower, type_lower, is_primary) \
              VALUES ($1, $2, $3, $4, $5)",
         )
@@ -118,9 +132,9 @@ async fn sync_account_emails(
 }
 
 /// Inserts an account; an email already taken (in any case) is `StoreError::Conflict`.
-pub async fn insert_account(conn: &mut AnyConnection, new: &NewAccount) -> StoreResult<()> {
+pub async fn insert_account(conn: &mut Conn, new: &NewAccount) -> StoreResult<()> {
     let (lower, domain) = email_parts(&new.email);
-    sqlx::query(
+    query(
         "INSERT INTO accounts (id, email, email_lower, email_domain, display_name, \
          display_name_lower, profile, status, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
@@ -140,41 +154,29 @@ pub async fn insert_account(conn: &mut AnyConnection, new: &NewAccount) -> Store
     sync_account_emails(conn, new.id, &new.profile).await
 }
 
-pub async fn get_account(conn: &mut AnyConnection, id: AccountId) -> StoreResult<Option<Account>> {
+pub async fn get_account(conn: &mut Conn, id: AccountId) -> StoreResult<Option<Account>> {
     let sql = format!("SELECT {ACCOUNT_COLUMNS} {ACCOUNT_FROM} WHERE a.id = $1");
-    let row = sqlx::query(&sql)
-        .bind(id.to_string())
-        .fetch_optional(conn)
-        .await?;
-    row.as_ref().map(account_from_row).transpose()
+    let row: Option<AccountRow> = query(&sql).bind(id).fetch_optional(conn).await?;
+    row.map(Account::try_from).transpose()
 }
 
 /// Looks an account up by email, ignoring case.
-pub async fn find_account_by_email(
-    conn: &mut AnyConnection,
-    email: &str,
-) -> StoreResult<Option<Account>> {
+pub async fn find_account_by_email(conn: &mut Conn, email: &str) -> StoreResult<Option<Account>> {
     let sql = format!("SELECT {ACCOUNT_COLUMNS} {ACCOUNT_FROM} WHERE a.email_lower = $1");
-    let row = sqlx::query(&sql)
+    let row: Option<AccountRow> = query(&sql)
         .bind(email.to_lowercase())
         .fetch_optional(conn)
         .await?;
-    row.as_ref().map(account_from_row).transpose()
+    row.map(Account::try_from).transpose()
 }
 
 /// Accounts whose email domain the org has verified, i.e. the accounts it manages.
-pub async fn list_managed_accounts(
-    conn: &mut AnyConnection,
-    org: OrgId,
-) -> StoreResult<Vec<Account>> {
+pub async fn list_managed_accounts(conn: &mut Conn, org: OrgId) -> StoreResult<Vec<Account>> {
     let sql = format!(
         "SELECT {ACCOUNT_COLUMNS} {ACCOUNT_FROM} WHERE d.org_id = $1 ORDER BY a.email_lower"
     );
-    let rows = sqlx::query(&sql)
-        .bind(org.to_string())
-        .fetch_all(conn)
-        .await?;
-    rows.iter().map(account_from_row).collect()
+    let rows: Vec<AccountRow> = query(&sql).bind(org).fetch_all(conn).await?;
+    rows.into_iter().map(Account::try_from).collect()
 }
 
 /// The account-owned attributes a write may change.
@@ -186,13 +188,13 @@ pub struct AccountProfileUpdate<'a> {
 }
 
 pub async fn update_account_profile(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     id: AccountId,
     update: &AccountProfileUpdate<'_>,
     at: i64,
 ) -> StoreResult<bool> {
     let (lower, domain) = email_parts(update.email);
-    let done = sqlx::query(
+    let done = query(
         "UPDATE accounts SET email = $2, email_lower = $3, email_domain = $4, display_name = $5, \
          display_name_lower = $6, profile = $7, updated_at = $8, version = version + 1 \
          WHERE id = $1 AND tombstoned_at IS NULL",
@@ -208,7 +210,7 @@ pub async fn update_account_profile(
     .execute(&mut *conn)
     .await
     .map_err(StoreError::from_write)?;
-    if done.rows_affected() != 1 {
+    if done != 1 {
         return Ok(false);
     }
     sync_account_emails(&mut *conn, id, update.profile).await?;
@@ -217,12 +219,12 @@ pub async fn update_account_profile(
 }
 
 pub async fn set_account_status(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     id: AccountId,
     status: AccountStatus,
     at: i64,
 ) -> StoreResult<bool> {
-    let done = sqlx::query(
+    let done = query(
         "UPDATE accounts SET status = $2, updated_at = $3, version = version + 1 \
          WHERE id = $1 AND status <> $2 AND tombstoned_at IS NULL",
     )
@@ -231,7 +233,7 @@ pub async fn set_account_status(
     .bind(at)
     .execute(&mut *conn)
     .await?;
-    if done.rows_affected() != 1 {
+    if done != 1 {
         return Ok(false);
     }
     touch_account_records(conn, id, at).await?;
@@ -242,21 +244,17 @@ pub async fn set_account_status(
 /// serialized anyway). Every write that touches an account and its directory records locks
 /// the account first, so writers queue in one order and cannot deadlock or lose an update.
 /// False if there is no such account.
-pub async fn lock_account(conn: &mut AnyConnection, id: AccountId) -> StoreResult<bool> {
-    let done = sqlx::query("UPDATE accounts SET version = version WHERE id = $1")
+pub async fn lock_account(conn: &mut Conn, id: AccountId) -> StoreResult<bool> {
+    let done = query("UPDATE accounts SET version = version WHERE id = $1")
         .bind(id.to_string())
         .execute(conn)
         .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(done == 1)
 }
 
 /// Erases personal data, leaving the id (rule 11). The email is freed for a new account.
-pub async fn tombstone_account(
-    conn: &mut AnyConnection,
-    id: AccountId,
-    at: i64,
-) -> StoreResult<bool> {
-    let done = sqlx::query(
+pub async fn tombstone_account(conn: &mut Conn, id: AccountId, at: i64) -> StoreResult<bool> {
+    let done = query(
         "UPDATE accounts SET email = NULL, email_lower = NULL, email_domain = NULL, \
          display_name = NULL, display_name_lower = NULL, profile = '{}', status = 'deactivated', tombstoned_at = $2, \
          updated_at = $2, version = version + 1 WHERE id = $1 AND tombstoned_at IS NULL",
@@ -265,7 +263,7 @@ pub async fn tombstone_account(
     .bind(at)
     .execute(&mut *conn)
     .await?;
-    if done.rows_affected() != 1 {
+    if done != 1 {
         return Ok(false);
     }
     sync_account_emails(&mut *conn, id, &serde_json::json!({})).await?;
@@ -275,12 +273,8 @@ pub async fn tombstone_account(
 
 /// Bumps the version of every directory record of an account, so each directory's ETag
 /// and `meta.lastModified` change when the account changes, whoever changed it.
-async fn touch_account_records(
-    conn: &mut AnyConnection,
-    account: AccountId,
-    at: i64,
-) -> StoreResult<()> {
-    sqlx::query(
+async fn touch_account_records(conn: &mut Conn, account: AccountId, at: i64) -> StoreResult<()> {
+    query(
         "UPDATE directory_users SET version = version + 1, updated_at = $2 WHERE account_id = $1",
     )
     .bind(account.to_string())
@@ -290,34 +284,23 @@ async fn touch_account_records(
     Ok(())
 }
 
-pub async fn content_counters(
-    conn: &mut AnyConnection,
-    id: AccountId,
-) -> StoreResult<ContentCounters> {
-    let row = sqlx::query(
+pub async fn content_counters(conn: &mut Conn, id: AccountId) -> StoreResult<ContentCounters> {
+    let row: Option<ContentCounters> = query(
         "SELECT issues_reported, issues_assigned, comments, page_edits FROM content_counters \
          WHERE account_id = $1",
     )
-    .bind(id.to_string())
+    .bind(id)
     .fetch_optional(conn)
     .await?;
-    Ok(match row {
-        Some(row) => ContentCounters {
-            issues_reported: row.try_get(0)?,
-            issues_assigned: row.try_get(1)?,
-            comments: row.try_get(2)?,
-            page_edits: row.try_get(3)?,
-        },
-        None => ContentCounters::default(),
-    })
+    Ok(row.unwrap_or_default())
 }
 
 pub async fn set_content_counters(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     id: AccountId,
     counters: ContentCounters,
 ) -> StoreResult<()> {
-    sqlx::query(
+    query(
         "INSERT INTO content_counters (account_id, issues_reported, issues_assigned, comments, page_edits) \
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id) DO UPDATE SET \
          issues_reported = excluded.issues_reported, issues_assigned = excluded.issues_assigned, \

@@ -1,8 +1,8 @@
 //! Accounts as the admin API reads and erases them, and tokens bound to an account.
 
-use sqlx::{AnyConnection, Row};
+use super::db::{query, Conn};
 
-use super::accounts::{account_columns_from, Account, ACCOUNT_COLUMNS};
+use super::accounts::{Account, AccountRow, ACCOUNT_COLUMNS};
 use super::admin_sites::contains_pattern;
 use super::filter_sql::SqlParams;
 use super::{parse_enum, parse_id, StoreResult};
@@ -20,7 +20,7 @@ pub struct ManagedAccountQuery {
 /// A page of the accounts `org` manages (their email domain is one it verified), in email
 /// order, and how many match in all.
 pub async fn list_managed_account_page(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     org: OrgId,
     query: &ManagedAccountQuery,
 ) -> StoreResult<(Vec<Account>, i64)> {
@@ -37,21 +37,17 @@ pub async fn list_managed_account_page(
     }
     let from = "FROM accounts a JOIN verified_domains d ON d.domain = a.email_domain";
     let count_sql = format!("SELECT COUNT(*) {from} WHERE {clause}");
-    let total: i64 = binds
-        .bind(sqlx::query(&count_sql))
-        .fetch_one(&mut *conn)
-        .await?
-        .try_get(0)?;
+    let total: i64 = binds.to_query(&count_sql).scalar(&mut *conn).await?;
     let limit = binds.int(query.limit);
     let offset = binds.int(query.offset);
     let sql = format!(
         "SELECT {ACCOUNT_COLUMNS} {from} WHERE {clause} ORDER BY a.email_lower, a.id \
          LIMIT {limit} OFFSET {offset}"
     );
-    let rows = binds.bind(sqlx::query(&sql)).fetch_all(conn).await?;
+    let rows: Vec<AccountRow> = binds.to_query(&sql).fetch_all(conn).await?;
     let accounts = rows
-        .iter()
-        .map(|row| account_columns_from(row, 0))
+        .into_iter()
+        .map(Account::try_from)
         .collect::<StoreResult<_>>()?;
     Ok((accounts, total))
 }
@@ -67,23 +63,30 @@ pub struct AccountMembership {
 
 /// Every site membership of an account, removed ones included.
 pub async fn account_memberships(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     account: AccountId,
 ) -> StoreResult<Vec<AccountMembership>> {
-    let rows = sqlx::query(
+    #[derive(sqlx::FromRow)]
+    struct MembershipRow {
+        site_id: String,
+        org_id: String,
+        access: String,
+        role: String,
+    }
+    let rows: Vec<MembershipRow> = query(
         "SELECT su.site_id, s.org_id, su.access, su.role FROM site_users su \
          JOIN sites s ON s.id = su.site_id WHERE su.account_id = $1 ORDER BY su.created_at, su.site_id",
     )
     .bind(account.to_string())
     .fetch_all(conn)
     .await?;
-    rows.iter()
+    rows.into_iter()
         .map(|row| {
             Ok(AccountMembership {
-                site_id: parse_id(row.try_get::<&str, _>(0)?)?,
-                org_id: parse_id(row.try_get::<&str, _>(1)?)?,
-                access: parse_enum(row.try_get::<&str, _>(2)?)?,
-                role: parse_enum(row.try_get::<&str, _>(3)?)?,
+                site_id: parse_id(&row.site_id)?,
+                org_id: parse_id(&row.org_id)?,
+                access: parse_enum(&row.access)?,
+                role: parse_enum(&row.role)?,
             })
         })
         .collect()
@@ -101,13 +104,13 @@ pub struct ErasedLinks {
 /// Rule 11, beside `tombstone_account`: the memberships, directory records and tokens of a
 /// deleted account go; its content keeps pointing at the id. Queued emails are cancelled.
 pub async fn erase_account_links(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     account: AccountId,
     at: i64,
 ) -> StoreResult<ErasedLinks> {
     let id = account.to_string();
     // Groups that lose a member change their SCIM ETag, as for any member change.
-    sqlx::query(
+    query(
         "UPDATE org_groups SET version = version + 1, updated_at = $2 \
          WHERE id IN (SELECT group_id FROM group_members WHERE account_id = $1)",
     )
@@ -115,30 +118,25 @@ pub async fn erase_account_links(
     .bind(at)
     .execute(&mut *conn)
     .await?;
-    let group_memberships = sqlx::query("DELETE FROM group_members WHERE account_id = $1")
+    let group_memberships = query("DELETE FROM group_members WHERE account_id = $1")
         .bind(&id)
         .execute(&mut *conn)
-        .await?
-        .rows_affected();
-    let site_memberships = sqlx::query("DELETE FROM site_users WHERE account_id = $1")
+        .await?;
+    let site_memberships = query("DELETE FROM site_users WHERE account_id = $1")
         .bind(&id)
         .execute(&mut *conn)
-        .await?
-        .rows_affected();
-    let directory_records = sqlx::query("DELETE FROM directory_users WHERE account_id = $1")
+        .await?;
+    let directory_records = query("DELETE FROM directory_users WHERE account_id = $1")
         .bind(&id)
         .execute(&mut *conn)
-        .await?
-        .rows_affected();
-    let tokens_revoked = sqlx::query(
-        "UPDATE tokens SET revoked_at = $2 WHERE account_id = $1 AND revoked_at IS NULL",
-    )
-    .bind(&id)
-    .bind(at)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    sqlx::query(
+        .await?;
+    let tokens_revoked =
+        query("UPDATE tokens SET revoked_at = $2 WHERE account_id = $1 AND revoked_at IS NULL")
+            .bind(&id)
+            .bind(at)
+            .execute(&mut *conn)
+            .await?;
+    query(
         "UPDATE email_outbox SET status = 'cancelled' WHERE account_id = $1 \
          AND status IN ('queued', 'sending')",
     )
@@ -154,25 +152,21 @@ pub async fn erase_account_links(
 }
 
 /// The account a token was issued to, for site tokens that act as one of the site's users.
-pub async fn token_account(
-    conn: &mut AnyConnection,
-    jti: uuid::Uuid,
-) -> StoreResult<Option<AccountId>> {
-    let id: Option<Option<String>> =
-        sqlx::query_scalar("SELECT account_id FROM tokens WHERE jti = $1")
-            .bind(jti.to_string())
-            .fetch_optional(conn)
-            .await?;
+pub async fn token_account(conn: &mut Conn, jti: uuid::Uuid) -> StoreResult<Option<AccountId>> {
+    let id: Option<Option<String>> = query("SELECT account_id FROM tokens WHERE jti = $1")
+        .bind(jti.to_string())
+        .scalar_optional(conn)
+        .await?;
     id.flatten().as_deref().map(parse_id).transpose()
 }
 
 /// Binds a just-issued site token to the account it acts as.
 pub async fn bind_token_account(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     jti: uuid::Uuid,
     account: AccountId,
 ) -> StoreResult<()> {
-    sqlx::query("UPDATE tokens SET account_id = $2 WHERE jti = $1")
+    query("UPDATE tokens SET account_id = $2 WHERE jti = $1")
         .bind(jti.to_string())
         .bind(account.to_string())
         .execute(conn)

@@ -1,6 +1,6 @@
 //! Paged reads of the audit log for the admin API.
 
-use sqlx::{AnyConnection, Row};
+use super::db::Conn;
 
 use super::audit::AuditEntry;
 use super::filter_sql::SqlParams;
@@ -18,7 +18,7 @@ pub struct AuditPageQuery {
 }
 
 pub async fn list_audit_page(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     query: &AuditPageQuery,
 ) -> StoreResult<Vec<AuditEntry>> {
     let mut binds = SqlParams::default();
@@ -42,21 +42,29 @@ pub async fn list_audit_page(
          WHERE {} ORDER BY id DESC LIMIT {limit}",
         conditions.join(" AND ")
     );
-    let rows = binds.bind(sqlx::query(&sql)).fetch_all(conn).await?;
-    rows.iter()
+    #[derive(sqlx::FromRow)]
+    struct AuditRow {
+        id: i64,
+        at: i64,
+        org_id: Option<String>,
+        account_id: Option<String>,
+        actor_kind: String,
+        actor_id: String,
+        action: String,
+        detail: String,
+    }
+    let rows: Vec<AuditRow> = binds.to_query(&sql).fetch_all(conn).await?;
+    rows.into_iter()
         .map(|row| {
-            let org: Option<String> = row.try_get(2)?;
-            let account: Option<String> = row.try_get(3)?;
-            let detail: String = row.try_get(7)?;
             Ok(AuditEntry {
-                id: row.try_get(0)?,
-                at: row.try_get(1)?,
-                org_id: org.as_deref().map(parse_id).transpose()?,
-                account_id: account.as_deref().map(parse_id).transpose()?,
-                actor_kind: row.try_get(4)?,
-                actor_id: row.try_get(5)?,
-                action: row.try_get(6)?,
-                detail: serde_json::from_str(&detail)
+                id: row.id,
+                at: row.at,
+                org_id: row.org_id.as_deref().map(parse_id).transpose()?,
+                account_id: row.account_id.as_deref().map(parse_id).transpose()?,
+                actor_kind: row.actor_kind,
+                actor_id: row.actor_id,
+                action: row.action,
+                detail: serde_json::from_str(&row.detail)
                     .map_err(|e| StoreError::Corrupt(format!("audit detail: {e}")))?,
             })
         })

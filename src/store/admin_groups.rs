@@ -1,9 +1,9 @@
 //! Group reads the admin API needs beyond `groups.rs`: an org's groups and the groups
 //! through which an account gets a product.
 
-use sqlx::AnyConnection;
+use super::db::{query, Conn};
 
-use super::groups::{group_from_row, Group};
+use super::groups::{Group, GroupRow};
 use super::StoreResult;
 use crate::domain::{AccountId, OrgId, SiteId};
 
@@ -11,20 +11,17 @@ const COLUMNS: &str = "g.id, g.org_id, g.directory_id, g.display_name, g.externa
      g.created_at, g.updated_at, g.version";
 
 /// Every group of an org, local and synced, by name.
-pub async fn list_org_groups(conn: &mut AnyConnection, org: OrgId) -> StoreResult<Vec<Group>> {
+pub async fn list_org_groups(conn: &mut Conn, org: OrgId) -> StoreResult<Vec<Group>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM org_groups g WHERE g.org_id = $1 ORDER BY g.display_name_lower, g.id"
     );
-    let rows = sqlx::query(&sql)
-        .bind(org.to_string())
-        .fetch_all(conn)
-        .await?;
-    rows.iter().map(group_from_row).collect()
+    let rows: Vec<GroupRow> = query(&sql).bind(org.to_string()).fetch_all(conn).await?;
+    rows.into_iter().map(Group::try_from).collect()
 }
 
 /// The groups of `account` that grant `product` on `site`.
 pub async fn account_groups_granting(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     account: AccountId,
     site: SiteId,
     product: &str,
@@ -34,27 +31,26 @@ pub async fn account_groups_granting(
          JOIN group_grants gr ON gr.group_id = g.id \
          WHERE m.account_id = $1 AND gr.site_id = $2 AND gr.product = $3 ORDER BY g.id"
     );
-    let rows = sqlx::query(&sql)
+    let rows: Vec<GroupRow> = query(&sql)
         .bind(account.to_string())
         .bind(site.to_string())
         .bind(product)
         .fetch_all(conn)
         .await?;
-    rows.iter().map(group_from_row).collect()
+    rows.into_iter().map(Group::try_from).collect()
 }
 
 /// Whether `account` is a member of the group.
 pub async fn is_group_member(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     group: crate::domain::GroupId,
     account: AccountId,
 ) -> StoreResult<bool> {
-    let found: Option<String> = sqlx::query_scalar(
-        "SELECT account_id FROM group_members WHERE group_id = $1 AND account_id = $2",
-    )
-    .bind(group.to_string())
-    .bind(account.to_string())
-    .fetch_optional(conn)
-    .await?;
+    let found: Option<String> =
+        query("SELECT account_id FROM group_members WHERE group_id = $1 AND account_id = $2")
+            .bind(group.to_string())
+            .bind(account.to_string())
+            .scalar_optional(conn)
+            .await?;
     Ok(found.is_some())
 }

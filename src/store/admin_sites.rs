@@ -2,10 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
+use super::db::{query, Conn};
 
-use super::accounts::{account_columns_from, Account, ACCOUNT_COLUMNS};
+use super::accounts::{Account, AccountRow, ACCOUNT_COLUMNS};
 use super::filter_sql::SqlParams;
 use super::{parse_enum, parse_id, StoreResult};
 use crate::domain::{AccountId, AccountStatus, GroupId, SiteAccess, SiteId, SiteRole};
@@ -87,45 +86,59 @@ fn where_clause(site: SiteId, query: &SiteUserQuery, binds: &mut SqlParams) -> S
 const SITE_USER_FROM: &str = "FROM site_users su JOIN accounts a ON a.id = su.account_id \
      LEFT JOIN verified_domains d ON d.domain = a.email_domain";
 
-fn site_user_row(row: &AnyRow) -> StoreResult<SiteUserRow> {
-    Ok(SiteUserRow {
-        account: account_columns_from(row, 0)?,
-        access: parse_enum(row.try_get::<&str, _>(10)?)?,
-        role: parse_enum(row.try_get::<&str, _>(11)?)?,
-        created_at: row.try_get(12)?,
-        updated_at: row.try_get(13)?,
-    })
+#[derive(sqlx::FromRow)]
+struct SiteUserDbRow {
+    #[sqlx(flatten)]
+    account: AccountRow,
+    su_access: String,
+    su_role: String,
+    su_created_at: i64,
+    su_updated_at: i64,
+}
+
+impl TryFrom<SiteUserDbRow> for SiteUserRow {
+    type Error = super::StoreError;
+
+    fn try_from(row: SiteUserDbRow) -> StoreResult<SiteUserRow> {
+        Ok(SiteUserRow {
+            account: row.account.try_into()?,
+            access: parse_enum(&row.su_access)?,
+            role: parse_enum(&row.su_role)?,
+            created_at: row.su_created_at,
+            updated_at: row.su_updated_at,
+        })
+    }
 }
 
 /// A page of a site's users in email order (removed and deactivated ones included unless
 /// filtered out: rule 8), and how many match in all.
 pub async fn list_site_user_rows(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     site: SiteId,
     query: &SiteUserQuery,
 ) -> StoreResult<(Vec<SiteUserRow>, i64)> {
     let mut binds = SqlParams::default();
     let clause = where_clause(site, query, &mut binds);
     let count_sql = format!("SELECT COUNT(*) {SITE_USER_FROM} WHERE {clause}");
-    let total: i64 = binds
-        .bind(sqlx::query(&count_sql))
-        .fetch_one(&mut *conn)
-        .await?
-        .try_get(0)?;
+    let total: i64 = binds.to_query(&count_sql).scalar(&mut *conn).await?;
     let limit = binds.int(query.limit);
     let offset = binds.int(query.offset);
     let sql = format!(
-        "SELECT {ACCOUNT_COLUMNS}, su.access, su.role, su.created_at, su.updated_at \
+        "SELECT {ACCOUNT_COLUMNS}, su.access AS su_access, su.role AS su_role, \
+         su.created_at AS su_created_at, su.updated_at AS su_updated_at \
          {SITE_USER_FROM} WHERE {clause} ORDER BY a.email_lower, a.id LIMIT {limit} OFFSET {offset}"
     );
-    let rows = binds.bind(sqlx::query(&sql)).fetch_all(conn).await?;
-    let rows = rows.iter().map(site_user_row).collect::<StoreResult<_>>()?;
+    let rows: Vec<SiteUserDbRow> = binds.to_query(&sql).fetch_all(conn).await?;
+    let rows = rows
+        .into_iter()
+        .map(SiteUserRow::try_from)
+        .collect::<StoreResult<_>>()?;
     Ok((rows, total))
 }
 
 /// The products each of `accounts` gets on `site` from its groups.
 pub async fn site_products_of(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     site: SiteId,
     accounts: &[AccountId],
 ) -> StoreResult<BTreeMap<AccountId, Vec<String>>> {
@@ -141,9 +154,15 @@ pub async fn site_products_of(
              WHERE g.site_id = {site_holder} AND m.account_id IN ({}) ORDER BY m.account_id, g.product",
             holders.join(", ")
         );
-        for row in binds.bind(sqlx::query(&sql)).fetch_all(&mut *conn).await? {
-            let account: AccountId = parse_id(row.try_get::<&str, _>(0)?)?;
-            out.entry(account).or_default().push(row.try_get(1)?);
+        #[derive(sqlx::FromRow)]
+        struct ProductRow {
+            account_id: String,
+            product: String,
+        }
+        let rows: Vec<ProductRow> = binds.to_query(&sql).fetch_all(&mut *conn).await?;
+        for row in rows {
+            let account: AccountId = parse_id(&row.account_id)?;
+            out.entry(account).or_default().push(row.product);
         }
     }
     Ok(out)
@@ -151,27 +170,26 @@ pub async fn site_products_of(
 
 /// The site's own group for `product`, if one was made.
 pub async fn site_product_group(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     site: SiteId,
     product: &str,
 ) -> StoreResult<Option<GroupId>> {
-    let id: Option<String> = sqlx::query_scalar(
-        "SELECT group_id FROM site_product_groups WHERE site_id = $1 AND product = $2",
-    )
-    .bind(site.to_string())
-    .bind(product)
-    .fetch_optional(conn)
-    .await?;
+    let id: Option<String> =
+        query("SELECT group_id FROM site_product_groups WHERE site_id = $1 AND product = $2")
+            .bind(site.to_string())
+            .bind(product)
+            .scalar_optional(conn)
+            .await?;
     id.as_deref().map(parse_id).transpose()
 }
 
 pub async fn insert_site_product_group(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     site: SiteId,
     product: &str,
     group: GroupId,
 ) -> StoreResult<()> {
-    sqlx::query("INSERT INTO site_product_groups (site_id, product, group_id) VALUES ($1, $2, $3)")
+    query("INSERT INTO site_product_groups (site_id, product, group_id) VALUES ($1, $2, $3)")
         .bind(site.to_string())
         .bind(product)
         .bind(group.to_string())
@@ -184,17 +202,17 @@ pub async fn insert_site_product_group(
 /// Whether a local group of the org already uses this name (names are unique among an
 /// org's local groups, case-insensitively).
 pub async fn local_group_name_taken(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     org: crate::domain::OrgId,
     name: &str,
 ) -> StoreResult<bool> {
-    let found: Option<String> = sqlx::query_scalar(
+    let found: Option<String> = query(
         "SELECT id FROM org_groups WHERE org_id = $1 AND directory_id IS NULL \
          AND display_name_lower = $2",
     )
     .bind(org.to_string())
     .bind(name.to_lowercase())
-    .fetch_optional(conn)
+    .scalar_optional(conn)
     .await?;
     Ok(found.is_some())
 }

@@ -1,7 +1,7 @@
 //! The append-only audit log. Entries are written in the transaction of the change they
 //! describe, so a change and its record commit or vanish together.
 
-use sqlx::AnyConnection;
+use super::db::{query, Conn};
 
 use super::StoreResult;
 use crate::domain::{AccountId, OrgId};
@@ -31,8 +31,8 @@ pub struct NewAuditEntry<'a> {
     pub detail: serde_json::Value,
 }
 
-pub async fn append_audit(conn: &mut AnyConnection, entry: &NewAuditEntry<'_>) -> StoreResult<()> {
-    sqlx::query(
+pub async fn append_audit(conn: &mut Conn, entry: &NewAuditEntry<'_>) -> StoreResult<()> {
+    query(
         "INSERT INTO audit_log (at, org_id, account_id, actor_kind, actor_id, action, detail) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
@@ -56,7 +56,7 @@ pub enum AuditScope {
 }
 
 pub async fn list_audit(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     scope: AuditScope,
     limit: i64,
 ) -> StoreResult<Vec<AuditEntry>> {

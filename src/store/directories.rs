@@ -1,7 +1,6 @@
 //! Directories (IdP connections) and the SCIM user records they keep.
 
-use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
+use super::db::{query, Conn};
 
 use super::{parse_id, StoreError, StoreResult};
 use crate::domain::{AccountId, DirectoryId, OrgId};
@@ -30,8 +29,8 @@ pub struct DirectoryUser {
     pub version: i64,
 }
 
-pub async fn insert_directory(conn: &mut AnyConnection, dir: &Directory) -> StoreResult<()> {
-    sqlx::query(
+pub async fn insert_directory(conn: &mut Conn, dir: &Directory) -> StoreResult<()> {
+    query(
         "INSERT INTO directories (id, org_id, name, group_patch_minimal, created_at) \
          VALUES ($1, $2, $3, $4, $5)",
     )
@@ -46,85 +45,104 @@ pub async fn insert_directory(conn: &mut AnyConnection, dir: &Directory) -> Stor
     Ok(())
 }
 
-fn directory_from_row(row: &AnyRow) -> StoreResult<Directory> {
-    Ok(Directory {
-        id: parse_id(row.try_get::<&str, _>(0)?)?,
-        org_id: parse_id(row.try_get::<&str, _>(1)?)?,
-        name: row.try_get(2)?,
-        group_patch_minimal: row.try_get::<i64, _>(3)? != 0,
-        created_at: row.try_get(4)?,
-    })
+#[derive(sqlx::FromRow)]
+struct DirectoryRow {
+    id: String,
+    org_id: String,
+    name: String,
+    group_patch_minimal: i64,
+    created_at: i64,
 }
 
-pub async fn get_directory(
-    conn: &mut AnyConnection,
-    id: DirectoryId,
-) -> StoreResult<Option<Directory>> {
-    let row = sqlx::query(
+impl TryFrom<DirectoryRow> for Directory {
+    type Error = StoreError;
+
+    fn try_from(row: DirectoryRow) -> StoreResult<Directory> {
+        Ok(Directory {
+            id: parse_id(&row.id)?,
+            org_id: parse_id(&row.org_id)?,
+            name: row.name,
+            group_patch_minimal: row.group_patch_minimal != 0,
+            created_at: row.created_at,
+        })
+    }
+}
+
+pub async fn get_directory(conn: &mut Conn, id: DirectoryId) -> StoreResult<Option<Directory>> {
+    let row: Option<DirectoryRow> = query(
         "SELECT id, org_id, name, group_patch_minimal, created_at FROM directories WHERE id = $1",
     )
     .bind(id.to_string())
     .fetch_optional(conn)
     .await?;
-    row.as_ref().map(directory_from_row).transpose()
+    row.map(Directory::try_from).transpose()
 }
 
-pub async fn list_org_directories(
-    conn: &mut AnyConnection,
-    org: OrgId,
-) -> StoreResult<Vec<Directory>> {
-    let rows = sqlx::query(
+pub async fn list_org_directories(conn: &mut Conn, org: OrgId) -> StoreResult<Vec<Directory>> {
+    let rows: Vec<DirectoryRow> = query(
         "SELECT id, org_id, name, group_patch_minimal, created_at FROM directories \
          WHERE org_id = $1 ORDER BY created_at, id",
     )
     .bind(org.to_string())
     .fetch_all(conn)
     .await?;
-    rows.iter().map(directory_from_row).collect()
+    rows.into_iter().map(Directory::try_from).collect()
 }
 
 pub async fn set_group_patch_minimal(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     id: DirectoryId,
     minimal: bool,
 ) -> StoreResult<bool> {
-    let done = sqlx::query("UPDATE directories SET group_patch_minimal = $2 WHERE id = $1")
+    let done = query("UPDATE directories SET group_patch_minimal = $2 WHERE id = $1")
         .bind(id.to_string())
         .bind(i64::from(minimal))
         .execute(conn)
         .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(done == 1)
 }
 
-const DIRECTORY_USER_COLUMNS: &str =
-    "id, directory_id, account_id, external_id, attributes, created_at, updated_at, version";
+/// Directory record columns, aliased so they decode by name beside other tables' columns.
+pub(super) const DIRECTORY_USER_COLUMNS: &str =
+    "du.id AS du_id, du.directory_id AS du_directory_id, \
+     du.account_id AS du_account_id, du.external_id AS du_external_id, \
+     du.attributes AS du_attributes, du.created_at AS du_created_at, \
+     du.updated_at AS du_updated_at, du.version AS du_version";
 
-fn directory_user_from_row(row: &AnyRow) -> StoreResult<DirectoryUser> {
-    directory_user_from_row_at(row, 0)
+/// `DIRECTORY_USER_COLUMNS` as decoded.
+#[derive(sqlx::FromRow)]
+pub(super) struct DirectoryUserRow {
+    du_id: String,
+    du_directory_id: String,
+    du_account_id: String,
+    du_external_id: Option<String>,
+    du_attributes: String,
+    du_created_at: i64,
+    du_updated_at: i64,
+    du_version: i64,
 }
 
-/// Reads `DIRECTORY_USER_COLUMNS` starting at column `at`.
-pub(super) fn directory_user_from_row_at(row: &AnyRow, at: usize) -> StoreResult<DirectoryUser> {
-    let attributes: String = row.try_get(at + 4)?;
-    Ok(DirectoryUser {
-        id: parse_id(row.try_get::<&str, _>(at)?)?,
-        directory_id: parse_id(row.try_get::<&str, _>(at + 1)?)?,
-        account_id: parse_id(row.try_get::<&str, _>(at + 2)?)?,
-        external_id: row.try_get(at + 3)?,
-        attributes: serde_json::from_str(&attributes)
-            .map_err(|e| StoreError::Corrupt(format!("directory user attributes: {e}")))?,
-        created_at: row.try_get(at + 5)?,
-        updated_at: row.try_get(at + 6)?,
-        version: row.try_get(at + 7)?,
-    })
+impl TryFrom<DirectoryUserRow> for DirectoryUser {
+    type Error = StoreError;
+
+    fn try_from(row: DirectoryUserRow) -> StoreResult<DirectoryUser> {
+        Ok(DirectoryUser {
+            id: parse_id(&row.du_id)?,
+            directory_id: parse_id(&row.du_directory_id)?,
+            account_id: parse_id(&row.du_account_id)?,
+            external_id: row.du_external_id,
+            attributes: serde_json::from_str(&row.du_attributes)
+                .map_err(|e| StoreError::Corrupt(format!("directory user attributes: {e}")))?,
+            created_at: row.du_created_at,
+            updated_at: row.du_updated_at,
+            version: row.du_version,
+        })
+    }
 }
 
 /// Links an account to a directory; a second record for the same account is a conflict.
-pub async fn insert_directory_user(
-    conn: &mut AnyConnection,
-    user: &DirectoryUser,
-) -> StoreResult<()> {
-    sqlx::query(
+pub async fn insert_directory_user(conn: &mut Conn, user: &DirectoryUser) -> StoreResult<()> {
+    query(
         "INSERT INTO directory_users (id, directory_id, account_id, external_id, attributes, \
          created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
@@ -144,45 +162,45 @@ pub async fn insert_directory_user(
 
 /// A record by SCIM id, only if it belongs to `directory` (rule 18: others are invisible).
 pub async fn get_directory_user(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     directory: DirectoryId,
     id: uuid::Uuid,
 ) -> StoreResult<Option<DirectoryUser>> {
     let sql = format!(
-        "SELECT {DIRECTORY_USER_COLUMNS} FROM directory_users WHERE id = $1 AND directory_id = $2"
+        "SELECT {DIRECTORY_USER_COLUMNS} FROM directory_users du WHERE du.id = $1 AND du.directory_id = $2"
     );
-    let row = sqlx::query(&sql)
+    let row: Option<DirectoryUserRow> = query(&sql)
         .bind(id.to_string())
         .bind(directory.to_string())
         .fetch_optional(conn)
         .await?;
-    row.as_ref().map(directory_user_from_row).transpose()
+    row.map(DirectoryUser::try_from).transpose()
 }
 
 pub async fn find_directory_user_by_account(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     directory: DirectoryId,
     account: AccountId,
 ) -> StoreResult<Option<DirectoryUser>> {
     let sql = format!(
-        "SELECT {DIRECTORY_USER_COLUMNS} FROM directory_users WHERE directory_id = $1 AND account_id = $2"
+        "SELECT {DIRECTORY_USER_COLUMNS} FROM directory_users du WHERE du.directory_id = $1 AND du.account_id = $2"
     );
-    let row = sqlx::query(&sql)
+    let row: Option<DirectoryUserRow> = query(&sql)
         .bind(directory.to_string())
         .bind(account.to_string())
         .fetch_optional(conn)
         .await?;
-    row.as_ref().map(directory_user_from_row).transpose()
+    row.map(DirectoryUser::try_from).transpose()
 }
 
 /// Replaces the record's own attributes, optionally only at `expected_version` (If-Match is
 /// checked inside the write so two writers cannot both pass). False when nothing matched.
 pub async fn update_directory_user(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     user: &DirectoryUser,
     expected_version: Option<i64>,
 ) -> StoreResult<bool> {
-    let done = sqlx::query(
+    let done = query(
         "UPDATE directory_users SET external_id = $3, attributes = $4, updated_at = $5, \
          version = version + 1 WHERE id = $1 AND directory_id = $2 AND ($6 IS NULL OR version = $6)",
     )
@@ -194,7 +212,7 @@ pub async fn update_directory_user(
     .bind(expected_version)
     .execute(conn)
     .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(done == 1)
 }
 
 /// True if the record is still at `version`, and from then on holds its row lock until the
@@ -202,12 +220,12 @@ pub async fn update_directory_user(
 /// checked this way before a write that touches both the record and its account, so a
 /// concurrent writer cannot slip in between the check and the write.
 pub async fn claim_directory_user_version(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     directory: DirectoryId,
     id: uuid::Uuid,
     version: i64,
 ) -> StoreResult<bool> {
-    let done = sqlx::query(
+    let done = query(
         "UPDATE directory_users SET version = version WHERE id = $1 AND directory_id = $2 AND version = $3",
     )
     .bind(id.to_string())
@@ -215,18 +233,18 @@ pub async fn claim_directory_user_version(
     .bind(version)
     .execute(conn)
     .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(done == 1)
 }
 
 pub async fn delete_directory_user(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     directory: DirectoryId,
     id: uuid::Uuid,
 ) -> StoreResult<bool> {
-    let done = sqlx::query("DELETE FROM directory_users WHERE id = $1 AND directory_id = $2")
+    let done = query("DELETE FROM directory_users WHERE id = $1 AND directory_id = $2")
         .bind(id.to_string())
         .bind(directory.to_string())
         .execute(conn)
         .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(done == 1)
 }

@@ -11,62 +11,54 @@ use crate::scim::schema::def::{AttrType, AttributeDef, ResourceTypeDef};
 use crate::scim::schema::resolve::{resolve, ResolvedAttr};
 use crate::scim::{ScimError, ScimType};
 
+use super::db::Param;
 use super::Backend;
-
-/// A value to bind, in the order its `$N` placeholder was handed out.
-#[derive(Clone, Debug, PartialEq)]
-pub enum SqlParam {
-    Text(String),
-    Int(i64),
-    Float(f64),
-}
 
 /// Hands out `$N` placeholders and keeps their values.
 #[derive(Debug, Default)]
 pub struct SqlParams {
-    values: Vec<SqlParam>,
+    values: Vec<Param>,
 }
 
 impl SqlParams {
-    pub fn push(&mut self, value: SqlParam) -> String {
+    pub fn push(&mut self, value: Param) -> String {
         self.values.push(value);
         format!("${}", self.values.len())
     }
 
     pub fn text(&mut self, value: impl Into<String>) -> String {
-        self.push(SqlParam::Text(value.into()))
+        self.push(Param::Text(value.into()))
     }
 
     pub fn int(&mut self, value: i64) -> String {
-        self.push(SqlParam::Int(value))
+        self.push(Param::Int(value))
     }
 
-    pub fn bind<'q>(
-        &'q self,
-        mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
-    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
-        for value in &self.values {
-            query = match value {
-                SqlParam::Text(s) => query.bind(s.as_str()),
-                SqlParam::Int(i) => query.bind(*i),
-                SqlParam::Float(f) => query.bind(*f),
-            };
-        }
-        query
+    pub fn float(&mut self, value: f64) -> String {
+        self.push(Param::Float(value))
     }
 
-    pub fn bind_scalar<'q, O>(
-        &'q self,
-        mut query: sqlx::query::QueryScalar<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>,
-    ) -> sqlx::query::QueryScalar<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>> {
-        for value in &self.values {
-            query = match value {
-                SqlParam::Text(s) => query.bind(s.as_str()),
-                SqlParam::Int(i) => query.bind(*i),
-                SqlParam::Float(f) => query.bind(*f),
-            };
-        }
-        query
+    /// The statement with these values bound, in placeholder order.
+    pub fn query(self, sql: &str) -> super::db::Query<'_> {
+        super::db::query_with(sql, self.values)
+    }
+
+    /// The statement with a copy of these values, for a caller that binds more afterwards.
+    pub fn to_query<'q>(&self, sql: &'q str) -> super::db::Query<'q> {
+        super::db::query_with(sql, self.values.clone())
+    }
+
+    pub fn into_values(self) -> Vec<Param> {
+        self.values
+    }
+
+    /// The number of values bound so far.
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
     }
 }
 

@@ -3,8 +3,7 @@
 //! Membership is one row per member, so adding or removing one member touches one row no
 //! matter how large the group is.
 
-use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
+use super::db::{query, Conn};
 
 use super::{parse_id, StoreError, StoreResult};
 use crate::domain::{AccountId, DirectoryId, GroupId, OrgId, SiteId};
@@ -31,24 +30,39 @@ pub struct ProductGrant {
 const GROUP_COLUMNS: &str =
     "id, org_id, directory_id, display_name, external_id, created_at, updated_at, version";
 
-/// Reads the columns of `GROUP_COLUMNS`, in that order (any table alias).
-pub(super) fn group_from_row(row: &AnyRow) -> StoreResult<Group> {
-    let directory: Option<String> = row.try_get(2)?;
-    Ok(Group {
-        id: parse_id(row.try_get::<&str, _>(0)?)?,
-        org_id: parse_id(row.try_get::<&str, _>(1)?)?,
-        directory_id: directory.as_deref().map(parse_id).transpose()?,
-        display_name: row.try_get(3)?,
-        external_id: row.try_get(4)?,
-        created_at: row.try_get(5)?,
-        updated_at: row.try_get(6)?,
-        version: row.try_get(7)?,
-    })
+/// `GROUP_COLUMNS` as decoded (any table alias).
+#[derive(sqlx::FromRow)]
+pub(super) struct GroupRow {
+    id: String,
+    org_id: String,
+    directory_id: Option<String>,
+    display_name: String,
+    external_id: Option<String>,
+    created_at: i64,
+    updated_at: i64,
+    version: i64,
+}
+
+impl TryFrom<GroupRow> for Group {
+    type Error = StoreError;
+
+    fn try_from(row: GroupRow) -> StoreResult<Group> {
+        Ok(Group {
+            id: parse_id(&row.id)?,
+            org_id: parse_id(&row.org_id)?,
+            directory_id: row.directory_id.as_deref().map(parse_id).transpose()?,
+            display_name: row.display_name,
+            external_id: row.external_id,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            version: row.version,
+        })
+    }
 }
 
 /// A display name already used in the same directory (or among local groups) is a conflict.
-pub async fn insert_group(conn: &mut AnyConnection, group: &Group) -> StoreResult<()> {
-    sqlx::query(
+pub async fn insert_group(conn: &mut Conn, group: &Group) -> StoreResult<()> {
+    query(
         "INSERT INTO org_groups (id, org_id, directory_id, display_name, display_name_lower, \
          external_id, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
@@ -67,20 +81,20 @@ pub async fn insert_group(conn: &mut AnyConnection, group: &Group) -> StoreResul
     Ok(())
 }
 
-pub async fn get_group(conn: &mut AnyConnection, id: GroupId) -> StoreResult<Option<Group>> {
+pub async fn get_group(conn: &mut Conn, id: GroupId) -> StoreResult<Option<Group>> {
     let sql = format!("SELECT {GROUP_COLUMNS} FROM org_groups WHERE id = $1");
-    let row = sqlx::query(&sql)
+    let row: Option<GroupRow> = query(&sql)
         .bind(id.to_string())
         .fetch_optional(conn)
         .await?;
-    row.as_ref().map(group_from_row).transpose()
+    row.map(Group::try_from).transpose()
 }
 
 /// Writes a group's name and external id and bumps its version: the one single-row write
 /// every change to a group makes, member changes included, so its ETag always moves.
 /// A name already used in the same directory is a conflict.
-pub async fn update_group(conn: &mut AnyConnection, group: &Group) -> StoreResult<bool> {
-    let done = sqlx::query(
+pub async fn update_group(conn: &mut Conn, group: &Group) -> StoreResult<bool> {
+    let done = query(
         "UPDATE org_groups SET display_name = $2, display_name_lower = $3, external_id = $4, \
          updated_at = $5, version = version + 1 WHERE id = $1",
     )
@@ -92,16 +106,16 @@ pub async fn update_group(conn: &mut AnyConnection, group: &Group) -> StoreResul
     .execute(conn)
     .await
     .map_err(StoreError::from_write)?;
-    Ok(done.rows_affected() == 1)
+    Ok(done == 1)
 }
 
 /// Deletes a group; its memberships and grants go with it (ON DELETE CASCADE).
-pub async fn delete_group(conn: &mut AnyConnection, id: GroupId) -> StoreResult<bool> {
-    let done = sqlx::query("DELETE FROM org_groups WHERE id = $1")
+pub async fn delete_group(conn: &mut Conn, id: GroupId) -> StoreResult<bool> {
+    let done = query("DELETE FROM org_groups WHERE id = $1")
         .bind(id.to_string())
         .execute(conn)
         .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(done == 1)
 }
 
 /// Rows per multi-row statement: far below both backends' bound-parameter limits, and large
@@ -120,7 +134,7 @@ fn distinct(accounts: &[AccountId]) -> Vec<AccountId> {
 /// Adds members; ones already present are skipped. Returns how many were new. Touches only
 /// the rows named, never the rest of the group.
 pub async fn add_group_members(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     group: GroupId,
     accounts: &[AccountId],
     at: i64,
@@ -135,18 +149,18 @@ pub async fn add_group_members(
              ON CONFLICT DO NOTHING",
             rows.join(", ")
         );
-        let mut query = sqlx::query(&sql).bind(group.to_string()).bind(at);
+        let mut query = query(&sql).bind(group.to_string()).bind(at);
         for account in chunk {
             query = query.bind(account.to_string());
         }
-        added += query.execute(&mut *conn).await?.rows_affected();
+        added += query.execute(&mut *conn).await?;
     }
     Ok(added)
 }
 
 /// Removes members; absent ones are skipped. Returns how many were removed.
 pub async fn remove_group_members(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     group: GroupId,
     accounts: &[AccountId],
 ) -> StoreResult<u64> {
@@ -157,46 +171,39 @@ pub async fn remove_group_members(
             "DELETE FROM group_members WHERE group_id = $1 AND account_id IN ({})",
             list.join(", ")
         );
-        let mut query = sqlx::query(&sql).bind(group.to_string());
+        let mut query = query(&sql).bind(group.to_string());
         for account in chunk {
             query = query.bind(account.to_string());
         }
-        removed += query.execute(&mut *conn).await?.rows_affected();
+        removed += query.execute(&mut *conn).await?;
     }
     Ok(removed)
 }
 
 /// Empties a group. Returns how many members it had.
-pub async fn remove_all_group_members(
-    conn: &mut AnyConnection,
-    group: GroupId,
-) -> StoreResult<u64> {
-    Ok(sqlx::query("DELETE FROM group_members WHERE group_id = $1")
+pub async fn remove_all_group_members(conn: &mut Conn, group: GroupId) -> StoreResult<u64> {
+    Ok(query("DELETE FROM group_members WHERE group_id = $1")
         .bind(group.to_string())
         .execute(conn)
-        .await?
-        .rows_affected())
+        .await?)
 }
 
-pub async fn list_group_members(
-    conn: &mut AnyConnection,
-    group: GroupId,
-) -> StoreResult<Vec<AccountId>> {
-    let ids: Vec<String> = sqlx::query_scalar(
+pub async fn list_group_members(conn: &mut Conn, group: GroupId) -> StoreResult<Vec<AccountId>> {
+    let ids: Vec<String> = query(
         "SELECT account_id FROM group_members WHERE group_id = $1 ORDER BY added_at, account_id",
     )
     .bind(group.to_string())
-    .fetch_all(conn)
+    .scalars(conn)
     .await?;
     ids.iter().map(|id| parse_id(id)).collect()
 }
 
 pub async fn grant_group_product(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     group: GroupId,
     grant: &ProductGrant,
 ) -> StoreResult<()> {
-    sqlx::query(
+    query(
         "INSERT INTO group_grants (group_id, site_id, product) VALUES ($1, $2, $3) \
          ON CONFLICT DO NOTHING",
     )
@@ -210,36 +217,37 @@ pub async fn grant_group_product(
 
 /// Ends a grant. True if the group had it.
 pub async fn revoke_group_product(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     group: GroupId,
     grant: &ProductGrant,
 ) -> StoreResult<bool> {
-    let done = sqlx::query(
-        "DELETE FROM group_grants WHERE group_id = $1 AND site_id = $2 AND product = $3",
-    )
-    .bind(group.to_string())
-    .bind(grant.site_id.to_string())
-    .bind(&grant.product)
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    let done =
+        query("DELETE FROM group_grants WHERE group_id = $1 AND site_id = $2 AND product = $3")
+            .bind(group.to_string())
+            .bind(grant.site_id.to_string())
+            .bind(&grant.product)
+            .execute(conn)
+            .await?;
+    Ok(done == 1)
 }
 
-pub async fn list_group_grants(
-    conn: &mut AnyConnection,
-    group: GroupId,
-) -> StoreResult<Vec<ProductGrant>> {
-    let rows = sqlx::query(
+pub async fn list_group_grants(conn: &mut Conn, group: GroupId) -> StoreResult<Vec<ProductGrant>> {
+    #[derive(sqlx::FromRow)]
+    struct GrantRow {
+        site_id: String,
+        product: String,
+    }
+    let rows: Vec<GrantRow> = query(
         "SELECT site_id, product FROM group_grants WHERE group_id = $1 ORDER BY site_id, product",
     )
-    .bind(group.to_string())
+    .bind(group)
     .fetch_all(conn)
     .await?;
-    rows.iter()
+    rows.into_iter()
         .map(|row| {
             Ok(ProductGrant {
-                site_id: parse_id(row.try_get::<&str, _>(0)?)?,
-                product: row.try_get(1)?,
+                site_id: parse_id(&row.site_id)?,
+                product: row.product,
             })
         })
         .collect()
@@ -248,52 +256,51 @@ pub async fn list_group_grants(
 /// The products an account's groups grant on a site: its product access there, before
 /// account status and site access decide whether it counts (domain rules decide that).
 pub async fn account_site_products(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     account: AccountId,
     site: SiteId,
 ) -> StoreResult<Vec<String>> {
-    Ok(sqlx::query_scalar(
+    Ok(query(
         "SELECT DISTINCT g.product FROM group_members m JOIN group_grants g ON g.group_id = m.group_id \
          WHERE m.account_id = $1 AND g.site_id = $2 ORDER BY g.product",
     )
     .bind(account.to_string())
     .bind(site.to_string())
-    .fetch_all(conn)
+    .scalars(conn)
     .await?)
 }
 
 /// Removes an account from every group synced from `directory` (rule 16), bumping each
 /// group's version since its member list changed. Returns how many memberships ended.
 pub async fn remove_from_directory_groups(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     directory: DirectoryId,
     account: AccountId,
     at: i64,
 ) -> StoreResult<u64> {
-    let groups: Vec<String> = sqlx::query_scalar(
+    let groups: Vec<String> = query(
         "SELECT g.id FROM group_members m JOIN org_groups g ON g.id = m.group_id \
          WHERE m.account_id = $1 AND g.directory_id = $2 ORDER BY g.id",
     )
     .bind(account.to_string())
     .bind(directory.to_string())
-    .fetch_all(&mut *conn)
+    .scalars(&mut *conn)
     .await?;
     // One row at a time in id order: every transaction that locks several groups takes
     // them in the same order, so two such deletions cannot deadlock on PostgreSQL.
     for group in &groups {
-        sqlx::query("UPDATE org_groups SET version = version + 1, updated_at = $2 WHERE id = $1")
+        query("UPDATE org_groups SET version = version + 1, updated_at = $2 WHERE id = $1")
             .bind(group)
             .bind(at)
             .execute(&mut *conn)
             .await?;
     }
-    Ok(sqlx::query(
+    Ok(query(
         "DELETE FROM group_members WHERE account_id = $1 \
          AND group_id IN (SELECT id FROM org_groups WHERE directory_id = $2)",
     )
     .bind(account.to_string())
     .bind(directory.to_string())
     .execute(conn)
-    .await?
-    .rows_affected())
+    .await?)
 }

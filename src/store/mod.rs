@@ -1,6 +1,6 @@
-//! Storage: the only code that speaks SQL. One implementation for both backends through
-//! sqlx's `Any` driver; every query uses `$N` placeholders, which SQLite and PostgreSQL both
-//! understand, and every value is bound, never spliced into the text.
+//! Storage: the only code that speaks SQL, on sqlx's native SQLite and PostgreSQL drivers.
+//! Every statement goes through `db::Query` with `$N` placeholders, which both backends
+//! understand; every value is bound, never spliced into the text.
 
 mod accounts;
 mod admin_accounts;
@@ -9,6 +9,7 @@ mod admin_groups;
 mod admin_outbox;
 mod admin_sites;
 mod audit;
+pub mod db;
 mod directories;
 pub mod filter_sql;
 mod groups;
@@ -39,8 +40,12 @@ pub use users::*;
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{Any, AnyPool, ConnectOptions, Executor, Transaction};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{ConnectOptions, PgPool, SqlitePool};
+
+use db::Handle;
+pub use db::{query, query_with, Conn, IntoParam, Param, Tx};
 
 /// One page of a SCIM list, already validated by the protocol layer.
 #[derive(Clone, Debug)]
@@ -81,7 +86,6 @@ impl StoreError {
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
-pub type Tx = Transaction<'static, Any>;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -89,125 +93,121 @@ pub enum Backend {
     Postgres,
 }
 
-/// Handles to the database. On SQLite writes go through a single connection so writers
-/// queue in-process instead of failing with SQLITE_BUSY; readers use WAL snapshots in
-/// parallel. On PostgreSQL both handles are the same pool.
+#[derive(Clone, Debug)]
+enum Pools {
+    /// Writes go through a single connection so writers queue in-process instead of
+    /// failing with SQLITE_BUSY; readers use WAL snapshots in parallel.
+    Sqlite {
+        read: SqlitePool,
+        write: SqlitePool,
+    },
+    Postgres(PgPool),
+}
+
+/// Handles to the database, on the native driver of its backend.
 #[derive(Clone, Debug)]
 pub struct Store {
-    read: AnyPool,
-    write: AnyPool,
-    backend: Backend,
+    pools: Pools,
 }
 
 impl Store {
     /// Connects (creating a SQLite file if needed) and applies pending migrations.
     pub async fn connect(url: Option<&str>, pool_size: u32) -> StoreResult<Self> {
-        sqlx::any::install_default_drivers();
         let url = url.unwrap_or(DEFAULT_SQLITE_URL);
-        let backend = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Backend::Postgres
-        } else if url.starts_with("sqlite:") {
-            Backend::Sqlite
-        } else {
-            return Err(StoreError::UnsupportedUrl);
-        };
-        let url = match backend {
-            Backend::Sqlite if !url.contains("mode=") => {
-                let sep = if url.contains('?') { '&' } else { '?' };
-                format!("{url}{sep}mode=rwc")
-            }
-            _ => url.to_owned(),
-        };
-        let options = AnyConnectOptions::from_str(&url)?
-            .log_statements(tracing::log::LevelFilter::Debug)
-            .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_millis(500));
         let pool_size = pool_size.max(1);
-        let store = match backend {
-            Backend::Postgres => {
-                let pool = AnyPoolOptions::new()
+        let slow = Duration::from_millis(500);
+        let pools = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options = PgConnectOptions::from_str(url)?
+                .log_statements(tracing::log::LevelFilter::Debug)
+                .log_slow_statements(tracing::log::LevelFilter::Warn, slow);
+            Pools::Postgres(
+                PgPoolOptions::new()
                     .max_connections(pool_size)
                     .acquire_timeout(Duration::from_secs(10))
                     .connect_with(options)
-                    .await?;
-                Store {
-                    read: pool.clone(),
-                    write: pool,
-                    backend,
-                }
-            }
-            Backend::Sqlite => {
-                let write = sqlite_pool(options.clone(), 1).await?;
-                // WAL must be on before readers open, so the writer pool connects first.
-                let read = sqlite_pool(options, pool_size).await?;
-                Store {
-                    read,
-                    write,
-                    backend,
-                }
-            }
+                    .await?,
+            )
+        } else if url.starts_with("sqlite:") {
+            // LIKE must respect case so that caseExact attributes compare exactly;
+            // case-insensitive matching uses lower-cased shadow columns instead.
+            let options = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10))
+                .pragma("case_sensitive_like", "ON")
+                .log_statements(tracing::log::LevelFilter::Debug)
+                .log_slow_statements(tracing::log::LevelFilter::Warn, slow);
+            // WAL must be on before readers open, so the writer pool connects first.
+            let write = sqlite_pool(options.clone(), 1).await?;
+            let read = sqlite_pool(options, pool_size).await?;
+            Pools::Sqlite { read, write }
+        } else {
+            return Err(StoreError::UnsupportedUrl);
         };
+        let store = Store { pools };
         store.migrate().await?;
         Ok(store)
     }
 
     async fn migrate(&self) -> StoreResult<()> {
-        match self.backend {
-            Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(&self.write).await?,
-            Backend::Postgres => {
-                sqlx::migrate!("migrations/postgres")
-                    .run(&self.write)
-                    .await?
-            }
+        match &self.pools {
+            Pools::Sqlite { write, .. } => sqlx::migrate!("migrations/sqlite").run(write).await?,
+            Pools::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await?,
         }
         Ok(())
     }
 
     pub fn backend(&self) -> Backend {
-        self.backend
+        match self.pools {
+            Pools::Sqlite { .. } => Backend::Sqlite,
+            Pools::Postgres(_) => Backend::Postgres,
+        }
     }
 
-    /// A pool for reads outside a transaction.
-    pub fn reader(&self) -> &AnyPool {
-        &self.read
+    /// A connection for reads outside a transaction.
+    pub async fn read(&self) -> StoreResult<Conn> {
+        Ok(Conn(match &self.pools {
+            Pools::Sqlite { read, .. } => Handle::Sqlite(read.acquire().await?),
+            Pools::Postgres(pool) => Handle::Postgres(pool.acquire().await?),
+        }))
     }
 
     /// Opens a write transaction. SQLite takes the write lock up front (`BEGIN IMMEDIATE`)
     /// so a transaction never fails half-way when another process (the CLI) writes too.
     pub async fn begin(&self) -> StoreResult<Tx> {
-        Ok(match self.backend {
-            Backend::Sqlite => self.write.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.write.begin().await?,
-        })
+        Ok(Tx(Conn(match &self.pools {
+            Pools::Sqlite { write, .. } => {
+                Handle::SqliteTx(write.begin_with("BEGIN IMMEDIATE").await?)
+            }
+            Pools::Postgres(pool) => Handle::PostgresTx(pool.begin().await?),
+        })))
     }
 
     /// True when the database answers.
     pub async fn ping(&self) -> bool {
-        sqlx::query("SELECT 1").execute(&self.read).await.is_ok()
+        match self.read().await {
+            Ok(mut conn) => query("SELECT 1").execute(&mut conn).await.is_ok(),
+            Err(_) => false,
+        }
     }
 
     pub async fn close(&self) {
-        self.read.close().await;
-        self.write.close().await;
+        match &self.pools {
+            Pools::Sqlite { read, write } => {
+                read.close().await;
+                write.close().await;
+            }
+            Pools::Postgres(pool) => pool.close().await,
+        }
     }
 }
 
-async fn sqlite_pool(options: AnyConnectOptions, size: u32) -> StoreResult<AnyPool> {
-    Ok(AnyPoolOptions::new()
+async fn sqlite_pool(options: SqliteConnectOptions, size: u32) -> StoreResult<SqlitePool> {
+    Ok(SqlitePoolOptions::new()
         .max_connections(size)
         .acquire_timeout(Duration::from_secs(30))
-        .after_connect(|conn, _| {
-            Box::pin(async move {
-                // LIKE must respect case so that caseExact attributes compare exactly;
-                // case-insensitive matching uses lower-cased shadow columns instead.
-                conn.execute(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
-                     PRAGMA case_sensitive_like = ON;",
-                )
-                .await?;
-                Ok(())
-            })
-        })
         .connect_with(options)
         .await?)
 }

@@ -1,6 +1,6 @@
 //! Organizations and their verified domains.
 
-use sqlx::{AnyConnection, Row};
+use super::db::{query, Conn};
 
 use super::{parse_id, StoreError, StoreResult};
 use crate::domain::OrgId;
@@ -19,8 +19,8 @@ pub struct VerifiedDomain {
     pub verified_at: i64,
 }
 
-pub async fn insert_org(conn: &mut AnyConnection, org: &Organization) -> StoreResult<()> {
-    sqlx::query("INSERT INTO organizations (id, name, created_at) VALUES ($1, $2, $3)")
+pub async fn insert_org(conn: &mut Conn, org: &Organization) -> StoreResult<()> {
+    query("INSERT INTO organizations (id, name, created_at) VALUES ($1, $2, $3)")
         .bind(org.id.to_string())
         .bind(&org.name)
         .bind(org.created_at)
@@ -30,16 +30,22 @@ pub async fn insert_org(conn: &mut AnyConnection, org: &Organization) -> StoreRe
     Ok(())
 }
 
-pub async fn get_org(conn: &mut AnyConnection, id: OrgId) -> StoreResult<Option<Organization>> {
-    let row = sqlx::query("SELECT id, name, created_at FROM organizations WHERE id = $1")
-        .bind(id.to_string())
+pub async fn get_org(conn: &mut Conn, id: OrgId) -> StoreResult<Option<Organization>> {
+    #[derive(sqlx::FromRow)]
+    struct OrgRow {
+        id: String,
+        name: String,
+        created_at: i64,
+    }
+    let row: Option<OrgRow> = query("SELECT id, name, created_at FROM organizations WHERE id = $1")
+        .bind(id)
         .fetch_optional(conn)
         .await?;
     row.map(|row| {
         Ok(Organization {
-            id: parse_id(row.try_get::<&str, _>(0)?)?,
-            name: row.try_get(1)?,
-            created_at: row.try_get(2)?,
+            id: parse_id(&row.id)?,
+            name: row.name,
+            created_at: row.created_at,
         })
     })
     .transpose()
@@ -48,12 +54,12 @@ pub async fn get_org(conn: &mut AnyConnection, id: OrgId) -> StoreResult<Option<
 /// Verifies `domain` for `org` unless some org already holds it: false then, and nothing
 /// changes. One statement, so two orgs verifying at once cannot both win.
 pub async fn insert_verified_domain(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     domain: &str,
     org: OrgId,
     at: i64,
 ) -> StoreResult<bool> {
-    let done = sqlx::query(
+    let done = query(
         "INSERT INTO verified_domains (domain, org_id, verified_at) VALUES ($1, $2, $3) \
          ON CONFLICT (domain) DO NOTHING",
     )
@@ -62,19 +68,19 @@ pub async fn insert_verified_domain(
     .bind(at)
     .execute(conn)
     .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(done == 1)
 }
 
 /// Moves `domain` from `from` to `to` (rule 20); management of every account on it follows
 /// in the same statement, since it is derived. False if `from` no longer holds it.
 pub async fn move_verified_domain(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     domain: &str,
     from: OrgId,
     to: OrgId,
     at: i64,
 ) -> StoreResult<bool> {
-    let done = sqlx::query(
+    let done = query(
         "UPDATE verified_domains SET org_id = $3, verified_at = $4 WHERE domain = $1 AND org_id = $2",
     )
     .bind(domain.to_ascii_lowercase())
@@ -83,37 +89,39 @@ pub async fn move_verified_domain(
     .bind(at)
     .execute(conn)
     .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(done == 1)
 }
 
-pub async fn verified_domain_owner(
-    conn: &mut AnyConnection,
-    domain: &str,
-) -> StoreResult<Option<OrgId>> {
-    let owner: Option<String> =
-        sqlx::query_scalar("SELECT org_id FROM verified_domains WHERE domain = $1")
-            .bind(domain.to_ascii_lowercase())
-            .fetch_optional(conn)
-            .await?;
+pub async fn verified_domain_owner(conn: &mut Conn, domain: &str) -> StoreResult<Option<OrgId>> {
+    let owner: Option<String> = query("SELECT org_id FROM verified_domains WHERE domain = $1")
+        .bind(domain.to_ascii_lowercase())
+        .scalar_optional(conn)
+        .await?;
     owner.as_deref().map(parse_id).transpose()
 }
 
 pub async fn list_verified_domains(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     org: OrgId,
 ) -> StoreResult<Vec<VerifiedDomain>> {
-    let rows = sqlx::query(
+    #[derive(sqlx::FromRow)]
+    struct DomainRow {
+        domain: String,
+        org_id: String,
+        verified_at: i64,
+    }
+    let rows: Vec<DomainRow> = query(
         "SELECT domain, org_id, verified_at FROM verified_domains WHERE org_id = $1 ORDER BY domain",
     )
     .bind(org.to_string())
     .fetch_all(conn)
     .await?;
-    rows.iter()
+    rows.into_iter()
         .map(|row| {
             Ok(VerifiedDomain {
-                domain: row.try_get(0)?,
-                org_id: parse_id(row.try_get::<&str, _>(1)?)?,
-                verified_at: row.try_get(2)?,
+                domain: row.domain,
+                org_id: parse_id(&row.org_id)?,
+                verified_at: row.verified_at,
             })
         })
         .collect()

@@ -6,10 +6,10 @@
 
 use std::collections::HashMap;
 
-use sqlx::{AnyConnection, Row};
+use super::db::{query, Conn};
 
 use super::filter_sql::{FilterCompiler, Loc, Multi, SqlParams};
-use super::groups::{group_from_row, Group};
+use super::groups::{Group, GroupRow};
 use super::{parse_id, Backend, ListError, ListQuery, StoreError, StoreResult};
 use crate::domain::{AccountId, DirectoryId, GroupId};
 use crate::scim::schema::def::AttributeDef;
@@ -126,7 +126,7 @@ pub fn compile_group_query(
 
 /// Total matching and one page of a directory's groups.
 pub async fn list_scim_groups(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     backend: Backend,
     directory: DirectoryId,
     query: &ListQuery<'_>,
@@ -135,8 +135,8 @@ pub async fn list_scim_groups(
     let (condition, order) = compile_group_query(backend, directory, query, &mut params)?;
     let count_sql = format!("SELECT COUNT(*) FROM org_groups g WHERE {condition}");
     let total: i64 = params
-        .bind_scalar(sqlx::query_scalar(&count_sql))
-        .fetch_one(&mut *conn)
+        .to_query(&count_sql)
+        .scalar(&mut *conn)
         .await
         .map_err(StoreError::from)?;
     if query.limit <= 0 || total <= query.offset {
@@ -146,31 +146,31 @@ pub async fn list_scim_groups(
     let offset = params.int(query.offset);
     let sql =
         format!("{GROUP_SELECT} WHERE {condition} ORDER BY {order} LIMIT {limit} OFFSET {offset}");
-    let rows = params
-        .bind(sqlx::query(&sql))
+    let rows: Vec<GroupRow> = params
+        .to_query(&sql)
         .fetch_all(&mut *conn)
         .await
         .map_err(StoreError::from)?;
     let groups = rows
-        .iter()
-        .map(group_from_row)
+        .into_iter()
+        .map(Group::try_from)
         .collect::<StoreResult<_>>()?;
     Ok((total, groups))
 }
 
 /// One group by SCIM id, only if `directory` syncs it (rule 18: others are invisible).
 pub async fn get_directory_group(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     directory: DirectoryId,
     id: GroupId,
 ) -> StoreResult<Option<Group>> {
     let sql = format!("{GROUP_SELECT} WHERE g.id = $1 AND g.directory_id = $2");
-    let row = sqlx::query(&sql)
+    let row: Option<GroupRow> = query(&sql)
         .bind(id.to_string())
         .bind(directory.to_string())
         .fetch_optional(conn)
         .await?;
-    row.as_ref().map(group_from_row).transpose()
+    row.map(Group::try_from).transpose()
 }
 
 /// Like [`get_directory_group`], but first takes the group's row lock (a no-op UPDATE,
@@ -178,11 +178,11 @@ pub async fn get_directory_group(
 /// read-modify-write of its name see the latest committed version. Member rows are not
 /// locked or read.
 pub async fn lock_directory_group(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     directory: DirectoryId,
     id: GroupId,
 ) -> StoreResult<Option<Group>> {
-    sqlx::query("UPDATE org_groups SET version = version WHERE id = $1 AND directory_id = $2")
+    query("UPDATE org_groups SET version = version WHERE id = $1 AND directory_id = $2")
         .bind(id.to_string())
         .bind(directory.to_string())
         .execute(&mut *conn)
@@ -195,7 +195,7 @@ pub async fn lock_directory_group(
 /// concurrent SCIM DELETE of the user (which removes it from the directory's groups) waits
 /// for this transaction instead of missing a membership it is about to add.
 pub async fn resolve_directory_users(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     backend: Backend,
     directory: DirectoryId,
     ids: &[uuid::Uuid],
@@ -211,15 +211,18 @@ pub async fn resolve_directory_users(
             "SELECT id, account_id FROM directory_users WHERE directory_id = $1 AND id IN ({}){lock}",
             list.join(", ")
         );
-        let mut query = sqlx::query(&sql).bind(directory.to_string());
+        let mut query = query(&sql).bind(directory.to_string());
         for id in chunk {
             query = query.bind(id.to_string());
         }
-        for row in query.fetch_all(&mut *conn).await? {
-            found.insert(
-                parse_id(row.try_get::<&str, _>(0)?)?,
-                parse_id(row.try_get::<&str, _>(1)?)?,
-            );
+        #[derive(sqlx::FromRow)]
+        struct RecordRow {
+            id: String,
+            account_id: String,
+        }
+        let rows: Vec<RecordRow> = query.fetch_all(&mut *conn).await?;
+        for row in rows {
+            found.insert(parse_id(&row.id)?, parse_id(&row.account_id)?);
         }
     }
     Ok(found)
@@ -227,7 +230,7 @@ pub async fn resolve_directory_users(
 
 /// The members of each of `groups` as `directory`'s users, in the order they were added.
 pub async fn directory_group_members(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     directory: DirectoryId,
     groups: &[GroupId],
 ) -> StoreResult<HashMap<GroupId, Vec<MemberRef>>> {
@@ -238,21 +241,28 @@ pub async fn directory_group_members(
             // CROSS JOIN fixes SQLite's join order (PostgreSQL plans it freely): from the
             // group's own members outwards. With statistics skewed by one huge group, SQLite
             // would otherwise walk the whole directory to find a small group's members.
-            "SELECT gm.group_id, du.id, a.display_name FROM group_members gm \
+            "SELECT gm.group_id, du.id AS user_id, a.display_name FROM group_members gm \
              CROSS JOIN directory_users du CROSS JOIN accounts a \
              WHERE gm.group_id IN ({}) AND du.directory_id = $1 AND du.account_id = gm.account_id \
              AND a.id = gm.account_id ORDER BY gm.group_id, gm.added_at, du.id",
             list.join(", ")
         );
-        let mut query = sqlx::query(&sql).bind(directory.to_string());
+        let mut query = query(&sql).bind(directory.to_string());
         for group in chunk {
             query = query.bind(group.to_string());
         }
-        for row in query.fetch_all(&mut *conn).await? {
-            let group: GroupId = parse_id(row.try_get::<&str, _>(0)?)?;
+        #[derive(sqlx::FromRow)]
+        struct MemberRow {
+            group_id: String,
+            user_id: String,
+            display_name: Option<String>,
+        }
+        let rows: Vec<MemberRow> = query.fetch_all(&mut *conn).await?;
+        for row in rows {
+            let group: GroupId = parse_id(&row.group_id)?;
             out.entry(group).or_default().push(MemberRef {
-                user_id: parse_id(row.try_get::<&str, _>(1)?)?,
-                display: row.try_get(2)?,
+                user_id: parse_id(&row.user_id)?,
+                display: row.display_name,
             });
         }
     }

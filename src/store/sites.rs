@@ -1,7 +1,6 @@
 //! Sites, their products, and site memberships.
 
-use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
+use super::db::{query, Conn};
 
 use super::{parse_enum, parse_id, StoreError, StoreResult};
 use crate::domain::{AccountId, OrgId, SiteAccess, SiteId, SiteRole};
@@ -25,8 +24,8 @@ pub struct SiteUser {
     pub updated_at: i64,
 }
 
-pub async fn insert_site(conn: &mut AnyConnection, site: &Site) -> StoreResult<()> {
-    sqlx::query("INSERT INTO sites (id, org_id, name, created_at) VALUES ($1, $2, $3, $4)")
+pub async fn insert_site(conn: &mut Conn, site: &Site) -> StoreResult<()> {
+    query("INSERT INTO sites (id, org_id, name, created_at) VALUES ($1, $2, $3, $4)")
         .bind(site.id.to_string())
         .bind(site.org_id.to_string())
         .bind(&site.name)
@@ -35,7 +34,7 @@ pub async fn insert_site(conn: &mut AnyConnection, site: &Site) -> StoreResult<(
         .await
         .map_err(StoreError::from_write)?;
     for product in &site.products {
-        sqlx::query(
+        query(
             "INSERT INTO site_products (site_id, product) VALUES ($1, $2) ON CONFLICT DO NOTHING",
         )
         .bind(site.id.to_string())
@@ -46,51 +45,71 @@ pub async fn insert_site(conn: &mut AnyConnection, site: &Site) -> StoreResult<(
     Ok(())
 }
 
-pub async fn get_site(conn: &mut AnyConnection, id: SiteId) -> StoreResult<Option<Site>> {
-    let Some(row) = sqlx::query("SELECT id, org_id, name, created_at FROM sites WHERE id = $1")
-        .bind(id.to_string())
-        .fetch_optional(&mut *conn)
-        .await?
+pub async fn get_site(conn: &mut Conn, id: SiteId) -> StoreResult<Option<Site>> {
+    #[derive(sqlx::FromRow)]
+    struct SiteRow {
+        id: String,
+        org_id: String,
+        name: String,
+        created_at: i64,
+    }
+    let Some(row): Option<SiteRow> =
+        query("SELECT id, org_id, name, created_at FROM sites WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_optional(&mut *conn)
+            .await?
     else {
         return Ok(None);
     };
-    let products =
-        sqlx::query_scalar("SELECT product FROM site_products WHERE site_id = $1 ORDER BY product")
-            .bind(id.to_string())
-            .fetch_all(&mut *conn)
-            .await?;
+    let products = query("SELECT product FROM site_products WHERE site_id = $1 ORDER BY product")
+        .bind(id.to_string())
+        .scalars(&mut *conn)
+        .await?;
     Ok(Some(Site {
-        id: parse_id(row.try_get::<&str, _>(0)?)?,
-        org_id: parse_id(row.try_get::<&str, _>(1)?)?,
-        name: row.try_get(2)?,
+        id: parse_id(&row.id)?,
+        org_id: parse_id(&row.org_id)?,
+        name: row.name,
         products,
-        created_at: row.try_get(3)?,
+        created_at: row.created_at,
     }))
 }
 
-pub async fn list_org_sites(conn: &mut AnyConnection, org: OrgId) -> StoreResult<Vec<SiteId>> {
-    let ids: Vec<String> =
-        sqlx::query_scalar("SELECT id FROM sites WHERE org_id = $1 ORDER BY created_at, id")
-            .bind(org.to_string())
-            .fetch_all(conn)
-            .await?;
+pub async fn list_org_sites(conn: &mut Conn, org: OrgId) -> StoreResult<Vec<SiteId>> {
+    let ids: Vec<String> = query("SELECT id FROM sites WHERE org_id = $1 ORDER BY created_at, id")
+        .bind(org.to_string())
+        .scalars(conn)
+        .await?;
     ids.iter().map(|id| parse_id(id)).collect()
 }
 
-fn site_user_from_row(row: &AnyRow) -> StoreResult<SiteUser> {
-    Ok(SiteUser {
-        site_id: parse_id(row.try_get::<&str, _>(0)?)?,
-        account_id: parse_id(row.try_get::<&str, _>(1)?)?,
-        access: parse_enum(row.try_get::<&str, _>(2)?)?,
-        role: parse_enum(row.try_get::<&str, _>(3)?)?,
-        created_at: row.try_get(4)?,
-        updated_at: row.try_get(5)?,
-    })
+#[derive(sqlx::FromRow)]
+struct SiteUserRow {
+    site_id: String,
+    account_id: String,
+    access: String,
+    role: String,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl TryFrom<SiteUserRow> for SiteUser {
+    type Error = super::StoreError;
+
+    fn try_from(row: SiteUserRow) -> StoreResult<SiteUser> {
+        Ok(SiteUser {
+            site_id: parse_id(&row.site_id)?,
+            account_id: parse_id(&row.account_id)?,
+            access: parse_enum(&row.access)?,
+            role: parse_enum(&row.role)?,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
 }
 
 /// Creates or overwrites a membership's access and role.
-pub async fn put_site_user(conn: &mut AnyConnection, user: &SiteUser) -> StoreResult<()> {
-    sqlx::query(
+pub async fn put_site_user(conn: &mut Conn, user: &SiteUser) -> StoreResult<()> {
+    query(
         "INSERT INTO site_users (site_id, account_id, access, role, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (site_id, account_id) DO UPDATE SET \
          access = excluded.access, role = excluded.role, updated_at = excluded.updated_at",
@@ -107,11 +126,11 @@ pub async fn put_site_user(conn: &mut AnyConnection, user: &SiteUser) -> StoreRe
 }
 
 pub async fn get_site_user(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     site: SiteId,
     account: AccountId,
 ) -> StoreResult<Option<SiteUser>> {
-    let row = sqlx::query(
+    let row: Option<SiteUserRow> = query(
         "SELECT site_id, account_id, access, role, created_at, updated_at FROM site_users \
          WHERE site_id = $1 AND account_id = $2",
     )
@@ -119,25 +138,25 @@ pub async fn get_site_user(
     .bind(account.to_string())
     .fetch_optional(conn)
     .await?;
-    row.as_ref().map(site_user_from_row).transpose()
+    row.map(SiteUser::try_from).transpose()
 }
 
 /// Every membership of a site, removed ones included (rule 8: they stay visible).
-pub async fn list_site_users(conn: &mut AnyConnection, site: SiteId) -> StoreResult<Vec<SiteUser>> {
-    let rows = sqlx::query(
+pub async fn list_site_users(conn: &mut Conn, site: SiteId) -> StoreResult<Vec<SiteUser>> {
+    let rows: Vec<SiteUserRow> = query(
         "SELECT site_id, account_id, access, role, created_at, updated_at FROM site_users \
          WHERE site_id = $1 ORDER BY created_at, account_id",
     )
     .bind(site.to_string())
     .fetch_all(conn)
     .await?;
-    rows.iter().map(site_user_from_row).collect()
+    rows.into_iter().map(SiteUser::try_from).collect()
 }
 
 /// Adds an account to a site unless it already has a membership there (whatever its
 /// state: a removed or suspended user is not silently brought back). True if added.
-pub async fn ensure_site_user(conn: &mut AnyConnection, user: &SiteUser) -> StoreResult<bool> {
-    let done = sqlx::query(
+pub async fn ensure_site_user(conn: &mut Conn, user: &SiteUser) -> StoreResult<bool> {
+    let done = query(
         "INSERT INTO site_users (site_id, account_id, access, role, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (site_id, account_id) DO NOTHING",
     )
@@ -149,5 +168,5 @@ pub async fn ensure_site_user(conn: &mut AnyConnection, user: &SiteUser) -> Stor
     .bind(user.updated_at)
     .execute(conn)
     .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(done == 1)
 }

@@ -1,7 +1,6 @@
 //! Signing keys and the register of issued tokens (for revocation by `jti`).
 
-use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
+use super::db::{query, Conn};
 
 use super::{parse_id, StoreError, StoreResult};
 use crate::domain::{AccountId, DirectoryId, OrgId, SiteId};
@@ -50,21 +49,26 @@ pub struct TokenRecord {
     pub revoked_at: Option<i64>,
 }
 
-pub async fn list_signing_keys(conn: &mut AnyConnection) -> StoreResult<Vec<SigningKey>> {
+pub async fn list_signing_keys(conn: &mut Conn) -> StoreResult<Vec<SigningKey>> {
     use base64::Engine as _;
-    let rows =
-        sqlx::query("SELECT kid, secret, created_at FROM signing_keys ORDER BY created_at, kid")
+    #[derive(sqlx::FromRow)]
+    struct KeyRow {
+        kid: String,
+        secret: String,
+        created_at: i64,
+    }
+    let rows: Vec<KeyRow> =
+        query("SELECT kid, secret, created_at FROM signing_keys ORDER BY created_at, kid")
             .fetch_all(conn)
             .await?;
-    rows.iter()
+    rows.into_iter()
         .map(|row| {
-            let secret: String = row.try_get(1)?;
             Ok(SigningKey {
-                kid: row.try_get(0)?,
+                kid: row.kid,
                 secret: base64::engine::general_purpose::STANDARD
-                    .decode(secret)
+                    .decode(row.secret)
                     .map_err(|_| StoreError::Corrupt("signing key is not base64".into()))?,
-                created_at: row.try_get(2)?,
+                created_at: row.created_at,
             })
         })
         .collect()
@@ -72,9 +76,9 @@ pub async fn list_signing_keys(conn: &mut AnyConnection) -> StoreResult<Vec<Sign
 
 /// Stores a key unless one with the same kid exists. Processes racing on first start each
 /// insert one; all then sign with the oldest, so they agree.
-pub async fn insert_signing_key(conn: &mut AnyConnection, key: &SigningKey) -> StoreResult<()> {
+pub async fn insert_signing_key(conn: &mut Conn, key: &SigningKey) -> StoreResult<()> {
     use base64::Engine as _;
-    sqlx::query(
+    query(
         "INSERT INTO signing_keys (kid, secret, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
     )
     .bind(&key.kid)
@@ -85,7 +89,7 @@ pub async fn insert_signing_key(conn: &mut AnyConnection, key: &SigningKey) -> S
     Ok(())
 }
 
-pub async fn insert_token(conn: &mut AnyConnection, token: &TokenRecord) -> StoreResult<()> {
+pub async fn insert_token(conn: &mut Conn, token: &TokenRecord) -> StoreResult<()> {
     let (directory, org, site, account) = match token.subject {
         TokenSubject::Directory { directory, org } => (
             Some(directory.to_string()),
@@ -99,7 +103,7 @@ pub async fn insert_token(conn: &mut AnyConnection, token: &TokenRecord) -> Stor
         }
         TokenSubject::AccountOwner { account } => (None, None, None, Some(account.to_string())),
     };
-    sqlx::query(
+    query(
         "INSERT INTO tokens (jti, kind, directory_id, org_id, site_id, account_id, issued_at, \
          expires_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
@@ -121,71 +125,85 @@ pub async fn insert_token(conn: &mut AnyConnection, token: &TokenRecord) -> Stor
 const TOKEN_COLUMNS: &str =
     "jti, kind, directory_id, org_id, site_id, account_id, issued_at, expires_at, revoked_at";
 
-fn token_from_row(row: &AnyRow) -> StoreResult<TokenRecord> {
-    let opt = |i: usize| -> StoreResult<Option<String>> { Ok(row.try_get(i)?) };
-    let need = |i: usize| -> StoreResult<String> {
-        opt(i)?.ok_or_else(|| StoreError::Corrupt(format!("token column {i} is missing")))
-    };
-    let kind: String = row.try_get(1)?;
-    let subject = match kind.as_str() {
-        "directory" => TokenSubject::Directory {
-            directory: parse_id(&need(2)?)?,
-            org: parse_id(&need(3)?)?,
-        },
-        "org_admin" => TokenSubject::OrgAdmin {
-            org: parse_id(&need(3)?)?,
-        },
-        "site_admin" => TokenSubject::SiteAdmin {
-            site: parse_id(&need(4)?)?,
-            org: parse_id(&need(3)?)?,
-        },
-        "account" => TokenSubject::AccountOwner {
-            account: parse_id(&need(5)?)?,
-        },
-        other => return Err(StoreError::Corrupt(format!("unknown token kind {other:?}"))),
-    };
-    Ok(TokenRecord {
-        jti: parse_id(row.try_get::<&str, _>(0)?)?,
-        subject,
-        issued_at: row.try_get(6)?,
-        expires_at: row.try_get(7)?,
-        revoked_at: row.try_get(8)?,
-    })
+#[derive(sqlx::FromRow)]
+struct TokenRow {
+    jti: String,
+    kind: String,
+    directory_id: Option<String>,
+    org_id: Option<String>,
+    site_id: Option<String>,
+    account_id: Option<String>,
+    issued_at: i64,
+    expires_at: Option<i64>,
+    revoked_at: Option<i64>,
 }
 
-pub async fn get_token(
-    conn: &mut AnyConnection,
-    jti: uuid::Uuid,
-) -> StoreResult<Option<TokenRecord>> {
+impl TryFrom<TokenRow> for TokenRecord {
+    type Error = StoreError;
+
+    fn try_from(row: TokenRow) -> StoreResult<TokenRecord> {
+        fn need<T: std::str::FromStr>(column: &str, value: &Option<String>) -> StoreResult<T> {
+            let raw = value
+                .as_deref()
+                .ok_or_else(|| StoreError::Corrupt(format!("token {column} is missing")))?;
+            parse_id(raw)
+        }
+        let subject = match row.kind.as_str() {
+            "directory" => TokenSubject::Directory {
+                directory: need("directory_id", &row.directory_id)?,
+                org: need("org_id", &row.org_id)?,
+            },
+            "org_admin" => TokenSubject::OrgAdmin {
+                org: need("org_id", &row.org_id)?,
+            },
+            "site_admin" => TokenSubject::SiteAdmin {
+                site: need("site_id", &row.site_id)?,
+                org: need("org_id", &row.org_id)?,
+            },
+            "account" => TokenSubject::AccountOwner {
+                account: need("account_id", &row.account_id)?,
+            },
+            other => return Err(StoreError::Corrupt(format!("unknown token kind {other:?}"))),
+        };
+        Ok(TokenRecord {
+            jti: parse_id(&row.jti)?,
+            subject,
+            issued_at: row.issued_at,
+            expires_at: row.expires_at,
+            revoked_at: row.revoked_at,
+        })
+    }
+}
+
+pub async fn get_token(conn: &mut Conn, jti: uuid::Uuid) -> StoreResult<Option<TokenRecord>> {
     let sql = format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE jti = $1");
-    let row = sqlx::query(&sql)
+    let row: Option<TokenRow> = query(&sql)
         .bind(jti.to_string())
         .fetch_optional(conn)
         .await?;
-    row.as_ref().map(token_from_row).transpose()
+    row.map(TokenRecord::try_from).transpose()
 }
 
 pub async fn list_directory_tokens(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     directory: DirectoryId,
 ) -> StoreResult<Vec<TokenRecord>> {
     let sql = format!(
         "SELECT {TOKEN_COLUMNS} FROM tokens WHERE directory_id = $1 ORDER BY issued_at, jti"
     );
-    let rows = sqlx::query(&sql)
+    let rows: Vec<TokenRow> = query(&sql)
         .bind(directory.to_string())
         .fetch_all(conn)
         .await?;
-    rows.iter().map(token_from_row).collect()
+    rows.into_iter().map(TokenRecord::try_from).collect()
 }
 
 /// Marks a token revoked; false if unknown or already revoked.
-pub async fn revoke_token(conn: &mut AnyConnection, jti: uuid::Uuid, at: i64) -> StoreResult<bool> {
-    let done =
-        sqlx::query("UPDATE tokens SET revoked_at = $2 WHERE jti = $1 AND revoked_at IS NULL")
-            .bind(jti.to_string())
-            .bind(at)
-            .execute(conn)
-            .await?;
-    Ok(done.rows_affected() == 1)
+pub async fn revoke_token(conn: &mut Conn, jti: uuid::Uuid, at: i64) -> StoreResult<bool> {
+    let done = query("UPDATE tokens SET revoked_at = $2 WHERE jti = $1 AND revoked_at IS NULL")
+        .bind(jti.to_string())
+        .bind(at)
+        .execute(conn)
+        .await?;
+    Ok(done == 1)
 }

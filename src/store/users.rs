@@ -1,20 +1,18 @@
 //! SCIM Users as stored: a directory's record joined with the account it links to.
 //! Lists are filtered, sorted and paged in SQL; nothing loads a directory's users into memory.
 
-use std::collections::HashMap;
-
-use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
+use super::db::{query, Conn};
 
 use super::filter_sql::{FilterCompiler, JsonDoc, Loc, Multi, SqlParams};
 use super::{Backend, ListQuery, StoreResult};
-use crate::domain::{AccountId, DirectoryId, GroupId};
+use crate::domain::{DirectoryId, GroupId};
 use crate::scim::schema::def::AttributeDef;
 use crate::scim::schema::resolve::{resolve, ResolvedAttr};
 use crate::scim::{ScimError, ScimType};
 
-use super::accounts::{account_columns_from, Account};
-use super::directories::{directory_user_from_row_at, DirectoryUser};
+use super::accounts::{Account, AccountRow};
+use super::directories::{DirectoryUser, DirectoryUserRow, DIRECTORY_USER_COLUMNS};
+use super::StoreError;
 
 /// The attributes that belong to the account rather than to a directory's record
 /// (shared/domain.md, "Directories"). They live in `accounts`; the rest in the record.
@@ -36,6 +34,9 @@ pub const ACCOUNT_OWNED: &[&str] = &[
 pub struct ScimUser {
     pub record: DirectoryUser,
     pub account: Account,
+    /// The directory's groups the account belongs to, by display name; empty unless the
+    /// read asked for them.
+    pub groups: Vec<(GroupId, String)>,
 }
 
 fn user_location(resolved: &ResolvedAttr, backend: Backend, params: &mut SqlParams) -> Option<Loc> {
@@ -251,28 +252,80 @@ fn json_sort_key(
 const USER_FROM: &str = "FROM directory_users du JOIN accounts a ON a.id = du.account_id \
      LEFT JOIN verified_domains d ON d.domain = a.email_domain";
 
-fn scim_user_from_row(row: &AnyRow) -> StoreResult<ScimUser> {
-    Ok(ScimUser {
-        record: directory_user_from_row_at(row, 0)?,
-        account: account_columns_from(row, 8)?,
-    })
+#[derive(sqlx::FromRow)]
+struct ScimUserRow {
+    #[sqlx(flatten)]
+    record: DirectoryUserRow,
+    #[sqlx(flatten)]
+    account: AccountRow,
+    /// `[[id, displayName], ...]` as JSON text, or NULL.
+    u_groups: Option<String>,
+    /// The number of users the query matches, repeated on every row of a page.
+    u_total: i64,
 }
 
-fn select_columns() -> String {
+impl TryFrom<ScimUserRow> for ScimUser {
+    type Error = StoreError;
+
+    fn try_from(row: ScimUserRow) -> StoreResult<ScimUser> {
+        let groups = match row.u_groups {
+            None => Vec::new(),
+            Some(text) => {
+                let pairs: Vec<(String, String)> = serde_json::from_str(&text)
+                    .map_err(|e| StoreError::Corrupt(format!("user groups: {e}")))?;
+                pairs
+                    .into_iter()
+                    .map(|(id, name)| Ok((super::parse_id(&id)?, name)))
+                    .collect::<StoreResult<_>>()?
+            }
+        };
+        Ok(ScimUser {
+            record: row.record.try_into()?,
+            account: row.account.try_into()?,
+            groups,
+        })
+    }
+}
+
+/// The user's groups in its directory as one JSON column, so a page of users and their
+/// groups come back in one statement (a correlated subquery per row, each an index probe).
+fn groups_column(backend: Backend, with_groups: bool) -> &'static str {
+    match (with_groups, backend) {
+        (false, _) => "CAST(NULL AS TEXT) AS u_groups",
+        (true, Backend::Sqlite) => {
+            "(SELECT json_group_array(json_array(ug.id, ug.display_name)) FROM \
+             (SELECT g.id, g.display_name FROM group_members gm \
+              JOIN org_groups g ON g.id = gm.group_id \
+              WHERE gm.account_id = a.id AND g.directory_id = du.directory_id \
+              ORDER BY g.display_name_lower, g.id) ug) AS u_groups"
+        }
+        (true, Backend::Postgres) => {
+            "(SELECT json_agg(json_build_array(g.id, g.display_name) \
+              ORDER BY g.display_name_lower, g.id)::text FROM group_members gm \
+              JOIN org_groups g ON g.id = gm.group_id \
+              WHERE gm.account_id = a.id AND g.directory_id = du.directory_id) AS u_groups"
+        }
+    }
+}
+
+fn select_columns(backend: Backend, with_groups: bool) -> String {
     format!(
-        "du.id, du.directory_id, du.account_id, du.external_id, du.attributes, du.created_at, \
-         du.updated_at, du.version, {}",
-        super::accounts::ACCOUNT_COLUMNS
+        "{DIRECTORY_USER_COLUMNS}, {}, {}",
+        super::accounts::ACCOUNT_COLUMNS,
+        groups_column(backend, with_groups)
     )
 }
 
-/// Total matching and one page of users.
+/// Total matching and one page of users, in one statement: the count rides along as a
+/// column, computed once (an uncorrelated subquery). Only a page past the end needs a
+/// second statement for the count.
 pub async fn list_scim_users(
-    conn: &mut AnyConnection,
-    backend: Backend,
+    conn: &mut Conn,
     directory: DirectoryId,
     query: &ListQuery<'_>,
+    with_groups: bool,
 ) -> Result<(i64, Vec<ScimUser>), ListError> {
+    let backend = conn.backend();
     let mut params = SqlParams::default();
     let (condition, order) = compile_user_query(backend, directory, query, &mut params)?;
     let unfiltered = query.filter.is_none() && query.sort_by.is_none();
@@ -282,41 +335,54 @@ pub async fn list_scim_users(
     } else {
         format!("SELECT COUNT(*) {USER_FROM} WHERE {condition}")
     };
-    let total: i64 = params
-        .bind_scalar(sqlx::query_scalar(&count_sql))
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(super::StoreError::from)?;
-    if query.limit <= 0 || total <= query.offset {
+    if query.limit <= 0 {
+        let total: i64 = params
+            .query(&count_sql)
+            .scalar(conn)
+            .await
+            .map_err(StoreError::from)?;
         return Ok((total, Vec::new()));
     }
     let limit = params.int(query.limit);
     let offset = params.int(query.offset);
+    let columns = select_columns(backend, with_groups);
     let sql = if unfiltered {
         // A full sync pages through everything: skip the offset on the index alone, then
         // join only the page.
         format!(
-            "SELECT {} FROM (SELECT du.id FROM directory_users du WHERE {condition} \
-             ORDER BY {order} LIMIT {limit} OFFSET {offset}) page \
+            "SELECT ({count_sql}) AS u_total, {columns} FROM (SELECT du.id FROM directory_users du \
+             WHERE {condition} ORDER BY {order} LIMIT {limit} OFFSET {offset}) page \
              JOIN directory_users du ON du.id = page.id \
              JOIN accounts a ON a.id = du.account_id \
-             LEFT JOIN verified_domains d ON d.domain = a.email_domain ORDER BY {order}",
-            select_columns()
+             LEFT JOIN verified_domains d ON d.domain = a.email_domain ORDER BY {order}"
         )
     } else {
         format!(
-            "SELECT {} {USER_FROM} WHERE {condition} ORDER BY {order} LIMIT {limit} OFFSET {offset}",
-            select_columns()
+            "SELECT ({count_sql}) AS u_total, {columns} {USER_FROM} WHERE {condition} \
+             ORDER BY {order} LIMIT {limit} OFFSET {offset}"
         )
     };
-    let rows = params
-        .bind(sqlx::query(&sql))
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(super::StoreError::from)?;
+    let count_params = params.len() - 2;
+    let (rows, params): (Vec<ScimUserRow>, _) = {
+        let values = params.into_values();
+        let count_values = values[..count_params].to_vec();
+        let rows = super::db::query_with(&sql, values)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(StoreError::from)?;
+        (rows, count_values)
+    };
+    let total = match rows.first() {
+        Some(row) => row.u_total,
+        None if query.offset == 0 => 0,
+        None => super::db::query_with(&count_sql, params)
+            .scalar(conn)
+            .await
+            .map_err(StoreError::from)?,
+    };
     let users = rows
-        .iter()
-        .map(scim_user_from_row)
+        .into_iter()
+        .map(ScimUser::try_from)
         .collect::<StoreResult<Vec<_>>>()?;
     Ok((total, users))
 }
@@ -330,54 +396,22 @@ pub enum ListError {
     Store(#[from] super::StoreError),
 }
 
-/// One user by SCIM id, only within `directory` (rule 18).
+/// One user by SCIM id, only within `directory` (rule 18), with its groups if asked: one
+/// statement.
 pub async fn get_scim_user(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     directory: DirectoryId,
     id: uuid::Uuid,
+    with_groups: bool,
 ) -> StoreResult<Option<ScimUser>> {
     let sql = format!(
-        "SELECT {} {USER_FROM} WHERE du.id = $1 AND du.directory_id = $2",
-        select_columns()
+        "SELECT CAST(1 AS BIGINT) AS u_total, {} {USER_FROM} WHERE du.id = $1 AND du.directory_id = $2",
+        select_columns(conn.backend(), with_groups)
     );
-    let row = sqlx::query(&sql)
-        .bind(id.to_string())
-        .bind(directory.to_string())
+    let row: Option<ScimUserRow> = query(&sql)
+        .bind(id)
+        .bind(directory)
         .fetch_optional(conn)
         .await?;
-    row.as_ref().map(scim_user_from_row).transpose()
-}
-
-/// The directory's groups each account belongs to: the `groups` attribute of a page of
-/// users, in one query.
-pub async fn user_groups(
-    conn: &mut AnyConnection,
-    directory: DirectoryId,
-    accounts: &[AccountId],
-) -> StoreResult<HashMap<AccountId, Vec<(GroupId, String)>>> {
-    let mut out: HashMap<AccountId, Vec<(GroupId, String)>> = HashMap::new();
-    if accounts.is_empty() {
-        return Ok(out);
-    }
-    let mut params = SqlParams::default();
-    let dir = params.text(directory.to_string());
-    let list: Vec<String> = accounts
-        .iter()
-        .map(|a| params.text(a.to_string()))
-        .collect();
-    let sql = format!(
-        "SELECT gm.account_id, g.id, g.display_name FROM group_members gm \
-         JOIN org_groups g ON g.id = gm.group_id \
-         WHERE g.directory_id = {dir} AND gm.account_id IN ({}) ORDER BY g.display_name_lower, g.id",
-        list.join(", ")
-    );
-    let rows = params.bind(sqlx::query(&sql)).fetch_all(conn).await?;
-    for row in rows {
-        let account: AccountId = super::parse_id(row.try_get::<&str, _>(0)?)?;
-        let group: GroupId = super::parse_id(row.try_get::<&str, _>(1)?)?;
-        out.entry(account)
-            .or_default()
-            .push((group, row.try_get(2)?));
-    }
-    Ok(out)
+    row.map(ScimUser::try_from).transpose()
 }

@@ -156,7 +156,7 @@ pub fn serve_args(url: &str) -> ServeArgs {
             database_url: Some(Secret::new(url)),
         },
         log: LogArgs {
-            log_level: "warn".into(),
+            log_level: std::env::var("TEST_LOG").unwrap_or_else(|_| "warn".into()),
             log_format: LogFormat::Pretty,
         },
     }
@@ -164,6 +164,9 @@ pub fn serve_args(url: &str) -> ServeArgs {
 
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
     let db = test_db(backend).await?;
+    if std::env::var_os("TEST_LOG").is_some() {
+        scimd::telemetry::init(&serve_args(&db.url).log);
+    }
     let app = Application::build(&serve_args(&db.url))
         .await
         .expect("build app");
@@ -312,7 +315,7 @@ impl TestApp {
 
     /// The id of the account with this email.
     pub async fn account_id(&self, email: &str) -> scimd::domain::AccountId {
-        let mut conn = self.store.reader().acquire().await.expect("connection");
+        let mut conn = self.store.read().await.expect("connection");
         scimd::store::find_account_by_email(&mut conn, email)
             .await
             .expect("lookup")

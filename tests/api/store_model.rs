@@ -297,15 +297,21 @@ async fn sites_memberships_groups_and_grants(db: TestDb) {
         ..synced.clone()
     };
     // On PostgreSQL a failed statement spoils its transaction, so conflicts run in a savepoint.
-    let mut savepoint = sqlx::Connection::begin(&mut *tx).await.unwrap();
+    scimd::store::query("SAVEPOINT twin")
+        .execute(&mut tx)
+        .await
+        .unwrap();
     assert!(
         matches!(
-            insert_group(&mut savepoint, &twin).await,
+            insert_group(&mut tx, &twin).await,
             Err(StoreError::Conflict)
         ),
         "names unique per directory"
     );
-    savepoint.rollback().await.unwrap();
+    scimd::store::query("ROLLBACK TO SAVEPOINT twin")
+        .execute(&mut tx)
+        .await
+        .unwrap();
     let local = Group {
         id: GroupId::new(),
         directory_id: None,
@@ -421,12 +427,18 @@ async fn directory_user_records(db: TestDb) {
         id: uuid::Uuid::new_v4(),
         ..record.clone()
     };
-    let mut savepoint = sqlx::Connection::begin(&mut *tx).await.unwrap();
+    scimd::store::query("SAVEPOINT twin")
+        .execute(&mut tx)
+        .await
+        .unwrap();
     assert!(matches!(
-        insert_directory_user(&mut savepoint, &twin).await,
+        insert_directory_user(&mut tx, &twin).await,
         Err(StoreError::Conflict)
     ));
-    savepoint.rollback().await.unwrap();
+    scimd::store::query("ROLLBACK TO SAVEPOINT twin")
+        .execute(&mut tx)
+        .await
+        .unwrap();
 
     let changed = DirectoryUser {
         external_id: Some("00u2".into()),
@@ -572,7 +584,7 @@ async fn the_audit_log_is_append_only(db: TestDb) {
         .unwrap();
     }
     tx.commit().await.unwrap();
-    let mut conn = store.reader().acquire().await.unwrap();
+    let mut conn = store.read().await.unwrap();
     let by_org = list_audit(&mut conn, AuditScope::Org(org), 10)
         .await
         .unwrap();
@@ -591,15 +603,15 @@ async fn the_audit_log_is_append_only(db: TestDb) {
         1
     );
 
-    let update = sqlx::query("UPDATE audit_log SET action = 'forged'")
-        .execute(&mut *conn)
+    let update = scimd::store::query("UPDATE audit_log SET action = 'forged'")
+        .execute(&mut conn)
         .await;
     assert!(
         update.is_err(),
         "updates are refused by the database itself"
     );
-    let delete = sqlx::query("DELETE FROM audit_log")
-        .execute(&mut *conn)
+    let delete = scimd::store::query("DELETE FROM audit_log")
+        .execute(&mut conn)
         .await;
     assert!(
         delete.is_err(),
@@ -623,7 +635,7 @@ async fn a_failed_transaction_leaves_nothing(db: TestDb) {
         .await
         .is_err());
     drop(tx);
-    let mut conn = store.reader().acquire().await.unwrap();
+    let mut conn = store.read().await.unwrap();
     assert_eq!(get_account(&mut conn, ann.id).await.unwrap(), None);
 }
 

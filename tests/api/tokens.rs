@@ -25,7 +25,7 @@ fn kid_of(token: &str) -> String {
 }
 
 async fn signing_secret(app: &TestApp) -> Vec<u8> {
-    let mut conn = app.store.reader().acquire().await.unwrap();
+    let mut conn = app.store.read().await.unwrap();
     store::list_signing_keys(&mut conn)
         .await
         .unwrap()
@@ -182,7 +182,7 @@ async fn tokens_survive_a_restart(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(response.status().as_u16(), 200);
-    let mut conn = app.store.reader().acquire().await.unwrap();
+    let mut conn = app.store.read().await.unwrap();
     assert_eq!(
         store::list_signing_keys(&mut conn).await.unwrap().len(),
         1,

@@ -32,7 +32,7 @@ async fn create(app: &TestApp, token: &str, body: Value) -> Value {
 }
 
 async fn account_status(app: &TestApp, email: &str) -> AccountStatus {
-    let mut conn = app.store.reader().acquire().await.unwrap();
+    let mut conn = app.store.read().await.unwrap();
     store::find_account_by_email(&mut conn, email)
         .await
         .unwrap()
@@ -66,7 +66,7 @@ async fn create_read_and_locate(app: TestApp) {
     assert_eq!(got.status, 200);
     assert_eq!(got.body, reply.body);
 
-    let mut conn = app.store.reader().acquire().await.unwrap();
+    let mut conn = app.store.read().await.unwrap();
     let account = store::find_account_by_email(&mut conn, "ann@acme.example")
         .await
         .unwrap()
@@ -817,7 +817,7 @@ async fn emails_are_one_address_however_written(app: TestApp) {
         created["userName"], "ann@acme.example",
         "the root dot is not kept"
     );
-    let mut conn = app.store.reader().acquire().await.unwrap();
+    let mut conn = app.store.read().await.unwrap();
     let account = store::find_account_by_email(&mut conn, "ANN@acme.example")
         .await
         .unwrap()
@@ -866,7 +866,7 @@ async fn another_orgs_domain_is_created_without_this_directorys_profile(app: Tes
         created.get("name").is_none() && created.get("displayName").is_none(),
         "{created}"
     );
-    let mut conn = app.store.reader().acquire().await.unwrap();
+    let mut conn = app.store.read().await.unwrap();
     let account = store::find_account_by_email(&mut conn, "carl@acme.example")
         .await
         .unwrap()

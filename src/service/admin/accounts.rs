@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 use serde_json::json;
-use sqlx::AnyConnection;
+use store::Conn;
 
 use super::views::{AccountView, AuditPage};
 use super::{audit, facts, not_found, AdminActor, AdminResult};
@@ -54,7 +54,7 @@ fn visible_memberships(
 /// Loads an account the actor may see. A tombstone holds no personal data and no links left
 /// to decide by, so any admin may read one: it answers "this id was deleted" (rule 11).
 async fn visible(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     who: &AdminActor,
     id: AccountId,
 ) -> AdminResult<(Account, Vec<AccountMembership>)> {
@@ -77,7 +77,7 @@ async fn visible(
 }
 
 pub async fn get(store: &Store, who: &AdminActor, id: AccountId) -> AdminResult<AccountDetail> {
-    let mut conn = store.reader().acquire().await?;
+    let mut conn = store.read().await?;
     let (account, memberships) = visible(&mut conn, who, id).await?;
     Ok(AccountDetail {
         sites: visible_memberships(who.actor(), &account, &memberships),
@@ -185,7 +185,7 @@ pub async fn audit_log(
     before: Option<i64>,
     limit: i64,
 ) -> AdminResult<AuditPage> {
-    let mut conn = store.reader().acquire().await?;
+    let mut conn = store.read().await?;
     let (account, _) = visible(&mut conn, who, id).await?;
     let org = match *who.actor() {
         Actor::AccountOwner(owner) if owner == account.id => None,

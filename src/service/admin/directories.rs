@@ -106,14 +106,14 @@ pub async fn create(
 
 pub async fn list(store: &Store, who: &AdminActor, org: OrgId) -> AdminResult<Vec<DirectoryView>> {
     let authority = authorize_org_admin(who.actor(), org)?;
-    let mut conn = store.reader().acquire().await?;
+    let mut conn = store.read().await?;
     let dirs = store::list_org_directories(&mut conn, authority.org()).await?;
     Ok(dirs.into_iter().map(DirectoryView::from).collect())
 }
 
 /// Another org's directory is not found rather than forbidden: ids are not probed.
 async fn own_directory(
-    conn: &mut sqlx::AnyConnection,
+    conn: &mut store::Conn,
     authority: &OrgAuthority,
     id: DirectoryId,
 ) -> AdminResult<Directory> {
@@ -130,7 +130,7 @@ pub async fn tokens(
     directory: DirectoryId,
 ) -> AdminResult<Vec<TokenView>> {
     let authority = authorize_org_admin(who.actor(), org)?;
-    let mut conn = store.reader().acquire().await?;
+    let mut conn = store.read().await?;
     let dir = own_directory(&mut conn, &authority, directory).await?;
     let records = store::list_directory_tokens(&mut conn, dir.id).await?;
     Ok(records.iter().map(TokenView::from).collect())

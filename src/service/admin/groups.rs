@@ -32,7 +32,7 @@ pub struct GroupView {
     pub created_at: String,
 }
 
-async fn group_view(conn: &mut sqlx::AnyConnection, group: &Group) -> AdminResult<GroupView> {
+async fn group_view(conn: &mut store::Conn, group: &Group) -> AdminResult<GroupView> {
     let grants = store::list_group_grants(&mut *conn, group.id).await?;
     let members = store::list_group_members(conn, group.id).await?;
     Ok(GroupView {
@@ -56,7 +56,7 @@ async fn group_view(conn: &mut sqlx::AnyConnection, group: &Group) -> AdminResul
 /// Summaries without members: an org may have large synced groups.
 pub async fn list(store: &Store, who: &AdminActor, org: OrgId) -> AdminResult<Vec<GroupView>> {
     let authority = authorize_org_admin(who.actor(), org)?;
-    let mut conn = store.reader().acquire().await?;
+    let mut conn = store.read().await?;
     let mut out = Vec::new();
     for group in store::list_org_groups(&mut conn, authority.org()).await? {
         let mut view = group_view(&mut conn, &group).await?;
@@ -68,7 +68,7 @@ pub async fn list(store: &Store, who: &AdminActor, org: OrgId) -> AdminResult<Ve
 
 /// A group of the org; another org's group is not found.
 async fn org_group(
-    conn: &mut sqlx::AnyConnection,
+    conn: &mut store::Conn,
     who: &AdminActor,
     org: OrgId,
     id: GroupId,
@@ -86,7 +86,7 @@ pub async fn get(
     org: OrgId,
     id: GroupId,
 ) -> AdminResult<GroupView> {
-    let mut conn = store.reader().acquire().await?;
+    let mut conn = store.read().await?;
     let group = org_group(&mut conn, who, org, id).await?;
     group_view(&mut conn, &group).await
 }

@@ -15,7 +15,7 @@ pub mod tokens;
 pub mod views;
 
 use serde_json::Value;
-use sqlx::AnyConnection;
+use store::Conn;
 
 pub use self::principal::AdminActor;
 use super::error::ServiceError;
@@ -121,7 +121,7 @@ pub(crate) async fn audit(
     Ok(())
 }
 
-pub(crate) async fn load_site(conn: &mut AnyConnection, id: SiteId) -> AdminResult<Site> {
+pub(crate) async fn load_site(conn: &mut Conn, id: SiteId) -> AdminResult<Site> {
     store::get_site(conn, id)
         .await?
         .ok_or_else(|| not_found("site"))
@@ -135,7 +135,7 @@ pub(crate) fn site_facts(site: &Site) -> SiteFacts {
 }
 
 /// A live account (tombstones are only ever read through [`accounts::get_account`]).
-pub(crate) async fn load_account(conn: &mut AnyConnection, id: AccountId) -> AdminResult<Account> {
+pub(crate) async fn load_account(conn: &mut Conn, id: AccountId) -> AdminResult<Account> {
     match store::get_account(conn, id).await? {
         Some(account) if account.tombstoned_at.is_none() => Ok(account),
         _ => Err(not_found("account")),

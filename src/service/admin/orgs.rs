@@ -28,7 +28,7 @@ pub async fn list_domains(
     org: OrgId,
 ) -> AdminResult<Vec<DomainView>> {
     let authority = authorize_org_admin(who.actor(), org)?;
-    let mut conn = store.reader().acquire().await?;
+    let mut conn = store.read().await?;
     let domains = store::list_verified_domains(&mut conn, authority.org()).await?;
     Ok(domains
         .into_iter()
@@ -137,7 +137,7 @@ pub async fn managed_accounts(
     page: Page,
 ) -> AdminResult<ListView<AccountView>> {
     let authority = authorize_org_admin(who.actor(), org)?;
-    let mut conn = store.reader().acquire().await?;
+    let mut conn = store.read().await?;
     let query = ManagedAccountQuery {
         status,
         search,
@@ -165,7 +165,7 @@ pub struct SiteView {
 
 pub async fn sites(store: &Store, who: &AdminActor, org: OrgId) -> AdminResult<Vec<SiteView>> {
     let authority = authorize_org_admin(who.actor(), org)?;
-    let mut conn = store.reader().acquire().await?;
+    let mut conn = store.read().await?;
     let mut out = Vec::new();
     for id in store::list_org_sites(&mut conn, authority.org()).await? {
         if let Some(site) = store::get_site(&mut conn, id).await? {
@@ -190,7 +190,7 @@ pub async fn audit_log(
     limit: i64,
 ) -> AdminResult<AuditPage> {
     let authority = authorize_org_admin(who.actor(), org)?;
-    let mut conn = store.reader().acquire().await?;
+    let mut conn = store.read().await?;
     let query = AuditPageQuery {
         org: Some(authority.org()),
         account: None,

@@ -103,7 +103,7 @@ impl Outbox {
 
 /// Queues an invitation inside the caller's transaction.
 pub(crate) async fn queue_invitation(
-    tx: &mut sqlx::AnyConnection,
+    tx: &mut store::Conn,
     site: SiteId,
     account: AccountId,
     at: i64,
@@ -118,7 +118,7 @@ pub async fn deliver_pending(store: &Store, sender: &dyn EmailSender) -> StoreRe
     let now = store::now_micros();
     let stale = now - CLAIM_TIMEOUT_MICROS;
     let ids = {
-        let mut conn = store.reader().acquire().await?;
+        let mut conn = store.read().await?;
         store::pending_emails(&mut conn, stale, BATCH).await?
     };
     let mut sent = 0;
@@ -158,7 +158,7 @@ pub async fn deliver_pending(store: &Store, sender: &dyn EmailSender) -> StoreRe
 }
 
 async fn recipient(store: &Store, row: &store::OutboxEmail) -> StoreResult<Option<OutgoingEmail>> {
-    let mut conn = store.reader().acquire().await?;
+    let mut conn = store.read().await?;
     let account = store::get_account(&mut conn, row.account_id).await?;
     let site = store::get_site(&mut conn, row.site_id).await?;
     // A deactivated account cannot sign in: an invitation would only confuse its owner.
@@ -184,7 +184,7 @@ pub async fn list(
     account: Option<AccountId>,
     limit: i64,
 ) -> AdminResult<Vec<OutboxView>> {
-    let mut conn = store.reader().acquire().await?;
+    let mut conn = store.read().await?;
     let site = load_site(&mut conn, site).await?;
     authorize_site_admin(who.actor(), &site_facts(&site))?;
     let rows = store::list_site_outbox(&mut conn, site.id, account, limit).await?;

@@ -18,7 +18,7 @@ pub struct AdminActor {
 impl AdminActor {
     /// Resolves a verified token into the actor it stands for.
     pub async fn from_token(store: &Store, record: &TokenRecord) -> AdminResult<Self> {
-        let mut conn = store.reader().acquire().await?;
+        let mut conn = store.read().await?;
         let (actor, account) = match record.subject {
             TokenSubject::OrgAdmin { org } => (Actor::OrgAdmin(org), None),
             TokenSubject::SiteAdmin { site, org } => {
@@ -80,7 +80,7 @@ impl AdminActor {
 /// The site role a bound account holds right now; without site access or an active
 /// account it administers nothing.
 async fn site_user_actor(
-    conn: &mut sqlx::AnyConnection,
+    conn: &mut store::Conn,
     site: crate::domain::SiteId,
     org: crate::domain::OrgId,
     account: AccountId,

@@ -3,7 +3,7 @@
 //! the product (made on first use), revoking takes them out of it.
 
 use serde_json::json;
-use sqlx::AnyConnection;
+use store::Conn;
 
 use super::site_users::{target, view};
 use super::views::{Changed, SiteUserView};
@@ -30,7 +30,7 @@ pub(crate) fn site_product(site: &Site, raw: &str) -> AdminResult<Product> {
 
 /// The site's own group for `product`, made (with its grant) on first use.
 pub(crate) async fn product_group(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     site: &Site,
     product: &Product,
     at: i64,

@@ -45,7 +45,7 @@ pub async fn list(
     mut query: SiteUserQuery,
     page: Page,
 ) -> AdminResult<ListView<SiteUserView>> {
-    let mut conn = store.reader().acquire().await?;
+    let mut conn = store.read().await?;
     let site = load_site(&mut conn, site).await?;
     authorize_site_admin(who.actor(), &site_facts(&site))?;
     query.offset = page.offset();
@@ -79,7 +79,7 @@ pub(crate) struct Target {
 /// Loads a write's facts. An account that was never a member of the site is not found: the
 /// site's admins have nothing to act on.
 pub(crate) async fn target(
-    tx: &mut sqlx::AnyConnection,
+    tx: &mut store::Conn,
     who: &AdminActor,
     site: SiteId,
     account: AccountId,
@@ -99,7 +99,7 @@ pub(crate) async fn target(
 }
 
 pub(crate) async fn view(
-    tx: &mut sqlx::AnyConnection,
+    tx: &mut store::Conn,
     t: &Target,
     member: &SiteUser,
 ) -> AdminResult<SiteUserView> {
@@ -202,7 +202,7 @@ pub async fn get(
     site: SiteId,
     account: AccountId,
 ) -> AdminResult<SiteUserView> {
-    let mut conn = store.reader().acquire().await?;
+    let mut conn = store.read().await?;
     let t = target(&mut conn, who, site, account).await?;
     view(&mut conn, &t, &t.member).await
 }

@@ -162,7 +162,7 @@ pub async fn account_site_access(
     account: AccountId,
     site: SiteId,
 ) -> ServiceResult<AccountSiteAccess> {
-    let mut conn = store.reader().acquire().await?;
+    let mut conn = store.read().await?;
     let account = store::get_account(&mut conn, account)
         .await?
         .ok_or(ServiceError::NotFound("account"))?;
@@ -195,7 +195,7 @@ pub async fn account_site_access(
 
 /// The account with this email, for commands that name accounts by email.
 pub async fn account_by_email(store: &Store, email: &str) -> ServiceResult<AccountId> {
-    let mut conn = store.reader().acquire().await?;
+    let mut conn = store.read().await?;
     store::find_account_by_email(&mut conn, email)
         .await?
         .map(|a| a.id)

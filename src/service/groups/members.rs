@@ -3,8 +3,8 @@
 //! touches only the rows named; only a full replacement (PUT, `replace` of `members`) reads
 //! the current members, to write just the difference.
 
-use sqlx::AnyConnection;
 use std::collections::HashSet;
+use store::Conn;
 
 use crate::domain::{can_edit_group_membership, AccountId, Actor, GroupFacts, GroupSource};
 use crate::service::error::ServiceResult;
@@ -54,7 +54,7 @@ pub fn group_facts(group: &Group) -> GroupFacts {
 /// Adding a deactivated account is allowed: it keeps memberships, and license counting
 /// leaves it out (rules 1, 7).
 pub async fn change_members(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     actor: &Actor,
     group: &Group,
     change: &MemberChange,

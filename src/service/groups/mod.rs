@@ -63,7 +63,7 @@ async fn accounts_of(
 }
 
 async fn view(
-    conn: &mut sqlx::AnyConnection,
+    conn: &mut store::Conn,
     ctx: &ScimContext<'_>,
     group: &Group,
     with_members: bool,
@@ -143,7 +143,7 @@ pub async fn get_group(
     id: uuid::Uuid,
     with_members: bool,
 ) -> ServiceResult<GroupView> {
-    let mut conn = ctx.store.reader().acquire().await?;
+    let mut conn = ctx.store.read().await?;
     let group = store::get_directory_group(&mut conn, ctx.directory.id, id.into())
         .await?
         .ok_or(ServiceError::NotFound("group"))?;
@@ -157,7 +157,7 @@ pub async fn list_groups(
     query: &ListQuery<'_>,
     with_members: bool,
 ) -> ServiceResult<(i64, Vec<Map<String, Value>>)> {
-    let mut conn = ctx.store.reader().acquire().await?;
+    let mut conn = ctx.store.read().await?;
     let (total, groups) =
         store::list_scim_groups(&mut conn, ctx.store.backend(), ctx.directory.id, query).await?;
     let mut members = if with_members {

@@ -46,30 +46,17 @@ async fn load_view(
     id: uuid::Uuid,
     with_groups: bool,
 ) -> ServiceResult<UserView> {
-    let user = store::get_scim_user(tx, ctx.directory.id, id)
+    let user = store::get_scim_user(tx, ctx.directory.id, id, with_groups)
         .await?
         .ok_or(ServiceError::NotFound("user"))?;
-    view(tx, ctx, &user, with_groups).await
+    Ok(view(ctx, &user))
 }
 
-async fn view(
-    conn: &mut sqlx::AnyConnection,
-    ctx: &ScimContext<'_>,
-    user: &ScimUser,
-    with_groups: bool,
-) -> ServiceResult<UserView> {
-    let groups = if with_groups {
-        store::user_groups(conn, ctx.directory.id, &[user.account.id])
-            .await?
-            .remove(&user.account.id)
-            .unwrap_or_default()
-    } else {
-        Vec::new()
-    };
-    Ok(UserView {
-        resource: render(user, &groups, ctx.base_url),
+fn view(ctx: &ScimContext<'_>, user: &ScimUser) -> UserView {
+    UserView {
+        resource: render(user, &user.groups, ctx.base_url),
         etag: resource::etag(user),
-    })
+    }
 }
 
 /// POST /Users: links or creates the account (rules 12, 14) and records it for the directory.
@@ -302,7 +289,7 @@ async fn locked_user(
     id: uuid::Uuid,
     precondition: Precondition,
 ) -> ServiceResult<ScimUser> {
-    let found = store::get_scim_user(tx, ctx.directory.id, id)
+    let found = store::get_scim_user(tx, ctx.directory.id, id, false)
         .await?
         .ok_or(ServiceError::NotFound("user"))?;
     store::lock_account(tx, found.account.id).await?;
@@ -311,7 +298,7 @@ async fn locked_user(
             return Err(ServiceError::PreconditionFailed);
         }
     }
-    store::get_scim_user(tx, ctx.directory.id, id)
+    store::get_scim_user(tx, ctx.directory.id, id, false)
         .await?
         .ok_or(ServiceError::NotFound("user"))
 }
@@ -344,11 +331,11 @@ pub async fn get_user(
     id: uuid::Uuid,
     with_groups: bool,
 ) -> ServiceResult<UserView> {
-    let mut conn = ctx.store.reader().acquire().await?;
-    let user = store::get_scim_user(&mut conn, ctx.directory.id, id)
+    let mut conn = ctx.store.read().await?;
+    let user = store::get_scim_user(&mut conn, ctx.directory.id, id, with_groups)
         .await?
         .ok_or(ServiceError::NotFound("user"))?;
-    view(&mut conn, ctx, &user, with_groups).await
+    Ok(view(ctx, &user))
 }
 
 /// GET /Users and POST /Users/.search: the total and one page of full resources.
@@ -357,24 +344,12 @@ pub async fn list_users(
     query: &store::ListQuery<'_>,
     with_groups: bool,
 ) -> ServiceResult<(i64, Vec<Map<String, Value>>)> {
-    let mut conn = ctx.store.reader().acquire().await?;
+    let mut conn = ctx.store.read().await?;
     let (total, users) =
-        store::list_scim_users(&mut conn, ctx.store.backend(), ctx.directory.id, query).await?;
-    let mut groups = if with_groups {
-        let ids: Vec<_> = users.iter().map(|u| u.account.id).collect();
-        store::user_groups(&mut conn, ctx.directory.id, &ids).await?
-    } else {
-        Default::default()
-    };
+        store::list_scim_users(&mut conn, ctx.directory.id, query, with_groups).await?;
     let resources = users
         .iter()
-        .map(|u| {
-            render(
-                u,
-                &groups.remove(&u.account.id).unwrap_or_default(),
-                ctx.base_url,
-            )
-        })
+        .map(|u| render(u, &u.groups, ctx.base_url))
         .collect();
     Ok((total, resources))
 }

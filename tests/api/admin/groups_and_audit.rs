@@ -136,7 +136,7 @@ async fn product_access_through_groups(app: TestApp) {
         .scim("POST", "/Groups", &a.scim_token.token, Some(body))
         .await;
     let synced: scimd::domain::GroupId = synced.body["id"].as_str().unwrap().parse().unwrap();
-    let mut conn = app.store.reader().acquire().await.unwrap();
+    let mut conn = app.store.read().await.unwrap();
     let grant = ProductGrant {
         site_id: a.site_id,
         product: "jira-software".into(),
@@ -177,7 +177,7 @@ async fn product_access_through_groups(app: TestApp) {
         .admin("POST", &groups, admin_of(&a), Some(json!({"name": "Wiki"})))
         .await;
     let local: scimd::domain::GroupId = local.body["id"].as_str().unwrap().parse().unwrap();
-    let mut conn = app.store.reader().acquire().await.unwrap();
+    let mut conn = app.store.read().await.unwrap();
     let grant = ProductGrant {
         site_id: a.site_id,
         product: "confluence".into(),

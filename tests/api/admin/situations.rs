@@ -140,7 +140,7 @@ async fn s3_a_mixed_batch_lists_exactly_the_offenders(app: TestApp) {
         .unwrap()
         .contains("restore instead"));
     assert_eq!(refused[1]["managing_org"], json!(b.org_id));
-    let mut conn = app.store.reader().acquire().await.unwrap();
+    let mut conn = app.store.read().await.unwrap();
     for new in ["new1@a.example", "new2@elsewhere.example"] {
         assert!(
             store::find_account_by_email(&mut conn, new)
@@ -194,7 +194,7 @@ async fn s4_existing_profiles_win_and_passwords_are_ignored(app: TestApp) {
         "a new account on a verified domain is managed"
     );
 
-    let mut conn = app.store.reader().acquire().await.unwrap();
+    let mut conn = app.store.read().await.unwrap();
     let audit = store::list_audit(&mut conn, store::AuditScope::Org(a.org_id), 100)
         .await
         .unwrap();

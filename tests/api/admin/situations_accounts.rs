@@ -19,7 +19,7 @@ async fn s5_delete_with_content_is_refused_otherwise_a_tombstone_remains(app: Te
         app.account_id("author@a.example").await,
         app.account_id("quiet@a.example").await,
     );
-    let mut conn = app.store.reader().acquire().await.unwrap();
+    let mut conn = app.store.read().await.unwrap();
     let counters = ContentCounters {
         comments: 3,
         ..ContentCounters::default()
@@ -59,7 +59,7 @@ async fn s5_delete_with_content_is_refused_otherwise_a_tombstone_remains(app: Te
         (&deleted.body["email"], &deleted.body["display_name"]),
         (&json!(null), &json!(null))
     );
-    let mut conn = app.store.reader().acquire().await.unwrap();
+    let mut conn = app.store.read().await.unwrap();
     let grave = store::get_account(&mut conn, quiet).await.unwrap().unwrap();
     assert_eq!(
         (grave.email, grave.display_name, grave.profile),
@@ -236,7 +236,7 @@ async fn s8_a_moved_domain_moves_management(app: TestApp) {
     assert_eq!(refused.body["managing_org"], json!(b.org_id));
     let by_b = set_status(&app, admin_of(&b), m, "deactivate").await;
     assert_eq!(by_b.status, 200, "{}", by_b.body);
-    let mut conn = app.store.reader().acquire().await.unwrap();
+    let mut conn = app.store.read().await.unwrap();
     let account = store::get_account(&mut conn, m).await.unwrap().unwrap();
     assert_eq!(
         (account.display_name.as_deref(), account.status),

@@ -1,0 +1,392 @@
+//! The one door to the database. Every statement goes through [`Query`], which binds its
+//! values and runs them on sqlx's native SQLite or PostgreSQL driver (never `Any`), decodes
+//! rows by column name through `FromRow`, and counts itself, so that a request's statement
+//! budget can be measured and enforced.
+
+use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::PgRow;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{FromRow, PgConnection, Postgres, Sqlite, SqliteConnection, Transaction};
+
+/// A value bound to a statement. Nulls carry their type: PostgreSQL refuses a text NULL
+/// where a bigint is expected.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Param {
+    Text(String),
+    Int(i64),
+    Float(f64),
+    NullText,
+    NullInt,
+}
+
+/// What can be bound: text, integers, floats, ids (as their hyphenated text) and options
+/// of those.
+pub trait IntoParam {
+    fn into_param(self) -> Param;
+}
+
+impl IntoParam for Param {
+    fn into_param(self) -> Param {
+        self
+    }
+}
+impl IntoParam for String {
+    fn into_param(self) -> Param {
+        Param::Text(self)
+    }
+}
+impl IntoParam for &String {
+    fn into_param(self) -> Param {
+        Param::Text(self.clone())
+    }
+}
+impl IntoParam for &str {
+    fn into_param(self) -> Param {
+        Param::Text(self.to_owned())
+    }
+}
+impl IntoParam for i64 {
+    fn into_param(self) -> Param {
+        Param::Int(self)
+    }
+}
+impl IntoParam for f64 {
+    fn into_param(self) -> Param {
+        Param::Float(self)
+    }
+}
+impl IntoParam for uuid::Uuid {
+    fn into_param(self) -> Param {
+        Param::Text(self.hyphenated().to_string())
+    }
+}
+
+/// The null of a type, for `Option<T>`.
+pub trait NullParam {
+    const NULL: Param;
+}
+impl NullParam for String {
+    const NULL: Param = Param::NullText;
+}
+impl NullParam for &String {
+    const NULL: Param = Param::NullText;
+}
+impl NullParam for &str {
+    const NULL: Param = Param::NullText;
+}
+impl NullParam for uuid::Uuid {
+    const NULL: Param = Param::NullText;
+}
+impl NullParam for i64 {
+    const NULL: Param = Param::NullInt;
+}
+
+impl<T: IntoParam + NullParam> IntoParam for Option<T> {
+    fn into_param(self) -> Param {
+        match self {
+            Some(v) => v.into_param(),
+            None => T::NULL,
+        }
+    }
+}
+
+macro_rules! id_params {
+    ($($id:ty),*) => {$(
+        impl IntoParam for $id {
+            fn into_param(self) -> Param {
+                Param::Text(self.to_string())
+            }
+        }
+        impl NullParam for $id {
+            const NULL: Param = Param::NullText;
+        }
+    )*};
+}
+id_params!(
+    crate::domain::AccountId,
+    crate::domain::OrgId,
+    crate::domain::SiteId,
+    crate::domain::DirectoryId,
+    crate::domain::GroupId
+);
+
+/// A row type both backends can decode.
+pub trait Record:
+    for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin + 'static
+{
+}
+impl<T> Record for T where
+    T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin + 'static
+{
+}
+
+/// A single-column value both backends can decode.
+pub trait Scalar:
+    for<'r> sqlx::Decode<'r, Sqlite>
+    + sqlx::Type<Sqlite>
+    + for<'r> sqlx::Decode<'r, Postgres>
+    + sqlx::Type<Postgres>
+    + Send
+    + Unpin
+    + 'static
+{
+}
+impl<T> Scalar for T where
+    T: for<'r> sqlx::Decode<'r, Sqlite>
+        + sqlx::Type<Sqlite>
+        + for<'r> sqlx::Decode<'r, Postgres>
+        + sqlx::Type<Postgres>
+        + Send
+        + Unpin
+        + 'static
+{
+}
+
+/// A database connection: pooled, or inside a transaction ([`Tx`] derefs to it).
+pub struct Conn(pub(super) Handle);
+
+pub(super) enum Handle {
+    Sqlite(PoolConnection<Sqlite>),
+    Postgres(PoolConnection<Postgres>),
+    SqliteTx(Transaction<'static, Sqlite>),
+    PostgresTx(Transaction<'static, Postgres>),
+}
+
+/// The native connection underneath, for the one match each statement makes.
+pub(super) enum Native<'a> {
+    Sqlite(&'a mut SqliteConnection),
+    Postgres(&'a mut PgConnection),
+}
+
+impl Conn {
+    pub(super) fn native(&mut self) -> Native<'_> {
+        match &mut self.0 {
+            Handle::Sqlite(c) => Native::Sqlite(c),
+            Handle::Postgres(c) => Native::Postgres(c),
+            Handle::SqliteTx(t) => Native::Sqlite(t),
+            Handle::PostgresTx(t) => Native::Postgres(t),
+        }
+    }
+
+    pub fn backend(&self) -> super::Backend {
+        match &self.0 {
+            Handle::Sqlite(_) | Handle::SqliteTx(_) => super::Backend::Sqlite,
+            Handle::Postgres(_) | Handle::PostgresTx(_) => super::Backend::Postgres,
+        }
+    }
+}
+
+impl std::fmt::Debug for Conn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Conn").field(&self.backend()).finish()
+    }
+}
+
+/// A write transaction. It derefs to [`Conn`], so every store function takes either; one
+/// dropped without [`Tx::commit`] rolls back.
+#[derive(Debug)]
+pub struct Tx(pub(super) Conn);
+
+impl std::ops::Deref for Tx {
+    type Target = Conn;
+    fn deref(&self) -> &Conn {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut Conn {
+        &mut self.0
+    }
+}
+
+impl Tx {
+    /// Commits; returns only once the transaction is durable as configured.
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        match self.0 .0 {
+            Handle::SqliteTx(t) => t.commit().await,
+            Handle::PostgresTx(t) => t.commit().await,
+            Handle::Sqlite(_) | Handle::Postgres(_) => Ok(()),
+        }
+    }
+
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        match self.0 .0 {
+            Handle::SqliteTx(t) => t.rollback().await,
+            Handle::PostgresTx(t) => t.rollback().await,
+            Handle::Sqlite(_) | Handle::Postgres(_) => Ok(()),
+        }
+    }
+}
+
+tokio::task_local! {
+    static STATEMENTS: Cell<u32>;
+}
+
+static TOTAL_STATEMENTS: AtomicU64 = AtomicU64::new(0);
+
+/// Runs `fut` counting the statements it executes (transaction control excluded).
+pub async fn counting<F: std::future::Future>(fut: F) -> (F::Output, u32) {
+    STATEMENTS
+        .scope(Cell::new(0), async move {
+            let out = fut.await;
+            (out, STATEMENTS.with(Cell::get))
+        })
+        .await
+}
+
+/// Statements executed by this process so far, for the benchmark's statements per request.
+pub fn total_statements() -> u64 {
+    TOTAL_STATEMENTS.load(Ordering::Relaxed)
+}
+
+fn count_one() {
+    TOTAL_STATEMENTS.fetch_add(1, Ordering::Relaxed);
+    let _ = STATEMENTS.try_with(|c| c.set(c.get() + 1));
+}
+
+/// A statement and its bound values.
+#[must_use = "a query does nothing until it is executed"]
+pub struct Query<'q> {
+    sql: &'q str,
+    params: Vec<Param>,
+}
+
+/// Starts a statement; values are bound in `$N` order.
+pub fn query(sql: &str) -> Query<'_> {
+    Query {
+        sql,
+        params: Vec::new(),
+    }
+}
+
+/// A statement whose values were collected beforehand (by the filter compiler).
+pub fn query_with(sql: &str, params: Vec<Param>) -> Query<'_> {
+    Query { sql, params }
+}
+
+macro_rules! bind_all {
+    ($q:expr, $params:expr) => {{
+        let mut q = $q;
+        for p in $params {
+            q = match p {
+                Param::Text(s) => q.bind(s),
+                Param::Int(i) => q.bind(i),
+                Param::Float(f) => q.bind(f),
+                Param::NullText => q.bind(None::<String>),
+                Param::NullInt => q.bind(None::<i64>),
+            };
+        }
+        q
+    }};
+}
+
+impl<'q> Query<'q> {
+    pub fn bind(mut self, value: impl IntoParam) -> Self {
+        self.params.push(value.into_param());
+        self
+    }
+
+    /// Runs a statement that returns no rows; the number of rows it changed.
+    pub async fn execute(self, conn: &mut Conn) -> Result<u64, sqlx::Error> {
+        count_one();
+        Ok(match conn.native() {
+            Native::Sqlite(c) => bind_all!(sqlx::query(self.sql), self.params)
+                .execute(c)
+                .await?
+                .rows_affected(),
+            Native::Postgres(c) => bind_all!(sqlx::query(self.sql), self.params)
+                .execute(c)
+                .await?
+                .rows_affected(),
+        })
+    }
+
+    pub async fn fetch_all<T: Record>(self, conn: &mut Conn) -> Result<Vec<T>, sqlx::Error> {
+        count_one();
+        match conn.native() {
+            Native::Sqlite(c) => {
+                bind_all!(sqlx::query_as::<Sqlite, T>(self.sql), self.params)
+                    .fetch_all(c)
+                    .await
+            }
+            Native::Postgres(c) => {
+                bind_all!(sqlx::query_as::<Postgres, T>(self.sql), self.params)
+                    .fetch_all(c)
+                    .await
+            }
+        }
+    }
+
+    pub async fn fetch_optional<T: Record>(
+        self,
+        conn: &mut Conn,
+    ) -> Result<Option<T>, sqlx::Error> {
+        count_one();
+        match conn.native() {
+            Native::Sqlite(c) => {
+                bind_all!(sqlx::query_as::<Sqlite, T>(self.sql), self.params)
+                    .fetch_optional(c)
+                    .await
+            }
+            Native::Postgres(c) => {
+                bind_all!(sqlx::query_as::<Postgres, T>(self.sql), self.params)
+                    .fetch_optional(c)
+                    .await
+            }
+        }
+    }
+
+    pub async fn fetch_one<T: Record>(self, conn: &mut Conn) -> Result<T, sqlx::Error> {
+        self.fetch_optional(conn)
+            .await?
+            .ok_or(sqlx::Error::RowNotFound)
+    }
+
+    /// The first column of every row.
+    pub async fn scalars<T: Scalar>(self, conn: &mut Conn) -> Result<Vec<T>, sqlx::Error> {
+        count_one();
+        match conn.native() {
+            Native::Sqlite(c) => {
+                bind_all!(sqlx::query_scalar::<Sqlite, T>(self.sql), self.params)
+                    .fetch_all(c)
+                    .await
+            }
+            Native::Postgres(c) => {
+                bind_all!(sqlx::query_scalar::<Postgres, T>(self.sql), self.params)
+                    .fetch_all(c)
+                    .await
+            }
+        }
+    }
+
+    /// The first column of the first row, if any.
+    pub async fn scalar_optional<T: Scalar>(
+        self,
+        conn: &mut Conn,
+    ) -> Result<Option<T>, sqlx::Error> {
+        count_one();
+        match conn.native() {
+            Native::Sqlite(c) => {
+                bind_all!(sqlx::query_scalar::<Sqlite, T>(self.sql), self.params)
+                    .fetch_optional(c)
+                    .await
+            }
+            Native::Postgres(c) => {
+                bind_all!(sqlx::query_scalar::<Postgres, T>(self.sql), self.params)
+                    .fetch_optional(c)
+                    .await
+            }
+        }
+    }
+
+    /// The first column of the one row the statement must return.
+    pub async fn scalar<T: Scalar>(self, conn: &mut Conn) -> Result<T, sqlx::Error> {
+        self.scalar_optional(conn)
+            .await?
+            .ok_or(sqlx::Error::RowNotFound)
+    }
+}
