@@ -255,6 +255,7 @@ async fn run() {
         max_page_size: 1000,
         max_body_bytes: 10 * 1024 * 1024,
         db_pool_size: 16,
+        expose_statement_counts: true,
         database: DatabaseArgs {
             database_url: Some(Secret::new(db.url.clone())),
         },

@@ -98,6 +98,15 @@ pub struct ServeArgs {
     )]
     pub db_pool_size: u32,
 
+    /// Answer every request with a `Scimd-Statements` header: how many SQL statements it
+    /// ran. For the statement-budget tests and the benchmark; off in production.
+    #[arg(
+        long = "expose-statement-counts",
+        env = "SCIMD_EXPOSE_STATEMENT_COUNTS",
+        hide = true
+    )]
+    pub expose_statement_counts: bool,
+
     #[command(flatten)]
     pub database: DatabaseArgs,
 

@@ -3,8 +3,9 @@
 use std::net::TcpListener;
 use std::sync::Arc;
 
-use actix_web::dev::Server;
+use actix_web::dev::{Server, Service as _};
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{web, App, HttpRequest, HttpServer};
 use tracing_actix_web::TracingLogger;
 
@@ -14,7 +15,7 @@ use crate::config::ServeArgs;
 use crate::scim::discovery::Capabilities;
 use crate::scim::{ScimError, ScimType};
 use crate::service::tokens::Tokens;
-use crate::store::{Store, StoreError};
+use crate::store::{db, Store, StoreError};
 use crate::telemetry::RequestSpan;
 
 /// A bound, not yet running server. Binding first lets tests ask for port 0 and learn the
@@ -23,7 +24,11 @@ pub struct Application {
     port: u16,
     server: Server,
     store: Store,
+    token_watch: tokio::task::JoinHandle<()>,
 }
+
+/// The response header that carries a request's statement count, when exposed.
+pub const STATEMENTS_HEADER: &str = "scimd-statements";
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -42,6 +47,7 @@ impl Application {
             .map(|s| s.expose().to_owned());
         let store = Store::connect(url.as_deref(), args.db_pool_size).await?;
         let tokens = Arc::new(Tokens::load(store.clone()).await?);
+        let token_watch = tokens.start_cache();
         let state = AppState {
             store: store.clone(),
             tokens,
@@ -61,9 +67,24 @@ impl Application {
         let listener = TcpListener::bind(args.bind)?;
         let port = listener.local_addr()?.port();
         let max_body = args.max_body_bytes;
+        let expose_statements = args.expose_statement_counts;
         let data = web::Data::new(state);
         let server = HttpServer::new(move || {
             App::new()
+                .wrap_fn(move |req, srv| {
+                    let call = srv.call(req);
+                    async move {
+                        let (response, statements) = db::counting(call).await;
+                        let mut response = response?;
+                        if expose_statements {
+                            response.headers_mut().insert(
+                                HeaderName::from_static(STATEMENTS_HEADER),
+                                HeaderValue::from(statements),
+                            );
+                        }
+                        Ok(response)
+                    }
+                })
                 .wrap(TracingLogger::<RequestSpan>::new())
                 .app_data(data.clone())
                 .app_data(json_config(max_body))
@@ -82,6 +103,7 @@ impl Application {
             port,
             server,
             store,
+            token_watch,
         })
     }
 
@@ -93,6 +115,7 @@ impl Application {
     /// database pools.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
+        self.token_watch.abort();
         self.store.close().await;
         result
     }

@@ -7,5 +7,6 @@ pub mod directory_tokens;
 pub mod error;
 pub mod groups;
 pub mod scim_context;
+pub mod token_cache;
 pub mod tokens;
 pub mod users;

@@ -3,13 +3,14 @@
 //! nothing. Every token is registered by `jti`, so it can be revoked.
 
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 use jsonwebtoken::{
     decode, decode_header, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation,
 };
 use serde::{Deserialize, Serialize};
 
+use super::token_cache::TokenCache;
 use crate::store::{self, SigningKey, Store, StoreError, TokenRecord, TokenSubject};
 
 pub const ISSUER: &str = "scimd";
@@ -72,6 +73,7 @@ struct Keys {
 pub struct Tokens {
     store: Store,
     keys: RwLock<Keys>,
+    cache: Arc<TokenCache>,
 }
 
 impl std::fmt::Debug for Tokens {
@@ -103,7 +105,15 @@ impl Tokens {
         Ok(Self {
             store,
             keys: RwLock::new(keys),
+            cache: Arc::default(),
         })
+    }
+
+    /// Starts answering repeated checks of a token from memory, with revocations by any
+    /// process honoured within [`super::token_cache::FRESH_FOR`]. Without it every check reads
+    /// the database (the CLI, tests of the uncached path).
+    pub fn start_cache(&self) -> tokio::task::JoinHandle<()> {
+        self.cache.clone().watch(self.store.clone())
     }
 
     async fn read_keys(store: &Store) -> Result<Keys, StoreError> {
@@ -177,7 +187,31 @@ impl Tokens {
 
     /// Checks signature, algorithm, issuer, audience and expiry, then that the token is
     /// registered and not revoked. The stored record, not the claims, says who it speaks for.
+    /// A token verified before is answered from memory (see `token_cache`).
     pub async fn verify(
+        &self,
+        token: &str,
+        expected_audience: &str,
+    ) -> Result<TokenRecord, AuthError> {
+        let (cached, stamp) = self.cache.get(token, self.store.token_generation());
+        if let Some(record) = cached {
+            if record
+                .expires_at
+                .is_some_and(|exp| exp <= store::now_micros())
+            {
+                return Err(AuthError::Expired);
+            }
+            if audience(&record.subject) != expected_audience {
+                return Err(AuthError::Invalid);
+            }
+            return Ok(record);
+        }
+        let record = self.verify_stored(token, expected_audience).await?;
+        self.cache.put(token, record.clone(), stamp);
+        Ok(record)
+    }
+
+    async fn verify_stored(
         &self,
         token: &str,
         expected_audience: &str,

@@ -2,6 +2,9 @@
 
 use super::db::{query, Conn};
 
+use super::db::IntoParam;
+use super::directories::DirectoryUser;
+use super::filter_sql::SqlParams;
 use super::{parse_enum, parse_id, StoreError, StoreResult};
 use crate::domain::{AccountId, AccountStatus, OrgId};
 
@@ -59,16 +62,16 @@ const ACCOUNT_FROM: &str =
 /// `ACCOUNT_COLUMNS` as decoded.
 #[derive(sqlx::FromRow)]
 pub(super) struct AccountRow {
-    a_id: String,
-    a_email: Option<String>,
-    a_display_name: Option<String>,
-    a_profile: String,
-    a_status: String,
-    a_managing_org: Option<String>,
-    a_tombstoned_at: Option<i64>,
-    a_created_at: i64,
-    a_updated_at: i64,
-    a_version: i64,
+    pub(super) a_id: String,
+    pub(super) a_email: Option<String>,
+    pub(super) a_display_name: Option<String>,
+    pub(super) a_profile: String,
+    pub(super) a_status: String,
+    pub(super) a_managing_org: Option<String>,
+    pub(super) a_tombstoned_at: Option<i64>,
+    pub(super) a_created_at: i64,
+    pub(super) a_updated_at: i64,
+    pub(super) a_version: i64,
 }
 
 impl TryFrom<AccountRow> for Account {
@@ -101,34 +104,68 @@ fn email_parts(email: &str) -> (String, Option<String>) {
     }
 }
 
-/// Mirrors `profile.emails` into `account_emails`, where `emails.value` lookups find it.
-async fn sync_account_emails(
+/// Mirrors `profile.emails` into `account_emails`, where `emails.value` lookups find it:
+/// every address in one statement.
+async fn insert_account_emails(
+    conn: &mut Conn,
+    id: AccountId,
+    profile: &serde_json::Value,
+) -> StoreResult<()> {
+    let emails: Vec<&serde_json::Value> = profile
+        .get("emails")
+        .and_then(|e| e.as_array())
+        .into_iter()
+        .flatten()
+        .collect();
+    let mut params = SqlParams::default();
+    let account = params.text(id.to_string());
+    let mut rows = Vec::new();
+    for (position, email) in emails.iter().enumerate() {
+        let Some(value) = email.get("value").and_then(|v| v.as_str()) else {
+            continue;
+        };
+        let position = params.int(i64::try_from(position).unwrap_or(i64::MAX));
+        let value = params.text(value.to_lowercase());
+        let kind = params.push(
+            email
+                .get("type")
+                .and_then(|t| t.as_str())
+                .map(str::to_lowercase)
+                .into_param(),
+        );
+        let primary = params.int(i64::from(
+            email
+                .get("primary")
+                .and_then(|p| p.as_bool())
+                .unwrap_or(false),
+        ));
+        rows.push(format!(
+            "({account}, {position}, {value}, {kind}, {primary})"
+        ));
+    }
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "INSERT INTO account_emails (account_id, position, value_lower, type_lower, is_primary) \
+         VALUES {}",
+        rows.join(", ")
+    );
+    params.query(&sql).execute(conn).await?;
+    Ok(())
+}
+
+/// Replaces the account's rows in `account_emails`.
+async fn replace_account_emails(
     conn: &mut Conn,
     id: AccountId,
     profile: &serde_json::Value,
 ) -> StoreResult<()> {
     query("DELETE FROM account_emails WHERE account_id = $1")
-        .bind(id.to_string())
+        .bind(id)
         .execute(&mut *conn)
         .await?;
-    let emails = profile.get("emails").and_then(|e| e.as_array());
-    for (position, email) in emails.into_iter().flatten().enumerate() {
-        let Some(value) = email.get("value").and_then(|v| v.as_str()) else {
-            continue;
-        };
-        query(
-            "INSERT INTO account_emails (account_id, position, value_lower, type_lower, is_primary) \
-             VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(id.to_string())
-        .bind(i64::try_from(position).unwrap_or(i64::MAX))
-        .bind(value.to_lowercase())
-        .bind(email.get("type").and_then(|t| t.as_str()).map(str::to_lowercase))
-        .bind(i64::from(email.get("primary").and_then(|p| p.as_bool()).unwrap_or(false)))
-        .execute(&mut *conn)
-        .await?;
-    }
-    Ok(())
+    insert_account_emails(conn, id, profile).await
 }
 
 /// Inserts an account; an email already taken (in any case) is `StoreError::Conflict`.
@@ -151,7 +188,7 @@ pub async fn insert_account(conn: &mut Conn, new: &NewAccount) -> StoreResult<()
     .execute(&mut *conn)
     .await
     .map_err(StoreError::from_write)?;
-    sync_account_emails(conn, new.id, &new.profile).await
+    insert_account_emails(conn, new.id, &new.profile).await
 }
 
 pub async fn get_account(conn: &mut Conn, id: AccountId) -> StoreResult<Option<Account>> {
@@ -185,6 +222,8 @@ pub struct AccountProfileUpdate<'a> {
     pub email: &'a str,
     pub display_name: Option<&'a str>,
     pub profile: &'a serde_json::Value,
+    /// False when `profile.emails` is what it was, so its lookup rows stay as they are.
+    pub emails_changed: bool,
 }
 
 pub async fn update_account_profile(
@@ -213,8 +252,9 @@ pub async fn update_account_profile(
     if done != 1 {
         return Ok(false);
     }
-    sync_account_emails(&mut *conn, id, update.profile).await?;
-    touch_account_records(conn, id, at).await?;
+    if update.emails_changed {
+        replace_account_emails(conn, id, update.profile).await?;
+    }
     Ok(true)
 }
 
@@ -233,11 +273,7 @@ pub async fn set_account_status(
     .bind(at)
     .execute(&mut *conn)
     .await?;
-    if done != 1 {
-        return Ok(false);
-    }
-    touch_account_records(conn, id, at).await?;
-    Ok(true)
+    Ok(done == 1)
 }
 
 /// Takes the account's row lock until the transaction ends (PostgreSQL; SQLite writers are
@@ -266,21 +302,48 @@ pub async fn tombstone_account(conn: &mut Conn, id: AccountId, at: i64) -> Store
     if done != 1 {
         return Ok(false);
     }
-    sync_account_emails(&mut *conn, id, &serde_json::json!({})).await?;
-    touch_account_records(conn, id, at).await?;
+    replace_account_emails(&mut *conn, id, &serde_json::json!({})).await?;
+    touch_account_records(conn, id, at, None).await?;
     Ok(true)
 }
 
 /// Bumps the version of every directory record of an account, so each directory's ETag
-/// and `meta.lastModified` change when the account changes, whoever changed it.
-async fn touch_account_records(conn: &mut Conn, account: AccountId, at: i64) -> StoreResult<()> {
-    query(
-        "UPDATE directory_users SET version = version + 1, updated_at = $2 WHERE account_id = $1",
-    )
-    .bind(account.to_string())
-    .bind(at)
-    .execute(conn)
-    .await?;
+/// and `meta.lastModified` change when the account changes, whoever changed it. The
+/// writing directory's own record, if given, gets its new attributes in the same statement.
+/// Callers that change an account call it once, after all their account writes.
+pub async fn touch_account_records(
+    conn: &mut Conn,
+    account: AccountId,
+    at: i64,
+    own: Option<&DirectoryUser>,
+) -> StoreResult<()> {
+    match own {
+        None => {
+            query(
+                "UPDATE directory_users SET version = version + 1, updated_at = $2 \
+                 WHERE account_id = $1",
+            )
+            .bind(account)
+            .bind(at)
+            .execute(conn)
+            .await?;
+        }
+        Some(record) => {
+            query(
+                "UPDATE directory_users SET version = version + 1, updated_at = $2, \
+                 external_id = CASE WHEN id = $3 THEN $4 ELSE external_id END, \
+                 attributes = CASE WHEN id = $3 THEN $5 ELSE attributes END \
+                 WHERE account_id = $1",
+            )
+            .bind(account)
+            .bind(at)
+            .bind(record.id)
+            .bind(record.external_id.as_deref())
+            .bind(record.attributes.to_string())
+            .execute(conn)
+            .await?;
+        }
+    }
     Ok(())
 }
 

@@ -130,6 +130,7 @@ pub async fn erase_account_links(
         .bind(&id)
         .execute(&mut *conn)
         .await?;
+    conn.mark_tokens_changed();
     let tokens_revoked =
         query("UPDATE tokens SET revoked_at = $2 WHERE account_id = $1 AND revoked_at IS NULL")
             .bind(&id)
@@ -166,6 +167,7 @@ pub async fn bind_token_account(
     jti: uuid::Uuid,
     account: AccountId,
 ) -> StoreResult<()> {
+    conn.mark_tokens_changed();
     query("UPDATE tokens SET account_id = $2 WHERE jti = $1")
         .bind(jti.to_string())
         .bind(account.to_string())

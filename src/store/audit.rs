@@ -1,7 +1,8 @@
 //! The append-only audit log. Entries are written in the transaction of the change they
 //! describe, so a change and its record commit or vanish together.
 
-use super::db::{query, Conn};
+use super::db::{Conn, IntoParam};
+use super::filter_sql::SqlParams;
 
 use super::StoreResult;
 use crate::domain::{AccountId, OrgId};
@@ -31,20 +32,65 @@ pub struct NewAuditEntry<'a> {
     pub detail: serde_json::Value,
 }
 
+/// An entry waiting for its transaction's commit.
+#[derive(Debug)]
+pub(super) struct PendingAudit {
+    at: i64,
+    org_id: Option<OrgId>,
+    account_id: Option<AccountId>,
+    actor_kind: String,
+    actor_id: String,
+    action: String,
+    detail: String,
+}
+
+/// Appends an entry to the change's transaction. Inside a transaction the entries are
+/// written together, in order, in one statement when it commits.
 pub async fn append_audit(conn: &mut Conn, entry: &NewAuditEntry<'_>) -> StoreResult<()> {
-    query(
-        "INSERT INTO audit_log (at, org_id, account_id, actor_kind, actor_id, action, detail) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(entry.at)
-    .bind(entry.org_id.map(|o| o.to_string()))
-    .bind(entry.account_id.map(|a| a.to_string()))
-    .bind(entry.actor_kind)
-    .bind(&entry.actor_id)
-    .bind(entry.action)
-    .bind(entry.detail.to_string())
-    .execute(conn)
-    .await?;
+    conn.pending_audit.push(PendingAudit {
+        at: entry.at,
+        org_id: entry.org_id,
+        account_id: entry.account_id,
+        actor_kind: entry.actor_kind.to_owned(),
+        actor_id: entry.actor_id.clone(),
+        action: entry.action.to_owned(),
+        detail: entry.detail.to_string(),
+    });
+    if !conn.in_transaction() {
+        flush_audit(conn).await?;
+    }
+    Ok(())
+}
+
+/// Writes the entries appended so far, oldest first.
+pub(super) async fn flush_audit(conn: &mut Conn) -> Result<(), sqlx::Error> {
+    // Well below SQLite's 32,766 bound parameters per statement.
+    const ROWS_PER_STATEMENT: usize = 1000;
+    let pending = std::mem::take(&mut conn.pending_audit);
+    for chunk in pending.chunks(ROWS_PER_STATEMENT) {
+        let mut params = SqlParams::default();
+        let rows: Vec<String> = chunk
+            .iter()
+            .map(|e| {
+                format!(
+                    "({}, {}, {}, {}, {}, {}, {})",
+                    params.int(e.at),
+                    params.push(e.org_id.into_param()),
+                    params.push(e.account_id.into_param()),
+                    params.text(e.actor_kind.as_str()),
+                    params.text(e.actor_id.as_str()),
+                    params.text(e.action.as_str()),
+                    params.text(e.detail.as_str()),
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO audit_log (at, org_id, account_id, actor_kind, actor_id, action, detail) \
+             VALUES {}",
+            rows.join(", ")
+        );
+        params.query(&sql).execute(conn).await?;
+    }
     Ok(())
 }
 

@@ -5,6 +5,7 @@
 
 use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::PgRow;
@@ -146,7 +147,15 @@ impl<T> Scalar for T where
 }
 
 /// A database connection: pooled, or inside a transaction ([`Tx`] derefs to it).
-pub struct Conn(pub(super) Handle);
+pub struct Conn {
+    pub(super) handle: Handle,
+    /// Set by statements that change tokens, so the commit tells this process's token
+    /// cache at once (other processes learn it from the epoch row).
+    pub(super) tokens_changed: bool,
+    /// Audit entries of this transaction, written in one statement at commit (or before
+    /// anything in the transaction reads the log).
+    pub(super) pending_audit: Vec<super::audit::PendingAudit>,
+}
 
 pub(super) enum Handle {
     Sqlite(PoolConnection<Sqlite>),
@@ -162,8 +171,24 @@ pub(super) enum Native<'a> {
 }
 
 impl Conn {
+    pub(super) fn new(handle: Handle) -> Self {
+        Conn {
+            handle,
+            tokens_changed: false,
+            pending_audit: Vec::new(),
+        }
+    }
+
+    pub(super) fn in_transaction(&self) -> bool {
+        matches!(self.handle, Handle::SqliteTx(_) | Handle::PostgresTx(_))
+    }
+
+    pub(super) fn mark_tokens_changed(&mut self) {
+        self.tokens_changed = true;
+    }
+
     pub(super) fn native(&mut self) -> Native<'_> {
-        match &mut self.0 {
+        match &mut self.handle {
             Handle::Sqlite(c) => Native::Sqlite(c),
             Handle::Postgres(c) => Native::Postgres(c),
             Handle::SqliteTx(t) => Native::Sqlite(t),
@@ -172,7 +197,7 @@ impl Conn {
     }
 
     pub fn backend(&self) -> super::Backend {
-        match &self.0 {
+        match &self.handle {
             Handle::Sqlite(_) | Handle::SqliteTx(_) => super::Backend::Sqlite,
             Handle::Postgres(_) | Handle::PostgresTx(_) => super::Backend::Postgres,
         }
@@ -188,33 +213,43 @@ impl std::fmt::Debug for Conn {
 /// A write transaction. It derefs to [`Conn`], so every store function takes either; one
 /// dropped without [`Tx::commit`] rolls back.
 #[derive(Debug)]
-pub struct Tx(pub(super) Conn);
+pub struct Tx {
+    pub(super) conn: Conn,
+    /// This process's token generation, moved when a committed transaction changed tokens.
+    pub(super) token_generation: Arc<AtomicU64>,
+}
 
 impl std::ops::Deref for Tx {
     type Target = Conn;
     fn deref(&self) -> &Conn {
-        &self.0
+        &self.conn
     }
 }
 
 impl std::ops::DerefMut for Tx {
     fn deref_mut(&mut self) -> &mut Conn {
-        &mut self.0
+        &mut self.conn
     }
 }
 
 impl Tx {
     /// Commits; returns only once the transaction is durable as configured.
-    pub async fn commit(self) -> Result<(), sqlx::Error> {
-        match self.0 .0 {
-            Handle::SqliteTx(t) => t.commit().await,
-            Handle::PostgresTx(t) => t.commit().await,
-            Handle::Sqlite(_) | Handle::Postgres(_) => Ok(()),
+    pub async fn commit(mut self) -> Result<(), sqlx::Error> {
+        super::audit::flush_audit(&mut self.conn).await?;
+        let tokens_changed = self.conn.tokens_changed;
+        match self.conn.handle {
+            Handle::SqliteTx(t) => t.commit().await?,
+            Handle::PostgresTx(t) => t.commit().await?,
+            Handle::Sqlite(_) | Handle::Postgres(_) => {}
         }
+        if tokens_changed {
+            self.token_generation.fetch_add(1, Ordering::SeqCst);
+        }
+        Ok(())
     }
 
     pub async fn rollback(self) -> Result<(), sqlx::Error> {
-        match self.0 .0 {
+        match self.conn.handle {
             Handle::SqliteTx(t) => t.rollback().await,
             Handle::PostgresTx(t) => t.rollback().await,
             Handle::Sqlite(_) | Handle::Postgres(_) => Ok(()),

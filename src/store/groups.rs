@@ -109,6 +109,23 @@ pub async fn update_group(conn: &mut Conn, group: &Group) -> StoreResult<bool> {
     Ok(done == 1)
 }
 
+/// Writes a group's name and external id, leaving its version to the caller (a PATCH has
+/// already bumped it).
+pub async fn rename_group(conn: &mut Conn, group: &Group) -> StoreResult<bool> {
+    let done = query(
+        "UPDATE org_groups SET display_name = $2, display_name_lower = $3, external_id = $4 \
+         WHERE id = $1",
+    )
+    .bind(group.id)
+    .bind(&group.display_name)
+    .bind(group.display_name.to_lowercase())
+    .bind(group.external_id.as_deref())
+    .execute(conn)
+    .await
+    .map_err(StoreError::from_write)?;
+    Ok(done == 1)
+}
+
 /// Deletes a group; its memberships and grants go with it (ON DELETE CASCADE).
 pub async fn delete_group(conn: &mut Conn, id: GroupId) -> StoreResult<bool> {
     let done = query("DELETE FROM org_groups WHERE id = $1")

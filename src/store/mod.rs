@@ -17,6 +17,7 @@ mod orgs;
 mod scim_groups;
 mod sites;
 mod tokens;
+mod user_writes;
 mod users;
 
 pub use accounts::*;
@@ -35,9 +36,12 @@ pub use orgs::*;
 pub use scim_groups::*;
 pub use sites::*;
 pub use tokens::*;
+pub use user_writes::*;
 pub use users::*;
 
 use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -108,6 +112,8 @@ enum Pools {
 #[derive(Clone, Debug)]
 pub struct Store {
     pools: Pools,
+    /// Moves when this process commits a change to tokens (see `service::token_cache`).
+    token_generation: Arc<AtomicU64>,
 }
 
 impl Store {
@@ -146,7 +152,10 @@ impl Store {
         } else {
             return Err(StoreError::UnsupportedUrl);
         };
-        let store = Store { pools };
+        let store = Store {
+            pools,
+            token_generation: token_generation_for(url),
+        };
         store.migrate().await?;
         Ok(store)
     }
@@ -168,7 +177,7 @@ impl Store {
 
     /// A connection for reads outside a transaction.
     pub async fn read(&self) -> StoreResult<Conn> {
-        Ok(Conn(match &self.pools {
+        Ok(Conn::new(match &self.pools {
             Pools::Sqlite { read, .. } => Handle::Sqlite(read.acquire().await?),
             Pools::Postgres(pool) => Handle::Postgres(pool.acquire().await?),
         }))
@@ -177,12 +186,21 @@ impl Store {
     /// Opens a write transaction. SQLite takes the write lock up front (`BEGIN IMMEDIATE`)
     /// so a transaction never fails half-way when another process (the CLI) writes too.
     pub async fn begin(&self) -> StoreResult<Tx> {
-        Ok(Tx(Conn(match &self.pools {
+        let handle = match &self.pools {
             Pools::Sqlite { write, .. } => {
                 Handle::SqliteTx(write.begin_with("BEGIN IMMEDIATE").await?)
             }
             Pools::Postgres(pool) => Handle::PostgresTx(pool.begin().await?),
-        })))
+        };
+        Ok(Tx {
+            conn: Conn::new(handle),
+            token_generation: self.token_generation.clone(),
+        })
+    }
+
+    /// How many transactions that changed tokens this process has committed.
+    pub fn token_generation(&self) -> u64 {
+        self.token_generation.load(Ordering::SeqCst)
     }
 
     /// True when the database answers.
@@ -190,6 +208,13 @@ impl Store {
         match self.read().await {
             Ok(mut conn) => query("SELECT 1").execute(&mut conn).await.is_ok(),
             Err(_) => false,
+        }
+    }
+
+    pub fn is_closed(&self) -> bool {
+        match &self.pools {
+            Pools::Sqlite { read, .. } => read.is_closed(),
+            Pools::Postgres(pool) => pool.is_closed(),
         }
     }
 
@@ -201,6 +226,20 @@ impl Store {
             }
             Pools::Postgres(pool) => pool.close().await,
         }
+    }
+}
+
+/// One token generation per database per process, so every `Store` this process opens on
+/// a database (the server's, an embedding test's) sees the others' token changes at once.
+fn token_generation_for(url: &str) -> Arc<AtomicU64> {
+    static GENERATIONS: std::sync::OnceLock<
+        std::sync::Mutex<std::collections::HashMap<String, Arc<AtomicU64>>>,
+    > = std::sync::OnceLock::new();
+    let map = GENERATIONS.get_or_init(Default::default);
+    match map.lock() {
+        Ok(mut map) => map.entry(url.to_owned()).or_default().clone(),
+        // A poisoned map only loses the sharing; the epoch still bounds staleness.
+        Err(_) => Arc::default(),
     }
 }
 

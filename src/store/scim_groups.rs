@@ -173,6 +173,48 @@ pub async fn get_directory_group(
     row.map(Group::try_from).transpose()
 }
 
+/// A group as a PATCH finds it: already bumped to its next version (which also takes its
+/// row lock), with its directory's preference for minimal PATCH responses. One statement;
+/// a PATCH that turns out to change nothing rolls back, and the bump with it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BumpedGroup {
+    pub group: Group,
+    pub group_patch_minimal: bool,
+}
+
+pub async fn bump_directory_group(
+    conn: &mut Conn,
+    directory: DirectoryId,
+    id: GroupId,
+    at: i64,
+) -> StoreResult<Option<BumpedGroup>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        group: GroupRow,
+        group_patch_minimal: i64,
+    }
+    let row: Option<Row> = query(
+        "UPDATE org_groups SET version = version + 1, updated_at = $3 \
+         WHERE id = $1 AND directory_id = $2 RETURNING id, org_id, directory_id, display_name, \
+         external_id, created_at, updated_at, version, \
+         (SELECT dir.group_patch_minimal FROM directories dir \
+          WHERE dir.id = org_groups.directory_id) AS group_patch_minimal",
+    )
+    .bind(id)
+    .bind(directory)
+    .bind(at)
+    .fetch_optional(conn)
+    .await?;
+    row.map(|row| {
+        Ok(BumpedGroup {
+            group: row.group.try_into()?,
+            group_patch_minimal: row.group_patch_minimal != 0,
+        })
+    })
+    .transpose()
+}
+
 /// Like [`get_directory_group`], but first takes the group's row lock (a no-op UPDATE,
 /// which both backends accept), so writers to one group queue: the If-Match check and the
 /// read-modify-write of its name see the latest committed version. Member rows are not

@@ -200,10 +200,18 @@ pub async fn list_directory_tokens(
 
 /// Marks a token revoked; false if unknown or already revoked.
 pub async fn revoke_token(conn: &mut Conn, jti: uuid::Uuid, at: i64) -> StoreResult<bool> {
+    conn.mark_tokens_changed();
     let done = query("UPDATE tokens SET revoked_at = $2 WHERE jti = $1 AND revoked_at IS NULL")
         .bind(jti.to_string())
         .bind(at)
         .execute(conn)
         .await?;
     Ok(done == 1)
+}
+
+/// The counter every change to `tokens` moves (a trigger keeps it, whoever writes).
+pub async fn token_epoch(conn: &mut Conn) -> StoreResult<i64> {
+    Ok(query("SELECT epoch FROM token_epoch WHERE id = 1")
+        .scalar(conn)
+        .await?)
 }

@@ -404,8 +404,28 @@ pub async fn get_scim_user(
     id: uuid::Uuid,
     with_groups: bool,
 ) -> StoreResult<Option<ScimUser>> {
+    scim_user_by_id(conn, directory, id, with_groups, "").await
+}
+
+/// Like [`get_scim_user`], on PostgreSQL with the account row locked (`FOR UPDATE OF a`).
+pub(super) async fn get_scim_user_locked(
+    conn: &mut Conn,
+    directory: DirectoryId,
+    id: uuid::Uuid,
+) -> StoreResult<Option<ScimUser>> {
+    scim_user_by_id(conn, directory, id, false, " FOR UPDATE OF a").await
+}
+
+async fn scim_user_by_id(
+    conn: &mut Conn,
+    directory: DirectoryId,
+    id: uuid::Uuid,
+    with_groups: bool,
+    lock: &str,
+) -> StoreResult<Option<ScimUser>> {
     let sql = format!(
-        "SELECT CAST(1 AS BIGINT) AS u_total, {} {USER_FROM} WHERE du.id = $1 AND du.directory_id = $2",
+        "SELECT CAST(1 AS BIGINT) AS u_total, {} {USER_FROM} \
+         WHERE du.id = $1 AND du.directory_id = $2{lock}",
         select_columns(conn.backend(), with_groups)
     );
     let row: Option<ScimUserRow> = query(&sql)

@@ -152,6 +152,7 @@ pub fn serve_args(url: &str) -> ServeArgs {
         max_page_size: 200,
         max_body_bytes: 1024 * 1024,
         db_pool_size: 4,
+        expose_statement_counts: true,
         database: DatabaseArgs {
             database_url: Some(Secret::new(url)),
         },

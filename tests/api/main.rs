@@ -3,6 +3,7 @@
 mod helpers;
 
 mod admin;
+mod budget;
 mod groups;
 mod health;
 mod migrations;

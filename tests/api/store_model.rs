@@ -97,6 +97,7 @@ async fn organizations_domains_and_accounts(db: TestDb) {
         email: "ann.new@acme.example",
         display_name: None,
         profile: &profile,
+        emails_changed: true,
     };
     assert!(update_account_profile(&mut tx, ann.id, &update, 30)
         .await
@@ -155,6 +156,7 @@ async fn emails_are_unique_ignoring_case(db: TestDb) {
         email: "ANN@acme.example",
         display_name: None,
         profile: &profile,
+        emails_changed: true,
     };
     assert!(matches!(
         update_account_profile(&mut tx, other.id, &clash, 5).await,

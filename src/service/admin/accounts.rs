@@ -102,8 +102,11 @@ pub async fn set_status(
     let mut changed = false;
     if let StatusChange::Set(status) = decision {
         // The write re-checks the status, so a concurrent change is not recorded twice.
-        changed =
-            store::set_account_status(&mut tx, account.id, status, store::now_micros()).await?;
+        let now = store::now_micros();
+        changed = store::set_account_status(&mut tx, account.id, status, now).await?;
+        if changed {
+            store::touch_account_records(&mut tx, account.id, now, None).await?;
+        }
     }
     if let (true, StatusChange::Set(status)) = (changed, decision) {
         let verb = match status {

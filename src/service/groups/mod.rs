@@ -303,8 +303,17 @@ pub async fn patch_group(
     let mut tx = ctx.store.begin().await?;
     let add = accounts_of(&mut tx, ctx, &split.members.add, true).await?;
     let remove = accounts_of(&mut tx, ctx, &split.members.remove, false).await?;
-    let group = lock(&mut tx, ctx, id.into(), precondition).await?;
-    let mut patched = render(&group, None, ctx.base_url);
+    let bumped = store::bump_directory_group(&mut tx, ctx.directory.id, id.into(), now)
+        .await?
+        .ok_or(ServiceError::NotFound("group"))?;
+    let minimal = response.minimal || bumped.group_patch_minimal;
+    // The group as it was: its version before the bump is the one If-Match names.
+    let before = Group {
+        version: bumped.group.version - 1,
+        ..bumped.group.clone()
+    };
+    precondition.check(before.version)?;
+    let mut patched = render(&before, None, ctx.base_url);
     for (index, op) in &split.generic {
         apply(&GROUP_RESOURCE, &mut patched, std::slice::from_ref(op)).map_err(|e| ScimError {
             detail: e
@@ -319,19 +328,42 @@ pub async fn patch_group(
         add,
         remove,
     };
-    save(
+    let outcome = change_members(&mut tx, &ctx.directory.actor(), &before, &change, now).await?;
+    let renamed =
+        parts.display_name != before.display_name || parts.external_id != before.external_id;
+    if !renamed && !outcome.changed() {
+        // Nothing changed: undo the bump, and answer with the group as it is.
+        tx.rollback().await?;
+        let mut conn = ctx.store.read().await?;
+        let group = store::get_directory_group(&mut conn, ctx.directory.id, id.into())
+            .await?
+            .ok_or(ServiceError::NotFound("group"))?;
+        let view = view(&mut conn, ctx, &group, response.with_members && !minimal).await?;
+        return Ok(Patched { view, minimal });
+    }
+    let group = Group {
+        display_name: parts.display_name,
+        external_id: parts.external_id,
+        ..bumped.group
+    };
+    if renamed {
+        store::rename_group(&mut tx, &group)
+            .await
+            .map_err(|e| name_taken(e, &group.display_name))?;
+    }
+    ctx.audit(
         &mut tx,
-        ctx,
-        &group,
-        parts.display_name,
-        parts.external_id,
-        &change,
-        now,
+        None,
+        "group.updated",
+        json!({
+            "group_id": group.id,
+            "renamed": renamed,
+            "members_replaced": change.clear,
+            "added": outcome.added,
+            "removed": outcome.removed,
+        }),
     )
     .await?;
-    let directory = store::get_directory(&mut tx, ctx.directory.id).await?;
-    let minimal = response.minimal || directory.is_some_and(|d| d.group_patch_minimal);
-    let group = reload(&mut tx, ctx, group.id).await?;
     let view = view(&mut tx, ctx, &group, response.with_members && !minimal).await?;
     tx.commit().await?;
     Ok(Patched { view, minimal })

@@ -71,7 +71,14 @@ pub async fn create_user(
     let email = normalize_email(&parts.user_name).map_err(invalid_user_name)?;
     let now = store::now_micros();
     let mut tx = ctx.store.begin().await?;
-    let owner = store::verified_domain_owner(&mut tx, email.domain()).await?;
+    let link = store::user_link_facts(
+        &mut tx,
+        ctx.directory.id,
+        &email.as_str().to_lowercase(),
+        &email.domain().to_ascii_lowercase(),
+    )
+    .await?;
+    let owner = link.domain_owner;
     let owners = |domain: &str| {
         if domain == email.domain() {
             owner
@@ -79,27 +86,22 @@ pub async fn create_user(
             None
         }
     };
-    let mut existing = store::find_account_by_email(&mut tx, email.as_str()).await?;
-    if let Some(account) = &existing {
-        // Lock, then read again: a concurrent writer may have changed it meanwhile.
-        store::lock_account(&mut tx, account.id).await?;
-        existing = store::get_account(&mut tx, account.id).await?;
-    }
-    let candidate = match &existing {
-        Some(account) => Some(LinkCandidate {
-            account: facts(account),
-            provisioned_by_this_directory: store::find_directory_user_by_account(
-                &mut tx,
-                ctx.directory.id,
-                account.id,
-            )
-            .await?
-            .is_some(),
-        }),
-        None => None,
-    };
+    let candidate = link.account.as_ref().map(|account| LinkCandidate {
+        account: facts(account),
+        provisioned_by_this_directory: link.provisioned_here,
+    });
     let plan = plan_directory_link(&ctx.directory, &email, candidate, &owners)?;
-    let account_id = match (plan, existing) {
+    let mut record = store::DirectoryUser {
+        id: uuid::Uuid::new_v4(),
+        directory_id: ctx.directory.id,
+        account_id: crate::domain::AccountId::new(),
+        external_id: parts.external_id.clone(),
+        attributes: Value::Object(parts.record.clone()),
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    };
+    let created = match (plan, link.account) {
         (
             LinkPlan::LinkExisting {
                 may_update_profile, ..
@@ -111,7 +113,9 @@ pub async fn create_user(
                 // a profile another directory wrote) stays as it is.
                 let mut parts = parts.clone();
                 keep_unasserted(&mut parts, &account);
-                update_account(&mut tx, ctx, &account, &parts, now).await?;
+                if update_account(&mut tx, ctx, &account, &parts, now).await? {
+                    store::touch_account_records(&mut tx, account.id, now, None).await?;
+                }
             }
             // Otherwise the account keeps its own profile and status (rule 14).
             ctx.audit(
@@ -121,12 +125,13 @@ pub async fn create_user(
                 json!({ "managed": may_update_profile }),
             )
             .await?;
-            account.id
+            record.account_id = account.id;
+            None
         }
         (LinkPlan::LinkExisting { .. }, None) => return Err(ServiceError::NotFound("account")),
         (LinkPlan::CreateManaged { .. } | LinkPlan::CreateExternal { .. }, _) => {
             let management = owner.map_or(Management::Unmanaged, Management::Managed);
-            let id = crate::domain::AccountId::new();
+            let id = record.account_id;
             let status = match parts.active {
                 Some(false) => {
                     let fresh = AccountFacts {
@@ -145,22 +150,19 @@ pub async fn create_user(
             // An account on another org's verified domain is that org's from the start
             // (rule 13): this directory may create it, but not write its profile.
             let writes_profile = owner.is_none() || owner == Some(ctx.directory.org);
-            store::insert_account(
-                &mut tx,
-                &NewAccount {
-                    id,
-                    email: stored_email(&parts.user_name),
-                    display_name: parts.display_name.clone().filter(|_| writes_profile),
-                    profile: Value::Object(if writes_profile {
-                        parts.profile.clone()
-                    } else {
-                        Map::new()
-                    }),
-                    status,
-                    at: now,
-                },
-            )
-            .await?;
+            let new = NewAccount {
+                id,
+                email: stored_email(&parts.user_name),
+                display_name: parts.display_name.clone().filter(|_| writes_profile),
+                profile: Value::Object(if writes_profile {
+                    parts.profile.clone()
+                } else {
+                    Map::new()
+                }),
+                status,
+                at: now,
+            };
+            store::insert_account(&mut tx, &new).await?;
             ctx.audit(
                 &mut tx,
                 Some(id),
@@ -168,49 +170,59 @@ pub async fn create_user(
                 json!({ "managed": owner.is_some(), "status": status.as_str() }),
             )
             .await?;
-            id
+            Some(new)
         }
-    };
-    let record = store::DirectoryUser {
-        id: uuid::Uuid::new_v4(),
-        directory_id: ctx.directory.id,
-        account_id,
-        external_id: parts.external_id.clone(),
-        attributes: Value::Object(parts.record.clone()),
-        created_at: now,
-        updated_at: now,
-        version: 1,
     };
     store::insert_directory_user(&mut tx, &record).await?;
     // Users a directory creates get no invitation email (rule 6).
-    for site in store::list_org_sites(&mut tx, ctx.directory.org).await? {
-        store::ensure_site_user(
-            &mut tx,
-            &store::SiteUser {
-                site_id: site,
-                account_id,
-                access: SiteAccess::InviteNotSent,
-                role: SiteRole::Basic,
-                created_at: now,
-                updated_at: now,
+    store::ensure_org_site_users(
+        &mut tx,
+        ctx.directory.org,
+        record.account_id,
+        SiteAccess::InviteNotSent,
+        SiteRole::Basic,
+        now,
+    )
+    .await?;
+    let view = match created {
+        // A new account is exactly what was just written: no need to read it back. It is
+        // in none of this directory's groups yet.
+        Some(new) => view(
+            ctx,
+            &ScimUser {
+                record,
+                account: Account {
+                    id: new.id,
+                    email: Some(new.email),
+                    display_name: new.display_name,
+                    profile: new.profile,
+                    status: new.status,
+                    managing_org: owner,
+                    tombstoned_at: None,
+                    created_at: now,
+                    updated_at: now,
+                    version: 1,
+                },
+                groups: Vec::new(),
             },
-        )
-        .await?;
-    }
-    let view = load_view(&mut tx, ctx, record.id, with_groups).await?;
+        ),
+        None => load_view(&mut tx, ctx, record.id, with_groups).await?,
+    };
     tx.commit().await?;
     Ok(view)
 }
 
 /// Writes the account-owned part of `parts` to an account this directory's org manages,
-/// applying rules 13, 15 and 17. Unchanged values are not changes.
+/// applying rules 13, 15 and 17. Unchanged values are not changes. True if the account
+/// changed: the caller then touches its directory records, once.
 async fn update_account(
     tx: &mut Tx,
     ctx: &ScimContext<'_>,
     account: &Account,
     parts: &UserParts,
     now: i64,
-) -> ServiceResult<()> {
+) -> ServiceResult<bool> {
+    let mut account_changed = false;
     let account_facts = facts(account);
     let changed = changed_account_fields(account, parts);
     can_directory_change_account(&ctx.directory, &account_facts, &changed)?;
@@ -244,9 +256,10 @@ async fn update_account(
             email: &email,
             display_name: parts.display_name.as_deref(),
             profile: &profile,
+            emails_changed: account.profile.get("emails") != profile.get("emails"),
         };
         match store::update_account_profile(tx, account.id, &update, now).await {
-            Ok(true) => {}
+            Ok(true) => account_changed = true,
             // Erased (rule 11) since it was read: there is no account left to update.
             Ok(false) => return Err(ServiceError::NotFound("account")),
             Err(store::StoreError::Conflict) => {
@@ -269,7 +282,7 @@ async fn update_account(
         if let StatusChange::Set(status) =
             directory_set_active(&ctx.directory, &account_facts, active)?
         {
-            store::set_account_status(tx, account.id, status, now).await?;
+            account_changed |= store::set_account_status(tx, account.id, status, now).await?;
             let action = if status.is_active() {
                 "account.reactivated"
             } else {
@@ -278,29 +291,22 @@ async fn update_account(
             ctx.audit(tx, Some(account.id), action, json!({})).await?;
         }
     }
-    Ok(())
+    Ok(account_changed)
 }
 
-/// Loads a user for a write: the account row locked first (the one lock order every writer
-/// follows), `If-Match` claimed on the record, then read again so nothing read is stale.
+/// Loads a user for a write, its account row locked (the one lock order every writer
+/// follows), and checks `If-Match` against it: one statement.
 async fn locked_user(
     tx: &mut Tx,
     ctx: &ScimContext<'_>,
     id: uuid::Uuid,
     precondition: Precondition,
 ) -> ServiceResult<ScimUser> {
-    let found = store::get_scim_user(tx, ctx.directory.id, id, false)
+    let user = store::lock_scim_user(tx, ctx.directory.id, id)
         .await?
         .ok_or(ServiceError::NotFound("user"))?;
-    store::lock_account(tx, found.account.id).await?;
-    if let Some(version) = precondition.expected() {
-        if !store::claim_directory_user_version(tx, ctx.directory.id, id, version).await? {
-            return Err(ServiceError::PreconditionFailed);
-        }
-    }
-    store::get_scim_user(tx, ctx.directory.id, id, false)
-        .await?
-        .ok_or(ServiceError::NotFound("user"))
+    precondition.check(user.record.version)?;
+    Ok(user)
 }
 
 /// The address as the user wrote it, less surrounding space and a trailing root dot
@@ -391,16 +397,20 @@ async fn replace_user(
     if omitted == Omitted::PutSemantics && !managed_here {
         keep_unasserted(&mut parts, &current.account);
     }
-    update_account(&mut tx, ctx, &current.account, &parts, now).await?;
+    let account_changed = update_account(&mut tx, ctx, &current.account, &parts, now).await?;
     let record = store::DirectoryUser {
         external_id: parts.external_id.clone(),
         attributes: Value::Object(parts.record.clone()),
         updated_at: now,
         ..current.record.clone()
     };
-    if record.external_id != current.record.external_id
-        || record.attributes != current.record.attributes
-    {
+    let record_changed = record.external_id != current.record.external_id
+        || record.attributes != current.record.attributes;
+    if account_changed {
+        // Every directory's record of the account moves; this one also takes its changes.
+        let own = record_changed.then_some(&record);
+        store::touch_account_records(&mut tx, current.account.id, now, own).await?;
+    } else if record_changed {
         store::update_directory_user(&mut tx, &record, None).await?;
     }
     let view = load_view(&mut tx, ctx, id, with_groups).await?;
@@ -468,8 +478,11 @@ pub async fn delete_user(
     store::delete_directory_user(&mut tx, ctx.directory.id, id).await?;
     store::remove_from_directory_groups(&mut tx, ctx.directory.id, current.account.id, now).await?;
     if effect.deactivate {
-        store::set_account_status(&mut tx, current.account.id, AccountStatus::Deactivated, now)
-            .await?;
+        if store::set_account_status(&mut tx, current.account.id, AccountStatus::Deactivated, now)
+            .await?
+        {
+            store::touch_account_records(&mut tx, current.account.id, now, None).await?;
+        }
         ctx.audit(
             &mut tx,
             Some(current.account.id),

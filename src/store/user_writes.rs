@@ -1,0 +1,126 @@
+//! The reads a SCIM user write starts with, each one statement that also takes the locks
+//! the write needs: the account row first, the one lock order every writer follows. On
+//! SQLite the write transaction already holds the database's write lock (`BEGIN
+//! IMMEDIATE`), so reads inside it are current and no row lock is needed.
+
+use super::accounts::{Account, AccountRow, ACCOUNT_COLUMNS};
+use super::db::{query, Conn};
+use super::users::{get_scim_user, ScimUser};
+use super::{parse_id, Backend, StoreError, StoreResult};
+use crate::domain::{DirectoryId, OrgId};
+
+/// What linking an email to a directory depends on (rules 12–14).
+#[derive(Clone, Debug, PartialEq)]
+pub struct LinkFacts {
+    /// The org that verified the email's domain.
+    pub domain_owner: Option<OrgId>,
+    /// The account that already has the email, locked for the rest of the transaction.
+    pub account: Option<Account>,
+    /// Whether this directory already has a record for that account.
+    pub provisioned_here: bool,
+}
+
+/// `ACCOUNT_COLUMNS` from an outer join: all absent when no account has the email.
+#[derive(sqlx::FromRow)]
+struct LinkFactsRow {
+    owner_org: Option<String>,
+    here: i64,
+    a_id: Option<String>,
+    a_email: Option<String>,
+    a_display_name: Option<String>,
+    a_profile: Option<String>,
+    a_status: Option<String>,
+    a_managing_org: Option<String>,
+    a_tombstoned_at: Option<i64>,
+    a_created_at: Option<i64>,
+    a_updated_at: Option<i64>,
+    a_version: Option<i64>,
+}
+
+impl LinkFactsRow {
+    fn account(self) -> StoreResult<Option<Account>> {
+        let Some(a_id) = self.a_id else {
+            return Ok(None);
+        };
+        let missing = |column: &str| StoreError::Corrupt(format!("account {column} is missing"));
+        let row = AccountRow {
+            a_id,
+            a_email: self.a_email,
+            a_display_name: self.a_display_name,
+            a_profile: self.a_profile.ok_or_else(|| missing("profile"))?,
+            a_status: self.a_status.ok_or_else(|| missing("status"))?,
+            a_managing_org: self.a_managing_org,
+            a_tombstoned_at: self.a_tombstoned_at,
+            a_created_at: self.a_created_at.ok_or_else(|| missing("created_at"))?,
+            a_updated_at: self.a_updated_at.ok_or_else(|| missing("updated_at"))?,
+            a_version: self.a_version.ok_or_else(|| missing("version"))?,
+        };
+        Account::try_from(row).map(Some)
+    }
+}
+
+/// The owner of `domain`, the account with `email_lower` and whether `directory` already
+/// provisions it, in one statement; on PostgreSQL an account found is locked again and
+/// re-read (a second statement) so that nothing read is stale.
+pub async fn user_link_facts(
+    conn: &mut Conn,
+    directory: DirectoryId,
+    email_lower: &str,
+    domain: &str,
+) -> StoreResult<LinkFacts> {
+    let sql = format!(
+        "SELECT (SELECT org_id FROM verified_domains WHERE domain = $2) AS owner_org, \
+         CAST(CASE WHEN EXISTS (SELECT 1 FROM directory_users x \
+           WHERE x.directory_id = $3 AND x.account_id = a.id) THEN 1 ELSE 0 END AS BIGINT) AS here, \
+         {ACCOUNT_COLUMNS} FROM (SELECT 1 AS one) q \
+         LEFT JOIN accounts a ON a.email_lower = $1 \
+         LEFT JOIN verified_domains d ON d.domain = a.email_domain"
+    );
+    let row: LinkFactsRow = query(&sql)
+        .bind(email_lower)
+        .bind(domain)
+        .bind(directory)
+        .fetch_one(&mut *conn)
+        .await?;
+    let domain_owner = row.owner_org.as_deref().map(parse_id).transpose()?;
+    let provisioned_here = row.here != 0;
+    let mut account = row.account()?;
+    if let (Some(found), Backend::Postgres) = (&account, conn.backend()) {
+        account = lock_account_row(conn, found.id).await?;
+    }
+    Ok(LinkFacts {
+        domain_owner,
+        account,
+        provisioned_here,
+    })
+}
+
+/// Locks an account's row and reads it (PostgreSQL: `FOR UPDATE`; SQLite: a plain read,
+/// the transaction already being the only writer).
+pub async fn lock_account_row(
+    conn: &mut Conn,
+    id: crate::domain::AccountId,
+) -> StoreResult<Option<Account>> {
+    let lock = match conn.backend() {
+        Backend::Postgres => " FOR UPDATE OF a",
+        Backend::Sqlite => "",
+    };
+    let sql = format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM accounts a \
+         LEFT JOIN verified_domains d ON d.domain = a.email_domain WHERE a.id = $1{lock}"
+    );
+    let row: Option<AccountRow> = query(&sql).bind(id).fetch_optional(conn).await?;
+    row.map(Account::try_from).transpose()
+}
+
+/// A directory's user for a write, its account row locked, in one statement.
+pub async fn lock_scim_user(
+    conn: &mut Conn,
+    directory: DirectoryId,
+    id: uuid::Uuid,
+) -> StoreResult<Option<ScimUser>> {
+    match conn.backend() {
+        Backend::Sqlite => get_scim_user(conn, directory, id, false).await,
+        Backend::Postgres => super::users::get_scim_user_locked(conn, directory, id).await,
+    }
+}

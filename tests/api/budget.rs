@@ -1,0 +1,223 @@
+//! The statement budget of each SCIM operation (issue: storage rebuilt for speed), counted by
+//! the server itself (`Scimd-Statements`) on both backends. A regression that adds a
+//! statement per row, a separate count or a token lookup per request fails here.
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+use crate::on_both_backends;
+
+fn statements(reply: &Reply) -> u32 {
+    reply
+        .header("scimd-statements")
+        .and_then(|v| v.parse().ok())
+        .expect("the test server exposes statement counts")
+}
+
+fn user(name: &str, i: usize) -> Value {
+    let email = format!("{name}@acme.example");
+    json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "userName": email,
+        "externalId": format!("ext-{name}"),
+        "name": {"givenName": "User", "familyName": format!("N{i}")},
+        "displayName": format!("User {i}"),
+        "title": "Engineer",
+        "emails": [{"value": email, "type": "work", "primary": true}],
+        "active": true
+    })
+}
+
+/// Sends the request and checks its status and statement count.
+async fn within(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+    status: u16,
+    budget: u32,
+) -> Reply {
+    let reply = app.scim(method, path, token, body).await;
+    assert_eq!(reply.status, status, "{method} {path}: {}", reply.body);
+    let ran = statements(&reply);
+    assert!(
+        ran <= budget,
+        "{method} {path} ran {ran} statements; its budget is {budget}"
+    );
+    reply
+}
+
+/// Waits until the server answers this token from memory: a GET of one user costs exactly
+/// its one statement then.
+async fn warm_token_cache(app: &TestApp, token: &str, id: &str) {
+    for _ in 0..50 {
+        let reply = app.scim("GET", &format!("/Users/{id}"), token, None).await;
+        if statements(&reply) == 1 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the token check never stopped reading the database");
+}
+
+async fn scim_operations_keep_their_statement_budgets(app: TestApp) {
+    let org = app.bootstrap("Acme", &["acme.example"]).await;
+    let token = &org.scim_token.token;
+
+    let mut ids = Vec::new();
+    for i in 0..120 {
+        let name = format!("user{i:03}");
+        let reply = within(&app, "POST", "/Users", token, Some(user(&name, i)), 201, 7).await;
+        ids.push(reply.body["id"].as_str().unwrap().to_owned());
+    }
+    warm_token_cache(&app, token, &ids[0]).await;
+
+    // Reads: one statement each, whatever the lookup key, with groups and the total.
+    let group = within(
+        &app,
+        "POST",
+        "/Groups",
+        token,
+        Some(
+            json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+                    "displayName": "Engineering", "members": [{"value": ids[5]}]}),
+        ),
+        201,
+        7,
+    )
+    .await;
+    let gid = group.body["id"].as_str().unwrap().to_owned();
+    let read = within(
+        &app,
+        "GET",
+        &format!("/Users/{}", ids[5]),
+        token,
+        None,
+        200,
+        1,
+    )
+    .await;
+    assert_eq!(
+        read.body["groups"][0]["value"],
+        gid.as_str(),
+        "groups come along"
+    );
+    for filter in [
+        "userName%20eq%20%22user005@acme.example%22",
+        "externalId%20eq%20%22ext-user005%22",
+        "emails.value%20eq%20%22user005@acme.example%22",
+        "emails%5Btype%20eq%20%22work%22%5D.value%20eq%20%22user005@acme.example%22",
+        &format!("id%20eq%20%22{}%22", ids[5]),
+    ] {
+        let found = within(
+            &app,
+            "GET",
+            &format!("/Users?filter={filter}"),
+            token,
+            None,
+            200,
+            1,
+        )
+        .await;
+        assert_eq!(found.body["totalResults"], 1, "{filter}");
+        assert_eq!(
+            found.body["Resources"][0]["id"],
+            ids[5].as_str(),
+            "{filter}"
+        );
+        assert_eq!(
+            found.body["Resources"][0]["groups"][0]["value"],
+            gid.as_str()
+        );
+    }
+    let page = within(
+        &app,
+        "GET",
+        "/Users?startIndex=1&count=100",
+        token,
+        None,
+        200,
+        3,
+    )
+    .await;
+    assert_eq!(page.body["totalResults"], 120);
+    assert_eq!(page.body["Resources"].as_array().unwrap().len(), 100);
+    let sorted = within(
+        &app,
+        "GET",
+        "/Users?sortBy=title&count=100&startIndex=11",
+        token,
+        None,
+        200,
+        3,
+    )
+    .await;
+    assert_eq!(sorted.body["Resources"].as_array().unwrap().len(), 100);
+    let past_end = within(&app, "GET", "/Users?startIndex=500", token, None, 200, 3).await;
+    assert_eq!(
+        past_end.body["totalResults"], 120,
+        "a page past the end still counts"
+    );
+
+    // Writes.
+    let deactivate = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "replace", "path": "active", "value": false}]});
+    let patched = within(
+        &app,
+        "PATCH",
+        &format!("/Users/{}", ids[7]),
+        token,
+        Some(deactivate),
+        200,
+        5,
+    )
+    .await;
+    assert_eq!(patched.body["active"], false);
+    let mut replacement = user("user008", 8);
+    replacement["title"] = json!("Manager");
+    let put = within(
+        &app,
+        "PUT",
+        &format!("/Users/{}", ids[8]),
+        token,
+        Some(replacement),
+        200,
+        5,
+    )
+    .await;
+    assert_eq!(put.body["title"], "Manager");
+    let add_member = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "add", "path": "members", "value": [{"value": ids[9]}]}]});
+    within(
+        &app,
+        "PATCH",
+        &format!("/Groups/{gid}?excludedAttributes=members"),
+        token,
+        Some(add_member),
+        200,
+        4,
+    )
+    .await;
+    let read = within(
+        &app,
+        "GET",
+        &format!("/Users/{}", ids[9]),
+        token,
+        None,
+        200,
+        1,
+    )
+    .await;
+    assert_eq!(
+        read.body["groups"][0]["value"],
+        gid.as_str(),
+        "the add is stored"
+    );
+}
+
+on_both_backends! {
+    scim_operations_keep_their_statement_budgets => spawn_app,
+}
