@@ -258,6 +258,7 @@ async fn run() {
         expose_statement_counts: true,
         database: DatabaseArgs {
             database_url: Some(Secret::new(db.url.clone())),
+            sqlite_durability: Default::default(),
         },
         log: LogArgs {
             log_level: "error".into(),

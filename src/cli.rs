@@ -101,7 +101,7 @@ async fn open(database: &DatabaseArgs) -> Result<(Store, Tokens), CliError> {
         .database_url
         .as_ref()
         .map(|s| s.expose().to_owned());
-    let store = Store::connect(url.as_deref(), 2).await?;
+    let store = Store::connect_with(url.as_deref(), 2, database.sqlite_durability).await?;
     let tokens = Tokens::load(store.clone()).await?;
     Ok((store, tokens))
 }

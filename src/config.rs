@@ -5,6 +5,8 @@ use std::net::SocketAddr;
 
 use clap::{Args, ValueEnum};
 
+pub use crate::store::SqliteDurability;
+
 /// A value that must never reach a log line or a `Debug` dump (database URLs carry passwords).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
@@ -48,6 +50,17 @@ pub struct DatabaseArgs {
     /// Without it scimd keeps its data in `scimd.db` in the working directory.
     #[arg(long = "database-url", env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<Secret>,
+
+    /// SQLite only: `full` acknowledges a write once it survives a power cut (an fsync per
+    /// group commit); `normal` once it survives a crash of scimd (a power cut may lose the
+    /// last writes). PostgreSQL's durability is the server's (`synchronous_commit`).
+    #[arg(
+        long = "sqlite-durability",
+        env = "SCIMD_SQLITE_DURABILITY",
+        value_enum,
+        default_value_t = SqliteDurability::Full
+    )]
+    pub sqlite_durability: SqliteDurability,
 }
 
 #[derive(Clone, Debug, Args)]
@@ -122,6 +135,7 @@ mod tests {
     fn secrets_never_show_in_debug() {
         let args = DatabaseArgs {
             database_url: Some(Secret::new("postgres://u:hunter2@db/x")),
+            sqlite_durability: SqliteDurability::Full,
         };
         let shown = format!("{args:?}");
         assert!(!shown.contains("hunter2"), "{shown}");

@@ -160,8 +160,8 @@ pub struct Conn {
 pub(super) enum Handle {
     Sqlite(PoolConnection<Sqlite>),
     Postgres(PoolConnection<Postgres>),
-    SqliteTx(Transaction<'static, Sqlite>),
     PostgresTx(Transaction<'static, Postgres>),
+    SqliteBatch(super::group_commit::Member),
 }
 
 /// The native connection underneath, for the one match each statement makes.
@@ -180,7 +180,7 @@ impl Conn {
     }
 
     pub(super) fn in_transaction(&self) -> bool {
-        matches!(self.handle, Handle::SqliteTx(_) | Handle::PostgresTx(_))
+        matches!(self.handle, Handle::PostgresTx(_) | Handle::SqliteBatch(_))
     }
 
     pub(super) fn mark_tokens_changed(&mut self) {
@@ -191,14 +191,14 @@ impl Conn {
         match &mut self.handle {
             Handle::Sqlite(c) => Native::Sqlite(c),
             Handle::Postgres(c) => Native::Postgres(c),
-            Handle::SqliteTx(t) => Native::Sqlite(t),
             Handle::PostgresTx(t) => Native::Postgres(t),
+            Handle::SqliteBatch(m) => Native::Sqlite(m.connection()),
         }
     }
 
     pub fn backend(&self) -> super::Backend {
         match &self.handle {
-            Handle::Sqlite(_) | Handle::SqliteTx(_) => super::Backend::Sqlite,
+            Handle::Sqlite(_) | Handle::SqliteBatch(_) => super::Backend::Sqlite,
             Handle::Postgres(_) | Handle::PostgresTx(_) => super::Backend::Postgres,
         }
     }
@@ -238,8 +238,8 @@ impl Tx {
         super::audit::flush_audit(&mut self.conn).await?;
         let tokens_changed = self.conn.tokens_changed;
         match self.conn.handle {
-            Handle::SqliteTx(t) => t.commit().await?,
             Handle::PostgresTx(t) => t.commit().await?,
+            Handle::SqliteBatch(m) => m.commit().await?,
             Handle::Sqlite(_) | Handle::Postgres(_) => {}
         }
         if tokens_changed {
@@ -250,8 +250,8 @@ impl Tx {
 
     pub async fn rollback(self) -> Result<(), sqlx::Error> {
         match self.conn.handle {
-            Handle::SqliteTx(t) => t.rollback().await,
             Handle::PostgresTx(t) => t.rollback().await,
+            Handle::SqliteBatch(m) => m.rollback().await,
             Handle::Sqlite(_) | Handle::Postgres(_) => Ok(()),
         }
     }

@@ -12,6 +12,7 @@ mod audit;
 pub mod db;
 mod directories;
 pub mod filter_sql;
+mod group_commit;
 mod groups;
 mod orgs;
 mod scim_groups;
@@ -50,6 +51,7 @@ use sqlx::{ConnectOptions, PgPool, SqlitePool};
 
 use db::Handle;
 pub use db::{query, query_with, Conn, IntoParam, Param, Tx};
+pub use group_commit::GroupCommitStats;
 
 /// One page of a SCIM list, already validated by the protocol layer.
 #[derive(Clone, Debug)]
@@ -91,6 +93,17 @@ impl StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// What a SQLite commit waits for (`PRAGMA synchronous`). Commits are shared by the
+/// transactions queued together (group commit), so `Full` costs one fsync per batch.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum SqliteDurability {
+    /// Every acknowledged write survives a power cut (fsync at each commit).
+    #[default]
+    Full,
+    /// Acknowledged writes survive a crash of scimd; a power cut may lose the last ones.
+    Normal,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -100,10 +113,11 @@ pub enum Backend {
 #[derive(Clone, Debug)]
 enum Pools {
     /// Writes go through a single connection so writers queue in-process instead of
-    /// failing with SQLITE_BUSY; readers use WAL snapshots in parallel.
+    /// failing with SQLITE_BUSY, and share commits (`group_commit`); readers use WAL
+    /// snapshots in parallel.
     Sqlite {
         read: SqlitePool,
-        write: SqlitePool,
+        write: group_commit::GroupCommit,
     },
     Postgres(PgPool),
 }
@@ -117,8 +131,17 @@ pub struct Store {
 }
 
 impl Store {
-    /// Connects (creating a SQLite file if needed) and applies pending migrations.
+    /// Connects (creating a SQLite file if needed) and applies pending migrations, with
+    /// SQLite's safest durability.
     pub async fn connect(url: Option<&str>, pool_size: u32) -> StoreResult<Self> {
+        Self::connect_with(url, pool_size, SqliteDurability::Full).await
+    }
+
+    pub async fn connect_with(
+        url: Option<&str>,
+        pool_size: u32,
+        durability: SqliteDurability,
+    ) -> StoreResult<Self> {
         let url = url.unwrap_or(DEFAULT_SQLITE_URL);
         let pool_size = pool_size.max(1);
         let slow = Duration::from_millis(500);
@@ -139,7 +162,10 @@ impl Store {
             let options = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
+                .synchronous(match durability {
+                    SqliteDurability::Full => SqliteSynchronous::Full,
+                    SqliteDurability::Normal => SqliteSynchronous::Normal,
+                })
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
                 .pragma("case_sensitive_like", "ON")
@@ -147,8 +173,12 @@ impl Store {
                 .log_slow_statements(tracing::log::LevelFilter::Warn, slow);
             // WAL must be on before readers open, so the writer pool connects first.
             let write = sqlite_pool(options.clone(), 1).await?;
+            sqlx::migrate!("migrations/sqlite").run(&write).await?;
             let read = sqlite_pool(options, pool_size).await?;
-            Pools::Sqlite { read, write }
+            Pools::Sqlite {
+                read,
+                write: group_commit::GroupCommit::new(write),
+            }
         } else {
             return Err(StoreError::UnsupportedUrl);
         };
@@ -162,7 +192,8 @@ impl Store {
 
     async fn migrate(&self) -> StoreResult<()> {
         match &self.pools {
-            Pools::Sqlite { write, .. } => sqlx::migrate!("migrations/sqlite").run(write).await?,
+            // Migrated before the writer is shared (see `connect_with`).
+            Pools::Sqlite { .. } => {}
             Pools::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await?,
         }
         Ok(())
@@ -187,9 +218,7 @@ impl Store {
     /// so a transaction never fails half-way when another process (the CLI) writes too.
     pub async fn begin(&self) -> StoreResult<Tx> {
         let handle = match &self.pools {
-            Pools::Sqlite { write, .. } => {
-                Handle::SqliteTx(write.begin_with("BEGIN IMMEDIATE").await?)
-            }
+            Pools::Sqlite { write, .. } => Handle::SqliteBatch(write.begin().await?),
             Pools::Postgres(pool) => Handle::PostgresTx(pool.begin().await?),
         };
         Ok(Tx {
@@ -211,6 +240,15 @@ impl Store {
         }
     }
 
+    /// SQLite's group commits so far (`None` on PostgreSQL, where each transaction commits
+    /// on its own).
+    pub fn group_commit_stats(&self) -> Option<GroupCommitStats> {
+        match &self.pools {
+            Pools::Sqlite { write, .. } => Some(write.stats()),
+            Pools::Postgres(_) => None,
+        }
+    }
+
     pub fn is_closed(&self) -> bool {
         match &self.pools {
             Pools::Sqlite { read, .. } => read.is_closed(),
@@ -223,6 +261,7 @@ impl Store {
             Pools::Sqlite { read, write } => {
                 read.close().await;
                 write.close().await;
+                write.pool().close().await;
             }
             Pools::Postgres(pool) => pool.close().await,
         }

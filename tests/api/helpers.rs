@@ -155,6 +155,7 @@ pub fn serve_args(url: &str) -> ServeArgs {
         expose_statement_counts: true,
         database: DatabaseArgs {
             database_url: Some(Secret::new(url)),
+            sqlite_durability: Default::default(),
         },
         log: LogArgs {
             log_level: std::env::var("TEST_LOG").unwrap_or_else(|_| "warn".into()),

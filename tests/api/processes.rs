@@ -159,6 +159,99 @@ async fn data_and_tokens_survive_a_restart(db: TestDb) {
     assert!(String::from_utf8_lossy(&again.stderr).contains("already verified"));
 }
 
+/// `kill -9` in the middle of a burst of creates: after a restart every acknowledged user
+/// is there, and no create is half there (an account without its directory record).
+async fn acknowledged_writes_survive_kill_9(db: TestDb) {
+    use std::sync::{Arc, Mutex};
+
+    let mut server = serve(&db).await;
+    let org = scimd(
+        &db,
+        &["bootstrap", "--org", "Acme", "--domain", "acme.example"],
+    );
+    let token = org["scim_token"]["token"].as_str().unwrap().to_owned();
+    let directory: scimd::domain::DirectoryId =
+        org["directory_id"].as_str().unwrap().parse().unwrap();
+    let acknowledged = Arc::new(Mutex::new(Vec::<(String, String)>::new()));
+    let client = reqwest::Client::new();
+    let workers: Vec<_> = (0..16)
+        .map(|worker| {
+            let (client, token, acknowledged) =
+                (client.clone(), token.clone(), acknowledged.clone());
+            let url = format!("{}/scim/v2/Users", server.address);
+            tokio::spawn(async move {
+                for i in 0..40 {
+                    let email = format!("burst{worker}-{i}@acme.example");
+                    let body = serde_json::json!({
+                        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                        "userName": email,
+                        "emails": [{"value": email, "primary": true}],
+                        "title": "Engineer",
+                    });
+                    let Ok(reply) = client
+                        .post(&url)
+                        .bearer_auth(&token)
+                        .json(&body)
+                        .send()
+                        .await
+                    else {
+                        return;
+                    };
+                    if reply.status().as_u16() != 201 {
+                        return;
+                    }
+                    let Ok(body) = reply.json::<Value>().await else {
+                        return;
+                    };
+                    let id = body["id"].as_str().unwrap_or_default().to_owned();
+                    acknowledged.lock().unwrap().push((email, id));
+                }
+            })
+        })
+        .collect();
+    for _ in 0..400 {
+        if acknowledged.lock().unwrap().len() >= 100 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    server.child.kill().expect("kill -9");
+    server.child.wait().unwrap();
+    for worker in workers {
+        let _ = worker.await;
+    }
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    assert!(acknowledged.len() >= 16, "the burst was under way");
+
+    let restarted = serve(&db).await;
+    for (email, id) in &acknowledged {
+        let read = client
+            .get(format!("{}/scim/v2/Users/{id}", restarted.address))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(read.status().as_u16(), 200, "acknowledged {email} is there");
+    }
+    let store = db.store().await;
+    let mut conn = store.read().await.unwrap();
+    for worker in 0..16 {
+        for i in 0..40 {
+            let email = format!("burst{worker}-{i}@acme.example");
+            if let Some(account) = scimd::store::find_account_by_email(&mut conn, &email)
+                .await
+                .unwrap()
+            {
+                let record =
+                    scimd::store::find_directory_user_by_account(&mut conn, directory, account.id)
+                        .await
+                        .unwrap();
+                assert!(record.is_some(), "{email}: an account without its record");
+            }
+        }
+    }
+}
+
 async fn sigterm_shuts_down_cleanly(db: TestDb) {
     let mut server = serve(&db).await;
     let pid = server.child.id().to_string();
@@ -172,4 +265,5 @@ on_both_backends! {
     two_processes_share_tokens_and_revocations => test_db,
     data_and_tokens_survive_a_restart => test_db,
     sigterm_shuts_down_cleanly => test_db,
+    acknowledged_writes_survive_kill_9 => test_db,
 }

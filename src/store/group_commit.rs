@@ -1,0 +1,304 @@
+//! Group commit for SQLite. SQLite has one writer at a time, and each commit costs a WAL
+//! write and (with `synchronous = FULL`) an fsync. So write transactions queue for the one
+//! write connection, and each runs inside a SAVEPOINT of a transaction shared with the
+//! transactions just before and after it: a failing request rolls back to its savepoint,
+//! leaving the others' changes, and one COMMIT makes the whole batch durable. Every request
+//! is answered only after the COMMIT that holds it; if that COMMIT fails, every request in
+//! the batch fails with it and nothing of the batch remains.
+//!
+//! The batch commits when nobody is queued behind it, when it holds [`MAX_BATCH`]
+//! transactions, or when its first transaction has waited [`MAX_WAIT`]: under light load a
+//! transaction commits alone, as before; under load the commits are shared.
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use sqlx::pool::PoolConnection;
+use sqlx::{Executor, Sqlite, SqliteConnection, SqlitePool};
+use tokio::sync::{oneshot, Mutex, OwnedMutexGuard};
+
+/// Transactions per COMMIT at most.
+pub const MAX_BATCH: usize = 64;
+/// The longest a released transaction waits for others to join its batch.
+pub const MAX_WAIT: Duration = Duration::from_millis(5);
+
+type Outcome = Result<(), Arc<sqlx::Error>>;
+
+struct Batch {
+    conn: Option<PoolConnection<Sqlite>>,
+    /// A shared transaction is open on `conn`.
+    open: bool,
+    /// Transactions released into the open one, waiting for its COMMIT.
+    released: Vec<oneshot::Sender<Outcome>>,
+    started: Option<Instant>,
+}
+
+/// The one SQLite writer and its batch.
+#[derive(Clone)]
+pub(super) struct GroupCommit {
+    pool: SqlitePool,
+    batch: Arc<Mutex<Batch>>,
+    queued: Arc<AtomicUsize>,
+    stats: Arc<Stats>,
+}
+
+/// How much the commits were shared, since the store opened.
+#[derive(Debug, Default)]
+struct Stats {
+    commits: AtomicU64,
+    transactions: AtomicU64,
+}
+
+/// Committed batches and the transactions they held.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GroupCommitStats {
+    pub commits: u64,
+    pub transactions: u64,
+}
+
+impl std::fmt::Debug for GroupCommit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("GroupCommit")
+    }
+}
+
+/// Counts a task waiting for the writer, until it has it or gives up. One that gives up
+/// (its request was cancelled) may be the one the open batch is waiting for, so the batch
+/// is committed without it.
+struct Queued {
+    writer: GroupCommit,
+    acquired: bool,
+}
+
+impl Drop for Queued {
+    fn drop(&mut self) {
+        self.writer.queued.fetch_sub(1, Ordering::SeqCst);
+        if !self.acquired {
+            let writer = self.writer.clone();
+            spawn_or_drop(async move {
+                let guard = writer.batch.clone().lock_owned().await;
+                writer.settle(guard, true).await;
+            });
+        }
+    }
+}
+
+/// Runs cleanup on the runtime; without one (the process is ending) there is nothing
+/// left to answer, and SQLite rolls back what was never committed.
+fn spawn_or_drop(task: impl std::future::Future<Output = ()> + Send + 'static) {
+    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        runtime.spawn(task);
+    }
+}
+
+const SAVEPOINT: &str = "SAVEPOINT scimd_tx";
+const RELEASE: &str = "RELEASE SAVEPOINT scimd_tx";
+const ROLLBACK_TO: &str = "ROLLBACK TO SAVEPOINT scimd_tx";
+
+impl GroupCommit {
+    pub(super) fn new(pool: SqlitePool) -> Self {
+        GroupCommit {
+            pool,
+            batch: Arc::new(Mutex::new(Batch {
+                conn: None,
+                open: false,
+                released: Vec::new(),
+                started: None,
+            })),
+            queued: Arc::default(),
+            stats: Arc::default(),
+        }
+    }
+
+    pub(super) fn stats(&self) -> GroupCommitStats {
+        GroupCommitStats {
+            commits: self.stats.commits.load(Ordering::Relaxed),
+            transactions: self.stats.transactions.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Waits for the writer, opens (or joins) the shared transaction and a savepoint in it.
+    pub(super) async fn begin(&self) -> Result<Member, sqlx::Error> {
+        self.queued.fetch_add(1, Ordering::SeqCst);
+        let mut queued = Queued {
+            writer: self.clone(),
+            acquired: false,
+        };
+        let mut guard = self.batch.clone().lock_owned().await;
+        queued.acquired = true;
+        drop(queued);
+        let result = async {
+            if guard.conn.is_none() {
+                guard.conn = Some(self.pool.acquire().await?);
+            }
+            let open = guard.open;
+            let conn = connection(&mut guard);
+            if !open {
+                conn.execute("BEGIN IMMEDIATE").await?;
+            }
+            conn.execute(SAVEPOINT).await?;
+            Ok::<_, sqlx::Error>(())
+        }
+        .await;
+        match result {
+            Ok(()) => {
+                if !guard.open {
+                    guard.open = true;
+                    guard.started = Some(Instant::now());
+                }
+                Ok(Member {
+                    guard: Some(guard),
+                    writer: self.clone(),
+                })
+            }
+            Err(err) => {
+                // The savepoint could not be opened: nothing of this transaction exists.
+                self.settle(guard, false).await;
+                Err(err)
+            }
+        }
+    }
+
+    pub(super) fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// Commits what is open and gives the connection back, so the pool can close.
+    pub(super) async fn close(&self) {
+        let mut guard = self.batch.clone().lock_owned().await;
+        if guard.open {
+            let outcome = match connection(&mut guard).execute("COMMIT").await {
+                Ok(_) => Ok(()),
+                Err(err) => Err(Arc::new(err)),
+            };
+            finish(&mut guard, outcome);
+        }
+        guard.conn = None;
+    }
+
+    /// Commits the batch if it should go now (or `force`), and lets the writer go.
+    async fn settle(&self, mut guard: OwnedMutexGuard<Batch>, force: bool) {
+        if !guard.open {
+            return;
+        }
+        let due = force
+            || self.queued.load(Ordering::SeqCst) == 0
+            || guard.released.len() >= MAX_BATCH
+            || guard.started.is_some_and(|t| t.elapsed() >= MAX_WAIT);
+        if !due {
+            return;
+        }
+        let outcome = match connection(&mut guard).execute("COMMIT").await {
+            Ok(_) => {
+                self.stats.commits.fetch_add(1, Ordering::Relaxed);
+                let held = u64::try_from(guard.released.len()).unwrap_or(u64::MAX);
+                self.stats.transactions.fetch_add(held, Ordering::Relaxed);
+                Ok(())
+            }
+            Err(err) => {
+                let _ = connection(&mut guard).execute("ROLLBACK").await;
+                Err(Arc::new(err))
+            }
+        };
+        finish(&mut guard, outcome);
+    }
+}
+
+fn connection(guard: &mut OwnedMutexGuard<Batch>) -> &mut SqliteConnection {
+    // `begin` stores the connection before any member exists; a batch is never open
+    // without one.
+    guard
+        .conn
+        .as_deref_mut()
+        .unwrap_or_else(|| unreachable!("the writer connection is set before use"))
+}
+
+/// Ends the shared transaction and answers everyone released into it.
+fn finish(guard: &mut OwnedMutexGuard<Batch>, outcome: Outcome) {
+    guard.open = false;
+    guard.started = None;
+    for waiter in guard.released.drain(..) {
+        let _ = waiter.send(outcome.clone());
+    }
+}
+
+/// One request's transaction inside the shared one. Holds the writer until it commits or
+/// rolls back; dropped, it rolls back to its savepoint.
+pub(super) struct Member {
+    guard: Option<OwnedMutexGuard<Batch>>,
+    writer: GroupCommit,
+}
+
+impl std::fmt::Debug for Member {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Member")
+    }
+}
+
+impl Member {
+    pub(super) fn connection(&mut self) -> &mut SqliteConnection {
+        match self.guard.as_mut() {
+            Some(guard) => connection(guard),
+            None => unreachable!("a member holds the writer until it ends"),
+        }
+    }
+
+    /// Releases the savepoint into the batch and waits for the COMMIT that holds it.
+    pub(super) async fn commit(mut self) -> Result<(), sqlx::Error> {
+        let Some(mut guard) = self.guard.take() else {
+            return Err(sqlx::Error::PoolClosed);
+        };
+        if let Err(err) = connection(&mut guard).execute(RELEASE).await {
+            abandon(&mut guard).await;
+            self.writer.settle(guard, false).await;
+            return Err(err);
+        }
+        let (sender, receiver) = oneshot::channel();
+        guard.released.push(sender);
+        self.writer.settle(guard, false).await;
+        match receiver.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(err)) => Err(sqlx::Error::Protocol(format!(
+                "the group commit holding this transaction failed: {err}"
+            ))),
+            Err(_) => Err(sqlx::Error::WorkerCrashed),
+        }
+    }
+
+    pub(super) async fn rollback(mut self) -> Result<(), sqlx::Error> {
+        if let Some(mut guard) = self.guard.take() {
+            abandon(&mut guard).await;
+            self.writer.settle(guard, false).await;
+        }
+        Ok(())
+    }
+}
+
+/// Undoes the current member's savepoint. If SQLite already rolled the whole transaction
+/// back (it does on some I/O errors), the batch is lost: everyone in it is told.
+async fn abandon(guard: &mut OwnedMutexGuard<Batch>) {
+    let conn = connection(guard);
+    let undone = match conn.execute(ROLLBACK_TO).await {
+        Ok(_) => conn.execute(RELEASE).await.map(|_| ()),
+        Err(err) => Err(err),
+    };
+    if let Err(err) = undone {
+        let _ = connection(guard).execute("ROLLBACK").await;
+        finish(guard, Err(Arc::new(err)));
+    }
+}
+
+impl Drop for Member {
+    fn drop(&mut self) {
+        if let Some(mut guard) = self.guard.take() {
+            // Dropped mid-transaction (an error returned early, or the request was
+            // cancelled): roll back to the savepoint before anyone else gets the writer.
+            let writer = self.writer.clone();
+            spawn_or_drop(async move {
+                abandon(&mut guard).await;
+                writer.settle(guard, false).await;
+            });
+        }
+    }
+}

@@ -1,0 +1,140 @@
+//! Many concurrent write transactions, some failing part-way: on SQLite they share commits
+//! (group commit, each in its own savepoint), on PostgreSQL each is its own transaction.
+//! Either way every successful one is stored and every failed one left nothing.
+
+use futures_util::future::join_all;
+use scimd::domain::{AccountId, AccountStatus};
+use scimd::store::{self, NewAccount, StoreError};
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+use crate::on_both_backends;
+
+fn account(email: &str) -> NewAccount {
+    NewAccount {
+        id: AccountId::new(),
+        email: email.into(),
+        display_name: None,
+        profile: json!({"emails": [{"value": email, "primary": true}]}),
+        status: AccountStatus::Active,
+        at: 1,
+    }
+}
+
+/// 100 transactions at once; every third writes a row, then hits a unique violation and
+/// gives up (half of those roll back explicitly, half are just dropped).
+async fn failed_transactions_leave_nothing_among_concurrent_ones(db: TestDb) {
+    let store = db.store().await;
+    let mut tx = store.begin().await.unwrap();
+    store::insert_account(&mut tx, &account("taken@acme.example"))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    let attempts = (0..100).map(|i| {
+        let store = store.clone();
+        async move {
+            let mut tx = store.begin().await.unwrap();
+            let first = account(&format!("user{i}@acme.example"));
+            store::insert_account(&mut tx, &first).await.unwrap();
+            if i % 3 != 0 {
+                tx.commit().await.unwrap();
+                return (i, true);
+            }
+            let clash = store::insert_account(&mut tx, &account("TAKEN@acme.example")).await;
+            assert!(matches!(clash, Err(StoreError::Conflict)), "{clash:?}");
+            if i % 2 == 0 {
+                tx.rollback().await.unwrap();
+            } else {
+                drop(tx);
+            }
+            (i, false)
+        }
+    });
+    let outcomes = join_all(attempts).await;
+    if let Some(stats) = store.group_commit_stats() {
+        // 67 commits of one transaction each would mean nothing was shared.
+        assert!(stats.transactions > stats.commits, "{stats:?}");
+    }
+    let mut conn = store.read().await.unwrap();
+    for (i, committed) in outcomes {
+        let found = store::find_account_by_email(&mut conn, &format!("user{i}@acme.example"))
+            .await
+            .unwrap();
+        assert_eq!(found.is_some(), committed, "user{i}");
+    }
+    let taken = store::find_account_by_email(&mut conn, "taken@acme.example")
+        .await
+        .unwrap();
+    assert!(taken.is_some());
+}
+
+fn user(name: &str) -> Value {
+    json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "userName": format!("{name}@acme.example"),
+        "emails": [{"value": format!("{name}@acme.example"), "type": "work", "primary": true}],
+        "active": true
+    })
+}
+
+/// 100 SCIM creates at once: valid ones, twins of a valid one (one of each pair wins), and
+/// ones refused (another org's domain would need this org's profile; malformed bodies).
+async fn concurrent_creates_with_invalid_ones_among_them(app: TestApp) {
+    let org = app.bootstrap("Acme", &["acme.example"]).await;
+    let token = org.scim_token.token.clone();
+    let bodies: Vec<(String, Value)> = (0..100)
+        .map(|i| match i % 10 {
+            0 => (
+                format!("bad{i}"),
+                json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"]}),
+            ),
+            1 => (
+                format!("bad{i}"),
+                json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                                           "userName": format!("bad{i}@acme.example"),
+                                           "emails": [{"value": format!("bad{i}@acme.example")}],
+                                           "active": "maybe"}),
+            ),
+            2 | 3 => ("twin".to_owned(), user("twin")),
+            _ => (format!("user{i}"), user(&format!("user{i}"))),
+        })
+        .collect();
+    let replies = join_all(
+        bodies
+            .iter()
+            .map(|(_, body)| app.scim("POST", "/Users", &token, Some(body.clone()))),
+    )
+    .await;
+    let mut created = 0;
+    let mut twins = 0;
+    for ((name, _), reply) in bodies.iter().zip(&replies) {
+        match (name.as_str(), reply.status) {
+            ("twin", 201) => twins += 1,
+            ("twin", 409) => {}
+            (n, 400) if n.starts_with("bad") => {}
+            (n, 201) if n.starts_with("user") => {
+                created += 1;
+                let id = reply.body["id"].as_str().unwrap();
+                let read = app.scim("GET", &format!("/Users/{id}"), &token, None).await;
+                assert_eq!(read.status, 200, "an acknowledged create is stored");
+            }
+            (n, status) => panic!("{n}: unexpected {status}: {}", reply.body),
+        }
+    }
+    assert_eq!((created, twins), (60, 1));
+    let all = app.scim("GET", "/Users?count=0", &token, None).await;
+    assert_eq!(all.body["totalResults"], 61, "nothing else was stored");
+    let mut conn = app.store.read().await.unwrap();
+    for i in [0, 1, 10, 11] {
+        let stray = store::find_account_by_email(&mut conn, &format!("bad{i}@acme.example"))
+            .await
+            .unwrap();
+        assert!(stray.is_none(), "a refused create left no account");
+    }
+}
+
+on_both_backends! {
+    failed_transactions_leave_nothing_among_concurrent_ones => test_db,
+    concurrent_creates_with_invalid_ones_among_them => spawn_app,
+}
