@@ -165,13 +165,26 @@ pub fn serve_args(url: &str) -> ServeArgs {
 }
 
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// A server whose database pool has one connection, so every statement of every request
+/// shares that connection's prepared-statement cache.
+pub async fn spawn_app_with_one_connection(backend: Backend) -> Option<TestApp> {
+    spawn_app_with(backend, |args| args.db_pool_size = 1).await
+}
+
+pub async fn spawn_app_with(
+    backend: Backend,
+    configure: impl FnOnce(&mut ServeArgs),
+) -> Option<TestApp> {
     let db = test_db(backend).await?;
     if std::env::var_os("TEST_LOG").is_some() {
         scimd::telemetry::init(&serve_args(&db.url).log);
     }
-    let app = Application::build(&serve_args(&db.url))
-        .await
-        .expect("build app");
+    let mut args = serve_args(&db.url);
+    configure(&mut args);
+    let app = Application::build(&args).await.expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
     let store = db.store().await;

@@ -1,0 +1,149 @@
+//! Dynamic list statements (filters, sorts, pages, root `.search`) from several directories
+//! on one database connection: its prepared-statement cache must never hand one query's
+//! statement to another (on PostgreSQL, a cached statement that binds a different number of
+//! parameters fails every later lookup on that connection with 500).
+
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+use crate::on_both_backends;
+
+fn user(name: &str, title: &str) -> Value {
+    json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "userName": name,
+        "externalId": format!("ext-{name}"),
+        "title": title,
+        "displayName": name,
+        "emails": [{"value": name, "type": "work", "primary": true}],
+    })
+}
+
+/// Each request, and the `totalResults` it must report (the same in both directories).
+fn requests() -> Vec<(&'static str, &'static str, Option<Value>, i64)> {
+    vec![
+        ("GET", "/Users?sortBy=title&sortOrder=descending", None, 3),
+        (
+            "GET",
+            "/Users?sortBy=userName&count=1&startIndex=2",
+            None,
+            3,
+        ),
+        ("GET", "/Users?sortBy=emails&count=2", None, 3),
+        (
+            "GET",
+            "/Users?filter=title%20eq%20%22Lead%22&sortBy=displayName",
+            None,
+            1,
+        ),
+        (
+            "GET",
+            "/Users?filter=title%20sw%20%22E%22%20or%20title%20eq%20%22Lead%22",
+            None,
+            3,
+        ),
+        (
+            "GET",
+            "/Users?filter=userName%20eq%20%22ann@DOMAIN%22",
+            None,
+            1,
+        ),
+        (
+            "GET",
+            "/Users?filter=externalId%20eq%20%22ext-bob@DOMAIN%22",
+            None,
+            1,
+        ),
+        (
+            "GET",
+            "/Users?filter=emails%5Btype%20eq%20%22work%22%5D.value%20co%20%22DOMAIN%22",
+            None,
+            3,
+        ),
+        ("GET", "/Users?startIndex=3&count=5", None, 3),
+        (
+            "GET",
+            "/Groups?sortBy=displayName&filter=displayName%20sw%20%22Eng%22",
+            None,
+            1,
+        ),
+        (
+            "POST",
+            "/Users/.search",
+            Some(json!({"filter": "title ne \"Lead\"", "sortBy": "userName", "count": 1})),
+            2,
+        ),
+        (
+            "POST",
+            "/.search",
+            Some(json!({"sortBy": "displayName", "count": 2})),
+            4,
+        ),
+        (
+            "POST",
+            "/.search",
+            Some(json!({"filter": "displayName sw \"c\"", "startIndex": 1})),
+            1,
+        ),
+    ]
+}
+
+async fn list_statements_never_mix_on_one_connection(app: TestApp) {
+    let mut tenants = Vec::new();
+    for (org, domain) in [("Acme", "acme.example"), ("Globex", "globex.example")] {
+        let outcome = app.bootstrap(org, &[domain]).await;
+        let token = outcome.scim_token.token.clone();
+        for (name, title) in [("ann", "Engineer"), ("bob", "Lead"), ("cid", "Engineer")] {
+            let reply = app
+                .scim(
+                    "POST",
+                    "/Users",
+                    &token,
+                    Some(user(&format!("{name}@{domain}"), title)),
+                )
+                .await;
+            assert_eq!(reply.status, 201, "{}", reply.body);
+        }
+        let group = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+                           "displayName": "Engineering"});
+        assert_eq!(
+            app.scim("POST", "/Groups", &token, Some(group))
+                .await
+                .status,
+            201
+        );
+        tenants.push((token, domain));
+    }
+    let requests = requests();
+    // Several orders: forwards, backwards and strided, alternating tenants differently.
+    let n = requests.len();
+    let orders: Vec<Vec<usize>> = vec![
+        (0..n).collect(),
+        (0..n).rev().collect(),
+        (0..n).map(|i| (i * 5) % n).collect(),
+        (0..n).map(|i| (i * 7 + 3) % n).collect(),
+    ];
+    for (round, order) in orders.iter().enumerate() {
+        for (step, &index) in order.iter().enumerate() {
+            let (token, domain) = &tenants[(round + step) % 2];
+            let (method, path, body, total) = &requests[index];
+            let path = path.replace("DOMAIN", domain);
+            let reply = app.scim(method, &path, token, body.clone()).await;
+            assert_eq!(reply.status, 200, "{method} {path}: {}", reply.body);
+            assert_eq!(
+                reply.body["totalResults"], *total,
+                "{method} {path}: {}",
+                reply.body
+            );
+            for resource in reply.body["Resources"].as_array().unwrap() {
+                if let Some(name) = resource["userName"].as_str() {
+                    assert!(name.ends_with(domain), "{name} leaked into {domain}");
+                }
+            }
+        }
+    }
+}
+
+on_both_backends! {
+    list_statements_never_mix_on_one_connection => spawn_app_with_one_connection,
+}
