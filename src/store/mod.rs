@@ -152,6 +152,9 @@ impl Store {
             Pools::Postgres(
                 PgPoolOptions::new()
                     .max_connections(pool_size)
+                    // A broken connection fails its statement and is dropped; a round trip
+                    // to test every connection before use would double a lookup's latency.
+                    .test_before_acquire(false)
                     .acquire_timeout(Duration::from_secs(10))
                     .connect_with(options)
                     .await?,
@@ -285,9 +288,37 @@ fn token_generation_for(url: &str) -> Arc<AtomicU64> {
 async fn sqlite_pool(options: SqliteConnectOptions, size: u32) -> StoreResult<SqlitePool> {
     Ok(SqlitePoolOptions::new()
         .max_connections(size)
+        .test_before_acquire(false)
         .acquire_timeout(Duration::from_secs(30))
+        .after_connect(|conn, _| Box::pin(stable_plans(conn)))
         .connect_with(options)
         .await?)
+}
+
+/// With the STAT4 statistics `ANALYZE` gathers (sqlx's SQLite is built with them), SQLite
+/// re-parses and re-plans a prepared statement whenever a newly bound value might change
+/// its plan: every lookup would pay for a fresh compile. The query planner stability
+/// guarantee keeps one plan per prepared statement, as the statement cache intends.
+async fn stable_plans(conn: &mut sqlx::SqliteConnection) -> Result<(), sqlx::Error> {
+    const SQLITE_DBCONFIG_ENABLE_QPSG: std::os::raw::c_int = 1007;
+    let mut handle = conn.lock_handle().await?;
+    let db = handle.as_raw_handle().as_ptr();
+    // SAFETY: `db` is this connection's open handle, held locked for the call; the option
+    // takes an int (1: on) and an optional int pointer for the previous value (none).
+    let rc = unsafe {
+        libsqlite3_sys::sqlite3_db_config(
+            db,
+            SQLITE_DBCONFIG_ENABLE_QPSG,
+            1 as std::os::raw::c_int,
+            std::ptr::null_mut::<std::os::raw::c_int>(),
+        )
+    };
+    if rc != 0 {
+        return Err(sqlx::Error::Configuration(
+            format!("cannot enable SQLite's query planner stability guarantee ({rc})").into(),
+        ));
+    }
+    Ok(())
 }
 
 /// Current time in microseconds since the epoch, the unit every timestamp column uses.

@@ -1,0 +1,467 @@
+//! Load benchmark: a real `scimd serve` process over a seeded database, driven over HTTP
+//! by concurrent clients in this process (on the same cores), reporting per operation
+//! req/s, p50/p99 latency, the server's CPU time and SQL statements per request, and the
+//! server's memory.
+//!
+//! ```sh
+//! cargo bench --bench scim_load                                  # SQLite, 100,000 users
+//! DATABASE_URL=postgres://postgres@127.0.0.1/postgres cargo bench --bench scim_load
+//! SCIMD_BENCH_USERS=10000 SCIMD_BENCH_REQUESTS=500 cargo bench --bench scim_load
+//! SCIMD_BENCH_SERVER=/path/to/older/scimd cargo bench --bench scim_load   # another build
+//! ```
+//! With `DATABASE_URL` set, a fresh database is created on that server and dropped after.
+//! `SCIMD_BENCH_JSON=FILE` appends one JSON line per operation, for tables.
+
+mod seed;
+mod server;
+
+use std::io::Write as _;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use seed::Database;
+use server::Server;
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+struct Stats {
+    name: String,
+    latencies: Vec<Duration>,
+    elapsed: Duration,
+    errors: usize,
+    /// Server CPU seconds over the run.
+    cpu: f64,
+    /// Statements the server reported, and how many responses reported them.
+    statements: (u64, u64),
+}
+
+/// What every row of the report shares.
+struct Context {
+    backend: &'static str,
+    users: usize,
+    server: String,
+}
+
+impl Stats {
+    fn print(&self, context: &Context) {
+        let mut sorted = self.latencies.clone();
+        sorted.sort();
+        let pct = |p: f64| {
+            let i = ((sorted.len() as f64 * p).ceil() as usize).saturating_sub(1);
+            sorted.get(i).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+        };
+        let done = sorted.len().max(1) as f64;
+        let rate = sorted.len() as f64 / self.elapsed.as_secs_f64();
+        let cpu_us = self.cpu * 1e6 / done;
+        let statements =
+            (self.statements.1 > 0).then(|| self.statements.0 as f64 / self.statements.1 as f64);
+        println!(
+            "{:<26} {:>6} {:>9.0} {:>8.2} {:>8.2} {:>9.0} {:>6} {:>6}",
+            self.name,
+            sorted.len(),
+            rate,
+            pct(0.50),
+            pct(0.99),
+            cpu_us,
+            statements.map_or("-".to_owned(), |s| format!("{s:.1}")),
+            self.errors
+        );
+        if let Ok(path) = std::env::var("SCIMD_BENCH_JSON") {
+            let line = json!({
+                "backend": context.backend, "users": context.users, "server": context.server,
+                "operation": self.name, "ok": sorted.len(), "req_per_s": rate,
+                "p50_ms": pct(0.50), "p99_ms": pct(0.99), "cpu_us_per_req": cpu_us,
+                "statements_per_req": statements, "errors": self.errors,
+            });
+            if let Ok(mut file) = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+            {
+                let _ = writeln!(file, "{line}");
+            }
+        }
+    }
+}
+
+/// Runs `requests` requests, `concurrency` at a time; `make(i)` builds request i.
+async fn measure<F>(
+    server: &Server,
+    name: impl Into<String>,
+    requests: usize,
+    concurrency: usize,
+    expect: u16,
+    make: F,
+) -> Stats
+where
+    F: Fn(usize) -> reqwest::RequestBuilder + Send + Sync + 'static,
+{
+    let make = Arc::new(make);
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let cpu_before = server.cpu_seconds();
+    let started = Instant::now();
+    let mut workers = Vec::new();
+    for _ in 0..concurrency {
+        let make = make.clone();
+        let next = next.clone();
+        workers.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut errors = 0;
+            let mut statements = (0, 0);
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= requests {
+                    break;
+                }
+                let t = Instant::now();
+                match make(i).send().await {
+                    Ok(r) if r.status().as_u16() == expect => {
+                        if let Some(n) = r
+                            .headers()
+                            .get("scimd-statements")
+                            .and_then(|v| v.to_str().ok())
+                            .and_then(|v| v.parse::<u64>().ok())
+                        {
+                            statements.0 += n;
+                            statements.1 += 1;
+                        }
+                        let _ = r.bytes().await;
+                        latencies.push(t.elapsed());
+                    }
+                    _ => errors += 1,
+                }
+            }
+            (latencies, errors, statements)
+        }));
+    }
+    let mut stats = Stats {
+        name: name.into(),
+        latencies: Vec::new(),
+        elapsed: Duration::ZERO,
+        errors: 0,
+        cpu: 0.0,
+        statements: (0, 0),
+    };
+    for worker in workers {
+        let (l, e, n) = worker.await.expect("worker");
+        stats.latencies.extend(l);
+        stats.errors += e;
+        stats.statements.0 += n.0;
+        stats.statements.1 += n.1;
+    }
+    stats.elapsed = started.elapsed();
+    stats.cpu = server.cpu_seconds() - cpu_before;
+    stats
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(run());
+}
+
+async fn run() {
+    let users = env_usize("SCIMD_BENCH_USERS", 100_000);
+    let requests = env_usize("SCIMD_BENCH_REQUESTS", 2_000);
+    let concurrency = env_usize("SCIMD_BENCH_CONCURRENCY", 16);
+    let db = Database::create().await;
+    let org = server::bootstrap(&db.url);
+    let directory = org["directory_id"]
+        .as_str()
+        .expect("directory id")
+        .to_owned();
+    let org_id = org["org_id"].as_str().expect("org id").to_owned();
+    let token = org["scim_token"]["token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    // Users past `users` are kept out of the big group, to be added and removed one by one.
+    let spare = requests.max(1000);
+    db.seed_users(&directory, users + spare).await;
+    let started = Instant::now();
+    db.seed_group(&org_id, &directory, 0, users).await;
+    db.seed_group(&org_id, &directory, 1, 10.min(users)).await;
+    let batches = (requests / 50).clamp(5, 40);
+    for i in 0..batches {
+        db.seed_group(&org_id, &directory, 2 + i, 0).await;
+    }
+    eprintln!(
+        "seeded a group of {users} members in {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
+    // Measure a database in its steady state: planner statistics current, as autovacuum
+    // (PostgreSQL) or `PRAGMA optimize` (SQLite) leaves them after a bulk sync.
+    db.analyze().await;
+    let server = Server::start(&db.url).await;
+    let base = format!("{}/scim/v2", server.base);
+    let ids: Arc<Vec<String>> = Arc::new((0..users).map(seed::user_id).collect());
+    let spare_ids: Arc<Vec<String>> = Arc::new((users..users + spare).map(seed::user_id).collect());
+    let (big_group, small_group) = (seed::group_id(0), seed::group_id(1));
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency)
+        .build()
+        .expect("client");
+    let context = Context {
+        backend: db.backend(),
+        users,
+        server: server::binary(),
+    };
+    // The seed is what the server sees: a lookup finds exactly one user.
+    let probe: Value = client
+        .get(format!("{base}/Users"))
+        .query(&[("filter", "userName eq \"user1@bench.example\"")])
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("probe")
+        .json()
+        .await
+        .expect("probe body");
+    assert_eq!(
+        probe["totalResults"], 1,
+        "seeded users are visible: {probe}"
+    );
+    println!(
+        "\nscimd SCIM load: {}, {users} seeded users, {requests} requests per row, \
+         {concurrency} concurrent\nserver: {}",
+        context.backend, context.server
+    );
+    println!(
+        "{:<26} {:>6} {:>9} {:>8} {:>8} {:>9} {:>6} {:>6}",
+        "operation", "ok", "req/s", "p50 ms", "p99 ms", "CPU µs/r", "stmt/r", "errors"
+    );
+
+    let pick = |i: usize, n: usize| i.wrapping_mul(2_654_435_761) % n.max(1);
+    let (c, t) = (client.clone(), token.clone());
+    let b = base.clone();
+    measure(
+        &server,
+        "create user",
+        requests,
+        concurrency,
+        201,
+        move |i| {
+            c.post(format!("{b}/Users")).bearer_auth(&t).json(&json!({
+                "userName": format!("new{i}@bench.example"), "externalId": format!("new-{i}"),
+                "name": {"givenName": "New", "familyName": format!("N{i}")}, "active": true
+            }))
+        },
+    )
+    .await
+    .print(&context);
+
+    let (c, t, b) = (client.clone(), token.clone(), base.clone());
+    measure(
+        &server,
+        "filter userName eq",
+        requests,
+        concurrency,
+        200,
+        move |i| {
+            let filter = format!("userName eq \"user{}@bench.example\"", pick(i, users));
+            c.get(format!("{b}/Users"))
+                .query(&[("filter", filter)])
+                .bearer_auth(&t)
+        },
+    )
+    .await
+    .print(&context);
+
+    let (c, t, b) = (client.clone(), token.clone(), base.clone());
+    measure(
+        &server,
+        "filter externalId eq",
+        requests,
+        concurrency,
+        200,
+        move |i| {
+            let filter = format!("externalId eq \"ext-{}\"", pick(i, users));
+            c.get(format!("{b}/Users"))
+                .query(&[("filter", filter)])
+                .bearer_auth(&t)
+        },
+    )
+    .await
+    .print(&context);
+
+    let (c, t, b, ids2) = (client.clone(), token.clone(), base.clone(), ids.clone());
+    measure(&server, "get by id", requests, concurrency, 200, move |i| {
+        c.get(format!("{b}/Users/{}", ids2[pick(i, ids2.len())]))
+            .bearer_auth(&t)
+    })
+    .await
+    .print(&context);
+
+    let (c, t, b, ids2) = (client.clone(), token.clone(), base.clone(), ids.clone());
+    measure(
+        &server,
+        "patch active",
+        requests,
+        concurrency,
+        200,
+        move |i| {
+            c.patch(format!("{b}/Users/{}", ids2[pick(i, ids2.len())]))
+                .bearer_auth(&t)
+                .json(&json!({
+                    "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                    "Operations": [{"op": "replace", "path": "active", "value": i % 2 == 0}]
+                }))
+        },
+    )
+    .await
+    .print(&context);
+
+    let (c, t, b) = (client.clone(), token.clone(), base.clone());
+    let pages = users.saturating_sub(100).max(1);
+    measure(
+        &server,
+        "page of 100",
+        requests.min(500),
+        concurrency,
+        200,
+        move |i| {
+            let start = pick(i, pages) + 1;
+            c.get(format!("{b}/Users?startIndex={start}&count=100"))
+                .bearer_auth(&t)
+        },
+    )
+    .await
+    .print(&context);
+
+    let (c, t, b) = (client.clone(), token.clone(), base.clone());
+    measure(
+        &server,
+        "create group",
+        requests,
+        concurrency,
+        201,
+        move |i| {
+            c.post(format!("{b}/Groups")).bearer_auth(&t).json(&json!({
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+                "displayName": format!("Group {i}"), "externalId": format!("g-{i}")
+            }))
+        },
+    )
+    .await
+    .print(&context);
+
+    let member_op = |op: &str, id: &str| {
+        json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [if op == "add" {
+                json!({"op": "add", "path": "members", "value": [{"value": id}]})
+            } else {
+                json!({"op": "remove", "path": format!("members[value eq \"{id}\"]")})
+            }]
+        })
+    };
+    for (size, group) in [
+        (10.min(users), small_group.clone()),
+        (users, big_group.clone()),
+    ] {
+        for op in ["add", "remove"] {
+            let label = format!("{op} 1 member @{size}");
+            let (c, t, b, spare, g) = (
+                client.clone(),
+                token.clone(),
+                base.clone(),
+                spare_ids.clone(),
+                group.clone(),
+            );
+            measure(&server, label, requests, concurrency, 200, move |i| {
+                c.patch(format!("{b}/Groups/{g}?excludedAttributes=members"))
+                    .bearer_auth(&t)
+                    .json(&member_op(op, &spare[i % spare.len()]))
+            })
+            .await
+            .print(&context);
+        }
+    }
+
+    // 1,000 members in one PATCH, each into its own empty group.
+    let fresh: Vec<String> = (0..batches).map(|i| seed::group_id(2 + i)).collect();
+    let fresh = Arc::new(fresh);
+    let thousand: Vec<Value> = spare_ids
+        .iter()
+        .take(1000)
+        .map(|id| json!({"value": id}))
+        .collect();
+    let body = Arc::new(json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "add", "path": "members", "value": thousand}]
+    }));
+    let (c, t, b) = (client.clone(), token.clone(), base.clone());
+    measure(
+        &server,
+        "add 1000 members",
+        batches,
+        concurrency.min(4),
+        200,
+        move |i| {
+            c.patch(format!(
+                "{b}/Groups/{}?excludedAttributes=members",
+                fresh[i]
+            ))
+            .bearer_auth(&t)
+            .json(&*body)
+        },
+    )
+    .await
+    .print(&context);
+
+    let (c, t, b, g) = (
+        client.clone(),
+        token.clone(),
+        base.clone(),
+        big_group.clone(),
+    );
+    measure(
+        &server,
+        format!("get {users} group -members"),
+        requests,
+        concurrency,
+        200,
+        move |_| {
+            c.get(format!("{b}/Groups/{g}?excludedAttributes=members"))
+                .bearer_auth(&t)
+        },
+    )
+    .await
+    .print(&context);
+
+    let (c, t, b, spare) = (
+        client.clone(),
+        token.clone(),
+        base.clone(),
+        spare_ids.clone(),
+    );
+    measure(
+        &server,
+        "filter members[value]",
+        requests,
+        concurrency,
+        200,
+        move |i| {
+            let filter = format!("members[value eq \"{}\"]", spare[i % spare.len()]);
+            c.get(format!("{b}/Groups"))
+                .query(&[("filter", filter), ("excludedAttributes", "members".into())])
+                .bearer_auth(&t)
+        },
+    )
+    .await
+    .print(&context);
+
+    let (rss, peak) = server.rss_mib();
+    println!("server memory: {rss:.0} MiB resident now, {peak:.0} MiB at peak");
+    drop(server);
+    db.drop_postgres().await;
+}

@@ -1,0 +1,107 @@
+//! The server under test: a real `scimd` process (this build's, or the one named by
+//! `SCIMD_BENCH_SERVER`, to compare versions on the same data), measured from outside.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+
+pub struct Server {
+    child: Child,
+    pub base: String,
+}
+
+/// The binary to measure.
+pub fn binary() -> String {
+    std::env::var("SCIMD_BENCH_SERVER").unwrap_or_else(|_| env!("CARGO_BIN_EXE_scimd").to_owned())
+}
+
+/// `scimd bootstrap` through the binary's own CLI (which also applies its migrations).
+pub fn bootstrap(url: &str) -> Value {
+    let output = Command::new(binary())
+        .args(["bootstrap", "--org", "Bench", "--domain", "bench.example"])
+        .env("DATABASE_URL", url)
+        .output()
+        .expect("run scimd bootstrap");
+    assert!(
+        output.status.success(),
+        "bootstrap: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("bootstrap prints JSON")
+}
+
+impl Server {
+    pub async fn start(url: &str) -> Server {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let child = Command::new(binary())
+            .arg("serve")
+            .env("DATABASE_URL", url)
+            .env("SCIMD_BIND", format!("127.0.0.1:{port}"))
+            .env("SCIMD_LOG", "error")
+            .env("SCIMD_EXPOSE_STATEMENT_COUNTS", "true")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start scimd serve");
+        let server = Server {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        };
+        let client = reqwest::Client::new();
+        for _ in 0..400 {
+            if let Ok(reply) = client.get(format!("{}/readyz", server.base)).send().await {
+                if reply.status().is_success() {
+                    return server;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("scimd serve did not become ready");
+    }
+
+    /// CPU time the server has used, user and system, in seconds.
+    pub fn cpu_seconds(&self) -> f64 {
+        let stat =
+            std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
+        // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .map_or("", |(_, rest)| rest)
+            .split_whitespace()
+            .collect();
+        let ticks = |i: usize| {
+            fields
+                .get(i)
+                .and_then(|v| v.parse::<f64>().ok())
+                .unwrap_or(0.0)
+        };
+        // SAFETY-free: sysconf is not needed, Linux reports USER_HZ = 100 to user space.
+        (ticks(11) + ticks(12)) / 100.0
+    }
+
+    /// Resident memory now and at its peak, in MiB.
+    pub fn rss_mib(&self) -> (f64, f64) {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
+        let field = |name: &str| {
+            status
+                .lines()
+                .find(|l| l.starts_with(name))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+                .map_or(0.0, |kb| kb / 1024.0)
+        };
+        (field("VmRSS:"), field("VmHWM:"))
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
