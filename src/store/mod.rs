@@ -177,7 +177,13 @@ impl Store {
             // WAL must be on before readers open, so the writer pool connects first.
             let write = sqlite_pool(options.clone(), 1).await?;
             sqlx::migrate!("migrations/sqlite").run(&write).await?;
-            let read = sqlite_pool(options, pool_size).await?;
+            // A SQLite read is a few microseconds of CPU on this process's own cores, so more
+            // readers than twice the cores only add page caches (memory), not throughput.
+            let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+            let readers = pool_size
+                .min(u32::try_from(cores * 2).unwrap_or(u32::MAX))
+                .max(2);
+            let read = sqlite_pool(options, readers).await?;
             Pools::Sqlite {
                 read,
                 write: group_commit::GroupCommit::new(write),
