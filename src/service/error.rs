@@ -1,3 +1,4 @@
+use crate::scim::{ScimError, ScimType};
 use crate::store::StoreError;
 
 /// Why a use case did not happen. The HTTP layers map each variant to a status once.
@@ -30,7 +31,12 @@ impl From<sqlx::Error> for ServiceError {
 impl From<crate::store::ListError> for ServiceError {
     fn from(err: crate::store::ListError) -> Self {
         match err {
-            crate::store::ListError::Request(scim) => ServiceError::Scim(scim),
+            crate::store::ListError::Request(crate::store::filter_sql::QueryError::Filter(why)) => {
+                ServiceError::Scim(ScimError::bad_request(ScimType::InvalidFilter, why))
+            }
+            crate::store::ListError::Request(crate::store::filter_sql::QueryError::Sort(why)) => {
+                ServiceError::Scim(ScimError::bad_request(ScimType::InvalidValue, why))
+            }
             crate::store::ListError::Store(err) => ServiceError::Store(err),
         }
     }

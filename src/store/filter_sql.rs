@@ -9,7 +9,6 @@
 use crate::scim::filter::{AttrPath, CompValue, CompareOp, Filter};
 use crate::scim::schema::def::{AttrType, AttributeDef, ResourceTypeDef};
 use crate::scim::schema::resolve::{resolve, ResolvedAttr};
-use crate::scim::{ScimError, ScimType};
 
 use super::db::Param;
 use super::Backend;
@@ -106,12 +105,22 @@ pub struct FilterCompiler<'a> {
     pub params: &'a mut SqlParams,
 }
 
-fn invalid(detail: impl Into<String>) -> ScimError {
-    ScimError::bad_request(ScimType::InvalidFilter, detail)
+fn invalid(detail: impl Into<String>) -> QueryError {
+    QueryError::Filter(detail.into())
+}
+
+/// A list request the store cannot turn into SQL, and why. The SCIM layer above words it as
+/// a SCIM error (`invalidFilter`, or `invalidValue` for a sort).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum QueryError {
+    #[error("{0}")]
+    Filter(String),
+    #[error("{0}")]
+    Sort(String),
 }
 
 impl FilterCompiler<'_> {
-    pub fn compile(&mut self, filter: &Filter) -> Result<String, ScimError> {
+    pub fn compile(&mut self, filter: &Filter) -> Result<String, QueryError> {
         Ok(match filter {
             Filter::And(a, b) => format!("({} AND {})", self.compile(a)?, self.compile(b)?),
             Filter::Or(a, b) => format!("({} OR {})", self.compile(a)?, self.compile(b)?),
@@ -141,14 +150,14 @@ impl FilterCompiler<'_> {
         })
     }
 
-    fn resolve(&self, path: &AttrPath) -> Result<ResolvedAttr, ScimError> {
+    fn resolve(&self, path: &AttrPath) -> Result<ResolvedAttr, QueryError> {
         resolve(self.rt, path)
             .ok_or_else(|| invalid(format!("`{path}` is not an attribute of {}", self.rt.name)))
     }
 
     /// The attribute a comparison applies to and where it is. A sub-attribute of a
     /// multi-valued attribute (`emails.value`) is located within its elements.
-    fn locate_path(&mut self, path: &AttrPath) -> Result<(&'static AttributeDef, Loc), ScimError> {
+    fn locate_path(&mut self, path: &AttrPath) -> Result<(&'static AttributeDef, Loc), QueryError> {
         let resolved = self.resolve(path)?;
         let loc = (self.locate)(&resolved, self.backend, self.params)
             .ok_or_else(|| invalid(format!("filtering on `{path}` is not supported")))?;
@@ -160,7 +169,7 @@ impl FilterCompiler<'_> {
         multi: &Multi,
         parent: &'static AttributeDef,
         filter: &Filter,
-    ) -> Result<String, ScimError> {
+    ) -> Result<String, QueryError> {
         Ok(match filter {
             Filter::And(a, b) => format!(
                 "({} AND {})",
@@ -205,7 +214,7 @@ impl FilterCompiler<'_> {
         loc: &Loc,
         attr: &'static AttributeDef,
         test: Option<(CompareOp, &CompValue)>,
-    ) -> Result<String, ScimError> {
+    ) -> Result<String, QueryError> {
         match loc {
             Loc::Multi(multi) => {
                 // `emails pr`, `emails eq "x"` (meaning emails.value), `emails.value co "x"`.
@@ -295,7 +304,7 @@ impl FilterCompiler<'_> {
         attr: &'static AttributeDef,
         op: CompareOp,
         value: &CompValue,
-    ) -> Result<String, ScimError> {
+    ) -> Result<String, QueryError> {
         let name = attr.name;
         match (attr.ty, value) {
             (_, CompValue::Null) => {
@@ -403,7 +412,7 @@ impl FilterCompiler<'_> {
         }
     }
 
-    fn ordered(&self, lhs: &str, op: CompareOp, p: &str, name: &str) -> Result<String, ScimError> {
+    fn ordered(&self, lhs: &str, op: CompareOp, p: &str, name: &str) -> Result<String, QueryError> {
         let sym = match op {
             CompareOp::Gt => ">",
             CompareOp::Ge => ">=",
@@ -421,7 +430,7 @@ impl FilterCompiler<'_> {
         Ok(format!("({lhs} IS NOT NULL AND {lhs} {sym} {p})"))
     }
 
-    fn truth(&mut self, loc: &Loc, name: &str) -> Result<String, ScimError> {
+    fn truth(&mut self, loc: &Loc, name: &str) -> Result<String, QueryError> {
         Ok(match loc {
             Loc::Flag { when_true } => format!("({when_true})"),
             Loc::IntFlag { expr } => format!("({expr} IS NOT NULL AND {expr} <> 0)"),

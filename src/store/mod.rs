@@ -182,7 +182,7 @@ impl Store {
             let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
             let readers = pool_size
                 .min(u32::try_from(cores * 2).unwrap_or(u32::MAX))
-                .max(2);
+                .max(1);
             let read = sqlite_pool(options, readers).await?;
             Pools::Sqlite {
                 read,

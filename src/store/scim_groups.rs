@@ -8,14 +8,13 @@ use std::collections::HashMap;
 
 use super::db::{query, Conn};
 
-use super::filter_sql::{FilterCompiler, Loc, Multi, SqlParams};
+use super::filter_sql::{FilterCompiler, Loc, Multi, QueryError, SqlParams};
 use super::groups::{Group, GroupRow};
 use super::{parse_id, Backend, ListError, ListQuery, StoreError, StoreResult};
 use crate::domain::{AccountId, DirectoryId, GroupId};
 use crate::scim::schema::def::AttributeDef;
 use crate::scim::schema::group::GROUP_RESOURCE;
 use crate::scim::schema::resolve::{resolve, ResolvedAttr};
-use crate::scim::{ScimError, ScimType};
 
 /// Ids per `IN (...)` list, well below both backends' bound-parameter limits.
 const CHUNK: usize = 500;
@@ -87,7 +86,7 @@ pub fn compile_group_query(
     directory: DirectoryId,
     query: &ListQuery<'_>,
     params: &mut SqlParams,
-) -> Result<(String, String), ScimError> {
+) -> Result<(String, String), QueryError> {
     let rt = &GROUP_RESOURCE;
     let mut condition = format!("g.directory_id = {}", params.text(directory.to_string()));
     let mut compiler = FilterCompiler {
@@ -104,10 +103,9 @@ pub fn compile_group_query(
         None => format!("g.created_at {direction}, g.id {direction}"),
         Some(path) => {
             let bad = || {
-                ScimError::bad_request(
-                    ScimType::InvalidValue,
-                    format!("cannot sort by `{path}`: not a single-valued attribute of Group"),
-                )
+                QueryError::Sort(format!(
+                    "cannot sort by `{path}`: not a single-valued attribute of Group"
+                ))
             };
             let resolved = resolve(rt, path).ok_or_else(bad)?;
             let key = match group_location(&resolved, backend, compiler.params) {

@@ -3,12 +3,11 @@
 
 use super::db::{query, Conn};
 
-use super::filter_sql::{FilterCompiler, JsonDoc, Loc, Multi, SqlParams};
+use super::filter_sql::{FilterCompiler, JsonDoc, Loc, Multi, QueryError, SqlParams};
 use super::{Backend, ListQuery, StoreResult};
 use crate::domain::{DirectoryId, GroupId};
 use crate::scim::schema::def::AttributeDef;
 use crate::scim::schema::resolve::{resolve, ResolvedAttr};
-use crate::scim::{ScimError, ScimType};
 
 use super::accounts::{Account, AccountRow};
 use super::directories::{DirectoryUser, DirectoryUserRow, DIRECTORY_USER_COLUMNS};
@@ -168,7 +167,7 @@ pub fn compile_user_query(
     directory: DirectoryId,
     query: &ListQuery<'_>,
     params: &mut SqlParams,
-) -> Result<(String, String), ScimError> {
+) -> Result<(String, String), QueryError> {
     let rt = &crate::scim::schema::user::USER_RESOURCE;
     let mut condition = format!("du.directory_id = {}", params.text(directory.to_string()));
     let mut compiler = FilterCompiler {
@@ -191,10 +190,9 @@ pub fn compile_user_query(
         None => format!("du.created_at {direction}, du.id {direction}"),
         Some(path) => {
             let bad = || {
-                ScimError::bad_request(
-                    ScimType::InvalidValue,
-                    format!("cannot sort by `{path}`: not a single-valued attribute of User"),
-                )
+                QueryError::Sort(format!(
+                    "cannot sort by `{path}`: not a single-valued attribute of User"
+                ))
             };
             let resolved = resolve(rt, path).ok_or_else(bad)?;
             let key = match user_location(&resolved, backend, compiler.params) {
@@ -400,7 +398,7 @@ pub async fn list_scim_users(
 #[derive(Debug, thiserror::Error)]
 pub enum ListError {
     #[error(transparent)]
-    Request(#[from] ScimError),
+    Request(#[from] QueryError),
     #[error(transparent)]
     Store(#[from] super::StoreError),
 }
