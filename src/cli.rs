@@ -69,8 +69,9 @@ pub enum TokenCommand {
         #[command(flatten)]
         admin: admin_tokens::AdminTokenArgs,
         /// Days until the token expires; without it the token lasts until revoked.
+        /// Days until the token expires (at least 1); without it, the token never expires.
         #[arg(long = "ttl-days")]
-        ttl_days: Option<u32>,
+        ttl_days: Option<std::num::NonZeroU32>,
         #[command(flatten)]
         database: DatabaseArgs,
     },
@@ -146,7 +147,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         }) => {
             crate::telemetry::init(&quiet_logs());
             let (store, tokens) = open(&database).await?;
-            let ttl = ttl_days.map(|d| time::Duration::days(i64::from(d)));
+            let ttl = ttl_days.map(|d| time::Duration::days(i64::from(d.get())));
             let issued = match directory {
                 Some(directory) => issue_directory_token(&store, &tokens, directory, ttl).await?,
                 None => match admin_tokens::issue(&store, &tokens, &admin, ttl).await {

@@ -55,11 +55,20 @@ impl RawListParams {
         };
         let mut raw = Self::default();
         for (key, value) in map {
-            let text = || value.as_str().map(str::to_owned);
+            // A filter of the wrong JSON type must not be read as "no filter": that would
+            // answer with the whole directory.
+            let text = || match value {
+                Value::String(s) => Ok(Some(s.clone())),
+                Value::Null => Ok(None),
+                _ => Err(ScimError::bad_request(
+                    ScimType::InvalidValue,
+                    format!("`{key}` must be a string"),
+                )),
+            };
             match key.to_ascii_lowercase().as_str() {
-                "filter" => raw.filter = text(),
-                "sortby" => raw.sort_by = text(),
-                "sortorder" => raw.sort_order = text(),
+                "filter" => raw.filter = text()?,
+                "sortby" => raw.sort_by = text()?,
+                "sortorder" => raw.sort_order = text()?,
                 "startindex" => raw.start_index = Some(value.clone()),
                 "count" => raw.count = Some(value.clone()),
                 "attributes" => raw.attributes = Some(value.clone()),
@@ -84,8 +93,8 @@ impl Projection {
     ) -> Result<Self, ScimError> {
         let raw = RawListParams::from_pairs(pairs);
         Ok(Self {
-            attributes: attribute_list(raw.attributes.as_ref())?,
-            excluded: attribute_list(raw.excluded_attributes.as_ref())?,
+            attributes: attribute_list("attributes", raw.attributes.as_ref())?,
+            excluded: attribute_list("excludedAttributes", raw.excluded_attributes.as_ref())?,
         })
     }
 }
@@ -117,7 +126,7 @@ fn integer(name: &str, value: Option<&Value>) -> Result<Option<i64>, ScimError> 
     }
 }
 
-fn attribute_list(value: Option<&Value>) -> Result<Vec<AttrPath>, ScimError> {
+fn attribute_list(name: &str, value: Option<&Value>) -> Result<Vec<AttrPath>, ScimError> {
     let invalid = |detail: String| ScimError::bad_request(ScimType::InvalidValue, detail);
     match value {
         None | Some(Value::Null) => Ok(Vec::new()),
@@ -125,15 +134,15 @@ fn attribute_list(value: Option<&Value>) -> Result<Vec<AttrPath>, ScimError> {
         Some(Value::Array(items)) => items
             .iter()
             .map(|item| {
-                let s = item
-                    .as_str()
-                    .ok_or_else(|| invalid("attribute names must be strings".into()))?;
+                let s = item.as_str().ok_or_else(|| {
+                    invalid(format!("`{name}` must list attribute names as strings"))
+                })?;
                 parse_attr_path(s.trim()).map_err(|e| invalid(e.to_string()))
             })
             .collect(),
-        Some(_) => Err(invalid(
-            "attributes must be a comma-separated string or an array".into(),
-        )),
+        Some(_) => Err(invalid(format!(
+            "`{name}` must be a comma-separated string or an array of strings"
+        ))),
     }
 }
 
@@ -178,8 +187,8 @@ impl ListRequest {
             start_index,
             count,
             projection: Projection {
-                attributes: attribute_list(raw.attributes.as_ref())?,
-                excluded: attribute_list(raw.excluded_attributes.as_ref())?,
+                attributes: attribute_list("attributes", raw.attributes.as_ref())?,
+                excluded: attribute_list("excludedAttributes", raw.excluded_attributes.as_ref())?,
             },
         })
     }
@@ -253,6 +262,29 @@ mod tests {
             (3, 2, 1)
         );
         assert!(RawListParams::from_search_body(&json!([1])).is_err());
+        for body in [
+            json!({"filter": 123}),
+            json!({"filter": {"op": "eq"}}),
+            json!({"sortBy": ["userName"]}),
+            json!({"sortOrder": true}),
+        ] {
+            let err = RawListParams::from_search_body(&body).unwrap_err();
+            assert_eq!(
+                (err.status, err.scim_type),
+                (400, Some(ScimType::InvalidValue)),
+                "{body}"
+            );
+        }
+        for body in [
+            json!({"startIndex": "two"}),
+            json!({"count": [1]}),
+            json!({"attributes": 5}),
+        ] {
+            let raw = RawListParams::from_search_body(&body).unwrap();
+            assert!(ListRequest::parse(&raw, 50).is_err(), "{body}");
+        }
+        let raw = RawListParams::from_search_body(&json!({"filter": null})).unwrap();
+        assert!(raw.filter.is_none(), "null is an absent filter");
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod groups;
 mod health;
 mod migrations;
 mod processes;
+mod search_request;
 mod statement_cache;
 mod store_model;
 mod tokens;

@@ -111,6 +111,22 @@ async fn two_processes_share_tokens_and_revocations(db: TestDb) {
     assert_eq!(spc(&second, token).await, 200);
 
     let directory = org["directory_id"].as_str().unwrap();
+    let zero = Command::new(BIN)
+        .args([
+            "token",
+            "issue",
+            "--directory",
+            directory,
+            "--ttl-days",
+            "0",
+        ])
+        .env("DATABASE_URL", &db.url)
+        .output()
+        .unwrap();
+    assert!(
+        !zero.status.success(),
+        "a token that expires at once is refused"
+    );
     let issued = scimd(&db, &["token", "issue", "--directory", directory]);
     let extra = issued["token"].as_str().unwrap();
     // Both servers check the token several times, so each answers it from its cache.

@@ -165,7 +165,8 @@ async fn list_tokens(
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct TokenBody {
-    ttl_days: Option<u32>,
+    /// A token that expires the day it is issued is a mistake: 0 is refused.
+    ttl_days: Option<std::num::NonZeroU32>,
 }
 
 /// The body is optional (no expiry without one), but one that is sent must be valid.

@@ -142,12 +142,12 @@ pub async fn issue_token(
     who: &AdminActor,
     org: OrgId,
     directory: DirectoryId,
-    ttl_days: Option<u32>,
+    ttl_days: Option<std::num::NonZeroU32>,
 ) -> AdminResult<IssuedView> {
     let authority = authorize_org_admin(who.actor(), org)?;
     let mut tx = store.begin().await?;
     let dir = own_directory(&mut tx, &authority, directory).await?;
-    let ttl = ttl_days.map(|d| time::Duration::days(i64::from(d)));
+    let ttl = ttl_days.map(|d| time::Duration::days(i64::from(d.get())));
     let subject = TokenSubject::Directory {
         directory: dir.id,
         org: dir.org_id,

@@ -203,6 +203,16 @@ async fn directories_and_their_tokens(app: TestApp) {
         )
         .await;
     assert_problem(&bad_ttl, 400, "invalid_request");
+    let zero_ttl = app
+        .admin("POST", &tokens, admin_of(&a), Some(json!({"ttl_days": 0})))
+        .await;
+    assert_problem(&zero_ttl, 400, "invalid_request");
+    let listed = app.admin("GET", &tokens, admin_of(&a), None).await;
+    assert_eq!(
+        listed.body.as_array().unwrap().len(),
+        0,
+        "a refused issue issued nothing"
+    );
     let issued = app
         .admin("POST", &tokens, admin_of(&a), Some(json!({"ttl_days": 30})))
         .await;

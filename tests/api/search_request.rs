@@ -1,0 +1,62 @@
+//! A SearchRequest whose parameters have the wrong JSON type is a 400, never a search
+//! without them (`{"filter": 123}` must not answer with the whole directory).
+
+use serde_json::json;
+
+use crate::helpers::*;
+use crate::on_both_backends;
+
+async fn wrong_json_types_in_a_search_request_are_refused(app: TestApp) {
+    let org = app.bootstrap("Acme", &["acme.example"]).await;
+    let token = &org.scim_token.token;
+    for name in ["ann", "bob"] {
+        let email = format!("{name}@acme.example");
+        let user = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                          "userName": email, "emails": [{"value": email, "primary": true}]});
+        assert_eq!(
+            app.scim("POST", "/Users", token, Some(user)).await.status,
+            201
+        );
+    }
+    let schemas = json!(["urn:ietf:params:scim:api:messages:2.0:SearchRequest"]);
+    for endpoint in ["/Users/.search", "/Groups/.search", "/.search"] {
+        for (key, value) in [
+            ("filter", json!(123)),
+            ("filter", json!({"userName": "ann@acme.example"})),
+            ("sortBy", json!(["userName"])),
+            ("sortOrder", json!(1)),
+            ("attributes", json!(7)),
+            ("excludedAttributes", json!({"a": 1})),
+            ("startIndex", json!("first")),
+            ("count", json!([10])),
+        ] {
+            let body = json!({"schemas": schemas, key: value});
+            let reply = app.scim("POST", endpoint, token, Some(body)).await;
+            assert_eq!(
+                reply.status, 400,
+                "{endpoint} {key}={value}: {}",
+                reply.body
+            );
+            assert_eq!(reply.body["scimType"], "invalidValue", "{endpoint} {key}");
+            assert!(
+                reply.detail().contains(key),
+                "{endpoint}: {}",
+                reply.detail()
+            );
+        }
+    }
+    let filtered = app
+        .scim(
+            "POST",
+            "/Users/.search",
+            token,
+            Some(json!({"schemas": schemas, "filter": "userName eq \"ann@acme.example\""})),
+        )
+        .await;
+    assert_eq!(filtered.status, 200, "{}", filtered.body);
+    assert_eq!(filtered.body["totalResults"], 1);
+}
+
+on_both_backends! {
+    wrong_json_types_in_a_search_request_are_refused => spawn_app,
+}
