@@ -8,6 +8,7 @@ mod group_commit;
 mod groups;
 mod health;
 mod migrations;
+mod nul;
 mod processes;
 mod search_request;
 mod statement_cache;
