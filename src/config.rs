@@ -111,6 +111,25 @@ pub struct ServeArgs {
     )]
     pub db_pool_size: u32,
 
+    /// Seconds an idle keep-alive connection stays open. IdP clients pool connections; a
+    /// server that closes sooner than they expect makes them reuse a closed one (broken
+    /// pipe). 75 s outlasts common client pools' idle times, as reverse proxies do.
+    #[arg(
+        long = "keep-alive-secs",
+        env = "SCIMD_KEEP_ALIVE_SECS",
+        default_value_t = 75
+    )]
+    pub keep_alive_secs: u64,
+
+    /// Seconds a client has to send a request's head after connecting (or after the previous
+    /// response on a kept-alive connection) before the connection is closed.
+    #[arg(
+        long = "client-request-timeout-secs",
+        env = "SCIMD_CLIENT_REQUEST_TIMEOUT_SECS",
+        default_value_t = 30
+    )]
+    pub client_request_timeout_secs: u64,
+
     /// Answer every request with a `Scimd-Statements` header: how many SQL statements it
     /// ran. For the statement-budget tests and the benchmark; off in production.
     #[arg(

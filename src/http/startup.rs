@@ -102,6 +102,10 @@ impl Application {
                 .configure(scim_routes::configure)
                 .configure(super::admin::configure)
         })
+        .keep_alive(std::time::Duration::from_secs(args.keep_alive_secs))
+        .client_request_timeout(std::time::Duration::from_secs(
+            args.client_request_timeout_secs,
+        ))
         .listen(listener)?
         .shutdown_timeout(30)
         .run();

@@ -152,6 +152,8 @@ pub fn serve_args(url: &str) -> ServeArgs {
         max_page_size: 200,
         max_body_bytes: 1024 * 1024,
         db_pool_size: 4,
+        keep_alive_secs: 75,
+        client_request_timeout_secs: 30,
         expose_statement_counts: true,
         database: DatabaseArgs {
             database_url: Some(Secret::new(url)),
@@ -172,6 +174,23 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
 /// shares that connection's prepared-statement cache.
 pub async fn spawn_app_with_one_connection(backend: Backend) -> Option<TestApp> {
     spawn_app_with(backend, |args| args.db_pool_size = 1).await
+}
+
+/// A server with the timeouts `scimd serve` has when none are given.
+pub async fn spawn_with_default_timeouts(backend: Backend) -> Option<TestApp> {
+    #[derive(clap::Parser)]
+    struct Serve {
+        #[command(flatten)]
+        args: scimd::config::ServeArgs,
+    }
+    let defaults = <Serve as clap::Parser>::try_parse_from(["scimd"])
+        .expect("serve needs no arguments")
+        .args;
+    spawn_app_with(backend, |args| {
+        args.keep_alive_secs = defaults.keep_alive_secs;
+        args.client_request_timeout_secs = defaults.client_request_timeout_secs;
+    })
+    .await
 }
 
 pub async fn spawn_app_with(

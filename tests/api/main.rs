@@ -7,6 +7,7 @@ mod budget;
 mod group_commit;
 mod groups;
 mod health;
+mod keep_alive;
 mod migrations;
 mod nul;
 mod processes;
