@@ -7,7 +7,7 @@ mod discovery;
 mod errors;
 mod groups;
 mod health;
-mod nul_guard;
+mod request_guard;
 mod root_search;
 mod scim_routes;
 pub mod startup;

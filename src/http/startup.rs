@@ -90,7 +90,7 @@ impl Application {
                         Ok(response)
                     }
                 })
-                .wrap(super::nul_guard::NulGuard { limit: max_body })
+                .wrap(super::request_guard::RequestGuard { limit: max_body })
                 .wrap(TracingLogger::<RequestSpan>::new())
                 .app_data(data.clone())
                 .app_data(json_config(max_body))

@@ -11,6 +11,7 @@ mod keep_alive;
 mod migrations;
 mod nul;
 mod processes;
+mod request_hygiene;
 mod search_request;
 mod statement_cache;
 mod store_model;

@@ -1,8 +1,13 @@
-//! Refuses U+0000 (NUL) at the door, in query strings and JSON bodies alike: PostgreSQL
-//! cannot store it in text (a 500, and a stored one would break later filters), and SQLite
-//! would let a NUL in a `co` filter act as a wildcard. No API field has a use for it, so a
-//! request carrying one changes nothing and gets 400: a SCIM error under `/scim`,
-//! `application/problem+json` under `/admin`.
+//! Refuses at the door what no handler can use, before anything runs: a SCIM error under
+//! `/scim`, `application/problem+json` under `/admin`.
+//!
+//! - U+0000 (NUL) in a query string or a JSON body (400): PostgreSQL cannot store it in
+//!   text (a 500, and a stored one would break later filters), and SQLite would let a NUL in
+//!   a `co` filter act as a wildcard. No API field has a use for it.
+//! - A query string that is not UTF-8 once percent-decoded (400): decoding it lossily would
+//!   search for something the client never sent.
+//! - A body whose `Content-Type` is neither `application/scim+json` nor `application/json`
+//!   (415). A missing one is accepted: IdPs omit it.
 
 use std::future::{ready, Future, Ready};
 use std::pin::Pin;
@@ -10,7 +15,7 @@ use std::rc::Rc;
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, Service, ServiceRequest, ServiceResponse, Transform};
-use actix_web::http::StatusCode;
+use actix_web::http::{header, StatusCode};
 use actix_web::web::{Bytes, BytesMut};
 use actix_web::{Error, HttpMessage as _, ResponseError};
 use futures_util::StreamExt as _;
@@ -40,54 +45,70 @@ pub fn json_has_nul(json: &[u8]) -> bool {
     false
 }
 
-/// True if a query string, once percent-decoded, holds a NUL.
-pub fn query_has_nul(query: &str) -> bool {
-    let bytes = query.as_bytes();
-    bytes.contains(&0)
-        || bytes
-            .windows(3)
-            .any(|w| w[0] == b'%' && w[1] == b'0' && w[2] == b'0')
+/// What is wrong with a query string, if anything.
+pub fn query_problem(query: &str) -> Option<&'static str> {
+    let decoded: Vec<u8> = percent_encoding::percent_decode_str(query).collect();
+    if decoded.contains(&0) {
+        Some("the query string contains a NUL character (U+0000), which no field accepts")
+    } else if std::str::from_utf8(&decoded).is_err() {
+        Some("the query string is not UTF-8 once percent-decoded")
+    } else {
+        None
+    }
 }
 
-fn refusal(path: &str, place: &str) -> actix_web::HttpResponse {
-    let detail = format!("the {place} contains a NUL character (U+0000), which no field accepts");
+/// True for a media type a body may have: JSON, as SCIM (RFC 7644 §3.1) or plain.
+pub fn is_json_media_type(value: &str) -> bool {
+    let essence = value.split(';').next().unwrap_or_default().trim();
+    essence.eq_ignore_ascii_case("application/scim+json")
+        || essence.eq_ignore_ascii_case("application/json")
+}
+
+fn refusal(path: &str, status: StatusCode, detail: &str) -> actix_web::HttpResponse {
     if path.starts_with("/admin") {
-        Problem::new(StatusCode::BAD_REQUEST, "invalid_request", detail).error_response()
+        let code = if status == StatusCode::UNSUPPORTED_MEDIA_TYPE {
+            "unsupported_media_type"
+        } else {
+            "invalid_request"
+        };
+        Problem::new(status, code, detail).error_response()
+    } else if status == StatusCode::UNSUPPORTED_MEDIA_TYPE {
+        ScimHttpError(ScimError::new(415, None, detail)).error_response()
     } else {
         ScimHttpError(ScimError::bad_request(ScimType::InvalidValue, detail)).error_response()
     }
 }
 
 /// The middleware; `limit` is the largest body read (the JSON extractor's own limit).
-pub struct NulGuard {
+pub struct RequestGuard {
     pub limit: usize,
 }
 
-impl<S, B> Transform<S, ServiceRequest> for NulGuard
+impl<S, B> Transform<S, ServiceRequest> for RequestGuard
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
     B: MessageBody + 'static,
 {
     type Response = ServiceResponse<BoxBody>;
     type Error = Error;
-    type Transform = NulGuardService<S>;
+    type Transform = RequestGuardService<S>;
     type InitError = ();
     type Future = Ready<Result<Self::Transform, Self::InitError>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
-        ready(Ok(NulGuardService {
+        ready(Ok(RequestGuardService {
             service: Rc::new(service),
             limit: self.limit,
         }))
     }
 }
 
-pub struct NulGuardService<S> {
+pub struct RequestGuardService<S> {
     service: Rc<S>,
     limit: usize,
 }
 
-impl<S, B> Service<ServiceRequest> for NulGuardService<S>
+impl<S, B> Service<ServiceRequest> for RequestGuardService<S>
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
     B: MessageBody + 'static,
@@ -102,8 +123,8 @@ where
         let service = self.service.clone();
         let limit = self.limit;
         Box::pin(async move {
-            if query_has_nul(req.query_string()) {
-                let response = refusal(req.path(), "query string");
+            if let Some(problem) = query_problem(req.query_string()) {
+                let response = refusal(req.path(), StatusCode::BAD_REQUEST, problem);
                 return Ok(req.into_response(response));
             }
             if matches!(req.method().as_str(), "GET" | "HEAD" | "DELETE" | "OPTIONS") {
@@ -111,6 +132,15 @@ where
                     .call(req)
                     .await
                     .map(ServiceResponse::map_into_boxed_body);
+            }
+            let content_type = req.headers().get(header::CONTENT_TYPE);
+            if content_type.is_some_and(|v| !v.to_str().is_ok_and(is_json_media_type)) {
+                let response = refusal(
+                    req.path(),
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "send the body as application/scim+json or application/json",
+                );
+                return Ok(req.into_response(response));
             }
             // Read the body (no further than the extractor would), look, and put it back.
             let mut payload = req.take_payload();
@@ -125,7 +155,11 @@ where
                 body.extend_from_slice(&chunk);
             }
             if json_has_nul(&body) {
-                let response = refusal(req.path(), "request body");
+                let response = refusal(
+                    req.path(),
+                    StatusCode::BAD_REQUEST,
+                    "the request body contains a NUL character (U+0000), which no field accepts",
+                );
                 return Ok(req.into_response(response));
             }
             let body: Bytes = body.freeze();
@@ -160,9 +194,19 @@ mod tests {
     }
 
     #[test]
-    fn finds_encoded_nul_in_query_strings() {
-        assert!(query_has_nul("filter=userName%20co%20%22a%00%22"));
-        assert!(!query_has_nul("filter=userName%20eq%20%22a%2000%22"));
-        assert!(!query_has_nul("startIndex=100&count=100"));
+    fn finds_nul_and_non_utf8_in_query_strings() {
+        assert!(query_problem("filter=userName%20co%20%22a%00%22").is_some());
+        assert!(query_problem("filter=%FF").is_some());
+        assert!(query_problem("filter=userName%20eq%20%22a%2000%22").is_none());
+        assert!(query_problem("filter=displayName%20eq%20%22J%C3%BCrgen%22").is_none());
+        assert!(query_problem("startIndex=100&count=100").is_none());
+    }
+
+    #[test]
+    fn json_media_types() {
+        assert!(is_json_media_type("application/scim+json; charset=utf-8"));
+        assert!(is_json_media_type("Application/JSON"));
+        assert!(!is_json_media_type("application/merge-patch+json"));
+        assert!(!is_json_media_type("text/plain"));
     }
 }
