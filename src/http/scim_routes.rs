@@ -123,6 +123,7 @@ pub fn context<'a>(
             id: principal.directory,
             org: principal.org,
         },
+        token: principal.jti,
         base_url,
     }
 }

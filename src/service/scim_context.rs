@@ -12,6 +12,9 @@ use crate::store::{self, NewAuditEntry, Store, Tx};
 pub struct ScimContext<'a> {
     pub store: &'a Store,
     pub directory: DirectoryRef,
+    /// The `jti` of the token that authenticated the request: audit entries name it, so an
+    /// admin can tell which of a directory's credentials acted.
+    pub token: uuid::Uuid,
     /// The SCIM base URL, for `meta.location` and `$ref`s.
     pub base_url: &'a str,
 }
@@ -23,8 +26,11 @@ impl ScimContext<'_> {
         tx: &mut Tx,
         account: Option<AccountId>,
         action: &str,
-        detail: Value,
+        mut detail: Value,
     ) -> ServiceResult<()> {
+        if let Value::Object(fields) = &mut detail {
+            fields.insert("token".into(), Value::String(self.token.to_string()));
+        }
         store::append_audit(
             tx,
             &NewAuditEntry {

@@ -246,6 +246,19 @@ async fn audit_log_per_org_and_per_account(app: TestApp) {
         "which credential acted"
     );
 
+    let created = org_log.body["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "account.created")
+        .expect("the directory's create is in the log");
+    assert_eq!(created["actor_kind"], "directory");
+    assert_eq!(
+        created["detail"]["token"],
+        json!(b.scim_token.jti),
+        "a directory's entries name the token that acted"
+    );
+
     let actions = |reply: &Reply| -> Vec<String> {
         reply.body["entries"]
             .as_array()
