@@ -87,9 +87,20 @@ pub struct ServeArgs {
 
     /// The server's external base URL (e.g. `https://scim.example.com`), used in `Location`,
     /// `meta.location` and `$ref`. Without it they are built from the request's scheme and
-    /// host, which a proxy's `Forwarded` headers (or a client) can set.
+    /// host (`Host`, or a trusted proxy's forwarded headers: `--trusted-proxies`).
     #[arg(long = "public-url", env = "SCIMD_PUBLIC_URL")]
     pub public_url: Option<String>,
+
+    /// Addresses of reverse proxies whose `Forwarded` / `X-Forwarded-Host` / `X-Forwarded-Proto`
+    /// headers name the external URL (comma-separated IPs). Without `--public-url`, resource
+    /// URLs come from the request's `Host`; forwarded headers from anyone else are ignored,
+    /// so a client cannot make scimd hand out links to a host of its choosing.
+    #[arg(
+        long = "trusted-proxies",
+        env = "SCIMD_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 
     /// Largest page a list request may ask for (`count`); advertised in ServiceProviderConfig.
     #[arg(

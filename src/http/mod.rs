@@ -30,4 +30,6 @@ pub struct AppState {
     pub capabilities: Capabilities,
     /// The configured external base URL, if any (see `--public-url`).
     pub public_url: Option<String>,
+    /// Peers whose forwarded headers are believed (see `--trusted-proxies`).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }

@@ -93,16 +93,31 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// The absolute URL of this server's SCIM base, for `Location` and `meta.location`.
 pub fn base_url(req: &HttpRequest) -> String {
-    let configured = req
-        .app_data::<web::Data<AppState>>()
-        .and_then(|state| state.public_url.clone());
-    match configured {
-        Some(url) => format!("{url}/scim/v2"),
-        None => {
-            let info = req.connection_info();
-            format!("{}://{}/scim/v2", info.scheme(), info.host())
-        }
+    let state = req.app_data::<web::Data<AppState>>();
+    if let Some(url) = state.and_then(|state| state.public_url.as_ref()) {
+        return format!("{url}/scim/v2");
     }
+    let from_proxy = req
+        .peer_addr()
+        .is_some_and(|peer| state.is_some_and(|state| state.trusted_proxies.contains(&peer.ip())));
+    if from_proxy {
+        let info = req.connection_info();
+        return format!("{}://{}/scim/v2", info.scheme(), info.host());
+    }
+    // Anyone else: the `Host` the client connected with; forwarded headers are its own words.
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| req.uri().authority().map(|a| a.to_string()))
+        .unwrap_or_else(|| req.app_config().host().to_owned());
+    let scheme = if req.app_config().secure() {
+        "https"
+    } else {
+        "http"
+    };
+    format!("{scheme}://{host}/scim/v2")
 }
 
 pub fn scim_json(status: StatusCode, body: &Value) -> HttpResponse {

@@ -68,6 +68,7 @@ impl Application {
                 .public_url
                 .as_ref()
                 .map(|u| u.trim_end_matches('/').to_owned()),
+            trusted_proxies: args.trusted_proxies.clone(),
         };
         let listener = TcpListener::bind(args.bind)?;
         let port = listener.local_addr()?.port();

@@ -149,6 +149,7 @@ pub fn serve_args(url: &str) -> ServeArgs {
     ServeArgs {
         bind: "127.0.0.1:0".parse().expect("address"),
         public_url: None,
+        trusted_proxies: Vec::new(),
         max_page_size: 200,
         max_body_bytes: 1024 * 1024,
         db_pool_size: 4,
@@ -189,6 +190,14 @@ pub async fn spawn_with_default_timeouts(backend: Backend) -> Option<TestApp> {
     spawn_app_with(backend, |args| {
         args.keep_alive_secs = defaults.keep_alive_secs;
         args.client_request_timeout_secs = defaults.client_request_timeout_secs;
+    })
+    .await
+}
+
+/// A server behind a reverse proxy on 127.0.0.1 (the test client's address).
+pub async fn spawn_app_behind_proxy(backend: Backend) -> Option<TestApp> {
+    spawn_app_with(backend, |args| {
+        args.trusted_proxies = vec!["127.0.0.1".parse().expect("address")];
     })
     .await
 }

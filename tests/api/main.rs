@@ -4,6 +4,7 @@ mod helpers;
 
 mod admin;
 mod budget;
+mod forwarded;
 mod group_commit;
 mod groups;
 mod health;
