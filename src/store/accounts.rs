@@ -191,6 +191,36 @@ pub async fn insert_account(conn: &mut Conn, new: &NewAccount) -> StoreResult<()
     insert_account_emails(conn, new.id, &new.profile).await
 }
 
+/// Inserts an account unless one already has its email: false then, and nothing written.
+/// Two transactions creating the same email at once do not both fail: on PostgreSQL the
+/// second waits for the first and then finds the email taken, so its caller can link to the
+/// account the first created (rule 12) instead of answering 409.
+pub async fn insert_account_if_new(conn: &mut Conn, new: &NewAccount) -> StoreResult<bool> {
+    let (lower, domain) = email_parts(&new.email);
+    let inserted = query(
+        "INSERT INTO accounts (id, email, email_lower, email_domain, display_name, \
+         display_name_lower, profile, status, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) ON CONFLICT (email_lower) DO NOTHING",
+    )
+    .bind(new.id)
+    .bind(&new.email)
+    .bind(lower)
+    .bind(domain)
+    .bind(new.display_name.as_deref())
+    .bind(new.display_name.as_deref().map(str::to_lowercase))
+    .bind(new.profile.to_string())
+    .bind(new.status.as_str())
+    .bind(new.at)
+    .execute(&mut *conn)
+    .await
+    .map_err(StoreError::from_write)?;
+    if inserted == 0 {
+        return Ok(false);
+    }
+    insert_account_emails(conn, new.id, &new.profile).await?;
+    Ok(true)
+}
+
 pub async fn get_account(conn: &mut Conn, id: AccountId) -> StoreResult<Option<Account>> {
     let sql = format!("SELECT {ACCOUNT_COLUMNS} {ACCOUNT_FROM} WHERE a.id = $1");
     let row: Option<AccountRow> = query(&sql).bind(id).fetch_optional(conn).await?;

@@ -4,6 +4,7 @@ mod helpers;
 
 mod admin;
 mod budget;
+mod create_race;
 mod forwarded;
 mod group_commit;
 mod groups;

@@ -1,7 +1,10 @@
 //! SCIM Users on the account model (shared/domain.md rules 12–18): every write is one
 //! transaction that loads the facts, asks the domain rules, writes, audits and commits.
 
+mod create;
 pub mod resource;
+
+pub use self::create::create_user;
 
 use serde_json::{json, Map, Value};
 
@@ -10,14 +13,13 @@ use super::error::{ServiceError, ServiceResult};
 pub use super::scim_context::{Precondition, ResourceView, ScimContext};
 use crate::domain::{
     can_change_email, can_directory_change_account, directory_set_active, normalize_email,
-    on_directory_delete, plan_directory_link, AccountFacts, AccountStatus, EmailChange,
-    LinkCandidate, LinkPlan, Management, SiteAccess, SiteRole, StatusChange,
+    on_directory_delete, AccountFacts, AccountStatus, EmailChange, Management, StatusChange,
 };
 use crate::scim::normalize::{check_required, normalize_resource};
 use crate::scim::patch::{apply, parse_patch_request};
 use crate::scim::schema::user::USER_RESOURCE;
 use crate::scim::{ScimError, ScimType};
-use crate::store::{self, Account, AccountProfileUpdate, NewAccount, ScimUser, Tx};
+use crate::store::{self, Account, AccountProfileUpdate, ScimUser, Tx};
 
 /// A user as the response needs it.
 pub type UserView = ResourceView;
@@ -57,159 +59,6 @@ fn view(ctx: &ScimContext<'_>, user: &ScimUser) -> UserView {
         resource: render(user, &user.groups, ctx.base_url),
         etag: resource::etag(user),
     }
-}
-
-/// POST /Users: links or creates the account (rules 12, 14) and records it for the directory.
-pub async fn create_user(
-    ctx: &ScimContext<'_>,
-    body: &Value,
-    with_groups: bool,
-) -> ServiceResult<UserView> {
-    let resource = normalize_resource(&USER_RESOURCE, body)?;
-    check_required(&USER_RESOURCE, &resource)?;
-    let parts = split(&resource);
-    let email = normalize_email(&parts.user_name).map_err(invalid_user_name)?;
-    let now = store::now_micros();
-    let mut tx = ctx.store.begin().await?;
-    let link = store::user_link_facts(
-        &mut tx,
-        ctx.directory.id,
-        &email.as_str().to_lowercase(),
-        &email.domain().to_ascii_lowercase(),
-    )
-    .await?;
-    let owner = link.domain_owner;
-    let owners = |domain: &str| {
-        if domain == email.domain() {
-            owner
-        } else {
-            None
-        }
-    };
-    let candidate = link.account.as_ref().map(|account| LinkCandidate {
-        account: facts(account),
-        provisioned_by_this_directory: link.provisioned_here,
-    });
-    let plan = plan_directory_link(&ctx.directory, &email, candidate, &owners)?;
-    let mut record = store::DirectoryUser {
-        id: uuid::Uuid::new_v4(),
-        directory_id: ctx.directory.id,
-        account_id: crate::domain::AccountId::new(),
-        external_id: parts.external_id.clone(),
-        attributes: Value::Object(parts.record.clone()),
-        created_at: now,
-        updated_at: now,
-        version: 1,
-    };
-    let created = match (plan, link.account) {
-        (
-            LinkPlan::LinkExisting {
-                may_update_profile, ..
-            },
-            Some(account),
-        ) => {
-            if may_update_profile {
-                // Linking is not replacing: what the POST leaves out (a title an admin set,
-                // a profile another directory wrote) stays as it is.
-                let mut parts = parts.clone();
-                keep_unasserted(&mut parts, &account);
-                if update_account(&mut tx, ctx, &account, &parts, now).await? {
-                    store::touch_account_records(&mut tx, account.id, now, None).await?;
-                }
-            }
-            // Otherwise the account keeps its own profile and status (rule 14).
-            ctx.audit(
-                &mut tx,
-                Some(account.id),
-                "directory.user_linked",
-                json!({ "managed": may_update_profile }),
-            )
-            .await?;
-            record.account_id = account.id;
-            None
-        }
-        (LinkPlan::LinkExisting { .. }, None) => return Err(ServiceError::NotFound("account")),
-        (LinkPlan::CreateManaged { .. } | LinkPlan::CreateExternal { .. }, _) => {
-            let management = owner.map_or(Management::Unmanaged, Management::Managed);
-            let id = record.account_id;
-            let status = match parts.active {
-                Some(false) => {
-                    let fresh = AccountFacts {
-                        id,
-                        status: AccountStatus::Active,
-                        management,
-                        content_count: 0,
-                    };
-                    match directory_set_active(&ctx.directory, &fresh, false)? {
-                        StatusChange::Set(status) => status,
-                        StatusChange::Unchanged => AccountStatus::Active,
-                    }
-                }
-                _ => AccountStatus::Active,
-            };
-            // An account on another org's verified domain is that org's from the start
-            // (rule 13): this directory may create it, but not write its profile.
-            let writes_profile = owner.is_none() || owner == Some(ctx.directory.org);
-            let new = NewAccount {
-                id,
-                email: stored_email(&parts.user_name),
-                display_name: parts.display_name.clone().filter(|_| writes_profile),
-                profile: Value::Object(if writes_profile {
-                    parts.profile.clone()
-                } else {
-                    Map::new()
-                }),
-                status,
-                at: now,
-            };
-            store::insert_account(&mut tx, &new).await?;
-            ctx.audit(
-                &mut tx,
-                Some(id),
-                "account.created",
-                json!({ "managed": owner.is_some(), "status": status.as_str() }),
-            )
-            .await?;
-            Some(new)
-        }
-    };
-    store::insert_directory_user(&mut tx, &record).await?;
-    // Users a directory creates get no invitation email (rule 6).
-    store::ensure_org_site_users(
-        &mut tx,
-        ctx.directory.org,
-        record.account_id,
-        SiteAccess::InviteNotSent,
-        SiteRole::Basic,
-        now,
-    )
-    .await?;
-    let view = match created {
-        // A new account is exactly what was just written: no need to read it back. It is
-        // in none of this directory's groups yet.
-        Some(new) => view(
-            ctx,
-            &ScimUser {
-                record,
-                account: Account {
-                    id: new.id,
-                    email: Some(new.email),
-                    display_name: new.display_name,
-                    profile: new.profile,
-                    status: new.status,
-                    managing_org: owner,
-                    tombstoned_at: None,
-                    created_at: now,
-                    updated_at: now,
-                    version: 1,
-                },
-                groups: Vec::new(),
-            },
-        ),
-        None => load_view(&mut tx, ctx, record.id, with_groups).await?,
-    };
-    tx.commit().await?;
-    Ok(view)
 }
 
 /// Writes the account-owned part of `parts` to an account this directory's org manages,

@@ -1,0 +1,195 @@
+//! POST /Users: links the email's account or creates it (rules 12–15), and records it for
+//! the directory, in one transaction.
+
+use serde_json::{json, Map, Value};
+
+use super::resource::{split, UserParts};
+use super::{
+    facts, invalid_user_name, keep_unasserted, load_view, stored_email, update_account, view,
+    UserView,
+};
+use crate::domain::{
+    directory_set_active, normalize_email, plan_directory_link, AccountFacts, AccountId,
+    AccountStatus, LinkCandidate, LinkPlan, Management, SiteAccess, SiteRole, StatusChange,
+};
+use crate::scim::normalize::{check_required, normalize_resource};
+use crate::scim::schema::user::USER_RESOURCE;
+use crate::scim::ScimError;
+use crate::service::error::{ServiceError, ServiceResult};
+use crate::service::scim_context::ScimContext;
+use crate::store::{self, Account, NewAccount, ScimUser};
+
+/// POST /Users: links or creates the account (rules 12, 14) and records it for the directory.
+pub async fn create_user(
+    ctx: &ScimContext<'_>,
+    body: &Value,
+    with_groups: bool,
+) -> ServiceResult<UserView> {
+    let resource = normalize_resource(&USER_RESOURCE, body)?;
+    check_required(&USER_RESOURCE, &resource)?;
+    let parts = split(&resource);
+    let email = normalize_email(&parts.user_name).map_err(invalid_user_name)?;
+    let now = store::now_micros();
+    let mut tx = ctx.store.begin().await?;
+    let mut record = store::DirectoryUser {
+        id: uuid::Uuid::new_v4(),
+        directory_id: ctx.directory.id,
+        account_id: crate::domain::AccountId::new(),
+        external_id: parts.external_id.clone(),
+        attributes: Value::Object(parts.record.clone()),
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    };
+    // A second pass only when another transaction created the email's account between our
+    // read and our insert: the account then exists, and the rules decide about linking it.
+    let mut passes = 0;
+    let (created, owner) = loop {
+        passes += 1;
+        let link = store::user_link_facts(
+            &mut tx,
+            ctx.directory.id,
+            &email.as_str().to_lowercase(),
+            &email.domain().to_ascii_lowercase(),
+        )
+        .await?;
+        let owner = link.domain_owner;
+        let owners = |domain: &str| {
+            if domain == email.domain() {
+                owner
+            } else {
+                None
+            }
+        };
+        let candidate = link.account.as_ref().map(|account| LinkCandidate {
+            account: facts(account),
+            provisioned_by_this_directory: link.provisioned_here,
+        });
+        let plan = plan_directory_link(&ctx.directory, &email, candidate, &owners)?;
+        match (plan, link.account) {
+            (
+                LinkPlan::LinkExisting {
+                    may_update_profile, ..
+                },
+                Some(account),
+            ) => {
+                if may_update_profile {
+                    // Linking is not replacing: what the POST leaves out (a title an admin
+                    // set, a profile another directory wrote) stays as it is.
+                    let mut parts = parts.clone();
+                    keep_unasserted(&mut parts, &account);
+                    if update_account(&mut tx, ctx, &account, &parts, now).await? {
+                        store::touch_account_records(&mut tx, account.id, now, None).await?;
+                    }
+                }
+                // Otherwise the account keeps its own profile and status (rule 14).
+                ctx.audit(
+                    &mut tx,
+                    Some(account.id),
+                    "directory.user_linked",
+                    json!({ "managed": may_update_profile }),
+                )
+                .await?;
+                record.account_id = account.id;
+                break (None, owner);
+            }
+            (LinkPlan::LinkExisting { .. }, None) => return Err(ServiceError::NotFound("account")),
+            (LinkPlan::CreateManaged { .. } | LinkPlan::CreateExternal { .. }, _) => {
+                let new = new_account(ctx, &parts, record.account_id, owner, now)?;
+                if !store::insert_account_if_new(&mut tx, &new).await? {
+                    if passes < 2 {
+                        continue;
+                    }
+                    return Err(ServiceError::Scim(ScimError::conflict(
+                        "another request is creating an account with this email; retry",
+                    )));
+                }
+                ctx.audit(
+                    &mut tx,
+                    Some(new.id),
+                    "account.created",
+                    json!({ "managed": owner.is_some(), "status": new.status.as_str() }),
+                )
+                .await?;
+                break (Some(new), owner);
+            }
+        }
+    };
+    store::insert_directory_user(&mut tx, &record).await?;
+    // Users a directory creates get no invitation email (rule 6).
+    store::ensure_org_site_users(
+        &mut tx,
+        ctx.directory.org,
+        record.account_id,
+        SiteAccess::InviteNotSent,
+        SiteRole::Basic,
+        now,
+    )
+    .await?;
+    let view = match created {
+        // A new account is exactly what was just written: no need to read it back. It is
+        // in none of this directory's groups yet.
+        Some(new) => view(
+            ctx,
+            &ScimUser {
+                record,
+                account: Account {
+                    id: new.id,
+                    email: Some(new.email),
+                    display_name: new.display_name,
+                    profile: new.profile,
+                    status: new.status,
+                    managing_org: owner,
+                    tombstoned_at: None,
+                    created_at: now,
+                    updated_at: now,
+                    version: 1,
+                },
+                groups: Vec::new(),
+            },
+        ),
+        None => load_view(&mut tx, ctx, record.id, with_groups).await?,
+    };
+    tx.commit().await?;
+    Ok(view)
+}
+
+/// The account a directory's create makes: its status after `active` (rule 15), and no
+/// profile from this directory on another org's verified domain (rule 13).
+fn new_account(
+    ctx: &ScimContext<'_>,
+    parts: &UserParts,
+    id: AccountId,
+    owner: Option<crate::domain::OrgId>,
+    now: i64,
+) -> ServiceResult<NewAccount> {
+    let management = owner.map_or(Management::Unmanaged, Management::Managed);
+    let status = match parts.active {
+        Some(false) => {
+            let fresh = AccountFacts {
+                id,
+                status: AccountStatus::Active,
+                management,
+                content_count: 0,
+            };
+            match directory_set_active(&ctx.directory, &fresh, false)? {
+                StatusChange::Set(status) => status,
+                StatusChange::Unchanged => AccountStatus::Active,
+            }
+        }
+        _ => AccountStatus::Active,
+    };
+    let writes_profile = owner.is_none() || owner == Some(ctx.directory.org);
+    Ok(NewAccount {
+        id,
+        email: stored_email(&parts.user_name),
+        display_name: parts.display_name.clone().filter(|_| writes_profile),
+        profile: Value::Object(if writes_profile {
+            parts.profile.clone()
+        } else {
+            Map::new()
+        }),
+        status,
+        at: now,
+    })
+}
