@@ -5,7 +5,7 @@
 //! attributes follow the account's management; `externalId` and group memberships are the
 //! record's own and are always the directory's to change.
 
-use super::accounts::{can_change_status, AccountFacts, AccountStatus, StatusChange};
+use super::accounts::{can_change_status, AccountFacts, AccountStatus, Management, StatusChange};
 use super::actor::Actor;
 use super::domains::{managing_org, DomainOwners};
 use super::email::Email;
@@ -148,6 +148,25 @@ pub fn ensure_visible(
     }
 }
 
+/// How much of a linked account a directory's responses may show.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AccountView {
+    /// The account is unmanaged, or managed by the directory's own org: all of it.
+    Full,
+    /// Another org manages the account: only what any stranger may see of it (its email,
+    /// name, display name and status), never that org's HR data or its directories' ids.
+    Stranger,
+}
+
+/// Rule 18 for linked accounts: a directory sees another org's account as a stranger does.
+#[must_use]
+pub fn account_view(directory: &DirectoryRef, management: Management) -> AccountView {
+    match management {
+        Management::Managed(org) if org != directory.org => AccountView::Stranger,
+        Management::Managed(_) | Management::Unmanaged => AccountView::Full,
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
@@ -158,6 +177,20 @@ mod tests {
     use crate::domain::email::Domain;
     use crate::domain::profile::differs;
     use crate::domain::refusal::WhoCanAct;
+
+    #[test]
+    fn another_orgs_account_is_seen_as_a_stranger_sees_it() {
+        let d = dir();
+        assert_eq!(
+            account_view(&d, Management::Managed(d.org)),
+            AccountView::Full
+        );
+        assert_eq!(account_view(&d, Management::Unmanaged), AccountView::Full);
+        assert_eq!(
+            account_view(&d, Management::Managed(OrgId::new())),
+            AccountView::Stranger
+        );
+    }
 
     fn dir() -> DirectoryRef {
         DirectoryRef {

@@ -50,8 +50,9 @@ pub use accounts::{
 };
 pub use actor::Actor;
 pub use directory::{
-    can_directory_change_account, directory_sees, directory_set_active, ensure_visible,
-    on_directory_delete, plan_directory_link, DeleteEffect, DirectoryRef, LinkCandidate, LinkPlan,
+    account_view, can_directory_change_account, directory_sees, directory_set_active,
+    ensure_visible, on_directory_delete, plan_directory_link, AccountView, DeleteEffect,
+    DirectoryRef, LinkCandidate, LinkPlan,
 };
 pub use domains::{
     managing_org, move_domain, verify_domain, DomainChange, DomainOwners, VerifiedDomains,

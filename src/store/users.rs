@@ -5,7 +5,7 @@ use super::db::{query, Conn};
 
 use super::filter_sql::{FilterCompiler, JsonDoc, Loc, Multi, QueryError, SqlParams};
 use super::{Backend, ListQuery, StoreResult};
-use crate::domain::{DirectoryId, GroupId};
+use crate::domain::{DirectoryId, GroupId, OrgId};
 use crate::scim::schema::def::AttributeDef;
 use crate::scim::schema::resolve::{resolve, ResolvedAttr};
 
@@ -38,7 +38,25 @@ pub struct ScimUser {
     pub groups: Vec<(GroupId, String)>,
 }
 
-fn user_location(resolved: &ResolvedAttr, backend: Backend, params: &mut SqlParams) -> Option<Loc> {
+/// Account attributes any directory may see of an account another org manages (rule 18);
+/// filters and sorts on the others treat them as absent for such accounts, as responses do.
+const SHOWN_TO_STRANGERS: &[&str] = &["userName", "name", "displayName", "active", "emails"];
+
+/// The account profile as a viewing directory may search it: `viewer` is the placeholder
+/// of its org, and another org's account has no hidden attributes to match.
+fn profile_doc(viewer: Option<&str>) -> String {
+    match viewer {
+        Some(org) => format!("(CASE WHEN d.org_id IS NULL OR d.org_id = {org} THEN a.profile END)"),
+        None => "a.profile".to_owned(),
+    }
+}
+
+fn user_location(
+    resolved: &ResolvedAttr,
+    backend: Backend,
+    params: &mut SqlParams,
+    viewer: Option<&str>,
+) -> Option<Loc> {
     let attr = resolved.attr;
     let text = |expr: &str, folded: bool| Loc::Text {
         expr: expr.into(),
@@ -55,7 +73,7 @@ fn user_location(resolved: &ResolvedAttr, backend: Backend, params: &mut SqlPara
         // Extension attributes are account-owned, nested under their schema URN.
         let mut keys = vec![resolved.schema.id.to_owned(), attr.name.to_owned()];
         keys.extend(resolved.sub.map(|s| s.name.to_owned()));
-        return Some(json("a.profile", keys));
+        return Some(json(&profile_doc(viewer), keys));
     }
     let sub = resolved.sub.map(|s| s.name);
     Some(match (attr.name, sub) {
@@ -74,7 +92,14 @@ fn user_location(resolved: &ResolvedAttr, backend: Backend, params: &mut SqlPara
         },
         ("meta", _) => return None,
         ("emails", _) => Loc::Multi(Multi {
-            from_where: "FROM account_emails e WHERE e.account_id = a.id".into(),
+            // Of another org's account, only its own address (the one a stranger sees).
+            from_where: match viewer {
+                Some(org) => format!(
+                    "FROM account_emails e WHERE e.account_id = a.id AND \
+                     (d.org_id IS NULL OR d.org_id = {org} OR e.value_lower = a.email_lower)"
+                ),
+                None => "FROM account_emails e WHERE e.account_id = a.id".into(),
+            },
             element: email_element,
         }),
         ("groups", _) => Loc::Multi(Multi {
@@ -101,14 +126,16 @@ fn user_location(resolved: &ResolvedAttr, backend: Backend, params: &mut SqlPara
             })
         }
         (name, sub) => {
-            let doc = if ACCOUNT_OWNED.contains(&name) {
-                "a.profile"
+            let doc = if SHOWN_TO_STRANGERS.contains(&name) {
+                "a.profile".to_owned()
+            } else if ACCOUNT_OWNED.contains(&name) {
+                profile_doc(viewer)
             } else {
-                "du.attributes"
+                "du.attributes".to_owned()
             };
             let mut keys = vec![name.to_owned()];
             keys.extend(sub.map(str::to_owned));
-            json(doc, keys)
+            json(&doc, keys)
         }
     })
 }
@@ -165,15 +192,22 @@ fn json_element(sub: &AttributeDef, backend: Backend, _: &mut SqlParams) -> Opti
 pub fn compile_user_query(
     backend: Backend,
     directory: DirectoryId,
+    viewer_org: OrgId,
     query: &ListQuery<'_>,
     params: &mut SqlParams,
 ) -> Result<(String, String), QueryError> {
     let rt = &crate::scim::schema::user::USER_RESOURCE;
     let mut condition = format!("du.directory_id = {}", params.text(directory.to_string()));
+    // Only a filter or a sort can look at what another org's account hides.
+    let viewer = (query.filter.is_some() || query.sort_by.is_some())
+        .then(|| params.text(viewer_org.to_string()));
+    let locate = |resolved: &ResolvedAttr, backend: Backend, params: &mut SqlParams| {
+        user_location(resolved, backend, params, viewer.as_deref())
+    };
     let mut compiler = FilterCompiler {
         backend,
         rt,
-        locate: &user_location,
+        locate: &locate,
         params,
     };
     if let Some(filter) = query.filter {
@@ -195,7 +229,7 @@ pub fn compile_user_query(
                 ))
             };
             let resolved = resolve(rt, path).ok_or_else(bad)?;
-            let key = match user_location(&resolved, backend, compiler.params) {
+            let key = match user_location(&resolved, backend, compiler.params, viewer.as_deref()) {
                 Some(Loc::Text { expr, .. }) => compiler.bytewise(&expr),
                 Some(Loc::Micros { expr }) => expr,
                 Some(Loc::Flag { when_true }) => {
@@ -320,12 +354,14 @@ fn select_columns(backend: Backend, with_groups: bool) -> String {
 pub async fn list_scim_users(
     conn: &mut Conn,
     directory: DirectoryId,
+    viewer_org: OrgId,
     query: &ListQuery<'_>,
     with_groups: bool,
 ) -> Result<(i64, Vec<ScimUser>), ListError> {
     let backend = conn.backend();
     let mut params = SqlParams::default();
-    let (condition, order) = compile_user_query(backend, directory, query, &mut params)?;
+    let (condition, order) =
+        compile_user_query(backend, directory, viewer_org, query, &mut params)?;
     let unfiltered = query.filter.is_none() && query.sort_by.is_none();
     // Each record links exactly one account, so without a filter the records alone count.
     let count_sql = if unfiltered {

@@ -17,5 +17,6 @@ mod request_hygiene;
 mod search_request;
 mod statement_cache;
 mod store_model;
+mod stranger_view;
 mod tokens;
 mod users;

@@ -8,12 +8,13 @@ pub use self::create::create_user;
 
 use serde_json::{json, Map, Value};
 
-use self::resource::{changed_account_fields, render, split, UserParts};
+use self::resource::{changed_account_fields, redact_for_stranger, render, split, UserParts};
 use super::error::{ServiceError, ServiceResult};
 pub use super::scim_context::{Precondition, ResourceView, ScimContext};
 use crate::domain::{
-    can_change_email, can_directory_change_account, directory_set_active, normalize_email,
-    on_directory_delete, AccountFacts, AccountStatus, EmailChange, Management, StatusChange,
+    account_view, can_change_email, can_directory_change_account, directory_set_active,
+    normalize_email, on_directory_delete, AccountFacts, AccountStatus, AccountView, EmailChange,
+    Management, StatusChange,
 };
 use crate::scim::normalize::{check_required, normalize_resource};
 use crate::scim::patch::{apply, parse_patch_request};
@@ -56,9 +57,19 @@ async fn load_view(
 
 fn view(ctx: &ScimContext<'_>, user: &ScimUser) -> UserView {
     UserView {
-        resource: render(user, &user.groups, ctx.base_url),
+        resource: shown(ctx, user),
         etag: resource::etag(user),
     }
+}
+
+/// The resource as this directory may see it (rule 18: another org's account only as a
+/// stranger sees it).
+fn shown(ctx: &ScimContext<'_>, user: &ScimUser) -> Map<String, Value> {
+    let mut resource = render(user, &user.groups, ctx.base_url);
+    if account_view(&ctx.directory, facts(&user.account).management) == AccountView::Stranger {
+        redact_for_stranger(&mut resource, user);
+    }
+    resource
 }
 
 /// Writes the account-owned part of `parts` to an account this directory's org manages,
@@ -200,12 +211,15 @@ pub async fn list_users(
     with_groups: bool,
 ) -> ServiceResult<(i64, Vec<Map<String, Value>>)> {
     let mut conn = ctx.store.read().await?;
-    let (total, users) =
-        store::list_scim_users(&mut conn, ctx.directory.id, query, with_groups).await?;
-    let resources = users
-        .iter()
-        .map(|u| render(u, &u.groups, ctx.base_url))
-        .collect();
+    let (total, users) = store::list_scim_users(
+        &mut conn,
+        ctx.directory.id,
+        ctx.directory.org,
+        query,
+        with_groups,
+    )
+    .await?;
+    let resources = users.iter().map(|u| shown(ctx, u)).collect();
     Ok((total, resources))
 }
 

@@ -103,6 +103,35 @@ pub fn etag(user: &ScimUser) -> String {
     format!("W/\"{}\"", user.record.version)
 }
 
+/// What a directory may show of an account another org manages: the account's email (as
+/// `userName` and as the one entry of `emails`), `name`, `displayName` and `active`; the
+/// directory's own record stays. Everything else the account holds (title, the enterprise
+/// extension with its HR data and `manager` ids) is removed.
+pub fn redact_for_stranger(resource: &mut Map<String, Value>, user: &ScimUser) {
+    const SHOWN: &[&str] = &["userName", "name", "displayName", "active"];
+    let own: Vec<&String> = user
+        .record
+        .attributes
+        .as_object()
+        .map(|m| m.keys().collect())
+        .unwrap_or_default();
+    let account_keys: Vec<String> = user
+        .account
+        .profile
+        .as_object()
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default();
+    for key in account_keys {
+        if !SHOWN.contains(&key.as_str()) && !own.contains(&&key) {
+            resource.remove(&key);
+        }
+    }
+    if let Some(email) = &user.account.email {
+        resource.insert("emails".into(), json!([{"value": email, "primary": true}]));
+    }
+    resource.insert("schemas".into(), json!([urn::USER]));
+}
+
 /// The full User resource, before projection.
 pub fn render(
     user: &ScimUser,
