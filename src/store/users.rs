@@ -8,25 +8,11 @@ use super::{Backend, ListQuery, StoreResult};
 use crate::domain::{DirectoryId, GroupId, OrgId};
 use crate::scim::schema::def::AttributeDef;
 use crate::scim::schema::resolve::{resolve, ResolvedAttr};
+use crate::scim::schema::user::ACCOUNT_OWNED;
 
 use super::accounts::{Account, AccountRow};
 use super::directories::{DirectoryUser, DirectoryUserRow, DIRECTORY_USER_COLUMNS};
 use super::StoreError;
-
-/// The attributes that belong to the account rather than to a directory's record
-/// (shared/domain.md, "Directories"). They live in `accounts`; the rest in the record.
-pub const ACCOUNT_OWNED: &[&str] = &[
-    "userName",
-    "emails",
-    "name",
-    "displayName",
-    "nickName",
-    "title",
-    "locale",
-    "timezone",
-    "preferredLanguage",
-    "active",
-];
 
 /// A SCIM User: the directory's record and the account it links to.
 #[derive(Clone, Debug, PartialEq)]

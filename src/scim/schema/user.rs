@@ -15,6 +15,22 @@ use super::def::{AttrType, AttributeDef, Mutability, ResourceTypeDef, Returned, 
 use super::enterprise::ENTERPRISE_USER;
 use crate::scim::urn;
 
+/// The attributes that belong to the account rather than to a directory's record
+/// (docs/scim.md, "Users on the account model"): every directory that provisions the account
+/// shares them; the other attributes belong to each directory's own record.
+pub const ACCOUNT_OWNED: &[&str] = &[
+    "userName",
+    "emails",
+    "name",
+    "displayName",
+    "nickName",
+    "title",
+    "locale",
+    "timezone",
+    "preferredLanguage",
+    "active",
+];
+
 /// Names of the common attributes (RFC 7643 §3.1), which `/Schemas` does not list.
 pub const COMMON_ATTRIBUTES: [&str; 3] = ["id", "externalId", "meta"];
 

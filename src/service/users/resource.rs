@@ -4,8 +4,9 @@
 use serde_json::{json, Map, Value};
 
 use crate::domain::{normalize_email, AccountField, AccountStatus};
+use crate::scim::schema::user::ACCOUNT_OWNED;
 use crate::scim::urn;
-use crate::store::{Account, ScimUser, ACCOUNT_OWNED};
+use crate::store::{Account, ScimUser};
 
 /// Keys the server owns or derives; never stored from a request.
 const SERVER_KEYS: &[&str] = &["schemas", "id", "meta", "groups", "password"];
