@@ -125,38 +125,36 @@ impl GroupCommit {
             writer: self.clone(),
             acquired: false,
         };
-        let mut guard = self.batch.clone().lock_owned().await;
+        let guard = self.batch.clone().lock_owned().await;
         queued.acquired = true;
         drop(queued);
-        let result = async {
-            if guard.conn.is_none() {
-                guard.conn = Some(self.pool.acquire().await?);
-            }
-            let open = guard.open;
-            let conn = connection(&mut guard);
-            if !open {
-                conn.execute("BEGIN IMMEDIATE").await?;
-            }
-            conn.execute(SAVEPOINT).await?;
-            Ok::<_, sqlx::Error>(())
-        }
-        .await;
-        match result {
-            Ok(()) => {
-                if !guard.open {
-                    guard.open = true;
-                    guard.started = Some(Instant::now());
+        // From here on the work runs to its end even if the request is cancelled: a BEGIN or
+        // SAVEPOINT the batch only half knows about would wedge every later writer.
+        let writer = self.clone();
+        let (sender, receiver) = oneshot::channel();
+        spawn_or_drop(async move {
+            let mut guard = guard;
+            match open_savepoint(&mut guard, &writer.pool).await {
+                Ok(()) => {
+                    if let Err(Ok(mut guard)) = sender.send(Ok(guard)) {
+                        // The request is gone: undo its (empty) savepoint.
+                        abandon(&mut guard).await;
+                        writer.settle(guard, false).await;
+                    }
                 }
-                Ok(Member {
-                    guard: Some(guard),
-                    writer: self.clone(),
-                })
+                Err(err) => {
+                    writer.settle(guard, false).await;
+                    let _ = sender.send(Err(err));
+                }
             }
-            Err(err) => {
-                // The savepoint could not be opened: nothing of this transaction exists.
-                self.settle(guard, false).await;
-                Err(err)
-            }
+        });
+        match receiver.await {
+            Ok(Ok(guard)) => Ok(Member {
+                guard: Some(guard),
+                writer: self.clone(),
+            }),
+            Ok(Err(err)) => Err(err),
+            Err(_) => Err(sqlx::Error::WorkerCrashed),
         }
     }
 
@@ -205,6 +203,23 @@ impl GroupCommit {
     }
 }
 
+/// Joins the open transaction (opening one if none is) with a savepoint of its own.
+async fn open_savepoint(
+    guard: &mut OwnedMutexGuard<Batch>,
+    pool: &SqlitePool,
+) -> Result<(), sqlx::Error> {
+    if guard.conn.is_none() {
+        guard.conn = Some(pool.acquire().await?);
+    }
+    if !guard.open {
+        connection(guard).execute("BEGIN IMMEDIATE").await?;
+        guard.open = true;
+        guard.started = Some(Instant::now());
+    }
+    connection(guard).execute(SAVEPOINT).await?;
+    Ok(())
+}
+
 fn connection(guard: &mut OwnedMutexGuard<Batch>) -> &mut SqliteConnection {
     // `begin` stores the connection before any member exists; a batch is never open
     // without one.
@@ -244,19 +259,25 @@ impl Member {
         }
     }
 
-    /// Releases the savepoint into the batch and waits for the COMMIT that holds it.
+    /// Releases the savepoint into the batch and waits for the COMMIT that holds it. The
+    /// release and the commit run to their end even if the request is cancelled.
     pub(super) async fn commit(mut self) -> Result<(), sqlx::Error> {
-        let Some(mut guard) = self.guard.take() else {
+        let Some(guard) = self.guard.take() else {
             return Err(sqlx::Error::PoolClosed);
         };
-        if let Err(err) = connection(&mut guard).execute(RELEASE).await {
-            abandon(&mut guard).await;
-            self.writer.settle(guard, false).await;
-            return Err(err);
-        }
-        let (sender, receiver) = oneshot::channel();
-        guard.released.push(sender);
-        self.writer.settle(guard, false).await;
+        let writer = self.writer.clone();
+        let (sender, receiver) = oneshot::channel::<Outcome>();
+        spawn_or_drop(async move {
+            let mut guard = guard;
+            match connection(&mut guard).execute(RELEASE).await {
+                Ok(_) => guard.released.push(sender),
+                Err(err) => {
+                    abandon(&mut guard).await;
+                    let _ = sender.send(Err(Arc::new(err)));
+                }
+            }
+            writer.settle(guard, false).await;
+        });
         match receiver.await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(err)) => Err(sqlx::Error::Protocol(format!(
@@ -266,11 +287,9 @@ impl Member {
         }
     }
 
-    pub(super) async fn rollback(mut self) -> Result<(), sqlx::Error> {
-        if let Some(mut guard) = self.guard.take() {
-            abandon(&mut guard).await;
-            self.writer.settle(guard, false).await;
-        }
+    /// Rolls back to the savepoint; the writer is free again once that is done.
+    pub(super) async fn rollback(self) -> Result<(), sqlx::Error> {
+        drop(self);
         Ok(())
     }
 }

@@ -69,6 +69,56 @@ async fn failed_transactions_leave_nothing_among_concurrent_ones(db: TestDb) {
     assert!(taken.is_some());
 }
 
+/// Requests cancelled at any point (clients time out, connections drop) leave no half
+/// transaction behind and do not wedge the writer for those after them.
+async fn cancelled_transactions_leave_nothing_and_block_nobody(db: TestDb) {
+    let store = db.store().await;
+    let attempts = (0..200u64).map(|i| {
+        let store = store.clone();
+        async move {
+            let work = async {
+                let mut tx = store.begin().await?;
+                store::insert_account(&mut tx, &account(&format!("c{i}@acme.example"))).await?;
+                tx.commit().await?;
+                Ok::<_, StoreError>(())
+            };
+            // Deadlines from nothing to a few milliseconds cut the work at every stage.
+            let deadline = std::time::Duration::from_micros((i * 37) % 4000);
+            let _ = tokio::time::timeout(deadline, work).await;
+        }
+    });
+    join_all(attempts).await;
+
+    let mut tx = store.begin().await.unwrap();
+    store::insert_account(&mut tx, &account("after@acme.example"))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let mut conn = store.read().await.unwrap();
+    assert!(
+        store::find_account_by_email(&mut conn, "after@acme.example")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    for i in 0..200 {
+        let email = format!("c{i}@acme.example");
+        let account = store::find_account_by_email(&mut conn, &email)
+            .await
+            .unwrap();
+        let rows: i64 = store::query("SELECT COUNT(*) FROM account_emails WHERE value_lower = $1")
+            .bind(email.as_str())
+            .scalar(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(
+            (account.is_some(), rows),
+            (rows == 1, rows),
+            "{email}: an account and its email rows exist together or not at all"
+        );
+    }
+}
+
 fn user(name: &str) -> Value {
     json!({
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
@@ -136,5 +186,6 @@ async fn concurrent_creates_with_invalid_ones_among_them(app: TestApp) {
 
 on_both_backends! {
     failed_transactions_leave_nothing_among_concurrent_ones => test_db,
+    cancelled_transactions_leave_nothing_and_block_nobody => test_db,
     concurrent_creates_with_invalid_ones_among_them => spawn_app,
 }
