@@ -170,25 +170,11 @@ async fn replace_account_emails(
 
 /// Inserts an account; an email already taken (in any case) is `StoreError::Conflict`.
 pub async fn insert_account(conn: &mut Conn, new: &NewAccount) -> StoreResult<()> {
-    let (lower, domain) = email_parts(&new.email);
-    query(
-        "INSERT INTO accounts (id, email, email_lower, email_domain, display_name, \
-         display_name_lower, profile, status, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
-    )
-    .bind(new.id.to_string())
-    .bind(&new.email)
-    .bind(lower)
-    .bind(domain)
-    .bind(new.display_name.as_deref())
-    .bind(new.display_name.as_deref().map(str::to_lowercase))
-    .bind(new.profile.to_string())
-    .bind(new.status.as_str())
-    .bind(new.at)
-    .execute(&mut *conn)
-    .await
-    .map_err(StoreError::from_write)?;
-    insert_account_emails(conn, new.id, &new.profile).await
+    if insert_account_if_new(conn, new).await? {
+        Ok(())
+    } else {
+        Err(StoreError::Conflict)
+    }
 }
 
 /// Inserts an account unless one already has its email: false then, and nothing written.
