@@ -28,6 +28,7 @@
 #![warn(missing_docs)]
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod account_email;
 pub mod accounts;
 pub mod actor;
 pub mod directory;
@@ -44,6 +45,7 @@ pub mod site_users;
 pub mod sites;
 pub mod wire;
 
+pub use account_email::{account_email, AccountEmail, AccountEmailError, EmailEntry};
 pub use accounts::{
     can_change_status, can_delete, tombstone, AccountFacts, AccountStatus, Management,
     StatusChange, Tombstone, ERASED_FIELDS,

@@ -348,7 +348,9 @@ pub async fn touch_account_records(
             query(
                 "UPDATE directory_users SET version = version + 1, updated_at = $2, \
                  external_id = CASE WHEN id = $3 THEN $4 ELSE external_id END, \
-                 attributes = CASE WHEN id = $3 THEN $5 ELSE attributes END \
+                 attributes = CASE WHEN id = $3 THEN $5 ELSE attributes END, \
+                 user_name = CASE WHEN id = $3 THEN $6 ELSE user_name END, \
+                 user_name_lower = CASE WHEN id = $3 THEN $7 ELSE user_name_lower END \
                  WHERE account_id = $1",
             )
             .bind(account)
@@ -356,8 +358,11 @@ pub async fn touch_account_records(
             .bind(record.id)
             .bind(record.external_id.as_deref())
             .bind(record.attributes.to_string())
+            .bind(&record.user_name)
+            .bind(super::directories::user_name_key(&record.user_name))
             .execute(conn)
-            .await?;
+            .await
+            .map_err(StoreError::from_write)?;
         }
     }
     Ok(())

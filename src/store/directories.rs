@@ -21,6 +21,8 @@ pub struct DirectoryUser {
     pub id: uuid::Uuid,
     pub directory_id: DirectoryId,
     pub account_id: AccountId,
+    /// The IdP's identifier for the user, unique in the directory ignoring case.
+    pub user_name: String,
     pub external_id: Option<String>,
     /// Attributes owned by the directory's record rather than the account.
     pub attributes: serde_json::Value,
@@ -105,7 +107,8 @@ pub async fn set_group_patch_minimal(
 /// Directory record columns, aliased so they decode by name beside other tables' columns.
 pub(super) const DIRECTORY_USER_COLUMNS: &str =
     "du.id AS du_id, du.directory_id AS du_directory_id, \
-     du.account_id AS du_account_id, du.external_id AS du_external_id, \
+     du.account_id AS du_account_id, du.user_name AS du_user_name, \
+     du.external_id AS du_external_id, \
      du.attributes AS du_attributes, du.created_at AS du_created_at, \
      du.updated_at AS du_updated_at, du.version AS du_version";
 
@@ -115,6 +118,7 @@ pub(super) struct DirectoryUserRow {
     du_id: String,
     du_directory_id: String,
     du_account_id: String,
+    du_user_name: String,
     du_external_id: Option<String>,
     du_attributes: String,
     du_created_at: i64,
@@ -130,6 +134,7 @@ impl TryFrom<DirectoryUserRow> for DirectoryUser {
             id: parse_id(&row.du_id)?,
             directory_id: parse_id(&row.du_directory_id)?,
             account_id: parse_id(&row.du_account_id)?,
+            user_name: row.du_user_name,
             external_id: row.du_external_id,
             attributes: serde_json::from_str(&row.du_attributes)
                 .map_err(|e| StoreError::Corrupt(format!("directory user attributes: {e}")))?,
@@ -140,15 +145,19 @@ impl TryFrom<DirectoryUserRow> for DirectoryUser {
     }
 }
 
-/// Links an account to a directory; a second record for the same account is a conflict.
+/// Links an account to a directory; a second record for the same account, or a userName
+/// the directory already uses, is a conflict.
 pub async fn insert_directory_user(conn: &mut Conn, user: &DirectoryUser) -> StoreResult<()> {
     query(
-        "INSERT INTO directory_users (id, directory_id, account_id, external_id, attributes, \
-         created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO directory_users (id, directory_id, account_id, user_name, user_name_lower, \
+         external_id, attributes, created_at, updated_at, version) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(user.id.to_string())
     .bind(user.directory_id.to_string())
     .bind(user.account_id.to_string())
+    .bind(&user.user_name)
+    .bind(user_name_key(&user.user_name))
     .bind(user.external_id.as_deref())
     .bind(user.attributes.to_string())
     .bind(user.created_at)
@@ -158,6 +167,12 @@ pub async fn insert_directory_user(conn: &mut Conn, user: &DirectoryUser) -> Sto
     .await
     .map_err(StoreError::from_write)?;
     Ok(())
+}
+
+/// How userNames are compared: ignoring case (RFC 7643 §4.1.1: `caseExact` false), the way
+/// the filter compiler folds the values it binds.
+pub(super) fn user_name_key(user_name: &str) -> String {
+    user_name.to_lowercase()
 }
 
 /// A record by SCIM id, only if it belongs to `directory` (rule 18: others are invisible).
@@ -202,7 +217,8 @@ pub async fn update_directory_user(
 ) -> StoreResult<bool> {
     let done = query(
         "UPDATE directory_users SET external_id = $3, attributes = $4, updated_at = $5, \
-         version = version + 1 WHERE id = $1 AND directory_id = $2 AND ($6 IS NULL OR version = $6)",
+         user_name = $7, user_name_lower = $8, version = version + 1 \
+         WHERE id = $1 AND directory_id = $2 AND ($6 IS NULL OR version = $6)",
     )
     .bind(user.id.to_string())
     .bind(user.directory_id.to_string())
@@ -210,8 +226,11 @@ pub async fn update_directory_user(
     .bind(user.attributes.to_string())
     .bind(user.updated_at)
     .bind(expected_version)
+    .bind(&user.user_name)
+    .bind(user_name_key(&user.user_name))
     .execute(conn)
-    .await?;
+    .await
+    .map_err(StoreError::from_write)?;
     Ok(done == 1)
 }
 

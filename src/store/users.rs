@@ -65,7 +65,7 @@ fn user_location(
     Some(match (attr.name, sub) {
         ("id", None) => text("du.id", false),
         ("externalId", None) => text("du.external_id", false),
-        ("userName", None) => text("a.email_lower", true),
+        ("userName", None) => text("du.user_name_lower", true),
         ("displayName", None) => text("a.display_name_lower", true),
         ("active", None) => Loc::Flag {
             when_true: "a.status = 'active'".into(),

@@ -366,3 +366,15 @@ impl TestApp {
             .id
     }
 }
+
+/// Percent-encodes a query value (filters carry quotes, spaces and `@`).
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

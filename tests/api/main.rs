@@ -19,4 +19,5 @@ mod statement_cache;
 mod store_model;
 mod stranger_view;
 mod tokens;
+mod user_names;
 mod users;

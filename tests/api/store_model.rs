@@ -398,6 +398,7 @@ async fn directory_user_records(db: TestDb) {
         id: uuid::Uuid::new_v4(),
         directory_id: okta.id,
         account_id: ann.id,
+        user_name: "ann.okta".into(),
         external_id: Some("00u1".into()),
         attributes: json!({"phoneNumbers": [{"value": "+1 555"}]}),
         created_at: 2,

@@ -305,17 +305,6 @@ async fn lookups_filters_and_paging(app: TestApp) {
     assert!(!only.contains_key("emails"), "projected: {only:?}");
 }
 
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 async fn projection_on_reads_and_writes(app: TestApp) {
     let org = app.bootstrap("Acme", &["acme.example"]).await;
     let token = &org.scim_token.token;
@@ -602,7 +591,7 @@ async fn foreign_accounts_are_refused_and_unchanged(app: TestApp) {
     for ops in [
         json!([{"op": "replace", "path": "name.givenName", "value": "Hacked"}]),
         json!([{"op": "replace", "path": "active", "value": false}]),
-        json!([{"op": "replace", "path": "userName", "value": "gina@acme.example"}]),
+        json!([{"op": "replace", "path": "emails", "value": [{"value": "gina@acme.example", "primary": true}]}]),
     ] {
         let r = app
             .scim(
@@ -722,21 +711,37 @@ async fn email_changes_stay_within_verified_domains(app: TestApp) {
         .unwrap()
         .to_owned();
     let path = format!("/Users/{id}");
-    let to = |email: &str| patch(json!([{"op": "replace", "path": "userName", "value": email}]));
+    let to = |email: &str| {
+        patch(
+            json!([{"op": "replace", "path": "emails", "value": [{"value": email, "type": "work"}]}]),
+        )
+    };
     let r = app
         .scim("PATCH", &path, token, Some(to("ann@gmail.example")))
         .await;
     assert_eq!(r.status, 403, "{}", r.body);
     assert!(r.detail().contains("verif"), "{}", r.body);
-    assert_eq!(
-        app.scim("GET", &path, token, None).await.body["userName"],
-        "ann@acme.example"
-    );
+    let mut conn = app.store.read().await.unwrap();
+    assert!(store::find_account_by_email(&mut conn, "ann@gmail.example")
+        .await
+        .unwrap()
+        .is_none());
+    drop(conn);
     let r = app
         .scim("PATCH", &path, token, Some(to("ann@acme.test")))
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
-    assert_eq!(r.body["userName"], "ann@acme.test");
+    assert_eq!(r.body["emails"][0]["value"], "ann@acme.test");
+    assert_eq!(
+        r.body["userName"], "ann@acme.example",
+        "userName is the directory's identifier, not the email"
+    );
+    let mut conn = app.store.read().await.unwrap();
+    let account = store::find_account_by_email(&mut conn, "ann@acme.test")
+        .await
+        .unwrap()
+        .expect("the account's email moved to the other verified domain");
+    assert_eq!(account.managing_org, Some(org.org_id));
 }
 
 async fn unknown_attributes_and_schemas_are_ignored(app: TestApp) {
@@ -814,14 +819,19 @@ async fn emails_are_one_address_however_written(app: TestApp) {
     let token = &org.scim_token.token;
     let created = create(&app, token, user("ann@acme.example.")).await;
     assert_eq!(
-        created["userName"], "ann@acme.example",
-        "the root dot is not kept"
+        created["userName"], "ann@acme.example.",
+        "userName is the IdP's identifier, kept as sent"
     );
     let mut conn = app.store.read().await.unwrap();
     let account = store::find_account_by_email(&mut conn, "ANN@acme.example")
         .await
         .unwrap()
         .unwrap();
+    assert_eq!(
+        account.email.as_deref(),
+        Some("ann@acme.example"),
+        "the account's address drops the root dot"
+    );
     assert_eq!(
         account.managing_org,
         Some(org.org_id),
@@ -841,7 +851,7 @@ async fn emails_are_one_address_however_written(app: TestApp) {
             &path,
             token,
             Some(patch(
-                json!([{"op": "replace", "path": "userName", "value": "ANN@acme.example"}]),
+                json!([{"op": "replace", "path": "emails", "value": [{"value": "ANN@acme.example", "primary": true}]}]),
             )),
         )
         .await;

@@ -3,14 +3,15 @@
 
 use serde_json::{json, Map, Value};
 
+use super::resource::requested_email;
 use super::resource::{split, UserParts};
 use super::{
-    facts, invalid_user_name, keep_unasserted, load_view, stored_email, update_account, view,
-    UserView,
+    facts, keep_unasserted, load_view, no_account_email, stored_email, update_account,
+    user_name_taken, view, UserView,
 };
 use crate::domain::{
-    directory_set_active, normalize_email, plan_directory_link, AccountFacts, AccountId,
-    AccountStatus, LinkCandidate, LinkPlan, Management, SiteAccess, SiteRole, StatusChange,
+    directory_set_active, plan_directory_link, AccountFacts, AccountId, AccountStatus,
+    LinkCandidate, LinkPlan, Management, SiteAccess, SiteRole, StatusChange,
 };
 use crate::scim::normalize::{check_required, normalize_resource};
 use crate::scim::schema::user::USER_RESOURCE;
@@ -28,13 +29,16 @@ pub async fn create_user(
     let resource = normalize_resource(&USER_RESOURCE, body)?;
     check_required(&USER_RESOURCE, &resource)?;
     let parts = split(&resource);
-    let email = normalize_email(&parts.user_name).map_err(invalid_user_name)?;
+    let chosen = requested_email(&parts).map_err(no_account_email)?;
+    let email = chosen.email.clone();
+    let written = stored_email(chosen.written);
     let now = store::now_micros();
     let mut tx = ctx.store.begin().await?;
     let mut record = store::DirectoryUser {
         id: uuid::Uuid::new_v4(),
         directory_id: ctx.directory.id,
         account_id: crate::domain::AccountId::new(),
+        user_name: parts.user_name.clone(),
         external_id: parts.external_id.clone(),
         attributes: Value::Object(parts.record.clone()),
         created_at: now,
@@ -95,7 +99,7 @@ pub async fn create_user(
             }
             (LinkPlan::LinkExisting { .. }, None) => return Err(ServiceError::NotFound("account")),
             (LinkPlan::CreateManaged { .. } | LinkPlan::CreateExternal { .. }, _) => {
-                let new = new_account(ctx, &parts, record.account_id, owner, now)?;
+                let new = new_account(ctx, &parts, &written, record.account_id, owner, now)?;
                 if !store::insert_account_if_new(&mut tx, &new).await? {
                     if passes < 2 {
                         continue;
@@ -115,7 +119,9 @@ pub async fn create_user(
             }
         }
     };
-    store::insert_directory_user(&mut tx, &record).await?;
+    store::insert_directory_user(&mut tx, &record)
+        .await
+        .map_err(|err| user_name_taken(err, &record.user_name))?;
     // Users a directory creates get no invitation email (rule 6).
     store::ensure_org_site_users(
         &mut tx,
@@ -159,6 +165,7 @@ pub async fn create_user(
 fn new_account(
     ctx: &ScimContext<'_>,
     parts: &UserParts,
+    email: &str,
     id: AccountId,
     owner: Option<crate::domain::OrgId>,
     now: i64,
@@ -182,7 +189,7 @@ fn new_account(
     let writes_profile = owner.is_none() || owner == Some(ctx.directory.org);
     Ok(NewAccount {
         id,
-        email: stored_email(&parts.user_name),
+        email: email.to_owned(),
         display_name: parts.display_name.clone().filter(|_| writes_profile),
         profile: Value::Object(if writes_profile {
             parts.profile.clone()

@@ -8,7 +8,9 @@ pub use self::create::create_user;
 
 use serde_json::{json, Map, Value};
 
-use self::resource::{changed_account_fields, redact_for_stranger, render, split, UserParts};
+use self::resource::{
+    changed_account_fields, redact_for_stranger, render, requested_email, split, UserParts,
+};
 use super::error::{ServiceError, ServiceResult};
 pub use super::scim_context::{Precondition, ResourceView, ScimContext};
 use crate::domain::{
@@ -36,11 +38,23 @@ fn facts(account: &Account) -> AccountFacts {
     }
 }
 
-fn invalid_user_name(detail: impl std::fmt::Display) -> ServiceError {
+/// A user that gives its account no usable email: the detail names the mapping to fix.
+fn no_account_email(err: crate::domain::AccountEmailError) -> ServiceError {
     ServiceError::Scim(ScimError::bad_request(
         ScimType::InvalidValue,
-        format!("userName must be the user's email address: {detail}"),
+        err.to_string(),
     ))
+}
+
+/// A userName this directory already uses for another user.
+fn user_name_taken(err: store::StoreError, user_name: &str) -> ServiceError {
+    match err {
+        store::StoreError::Conflict => ServiceError::Scim(ScimError::conflict(format!(
+            "userName {user_name:?} is already used by another user of this directory \
+             (userNames are compared ignoring case)"
+        ))),
+        other => other.into(),
+    }
 }
 
 async fn load_view(
@@ -84,12 +98,15 @@ async fn update_account(
 ) -> ServiceResult<bool> {
     let mut account_changed = false;
     let account_facts = facts(account);
-    let changed = changed_account_fields(account, parts);
+    let chosen = requested_email(parts).map_err(no_account_email)?;
+    let requested = &chosen.email;
+    let changed = changed_account_fields(account, parts, requested);
     can_directory_change_account(&ctx.directory, &account_facts, &changed)?;
     if changed.contains(&crate::domain::AccountField::Email) {
-        let current = normalize_email(account.email.as_deref().unwrap_or_default())
-            .map_err(invalid_user_name)?;
-        let requested = normalize_email(&parts.user_name).map_err(invalid_user_name)?;
+        let current =
+            normalize_email(account.email.as_deref().unwrap_or_default()).map_err(|err| {
+                ServiceError::Store(store::StoreError::Corrupt(format!("account email: {err}")))
+            })?;
         let owner = store::verified_domain_owner(tx, requested.domain()).await?;
         let owners = |domain: &str| {
             if domain == requested.domain() {
@@ -102,7 +119,7 @@ async fn update_account(
             &ctx.directory.actor(),
             &account_facts,
             &current,
-            &requested,
+            requested,
             &owners,
         )? {
             ctx.audit(tx, Some(account.id), "account.email_changed", json!({}))
@@ -111,7 +128,7 @@ async fn update_account(
     }
     if !changed.is_empty() {
         let profile = Value::Object(parts.profile.clone());
-        let email = stored_email(&parts.user_name);
+        let email = stored_email(chosen.written);
         let update = AccountProfileUpdate {
             email: &email,
             display_name: parts.display_name.as_deref(),
@@ -124,7 +141,7 @@ async fn update_account(
             Ok(false) => return Err(ServiceError::NotFound("account")),
             Err(store::StoreError::Conflict) => {
                 return Err(ServiceError::Scim(ScimError::conflict(
-                    "another account already uses this userName (email)",
+                    "another account already uses this email address",
                 )))
             }
             Err(other) => return Err(other.into()),
@@ -171,8 +188,8 @@ async fn locked_user(
 
 /// The address as the user wrote it, less surrounding space and a trailing root dot
 /// (`ann@acme.example.`), which name the same mailbox.
-fn stored_email(user_name: &str) -> String {
-    user_name.trim().trim_end_matches('.').to_owned()
+fn stored_email(written: &str) -> String {
+    written.trim().trim_end_matches('.').to_owned()
 }
 
 /// Fills the account-owned attributes a request did not mention from the account, so they
@@ -262,19 +279,25 @@ async fn replace_user(
     }
     let account_changed = update_account(&mut tx, ctx, &current.account, &parts, now).await?;
     let record = store::DirectoryUser {
+        user_name: parts.user_name.clone(),
         external_id: parts.external_id.clone(),
         attributes: Value::Object(parts.record.clone()),
         updated_at: now,
         ..current.record.clone()
     };
-    let record_changed = record.external_id != current.record.external_id
+    let record_changed = record.user_name != current.record.user_name
+        || record.external_id != current.record.external_id
         || record.attributes != current.record.attributes;
     if account_changed {
         // Every directory's record of the account moves; this one also takes its changes.
         let own = record_changed.then_some(&record);
-        store::touch_account_records(&mut tx, current.account.id, now, own).await?;
+        store::touch_account_records(&mut tx, current.account.id, now, own)
+            .await
+            .map_err(|err| user_name_taken(err, &record.user_name))?;
     } else if record_changed {
-        store::update_directory_user(&mut tx, &record, None).await?;
+        store::update_directory_user(&mut tx, &record, None)
+            .await
+            .map_err(|err| user_name_taken(err, &record.user_name))?;
     }
     let view = load_view(&mut tx, ctx, id, with_groups).await?;
     tx.commit().await?;

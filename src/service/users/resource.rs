@@ -3,7 +3,10 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::domain::{normalize_email, AccountField, AccountStatus};
+use crate::domain::{
+    account_email, normalize_email, AccountEmail, AccountEmailError, AccountField, AccountStatus,
+    Email, EmailEntry,
+};
 use crate::scim::schema::user::ACCOUNT_OWNED;
 use crate::scim::urn;
 use crate::store::{Account, ScimUser};
@@ -58,18 +61,40 @@ pub fn split(resource: &Map<String, Value>) -> UserParts {
     parts
 }
 
+/// The email the user gives its account (docs/domain.md, "Directories"): from `emails`,
+/// else from `userName` when it is an address.
+pub fn requested_email(parts: &UserParts) -> Result<AccountEmail<'_>, AccountEmailError> {
+    let entries: Vec<EmailEntry<'_>> = parts
+        .profile
+        .get("emails")
+        .and_then(Value::as_array)
+        .map(|emails| {
+            emails
+                .iter()
+                .map(|e| EmailEntry {
+                    value: e.get("value").and_then(Value::as_str),
+                    kind: e.get("type").and_then(Value::as_str),
+                    primary: e.get("primary").and_then(Value::as_bool) == Some(true),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    account_email(&parts.user_name, &entries)
+}
+
 /// Which account-owned fields a request would change. Identical values are not changes
-/// (rule 13), and neither is a userName differing only in letter case: emails are
+/// (rule 13), and neither is an email differing only in letter case: emails are
 /// case-insensitive, so it names the same account.
-pub fn changed_account_fields(account: &Account, parts: &UserParts) -> Vec<AccountField> {
+pub fn changed_account_fields(
+    account: &Account,
+    parts: &UserParts,
+    requested: &Email,
+) -> Vec<AccountField> {
     let mut changed = Vec::new();
     let current_email = account.email.as_deref().unwrap_or_default();
-    let same_address = match (
-        normalize_email(current_email),
-        normalize_email(&parts.user_name),
-    ) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => current_email == parts.user_name,
+    let same_address = match normalize_email(current_email) {
+        Ok(current) => &current == requested,
+        Err(_) => current_email == requested.as_str(),
     };
     if !same_address {
         changed.push(AccountField::Email);
@@ -105,8 +130,8 @@ pub fn etag(user: &ScimUser) -> String {
 }
 
 /// What a directory may show of an account another org manages: the account's email (as
-/// `userName` and as the one entry of `emails`), `name`, `displayName` and `active`; the
-/// directory's own record stays. Everything else the account holds (title, the enterprise
+/// the one entry of `emails`), `name`, `displayName` and `active`; the directory's own
+/// record (`userName`, `externalId`, its own attributes) stays. Everything else the account holds (title, the enterprise
 /// extension with its HR data and `manager` ids) is removed.
 pub fn redact_for_stranger(resource: &mut Map<String, Value>, user: &ScimUser) {
     const SHOWN: &[&str] = &["userName", "name", "displayName", "active"];
@@ -149,9 +174,10 @@ pub fn render(
     if let Some(external) = &user.record.external_id {
         out.insert("externalId".into(), Value::String(external.clone()));
     }
-    if let Some(email) = &user.account.email {
-        out.insert("userName".into(), Value::String(email.clone()));
-    }
+    out.insert(
+        "userName".into(),
+        Value::String(user.record.user_name.clone()),
+    );
     if let Some(name) = &user.account.display_name {
         out.insert("displayName".into(), Value::String(name.clone()));
     }

@@ -341,6 +341,7 @@ async fn thousand_members_in_one_patch(app: TestApp) {
             id: uuid::Uuid::new_v4(),
             directory_id: org.directory_id,
             account_id: account,
+            user_name: format!("bulk{i}"),
             external_id: None,
             attributes: json!({}),
             created_at: 1,

@@ -1,0 +1,201 @@
+//! Which address a directory's user gives its account. `userName` is the IdP's own
+//! identifier (a UPN, a login name, an employee id): the account's email comes from
+//! `emails`, and from `userName` only when the user has no emails and its userName is an
+//! address (docs/domain.md, "Directories").
+
+use thiserror::Error;
+
+use super::email::{normalize_email, Email, EmailError};
+
+/// One entry of a user's `emails`, as the request sent it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EmailEntry<'a> {
+    /// `value`; `None` when absent or not a string.
+    pub value: Option<&'a str>,
+    /// `type`, e.g. `work`.
+    pub kind: Option<&'a str>,
+    /// `primary: true`.
+    pub primary: bool,
+}
+
+/// The address chosen for the account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccountEmail<'a> {
+    /// Its normal form, which the rules compare.
+    pub email: Email,
+    /// As the request wrote it, which the account keeps for display.
+    pub written: &'a str,
+}
+
+/// Why a user gives its account no email.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum AccountEmailError {
+    /// No `emails` and a userName that is not an address.
+    #[error(
+        "the user has no email address: userName {user_name:?} is not one and `emails` is empty; \
+         map the user's email to emails[type eq \"work\"].value (Entra ID: mail; Okta: email), \
+         or map userName to the email"
+    )]
+    Missing {
+        /// The userName that was sent.
+        user_name: String,
+    },
+    /// The chosen `emails` entry has no value or an invalid one.
+    #[error("emails.value {value:?} is not a valid email address: {reason}")]
+    Invalid {
+        /// The value that was chosen.
+        value: String,
+        /// What is wrong with it.
+        reason: EmailError,
+    },
+    /// More than one entry says `primary: true` (RFC 7643 §2.4 allows one).
+    #[error("more than one of emails is marked primary; at most one may be")]
+    SeveralPrimary,
+}
+
+/// The account's email: the entry marked `primary`, else the one of type `work`, else the
+/// only one; with no entries, `userName` if it is an address. Where the spec is silent
+/// (several `work` entries, or several untyped ones, and none primary) the first `work`
+/// entry, else the first entry, is taken: IdPs send emails in a stable order, and refusing
+/// the user would stop a sync over an ambiguity its admin cannot see.
+pub fn account_email<'a>(
+    user_name: &'a str,
+    emails: &[EmailEntry<'a>],
+) -> Result<AccountEmail<'a>, AccountEmailError> {
+    if emails.iter().filter(|e| e.primary).count() > 1 {
+        return Err(AccountEmailError::SeveralPrimary);
+    }
+    let chosen = emails
+        .iter()
+        .find(|e| e.primary)
+        .or_else(|| {
+            emails
+                .iter()
+                .find(|e| e.kind.is_some_and(|k| k.eq_ignore_ascii_case("work")))
+        })
+        .or_else(|| emails.first());
+    match chosen {
+        Some(entry) => {
+            let value = entry.value.unwrap_or_default();
+            match normalize_email(value) {
+                Ok(email) => Ok(AccountEmail {
+                    email,
+                    written: value,
+                }),
+                Err(reason) => Err(AccountEmailError::Invalid {
+                    value: value.to_owned(),
+                    reason,
+                }),
+            }
+        }
+        None => match normalize_email(user_name) {
+            Ok(email) => Ok(AccountEmail {
+                email,
+                written: user_name,
+            }),
+            Err(_) => Err(AccountEmailError::Missing {
+                user_name: user_name.to_owned(),
+            }),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry<'a>(value: &'a str, kind: Option<&'a str>, primary: bool) -> EmailEntry<'a> {
+        EmailEntry {
+            value: Some(value),
+            kind,
+            primary,
+        }
+    }
+
+    fn pick(user_name: &str, emails: &[EmailEntry<'_>]) -> Result<String, AccountEmailError> {
+        account_email(user_name, emails).map(|e| e.email.as_str().to_owned())
+    }
+
+    #[test]
+    fn primary_wins_over_work_and_order() {
+        let emails = [
+            entry("work@acme.example", Some("work"), false),
+            entry("Home@Acme.Example", Some("home"), true),
+        ];
+        assert_eq!(pick("jdoe", &emails).unwrap(), "home@acme.example");
+    }
+
+    #[test]
+    fn work_wins_without_primary() {
+        let emails = [
+            entry("home@acme.example", Some("home"), false),
+            entry("work@acme.example", Some("Work"), false),
+        ];
+        assert_eq!(pick("jdoe", &emails).unwrap(), "work@acme.example");
+    }
+
+    #[test]
+    fn the_only_entry_is_taken_whatever_its_type() {
+        let emails = [entry("only@acme.example", Some("other"), false)];
+        assert_eq!(pick("E1234", &emails).unwrap(), "only@acme.example");
+    }
+
+    #[test]
+    fn ambiguous_entries_take_the_first_work_then_the_first() {
+        let two_work = [
+            entry("a@acme.example", Some("work"), false),
+            entry("b@acme.example", Some("work"), false),
+        ];
+        assert_eq!(pick("x", &two_work).unwrap(), "a@acme.example");
+        let untyped = [
+            entry("c@acme.example", None, false),
+            entry("d@acme.example", None, false),
+        ];
+        assert_eq!(pick("x", &untyped).unwrap(), "c@acme.example");
+    }
+
+    #[test]
+    fn user_name_is_the_email_only_without_emails() {
+        assert_eq!(pick("Ann@Acme.Example", &[]).unwrap(), "ann@acme.example");
+        let emails = [entry("other@acme.example", None, false)];
+        assert_eq!(
+            pick("ann@acme.example", &emails).unwrap(),
+            "other@acme.example"
+        );
+    }
+
+    #[test]
+    fn no_email_at_all_names_the_mapping() {
+        let err = pick("jdoe", &[]).unwrap_err();
+        assert!(matches!(err, AccountEmailError::Missing { .. }));
+        assert!(err.to_string().contains("emails[type eq \"work\"].value"));
+    }
+
+    #[test]
+    fn an_invalid_chosen_value_is_refused_naming_emails_value() {
+        let emails = [entry("not-an-email", Some("work"), true)];
+        let err = pick("ann@acme.example", &emails).unwrap_err();
+        assert!(err.to_string().starts_with("emails.value"), "{err}");
+        let missing_value = [EmailEntry {
+            value: None,
+            kind: Some("work"),
+            primary: true,
+        }];
+        assert!(matches!(
+            pick("ann@acme.example", &missing_value),
+            Err(AccountEmailError::Invalid { .. })
+        ));
+    }
+
+    #[test]
+    fn two_primaries_are_refused() {
+        let emails = [
+            entry("a@acme.example", None, true),
+            entry("b@acme.example", None, true),
+        ];
+        assert_eq!(
+            pick("x", &emails).unwrap_err(),
+            AccountEmailError::SeveralPrimary
+        );
+    }
+}

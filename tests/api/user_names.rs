@@ -1,0 +1,307 @@
+//! `userName` is the directory's own identifier (a UPN, a login name, an employee id); the
+//! account's email comes from `emails` (docs/domain.md, "Directories").
+
+use scimd::store;
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+use crate::on_both_backends;
+
+fn user(user_name: &str, emails: Value) -> Value {
+    json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "userName": user_name,
+        "externalId": format!("ext-{user_name}"),
+        "name": {"givenName": "Ann", "familyName": "Lee"},
+        "emails": emails,
+        "active": true
+    })
+}
+
+fn patch(ops: Value) -> Value {
+    json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": ops})
+}
+
+async fn total(app: &TestApp, token: &str, filter: &str) -> u64 {
+    let r = app
+        .scim(
+            "GET",
+            &format!("/Users?filter={}", urlencode(filter)),
+            token,
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{filter}: {}", r.body);
+    r.body["totalResults"].as_u64().unwrap_or(u64::MAX)
+}
+
+async fn account_email_of(app: &TestApp, email: &str) -> Option<store::Account> {
+    let mut conn = app.store.read().await.unwrap();
+    store::find_account_by_email(&mut conn, email)
+        .await
+        .unwrap()
+}
+
+async fn any_user_name_and_the_email_from_emails(app: TestApp) {
+    let org = app.bootstrap("Acme", &["acme.example"]).await;
+    let token = &org.scim_token.token;
+    // Entra ID's default: userName is the UPN (here on a domain nobody verified), the mail
+    // is emails[type eq "work"].
+    let entra = app
+        .scim(
+            "POST",
+            "/Users",
+            token,
+            Some(user(
+                "ann@acme.onmicrosoft.example",
+                json!([{"value": "Ann@Acme.Example", "type": "work"}]),
+            )),
+        )
+        .await;
+    assert_eq!(entra.status, 201, "{}", entra.body);
+    assert_eq!(entra.body["userName"], "ann@acme.onmicrosoft.example");
+    let ann = account_email_of(&app, "ann@acme.example")
+        .await
+        .expect("the account is keyed by the work email");
+    assert_eq!(ann.managing_org, Some(org.org_id), "managed: acme.example");
+    assert!(account_email_of(&app, "ann@acme.onmicrosoft.example")
+        .await
+        .is_none());
+
+    // A login name and an employee id; the primary email wins over the work one.
+    for (user_name, emails, expected) in [
+        (
+            "jdoe",
+            json!([{"value": "john@acme.example", "type": "work"}]),
+            "john@acme.example",
+        ),
+        (
+            "E-10442",
+            json!([
+                {"value": "kim.work@acme.example", "type": "work"},
+                {"value": "kim@acme.example", "type": "other", "primary": true}
+            ]),
+            "kim@acme.example",
+        ),
+    ] {
+        let r = app
+            .scim("POST", "/Users", token, Some(user(user_name, emails)))
+            .await;
+        assert_eq!(r.status, 201, "{user_name}: {}", r.body);
+        assert_eq!(r.body["userName"], user_name);
+        assert!(
+            account_email_of(&app, expected).await.is_some(),
+            "{expected}"
+        );
+    }
+    // Without emails, a userName that is an address is the email.
+    let bare = app
+        .scim(
+            "POST",
+            "/Users",
+            token,
+            Some(user("lee@acme.example", json!([]))),
+        )
+        .await;
+    assert_eq!(bare.status, 201, "{}", bare.body);
+    assert!(account_email_of(&app, "lee@acme.example").await.is_some());
+
+    // Every IdP lookup finds the user, userName ignoring case.
+    for filter in [
+        r#"userName eq "JDOE""#,
+        r#"emails.value eq "john@acme.example""#,
+        r#"emails[type eq "work"].value eq "john@acme.example""#,
+        r#"externalId eq "ext-jdoe""#,
+    ] {
+        assert_eq!(total(&app, token, filter).await, 1, "{filter}");
+    }
+    assert_eq!(
+        total(&app, token, r#"userName eq "john@acme.example""#).await,
+        0,
+        "userName is not the email"
+    );
+}
+
+async fn a_user_without_any_email_is_refused_naming_the_mapping(app: TestApp) {
+    let org = app.bootstrap("Acme", &["acme.example"]).await;
+    let token = &org.scim_token.token;
+    for body in [
+        user("jdoe", json!([])),
+        {
+            let mut b = user("jdoe", json!([]));
+            b.as_object_mut().map(|m| m.remove("emails"));
+            b
+        },
+        user("jdoe", json!([{"value": "not an address", "type": "work"}])),
+    ] {
+        let r = app.scim("POST", "/Users", token, Some(body.clone())).await;
+        assert_eq!(
+            (r.status, r.body["scimType"].as_str()),
+            (400, Some("invalidValue")),
+            "{body}: {}",
+            r.body
+        );
+        assert!(
+            r.detail().contains("emails"),
+            "the detail names the attribute to map: {}",
+            r.body
+        );
+    }
+    assert_eq!(total(&app, token, "userName pr").await, 0, "nothing stored");
+}
+
+async fn user_names_are_unique_in_a_directory_ignoring_case(app: TestApp) {
+    let acme = app.bootstrap("Acme", &["acme.example"]).await;
+    let globex = app.bootstrap("Globex", &["globex.example"]).await;
+    let token = &acme.scim_token.token;
+    let first = app
+        .scim(
+            "POST",
+            "/Users",
+            token,
+            Some(user("jdoe", json!([{"value": "john@acme.example"}]))),
+        )
+        .await;
+    assert_eq!(first.status, 201, "{}", first.body);
+    let clash = app
+        .scim(
+            "POST",
+            "/Users",
+            token,
+            Some(user("JDoe", json!([{"value": "jane@acme.example"}]))),
+        )
+        .await;
+    assert_eq!(
+        (clash.status, clash.body["scimType"].as_str()),
+        (409, Some("uniqueness")),
+        "{}",
+        clash.body
+    );
+    assert!(
+        account_email_of(&app, "jane@acme.example").await.is_none(),
+        "the refused create left no account"
+    );
+    // Another directory has its own userNames.
+    let other = app
+        .scim(
+            "POST",
+            "/Users",
+            &globex.scim_token.token,
+            Some(user("jdoe", json!([{"value": "jdoe@globex.example"}]))),
+        )
+        .await;
+    assert_eq!(other.status, 201, "{}", other.body);
+
+    // Renaming to a taken userName (PATCH or PUT) is a conflict and changes nothing.
+    let second = app
+        .scim(
+            "POST",
+            "/Users",
+            token,
+            Some(user("jane", json!([{"value": "jane@acme.example"}]))),
+        )
+        .await;
+    assert_eq!(second.status, 201, "{}", second.body);
+    let path = format!("/Users/{}", second.body["id"].as_str().unwrap());
+    let renamed = app
+        .scim(
+            "PATCH",
+            &path,
+            token,
+            Some(patch(
+                json!([{"op": "replace", "path": "userName", "value": "JDOE"}]),
+            )),
+        )
+        .await;
+    assert_eq!(
+        (renamed.status, renamed.body["scimType"].as_str()),
+        (409, Some("uniqueness")),
+        "{}",
+        renamed.body
+    );
+    let replaced = app
+        .scim(
+            "PUT",
+            &path,
+            token,
+            Some(user("jdoe", json!([{"value": "jane@acme.example"}]))),
+        )
+        .await;
+    assert_eq!(replaced.status, 409, "{}", replaced.body);
+    let now = app.scim("GET", &path, token, None).await;
+    assert_eq!(now.body["userName"], "jane");
+    assert_eq!(now.body["meta"]["version"], second.body["meta"]["version"]);
+}
+
+async fn a_directory_renames_its_users_without_touching_accounts(app: TestApp) {
+    let acme = app.bootstrap("Acme", &["acme.example"]).await;
+    let globex = app.bootstrap("Globex", &["globex.example"]).await;
+    // Globex manages gina's account; Acme's directory links it as an external user.
+    let gina = app
+        .scim(
+            "POST",
+            "/Users",
+            &globex.scim_token.token,
+            Some(user("gina", json!([{"value": "gina@globex.example"}]))),
+        )
+        .await;
+    assert_eq!(gina.status, 201, "{}", gina.body);
+    let token = &acme.scim_token.token;
+    let linked = app
+        .scim(
+            "POST",
+            "/Users",
+            token,
+            Some(user("g.lee", json!([{"value": "gina@globex.example"}]))),
+        )
+        .await;
+    assert_eq!(linked.status, 201, "{}", linked.body);
+    let before = account_email_of(&app, "gina@globex.example").await.unwrap();
+    let path = format!("/Users/{}", linked.body["id"].as_str().unwrap());
+    // userName belongs to Acme's record: renaming is allowed on an account Acme may not
+    // change, and the account stays as it was.
+    let renamed = app
+        .scim(
+            "PATCH",
+            &path,
+            token,
+            Some(patch(
+                json!([{"op": "replace", "path": "userName", "value": "gina.lee"}]),
+            )),
+        )
+        .await;
+    assert_eq!(renamed.status, 200, "{}", renamed.body);
+    assert_eq!(renamed.body["userName"], "gina.lee");
+    let after = account_email_of(&app, "gina@globex.example").await.unwrap();
+    assert_eq!(
+        (after.version, after.updated_at),
+        (before.version, before.updated_at)
+    );
+    // Globex's directory still sees its own userName.
+    let own = app
+        .scim(
+            "GET",
+            &format!("/Users/{}", gina.body["id"].as_str().unwrap()),
+            &globex.scim_token.token,
+            None,
+        )
+        .await;
+    assert_eq!(own.body["userName"], "gina");
+    // Changing the email of that account is still refused (rule 13).
+    let moved = app
+        .scim(
+            "PATCH",
+            &path,
+            token,
+            Some(patch(json!([{"op": "replace", "path": "emails", "value": [{"value": "gina@acme.example"}]}]))),
+        )
+        .await;
+    assert_eq!(moved.status, 403, "{}", moved.body);
+}
+
+on_both_backends! {
+    any_user_name_and_the_email_from_emails => spawn_app,
+    a_user_without_any_email_is_refused_naming_the_mapping => spawn_app,
+    user_names_are_unique_in_a_directory_ignoring_case => spawn_app,
+    a_directory_renames_its_users_without_touching_accounts => spawn_app,
+}
