@@ -6,11 +6,13 @@
 create/read/query/replace/delete and PATCH add/remove/replace checks for every resource type,
 with every writable attribute filled, the enterprise extension included.
 
-One adjustment, and only one: scimd keys accounts by email (shared/domain.md), so userName must
-be an email address, and a directory manages only accounts on its org's verified domains.
-scim2-tester draws userName as a bare UUID, so this driver draws it as `<uuid>@<domain>` with
-a domain the directory's org has verified (what scim-sanity's `--user-domain` does). Every
-other value, request and verdict is scim2-tester's own.
+One adjustment, and only one: a directory manages only accounts on its org's verified domains
+(docs/domain.md), and the account's email comes from `emails`. scim2-tester draws email
+addresses on random domains, which would make every user an external one whose profile the
+directory may not change; this driver draws them as `<uuid>@<domain>` with a domain the
+directory's org has verified (what scim-sanity's `--user-domain` does). userName stays
+scim2-tester's own (a bare UUID): it is the directory's identifier, not an email. Every other
+value, request and verdict is scim2-tester's own.
 """
 
 import argparse
@@ -32,12 +34,22 @@ from common import Suite, load_vars
 PASSING = {Status.SUCCESS, Status.COMPLIANT, Status.ACCEPTABLE}
 
 
-def use_email_user_names(domain):
+def is_email_value(path):
+    """The same test scim2-tester's filling applies before drawing an email address."""
+    if str(path).endswith("emails.value"):
+        return True
+    binding = path.resolve()
+    model = binding.target_model if binding else path.model
+    field = binding.target_field_name if binding else None
+    return field == "value" and model is not None and "email" in model.__name__.lower()
+
+
+def use_verified_email_domain(domain):
     original = filling.generate_random_value
 
     def generate(context, path, mutability=None, required=None):
         value = original(context, path, mutability=mutability, required=required)
-        if value is not None and str(path).split(":")[-1] == "userName":
+        if isinstance(value, str) and "@" in value and is_email_value(path):
             value = f"{uuid.uuid4()}@{domain}"
         return value
 
@@ -85,7 +97,7 @@ def main():
     args = ap.parse_args()
 
     env = load_vars(args.vars)
-    use_email_user_names(env[f"domain_{args.org}"])
+    use_verified_email_domain(env[f"domain_{args.org}"])
     hooks = {"response": [tracer(args.trace)]} if args.trace else {}
     http = Client(
         base_url=env["base"],

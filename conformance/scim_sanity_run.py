@@ -5,7 +5,7 @@
 scim-sanity generates users as `scim-sanity-test-<hex>@example.com` (its `--user-domain` only
 applies together with its Entra profile), so conformance/run bootstraps an org that has
 verified example.com and gives scim-sanity that org's directory token: its users are then
-managed by the directory's own org, as an IdP's users are (shared/domain.md rule 12).
+managed by the directory's own org, as an IdP's users are (docs/domain.md rule 12).
 """
 
 import argparse

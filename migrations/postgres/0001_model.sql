@@ -1,4 +1,4 @@
--- The account and organization model of shared/domain.md.
+-- The account and organization model of docs/domain.md.
 -- Flags are integers, not BOOLEAN: sqlx's Any driver cannot read SQLite's BOOLEAN type.
 -- Ids are UUID text, times are microseconds since the Unix epoch: the same on both
 -- backends, so the store needs no per-dialect decoding.

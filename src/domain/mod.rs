@@ -1,4 +1,4 @@
-//! The account and organization model's rules (`domain.md`, rules 1–20) as pure functions
+//! The account and organization model's rules (docs/domain.md, rules 1–20) as pure functions
 //! over facts. No I/O and no clock: time is passed in as `now`.
 //!
 //! A service use case loads facts, calls a rule, and persists the decision it returns, or

@@ -1,5 +1,5 @@
 //! The admin API's use cases (issue 5): site administration and the account lifecycle of
-//! shared/domain.md rules 1–11, 19, 20. Each write is one transaction that loads facts, asks a
+//! docs/domain.md rules 1–11, 19, 20. Each write is one transaction that loads facts, asks a
 //! domain rule, writes, appends its audit entry and commits; a refusal changes nothing.
 
 pub mod accounts;

@@ -1,4 +1,4 @@
-//! SCIM Users on the account model (shared/domain.md rules 12–18): every write is one
+//! SCIM Users on the account model (docs/domain.md rules 12–18): every write is one
 //! transaction that loads the facts, asks the domain rules, writes, audits and commits.
 
 mod create;

@@ -14,7 +14,7 @@ use crate::store::{Account, ScimUser};
 /// Keys the server owns or derives; never stored from a request.
 const SERVER_KEYS: &[&str] = &["schemas", "id", "meta", "groups", "password"];
 
-/// A normalized User resource split along the ownership line of shared/domain.md.
+/// A normalized User resource split along the ownership line of docs/domain.md.
 #[derive(Clone, Debug, PartialEq)]
 pub struct UserParts {
     pub user_name: String,
