@@ -10,7 +10,9 @@ One adjustment, and only one: a directory manages only accounts on its org's ver
 (docs/domain.md), and the account's email comes from `emails`. scim2-tester draws email
 addresses on random domains, which would make every user an external one whose profile the
 directory may not change; this driver draws them as `<uuid>@<domain>` with a domain the
-directory's org has verified (what scim-sanity's `--user-domain` does). userName stays
+directory's org has verified (what scim-sanity's `--user-domain` does), and a User that
+scim2-tester fills with its required attributes only gets one such email too (an account
+needs an address; the entry is drawn by scim2-tester's own filling). userName stays
 scim2-tester's own (a bare UUID): it is the directory's identifier, not an email. Every other
 value, request and verdict is scim2-tester's own.
 """
@@ -56,6 +58,22 @@ def use_verified_email_domain(domain):
     # The checkers import the function by name, so patch every place that holds it.
     for module in (filling, patch_add, patch_replace):
         module.generate_random_value = generate
+
+    # A User filled with its required attributes only has a userName and no email, which
+    # scimd refuses (the account needs an address). Such users also get `emails`, drawn
+    # by scim2-tester's own filling (one entry, on the verified domain).
+    original_fill = filling.fill_with_random_values
+
+    def fill(context, obj, paths=None, mutability=None, required=None):
+        obj = original_fill(context, obj, paths=paths, mutability=mutability, required=required)
+        if paths is None and type(obj).__name__.startswith("User") and not getattr(obj, "emails", None):
+            for path in filling.parametrize(filling.Path, type(obj)).iter_paths():
+                if str(path).split(":")[-1] == "emails":
+                    original_fill(context, obj, paths=[path])
+                    break
+        return obj
+
+    filling.fill_with_random_values = fill
 
 
 def tracer(path):
