@@ -141,6 +141,11 @@ pub struct ServeArgs {
     )]
     pub client_request_timeout_secs: u64,
 
+    /// Serve `/metrics` (Prometheus) on this address only, instead of on `--bind`: keeps
+    /// the metrics (which name directories by id) off the port IdPs reach.
+    #[arg(long = "metrics-bind", env = "SCIMD_METRICS_BIND")]
+    pub metrics_bind: Option<SocketAddr>,
+
     /// Answer every request with a `Scimd-Statements` header: how many SQL statements it
     /// ran. For the statement-budget tests and the benchmark; off in production.
     #[arg(

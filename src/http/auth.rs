@@ -4,9 +4,10 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::http::header;
-use actix_web::{web, FromRequest, HttpRequest};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 
 use super::errors::ScimHttpError;
+use super::metrics::DirectoryTag;
 use super::AppState;
 use crate::domain::{DirectoryId, OrgId};
 use crate::scim::ScimError;
@@ -42,13 +43,15 @@ impl FromRequest for ScimPrincipal {
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let token = bearer_token(req).map(str::to_owned);
+        let tagged = req.clone();
         Box::pin(async move {
-            let state = state.ok_or_else(|| ScimHttpError(ScimError::internal()))?;
+            let state = state.ok_or_else(|| ScimHttpError::from(ScimError::internal()))?;
             let record = state.tokens.verify(&token?, SCIM_AUDIENCE).await?;
             match record.subject {
                 TokenSubject::Directory { directory, org } => {
                     tracing::Span::current()
                         .record("directory_id", tracing::field::display(directory));
+                    tagged.extensions_mut().insert(DirectoryTag(directory));
                     Ok(ScimPrincipal {
                         directory,
                         org,

@@ -11,24 +11,43 @@ use crate::service::tokens::AuthError;
 use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
-#[error(transparent)]
-pub struct ScimHttpError(#[from] pub ScimError);
+#[error("{error}")]
+pub struct ScimHttpError {
+    pub error: ScimError,
+    /// The rule that refused the request, for the metrics (never in the body beyond the
+    /// detail it already gives).
+    refused_by: Option<&'static str>,
+}
+
+impl From<ScimError> for ScimHttpError {
+    fn from(error: ScimError) -> Self {
+        ScimHttpError {
+            error,
+            refused_by: None,
+        }
+    }
+}
 
 impl ResponseError for ScimHttpError {
     fn status_code(&self) -> StatusCode {
-        StatusCode::from_u16(self.0.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+        StatusCode::from_u16(self.error.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
     fn error_response(&self) -> HttpResponse {
         let mut response = HttpResponse::build(self.status_code());
         response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE)));
-        if self.0.status == 401 {
+        if let Some(rule) = self.refused_by {
+            response
+                .extensions_mut()
+                .insert(super::metrics::RefusedBy(rule));
+        }
+        if self.error.status == 401 {
             response.insert_header((
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static("Bearer realm=\"scimd\""),
             ));
         }
-        response.body(self.0.body().to_string())
+        response.body(self.error.body().to_string())
     }
 }
 
@@ -73,7 +92,10 @@ impl From<ServiceError> for ScimHttpError {
                 "the resource has changed: its version no longer matches If-Match",
             )
             .into(),
-            ServiceError::Refused(refusal) => refusal_to_scim(&refusal).into(),
+            ServiceError::Refused(refusal) => ScimHttpError {
+                error: refusal_to_scim(&refusal),
+                refused_by: Some(refusal.code()),
+            },
         }
     }
 }

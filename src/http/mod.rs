@@ -7,6 +7,7 @@ mod discovery;
 mod errors;
 mod groups;
 mod health;
+pub mod metrics;
 mod request_guard;
 mod root_search;
 mod scim_routes;

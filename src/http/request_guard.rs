@@ -73,9 +73,9 @@ fn refusal(path: &str, status: StatusCode, detail: &str) -> actix_web::HttpRespo
         };
         Problem::new(status, code, detail).error_response()
     } else if status == StatusCode::UNSUPPORTED_MEDIA_TYPE {
-        ScimHttpError(ScimError::new(415, None, detail)).error_response()
+        ScimHttpError::from(ScimError::new(415, None, detail)).error_response()
     } else {
-        ScimHttpError(ScimError::bad_request(ScimType::InvalidValue, detail)).error_response()
+        ScimHttpError::from(ScimError::bad_request(ScimType::InvalidValue, detail)).error_response()
     }
 }
 

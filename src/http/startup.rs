@@ -22,7 +22,10 @@ use crate::telemetry::RequestSpan;
 /// port before any request is sent.
 pub struct Application {
     port: u16,
+    /// The port of `--metrics-bind`, when given.
+    metrics_port: Option<u16>,
     server: Server,
+    metrics_server: Option<Server>,
     store: Store,
     token_watch: tokio::task::JoinHandle<()>,
 }
@@ -70,11 +73,32 @@ impl Application {
                 .map(|u| u.trim_end_matches('/').to_owned()),
             trusted_proxies: args.trusted_proxies.clone(),
         };
+        // Installed before the first request, so every series starts at its first event.
+        let _ = super::metrics::handle();
         let listener = TcpListener::bind(args.bind)?;
         let port = listener.local_addr()?.port();
         let max_body = args.max_body_bytes;
         let expose_statements = args.expose_statement_counts;
         let data = web::Data::new(state);
+        let metrics_here = args.metrics_bind.is_none();
+        let (metrics_server, metrics_port) = match args.metrics_bind {
+            Some(addr) => {
+                let listener = TcpListener::bind(addr)?;
+                let port = listener.local_addr()?.port();
+                let data = data.clone();
+                let server = HttpServer::new(move || {
+                    App::new()
+                        .app_data(data.clone())
+                        .route("/metrics", web::get().to(super::metrics::render))
+                })
+                .workers(1)
+                .listen(listener)?
+                .shutdown_timeout(5)
+                .run();
+                (Some(server), Some(port))
+            }
+            None => (None, None),
+        };
         let server = HttpServer::new(move || {
             App::new()
                 .wrap_fn(move |req, srv| {
@@ -93,6 +117,12 @@ impl Application {
                 })
                 .wrap(super::request_guard::RequestGuard { limit: max_body })
                 .wrap(TracingLogger::<RequestSpan>::new())
+                // Outermost, so refusals made by the guards above are counted too.
+                .wrap_fn(|req, srv| {
+                    let probe = super::metrics::Probe::start(&req);
+                    let call = srv.call(req);
+                    async move { probe.finish(call.await?) }
+                })
                 .app_data(data.clone())
                 .app_data(json_config(max_body))
                 .app_data(web::PayloadConfig::new(max_body))
@@ -100,6 +130,11 @@ impl Application {
                 .app_data(web::QueryConfig::default().error_handler(query_error))
                 .route("/healthz", web::get().to(health::healthz))
                 .route("/readyz", web::get().to(health::readyz))
+                .configure(|cfg| {
+                    if metrics_here {
+                        cfg.route("/metrics", web::get().to(super::metrics::render));
+                    }
+                })
                 .configure(scim_routes::configure)
                 .configure(super::admin::configure)
         })
@@ -112,7 +147,9 @@ impl Application {
         .run();
         Ok(Self {
             port,
+            metrics_port,
             server,
+            metrics_server,
             store,
             token_watch,
         })
@@ -122,10 +159,22 @@ impl Application {
         self.port
     }
 
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_port
+    }
+
     /// Serves until SIGTERM or ctrl-c (actix drains in-flight requests), then closes the
     /// database pools.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let metrics = self.metrics_server.map(|server| {
+            let handle = server.handle();
+            (tokio::spawn(server), handle)
+        });
         let result = self.server.await;
+        if let Some((task, handle)) = metrics {
+            handle.stop(true).await;
+            let _ = task.await;
+        }
         self.token_watch.abort();
         self.store.close().await;
         result
@@ -159,15 +208,15 @@ fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
             format!("request body is not valid JSON: {other}"),
         ),
     };
-    ScimHttpError(scim).into()
+    ScimHttpError::from(scim).into()
 }
 
 fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {
-    ScimHttpError(ScimError::not_found(format!("no such resource: {err}"))).into()
+    ScimHttpError::from(ScimError::not_found(format!("no such resource: {err}"))).into()
 }
 
 fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
-    ScimHttpError(ScimError::bad_request(
+    ScimHttpError::from(ScimError::bad_request(
         ScimType::InvalidValue,
         format!("bad query parameter: {err}"),
     ))

@@ -192,6 +192,8 @@ impl GroupCommit {
                 self.stats.commits.fetch_add(1, Ordering::Relaxed);
                 let held = u64::try_from(guard.released.len()).unwrap_or(u64::MAX);
                 self.stats.transactions.fetch_add(held, Ordering::Relaxed);
+                #[allow(clippy::cast_precision_loss)]
+                metrics::histogram!("scimd_sqlite_group_commit_transactions").record(held as f64);
                 Ok(())
             }
             Err(err) => {

@@ -122,6 +122,14 @@ enum Pools {
     Postgres(PgPool),
 }
 
+/// One pool's connections, as the metrics report them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolUsage {
+    pub name: &'static str,
+    pub in_use: u32,
+    pub idle: u32,
+}
+
 /// Handles to the database, on the native driver of its backend.
 #[derive(Clone, Debug)]
 pub struct Store {
@@ -255,6 +263,24 @@ impl Store {
         match &self.pools {
             Pools::Sqlite { write, .. } => Some(write.stats()),
             Pools::Postgres(_) => None,
+        }
+    }
+
+    /// Connections in use and idle, per pool, for the metrics.
+    pub fn pool_usage(&self) -> Vec<PoolUsage> {
+        fn usage<DB: sqlx::Database>(name: &'static str, pool: &sqlx::Pool<DB>) -> PoolUsage {
+            let idle = u32::try_from(pool.num_idle()).unwrap_or(u32::MAX);
+            PoolUsage {
+                name,
+                in_use: pool.size().saturating_sub(idle),
+                idle,
+            }
+        }
+        match &self.pools {
+            Pools::Sqlite { read, write } => {
+                vec![usage("read", read), usage("write", write.pool())]
+            }
+            Pools::Postgres(pool) => vec![usage("postgres", pool)],
         }
     }
 

@@ -139,6 +139,8 @@ impl Drop for TestDb {
 
 pub struct TestApp {
     pub address: String,
+    /// Where `/metrics` is served when `--metrics-bind` was given.
+    pub metrics_address: Option<String>,
     pub store: Store,
     pub tokens: Arc<Tokens>,
     pub client: reqwest::Client,
@@ -156,6 +158,7 @@ pub fn serve_args(url: &str) -> ServeArgs {
         keep_alive_secs: 75,
         client_request_timeout_secs: 30,
         expose_statement_counts: true,
+        metrics_bind: None,
         database: DatabaseArgs {
             database_url: Some(Secret::new(url)),
             sqlite_durability: Default::default(),
@@ -194,6 +197,14 @@ pub async fn spawn_with_default_timeouts(backend: Backend) -> Option<TestApp> {
     .await
 }
 
+/// A server with `/metrics` on a listener of its own (`--metrics-bind`).
+pub async fn spawn_app_with_metrics_listener(backend: Backend) -> Option<TestApp> {
+    spawn_app_with(backend, |args| {
+        args.metrics_bind = Some("127.0.0.1:0".parse().expect("address"));
+    })
+    .await
+}
+
 /// A server behind a reverse proxy on 127.0.0.1 (the test client's address).
 pub async fn spawn_app_behind_proxy(backend: Backend) -> Option<TestApp> {
     spawn_app_with(backend, |args| {
@@ -214,11 +225,15 @@ pub async fn spawn_app_with(
     configure(&mut args);
     let app = Application::build(&args).await.expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let metrics_address = app
+        .metrics_port()
+        .map(|port| format!("http://127.0.0.1:{port}"));
     tokio::spawn(app.run_until_stopped());
     let store = db.store().await;
     let tokens = Arc::new(Tokens::load(store.clone()).await.expect("tokens"));
     Some(TestApp {
         address,
+        metrics_address,
         store,
         tokens,
         client: reqwest::Client::new(),
