@@ -17,6 +17,7 @@ mod groups;
 mod orgs;
 mod scim_groups;
 mod sites;
+mod sqlite_fold;
 mod tokens;
 mod user_writes;
 mod users;
@@ -296,7 +297,12 @@ async fn sqlite_pool(options: SqliteConnectOptions, size: u32) -> StoreResult<Sq
         .max_connections(size)
         .test_before_acquire(false)
         .acquire_timeout(Duration::from_secs(30))
-        .after_connect(|conn, _| Box::pin(stable_plans(conn)))
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                stable_plans(conn).await?;
+                sqlite_fold::register(conn).await
+            })
+        })
         .connect_with(options)
         .await?)
 }

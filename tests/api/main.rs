@@ -19,5 +19,6 @@ mod statement_cache;
 mod store_model;
 mod stranger_view;
 mod tokens;
+mod unicode;
 mod user_names;
 mod users;
