@@ -13,6 +13,7 @@ mod keep_alive;
 mod migrations;
 mod nul;
 mod processes;
+mod properties;
 mod request_hygiene;
 mod search_request;
 mod statement_cache;
