@@ -114,7 +114,7 @@ pub fn normalize_email(raw: &str) -> Result<Email, EmailError> {
     if trimmed.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(EmailError::InvalidCharacter);
     }
-    let lowered = trimmed.to_lowercase();
+    let lowered = super::text::fold_case(trimmed);
     if lowered.len() > MAX_EMAIL_LEN {
         return Err(EmailError::TooLong);
     }

@@ -43,6 +43,7 @@ pub mod profile;
 pub mod refusal;
 pub mod site_users;
 pub mod sites;
+pub mod text;
 pub mod wire;
 
 pub use account_email::{account_email, AccountEmail, AccountEmailError, EmailEntry};
@@ -80,4 +81,5 @@ pub use sites::{
     accept_invitation, authorize_site_admin, can_assign_role, initial_access, transition,
     AuthorityLevel, MembershipOrigin, SiteAccess, SiteAction, SiteAuthority, SiteFacts, SiteRole,
 };
+pub use text::fold_case;
 pub use wire::UnknownVariant;

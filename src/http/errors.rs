@@ -66,6 +66,11 @@ impl From<StoreError> for ScimHttpError {
             StoreError::Conflict => {
                 ScimError::conflict("a resource with the same unique value already exists").into()
             }
+            StoreError::TooLong => ScimError::bad_request(
+                ScimType::InvalidValue,
+                "a value is too long to be stored (a name or id of some kilobytes)",
+            )
+            .into(),
             other => {
                 tracing::error!(error = %other, "storage failure");
                 ScimError::internal().into()

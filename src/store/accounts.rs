@@ -6,7 +6,7 @@ use super::db::IntoParam;
 use super::directories::DirectoryUser;
 use super::filter_sql::SqlParams;
 use super::{parse_enum, parse_id, StoreError, StoreResult};
-use crate::domain::{AccountId, AccountStatus, OrgId};
+use crate::domain::{fold_case, AccountId, AccountStatus, OrgId};
 
 /// An account as stored, with its managing org resolved from the verified domains.
 #[derive(Clone, Debug, PartialEq)]
@@ -100,7 +100,7 @@ fn email_parts(email: &str) -> (String, Option<String>) {
     match crate::domain::normalize_email(email) {
         Ok(normal) => (normal.as_str().to_owned(), Some(normal.domain().to_owned())),
         // Not an email (only the admin API's own checks stand before this): still unique.
-        Err(_) => (email.trim().to_lowercase(), None),
+        Err(_) => (fold_case(email.trim()), None),
     }
 }
 
@@ -125,12 +125,12 @@ async fn insert_account_emails(
             continue;
         };
         let position = params.int(i64::try_from(position).unwrap_or(i64::MAX));
-        let value = params.text(value.to_lowercase());
+        let value = params.text(fold_case(value));
         let kind = params.push(
             email
                 .get("type")
                 .and_then(|t| t.as_str())
-                .map(str::to_lowercase)
+                .map(fold_case)
                 .into_param(),
         );
         let primary = params.int(i64::from(
@@ -193,7 +193,7 @@ pub async fn insert_account_if_new(conn: &mut Conn, new: &NewAccount) -> StoreRe
     .bind(lower)
     .bind(domain)
     .bind(new.display_name.as_deref())
-    .bind(new.display_name.as_deref().map(str::to_lowercase))
+    .bind(new.display_name.as_deref().map(fold_case))
     .bind(new.profile.to_string())
     .bind(new.status.as_str())
     .bind(new.at)
@@ -217,7 +217,7 @@ pub async fn get_account(conn: &mut Conn, id: AccountId) -> StoreResult<Option<A
 pub async fn find_account_by_email(conn: &mut Conn, email: &str) -> StoreResult<Option<Account>> {
     let sql = format!("SELECT {ACCOUNT_COLUMNS} {ACCOUNT_FROM} WHERE a.email_lower = $1");
     let row: Option<AccountRow> = query(&sql)
-        .bind(email.to_lowercase())
+        .bind(fold_case(email))
         .fetch_optional(conn)
         .await?;
     row.map(Account::try_from).transpose()
@@ -259,7 +259,7 @@ pub async fn update_account_profile(
     .bind(lower)
     .bind(domain)
     .bind(update.display_name)
-    .bind(update.display_name.map(str::to_lowercase))
+    .bind(update.display_name.map(fold_case))
     .bind(update.profile.to_string())
     .bind(at)
     .execute(&mut *conn)

@@ -13,7 +13,7 @@ use crate::domain::{AccountId, AccountStatus, GroupId, SiteAccess, SiteId, SiteR
 pub(super) fn contains_pattern(needle: &str) -> String {
     format!(
         "%{}%",
-        super::filter_sql::escape_like(&needle.to_lowercase())
+        super::filter_sql::escape_like(&crate::domain::fold_case(needle))
     )
 }
 
@@ -211,7 +211,7 @@ pub async fn local_group_name_taken(
          AND display_name_lower = $2",
     )
     .bind(org.to_string())
-    .bind(name.to_lowercase())
+    .bind(crate::domain::fold_case(name))
     .scalar_optional(conn)
     .await?;
     Ok(found.is_some())

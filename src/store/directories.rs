@@ -172,7 +172,7 @@ pub async fn insert_directory_user(conn: &mut Conn, user: &DirectoryUser) -> Sto
 /// How userNames are compared: ignoring case (RFC 7643 §4.1.1: `caseExact` false), the way
 /// the filter compiler folds the values it binds.
 pub(super) fn user_name_key(user_name: &str) -> String {
-    user_name.to_lowercase()
+    crate::domain::fold_case(user_name)
 }
 
 /// A record by SCIM id, only if it belongs to `directory` (rule 18: others are invisible).

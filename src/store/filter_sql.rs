@@ -6,6 +6,7 @@
 //! condition is written to be TRUE or FALSE, never NULL, so `not (title eq "x")` matches
 //! users without a title, as SCIM expects and SQL's three-valued logic would not.
 
+use crate::domain::fold_case;
 use crate::scim::filter::{AttrPath, CompValue, CompareOp, Filter};
 use crate::scim::schema::def::{AttrType, AttributeDef, ResourceTypeDef};
 use crate::scim::schema::resolve::{resolve, ResolvedAttr};
@@ -72,8 +73,8 @@ pub struct JsonDoc {
 /// Where an attribute's value is stored, as far as filtering and sorting need to know.
 #[derive(Clone, Debug)]
 pub enum Loc {
-    /// A text column. `folded`: it holds lower-cased text (a shadow column), so compare
-    /// lower-cased values to it.
+    /// A text column. `folded`: it holds text folded by [`fold_case`] (a shadow column), so
+    /// compare folded values to it.
     Text { expr: String, folded: bool },
     /// A value at `keys` inside a JSON document.
     Json { doc: JsonDoc, keys: Vec<String> },
@@ -369,13 +370,13 @@ impl FilterCompiler<'_> {
                 )))
             }
         };
-        // Case-insensitive attributes compare lower-cased on both sides; exact ones as stored.
+        // Case-insensitive attributes compare folded on both sides; exact ones as stored.
         let (lhs, text) = if attr.case_exact {
             (expr, text)
         } else if folded {
-            (expr, text.to_lowercase())
+            (expr, fold_case(&text))
         } else {
-            (format!("lower({expr})"), text.to_lowercase())
+            (fold_sql(&expr), fold_case(&text))
         };
         let like = |params: &mut SqlParams, pattern: String| {
             format!(
@@ -445,6 +446,14 @@ impl FilterCompiler<'_> {
             _ => return Err(invalid(format!("`{name}` cannot be compared to a boolean"))),
         })
     }
+}
+
+/// `expr` case-folded in SQL, exactly as [`fold_case`] folds in Rust: `scimd_fold` is
+/// that function on SQLite (registered on every connection) and ICU's root-locale
+/// `lower()` on PostgreSQL (migration 0010), never the database's locale-dependent
+/// `lower()`, which on SQLite folds only ASCII.
+pub fn fold_sql(expr: &str) -> String {
+    format!("scimd_fold({expr})")
 }
 
 /// Makes `%`, `_` and the escape character itself match literally in a LIKE pattern.

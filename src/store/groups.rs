@@ -6,7 +6,7 @@
 use super::db::{query, Conn};
 
 use super::{parse_id, StoreError, StoreResult};
-use crate::domain::{AccountId, DirectoryId, GroupId, OrgId, SiteId};
+use crate::domain::{fold_case, AccountId, DirectoryId, GroupId, OrgId, SiteId};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Group {
@@ -70,7 +70,7 @@ pub async fn insert_group(conn: &mut Conn, group: &Group) -> StoreResult<()> {
     .bind(group.org_id.to_string())
     .bind(group.directory_id.map(|d| d.to_string()))
     .bind(&group.display_name)
-    .bind(group.display_name.to_lowercase())
+    .bind(fold_case(&group.display_name))
     .bind(group.external_id.as_deref())
     .bind(group.created_at)
     .bind(group.updated_at)
@@ -100,7 +100,7 @@ pub async fn update_group(conn: &mut Conn, group: &Group) -> StoreResult<bool> {
     )
     .bind(group.id.to_string())
     .bind(&group.display_name)
-    .bind(group.display_name.to_lowercase())
+    .bind(fold_case(&group.display_name))
     .bind(group.external_id.as_deref())
     .bind(group.updated_at)
     .execute(conn)
@@ -118,7 +118,7 @@ pub async fn rename_group(conn: &mut Conn, group: &Group) -> StoreResult<bool> {
     )
     .bind(group.id)
     .bind(&group.display_name)
-    .bind(group.display_name.to_lowercase())
+    .bind(fold_case(&group.display_name))
     .bind(group.external_id.as_deref())
     .execute(conn)
     .await

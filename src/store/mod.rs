@@ -17,6 +17,7 @@ mod groups;
 mod orgs;
 mod scim_groups;
 mod sites;
+mod sqlite_fold;
 mod tokens;
 mod user_writes;
 mod users;
@@ -70,7 +71,7 @@ pub const DEFAULT_SQLITE_URL: &str = "sqlite://scimd.db?mode=rwc";
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("unsupported database URL scheme (use postgres:// or sqlite://)")]
@@ -79,6 +80,22 @@ pub enum StoreError {
     Conflict,
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// A value too large for the database to index (PostgreSQL's B-tree entries hold at
+    /// most about 2.7 kB): the request's fault, and its transaction is rolled back.
+    #[error("a value is too long to be stored")]
+    TooLong,
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(err: sqlx::Error) -> Self {
+        const PROGRAM_LIMIT_EXCEEDED: &str = "54000";
+        match &err {
+            sqlx::Error::Database(db) if db.code().as_deref() == Some(PROGRAM_LIMIT_EXCEEDED) => {
+                StoreError::TooLong
+            }
+            _ => StoreError::Database(err),
+        }
+    }
 }
 
 impl StoreError {
@@ -86,7 +103,7 @@ impl StoreError {
     fn from_write(err: sqlx::Error) -> Self {
         match &err {
             sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict,
-            _ => StoreError::Database(err),
+            _ => StoreError::from(err),
         }
     }
 }
@@ -322,7 +339,12 @@ async fn sqlite_pool(options: SqliteConnectOptions, size: u32) -> StoreResult<Sq
         .max_connections(size)
         .test_before_acquire(false)
         .acquire_timeout(Duration::from_secs(30))
-        .after_connect(|conn, _| Box::pin(stable_plans(conn)))
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                stable_plans(conn).await?;
+                sqlite_fold::register(conn).await
+            })
+        })
         .connect_with(options)
         .await?)
 }

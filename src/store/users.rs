@@ -3,10 +3,10 @@
 
 use super::db::{query, Conn};
 
-use super::filter_sql::{FilterCompiler, JsonDoc, Loc, Multi, QueryError, SqlParams};
+use super::filter_sql::{fold_sql, FilterCompiler, JsonDoc, Loc, Multi, QueryError, SqlParams};
 use super::{Backend, ListQuery, StoreResult};
 use crate::domain::{DirectoryId, GroupId, OrgId};
-use crate::scim::schema::def::AttributeDef;
+use crate::scim::schema::def::{AttrType, AttributeDef};
 use crate::scim::schema::resolve::{resolve, ResolvedAttr};
 use crate::scim::schema::user::ACCOUNT_OWNED;
 
@@ -223,7 +223,13 @@ pub fn compile_user_query(
                 }
                 Some(Loc::Json { doc, keys }) => {
                     let expr = json_sort_key(backend, &doc, &keys, compiler.params);
-                    compiler.bytewise(&expr)
+                    // RFC 7644 §3.4.2.3: case-insensitive attributes sort ignoring case.
+                    let target = resolved.target();
+                    if target.ty == AttrType::String && !target.case_exact {
+                        compiler.bytewise(&fold_sql(&expr))
+                    } else {
+                        compiler.bytewise(&expr)
+                    }
                 }
                 Some(Loc::Multi(_)) if resolved.attr.name == "emails" => {
                     // RFC 7644 §3.4.2.3: a multi-valued attribute sorts by its primary (or first) value.

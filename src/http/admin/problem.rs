@@ -146,6 +146,11 @@ impl From<StoreError> for Problem {
                 "conflict",
                 "a concurrent change created the same record; try again",
             ),
+            StoreError::TooLong => Problem::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "a value is too long to be stored (a name of some kilobytes)",
+            ),
             other => {
                 tracing::error!(error = %other, "storage failure");
                 internal()

@@ -30,6 +30,7 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::{AttrPath, CompValue, CompareOp, Filter};
+use crate::domain::fold_case;
 use crate::scim::schema::def::{AttrType, AttributeDef, ResourceTypeDef};
 use crate::scim::schema::resolve::{resolve, ResolvedAttr};
 
@@ -272,8 +273,8 @@ fn compare_str(def: &AttributeDef, actual: &str, op: CompareOp, expected: &str) 
         (Cow::Borrowed(actual), Cow::Borrowed(expected))
     } else {
         (
-            Cow::Owned(actual.to_lowercase()),
-            Cow::Owned(expected.to_lowercase()),
+            Cow::Owned(fold_case(actual)),
+            Cow::Owned(fold_case(expected)),
         )
     };
     match op {

@@ -3,6 +3,7 @@
 use serde_json::{Map, Value};
 
 use super::target::{insert, invalid_value};
+use crate::domain::fold_case;
 use crate::scim::error::ScimError;
 use crate::scim::filter::eval::get_ignore_case;
 use crate::scim::schema::def::{AttrType, AttributeDef};
@@ -113,7 +114,7 @@ pub(super) fn same_value(attr: &AttributeDef, a: &Value, b: &Value) -> bool {
 
 pub(super) fn same_scalar(case_exact: bool, a: &Value, b: &Value) -> bool {
     match (a, b) {
-        (Value::String(x), Value::String(y)) if !case_exact => x.to_lowercase() == y.to_lowercase(),
+        (Value::String(x), Value::String(y)) if !case_exact => fold_case(x) == fold_case(y),
         _ => a == b,
     }
 }

@@ -53,7 +53,7 @@ pub async fn create_user(
         let link = store::user_link_facts(
             &mut tx,
             ctx.directory.id,
-            &email.as_str().to_lowercase(),
+            &crate::domain::fold_case(email.as_str()),
             &email.domain().to_ascii_lowercase(),
         )
         .await?;
