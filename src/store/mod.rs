@@ -18,6 +18,7 @@ mod orgs;
 mod scim_groups;
 mod sites;
 mod tokens;
+mod user_derived;
 mod user_writes;
 mod users;
 
@@ -37,6 +38,7 @@ pub use orgs::*;
 pub use scim_groups::*;
 pub use sites::*;
 pub use tokens::*;
+pub use user_derived::{get_org_site_product, list_org_site_products, Derived, SiteProduct};
 pub use user_writes::*;
 pub use users::*;
 
