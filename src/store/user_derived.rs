@@ -55,7 +55,7 @@ pub(super) fn groups_column(backend: Backend, wanted: bool) -> &'static str {
 }
 
 /// Every group of the directory's org counts, local and synced alike: product access is
-/// the union of the account's groups' grants (shared/domain.md), and a grant's site always
+/// the union of the account's groups' grants (docs/domain.md), and a grant's site always
 /// belongs to its group's org.
 pub(super) fn entitlements_column(backend: Backend, wanted: bool) -> String {
     let granted = format!(
