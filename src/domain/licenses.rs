@@ -134,6 +134,21 @@ pub fn can_change_product_access(
     }
 }
 
+/// A directory's write of a User's `entitlements`, which show its product access (the
+/// union of its groups' grants, as `{siteId}:{product}` values). Access is never written
+/// directly: a write that repeats the current values (in any order) changes nothing and is
+/// accepted, since IdPs send back what they read; any other is refused, naming groups as
+/// the way to give or take access. `None`: the request did not mention them.
+pub fn check_asserted_product_access(
+    current: &BTreeSet<String>,
+    asserted: Option<&BTreeSet<String>>,
+) -> Result<(), Refusal> {
+    match asserted {
+        Some(asserted) if asserted != current => Err(Refusal::ProductAccessFromGroups),
+        _ => Ok(()),
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
@@ -144,6 +159,33 @@ mod tests {
 
     fn p(key: &str) -> Product {
         Product::new(key).unwrap()
+    }
+
+    #[test]
+    fn asserted_product_access_is_accepted_only_when_it_repeats_the_current_one() {
+        let set = |values: &[&str]| -> BTreeSet<String> {
+            values.iter().map(|v| (*v).to_owned()).collect()
+        };
+        let current = set(&["s1:confluence", "s1:jira-software"]);
+        assert_eq!(check_asserted_product_access(&current, None), Ok(()));
+        let reordered = set(&["s1:jira-software", "s1:confluence"]);
+        assert_eq!(
+            check_asserted_product_access(&current, Some(&reordered)),
+            Ok(())
+        );
+        for other in [
+            set(&[]),
+            set(&["s1:confluence"]),
+            set(&["s1:confluence", "s1:jira-software", "s2:x"]),
+        ] {
+            let refusal = check_asserted_product_access(&current, Some(&other)).unwrap_err();
+            assert_eq!(refusal, Refusal::ProductAccessFromGroups);
+            assert!(refusal.to_string().contains("grant the product to a group"));
+        }
+        assert_eq!(
+            check_asserted_product_access(&set(&[]), Some(&set(&[]))),
+            Ok(())
+        );
     }
 
     #[test]

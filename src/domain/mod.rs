@@ -68,8 +68,8 @@ pub use invites::{
     PlannedInvite,
 };
 pub use licenses::{
-    can_change_product_access, counts_against_license, licensed_products, product_access, Product,
-    ProductAccessChange,
+    can_change_product_access, check_asserted_product_access, counts_against_license,
+    licensed_products, product_access, Product, ProductAccessChange,
 };
 pub use orgs::{authorize_org_admin, can_view_account, OrgAuthority};
 pub use profile::{can_change_email, can_change_profile, differs, AccountField, EmailChange};

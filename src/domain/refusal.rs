@@ -212,6 +212,15 @@ pub enum Refusal {
         group: GroupId,
     },
 
+    /// Product access is the union of the user's groups' grants: a directory cannot write
+    /// it, only repeat it.
+    #[error(
+        "entitlements are read-only: a user's product access comes from its groups; \
+         grant the product to a group (scimd group grant --group ID --site ID --product P) \
+         and add the user to that group, or remove it from the group to take access away"
+    )]
+    ProductAccessFromGroups,
+
     /// Rule 20: the domain is verified by another org.
     #[error(
         "this domain is verified by another organization; only its administrators can move it"
@@ -252,6 +261,7 @@ impl Refusal {
             Self::DomainVerifiedByOtherOrg { .. } => "domain_verified_by_other_org",
             Self::DomainNotVerified => "domain_not_verified",
             Self::GrantedByGroup { .. } => "granted_by_group",
+            Self::ProductAccessFromGroups => "product_access_from_groups",
         }
     }
 

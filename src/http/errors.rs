@@ -115,6 +115,9 @@ fn refusal_to_scim(refusal: &Refusal) -> ScimError {
             ScimError::bad_request(ScimType::InvalidValue, refusal.to_string())
         }
         Refusal::NotFound => ScimError::not_found(refusal.to_string()),
+        Refusal::ProductAccessFromGroups => {
+            ScimError::bad_request(ScimType::Mutability, refusal.to_string())
+        }
         _ => ScimError::forbidden(refusal.to_string()),
     }
 }

@@ -4,6 +4,7 @@
 mod admin;
 mod auth;
 mod discovery;
+mod entitlements;
 mod errors;
 mod groups;
 mod health;

@@ -55,9 +55,9 @@ pub async fn search(
         limit,
     };
 
-    let with_groups = wants(&USER_RESOURCE, &request.projection, "groups");
+    let derived = super::users::derived(&request.projection);
     let ((user_total, found_users), user_err) =
-        tolerate_filter(users::list_users(&ctx, &page(offset, request.count), with_groups).await)?;
+        tolerate_filter(users::list_users(&ctx, &page(offset, request.count), derived).await)?;
     // Groups fill what the users left of the page, starting past the users.
     let group_offset = (offset - user_total).max(0);
     let group_limit = request.count - i64::try_from(found_users.len()).unwrap_or(i64::MAX);

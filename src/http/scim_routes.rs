@@ -6,7 +6,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{Map, Value};
 
 use super::errors::ScimHttpError;
-use super::{discovery, groups, root_search, users, AppState, ScimPrincipal};
+use super::{discovery, entitlements, groups, root_search, users, AppState, ScimPrincipal};
 use crate::domain::DirectoryRef;
 use crate::scim::filter::AttrPath;
 use crate::scim::list::{ListRequest, Projection};
@@ -86,6 +86,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .route(web::patch().to(groups::patch))
                     .route(web::delete().to(groups::delete))
                     .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/Entitlements/.search")
+                    .route(web::post().to(entitlements::search))
+                    .default_service(web::to(entitlements::read_only)),
+            )
+            .service(
+                web::resource("/Entitlements")
+                    .route(web::get().to(entitlements::list))
+                    .default_service(web::to(entitlements::read_only)),
+            )
+            .service(
+                web::resource("/Entitlements/{id}")
+                    .route(web::get().to(entitlements::get))
+                    .default_service(web::to(entitlements::read_only)),
             )
             .default_service(web::to(unknown_endpoint)),
     );

@@ -10,11 +10,20 @@ use super::scim_routes::{
     query_pairs, resource_id, respond, scim_json, wants,
 };
 use super::{AppState, ScimPrincipal};
-use crate::scim::list::{list_response, ListRequest, RawListParams};
+use crate::scim::list::{list_response, ListRequest, Projection, RawListParams};
 use crate::scim::schema::user::USER_RESOURCE;
 use crate::service::users as service;
+use crate::store::Derived;
 
 type Reply = Result<HttpResponse, ScimHttpError>;
+
+/// The derived attributes a response shows: only those are read.
+pub fn derived(projection: &Projection) -> Derived {
+    Derived {
+        groups: wants(&USER_RESOURCE, projection, "groups"),
+        entitlements: wants(&USER_RESOURCE, projection, "entitlements"),
+    }
+}
 
 pub async fn create(
     principal: ScimPrincipal,
@@ -25,8 +34,7 @@ pub async fn create(
     let projection = projection(&req)?;
     let base = base_url(&req);
     let ctx = context(&state, &principal, &base);
-    let view =
-        service::create_user(&ctx, &body, wants(&USER_RESOURCE, &projection, "groups")).await?;
+    let view = service::create_user(&ctx, &body, derived(&projection)).await?;
     Ok(respond(
         &USER_RESOURCE,
         StatusCode::CREATED,
@@ -46,7 +54,7 @@ pub async fn get(
     let projection = projection(&req)?;
     let base = base_url(&req);
     let ctx = context(&state, &principal, &base);
-    let view = service::get_user(&ctx, id, wants(&USER_RESOURCE, &projection, "groups")).await?;
+    let view = service::get_user(&ctx, id, derived(&projection)).await?;
     if not_modified(&req, &view.etag) {
         return Ok(HttpResponse::NotModified()
             .insert_header((header::ETAG, view.etag))
@@ -71,8 +79,7 @@ async fn run_list(
     let base = base_url(req);
     let ctx = context(state, &principal, &base);
     let query = page_query(&request);
-    let with_groups = wants(&USER_RESOURCE, &request.projection, "groups");
-    let (total, users) = service::list_users(&ctx, &query, with_groups).await?;
+    let (total, users) = service::list_users(&ctx, &query, derived(&request.projection)).await?;
     let resources = users
         .iter()
         .map(|u| projected(&USER_RESOURCE, &request.projection, u))
@@ -118,10 +125,10 @@ async fn write(
     let projection = projection(&req)?;
     let base = base_url(&req);
     let ctx = context(&state, &principal, &base);
-    let with_groups = wants(&USER_RESOURCE, &projection, "groups");
+    let derived = derived(&projection);
     let view = match how {
-        Write::Put => service::put_user(&ctx, id, &body, if_match(&req), with_groups).await?,
-        Write::Patch => service::patch_user(&ctx, id, &body, if_match(&req), with_groups).await?,
+        Write::Put => service::put_user(&ctx, id, &body, if_match(&req), derived).await?,
+        Write::Patch => service::patch_user(&ctx, id, &body, if_match(&req), derived).await?,
     };
     Ok(respond(
         &USER_RESOURCE,

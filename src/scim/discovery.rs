@@ -2,6 +2,7 @@
 
 use serde_json::{json, Value};
 
+use super::schema::entitlement::PRODUCT_TYPE;
 use super::urn;
 
 /// What this server supports; the ServiceProviderConfig is rendered from it so the two
@@ -26,6 +27,18 @@ pub fn service_provider_config(caps: &Capabilities, location: &str) -> Value {
         "changePassword": { "supported": false },
         "sort": { "supported": caps.sort },
         "etag": { "supported": caps.etag },
+        // draft-ietf-scim-roles-entitlements-01 §3.1. Site roles are not served as /Roles
+        // (docs/decisions.md, "Roles"); a User's entitlements are its product access.
+        "RolesAndEntitlements": {
+            "roles": { "supported": false },
+            "entitlements": {
+                "supported": true,
+                "multipleEntitlementsSupported": true,
+                "primarySupported": false,
+                "typeSupported": true,
+                "types": [PRODUCT_TYPE]
+            }
+        },
         "authenticationSchemes": [{
             "type": "oauthbearertoken",
             "name": "OAuth Bearer Token",

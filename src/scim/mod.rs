@@ -5,6 +5,7 @@ pub mod discovery;
 pub mod error;
 pub mod filter;
 pub mod list;
+pub mod memory_list;
 pub mod normalize;
 pub mod patch;
 pub mod path;
@@ -28,4 +29,6 @@ pub mod urn {
     pub const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
     pub const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
     pub const ENTERPRISE_USER: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+    /// draft-ietf-scim-roles-entitlements-01 §3.3.
+    pub const ENTITLEMENT: &str = "urn:ietf:params:scim:schemas:core:2.0:Entitlement";
 }

@@ -17,7 +17,9 @@
 //!   lets the server ignore what it does not support); the client's `schemas` is ignored
 //!   and rebuilt from the extensions actually present.
 //! - readOnly attributes and sub-attributes are dropped: RFC 7643 §7 says client-sent values
-//!   of readOnly attributes "SHALL be ignored".
+//!   of readOnly attributes "SHALL be ignored". A resource type's derived attributes
+//!   ([`ResourceTypeDef::derived`]) are the exception: they are kept, normalized like
+//!   readWrite ones, for the service to compare with the value it derives.
 //! - `null`, `""`, `[]`, and complex values left empty mean "no value" and are dropped. `""`
 //!   counts as no value for every type, not only strings, because IdPs send it for unset
 //!   booleans and references.
@@ -153,13 +155,24 @@ pub fn enforce_single_primary(values: &mut [Value]) {
 /// The normalized attributes of each schema of the resource type, core first.
 struct Output {
     schemas: Vec<(&'static SchemaDef, Map<String, Value>)>,
+    /// The resource type's derived attributes, kept although readOnly.
+    derived: &'static [&'static str],
 }
 
 impl Output {
     fn new(rt: &ResourceTypeDef) -> Self {
         Self {
             schemas: schemas_of(rt).map(|s| (s, Map::new())).collect(),
+            derived: rt.derived,
         }
+    }
+
+    fn ignored(&self, attr: &AttributeDef) -> bool {
+        attr.mutability == Mutability::ReadOnly
+            && !self
+                .derived
+                .iter()
+                .any(|d| d.eq_ignore_ascii_case(attr.name))
     }
 
     fn map(&mut self, schema: &SchemaDef) -> Option<&mut Map<String, Value>> {
@@ -189,7 +202,7 @@ impl Output {
         attr: &AttributeDef,
         value: &Value,
     ) -> Result<(), ScimError> {
-        if attr.mutability == Mutability::ReadOnly {
+        if self.ignored(attr) {
             return Ok(());
         }
         let is_core = self.schemas.first().is_some_and(|(s, _)| s.id == schema.id);

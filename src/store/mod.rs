@@ -19,6 +19,7 @@ mod scim_groups;
 mod sites;
 mod sqlite_fold;
 mod tokens;
+mod user_derived;
 mod user_writes;
 mod users;
 
@@ -38,6 +39,7 @@ pub use orgs::*;
 pub use scim_groups::*;
 pub use sites::*;
 pub use tokens::*;
+pub use user_derived::{get_org_site_product, list_org_site_products, Derived, SiteProduct};
 pub use user_writes::*;
 pub use users::*;
 

@@ -113,14 +113,19 @@ pub async fn lock_account_row(
     row.map(Account::try_from).transpose()
 }
 
-/// A directory's user for a write, its account row locked, in one statement.
+/// A directory's user for a write, its account row locked, in one statement; with its
+/// entitlements, which a write may repeat but not change.
 pub async fn lock_scim_user(
     conn: &mut Conn,
     directory: DirectoryId,
     id: uuid::Uuid,
 ) -> StoreResult<Option<ScimUser>> {
+    let derived = super::Derived {
+        groups: false,
+        entitlements: true,
+    };
     match conn.backend() {
-        Backend::Sqlite => get_scim_user(conn, directory, id, false).await,
-        Backend::Postgres => super::users::get_scim_user_locked(conn, directory, id).await,
+        Backend::Sqlite => get_scim_user(conn, directory, id, derived).await,
+        Backend::Postgres => super::users::get_scim_user_locked(conn, directory, id, derived).await,
     }
 }

@@ -12,6 +12,10 @@ use crate::scim::schema::user::ACCOUNT_OWNED;
 
 use super::accounts::{Account, AccountRow};
 use super::directories::{DirectoryUser, DirectoryUserRow, DIRECTORY_USER_COLUMNS};
+use super::user_derived::{
+    entitlements_column, entitlements_location, groups_column, parse_entitlements, parse_groups,
+    Derived, SiteProduct,
+};
 use super::StoreError;
 
 /// A SCIM User: the directory's record and the account it links to.
@@ -22,6 +26,9 @@ pub struct ScimUser {
     /// The directory's groups the account belongs to, by display name; empty unless the
     /// read asked for them.
     pub groups: Vec<(GroupId, String)>,
+    /// The products its org's groups grant it (its `entitlements`); empty unless the read
+    /// asked for them.
+    pub entitlements: Vec<SiteProduct>,
 }
 
 /// Account attributes any directory may see of an account another org manages (rule 18);
@@ -94,6 +101,7 @@ fn user_location(
                 .into(),
             element: group_element,
         }),
+        ("entitlements", _) => entitlements_location(),
         ("password", _) => return None,
         (name, _) if attr.multi_valued => {
             let key = params.text(match backend {
@@ -284,6 +292,8 @@ struct ScimUserRow {
     account: AccountRow,
     /// `[[id, displayName], ...]` as JSON text, or NULL.
     u_groups: Option<String>,
+    /// `[[siteId, siteName, product], ...]` as JSON text, or NULL.
+    u_entitlements: Option<String>,
     /// The number of users the query matches, repeated on every row of a page.
     u_total: i64,
 }
@@ -292,51 +302,21 @@ impl TryFrom<ScimUserRow> for ScimUser {
     type Error = StoreError;
 
     fn try_from(row: ScimUserRow) -> StoreResult<ScimUser> {
-        let groups = match row.u_groups {
-            None => Vec::new(),
-            Some(text) => {
-                let pairs: Vec<(String, String)> = serde_json::from_str(&text)
-                    .map_err(|e| StoreError::Corrupt(format!("user groups: {e}")))?;
-                pairs
-                    .into_iter()
-                    .map(|(id, name)| Ok((super::parse_id(&id)?, name)))
-                    .collect::<StoreResult<_>>()?
-            }
-        };
         Ok(ScimUser {
             record: row.record.try_into()?,
             account: row.account.try_into()?,
-            groups,
+            groups: parse_groups(row.u_groups)?,
+            entitlements: parse_entitlements(row.u_entitlements)?,
         })
     }
 }
 
-/// The user's groups in its directory as one JSON column, so a page of users and their
-/// groups come back in one statement (a correlated subquery per row, each an index probe).
-fn groups_column(backend: Backend, with_groups: bool) -> &'static str {
-    match (with_groups, backend) {
-        (false, _) => "CAST(NULL AS TEXT) AS u_groups",
-        (true, Backend::Sqlite) => {
-            "(SELECT json_group_array(json_array(ug.id, ug.display_name)) FROM \
-             (SELECT g.id, g.display_name FROM group_members gm \
-              JOIN org_groups g ON g.id = gm.group_id \
-              WHERE gm.account_id = a.id AND g.directory_id = du.directory_id \
-              ORDER BY g.display_name_lower, g.id) ug) AS u_groups"
-        }
-        (true, Backend::Postgres) => {
-            "(SELECT json_agg(json_build_array(g.id, g.display_name) \
-              ORDER BY g.display_name_lower, g.id)::text FROM group_members gm \
-              JOIN org_groups g ON g.id = gm.group_id \
-              WHERE gm.account_id = a.id AND g.directory_id = du.directory_id) AS u_groups"
-        }
-    }
-}
-
-fn select_columns(backend: Backend, with_groups: bool) -> String {
+fn select_columns(backend: Backend, derived: Derived) -> String {
     format!(
-        "{DIRECTORY_USER_COLUMNS}, {}, {}",
+        "{DIRECTORY_USER_COLUMNS}, {}, {}, {}",
         super::accounts::ACCOUNT_COLUMNS,
-        groups_column(backend, with_groups)
+        groups_column(backend, derived.groups),
+        entitlements_column(backend, derived.entitlements)
     )
 }
 
@@ -348,7 +328,7 @@ pub async fn list_scim_users(
     directory: DirectoryId,
     viewer_org: OrgId,
     query: &ListQuery<'_>,
-    with_groups: bool,
+    derived: Derived,
 ) -> Result<(i64, Vec<ScimUser>), ListError> {
     let backend = conn.backend();
     let mut params = SqlParams::default();
@@ -380,7 +360,7 @@ pub async fn list_scim_users(
     }
     let limit = params.int(query.limit);
     let offset = params.int(query.offset);
-    let columns = select_columns(backend, with_groups);
+    let columns = select_columns(backend, derived);
     let sql = if unfiltered {
         // A full sync pages through everything: skip the offset on the index alone, then
         // join only the page.
@@ -431,15 +411,15 @@ pub enum ListError {
     Store(#[from] super::StoreError),
 }
 
-/// One user by SCIM id, only within `directory` (rule 18), with its groups if asked: one
-/// statement.
+/// One user by SCIM id, only within `directory` (rule 18), with the derived attributes
+/// asked for: one statement.
 pub async fn get_scim_user(
     conn: &mut Conn,
     directory: DirectoryId,
     id: uuid::Uuid,
-    with_groups: bool,
+    derived: Derived,
 ) -> StoreResult<Option<ScimUser>> {
-    scim_user_by_id(conn, directory, id, with_groups, "").await
+    scim_user_by_id(conn, directory, id, derived, "").await
 }
 
 /// Like [`get_scim_user`], on PostgreSQL with the account row locked (`FOR UPDATE OF a`).
@@ -447,21 +427,22 @@ pub(super) async fn get_scim_user_locked(
     conn: &mut Conn,
     directory: DirectoryId,
     id: uuid::Uuid,
+    derived: Derived,
 ) -> StoreResult<Option<ScimUser>> {
-    scim_user_by_id(conn, directory, id, false, " FOR UPDATE OF a").await
+    scim_user_by_id(conn, directory, id, derived, " FOR UPDATE OF a").await
 }
 
 async fn scim_user_by_id(
     conn: &mut Conn,
     directory: DirectoryId,
     id: uuid::Uuid,
-    with_groups: bool,
+    derived: Derived,
     lock: &str,
 ) -> StoreResult<Option<ScimUser>> {
     let sql = format!(
         "SELECT CAST(1 AS BIGINT) AS u_total, {} {USER_FROM} \
          WHERE du.id = $1 AND du.directory_id = $2{lock}",
-        select_columns(conn.backend(), with_groups)
+        select_columns(conn.backend(), derived)
     );
     let row: Option<ScimUserRow> = query(&sql)
         .bind(id)

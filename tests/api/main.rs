@@ -5,6 +5,7 @@ mod helpers;
 mod admin;
 mod budget;
 mod create_race;
+mod entitlements;
 mod forwarded;
 mod group_commit;
 mod groups;

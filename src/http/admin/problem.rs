@@ -108,7 +108,7 @@ impl ResponseError for Problem {
 /// account, membership or group is what stands in the way.
 pub fn refusal_status(refusal: &Refusal) -> StatusCode {
     match refusal {
-        Refusal::InvalidEmail(_) => StatusCode::BAD_REQUEST,
+        Refusal::InvalidEmail(_) | Refusal::ProductAccessFromGroups => StatusCode::BAD_REQUEST,
         Refusal::ManagedByOtherOrg { .. }
         | Refusal::ManagingOrgOnly { .. }
         | Refusal::OwnerOnly { .. }

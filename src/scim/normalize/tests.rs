@@ -382,6 +382,7 @@ static NUMBERS_RESOURCE: ResourceTypeDef = ResourceTypeDef {
     description: "",
     schema: &NUMBERS,
     extensions: &[],
+    derived: &[],
 };
 
 #[test]

@@ -127,7 +127,9 @@ fn path_op(
     };
     let sub = sub_name.map(|name| sub_of(r.attr, name)).transpose()?;
     let named = r.sub.or(sub);
-    if r.attr.mutability == Mutability::ReadOnly
+    // A derived attribute is patched like any other; the service compares the outcome
+    // with the value it derives.
+    if (r.attr.mutability == Mutability::ReadOnly && !rt.is_derived(r.attr))
         || named.is_some_and(|s| s.mutability == Mutability::ReadOnly)
     {
         return match read_only {

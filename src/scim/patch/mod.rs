@@ -19,7 +19,9 @@
 //!   `urn:…:enterprise:2.0:User:employeeNumber`, `emails[type eq "work"].value`, as Entra
 //!   ID sends) or an extension URN holding an object. `schemas` is skipped (the normalizer
 //!   rebuilds it) and readOnly attributes are skipped silently (Okta sends the group's `id`).
-//!   An explicit `path` naming a readOnly attribute is 400 `mutability`.
+//!   An explicit `path` naming a readOnly attribute is 400 `mutability`, except a derived
+//!   one ([`ResourceTypeDef::derived`]): it is patched like any attribute and the caller
+//!   decides from the outcome (a User's `entitlements`: unchanged is accepted).
 //! - Complex attributes merge: sub-attributes not sent are kept (§3.5.2.1, §3.5.2.3). A
 //!   scalar sent for a complex attribute with a `value` sub-attribute becomes
 //!   `{"value": …}` (Entra ID sends `manager` as a bare id).

@@ -198,6 +198,7 @@ static REQUESTED_RESOURCE: ResourceTypeDef = ResourceTypeDef {
     description: "",
     schema: &REQUESTED,
     extensions: &[],
+    derived: &[],
 };
 
 #[test]

@@ -212,4 +212,18 @@ pub struct ResourceTypeDef {
     pub schema: &'static SchemaDef,
     /// Extension schemas and whether each is required.
     pub extensions: &'static [(&'static SchemaDef, bool)],
+    /// readOnly attributes the server derives from other data (a User's `entitlements`
+    /// from its groups). Unlike other readOnly attributes, a write that names one is not
+    /// ignored: normalizing and PATCH keep what the client asserts, so the service can
+    /// accept a repeat of the current value and refuse anything else.
+    pub derived: &'static [&'static str],
+}
+
+impl ResourceTypeDef {
+    /// True if `attr` is one of [`Self::derived`].
+    pub fn is_derived(&self, attr: &AttributeDef) -> bool {
+        self.derived
+            .iter()
+            .any(|d| d.eq_ignore_ascii_case(attr.name))
+    }
 }

@@ -61,6 +61,7 @@ pub static GROUP_RESOURCE: ResourceTypeDef = ResourceTypeDef {
     description: "Group",
     schema: &GROUP,
     extensions: &[],
+    derived: &[],
 };
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 
 pub mod def;
 pub mod enterprise;
+pub mod entitlement;
 pub mod group;
 pub mod render;
 pub mod resolve;

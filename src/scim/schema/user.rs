@@ -222,8 +222,13 @@ const GROUPS: &[AttributeDef] = &[
     .mutability(Mutability::ReadOnly),
 ];
 
+/// The sub-attributes keep their RFC characteristics: the attribute itself is readOnly,
+/// and a value a client repeats is normalized with them before it is compared.
 const ENTITLEMENTS: &[AttributeDef] = &[
-    AttributeDef::string("value", "The value of an entitlement."),
+    AttributeDef::string(
+        "value",
+        "The value of an entitlement (an Entitlement's id).",
+    ),
     DISPLAY,
     kind("A label indicating the attribute's function.", &[]),
     PRIMARY,
@@ -350,10 +355,13 @@ pub static USER: SchemaDef = SchemaDef {
         .mutability(Mutability::ReadOnly),
         AttributeDef::string(
             "entitlements",
-            "A list of entitlements for the User that represent a thing the User has.",
+            "A list of entitlements for the User that represent a thing the User has. \
+             Derived: the site products the User's groups grant (see /Entitlements); \
+             product access is given by granting a product to a group.",
         )
         .complex(ENTITLEMENTS)
-        .multi(),
+        .multi()
+        .mutability(Mutability::ReadOnly),
         AttributeDef::string(
             "roles",
             "A list of roles for the User that collectively represent who the User is, e.g., \
@@ -377,6 +385,7 @@ pub static USER_RESOURCE: ResourceTypeDef = ResourceTypeDef {
     description: "User Account",
     schema: &USER,
     extensions: &[(&ENTERPRISE_USER, false)],
+    derived: &["entitlements"],
 };
 
 #[cfg(test)]

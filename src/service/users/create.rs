@@ -3,31 +3,33 @@
 
 use serde_json::{json, Map, Value};
 
-use super::resource::requested_email;
+use super::resource::{asserted_entitlements, current_entitlements, requested_email};
 use super::resource::{split, UserParts};
 use super::{
-    facts, keep_unasserted, load_view, no_account_email, stored_email, update_account,
-    user_name_taken, view, UserView,
+    facts, keep_unasserted, no_account_email, stored_email, update_account, user_name_taken, view,
+    UserView,
 };
 use crate::domain::{
-    directory_set_active, plan_directory_link, AccountFacts, AccountId, AccountStatus,
-    LinkCandidate, LinkPlan, Management, SiteAccess, SiteRole, StatusChange,
+    check_asserted_product_access, directory_set_active, plan_directory_link, AccountFacts,
+    AccountId, AccountStatus, LinkCandidate, LinkPlan, Management, SiteAccess, SiteRole,
+    StatusChange,
 };
 use crate::scim::normalize::{check_required, normalize_resource};
 use crate::scim::schema::user::USER_RESOURCE;
 use crate::scim::ScimError;
 use crate::service::error::{ServiceError, ServiceResult};
 use crate::service::scim_context::ScimContext;
-use crate::store::{self, Account, NewAccount, ScimUser};
+use crate::store::{self, Account, Derived, NewAccount, ScimUser};
 
 /// POST /Users: links or creates the account (rules 12, 14) and records it for the directory.
 pub async fn create_user(
     ctx: &ScimContext<'_>,
     body: &Value,
-    with_groups: bool,
+    derived: Derived,
 ) -> ServiceResult<UserView> {
     let resource = normalize_resource(&USER_RESOURCE, body)?;
     check_required(&USER_RESOURCE, &resource)?;
+    let asserted = asserted_entitlements(&resource);
     let parts = split(&resource);
     let chosen = requested_email(&parts).map_err(no_account_email)?;
     let email = chosen.email.clone();
@@ -132,30 +134,42 @@ pub async fn create_user(
         now,
     )
     .await?;
-    let view = match created {
+    let user = match created {
         // A new account is exactly what was just written: no need to read it back. It is
-        // in none of this directory's groups yet.
-        Some(new) => view(
-            ctx,
-            &ScimUser {
-                record,
-                account: Account {
-                    id: new.id,
-                    email: Some(new.email),
-                    display_name: new.display_name,
-                    profile: new.profile,
-                    status: new.status,
-                    managing_org: owner,
-                    tombstoned_at: None,
-                    created_at: now,
-                    updated_at: now,
-                    version: 1,
-                },
-                groups: Vec::new(),
+        // in none of this org's groups yet, so it has no product access either.
+        Some(new) => ScimUser {
+            record,
+            account: Account {
+                id: new.id,
+                email: Some(new.email),
+                display_name: new.display_name,
+                profile: new.profile,
+                status: new.status,
+                managing_org: owner,
+                tombstoned_at: None,
+                created_at: now,
+                updated_at: now,
+                version: 1,
             },
-        ),
-        None => load_view(&mut tx, ctx, record.id, with_groups).await?,
+            groups: Vec::new(),
+            entitlements: Vec::new(),
+        },
+        // A linked account may already have product access through the org's groups: a POST
+        // may repeat it, like any write.
+        None => store::get_scim_user(
+            &mut tx,
+            ctx.directory.id,
+            record.id,
+            Derived {
+                entitlements: true,
+                ..derived
+            },
+        )
+        .await?
+        .ok_or(ServiceError::NotFound("user"))?,
     };
+    check_asserted_product_access(&current_entitlements(&user), asserted.as_ref())?;
+    let view = view(ctx, &user);
     tx.commit().await?;
     Ok(view)
 }

@@ -9,20 +9,21 @@ pub use self::create::create_user;
 use serde_json::{json, Map, Value};
 
 use self::resource::{
-    changed_account_fields, redact_for_stranger, render, requested_email, split, UserParts,
+    asserted_entitlements, changed_account_fields, current_entitlements, redact_for_stranger,
+    render, requested_email, split, UserParts,
 };
 use super::error::{ServiceError, ServiceResult};
 pub use super::scim_context::{Precondition, ResourceView, ScimContext};
 use crate::domain::{
-    account_view, can_change_email, can_directory_change_account, directory_set_active,
-    normalize_email, on_directory_delete, AccountFacts, AccountStatus, AccountView, EmailChange,
-    Management, StatusChange,
+    account_view, can_change_email, can_directory_change_account, check_asserted_product_access,
+    directory_set_active, normalize_email, on_directory_delete, AccountFacts, AccountStatus,
+    AccountView, EmailChange, Management, StatusChange,
 };
 use crate::scim::normalize::{check_required, normalize_resource};
 use crate::scim::patch::{apply, parse_patch_request};
 use crate::scim::schema::user::USER_RESOURCE;
 use crate::scim::{ScimError, ScimType};
-use crate::store::{self, Account, AccountProfileUpdate, ScimUser, Tx};
+use crate::store::{self, Account, AccountProfileUpdate, Derived, ScimUser, Tx};
 
 /// A user as the response needs it.
 pub type UserView = ResourceView;
@@ -61,9 +62,9 @@ async fn load_view(
     tx: &mut Tx,
     ctx: &ScimContext<'_>,
     id: uuid::Uuid,
-    with_groups: bool,
+    derived: Derived,
 ) -> ServiceResult<UserView> {
-    let user = store::get_scim_user(tx, ctx.directory.id, id, with_groups)
+    let user = store::get_scim_user(tx, ctx.directory.id, id, derived)
         .await?
         .ok_or(ServiceError::NotFound("user"))?;
     Ok(view(ctx, &user))
@@ -212,10 +213,10 @@ fn keep_unasserted(parts: &mut UserParts, account: &Account) {
 pub async fn get_user(
     ctx: &ScimContext<'_>,
     id: uuid::Uuid,
-    with_groups: bool,
+    derived: Derived,
 ) -> ServiceResult<UserView> {
     let mut conn = ctx.store.read().await?;
-    let user = store::get_scim_user(&mut conn, ctx.directory.id, id, with_groups)
+    let user = store::get_scim_user(&mut conn, ctx.directory.id, id, derived)
         .await?
         .ok_or(ServiceError::NotFound("user"))?;
     Ok(view(ctx, &user))
@@ -225,7 +226,7 @@ pub async fn get_user(
 pub async fn list_users(
     ctx: &ScimContext<'_>,
     query: &store::ListQuery<'_>,
-    with_groups: bool,
+    derived: Derived,
 ) -> ServiceResult<(i64, Vec<Map<String, Value>>)> {
     let mut conn = ctx.store.read().await?;
     let (total, users) = store::list_scim_users(
@@ -233,7 +234,7 @@ pub async fn list_users(
         ctx.directory.id,
         ctx.directory.org,
         query,
-        with_groups,
+        derived,
     )
     .await?;
     let resources = users.iter().map(|u| shown(ctx, u)).collect();
@@ -255,7 +256,7 @@ async fn replace_user(
     ctx: &ScimContext<'_>,
     id: uuid::Uuid,
     precondition: Precondition,
-    with_groups: bool,
+    derived: Derived,
     omitted: Omitted,
     make: impl FnOnce(&Map<String, Value>) -> ServiceResult<Map<String, Value>>,
 ) -> ServiceResult<UserView> {
@@ -265,6 +266,13 @@ async fn replace_user(
     let current_resource = render(&current, &[], ctx.base_url);
     let resource = make(&current_resource)?;
     check_required(&USER_RESOURCE, &resource)?;
+    // A PUT that leaves entitlements out asserts nothing about them; after a PATCH, their
+    // absence means the operations removed them.
+    let asserted = match omitted {
+        Omitted::PutSemantics => asserted_entitlements(&resource),
+        Omitted::Complete => Some(asserted_entitlements(&resource).unwrap_or_default()),
+    };
+    check_asserted_product_access(&current_entitlements(&current), asserted.as_ref())?;
     let mut parts = split(&resource);
     if omitted == Omitted::Complete && parts.active.is_none() {
         // `active` is the account's status, which always has a value.
@@ -299,7 +307,7 @@ async fn replace_user(
             .await
             .map_err(|err| user_name_taken(err, &record.user_name))?;
     }
-    let view = load_view(&mut tx, ctx, id, with_groups).await?;
+    let view = load_view(&mut tx, ctx, id, derived).await?;
     tx.commit().await?;
     Ok(view)
 }
@@ -310,14 +318,14 @@ pub async fn put_user(
     id: uuid::Uuid,
     body: &Value,
     precondition: Precondition,
-    with_groups: bool,
+    derived: Derived,
 ) -> ServiceResult<UserView> {
     let resource = normalize_resource(&USER_RESOURCE, body)?;
     replace_user(
         ctx,
         id,
         precondition,
-        with_groups,
+        derived,
         Omitted::PutSemantics,
         move |_| Ok(resource),
     )
@@ -330,14 +338,14 @@ pub async fn patch_user(
     id: uuid::Uuid,
     body: &Value,
     precondition: Precondition,
-    with_groups: bool,
+    derived: Derived,
 ) -> ServiceResult<UserView> {
     let ops = parse_patch_request(body)?;
     replace_user(
         ctx,
         id,
         precondition,
-        with_groups,
+        derived,
         Omitted::Complete,
         move |current| {
             let mut patched = current.clone();

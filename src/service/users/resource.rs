@@ -1,6 +1,8 @@
 //! Between the SCIM User resource and the model: which attributes belong to the account and
 //! which to the directory's record, and rendering the two back into one resource.
 
+use std::collections::BTreeSet;
+
 use serde_json::{json, Map, Value};
 
 use crate::domain::{
@@ -9,10 +11,18 @@ use crate::domain::{
 };
 use crate::scim::schema::user::ACCOUNT_OWNED;
 use crate::scim::urn;
+use crate::service::entitlements::{entitlement_id, user_entitlement};
 use crate::store::{Account, ScimUser};
 
 /// Keys the server owns or derives; never stored from a request.
-const SERVER_KEYS: &[&str] = &["schemas", "id", "meta", "groups", "password"];
+const SERVER_KEYS: &[&str] = &[
+    "schemas",
+    "id",
+    "meta",
+    "groups",
+    "entitlements",
+    "password",
+];
 
 /// A normalized User resource split along the ownership line of docs/domain.md.
 #[derive(Clone, Debug, PartialEq)]
@@ -80,6 +90,29 @@ pub fn requested_email(parts: &UserParts) -> Result<AccountEmail<'_>, AccountEma
         })
         .unwrap_or_default();
     account_email(&parts.user_name, &entries)
+}
+
+/// The entitlement values a normalized resource asserts (`None`: it has none), for
+/// [`crate::domain::check_asserted_product_access`]. An element without a `value` counts as
+/// an empty one, which no entitlement has.
+pub fn asserted_entitlements(resource: &Map<String, Value>) -> Option<BTreeSet<String>> {
+    let values = resource.get("entitlements")?.as_array()?;
+    Some(
+        values
+            .iter()
+            .map(|v| {
+                v.get("value")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+            .collect(),
+    )
+}
+
+/// The entitlement values a user has now.
+pub fn current_entitlements(user: &ScimUser) -> BTreeSet<String> {
+    user.entitlements.iter().map(entitlement_id).collect()
 }
 
 /// Which account-owned fields a request would change. Identical values are not changes
@@ -191,6 +224,12 @@ pub fn render(
                 out.insert(k.clone(), v.clone());
             }
         }
+    }
+    // Records written before entitlements were derived may still hold a client's list.
+    out.remove("entitlements");
+    if !user.entitlements.is_empty() {
+        let values = user.entitlements.iter().map(user_entitlement).collect();
+        out.insert("entitlements".into(), Value::Array(values));
     }
     if !groups.is_empty() {
         let groups: Vec<Value> = groups

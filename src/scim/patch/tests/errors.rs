@@ -1,6 +1,6 @@
 //! Refusals: the right `scimType`, and a detail naming the operation and the path.
 
-use serde_json::json;
+use serde_json::{json, Value};
 
 use super::*;
 
@@ -107,6 +107,32 @@ fn unparseable_paths_are_invalid_path_with_the_parser_message() {
         ScimType::InvalidPath,
         &["`value` member `name..x`"],
     );
+}
+
+/// A derived attribute is patched like a writable one: whether the outcome may stand is the
+/// service's decision (a User's `entitlements` may only stay as they are).
+#[test]
+fn derived_attributes_are_patched_for_the_caller_to_judge() {
+    let mut resource = user();
+    let ops = parse_patch_request(&json!({
+        "schemas": [urn::PATCH_OP],
+        "Operations": [
+            { "op": "add", "path": "entitlements", "value": [{ "value": "s:jira" }] },
+            { "op": "add", "value": { "entitlements": [{ "value": "s:wiki" }] } },
+        ]
+    }))
+    .unwrap();
+    apply(&USER_RT, &mut resource, &ops).unwrap();
+    let values: Vec<&str> = resource["entitlements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["value"].as_str())
+        .collect();
+    assert!(values.ends_with(&["s:jira", "s:wiki"]), "{values:?}");
+    let normalized =
+        crate::scim::normalize::normalize_resource(&USER_RT, &Value::Object(resource)).unwrap();
+    assert!(normalized.contains_key("entitlements"));
 }
 
 #[test]

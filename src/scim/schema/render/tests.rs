@@ -24,14 +24,22 @@ fn sub<'a>(attr: &'a Value, name: &str) -> &'a Value {
 fn schemas_is_a_list_response_of_schema_resources() {
     let doc = schemas_document(BASE);
     assert_eq!(doc["schemas"], json!([urn::LIST_RESPONSE]));
-    assert_eq!(doc["totalResults"], 3);
+    assert_eq!(doc["totalResults"], 4);
     assert_eq!(doc["startIndex"], 1);
     let resources = doc["Resources"].as_array().unwrap();
     let ids: Vec<&str> = resources
         .iter()
         .map(|r| r["id"].as_str().unwrap())
         .collect();
-    assert_eq!(ids, [urn::USER, urn::ENTERPRISE_USER, urn::GROUP]);
+    assert_eq!(
+        ids,
+        [
+            urn::USER,
+            urn::ENTERPRISE_USER,
+            urn::GROUP,
+            urn::ENTITLEMENT
+        ]
+    );
     for r in resources {
         assert_eq!(r["schemas"], json!([urn::SCHEMA]));
         assert_eq!(r["meta"]["resourceType"], "Schema");
@@ -146,7 +154,7 @@ fn enterprise_and_group_schemas() {
 #[test]
 fn resource_types_follow_rfc_7643_section_6() {
     let doc = resource_types_document("https://h/scim/v2");
-    assert_eq!(doc["totalResults"], 2);
+    assert_eq!(doc["totalResults"], 3);
     let user = &doc["Resources"][0];
     assert_eq!(
         *user,
@@ -166,4 +174,24 @@ fn resource_types_follow_rfc_7643_section_6() {
     assert_eq!(group["schema"], urn::GROUP);
     assert!(group.get("schemaExtensions").is_none());
     assert!(resource_type_document("Device", BASE).is_none());
+    let entitlement = resource_type_document("Entitlement", "https://h/scim/v2").unwrap();
+    assert_eq!(entitlement["endpoint"], "/Entitlements");
+    assert_eq!(entitlement["schema"], urn::ENTITLEMENT);
+}
+
+/// draft-ietf-scim-roles-entitlements-01 §3.3: the Entitlement schema, every attribute
+/// readOnly; and a User's `entitlements` are readOnly (derived from groups).
+#[test]
+fn entitlements_are_advertised_read_only() {
+    let schema = schema_document(urn::ENTITLEMENT, BASE).unwrap();
+    let attrs = schema["attributes"].as_array().unwrap();
+    let names: Vec<&str> = attrs.iter().map(|a| a["name"].as_str().unwrap()).collect();
+    for name in ["value", "display", "displayName", "type", "supported"] {
+        assert!(names.contains(&name), "{name}");
+    }
+    assert!(attrs.iter().all(|a| a["mutability"] == "readOnly"));
+    assert_eq!(attr(&schema, "value")["required"], true);
+    let user = schema_document(urn::USER, BASE).unwrap();
+    assert_eq!(attr(&user, "entitlements")["mutability"], "readOnly");
+    assert_eq!(attr(&user, "roles")["mutability"], "readWrite");
 }

@@ -1,0 +1,98 @@
+//! `/scim/v2/Entitlements`: the read-only catalogue of the org's site products.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::Value;
+
+use super::errors::ScimHttpError;
+use super::scim_routes::{base_url, context, projected, projection, query_pairs, scim_json};
+use super::{AppState, ScimPrincipal};
+use crate::scim::list::{list_response, ListRequest, RawListParams};
+use crate::scim::schema::entitlement::ENTITLEMENT_RESOURCE;
+use crate::scim::{ScimError, CONTENT_TYPE};
+use crate::service::entitlements as service;
+
+type Reply = Result<HttpResponse, ScimHttpError>;
+
+async fn run_list(
+    principal: ScimPrincipal,
+    state: &AppState,
+    req: &HttpRequest,
+    raw: &RawListParams,
+) -> Reply {
+    let request = ListRequest::parse(raw, i64::from(state.capabilities.max_results))?;
+    let base = base_url(req);
+    let ctx = context(state, &principal, &base);
+    let (total, found) = service::list_entitlements(&ctx, &request).await?;
+    let resources = found
+        .iter()
+        .map(|e| projected(&ENTITLEMENT_RESOURCE, &request.projection, e))
+        .collect();
+    Ok(scim_json(
+        StatusCode::OK,
+        &list_response(total, request.start_index, resources),
+    ))
+}
+
+pub async fn list(principal: ScimPrincipal, state: web::Data<AppState>, req: HttpRequest) -> Reply {
+    let pairs = query_pairs(&req)?;
+    let raw = RawListParams::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    run_list(principal, &state, &req, &raw).await
+}
+
+pub async fn search(
+    principal: ScimPrincipal,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<Value>,
+) -> Reply {
+    let raw = RawListParams::from_search_body(&body)?;
+    run_list(principal, &state, &req, &raw).await
+}
+
+pub async fn get(
+    principal: ScimPrincipal,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> Reply {
+    let projection = projection(&req)?;
+    let base = base_url(&req);
+    let ctx = context(&state, &principal, &base);
+    let found = service::get_entitlement(&ctx, &id).await?;
+    let location = format!("{base}/Entitlements/{}", id.as_str());
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, CONTENT_TYPE))
+        .insert_header(("Content-Location", location))
+        .body(projected(&ENTITLEMENT_RESOURCE, &projection, &found).to_string()))
+}
+
+/// Any write: entitlements are the org's site products, which its admins configure; a
+/// user's access to them comes from its groups. 405 (with `Allow`), as for any method a
+/// resource does not support (RFC 9110 §15.5.6); 501 would say the server lacks the
+/// operation altogether, which is true of no SCIM method here.
+pub async fn read_only(principal: Result<ScimPrincipal, ScimHttpError>, req: HttpRequest) -> Reply {
+    principal?;
+    let allow = if req.path().trim_end_matches('/').ends_with("/.search") {
+        "POST"
+    } else {
+        "GET"
+    };
+    let error: ScimHttpError = ScimError::new(
+        405,
+        None,
+        format!(
+            "{} is not supported on {}: entitlements are read-only, the products of your \
+             organization's sites; give a user access by granting a product to a group \
+             (scimd group grant) and adding the user to it",
+            req.method(),
+            req.path()
+        ),
+    )
+    .into();
+    let mut response = actix_web::ResponseError::error_response(&error);
+    response
+        .headers_mut()
+        .insert(header::ALLOW, header::HeaderValue::from_static(allow));
+    Ok(response)
+}

@@ -1,0 +1,197 @@
+//! What a SCIM User shows but nobody writes: its groups in the directory and the product
+//! access its org's groups give it (`entitlements`). Each comes as one JSON column of the
+//! user's own statement (a correlated subquery per row, each a few index probes), so a read
+//! by id stays one statement and a page of users stays one statement.
+
+use super::filter_sql::{Loc, Multi, SqlParams};
+use super::{parse_id, Backend, StoreError, StoreResult};
+use crate::domain::{GroupId, SiteId};
+use crate::scim::schema::def::AttributeDef;
+
+/// Which derived attributes a read fetches: only those the response (or a write's check)
+/// needs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Derived {
+    pub groups: bool,
+    pub entitlements: bool,
+}
+
+impl Derived {
+    pub const ALL: Derived = Derived {
+        groups: true,
+        entitlements: true,
+    };
+}
+
+/// A product of one of an org's sites: an Entitlement, and what a User's `entitlements`
+/// list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SiteProduct {
+    pub site_id: SiteId,
+    pub site_name: String,
+    pub product: String,
+}
+
+/// The directory's org, from the user row's `du.directory_id`: a primary-key probe.
+const DIRECTORY_ORG: &str = "(SELECT dd.org_id FROM directories dd WHERE dd.id = du.directory_id)";
+
+pub(super) fn groups_column(backend: Backend, wanted: bool) -> &'static str {
+    match (wanted, backend) {
+        (false, _) => "CAST(NULL AS TEXT) AS u_groups",
+        (true, Backend::Sqlite) => {
+            "(SELECT json_group_array(json_array(ug.id, ug.display_name)) FROM \
+             (SELECT g.id, g.display_name FROM group_members gm \
+              JOIN org_groups g ON g.id = gm.group_id \
+              WHERE gm.account_id = a.id AND g.directory_id = du.directory_id \
+              ORDER BY g.display_name_lower, g.id) ug) AS u_groups"
+        }
+        (true, Backend::Postgres) => {
+            "(SELECT json_agg(json_build_array(g.id, g.display_name) \
+              ORDER BY g.display_name_lower, g.id)::text FROM group_members gm \
+              JOIN org_groups g ON g.id = gm.group_id \
+              WHERE gm.account_id = a.id AND g.directory_id = du.directory_id) AS u_groups"
+        }
+    }
+}
+
+/// Every group of the directory's org counts, local and synced alike: product access is
+/// the union of the account's groups' grants (docs/domain.md), and a grant's site always
+/// belongs to its group's org.
+pub(super) fn entitlements_column(backend: Backend, wanted: bool) -> String {
+    let granted = format!(
+        "SELECT DISTINCT gg.site_id, s.name, gg.product, s.created_at FROM group_members gm \
+         JOIN org_groups g ON g.id = gm.group_id \
+         JOIN group_grants gg ON gg.group_id = g.id \
+         JOIN sites s ON s.id = gg.site_id \
+         WHERE gm.account_id = a.id AND g.org_id = {DIRECTORY_ORG} AND s.org_id = g.org_id"
+    );
+    match (wanted, backend) {
+        (false, _) => "CAST(NULL AS TEXT) AS u_entitlements".to_owned(),
+        (true, Backend::Sqlite) => format!(
+            "(SELECT json_group_array(json_array(ue.site_id, ue.name, ue.product)) FROM \
+             ({granted} ORDER BY s.created_at, gg.site_id, gg.product) ue) AS u_entitlements"
+        ),
+        (true, Backend::Postgres) => format!(
+            "(SELECT json_agg(json_build_array(ue.site_id, ue.name, ue.product) \
+              ORDER BY ue.created_at, ue.site_id, ue.product)::text FROM ({granted}) ue) \
+             AS u_entitlements"
+        ),
+    }
+}
+
+pub(super) fn parse_groups(column: Option<String>) -> StoreResult<Vec<(GroupId, String)>> {
+    let Some(text) = column else {
+        return Ok(Vec::new());
+    };
+    let pairs: Vec<(String, String)> = serde_json::from_str(&text)
+        .map_err(|e| StoreError::Corrupt(format!("user groups: {e}")))?;
+    pairs
+        .into_iter()
+        .map(|(id, name)| Ok((parse_id(&id)?, name)))
+        .collect()
+}
+
+pub(super) fn parse_entitlements(column: Option<String>) -> StoreResult<Vec<SiteProduct>> {
+    let Some(text) = column else {
+        return Ok(Vec::new());
+    };
+    let rows: Vec<(String, String, String)> = serde_json::from_str(&text)
+        .map_err(|e| StoreError::Corrupt(format!("user entitlements: {e}")))?;
+    rows.into_iter()
+        .map(|(site, site_name, product)| {
+            Ok(SiteProduct {
+                site_id: parse_id(&site)?,
+                site_name,
+                product,
+            })
+        })
+        .collect()
+}
+
+/// Where a filter finds a user's entitlements: the same grants as the column above.
+pub(super) fn entitlements_location() -> Loc {
+    Loc::Multi(Multi {
+        from_where: format!(
+            "FROM group_members egm JOIN org_groups eg ON eg.id = egm.group_id \
+             JOIN group_grants egg ON egg.group_id = eg.id \
+             WHERE egm.account_id = a.id AND eg.org_id = {DIRECTORY_ORG}"
+        ),
+        element: entitlement_element,
+    })
+}
+
+fn entitlement_element(sub: &AttributeDef, _: Backend, _: &mut SqlParams) -> Option<Loc> {
+    Some(match sub.name {
+        // Site ids and product keys are lower-case, so the value is its own folded form.
+        "value" => Loc::Text {
+            expr: "(egg.site_id || ':' || egg.product)".into(),
+            folded: true,
+        },
+        "type" => Loc::Text {
+            expr: "'product'".into(),
+            folded: true,
+        },
+        _ => return None,
+    })
+}
+
+/// The products of the org's sites, in site creation order: one statement.
+pub async fn list_org_site_products(
+    conn: &mut super::Conn,
+    org: crate::domain::OrgId,
+) -> StoreResult<Vec<SiteProduct>> {
+    site_products(conn, org, None).await
+}
+
+/// One product of one of the org's sites; another org's site is none.
+pub async fn get_org_site_product(
+    conn: &mut super::Conn,
+    org: crate::domain::OrgId,
+    site: SiteId,
+    product: &str,
+) -> StoreResult<Option<SiteProduct>> {
+    Ok(site_products(conn, org, Some((site, product)))
+        .await?
+        .into_iter()
+        .next())
+}
+
+async fn site_products(
+    conn: &mut super::Conn,
+    org: crate::domain::OrgId,
+    only: Option<(SiteId, &str)>,
+) -> StoreResult<Vec<SiteProduct>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        site_id: String,
+        name: String,
+        product: String,
+    }
+    const SELECT: &str = "SELECT s.id AS site_id, s.name, sp.product FROM sites s \
+                          JOIN site_products sp ON sp.site_id = s.id WHERE s.org_id = $1";
+    let rows: Vec<Row> = match only {
+        None => {
+            super::db::query(&format!("{SELECT} ORDER BY s.created_at, s.id, sp.product"))
+                .bind(org.to_string())
+                .fetch_all(conn)
+                .await?
+        }
+        Some((site, product)) => {
+            super::db::query(&format!("{SELECT} AND s.id = $2 AND sp.product = $3"))
+                .bind(org.to_string())
+                .bind(site.to_string())
+                .bind(product)
+                .fetch_all(conn)
+                .await?
+        }
+    };
+    rows.into_iter()
+        .map(|row| {
+            Ok(SiteProduct {
+                site_id: parse_id(&row.site_id)?,
+                site_name: row.name,
+                product: row.product,
+            })
+        })
+        .collect()
+}

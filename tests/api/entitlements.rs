@@ -1,0 +1,410 @@
+//! Product access as SCIM entitlements (draft-ietf-scim-roles-entitlements-01): the
+//! read-only `/Entitlements` catalogue and a User's derived, read-only `entitlements`.
+
+use scimd::domain::{GroupId, SiteId};
+use scimd::service::groups::access::grant_product;
+use scimd::store::{insert_site, Site};
+use serde_json::{json, Value};
+
+use crate::groups::{group, user};
+use crate::helpers::*;
+use crate::on_both_backends;
+
+const ENTITLEMENT: &str = "urn:ietf:params:scim:schemas:core:2.0:Entitlement";
+
+async fn second_site(app: &TestApp, org: scimd::domain::OrgId) -> SiteId {
+    let site = Site {
+        id: SiteId::new(),
+        org_id: org,
+        name: "wiki".into(),
+        products: vec!["confluence".into()],
+        created_at: scimd::store::now_micros() + 1,
+    };
+    let mut tx = app.store.begin().await.unwrap();
+    insert_site(&mut tx, &site).await.unwrap();
+    tx.commit().await.unwrap();
+    site.id
+}
+
+fn ids(body: &Value) -> Vec<String> {
+    body["Resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn values(user: &Value) -> Vec<String> {
+    user["entitlements"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .map(|e| e["value"].as_str().unwrap().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn discovery_lists_entitlements(app: TestApp) {
+    let org = app.bootstrap("Acme", &["acme.example"]).await;
+    let token = &org.scim_token.token;
+    let types = app.scim("GET", "/ResourceTypes", token, None).await;
+    let entitlement = types.body["Resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|rt| rt["id"] == "Entitlement")
+        .expect("an Entitlement resource type");
+    assert_eq!(entitlement["endpoint"], "/Entitlements");
+    assert_eq!(entitlement["schema"], ENTITLEMENT);
+    let schema = app
+        .scim("GET", &format!("/Schemas/{ENTITLEMENT}"), token, None)
+        .await;
+    assert_eq!(schema.status, 200, "{}", schema.body);
+    let names: Vec<&str> = schema.body["attributes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap())
+        .collect();
+    for name in ["value", "display", "displayName", "type", "supported"] {
+        assert!(names.contains(&name), "{name} in {names:?}");
+    }
+    let user_schema = app
+        .scim(
+            "GET",
+            "/Schemas/urn:ietf:params:scim:schemas:core:2.0:User",
+            token,
+            None,
+        )
+        .await;
+    let ent = user_schema.body["attributes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "entitlements")
+        .unwrap();
+    assert_eq!(ent["mutability"], "readOnly");
+    let spc = app.scim("GET", "/ServiceProviderConfig", token, None).await;
+    let re = &spc.body["RolesAndEntitlements"];
+    assert_eq!(re["entitlements"]["supported"], true);
+    assert_eq!(re["entitlements"]["types"], json!(["Product"]));
+    assert_eq!(re["roles"]["supported"], false);
+}
+
+async fn entitlements_are_listed_filtered_paged_and_read(app: TestApp) {
+    let org = app.bootstrap("Acme", &["acme.example"]).await;
+    let token = &org.scim_token.token;
+    let wiki = second_site(&app, org.org_id).await;
+    let main = org.site_id;
+    let all = app.scim("GET", "/Entitlements", token, None).await;
+    assert_eq!(all.status, 200, "{}", all.body);
+    assert_eq!(all.body["totalResults"], 3);
+    assert_eq!(
+        ids(&all.body),
+        vec![
+            format!("{main}:confluence"),
+            format!("{main}:jira-software"),
+            format!("{wiki}:confluence"),
+        ]
+    );
+    let first = &all.body["Resources"][1];
+    assert_eq!(first["schemas"], json!([ENTITLEMENT]));
+    assert_eq!(first["value"], first["id"]);
+    assert_eq!(first["type"], "Product");
+    assert_eq!(first["display"], "jira-software on main");
+    assert_eq!(first["displayName"], first["display"]);
+    assert_eq!(first["supported"], true);
+
+    let filtered = app
+        .scim(
+            "GET",
+            &format!(
+                "/Entitlements?filter={}",
+                urlencode("displayName co \"confluence\"")
+            ),
+            token,
+            None,
+        )
+        .await;
+    assert_eq!(filtered.body["totalResults"], 2, "{}", filtered.body);
+    let by_value = app
+        .scim(
+            "GET",
+            &format!(
+                "/Entitlements?filter={}",
+                urlencode(&format!("value eq \"{wiki}:confluence\""))
+            ),
+            token,
+            None,
+        )
+        .await;
+    assert_eq!(ids(&by_value.body), vec![format!("{wiki}:confluence")]);
+    let page = app
+        .scim("GET", "/Entitlements?startIndex=2&count=1", token, None)
+        .await;
+    assert_eq!(page.body["totalResults"], 3);
+    assert_eq!(page.body["startIndex"], 2);
+    assert_eq!(ids(&page.body), vec![format!("{main}:jira-software")]);
+    let search = app
+        .scim(
+            "POST",
+            "/Entitlements/.search",
+            token,
+            Some(json!({"filter": "type eq \"Product\"", "sortBy": "display", "sortOrder": "descending", "count": 1})),
+        )
+        .await;
+    assert_eq!(search.status, 200, "{}", search.body);
+    assert_eq!(search.body["totalResults"], 3);
+    assert_eq!(ids(&search.body), vec![format!("{main}:jira-software")]);
+    let bad = app
+        .scim(
+            "GET",
+            &format!("/Entitlements?filter={}", urlencode("userName eq \"x\"")),
+            token,
+            None,
+        )
+        .await;
+    assert_eq!(
+        (bad.status, bad.body["scimType"].as_str()),
+        (400, Some("invalidFilter"))
+    );
+
+    let one = app
+        .scim(
+            "GET",
+            &format!("/Entitlements/{main}:jira-software"),
+            token,
+            None,
+        )
+        .await;
+    assert_eq!(one.status, 200);
+    assert_eq!(one.body, *first);
+    for missing in [
+        format!("{main}:bitbucket"),
+        format!("{}:confluence", SiteId::new()),
+        "jira-software".to_owned(),
+    ] {
+        let reply = app
+            .scim("GET", &format!("/Entitlements/{missing}"), token, None)
+            .await;
+        assert_eq!(reply.status, 404, "{missing}");
+    }
+}
+
+async fn entitlements_are_read_only(app: TestApp) {
+    let org = app.bootstrap("Acme", &["acme.example"]).await;
+    let token = &org.scim_token.token;
+    let id = format!("{}:jira-software", org.site_id);
+    for (method, path) in [
+        ("POST", "/Entitlements".to_owned()),
+        ("PUT", format!("/Entitlements/{id}")),
+        ("PATCH", format!("/Entitlements/{id}")),
+        ("DELETE", format!("/Entitlements/{id}")),
+    ] {
+        let body = (method != "DELETE").then(|| json!({"value": "x"}));
+        let reply = app.scim(method, &path, token, body).await;
+        assert_eq!(reply.status, 405, "{method} {path}");
+        assert_eq!(reply.header("allow"), Some("GET"));
+        assert!(reply.detail().contains("grant"), "{}", reply.detail());
+    }
+    let after = app.scim("GET", "/Entitlements", token, None).await;
+    assert_eq!(after.body["totalResults"], 2);
+}
+
+/// Another org's sites and grants never show: not in the catalogue, not by id, and not in
+/// the entitlements of an account both orgs' directories provision.
+async fn another_orgs_products_never_appear(app: TestApp) {
+    let acme = app.bootstrap("Acme", &["acme.example"]).await;
+    let globex = app.bootstrap("Globex", &["globex.example"]).await;
+    let (acme_token, globex_token) = (&acme.scim_token.token, &globex.scim_token.token);
+    let listed = app.scim("GET", "/Entitlements", acme_token, None).await;
+    assert!(ids(&listed.body)
+        .iter()
+        .all(|id| id.starts_with(&acme.site_id.to_string())));
+    let theirs = format!("{}:jira-software", globex.site_id);
+    let reply = app
+        .scim("GET", &format!("/Entitlements/{theirs}"), acme_token, None)
+        .await;
+    assert_eq!(reply.status, 404);
+
+    let at_acme = user(&app, acme_token, "ann@acme.example").await;
+    let at_globex = user(&app, globex_token, "ann@acme.example").await;
+    let g = group(&app, globex_token, "Globex Jira", &[&at_globex]).await;
+    let gid: GroupId = g["id"].as_str().unwrap().parse().unwrap();
+    grant_product(&app.store, gid, globex.site_id, "jira-software")
+        .await
+        .unwrap();
+    let seen_by_globex = app
+        .scim("GET", &format!("/Users/{at_globex}"), globex_token, None)
+        .await;
+    assert_eq!(values(&seen_by_globex.body), vec![theirs.clone()]);
+    let seen_by_acme = app
+        .scim("GET", &format!("/Users/{at_acme}"), acme_token, None)
+        .await;
+    assert!(
+        seen_by_acme.body.get("entitlements").is_none(),
+        "{}",
+        seen_by_acme.body
+    );
+    let filter = urlencode(&format!("entitlements[value eq \"{theirs}\"]"));
+    let found = app
+        .scim("GET", &format!("/Users?filter={filter}"), acme_token, None)
+        .await;
+    assert_eq!(found.body["totalResults"], 0, "{}", found.body);
+}
+
+async fn user_entitlements_follow_groups(app: TestApp) {
+    let org = app.bootstrap("Acme", &["acme.example"]).await;
+    let token = &org.scim_token.token;
+    let ann = user(&app, token, "ann@acme.example").await;
+    let bob = user(&app, token, "bob@acme.example").await;
+    let g = group(&app, token, "Jira", &[&ann]).await;
+    let gid: GroupId = g["id"].as_str().unwrap().parse().unwrap();
+    grant_product(&app.store, gid, org.site_id, "jira-software")
+        .await
+        .unwrap();
+    let jira = format!("{}:jira-software", org.site_id);
+
+    let got = app.scim("GET", &format!("/Users/{ann}"), token, None).await;
+    assert_eq!(
+        got.body["entitlements"],
+        json!([{"value": jira, "display": "jira-software on main", "type": "Product"}])
+    );
+    let filter = urlencode(&format!("entitlements[value eq \"{jira}\"]"));
+    let found = app
+        .scim("GET", &format!("/Users?filter={filter}"), token, None)
+        .await;
+    assert_eq!(ids(&found.body), vec![ann.clone()]);
+    assert_eq!(values(&found.body["Resources"][0]), vec![jira.clone()]);
+    let excluded = app
+        .scim(
+            "GET",
+            &format!("/Users/{ann}?excludedAttributes=entitlements"),
+            token,
+            None,
+        )
+        .await;
+    assert!(excluded.body.get("entitlements").is_none());
+    let bob_got = app.scim("GET", &format!("/Users/{bob}"), token, None).await;
+    assert!(bob_got.body.get("entitlements").is_none());
+
+    // Removed from the group, ann loses the product at once.
+    let removed = app
+        .scim(
+            "PATCH",
+            &format!("/Groups/{gid}"),
+            token,
+            Some(json!({
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                "Operations": [{"op": "remove", "path": format!("members[value eq \"{ann}\"]")}]
+            })),
+        )
+        .await;
+    assert_eq!(removed.status, 200, "{}", removed.body);
+    let got = app.scim("GET", &format!("/Users/{ann}"), token, None).await;
+    assert!(got.body.get("entitlements").is_none(), "{}", got.body);
+}
+
+fn patch(ops: Value) -> Value {
+    json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": ops})
+}
+
+fn refused(reply: &Reply) {
+    assert_eq!(reply.status, 400, "{}", reply.body);
+    assert_eq!(reply.body["scimType"], "mutability");
+    assert!(
+        reply.detail().contains("grant the product to a group"),
+        "{}",
+        reply.detail()
+    );
+}
+
+async fn writing_entitlements_is_refused_unless_unchanged(app: TestApp) {
+    let org = app.bootstrap("Acme", &["acme.example"]).await;
+    let token = &org.scim_token.token;
+    let ann = user(&app, token, "ann@acme.example").await;
+    let g = group(&app, token, "Jira", &[&ann]).await;
+    let gid: GroupId = g["id"].as_str().unwrap().parse().unwrap();
+    grant_product(&app.store, gid, org.site_id, "jira-software")
+        .await
+        .unwrap();
+    let jira = format!("{}:jira-software", org.site_id);
+    let wiki = format!("{}:confluence", org.site_id);
+    let path = format!("/Users/{ann}");
+    let before = app.scim("GET", &path, token, None).await;
+
+    for ops in [
+        json!([{"op": "add", "path": "entitlements", "value": [{"value": wiki}]}]),
+        json!([{"op": "replace", "path": "entitlements", "value": [{"value": wiki}]}]),
+        json!([{"op": "remove", "path": "entitlements"}]),
+        json!([{"op": "remove", "path": format!("entitlements[value eq \"{jira}\"]")}]),
+        json!([{"op": "replace", "path": format!("entitlements[value eq \"{wiki}\"].display"), "value": "x"}]),
+        json!([{"op": "replace", "value": {"displayName": "Ann", "entitlements": [{"value": wiki}]}}]),
+    ] {
+        refused(
+            &app.scim("PATCH", &path, token, Some(patch(ops.clone())))
+                .await,
+        );
+    }
+    let mut put = before.body.clone();
+    put["displayName"] = json!("Changed");
+    put["entitlements"] = json!([{"value": jira}, {"value": wiki}]);
+    refused(&app.scim("PUT", &path, token, Some(put.clone())).await);
+    let after = app.scim("GET", &path, token, None).await;
+    assert_eq!(after.body, before.body, "nothing changed");
+
+    // Repeating the current value (IdPs send back what they read) is not a change.
+    let same = app
+        .scim(
+            "PATCH",
+            &path,
+            token,
+            Some(patch(json!([{"op": "replace", "path": "entitlements", "value": [{"value": jira, "type": "Product"}]}]))),
+        )
+        .await;
+    assert_eq!(same.status, 200, "{}", same.body);
+    put["entitlements"] = json!([{"value": jira}]);
+    let put_same = app.scim("PUT", &path, token, Some(put.clone())).await;
+    assert_eq!(put_same.status, 200, "{}", put_same.body);
+    assert_eq!(put_same.body["displayName"], "Changed");
+    put.as_object_mut().unwrap().remove("entitlements");
+    let put_without = app.scim("PUT", &path, token, Some(put)).await;
+    assert_eq!(put_without.status, 200, "{}", put_without.body);
+    assert_eq!(values(&put_without.body), vec![jira.clone()]);
+
+    // A new user has no product access to assert.
+    let post = app
+        .scim(
+            "POST",
+            "/Users",
+            token,
+            Some(json!({"userName": "cy@acme.example", "entitlements": [{"value": jira}]})),
+        )
+        .await;
+    refused(&post);
+    let filter = urlencode("userName eq \"cy@acme.example\"");
+    let none = app
+        .scim("GET", &format!("/Users?filter={filter}"), token, None)
+        .await;
+    assert_eq!(none.body["totalResults"], 0);
+    let empty = app
+        .scim(
+            "POST",
+            "/Users",
+            token,
+            Some(json!({"userName": "cy@acme.example", "entitlements": []})),
+        )
+        .await;
+    assert_eq!(empty.status, 201, "{}", empty.body);
+}
+
+on_both_backends! {
+    discovery_lists_entitlements => spawn_app,
+    entitlements_are_listed_filtered_paged_and_read => spawn_app,
+    entitlements_are_read_only => spawn_app,
+    another_orgs_products_never_appear => spawn_app,
+    user_entitlements_follow_groups => spawn_app,
+    writing_entitlements_is_refused_unless_unchanged => spawn_app,
+}
