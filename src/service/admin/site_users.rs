@@ -8,8 +8,8 @@ use super::views::{Changed, ListView, SiteUserView};
 use super::{audit, facts, invalid, load_account, load_site, not_found, site_facts, AdminActor};
 use super::{AdminResult, Page};
 use crate::domain::{
-    authorize_site_admin, change_role, transition, AccountId, RoleChange, SiteAccess, SiteAction,
-    SiteAuthority, SiteId, SiteRole,
+    authorize_site_admin, can_change_site_user, change_role, transition, AccountId, RoleChange,
+    SiteAccess, SiteAction, SiteAuthority, SiteId, SiteRole, SiteUserChange,
 };
 use crate::store::{self, Site, SiteUser, SiteUserQuery, Store};
 
@@ -125,6 +125,11 @@ pub async fn act(
 ) -> AdminResult<(Changed<SiteUserView>, bool)> {
     let mut tx = store.begin().await?;
     let t = target(&mut tx, who, site, account).await?;
+    can_change_site_user(
+        &t.authority,
+        Some(t.member.role),
+        SiteUserChange::Access(action),
+    )?;
     let before = t.member.access;
     let after = transition(&t.authority, &facts(&t.account, 0), before, action)?;
     let resend = action == SiteAction::ResendInvite;
@@ -176,7 +181,12 @@ pub async fn set_role(
     let mut tx = store.begin().await?;
     let t = target(&mut tx, who, site, account).await?;
     let mut member = t.member.clone();
-    let decision = change_role(&t.authority, member.access, member.role, role)?;
+    can_change_site_user(
+        &t.authority,
+        Some(member.role),
+        SiteUserChange::SetRole(role),
+    )?;
+    let decision = change_role(member.access, member.role, role)?;
     let changed = decision != RoleChange::Unchanged;
     if let RoleChange::Set(role) = decision {
         let before = member.role;
