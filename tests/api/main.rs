@@ -10,6 +10,7 @@ mod group_commit;
 mod groups;
 mod health;
 mod keep_alive;
+mod limits;
 mod migrations;
 mod nul;
 mod processes;

@@ -125,6 +125,13 @@ pub async fn invite(
     if batch.users.is_empty() || batch.users.len() > MAX_BATCH {
         return Err(invalid(format!("invite 1 to {MAX_BATCH} emails at a time")));
     }
+    for user in &batch.users {
+        super::bounded(
+            "display_name",
+            user.display_name.as_deref(),
+            super::MAX_TEXT,
+        )?;
+    }
     let mut tx = store.begin().await?;
     let site = load_site(&mut tx, site).await?;
     let authority = authorize_site_admin(who.actor(), &site_facts(&site))?;

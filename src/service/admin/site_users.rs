@@ -48,6 +48,7 @@ pub async fn list(
     let mut conn = store.read().await?;
     let site = load_site(&mut conn, site).await?;
     authorize_site_admin(who.actor(), &site_facts(&site))?;
+    super::bounded("q", query.search.as_deref(), super::MAX_TEXT)?;
     query.offset = page.offset();
     query.limit = page.count;
     let (rows, total) = store::list_site_user_rows(&mut conn, site.id, &query).await?;
