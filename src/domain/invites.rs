@@ -9,7 +9,8 @@ use super::domains::{managing_org, DomainOwners};
 use super::email::{normalize_email, Email};
 use super::ids::{AccountId, OrgId, SiteId};
 use super::refusal::Refusal;
-use super::sites::{initial_access, MembershipOrigin, SiteAccess, SiteAuthority};
+use super::site_users::{can_change_site_user, SiteUserChange};
+use super::sites::{initial_access, MembershipOrigin, SiteAccess, SiteAuthority, SiteRole};
 use super::wire::wire_enum;
 
 /// One email of an invite batch, as the admin submitted it.
@@ -30,6 +31,8 @@ pub struct Invitee {
     pub account: AccountFacts,
     /// Its membership of the site being invited to, if it ever had one.
     pub site_access: Option<SiteAccess>,
+    /// That membership's role (kept while removed).
+    pub site_role: Option<SiteRole>,
 }
 
 wire_enum! {
@@ -123,10 +126,13 @@ fn summary(per_email: &[(String, Refusal)]) -> String {
 /// membership). Repeated emails are planned once, from their first occurrence.
 ///
 /// Existing users keep what they have: an active member stays active, a pending invitation is
-/// re-sent only if `send_email` asks for it. Removed users are invited again (rule 8).
+/// re-sent only if `send_email` asks for it. Removed users are invited again (rule 8). A
+/// member the actor may not change ([`can_change_site_user`]: a site admin, for a trusted
+/// user) is an offender like the others.
 pub fn plan_invites(
     authority: &SiteAuthority,
     requests: &[InviteRequest],
+    role: SiteRole,
     send_email: bool,
     existing: impl Fn(&Email) -> Option<Invitee>,
     owners: &impl DomainOwners,
@@ -145,7 +151,14 @@ pub fn plan_invites(
         if !seen.insert(email.clone()) {
             continue;
         }
-        match plan_one(request, &email, send_email, existing(&email), owners) {
+        let invitee = existing(&email);
+        let allowed = can_change_site_user(
+            authority,
+            invitee.and_then(|i| i.site_role),
+            SiteUserChange::Invite(role),
+        );
+        let planned = allowed.and_then(|()| plan_one(request, &email, send_email, invitee, owners));
+        match planned {
             Ok(invite) => invites.push(invite),
             Err(refusal) => refused.push((email.to_string(), refusal)),
         }
@@ -221,262 +234,4 @@ fn invite_member(
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-mod tests {
-    use super::*;
-    use crate::domain::accounts::tests::{managed, unmanaged};
-    use crate::domain::accounts::AccountStatus;
-    use crate::domain::refusal::WhoCanAct;
-    use crate::domain::sites::tests::site_admin;
-    use std::collections::BTreeMap;
-
-    fn req(email: &str) -> InviteRequest {
-        InviteRequest {
-            email: email.into(),
-            ..InviteRequest::default()
-        }
-    }
-
-    fn lookup(known: &BTreeMap<Email, Invitee>) -> impl Fn(&Email) -> Option<Invitee> + '_ {
-        |e| known.get(e).copied()
-    }
-
-    fn known(entries: &[(&str, Invitee)]) -> BTreeMap<Email, Invitee> {
-        entries
-            .iter()
-            .map(|(e, i)| (Email::parse(e).unwrap(), *i))
-            .collect()
-    }
-
-    fn no_owner(_: &str) -> Option<OrgId> {
-        None
-    }
-
-    #[test]
-    fn rule4_batch_with_a_deactivated_account_invites_nobody_and_names_who_can_reactivate() {
-        let (_, auth) = site_admin();
-        let org = OrgId::new();
-        let db = known(&[
-            (
-                "gone@corp.com",
-                Invitee {
-                    account: managed(org, AccountStatus::Deactivated),
-                    site_access: None,
-                },
-            ),
-            (
-                "ok@corp.com",
-                Invitee {
-                    account: unmanaged(AccountStatus::Active),
-                    site_access: None,
-                },
-            ),
-        ]);
-        let err = plan_invites(
-            &auth,
-            &[req("ok@corp.com"), req("Gone@Corp.com")],
-            true,
-            lookup(&db),
-            &no_owner,
-        )
-        .unwrap_err();
-        assert_eq!(err.code(), "invite_refused");
-        assert_eq!(err.per_email.len(), 1);
-        let (email, refusal) = &err.per_email[0];
-        assert_eq!(email, "gone@corp.com");
-        assert_eq!(refusal.code(), "account_deactivated");
-        assert_eq!(refusal.who_can_act(), Some(WhoCanAct::ManagingOrg(org)));
-        assert!(err
-            .to_string()
-            .contains("gone@corp.com (deactivated: only the administrators"));
-    }
-
-    #[test]
-    fn rule4_every_offender_is_listed_with_its_reason() {
-        let (_, auth) = site_admin();
-        let db = known(&[
-            (
-                "a@x.io",
-                Invitee {
-                    account: unmanaged(AccountStatus::Deactivated),
-                    site_access: None,
-                },
-            ),
-            (
-                "b@x.io",
-                Invitee {
-                    account: unmanaged(AccountStatus::Active),
-                    site_access: Some(SiteAccess::Suspended),
-                },
-            ),
-        ]);
-        let err = plan_invites(
-            &auth,
-            &[req("a@x.io"), req("b@x.io"), req("nope")],
-            true,
-            lookup(&db),
-            &no_owner,
-        )
-        .unwrap_err();
-        let reasons: Vec<_> = err
-            .per_email
-            .iter()
-            .map(|(e, r)| (e.as_str(), r.code()))
-            .collect();
-        assert_eq!(
-            reasons,
-            [
-                ("a@x.io", "account_deactivated"),
-                ("b@x.io", "suspended_on_site"),
-                ("nope", "invalid_email")
-            ]
-        );
-        assert!(err.per_email[0]
-            .1
-            .to_string()
-            .contains("only the account's owner can reactivate it"));
-        assert!(err.per_email[1]
-            .1
-            .to_string()
-            .contains("suspended on this site: restore instead"));
-    }
-
-    #[test]
-    fn rule5_existing_account_keeps_its_profile_and_the_answer_says_what_was_ignored() {
-        let (site, auth) = site_admin();
-        let acct = unmanaged(AccountStatus::Active);
-        let db = known(&[(
-            "ann@x.io",
-            Invitee {
-                account: acct,
-                site_access: None,
-            },
-        )]);
-        let request = InviteRequest {
-            email: "ann@x.io".into(),
-            display_name: Some("Someone Else".into()),
-            password_supplied: true,
-        };
-        let plan = plan_invites(&auth, &[request], true, lookup(&db), &no_owner).unwrap();
-        assert_eq!(plan.site, site.id);
-        let invite = &plan.invites[0];
-        assert_eq!(invite.account, InviteAccount::Existing(acct.id));
-        assert_eq!(
-            invite.ignored,
-            [IgnoredField::DisplayName, IgnoredField::Password]
-        );
-    }
-
-    #[test]
-    fn rule5_new_email_creates_an_account_managed_if_its_domain_is_verified() {
-        let (_, auth) = site_admin();
-        let org = OrgId::new();
-        let owners = |d: &str| (d == "corp.com").then_some(org);
-        let request = InviteRequest {
-            email: "new@corp.com".into(),
-            display_name: Some("New".into()),
-            password_supplied: true,
-        };
-        let plan = plan_invites(
-            &auth,
-            &[request, req("ext@gmail.com")],
-            true,
-            |_: &Email| None,
-            &owners,
-        )
-        .unwrap();
-        assert_eq!(
-            plan.invites[0].account,
-            InviteAccount::New {
-                managing_org: Some(org),
-                display_name: Some("New".into())
-            }
-        );
-        assert_eq!(plan.invites[0].ignored, [IgnoredField::Password]);
-        assert_eq!(
-            plan.invites[1].account,
-            InviteAccount::New {
-                managing_org: None,
-                display_name: None
-            }
-        );
-    }
-
-    #[test]
-    fn rule6_invites_send_email_unless_told_not_to() {
-        let (_, auth) = site_admin();
-        let sent =
-            plan_invites(&auth, &[req("a@x.io")], true, |_: &Email| None, &no_owner).unwrap();
-        assert_eq!(
-            (sent.invites[0].access_after, sent.invites[0].send_email),
-            (SiteAccess::Invited, true)
-        );
-        let quiet =
-            plan_invites(&auth, &[req("a@x.io")], false, |_: &Email| None, &no_owner).unwrap();
-        assert_eq!(
-            (quiet.invites[0].access_after, quiet.invites[0].send_email),
-            (SiteAccess::InviteNotSent, false)
-        );
-    }
-
-    #[test]
-    fn rule8_removed_users_can_be_invited_again() {
-        let (_, auth) = site_admin();
-        let db = known(&[(
-            "r@x.io",
-            Invitee {
-                account: unmanaged(AccountStatus::Active),
-                site_access: Some(SiteAccess::Removed),
-            },
-        )]);
-        let plan = plan_invites(&auth, &[req("r@x.io")], true, lookup(&db), &no_owner).unwrap();
-        let invite = &plan.invites[0];
-        assert_eq!(
-            (invite.access_before, invite.access_after),
-            (Some(SiteAccess::Removed), SiteAccess::Invited)
-        );
-        assert!(invite.has_effect());
-    }
-
-    #[test]
-    fn existing_members_are_not_downgraded_and_pending_ones_get_the_email_if_asked() {
-        let (_, auth) = site_admin();
-        let member = |access| Invitee {
-            account: unmanaged(AccountStatus::Active),
-            site_access: Some(access),
-        };
-        let db = known(&[
-            ("act@x.io", member(SiteAccess::Active)),
-            ("ns@x.io", member(SiteAccess::InviteNotSent)),
-        ]);
-        let plan = plan_invites(
-            &auth,
-            &[req("act@x.io"), req("ns@x.io")],
-            true,
-            lookup(&db),
-            &no_owner,
-        )
-        .unwrap();
-        assert_eq!(plan.invites[0].access_after, SiteAccess::Active);
-        assert!(!plan.invites[0].has_effect());
-        assert_eq!(
-            (plan.invites[1].access_after, plan.invites[1].send_email),
-            (SiteAccess::Invited, true)
-        );
-        let quiet = plan_invites(&auth, &[req("ns@x.io")], false, lookup(&db), &no_owner).unwrap();
-        assert!(!quiet.invites[0].has_effect());
-    }
-
-    #[test]
-    fn repeated_emails_are_planned_once() {
-        let (_, auth) = site_admin();
-        let plan = plan_invites(
-            &auth,
-            &[req("a@x.io"), req(" A@X.IO ")],
-            true,
-            |_: &Email| None,
-            &no_owner,
-        )
-        .unwrap();
-        assert_eq!(plan.invites.len(), 1);
-    }
-}
+mod tests;

@@ -75,11 +75,12 @@ pub use orgs::{authorize_org_admin, can_view_account, OrgAuthority};
 pub use profile::{can_change_email, can_change_profile, differs, AccountField, EmailChange};
 pub use refusal::{AccountAction, Instead, Refusal, WhoCanAct};
 pub use site_users::{
-    can_change_site_product, change_role, plan_product_revoke, role_after_invite, RoleChange,
+    can_change_site_product, can_change_site_user, change_role, plan_product_revoke,
+    role_after_invite, RoleChange, SiteUserChange,
 };
 pub use sites::{
-    accept_invitation, authorize_site_admin, can_assign_role, initial_access, transition,
-    AuthorityLevel, MembershipOrigin, SiteAccess, SiteAction, SiteAuthority, SiteFacts, SiteRole,
+    accept_invitation, authorize_site_admin, initial_access, transition, AuthorityLevel,
+    MembershipOrigin, SiteAccess, SiteAction, SiteAuthority, SiteFacts, SiteRole,
 };
 pub use text::fold_case;
 pub use wire::UnknownVariant;

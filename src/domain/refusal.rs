@@ -163,6 +163,10 @@ pub enum Refusal {
         role: SiteRole,
     },
 
+    /// A trusted user acted on a site administrator's membership.
+    #[error("this user is a site administrator: only the site's administrators and its organization's administrators can change them")]
+    SiteAdminOnly,
+
     /// The actor is not an administrator of the org in question.
     #[error("only the organization's administrators can do this")]
     NotOrgAdministrator,
@@ -251,6 +255,7 @@ impl Refusal {
             Self::AlreadyActive => "already_active",
             Self::NotSiteAdministrator => "not_site_admin",
             Self::RoleNotAllowed { .. } => "role_not_allowed",
+            Self::SiteAdminOnly => "site_admin_only",
             Self::NotOrgAdministrator => "not_org_admin",
             Self::HasContent => "has_content",
             Self::EmailDomainNotVerified { .. } => "email_domain_not_verified",
@@ -320,6 +325,7 @@ mod tests {
             Refusal::RoleNotAllowed {
                 role: SiteRole::SiteAdmin,
             },
+            Refusal::SiteAdminOnly,
             Refusal::NotOrgAdministrator,
             Refusal::HasContent,
             Refusal::EmailDomainNotVerified {

@@ -1,12 +1,50 @@
-//! Changing a site user through the admin API: roles, product access on the site, and the
-//! role an invite leaves (rules 4, 7, 8, 19).
+//! Changing a site user through the admin API: who may change whom, roles, product access
+//! on the site, and the role an invite leaves (rules 4, 7, 8, 19).
 
 use super::accounts::AccountFacts;
 use super::groups::{GroupFacts, GroupSource};
 use super::ids::GroupId;
 use super::licenses::{can_change_product_access, ProductAccessChange};
 use super::refusal::Refusal;
-use super::sites::{can_assign_role, AuthorityLevel, SiteAccess, SiteAuthority, SiteRole};
+use super::sites::{AuthorityLevel, SiteAccess, SiteAction, SiteAuthority, SiteRole};
+
+/// What an administrator asks of a site user: the columns of docs/admin.md's permission
+/// matrix (reading a site user needs only [`super::sites::authorize_site_admin`]).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Hash)]
+pub enum SiteUserChange {
+    /// Invite (or invite again) with this role.
+    Invite(SiteRole),
+    /// Give this role.
+    SetRole(SiteRole),
+    /// Suspend, restore, remove, or resend the invitation.
+    Access(SiteAction),
+    /// Grant or revoke product access on the site.
+    Product(ProductAccessChange),
+}
+
+/// The permission matrix of docs/admin.md, decided here only. Org admins and site admins
+/// change any user of the site. A trusted user changes only users who are not site admins
+/// (`current`: the membership's role, also when removed; `None`: no membership yet) and
+/// gives nobody the `site_admin` role: otherwise a trusted user could suspend, remove or
+/// demote the people who appointed them, or make themselves their equal.
+pub fn can_change_site_user(
+    authority: &SiteAuthority,
+    current: Option<SiteRole>,
+    change: SiteUserChange,
+) -> Result<(), Refusal> {
+    if authority.level() != AuthorityLevel::TrustedUser {
+        return Ok(());
+    }
+    if let SiteUserChange::Invite(role) | SiteUserChange::SetRole(role) = change {
+        if role == SiteRole::SiteAdmin {
+            return Err(Refusal::RoleNotAllowed { role });
+        }
+    }
+    if current == Some(SiteRole::SiteAdmin) {
+        return Err(Refusal::SiteAdminOnly);
+    }
+    Ok(())
+}
 
 /// A role decision.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -17,11 +55,9 @@ pub enum RoleChange {
     Set(SiteRole),
 }
 
-/// May `authority` give a site user `target`? Removed users have no membership to change
-/// (invite them again). Trusted users can neither create site admins nor demote one:
-/// either would let them reshape the site's administration above their own level.
+/// The role change for a member whose role is `current`, once [`can_change_site_user`]
+/// allowed it. Removed users have no membership to change (invite them again).
 pub fn change_role(
-    authority: &SiteAuthority,
     access: SiteAccess,
     current: SiteRole,
     target: SiteRole,
@@ -31,10 +67,6 @@ pub fn change_role(
     }
     if current == target {
         return Ok(RoleChange::Unchanged);
-    }
-    can_assign_role(authority, target)?;
-    if current == SiteRole::SiteAdmin && authority.level() == AuthorityLevel::TrustedUser {
-        return Err(Refusal::RoleNotAllowed { role: current });
     }
     Ok(RoleChange::Set(target))
 }
@@ -120,38 +152,88 @@ mod tests {
 
     #[test]
     fn roles_change_for_members_only_and_unchanged_is_no_write() {
-        let (_, admin) = site_admin();
         let (a, b, t, s) = (
             SiteAccess::Active,
             SiteRole::Basic,
             SiteRole::Trusted,
             SiteRole::SiteAdmin,
         );
-        assert_eq!(change_role(&admin, a, b, s), Ok(RoleChange::Set(s)));
-        assert_eq!(change_role(&admin, a, t, t), Ok(RoleChange::Unchanged));
+        assert_eq!(change_role(a, b, s), Ok(RoleChange::Set(s)));
+        assert_eq!(change_role(a, t, t), Ok(RoleChange::Unchanged));
         assert_eq!(
-            change_role(&admin, SiteAccess::Removed, b, t),
+            change_role(SiteAccess::Removed, b, t),
             Err(Refusal::NotOnSite)
         );
     }
 
-    #[test]
-    fn trusted_users_neither_make_nor_unmake_site_admins() {
-        let t = trusted();
-        let a = SiteAccess::Active;
-        assert_eq!(
-            change_role(&t, a, SiteRole::Basic, SiteRole::Trusted),
-            Ok(RoleChange::Set(SiteRole::Trusted))
-        );
-        for (from, to) in [
-            (SiteRole::Basic, SiteRole::SiteAdmin),
-            (SiteRole::SiteAdmin, SiteRole::Basic),
-        ] {
-            assert_eq!(
-                change_role(&t, a, from, to).unwrap_err().code(),
-                "role_not_allowed"
-            );
+    fn every_change() -> Vec<SiteUserChange> {
+        let mut all = Vec::new();
+        for role in SiteRole::ALL {
+            all.push(SiteUserChange::Invite(*role));
+            all.push(SiteUserChange::SetRole(*role));
         }
+        for action in [
+            SiteAction::Remove,
+            SiteAction::Suspend,
+            SiteAction::Restore,
+            SiteAction::ResendInvite,
+        ] {
+            all.push(SiteUserChange::Access(action));
+        }
+        all.push(SiteUserChange::Product(ProductAccessChange::Grant));
+        all.push(SiteUserChange::Product(ProductAccessChange::Revoke));
+        all
+    }
+
+    #[test]
+    fn org_and_site_admins_change_anyone() {
+        let (site, admin) = site_admin();
+        let org = authorize_site_admin(&Actor::OrgAdmin(site.org), &site).unwrap();
+        for authority in [admin, org] {
+            for change in every_change() {
+                for current in [None, Some(SiteRole::SiteAdmin), Some(SiteRole::Basic)] {
+                    assert_eq!(can_change_site_user(&authority, current, change), Ok(()));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn trusted_users_never_touch_site_admins_nor_make_one() {
+        let t = trusted();
+        for change in every_change() {
+            let refused = can_change_site_user(&t, Some(SiteRole::SiteAdmin), change).unwrap_err();
+            assert!(
+                matches!(refused.code(), "site_admin_only" | "role_not_allowed"),
+                "{change:?}"
+            );
+            for current in [None, Some(SiteRole::Basic), Some(SiteRole::Trusted)] {
+                let outcome = can_change_site_user(&t, current, change);
+                let grants_admin = matches!(
+                    change,
+                    SiteUserChange::Invite(SiteRole::SiteAdmin)
+                        | SiteUserChange::SetRole(SiteRole::SiteAdmin)
+                );
+                if grants_admin {
+                    assert_eq!(
+                        outcome,
+                        Err(Refusal::RoleNotAllowed {
+                            role: SiteRole::SiteAdmin
+                        })
+                    );
+                } else {
+                    assert_eq!(outcome, Ok(()), "{change:?} on {current:?}");
+                }
+            }
+        }
+        assert_eq!(
+            can_change_site_user(
+                &t,
+                Some(SiteRole::SiteAdmin),
+                SiteUserChange::SetRole(SiteRole::Basic)
+            ),
+            Err(Refusal::SiteAdminOnly)
+        );
     }
 
     #[test]

@@ -103,15 +103,6 @@ pub fn authorize_site_admin(actor: &Actor, site: &SiteFacts) -> Result<SiteAutho
     })
 }
 
-/// Trusted users may invite and manage users but not create site administrators: that would
-/// let them grant themselves more than they were given.
-pub fn can_assign_role(authority: &SiteAuthority, role: SiteRole) -> Result<(), Refusal> {
-    if role == SiteRole::SiteAdmin && authority.level == AuthorityLevel::TrustedUser {
-        return Err(Refusal::RoleNotAllowed { role });
-    }
-    Ok(())
-}
-
 /// What a site administrator does to an existing site user.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Hash)]
 pub enum SiteAction {
@@ -285,31 +276,6 @@ pub(crate) mod tests {
                 "not_site_admin"
             );
         }
-    }
-
-    #[test]
-    fn trusted_users_cannot_make_site_admins() {
-        let site = SiteFacts {
-            id: SiteId::new(),
-            org: OrgId::new(),
-        };
-        let trusted = authorize_site_admin(
-            &Actor::TrustedUser {
-                site: site.id,
-                org: site.org,
-            },
-            &site,
-        )
-        .unwrap();
-        assert_eq!(can_assign_role(&trusted, SiteRole::Trusted), Ok(()));
-        assert_eq!(
-            can_assign_role(&trusted, SiteRole::SiteAdmin)
-                .unwrap_err()
-                .code(),
-            "role_not_allowed"
-        );
-        let (_, admin) = site_admin();
-        assert_eq!(can_assign_role(&admin, SiteRole::SiteAdmin), Ok(()));
     }
 
     #[test]

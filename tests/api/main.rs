@@ -11,6 +11,7 @@ mod group_commit;
 mod groups;
 mod health;
 mod keep_alive;
+mod limits;
 mod metrics;
 mod migrations;
 mod nul;

@@ -114,6 +114,7 @@ pub fn refusal_status(refusal: &Refusal) -> StatusCode {
         | Refusal::OwnerOnly { .. }
         | Refusal::NotSiteAdministrator
         | Refusal::RoleNotAllowed { .. }
+        | Refusal::SiteAdminOnly
         | Refusal::NotOrgAdministrator
         | Refusal::EmailDomainNotVerified { .. }
         | Refusal::DomainVerifiedByOtherOrg { .. } => StatusCode::FORBIDDEN,
@@ -205,17 +206,18 @@ impl From<AdminError> for Problem {
                 Problem::new(StatusCode::UNAUTHORIZED, "unauthorized", detail)
             }
             AdminError::Invite(refusal) => {
-                // A malformed email makes the request itself bad; otherwise the accounts'
+                // A malformed email makes the request itself bad; then an email the caller
+                // may not invite (a site admin, for a trusted user); otherwise the accounts'
                 // and memberships' state is what refuses the batch.
-                let malformed = refusal
+                let statuses: Vec<StatusCode> = refusal
                     .per_email
                     .iter()
-                    .any(|(_, r)| matches!(r, Refusal::InvalidEmail(_)));
-                let status = if malformed {
-                    StatusCode::BAD_REQUEST
-                } else {
-                    StatusCode::CONFLICT
-                };
+                    .map(|(_, r)| refusal_status(r))
+                    .collect();
+                let status = [StatusCode::BAD_REQUEST, StatusCode::FORBIDDEN]
+                    .into_iter()
+                    .find(|s| statuses.contains(s))
+                    .unwrap_or(StatusCode::CONFLICT);
                 let refused: Vec<Value> = refusal
                     .per_email
                     .iter()

@@ -405,3 +405,71 @@ fn numbers_are_coerced_from_strings_and_whole_floats() {
     );
     assert_invalid(&err(json!({ "count": 1e300 })), &["`count`"]);
 }
+
+#[test]
+fn every_string_attribute_has_a_limit_named_in_the_refusal() {
+    let at = |n: usize| "x".repeat(n);
+    let cases = [
+        (
+            json!({"userName": at(321)}),
+            "userName is longer than 320 characters",
+        ),
+        (
+            json!({"name": {"givenName": at(257)}}),
+            "name.givenName is longer than 256 characters",
+        ),
+        (
+            json!({"emails": [{"value": format!("{}@a.example", at(250))}]}),
+            "emails[0].value is longer than 254 characters",
+        ),
+        (
+            json!({"externalId": at(257)}),
+            "externalId is longer than 256",
+        ),
+        (
+            json!({"photos": [{"value": at(2049)}]}),
+            "photos[0].value is longer than 2048",
+        ),
+        (
+            json!({ENTERPRISE: {"department": at(257)}}),
+            "department is longer than 256",
+        ),
+    ];
+    for (body, detail) in cases {
+        assert_invalid(&user_error(body), &[detail]);
+    }
+    // Characters, not bytes: 256 two-byte letters fit.
+    let fits = user(json!({"displayName": "é".repeat(256), "name": {"formatted": at(1024)}}));
+    assert_eq!(fits["displayName"].as_str().unwrap().chars().count(), 256);
+    let group = normalize_resource(&GROUP_RESOURCE, &json!({"displayName": at(257)}));
+    assert_invalid(&group.unwrap_err(), &["displayName is longer than 256"]);
+}
+
+#[test]
+fn emails_hold_email_addresses() {
+    for good in [
+        "ann@acme.example",
+        "Ann.Lee+tag@Sub.Acme.Example.",
+        "bücher@bücher.example",
+    ] {
+        assert!(value::is_email_address(good), "{good}");
+        user(json!({"emails": [{"value": good}]}));
+    }
+    for bad in [
+        "ann",
+        "@acme.example",
+        "ann@",
+        "ann@localhost",
+        "a@b@acme.example",
+        "ann lee@acme.example",
+        "ann@acme..example",
+        "ann@-acme.example",
+        "ann@acme_x.example",
+        "\"ann\"@acme.example",
+    ] {
+        assert!(!value::is_email_address(bad), "{bad}");
+        let err = user_error(json!({"emails": [{"value": "ok@a.example"}, {"value": bad}]}));
+        assert_invalid(&err, &["emails[1].value is not an email address"]);
+        assert!(!err.detail.contains(bad), "the value is not echoed");
+    }
+}

@@ -85,6 +85,9 @@ fn single_value(def: &AttributeDef, value: &Value, name: &str) -> Result<Option<
         _ => None,
     };
     if let Some(v) = coerced {
+        if let Value::String(text) = &v {
+            check_text(def, text, name)?;
+        }
         return Ok(Some(v));
     }
     let got = match (def.ty, value) {
@@ -95,6 +98,52 @@ fn single_value(def: &AttributeDef, value: &Value, name: &str) -> Result<Option<
         (_, other) => json_type(other),
     };
     Err(type_error(name, expected(def.ty), got))
+}
+
+/// The limits a stored text must meet: its length, and for `emails.value` the shape of an
+/// email address. The detail names the attribute, never the value.
+fn check_text(def: &AttributeDef, text: &str, name: &str) -> Result<(), ScimError> {
+    if text.chars().count() > def.max_length {
+        return Err(invalid(format!(
+            "{name} is longer than {} characters",
+            def.max_length
+        )));
+    }
+    if def.is_email && !is_email_address(text) {
+        return Err(invalid(format!(
+            "{name} is not an email address (expected local-part@domain.example)"
+        )));
+    }
+    Ok(())
+}
+
+/// A syntactic check only, so that `emails` holds addresses and nothing else: one `@`, a
+/// local part without whitespace or control characters, and a domain of at least two
+/// labels of letters, digits and inner hyphens (a trailing root dot allowed). Quoted local
+/// parts and address literals are refused: no IdP sends them. Which domains are acceptable
+/// (IDNA, verified owners) is the domain model's business, not this one's.
+pub(crate) fn is_email_address(text: &str) -> bool {
+    let Some((local, domain)) = text.split_once('@') else {
+        return false;
+    };
+    if local.is_empty()
+        || domain.contains('@')
+        || local
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '<' | '>'))
+    {
+        return false;
+    }
+    let domain = domain.strip_suffix('.').unwrap_or(domain);
+    let labels: Vec<&str> = domain.split('.').collect();
+    labels.len() >= 2
+        && labels.iter().all(|label| {
+            !label.is_empty()
+                && label.chars().count() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+        })
 }
 
 fn complex_value(

@@ -103,7 +103,20 @@ pub struct AttributeDef {
     pub canonical_values: &'static [&'static str],
     pub reference_types: &'static [&'static str],
     pub sub_attributes: &'static [AttributeDef],
+    /// The most characters a string, reference or binary value may have: a value longer
+    /// than any real IdP sends is refused rather than stored (docs/scim.md lists them).
+    pub max_length: usize,
+    /// Whether a string value must be an email address (`emails.value`).
+    pub is_email: bool,
 }
+
+/// The default limit for strings: the display names and directory attributes of Active
+/// Directory, Entra ID, Okta and Google fit (AD's displayName is at most 256).
+pub const MAX_STRING: usize = 256;
+/// URLs: what browsers and proxies reliably carry.
+pub const MAX_REFERENCE: usize = 2048;
+/// Base64 of an X.509 certificate with a long chain of extensions.
+pub const MAX_BINARY: usize = 16384;
 
 impl AttributeDef {
     /// A single-valued, optional, case-insensitive, read-write string with default
@@ -122,11 +135,28 @@ impl AttributeDef {
             canonical_values: &[],
             reference_types: &[],
             sub_attributes: &[],
+            max_length: MAX_STRING,
+            is_email: false,
         }
     }
 
     pub const fn of_type(mut self, ty: AttrType) -> Self {
         self.ty = ty;
+        if matches!(ty, AttrType::Binary) {
+            self.max_length = MAX_BINARY;
+        }
+        self
+    }
+
+    pub const fn max_length(mut self, max: usize) -> Self {
+        self.max_length = max;
+        self
+    }
+
+    /// An email address, at most 254 characters (RFC 5321's forward path).
+    pub const fn email(mut self) -> Self {
+        self.is_email = true;
+        self.max_length = 254;
         self
     }
 
@@ -174,6 +204,7 @@ impl AttributeDef {
     pub const fn references(mut self, types: &'static [&'static str]) -> Self {
         self.ty = AttrType::Reference;
         self.reference_types = types;
+        self.max_length = MAX_REFERENCE;
         self
     }
 

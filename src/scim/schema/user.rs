@@ -110,7 +110,8 @@ const NAME: &[AttributeDef] = &[
         "formatted",
         "The full name, including all middle names, titles, and suffixes as appropriate, \
          formatted for display (e.g., 'Ms. Barbara J Jensen, III').",
-    ),
+    )
+    .max_length(1024),
     AttributeDef::string(
         "familyName",
         "The family name of the User, or last name in most Western languages (e.g., 'Jensen' \
@@ -143,7 +144,8 @@ const EMAILS: &[AttributeDef] = &[
         "value",
         "Email addresses for the user. The value SHOULD be canonicalized by the service \
          provider, e.g., 'bjensen@example.com' instead of 'bjensen@EXAMPLE.COM'.",
-    ),
+    )
+    .email(),
     DISPLAY,
     kind(
         "A label indicating the attribute's function, e.g., 'work' or 'home'.",
@@ -187,13 +189,15 @@ const ADDRESSES: &[AttributeDef] = &[
         "formatted",
         "The full mailing address, formatted for display or use with a mailing label. This \
          attribute MAY contain newlines.",
-    ),
+    )
+    .max_length(1024),
     AttributeDef::string(
         "streetAddress",
         "The full street address component, which may include house number, street name, P.O. \
          box, and multi-line extended street address information. This attribute MAY contain \
          newlines.",
-    ),
+    )
+    .max_length(1024),
     AttributeDef::string("locality", "The city or locality component."),
     AttributeDef::string("region", "The state or region component."),
     AttributeDef::string("postalCode", "The zip code or postal code component."),
@@ -263,6 +267,7 @@ pub static USER: SchemaDef = SchemaDef {
              value. This identifier MUST be unique across the service provider's entire set of \
              Users. REQUIRED.",
         )
+        .max_length(320)
         .required()
         .uniqueness(Uniqueness::Server),
         AttributeDef::string("name", "The components of the user's real name.").complex(NAME),
@@ -317,7 +322,8 @@ pub static USER: SchemaDef = SchemaDef {
              User's password.",
         )
         .mutability(Mutability::WriteOnly)
-        .returned(Returned::Never),
+        .returned(Returned::Never)
+        .max_length(1024),
         AttributeDef::string(
             "emails",
             "Email addresses for the user. Canonical type values of 'work', 'home', and \

@@ -10,9 +10,10 @@ use super::outbox::queue_invitation;
 use super::products::{product_group, site_product};
 use super::{audit, facts, invalid, load_site, not_found, site_facts, AdminActor, AdminResult};
 use crate::domain::{
-    authorize_site_admin, can_assign_role, can_edit_group_membership, normalize_email,
+    authorize_site_admin, can_change_site_user, can_edit_group_membership, normalize_email,
     plan_invites, role_after_invite, AccountId, AccountStatus, Email, GroupId, IgnoredField,
     InviteAccount, InviteRequest, Invitee, OrgId, PlannedInvite, SiteAccess, SiteId, SiteRole,
+    SiteUserChange,
 };
 use crate::service::groups::members::group_facts;
 use crate::store::{self, Group, NewAccount, Site, SiteUser, Store, Tx};
@@ -80,6 +81,7 @@ async fn load_known(tx: &mut Tx, site: SiteId, users: &[InviteUser]) -> AdminRes
             let invitee = Invitee {
                 account: facts(&account, 0),
                 site_access: member.as_ref().map(|m| m.access),
+                site_role: member.as_ref().map(|m| m.role),
             };
             if let Some(member) = member {
                 known.members.insert(account.id, member);
@@ -123,10 +125,17 @@ pub async fn invite(
     if batch.users.is_empty() || batch.users.len() > MAX_BATCH {
         return Err(invalid(format!("invite 1 to {MAX_BATCH} emails at a time")));
     }
+    for user in &batch.users {
+        super::bounded(
+            "display_name",
+            user.display_name.as_deref(),
+            super::MAX_TEXT,
+        )?;
+    }
     let mut tx = store.begin().await?;
     let site = load_site(&mut tx, site).await?;
     let authority = authorize_site_admin(who.actor(), &site_facts(&site))?;
-    can_assign_role(&authority, batch.role)?;
+    can_change_site_user(&authority, None, SiteUserChange::Invite(batch.role))?;
     let mut products = Vec::new();
     for raw in &batch.products {
         let product = site_product(&site, raw)?;
@@ -149,6 +158,7 @@ pub async fn invite(
     let plan = plan_invites(
         &authority,
         &requests,
+        batch.role,
         batch.send_email,
         |email| known.invitees.get(email).copied(),
         &owners,

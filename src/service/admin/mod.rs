@@ -69,6 +69,21 @@ pub(crate) fn invalid(detail: impl Into<String>) -> AdminError {
     AdminError::Service(ServiceError::Invalid(detail.into()))
 }
 
+/// The longest search text or invite display name: as long as the longest value it could
+/// match or become (a display name, SCIM's `displayName` limit; emails are at most 254).
+pub const MAX_TEXT: usize = 256;
+
+/// Refuses a free-text input longer than `max` characters, naming the field (400
+/// `invalid_request`): nothing that long is stored, so it could only be a mistake or a probe.
+pub(crate) fn bounded(field: &str, value: Option<&str>, max: usize) -> AdminResult<()> {
+    match value {
+        Some(text) if text.chars().count() > max => {
+            Err(invalid(format!("{field} is longer than {max} characters")))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// A page request: `start_index` is 1-based, as in SCIM.
 #[derive(Clone, Copy, Debug)]
 pub struct Page {

@@ -137,6 +137,7 @@ pub async fn managed_accounts(
     page: Page,
 ) -> AdminResult<ListView<AccountView>> {
     let authority = authorize_org_admin(who.actor(), org)?;
+    super::bounded("q", search.as_deref(), super::MAX_TEXT)?;
     let mut conn = store.read().await?;
     let query = ManagedAccountQuery {
         status,

@@ -9,8 +9,8 @@ use super::site_users::{target, view};
 use super::views::{Changed, SiteUserView};
 use super::{audit, facts, invalid, AdminActor, AdminResult};
 use crate::domain::{
-    can_change_site_product, plan_product_revoke, AccountId, GroupId, Product, ProductAccessChange,
-    SiteId,
+    can_change_site_product, can_change_site_user, plan_product_revoke, AccountId, GroupId,
+    Product, ProductAccessChange, SiteId, SiteUserChange,
 };
 use crate::service::groups::members::group_facts;
 use crate::store::{self, Group, ProductGrant, Site, Store};
@@ -73,6 +73,11 @@ pub async fn grant(
     let t = target(&mut tx, who, site, account).await?;
     let product = site_product(&t.site, product)?;
     let change = ProductAccessChange::Grant;
+    can_change_site_user(
+        &t.authority,
+        Some(t.member.role),
+        SiteUserChange::Product(change),
+    )?;
     can_change_site_product(&t.authority, &facts(&t.account, 0), t.member.access, change)?;
     let current = store::account_site_products(&mut tx, t.account.id, t.site.id).await?;
     let changed = !current.iter().any(|p| p == product.as_str());
@@ -106,6 +111,11 @@ pub async fn revoke(
     let t = target(&mut tx, who, site, account).await?;
     let product = site_product(&t.site, product)?;
     let change = ProductAccessChange::Revoke;
+    can_change_site_user(
+        &t.authority,
+        Some(t.member.role),
+        SiteUserChange::Product(change),
+    )?;
     can_change_site_product(&t.authority, &facts(&t.account, 0), t.member.access, change)?;
     let own = store::site_product_group(&mut tx, t.site.id, product.as_str()).await?;
     let granting =

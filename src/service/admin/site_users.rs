@@ -8,8 +8,8 @@ use super::views::{Changed, ListView, SiteUserView};
 use super::{audit, facts, invalid, load_account, load_site, not_found, site_facts, AdminActor};
 use super::{AdminResult, Page};
 use crate::domain::{
-    authorize_site_admin, change_role, transition, AccountId, RoleChange, SiteAccess, SiteAction,
-    SiteAuthority, SiteId, SiteRole,
+    authorize_site_admin, can_change_site_user, change_role, transition, AccountId, RoleChange,
+    SiteAccess, SiteAction, SiteAuthority, SiteId, SiteRole, SiteUserChange,
 };
 use crate::store::{self, Site, SiteUser, SiteUserQuery, Store};
 
@@ -48,6 +48,7 @@ pub async fn list(
     let mut conn = store.read().await?;
     let site = load_site(&mut conn, site).await?;
     authorize_site_admin(who.actor(), &site_facts(&site))?;
+    super::bounded("q", query.search.as_deref(), super::MAX_TEXT)?;
     query.offset = page.offset();
     query.limit = page.count;
     let (rows, total) = store::list_site_user_rows(&mut conn, site.id, &query).await?;
@@ -125,6 +126,11 @@ pub async fn act(
 ) -> AdminResult<(Changed<SiteUserView>, bool)> {
     let mut tx = store.begin().await?;
     let t = target(&mut tx, who, site, account).await?;
+    can_change_site_user(
+        &t.authority,
+        Some(t.member.role),
+        SiteUserChange::Access(action),
+    )?;
     let before = t.member.access;
     let after = transition(&t.authority, &facts(&t.account, 0), before, action)?;
     let resend = action == SiteAction::ResendInvite;
@@ -176,7 +182,12 @@ pub async fn set_role(
     let mut tx = store.begin().await?;
     let t = target(&mut tx, who, site, account).await?;
     let mut member = t.member.clone();
-    let decision = change_role(&t.authority, member.access, member.role, role)?;
+    can_change_site_user(
+        &t.authority,
+        Some(member.role),
+        SiteUserChange::SetRole(role),
+    )?;
+    let decision = change_role(member.access, member.role, role)?;
     let changed = decision != RoleChange::Unchanged;
     if let RoleChange::Set(role) = decision {
         let before = member.role;

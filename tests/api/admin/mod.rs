@@ -3,6 +3,7 @@
 
 mod groups_and_audit;
 mod site_admin;
+mod site_roles;
 mod situations;
 mod situations_accounts;
 mod surface;
