@@ -48,11 +48,14 @@ fn group_location(resolved: &ResolvedAttr, _: Backend, _: &mut SqlParams) -> Opt
             expr: "g.updated_at".into(),
         },
         // Correlated on the group's primary key and the user's id, so `members[value eq
-        // "id"]` is two index probes whatever the size of the group.
+        // "id"]` is two index probes whatever the size of the group. The correlation stays
+        // in WHERE: PostgreSQL turns an EXISTS into a join only when no ON clause refers
+        // to the outer row (otherwise it probes the subquery once per group).
         ("members", _) => Loc::Multi(Multi {
             from_where: "FROM group_members gm \
-                 JOIN directory_users mu ON mu.account_id = gm.account_id AND mu.directory_id = g.directory_id \
-                 JOIN accounts ma ON ma.id = gm.account_id WHERE gm.group_id = g.id"
+                 JOIN directory_users mu ON mu.account_id = gm.account_id \
+                 JOIN accounts ma ON ma.id = gm.account_id \
+                 WHERE gm.group_id = g.id AND mu.directory_id = g.directory_id"
                 .into(),
             element: member_element,
         }),

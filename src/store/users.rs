@@ -78,12 +78,23 @@ fn user_location(
         ("meta", _) => return None,
         ("emails", _) => Loc::Multi(Multi {
             // Of another org's account, only its own address (the one a stranger sees).
-            from_where: match viewer {
-                Some(org) => format!(
+            from_where: match (viewer, backend) {
+                (Some(org), Backend::Sqlite) => format!(
                     "FROM account_emails e WHERE e.account_id = a.id AND \
                      (d.org_id IS NULL OR d.org_id = {org} OR e.value_lower = a.email_lower)"
                 ),
-                None => "FROM account_emails e WHERE e.account_id = a.id".into(),
+                // PostgreSQL turns an EXISTS into a join, driven by the `emails.value`
+                // index, only when it refers to the outer row by plain equalities; the
+                // visibility test therefore reads the account and its domain again inside.
+                // (Referring to `d` and `a` would scan the whole directory: 500 ms at
+                // 100,000 users instead of under 1 ms.)
+                (Some(org), Backend::Postgres) => format!(
+                    "FROM account_emails e JOIN accounts ea ON ea.id = e.account_id \
+                     LEFT JOIN verified_domains ed ON ed.domain = ea.email_domain \
+                     WHERE e.account_id = a.id AND \
+                     (ed.org_id IS NULL OR ed.org_id = {org} OR e.value_lower = ea.email_lower)"
+                ),
+                (None, _) => "FROM account_emails e WHERE e.account_id = a.id".into(),
             },
             element: email_element,
         }),

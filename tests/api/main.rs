@@ -11,6 +11,7 @@ mod groups;
 mod health;
 mod keep_alive;
 mod migrations;
+mod native_ids;
 mod nul;
 mod processes;
 mod request_hygiene;
