@@ -89,6 +89,26 @@ impl Database {
         }
     }
 
+    /// Whether `directory_users` has its own userName columns (migration 0009); the seed
+    /// gives each user its email there, as 0009 did for existing records.
+    async fn has_user_names(&self) -> bool {
+        let sql = "SELECT COUNT(*) FROM information_schema.columns \
+                   WHERE table_name = 'directory_users' AND column_name = 'user_name'";
+        let found: i64 = if self.postgres.is_some() {
+            let mut conn = PgConnection::connect(&self.url).await.expect("connect");
+            sqlx::query_scalar(sql).fetch_one(&mut conn).await
+        } else {
+            let mut conn = SqliteConnection::connect(&self.url).await.expect("connect");
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM pragma_table_info('directory_users') WHERE name = 'user_name'",
+            )
+            .fetch_one(&mut conn)
+            .await
+        }
+        .expect("directory_users columns");
+        found > 0
+    }
+
     /// Whether this PostgreSQL database has the native column types of migration 0007
     /// (an older scimd's schema keeps UUID text, JSON text, 0/1 and integer microseconds).
     async fn postgres_native(&self) -> bool {
@@ -156,6 +176,14 @@ impl Database {
         let primary = (d.flag)(true);
         let (account, user) = ((d.id)("8000"), (d.id)("9000"));
         let email = "'user' || i || '@bench.example'";
+        let (name_columns, names) = if self.has_user_names().await {
+            (
+                ", user_name, user_name_lower",
+                format!(", {email}, {email}"),
+            )
+        } else {
+            ("", String::new())
+        };
         self.run(&[
             format!(
                 "INSERT INTO accounts (id, email, email_lower, email_domain, display_name, \
@@ -169,8 +197,9 @@ impl Database {
             ),
             format!(
                 "INSERT INTO directory_users (id, directory_id, account_id, external_id, \
-                 attributes, created_at, updated_at, version) SELECT {user}, '{directory}', \
-                 {account}, 'ext-' || i, {attributes}, {at}, {at}, 1 FROM {series}"
+                 attributes, created_at, updated_at, version{name_columns}) SELECT {user}, \
+                 '{directory}', {account}, 'ext-' || i, {attributes}, {at}, {at}, 1{names} \
+                 FROM {series}"
             ),
         ])
         .await;
