@@ -89,12 +89,61 @@ impl Database {
         }
     }
 
-    /// A row-number source and id expressions for this backend.
-    fn dialect(&self) -> Dialect {
-        if self.postgres.is_some() {
+    /// Whether `directory_users` has its own userName columns (migration 0009); the seed
+    /// gives each user its email there, as 0009 did for existing records.
+    async fn has_user_names(&self) -> bool {
+        let sql = "SELECT COUNT(*) FROM information_schema.columns \
+                   WHERE table_name = 'directory_users' AND column_name = 'user_name'";
+        let found: i64 = if self.postgres.is_some() {
+            let mut conn = PgConnection::connect(&self.url).await.expect("connect");
+            sqlx::query_scalar(sql).fetch_one(&mut conn).await
+        } else {
+            let mut conn = SqliteConnection::connect(&self.url).await.expect("connect");
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM pragma_table_info('directory_users') WHERE name = 'user_name'",
+            )
+            .fetch_one(&mut conn)
+            .await
+        }
+        .expect("directory_users columns");
+        found > 0
+    }
+
+    /// Whether this PostgreSQL database has the native column types of migration 0007
+    /// (an older scimd's schema keeps UUID text, JSON text, 0/1 and integer microseconds).
+    async fn postgres_native(&self) -> bool {
+        let mut conn = PgConnection::connect(&self.url).await.expect("connect");
+        let ty: String = sqlx::query_scalar(
+            "SELECT data_type FROM information_schema.columns \
+             WHERE table_name = 'accounts' AND column_name = 'id'",
+        )
+        .fetch_one(&mut conn)
+        .await
+        .expect("accounts.id type");
+        ty == "uuid"
+    }
+
+    /// A row-number source and value expressions for this backend and schema.
+    async fn dialect(&self) -> Dialect {
+        if self.postgres.is_some() && self.postgres_native().await {
+            Dialect {
+                series: |n| format!("generate_series(0, {} - 1) AS s(i)", n),
+                id: |prefix| {
+                    format!("('00000000-0000-4000-{prefix}-' || lpad(to_hex(i), 12, '0'))::uuid")
+                },
+                time: |micros| {
+                    format!("(timestamptz 'epoch' + ({micros}) * interval '1 microsecond')")
+                },
+                json: |text| format!("({text})::jsonb"),
+                flag: |b| b.to_string(),
+            }
+        } else if self.postgres.is_some() {
             Dialect {
                 series: |n| format!("generate_series(0, {} - 1) AS s(i)", n),
                 id: |prefix| format!("'00000000-0000-4000-{prefix}-' || lpad(to_hex(i), 12, '0')"),
+                time: str::to_owned,
+                json: str::to_owned,
+                flag: |b| i32::from(b).to_string(),
             }
         } else {
             Dialect {
@@ -105,6 +154,9 @@ impl Database {
                     )
                 },
                 id: |prefix| format!("printf('00000000-0000-4000-{prefix}-%012x', i)"),
+                time: str::to_owned,
+                json: str::to_owned,
+                flag: |b| i32::from(b).to_string(),
             }
         }
     }
@@ -112,27 +164,42 @@ impl Database {
     /// `count` users of `directory`: accounts with their email rows, and directory records.
     pub async fn seed_users(&self, directory: &str, count: usize) {
         let started = Instant::now();
-        let d = self.dialect();
+        let d = self.dialect().await;
         let series = (d.series)(count);
+        let at = (d.time)("1000 + i");
+        let profile = (d.json)(
+            "'{\"name\": {\"givenName\": \"User\", \"familyName\": \"N' || i || \
+             '\"}, \"emails\": [{\"value\": \"' || 'user' || i || '@bench.example' || \
+             '\", \"type\": \"work\", \"primary\": true}]}'",
+        );
+        let attributes = (d.json)("'{}'");
+        let primary = (d.flag)(true);
         let (account, user) = ((d.id)("8000"), (d.id)("9000"));
         let email = "'user' || i || '@bench.example'";
+        let (name_columns, names) = if self.has_user_names().await {
+            (
+                ", user_name, user_name_lower",
+                format!(", {email}, {email}"),
+            )
+        } else {
+            ("", String::new())
+        };
         self.run(&[
             format!(
                 "INSERT INTO accounts (id, email, email_lower, email_domain, display_name, \
                  display_name_lower, profile, status, created_at, updated_at, version) \
                  SELECT {account}, {email}, {email}, 'bench.example', 'User ' || i, \
-                 'user ' || i, '{{\"name\": {{\"givenName\": \"User\", \"familyName\": \"N' || i || \
-                 '\"}}, \"emails\": [{{\"value\": \"' || {email} || '\", \"type\": \"work\", \
-                 \"primary\": true}}]}}', 'active', 1000 + i, 1000 + i, 1 FROM {series}"
+                 'user ' || i, {profile}, 'active', {at}, {at}, 1 FROM {series}"
             ),
             format!(
                 "INSERT INTO account_emails (account_id, position, value_lower, type_lower, \
-                 is_primary) SELECT {account}, 0, {email}, 'work', 1 FROM {series}"
+                 is_primary) SELECT {account}, 0, {email}, 'work', {primary} FROM {series}"
             ),
             format!(
                 "INSERT INTO directory_users (id, directory_id, account_id, external_id, \
-                 attributes, created_at, updated_at, version) SELECT {user}, '{directory}', \
-                 {account}, 'ext-' || i, '{{}}', 1000 + i, 1000 + i, 1 FROM {series}"
+                 attributes, created_at, updated_at, version{name_columns}) SELECT {user}, \
+                 '{directory}', {account}, 'ext-' || i, {attributes}, {at}, {at}, 1{names} \
+                 FROM {series}"
             ),
         ])
         .await;
@@ -144,18 +211,20 @@ impl Database {
 
     /// A directory group `number` holding users `0..members`.
     pub async fn seed_group(&self, org: &str, directory: &str, number: usize, members: usize) {
-        let d = self.dialect();
+        let d = self.dialect().await;
         let id = group_id(number);
+        let created = (d.time)("1000");
         let mut statements = vec![format!(
             "INSERT INTO org_groups (id, org_id, directory_id, display_name, display_name_lower, \
              created_at, updated_at, version) VALUES ('{id}', '{org}', '{directory}', \
-             'Seeded {number}', 'seeded {number}', 1000, 1000, 1)"
+             'Seeded {number}', 'seeded {number}', {created}, {created}, 1)"
         )];
         if members > 0 {
             statements.push(format!(
                 "INSERT INTO group_members (group_id, account_id, added_at) \
-                 SELECT '{id}', {}, 1000 + i FROM {}",
+                 SELECT '{id}', {}, {} FROM {}",
                 (d.id)("8000"),
+                (d.time)("1000 + i"),
                 (d.series)(members)
             ));
         }
@@ -171,4 +240,9 @@ impl Database {
 struct Dialect {
     series: fn(usize) -> String,
     id: fn(&str) -> String,
+    /// A time from integer microseconds since the Unix epoch.
+    time: fn(&str) -> String,
+    /// A JSON column's value from a text expression.
+    json: fn(&str) -> String,
+    flag: fn(bool) -> String,
 }

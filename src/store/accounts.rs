@@ -1,6 +1,6 @@
 //! Accounts, their content counters, and tombstones.
 
-use super::db::{query, Conn};
+use super::db::{query, Conn, Time};
 
 use super::db::IntoParam;
 use super::directories::DirectoryUser;
@@ -62,14 +62,20 @@ const ACCOUNT_FROM: &str =
 /// `ACCOUNT_COLUMNS` as decoded.
 #[derive(sqlx::FromRow)]
 pub(super) struct AccountRow {
+    #[sqlx(try_from = "super::db_types::DbUuid")]
     pub(super) a_id: String,
     pub(super) a_email: Option<String>,
     pub(super) a_display_name: Option<String>,
+    #[sqlx(try_from = "super::db_types::DbJson")]
     pub(super) a_profile: String,
     pub(super) a_status: String,
+    #[sqlx(try_from = "super::db_types::DbUuidOpt")]
     pub(super) a_managing_org: Option<String>,
+    #[sqlx(try_from = "super::db_types::DbTimeOpt")]
     pub(super) a_tombstoned_at: Option<i64>,
+    #[sqlx(try_from = "super::db_types::DbTime")]
     pub(super) a_created_at: i64,
+    #[sqlx(try_from = "super::db_types::DbTime")]
     pub(super) a_updated_at: i64,
     pub(super) a_version: i64,
 }
@@ -118,7 +124,7 @@ async fn insert_account_emails(
         .flatten()
         .collect();
     let mut params = SqlParams::default();
-    let account = params.text(id.to_string());
+    let account = params.uuid(id);
     let mut rows = Vec::new();
     for (position, email) in emails.iter().enumerate() {
         let Some(value) = email.get("value").and_then(|v| v.as_str()) else {
@@ -133,12 +139,12 @@ async fn insert_account_emails(
                 .map(fold_case)
                 .into_param(),
         );
-        let primary = params.int(i64::from(
+        let primary = params.boolean(
             email
                 .get("primary")
                 .and_then(|p| p.as_bool())
                 .unwrap_or(false),
-        ));
+        );
         rows.push(format!(
             "({account}, {position}, {value}, {kind}, {primary})"
         ));
@@ -194,9 +200,9 @@ pub async fn insert_account_if_new(conn: &mut Conn, new: &NewAccount) -> StoreRe
     .bind(domain)
     .bind(new.display_name.as_deref())
     .bind(new.display_name.as_deref().map(fold_case))
-    .bind(new.profile.to_string())
+    .bind(&new.profile)
     .bind(new.status.as_str())
-    .bind(new.at)
+    .bind(Time(new.at))
     .execute(&mut *conn)
     .await
     .map_err(StoreError::from_write)?;
@@ -254,14 +260,14 @@ pub async fn update_account_profile(
          display_name_lower = $6, profile = $7, updated_at = $8, version = version + 1 \
          WHERE id = $1 AND tombstoned_at IS NULL",
     )
-    .bind(id.to_string())
+    .bind(id)
     .bind(update.email)
     .bind(lower)
     .bind(domain)
     .bind(update.display_name)
     .bind(update.display_name.map(fold_case))
-    .bind(update.profile.to_string())
-    .bind(at)
+    .bind(update.profile)
+    .bind(Time(at))
     .execute(&mut *conn)
     .await
     .map_err(StoreError::from_write)?;
@@ -284,9 +290,9 @@ pub async fn set_account_status(
         "UPDATE accounts SET status = $2, updated_at = $3, version = version + 1 \
          WHERE id = $1 AND status <> $2 AND tombstoned_at IS NULL",
     )
-    .bind(id.to_string())
+    .bind(id)
     .bind(status.as_str())
-    .bind(at)
+    .bind(Time(at))
     .execute(&mut *conn)
     .await?;
     Ok(done == 1)
@@ -298,7 +304,7 @@ pub async fn set_account_status(
 /// False if there is no such account.
 pub async fn lock_account(conn: &mut Conn, id: AccountId) -> StoreResult<bool> {
     let done = query("UPDATE accounts SET version = version WHERE id = $1")
-        .bind(id.to_string())
+        .bind(id)
         .execute(conn)
         .await?;
     Ok(done == 1)
@@ -311,8 +317,8 @@ pub async fn tombstone_account(conn: &mut Conn, id: AccountId, at: i64) -> Store
          display_name = NULL, display_name_lower = NULL, profile = '{}', status = 'deactivated', tombstoned_at = $2, \
          updated_at = $2, version = version + 1 WHERE id = $1 AND tombstoned_at IS NULL",
     )
-    .bind(id.to_string())
-    .bind(at)
+    .bind(id)
+    .bind(Time(at))
     .execute(&mut *conn)
     .await?;
     if done != 1 {
@@ -340,7 +346,7 @@ pub async fn touch_account_records(
                  WHERE account_id = $1",
             )
             .bind(account)
-            .bind(at)
+            .bind(Time(at))
             .execute(conn)
             .await?;
         }
@@ -354,10 +360,10 @@ pub async fn touch_account_records(
                  WHERE account_id = $1",
             )
             .bind(account)
-            .bind(at)
+            .bind(Time(at))
             .bind(record.id)
             .bind(record.external_id.as_deref())
-            .bind(record.attributes.to_string())
+            .bind(&record.attributes)
             .bind(&record.user_name)
             .bind(super::directories::user_name_key(&record.user_name))
             .execute(conn)
@@ -390,7 +396,7 @@ pub async fn set_content_counters(
          issues_reported = excluded.issues_reported, issues_assigned = excluded.issues_assigned, \
          comments = excluded.comments, page_edits = excluded.page_edits",
     )
-    .bind(id.to_string())
+    .bind(id)
     .bind(counters.issues_reported)
     .bind(counters.issues_assigned)
     .bind(counters.comments)

@@ -1,6 +1,6 @@
 //! Accounts as the admin API reads and erases them, and tokens bound to an account.
 
-use super::db::{query, Conn};
+use super::db::{query, Conn, Time};
 
 use super::accounts::{Account, AccountRow, ACCOUNT_COLUMNS};
 use super::admin_sites::contains_pattern;
@@ -25,7 +25,7 @@ pub async fn list_managed_account_page(
     query: &ManagedAccountQuery,
 ) -> StoreResult<(Vec<Account>, i64)> {
     let mut binds = SqlParams::default();
-    let mut clause = format!("d.org_id = {}", binds.text(org.to_string()));
+    let mut clause = format!("d.org_id = {}", binds.uuid(org));
     if let Some(status) = query.status {
         clause.push_str(&format!(" AND a.status = {}", binds.text(status.as_str())));
     }
@@ -68,7 +68,9 @@ pub async fn account_memberships(
 ) -> StoreResult<Vec<AccountMembership>> {
     #[derive(sqlx::FromRow)]
     struct MembershipRow {
+        #[sqlx(try_from = "super::db_types::DbUuid")]
         site_id: String,
+        #[sqlx(try_from = "super::db_types::DbUuid")]
         org_id: String,
         access: String,
         role: String,
@@ -77,7 +79,7 @@ pub async fn account_memberships(
         "SELECT su.site_id, s.org_id, su.access, su.role FROM site_users su \
          JOIN sites s ON s.id = su.site_id WHERE su.account_id = $1 ORDER BY su.created_at, su.site_id",
     )
-    .bind(account.to_string())
+    .bind(account)
     .fetch_all(conn)
     .await?;
     rows.into_iter()
@@ -108,40 +110,39 @@ pub async fn erase_account_links(
     account: AccountId,
     at: i64,
 ) -> StoreResult<ErasedLinks> {
-    let id = account.to_string();
     // Groups that lose a member change their SCIM ETag, as for any member change.
     query(
         "UPDATE org_groups SET version = version + 1, updated_at = $2 \
          WHERE id IN (SELECT group_id FROM group_members WHERE account_id = $1)",
     )
-    .bind(&id)
-    .bind(at)
+    .bind(account)
+    .bind(Time(at))
     .execute(&mut *conn)
     .await?;
     let group_memberships = query("DELETE FROM group_members WHERE account_id = $1")
-        .bind(&id)
+        .bind(account)
         .execute(&mut *conn)
         .await?;
     let site_memberships = query("DELETE FROM site_users WHERE account_id = $1")
-        .bind(&id)
+        .bind(account)
         .execute(&mut *conn)
         .await?;
     let directory_records = query("DELETE FROM directory_users WHERE account_id = $1")
-        .bind(&id)
+        .bind(account)
         .execute(&mut *conn)
         .await?;
     conn.mark_tokens_changed();
     let tokens_revoked =
         query("UPDATE tokens SET revoked_at = $2 WHERE account_id = $1 AND revoked_at IS NULL")
-            .bind(&id)
-            .bind(at)
+            .bind(account)
+            .bind(Time(at))
             .execute(&mut *conn)
             .await?;
     query(
         "UPDATE email_outbox SET status = 'cancelled' WHERE account_id = $1 \
          AND status IN ('queued', 'sending')",
     )
-    .bind(&id)
+    .bind(account)
     .execute(conn)
     .await?;
     Ok(ErasedLinks {
@@ -154,11 +155,12 @@ pub async fn erase_account_links(
 
 /// The account a token was issued to, for site tokens that act as one of the site's users.
 pub async fn token_account(conn: &mut Conn, jti: uuid::Uuid) -> StoreResult<Option<AccountId>> {
-    let id: Option<Option<String>> = query("SELECT account_id FROM tokens WHERE jti = $1")
-        .bind(jti.to_string())
-        .scalar_optional(conn)
-        .await?;
-    id.flatten().as_deref().map(parse_id).transpose()
+    let id: Option<super::db_types::DbUuidOpt> =
+        query("SELECT account_id FROM tokens WHERE jti = $1")
+            .bind(jti)
+            .scalar_optional(conn)
+            .await?;
+    Ok(id.and_then(|id| id.0).map(|id| AccountId::from_uuid(id.0)))
 }
 
 /// Binds a just-issued site token to the account it acts as.
@@ -169,8 +171,8 @@ pub async fn bind_token_account(
 ) -> StoreResult<()> {
     conn.mark_tokens_changed();
     query("UPDATE tokens SET account_id = $2 WHERE jti = $1")
-        .bind(jti.to_string())
-        .bind(account.to_string())
+        .bind(jti)
+        .bind(account)
         .execute(conn)
         .await?;
     Ok(())

@@ -25,10 +25,10 @@ pub async fn list_audit_page(
     let mut binds = SqlParams::default();
     let mut conditions = Vec::new();
     if let Some(org) = query.org {
-        conditions.push(format!("org_id = {}", binds.text(org.to_string())));
+        conditions.push(format!("org_id = {}", binds.uuid(org)));
     }
     if let Some(account) = query.account {
-        conditions.push(format!("account_id = {}", binds.text(account.to_string())));
+        conditions.push(format!("account_id = {}", binds.uuid(account)));
     }
     if let Some(before) = query.before {
         conditions.push(format!("id < {}", binds.int(before)));
@@ -46,12 +46,16 @@ pub async fn list_audit_page(
     #[derive(sqlx::FromRow)]
     struct AuditRow {
         id: i64,
+        #[sqlx(try_from = "super::db_types::DbTime")]
         at: i64,
+        #[sqlx(try_from = "super::db_types::DbUuidOpt")]
         org_id: Option<String>,
+        #[sqlx(try_from = "super::db_types::DbUuidOpt")]
         account_id: Option<String>,
         actor_kind: String,
         actor_id: String,
         action: String,
+        #[sqlx(try_from = "super::db_types::DbJson")]
         detail: String,
     }
     let rows: Vec<AuditRow> = binds.to_query(&sql).fetch_all(conn).await?;

@@ -15,7 +15,7 @@ pub async fn list_org_groups(conn: &mut Conn, org: OrgId) -> StoreResult<Vec<Gro
     let sql = format!(
         "SELECT {COLUMNS} FROM org_groups g WHERE g.org_id = $1 ORDER BY g.display_name_lower, g.id"
     );
-    let rows: Vec<GroupRow> = query(&sql).bind(org.to_string()).fetch_all(conn).await?;
+    let rows: Vec<GroupRow> = query(&sql).bind(org).fetch_all(conn).await?;
     rows.into_iter().map(Group::try_from).collect()
 }
 
@@ -32,8 +32,8 @@ pub async fn account_groups_granting(
          WHERE m.account_id = $1 AND gr.site_id = $2 AND gr.product = $3 ORDER BY g.id"
     );
     let rows: Vec<GroupRow> = query(&sql)
-        .bind(account.to_string())
-        .bind(site.to_string())
+        .bind(account)
+        .bind(site)
         .bind(product)
         .fetch_all(conn)
         .await?;
@@ -46,10 +46,10 @@ pub async fn is_group_member(
     group: crate::domain::GroupId,
     account: AccountId,
 ) -> StoreResult<bool> {
-    let found: Option<String> =
+    let found: Option<super::db_types::DbUuid> =
         query("SELECT account_id FROM group_members WHERE group_id = $1 AND account_id = $2")
-            .bind(group.to_string())
-            .bind(account.to_string())
+            .bind(group)
+            .bind(account)
             .scalar_optional(conn)
             .await?;
     Ok(found.is_some())

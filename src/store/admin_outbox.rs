@@ -1,7 +1,7 @@
 //! The email outbox: rows written in the transaction that decides to send, delivered after
 //! commit. A row never holds the address; delivery reads the account's current email.
 
-use super::db::{query, Conn};
+use super::db::{query, Conn, Time};
 
 use super::filter_sql::SqlParams;
 use super::{parse_id, StoreResult};
@@ -27,14 +27,19 @@ const COLUMNS: &str =
 
 #[derive(sqlx::FromRow)]
 struct OutboxRow {
+    #[sqlx(try_from = "super::db_types::DbUuid")]
     id: String,
     kind: String,
+    #[sqlx(try_from = "super::db_types::DbUuid")]
     site_id: String,
+    #[sqlx(try_from = "super::db_types::DbUuid")]
     account_id: String,
     status: String,
     attempts: i64,
     last_error: Option<String>,
+    #[sqlx(try_from = "super::db_types::DbTime")]
     created_at: i64,
+    #[sqlx(try_from = "super::db_types::DbTimeOpt")]
     sent_at: Option<i64>,
 }
 
@@ -68,11 +73,11 @@ pub async fn queue_email(
         "INSERT INTO email_outbox (id, kind, site_id, account_id, status, created_at) \
          VALUES ($1, $2, $3, $4, 'queued', $5)",
     )
-    .bind(id.to_string())
+    .bind(id)
     .bind(kind)
-    .bind(site.to_string())
-    .bind(account.to_string())
-    .bind(at)
+    .bind(site)
+    .bind(account)
+    .bind(Time(at))
     .execute(conn)
     .await?;
     Ok(())
@@ -86,12 +91,9 @@ pub async fn list_site_outbox(
     limit: i64,
 ) -> StoreResult<Vec<OutboxEmail>> {
     let mut binds = SqlParams::default();
-    let mut clause = format!("site_id = {}", binds.text(site.to_string()));
+    let mut clause = format!("site_id = {}", binds.uuid(site));
     if let Some(account) = account {
-        clause.push_str(&format!(
-            " AND account_id = {}",
-            binds.text(account.to_string())
-        ));
+        clause.push_str(&format!(" AND account_id = {}", binds.uuid(account)));
     }
     let limit = binds.int(limit);
     let sql = format!(
@@ -108,15 +110,15 @@ pub async fn pending_emails(
     stale_before: i64,
     limit: i64,
 ) -> StoreResult<Vec<uuid::Uuid>> {
-    let ids: Vec<String> = query(
+    let ids: Vec<super::db_types::DbUuid> = query(
         "SELECT id FROM email_outbox WHERE status = 'queued' \
          OR (status = 'sending' AND claimed_at < $1) ORDER BY created_at, id LIMIT $2",
     )
-    .bind(stale_before)
+    .bind(Time(stale_before))
     .bind(limit)
     .scalars(conn)
     .await?;
-    ids.iter().map(|id| parse_id(id)).collect()
+    Ok(ids.into_iter().map(uuid::Uuid::from).collect())
 }
 
 /// Claims one email for sending; only one process wins a row, so no email goes out twice
@@ -131,9 +133,9 @@ pub async fn claim_email(
         "UPDATE email_outbox SET status = 'sending', claimed_at = $2, attempts = attempts + 1 \
          WHERE id = $1 AND (status = 'queued' OR (status = 'sending' AND claimed_at < $3))",
     )
-    .bind(id.to_string())
-    .bind(at)
-    .bind(stale_before)
+    .bind(id)
+    .bind(Time(at))
+    .bind(Time(stale_before))
     .execute(&mut *conn)
     .await?;
     if claimed != 1 {
@@ -157,10 +159,10 @@ pub async fn finish_email(
         "UPDATE email_outbox SET status = $2, last_error = $3, \
          sent_at = CASE WHEN $2 = 'sent' THEN $4 ELSE sent_at END WHERE id = $1",
     )
-    .bind(id.to_string())
+    .bind(id)
     .bind(status)
     .bind(error)
-    .bind(at)
+    .bind(Time(at))
     .execute(conn)
     .await?;
     Ok(())

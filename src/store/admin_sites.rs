@@ -69,7 +69,7 @@ fn states_condition(query: &SiteUserQuery, binds: &mut SqlParams) -> Option<Stri
 }
 
 fn where_clause(site: SiteId, query: &SiteUserQuery, binds: &mut SqlParams) -> String {
-    let mut clause = format!("su.site_id = {}", binds.text(site.to_string()));
+    let mut clause = format!("su.site_id = {}", binds.uuid(site));
     if let Some(states) = states_condition(query, binds) {
         clause.push_str(" AND ");
         clause.push_str(&states);
@@ -92,7 +92,9 @@ struct SiteUserDbRow {
     account: AccountRow,
     su_access: String,
     su_role: String,
+    #[sqlx(try_from = "super::db_types::DbTime")]
     su_created_at: i64,
+    #[sqlx(try_from = "super::db_types::DbTime")]
     su_updated_at: i64,
 }
 
@@ -146,8 +148,8 @@ pub async fn site_products_of(
     // Pages are bounded by the API's page size, far below either backend's bind limit.
     for chunk in accounts.chunks(500) {
         let mut binds = SqlParams::default();
-        let site_holder = binds.text(site.to_string());
-        let holders: Vec<String> = chunk.iter().map(|a| binds.text(a.to_string())).collect();
+        let site_holder = binds.uuid(site);
+        let holders: Vec<String> = chunk.iter().map(|a| binds.uuid(*a)).collect();
         let sql = format!(
             "SELECT DISTINCT m.account_id, g.product FROM group_members m \
              JOIN group_grants g ON g.group_id = m.group_id \
@@ -156,6 +158,7 @@ pub async fn site_products_of(
         );
         #[derive(sqlx::FromRow)]
         struct ProductRow {
+            #[sqlx(try_from = "super::db_types::DbUuid")]
             account_id: String,
             product: String,
         }
@@ -174,13 +177,13 @@ pub async fn site_product_group(
     site: SiteId,
     product: &str,
 ) -> StoreResult<Option<GroupId>> {
-    let id: Option<String> =
+    let id: Option<super::db_types::DbUuid> =
         query("SELECT group_id FROM site_product_groups WHERE site_id = $1 AND product = $2")
-            .bind(site.to_string())
+            .bind(site)
             .bind(product)
             .scalar_optional(conn)
             .await?;
-    id.as_deref().map(parse_id).transpose()
+    Ok(id.map(|id| GroupId::from_uuid(id.0)))
 }
 
 pub async fn insert_site_product_group(
@@ -190,9 +193,9 @@ pub async fn insert_site_product_group(
     group: GroupId,
 ) -> StoreResult<()> {
     query("INSERT INTO site_product_groups (site_id, product, group_id) VALUES ($1, $2, $3)")
-        .bind(site.to_string())
+        .bind(site)
         .bind(product)
-        .bind(group.to_string())
+        .bind(group)
         .execute(conn)
         .await
         .map_err(super::StoreError::from_write)?;
@@ -206,11 +209,11 @@ pub async fn local_group_name_taken(
     org: crate::domain::OrgId,
     name: &str,
 ) -> StoreResult<bool> {
-    let found: Option<String> = query(
+    let found: Option<super::db_types::DbUuid> = query(
         "SELECT id FROM org_groups WHERE org_id = $1 AND directory_id IS NULL \
          AND display_name_lower = $2",
     )
-    .bind(org.to_string())
+    .bind(org)
     .bind(crate::domain::fold_case(name))
     .scalar_optional(conn)
     .await?;

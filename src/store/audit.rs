@@ -1,7 +1,7 @@
 //! The append-only audit log. Entries are written in the transaction of the change they
 //! describe, so a change and its record commit or vanish together.
 
-use super::db::{Conn, IntoParam};
+use super::db::{Conn, IntoParam, Param};
 use super::filter_sql::SqlParams;
 
 use super::StoreResult;
@@ -74,13 +74,13 @@ pub(super) async fn flush_audit(conn: &mut Conn) -> Result<(), sqlx::Error> {
             .map(|e| {
                 format!(
                     "({}, {}, {}, {}, {}, {}, {})",
-                    params.int(e.at),
+                    params.time(e.at),
                     params.push(e.org_id.into_param()),
                     params.push(e.account_id.into_param()),
                     params.text(e.actor_kind.as_str()),
                     params.text(e.actor_id.as_str()),
                     params.text(e.action.as_str()),
-                    params.text(e.detail.as_str()),
+                    params.push(Param::Json(e.detail.clone())),
                 )
             })
             .collect();

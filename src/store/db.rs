@@ -12,107 +12,7 @@ use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{FromRow, PgConnection, Postgres, Sqlite, SqliteConnection, Transaction};
 
-/// A value bound to a statement. Nulls carry their type: PostgreSQL refuses a text NULL
-/// where a bigint is expected.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Param {
-    Text(String),
-    Int(i64),
-    Float(f64),
-    NullText,
-    NullInt,
-}
-
-/// What can be bound: text, integers, floats, ids (as their hyphenated text) and options
-/// of those.
-pub trait IntoParam {
-    fn into_param(self) -> Param;
-}
-
-impl IntoParam for Param {
-    fn into_param(self) -> Param {
-        self
-    }
-}
-impl IntoParam for String {
-    fn into_param(self) -> Param {
-        Param::Text(self)
-    }
-}
-impl IntoParam for &String {
-    fn into_param(self) -> Param {
-        Param::Text(self.clone())
-    }
-}
-impl IntoParam for &str {
-    fn into_param(self) -> Param {
-        Param::Text(self.to_owned())
-    }
-}
-impl IntoParam for i64 {
-    fn into_param(self) -> Param {
-        Param::Int(self)
-    }
-}
-impl IntoParam for f64 {
-    fn into_param(self) -> Param {
-        Param::Float(self)
-    }
-}
-impl IntoParam for uuid::Uuid {
-    fn into_param(self) -> Param {
-        Param::Text(self.hyphenated().to_string())
-    }
-}
-
-/// The null of a type, for `Option<T>`.
-pub trait NullParam {
-    const NULL: Param;
-}
-impl NullParam for String {
-    const NULL: Param = Param::NullText;
-}
-impl NullParam for &String {
-    const NULL: Param = Param::NullText;
-}
-impl NullParam for &str {
-    const NULL: Param = Param::NullText;
-}
-impl NullParam for uuid::Uuid {
-    const NULL: Param = Param::NullText;
-}
-impl NullParam for i64 {
-    const NULL: Param = Param::NullInt;
-}
-
-impl<T: IntoParam + NullParam> IntoParam for Option<T> {
-    fn into_param(self) -> Param {
-        match self {
-            Some(v) => v.into_param(),
-            None => T::NULL,
-        }
-    }
-}
-
-macro_rules! id_params {
-    ($($id:ty),*) => {$(
-        impl IntoParam for $id {
-            fn into_param(self) -> Param {
-                Param::Text(self.to_string())
-            }
-        }
-        impl NullParam for $id {
-            const NULL: Param = Param::NullText;
-        }
-    )*};
-}
-id_params!(
-    crate::domain::AccountId,
-    crate::domain::OrgId,
-    crate::domain::SiteId,
-    crate::domain::DirectoryId,
-    crate::domain::GroupId
-);
+pub use super::db_params::{IntoParam, NullParam, Param, Time};
 
 /// A row type both backends can decode.
 pub trait Record:
@@ -303,16 +203,41 @@ pub fn query_with(sql: &str, params: Vec<Param>) -> Query<'_> {
     Query { sql, params }
 }
 
+// SQLite keeps ids as hyphenated text, JSON as text, flags as 0/1 and times as integer
+// microseconds; PostgreSQL gets uuid, jsonb, boolean and timestamptz.
 macro_rules! bind_all {
-    ($q:expr, $params:expr) => {{
+    ($q:expr, $params:expr, sqlite) => {{
+        let mut q = $q;
+        for p in $params {
+            q = match p {
+                Param::Text(s) | Param::Json(s) => q.bind(s),
+                Param::Int(i) | Param::Time(i) => q.bind(i),
+                Param::Float(f) => q.bind(f),
+                Param::Uuid(u) => q.bind(u.hyphenated().to_string()),
+                Param::Bool(b) => q.bind(i64::from(b)),
+                Param::NullText | Param::NullUuid | Param::NullJson => q.bind(None::<String>),
+                Param::NullInt | Param::NullBool | Param::NullTime => q.bind(None::<i64>),
+            };
+        }
+        q
+    }};
+    ($q:expr, $params:expr, postgres) => {{
         let mut q = $q;
         for p in $params {
             q = match p {
                 Param::Text(s) => q.bind(s),
                 Param::Int(i) => q.bind(i),
                 Param::Float(f) => q.bind(f),
+                Param::Uuid(u) => q.bind(u),
+                Param::Json(s) => q.bind(super::db_types::PgJsonb(s)),
+                Param::Bool(b) => q.bind(b),
+                Param::Time(us) => q.bind(super::from_micros(us)),
                 Param::NullText => q.bind(None::<String>),
                 Param::NullInt => q.bind(None::<i64>),
+                Param::NullUuid => q.bind(None::<uuid::Uuid>),
+                Param::NullJson => q.bind(None::<super::db_types::PgJsonb>),
+                Param::NullBool => q.bind(None::<bool>),
+                Param::NullTime => q.bind(None::<time::OffsetDateTime>),
             };
         }
         q
@@ -329,11 +254,11 @@ impl<'q> Query<'q> {
     pub async fn execute(self, conn: &mut Conn) -> Result<u64, sqlx::Error> {
         count_one();
         Ok(match conn.native() {
-            Native::Sqlite(c) => bind_all!(sqlx::query(self.sql), self.params)
+            Native::Sqlite(c) => bind_all!(sqlx::query(self.sql), self.params, sqlite)
                 .execute(c)
                 .await?
                 .rows_affected(),
-            Native::Postgres(c) => bind_all!(sqlx::query(self.sql), self.params)
+            Native::Postgres(c) => bind_all!(sqlx::query(self.sql), self.params, postgres)
                 .execute(c)
                 .await?
                 .rows_affected(),
@@ -344,14 +269,18 @@ impl<'q> Query<'q> {
         count_one();
         match conn.native() {
             Native::Sqlite(c) => {
-                bind_all!(sqlx::query_as::<Sqlite, T>(self.sql), self.params)
+                bind_all!(sqlx::query_as::<Sqlite, T>(self.sql), self.params, sqlite)
                     .fetch_all(c)
                     .await
             }
             Native::Postgres(c) => {
-                bind_all!(sqlx::query_as::<Postgres, T>(self.sql), self.params)
-                    .fetch_all(c)
-                    .await
+                bind_all!(
+                    sqlx::query_as::<Postgres, T>(self.sql),
+                    self.params,
+                    postgres
+                )
+                .fetch_all(c)
+                .await
             }
         }
     }
@@ -363,14 +292,18 @@ impl<'q> Query<'q> {
         count_one();
         match conn.native() {
             Native::Sqlite(c) => {
-                bind_all!(sqlx::query_as::<Sqlite, T>(self.sql), self.params)
+                bind_all!(sqlx::query_as::<Sqlite, T>(self.sql), self.params, sqlite)
                     .fetch_optional(c)
                     .await
             }
             Native::Postgres(c) => {
-                bind_all!(sqlx::query_as::<Postgres, T>(self.sql), self.params)
-                    .fetch_optional(c)
-                    .await
+                bind_all!(
+                    sqlx::query_as::<Postgres, T>(self.sql),
+                    self.params,
+                    postgres
+                )
+                .fetch_optional(c)
+                .await
             }
         }
     }
@@ -386,14 +319,22 @@ impl<'q> Query<'q> {
         count_one();
         match conn.native() {
             Native::Sqlite(c) => {
-                bind_all!(sqlx::query_scalar::<Sqlite, T>(self.sql), self.params)
-                    .fetch_all(c)
-                    .await
+                bind_all!(
+                    sqlx::query_scalar::<Sqlite, T>(self.sql),
+                    self.params,
+                    sqlite
+                )
+                .fetch_all(c)
+                .await
             }
             Native::Postgres(c) => {
-                bind_all!(sqlx::query_scalar::<Postgres, T>(self.sql), self.params)
-                    .fetch_all(c)
-                    .await
+                bind_all!(
+                    sqlx::query_scalar::<Postgres, T>(self.sql),
+                    self.params,
+                    postgres
+                )
+                .fetch_all(c)
+                .await
             }
         }
     }
@@ -406,14 +347,22 @@ impl<'q> Query<'q> {
         count_one();
         match conn.native() {
             Native::Sqlite(c) => {
-                bind_all!(sqlx::query_scalar::<Sqlite, T>(self.sql), self.params)
-                    .fetch_optional(c)
-                    .await
+                bind_all!(
+                    sqlx::query_scalar::<Sqlite, T>(self.sql),
+                    self.params,
+                    sqlite
+                )
+                .fetch_optional(c)
+                .await
             }
             Native::Postgres(c) => {
-                bind_all!(sqlx::query_scalar::<Postgres, T>(self.sql), self.params)
-                    .fetch_optional(c)
-                    .await
+                bind_all!(
+                    sqlx::query_scalar::<Postgres, T>(self.sql),
+                    self.params,
+                    postgres
+                )
+                .fetch_optional(c)
+                .await
             }
         }
     }

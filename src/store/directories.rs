@@ -1,6 +1,6 @@
 //! Directories (IdP connections) and the SCIM user records they keep.
 
-use super::db::{query, Conn};
+use super::db::{query, Conn, Time};
 
 use super::{parse_id, StoreError, StoreResult};
 use crate::domain::{AccountId, DirectoryId, OrgId};
@@ -36,11 +36,11 @@ pub async fn insert_directory(conn: &mut Conn, dir: &Directory) -> StoreResult<(
         "INSERT INTO directories (id, org_id, name, group_patch_minimal, created_at) \
          VALUES ($1, $2, $3, $4, $5)",
     )
-    .bind(dir.id.to_string())
-    .bind(dir.org_id.to_string())
+    .bind(dir.id)
+    .bind(dir.org_id)
     .bind(&dir.name)
-    .bind(i64::from(dir.group_patch_minimal))
-    .bind(dir.created_at)
+    .bind(dir.group_patch_minimal)
+    .bind(Time(dir.created_at))
     .execute(conn)
     .await
     .map_err(StoreError::from_write)?;
@@ -49,10 +49,13 @@ pub async fn insert_directory(conn: &mut Conn, dir: &Directory) -> StoreResult<(
 
 #[derive(sqlx::FromRow)]
 struct DirectoryRow {
+    #[sqlx(try_from = "super::db_types::DbUuid")]
     id: String,
+    #[sqlx(try_from = "super::db_types::DbUuid")]
     org_id: String,
     name: String,
-    group_patch_minimal: i64,
+    group_patch_minimal: bool,
+    #[sqlx(try_from = "super::db_types::DbTime")]
     created_at: i64,
 }
 
@@ -64,7 +67,7 @@ impl TryFrom<DirectoryRow> for Directory {
             id: parse_id(&row.id)?,
             org_id: parse_id(&row.org_id)?,
             name: row.name,
-            group_patch_minimal: row.group_patch_minimal != 0,
+            group_patch_minimal: row.group_patch_minimal,
             created_at: row.created_at,
         })
     }
@@ -74,7 +77,7 @@ pub async fn get_directory(conn: &mut Conn, id: DirectoryId) -> StoreResult<Opti
     let row: Option<DirectoryRow> = query(
         "SELECT id, org_id, name, group_patch_minimal, created_at FROM directories WHERE id = $1",
     )
-    .bind(id.to_string())
+    .bind(id)
     .fetch_optional(conn)
     .await?;
     row.map(Directory::try_from).transpose()
@@ -85,7 +88,7 @@ pub async fn list_org_directories(conn: &mut Conn, org: OrgId) -> StoreResult<Ve
         "SELECT id, org_id, name, group_patch_minimal, created_at FROM directories \
          WHERE org_id = $1 ORDER BY created_at, id",
     )
-    .bind(org.to_string())
+    .bind(org)
     .fetch_all(conn)
     .await?;
     rows.into_iter().map(Directory::try_from).collect()
@@ -97,8 +100,8 @@ pub async fn set_group_patch_minimal(
     minimal: bool,
 ) -> StoreResult<bool> {
     let done = query("UPDATE directories SET group_patch_minimal = $2 WHERE id = $1")
-        .bind(id.to_string())
-        .bind(i64::from(minimal))
+        .bind(id)
+        .bind(minimal)
         .execute(conn)
         .await?;
     Ok(done == 1)
@@ -115,13 +118,19 @@ pub(super) const DIRECTORY_USER_COLUMNS: &str =
 /// `DIRECTORY_USER_COLUMNS` as decoded.
 #[derive(sqlx::FromRow)]
 pub(super) struct DirectoryUserRow {
+    #[sqlx(try_from = "super::db_types::DbUuid")]
     du_id: String,
+    #[sqlx(try_from = "super::db_types::DbUuid")]
     du_directory_id: String,
+    #[sqlx(try_from = "super::db_types::DbUuid")]
     du_account_id: String,
     du_user_name: String,
     du_external_id: Option<String>,
+    #[sqlx(try_from = "super::db_types::DbJson")]
     du_attributes: String,
+    #[sqlx(try_from = "super::db_types::DbTime")]
     du_created_at: i64,
+    #[sqlx(try_from = "super::db_types::DbTime")]
     du_updated_at: i64,
     du_version: i64,
 }
@@ -153,15 +162,15 @@ pub async fn insert_directory_user(conn: &mut Conn, user: &DirectoryUser) -> Sto
          external_id, attributes, created_at, updated_at, version) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
-    .bind(user.id.to_string())
-    .bind(user.directory_id.to_string())
-    .bind(user.account_id.to_string())
+    .bind(user.id)
+    .bind(user.directory_id)
+    .bind(user.account_id)
     .bind(&user.user_name)
     .bind(user_name_key(&user.user_name))
     .bind(user.external_id.as_deref())
-    .bind(user.attributes.to_string())
-    .bind(user.created_at)
-    .bind(user.updated_at)
+    .bind(&user.attributes)
+    .bind(Time(user.created_at))
+    .bind(Time(user.updated_at))
     .bind(user.version)
     .execute(conn)
     .await
@@ -185,8 +194,8 @@ pub async fn get_directory_user(
         "SELECT {DIRECTORY_USER_COLUMNS} FROM directory_users du WHERE du.id = $1 AND du.directory_id = $2"
     );
     let row: Option<DirectoryUserRow> = query(&sql)
-        .bind(id.to_string())
-        .bind(directory.to_string())
+        .bind(id)
+        .bind(directory)
         .fetch_optional(conn)
         .await?;
     row.map(DirectoryUser::try_from).transpose()
@@ -201,8 +210,8 @@ pub async fn find_directory_user_by_account(
         "SELECT {DIRECTORY_USER_COLUMNS} FROM directory_users du WHERE du.directory_id = $1 AND du.account_id = $2"
     );
     let row: Option<DirectoryUserRow> = query(&sql)
-        .bind(directory.to_string())
-        .bind(account.to_string())
+        .bind(directory)
+        .bind(account)
         .fetch_optional(conn)
         .await?;
     row.map(DirectoryUser::try_from).transpose()
@@ -220,11 +229,11 @@ pub async fn update_directory_user(
          user_name = $7, user_name_lower = $8, version = version + 1 \
          WHERE id = $1 AND directory_id = $2 AND ($6 IS NULL OR version = $6)",
     )
-    .bind(user.id.to_string())
-    .bind(user.directory_id.to_string())
+    .bind(user.id)
+    .bind(user.directory_id)
     .bind(user.external_id.as_deref())
-    .bind(user.attributes.to_string())
-    .bind(user.updated_at)
+    .bind(&user.attributes)
+    .bind(Time(user.updated_at))
     .bind(expected_version)
     .bind(&user.user_name)
     .bind(user_name_key(&user.user_name))
@@ -247,8 +256,8 @@ pub async fn claim_directory_user_version(
     let done = query(
         "UPDATE directory_users SET version = version WHERE id = $1 AND directory_id = $2 AND version = $3",
     )
-    .bind(id.to_string())
-    .bind(directory.to_string())
+    .bind(id)
+    .bind(directory)
     .bind(version)
     .execute(conn)
     .await?;
@@ -261,8 +270,8 @@ pub async fn delete_directory_user(
     id: uuid::Uuid,
 ) -> StoreResult<bool> {
     let done = query("DELETE FROM directory_users WHERE id = $1 AND directory_id = $2")
-        .bind(id.to_string())
-        .bind(directory.to_string())
+        .bind(id)
+        .bind(directory)
         .execute(conn)
         .await?;
     Ok(done == 1)

@@ -11,63 +11,15 @@ use crate::scim::filter::{AttrPath, CompValue, CompareOp, Filter};
 use crate::scim::schema::def::{AttrType, AttributeDef, ResourceTypeDef};
 use crate::scim::schema::resolve::{resolve, ResolvedAttr};
 
-use super::db::Param;
 use super::Backend;
 
-/// Hands out `$N` placeholders and keeps their values.
-#[derive(Debug, Default)]
-pub struct SqlParams {
-    values: Vec<Param>,
-}
+pub use super::sql_params::SqlParams;
 
-impl SqlParams {
-    pub fn push(&mut self, value: Param) -> String {
-        self.values.push(value);
-        format!("${}", self.values.len())
-    }
-
-    pub fn text(&mut self, value: impl Into<String>) -> String {
-        self.push(Param::Text(value.into()))
-    }
-
-    pub fn int(&mut self, value: i64) -> String {
-        self.push(Param::Int(value))
-    }
-
-    pub fn float(&mut self, value: f64) -> String {
-        self.push(Param::Float(value))
-    }
-
-    /// The statement with these values bound, in placeholder order.
-    pub fn query(self, sql: &str) -> super::db::Query<'_> {
-        super::db::query_with(sql, self.values)
-    }
-
-    /// The statement with a copy of these values, for a caller that binds more afterwards.
-    pub fn to_query<'q>(&self, sql: &'q str) -> super::db::Query<'q> {
-        super::db::query_with(sql, self.values.clone())
-    }
-
-    pub fn into_values(self) -> Vec<Param> {
-        self.values
-    }
-
-    /// The number of values bound so far.
-    pub fn len(&self) -> usize {
-        self.values.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.values.is_empty()
-    }
-}
-
-/// A JSON document in a row: a TEXT column, or (inside a JSON array scan) a jsonb element.
+/// A JSON document in a row: a JSON column (text on SQLite, jsonb on PostgreSQL), or an
+/// element of a JSON array being scanned.
 #[derive(Clone, Debug)]
 pub struct JsonDoc {
     pub expr: String,
-    /// PostgreSQL only: the expression is already `jsonb` (no cast needed).
-    pub is_jsonb: bool,
 }
 
 /// Where an attribute's value is stored, as far as filtering and sorting need to know.
@@ -80,10 +32,13 @@ pub enum Loc {
     Json { doc: JsonDoc, keys: Vec<String> },
     /// A SQL boolean condition that is true exactly when the attribute is true.
     Flag { when_true: String },
-    /// An integer 0/1 column.
-    IntFlag { expr: String },
-    /// A dateTime kept as integer microseconds.
-    Micros { expr: String },
+    /// A flag column (0/1 on SQLite, boolean on PostgreSQL).
+    BoolColumn { expr: String },
+    /// A dateTime column (integer microseconds on SQLite, timestamptz on PostgreSQL).
+    Time { expr: String },
+    /// A UUID column (text on SQLite, uuid on PostgreSQL), compared as its lower-case
+    /// hyphenated text.
+    Uuid { expr: String },
     /// A multi-valued attribute: a row source for its elements (`FROM ... WHERE ...` that
     /// correlates with the outer row) and how to find each sub-attribute in an element.
     Multi(Multi),
@@ -271,11 +226,7 @@ impl FilterCompiler<'_> {
                 format!("json_extract({}, {})", doc.expr, self.params.text(path))
             }
             Backend::Postgres => {
-                let mut expr = if doc.is_jsonb {
-                    doc.expr.clone()
-                } else {
-                    format!("({})::jsonb", doc.expr)
-                };
+                let mut expr = doc.expr.clone();
                 for (i, key) in keys.iter().enumerate() {
                     let arrow = if i + 1 == keys.len() { "->>" } else { "->" };
                     expr = format!("({expr} {arrow} {})", self.params.text(key.clone()));
@@ -288,13 +239,15 @@ impl FilterCompiler<'_> {
     fn present(&mut self, loc: &Loc) -> String {
         match loc {
             Loc::Text { expr, .. } => format!("({expr} IS NOT NULL AND {expr} <> '')"),
+            // A UUID is never empty.
+            Loc::Uuid { expr, .. } => format!("({expr} IS NOT NULL)"),
             Loc::Json { doc, keys } => {
                 let e = self.json_text(doc, keys);
                 format!("({e} IS NOT NULL AND {e} <> '')")
             }
             // A boolean is present whenever it is stored.
-            Loc::Flag { .. } | Loc::IntFlag { .. } => "(1 = 1)".into(),
-            Loc::Micros { expr } => format!("({expr} IS NOT NULL)"),
+            Loc::Flag { .. } | Loc::BoolColumn { .. } => "(1 = 1)".into(),
+            Loc::Time { expr } => format!("({expr} IS NOT NULL)"),
             Loc::Multi(multi) => format!("EXISTS (SELECT 1 {})", multi.from_where),
         }
     }
@@ -334,7 +287,7 @@ impl FilterCompiler<'_> {
                 )))
             }
             (AttrType::DateTime, CompValue::String(s)) => {
-                if let Loc::Micros { expr } = loc {
+                if let Loc::Time { expr } = loc {
                     let at = time::OffsetDateTime::parse(
                         s,
                         &time::format_description::well_known::Rfc3339,
@@ -342,7 +295,7 @@ impl FilterCompiler<'_> {
                     .map_err(|_| {
                         invalid(format!("`{name}` is a dateTime; `{s}` is not RFC 3339"))
                     })?;
-                    let p = self.params.int(super::micros(at));
+                    let p = self.params.time(super::micros(at));
                     return self.ordered(expr, op, &p, name);
                 }
             }
@@ -353,8 +306,15 @@ impl FilterCompiler<'_> {
             }
             _ => {}
         }
+        if let (Loc::Uuid { expr }, CompValue::String(s), CompareOp::Eq | CompareOp::Ne) =
+            (loc, value, op)
+        {
+            return Ok(self.uuid_equality(expr, attr, op, s));
+        }
         let (expr, folded) = match loc {
             Loc::Text { expr, folded } => (expr.clone(), *folded),
+            // Stored lower-case, so already folded.
+            Loc::Uuid { expr } => (self.uuid_text(expr), true),
             Loc::Json { doc, keys } => (self.json_text(doc, keys), false),
             _ => return Err(invalid(format!("`{name}` cannot be compared that way"))),
         };
@@ -431,10 +391,54 @@ impl FilterCompiler<'_> {
         Ok(format!("({lhs} IS NOT NULL AND {lhs} {sym} {p})"))
     }
 
+    /// `eq` and `ne` on a UUID column, decided in Rust with the text semantics of every
+    /// other attribute: a value that is not the lower-case hyphenated text of a UUID (after
+    /// lower-casing, where the attribute ignores case) equals no stored id, so it is never
+    /// bound (PostgreSQL would fail its cast to uuid).
+    fn uuid_equality(
+        &mut self,
+        expr: &str,
+        attr: &AttributeDef,
+        op: CompareOp,
+        value: &str,
+    ) -> String {
+        let text = if attr.case_exact {
+            value.to_owned()
+        } else {
+            value.to_lowercase()
+        };
+        let id = uuid::Uuid::parse_str(&text)
+            .ok()
+            .filter(|id| id.hyphenated().to_string() == text);
+        match (op, id) {
+            (CompareOp::Eq, Some(id)) => {
+                let p = self.params.uuid(id);
+                format!("({expr} IS NOT NULL AND {expr} = {p})")
+            }
+            (CompareOp::Eq, None) => "(1 = 0)".into(),
+            (_, Some(id)) => {
+                let p = self.params.uuid(id);
+                format!("({expr} IS NULL OR {expr} <> {p})")
+            }
+            (_, None) => "(1 = 1)".into(),
+        }
+    }
+
+    /// A UUID column as text, for the comparisons only text has (`co`, `sw`, `gt`...).
+    fn uuid_text(&self, expr: &str) -> String {
+        match self.backend {
+            Backend::Sqlite => expr.to_owned(),
+            Backend::Postgres => format!("CAST({expr} AS TEXT)"),
+        }
+    }
+
     fn truth(&mut self, loc: &Loc, name: &str) -> Result<String, QueryError> {
         Ok(match loc {
             Loc::Flag { when_true } => format!("({when_true})"),
-            Loc::IntFlag { expr } => format!("({expr} IS NOT NULL AND {expr} <> 0)"),
+            Loc::BoolColumn { expr } => match self.backend {
+                Backend::Sqlite => format!("({expr} IS NOT NULL AND {expr} <> 0)"),
+                Backend::Postgres => format!("({expr} IS TRUE)"),
+            },
             Loc::Json { doc, keys } => {
                 let e = self.json_text(doc, keys);
                 match self.backend {

@@ -3,7 +3,7 @@
 //! Membership is one row per member, so adding or removing one member touches one row no
 //! matter how large the group is.
 
-use super::db::{query, Conn};
+use super::db::{query, Conn, Time};
 
 use super::{parse_id, StoreError, StoreResult};
 use crate::domain::{fold_case, AccountId, DirectoryId, GroupId, OrgId, SiteId};
@@ -33,12 +33,17 @@ const GROUP_COLUMNS: &str =
 /// `GROUP_COLUMNS` as decoded (any table alias).
 #[derive(sqlx::FromRow)]
 pub(super) struct GroupRow {
+    #[sqlx(try_from = "super::db_types::DbUuid")]
     id: String,
+    #[sqlx(try_from = "super::db_types::DbUuid")]
     org_id: String,
+    #[sqlx(try_from = "super::db_types::DbUuidOpt")]
     directory_id: Option<String>,
     display_name: String,
     external_id: Option<String>,
+    #[sqlx(try_from = "super::db_types::DbTime")]
     created_at: i64,
+    #[sqlx(try_from = "super::db_types::DbTime")]
     updated_at: i64,
     version: i64,
 }
@@ -66,14 +71,14 @@ pub async fn insert_group(conn: &mut Conn, group: &Group) -> StoreResult<()> {
         "INSERT INTO org_groups (id, org_id, directory_id, display_name, display_name_lower, \
          external_id, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
-    .bind(group.id.to_string())
-    .bind(group.org_id.to_string())
-    .bind(group.directory_id.map(|d| d.to_string()))
+    .bind(group.id)
+    .bind(group.org_id)
+    .bind(group.directory_id)
     .bind(&group.display_name)
     .bind(fold_case(&group.display_name))
     .bind(group.external_id.as_deref())
-    .bind(group.created_at)
-    .bind(group.updated_at)
+    .bind(Time(group.created_at))
+    .bind(Time(group.updated_at))
     .bind(group.version)
     .execute(conn)
     .await
@@ -83,10 +88,7 @@ pub async fn insert_group(conn: &mut Conn, group: &Group) -> StoreResult<()> {
 
 pub async fn get_group(conn: &mut Conn, id: GroupId) -> StoreResult<Option<Group>> {
     let sql = format!("SELECT {GROUP_COLUMNS} FROM org_groups WHERE id = $1");
-    let row: Option<GroupRow> = query(&sql)
-        .bind(id.to_string())
-        .fetch_optional(conn)
-        .await?;
+    let row: Option<GroupRow> = query(&sql).bind(id).fetch_optional(conn).await?;
     row.map(Group::try_from).transpose()
 }
 
@@ -98,11 +100,11 @@ pub async fn update_group(conn: &mut Conn, group: &Group) -> StoreResult<bool> {
         "UPDATE org_groups SET display_name = $2, display_name_lower = $3, external_id = $4, \
          updated_at = $5, version = version + 1 WHERE id = $1",
     )
-    .bind(group.id.to_string())
+    .bind(group.id)
     .bind(&group.display_name)
     .bind(fold_case(&group.display_name))
     .bind(group.external_id.as_deref())
-    .bind(group.updated_at)
+    .bind(Time(group.updated_at))
     .execute(conn)
     .await
     .map_err(StoreError::from_write)?;
@@ -129,7 +131,7 @@ pub async fn rename_group(conn: &mut Conn, group: &Group) -> StoreResult<bool> {
 /// Deletes a group; its memberships and grants go with it (ON DELETE CASCADE).
 pub async fn delete_group(conn: &mut Conn, id: GroupId) -> StoreResult<bool> {
     let done = query("DELETE FROM org_groups WHERE id = $1")
-        .bind(id.to_string())
+        .bind(id)
         .execute(conn)
         .await?;
     Ok(done == 1)
@@ -166,9 +168,9 @@ pub async fn add_group_members(
              ON CONFLICT DO NOTHING",
             rows.join(", ")
         );
-        let mut query = query(&sql).bind(group.to_string()).bind(at);
+        let mut query = query(&sql).bind(group).bind(Time(at));
         for account in chunk {
-            query = query.bind(account.to_string());
+            query = query.bind(*account);
         }
         added += query.execute(&mut *conn).await?;
     }
@@ -188,9 +190,9 @@ pub async fn remove_group_members(
             "DELETE FROM group_members WHERE group_id = $1 AND account_id IN ({})",
             list.join(", ")
         );
-        let mut query = query(&sql).bind(group.to_string());
+        let mut query = query(&sql).bind(group);
         for account in chunk {
-            query = query.bind(account.to_string());
+            query = query.bind(*account);
         }
         removed += query.execute(&mut *conn).await?;
     }
@@ -200,19 +202,22 @@ pub async fn remove_group_members(
 /// Empties a group. Returns how many members it had.
 pub async fn remove_all_group_members(conn: &mut Conn, group: GroupId) -> StoreResult<u64> {
     Ok(query("DELETE FROM group_members WHERE group_id = $1")
-        .bind(group.to_string())
+        .bind(group)
         .execute(conn)
         .await?)
 }
 
 pub async fn list_group_members(conn: &mut Conn, group: GroupId) -> StoreResult<Vec<AccountId>> {
-    let ids: Vec<String> = query(
+    let ids: Vec<super::db_types::DbUuid> = query(
         "SELECT account_id FROM group_members WHERE group_id = $1 ORDER BY added_at, account_id",
     )
-    .bind(group.to_string())
+    .bind(group)
     .scalars(conn)
     .await?;
-    ids.iter().map(|id| parse_id(id)).collect()
+    Ok(ids
+        .into_iter()
+        .map(|id| AccountId::from_uuid(id.0))
+        .collect())
 }
 
 pub async fn grant_group_product(
@@ -224,8 +229,8 @@ pub async fn grant_group_product(
         "INSERT INTO group_grants (group_id, site_id, product) VALUES ($1, $2, $3) \
          ON CONFLICT DO NOTHING",
     )
-    .bind(group.to_string())
-    .bind(grant.site_id.to_string())
+    .bind(group)
+    .bind(grant.site_id)
     .bind(&grant.product)
     .execute(conn)
     .await?;
@@ -240,8 +245,8 @@ pub async fn revoke_group_product(
 ) -> StoreResult<bool> {
     let done =
         query("DELETE FROM group_grants WHERE group_id = $1 AND site_id = $2 AND product = $3")
-            .bind(group.to_string())
-            .bind(grant.site_id.to_string())
+            .bind(group)
+            .bind(grant.site_id)
             .bind(&grant.product)
             .execute(conn)
             .await?;
@@ -251,6 +256,7 @@ pub async fn revoke_group_product(
 pub async fn list_group_grants(conn: &mut Conn, group: GroupId) -> StoreResult<Vec<ProductGrant>> {
     #[derive(sqlx::FromRow)]
     struct GrantRow {
+        #[sqlx(try_from = "super::db_types::DbUuid")]
         site_id: String,
         product: String,
     }
@@ -281,8 +287,8 @@ pub async fn account_site_products(
         "SELECT DISTINCT g.product FROM group_members m JOIN group_grants g ON g.group_id = m.group_id \
          WHERE m.account_id = $1 AND g.site_id = $2 ORDER BY g.product",
     )
-    .bind(account.to_string())
-    .bind(site.to_string())
+    .bind(account)
+    .bind(site)
     .scalars(conn)
     .await?)
 }
@@ -295,20 +301,20 @@ pub async fn remove_from_directory_groups(
     account: AccountId,
     at: i64,
 ) -> StoreResult<u64> {
-    let groups: Vec<String> = query(
+    let groups: Vec<super::db_types::DbUuid> = query(
         "SELECT g.id FROM group_members m JOIN org_groups g ON g.id = m.group_id \
          WHERE m.account_id = $1 AND g.directory_id = $2 ORDER BY g.id",
     )
-    .bind(account.to_string())
-    .bind(directory.to_string())
+    .bind(account)
+    .bind(directory)
     .scalars(&mut *conn)
     .await?;
     // One row at a time in id order: every transaction that locks several groups takes
     // them in the same order, so two such deletions cannot deadlock on PostgreSQL.
     for group in &groups {
         query("UPDATE org_groups SET version = version + 1, updated_at = $2 WHERE id = $1")
-            .bind(group)
-            .bind(at)
+            .bind(group.0)
+            .bind(Time(at))
             .execute(&mut *conn)
             .await?;
     }
@@ -316,8 +322,8 @@ pub async fn remove_from_directory_groups(
         "DELETE FROM group_members WHERE account_id = $1 \
          AND group_id IN (SELECT id FROM org_groups WHERE directory_id = $2)",
     )
-    .bind(account.to_string())
-    .bind(directory.to_string())
+    .bind(account)
+    .bind(directory)
     .execute(conn)
     .await?)
 }

@@ -1,6 +1,6 @@
 //! Organizations and their verified domains.
 
-use super::db::{query, Conn};
+use super::db::{query, Conn, Time};
 
 use super::{parse_id, StoreError, StoreResult};
 use crate::domain::OrgId;
@@ -21,9 +21,9 @@ pub struct VerifiedDomain {
 
 pub async fn insert_org(conn: &mut Conn, org: &Organization) -> StoreResult<()> {
     query("INSERT INTO organizations (id, name, created_at) VALUES ($1, $2, $3)")
-        .bind(org.id.to_string())
+        .bind(org.id)
         .bind(&org.name)
-        .bind(org.created_at)
+        .bind(Time(org.created_at))
         .execute(conn)
         .await
         .map_err(StoreError::from_write)?;
@@ -33,8 +33,10 @@ pub async fn insert_org(conn: &mut Conn, org: &Organization) -> StoreResult<()> 
 pub async fn get_org(conn: &mut Conn, id: OrgId) -> StoreResult<Option<Organization>> {
     #[derive(sqlx::FromRow)]
     struct OrgRow {
+        #[sqlx(try_from = "super::db_types::DbUuid")]
         id: String,
         name: String,
+        #[sqlx(try_from = "super::db_types::DbTime")]
         created_at: i64,
     }
     let row: Option<OrgRow> = query("SELECT id, name, created_at FROM organizations WHERE id = $1")
@@ -64,8 +66,8 @@ pub async fn insert_verified_domain(
          ON CONFLICT (domain) DO NOTHING",
     )
     .bind(domain.to_ascii_lowercase())
-    .bind(org.to_string())
-    .bind(at)
+    .bind(org)
+    .bind(Time(at))
     .execute(conn)
     .await?;
     Ok(done == 1)
@@ -84,20 +86,21 @@ pub async fn move_verified_domain(
         "UPDATE verified_domains SET org_id = $3, verified_at = $4 WHERE domain = $1 AND org_id = $2",
     )
     .bind(domain.to_ascii_lowercase())
-    .bind(from.to_string())
-    .bind(to.to_string())
-    .bind(at)
+    .bind(from)
+    .bind(to)
+    .bind(Time(at))
     .execute(conn)
     .await?;
     Ok(done == 1)
 }
 
 pub async fn verified_domain_owner(conn: &mut Conn, domain: &str) -> StoreResult<Option<OrgId>> {
-    let owner: Option<String> = query("SELECT org_id FROM verified_domains WHERE domain = $1")
-        .bind(domain.to_ascii_lowercase())
-        .scalar_optional(conn)
-        .await?;
-    owner.as_deref().map(parse_id).transpose()
+    let owner: Option<super::db_types::DbUuid> =
+        query("SELECT org_id FROM verified_domains WHERE domain = $1")
+            .bind(domain.to_ascii_lowercase())
+            .scalar_optional(conn)
+            .await?;
+    Ok(owner.map(|id| OrgId::from_uuid(id.0)))
 }
 
 pub async fn list_verified_domains(
@@ -107,13 +110,15 @@ pub async fn list_verified_domains(
     #[derive(sqlx::FromRow)]
     struct DomainRow {
         domain: String,
+        #[sqlx(try_from = "super::db_types::DbUuid")]
         org_id: String,
+        #[sqlx(try_from = "super::db_types::DbTime")]
         verified_at: i64,
     }
     let rows: Vec<DomainRow> = query(
         "SELECT domain, org_id, verified_at FROM verified_domains WHERE org_id = $1 ORDER BY domain",
     )
-    .bind(org.to_string())
+    .bind(org)
     .fetch_all(conn)
     .await?;
     rows.into_iter()

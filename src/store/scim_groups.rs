@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use super::db::{query, Conn};
+use super::db::{query, Conn, Time};
 
 use super::filter_sql::{FilterCompiler, Loc, Multi, QueryError, SqlParams};
 use super::groups::{Group, GroupRow};
@@ -36,21 +36,26 @@ fn group_location(resolved: &ResolvedAttr, _: Backend, _: &mut SqlParams) -> Opt
         folded,
     };
     Some(match (resolved.attr.name, resolved.sub.map(|s| s.name)) {
-        ("id", None) => text("g.id", false),
+        ("id", None) => Loc::Uuid {
+            expr: "g.id".into(),
+        },
         ("externalId", None) => text("g.external_id", false),
         ("displayName", None) => text("g.display_name_lower", true),
-        ("meta", Some("created")) => Loc::Micros {
+        ("meta", Some("created")) => Loc::Time {
             expr: "g.created_at".into(),
         },
-        ("meta", Some("lastModified")) => Loc::Micros {
+        ("meta", Some("lastModified")) => Loc::Time {
             expr: "g.updated_at".into(),
         },
         // Correlated on the group's primary key and the user's id, so `members[value eq
-        // "id"]` is two index probes whatever the size of the group.
+        // "id"]` is two index probes whatever the size of the group. The correlation stays
+        // in WHERE: PostgreSQL turns an EXISTS into a join only when no ON clause refers
+        // to the outer row (otherwise it probes the subquery once per group).
         ("members", _) => Loc::Multi(Multi {
             from_where: "FROM group_members gm \
-                 JOIN directory_users mu ON mu.account_id = gm.account_id AND mu.directory_id = g.directory_id \
-                 JOIN accounts ma ON ma.id = gm.account_id WHERE gm.group_id = g.id"
+                 JOIN directory_users mu ON mu.account_id = gm.account_id \
+                 JOIN accounts ma ON ma.id = gm.account_id \
+                 WHERE gm.group_id = g.id AND mu.directory_id = g.directory_id"
                 .into(),
             element: member_element,
         }),
@@ -60,11 +65,9 @@ fn group_location(resolved: &ResolvedAttr, _: Backend, _: &mut SqlParams) -> Opt
 
 fn member_element(sub: &AttributeDef, _: Backend, _: &mut SqlParams) -> Option<Loc> {
     Some(match sub.name {
-        // Ids are stored as lower-case UUIDs, so the column counts as folded and the
-        // comparison can use its index.
-        "value" => Loc::Text {
+        // Compared as a UUID, so the comparison can use the primary key.
+        "value" => Loc::Uuid {
             expr: "mu.id".into(),
-            folded: true,
         },
         "display" => Loc::Text {
             expr: "ma.display_name_lower".into(),
@@ -88,7 +91,7 @@ pub fn compile_group_query(
     params: &mut SqlParams,
 ) -> Result<(String, String), QueryError> {
     let rt = &GROUP_RESOURCE;
-    let mut condition = format!("g.directory_id = {}", params.text(directory.to_string()));
+    let mut condition = format!("g.directory_id = {}", params.uuid(directory));
     let mut compiler = FilterCompiler {
         backend,
         rt,
@@ -110,7 +113,7 @@ pub fn compile_group_query(
             let resolved = resolve(rt, path).ok_or_else(bad)?;
             let key = match group_location(&resolved, backend, compiler.params) {
                 Some(Loc::Text { expr, .. }) => compiler.bytewise(&expr),
-                Some(Loc::Micros { expr }) => expr,
+                Some(Loc::Time { expr } | Loc::Uuid { expr }) => expr,
                 _ => return Err(bad()),
             };
             // Groups without the attribute sort last ascending on both backends.
@@ -164,8 +167,8 @@ pub async fn get_directory_group(
 ) -> StoreResult<Option<Group>> {
     let sql = format!("{GROUP_SELECT} WHERE g.id = $1 AND g.directory_id = $2");
     let row: Option<GroupRow> = query(&sql)
-        .bind(id.to_string())
-        .bind(directory.to_string())
+        .bind(id)
+        .bind(directory)
         .fetch_optional(conn)
         .await?;
     row.map(Group::try_from).transpose()
@@ -190,7 +193,7 @@ pub async fn bump_directory_group(
     struct Row {
         #[sqlx(flatten)]
         group: GroupRow,
-        group_patch_minimal: i64,
+        group_patch_minimal: bool,
     }
     let row: Option<Row> = query(
         "UPDATE org_groups SET version = version + 1, updated_at = $3 \
@@ -201,13 +204,13 @@ pub async fn bump_directory_group(
     )
     .bind(id)
     .bind(directory)
-    .bind(at)
+    .bind(Time(at))
     .fetch_optional(conn)
     .await?;
     row.map(|row| {
         Ok(BumpedGroup {
             group: row.group.try_into()?,
-            group_patch_minimal: row.group_patch_minimal != 0,
+            group_patch_minimal: row.group_patch_minimal,
         })
     })
     .transpose()
@@ -223,8 +226,8 @@ pub async fn lock_directory_group(
     id: GroupId,
 ) -> StoreResult<Option<Group>> {
     query("UPDATE org_groups SET version = version WHERE id = $1 AND directory_id = $2")
-        .bind(id.to_string())
-        .bind(directory.to_string())
+        .bind(id)
+        .bind(directory)
         .execute(&mut *conn)
         .await?;
     get_directory_group(conn, directory, id).await
@@ -251,13 +254,15 @@ pub async fn resolve_directory_users(
             "SELECT id, account_id FROM directory_users WHERE directory_id = $1 AND id IN ({}){lock}",
             list.join(", ")
         );
-        let mut query = query(&sql).bind(directory.to_string());
+        let mut query = query(&sql).bind(directory);
         for id in chunk {
-            query = query.bind(id.to_string());
+            query = query.bind(*id);
         }
         #[derive(sqlx::FromRow)]
         struct RecordRow {
+            #[sqlx(try_from = "super::db_types::DbUuid")]
             id: String,
+            #[sqlx(try_from = "super::db_types::DbUuid")]
             account_id: String,
         }
         let rows: Vec<RecordRow> = query.fetch_all(&mut *conn).await?;
@@ -287,13 +292,15 @@ pub async fn directory_group_members(
              AND a.id = gm.account_id ORDER BY gm.group_id, gm.added_at, du.id",
             list.join(", ")
         );
-        let mut query = query(&sql).bind(directory.to_string());
+        let mut query = query(&sql).bind(directory);
         for group in chunk {
-            query = query.bind(group.to_string());
+            query = query.bind(*group);
         }
         #[derive(sqlx::FromRow)]
         struct MemberRow {
+            #[sqlx(try_from = "super::db_types::DbUuid")]
             group_id: String,
+            #[sqlx(try_from = "super::db_types::DbUuid")]
             user_id: String,
             display_name: Option<String>,
         }

@@ -1,6 +1,6 @@
 //! Sites, their products, and site memberships.
 
-use super::db::{query, Conn};
+use super::db::{query, Conn, Time};
 
 use super::{parse_enum, parse_id, StoreError, StoreResult};
 use crate::domain::{AccountId, OrgId, SiteAccess, SiteId, SiteRole};
@@ -26,10 +26,10 @@ pub struct SiteUser {
 
 pub async fn insert_site(conn: &mut Conn, site: &Site) -> StoreResult<()> {
     query("INSERT INTO sites (id, org_id, name, created_at) VALUES ($1, $2, $3, $4)")
-        .bind(site.id.to_string())
-        .bind(site.org_id.to_string())
+        .bind(site.id)
+        .bind(site.org_id)
         .bind(&site.name)
-        .bind(site.created_at)
+        .bind(Time(site.created_at))
         .execute(&mut *conn)
         .await
         .map_err(StoreError::from_write)?;
@@ -37,7 +37,7 @@ pub async fn insert_site(conn: &mut Conn, site: &Site) -> StoreResult<()> {
         query(
             "INSERT INTO site_products (site_id, product) VALUES ($1, $2) ON CONFLICT DO NOTHING",
         )
-        .bind(site.id.to_string())
+        .bind(site.id)
         .bind(product)
         .execute(&mut *conn)
         .await?;
@@ -48,21 +48,24 @@ pub async fn insert_site(conn: &mut Conn, site: &Site) -> StoreResult<()> {
 pub async fn get_site(conn: &mut Conn, id: SiteId) -> StoreResult<Option<Site>> {
     #[derive(sqlx::FromRow)]
     struct SiteRow {
+        #[sqlx(try_from = "super::db_types::DbUuid")]
         id: String,
+        #[sqlx(try_from = "super::db_types::DbUuid")]
         org_id: String,
         name: String,
+        #[sqlx(try_from = "super::db_types::DbTime")]
         created_at: i64,
     }
     let Some(row): Option<SiteRow> =
         query("SELECT id, org_id, name, created_at FROM sites WHERE id = $1")
-            .bind(id.to_string())
+            .bind(id)
             .fetch_optional(&mut *conn)
             .await?
     else {
         return Ok(None);
     };
     let products = query("SELECT product FROM site_products WHERE site_id = $1 ORDER BY product")
-        .bind(id.to_string())
+        .bind(id)
         .scalars(&mut *conn)
         .await?;
     Ok(Some(Site {
@@ -75,20 +78,25 @@ pub async fn get_site(conn: &mut Conn, id: SiteId) -> StoreResult<Option<Site>> 
 }
 
 pub async fn list_org_sites(conn: &mut Conn, org: OrgId) -> StoreResult<Vec<SiteId>> {
-    let ids: Vec<String> = query("SELECT id FROM sites WHERE org_id = $1 ORDER BY created_at, id")
-        .bind(org.to_string())
-        .scalars(conn)
-        .await?;
-    ids.iter().map(|id| parse_id(id)).collect()
+    let ids: Vec<super::db_types::DbUuid> =
+        query("SELECT id FROM sites WHERE org_id = $1 ORDER BY created_at, id")
+            .bind(org)
+            .scalars(conn)
+            .await?;
+    Ok(ids.into_iter().map(|id| SiteId::from_uuid(id.0)).collect())
 }
 
 #[derive(sqlx::FromRow)]
 struct SiteUserRow {
+    #[sqlx(try_from = "super::db_types::DbUuid")]
     site_id: String,
+    #[sqlx(try_from = "super::db_types::DbUuid")]
     account_id: String,
     access: String,
     role: String,
+    #[sqlx(try_from = "super::db_types::DbTime")]
     created_at: i64,
+    #[sqlx(try_from = "super::db_types::DbTime")]
     updated_at: i64,
 }
 
@@ -114,12 +122,12 @@ pub async fn put_site_user(conn: &mut Conn, user: &SiteUser) -> StoreResult<()> 
          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (site_id, account_id) DO UPDATE SET \
          access = excluded.access, role = excluded.role, updated_at = excluded.updated_at",
     )
-    .bind(user.site_id.to_string())
-    .bind(user.account_id.to_string())
+    .bind(user.site_id)
+    .bind(user.account_id)
     .bind(user.access.as_str())
     .bind(user.role.as_str())
-    .bind(user.created_at)
-    .bind(user.updated_at)
+    .bind(Time(user.created_at))
+    .bind(Time(user.updated_at))
     .execute(conn)
     .await?;
     Ok(())
@@ -134,8 +142,8 @@ pub async fn get_site_user(
         "SELECT site_id, account_id, access, role, created_at, updated_at FROM site_users \
          WHERE site_id = $1 AND account_id = $2",
     )
-    .bind(site.to_string())
-    .bind(account.to_string())
+    .bind(site)
+    .bind(account)
     .fetch_optional(conn)
     .await?;
     row.map(SiteUser::try_from).transpose()
@@ -147,7 +155,7 @@ pub async fn list_site_users(conn: &mut Conn, site: SiteId) -> StoreResult<Vec<S
         "SELECT site_id, account_id, access, role, created_at, updated_at FROM site_users \
          WHERE site_id = $1 ORDER BY created_at, account_id",
     )
-    .bind(site.to_string())
+    .bind(site)
     .fetch_all(conn)
     .await?;
     rows.into_iter().map(SiteUser::try_from).collect()
@@ -174,7 +182,7 @@ pub async fn ensure_org_site_users(
     .bind(account)
     .bind(access.as_str())
     .bind(role.as_str())
-    .bind(at)
+    .bind(Time(at))
     .execute(conn)
     .await?)
 }
@@ -184,12 +192,12 @@ pub async fn ensure_site_user(conn: &mut Conn, user: &SiteUser) -> StoreResult<b
         "INSERT INTO site_users (site_id, account_id, access, role, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (site_id, account_id) DO NOTHING",
     )
-    .bind(user.site_id.to_string())
-    .bind(user.account_id.to_string())
+    .bind(user.site_id)
+    .bind(user.account_id)
     .bind(user.access.as_str())
     .bind(user.role.as_str())
-    .bind(user.created_at)
-    .bind(user.updated_at)
+    .bind(Time(user.created_at))
+    .bind(Time(user.updated_at))
     .execute(conn)
     .await?;
     Ok(done == 1)

@@ -1,6 +1,6 @@
 //! Signing keys and the register of issued tokens (for revocation by `jti`).
 
-use super::db::{query, Conn};
+use super::db::{query, Conn, Time};
 
 use super::{parse_id, StoreError, StoreResult};
 use crate::domain::{AccountId, DirectoryId, OrgId, SiteId};
@@ -55,6 +55,7 @@ pub async fn list_signing_keys(conn: &mut Conn) -> StoreResult<Vec<SigningKey>> 
     struct KeyRow {
         kid: String,
         secret: String,
+        #[sqlx(try_from = "super::db_types::DbTime")]
         created_at: i64,
     }
     let rows: Vec<KeyRow> =
@@ -83,7 +84,7 @@ pub async fn insert_signing_key(conn: &mut Conn, key: &SigningKey) -> StoreResul
     )
     .bind(&key.kid)
     .bind(base64::engine::general_purpose::STANDARD.encode(&key.secret))
-    .bind(key.created_at)
+    .bind(Time(key.created_at))
     .execute(conn)
     .await?;
     Ok(())
@@ -91,31 +92,24 @@ pub async fn insert_signing_key(conn: &mut Conn, key: &SigningKey) -> StoreResul
 
 pub async fn insert_token(conn: &mut Conn, token: &TokenRecord) -> StoreResult<()> {
     let (directory, org, site, account) = match token.subject {
-        TokenSubject::Directory { directory, org } => (
-            Some(directory.to_string()),
-            Some(org.to_string()),
-            None,
-            None,
-        ),
-        TokenSubject::OrgAdmin { org } => (None, Some(org.to_string()), None, None),
-        TokenSubject::SiteAdmin { site, org } => {
-            (None, Some(org.to_string()), Some(site.to_string()), None)
-        }
-        TokenSubject::AccountOwner { account } => (None, None, None, Some(account.to_string())),
+        TokenSubject::Directory { directory, org } => (Some(directory), Some(org), None, None),
+        TokenSubject::OrgAdmin { org } => (None, Some(org), None, None),
+        TokenSubject::SiteAdmin { site, org } => (None, Some(org), Some(site), None),
+        TokenSubject::AccountOwner { account } => (None, None, None, Some(account)),
     };
     query(
         "INSERT INTO tokens (jti, kind, directory_id, org_id, site_id, account_id, issued_at, \
          expires_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
-    .bind(token.jti.to_string())
+    .bind(token.jti)
     .bind(token.subject.kind())
     .bind(directory)
     .bind(org)
     .bind(site)
     .bind(account)
-    .bind(token.issued_at)
-    .bind(token.expires_at)
-    .bind(token.revoked_at)
+    .bind(Time(token.issued_at))
+    .bind(token.expires_at.map(Time))
+    .bind(token.revoked_at.map(Time))
     .execute(conn)
     .await
     .map_err(StoreError::from_write)?;
@@ -127,14 +121,22 @@ const TOKEN_COLUMNS: &str =
 
 #[derive(sqlx::FromRow)]
 struct TokenRow {
+    #[sqlx(try_from = "super::db_types::DbUuid")]
     jti: String,
     kind: String,
+    #[sqlx(try_from = "super::db_types::DbUuidOpt")]
     directory_id: Option<String>,
+    #[sqlx(try_from = "super::db_types::DbUuidOpt")]
     org_id: Option<String>,
+    #[sqlx(try_from = "super::db_types::DbUuidOpt")]
     site_id: Option<String>,
+    #[sqlx(try_from = "super::db_types::DbUuidOpt")]
     account_id: Option<String>,
+    #[sqlx(try_from = "super::db_types::DbTime")]
     issued_at: i64,
+    #[sqlx(try_from = "super::db_types::DbTimeOpt")]
     expires_at: Option<i64>,
+    #[sqlx(try_from = "super::db_types::DbTimeOpt")]
     revoked_at: Option<i64>,
 }
 
@@ -177,10 +179,7 @@ impl TryFrom<TokenRow> for TokenRecord {
 
 pub async fn get_token(conn: &mut Conn, jti: uuid::Uuid) -> StoreResult<Option<TokenRecord>> {
     let sql = format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE jti = $1");
-    let row: Option<TokenRow> = query(&sql)
-        .bind(jti.to_string())
-        .fetch_optional(conn)
-        .await?;
+    let row: Option<TokenRow> = query(&sql).bind(jti).fetch_optional(conn).await?;
     row.map(TokenRecord::try_from).transpose()
 }
 
@@ -191,10 +190,7 @@ pub async fn list_directory_tokens(
     let sql = format!(
         "SELECT {TOKEN_COLUMNS} FROM tokens WHERE directory_id = $1 ORDER BY issued_at, jti"
     );
-    let rows: Vec<TokenRow> = query(&sql)
-        .bind(directory.to_string())
-        .fetch_all(conn)
-        .await?;
+    let rows: Vec<TokenRow> = query(&sql).bind(directory).fetch_all(conn).await?;
     rows.into_iter().map(TokenRecord::try_from).collect()
 }
 
@@ -202,8 +198,8 @@ pub async fn list_directory_tokens(
 pub async fn revoke_token(conn: &mut Conn, jti: uuid::Uuid, at: i64) -> StoreResult<bool> {
     conn.mark_tokens_changed();
     let done = query("UPDATE tokens SET revoked_at = $2 WHERE jti = $1 AND revoked_at IS NULL")
-        .bind(jti.to_string())
-        .bind(at)
+        .bind(jti)
+        .bind(Time(at))
         .execute(conn)
         .await?;
     Ok(done == 1)

@@ -23,16 +23,23 @@ pub struct LinkFacts {
 /// `ACCOUNT_COLUMNS` from an outer join: all absent when no account has the email.
 #[derive(sqlx::FromRow)]
 struct LinkFactsRow {
+    #[sqlx(try_from = "super::db_types::DbUuidOpt")]
     owner_org: Option<String>,
     here: i64,
+    #[sqlx(try_from = "super::db_types::DbUuidOpt")]
     a_id: Option<String>,
     a_email: Option<String>,
     a_display_name: Option<String>,
+    #[sqlx(try_from = "super::db_types::DbJsonOpt")]
     a_profile: Option<String>,
     a_status: Option<String>,
+    #[sqlx(try_from = "super::db_types::DbUuidOpt")]
     a_managing_org: Option<String>,
+    #[sqlx(try_from = "super::db_types::DbTimeOpt")]
     a_tombstoned_at: Option<i64>,
+    #[sqlx(try_from = "super::db_types::DbTimeOpt")]
     a_created_at: Option<i64>,
+    #[sqlx(try_from = "super::db_types::DbTimeOpt")]
     a_updated_at: Option<i64>,
     a_version: Option<i64>,
 }

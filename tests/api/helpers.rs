@@ -218,6 +218,11 @@ pub async fn spawn_app_with(
     configure: impl FnOnce(&mut ServeArgs),
 ) -> Option<TestApp> {
     let db = test_db(backend).await?;
+    Some(spawn_app_on(db, configure).await)
+}
+
+/// A server on a database the test prepared (e.g. left at an older migration).
+pub async fn spawn_app_on(db: TestDb, configure: impl FnOnce(&mut ServeArgs)) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
         scimd::telemetry::init(&serve_args(&db.url).log);
     }
@@ -231,14 +236,14 @@ pub async fn spawn_app_with(
     tokio::spawn(app.run_until_stopped());
     let store = db.store().await;
     let tokens = Arc::new(Tokens::load(store.clone()).await.expect("tokens"));
-    Some(TestApp {
+    TestApp {
         address,
         metrics_address,
         store,
         tokens,
         client: reqwest::Client::new(),
         db,
-    })
+    }
 }
 
 impl TestApp {

@@ -14,6 +14,7 @@ mod keep_alive;
 mod limits;
 mod metrics;
 mod migrations;
+mod native_ids;
 mod nul;
 mod processes;
 mod properties;

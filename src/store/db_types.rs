@@ -1,0 +1,220 @@
+//! Column types that decode on both backends into the values the store speaks: ids as
+//! hyphenated UUID text, times as microseconds since the Unix epoch, JSON as its text.
+//! SQLite keeps those forms on disk; PostgreSQL holds uuid, timestamptz and jsonb. Record
+//! fields keep their Rust types through `#[sqlx(try_from = "...")]`.
+//!
+//! On PostgreSQL each decoder also accepts the SQLite form (text, bigint), so an expression
+//! that yields one (a literal, a cast) still decodes.
+
+use sqlx::encode::IsNull;
+use sqlx::error::BoxDynError;
+use sqlx::postgres::{PgArgumentBuffer, PgTypeInfo, PgValueRef};
+use sqlx::sqlite::{SqliteTypeInfo, SqliteValueRef};
+use sqlx::{Decode, Encode, Postgres, Sqlite, Type, ValueRef};
+
+/// A JSON document already serialized, bound as PostgreSQL `jsonb` without parsing it
+/// again (sqlx's `Json<T>` would serialize a value; ours is text already).
+#[derive(Debug)]
+pub(super) struct PgJsonb(pub(super) String);
+
+impl Type<Postgres> for PgJsonb {
+    fn type_info() -> PgTypeInfo {
+        <sqlx::types::Json<()> as Type<Postgres>>::type_info()
+    }
+}
+
+impl Encode<'_, Postgres> for PgJsonb {
+    fn encode_by_ref(&self, buf: &mut PgArgumentBuffer) -> Result<IsNull, BoxDynError> {
+        // jsonb's binary input is a format version (1) followed by the JSON text, as sqlx's
+        // own `Json` writes it.
+        buf.push(1);
+        buf.extend_from_slice(self.0.as_bytes());
+        Ok(IsNull::No)
+    }
+}
+
+fn is_pg<T: Type<Postgres>>(ty: &PgTypeInfo) -> bool {
+    T::compatible(ty)
+}
+
+/// A UUID column (PostgreSQL `uuid`, SQLite text), as hyphenated lower-case text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DbUuid(pub uuid::Uuid);
+
+impl From<DbUuid> for String {
+    fn from(id: DbUuid) -> String {
+        id.0.hyphenated().to_string()
+    }
+}
+impl From<DbUuid> for uuid::Uuid {
+    fn from(id: DbUuid) -> uuid::Uuid {
+        id.0
+    }
+}
+
+impl Type<Sqlite> for DbUuid {
+    fn type_info() -> SqliteTypeInfo {
+        <String as Type<Sqlite>>::type_info()
+    }
+    fn compatible(ty: &SqliteTypeInfo) -> bool {
+        <String as Type<Sqlite>>::compatible(ty)
+    }
+}
+impl<'r> Decode<'r, Sqlite> for DbUuid {
+    fn decode(value: SqliteValueRef<'r>) -> Result<Self, BoxDynError> {
+        let text = <&str as Decode<Sqlite>>::decode(value)?;
+        Ok(DbUuid(uuid::Uuid::parse_str(text)?))
+    }
+}
+impl Type<Postgres> for DbUuid {
+    fn type_info() -> PgTypeInfo {
+        <uuid::Uuid as Type<Postgres>>::type_info()
+    }
+    fn compatible(ty: &PgTypeInfo) -> bool {
+        is_pg::<uuid::Uuid>(ty) || is_pg::<String>(ty)
+    }
+}
+impl<'r> Decode<'r, Postgres> for DbUuid {
+    fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
+        if is_pg::<String>(&value.type_info()) {
+            let text = <&str as Decode<Postgres>>::decode(value)?;
+            return Ok(DbUuid(uuid::Uuid::parse_str(text)?));
+        }
+        Ok(DbUuid(<uuid::Uuid as Decode<Postgres>>::decode(value)?))
+    }
+}
+
+/// A time column (PostgreSQL `timestamptz`, SQLite integer), as microseconds since the
+/// Unix epoch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DbTime(pub i64);
+
+impl From<DbTime> for i64 {
+    fn from(t: DbTime) -> i64 {
+        t.0
+    }
+}
+
+impl Type<Sqlite> for DbTime {
+    fn type_info() -> SqliteTypeInfo {
+        <i64 as Type<Sqlite>>::type_info()
+    }
+    fn compatible(ty: &SqliteTypeInfo) -> bool {
+        <i64 as Type<Sqlite>>::compatible(ty)
+    }
+}
+impl<'r> Decode<'r, Sqlite> for DbTime {
+    fn decode(value: SqliteValueRef<'r>) -> Result<Self, BoxDynError> {
+        Ok(DbTime(<i64 as Decode<Sqlite>>::decode(value)?))
+    }
+}
+impl Type<Postgres> for DbTime {
+    fn type_info() -> PgTypeInfo {
+        <time::OffsetDateTime as Type<Postgres>>::type_info()
+    }
+    fn compatible(ty: &PgTypeInfo) -> bool {
+        is_pg::<time::OffsetDateTime>(ty) || is_pg::<i64>(ty)
+    }
+}
+impl<'r> Decode<'r, Postgres> for DbTime {
+    fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
+        if is_pg::<i64>(&value.type_info()) {
+            return Ok(DbTime(<i64 as Decode<Postgres>>::decode(value)?));
+        }
+        let at = <time::OffsetDateTime as Decode<Postgres>>::decode(value)?;
+        Ok(DbTime(super::micros(at)))
+    }
+}
+
+/// A JSON column (PostgreSQL `jsonb`, SQLite text), as its text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DbJson(pub String);
+
+impl From<DbJson> for String {
+    fn from(doc: DbJson) -> String {
+        doc.0
+    }
+}
+
+impl Type<Sqlite> for DbJson {
+    fn type_info() -> SqliteTypeInfo {
+        <String as Type<Sqlite>>::type_info()
+    }
+    fn compatible(ty: &SqliteTypeInfo) -> bool {
+        <String as Type<Sqlite>>::compatible(ty)
+    }
+}
+impl<'r> Decode<'r, Sqlite> for DbJson {
+    fn decode(value: SqliteValueRef<'r>) -> Result<Self, BoxDynError> {
+        Ok(DbJson(<String as Decode<Sqlite>>::decode(value)?))
+    }
+}
+impl Type<Postgres> for DbJson {
+    fn type_info() -> PgTypeInfo {
+        <sqlx::types::Json<()> as Type<Postgres>>::type_info()
+    }
+    fn compatible(ty: &PgTypeInfo) -> bool {
+        <sqlx::types::Json<()> as Type<Postgres>>::compatible(ty) || is_pg::<String>(ty)
+    }
+}
+impl<'r> Decode<'r, Postgres> for DbJson {
+    fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
+        if is_pg::<String>(&value.type_info()) {
+            return Ok(DbJson(<String as Decode<Postgres>>::decode(value)?));
+        }
+        let raw =
+            <sqlx::types::Json<&serde_json::value::RawValue> as Decode<Postgres>>::decode(value)?;
+        Ok(DbJson(raw.0.get().to_owned()))
+    }
+}
+
+/// Nullable forms of the above, for `Option` fields (`try_from` needs a local type).
+macro_rules! nullable {
+    ($($opt:ident($inner:ident) -> $out:ty),*) => {$(
+        #[derive(Clone, Debug, PartialEq, Eq)]
+        pub struct $opt(pub Option<$inner>);
+
+        impl From<$opt> for Option<$out> {
+            fn from(v: $opt) -> Option<$out> {
+                v.0.map(Into::into)
+            }
+        }
+        impl Type<Sqlite> for $opt {
+            fn type_info() -> SqliteTypeInfo {
+                <$inner as Type<Sqlite>>::type_info()
+            }
+            fn compatible(ty: &SqliteTypeInfo) -> bool {
+                <$inner as Type<Sqlite>>::compatible(ty)
+            }
+        }
+        impl<'r> Decode<'r, Sqlite> for $opt {
+            fn decode(value: SqliteValueRef<'r>) -> Result<Self, BoxDynError> {
+                if value.is_null() {
+                    return Ok($opt(None));
+                }
+                Ok($opt(Some(<$inner as Decode<Sqlite>>::decode(value)?)))
+            }
+        }
+        impl Type<Postgres> for $opt {
+            fn type_info() -> PgTypeInfo {
+                <$inner as Type<Postgres>>::type_info()
+            }
+            fn compatible(ty: &PgTypeInfo) -> bool {
+                <$inner as Type<Postgres>>::compatible(ty)
+            }
+        }
+        impl<'r> Decode<'r, Postgres> for $opt {
+            fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
+                if value.is_null() {
+                    return Ok($opt(None));
+                }
+                Ok($opt(Some(<$inner as Decode<Postgres>>::decode(value)?)))
+            }
+        }
+    )*};
+}
+nullable!(
+    DbUuidOpt(DbUuid) -> String,
+    DbTimeOpt(DbTime) -> i64,
+    DbJsonOpt(DbJson) -> String
+);
