@@ -163,6 +163,7 @@ async fn site_products(
 ) -> StoreResult<Vec<SiteProduct>> {
     #[derive(sqlx::FromRow)]
     struct Row {
+        #[sqlx(try_from = "super::db_types::DbUuid")]
         site_id: String,
         name: String,
         product: String,
@@ -172,14 +173,14 @@ async fn site_products(
     let rows: Vec<Row> = match only {
         None => {
             super::db::query(&format!("{SELECT} ORDER BY s.created_at, s.id, sp.product"))
-                .bind(org.to_string())
+                .bind(org)
                 .fetch_all(conn)
                 .await?
         }
         Some((site, product)) => {
             super::db::query(&format!("{SELECT} AND s.id = $2 AND sp.product = $3"))
-                .bind(org.to_string())
-                .bind(site.to_string())
+                .bind(org)
+                .bind(site)
                 .bind(product)
                 .fetch_all(conn)
                 .await?
