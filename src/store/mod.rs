@@ -11,6 +11,7 @@ mod admin_sites;
 mod audit;
 pub mod db;
 mod directories;
+mod domain_challenges;
 pub mod filter_sql;
 mod group_commit;
 mod groups;
@@ -34,6 +35,7 @@ pub use admin_sites::{
 };
 pub use audit::*;
 pub use directories::*;
+pub use domain_challenges::*;
 pub use groups::*;
 pub use orgs::*;
 pub use scim_groups::*;
