@@ -13,3 +13,10 @@ CREATE TABLE domain_challenges (
     PRIMARY KEY (domain, org_id)
 );
 CREATE INDEX domain_challenges_org ON domain_challenges(org_id);
+
+-- One-time data fixes that need Rust (here: rewriting domains stored before they were kept
+-- in their IDNA ASCII form); a row says it ran (store/idna_fixup.rs).
+CREATE TABLE data_fixups (
+    name    TEXT PRIMARY KEY,
+    done_at BIGINT NOT NULL
+);

@@ -15,6 +15,7 @@ mod domain_challenges;
 pub mod filter_sql;
 mod group_commit;
 mod groups;
+mod idna_fixup;
 mod orgs;
 mod scim_groups;
 mod sites;
@@ -225,6 +226,7 @@ impl Store {
             token_generation: token_generation_for(url),
         };
         store.migrate().await?;
+        store.normalize_legacy_domains().await?;
         Ok(store)
     }
 

@@ -191,7 +191,56 @@ async fn lookalike_emails_are_refused(app: TestApp) {
     app.account_id("bo@a.example").await;
 }
 
+/// Rows stored in Unicode before this form was kept are rewritten once, when the upgraded
+/// server first opens the database: the old account and verified domain still match.
+async fn unicode_rows_stored_before_are_rewritten(db: TestDb) {
+    use scimd::store::{self, query};
+    let store = db.store().await;
+    let org = scimd::domain::OrgId::new();
+    let mut tx = store.begin().await.unwrap();
+    let rows = [
+        ("INSERT INTO organizations (id, name, created_at) VALUES ($1, 'Old', 1)", ""),
+        (
+            "INSERT INTO verified_domains (domain, org_id, verified_at) VALUES ('bücher.example', $1, 1)",
+            "",
+        ),
+        (
+            "INSERT INTO accounts (id, email, email_lower, email_domain, status, created_at, updated_at) \
+             VALUES ($1, 'Ann@Bücher.example', 'ann@bücher.example', 'bücher.example', 'active', 1, 1)",
+            "account",
+        ),
+        ("DELETE FROM data_fixups", "none"),
+    ];
+    let account = scimd::domain::AccountId::new();
+    for (sql, bind) in rows {
+        let q = query(sql);
+        let q = match bind {
+            "" => q.bind(org.to_string()),
+            "account" => q.bind(account.to_string()),
+            _ => q,
+        };
+        q.execute(&mut tx).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    drop(store);
+
+    let store = db.store().await;
+    let mut conn = store.read().await.unwrap();
+    assert_eq!(
+        store::verified_domain_owner(&mut conn, "xn--bcher-kva.example")
+            .await
+            .unwrap(),
+        Some(org)
+    );
+    let found = store::find_account_by_email(&mut conn, "ANN@xn--bcher-kva.example")
+        .await
+        .unwrap()
+        .expect("the old account is found by its normal form");
+    assert_eq!((found.id, found.managing_org), (account, Some(org)));
+}
+
 on_both_backends! {
+    unicode_rows_stored_before_are_rewritten => test_db,
     one_domain_however_it_is_spelt => spawn_app_with_dns,
     one_mailbox_is_one_account => spawn_app,
     lookalike_domains_and_public_suffixes_are_refused => spawn_app,
