@@ -1,7 +1,7 @@
 -- Domain verification needs proof (issue 10): an org asking to verify a domain gets a
 -- challenge token to publish as a DNS TXT record; until scimd has found it, the domain is
 -- pending here and nowhere else. verified_domains, which every managing-org join reads, only
--- ever holds proven domains, so a pending domain changes nothing (shared/domain.md).
+-- ever holds proven domains, so a pending domain changes nothing (docs/domain.md).
 -- Several orgs may hold a challenge for one domain (a squatter's challenge must not block
 -- the real owner); the first proven one wins the verified_domains row, and the others are
 -- then deleted with it.

@@ -1,4 +1,4 @@
-//! Proof of domain ownership: a DNS TXT record the org publishes (rule 20, shared/domain.md:
+//! Proof of domain ownership: a DNS TXT record the org publishes (rule 20, docs/domain.md:
 //! "proof is a DNS TXT record the org publishes; until checked the domain is pending and
 //! changes nothing").
 //!

@@ -154,7 +154,8 @@ async fn lookalike_domains_and_public_suffixes_are_refused(app: TestApp) {
 }
 
 /// Emails with invisible or bidi characters, mixed scripts or fullwidth local parts are
-/// refused: SCIM 400 invalidValue naming userName, admin invite 400 naming the email.
+/// refused: SCIM 400 invalidValue naming the attribute (`userName` or `emails`), admin invite
+/// 400 naming the email.
 async fn lookalike_emails_are_refused(app: TestApp) {
     let a = app.bootstrap("A", &["a.example"]).await;
     for email in [
@@ -179,6 +180,19 @@ async fn lookalike_emails_are_refused(app: TestApp) {
             invited.body["refused"][0]["code"], "invalid_email",
             "{email:?}"
         );
+    }
+    for email in [
+        "ann\u{202E}@a.example",
+        "\u{430}nn@a.example",
+        "ann@p\u{430}ypal.example",
+    ] {
+        let body = json!({"userName": "ann", "emails": [{"value": email, "primary": true}]});
+        let refused = app
+            .scim("POST", "/Users", &a.scim_token.token, Some(body))
+            .await;
+        assert_eq!(refused.status, 400, "{email:?}: {}", refused.body);
+        assert_eq!(refused.body["scimType"], "invalidValue", "{email:?}");
+        assert!(refused.detail().contains("emails"), "{}", refused.body);
     }
     let users = app.scim("GET", "/Users", &a.scim_token.token, None).await;
     assert_eq!(users.body["totalResults"], 0, "nothing stored");
