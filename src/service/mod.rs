@@ -4,8 +4,8 @@
 pub mod admin;
 pub mod bootstrap;
 pub mod directory_tokens;
-pub mod entitlements;
 pub mod dns;
+pub mod entitlements;
 pub mod error;
 pub mod groups;
 pub mod scim_context;
