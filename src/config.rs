@@ -145,6 +145,24 @@ pub struct ServeArgs {
     /// the metrics (which name directories by id) off the port IdPs reach.
     #[arg(long = "metrics-bind", env = "SCIMD_METRICS_BIND")]
     pub metrics_bind: Option<SocketAddr>,
+    /// The DNS server (`IP:PORT`) asked for domain verification's TXT records. Without it,
+    /// the system's resolvers (`/etc/resolv.conf`).
+    #[arg(long = "dns-resolver", env = "SCIMD_DNS_RESOLVER")]
+    pub dns_resolver: Option<SocketAddr>,
+
+    /// Seconds to wait for the DNS server's answer (per attempt; two attempts).
+    #[arg(
+        long = "dns-timeout-secs",
+        env = "SCIMD_DNS_TIMEOUT_SECS",
+        default_value_t = 5
+    )]
+    pub dns_timeout_secs: u64,
+
+    /// Let org admins verify domains without DNS proof (air-gapped installs where scimd
+    /// cannot reach DNS). Off by default: anyone could otherwise claim any domain and manage
+    /// every account on it. Each such verification is logged at warn and audited.
+    #[arg(long = "allow-unproven-domains", env = "SCIMD_ALLOW_UNPROVEN_DOMAINS")]
+    pub allow_unproven_domains: bool,
 
     /// Answer every request with a `Scimd-Statements` header: how many SQL statements it
     /// ran. For the statement-budget tests and the benchmark; off in production.

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use super::actor::Actor;
 use super::email::{Domain, Email};
 use super::ids::OrgId;
+use super::proof::{check_challenge, Proof};
 use super::refusal::Refusal;
 
 /// Answers "which org has verified this domain?".
@@ -101,25 +102,64 @@ pub enum DomainChange {
     },
 }
 
-/// Rule 20: an org admin verifies a domain for their org (the DNS proof is the service's
-/// job). A domain is verified by at most one org: taking one that another org holds is
-/// refused, because only an explicit [`move_domain`] by its owner may transfer it.
+/// Whether an org may verify `domain` at all: not a public suffix (`com`, `co.uk`,
+/// `github.io`; the Public Suffix List, ICANN and private sections, compiled in). Verifying one
+/// would make an org the manager of every mailbox directly under it; nobody owns such a name.
+/// Names under a TLD the list does not know (`acme.example`) are verifiable below the TLD.
+pub fn verifiable(domain: &Domain) -> Result<(), Refusal> {
+    match psl::suffix(domain.as_str().as_bytes()) {
+        Some(suffix) if suffix.is_known() && suffix.as_bytes() == domain.as_str().as_bytes() => {
+            Err(Refusal::PublicSuffix {
+                domain: domain.as_str().to_owned(),
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// What a verification request comes to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verification {
+    /// Proven (or the proof waived): persist the change.
+    Verified(DomainChange),
+    /// The org already holds the domain.
+    AlreadyVerified,
+    /// No proof yet: the domain is pending and changes nothing until its challenge is met.
+    Pending,
+}
+
+/// Rule 20: an org admin verifies a domain for their org, with proof of ownership (see
+/// [`super::proof`]). A domain is verified by at most one org: taking one that another org
+/// holds is refused, because only an explicit [`move_domain`] by its owner may transfer it.
 pub fn verify_domain(
     actor: &Actor,
     domain: &Domain,
     current_owner: Option<OrgId>,
-) -> Result<DomainChange, Refusal> {
+    proof: Proof<'_>,
+) -> Result<Verification, Refusal> {
     let Actor::OrgAdmin(org) = *actor else {
         return Err(Refusal::NotOrgAdministrator);
     };
     match current_owner {
-        None => Ok(DomainChange::Verified {
-            domain: domain.clone(),
-            org,
-        }),
-        Some(owner) if owner == org => Ok(DomainChange::Unchanged),
-        Some(owner) => Err(Refusal::DomainVerifiedByOtherOrg { org: owner }),
+        Some(owner) if owner == org => return Ok(Verification::AlreadyVerified),
+        Some(owner) => return Err(Refusal::DomainVerifiedByOtherOrg { org: owner }),
+        None => {}
     }
+    verifiable(domain)?;
+    match proof {
+        Proof::NotYet => return Ok(Verification::Pending),
+        Proof::Dns { challenge, answer } => {
+            if challenge.domain != *domain {
+                return Err(Refusal::NoPendingVerification);
+            }
+            check_challenge(challenge, answer)?;
+        }
+        Proof::Waived => {}
+    }
+    Ok(Verification::Verified(DomainChange::Verified {
+        domain: domain.clone(),
+        org,
+    }))
 }
 
 /// Rule 20: the owner's org admins move a verified domain to another org, and with it the
@@ -150,6 +190,7 @@ pub fn move_domain(
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
+    use crate::domain::proof::{Challenge, DnsAnswer};
     use crate::domain::refusal::WhoCanAct;
 
     fn domain(s: &str) -> Domain {
@@ -186,26 +227,91 @@ mod tests {
     }
 
     #[test]
-    fn rule20_verifying_an_unowned_domain_is_allowed_and_idempotent() {
+    fn rule20_verifying_needs_proof_and_is_idempotent() {
         let a = OrgId::new();
         let d = domain("acme.com");
+        let admin = Actor::OrgAdmin(a);
         assert_eq!(
-            verify_domain(&Actor::OrgAdmin(a), &d, None),
-            Ok(DomainChange::Verified {
-                domain: d.clone(),
-                org: a
-            })
+            verify_domain(&admin, &d, None, Proof::NotYet),
+            Ok(Verification::Pending),
+            "without proof the domain is only pending"
+        );
+        let challenge = Challenge {
+            domain: d.clone(),
+            token: "tok".into(),
+        };
+        let records = vec!["scimd-verification=tok".to_owned()];
+        let proven = Proof::Dns {
+            challenge: &challenge,
+            answer: DnsAnswer::Records(&records),
+        };
+        let verified = Verification::Verified(DomainChange::Verified {
+            domain: d.clone(),
+            org: a,
+        });
+        assert_eq!(
+            verify_domain(&admin, &d, None, proven),
+            Ok(verified.clone())
+        );
+        assert_eq!(verify_domain(&admin, &d, None, Proof::Waived), Ok(verified));
+        let missing = Proof::Dns {
+            challenge: &challenge,
+            answer: DnsAnswer::NoRecords,
+        };
+        assert_eq!(
+            verify_domain(&admin, &d, None, missing).unwrap_err().code(),
+            "domain_proof_missing"
         );
         assert_eq!(
-            verify_domain(&Actor::OrgAdmin(a), &d, Some(a)),
-            Ok(DomainChange::Unchanged)
+            verify_domain(&admin, &d, Some(a), Proof::NotYet),
+            Ok(Verification::AlreadyVerified)
         );
+    }
+
+    #[test]
+    fn rule20_a_challenge_for_another_domain_proves_nothing() {
+        let a = OrgId::new();
+        let challenge = Challenge {
+            domain: domain("mine.example"),
+            token: "tok".into(),
+        };
+        let records = vec!["scimd-verification=tok".to_owned()];
+        let proof = Proof::Dns {
+            challenge: &challenge,
+            answer: DnsAnswer::Records(&records),
+        };
+        let err = verify_domain(&Actor::OrgAdmin(a), &domain("victim.example"), None, proof);
+        assert_eq!(err.unwrap_err().code(), "domain_not_pending");
+    }
+
+    #[test]
+    fn public_suffixes_cannot_be_verified() {
+        let a = OrgId::new();
+        for suffix in ["co.uk", "github.io", "com.au", "xn--55qx5d.cn"] {
+            let err = verify_domain(&Actor::OrgAdmin(a), &domain(suffix), None, Proof::Waived)
+                .unwrap_err();
+            assert_eq!(err.code(), "public_suffix", "{suffix}");
+        }
+        for fine in [
+            "acme.co.uk",
+            "me.github.io",
+            "acme.example",
+            "bücher.example",
+        ] {
+            assert_eq!(verifiable(&domain(fine)), Ok(()), "{fine}");
+        }
     }
 
     #[test]
     fn rule20_a_domain_held_by_another_org_is_refused_and_names_the_owner() {
         let (a, b) = (OrgId::new(), OrgId::new());
-        let err = verify_domain(&Actor::OrgAdmin(b), &domain("acme.com"), Some(a)).unwrap_err();
+        let err = verify_domain(
+            &Actor::OrgAdmin(b),
+            &domain("acme.com"),
+            Some(a),
+            Proof::Waived,
+        )
+        .unwrap_err();
         assert_eq!(err.code(), "domain_verified_by_other_org");
         assert_eq!(err.who_can_act(), Some(WhoCanAct::ManagingOrg(a)));
         assert!(err
@@ -219,6 +325,7 @@ mod tests {
             &Actor::AccountOwner(crate::domain::ids::AccountId::new()),
             &domain("acme.com"),
             None,
+            Proof::Waived,
         )
         .unwrap_err();
         assert_eq!(err.code(), "not_org_admin");

@@ -9,10 +9,10 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use super::idn::{self, DomainFault, LocalPartFault};
+
 /// RFC 5321's limit on a forward path, in octets.
 const MAX_EMAIL_LEN: usize = 254;
-const MAX_DOMAIN_LEN: usize = 253;
-const MAX_LABEL_LEN: usize = 63;
 
 /// Why a text is not an email the model accepts.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -23,6 +23,13 @@ pub enum EmailError {
     /// Whitespace or control characters inside the address.
     #[error("the email contains whitespace or control characters")]
     InvalidCharacter,
+    /// Invisible or bidirectional control characters (zero widths, U+202E, ...): the address
+    /// would not look like what it is.
+    #[error("the email contains an invisible or bidirectional control character")]
+    InvisibleCharacter,
+    /// The local part uses compatibility forms or mixes scripts.
+    #[error(transparent)]
+    LocalPart(#[from] LocalPartFault),
     /// Longer than 254 octets.
     #[error("the email is longer than {MAX_EMAIL_LEN} characters")]
     TooLong,
@@ -40,12 +47,24 @@ pub enum EmailError {
     InvalidDomain(#[from] InvalidDomain),
 }
 
-/// A text that is not a DNS domain name with at least two labels.
+/// A text that is not a DNS domain name scimd accepts, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("{0:?} is not a valid domain name")]
-pub struct InvalidDomain(pub String);
+#[error("{input:?} is not a valid domain name{}", fault_suffix(.fault))]
+pub struct InvalidDomain {
+    /// The text as given.
+    pub input: String,
+    /// What is wrong with it.
+    pub fault: DomainFault,
+}
 
-/// A normalized email: trimmed, lower-cased, shaped `local@domain`.
+fn fault_suffix(fault: &DomainFault) -> String {
+    match fault {
+        DomainFault::Syntax => String::new(),
+        other => format!(": {other}"),
+    }
+}
+
+/// A normalized email: trimmed, lower-cased local part, `@`, the domain's IDNA ASCII form.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Email(String);
@@ -68,7 +87,7 @@ impl Email {
         self.0.split_once('@').map_or("", |(local, _)| local)
     }
 
-    /// The lower-cased domain: what decides the managing organization.
+    /// The domain in its IDNA ASCII form: what decides the managing organization.
     #[must_use]
     pub fn domain(&self) -> &str {
         self.0.split_once('@').map_or("", |(_, domain)| domain)
@@ -102,14 +121,19 @@ impl fmt::Display for Email {
     }
 }
 
-/// Trims and lower-cases `raw` and checks the minimal `local@domain` shape.
+/// Trims and lower-cases `raw`, checks the `local@domain` shape, and writes the domain in its
+/// IDNA ASCII form.
 ///
 /// The whole address is lower-cased, local part included: accounts are keyed by email
-/// case-insensitively, so `Alice@X.com` and `alice@x.com` must be the same account.
+/// case-insensitively, so `Alice@X.com` and `alice@x.com` must be the same account, and
+/// `ann@bücher.example` and `ann@xn--bcher-kva.example` one mailbox.
 pub fn normalize_email(raw: &str) -> Result<Email, EmailError> {
     let trimmed = raw.trim();
     if trimmed.is_empty() {
         return Err(EmailError::Empty);
+    }
+    if trimmed.chars().any(idn::is_invisible) {
+        return Err(EmailError::InvisibleCharacter);
     }
     if trimmed.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(EmailError::InvalidCharacter);
@@ -125,17 +149,24 @@ pub fn normalize_email(raw: &str) -> Result<Email, EmailError> {
     if local.is_empty() {
         return Err(EmailError::EmptyLocalPart);
     }
+    idn::check_local_part(local)?;
     let domain = Domain::parse(domain)?;
-    Ok(Email(format!("{local}@{}", domain.as_str())))
+    let email = format!("{local}@{}", domain.as_str());
+    // Punycode can be longer than the Unicode it encodes.
+    if email.len() > MAX_EMAIL_LEN {
+        return Err(EmailError::TooLong);
+    }
+    Ok(Email(email))
 }
 
-/// The lower-cased domain of `email`, or `None` if it is not an email.
+/// The normalized domain of `email`, or `None` if it is not an email.
 #[must_use]
 pub fn email_domain(email: &str) -> Option<Domain> {
     normalize_email(email).ok().map(|e| e.domain_name())
 }
 
-/// A normalized DNS domain name: lower-cased, no trailing dot, at least two labels.
+/// A normalized DNS domain name: its IDNA ASCII form (UTS #46), lower-cased, no trailing dot,
+/// at least two labels, no label mixing scripts (see [`idn`]).
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Domain(String);
@@ -143,15 +174,14 @@ pub struct Domain(String);
 impl Domain {
     /// Normalizes and validates a domain name.
     pub fn parse(raw: &str) -> Result<Self, InvalidDomain> {
-        let lowered = raw.trim().to_lowercase();
-        let name = lowered.strip_suffix('.').unwrap_or(&lowered);
-        let valid =
-            name.len() <= MAX_DOMAIN_LEN && name.contains('.') && name.split('.').all(valid_label);
-        if valid {
-            Ok(Self(name.to_owned()))
-        } else {
-            Err(InvalidDomain(raw.to_owned()))
-        }
+        let trimmed = raw.trim();
+        let name = trimmed.strip_suffix('.').unwrap_or(trimmed);
+        idn::to_ascii(name)
+            .map(Self)
+            .map_err(|fault| InvalidDomain {
+                input: raw.to_owned(),
+                fault,
+            })
     }
 
     /// The normalized text.
@@ -159,14 +189,6 @@ impl Domain {
     pub fn as_str(&self) -> &str {
         &self.0
     }
-}
-
-fn valid_label(label: &str) -> bool {
-    !label.is_empty()
-        && label.len() <= MAX_LABEL_LEN
-        && !label.starts_with('-')
-        && !label.ends_with('-')
-        && label.chars().all(|c| c.is_alphanumeric() || c == '-')
 }
 
 // Lets maps keyed by `Domain` be queried with the `&str` that `Email::domain` returns.

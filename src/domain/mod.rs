@@ -35,11 +35,13 @@ pub mod directory;
 pub mod domains;
 pub mod email;
 pub mod groups;
+pub mod idn;
 pub mod ids;
 pub mod invites;
 pub mod licenses;
 pub mod orgs;
 pub mod profile;
+pub mod proof;
 pub mod refusal;
 pub mod site_users;
 pub mod sites;
@@ -58,7 +60,8 @@ pub use directory::{
     DirectoryRef, LinkCandidate, LinkPlan,
 };
 pub use domains::{
-    managing_org, move_domain, verify_domain, DomainChange, DomainOwners, VerifiedDomains,
+    managing_org, move_domain, verifiable, verify_domain, DomainChange, DomainOwners, Verification,
+    VerifiedDomains,
 };
 pub use email::{email_domain, normalize_email, Domain, Email, EmailError, InvalidDomain};
 pub use groups::{can_edit_group_membership, GroupFacts, GroupSource, GroupSourceKind};
@@ -73,6 +76,7 @@ pub use licenses::{
 };
 pub use orgs::{authorize_org_admin, can_view_account, OrgAuthority};
 pub use profile::{can_change_email, can_change_profile, differs, AccountField, EmailChange};
+pub use proof::{check_challenge, Challenge, DnsAnswer, Proof};
 pub use refusal::{AccountAction, Instead, Refusal, WhoCanAct};
 pub use site_users::{
     can_change_site_product, can_change_site_user, change_role, plan_product_revoke,

@@ -9,7 +9,7 @@ use std::fmt;
 
 use thiserror::Error;
 
-use super::email::EmailError;
+use super::email::{EmailError, InvalidDomain};
 use super::ids::{DirectoryId, GroupId, OrgId};
 use super::sites::{SiteAccess, SiteRole};
 
@@ -237,6 +237,50 @@ pub enum Refusal {
     /// Rule 20: a domain nobody verified cannot be moved.
     #[error("this domain is not verified by any organization: verify it instead")]
     DomainNotVerified,
+
+    /// The text is not a domain name scimd accepts (IDNA, scripts, invisible characters).
+    #[error("invalid domain: {0}")]
+    InvalidDomain(#[from] InvalidDomain),
+
+    /// Rule 20: a public suffix is nobody's to verify.
+    #[error(
+        "{domain} is a public suffix (on the Public Suffix List): no organization can verify it; \
+         verify the domain your organization registered under it"
+    )]
+    PublicSuffix {
+        /// The domain, in its IDNA ASCII form.
+        domain: String,
+    },
+
+    /// Rule 20: the challenge's TXT record was not found; the domain stays pending.
+    #[error(
+        "no TXT record found at {record}; publish one with the text \"{expected}\" \
+         and check again (the domain stays pending until then)"
+    )]
+    DomainProofMissing {
+        /// Where the record must be.
+        record: String,
+        /// What it must say.
+        expected: String,
+    },
+
+    /// Rule 20: TXT records exist, but none carries this challenge's token.
+    #[error(
+        "the TXT records at {record} ({found} found) do not include \"{expected}\"; \
+         publish exactly that text and check again (the domain stays pending until then)"
+    )]
+    DomainProofMismatch {
+        /// Where the record is.
+        record: String,
+        /// What it must say.
+        expected: String,
+        /// How many TXT records were there.
+        found: usize,
+    },
+
+    /// Rule 20: there is no challenge of this org for this domain to check.
+    #[error("no verification of this domain is pending for this organization: request one first")]
+    NoPendingVerification,
 }
 
 impl Refusal {
@@ -267,6 +311,11 @@ impl Refusal {
             Self::DomainNotVerified => "domain_not_verified",
             Self::GrantedByGroup { .. } => "granted_by_group",
             Self::ProductAccessFromGroups => "product_access_from_groups",
+            Self::InvalidDomain(_) => "invalid_domain",
+            Self::PublicSuffix { .. } => "public_suffix",
+            Self::DomainProofMissing { .. } => "domain_proof_missing",
+            Self::DomainProofMismatch { .. } => "domain_proof_mismatch",
+            Self::NoPendingVerification => "domain_not_pending",
         }
     }
 
@@ -342,6 +391,23 @@ mod tests {
             Refusal::GrantedByGroup {
                 group: GroupId::new(),
             },
+            Refusal::InvalidDomain(InvalidDomain {
+                input: "x".into(),
+                fault: super::super::idn::DomainFault::Syntax,
+            }),
+            Refusal::PublicSuffix {
+                domain: "co.uk".into(),
+            },
+            Refusal::DomainProofMissing {
+                record: "_scimd-challenge.x.io".into(),
+                expected: "scimd-verification=t".into(),
+            },
+            Refusal::DomainProofMismatch {
+                record: "_scimd-challenge.x.io".into(),
+                expected: "scimd-verification=t".into(),
+                found: 1,
+            },
+            Refusal::NoPendingVerification,
         ]
     }
 

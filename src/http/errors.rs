@@ -111,7 +111,7 @@ impl From<ServiceError> for ScimHttpError {
 fn refusal_to_scim(refusal: &Refusal) -> ScimError {
     match refusal {
         Refusal::AlreadyProvisioned => ScimError::conflict(refusal.to_string()),
-        Refusal::InvalidEmail(_) => {
+        Refusal::InvalidEmail(_) | Refusal::InvalidDomain(_) | Refusal::PublicSuffix { .. } => {
             ScimError::bad_request(ScimType::InvalidValue, refusal.to_string())
         }
         Refusal::NotFound => ScimError::not_found(refusal.to_string()),

@@ -18,6 +18,7 @@ mod users;
 use std::sync::Arc;
 
 use crate::scim::discovery::Capabilities;
+use crate::service::dns::DnsChecker;
 use crate::service::tokens::Tokens;
 use crate::store::Store;
 
@@ -34,4 +35,8 @@ pub struct AppState {
     pub public_url: Option<String>,
     /// Peers whose forwarded headers are believed (see `--trusted-proxies`).
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Where domain verification reads TXT records (see `--dns-resolver`).
+    pub dns: DnsChecker,
+    /// Whether the admin API may verify domains without DNS proof.
+    pub allow_unproven_domains: bool,
 }

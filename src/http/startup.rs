@@ -14,6 +14,7 @@ use super::{health, scim_routes, AppState};
 use crate::config::ServeArgs;
 use crate::scim::discovery::Capabilities;
 use crate::scim::{ScimError, ScimType};
+use crate::service::dns::DnsChecker;
 use crate::service::tokens::Tokens;
 use crate::store::{db, Store, StoreError};
 use crate::telemetry::RequestSpan;
@@ -72,9 +73,19 @@ impl Application {
                 .as_ref()
                 .map(|u| u.trim_end_matches('/').to_owned()),
             trusted_proxies: args.trusted_proxies.clone(),
+            dns: DnsChecker::new(
+                args.dns_resolver,
+                std::time::Duration::from_secs(args.dns_timeout_secs.max(1)),
+            ),
+            allow_unproven_domains: args.allow_unproven_domains,
         };
         // Installed before the first request, so every series starts at its first event.
         let _ = super::metrics::handle();
+        if args.allow_unproven_domains {
+            tracing::warn!(
+                "--allow-unproven-domains: org admins can verify domains without DNS proof"
+            );
+        }
         let listener = TcpListener::bind(args.bind)?;
         let port = listener.local_addr()?.port();
         let max_body = args.max_body_bytes;

@@ -114,26 +114,15 @@ pub async fn bootstrap(
     })
 }
 
-/// Lower-cases and checks domain names; duplicates collapse.
+/// Normalizes domain names to their IDNA ASCII form and refuses what no org may verify
+/// (rule 20's checks, without the DNS proof: the operator vouches); duplicates collapse.
 pub fn normalize_domains(domains: &[String]) -> ServiceResult<Vec<String>> {
     let mut out: Vec<String> = Vec::new();
     for raw in domains {
-        let domain = raw.trim().trim_end_matches('.').to_ascii_lowercase();
-        let valid = !domain.is_empty()
-            && domain.len() <= 253
-            && domain.contains('.')
-            && domain.split('.').all(|label| {
-                !label.is_empty()
-                    && label.len() <= 63
-                    && !label.starts_with('-')
-                    && !label.ends_with('-')
-                    && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-            });
-        if !valid {
-            return Err(ServiceError::Invalid(format!(
-                "{raw:?} is not a domain name"
-            )));
-        }
+        let domain =
+            crate::domain::Domain::parse(raw).map_err(|e| ServiceError::Invalid(e.to_string()))?;
+        crate::domain::verifiable(&domain).map_err(|e| ServiceError::Invalid(e.to_string()))?;
+        let domain = String::from(domain);
         if !out.contains(&domain) {
             out.push(domain);
         }
@@ -152,6 +141,8 @@ mod tests {
             ok.ok(),
             Some(vec!["example.com".to_string(), "a-b.io".to_string()])
         );
+        let idn = normalize_domains(&["Bücher.example".into(), "xn--bcher-kva.example".into()]);
+        assert_eq!(idn.ok(), Some(vec!["xn--bcher-kva.example".to_string()]));
         for bad in [
             "",
             "localhost",
@@ -159,6 +150,9 @@ mod tests {
             "a..com",
             "ex ample.com",
             "a_b.com",
+            "co.uk",
+            "github.io",
+            "p\u{430}ypal.com",
         ] {
             assert!(normalize_domains(&[bad.into()]).is_err(), "{bad} accepted");
         }

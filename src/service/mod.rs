@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod bootstrap;
 pub mod directory_tokens;
+pub mod dns;
 pub mod entitlements;
 pub mod error;
 pub mod groups;

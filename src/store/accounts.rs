@@ -219,11 +219,11 @@ pub async fn get_account(conn: &mut Conn, id: AccountId) -> StoreResult<Option<A
     row.map(Account::try_from).transpose()
 }
 
-/// Looks an account up by email, ignoring case.
+/// Looks an account up by email in its normal form (case, IDNA spelling of the domain).
 pub async fn find_account_by_email(conn: &mut Conn, email: &str) -> StoreResult<Option<Account>> {
     let sql = format!("SELECT {ACCOUNT_COLUMNS} {ACCOUNT_FROM} WHERE a.email_lower = $1");
     let row: Option<AccountRow> = query(&sql)
-        .bind(fold_case(email))
+        .bind(email_parts(email).0)
         .fetch_optional(conn)
         .await?;
     row.map(Account::try_from).transpose()

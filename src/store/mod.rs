@@ -13,9 +13,11 @@ pub mod db;
 mod db_params;
 pub mod db_types;
 mod directories;
+mod domain_challenges;
 pub mod filter_sql;
 mod group_commit;
 mod groups;
+mod idna_fixup;
 mod orgs;
 mod scim_groups;
 mod sites;
@@ -37,6 +39,7 @@ pub use admin_sites::{
 };
 pub use audit::*;
 pub use directories::*;
+pub use domain_challenges::*;
 pub use groups::*;
 pub use orgs::*;
 pub use scim_groups::*;
@@ -226,6 +229,7 @@ impl Store {
             token_generation: token_generation_for(url),
         };
         store.migrate().await?;
+        store.normalize_legacy_domains().await?;
         Ok(store)
     }
 

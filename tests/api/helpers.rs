@@ -157,6 +157,9 @@ pub fn serve_args(url: &str) -> ServeArgs {
         db_pool_size: 4,
         keep_alive_secs: 75,
         client_request_timeout_secs: 30,
+        dns_resolver: None,
+        dns_timeout_secs: 1,
+        allow_unproven_domains: false,
         expose_statement_counts: true,
         metrics_bind: None,
         database: DatabaseArgs {
@@ -203,6 +206,23 @@ pub async fn spawn_app_with_metrics_listener(backend: Backend) -> Option<TestApp
         args.metrics_bind = Some("127.0.0.1:0".parse().expect("address"));
     })
     .await
+}
+
+/// A server that reads domain challenges from the test's own DNS server.
+pub struct WithDns {
+    pub app: TestApp,
+    pub dns: crate::dns::TestDns,
+}
+
+pub async fn spawn_app_with_dns(backend: Backend) -> Option<WithDns> {
+    let dns = crate::dns::TestDns::start().await;
+    let app = spawn_app_with(backend, |args| args.dns_resolver = Some(dns.addr)).await?;
+    Some(WithDns { app, dns })
+}
+
+/// A server whose operator lets org admins verify domains without DNS proof.
+pub async fn spawn_app_allowing_unproven_domains(backend: Backend) -> Option<TestApp> {
+    spawn_app_with(backend, |args| args.allow_unproven_domains = true).await
 }
 
 /// A server behind a reverse proxy on 127.0.0.1 (the test client's address).

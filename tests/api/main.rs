@@ -1,15 +1,18 @@
 //! One integration-test binary (each file under tests/ would be a separate binary to link).
 
+mod dns;
 mod helpers;
 
 mod admin;
 mod budget;
 mod create_race;
+mod domains;
 mod entitlements;
 mod forwarded;
 mod group_commit;
 mod groups;
 mod health;
+mod idn;
 mod keep_alive;
 mod limits;
 mod metrics;

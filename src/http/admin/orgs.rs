@@ -8,6 +8,7 @@ use serde::Deserialize;
 use super::{changed, json, resource, AdminPrincipal, AuditQuery, Problem, Reply};
 use crate::domain::{AccountId, AccountStatus, DirectoryId, GroupId, OrgId};
 use crate::http::AppState;
+use crate::service::admin::domains::{self, ProofPolicy};
 use crate::service::admin::{directories, groups, orgs, Page};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -16,6 +17,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(list_domains))
             .route(web::post().to(verify_domain)),
     )
+    .service(resource("/orgs/{org}/domains/{domain}/check").route(web::post().to(check_domain)))
     .service(resource("/orgs/{org}/domains/{domain}/move").route(web::post().to(move_domain)))
     .service(resource("/orgs/{org}/accounts").route(web::get().to(managed_accounts)))
     .service(resource("/orgs/{org}/sites").route(web::get().to(sites)))
@@ -48,7 +50,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 async fn list_domains(state: Data<AppState>, who: AdminPrincipal, org: Path<OrgId>) -> Reply {
-    let domains = orgs::list_domains(&state.store, &who, *org).await?;
+    let domains = domains::list(&state.store, &who, *org).await?;
     json(StatusCode::OK, &domains)
 }
 
@@ -64,13 +66,28 @@ async fn verify_domain(
     org: Path<OrgId>,
     body: Json<DomainBody>,
 ) -> Reply {
-    let (changed, view) = orgs::verify(&state.store, &who, *org, &body.domain).await?;
-    let status = if changed {
+    let policy = if state.allow_unproven_domains {
+        ProofPolicy::Unproven
+    } else {
+        ProofPolicy::Dns
+    };
+    let (created, view) = domains::request(&state.store, &who, *org, &body.domain, policy).await?;
+    let status = if created {
         StatusCode::CREATED
     } else {
         StatusCode::OK
     };
     json(status, &view)
+}
+
+async fn check_domain(
+    state: Data<AppState>,
+    who: AdminPrincipal,
+    path: Path<(OrgId, String)>,
+) -> Reply {
+    let (org, domain) = path.into_inner();
+    let (verified, view) = domains::check(&state.store, &state.dns, &who, org, &domain).await?;
+    changed(verified, view)
 }
 
 #[derive(Debug, Deserialize)]
@@ -86,7 +103,7 @@ async fn move_domain(
     body: Json<MoveBody>,
 ) -> Reply {
     let (org, domain) = path.into_inner();
-    let (moved, view) = orgs::move_to(&state.store, &who, org, &domain, body.to_org).await?;
+    let (moved, view) = domains::move_to(&state.store, &who, org, &domain, body.to_org).await?;
     changed(moved, view)
 }
 

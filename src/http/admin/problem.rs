@@ -108,7 +108,10 @@ impl ResponseError for Problem {
 /// account, membership or group is what stands in the way.
 pub fn refusal_status(refusal: &Refusal) -> StatusCode {
     match refusal {
-        Refusal::InvalidEmail(_) | Refusal::ProductAccessFromGroups => StatusCode::BAD_REQUEST,
+        Refusal::InvalidEmail(_)
+        | Refusal::ProductAccessFromGroups
+        | Refusal::InvalidDomain(_)
+        | Refusal::PublicSuffix { .. } => StatusCode::BAD_REQUEST,
         Refusal::ManagedByOtherOrg { .. }
         | Refusal::ManagingOrgOnly { .. }
         | Refusal::OwnerOnly { .. }
@@ -128,7 +131,10 @@ pub fn refusal_status(refusal: &Refusal) -> StatusCode {
         | Refusal::AlreadyProvisioned
         | Refusal::SyncedGroupMembership { .. }
         | Refusal::GrantedByGroup { .. }
-        | Refusal::DomainNotVerified => StatusCode::CONFLICT,
+        | Refusal::DomainNotVerified
+        | Refusal::DomainProofMissing { .. }
+        | Refusal::DomainProofMismatch { .. }
+        | Refusal::NoPendingVerification => StatusCode::CONFLICT,
     }
 }
 
@@ -202,6 +208,9 @@ impl From<AdminError> for Problem {
     fn from(err: AdminError) -> Self {
         match err {
             AdminError::Service(err) => err.into(),
+            AdminError::Dns(detail) => {
+                Problem::new(StatusCode::SERVICE_UNAVAILABLE, "dns_unavailable", detail)
+            }
             AdminError::Unauthorized(detail) => {
                 Problem::new(StatusCode::UNAUTHORIZED, "unauthorized", detail)
             }

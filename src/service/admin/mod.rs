@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod directories;
+pub mod domains;
 pub mod groups;
 pub mod invites;
 pub mod orgs;
@@ -32,6 +33,9 @@ pub enum AdminError {
     /// Rule 4: a refused invite batch, with every offending email.
     #[error(transparent)]
     Invite(#[from] InviteRefusal),
+    /// DNS could not be asked or did not answer; nothing changed.
+    #[error("{0}")]
+    Dns(String),
     /// The credential is valid but speaks for nothing that can act any more.
     #[error("{0}")]
     Unauthorized(&'static str),

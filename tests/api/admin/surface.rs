@@ -97,7 +97,8 @@ async fn every_rejection_is_a_problem(app: TestApp) {
     assert_problem(&other_site, 403, "not_site_admin");
 }
 
-async fn domains_verify_list_and_refuse_taking(app: TestApp) {
+async fn domains_verify_list_and_refuse_taking(env: WithDns) {
+    let WithDns { app, dns } = env;
     let a = app.bootstrap("A", &["a.example"]).await;
     let b = app.bootstrap("B", &["b.example"]).await;
     invite(
@@ -118,6 +119,25 @@ async fn domains_verify_list_and_refuse_taking(app: TestApp) {
         .await;
     assert_eq!(verified.status, 201, "{}", verified.body);
     assert_eq!(verified.body["domain"], "new.example");
+    assert_eq!(
+        verified.body["state"], "pending",
+        "verified only with DNS proof"
+    );
+    let record = &verified.body["challenge"];
+    dns.publish(
+        record["record_name"].as_str().unwrap(),
+        &[record["record_value"].as_str().unwrap()],
+    );
+    let checked = app
+        .admin(
+            "POST",
+            &format!("{path}/new.example/check"),
+            admin_of(&a),
+            None,
+        )
+        .await;
+    assert_eq!(checked.status, 200, "{}", checked.body);
+    assert_eq!(checked.body["state"], "verified");
     let again = app
         .admin(
             "POST",
@@ -178,7 +198,7 @@ async fn domains_verify_list_and_refuse_taking(app: TestApp) {
             Some(json!({"domain": "nodots"})),
         )
         .await;
-    assert_problem(&bad, 400, "invalid_request");
+    assert_problem(&bad, 400, "invalid_domain");
 }
 
 async fn directories_and_their_tokens(app: TestApp) {
@@ -266,6 +286,6 @@ async fn directories_and_their_tokens(app: TestApp) {
 
 on_both_backends! {
     every_rejection_is_a_problem => spawn_app,
-    domains_verify_list_and_refuse_taking => spawn_app,
+    domains_verify_list_and_refuse_taking => spawn_app_with_dns,
     directories_and_their_tokens => spawn_app,
 }

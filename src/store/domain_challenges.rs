@@ -1,0 +1,97 @@
+//! Pending domain verifications: the challenge token each org must publish in DNS.
+
+use super::db::{query, Conn};
+use super::{parse_id, StoreResult};
+use crate::domain::OrgId;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DomainChallengeRow {
+    pub domain: String,
+    pub org_id: OrgId,
+    pub token: String,
+    pub created_at: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct ChallengeRow {
+    domain: String,
+    org_id: String,
+    token: String,
+    created_at: i64,
+}
+
+impl TryFrom<ChallengeRow> for DomainChallengeRow {
+    type Error = super::StoreError;
+
+    fn try_from(row: ChallengeRow) -> StoreResult<Self> {
+        Ok(Self {
+            domain: row.domain,
+            org_id: parse_id(&row.org_id)?,
+            token: row.token,
+            created_at: row.created_at,
+        })
+    }
+}
+
+/// The org's challenge for `domain`, created with `token` unless it has one already: asking
+/// again hands out the same token, so a record already published stays valid.
+pub async fn ensure_domain_challenge(
+    conn: &mut Conn,
+    domain: &str,
+    org: OrgId,
+    token: &str,
+    at: i64,
+) -> StoreResult<(bool, DomainChallengeRow)> {
+    let created = query(
+        "INSERT INTO domain_challenges (domain, org_id, token, created_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (domain, org_id) DO NOTHING",
+    )
+    .bind(domain)
+    .bind(org.to_string())
+    .bind(token)
+    .bind(at)
+    .execute(&mut *conn)
+    .await?;
+    let row = get_domain_challenge(conn, domain, org)
+        .await?
+        .ok_or_else(|| super::StoreError::Corrupt("challenge vanished after insert".into()))?;
+    Ok((created == 1, row))
+}
+
+pub async fn get_domain_challenge(
+    conn: &mut Conn,
+    domain: &str,
+    org: OrgId,
+) -> StoreResult<Option<DomainChallengeRow>> {
+    let row: Option<ChallengeRow> = query(
+        "SELECT domain, org_id, token, created_at FROM domain_challenges \
+         WHERE domain = $1 AND org_id = $2",
+    )
+    .bind(domain)
+    .bind(org.to_string())
+    .fetch_optional(conn)
+    .await?;
+    row.map(DomainChallengeRow::try_from).transpose()
+}
+
+/// Every org's challenge for `domain`: once one org holds it, the others' prove nothing.
+pub async fn delete_domain_challenges(conn: &mut Conn, domain: &str) -> StoreResult<u64> {
+    Ok(query("DELETE FROM domain_challenges WHERE domain = $1")
+        .bind(domain)
+        .execute(conn)
+        .await?)
+}
+
+pub async fn list_domain_challenges(
+    conn: &mut Conn,
+    org: OrgId,
+) -> StoreResult<Vec<DomainChallengeRow>> {
+    let rows: Vec<ChallengeRow> = query(
+        "SELECT domain, org_id, token, created_at FROM domain_challenges \
+         WHERE org_id = $1 ORDER BY domain",
+    )
+    .bind(org.to_string())
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter().map(DomainChallengeRow::try_from).collect()
+}
