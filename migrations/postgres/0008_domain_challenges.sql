@@ -7,9 +7,9 @@
 -- then deleted with it.
 CREATE TABLE domain_challenges (
     domain     TEXT NOT NULL,
-    org_id     TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+    org_id     UUID NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
     token      TEXT NOT NULL,
-    created_at BIGINT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (domain, org_id)
 );
 CREATE INDEX domain_challenges_org ON domain_challenges(org_id);
@@ -18,5 +18,5 @@ CREATE INDEX domain_challenges_org ON domain_challenges(org_id);
 -- in their IDNA ASCII form); a row says it ran (store/idna_fixup.rs).
 CREATE TABLE data_fixups (
     name    TEXT PRIMARY KEY,
-    done_at BIGINT NOT NULL
+    done_at TIMESTAMPTZ NOT NULL
 );

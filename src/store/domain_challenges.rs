@@ -1,6 +1,6 @@
 //! Pending domain verifications: the challenge token each org must publish in DNS.
 
-use super::db::{query, Conn};
+use super::db::{query, Conn, Time};
 use super::{parse_id, StoreResult};
 use crate::domain::OrgId;
 
@@ -15,8 +15,10 @@ pub struct DomainChallengeRow {
 #[derive(sqlx::FromRow)]
 struct ChallengeRow {
     domain: String,
+    #[sqlx(try_from = "super::db_types::DbUuid")]
     org_id: String,
     token: String,
+    #[sqlx(try_from = "super::db_types::DbTime")]
     created_at: i64,
 }
 
@@ -47,9 +49,9 @@ pub async fn ensure_domain_challenge(
          ON CONFLICT (domain, org_id) DO NOTHING",
     )
     .bind(domain)
-    .bind(org.to_string())
+    .bind(org)
     .bind(token)
-    .bind(at)
+    .bind(Time(at))
     .execute(&mut *conn)
     .await?;
     let row = get_domain_challenge(conn, domain, org)
@@ -68,7 +70,7 @@ pub async fn get_domain_challenge(
          WHERE domain = $1 AND org_id = $2",
     )
     .bind(domain)
-    .bind(org.to_string())
+    .bind(org)
     .fetch_optional(conn)
     .await?;
     row.map(DomainChallengeRow::try_from).transpose()
@@ -90,7 +92,7 @@ pub async fn list_domain_challenges(
         "SELECT domain, org_id, token, created_at FROM domain_challenges \
          WHERE org_id = $1 ORDER BY domain",
     )
-    .bind(org.to_string())
+    .bind(org)
     .fetch_all(conn)
     .await?;
     rows.into_iter().map(DomainChallengeRow::try_from).collect()

@@ -5,7 +5,7 @@
 //! rows are rewritten to the normal form. Only rows with non-ASCII text are read (byte length
 //! differs from character length, on both backends).
 
-use super::db::{query, Conn};
+use super::db::{query, Conn, Time};
 use super::{Store, StoreResult};
 use crate::domain::{normalize_email, Domain};
 
@@ -14,7 +14,7 @@ const FIXUP: &str = "idna_ascii_domains";
 impl Store {
     pub(super) async fn normalize_legacy_domains(&self) -> StoreResult<()> {
         let mut conn = self.read().await?;
-        let done: Option<i64> = query("SELECT done_at FROM data_fixups WHERE name = $1")
+        let done: Option<String> = query("SELECT name FROM data_fixups WHERE name = $1")
             .bind(FIXUP)
             .scalar_optional(&mut conn)
             .await?;
@@ -28,7 +28,7 @@ impl Store {
             "INSERT INTO data_fixups (name, done_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
         )
         .bind(FIXUP)
-        .bind(super::now_micros())
+        .bind(Time(super::now_micros()))
         .execute(&mut tx)
         .await?;
         tx.commit().await?;
@@ -71,6 +71,7 @@ async fn rewrite(conn: &mut Conn) -> StoreResult<(u64, u64)> {
     }
     #[derive(sqlx::FromRow)]
     struct Row {
+        #[sqlx(try_from = "super::db_types::DbUuid")]
         id: String,
         email_lower: String,
     }
@@ -89,7 +90,7 @@ async fn rewrite(conn: &mut Conn) -> StoreResult<(u64, u64)> {
             "UPDATE accounts SET email_lower = $2, email_domain = $3 WHERE id = $1 \
              AND NOT EXISTS (SELECT 1 FROM accounts WHERE email_lower = $2)",
         )
-        .bind(row.id.as_str())
+        .bind(super::parse_id::<crate::domain::AccountId>(&row.id)?)
         .bind(email.as_str())
         .bind(email.domain())
         .execute(&mut *conn)
