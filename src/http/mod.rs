@@ -9,6 +9,7 @@ mod groups;
 mod health;
 mod request_guard;
 mod root_search;
+mod scim_paths;
 mod scim_routes;
 pub mod startup;
 mod users;

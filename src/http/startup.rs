@@ -93,6 +93,11 @@ impl Application {
                 })
                 .wrap(super::request_guard::RequestGuard { limit: max_body })
                 .wrap(TracingLogger::<RequestSpan>::new())
+                // Outermost: the request span and the router see the canonical path.
+                .wrap_fn(|mut req, srv| {
+                    super::scim_paths::normalize(&mut req);
+                    srv.call(req)
+                })
                 .app_data(data.clone())
                 .app_data(json_config(max_body))
                 .app_data(web::PayloadConfig::new(max_body))

@@ -9,6 +9,7 @@ mod forwarded;
 mod group_commit;
 mod groups;
 mod health;
+mod idp_paths;
 mod keep_alive;
 mod migrations;
 mod nul;
