@@ -11,6 +11,7 @@ mod groups;
 mod health;
 mod idp_paths;
 mod keep_alive;
+mod manager;
 mod migrations;
 mod nul;
 mod processes;
