@@ -24,7 +24,7 @@ pub enum ServiceError {
 
 impl From<sqlx::Error> for ServiceError {
     fn from(err: sqlx::Error) -> Self {
-        ServiceError::Store(StoreError::Database(err))
+        ServiceError::Store(StoreError::from(err))
     }
 }
 

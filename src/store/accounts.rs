@@ -198,8 +198,7 @@ pub async fn insert_account_if_new(conn: &mut Conn, new: &NewAccount) -> StoreRe
     .bind(new.status.as_str())
     .bind(new.at)
     .execute(&mut *conn)
-    .await
-    .map_err(StoreError::from_write)?;
+    .await?;
     if inserted == 0 {
         return Ok(false);
     }
@@ -263,8 +262,7 @@ pub async fn update_account_profile(
     .bind(update.profile.to_string())
     .bind(at)
     .execute(&mut *conn)
-    .await
-    .map_err(StoreError::from_write)?;
+    .await?;
     if done != 1 {
         return Ok(false);
     }
@@ -361,8 +359,7 @@ pub async fn touch_account_records(
             .bind(&record.user_name)
             .bind(super::directories::user_name_key(&record.user_name))
             .execute(conn)
-            .await
-            .map_err(StoreError::from_write)?;
+            .await?;
         }
     }
     Ok(())

@@ -42,8 +42,7 @@ pub async fn insert_directory(conn: &mut Conn, dir: &Directory) -> StoreResult<(
     .bind(i64::from(dir.group_patch_minimal))
     .bind(dir.created_at)
     .execute(conn)
-    .await
-    .map_err(StoreError::from_write)?;
+    .await?;
     Ok(())
 }
 
@@ -164,8 +163,7 @@ pub async fn insert_directory_user(conn: &mut Conn, user: &DirectoryUser) -> Sto
     .bind(user.updated_at)
     .bind(user.version)
     .execute(conn)
-    .await
-    .map_err(StoreError::from_write)?;
+    .await?;
     Ok(())
 }
 
@@ -229,8 +227,7 @@ pub async fn update_directory_user(
     .bind(&user.user_name)
     .bind(user_name_key(&user.user_name))
     .execute(conn)
-    .await
-    .map_err(StoreError::from_write)?;
+    .await?;
     Ok(done == 1)
 }
 

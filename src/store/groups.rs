@@ -76,8 +76,7 @@ pub async fn insert_group(conn: &mut Conn, group: &Group) -> StoreResult<()> {
     .bind(group.updated_at)
     .bind(group.version)
     .execute(conn)
-    .await
-    .map_err(StoreError::from_write)?;
+    .await?;
     Ok(())
 }
 
@@ -104,8 +103,7 @@ pub async fn update_group(conn: &mut Conn, group: &Group) -> StoreResult<bool> {
     .bind(group.external_id.as_deref())
     .bind(group.updated_at)
     .execute(conn)
-    .await
-    .map_err(StoreError::from_write)?;
+    .await?;
     Ok(done == 1)
 }
 
@@ -121,8 +119,7 @@ pub async fn rename_group(conn: &mut Conn, group: &Group) -> StoreResult<bool> {
     .bind(group.display_name.to_lowercase())
     .bind(group.external_id.as_deref())
     .execute(conn)
-    .await
-    .map_err(StoreError::from_write)?;
+    .await?;
     Ok(done == 1)
 }
 

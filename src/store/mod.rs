@@ -70,7 +70,7 @@ pub const DEFAULT_SQLITE_URL: &str = "sqlite://scimd.db?mode=rwc";
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("unsupported database URL scheme (use postgres:// or sqlite://)")]
@@ -81,9 +81,12 @@ pub enum StoreError {
     Corrupt(String),
 }
 
-impl StoreError {
-    /// Unique violations are recognised by kind, not constraint name: SQLite names none.
-    fn from_write(err: sqlx::Error) -> Self {
+/// Every unique violation (PostgreSQL 23505; SQLite 2067 `UNIQUE` and 1555 `PRIMARY KEY`)
+/// is a [`StoreError::Conflict`], whichever statement hit it: a caller that did not expect
+/// one still answers 409, never 500. Recognised by kind, not constraint name: SQLite names
+/// none.
+impl From<sqlx::Error> for StoreError {
+    fn from(err: sqlx::Error) -> Self {
         match &err {
             sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict,
             _ => StoreError::Database(err),

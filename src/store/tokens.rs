@@ -117,8 +117,7 @@ pub async fn insert_token(conn: &mut Conn, token: &TokenRecord) -> StoreResult<(
     .bind(token.expires_at)
     .bind(token.revoked_at)
     .execute(conn)
-    .await
-    .map_err(StoreError::from_write)?;
+    .await?;
     Ok(())
 }
 

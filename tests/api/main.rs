@@ -15,6 +15,7 @@ mod manager;
 mod migrations;
 mod nul;
 mod processes;
+mod reprovision;
 mod request_hygiene;
 mod search_request;
 mod statement_cache;
