@@ -157,6 +157,57 @@ async fn a_deactivated_user_is_found_and_reactivated(app: TestApp) {
     );
 }
 
+/// The one case a re-sent user meets the 409: its userName changed while it was unassigned,
+/// so the IdP's lookup misses the record holding its email's account. The 409 names that
+/// record, and one PATCH puts it right.
+async fn a_user_renamed_while_unassigned_is_named_in_the_409(app: TestApp) {
+    let org = app.bootstrap("Acme", &["acme.example"]).await;
+    let token = &org.scim_token.token;
+    let mut body = user("ann@acme.example", "oid-1");
+    body["userName"] = json!("ann.login");
+    let created = app.scim("POST", "/Users", token, Some(body.clone())).await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    app.scim(
+        "PATCH",
+        &format!("/Users/{id}"),
+        token,
+        Some(patch(
+            json!([{"op": "replace", "path": "active", "value": false}]),
+        )),
+    )
+    .await;
+
+    body["userName"] = json!("ann.example");
+    let found = lookup(&app, token, "userName eq \"ann.example\"").await;
+    assert_eq!(found["totalResults"], 0);
+    let again = app.scim("POST", "/Users", token, Some(body)).await;
+    assert_eq!(again.status, 409, "{}", again.body);
+    assert_eq!(again.body["scimType"], "uniqueness");
+    for named in [id.as_str(), "\"ann.login\"", "active: false"] {
+        assert!(again.detail().contains(named), "{named}: {}", again.body);
+    }
+    let fixed = app
+        .scim(
+            "PATCH",
+            &format!("/Users/{id}"),
+            token,
+            Some(patch(json!([
+                {"op": "replace", "path": "userName", "value": "ann.example"},
+                {"op": "replace", "path": "active", "value": true}
+            ]))),
+        )
+        .await;
+    assert_eq!(fixed.status, 200, "{}", fixed.body);
+    let found = lookup(&app, token, "userName eq \"ann.example\"").await;
+    assert_eq!(found["Resources"][0]["id"], id.as_str());
+    assert_eq!(found["Resources"][0]["active"], true);
+    assert_eq!(
+        status(&app, "ann@acme.example").await,
+        AccountStatus::Active
+    );
+}
+
 async fn a_deleted_user_is_linked_again_and_reactivated(app: TestApp) {
     let org = app.bootstrap("Acme", &["acme.example"]).await;
     let token = &org.scim_token.token;
@@ -420,6 +471,7 @@ async fn every_unique_violation_is_a_store_conflict(db: TestDb) {
 
 on_both_backends! {
     a_deactivated_user_is_found_and_reactivated => spawn_app,
+    a_user_renamed_while_unassigned_is_named_in_the_409 => spawn_app,
     a_deleted_user_is_linked_again_and_reactivated => spawn_app,
     an_external_user_deleted_and_resent_is_linked_again => spawn_app,
     simultaneous_duplicates_are_409_never_500 => spawn_app,
