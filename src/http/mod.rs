@@ -11,6 +11,7 @@ mod health;
 pub mod metrics;
 mod request_guard;
 mod root_search;
+mod scim_paths;
 mod scim_routes;
 pub mod startup;
 mod users;

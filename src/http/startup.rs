@@ -128,11 +128,17 @@ impl Application {
                 })
                 .wrap(super::request_guard::RequestGuard { limit: max_body })
                 .wrap(TracingLogger::<RequestSpan>::new())
-                // Outermost, so refusals made by the guards above are counted too.
+                // Around the guards, so refusals they make are counted too.
                 .wrap_fn(|req, srv| {
                     let probe = super::metrics::Probe::start(&req);
                     let call = srv.call(req);
                     async move { probe.finish(call.await?) }
+                })
+                // Outermost: the metrics, the request span and the router see the canonical
+                // path.
+                .wrap_fn(|mut req, srv| {
+                    super::scim_paths::normalize(&mut req);
+                    srv.call(req)
                 })
                 .app_data(data.clone())
                 .app_data(json_config(max_body))

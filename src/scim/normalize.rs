@@ -31,7 +31,9 @@
 //!   binary must be base64 (padding optional, whitespace from line-wrapping removed).
 //! - A single value where a multi-valued attribute is expected is wrapped into an array
 //!   (PATCH `add` allows the same, RFC 7644 §3.5.2.1). An array for a single-valued
-//!   attribute is refused: picking one element would silently lose data.
+//!   attribute is refused: picking one element would silently lose data. A list of one
+//!   value for a single-valued complex attribute is that value (Entra ID sends `manager` as
+//!   `[{"$ref": …, "value": …}]`), and an empty one no value.
 //! - A scalar where a complex attribute with a `value` sub-attribute is expected becomes
 //!   `{"value": …}`: Entra ID sends `manager` as a bare id, and some clients send members as
 //!   bare ids.

@@ -204,8 +204,7 @@ pub async fn insert_account_if_new(conn: &mut Conn, new: &NewAccount) -> StoreRe
     .bind(new.status.as_str())
     .bind(Time(new.at))
     .execute(&mut *conn)
-    .await
-    .map_err(StoreError::from_write)?;
+    .await?;
     if inserted == 0 {
         return Ok(false);
     }
@@ -269,8 +268,7 @@ pub async fn update_account_profile(
     .bind(update.profile)
     .bind(Time(at))
     .execute(&mut *conn)
-    .await
-    .map_err(StoreError::from_write)?;
+    .await?;
     if done != 1 {
         return Ok(false);
     }
@@ -367,8 +365,7 @@ pub async fn touch_account_records(
             .bind(&record.user_name)
             .bind(super::directories::user_name_key(&record.user_name))
             .execute(conn)
-            .await
-            .map_err(StoreError::from_write)?;
+            .await?;
         }
     }
     Ok(())

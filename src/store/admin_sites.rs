@@ -197,8 +197,7 @@ pub async fn insert_site_product_group(
         .bind(product)
         .bind(group)
         .execute(conn)
-        .await
-        .map_err(super::StoreError::from_write)?;
+        .await?;
     Ok(())
 }
 

@@ -42,8 +42,7 @@ pub async fn insert_directory(conn: &mut Conn, dir: &Directory) -> StoreResult<(
     .bind(dir.group_patch_minimal)
     .bind(Time(dir.created_at))
     .execute(conn)
-    .await
-    .map_err(StoreError::from_write)?;
+    .await?;
     Ok(())
 }
 
@@ -173,8 +172,7 @@ pub async fn insert_directory_user(conn: &mut Conn, user: &DirectoryUser) -> Sto
     .bind(Time(user.updated_at))
     .bind(user.version)
     .execute(conn)
-    .await
-    .map_err(StoreError::from_write)?;
+    .await?;
     Ok(())
 }
 
@@ -238,8 +236,7 @@ pub async fn update_directory_user(
     .bind(&user.user_name)
     .bind(user_name_key(&user.user_name))
     .execute(conn)
-    .await
-    .map_err(StoreError::from_write)?;
+    .await?;
     Ok(done == 1)
 }
 

@@ -81,8 +81,7 @@ pub async fn insert_group(conn: &mut Conn, group: &Group) -> StoreResult<()> {
     .bind(Time(group.updated_at))
     .bind(group.version)
     .execute(conn)
-    .await
-    .map_err(StoreError::from_write)?;
+    .await?;
     Ok(())
 }
 
@@ -106,8 +105,7 @@ pub async fn update_group(conn: &mut Conn, group: &Group) -> StoreResult<bool> {
     .bind(group.external_id.as_deref())
     .bind(Time(group.updated_at))
     .execute(conn)
-    .await
-    .map_err(StoreError::from_write)?;
+    .await?;
     Ok(done == 1)
 }
 
@@ -123,8 +121,7 @@ pub async fn rename_group(conn: &mut Conn, group: &Group) -> StoreResult<bool> {
     .bind(fold_case(&group.display_name))
     .bind(group.external_id.as_deref())
     .execute(conn)
-    .await
-    .map_err(StoreError::from_write)?;
+    .await?;
     Ok(done == 1)
 }
 

@@ -94,24 +94,19 @@ pub enum StoreError {
     TooLong,
 }
 
+/// Every unique violation (PostgreSQL 23505; SQLite 2067 `UNIQUE` and 1555 `PRIMARY KEY`)
+/// is a [`StoreError::Conflict`], whichever statement hit it: a caller that did not expect
+/// one still answers 409, never 500. Recognised by kind, not constraint name: SQLite names
+/// none. A value too large to index (PostgreSQL 54000) is [`StoreError::TooLong`].
 impl From<sqlx::Error> for StoreError {
     fn from(err: sqlx::Error) -> Self {
         const PROGRAM_LIMIT_EXCEEDED: &str = "54000";
         match &err {
+            sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict,
             sqlx::Error::Database(db) if db.code().as_deref() == Some(PROGRAM_LIMIT_EXCEEDED) => {
                 StoreError::TooLong
             }
             _ => StoreError::Database(err),
-        }
-    }
-}
-
-impl StoreError {
-    /// Unique violations are recognised by kind, not constraint name: SQLite names none.
-    fn from_write(err: sqlx::Error) -> Self {
-        match &err {
-            sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict,
-            _ => StoreError::from(err),
         }
     }
 }

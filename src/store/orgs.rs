@@ -2,7 +2,7 @@
 
 use super::db::{query, Conn, Time};
 
-use super::{parse_id, StoreError, StoreResult};
+use super::{parse_id, StoreResult};
 use crate::domain::OrgId;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -25,8 +25,7 @@ pub async fn insert_org(conn: &mut Conn, org: &Organization) -> StoreResult<()> 
         .bind(&org.name)
         .bind(Time(org.created_at))
         .execute(conn)
-        .await
-        .map_err(StoreError::from_write)?;
+        .await?;
     Ok(())
 }
 

@@ -2,7 +2,7 @@
 
 use super::db::{query, Conn, Time};
 
-use super::{parse_enum, parse_id, StoreError, StoreResult};
+use super::{parse_enum, parse_id, StoreResult};
 use crate::domain::{AccountId, OrgId, SiteAccess, SiteId, SiteRole};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,8 +31,7 @@ pub async fn insert_site(conn: &mut Conn, site: &Site) -> StoreResult<()> {
         .bind(&site.name)
         .bind(Time(site.created_at))
         .execute(&mut *conn)
-        .await
-        .map_err(StoreError::from_write)?;
+        .await?;
     for product in &site.products {
         query(
             "INSERT INTO site_products (site_id, product) VALUES ($1, $2) ON CONFLICT DO NOTHING",

@@ -111,8 +111,7 @@ pub async fn insert_token(conn: &mut Conn, token: &TokenRecord) -> StoreResult<(
     .bind(token.expires_at.map(Time))
     .bind(token.revoked_at.map(Time))
     .execute(conn)
-    .await
-    .map_err(StoreError::from_write)?;
+    .await?;
     Ok(())
 }
 

@@ -151,7 +151,8 @@ impl From<StoreError> for Problem {
             StoreError::Conflict => Problem::new(
                 StatusCode::CONFLICT,
                 "conflict",
-                "a concurrent change created the same record; try again",
+                "another record already has this unique value (a name, an email or a domain), \
+                 or a concurrent request just created it; read the current state and retry",
             ),
             StoreError::TooLong => Problem::new(
                 StatusCode::BAD_REQUEST,

@@ -215,6 +215,22 @@ fn tolerated_shapes_for_multi_valued_and_complex_attributes() {
         json!([{ "value": "admin" }, { "value": "auditor" }])
     );
 
+    // A list of one manager is that manager; an empty list none; two are refused.
+    let ext = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+    let out = user(json!({
+        "userName": "b",
+        ext: { "manager": [{ "$ref": null, "value": "m-1" }], "department": "Tours" }
+    }));
+    assert_eq!(out[ext]["manager"], json!({ "value": "m-1" }));
+    let out = user(json!({ "userName": "b", ext: { "manager": [], "department": "Tours" } }));
+    assert_eq!(out[ext], json!({ "department": "Tours" }));
+    assert_invalid(
+        &user_error(
+            json!({ "userName": "b", ext: { "manager": [{ "value": "a" }, { "value": "b" }] } }),
+        ),
+        &["manager` must be a single value"],
+    );
+
     let group = normalize_resource(
         &GROUP_RESOURCE,
         &json!({ "displayName": "G", "members": ["u1", { "value": "u2", "type": "User" }, { "display": "only" }] }),

@@ -24,10 +24,15 @@ pub(super) fn attribute_value(
     name: &str,
 ) -> Result<Option<Value>, ScimError> {
     if !def.multi_valued {
-        if value.is_array() {
-            return Err(type_error(name, "a single value", "an array"));
-        }
-        return single_value(def, value, name);
+        return match value {
+            // A list of one complex value is that value (Entra ID sends `manager` as
+            // `[{"$ref": …, "value": …}]`); a longer one would lose data.
+            Value::Array(items) if def.ty == AttrType::Complex && items.len() <= 1 => items
+                .first()
+                .map_or(Ok(None), |v| single_value(def, v, name)),
+            Value::Array(_) => Err(type_error(name, "a single value", "an array")),
+            other => single_value(def, other, name),
+        };
     }
     let mut out = Vec::new();
     match value {

@@ -143,14 +143,25 @@ fn path_op(
             None => remove_attr(rt, resource, &r, value),
         };
     }
-    match (filter, required(kind, value)?) {
-        // `null` unassigns (RFC 7643 §2.5): there is nothing to add, and replacing with it
-        // removes.
-        (_, Value::Null) if kind == PatchOpKind::Add => Ok(()),
-        (Some(filter), Value::Null) => multi::remove_matching(rt, resource, &r, filter, sub),
-        (None, Value::Null) => remove_attr(rt, resource, &r, None),
-        (Some(filter), value) => multi::set_matching(rt, resource, kind, &r, filter, sub, value),
-        (None, value) => set_attr(rt, resource, kind, &r, value),
+    let sent = required(kind, value)?;
+    // A single-valued target (an attribute, or a sub-attribute in each selected value) has
+    // one value: `null` or `""` there unassigns it, for `add` as for `replace`, since `add`
+    // on a single-valued attribute replaces it.
+    let single_target = named.is_some() || !r.attr.multi_valued;
+    let sent = if single_target {
+        values::single(r.attr, named, sent)?
+    } else {
+        Some(sent.clone()).filter(|v| !v.is_null())
+    };
+    match (filter, sent) {
+        // `null` unassigns (RFC 7643 §2.5): adding it to a list adds nothing.
+        (_, None) if kind == PatchOpKind::Add && !single_target => Ok(()),
+        (Some(filter), None) => multi::remove_matching(rt, resource, &r, filter, sub),
+        (None, None) => remove_attr(rt, resource, &r, None),
+        (Some(filter), Some(value)) => {
+            multi::set_matching(rt, resource, kind, &r, filter, sub, &value)
+        }
+        (None, Some(value)) => set_attr(rt, resource, kind, &r, &value),
     }
 }
 
@@ -207,6 +218,9 @@ fn set_attr(
             None if attr.ty == AttrType::Complex => {
                 let incoming = values::complex(attr, value)?;
                 let mut object = take_object(c, attr.name);
+                if values::names_another(attr, &object, &incoming) {
+                    object.clear();
+                }
                 values::merge(attr, &mut object, incoming);
                 insert(c, attr.name, Value::Object(object));
             }
@@ -250,6 +264,12 @@ fn remove_attr(
                 let mut list = take_list(c, attr.name);
                 multi::remove_listed(attr, &mut list, listed)?;
                 put_list(c, attr.name, list);
+            }
+            (None, Some(listed)) if !listed.is_null() && attr.ty == AttrType::Complex => {
+                let current = take_object(c, attr.name);
+                if !values::names_current(attr, &current, listed) && !current.is_empty() {
+                    insert(c, attr.name, Value::Object(current));
+                }
             }
             (None, _) => {
                 remove(c, attr.name);

@@ -10,11 +10,19 @@
 //! Choices where the RFC is silent or where IdPs depart from it:
 //! - Request: `schemas` may be absent (several IdPs omit it) but, if present, must list the
 //!   PatchOp URN. Member names (`Operations`, `op`, `path`, `value`) and op names match
-//!   ignoring case (Entra ID sends `"Replace"`). An empty `Operations` array is a no-op
-//!   rather than an error. `"path": null` and `"path": ""` mean "no path". More than
+//!   ignoring case (Entra ID sends `"Replace"`). An empty `Operations` array is 400
+//!   `invalidValue`: a client that sends one has lost its changes, and a 200 would hide
+//!   that. `"path": null` and `"path": ""` mean "no path". More than
 //!   [`MAX_OPERATIONS`] operations is 413, as for the Bulk `maxOperations` limit (§3.7.4):
 //!   the request is too big, not wrong. `"value": null` is a value: it unassigns
 //!   (RFC 7643 §2.5 makes `null` and unassigned equivalent).
+//! - A single-valued target (an attribute, or a sub-attribute) set to `null` or `""` is
+//!   removed, by `add` as by `replace` (Entra ID's gallery validator sends both); so is a
+//!   complex value whose `value` is `null` or `""`. `null` added to a multi-valued attribute
+//!   adds nothing. A list of one value set on a single-valued complex attribute is that
+//!   value, and `[]` none (Entra ID sends `manager` as `[{"$ref": …, "value": …}]`).
+//! - A new `value` for a single-valued complex attribute (another manager) replaces the
+//!   whole value: the old one's `$ref` described the old manager.
 //! - No-path `add`/`replace`: each key of `value` may itself be a path (`name.givenName`,
 //!   `urn:…:enterprise:2.0:User:employeeNumber`, `emails[type eq "work"].value`, as Entra
 //!   ID sends) or an extension URN holding an object. `schemas` is skipped (the normalizer
@@ -38,13 +46,17 @@
 //! - `remove` of something absent, or with a filter that matches nothing, succeeds without
 //!   change: §3.5.2.2 only requires `noTarget` for a missing path, and IdPs retry removals.
 //!   `remove` with a `value` on a multi-valued attribute removes only the values listed,
-//!   matched on `value` (Azure AD before `aadOptscim062020`). Removing a required attribute
-//!   is 400 `mutability` (§3.5.2.2).
+//!   matched on `value` (Azure AD before `aadOptscim062020`); on a single-valued complex
+//!   attribute (`manager`), only if the value it names is the current one. `remove` through a
+//!   filter works on a single-valued complex attribute too (`manager[value eq "id"]`), as a
+//!   list of its one value; `add`/`replace` through such a filter stay 400 `invalidPath`.
+//!   Removing `attr[filter].value` removes the matching values whole: a value without its
+//!   `value` is none. Removing a required attribute is 400 `mutability` (§3.5.2.2).
 //! - A path into a schema URN the resource type does not have is ignored: IdPs push custom
 //!   extensions to every app. An unknown attribute of a known schema is 400 `invalidPath`,
 //!   since silently dropping it would hide a typo. A sub-attribute of a simple attribute,
-//!   a filter on a single-valued attribute, or a filter naming an unknown sub-attribute is
-//!   400 `invalidPath`.
+//!   a filter on a single-valued simple attribute, or a filter naming an unknown
+//!   sub-attribute is 400 `invalidPath`.
 //! - `immutable` is not checked here: whether a value was previously assigned is the
 //!   caller's knowledge, and the caller compares old and new resources anyway.
 //!

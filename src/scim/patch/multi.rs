@@ -98,6 +98,10 @@ pub(super) fn set_matching(
     value: &Value,
 ) -> Result<(), ScimError> {
     let attr = r.attr;
+    if !attr.multi_valued {
+        // Only `remove` selects a single value by filter; setting one has a plain path.
+        return Err(single_valued(attr));
+    }
     check_filter(attr, filter)?;
     with_container(rt, resource, r, |c| {
         let mut list = take_list(c, attr.name);
@@ -141,6 +145,9 @@ pub(super) fn remove_matching(
         let mut list = take_list(c, attr.name);
         match sub {
             None => list.retain(|e| !element_matches(attr, e, filter)),
+            // A value without its `value` is no value: Entra ID clears an email with
+            // `emails[type eq "work"].value` set to "".
+            Some(sub) if sub.name == "value" => list.retain(|e| !element_matches(attr, e, filter)),
             Some(sub) => {
                 for element in list.iter_mut() {
                     if element_matches(attr, element, filter) {
@@ -152,7 +159,7 @@ pub(super) fn remove_matching(
                 list.retain(|e| !matches!(e, Value::Object(o) if o.is_empty()));
             }
         }
-        put_list(c, attr.name, list);
+        put_back(c, attr, list);
     });
     Ok(())
 }
@@ -248,13 +255,30 @@ fn pinned(attr: &AttributeDef, filter: &Filter) -> Option<Map<String, Value>> {
     pin(attr, filter, &mut out).then_some(out)
 }
 
+fn single_valued(attr: &AttributeDef) -> ScimError {
+    invalid_path(format!(
+        "`{}` is single-valued; a value filter selects values of a multi-valued attribute \
+         (or, to remove it, a complex one)",
+        attr.name
+    ))
+}
+
+/// Puts the values back where [`take_list`] found them; a single-valued attribute keeps the
+/// last (a value the filter did not match gives way to the one built for it).
+fn put_back(container: &mut Map<String, Value>, attr: &AttributeDef, mut list: Vec<Value>) {
+    if attr.multi_valued {
+        put_list(container, attr.name, list);
+    } else if let Some(last) = list.pop() {
+        insert(container, attr.name, last);
+    }
+}
+
 /// Value filters select among values of a multi-valued attribute by its sub-attributes.
 fn check_filter(attr: &AttributeDef, filter: &Filter) -> Result<(), ScimError> {
-    if !attr.multi_valued {
-        return Err(invalid_path(format!(
-            "`{}` is single-valued; a value filter selects values of a multi-valued attribute",
-            attr.name
-        )));
+    // A single-valued complex attribute is filtered like a list of its one value: Entra ID
+    // removes a manager with `manager[value eq "id"]`.
+    if !attr.multi_valued && attr.ty != AttrType::Complex {
+        return Err(single_valued(attr));
     }
     match filter {
         Filter::And(a, b) | Filter::Or(a, b) => check_filter(attr, a).and(check_filter(attr, b)),

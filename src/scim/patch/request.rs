@@ -24,6 +24,14 @@ pub fn parse_patch_request(body: &Value) -> Result<Vec<PatchOp>, ScimError> {
         Some(_) => return Err(syntax("`Operations` must be an array of operations")),
         None => return Err(syntax("the PATCH body has no `Operations` array")),
     };
+    if ops.is_empty() {
+        // Nothing to apply is not a successful change: a client sending it has lost its
+        // operations somewhere, and a 200 would hide that.
+        return Err(ScimError::bad_request(
+            ScimType::InvalidValue,
+            "`Operations` is empty; send at least one operation",
+        ));
+    }
     if ops.len() > MAX_OPERATIONS {
         return Err(ScimError::new(
             413,

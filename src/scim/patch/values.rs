@@ -39,6 +39,95 @@ pub(super) fn complex(attr: &AttributeDef, value: &Value) -> Result<Map<String, 
     }
 }
 
+/// What a value sent for a single-valued target (`attr`, or its sub-attribute `sub`) stands
+/// for; `None` is no value, which unassigns. `null` and `""` are no value (RFC 7643 §2.5;
+/// Entra ID's validator sends both), and so is a complex value whose `value` is one of them.
+/// A list of one value is that value, and an empty list none: Entra ID sends `manager` as
+/// `[{"$ref": …, "value": …}]`. A longer list cannot be one value.
+pub(super) fn single(
+    attr: &AttributeDef,
+    sub: Option<&AttributeDef>,
+    value: &Value,
+) -> Result<Option<Value>, ScimError> {
+    let value = match value {
+        Value::Array(items) if sub.is_none() && attr.ty == AttrType::Complex => {
+            match items.as_slice() {
+                [] => return Ok(None),
+                [one] => one,
+                _ => {
+                    return Err(invalid_value(format!(
+                        "takes a single value, not an array of {}",
+                        items.len()
+                    )))
+                }
+            }
+        }
+        other => other,
+    };
+    if is_empty(value) {
+        return Ok(None);
+    }
+    if let (None, Some(_), Value::Object(members)) = (sub, attr.sub("value"), value) {
+        if get_ignore_case(members, "value").is_some_and(is_empty) {
+            return Ok(None);
+        }
+    }
+    Ok(Some(value.clone()))
+}
+
+fn is_empty(value: &Value) -> bool {
+    value.is_null() || value.as_str().is_some_and(str::is_empty)
+}
+
+/// The `value` a client names in a complex value it sends: the value itself when bare.
+fn named_value(value: &Value) -> Option<&Value> {
+    match value {
+        Value::Object(members) => get_ignore_case(members, "value"),
+        Value::Array(items) => match items.as_slice() {
+            [one] => named_value(one),
+            _ => None,
+        },
+        other => Some(other),
+    }
+}
+
+/// Whether `incoming` names another resource than `current` (a new manager): then the
+/// sub-attributes of the current value (its `$ref`) describe the old one and must go.
+pub(super) fn names_another(
+    attr: &AttributeDef,
+    current: &Map<String, Value>,
+    incoming: &Map<String, Value>,
+) -> bool {
+    let Some(def) = attr.sub("value") else {
+        return false;
+    };
+    match (
+        get_ignore_case(current, "value"),
+        get_ignore_case(incoming, "value"),
+    ) {
+        (Some(old), Some(new)) => !same_scalar(def.case_exact, old, new),
+        _ => false,
+    }
+}
+
+/// `remove` with a `value` at a single-valued complex attribute: whether that value is the
+/// current one (or names none, so it cannot be told from it). Entra ID removes a manager
+/// by naming it; naming another leaves the current one alone.
+pub(super) fn names_current(
+    attr: &AttributeDef,
+    current: &Map<String, Value>,
+    listed: &Value,
+) -> bool {
+    let (Some(def), Some(wanted), Some(current)) = (
+        attr.sub("value"),
+        named_value(listed).filter(|v| !is_empty(v)),
+        get_ignore_case(current, "value"),
+    ) else {
+        return true;
+    };
+    same_scalar(def.case_exact, current, wanted)
+}
+
 /// The values sent for the multi-valued `attr`: an array, or one value on its own.
 pub(super) fn items(attr: &AttributeDef, value: &Value) -> Result<Vec<Value>, ScimError> {
     let sent = match value {

@@ -11,8 +11,8 @@ use super::{
 };
 use crate::domain::{
     check_asserted_product_access, directory_set_active, plan_directory_link, AccountFacts,
-    AccountId, AccountStatus, LinkCandidate, LinkPlan, Management, SiteAccess, SiteRole,
-    StatusChange,
+    AccountId, AccountStatus, LinkCandidate, LinkPlan, Management, Refusal, SiteAccess,
+    SiteRole, StatusChange,
 };
 use crate::scim::normalize::{check_required, normalize_resource};
 use crate::scim::schema::user::USER_RESOURCE;
@@ -71,7 +71,12 @@ pub async fn create_user(
             account: facts(account),
             provisioned_by_this_directory: link.provisioned_here,
         });
-        let plan = plan_directory_link(&ctx.directory, &email, candidate, &owners)?;
+        let plan = match plan_directory_link(&ctx.directory, &email, candidate, &owners) {
+            Err(Refusal::AlreadyProvisioned) => {
+                return Err(already_provisioned(&mut tx, ctx, link.account.as_ref()).await)
+            }
+            plan => plan?,
+        };
         match (plan, link.account) {
             (
                 LinkPlan::LinkExisting {
@@ -172,6 +177,37 @@ pub async fn create_user(
     let view = view(ctx, &user);
     tx.commit().await?;
     Ok(view)
+}
+
+/// Rule 14's 409 `uniqueness`, naming the user this directory already has for the email's
+/// account (its id, userName and status), so whoever reads the IdP's log can find it. A
+/// re-sent user (an IdP re-assigning one it deactivated) is found by the lookup IdPs make
+/// before they POST (`userName eq`), whatever its status, and reactivated by `active: true`
+/// in a PATCH or PUT: the 409 answers a client that skipped the lookup, or whose user now
+/// has another userName than the directory's record.
+async fn already_provisioned(
+    tx: &mut store::Tx,
+    ctx: &ScimContext<'_>,
+    account: Option<&Account>,
+) -> ServiceError {
+    let mut detail = Refusal::AlreadyProvisioned.to_string();
+    if let Some(account) = account {
+        match store::find_directory_user_by_account(tx, ctx.directory.id, account.id).await {
+            Ok(Some(record)) => {
+                detail = format!(
+                    "this directory already provisions this email's account as user {} \
+                     (userName {:?}, active: {}); update that user with PATCH or PUT instead \
+                     (`active: true` reactivates it, and a PATCH may change its userName)",
+                    record.id,
+                    record.user_name,
+                    account.status.is_active()
+                );
+            }
+            Ok(None) => {}
+            Err(err) => return err.into(),
+        }
+    }
+    ServiceError::Scim(ScimError::conflict(detail))
 }
 
 /// The account a directory's create makes: its status after `active` (rule 15), and no

@@ -239,3 +239,161 @@ fn schemas_inside_an_extension_value_is_ignored() {
     assert_eq!(ext(&patched)["employeeNumber"], "42");
     assert!(ext(&patched).get("schemas").is_none());
 }
+
+const MANAGER: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager";
+
+fn with_manager(value: Value) -> Map<String, Value> {
+    edited(&bare_user(), |u| {
+        u.insert(ENTERPRISE.into(), json!({ "manager": value }));
+    })
+}
+
+#[test]
+fn entra_manager_as_a_list_of_one_value_with_ref() {
+    // Entra ID without aadOptscim062020 sends the manager as a list of one reference.
+    let patched = patch(
+        &USER_RT,
+        &bare_user(),
+        json!([{ "op": "Add", "path": MANAGER, "value": [{ "$ref": null, "value": "m-1" }] }]),
+    );
+    assert_eq!(
+        ext(&patched)["manager"],
+        json!({ "$ref": null, "value": "m-1" })
+    );
+    // More than one value cannot be one manager.
+    refused(
+        &USER_RT,
+        &bare_user(),
+        json!([{ "op": "replace", "path": MANAGER, "value": [{ "value": "a" }, { "value": "b" }] }]),
+        ScimType::InvalidValue,
+        &["not an array of 2"],
+    );
+}
+
+#[test]
+fn a_new_manager_drops_the_old_ones_ref() {
+    let current = with_manager(json!({ "value": "m-1", "$ref": "../Users/m-1" }));
+    let patched = patch(
+        &USER_RT,
+        &current,
+        json!([{ "op": "replace", "path": MANAGER, "value": "m-2" }]),
+    );
+    assert_eq!(ext(&patched)["manager"], json!({ "value": "m-2" }));
+    // The same manager again keeps what it had.
+    let same = patch(
+        &USER_RT,
+        &current,
+        json!([{ "op": "replace", "path": MANAGER, "value": { "value": "m-1" } }]),
+    );
+    assert_eq!(same, current);
+}
+
+#[test]
+fn null_and_empty_manager_values_remove_it() {
+    let current = with_manager(json!({ "value": "m-1" }));
+    for value in [
+        json!(null),
+        json!(""),
+        json!({ "value": null }),
+        json!({ "value": "" }),
+        json!([]),
+        json!([{ "$ref": null, "value": null }]),
+    ] {
+        for op in ["add", "replace", "Replace"] {
+            let patched = patch(
+                &USER_RT,
+                &current,
+                json!([{ "op": op, "path": MANAGER, "value": value }]),
+            );
+            assert_eq!(patched, bare_user(), "{op} {value}");
+        }
+        // The no-path form, with the URN-qualified key Entra ID uses.
+        let patched = patch(
+            &USER_RT,
+            &current,
+            json!([{ "op": "replace", "value": { MANAGER: value } }]),
+        );
+        assert_eq!(patched, bare_user(), "no path, {value}");
+    }
+}
+
+#[test]
+fn null_and_empty_simple_values_remove_them() {
+    for value in [json!(null), json!("")] {
+        let patched = patch(
+            &USER_RT,
+            &user(),
+            json!([
+                { "op": "add", "path": "title", "value": "x" },
+                { "op": "add", "path": "title", "value": value },
+                { "op": "replace", "path": "name.givenName", "value": value },
+                { "op": "replace", "path": format!("{ENTERPRISE}:employeeNumber"), "value": value },
+                { "op": "add", "path": "emails[type eq \"home\"].value", "value": value }
+            ]),
+        );
+        assert!(!patched.contains_key("title"), "{value}");
+        assert_eq!(patched["name"], json!({ "familyName": "Jensen" }));
+        assert!(ext(&patched).get("employeeNumber").is_none());
+        assert_eq!(patched["emails"], json!([user()["emails"][0]]), "{value}");
+    }
+}
+
+#[test]
+fn entra_manager_removal_with_a_value_names_the_manager() {
+    let current = with_manager(json!({ "value": "m-1" }));
+    for value in [
+        json!("m-1"),
+        json!({ "value": "m-1" }),
+        json!([{ "value": "m-1" }]),
+        json!([{ "$ref": null, "value": "m-1" }]),
+    ] {
+        let patched = patch(
+            &USER_RT,
+            &current,
+            json!([{ "op": "Remove", "path": MANAGER, "value": value }]),
+        );
+        assert_eq!(patched, bare_user(), "{value}");
+    }
+    // Naming another manager removes nothing: this one was set since.
+    let kept = patch(
+        &USER_RT,
+        &current,
+        json!([{ "op": "Remove", "path": MANAGER, "value": [{ "value": "m-0" }] }]),
+    );
+    assert_eq!(kept, current);
+    // Removing then adding in one request, in either order, ends with the new manager.
+    let changed = patch(
+        &USER_RT,
+        &current,
+        json!([
+            { "op": "Add", "path": MANAGER, "value": "m-2" },
+            { "op": "Remove", "path": MANAGER, "value": [{ "value": "m-1" }] }
+        ]),
+    );
+    assert_eq!(ext(&changed)["manager"], json!({ "value": "m-2" }));
+}
+
+#[test]
+fn entra_manager_removal_through_a_value_filter() {
+    let current = with_manager(json!({ "value": "m-1", "$ref": "../Users/m-1" }));
+    let removed = patch(
+        &USER_RT,
+        &current,
+        json!([{ "op": "remove", "path": format!("{MANAGER}[value eq \"m-1\"]") }]),
+    );
+    assert_eq!(removed, bare_user());
+    let kept = patch(
+        &USER_RT,
+        &current,
+        json!([{ "op": "remove", "path": format!("{MANAGER}[value eq \"m-0\"]") }]),
+    );
+    assert_eq!(kept, current);
+    // Setting through a filter is still for multi-valued attributes only.
+    refused(
+        &USER_RT,
+        &current,
+        json!([{ "op": "replace", "path": format!("{MANAGER}[value eq \"m-1\"].value"), "value": "m-2" }]),
+        ScimType::InvalidPath,
+        &["`manager` is single-valued"],
+    );
+}

@@ -57,17 +57,20 @@ fn parses_ops_paths_and_values() {
 
 #[test]
 fn schemas_may_be_absent_but_not_wrong() {
+    let op = json!([{ "op": "remove", "path": "title" }]);
     assert_eq!(
-        parse_patch_request(&json!({ "Operations": [] })).unwrap(),
-        vec![]
+        parse_patch_request(&json!({ "Operations": op }))
+            .unwrap()
+            .len(),
+        1
     );
-    assert!(parse_patch_request(&json!({ "schemas": urn::PATCH_OP, "Operations": [] })).is_ok());
+    assert!(parse_patch_request(&json!({ "schemas": urn::PATCH_OP, "Operations": op })).is_ok());
     assert!(parse_patch_request(&json!({
-        "schemas": ["URN:IETF:PARAMS:SCIM:API:MESSAGES:2.0:PATCHOP"], "Operations": []
+        "schemas": ["URN:IETF:PARAMS:SCIM:API:MESSAGES:2.0:PATCHOP"], "Operations": op
     }))
     .is_ok());
     parse_err(
-        json!({ "schemas": [urn::USER], "Operations": [] }),
+        json!({ "schemas": [urn::USER], "Operations": op }),
         ScimType::InvalidSyntax,
         &[urn::PATCH_OP],
     );
@@ -85,6 +88,11 @@ fn body_shape_errors_are_invalid_syntax() {
         json!({ "Operations": {} }),
         ScimType::InvalidSyntax,
         &["must be an array"],
+    );
+    parse_err(
+        json!({ "schemas": [urn::PATCH_OP], "Operations": [] }),
+        ScimType::InvalidValue,
+        &["`Operations` is empty"],
     );
     parse_err(
         json!({ "Operations": [], "operations": [] }),

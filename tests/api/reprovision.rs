@@ -1,0 +1,480 @@
+//! Re-provisioning (issue 11, item 4): Okta and Entra ID re-send a user they deactivated or
+//! unassigned. The user is found by the lookup they make first and reactivated, or linked
+//! again after a DELETE; a POST that skips the lookup is 409 `uniqueness` naming the user,
+//! never a loop. Every unique violation is 409 `uniqueness` (problem+json `conflict` on the
+//! admin API), never 500. Both backends.
+
+use scimd::domain::AccountStatus;
+use scimd::store::{self, StoreError};
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+use crate::on_both_backends;
+
+fn user(email: &str, external_id: &str) -> Value {
+    json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "userName": email,
+        "externalId": external_id,
+        "name": {"givenName": "Ann", "familyName": "Example"},
+        "emails": [{"value": email, "type": "work", "primary": true}],
+        "active": true
+    })
+}
+
+fn patch(ops: Value) -> Value {
+    json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": ops})
+}
+
+async fn status(app: &TestApp, email: &str) -> AccountStatus {
+    let mut conn = app.store.read().await.unwrap();
+    store::find_account_by_email(&mut conn, email)
+        .await
+        .unwrap()
+        .unwrap()
+        .status
+}
+
+/// The lookup Okta and Entra ID make before deciding between POST and PATCH.
+async fn lookup(app: &TestApp, token: &str, filter: &str) -> Value {
+    let reply = app
+        .scim(
+            "GET",
+            &format!("/Users?filter={}", urlencoding(filter)),
+            token,
+            None,
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    reply.body
+}
+
+fn urlencoding(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => (b as char).to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+async fn a_deactivated_user_is_found_and_reactivated(app: TestApp) {
+    let org = app.bootstrap("Acme", &["acme.example"]).await;
+    let token = &org.scim_token.token;
+    let created = app
+        .scim(
+            "POST",
+            "/Users",
+            token,
+            Some(user("ann@acme.example", "oid-1")),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let id = created.body["id"].as_str().unwrap().to_owned();
+
+    // Unassigned: Okta and Entra ID deactivate (Entra with a string boolean).
+    let off = app
+        .scim(
+            "PATCH",
+            &format!("/Users/{id}"),
+            token,
+            Some(patch(
+                json!([{"op": "Replace", "path": "active", "value": "False"}]),
+            )),
+        )
+        .await;
+    assert_eq!(off.status, 200, "{}", off.body);
+    assert_eq!(
+        status(&app, "ann@acme.example").await,
+        AccountStatus::Deactivated
+    );
+
+    // Re-assigned: the lookup by either matching attribute finds the deactivated user.
+    for filter in [
+        "userName eq \"ANN@acme.example\"",
+        "externalId eq \"oid-1\"",
+    ] {
+        let found = lookup(&app, token, filter).await;
+        assert_eq!(found["totalResults"], 1, "{filter}: {found}");
+        assert_eq!(found["Resources"][0]["id"], id.as_str());
+        assert_eq!(found["Resources"][0]["active"], false);
+    }
+
+    // A client that POSTs anyway is told which user it already has.
+    let again = app
+        .scim(
+            "POST",
+            "/Users",
+            token,
+            Some(user("Ann@Acme.example", "oid-1")),
+        )
+        .await;
+    assert_eq!(again.status, 409, "{}", again.body);
+    assert_eq!(again.body["scimType"], "uniqueness");
+    assert!(again.detail().contains(&id), "{}", again.body);
+    assert!(again.detail().contains("active: false"), "{}", again.body);
+
+    // Then it updates: Entra ID with PATCH, Okta with PUT.
+    let on = app
+        .scim(
+            "PATCH",
+            &format!("/Users/{id}"),
+            token,
+            Some(patch(
+                json!([{"op": "Replace", "path": "active", "value": "True"}]),
+            )),
+        )
+        .await;
+    assert_eq!(on.status, 200, "{}", on.body);
+    assert_eq!(on.body["active"], true);
+    assert_eq!(
+        status(&app, "ann@acme.example").await,
+        AccountStatus::Active
+    );
+
+    app.scim(
+        "PATCH",
+        &format!("/Users/{id}"),
+        token,
+        Some(patch(
+            json!([{"op": "replace", "value": {"active": false}}]),
+        )),
+    )
+    .await;
+    let put = app
+        .scim(
+            "PUT",
+            &format!("/Users/{id}"),
+            token,
+            Some(user("ann@acme.example", "oid-1")),
+        )
+        .await;
+    assert_eq!(put.status, 200, "{}", put.body);
+    assert_eq!(put.body["active"], true);
+    assert_eq!(
+        status(&app, "ann@acme.example").await,
+        AccountStatus::Active
+    );
+}
+
+/// The one case a re-sent user meets the 409: its userName changed while it was unassigned,
+/// so the IdP's lookup misses the record holding its email's account. The 409 names that
+/// record, and one PATCH puts it right.
+async fn a_user_renamed_while_unassigned_is_named_in_the_409(app: TestApp) {
+    let org = app.bootstrap("Acme", &["acme.example"]).await;
+    let token = &org.scim_token.token;
+    let mut body = user("ann@acme.example", "oid-1");
+    body["userName"] = json!("ann.login");
+    let created = app.scim("POST", "/Users", token, Some(body.clone())).await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    app.scim(
+        "PATCH",
+        &format!("/Users/{id}"),
+        token,
+        Some(patch(
+            json!([{"op": "replace", "path": "active", "value": false}]),
+        )),
+    )
+    .await;
+
+    body["userName"] = json!("ann.example");
+    let found = lookup(&app, token, "userName eq \"ann.example\"").await;
+    assert_eq!(found["totalResults"], 0);
+    let again = app.scim("POST", "/Users", token, Some(body)).await;
+    assert_eq!(again.status, 409, "{}", again.body);
+    assert_eq!(again.body["scimType"], "uniqueness");
+    for named in [id.as_str(), "\"ann.login\"", "active: false"] {
+        assert!(again.detail().contains(named), "{named}: {}", again.body);
+    }
+    let fixed = app
+        .scim(
+            "PATCH",
+            &format!("/Users/{id}"),
+            token,
+            Some(patch(json!([
+                {"op": "replace", "path": "userName", "value": "ann.example"},
+                {"op": "replace", "path": "active", "value": true}
+            ]))),
+        )
+        .await;
+    assert_eq!(fixed.status, 200, "{}", fixed.body);
+    let found = lookup(&app, token, "userName eq \"ann.example\"").await;
+    assert_eq!(found["Resources"][0]["id"], id.as_str());
+    assert_eq!(found["Resources"][0]["active"], true);
+    assert_eq!(
+        status(&app, "ann@acme.example").await,
+        AccountStatus::Active
+    );
+}
+
+async fn a_deleted_user_is_linked_again_and_reactivated(app: TestApp) {
+    let org = app.bootstrap("Acme", &["acme.example"]).await;
+    let token = &org.scim_token.token;
+    let account = {
+        let created = app
+            .scim(
+                "POST",
+                "/Users",
+                token,
+                Some(user("ann@acme.example", "oid-1")),
+            )
+            .await;
+        assert_eq!(created.status, 201, "{}", created.body);
+        app.account_id("ann@acme.example").await
+    };
+    // Three rounds of delete and re-create: each finds the one account again.
+    for round in 0..3 {
+        let found = lookup(&app, token, "userName eq \"ann@acme.example\"").await;
+        let id = found["Resources"][0]["id"].as_str().unwrap().to_owned();
+        let deleted = app
+            .scim("DELETE", &format!("/Users/{id}"), token, None)
+            .await;
+        assert_eq!(deleted.status, 204, "round {round}");
+        assert_eq!(
+            status(&app, "ann@acme.example").await,
+            AccountStatus::Deactivated,
+            "rule 16"
+        );
+        let found = lookup(&app, token, "externalId eq \"oid-1\"").await;
+        assert_eq!(found["totalResults"], 0, "round {round}: {found}");
+
+        let again = app
+            .scim(
+                "POST",
+                "/Users",
+                token,
+                Some(user("ann@acme.example", "oid-1")),
+            )
+            .await;
+        assert_eq!(again.status, 201, "round {round}: {}", again.body);
+        assert_ne!(again.body["id"], id.as_str(), "a new record");
+        assert_eq!(again.body["active"], true);
+        assert_eq!(again.body["externalId"], "oid-1");
+        assert_eq!(
+            status(&app, "ann@acme.example").await,
+            AccountStatus::Active,
+            "round {round}"
+        );
+        assert_eq!(
+            app.account_id("ann@acme.example").await,
+            account,
+            "linked, not duplicated"
+        );
+    }
+}
+
+async fn an_external_user_deleted_and_resent_is_linked_again(app: TestApp) {
+    let org = app.bootstrap("Acme", &["acme.example"]).await;
+    let token = &org.scim_token.token;
+    let created = app
+        .scim(
+            "POST",
+            "/Users",
+            token,
+            Some(user("guest@partner.example", "g-1")),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let id = created.body["id"].as_str().unwrap();
+    let deleted = app
+        .scim("DELETE", &format!("/Users/{id}"), token, None)
+        .await;
+    assert_eq!(deleted.status, 204);
+    assert_eq!(
+        status(&app, "guest@partner.example").await,
+        AccountStatus::Active,
+        "an account the org does not manage is left as it is"
+    );
+    let again = app
+        .scim(
+            "POST",
+            "/Users",
+            token,
+            Some(user("guest@partner.example", "g-1")),
+        )
+        .await;
+    assert_eq!(again.status, 201, "{}", again.body);
+    assert_eq!(again.body["active"], true);
+}
+
+async fn simultaneous_duplicates_are_409_never_500(app: TestApp) {
+    let org = app.bootstrap("Acme", &["acme.example"]).await;
+    let token = &org.scim_token.token;
+    for i in 0..10 {
+        let email = format!("twin{i}@acme.example");
+        let body = user(&email, &format!("oid-{i}"));
+        let replies = futures_util::future::join_all(
+            (0..4).map(|_| app.scim("POST", "/Users", token, Some(body.clone()))),
+        )
+        .await;
+        let mut statuses: Vec<u16> = replies.iter().map(|r| r.status).collect();
+        statuses.sort_unstable();
+        assert_eq!(statuses, [201, 409, 409, 409], "{email}");
+        for reply in replies.iter().filter(|r| r.status == 409) {
+            assert_eq!(reply.body["scimType"], "uniqueness", "{}", reply.body);
+        }
+
+        let name = format!("Team {i}");
+        let replies = futures_util::future::join_all((0..4).map(|k| {
+            let spelled = if k % 2 == 0 {
+                name.clone()
+            } else {
+                name.to_uppercase()
+            };
+            app.scim(
+                "POST",
+                "/Groups",
+                token,
+                Some(json!({"displayName": spelled})),
+            )
+        }))
+        .await;
+        let mut statuses: Vec<u16> = replies.iter().map(|r| r.status).collect();
+        statuses.sort_unstable();
+        assert_eq!(statuses, [201, 409, 409, 409], "{name}");
+        for reply in replies.iter().filter(|r| r.status == 409) {
+            assert_eq!(reply.body["scimType"], "uniqueness", "{}", reply.body);
+        }
+    }
+}
+
+async fn taken_values_in_put_and_patch_are_409(app: TestApp) {
+    let org = app.bootstrap("Acme", &["acme.example"]).await;
+    let token = &org.scim_token.token;
+    app.scim("POST", "/Users", token, Some(user("ann@acme.example", "a")))
+        .await;
+    let bob = app
+        .scim("POST", "/Users", token, Some(user("bob@acme.example", "b")))
+        .await;
+    let bob_id = bob.body["id"].as_str().unwrap();
+    let put = app
+        .scim(
+            "PUT",
+            &format!("/Users/{bob_id}"),
+            token,
+            Some(user("Ann@acme.example", "b")),
+        )
+        .await;
+    assert_eq!(put.status, 409, "{}", put.body);
+    assert_eq!(put.body["scimType"], "uniqueness");
+    let unchanged = app
+        .scim("GET", &format!("/Users/{bob_id}"), token, None)
+        .await;
+    assert_eq!(unchanged.body["userName"], "bob@acme.example");
+
+    let first = app
+        .scim(
+            "POST",
+            "/Groups",
+            token,
+            Some(json!({"displayName": "Sales"})),
+        )
+        .await;
+    assert_eq!(first.status, 201);
+    let second = app
+        .scim(
+            "POST",
+            "/Groups",
+            token,
+            Some(json!({"displayName": "Ops"})),
+        )
+        .await;
+    let second_id = second.body["id"].as_str().unwrap();
+    let put = app
+        .scim(
+            "PUT",
+            &format!("/Groups/{second_id}"),
+            token,
+            Some(json!({"displayName": "SALES"})),
+        )
+        .await;
+    assert_eq!(put.status, 409, "{}", put.body);
+    assert_eq!(put.body["scimType"], "uniqueness");
+    let patched = app
+        .scim(
+            "PATCH",
+            &format!("/Groups/{second_id}"),
+            token,
+            Some(patch(
+                json!([{"op": "replace", "value": {"displayName": "sales"}}]),
+            )),
+        )
+        .await;
+    assert_eq!(patched.status, 409, "{}", patched.body);
+    assert_eq!(patched.body["scimType"], "uniqueness");
+
+    // The admin API: a local group name taken, in another case.
+    let admin = &org.admin_token.token;
+    let path = format!("/orgs/{}/groups", org.org_id);
+    let made = app
+        .admin("POST", &path, admin, Some(json!({"name": "Local"})))
+        .await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    let dup = app
+        .admin("POST", &path, admin, Some(json!({"name": "LOCAL"})))
+        .await;
+    assert_eq!(dup.status, 409, "{}", dup.body);
+    assert_eq!(dup.body["code"], "conflict");
+    assert_eq!(dup.header("content-type"), Some("application/problem+json"));
+}
+
+/// Whatever statement hits a unique index or primary key, the store reports a conflict
+/// (PostgreSQL 23505; SQLite 2067 for UNIQUE, 1555 for PRIMARY KEY), so no caller can turn
+/// one into a 500.
+async fn every_unique_violation_is_a_store_conflict(db: TestDb) {
+    let store = db.store().await;
+    let mut tx = store.begin().await.unwrap();
+    let insert_org = "INSERT INTO organizations (id, name, created_at) VALUES ($1, $2, 1)";
+    store::db::query(insert_org)
+        .bind("org-1")
+        .bind("A")
+        .execute(&mut tx)
+        .await
+        .unwrap();
+    let pk = store::db::query(insert_org)
+        .bind("org-1")
+        .bind("B")
+        .execute(&mut tx)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(StoreError::from(pk), StoreError::Conflict),
+        "primary key"
+    );
+    tx.rollback().await.unwrap();
+
+    let mut tx = store.begin().await.unwrap();
+    let insert_account = "INSERT INTO accounts (id, email, email_lower, email_domain, status, \
+                          created_at, updated_at) VALUES ($1, $2, $3, 'acme.example', 'active', 1, 1)";
+    for (id, email) in [("a-1", "ann@acme.example"), ("a-2", "bob@acme.example")] {
+        store::db::query(insert_account)
+            .bind(id)
+            .bind(email)
+            .bind(email)
+            .execute(&mut tx)
+            .await
+            .unwrap();
+    }
+    let unique = store::db::query("UPDATE accounts SET email_lower = $1 WHERE id = $2")
+        .bind("ann@acme.example")
+        .bind("a-2")
+        .execute(&mut tx)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(StoreError::from(unique), StoreError::Conflict),
+        "unique index"
+    );
+    tx.rollback().await.unwrap();
+}
+
+on_both_backends! {
+    a_deactivated_user_is_found_and_reactivated => spawn_app,
+    a_user_renamed_while_unassigned_is_named_in_the_409 => spawn_app,
+    a_deleted_user_is_linked_again_and_reactivated => spawn_app,
+    an_external_user_deleted_and_resent_is_linked_again => spawn_app,
+    simultaneous_duplicates_are_409_never_500 => spawn_app,
+    taken_values_in_put_and_patch_are_409 => spawn_app,
+    every_unique_violation_is_a_store_conflict => test_db,
+}
