@@ -11,8 +11,8 @@ use super::{
 };
 use crate::domain::{
     check_asserted_product_access, directory_set_active, plan_directory_link, AccountFacts,
-    AccountId, AccountStatus, LinkCandidate, LinkPlan, Management, Refusal, SiteAccess,
-    SiteRole, StatusChange,
+    AccountId, AccountStatus, LinkCandidate, LinkPlan, Management, Refusal, SiteAccess, SiteRole,
+    StatusChange,
 };
 use crate::scim::normalize::{check_required, normalize_resource};
 use crate::scim::schema::user::USER_RESOURCE;
