@@ -213,14 +213,14 @@ async fn unicode_rows_stored_before_are_rewritten(db: TestDb) {
     let org = scimd::domain::OrgId::new();
     let mut tx = store.begin().await.unwrap();
     let rows = [
-        ("INSERT INTO organizations (id, name, created_at) VALUES ($1, 'Old', 1)", ""),
+        ("INSERT INTO organizations (id, name, created_at) VALUES ($1, 'Old', $2)", ""),
         (
-            "INSERT INTO verified_domains (domain, org_id, verified_at) VALUES ('bücher.example', $1, 1)",
+            "INSERT INTO verified_domains (domain, org_id, verified_at) VALUES ('bücher.example', $1, $2)",
             "",
         ),
         (
             "INSERT INTO accounts (id, email, email_lower, email_domain, status, created_at, updated_at) \
-             VALUES ($1, 'Ann@Bücher.example', 'ann@bücher.example', 'bücher.example', 'active', 1, 1)",
+             VALUES ($1, 'Ann@Bücher.example', 'ann@bücher.example', 'bücher.example', 'active', $2, $2)",
             "account",
         ),
         ("DELETE FROM data_fixups", "none"),
@@ -229,8 +229,8 @@ async fn unicode_rows_stored_before_are_rewritten(db: TestDb) {
     for (sql, bind) in rows {
         let q = query(sql);
         let q = match bind {
-            "" => q.bind(org.to_string()),
-            "account" => q.bind(account.to_string()),
+            "" => q.bind(org).bind(scimd::store::db::Time(1)),
+            "account" => q.bind(account).bind(scimd::store::db::Time(1)),
             _ => q,
         };
         q.execute(&mut tx).await.unwrap();

@@ -425,16 +425,20 @@ async fn taken_values_in_put_and_patch_are_409(app: TestApp) {
 async fn every_unique_violation_is_a_store_conflict(db: TestDb) {
     let store = db.store().await;
     let mut tx = store.begin().await.unwrap();
-    let insert_org = "INSERT INTO organizations (id, name, created_at) VALUES ($1, $2, 1)";
+    let insert_org = "INSERT INTO organizations (id, name, created_at) VALUES ($1, $2, $3)";
+    let org = scimd::domain::OrgId::new();
+    let at = store::db::Time(1);
     store::db::query(insert_org)
-        .bind("org-1")
+        .bind(org)
         .bind("A")
+        .bind(at)
         .execute(&mut tx)
         .await
         .unwrap();
     let pk = store::db::query(insert_org)
-        .bind("org-1")
+        .bind(org)
         .bind("B")
+        .bind(at)
         .execute(&mut tx)
         .await
         .unwrap_err();
@@ -446,19 +450,24 @@ async fn every_unique_violation_is_a_store_conflict(db: TestDb) {
 
     let mut tx = store.begin().await.unwrap();
     let insert_account = "INSERT INTO accounts (id, email, email_lower, email_domain, status, \
-                          created_at, updated_at) VALUES ($1, $2, $3, 'acme.example', 'active', 1, 1)";
-    for (id, email) in [("a-1", "ann@acme.example"), ("a-2", "bob@acme.example")] {
+                          created_at, updated_at) VALUES ($1, $2, $3, 'acme.example', 'active', $4, $4)";
+    let (ann, bob) = (
+        scimd::domain::AccountId::new(),
+        scimd::domain::AccountId::new(),
+    );
+    for (id, email) in [(ann, "ann@acme.example"), (bob, "bob@acme.example")] {
         store::db::query(insert_account)
             .bind(id)
             .bind(email)
             .bind(email)
+            .bind(at)
             .execute(&mut tx)
             .await
             .unwrap();
     }
     let unique = store::db::query("UPDATE accounts SET email_lower = $1 WHERE id = $2")
         .bind("ann@acme.example")
-        .bind("a-2")
+        .bind(bob)
         .execute(&mut tx)
         .await
         .unwrap_err();

@@ -142,6 +142,9 @@ fn decode_unicode_escape(chars: &mut std::str::CharIndices<'_>) -> Result<char, 
             0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)
         }
         0xDC00..=0xDFFF => return Err("unpaired low surrogate in \\u escape"),
+        // NUL is refused wherever it arrives (docs/scim.md): PostgreSQL cannot hold it, and
+        // SQLite would compare it as the end of the text.
+        0 => return Err("\\u0000 (NUL) is not allowed in a filter value"),
         other => other,
     };
     char::from_u32(code).ok_or("\\u escape is not a Unicode scalar value")

@@ -456,3 +456,9 @@ fn from_str_matches_parse() {
     assert!(" ".parse::<AttrPath>().is_err());
     assert!("a b".parse::<AttrPath>().is_err());
 }
+
+#[test]
+fn an_escaped_nul_is_refused_like_a_raw_one() {
+    assert_error(r#"members co "\u0000""#, &["NUL"]);
+    assert_error(r#"userName eq "a\u0000b""#, &["NUL"]);
+}

@@ -122,10 +122,15 @@ impl Fixture {
                 .header("content-type", request.content_type)
                 .body(body.clone());
         }
-        let response = builder
-            .send()
-            .await
-            .map_err(|e| TestCaseError::fail(format!("no answer (did the server panic?): {e}")))?;
+        let response = builder.send().await.map_err(|e| {
+            if e.is_builder() {
+                // The client cannot even form this request (a URL beyond what HTTP libraries
+                // build): nothing reached the server, so the case proves nothing.
+                TestCaseError::reject(format!("the client cannot send it: {e}"))
+            } else {
+                TestCaseError::fail(format!("no answer (did the server panic?): {e}"))
+            }
+        })?;
         let status = response.status().as_u16();
         let text = response.text().await.unwrap_or_default();
         Ok((status, text))
@@ -370,7 +375,13 @@ async fn a_name_too_long_to_index_is_not_a_server_error(app: TestApp) {
         match reply.status {
             400 => {
                 assert_eq!(reply.body["scimType"], "invalidValue", "{}", reply.body);
-                assert!(reply.detail().contains("too long"), "{}", reply.body);
+                // The length limits refuse it first ("longer than N characters"); a value
+                // under them but too big for an index is "too long to be stored".
+                assert!(
+                    reply.detail().contains("too long") || reply.detail().contains("longer than"),
+                    "{}",
+                    reply.body
+                );
                 assert_eq!(fixture.state().await, before, "{path}");
             }
             201 => assert_eq!(
