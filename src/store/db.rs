@@ -183,6 +183,25 @@ fn count_one() {
     let _ = STATEMENTS.try_with(|c| c.set(c.get() + 1));
 }
 
+/// The highest `$N` placeholder in a statement's text (0 if none).
+pub fn highest_placeholder(sql: &str) -> usize {
+    let bytes = sql.as_bytes();
+    let mut highest = 0;
+    let mut at = 0;
+    while let Some(found) = bytes[at..].iter().position(|&b| b == b'$') {
+        let start = at + found + 1;
+        let digits = bytes[start..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        if let Ok(n) = sql[start..start + digits].parse::<usize>() {
+            highest = highest.max(n);
+        }
+        at = start + digits;
+    }
+    highest
+}
+
 /// A statement and its bound values.
 #[must_use = "a query does nothing until it is executed"]
 pub struct Query<'q> {
@@ -250,15 +269,35 @@ impl<'q> Query<'q> {
         self
     }
 
+    /// Counts the statement and binds exactly the values its text refers to.
+    ///
+    /// PostgreSQL prepares a statement with as many parameters as were bound the first time
+    /// its text was seen, and sqlx caches it by text on the connection. A builder that left
+    /// an unreferenced value at the end (a count reusing a page's values) would make the same
+    /// text arrive later with another number of values, failing on that connection. Binding
+    /// `$1..=$N` for the highest `$N` in the text makes one text always one parameter list.
+    fn checked(mut self) -> Result<Self, sqlx::Error> {
+        let wanted = highest_placeholder(self.sql);
+        if self.params.len() < wanted {
+            return Err(sqlx::Error::Protocol(format!(
+                "statement refers to ${wanted} but {} values are bound",
+                self.params.len()
+            )));
+        }
+        self.params.truncate(wanted);
+        count_one();
+        Ok(self)
+    }
+
     /// Runs a statement that returns no rows; the number of rows it changed.
     pub async fn execute(self, conn: &mut Conn) -> Result<u64, sqlx::Error> {
-        count_one();
+        let this = self.checked()?;
         Ok(match conn.native() {
-            Native::Sqlite(c) => bind_all!(sqlx::query(self.sql), self.params, sqlite)
+            Native::Sqlite(c) => bind_all!(sqlx::query(this.sql), this.params, sqlite)
                 .execute(c)
                 .await?
                 .rows_affected(),
-            Native::Postgres(c) => bind_all!(sqlx::query(self.sql), self.params, postgres)
+            Native::Postgres(c) => bind_all!(sqlx::query(this.sql), this.params, postgres)
                 .execute(c)
                 .await?
                 .rows_affected(),
@@ -266,17 +305,17 @@ impl<'q> Query<'q> {
     }
 
     pub async fn fetch_all<T: Record>(self, conn: &mut Conn) -> Result<Vec<T>, sqlx::Error> {
-        count_one();
+        let this = self.checked()?;
         match conn.native() {
             Native::Sqlite(c) => {
-                bind_all!(sqlx::query_as::<Sqlite, T>(self.sql), self.params, sqlite)
+                bind_all!(sqlx::query_as::<Sqlite, T>(this.sql), this.params, sqlite)
                     .fetch_all(c)
                     .await
             }
             Native::Postgres(c) => {
                 bind_all!(
-                    sqlx::query_as::<Postgres, T>(self.sql),
-                    self.params,
+                    sqlx::query_as::<Postgres, T>(this.sql),
+                    this.params,
                     postgres
                 )
                 .fetch_all(c)
@@ -289,17 +328,17 @@ impl<'q> Query<'q> {
         self,
         conn: &mut Conn,
     ) -> Result<Option<T>, sqlx::Error> {
-        count_one();
+        let this = self.checked()?;
         match conn.native() {
             Native::Sqlite(c) => {
-                bind_all!(sqlx::query_as::<Sqlite, T>(self.sql), self.params, sqlite)
+                bind_all!(sqlx::query_as::<Sqlite, T>(this.sql), this.params, sqlite)
                     .fetch_optional(c)
                     .await
             }
             Native::Postgres(c) => {
                 bind_all!(
-                    sqlx::query_as::<Postgres, T>(self.sql),
-                    self.params,
+                    sqlx::query_as::<Postgres, T>(this.sql),
+                    this.params,
                     postgres
                 )
                 .fetch_optional(c)
@@ -316,12 +355,12 @@ impl<'q> Query<'q> {
 
     /// The first column of every row.
     pub async fn scalars<T: Scalar>(self, conn: &mut Conn) -> Result<Vec<T>, sqlx::Error> {
-        count_one();
+        let this = self.checked()?;
         match conn.native() {
             Native::Sqlite(c) => {
                 bind_all!(
-                    sqlx::query_scalar::<Sqlite, T>(self.sql),
-                    self.params,
+                    sqlx::query_scalar::<Sqlite, T>(this.sql),
+                    this.params,
                     sqlite
                 )
                 .fetch_all(c)
@@ -329,8 +368,8 @@ impl<'q> Query<'q> {
             }
             Native::Postgres(c) => {
                 bind_all!(
-                    sqlx::query_scalar::<Postgres, T>(self.sql),
-                    self.params,
+                    sqlx::query_scalar::<Postgres, T>(this.sql),
+                    this.params,
                     postgres
                 )
                 .fetch_all(c)
@@ -344,12 +383,12 @@ impl<'q> Query<'q> {
         self,
         conn: &mut Conn,
     ) -> Result<Option<T>, sqlx::Error> {
-        count_one();
+        let this = self.checked()?;
         match conn.native() {
             Native::Sqlite(c) => {
                 bind_all!(
-                    sqlx::query_scalar::<Sqlite, T>(self.sql),
-                    self.params,
+                    sqlx::query_scalar::<Sqlite, T>(this.sql),
+                    this.params,
                     sqlite
                 )
                 .fetch_optional(c)
@@ -357,8 +396,8 @@ impl<'q> Query<'q> {
             }
             Native::Postgres(c) => {
                 bind_all!(
-                    sqlx::query_scalar::<Postgres, T>(self.sql),
-                    self.params,
+                    sqlx::query_scalar::<Postgres, T>(this.sql),
+                    this.params,
                     postgres
                 )
                 .fetch_optional(c)
@@ -372,5 +411,22 @@ impl<'q> Query<'q> {
         self.scalar_optional(conn)
             .await?
             .ok_or(sqlx::Error::RowNotFound)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::highest_placeholder;
+
+    #[test]
+    fn highest_placeholder_reads_numbered_parameters_only() {
+        assert_eq!(highest_placeholder("SELECT 1"), 0);
+        assert_eq!(highest_placeholder("SELECT $2, $10, $3"), 10);
+        // SQLite JSON paths start with `$` but are not parameters.
+        assert_eq!(
+            highest_placeholder("SELECT json_extract(data, '$.title') WHERE id = $1"),
+            1
+        );
+        assert_eq!(highest_placeholder("SELECT $"), 0);
     }
 }

@@ -61,6 +61,28 @@ fn requests() -> Vec<(&'static str, &'static str, Option<Value>, i64)> {
             3,
         ),
         ("GET", "/Users?startIndex=3&count=5", None, 3),
+        // Pages past the end: the count runs as a statement of its own, whatever the sort.
+        ("GET", "/Users?sortBy=title&startIndex=5", None, 3),
+        (
+            "GET",
+            "/Users?sortBy=displayName&startIndex=9&count=2",
+            None,
+            3,
+        ),
+        ("GET", "/Users?sortBy=name.familyName&startIndex=7", None, 3),
+        (
+            "GET",
+            "/Users?sortBy=emails.primary&startIndex=114",
+            None,
+            3,
+        ),
+        (
+            "GET",
+            "/Users?filter=title%20eq%20%22Lead%22&sortBy=title&startIndex=4",
+            None,
+            1,
+        ),
+        ("GET", "/Groups?sortBy=displayName&startIndex=3", None, 1),
         (
             "GET",
             "/Groups?sortBy=displayName&filter=displayName%20sw%20%22Eng%22",
