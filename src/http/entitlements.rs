@@ -1,4 +1,5 @@
-//! `/scim/v2/Entitlements`: the read-only catalogue of the org's site products.
+//! `/scim/v2/Entitlements` and `/scim/v2/Products`: the read-only catalogue of the org's site
+//! products, under the draft's schema and under Okta's.
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -8,9 +9,8 @@ use super::errors::ScimHttpError;
 use super::scim_routes::{base_url, context, projected, projection, query_pairs, scim_json};
 use super::{AppState, ScimPrincipal};
 use crate::scim::list::{list_response, ListRequest, RawListParams};
-use crate::scim::schema::entitlement::ENTITLEMENT_RESOURCE;
 use crate::scim::{ScimError, CONTENT_TYPE};
-use crate::service::entitlements as service;
+use crate::service::entitlements::{self as service, Catalogue};
 
 type Reply = Result<HttpResponse, ScimHttpError>;
 
@@ -19,14 +19,15 @@ async fn run_list(
     state: &AppState,
     req: &HttpRequest,
     raw: &RawListParams,
+    catalogue: Catalogue,
 ) -> Reply {
     let request = ListRequest::parse(raw, i64::from(state.capabilities.max_results))?;
     let base = base_url(req);
     let ctx = context(state, &principal, &base);
-    let (total, found) = service::list_entitlements(&ctx, &request).await?;
+    let (total, found) = service::list_entitlements(&ctx, &request, catalogue).await?;
     let resources = found
         .iter()
-        .map(|e| projected(&ENTITLEMENT_RESOURCE, &request.projection, e))
+        .map(|e| projected(catalogue.resource(), &request.projection, e))
         .collect();
     Ok(scim_json(
         StatusCode::OK,
@@ -34,37 +35,88 @@ async fn run_list(
     ))
 }
 
-pub async fn list(principal: ScimPrincipal, state: web::Data<AppState>, req: HttpRequest) -> Reply {
+async fn list(
+    principal: ScimPrincipal,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    catalogue: Catalogue,
+) -> Reply {
     let pairs = query_pairs(&req)?;
     let raw = RawListParams::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-    run_list(principal, &state, &req, &raw).await
+    run_list(principal, &state, &req, &raw, catalogue).await
 }
 
-pub async fn search(
+async fn search(
     principal: ScimPrincipal,
     state: web::Data<AppState>,
     req: HttpRequest,
     body: web::Json<Value>,
+    catalogue: Catalogue,
 ) -> Reply {
     let raw = RawListParams::from_search_body(&body)?;
-    run_list(principal, &state, &req, &raw).await
+    run_list(principal, &state, &req, &raw, catalogue).await
 }
 
-pub async fn get(
+async fn get(
     principal: ScimPrincipal,
     state: web::Data<AppState>,
     req: HttpRequest,
     id: web::Path<String>,
+    catalogue: Catalogue,
 ) -> Reply {
     let projection = projection(&req)?;
     let base = base_url(&req);
     let ctx = context(&state, &principal, &base);
-    let found = service::get_entitlement(&ctx, &id).await?;
-    let location = format!("{base}/Entitlements/{}", id.as_str());
+    let found = service::get_entitlement(&ctx, &id, catalogue).await?;
+    let location = format!("{base}{}/{}", catalogue.resource().endpoint, id.as_str());
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, CONTENT_TYPE))
         .insert_header(("Content-Location", location))
-        .body(projected(&ENTITLEMENT_RESOURCE, &projection, &found).to_string()))
+        .body(projected(catalogue.resource(), &projection, &found).to_string()))
+}
+
+pub async fn list_draft(p: ScimPrincipal, s: web::Data<AppState>, r: HttpRequest) -> Reply {
+    list(p, s, r, Catalogue::Draft).await
+}
+
+pub async fn list_okta(p: ScimPrincipal, s: web::Data<AppState>, r: HttpRequest) -> Reply {
+    list(p, s, r, Catalogue::Okta).await
+}
+
+pub async fn search_draft(
+    p: ScimPrincipal,
+    s: web::Data<AppState>,
+    r: HttpRequest,
+    body: web::Json<Value>,
+) -> Reply {
+    search(p, s, r, body, Catalogue::Draft).await
+}
+
+pub async fn search_okta(
+    p: ScimPrincipal,
+    s: web::Data<AppState>,
+    r: HttpRequest,
+    body: web::Json<Value>,
+) -> Reply {
+    search(p, s, r, body, Catalogue::Okta).await
+}
+
+pub async fn get_draft(
+    p: ScimPrincipal,
+    s: web::Data<AppState>,
+    r: HttpRequest,
+    id: web::Path<String>,
+) -> Reply {
+    get(p, s, r, id, Catalogue::Draft).await
+}
+
+pub async fn get_okta(
+    p: ScimPrincipal,
+    s: web::Data<AppState>,
+    r: HttpRequest,
+    id: web::Path<String>,
+) -> Reply {
+    get(p, s, r, id, Catalogue::Okta).await
 }
 
 /// Any write: entitlements are the org's site products, which its admins configure; a

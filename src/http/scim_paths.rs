@@ -23,6 +23,8 @@ const ENDPOINTS: &[&str] = &[
     "Schemas",
     "Users",
     "Groups",
+    "Entitlements",
+    "Products",
     ".search",
 ];
 

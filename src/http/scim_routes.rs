@@ -89,17 +89,32 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .service(
                 web::resource("/Entitlements/.search")
-                    .route(web::post().to(entitlements::search))
+                    .route(web::post().to(entitlements::search_draft))
                     .default_service(web::to(entitlements::read_only)),
             )
             .service(
                 web::resource("/Entitlements")
-                    .route(web::get().to(entitlements::list))
+                    .route(web::get().to(entitlements::list_draft))
                     .default_service(web::to(entitlements::read_only)),
             )
             .service(
                 web::resource("/Entitlements/{id}")
-                    .route(web::get().to(entitlements::get))
+                    .route(web::get().to(entitlements::get_draft))
+                    .default_service(web::to(entitlements::read_only)),
+            )
+            .service(
+                web::resource("/Products/.search")
+                    .route(web::post().to(entitlements::search_okta))
+                    .default_service(web::to(entitlements::read_only)),
+            )
+            .service(
+                web::resource("/Products")
+                    .route(web::get().to(entitlements::list_okta))
+                    .default_service(web::to(entitlements::read_only)),
+            )
+            .service(
+                web::resource("/Products/{id}")
+                    .route(web::get().to(entitlements::get_okta))
                     .default_service(web::to(entitlements::read_only)),
             )
             .default_service(web::to(unknown_endpoint)),

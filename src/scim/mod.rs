@@ -31,4 +31,7 @@ pub mod urn {
     pub const ENTERPRISE_USER: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
     /// draft-ietf-scim-roles-entitlements-01 §3.3.
     pub const ENTITLEMENT: &str = "urn:ietf:params:scim:schemas:core:2.0:Entitlement";
+    /// The schema Okta's entitlement discovery (Okta Identity Governance) looks for in
+    /// `/ResourceTypes`; a resource type under any other schema is not offered there.
+    pub const OKTA_ENTITLEMENT: &str = "urn:okta:scim:schemas:core:1.0:Entitlement";
 }

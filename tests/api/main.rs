@@ -21,6 +21,7 @@ mod metrics;
 mod migrations;
 mod native_ids;
 mod nul;
+mod okta_entitlements;
 mod processes;
 mod properties;
 mod reprovision;

@@ -1,5 +1,10 @@
 //! The Entitlement resource of draft-ietf-scim-roles-entitlements-01 (§3.3): one per product
-//! of one of the directory's org's sites, read-only. scimd serves it at `/Entitlements`.
+//! of one of the directory's org's sites, read-only. scimd serves it at `/Entitlements`, and
+//! the same catalogue under Okta's entitlement schema at `/Products`: Okta Identity
+//! Governance discovers only resource types whose schema is
+//! `urn:okta:scim:schemas:core:1.0:Entitlement` (id, displayName, type, description), while
+//! other clients follow the draft. Both name each product by the same id, so a User's
+//! `entitlements[].value` matches either.
 //!
 //! Choices where the draft is loose or where IdPs read it differently:
 //! - `displayName` is served besides the draft's `display`, with the same text: Okta's
@@ -67,6 +72,42 @@ pub static ENTITLEMENT_RESOURCE: ResourceTypeDef = ResourceTypeDef {
     endpoint: "/Entitlements",
     description: "The products of the organization's sites (read-only)",
     schema: &ENTITLEMENT,
+    extensions: &[],
+    derived: &[],
+};
+
+/// Okta's entitlement schema: what Okta maps as the entitlement's id, display name, type
+/// and description.
+pub static OKTA_ENTITLEMENT: SchemaDef = SchemaDef {
+    id: urn::OKTA_ENTITLEMENT,
+    name: "Entitlement",
+    description: "A product of one of the organization's sites, as Okta's entitlement \
+                  discovery reads it; a User has it when one of its groups grants it",
+    attributes: &[
+        ID,
+        META,
+        read_only(
+            "displayName",
+            "A human-readable name: the product and its site.",
+        )
+        .required(),
+        read_only("type", "The entitlement category: always `Product`.")
+            .required()
+            .case_exact(),
+        read_only(
+            "description",
+            "What the entitlement gives: access to the product on the site.",
+        ),
+    ],
+};
+
+pub static OKTA_ENTITLEMENT_RESOURCE: ResourceTypeDef = ResourceTypeDef {
+    id: "Product",
+    name: "Product",
+    endpoint: "/Products",
+    description: "The products of the organization's sites (read-only), under Okta's \
+                  entitlement schema",
+    schema: &OKTA_ENTITLEMENT,
     extensions: &[],
     derived: &[],
 };

@@ -17,17 +17,29 @@ use serde_json::{json, Map, Value};
 
 use super::def::{AttributeDef, ResourceTypeDef, SchemaDef};
 use super::enterprise::ENTERPRISE_USER;
-use super::entitlement::{ENTITLEMENT, ENTITLEMENT_RESOURCE};
+use super::entitlement::{
+    ENTITLEMENT, ENTITLEMENT_RESOURCE, OKTA_ENTITLEMENT, OKTA_ENTITLEMENT_RESOURCE,
+};
 use super::group::{GROUP, GROUP_RESOURCE};
 use super::user::{COMMON_ATTRIBUTES, USER, USER_RESOURCE};
 use crate::scim::urn;
 
 /// Every resource type the server serves, in the order they are listed.
-pub static RESOURCE_TYPES: [&ResourceTypeDef; 3] =
-    [&USER_RESOURCE, &GROUP_RESOURCE, &ENTITLEMENT_RESOURCE];
+pub static RESOURCE_TYPES: [&ResourceTypeDef; 4] = [
+    &USER_RESOURCE,
+    &GROUP_RESOURCE,
+    &ENTITLEMENT_RESOURCE,
+    &OKTA_ENTITLEMENT_RESOURCE,
+];
 
 /// Every schema the server knows, in the order they are listed.
-pub static SCHEMAS: [&SchemaDef; 4] = [&USER, &ENTERPRISE_USER, &GROUP, &ENTITLEMENT];
+pub static SCHEMAS: [&SchemaDef; 5] = [
+    &USER,
+    &ENTERPRISE_USER,
+    &GROUP,
+    &ENTITLEMENT,
+    &OKTA_ENTITLEMENT,
+];
 
 /// `GET /Schemas`.
 pub fn schemas_document(base_url: &str) -> Value {

@@ -24,7 +24,7 @@ fn sub<'a>(attr: &'a Value, name: &str) -> &'a Value {
 fn schemas_is_a_list_response_of_schema_resources() {
     let doc = schemas_document(BASE);
     assert_eq!(doc["schemas"], json!([urn::LIST_RESPONSE]));
-    assert_eq!(doc["totalResults"], 4);
+    assert_eq!(doc["totalResults"], 5);
     assert_eq!(doc["startIndex"], 1);
     let resources = doc["Resources"].as_array().unwrap();
     let ids: Vec<&str> = resources
@@ -37,7 +37,8 @@ fn schemas_is_a_list_response_of_schema_resources() {
             urn::USER,
             urn::ENTERPRISE_USER,
             urn::GROUP,
-            urn::ENTITLEMENT
+            urn::ENTITLEMENT,
+            urn::OKTA_ENTITLEMENT
         ]
     );
     for r in resources {
@@ -154,7 +155,10 @@ fn enterprise_and_group_schemas() {
 #[test]
 fn resource_types_follow_rfc_7643_section_6() {
     let doc = resource_types_document("https://h/scim/v2");
-    assert_eq!(doc["totalResults"], 3);
+    assert_eq!(doc["totalResults"], 4);
+    // The product catalogue twice: under the draft's schema and under Okta's.
+    assert_eq!(doc["Resources"][3]["endpoint"], "/Products");
+    assert_eq!(doc["Resources"][3]["schema"], urn::OKTA_ENTITLEMENT);
     let user = &doc["Resources"][0];
     assert_eq!(
         *user,
