@@ -1,0 +1,281 @@
+//! Directory records, tokens and keys, the audit log and transactions round-trip through
+//! both backends.
+
+use scimd::domain::*;
+use scimd::store::*;
+use serde_json::json;
+
+use crate::helpers::*;
+use crate::on_both_backends;
+use crate::store_model::{new_account, org_with_domain};
+
+async fn directory_user_records(db: TestDb) {
+    let store = db.store().await;
+    let mut tx = store.begin().await.unwrap();
+    let org = org_with_domain(&mut tx, "Acme", "acme.example").await;
+    let mk_dir = |name: &str| Directory {
+        id: DirectoryId::new(),
+        org_id: org,
+        name: name.into(),
+        group_patch_minimal: false,
+        created_at: 1,
+    };
+    let (okta, entra) = (mk_dir("okta"), mk_dir("entra"));
+    insert_directory(&mut tx, &okta).await.unwrap();
+    insert_directory(&mut tx, &entra).await.unwrap();
+    let ann = new_account("ann@acme.example");
+    insert_account(&mut tx, &ann).await.unwrap();
+    let record = DirectoryUser {
+        id: uuid::Uuid::new_v4(),
+        directory_id: okta.id,
+        account_id: ann.id,
+        user_name: "ann.okta".into(),
+        external_id: Some("00u1".into()),
+        attributes: json!({"phoneNumbers": [{"value": "+1 555"}]}),
+        created_at: 2,
+        updated_at: 2,
+        version: 1,
+    };
+    insert_directory_user(&mut tx, &record).await.unwrap();
+    assert_eq!(
+        get_directory_user(&mut tx, okta.id, record.id)
+            .await
+            .unwrap(),
+        Some(record.clone())
+    );
+    assert_eq!(
+        get_directory_user(&mut tx, entra.id, record.id)
+            .await
+            .unwrap(),
+        None,
+        "rule 18"
+    );
+    assert_eq!(
+        find_directory_user_by_account(&mut tx, okta.id, ann.id)
+            .await
+            .unwrap()
+            .map(|r| r.id),
+        Some(record.id)
+    );
+    let twin = DirectoryUser {
+        id: uuid::Uuid::new_v4(),
+        ..record.clone()
+    };
+    scimd::store::query("SAVEPOINT twin")
+        .execute(&mut tx)
+        .await
+        .unwrap();
+    assert!(matches!(
+        insert_directory_user(&mut tx, &twin).await,
+        Err(StoreError::Conflict)
+    ));
+    scimd::store::query("ROLLBACK TO SAVEPOINT twin")
+        .execute(&mut tx)
+        .await
+        .unwrap();
+
+    let changed = DirectoryUser {
+        external_id: Some("00u2".into()),
+        updated_at: 3,
+        ..record.clone()
+    };
+    assert!(
+        !update_directory_user(&mut tx, &changed, Some(7))
+            .await
+            .unwrap(),
+        "stale version"
+    );
+    assert!(update_directory_user(&mut tx, &changed, Some(1))
+        .await
+        .unwrap());
+    assert!(update_directory_user(&mut tx, &changed, None)
+        .await
+        .unwrap());
+    let stored = get_directory_user(&mut tx, okta.id, record.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (stored.external_id.as_deref(), stored.version),
+        (Some("00u2"), 3)
+    );
+
+    assert!(!delete_directory_user(&mut tx, entra.id, record.id)
+        .await
+        .unwrap());
+    assert!(delete_directory_user(&mut tx, okta.id, record.id)
+        .await
+        .unwrap());
+    assert_eq!(
+        get_directory_user(&mut tx, okta.id, record.id)
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(
+        get_account(&mut tx, ann.id).await.unwrap().is_some(),
+        "the account outlives the record"
+    );
+    tx.commit().await.unwrap();
+}
+
+async fn tokens_and_keys(db: TestDb) {
+    let store = db.store().await;
+    let mut tx = store.begin().await.unwrap();
+    let org = org_with_domain(&mut tx, "Acme", "acme.example").await;
+    let dir = Directory {
+        id: DirectoryId::new(),
+        org_id: org,
+        name: "okta".into(),
+        group_patch_minimal: false,
+        created_at: 1,
+    };
+    insert_directory(&mut tx, &dir).await.unwrap();
+    let key = SigningKey {
+        kid: "k1".into(),
+        secret: vec![1, 2, 3, 255],
+        created_at: 1,
+    };
+    insert_signing_key(&mut tx, &key).await.unwrap();
+    insert_signing_key(
+        &mut tx,
+        &SigningKey {
+            secret: vec![9],
+            ..key.clone()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        list_signing_keys(&mut tx).await.unwrap(),
+        vec![key],
+        "first key with an id wins"
+    );
+
+    let record = TokenRecord {
+        jti: uuid::Uuid::new_v4(),
+        subject: TokenSubject::Directory {
+            directory: dir.id,
+            org,
+        },
+        issued_at: 5,
+        expires_at: Some(50),
+        revoked_at: None,
+    };
+    insert_token(&mut tx, &record).await.unwrap();
+    let admin = TokenRecord {
+        jti: uuid::Uuid::new_v4(),
+        subject: TokenSubject::OrgAdmin { org },
+        issued_at: 6,
+        expires_at: None,
+        revoked_at: None,
+    };
+    insert_token(&mut tx, &admin).await.unwrap();
+    assert_eq!(
+        get_token(&mut tx, record.jti).await.unwrap(),
+        Some(record.clone())
+    );
+    assert_eq!(get_token(&mut tx, admin.jti).await.unwrap(), Some(admin));
+    assert_eq!(
+        list_directory_tokens(&mut tx, dir.id).await.unwrap(),
+        vec![record.clone()]
+    );
+    assert!(revoke_token(&mut tx, record.jti, 9).await.unwrap());
+    assert!(
+        !revoke_token(&mut tx, record.jti, 10).await.unwrap(),
+        "already revoked"
+    );
+    assert_eq!(
+        get_token(&mut tx, record.jti)
+            .await
+            .unwrap()
+            .unwrap()
+            .revoked_at,
+        Some(9)
+    );
+    tx.commit().await.unwrap();
+}
+
+async fn the_audit_log_is_append_only(db: TestDb) {
+    let store = db.store().await;
+    let mut tx = store.begin().await.unwrap();
+    let org = org_with_domain(&mut tx, "Acme", "acme.example").await;
+    let account = AccountId::new();
+    for action in ["account.created", "account.deactivated"] {
+        append_audit(
+            &mut tx,
+            &NewAuditEntry {
+                at: 1,
+                org_id: Some(org),
+                account_id: Some(account),
+                actor_kind: "directory",
+                actor_id: "d1".into(),
+                action,
+                detail: json!({"field": "active"}),
+            },
+        )
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let mut conn = store.read().await.unwrap();
+    let by_org = list_audit(&mut conn, AuditScope::Org(org), 10)
+        .await
+        .unwrap();
+    let actions: Vec<_> = by_org.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        ["account.deactivated", "account.created"],
+        "newest first"
+    );
+    assert_eq!(by_org[0].detail["field"], "active");
+    assert_eq!(
+        list_audit(&mut conn, AuditScope::Account(account), 1)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+
+    let update = scimd::store::query("UPDATE audit_log SET action = 'forged'")
+        .execute(&mut conn)
+        .await;
+    assert!(
+        update.is_err(),
+        "updates are refused by the database itself"
+    );
+    let delete = scimd::store::query("DELETE FROM audit_log")
+        .execute(&mut conn)
+        .await;
+    assert!(
+        delete.is_err(),
+        "deletes are refused by the database itself"
+    );
+    assert_eq!(
+        list_audit(&mut conn, AuditScope::Org(org), 10)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+async fn a_failed_transaction_leaves_nothing(db: TestDb) {
+    let store = db.store().await;
+    let mut tx = store.begin().await.unwrap();
+    let ann = new_account("ann@acme.example");
+    insert_account(&mut tx, &ann).await.unwrap();
+    assert!(insert_account(&mut tx, &new_account("ANN@acme.example"))
+        .await
+        .is_err());
+    drop(tx);
+    let mut conn = store.read().await.unwrap();
+    assert_eq!(get_account(&mut conn, ann.id).await.unwrap(), None);
+}
+
+on_both_backends! {
+    directory_user_records => test_db,
+    tokens_and_keys => test_db,
+    the_audit_log_is_append_only => test_db,
+    a_failed_transaction_leaves_nothing => test_db,
+}

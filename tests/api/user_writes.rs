@@ -1,0 +1,282 @@
+//! `/scim/v2/Users` writes: PATCH in every IdP dialect, PUT, projections on writes, and
+//! ETag preconditions, on both backends.
+
+use scimd::domain::AccountStatus;
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+use crate::on_both_backends;
+use crate::users::{account_status, create, patch, user, ENTERPRISE};
+
+async fn etags_and_preconditions(app: TestApp) {
+    let org = app.bootstrap("Acme", &["acme.example"]).await;
+    let token = &org.scim_token.token;
+    let created = app
+        .scim("POST", "/Users", token, Some(user("ann@acme.example")))
+        .await;
+    let id = created.body["id"].as_str().unwrap();
+    let etag = created.header("etag").unwrap().to_owned();
+    assert!(etag.starts_with("W/\""), "{etag}");
+    let path = format!("/Users/{id}");
+    let cached = app
+        .scim_with("GET", &path, token, None, &[("if-none-match", &etag)])
+        .await;
+    assert_eq!(cached.status, 304);
+
+    let op = patch(json!([{"op": "replace", "path": "title", "value": "Lead"}]));
+    let stale = app
+        .scim_with(
+            "PATCH",
+            &path,
+            token,
+            Some(op.clone()),
+            &[("if-match", "W/\"999\"")],
+        )
+        .await;
+    assert_eq!(stale.status, 412);
+    assert_eq!(stale.body["status"], "412");
+    let ok = app
+        .scim_with("PATCH", &path, token, Some(op), &[("if-match", &etag)])
+        .await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    let new_etag = ok.header("etag").unwrap().to_owned();
+    assert_ne!(new_etag, etag, "every write changes the version");
+    let fresh = app
+        .scim_with("GET", &path, token, None, &[("if-none-match", &etag)])
+        .await;
+    assert_eq!(fresh.status, 200);
+    let delete = app
+        .scim_with("DELETE", &path, token, None, &[("if-match", &etag)])
+        .await;
+    assert_eq!(delete.status, 412);
+
+    // One write touching the record (externalId) and the account (displayName) at once.
+    let mut both = user("ann@acme.example");
+    both["externalId"] = json!("moved-77");
+    both["displayName"] = json!("Ann Two");
+    both["title"] = json!("Lead");
+    let put = app
+        .scim_with("PUT", &path, token, Some(both), &[("if-match", &new_etag)])
+        .await;
+    assert_eq!(put.status, 200, "{}", put.body);
+    assert_eq!(
+        (
+            put.body["externalId"].as_str(),
+            put.body["displayName"].as_str()
+        ),
+        (Some("moved-77"), Some("Ann Two"))
+    );
+    let replay = app
+        .scim_with(
+            "PUT",
+            &path,
+            token,
+            Some(user("ann@acme.example")),
+            &[("if-match", &new_etag)],
+        )
+        .await;
+    assert_eq!(replay.status, 412, "the first PUT moved the version on");
+    assert_eq!(
+        app.scim("GET", &path, token, None).await.body["title"],
+        "Lead"
+    );
+}
+
+async fn patch_in_every_dialect(app: TestApp) {
+    let org = app.bootstrap("Acme", &["acme.example"]).await;
+    let token = &org.scim_token.token;
+    let id = create(&app, token, user("ann@acme.example")).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/Users/{id}");
+    let send = |ops: Value| {
+        let path = path.clone();
+        let app = &app;
+        async move { app.scim("PATCH", &path, token, Some(patch(ops))).await }
+    };
+
+    // Entra ID: capitalised ops, "False" as a string, dotted keys in a no-path value.
+    let r = send(json!([
+        {"op": "Replace", "path": "active", "value": "False"},
+        {"op": "Replace", "value": {"name.givenName": "Anna", format!("{ENTERPRISE}:department"): "R&D"}}
+    ]))
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["active"], false);
+    assert_eq!(r.body["name"]["givenName"], "Anna");
+    assert_eq!(r.body[ENTERPRISE]["department"], "R&D");
+    assert_eq!(
+        account_status(&app, "ann@acme.example").await,
+        AccountStatus::Deactivated,
+        "rule 15"
+    );
+
+    // Inactive users stay readable and filterable.
+    let inactive = app
+        .scim("GET", "/Users?filter=active%20eq%20false", token, None)
+        .await;
+    assert_eq!(inactive.body["totalResults"], 1);
+
+    // Okta: no-path replace with active true.
+    let r = send(json!([{"op": "replace", "value": {"active": true}}])).await;
+    assert_eq!(r.body["active"], true);
+    assert_eq!(
+        account_status(&app, "ann@acme.example").await,
+        AccountStatus::Active
+    );
+
+    // A value path that matches nothing acts as add; add on single-valued replaces.
+    let r = send(json!([
+        {"op": "Add", "path": "phoneNumbers[type eq \"mobile\"].value", "value": "+1 555 0100"},
+        {"op": "add", "path": "title", "value": "Lead"},
+        {"op": "add", "path": "title", "value": "Head"},
+        {"op": "add", "path": format!("{ENTERPRISE}:manager"), "value": "mgr-7"}
+    ]))
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        r.body["phoneNumbers"],
+        json!([{"type": "mobile", "value": "+1 555 0100"}])
+    );
+    assert_eq!(r.body["title"], "Head");
+    assert_eq!(
+        r.body[ENTERPRISE]["manager"]["value"], "mgr-7",
+        "a bare manager string is its value"
+    );
+
+    // Entra ID's path into the work email; the lookup index follows.
+    let r = send(json!([{"op": "replace", "path": "emails[type eq \"work\"].value", "value": "ann.lee@acme.example"}])).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        r.body["emails"],
+        json!([{"value": "ann.lee@acme.example", "type": "work", "primary": true}])
+    );
+    let found = app
+        .scim(
+            "GET",
+            "/Users?filter=emails.value%20eq%20%22ANN.LEE%40acme.example%22",
+            token,
+            None,
+        )
+        .await;
+    assert_eq!(found.body["totalResults"], 1);
+
+    let r = send(json!([{"op": "remove", "path": "phoneNumbers[type eq \"mobile\"]"}])).await;
+    assert!(r.body.get("phoneNumbers").is_none(), "{}", r.body);
+
+    // Errors, and all-or-nothing.
+    let before = app.scim("GET", &path, token, None).await.body;
+    let r = send(json!([
+        {"op": "replace", "path": "title", "value": "Changed"},
+        {"op": "replace", "path": "id", "value": "x"}
+    ]))
+    .await;
+    assert_eq!(
+        (r.status, r.body["scimType"].as_str()),
+        (400, Some("mutability"))
+    );
+    assert_eq!(
+        app.scim("GET", &path, token, None).await.body,
+        before,
+        "nothing applied"
+    );
+    let r = send(json!([{"op": "remove", "path": "active"}])).await;
+    assert_eq!(
+        (r.status, r.body["scimType"].as_str()),
+        (400, Some("invalidValue"))
+    );
+    assert!(r.detail().contains("active: false"), "{}", r.body);
+    let r = send(json!([{"op": "jump", "path": "title"}])).await;
+    assert_eq!(r.status, 400);
+    let r = send(json!([{"op": "remove"}])).await;
+    assert_eq!(
+        (r.status, r.body["scimType"].as_str()),
+        (400, Some("noTarget"))
+    );
+    let r = send(json!([{"op": "replace", "path": "emails[type eq", "value": "x"}])).await;
+    assert_eq!(
+        (r.status, r.body["scimType"].as_str()),
+        (400, Some("invalidPath"))
+    );
+}
+
+async fn entra_string_booleans_on_create(app: TestApp) {
+    let org = app.bootstrap("Acme", &["acme.example"]).await;
+    let mut body = user("ann@acme.example");
+    body["active"] = json!("False");
+    let created = create(&app, &org.scim_token.token, body).await;
+    assert_eq!(created["active"], false);
+    assert_eq!(
+        account_status(&app, "ann@acme.example").await,
+        AccountStatus::Deactivated
+    );
+}
+
+async fn put_replaces(app: TestApp) {
+    let org = app.bootstrap("Acme", &["acme.example"]).await;
+    let token = &org.scim_token.token;
+    let mut body = user("ann@acme.example");
+    body["title"] = json!("Lead");
+    body["userType"] = json!("Employee");
+    let id = create(&app, token, body).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut replacement = user("ann@acme.example");
+    replacement["id"] = json!("client-sent-id-is-ignored");
+    replacement["meta"] = json!({"version": "W/\"1\""});
+    replacement["displayName"] = json!("Ann E.");
+    let r = app
+        .scim("PUT", &format!("/Users/{id}"), token, Some(replacement))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["id"], id.as_str());
+    assert_eq!(r.body["displayName"], "Ann E.");
+    assert!(
+        r.body.get("title").is_none(),
+        "omitted attributes of a managed account are cleared"
+    );
+    assert!(r.body.get("userType").is_none());
+}
+
+async fn projection_on_reads_and_writes(app: TestApp) {
+    let org = app.bootstrap("Acme", &["acme.example"]).await;
+    let token = &org.scim_token.token;
+    let mut body = user("ann@acme.example");
+    body["password"] = json!("hunter2");
+    let reply = app
+        .scim(
+            "POST",
+            "/Users?excludedAttributes=emails,name",
+            token,
+            Some(body),
+        )
+        .await;
+    assert_eq!(reply.status, 201);
+    assert!(reply.body.get("emails").is_none() && reply.body.get("name").is_none());
+    assert!(
+        reply.body.get("password").is_none(),
+        "password is never returned"
+    );
+    let id = reply.body["id"].as_str().unwrap();
+    let got = app
+        .scim(
+            "GET",
+            &format!("/Users/{id}?attributes=name.givenName"),
+            token,
+            None,
+        )
+        .await;
+    assert_eq!(got.body["name"], json!({"givenName": "Ann"}));
+    assert!(got.body.get("id").is_some(), "id is always returned");
+    assert!(got.body.get("displayName").is_none());
+}
+
+on_both_backends! {
+    etags_and_preconditions => spawn_app,
+    patch_in_every_dialect => spawn_app,
+    entra_string_booleans_on_create => spawn_app,
+    put_replaces => spawn_app,
+    projection_on_reads_and_writes => spawn_app,
+}
