@@ -1,0 +1,542 @@
+//! An org's pages: its overview (sites), verified and pending domains, directories and
+//! their SCIM tokens. Org admins only: the services refuse anyone else.
+
+use actix_web::http::StatusCode;
+use actix_web::web::{self, Bytes, Data, Path};
+use actix_web::HttpRequest;
+use maud::{html, Markup};
+use serde::de::IgnoredAny;
+use serde::Deserialize;
+
+use super::page::{self, Shell};
+use super::session::Session;
+use super::{form, Reply};
+use crate::domain::{DirectoryId, OrgId};
+use crate::http::admin::Problem;
+use crate::http::AppState;
+use crate::service::admin::directories::{self, IssuedView};
+use crate::service::admin::domains::{self, DomainView, ProofPolicy};
+use crate::service::admin::orgs;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/orgs/{org}", web::get().to(overview))
+        .route("/orgs/{org}/domains", web::get().to(domains_get))
+        .route("/orgs/{org}/domains", web::post().to(domain_add))
+        .route(
+            "/orgs/{org}/domains/{domain}/check",
+            web::post().to(domain_check),
+        )
+        .route(
+            "/orgs/{org}/domains/{domain}/move",
+            web::post().to(domain_move),
+        )
+        .route("/orgs/{org}/directories", web::get().to(directories_get))
+        .route("/orgs/{org}/directories", web::post().to(directory_create))
+        .route(
+            "/orgs/{org}/directories/{directory}",
+            web::get().to(directory_get),
+        )
+        .route(
+            "/orgs/{org}/directories/{directory}/tokens",
+            web::post().to(token_issue),
+        )
+        .route(
+            "/orgs/{org}/directories/{directory}/tokens/{jti}/revoke",
+            web::post().to(token_revoke),
+        );
+}
+
+/// A value as one URL path segment.
+pub fn segment(value: &str) -> String {
+    percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+async fn overview(
+    req: HttpRequest,
+    state: Data<AppState>,
+    session: Session,
+    org: Path<OrgId>,
+) -> Reply {
+    let org = orgs::get(&state.store, &session.who, *org).await?;
+    let sites = orgs::sites(&state.store, &session.who, org.id).await?;
+    let content = html! {
+        dl.facts {
+            dt { "Organization" } dd { (org.name) }
+            dt { "Id" } dd { code { (org.id) } }
+        }
+        h2 { "Sites" }
+        table {
+            caption.visually-hidden { "The organization's sites" }
+            thead { tr { th scope="col" { "Site" } th scope="col" { "Products" } th scope="col" { "Users" } } }
+            tbody {
+                @for site in &sites {
+                    tr {
+                        td { (site.name) }
+                        td { (site.products.join(", ")) }
+                        td { a href=(format!("/console/sites/{}/users", site.id)) { "Users of " (site.name) } }
+                    }
+                }
+            }
+        }
+        p {
+            a href=(format!("/console/orgs/{}/domains", org.id)) { "Domains" } " · "
+            a href=(format!("/console/orgs/{}/directories", org.id)) { "Directories and SCIM tokens" }
+        }
+    };
+    Ok(Shell {
+        req: &req,
+        session: &session,
+    }
+    .ok(&org.name, content))
+}
+
+fn domain_row(session: &Session, org: OrgId, d: &DomainView) -> Markup {
+    let base = format!("/console/orgs/{org}/domains/{}", segment(&d.domain));
+    html! {
+        tr {
+            th scope="row" { (d.domain) }
+            td { span class=(format!("state {}", d.state)) { (d.state) } }
+            td {
+                @if let Some(challenge) = &d.challenge {
+                    p { "Publish this DNS record, then check:" }
+                    dl.record {
+                        dt { "Name" } dd { code { (challenge.record_name) } }
+                        dt { "Type" } dd { code { (challenge.record_type) } }
+                        dt { "Value" } dd { code { (challenge.record_value) } }
+                    }
+                    p.help { "Until it is checked the domain is pending and changes nothing." }
+                } @else if let Some(at) = &d.verified_at {
+                    "Verified " time datetime=(at) { (at) }
+                }
+            }
+            td {
+                @if d.challenge.is_some() {
+                    (page::button(session, &format!("{base}/check"), "Check the DNS record", ""))
+                } @else {
+                    form.inline method="post" action=(format!("{base}/move")) {
+                        (page::csrf(session))
+                        label for=(format!("move-{}", d.domain)) { "Move to organization (id)" }
+                        input id=(format!("move-{}", d.domain)) name="to_org" required size="36" autocomplete="off";
+                        button type="submit" { "Move " (d.domain) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+async fn domains_page(
+    req: &HttpRequest,
+    state: &AppState,
+    session: &Session,
+    org: OrgId,
+    refused: Option<Problem>,
+    typed: &str,
+) -> Reply {
+    let list = domains::list(&state.store, &session.who, org).await?;
+    let status = refused.as_ref().map_or(StatusCode::OK, Problem::status);
+    let content = html! {
+        @if let Some(problem) = &refused { (page::refusal(problem)) }
+        p.help {
+            "The organization manages every account whose email is on a verified domain. "
+            "Verifying needs a DNS TXT record as proof; a pending domain changes nothing."
+        }
+        table {
+            caption.visually-hidden { "Verified and pending domains" }
+            thead { tr { th scope="col" { "Domain" } th scope="col" { "State" } th scope="col" { "Proof" } th scope="col" { "Action" } } }
+            tbody {
+                @for d in &list { (domain_row(session, org, d)) }
+            }
+        }
+        @if list.is_empty() { p { "No domains yet." } }
+        h2 { "Verify a domain" }
+        form.card method="post" action=(format!("/console/orgs/{org}/domains")) {
+            (page::csrf(session))
+            label for="domain" { "Domain" }
+            input #domain name="domain" required value=(typed) placeholder="acme.example" autocomplete="off";
+            button type="submit" { "Verify" }
+        }
+    };
+    Ok(Shell { req, session }.render(status, "Domains", content))
+}
+
+async fn domains_get(
+    req: HttpRequest,
+    state: Data<AppState>,
+    session: Session,
+    org: Path<OrgId>,
+) -> Reply {
+    domains_page(&req, &state, &session, *org, None, "").await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DomainForm {
+    #[serde(default, rename = "csrf")]
+    _csrf: IgnoredAny,
+    domain: String,
+}
+
+async fn domain_add(
+    req: HttpRequest,
+    state: Data<AppState>,
+    session: Session,
+    org: Path<OrgId>,
+    body: Bytes,
+) -> Reply {
+    let submitted: DomainForm = form(&body)?;
+    let policy = if state.allow_unproven_domains {
+        ProofPolicy::Unproven
+    } else {
+        ProofPolicy::Dns
+    };
+    match domains::request(&state.store, &session.who, *org, &submitted.domain, policy).await {
+        Ok((_, view)) => {
+            let message = match view.state {
+                "verified" => format!("{} is verified.", view.domain),
+                _ => format!(
+                    "{} is pending: publish its TXT record, then check it.",
+                    view.domain
+                ),
+            };
+            Ok(page::done(
+                &req,
+                &format!("/console/orgs/{org}/domains"),
+                &message,
+            ))
+        }
+        Err(err) => {
+            let problem = err.into();
+            domains_page(
+                &req,
+                &state,
+                &session,
+                *org,
+                Some(problem),
+                &submitted.domain,
+            )
+            .await
+        }
+    }
+}
+
+async fn domain_check(
+    req: HttpRequest,
+    state: Data<AppState>,
+    session: Session,
+    path: Path<(OrgId, String)>,
+) -> Reply {
+    let (org, domain) = path.into_inner();
+    match domains::check(&state.store, &state.dns, &session.who, org, &domain).await {
+        Ok((verified, view)) => {
+            let message = if verified {
+                format!(
+                    "{} is verified: the organization now manages every account on it.",
+                    view.domain
+                )
+            } else {
+                format!("{} was already verified.", view.domain)
+            };
+            Ok(page::done(
+                &req,
+                &format!("/console/orgs/{org}/domains"),
+                &message,
+            ))
+        }
+        Err(err) => domains_page(&req, &state, &session, org, Some(err.into()), "").await,
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MoveForm {
+    #[serde(default, rename = "csrf")]
+    _csrf: IgnoredAny,
+    to_org: String,
+}
+
+async fn domain_move(
+    req: HttpRequest,
+    state: Data<AppState>,
+    session: Session,
+    path: Path<(OrgId, String)>,
+    body: Bytes,
+) -> Reply {
+    let (org, domain) = path.into_inner();
+    let submitted: MoveForm = form(&body)?;
+    let outcome = match submitted.to_org.trim().parse::<OrgId>() {
+        Ok(to) => domains::move_to(&state.store, &session.who, org, &domain, to)
+            .await
+            .map_err(Problem::from),
+        Err(_) => Err(Problem::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "the organization to move to is given by its id (a UUID)",
+        )),
+    };
+    match outcome {
+        Ok((moved, view)) => {
+            let message = if moved {
+                format!(
+                    "{} moved to organization {}, with the management of every account on it.",
+                    view.domain, view.org_id
+                )
+            } else {
+                format!("{} is already that organization's.", view.domain)
+            };
+            Ok(page::done(
+                &req,
+                &format!("/console/orgs/{org}/domains"),
+                &message,
+            ))
+        }
+        Err(problem) => domains_page(&req, &state, &session, org, Some(problem), "").await,
+    }
+}
+
+async fn directories_page(
+    req: &HttpRequest,
+    state: &AppState,
+    session: &Session,
+    org: OrgId,
+    refused: Option<Problem>,
+) -> Reply {
+    let list = directories::list_with_activity(&state.store, &session.who, org).await?;
+    let status = refused.as_ref().map_or(StatusCode::OK, Problem::status);
+    let content = html! {
+        @if let Some(problem) = &refused { (page::refusal(problem)) }
+        table {
+            caption.visually-hidden { "The organization's directories" }
+            thead { tr {
+                th scope="col" { "Directory" } th scope="col" { "Id" } th scope="col" { "Created" }
+                th scope="col" { "Last change it made" }
+            } }
+            tbody {
+                @for d in &list {
+                    tr {
+                        th scope="row" { a href=(format!("/console/orgs/{org}/directories/{}", d.directory.id)) { (d.directory.name) } }
+                        td { code { (d.directory.id) } }
+                        td { (d.directory.created_at) }
+                        td { (d.last_change_at.as_deref().unwrap_or("never")) }
+                    }
+                }
+            }
+        }
+        p.help {
+            "The last change is the newest SCIM write the directory made (reads are not recorded). "
+            // The provisioning log (issue 12 item 3) adds each directory's recent refusals
+            // here, linking to /console/orgs/{org}/provisioning-log?directory=ID.
+        }
+        h2 { "Connect an identity provider" }
+        form.card method="post" action=(format!("/console/orgs/{org}/directories")) {
+            (page::csrf(session))
+            label for="name" { "Directory name" }
+            input #name name="name" required maxlength="200" placeholder="Entra ID" autocomplete="off";
+            button type="submit" { "Create directory" }
+        }
+    };
+    Ok(Shell { req, session }.render(status, "Directories", content))
+}
+
+async fn directories_get(
+    req: HttpRequest,
+    state: Data<AppState>,
+    session: Session,
+    org: Path<OrgId>,
+) -> Reply {
+    directories_page(&req, &state, &session, *org, None).await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NameForm {
+    #[serde(default, rename = "csrf")]
+    _csrf: IgnoredAny,
+    name: String,
+}
+
+async fn directory_create(
+    req: HttpRequest,
+    state: Data<AppState>,
+    session: Session,
+    org: Path<OrgId>,
+    body: Bytes,
+) -> Reply {
+    let submitted: NameForm = form(&body)?;
+    match directories::create(&state.store, &session.who, *org, &submitted.name).await {
+        Ok(dir) => {
+            let to = format!("/console/orgs/{org}/directories/{}", dir.id);
+            Ok(page::done(
+                &req,
+                &to,
+                "Directory created: issue a SCIM token for its identity provider.",
+            ))
+        }
+        Err(err) => directories_page(&req, &state, &session, *org, Some(err.into())).await,
+    }
+}
+
+async fn directory_page(
+    req: &HttpRequest,
+    state: &AppState,
+    session: &Session,
+    (org, directory): (OrgId, DirectoryId),
+    refused: Option<Problem>,
+    issued: Option<IssuedView>,
+) -> Reply {
+    let dir = directories::get(&state.store, &session.who, org, directory).await?;
+    let tokens = directories::tokens(&state.store, &session.who, org, directory).await?;
+    let base = format!("/console/orgs/{org}/directories/{directory}");
+    let status = match (&refused, &issued) {
+        (Some(problem), _) => problem.status(),
+        (None, Some(_)) => StatusCode::CREATED,
+        (None, None) => StatusCode::OK,
+    };
+    let content = html! {
+        @if let Some(problem) = &refused { (page::refusal(problem)) }
+        @if let Some(token) = &issued {
+            section.issued role="status" aria-labelledby="issued-title" {
+                h2 #issued-title { "New SCIM token" }
+                p { "Copy it into the identity provider now: it is shown this once, and scimd keeps only its id." }
+                label for="issued-token" { "Token " code { (token.jti) } }
+                textarea #issued-token readonly rows="4" { (token.token) }
+                @if let Some(at) = &token.expires_at { p { "Expires " (at) "." } }
+            }
+        }
+        dl.facts {
+            dt { "Id" } dd { code { (dir.id) } }
+            dt { "SCIM base URL" } dd { code { (crate::http::scim_routes::base_url(req)) } }
+            dt { "Created" } dd { (dir.created_at) }
+        }
+        h2 { "SCIM tokens" }
+        table {
+            caption.visually-hidden { "The directory's SCIM tokens" }
+            thead { tr {
+                th scope="col" { "Token id" } th scope="col" { "Issued" } th scope="col" { "Expires" }
+                th scope="col" { "Revoked" } th scope="col" { "Usable" } th scope="col" { "Action" }
+            } }
+            tbody {
+                @for t in &tokens {
+                    tr {
+                        th scope="row" { code { (t.jti) } }
+                        td { (t.issued_at) }
+                        td { (t.expires_at.as_deref().unwrap_or("never")) }
+                        td { (t.revoked_at.as_deref().unwrap_or("")) }
+                        td { @if t.usable { "yes" } @else { "no" } }
+                        td { @if t.revoked_at.is_none() {
+                            (page::button(session, &format!("{base}/tokens/{}/revoke", t.jti), "Revoke", "danger"))
+                        } }
+                    }
+                }
+            }
+        }
+        h2 { "Issue a token" }
+        form.card method="post" action=(format!("{base}/tokens")) {
+            (page::csrf(session))
+            label for="ttl_days" { "Expires after (days; empty: never)" }
+            input #ttl_days name="ttl_days" type="number" min="1" max="36500" inputmode="numeric";
+            button type="submit" { "Issue token" }
+        }
+    };
+    Ok(Shell { req, session }.render(status, &dir.name, content))
+}
+
+async fn directory_get(
+    req: HttpRequest,
+    state: Data<AppState>,
+    session: Session,
+    path: Path<(OrgId, DirectoryId)>,
+) -> Reply {
+    directory_page(&req, &state, &session, path.into_inner(), None, None).await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TokenForm {
+    #[serde(default, rename = "csrf")]
+    _csrf: IgnoredAny,
+    #[serde(default)]
+    ttl_days: String,
+}
+
+/// Answers the new token on the page itself: it must not travel in a redirect or a cookie.
+async fn token_issue(
+    req: HttpRequest,
+    state: Data<AppState>,
+    session: Session,
+    path: Path<(OrgId, DirectoryId)>,
+    body: Bytes,
+) -> Reply {
+    let (org, directory) = path.into_inner();
+    let submitted: TokenForm = form(&body)?;
+    let ttl = match submitted.ttl_days.trim() {
+        "" => Ok(None),
+        days => days.parse::<std::num::NonZeroU32>().map(Some).map_err(|_| {
+            Problem::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "the expiry is a whole number of days, at least 1 (or empty for none)",
+            )
+        }),
+    };
+    let issued = match ttl {
+        Ok(ttl) => directories::issue_token(
+            &state.store,
+            &state.tokens,
+            &session.who,
+            org,
+            directory,
+            ttl,
+        )
+        .await
+        .map_err(Problem::from),
+        Err(problem) => Err(problem),
+    };
+    match issued {
+        Ok(token) => {
+            directory_page(&req, &state, &session, (org, directory), None, Some(token)).await
+        }
+        Err(problem) => {
+            directory_page(
+                &req,
+                &state,
+                &session,
+                (org, directory),
+                Some(problem),
+                None,
+            )
+            .await
+        }
+    }
+}
+
+async fn token_revoke(
+    req: HttpRequest,
+    state: Data<AppState>,
+    session: Session,
+    path: Path<(OrgId, DirectoryId, uuid::Uuid)>,
+) -> Reply {
+    let (org, directory, jti) = path.into_inner();
+    match directories::revoke_token(&state.store, &session.who, org, directory, jti).await {
+        Ok((revoked, _)) => {
+            let message = if revoked {
+                format!("Token {jti} revoked: the identity provider gets 401 from now on.")
+            } else {
+                format!("Token {jti} was already revoked.")
+            };
+            let to = format!("/console/orgs/{org}/directories/{directory}");
+            Ok(page::done(&req, &to, &message))
+        }
+        Err(err) => {
+            directory_page(
+                &req,
+                &state,
+                &session,
+                (org, directory),
+                Some(err.into()),
+                None,
+            )
+            .await
+        }
+    }
+}
