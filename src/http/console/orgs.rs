@@ -72,7 +72,7 @@ async fn overview(
                 @for site in &sites {
                     tr {
                         td { (site.name) }
-                        td { (site.products.join(", ")) }
+                        td { (page::products(&site.products)) }
                         td { a href=(format!("/console/sites/{}/users", site.id)) { "Users of " (site.name) } }
                     }
                 }
@@ -94,7 +94,7 @@ fn domain_row(session: &Session, org: OrgId, d: &DomainView) -> Markup {
     let base = format!("/console/orgs/{org}/domains/{}", segment(&d.domain));
     html! {
         tr {
-            th scope="row" { (d.domain) }
+            th.nowrap scope="row" { (d.domain) }
             td { span class=(format!("state {}", d.state)) { (d.state) } }
             td {
                 @if let Some(challenge) = &d.challenge {
@@ -106,7 +106,7 @@ fn domain_row(session: &Session, org: OrgId, d: &DomainView) -> Markup {
                     }
                     p.help { "Until it is checked the domain is pending and changes nothing." }
                 } @else if let Some(at) = &d.verified_at {
-                    "Verified " time datetime=(at) { (at) }
+                    "Verified " (page::when(at))
                 }
             }
             td {
@@ -316,8 +316,8 @@ async fn directories_page(
                     tr {
                         th scope="row" { a href=(format!("/console/orgs/{org}/directories/{}", d.directory.id)) { (d.directory.name) } }
                         td { code { (d.directory.id) } }
-                        td { (d.directory.created_at) }
-                        td { (d.last_change_at.as_deref().unwrap_or("never")) }
+                        td { (page::when(&d.directory.created_at)) }
+                        td { @if let Some(at) = &d.last_change_at { (page::when(at)) } @else { "never" } }
                     }
                 }
             }
@@ -400,13 +400,13 @@ async fn directory_page(
                 p { "Copy it into the identity provider now: it is shown this once, and scimd keeps only its id." }
                 label for="issued-token" { "Token " code { (token.jti) } }
                 textarea #issued-token readonly rows="4" { (token.token) }
-                @if let Some(at) = &token.expires_at { p { "Expires " (at) "." } }
+                @if let Some(at) = &token.expires_at { p { "Expires " (page::when(at)) "." } }
             }
         }
         dl.facts {
             dt { "Id" } dd { code { (dir.id) } }
             dt { "SCIM base URL" } dd { code { (crate::http::scim_routes::base_url(req)) } }
-            dt { "Created" } dd { (dir.created_at) }
+            dt { "Created" } dd { (page::when(&dir.created_at)) }
         }
         h2 { "SCIM tokens" }
         table {
@@ -419,9 +419,9 @@ async fn directory_page(
                 @for t in &tokens {
                     tr {
                         th scope="row" { code { (t.jti) } }
-                        td { (t.issued_at) }
-                        td { (t.expires_at.as_deref().unwrap_or("never")) }
-                        td { (t.revoked_at.as_deref().unwrap_or("")) }
+                        td { (page::when(&t.issued_at)) }
+                        td { @if let Some(at) = &t.expires_at { (page::when(at)) } @else { "never" } }
+                        td { @if let Some(at) = &t.revoked_at { (page::when(at)) } }
                         td { @if t.usable { "yes" } @else { "no" } }
                         td { @if t.revoked_at.is_none() {
                             (page::button(session, &format!("{base}/tokens/{}/revoke", t.jti), "Revoke", "danger"))

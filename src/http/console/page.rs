@@ -101,25 +101,49 @@ pub fn managed_by(session: &Session, org: Option<OrgId>) -> Markup {
     }
 }
 
-/// The "who can act" sentence for a refusal's structured members.
+/// Who can act instead, from a refusal's structured members (the admin API's
+/// `managing_org`, `account_owner`, `directory`).
 fn who_can_act(extra: &Map<String, Value>) -> Option<Markup> {
     if let Some(org) = extra.get("managing_org").and_then(Value::as_str) {
         return Some(html! {
-            "Who can act: the administrators of organization " code.org { (org) }
+            "the administrators of organization " code.org { (org) }
             ", which manages this account. Pass the request on to them."
         });
     }
     if extra.get("account_owner").and_then(Value::as_bool) == Some(true) {
         return Some(html! {
-            "Who can act: the account's owner, signed in with their own token (self-service)."
+            "the account's owner, signed in with their own token (self-service)."
         });
     }
     extra.get("directory").and_then(Value::as_str).map(|dir| {
         html! {
-            "Who can act: the identity provider that syncs through directory " code { (dir) }
+            "the identity provider that syncs through directory " code { (dir) }
             "; change it there."
         }
     })
+}
+
+/// An RFC 3339 time as a person reads it (to the minute, UTC), the exact value kept in
+/// `datetime`.
+pub fn when(rfc3339: &str) -> Markup {
+    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+    let shown =
+        time::OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339)
+            .ok()
+            .and_then(|t| t.format(&format).ok())
+            .unwrap_or_else(|| rfc3339.to_owned());
+    html! { time datetime=(rfc3339) { (shown) } }
+}
+
+/// Product keys, each kept on one line.
+pub fn products(list: &[String]) -> Markup {
+    html! {
+        @if list.is_empty() { span.none { "none" } }
+        @for (i, p) in list.iter().enumerate() {
+            @if i > 0 { ", " }
+            span.nowrap { (p) }
+        }
+    }
 }
 
 /// A refusal as the admin API words it: the detail, who can act, the stable code, and for an
@@ -136,7 +160,7 @@ pub fn refusal(problem: &Problem) -> Markup {
             h2 #refusal-title { "Not done: " (problem.status().canonical_reason().unwrap_or("refused")) }
             p.detail { (problem.detail()) }
             @if let Some(who) = who_can_act(problem.extra()) {
-                p.who { (who) }
+                p.who { "Who can act: " (who) }
             }
             @if !refused.is_empty() {
                 table.refused {
@@ -149,7 +173,7 @@ pub fn refusal(problem: &Problem) -> Markup {
                                 td { (fields.get("email").and_then(Value::as_str).unwrap_or_default()) }
                                 td { (fields.get("detail").and_then(Value::as_str).unwrap_or_default())
                                      " " span.code { "(" (fields.get("code").and_then(Value::as_str).unwrap_or_default()) ")" } }
-                                td { @if let Some(who) = who_can_act(&fields) { (who) } @else { "you, as the detail says" } }
+                                td { @if let Some(who) = who_can_act(&fields) { (who) } @else { "you: see the reason" } }
                             }
                         }
                     }

@@ -102,7 +102,7 @@ async fn user_page(
             dt { "Role" } dd { (user.role) }
             dt { "Account status" } dd { (user.account_status) }
             dt { "Managed by" } dd { (page::managed_by(session, user.managing_org)) }
-            dt { "Products" } dd { @if user.products.is_empty() { "none" } @else { (user.products.join(", ")) } }
+            dt { "Products" } dd { (page::products(&user.products)) }
             dt { "Uses licenses" } dd { @if user.uses_licenses { "yes" } @else { "no" } }
             dt { "Account id" } dd { code { (user.account_id) } }
         }

@@ -79,7 +79,7 @@ fn user_row(site: SiteId, session: &Session, u: &SiteUserView) -> Markup {
             td { span class=(format!("state {}", u.state)) { (u.state) } }
             td { (u.access) }
             td { (u.role) }
-            td { @if u.products.is_empty() { span.none { "none" } } @else { (u.products.join(", ")) } }
+            td { (page::products(&u.products)) }
             td { (u.account_status) }
             td { (page::managed_by(session, u.managing_org)) }
         }

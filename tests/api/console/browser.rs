@@ -283,8 +283,18 @@ async fn console_in_a_browser(env: WithDns) {
     assert_eq!(labs.expect("listed")["state"], "verified");
 
     // A directory's SCIM token: issued and shown once, then revoked.
+    let user = serde_json::json!({"userName": "eve@acme.example"});
+    let created = app
+        .scim("POST", "/Users", &acme.scim_token.token, Some(user))
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
     browser.follow("header nav a[href$='/directories']").await;
     assert_eq!(browser.title().await, "Directories");
+    let last_change = browser.text("table tbody tr td:nth-child(4)").await;
+    assert!(
+        last_change.ends_with(" UTC"),
+        "the SCIM write shows: {last_change}"
+    );
     browser.screenshot("directories").await;
     browser.follow("table th a").await;
     assert_eq!(browser.title().await, "okta");

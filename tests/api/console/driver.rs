@@ -205,7 +205,18 @@ impl Browser {
         if !self.screenshots {
             return;
         }
+        // The whole page, not just the window: the window grows to the page's height.
+        let height = self
+            .client
+            .execute("return document.documentElement.scrollHeight", vec![])
+            .await
+            .ok()
+            .and_then(|h| h.as_u64())
+            .unwrap_or(800)
+            .clamp(800, 4000);
+        let _ = self.client.set_window_size(1280, height as u32).await;
         let png = self.client.screenshot().await.expect("screenshot");
+        let _ = self.client.set_window_size(1280, 800).await;
         let dir = PathBuf::from(dir);
         std::fs::create_dir_all(&dir).expect("screenshot dir");
         std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
