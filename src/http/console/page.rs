@@ -101,13 +101,19 @@ pub fn managed_by(session: &Session, org: Option<OrgId>) -> Markup {
     }
 }
 
-/// Who can act instead, from a refusal's structured members (the admin API's
+/// Who can act instead, from a refusal's code and structured members (the admin API's
 /// `managing_org`, `account_owner`, `directory`).
-fn who_can_act(extra: &Map<String, Value>) -> Option<Markup> {
+fn who_can_act(code: &str, extra: &Map<String, Value>) -> Option<Markup> {
     if let Some(org) = extra.get("managing_org").and_then(Value::as_str) {
+        // The same member names the org that holds a domain, for domain refusals.
+        let holds = if code.starts_with("domain_") {
+            ", which holds this domain"
+        } else {
+            ", which manages this account"
+        };
         return Some(html! {
             "the administrators of organization " code.org { (org) }
-            ", which manages this account. Pass the request on to them."
+            (holds) ". Pass the request on to them."
         });
     }
     if extra.get("account_owner").and_then(Value::as_bool) == Some(true) {
@@ -159,7 +165,7 @@ pub fn refusal(problem: &Problem) -> Markup {
         section.refusal role="alert" aria-labelledby="refusal-title" {
             h2 #refusal-title { "Not done: " (problem.status().canonical_reason().unwrap_or("refused")) }
             p.detail { (problem.detail()) }
-            @if let Some(who) = who_can_act(problem.extra()) {
+            @if let Some(who) = who_can_act(problem.code(), problem.extra()) {
                 p.who { "Who can act: " (who) }
             }
             @if !refused.is_empty() {
@@ -173,7 +179,10 @@ pub fn refusal(problem: &Problem) -> Markup {
                                 td { (fields.get("email").and_then(Value::as_str).unwrap_or_default()) }
                                 td { (fields.get("detail").and_then(Value::as_str).unwrap_or_default())
                                      " " span.code { "(" (fields.get("code").and_then(Value::as_str).unwrap_or_default()) ")" } }
-                                td { @if let Some(who) = who_can_act(&fields) { (who) } @else { "you: see the reason" } }
+                                td {
+                                    @let code = fields.get("code").and_then(Value::as_str).unwrap_or_default();
+                                    @if let Some(who) = who_can_act(code, &fields) { (who) } @else { "you: see the reason" }
+                                }
                             }
                         }
                     }

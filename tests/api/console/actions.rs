@@ -322,6 +322,14 @@ async fn directories_and_domains(app: TestApp) {
         )
         .await;
     assert_eq!(not_ours.status, 403, "{}", not_ours.body);
+    assert!(
+        not_ours.body.contains(&format!(
+            "organization <code class=\"org\">{}</code>, which holds this domain",
+            w.globex.org_id
+        )),
+        "{}",
+        not_ours.body
+    );
 }
 
 on_both_backends!(
