@@ -6,6 +6,7 @@
 //! answers 303 back to its page with a one-time message, a refusal re-renders the page with
 //! the refusal (status, detail, who can act) and what was typed.
 
+mod directories;
 mod error;
 mod home;
 mod orgs;
@@ -129,6 +130,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/me", web::get().to(home::me))
             .route("/me/{action}", web::post().to(home::me_status))
             .configure(orgs::routes)
+            .configure(directories::routes)
             .configure(users::routes)
             .configure(user::routes)
             .default_service(web::to(not_found)),

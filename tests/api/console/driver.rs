@@ -75,19 +75,7 @@ pub async fn start() -> Option<Browser> {
         return None;
     };
     let turn = turn().lock().await;
-    let port = free_port();
-    let driver = {
-        use std::os::unix::process::CommandExt as _;
-        Command::new(&path)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .process_group(0)
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", path.display()))
-    };
     let profile = tempfile::tempdir().expect("browser profile dir");
-    let url = format!("http://127.0.0.1:{port}");
     let mut capabilities = serde_json::Map::new();
     capabilities.insert(
         "goog:chromeOptions".into(),
@@ -98,10 +86,13 @@ pub async fn start() -> Option<Browser> {
             format!("--user-data-dir={}", profile.path().display()),
         ]}),
     );
+    let mut driver = spawn(&path);
     // chromedriver takes a moment to listen; the first session request is retried until then.
-    let deadline = Instant::now() + Duration::from_secs(20);
+    // If it exits (another process took the free port meanwhile), it starts again.
+    let deadline = Instant::now() + Duration::from_secs(30);
     let client = loop {
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let url = format!("http://127.0.0.1:{}", driver.1);
         match ClientBuilder::new(connector)
             .capabilities(capabilities.clone())
             .connect(&url)
@@ -109,10 +100,13 @@ pub async fn start() -> Option<Browser> {
         {
             Ok(client) => break client,
             Err(_) if Instant::now() < deadline => {
+                if matches!(driver.0.try_wait(), Ok(Some(_))) {
+                    driver = spawn(&path);
+                }
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
             Err(err) => {
-                kill_group(&driver);
+                kill_group(&driver.0);
                 panic!("chromedriver at {url} gave no browser session: {err}");
             }
         }
@@ -120,10 +114,24 @@ pub async fn start() -> Option<Browser> {
     Some(Browser {
         client,
         screenshots: true,
-        driver,
+        driver: driver.0,
         _profile: profile,
         _turn: turn,
     })
+}
+
+/// chromedriver on a free port, in a process group of its own.
+fn spawn(path: &std::path::Path) -> (Child, u16) {
+    use std::os::unix::process::CommandExt as _;
+    let port = free_port();
+    let child = Command::new(path)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", path.display()));
+    (child, port)
 }
 
 fn kill_group(driver: &Child) {
