@@ -79,6 +79,16 @@ pub struct LogArgs {
     pub log_format: LogFormat,
 }
 
+/// When the console's cookies are marked `Secure`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum SecureCookies {
+    /// When the console's external URL is `https`.
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
 #[derive(Clone, Debug, Args)]
 pub struct ServeArgs {
     /// Address to listen on; port 0 picks a free port.
@@ -163,6 +173,18 @@ pub struct ServeArgs {
     /// every account on it. Each such verification is logged at warn and audited.
     #[arg(long = "allow-unproven-domains", env = "SCIMD_ALLOW_UNPROVEN_DOMAINS")]
     pub allow_unproven_domains: bool,
+
+    /// Whether the admin console's cookies carry `Secure` (sent over HTTPS only): `auto` when
+    /// the console's external URL is `https` (`--public-url`, or a trusted proxy's
+    /// forwarded scheme), `always` behind a TLS proxy scimd cannot see, `never` for plain
+    /// HTTP on a trusted network.
+    #[arg(
+        long = "console-secure-cookies",
+        env = "SCIMD_CONSOLE_SECURE_COOKIES",
+        value_enum,
+        default_value_t = SecureCookies::Auto
+    )]
+    pub console_secure_cookies: SecureCookies,
 
     /// Answer every request with a `Scimd-Statements` header: how many SQL statements it
     /// ran. For the statement-budget tests and the benchmark; off in production.

@@ -3,6 +3,7 @@
 
 mod admin;
 mod auth;
+mod console;
 mod discovery;
 mod entitlements;
 mod errors;
@@ -24,6 +25,7 @@ use crate::service::tokens::Tokens;
 use crate::store::Store;
 
 pub use auth::ScimPrincipal;
+pub use console::ConsoleSettings;
 pub use errors::ScimHttpError;
 
 /// What every handler can reach.
@@ -40,4 +42,6 @@ pub struct AppState {
     pub dns: DnsChecker,
     /// Whether the admin API may verify domains without DNS proof.
     pub allow_unproven_domains: bool,
+    /// The admin console's CSRF key and cookie settings.
+    pub console: ConsoleSettings,
 }

@@ -8,6 +8,9 @@
 //!   search for something the client never sent.
 //! - A body whose `Content-Type` is neither `application/scim+json` nor `application/json`
 //!   (415). A missing one is accepted: IdPs omit it.
+//! - Under `/console` (HTML forms) the same, for `application/x-www-form-urlencoded`: a body
+//!   of another type is 415, and one holding an encoded NUL or text that is not UTF-8 is 400,
+//!   answered as an HTML page.
 
 use std::future::{ready, Future, Ready};
 use std::pin::Pin;
@@ -64,8 +67,20 @@ pub fn is_json_media_type(value: &str) -> bool {
         || essence.eq_ignore_ascii_case("application/json")
 }
 
+/// True for the console's form bodies.
+pub fn is_form_media_type(value: &str) -> bool {
+    let essence = value.split(';').next().unwrap_or_default().trim();
+    essence.eq_ignore_ascii_case("application/x-www-form-urlencoded")
+}
+
+fn is_console(path: &str) -> bool {
+    path == "/console" || path.starts_with("/console/")
+}
+
 fn refusal(path: &str, status: StatusCode, detail: &str) -> actix_web::HttpResponse {
-    if path.starts_with("/admin") {
+    if is_console(path) {
+        super::console::refused_at_door(status, detail)
+    } else if path.starts_with("/admin") {
         let code = if status == StatusCode::UNSUPPORTED_MEDIA_TYPE {
             "unsupported_media_type"
         } else {
@@ -133,13 +148,21 @@ where
                     .await
                     .map(ServiceResponse::map_into_boxed_body);
             }
-            let content_type = req.headers().get(header::CONTENT_TYPE);
-            if content_type.is_some_and(|v| !v.to_str().is_ok_and(is_json_media_type)) {
-                let response = refusal(
-                    req.path(),
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            let console = is_console(req.path());
+            let (accepted, expected): (fn(&str) -> bool, _) = if console {
+                (
+                    is_form_media_type,
+                    "send the form as application/x-www-form-urlencoded",
+                )
+            } else {
+                (
+                    is_json_media_type,
                     "send the body as application/scim+json or application/json",
-                );
+                )
+            };
+            let content_type = req.headers().get(header::CONTENT_TYPE);
+            if content_type.is_some_and(|v| !v.to_str().is_ok_and(accepted)) {
+                let response = refusal(req.path(), StatusCode::UNSUPPORTED_MEDIA_TYPE, expected);
                 return Ok(req.into_response(response));
             }
             // Read the body (no further than the extractor would), look, and put it back.
@@ -154,7 +177,22 @@ where
                 }
                 body.extend_from_slice(&chunk);
             }
-            if json_has_nul(&body) {
+            let form_problem = || {
+                let decoded: Vec<u8> = percent_encoding::percent_decode(&body).collect();
+                if decoded.contains(&0) {
+                    Some("the form contains a NUL character (U+0000), which no field accepts")
+                } else if std::str::from_utf8(&decoded).is_err() {
+                    Some("the form is not UTF-8 once percent-decoded")
+                } else {
+                    None
+                }
+            };
+            if console {
+                if let Some(problem) = form_problem() {
+                    let response = refusal(req.path(), StatusCode::BAD_REQUEST, problem);
+                    return Ok(req.into_response(response));
+                }
+            } else if json_has_nul(&body) {
                 let response = refusal(
                     req.path(),
                     StatusCode::BAD_REQUEST,

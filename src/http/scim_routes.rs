@@ -123,16 +123,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// The absolute URL of this server's SCIM base, for `Location` and `meta.location`.
 pub fn base_url(req: &HttpRequest) -> String {
+    format!("{}/scim/v2", external_base(req))
+}
+
+/// The server's external base URL (`scheme://host`, plus the path of `--public-url` if it
+/// has one), without a trailing slash.
+pub fn external_base(req: &HttpRequest) -> String {
     let state = req.app_data::<web::Data<AppState>>();
     if let Some(url) = state.and_then(|state| state.public_url.as_ref()) {
-        return format!("{url}/scim/v2");
+        return url.clone();
     }
     let from_proxy = req
         .peer_addr()
         .is_some_and(|peer| state.is_some_and(|state| state.trusted_proxies.contains(&peer.ip())));
     if from_proxy {
         let info = req.connection_info();
-        return format!("{}://{}/scim/v2", info.scheme(), info.host());
+        return format!("{}://{}", info.scheme(), info.host());
     }
     // Anyone else: the `Host` the client connected with; forwarded headers are its own words.
     let host = req
@@ -147,7 +153,7 @@ pub fn base_url(req: &HttpRequest) -> String {
     } else {
         "http"
     };
-    format!("{scheme}://{host}/scim/v2")
+    format!("{scheme}://{host}")
 }
 
 pub fn scim_json(status: StatusCode, body: &Value) -> HttpResponse {

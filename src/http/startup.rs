@@ -57,6 +57,10 @@ impl Application {
         .await?;
         let tokens = Arc::new(Tokens::load(store.clone()).await?);
         let token_watch = tokens.start_cache();
+        let console = super::ConsoleSettings::new(
+            tokens.derived_key(super::console::CSRF_KEY_PURPOSE)?,
+            args.console_secure_cookies,
+        );
         let state = AppState {
             store: store.clone(),
             tokens,
@@ -78,6 +82,7 @@ impl Application {
                 std::time::Duration::from_secs(args.dns_timeout_secs.max(1)),
             ),
             allow_unproven_domains: args.allow_unproven_domains,
+            console,
         };
         // Installed before the first request, so every series starts at its first event.
         let _ = super::metrics::handle();
@@ -154,6 +159,7 @@ impl Application {
                 })
                 .configure(scim_routes::configure)
                 .configure(super::admin::configure)
+                .configure(super::console::configure)
         })
         .keep_alive(std::time::Duration::from_secs(args.keep_alive_secs))
         .client_request_timeout(std::time::Duration::from_secs(

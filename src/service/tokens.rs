@@ -66,6 +66,8 @@ impl std::fmt::Debug for IssuedToken {
 
 struct Keys {
     signing_kid: String,
+    /// The signing key's secret, from which keys for other purposes are derived.
+    signing_secret: Vec<u8>,
     encoding: EncodingKey,
     decoding: HashMap<String, DecodingKey>,
 }
@@ -140,12 +142,26 @@ impl Tokens {
             .ok_or_else(|| StoreError::Corrupt("no signing key after creating one".into()))?;
         Ok(Keys {
             signing_kid: signing.kid.clone(),
+            signing_secret: signing.secret.clone(),
             encoding: EncodingKey::from_secret(&signing.secret),
             decoding: stored
                 .iter()
                 .map(|k| (k.kid.clone(), DecodingKey::from_secret(&k.secret)))
                 .collect(),
         })
+    }
+
+    /// A 32-byte key for `purpose` (e.g. the console's CSRF tokens), derived from the signing
+    /// key with HMAC-SHA256: every process on the database derives the same key, and what is
+    /// made with it reveals nothing of the signing key.
+    pub fn derived_key(&self, purpose: &str) -> Result<[u8; 32], StoreError> {
+        use hmac::{Hmac, Mac};
+        let keys = self.keys.read().map_err(|_| poisoned())?;
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(&keys.signing_secret)
+            .map_err(|e| StoreError::Corrupt(format!("cannot derive a key: {e}")))?;
+        mac.update(b"scimd derived key\0");
+        mac.update(purpose.as_bytes());
+        Ok(mac.finalize().into_bytes().into())
     }
 
     /// Registers and signs a token for `subject` inside the caller's transaction.

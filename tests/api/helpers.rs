@@ -162,6 +162,7 @@ pub fn serve_args(url: &str) -> ServeArgs {
         allow_unproven_domains: false,
         expose_statement_counts: true,
         metrics_bind: None,
+        console_secure_cookies: Default::default(),
         database: DatabaseArgs {
             database_url: Some(Secret::new(url)),
             sqlite_durability: Default::default(),

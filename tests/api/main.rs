@@ -5,6 +5,7 @@ mod helpers;
 
 mod admin;
 mod budget;
+mod console;
 mod create_race;
 mod domains;
 mod entitlements;

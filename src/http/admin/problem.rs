@@ -47,6 +47,24 @@ impl Problem {
         }
     }
 
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+
+    pub fn detail(&self) -> &str {
+        &self.detail
+    }
+
+    /// The members beyond the standard ones: who can act (`managing_org`, `account_owner`,
+    /// `directory`) and an invite batch's `refused` list.
+    pub fn extra(&self) -> &Map<String, Value> {
+        &self.extra
+    }
+
     fn with_who(mut self, who: Option<WhoCanAct>) -> Self {
         who_can_act(&mut self.extra, who);
         self

@@ -111,6 +111,46 @@ pub async fn list(store: &Store, who: &AdminActor, org: OrgId) -> AdminResult<Ve
     Ok(dirs.into_iter().map(DirectoryView::from).collect())
 }
 
+/// A directory with the time of the last change it made (a SCIM write); reads are not
+/// recorded. `None`: it never changed anything.
+#[derive(Clone, Debug, Serialize)]
+pub struct DirectoryActivity {
+    #[serde(flatten)]
+    pub directory: DirectoryView,
+    pub last_change_at: Option<String>,
+}
+
+pub async fn list_with_activity(
+    store: &Store,
+    who: &AdminActor,
+    org: OrgId,
+) -> AdminResult<Vec<DirectoryActivity>> {
+    let authority = authorize_org_admin(who.actor(), org)?;
+    let mut conn = store.read().await?;
+    let rows = store::list_org_directories_with_activity(&mut conn, authority.org()).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(d, at)| DirectoryActivity {
+            directory: d.into(),
+            last_change_at: at.map(timestamp),
+        })
+        .collect())
+}
+
+/// One of the org's directories.
+pub async fn get(
+    store: &Store,
+    who: &AdminActor,
+    org: OrgId,
+    directory: DirectoryId,
+) -> AdminResult<DirectoryView> {
+    let authority = authorize_org_admin(who.actor(), org)?;
+    let mut conn = store.read().await?;
+    Ok(own_directory(&mut conn, &authority, directory)
+        .await?
+        .into())
+}
+
 /// Another org's directory is not found rather than forbidden: ids are not probed.
 async fn own_directory(
     conn: &mut store::Conn,

@@ -37,6 +37,27 @@ pub async fn managed_accounts(
 }
 
 #[derive(Clone, Debug, Serialize)]
+pub struct OrgView {
+    pub id: OrgId,
+    pub name: String,
+    pub created_at: String,
+}
+
+/// The org itself, for its own admins.
+pub async fn get(store: &Store, who: &AdminActor, org: OrgId) -> AdminResult<OrgView> {
+    let authority = authorize_org_admin(who.actor(), org)?;
+    let mut conn = store.read().await?;
+    let org = store::get_org(&mut conn, authority.org())
+        .await?
+        .ok_or_else(|| super::not_found("organization"))?;
+    Ok(OrgView {
+        id: org.id,
+        name: org.name,
+        created_at: timestamp(org.created_at),
+    })
+}
+
+#[derive(Clone, Debug, Serialize)]
 pub struct SiteView {
     pub id: SiteId,
     pub org_id: OrgId,
@@ -45,22 +66,37 @@ pub struct SiteView {
     pub created_at: String,
 }
 
+impl From<store::Site> for SiteView {
+    fn from(site: store::Site) -> Self {
+        Self {
+            id: site.id,
+            org_id: site.org_id,
+            name: site.name,
+            products: site.products,
+            created_at: timestamp(site.created_at),
+        }
+    }
+}
+
 pub async fn sites(store: &Store, who: &AdminActor, org: OrgId) -> AdminResult<Vec<SiteView>> {
     let authority = authorize_org_admin(who.actor(), org)?;
     let mut conn = store.read().await?;
     let mut out = Vec::new();
     for id in store::list_org_sites(&mut conn, authority.org()).await? {
         if let Some(site) = store::get_site(&mut conn, id).await? {
-            out.push(SiteView {
-                id: site.id,
-                org_id: site.org_id,
-                name: site.name,
-                products: site.products,
-                created_at: timestamp(site.created_at),
-            });
+            out.push(SiteView::from(site));
         }
     }
     Ok(out)
+}
+
+/// One site, for whoever administers it (its site admins and trusted users, its org's
+/// admins).
+pub async fn site(store: &Store, who: &AdminActor, site: SiteId) -> AdminResult<SiteView> {
+    let mut conn = store.read().await?;
+    let site = super::load_site(&mut conn, site).await?;
+    crate::domain::authorize_site_admin(who.actor(), &super::site_facts(&site))?;
+    Ok(SiteView::from(site))
 }
 
 /// The org's audit log, newest first.

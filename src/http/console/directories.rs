@@ -1,0 +1,281 @@
+//! An org's directories (identity provider connections) and their SCIM tokens. Org admins
+//! only: the services refuse anyone else.
+
+use actix_web::http::StatusCode;
+use actix_web::web::{self, Bytes, Data, Path};
+use actix_web::HttpRequest;
+use maud::html;
+use serde::de::IgnoredAny;
+use serde::Deserialize;
+
+use super::page::{self, Shell};
+use super::session::Session;
+use super::{form, Reply};
+use crate::domain::{DirectoryId, OrgId};
+use crate::http::admin::Problem;
+use crate::http::AppState;
+use crate::service::admin::directories::{self, IssuedView};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/orgs/{org}/directories", web::get().to(directories_get))
+        .route("/orgs/{org}/directories", web::post().to(directory_create))
+        .route(
+            "/orgs/{org}/directories/{directory}",
+            web::get().to(directory_get),
+        )
+        .route(
+            "/orgs/{org}/directories/{directory}/tokens",
+            web::post().to(token_issue),
+        )
+        .route(
+            "/orgs/{org}/directories/{directory}/tokens/{jti}/revoke",
+            web::post().to(token_revoke),
+        );
+}
+
+async fn directories_page(
+    req: &HttpRequest,
+    state: &AppState,
+    session: &Session,
+    org: OrgId,
+    refused: Option<Problem>,
+) -> Reply {
+    let list = directories::list_with_activity(&state.store, &session.who, org).await?;
+    let status = refused.as_ref().map_or(StatusCode::OK, Problem::status);
+    let content = html! {
+        @if let Some(problem) = &refused { (page::refusal(problem)) }
+        table {
+            caption.visually-hidden { "The organization's directories" }
+            thead { tr {
+                th scope="col" { "Directory" } th scope="col" { "Id" } th scope="col" { "Created" }
+                th scope="col" { "Last change it made" }
+            } }
+            tbody {
+                @for d in &list {
+                    tr {
+                        th scope="row" { a href=(format!("/console/orgs/{org}/directories/{}", d.directory.id)) { (d.directory.name) } }
+                        td { code { (d.directory.id) } }
+                        td { (page::when(&d.directory.created_at)) }
+                        td { @if let Some(at) = &d.last_change_at { (page::when(at)) } @else { "never" } }
+                    }
+                }
+            }
+        }
+        p.help {
+            "The last change is the newest SCIM write the directory made (reads are not recorded). "
+            // The provisioning log (issue 12 item 3) adds each directory's recent refusals
+            // here, linking to /console/orgs/{org}/provisioning-log?directory=ID.
+        }
+        h2 { "Connect an identity provider" }
+        form.card method="post" action=(format!("/console/orgs/{org}/directories")) {
+            (page::csrf(session))
+            label for="name" { "Directory name" }
+            input #name name="name" required maxlength="200" placeholder="Entra ID" autocomplete="off";
+            button type="submit" { "Create directory" }
+        }
+    };
+    Ok(Shell { req, session }.render(status, "Directories", content))
+}
+
+async fn directories_get(
+    req: HttpRequest,
+    state: Data<AppState>,
+    session: Session,
+    org: Path<OrgId>,
+) -> Reply {
+    directories_page(&req, &state, &session, *org, None).await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NameForm {
+    #[serde(default, rename = "csrf")]
+    _csrf: IgnoredAny,
+    name: String,
+}
+
+async fn directory_create(
+    req: HttpRequest,
+    state: Data<AppState>,
+    session: Session,
+    org: Path<OrgId>,
+    body: Bytes,
+) -> Reply {
+    let submitted: NameForm = form(&body)?;
+    match directories::create(&state.store, &session.who, *org, &submitted.name).await {
+        Ok(dir) => {
+            let to = format!("/console/orgs/{org}/directories/{}", dir.id);
+            Ok(page::done(
+                &req,
+                &to,
+                "Directory created: issue a SCIM token for its identity provider.",
+            ))
+        }
+        Err(err) => directories_page(&req, &state, &session, *org, Some(err.into())).await,
+    }
+}
+
+async fn directory_page(
+    req: &HttpRequest,
+    state: &AppState,
+    session: &Session,
+    (org, directory): (OrgId, DirectoryId),
+    refused: Option<Problem>,
+    issued: Option<IssuedView>,
+) -> Reply {
+    let dir = directories::get(&state.store, &session.who, org, directory).await?;
+    let tokens = directories::tokens(&state.store, &session.who, org, directory).await?;
+    let base = format!("/console/orgs/{org}/directories/{directory}");
+    let status = match (&refused, &issued) {
+        (Some(problem), _) => problem.status(),
+        (None, Some(_)) => StatusCode::CREATED,
+        (None, None) => StatusCode::OK,
+    };
+    let content = html! {
+        @if let Some(problem) = &refused { (page::refusal(problem)) }
+        @if let Some(token) = &issued {
+            section.issued role="status" aria-labelledby="issued-title" {
+                h2 #issued-title { "New SCIM token" }
+                p { "Copy it into the identity provider now: it is shown this once, and scimd keeps only its id." }
+                label for="issued-token" { "Token " code { (token.jti) } }
+                textarea #issued-token readonly rows="4" { (token.token) }
+                @if let Some(at) = &token.expires_at { p { "Expires " (page::when(at)) "." } }
+            }
+        }
+        dl.facts {
+            dt { "Id" } dd { code { (dir.id) } }
+            dt { "SCIM base URL" } dd { code { (crate::http::scim_routes::base_url(req)) } }
+            dt { "Created" } dd { (page::when(&dir.created_at)) }
+        }
+        h2 { "SCIM tokens" }
+        table {
+            caption.visually-hidden { "The directory's SCIM tokens" }
+            thead { tr {
+                th scope="col" { "Token id" } th scope="col" { "Issued" } th scope="col" { "Expires" }
+                th scope="col" { "Revoked" } th scope="col" { "Usable" } th scope="col" { "Action" }
+            } }
+            tbody {
+                @for t in &tokens {
+                    tr {
+                        th scope="row" { code { (t.jti) } }
+                        td { (page::when(&t.issued_at)) }
+                        td { @if let Some(at) = &t.expires_at { (page::when(at)) } @else { "never" } }
+                        td { @if let Some(at) = &t.revoked_at { (page::when(at)) } }
+                        td { @if t.usable { "yes" } @else { "no" } }
+                        td { @if t.revoked_at.is_none() {
+                            (page::button(session, &format!("{base}/tokens/{}/revoke", t.jti), "Revoke", "danger"))
+                        } }
+                    }
+                }
+            }
+        }
+        h2 { "Issue a token" }
+        form.card method="post" action=(format!("{base}/tokens")) {
+            (page::csrf(session))
+            label for="ttl_days" { "Expires after (days; empty: never)" }
+            input #ttl_days name="ttl_days" type="number" min="1" max="36500" inputmode="numeric";
+            button type="submit" { "Issue token" }
+        }
+    };
+    Ok(Shell { req, session }.render(status, &dir.name, content))
+}
+
+async fn directory_get(
+    req: HttpRequest,
+    state: Data<AppState>,
+    session: Session,
+    path: Path<(OrgId, DirectoryId)>,
+) -> Reply {
+    directory_page(&req, &state, &session, path.into_inner(), None, None).await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TokenForm {
+    #[serde(default, rename = "csrf")]
+    _csrf: IgnoredAny,
+    #[serde(default)]
+    ttl_days: String,
+}
+
+/// Answers the new token on the page itself: it must not travel in a redirect or a cookie.
+async fn token_issue(
+    req: HttpRequest,
+    state: Data<AppState>,
+    session: Session,
+    path: Path<(OrgId, DirectoryId)>,
+    body: Bytes,
+) -> Reply {
+    let (org, directory) = path.into_inner();
+    let submitted: TokenForm = form(&body)?;
+    let ttl = match submitted.ttl_days.trim() {
+        "" => Ok(None),
+        days => days.parse::<std::num::NonZeroU32>().map(Some).map_err(|_| {
+            Problem::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "the expiry is a whole number of days, at least 1 (or empty for none)",
+            )
+        }),
+    };
+    let issued = match ttl {
+        Ok(ttl) => directories::issue_token(
+            &state.store,
+            &state.tokens,
+            &session.who,
+            org,
+            directory,
+            ttl,
+        )
+        .await
+        .map_err(Problem::from),
+        Err(problem) => Err(problem),
+    };
+    match issued {
+        Ok(token) => {
+            directory_page(&req, &state, &session, (org, directory), None, Some(token)).await
+        }
+        Err(problem) => {
+            directory_page(
+                &req,
+                &state,
+                &session,
+                (org, directory),
+                Some(problem),
+                None,
+            )
+            .await
+        }
+    }
+}
+
+async fn token_revoke(
+    req: HttpRequest,
+    state: Data<AppState>,
+    session: Session,
+    path: Path<(OrgId, DirectoryId, uuid::Uuid)>,
+) -> Reply {
+    let (org, directory, jti) = path.into_inner();
+    match directories::revoke_token(&state.store, &session.who, org, directory, jti).await {
+        Ok((revoked, _)) => {
+            let message = if revoked {
+                format!("Token {jti} revoked: the identity provider gets 401 from now on.")
+            } else {
+                format!("Token {jti} was already revoked.")
+            };
+            let to = format!("/console/orgs/{org}/directories/{directory}");
+            Ok(page::done(&req, &to, &message))
+        }
+        Err(err) => {
+            directory_page(
+                &req,
+                &state,
+                &session,
+                (org, directory),
+                Some(err.into()),
+                None,
+            )
+            .await
+        }
+    }
+}

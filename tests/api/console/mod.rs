@@ -1,0 +1,198 @@
+//! `/console`: the admin console. `browser` drives headless Chromium through chromedriver;
+//! `forms` and `actions` speak HTTP the way a browser does (cookies, forms, CSRF fields), for
+//! what a browser cannot be made to send and for every action's effect.
+
+mod actions;
+mod browser;
+mod driver;
+mod forms;
+
+use std::collections::HashMap;
+
+use reqwest::header::{HeaderMap, SET_COOKIE};
+use scimd::service::bootstrap::BootstrapOutcome;
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+/// A page as the tests look at it.
+pub struct Html {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Html {
+    pub fn location(&self) -> Option<&str> {
+        self.headers.get("location").and_then(|v| v.to_str().ok())
+    }
+
+    /// The CSRF field of the page's forms.
+    pub fn csrf(&self) -> String {
+        let marker = "name=\"csrf\" value=\"";
+        let start = self.body.find(marker).expect("a form with a CSRF field") + marker.len();
+        let end = self.body[start..].find('"').expect("end of value") + start;
+        self.body[start..end].to_owned()
+    }
+
+    pub fn set_cookies(&self) -> Vec<String> {
+        self.headers
+            .get_all(SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_owned))
+            .collect()
+    }
+
+    pub fn is_html(&self) -> bool {
+        self.headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.starts_with("text/html"))
+    }
+}
+
+/// A browser's side of the conversation: its cookie jar, no redirects followed.
+pub struct Browserless<'a> {
+    pub app: &'a TestApp,
+    http: reqwest::Client,
+    pub cookies: HashMap<String, String>,
+}
+
+impl<'a> Browserless<'a> {
+    pub fn new(app: &'a TestApp) -> Self {
+        Self {
+            app,
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            cookies: HashMap::new(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn keep(&mut self, response: reqwest::Response) -> Html {
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response.text().await.expect("body");
+        let page = Html {
+            status,
+            headers,
+            body,
+        };
+        for set in page.set_cookies() {
+            let pair = set.split(';').next().unwrap_or_default();
+            let (name, value) = pair.split_once('=').expect("name=value");
+            if set.contains("Max-Age=0") || value.is_empty() {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_owned(), value.to_owned());
+            }
+        }
+        page
+    }
+
+    pub async fn get(&mut self, path: &str) -> Html {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.app.address))
+            .header("cookie", self.cookie_header())
+            .send()
+            .await
+            .expect("GET");
+        self.keep(response).await
+    }
+
+    /// POSTs a form as a browser on this server's own page would (with its `Origin`).
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Html {
+        let origin = self.app.address.clone();
+        self.post_with(path, fields, &[("origin", &origin)]).await
+    }
+
+    pub async fn post_with(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> Html {
+        let mut request = self
+            .http
+            .post(format!("{}{path}", self.app.address))
+            .header("cookie", self.cookie_header())
+            .form(fields);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.expect("POST");
+        self.keep(response).await
+    }
+
+    /// Signs in with `token`; the answer is the redirect to the landing page.
+    pub async fn sign_in(&mut self, token: &str) -> Html {
+        let form = self.get("/console/sign-in").await;
+        assert_eq!(form.status, 200, "{}", form.body);
+        let csrf = form.csrf();
+        self.post("/console/sign-in", &[("csrf", &csrf), ("token", token)])
+            .await
+    }
+
+    /// Signs in and returns the CSRF field of the landing page.
+    pub async fn signed_in(&mut self, token: &str) -> String {
+        let answer = self.sign_in(token).await;
+        assert_eq!(answer.status, 303, "{}", answer.body);
+        let to = answer.location().expect("landing page").to_owned();
+        let landing = self.get(&to).await;
+        assert_eq!(landing.status, 200, "{}", landing.body);
+        landing.csrf()
+    }
+}
+
+/// Two orgs and a site of the first with users in every state: `ann` invited, `dan` not sent
+/// an invitation, `cy` suspended, `bo` unmanaged, and `xavier`, whom the second org manages
+/// and deactivated.
+pub struct World {
+    pub acme: BootstrapOutcome,
+    pub globex: BootstrapOutcome,
+}
+
+pub async fn world(app: &TestApp) -> World {
+    let acme = app.bootstrap("Acme", &["acme.example"]).await;
+    let globex = app.bootstrap("Globex", &["globex.example"]).await;
+    let site = format!("/sites/{}/invites", acme.site_id);
+    let admin = &acme.admin_token.token;
+    let batch = json!({"emails": ["ann@acme.example", "bo@partner.example", "cy@acme.example", "xavier@globex.example"],
+                       "products": ["jira-software"]});
+    let invited = app.admin("POST", &site, admin, Some(batch)).await;
+    assert_eq!(invited.status, 200, "{}", invited.body);
+    let quiet = json!({"emails": ["dan@acme.example"], "send_email": false});
+    assert_eq!(
+        app.admin("POST", &site, admin, Some(quiet)).await.status,
+        200
+    );
+    let cy = app.account_id("cy@acme.example").await;
+    let path = format!("/sites/{}/users/{cy}/suspend", acme.site_id);
+    assert_eq!(app.admin("POST", &path, admin, None).await.status, 200);
+    let xavier = app.account_id("xavier@globex.example").await;
+    let path = format!("/accounts/{xavier}/deactivate");
+    let off = app
+        .admin("POST", &path, &globex.admin_token.token, None)
+        .await;
+    assert_eq!(off.status, 200, "{}", off.body);
+    World { acme, globex }
+}
+
+/// A site user as the admin API shows it.
+pub async fn site_user(app: &TestApp, org: &BootstrapOutcome, email: &str) -> Value {
+    let id = app.account_id(email).await;
+    let path = format!("/sites/{}/users/{id}", org.site_id);
+    let reply = app.admin("GET", &path, &org.admin_token.token, None).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    reply.body
+}
