@@ -9,6 +9,7 @@ mod errors;
 mod groups;
 mod health;
 pub mod metrics;
+mod provisioning;
 mod request_guard;
 mod root_search;
 mod scim_paths;

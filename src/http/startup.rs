@@ -29,6 +29,7 @@ pub struct Application {
     metrics_server: Option<Server>,
     store: Store,
     token_watch: tokio::task::JoinHandle<()>,
+    log_pruner: tokio::task::JoinHandle<()>,
 }
 
 /// The response header that carries a request's statement count, when exposed.
@@ -57,6 +58,8 @@ impl Application {
         .await?;
         let tokens = Arc::new(Tokens::load(store.clone()).await?);
         let token_watch = tokens.start_cache();
+        let log_pruner =
+            crate::service::provisioning::spawn_pruner(store.clone(), args.provisioning_log_days);
         let state = AppState {
             store: store.clone(),
             tokens,
@@ -112,6 +115,15 @@ impl Application {
         };
         let server = HttpServer::new(move || {
             App::new()
+                // Innermost, so the failed write's log entry is counted with its request.
+                .wrap_fn(|req, srv| {
+                    let call = srv.call(req);
+                    async move {
+                        let response = call.await?;
+                        super::provisioning::record_failed_write(&response).await;
+                        Ok(response)
+                    }
+                })
                 .wrap_fn(move |req, srv| {
                     let call = srv.call(req);
                     async move {
@@ -169,6 +181,7 @@ impl Application {
             metrics_server,
             store,
             token_watch,
+            log_pruner,
         })
     }
 
@@ -193,6 +206,7 @@ impl Application {
             let _ = task.await;
         }
         self.token_watch.abort();
+        self.log_pruner.abort();
         self.store.close().await;
         result
     }

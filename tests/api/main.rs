@@ -23,6 +23,7 @@ mod native_ids;
 mod nul;
 mod processes;
 mod properties;
+mod provisioning_log;
 mod reprovision;
 mod request_hygiene;
 mod search_request;

@@ -156,6 +156,7 @@ pub async fn delete(
     let at = store::micros(grave.deleted_at);
     // Erase the links first: memberships and tokens belong to the person, not the id.
     let erased = store::erase_account_links(&mut tx, account.id, at).await?;
+    store::erase_provisioning_email(&mut tx, account.id, account.email.as_deref()).await?;
     store::tombstone_account(&mut tx, account.id, at).await?;
     let detail = json!({
         "site_memberships_erased": erased.site_memberships,
