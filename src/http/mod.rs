@@ -24,6 +24,7 @@ use crate::service::dns::DnsChecker;
 use crate::service::tokens::Tokens;
 use crate::store::Store;
 
+pub use admin::route_list as admin_routes;
 pub use auth::ScimPrincipal;
 pub use errors::ScimHttpError;
 

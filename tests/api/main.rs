@@ -21,6 +21,7 @@ mod metrics;
 mod migrations;
 mod native_ids;
 mod nul;
+mod openapi;
 mod processes;
 mod properties;
 mod provisioning_log;

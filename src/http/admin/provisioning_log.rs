@@ -2,32 +2,42 @@
 //! Org admins only, as the org's other routes.
 
 use actix_web::http::StatusCode;
-use actix_web::web::{self, Data, Path, Query};
+use actix_web::web::{Data, Path, Query};
 use serde::Deserialize;
 
-use super::{json, resource, AdminPrincipal, Reply};
+use super::openapi::Problems;
+use super::{json, AdminPrincipal, Reply};
 use crate::domain::{DirectoryId, OrgId};
 use crate::http::AppState;
-use crate::service::admin::provisioning_log::{self, ProvisioningLogFilter};
-
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/orgs/{org}/provisioning-log").route(web::get().to(list)));
-}
+use crate::service::admin::provisioning_log::{self, ProvisioningLogFilter, ProvisioningLogPage};
 
 /// Newest first; `before` is the previous page's `next_before`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
-struct LogQuery {
+#[into_params(parameter_in = Query)]
+pub(super) struct LogQuery {
+    /// Only this directory's writes.
     directory: Option<DirectoryId>,
     /// Comma-separated: ok, refused, client_error, server_error.
     outcome: Option<String>,
-    /// Compared as accounts compare emails: ignoring case.
+    /// Only writes about this email, compared as accounts compare emails (ignoring case).
     email: Option<String>,
+    /// Only entries older than this id: the previous page's `next_before`.
     before: Option<i64>,
+    /// Entries per page, 1 to 1000 (default 100).
     limit: Option<i64>,
 }
 
-async fn list(
+#[utoipa::path(
+    get, path = "/orgs/{org}/provisioning-log", operation_id = "list_provisioning_log", tag = "Provisioning log",
+    params(("org" = OrgId, Path, description = "The organization"), LogQuery),
+    responses(
+        (status = 200, description = "The org's directories' SCIM writes, newest first.", body = ProvisioningLogPage),
+        Problems,
+    ),
+)]
+/// The provisioning log: what each SCIM write of the org's directories came to.
+pub(super) async fn list(
     state: Data<AppState>,
     who: AdminPrincipal,
     org: Path<OrgId>,

@@ -14,7 +14,7 @@ use crate::domain::{
 };
 use crate::store::{self, Account, AccountMembership, AuditPageQuery, Store};
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct MembershipView {
     pub site_id: SiteId,
     pub access: SiteAccess,
@@ -22,7 +22,7 @@ pub struct MembershipView {
 }
 
 /// An account and the memberships the caller may see.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct AccountDetail {
     #[serde(flatten)]
     pub account: AccountView,

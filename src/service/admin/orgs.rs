@@ -36,12 +36,13 @@ pub async fn managed_accounts(
     })
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct SiteView {
     pub id: SiteId,
     pub org_id: OrgId,
     pub name: String,
     pub products: Vec<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
 }
 

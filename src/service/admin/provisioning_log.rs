@@ -11,10 +11,11 @@ use crate::domain::{
 use crate::store::{self, ProvisioningEntry, ProvisioningLogQuery, Store};
 
 /// One SCIM write and what it came to.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct ProvisioningEntryView {
     /// Increases with every entry: pass the last one seen as `before` for older entries.
     pub id: i64,
+    #[schema(format = DateTime)]
     pub at: String,
     pub directory_id: DirectoryId,
     /// The `jti` of the directory token that sent the request.
@@ -59,7 +60,7 @@ impl From<ProvisioningEntry> for ProvisioningEntryView {
 }
 
 /// Newest first; pass `next_before` as `before` for the next page (`null`: no more).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct ProvisioningLogPage {
     pub entries: Vec<ProvisioningEntryView>,
     pub next_before: Option<i64>,
