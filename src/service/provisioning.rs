@@ -110,19 +110,18 @@ pub async fn record_failure(store: &Store, failed: FailedWrite) -> ServiceResult
     Ok(())
 }
 
-/// Rows deleted per transaction: a short hold on SQLite's writer, which IdP requests share.
-const PRUNE_BATCH: i64 = 1000;
-
 /// Deletes the entries older than `days` days, in batches; how many went.
 pub async fn prune(store: &Store, days: u32, now: i64) -> StoreResult<u64> {
     let cutoff = retention_cutoff(now, days);
     let mut total = 0;
     loop {
         let mut tx = store.begin().await?;
-        let deleted = store::prune_provisioning_log(&mut tx, cutoff, PRUNE_BATCH).await?;
+        // One batch per transaction: a short hold on SQLite's writer, which IdP requests
+        // share.
+        let deleted = store::prune_provisioning_log(&mut tx, cutoff).await?;
         tx.commit().await?;
         total += deleted;
-        if deleted < u64::try_from(PRUNE_BATCH).unwrap_or(u64::MAX) {
+        if deleted < store::PRUNE_BATCH {
             return Ok(total);
         }
         // Lets queued requests take the writer between batches.

@@ -242,16 +242,21 @@ pub async fn list_provisioning_log(
     rows.into_iter().map(ProvisioningEntry::try_from).collect()
 }
 
-/// Deletes up to `batch` of the oldest entries recorded before `cutoff`; how many went.
-pub async fn prune_provisioning_log(conn: &mut Conn, cutoff: i64, batch: i64) -> StoreResult<u64> {
-    let deleted = super::db::query(
+/// How many rows one pruning statement deletes at most.
+pub const PRUNE_BATCH: u64 = 1000;
+
+/// Deletes up to [`PRUNE_BATCH`] of the oldest entries recorded before `cutoff`; how many
+/// went. The batch size is in the text, not bound: PostgreSQL then plans the `IN` as that
+/// many primary-key probes, where an unknown `LIMIT` made it hash-join a scan of the table.
+pub async fn prune_provisioning_log(conn: &mut Conn, cutoff: i64) -> StoreResult<u64> {
+    let sql = format!(
         "DELETE FROM provisioning_log WHERE id IN \
-         (SELECT id FROM provisioning_log WHERE at < $1 ORDER BY at LIMIT $2)",
-    )
-    .bind(Param::Time(cutoff))
-    .bind(batch)
-    .execute(conn)
-    .await?;
+         (SELECT id FROM provisioning_log WHERE at < $1 ORDER BY at LIMIT {PRUNE_BATCH})"
+    );
+    let deleted = super::db::query(&sql)
+        .bind(Param::Time(cutoff))
+        .execute(conn)
+        .await?;
     Ok(deleted)
 }
 
