@@ -185,6 +185,15 @@ pub struct ServeArgs {
         default_value_t = SecureCookies::Auto
     )]
     pub console_secure_cookies: SecureCookies,
+    /// Days the provisioning log keeps each SCIM write's entry; older ones are deleted in
+    /// the background (at start, then every 10 minutes).
+    #[arg(
+        long = "provisioning-log-days",
+        env = "SCIMD_PROVISIONING_LOG_DAYS",
+        default_value_t = 30,
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    pub provisioning_log_days: u32,
 
     /// Answer every request with a `Scimd-Statements` header: how many SQL statements it
     /// ran. For the statement-budget tests and the benchmark; off in production.

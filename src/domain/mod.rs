@@ -42,6 +42,7 @@ pub mod licenses;
 pub mod orgs;
 pub mod profile;
 pub mod proof;
+pub mod provisioning;
 pub mod refusal;
 pub mod site_users;
 pub mod sites;
@@ -77,6 +78,10 @@ pub use licenses::{
 pub use orgs::{authorize_org_admin, can_view_account, OrgAuthority};
 pub use profile::{can_change_email, can_change_profile, differs, AccountField, EmailChange};
 pub use proof::{check_challenge, Challenge, DnsAnswer, Proof};
+pub use provisioning::{
+    kept_refusal_text, outcome_of, retention_cutoff, ProvisionedResource, ProvisioningOperation,
+    ProvisioningOutcome,
+};
 pub use refusal::{AccountAction, Instead, Refusal, WhoCanAct};
 pub use site_users::{
     can_change_site_product, can_change_site_user, change_role, plan_product_revoke,

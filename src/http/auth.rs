@@ -51,12 +51,16 @@ impl FromRequest for ScimPrincipal {
                 TokenSubject::Directory { directory, org } => {
                     tracing::Span::current()
                         .record("directory_id", tracing::field::display(directory));
-                    tagged.extensions_mut().insert(DirectoryTag(directory));
-                    Ok(ScimPrincipal {
+                    let principal = ScimPrincipal {
                         directory,
                         org,
                         jti: record.jti,
-                    })
+                    };
+                    let mut extensions = tagged.extensions_mut();
+                    extensions.insert(DirectoryTag(directory));
+                    // The provisioning log names the directory and token of a failed write.
+                    extensions.insert(principal);
+                    Ok(principal)
                 }
                 _ => Err(AuthError::Invalid.into()),
             }

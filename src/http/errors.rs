@@ -4,7 +4,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 
-use crate::domain::Refusal;
+use crate::domain::{kept_refusal_text, Refusal};
 use crate::scim::{ScimError, ScimType, CONTENT_TYPE};
 use crate::service::error::ServiceError;
 use crate::service::tokens::AuthError;
@@ -17,6 +17,10 @@ pub struct ScimHttpError {
     /// The rule that refused the request, for the metrics (never in the body beyond the
     /// detail it already gives).
     refused_by: Option<&'static str>,
+    /// What the provisioning log keeps of the refusal's detail (`kept_refusal_text`).
+    refusal_text: Option<String>,
+    /// The email a failed create asked for, for the provisioning log.
+    email: Option<String>,
 }
 
 impl From<ScimError> for ScimHttpError {
@@ -24,8 +28,28 @@ impl From<ScimError> for ScimHttpError {
         ScimHttpError {
             error,
             refused_by: None,
+            refusal_text: None,
+            email: None,
         }
     }
+}
+
+impl ScimHttpError {
+    /// Names the email the failed request asked for, in the provisioning log.
+    pub fn with_email(mut self, email: Option<String>) -> Self {
+        self.email = email;
+        self
+    }
+}
+
+/// What the provisioning log records of a failed SCIM write, left in the response's
+/// extensions by the error mapper (the body's detail may quote the request: never kept).
+#[derive(Clone, Debug, Default)]
+pub struct FailureNote {
+    pub refused_by: Option<&'static str>,
+    pub refusal_text: Option<String>,
+    pub scim_type: Option<&'static str>,
+    pub email: Option<String>,
 }
 
 impl ResponseError for ScimHttpError {
@@ -41,6 +65,12 @@ impl ResponseError for ScimHttpError {
                 .extensions_mut()
                 .insert(super::metrics::RefusedBy(rule));
         }
+        response.extensions_mut().insert(FailureNote {
+            refused_by: self.refused_by,
+            refusal_text: self.refusal_text.clone(),
+            scim_type: self.error.scim_type.map(ScimType::as_str),
+            email: self.email.clone(),
+        });
         if self.error.status == 401 {
             response.insert_header((
                 header::WWW_AUTHENTICATE,
@@ -100,6 +130,8 @@ impl From<ServiceError> for ScimHttpError {
             ServiceError::Refused(refusal) => ScimHttpError {
                 error: refusal_to_scim(&refusal),
                 refused_by: Some(refusal.code()),
+                refusal_text: kept_refusal_text(&refusal),
+                email: None,
             },
         }
     }

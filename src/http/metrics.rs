@@ -15,7 +15,7 @@ use actix_web::{web, HttpMessage, HttpResponse};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 use super::AppState;
-use crate::domain::DirectoryId;
+use crate::domain::{outcome_of, DirectoryId};
 
 /// Latency buckets, in seconds: SCIM requests take from well under a millisecond (a token
 /// check and one indexed read) to seconds (a large group replaced).
@@ -107,12 +107,8 @@ impl Probe {
                 .get::<DirectoryTag>()
                 .map_or_else(|| "none".to_owned(), |d| d.0.to_string());
             let refused = response.response().extensions().get::<RefusedBy>().copied();
-            let (outcome, rule) = match (status, refused) {
-                (_, Some(RefusedBy(rule))) => ("refused", rule),
-                (200..=399, None) => ("ok", ""),
-                (400..=499, None) => ("client_error", ""),
-                _ => ("server_error", ""),
-            };
+            let outcome = outcome_of(status, refused.is_some()).as_str();
+            let rule = refused.map_or("", |RefusedBy(rule)| rule);
             metrics::counter!(
                 "scimd_scim_operations_total",
                 "directory" => directory,

@@ -10,6 +10,7 @@ mod errors;
 mod groups;
 mod health;
 pub mod metrics;
+mod provisioning;
 mod request_guard;
 mod root_search;
 mod scim_paths;
@@ -24,6 +25,7 @@ use crate::service::dns::DnsChecker;
 use crate::service::tokens::Tokens;
 use crate::store::Store;
 
+pub use admin::route_list as admin_routes;
 pub use auth::ScimPrincipal;
 pub use console::ConsoleSettings;
 pub use errors::ScimHttpError;

@@ -29,6 +29,7 @@ pub struct Application {
     metrics_server: Option<Server>,
     store: Store,
     token_watch: tokio::task::JoinHandle<()>,
+    log_pruner: tokio::task::JoinHandle<()>,
 }
 
 /// The response header that carries a request's statement count, when exposed.
@@ -61,6 +62,8 @@ impl Application {
             tokens.derived_key(super::console::CSRF_KEY_PURPOSE)?,
             args.console_secure_cookies,
         );
+        let log_pruner =
+            crate::service::provisioning::spawn_pruner(store.clone(), args.provisioning_log_days);
         let state = AppState {
             store: store.clone(),
             tokens,
@@ -117,6 +120,15 @@ impl Application {
         };
         let server = HttpServer::new(move || {
             App::new()
+                // Innermost, so the failed write's log entry is counted with its request.
+                .wrap_fn(|req, srv| {
+                    let call = srv.call(req);
+                    async move {
+                        let response = call.await?;
+                        super::provisioning::record_failed_write(&response).await;
+                        Ok(response)
+                    }
+                })
                 .wrap_fn(move |req, srv| {
                     let call = srv.call(req);
                     async move {
@@ -175,6 +187,7 @@ impl Application {
             metrics_server,
             store,
             token_watch,
+            log_pruner,
         })
     }
 
@@ -199,6 +212,7 @@ impl Application {
             let _ = task.await;
         }
         self.token_watch.abort();
+        self.log_pruner.abort();
         self.store.close().await;
         result
     }

@@ -34,7 +34,9 @@ pub async fn create(
     let projection = projection(&req)?;
     let base = base_url(&req);
     let ctx = context(&state, &principal, &base);
-    let view = service::create_user(&ctx, &body, derived(&projection)).await?;
+    let view = service::create_user(&ctx, &body, derived(&projection))
+        .await
+        .map_err(|err| ScimHttpError::from(err).with_email(service::requested_email_of(&body)))?;
     Ok(respond(
         &USER_RESOURCE,
         StatusCode::CREATED,

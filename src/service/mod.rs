@@ -8,6 +8,7 @@ pub mod dns;
 pub mod entitlements;
 pub mod error;
 pub mod groups;
+pub mod provisioning;
 pub mod scim_context;
 pub mod token_cache;
 pub mod tokens;

@@ -102,6 +102,12 @@ impl TryFrom<AccountRow> for Account {
 
 /// The lookup key and domain of an email: the domain layer's normal form, so that the
 /// account is found, and its managing org joined, exactly as the rules decided.
+/// The form emails are compared in: normalized (IDNA ASCII domain, case folded), or folded
+/// when the text is not an email.
+pub(crate) fn email_key(email: &str) -> String {
+    email_parts(email).0
+}
+
 fn email_parts(email: &str) -> (String, Option<String>) {
     match crate::domain::normalize_email(email) {
         Ok(normal) => (normal.as_str().to_owned(), Some(normal.domain().to_owned())),

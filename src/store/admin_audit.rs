@@ -21,7 +21,7 @@ pub async fn list_audit_page(
     conn: &mut Conn,
     query: &AuditPageQuery,
 ) -> StoreResult<Vec<AuditEntry>> {
-    super::audit::flush_audit(conn).await?;
+    super::audit::flush_journal(conn).await?;
     let mut binds = SqlParams::default();
     let mut conditions = Vec::new();
     if let Some(org) = query.org {

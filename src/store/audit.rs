@@ -3,6 +3,8 @@
 
 use super::db::{Conn, IntoParam, Param};
 use super::filter_sql::SqlParams;
+use super::provisioning_log::{values, NewProvisioningEntry, COLUMNS as LOG_COLUMNS};
+use super::Backend;
 
 use super::StoreResult;
 use crate::domain::{AccountId, OrgId};
@@ -57,40 +59,119 @@ pub async fn append_audit(conn: &mut Conn, entry: &NewAuditEntry<'_>) -> StoreRe
         detail: entry.detail.to_string(),
     });
     if !conn.in_transaction() {
-        flush_audit(conn).await?;
+        flush_journal(conn).await?;
     }
     Ok(())
 }
 
-/// Writes the entries appended so far, oldest first.
-pub(super) async fn flush_audit(conn: &mut Conn) -> Result<(), sqlx::Error> {
+const AUDIT_COLUMNS: &str = "at, org_id, account_id, actor_kind, actor_id, action, detail";
+
+/// The values of an audit entry in [`AUDIT_COLUMNS`] order, pushed to `params`.
+fn audit_cells(e: &PendingAudit, params: &mut SqlParams) -> [String; 7] {
+    [
+        params.time(e.at),
+        params.push(e.org_id.into_param()),
+        params.push(e.account_id.into_param()),
+        params.text(e.actor_kind.as_str()),
+        params.text(e.actor_id.as_str()),
+        params.text(e.action.as_str()),
+        params.push(Param::Json(e.detail.clone())),
+    ]
+}
+
+fn audit_values(e: &PendingAudit, params: &mut SqlParams) -> String {
+    audit_cells(e, params).join(", ")
+}
+
+fn log_rows(entries: &[NewProvisioningEntry], params: &mut SqlParams) -> Vec<String> {
+    entries.iter().map(|e| values(e, params)).collect()
+}
+
+fn tuples(rows: &[String]) -> String {
+    let rows: Vec<String> = rows.iter().map(|r| format!("({r})")).collect();
+    rows.join(", ")
+}
+
+/// Writes the audit and provisioning entries appended so far, oldest first: the usual
+/// transaction's (its audit entries and its one provisioning entry) in one statement.
+pub(super) async fn flush_journal(conn: &mut Conn) -> Result<(), sqlx::Error> {
     // Well below SQLite's 32,766 bound parameters per statement.
     const ROWS_PER_STATEMENT: usize = 1000;
-    let pending = std::mem::take(&mut conn.pending_audit);
-    for chunk in pending.chunks(ROWS_PER_STATEMENT) {
+    let audit = std::mem::take(&mut conn.pending_audit);
+    let provisioning = std::mem::take(&mut conn.pending_provisioning);
+    let mut audit_chunks: Vec<&[PendingAudit]> = audit.chunks(ROWS_PER_STATEMENT).collect();
+    let mut log_chunks: Vec<&[NewProvisioningEntry]> =
+        provisioning.chunks(ROWS_PER_STATEMENT).collect();
+    // The last chunk of each goes together; a transaction rarely has more.
+    let last = audit_chunks.pop().unwrap_or_default();
+    let provisioning = log_chunks.pop().unwrap_or_default();
+    for chunk in audit_chunks {
         let mut params = SqlParams::default();
-        let rows: Vec<String> = chunk
-            .iter()
-            .map(|e| {
-                format!(
-                    "({}, {}, {}, {}, {}, {}, {})",
-                    params.time(e.at),
-                    params.push(e.org_id.into_param()),
-                    params.push(e.account_id.into_param()),
-                    params.text(e.actor_kind.as_str()),
-                    params.text(e.actor_id.as_str()),
-                    params.text(e.action.as_str()),
-                    params.push(Param::Json(e.detail.clone())),
-                )
-            })
-            .collect();
+        let rows: Vec<String> = chunk.iter().map(|e| audit_values(e, &mut params)).collect();
         let sql = format!(
-            "INSERT INTO audit_log (at, org_id, account_id, actor_kind, actor_id, action, detail) \
-             VALUES {}",
-            rows.join(", ")
+            "INSERT INTO audit_log ({AUDIT_COLUMNS}) VALUES {}",
+            tuples(&rows)
         );
         params.query(&sql).execute(conn).await?;
     }
+    for chunk in log_chunks {
+        let mut params = SqlParams::default();
+        let sql = format!(
+            "INSERT INTO provisioning_log ({LOG_COLUMNS}) VALUES {}",
+            tuples(&log_rows(chunk, &mut params))
+        );
+        params.query(&sql).execute(conn).await?;
+    }
+    let mut params = SqlParams::default();
+    let sql = match (last.is_empty(), provisioning.is_empty(), conn.backend()) {
+        (true, true, _) => return Ok(()),
+        (false, true, _) => {
+            let rows: Vec<String> = last.iter().map(|e| audit_values(e, &mut params)).collect();
+            format!(
+                "INSERT INTO audit_log ({AUDIT_COLUMNS}) VALUES {}",
+                tuples(&rows)
+            )
+        }
+        (true, false, _) => format!(
+            "INSERT INTO provisioning_log ({LOG_COLUMNS}) VALUES {}",
+            tuples(&log_rows(provisioning, &mut params))
+        ),
+        (false, false, Backend::Postgres) => {
+            let audit: Vec<String> = last.iter().map(|e| audit_values(e, &mut params)).collect();
+            format!(
+                "WITH audit AS (INSERT INTO audit_log ({AUDIT_COLUMNS}) VALUES {}) \
+                 INSERT INTO provisioning_log ({LOG_COLUMNS}) VALUES {}",
+                tuples(&audit),
+                tuples(&log_rows(provisioning, &mut params))
+            )
+        }
+        // SQLite takes no INSERT inside WITH: the view's trigger files each row in its
+        // table (migration 0011). Its columns are the log's, then the audit's own.
+        (false, false, Backend::Sqlite) => {
+            let mut rows: Vec<String> = last
+                .iter()
+                .map(|e| {
+                    let [at, org, account, kind, actor, action, detail] =
+                        audit_cells(e, &mut params);
+                    format!(
+                        "'audit', {at}, {org}, NULL, NULL, NULL, NULL, NULL, {account}, NULL, \
+                         NULL, NULL, NULL, NULL, NULL, NULL, {kind}, {actor}, {action}, {detail}"
+                    )
+                })
+                .collect();
+            rows.extend(
+                log_rows(provisioning, &mut params)
+                    .into_iter()
+                    .map(|r| format!("'provisioning', {r}, NULL, NULL, NULL, NULL")),
+            );
+            format!(
+                "INSERT INTO log_journal (kind, {LOG_COLUMNS}, actor_kind, actor_id, action, \
+                 audit_detail) VALUES {}",
+                tuples(&rows)
+            )
+        }
+    };
+    params.query(&sql).execute(conn).await?;
     Ok(())
 }
 

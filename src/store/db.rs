@@ -53,8 +53,10 @@ pub struct Conn {
     /// cache at once (other processes learn it from the epoch row).
     pub(super) tokens_changed: bool,
     /// Audit entries of this transaction, written in one statement at commit (or before
-    /// anything in the transaction reads the log).
+    /// anything in the transaction reads the log), with `pending_provisioning`.
     pub(super) pending_audit: Vec<super::audit::PendingAudit>,
+    /// The provisioning entry of a SCIM write, written with the audit entries.
+    pub(super) pending_provisioning: Vec<super::provisioning_log::NewProvisioningEntry>,
 }
 
 pub(super) enum Handle {
@@ -76,6 +78,7 @@ impl Conn {
             handle,
             tokens_changed: false,
             pending_audit: Vec::new(),
+            pending_provisioning: Vec::new(),
         }
     }
 
@@ -135,7 +138,7 @@ impl std::ops::DerefMut for Tx {
 impl Tx {
     /// Commits; returns only once the transaction is durable as configured.
     pub async fn commit(mut self) -> Result<(), sqlx::Error> {
-        super::audit::flush_audit(&mut self.conn).await?;
+        super::audit::flush_journal(&mut self.conn).await?;
         let tokens_changed = self.conn.tokens_changed;
         match self.conn.handle {
             Handle::PostgresTx(t) => t.commit().await?,

@@ -161,6 +161,7 @@ pub fn serve_args(url: &str) -> ServeArgs {
         dns_timeout_secs: 1,
         allow_unproven_domains: false,
         expose_statement_counts: true,
+        provisioning_log_days: 30,
         metrics_bind: None,
         console_secure_cookies: Default::default(),
         database: DatabaseArgs {

@@ -2,29 +2,26 @@
 //! for owners.
 
 use actix_web::http::StatusCode;
-use actix_web::web::{self, Data, Path, Query};
+use actix_web::web::{Data, Path, Query};
 
+use super::openapi::{Conflict, Problems};
 use super::problem::Problem;
-use super::{changed, json, resource, AdminPrincipal, AuditQuery, Reply};
+use super::{changed, json, AdminPrincipal, AuditQuery, Reply};
 use crate::domain::{AccountId, AccountStatus, Actor};
 use crate::http::AppState;
-use crate::service::admin::accounts;
+use crate::service::admin::accounts::{self, AccountDetail};
+use crate::service::admin::views::{AccountView, AuditPage, Changed};
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/me").route(web::get().to(me)))
-        .service(resource("/me/deactivate").route(web::post().to(me_deactivate)))
-        .service(resource("/me/reactivate").route(web::post().to(me_reactivate)))
-        .service(
-            resource("/accounts/{id}")
-                .route(web::get().to(get))
-                .route(web::delete().to(delete)),
-        )
-        .service(resource("/accounts/{id}/deactivate").route(web::post().to(deactivate)))
-        .service(resource("/accounts/{id}/reactivate").route(web::post().to(reactivate)))
-        .service(resource("/accounts/{id}/audit").route(web::get().to(audit)));
-}
-
-async fn get(state: Data<AppState>, who: AdminPrincipal, id: Path<AccountId>) -> Reply {
+#[utoipa::path(
+    get, path = "/accounts/{id}", operation_id = "get_account", tag = "Accounts",
+    params(("id" = AccountId, Path, description = "The account")),
+    responses(
+        (status = 200, description = "The account, with the site memberships the caller may see.", body = AccountDetail),
+        Problems,
+    ),
+)]
+/// Get an account.
+pub(super) async fn get(state: Data<AppState>, who: AdminPrincipal, id: Path<AccountId>) -> Reply {
     json(
         StatusCode::OK,
         &accounts::get(&state.store, &who, *id).await?,
@@ -41,20 +38,69 @@ async fn set_status(
     changed(done, view)
 }
 
-async fn deactivate(state: Data<AppState>, who: AdminPrincipal, id: Path<AccountId>) -> Reply {
+#[utoipa::path(
+    post, path = "/accounts/{id}/deactivate", operation_id = "deactivate_account", tag = "Accounts",
+    params(("id" = AccountId, Path, description = "The account")),
+    responses(
+        (status = 200, description = "Deactivated everywhere (rules 1, 2): memberships, groups and content kept, licenses freed.", body = Changed<AccountDetail>),
+        Problems,
+    ),
+)]
+/// Deactivate an account (its managing org's admins only).
+pub(super) async fn deactivate(
+    state: Data<AppState>,
+    who: AdminPrincipal,
+    id: Path<AccountId>,
+) -> Reply {
     set_status(&state, &who, *id, AccountStatus::Deactivated).await
 }
 
-async fn reactivate(state: Data<AppState>, who: AdminPrincipal, id: Path<AccountId>) -> Reply {
+#[utoipa::path(
+    post, path = "/accounts/{id}/reactivate", operation_id = "reactivate_account", tag = "Accounts",
+    params(("id" = AccountId, Path, description = "The account")),
+    responses(
+        (status = 200, description = "Active again, with exactly what it had (rule 1).", body = Changed<AccountDetail>),
+        Problems,
+    ),
+)]
+/// Reactivate an account; a refusal names who can (rule 3).
+pub(super) async fn reactivate(
+    state: Data<AppState>,
+    who: AdminPrincipal,
+    id: Path<AccountId>,
+) -> Reply {
     set_status(&state, &who, *id, AccountStatus::Active).await
 }
 
-async fn delete(state: Data<AppState>, who: AdminPrincipal, id: Path<AccountId>) -> Reply {
+#[utoipa::path(
+    delete, path = "/accounts/{id}", operation_id = "delete_account", tag = "Accounts",
+    params(("id" = AccountId, Path, description = "The account")),
+    responses(
+        (status = 200, description = "Erased: a tombstone with the id remains (rule 11).", body = Changed<AccountView>),
+        Problems,
+        Conflict,
+    ),
+)]
+/// Delete an account (rules 10, 11); refused while it has content.
+pub(super) async fn delete(
+    state: Data<AppState>,
+    who: AdminPrincipal,
+    id: Path<AccountId>,
+) -> Reply {
     let (done, view) = accounts::delete(&state.store, &who, *id).await?;
     changed(done, view)
 }
 
-async fn audit(
+#[utoipa::path(
+    get, path = "/accounts/{id}/audit", operation_id = "account_audit", tag = "Accounts",
+    params(("id" = AccountId, Path, description = "The account"), AuditQuery),
+    responses(
+        (status = 200, description = "Newest first: all of it for the owner and the managing org, what the caller's org recorded for others.", body = AuditPage),
+        Problems,
+    ),
+)]
+/// An account's audit log.
+pub(super) async fn audit(
     state: Data<AppState>,
     who: AdminPrincipal,
     id: Path<AccountId>,
@@ -76,7 +122,15 @@ fn own_account(who: &AdminPrincipal) -> Result<AccountId, Problem> {
     }
 }
 
-async fn me(state: Data<AppState>, who: AdminPrincipal) -> Reply {
+#[utoipa::path(
+    get, path = "/me", operation_id = "get_me", tag = "Self-service",
+    responses(
+        (status = 200, description = "The owner's own account and its memberships.", body = AccountDetail),
+        Problems,
+    ),
+)]
+/// Who am I (an owner token).
+pub(super) async fn me(state: Data<AppState>, who: AdminPrincipal) -> Reply {
     let id = own_account(&who)?;
     json(
         StatusCode::OK,
@@ -84,12 +138,28 @@ async fn me(state: Data<AppState>, who: AdminPrincipal) -> Reply {
     )
 }
 
-async fn me_deactivate(state: Data<AppState>, who: AdminPrincipal) -> Reply {
+#[utoipa::path(
+    post, path = "/me/deactivate", operation_id = "deactivate_me", tag = "Self-service",
+    responses(
+        (status = 200, description = "Deactivated (an unmanaged account; a managed one's org decides: 403 `managing_org_only`).", body = Changed<AccountDetail>),
+        Problems,
+    ),
+)]
+/// Deactivate my own account.
+pub(super) async fn me_deactivate(state: Data<AppState>, who: AdminPrincipal) -> Reply {
     let id = own_account(&who)?;
     set_status(&state, &who, id, AccountStatus::Deactivated).await
 }
 
-async fn me_reactivate(state: Data<AppState>, who: AdminPrincipal) -> Reply {
+#[utoipa::path(
+    post, path = "/me/reactivate", operation_id = "reactivate_me", tag = "Self-service",
+    responses(
+        (status = 200, description = "Active again.", body = Changed<AccountDetail>),
+        Problems,
+    ),
+)]
+/// Reactivate my own account.
+pub(super) async fn me_reactivate(state: Data<AppState>, who: AdminPrincipal) -> Reply {
     let id = own_account(&who)?;
     set_status(&state, &who, id, AccountStatus::Active).await
 }

@@ -2,17 +2,23 @@
 //! rejection, framework ones included, is `application/problem+json` (see `problem.rs`).
 
 mod accounts;
+mod directories;
+mod domains;
+mod groups;
+mod openapi;
 mod orgs;
 mod principal;
 mod problem;
+mod provisioning_log;
 mod sites;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
+pub use self::openapi::route_list;
 pub use self::principal::AdminPrincipal;
-pub use self::problem::Problem;
+pub use self::problem::{Problem, WhoFields};
 use crate::service::admin::outbox::Outbox;
 use crate::service::admin::views::Changed;
 
@@ -27,10 +33,13 @@ fn changed<T: Serialize>(changed: bool, value: T) -> Reply {
 }
 
 /// Newest first; `before` is the previous page's `next_before`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct AuditQuery {
+    /// Only entries older than this id: the previous page's `next_before`.
     before: Option<i64>,
+    /// Entries per page, 1 to 1000 (default 100).
     limit: Option<i64>,
 }
 
@@ -38,6 +47,14 @@ impl AuditQuery {
     fn limit(&self) -> i64 {
         self.limit.unwrap_or(100).clamp(1, 1000)
     }
+}
+
+/// A body that names something (a directory, a group).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct NameBody {
+    /// 1 to 200 characters.
+    name: String,
 }
 
 fn resource(path: &str) -> actix_web::Resource {
@@ -50,19 +67,28 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 pub fn configure_with(cfg: &mut web::ServiceConfig, outbox: Outbox) {
-    cfg.service(
-        web::scope("/admin/v1")
-            .app_data(web::Data::new(outbox))
-            .app_data(
-                web::JsonConfig::default()
-                    .limit(1024 * 1024)
-                    .error_handler(problem::json_error),
-            )
-            .app_data(web::PathConfig::default().error_handler(problem::path_error))
-            .app_data(web::QueryConfig::default().error_handler(problem::query_error))
-            .configure(accounts::routes)
-            .configure(orgs::routes)
-            .configure(sites::routes)
-            .default_service(web::to(problem::not_found)),
-    );
+    let mut scope = web::scope("/admin/v1")
+        .app_data(web::Data::new(outbox))
+        .app_data(
+            web::JsonConfig::default()
+                .limit(1024 * 1024)
+                .error_handler(problem::json_error),
+        )
+        .app_data(web::PathConfig::default().error_handler(problem::path_error))
+        .app_data(web::QueryConfig::default().error_handler(problem::query_error));
+    // Only the route table registers routes: what it holds, the OpenAPI document describes.
+    let mut paths: Vec<&str> = Vec::new();
+    for route in openapi::ROUTES {
+        if !paths.contains(&route.path) {
+            paths.push(route.path);
+        }
+    }
+    for path in paths {
+        let mut methods = resource(path);
+        for route in openapi::ROUTES.iter().filter(|r| r.path == path) {
+            methods = methods.route((route.register)(web::method(route.method.clone())));
+        }
+        scope = scope.service(methods);
+    }
+    cfg.service(scope.default_service(web::to(problem::not_found)));
 }

@@ -6,9 +6,10 @@ use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
-use serde_json::{json, Map, Value};
+use serde::Serialize;
+use utoipa::ToSchema;
 
-use crate::domain::{Refusal, WhoCanAct};
+use crate::domain::{DirectoryId, OrgId, Refusal, WhoCanAct};
 use crate::service::admin::AdminError;
 use crate::service::error::ServiceError;
 use crate::service::tokens::AuthError;
@@ -24,8 +25,9 @@ pub struct Problem {
     status: StatusCode,
     code: &'static str,
     detail: String,
-    /// Members beyond the standard ones (`managing_org`, `refused`, ...).
-    extra: Map<String, Value>,
+    who: WhoFields,
+    /// Each email of a refused invite batch, and why.
+    refused: Option<Vec<RefusedEmail>>,
 }
 
 impl std::fmt::Debug for Problem {
@@ -37,13 +39,77 @@ impl std::fmt::Debug for Problem {
     }
 }
 
+/// Who can act when the caller cannot: at most one of these is present.
+#[derive(Clone, Debug, Default, Serialize, ToSchema)]
+pub struct WhoFields {
+    /// The org whose administrators can act (it manages the account or owns the domain).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub managing_org: Option<OrgId>,
+    /// Only the account's owner can act (self-service).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_owner: Option<bool>,
+    /// Only this directory can act, through its identity provider.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub directory: Option<DirectoryId>,
+}
+
+impl From<Option<WhoCanAct>> for WhoFields {
+    fn from(who: Option<WhoCanAct>) -> Self {
+        match who {
+            Some(WhoCanAct::ManagingOrg(org)) => Self {
+                managing_org: Some(org),
+                ..Self::default()
+            },
+            Some(WhoCanAct::AccountOwner) => Self {
+                account_owner: Some(true),
+                ..Self::default()
+            },
+            Some(WhoCanAct::Directory(directory)) => Self {
+                directory: Some(directory),
+                ..Self::default()
+            },
+            None => Self::default(),
+        }
+    }
+}
+
+/// One email of a refused invite batch.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct RefusedEmail {
+    pub email: String,
+    pub code: &'static str,
+    pub detail: String,
+    #[serde(flatten)]
+    pub who: WhoFields,
+}
+
+/// An RFC 9457 problem, as every admin-API error answers (`application/problem+json`).
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ProblemBody {
+    /// `urn:scimd:problem:<code>`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The status's reason phrase.
+    pub title: &'static str,
+    pub status: u16,
+    /// For people: why, and what to do instead.
+    pub detail: String,
+    /// Stable: clients branch on it, not on `detail`.
+    pub code: &'static str,
+    #[serde(flatten)]
+    pub who: WhoFields,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refused: Option<Vec<RefusedEmail>>,
+}
+
 impl Problem {
     pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
         Self {
             status,
             code,
             detail: detail.into(),
-            extra: Map::new(),
+            who: WhoFields::default(),
+            refused: None,
         }
     }
 
@@ -59,44 +125,31 @@ impl Problem {
         &self.detail
     }
 
-    /// The members beyond the standard ones: who can act (`managing_org`, `account_owner`,
-    /// `directory`) and an invite batch's `refused` list.
-    pub fn extra(&self) -> &Map<String, Value> {
-        &self.extra
+    /// Who can act instead (`managing_org`, `account_owner` or `directory`).
+    pub fn who(&self) -> &WhoFields {
+        &self.who
+    }
+
+    /// An invite batch's refused emails, each with its reason.
+    pub fn refused(&self) -> &[RefusedEmail] {
+        self.refused.as_deref().unwrap_or_default()
     }
 
     fn with_who(mut self, who: Option<WhoCanAct>) -> Self {
-        who_can_act(&mut self.extra, who);
+        self.who = who.into();
         self
     }
 
-    pub fn body(&self) -> Value {
-        let mut body = json!({
-            "type": format!("urn:scimd:problem:{}", self.code),
-            "title": self.status.canonical_reason().unwrap_or("Error"),
-            "status": self.status.as_u16(),
-            "detail": self.detail,
-            "code": self.code,
-        });
-        if let Value::Object(map) = &mut body {
-            map.extend(self.extra.clone());
+    pub fn body(&self) -> ProblemBody {
+        ProblemBody {
+            kind: format!("urn:scimd:problem:{}", self.code),
+            title: self.status.canonical_reason().unwrap_or("Error"),
+            status: self.status.as_u16(),
+            detail: self.detail.clone(),
+            code: self.code,
+            who: self.who.clone(),
+            refused: self.refused.clone(),
         }
-        body
-    }
-}
-
-fn who_can_act(map: &mut Map<String, Value>, who: Option<WhoCanAct>) {
-    match who {
-        Some(WhoCanAct::ManagingOrg(org)) => {
-            map.insert("managing_org".into(), json!(org));
-        }
-        Some(WhoCanAct::AccountOwner) => {
-            map.insert("account_owner".into(), json!(true));
-        }
-        Some(WhoCanAct::Directory(directory)) => {
-            map.insert("directory".into(), json!(directory));
-        }
-        None => {}
     }
 }
 
@@ -117,7 +170,7 @@ impl ResponseError for Problem {
                 HeaderValue::from_static("Bearer realm=\"scimd-admin\""),
             ));
         }
-        response.body(self.body().to_string())
+        response.body(serde_json::to_string(&self.body()).unwrap_or_default())
     }
 }
 
@@ -246,22 +299,18 @@ impl From<AdminError> for Problem {
                     .into_iter()
                     .find(|s| statuses.contains(s))
                     .unwrap_or(StatusCode::CONFLICT);
-                let refused: Vec<Value> = refusal
+                let refused = refusal
                     .per_email
                     .iter()
-                    .map(|(email, r)| {
-                        let mut entry = Map::new();
-                        entry.insert("email".into(), json!(email));
-                        entry.insert("code".into(), json!(r.code()));
-                        entry.insert("detail".into(), json!(r.to_string()));
-                        who_can_act(&mut entry, r.who_can_act());
-                        Value::Object(entry)
+                    .map(|(email, r)| RefusedEmail {
+                        email: email.clone(),
+                        code: r.code(),
+                        detail: r.to_string(),
+                        who: r.who_can_act().into(),
                     })
                     .collect();
                 let mut problem = Problem::new(status, refusal.code(), refusal.to_string());
-                problem
-                    .extra
-                    .insert("refused".into(), Value::Array(refused));
+                problem.refused = Some(refused);
                 problem
             }
         }

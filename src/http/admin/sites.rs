@@ -2,47 +2,43 @@
 //! the site's email outbox. Site admins, trusted users and the org's admins.
 
 use actix_web::http::StatusCode;
-use actix_web::web::{self, Data, Json, Path, Query};
+use actix_web::web::{Data, Json, Path, Query};
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 
-use super::{json, resource, AdminPrincipal, Reply};
+use super::openapi::{BodyProblems, Conflict, Problems};
+use super::{json, AdminPrincipal, Reply};
 use crate::domain::{AccountId, GroupId, SiteAction, SiteId, SiteRole};
 use crate::http::AppState;
-use crate::service::admin::invites::{self, InviteBatch, InviteUser};
+use crate::service::admin::invites::{self, InviteBatch, InviteOutcome, InviteUser};
 use crate::service::admin::outbox::{self, Outbox};
+use crate::service::admin::views::{Changed, ListView, OutboxView, SiteUserView};
 use crate::service::admin::{products, site_users, Page};
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/sites/{site}/users").route(web::get().to(list_users)))
-        .service(resource("/sites/{site}/invites").route(web::post().to(invite)))
-        .service(resource("/sites/{site}/outbox").route(web::get().to(list_outbox)))
-        .service(resource("/sites/{site}/users/{account}").route(web::get().to(get_user)))
-        .service(resource("/sites/{site}/users/{account}/remove").route(web::post().to(remove)))
-        .service(resource("/sites/{site}/users/{account}/suspend").route(web::post().to(suspend)))
-        .service(resource("/sites/{site}/users/{account}/restore").route(web::post().to(restore)))
-        .service(
-            resource("/sites/{site}/users/{account}/resend-invite").route(web::post().to(resend)),
-        )
-        .service(resource("/sites/{site}/users/{account}/role").route(web::put().to(set_role)))
-        .service(resource("/sites/{site}/users/{account}/products").route(web::post().to(grant)))
-        .service(
-            resource("/sites/{site}/users/{account}/products/{product}")
-                .route(web::delete().to(revoke)),
-        );
-}
-
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
-struct UsersQuery {
+#[into_params(parameter_in = Query)]
+pub(super) struct UsersQuery {
     /// Comma-separated: active, invited, invite_not_sent, suspended, removed, deactivated.
     state: Option<String>,
+    /// Case-insensitive substring of the email or display name (at most 256 characters).
     q: Option<String>,
+    /// 1-based (default 1).
     start_index: Option<i64>,
+    /// Default 50, at most 500.
     count: Option<i64>,
 }
 
-async fn list_users(
+#[utoipa::path(
+    get, path = "/sites/{site}/users", operation_id = "list_site_users", tag = "Site users",
+    params(("site" = SiteId, Path, description = "The site"), UsersQuery),
+    responses(
+        (status = 200, description = "The site's users in email order, removed and deactivated ones included (rule 8).", body = ListView<SiteUserView>),
+        Problems,
+    ),
+)]
+/// List a site's users.
+pub(super) async fn list_users(
     state: Data<AppState>,
     who: AdminPrincipal,
     site: Path<SiteId>,
@@ -56,7 +52,16 @@ async fn list_users(
     json(StatusCode::OK, &list)
 }
 
-async fn get_user(
+#[utoipa::path(
+    get, path = "/sites/{site}/users/{account}", operation_id = "get_site_user", tag = "Site users",
+    params(
+        ("site" = SiteId, Path, description = "The site"),
+        ("account" = AccountId, Path, description = "The user's account"),
+    ),
+    responses((status = 200, description = "One user of the site.", body = SiteUserView), Problems),
+)]
+/// Get a site user.
+pub(super) async fn get_user(
     state: Data<AppState>,
     who: AdminPrincipal,
     path: Path<(SiteId, AccountId)>,
@@ -68,15 +73,17 @@ async fn get_user(
     )
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct InviteUserBody {
+pub(super) struct InviteUserBody {
     email: String,
+    /// Used for a new account only: an existing one keeps its own (rule 5).
     #[serde(default, alias = "displayName")]
     display_name: Option<String>,
     /// Accepted so that clients copying another product's API are not refused, and dropped
     /// unread: only the account's owner sets a password (rule 5).
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     password: Option<IgnoredAny>,
 }
 
@@ -84,25 +91,43 @@ fn yes() -> bool {
     true
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct InviteBody {
+pub(super) struct InviteBody {
+    /// At most 200 emails per batch, with `emails`.
     #[serde(default)]
     users: Vec<InviteUserBody>,
     /// Shorthand for `users` with emails only.
     #[serde(default)]
     emails: Vec<String>,
+    /// For new and removed users (default `basic`); an existing member is never downgraded.
     #[serde(default)]
     role: Option<SiteRole>,
+    /// Products of the site to give every invitee.
     #[serde(default)]
     products: Vec<String>,
+    /// Local groups of the org to add every invitee to.
     #[serde(default)]
     groups: Vec<GroupId>,
+    /// `false` leaves them `invite_not_sent` (rule 6).
     #[serde(default = "yes")]
+    #[schema(default = true)]
     send_email: bool,
 }
 
-async fn invite(
+#[utoipa::path(
+    post, path = "/sites/{site}/invites", operation_id = "invite", tag = "Site users",
+    params(("site" = SiteId, Path, description = "The site")),
+    request_body = InviteBody,
+    responses(
+        (status = 200, description = "Every email invited (rules 4-6). If any email is refused, nothing is invited: 400, 403 or 409 `invite_refused` lists each with its reason.", body = InviteOutcome),
+        Problems,
+        Conflict,
+        BodyProblems,
+    ),
+)]
+/// Invite a batch of emails to the site.
+pub(super) async fn invite(
     state: Data<AppState>,
     outbox: Data<Outbox>,
     who: AdminPrincipal,
@@ -152,7 +177,16 @@ async fn act(
     json(StatusCode::OK, &view)
 }
 
-async fn remove(
+#[utoipa::path(
+    post, path = "/sites/{site}/users/{account}/remove", operation_id = "remove_site_user", tag = "Site users",
+    params(
+        ("site" = SiteId, Path, description = "The site"),
+        ("account" = AccountId, Path, description = "The user's account"),
+    ),
+    responses((status = 200, description = "Removed from this site only (rule 8); can be invited again.", body = Changed<SiteUserView>), Problems, Conflict),
+)]
+/// Remove a user from the site.
+pub(super) async fn remove(
     state: Data<AppState>,
     o: Data<Outbox>,
     who: AdminPrincipal,
@@ -161,7 +195,16 @@ async fn remove(
     act(state, o, who, p, SiteAction::Remove).await
 }
 
-async fn suspend(
+#[utoipa::path(
+    post, path = "/sites/{site}/users/{account}/suspend", operation_id = "suspend_site_user", tag = "Site users",
+    params(
+        ("site" = SiteId, Path, description = "The site"),
+        ("account" = AccountId, Path, description = "The user's account"),
+    ),
+    responses((status = 200, description = "Suspended: membership and groups kept (rule 9).", body = Changed<SiteUserView>), Problems, Conflict),
+)]
+/// Suspend a user on the site.
+pub(super) async fn suspend(
     state: Data<AppState>,
     o: Data<Outbox>,
     who: AdminPrincipal,
@@ -170,7 +213,16 @@ async fn suspend(
     act(state, o, who, p, SiteAction::Suspend).await
 }
 
-async fn restore(
+#[utoipa::path(
+    post, path = "/sites/{site}/users/{account}/restore", operation_id = "restore_site_user", tag = "Site users",
+    params(
+        ("site" = SiteId, Path, description = "The site"),
+        ("account" = AccountId, Path, description = "The user's account"),
+    ),
+    responses((status = 200, description = "Active on the site again (suspended users only).", body = Changed<SiteUserView>), Problems, Conflict),
+)]
+/// Restore a suspended user.
+pub(super) async fn restore(
     state: Data<AppState>,
     o: Data<Outbox>,
     who: AdminPrincipal,
@@ -179,7 +231,16 @@ async fn restore(
     act(state, o, who, p, SiteAction::Restore).await
 }
 
-async fn resend(
+#[utoipa::path(
+    post, path = "/sites/{site}/users/{account}/resend-invite", operation_id = "resend_invite", tag = "Site users",
+    params(
+        ("site" = SiteId, Path, description = "The site"),
+        ("account" = AccountId, Path, description = "The user's account"),
+    ),
+    responses((status = 200, description = "An invitation email queued (rule 6).", body = Changed<SiteUserView>), Problems, Conflict),
+)]
+/// Resend an invitation.
+pub(super) async fn resend(
     state: Data<AppState>,
     o: Data<Outbox>,
     who: AdminPrincipal,
@@ -188,13 +249,23 @@ async fn resend(
     act(state, o, who, p, SiteAction::ResendInvite).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct RoleBody {
+pub(super) struct RoleBody {
     role: SiteRole,
 }
 
-async fn set_role(
+#[utoipa::path(
+    put, path = "/sites/{site}/users/{account}/role", operation_id = "set_site_role", tag = "Site users",
+    params(
+        ("site" = SiteId, Path, description = "The site"),
+        ("account" = AccountId, Path, description = "The user's account"),
+    ),
+    request_body = RoleBody,
+    responses((status = 200, description = "The user with the new role.", body = Changed<SiteUserView>), Problems, Conflict, BodyProblems),
+)]
+/// Change a user's role on the site.
+pub(super) async fn set_role(
     state: Data<AppState>,
     who: AdminPrincipal,
     path: Path<(SiteId, AccountId)>,
@@ -205,13 +276,24 @@ async fn set_role(
     json(StatusCode::OK, &view)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ProductBody {
+pub(super) struct ProductBody {
+    /// A product of the site, e.g. `jira-software`.
     product: String,
 }
 
-async fn grant(
+#[utoipa::path(
+    post, path = "/sites/{site}/users/{account}/products", operation_id = "grant_product", tag = "Site users",
+    params(
+        ("site" = SiteId, Path, description = "The site"),
+        ("account" = AccountId, Path, description = "The user's account"),
+    ),
+    request_body = ProductBody,
+    responses((status = 200, description = "The user with the product (through the site's own product group).", body = Changed<SiteUserView>), Problems, Conflict, BodyProblems),
+)]
+/// Grant product access (rule 7: not to a deactivated account).
+pub(super) async fn grant(
     state: Data<AppState>,
     who: AdminPrincipal,
     path: Path<(SiteId, AccountId)>,
@@ -222,7 +304,17 @@ async fn grant(
     json(StatusCode::OK, &view)
 }
 
-async fn revoke(
+#[utoipa::path(
+    delete, path = "/sites/{site}/users/{account}/products/{product}", operation_id = "revoke_product", tag = "Site users",
+    params(
+        ("site" = SiteId, Path, description = "The site"),
+        ("account" = AccountId, Path, description = "The user's account"),
+        ("product" = String, Path, description = "The product"),
+    ),
+    responses((status = 200, description = "The user without the product; refused when another group grants it.", body = Changed<SiteUserView>), Problems, Conflict),
+)]
+/// Revoke product access.
+pub(super) async fn revoke(
     state: Data<AppState>,
     who: AdminPrincipal,
     path: Path<(SiteId, AccountId, String)>,
@@ -232,14 +324,24 @@ async fn revoke(
     json(StatusCode::OK, &view)
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
-struct OutboxQuery {
+#[into_params(parameter_in = Query)]
+pub(super) struct OutboxQuery {
+    /// Only this account's emails.
+    #[param(value_type = Option<uuid::Uuid>)]
     account_id: Option<AccountId>,
+    /// 1 to 1000 (default 100).
     limit: Option<i64>,
 }
 
-async fn list_outbox(
+#[utoipa::path(
+    get, path = "/sites/{site}/outbox", operation_id = "list_outbox", tag = "Site users",
+    params(("site" = SiteId, Path, description = "The site"), OutboxQuery),
+    responses((status = 200, description = "The site's queued and sent emails, newest first.", body = Vec<OutboxView>), Problems),
+)]
+/// The site's email outbox.
+pub(super) async fn list_outbox(
     state: Data<AppState>,
     who: AdminPrincipal,
     site: Path<SiteId>,

@@ -4,11 +4,10 @@
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpRequest, HttpResponse};
 use maud::{html, Markup, DOCTYPE};
-use serde_json::{Map, Value};
 
 use super::session::{self, Session, CSRF_FIELD, FLASH_COOKIE};
 use crate::domain::{Actor, OrgId};
-use crate::http::admin::Problem;
+use crate::http::admin::{Problem, WhoFields};
 
 pub const STYLESHEET: &str = "/console/static/console.css";
 
@@ -103,8 +102,8 @@ pub fn managed_by(session: &Session, org: Option<OrgId>) -> Markup {
 
 /// Who can act instead, from a refusal's code and structured members (the admin API's
 /// `managing_org`, `account_owner`, `directory`).
-fn who_can_act(code: &str, extra: &Map<String, Value>) -> Option<Markup> {
-    if let Some(org) = extra.get("managing_org").and_then(Value::as_str) {
+fn who_can_act(code: &str, who: &WhoFields) -> Option<Markup> {
+    if let Some(org) = who.managing_org {
         // The same member names the org that holds a domain, for domain refusals.
         let holds = if code.starts_with("domain_") {
             ", which holds this domain"
@@ -116,12 +115,12 @@ fn who_can_act(code: &str, extra: &Map<String, Value>) -> Option<Markup> {
             (holds) ". Pass the request on to them."
         });
     }
-    if extra.get("account_owner").and_then(Value::as_bool) == Some(true) {
+    if who.account_owner == Some(true) {
         return Some(html! {
             "the account's owner, signed in with their own token (self-service)."
         });
     }
-    extra.get("directory").and_then(Value::as_str).map(|dir| {
+    who.directory.map(|dir| {
         html! {
             "the identity provider that syncs through directory " code { (dir) }
             "; change it there."
@@ -155,17 +154,12 @@ pub fn products(list: &[String]) -> Markup {
 /// A refusal as the admin API words it: the detail, who can act, the stable code, and for an
 /// invite batch each refused email with its own reason.
 pub fn refusal(problem: &Problem) -> Markup {
-    let refused = problem
-        .extra()
-        .get("refused")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
+    let refused = problem.refused();
     html! {
         section.refusal role="alert" aria-labelledby="refusal-title" {
             h2 #refusal-title { "Not done: " (problem.status().canonical_reason().unwrap_or("refused")) }
             p.detail { (problem.detail()) }
-            @if let Some(who) = who_can_act(problem.code(), problem.extra()) {
+            @if let Some(who) = who_can_act(problem.code(), problem.who()) {
                 p.who { "Who can act: " (who) }
             }
             @if !refused.is_empty() {
@@ -173,15 +167,12 @@ pub fn refusal(problem: &Problem) -> Markup {
                     caption { "Refused emails (nothing was invited)" }
                     thead { tr { th scope="col" { "Email" } th scope="col" { "Reason" } th scope="col" { "Who can act" } } }
                     tbody {
-                        @for entry in &refused {
-                            @let fields = entry.as_object().cloned().unwrap_or_default();
+                        @for entry in refused {
                             tr {
-                                td { (fields.get("email").and_then(Value::as_str).unwrap_or_default()) }
-                                td { (fields.get("detail").and_then(Value::as_str).unwrap_or_default())
-                                     " " span.code { "(" (fields.get("code").and_then(Value::as_str).unwrap_or_default()) ")" } }
+                                td { (entry.email) }
+                                td { (entry.detail) " " span.code { "(" (entry.code) ")" } }
                                 td {
-                                    @let code = fields.get("code").and_then(Value::as_str).unwrap_or_default();
-                                    @if let Some(who) = who_can_act(code, &fields) { (who) } @else { "you: see the reason" }
+                                    @if let Some(who) = who_can_act(entry.code, &entry.who) { (who) } @else { "you: see the reason" }
                                 }
                             }
                         }

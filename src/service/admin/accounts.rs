@@ -14,7 +14,7 @@ use crate::domain::{
 };
 use crate::store::{self, Account, AccountMembership, AuditPageQuery, Store};
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct MembershipView {
     pub site_id: SiteId,
     pub access: SiteAccess,
@@ -22,7 +22,7 @@ pub struct MembershipView {
 }
 
 /// An account and the memberships the caller may see.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct AccountDetail {
     #[serde(flatten)]
     pub account: AccountView,
@@ -156,6 +156,7 @@ pub async fn delete(
     let at = store::micros(grave.deleted_at);
     // Erase the links first: memberships and tokens belong to the person, not the id.
     let erased = store::erase_account_links(&mut tx, account.id, at).await?;
+    store::erase_provisioning_email(&mut tx, account.id, account.email.as_deref()).await?;
     store::tombstone_account(&mut tx, account.id, at).await?;
     let detail = json!({
         "site_memberships_erased": erased.site_memberships,

@@ -9,11 +9,12 @@ use crate::domain::{authorize_org_admin, DirectoryId, OrgAuthority, OrgId};
 use crate::service::tokens::{IssuedToken, Tokens};
 use crate::store::{self, Directory, Store, TokenRecord, TokenSubject, Tx};
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct DirectoryView {
     pub id: DirectoryId,
     pub org_id: OrgId,
     pub name: String,
+    #[schema(format = DateTime)]
     pub created_at: String,
 }
 
@@ -28,11 +29,14 @@ impl From<Directory> for DirectoryView {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct TokenView {
     pub jti: uuid::Uuid,
+    #[schema(format = DateTime)]
     pub issued_at: String,
+    #[schema(format = DateTime)]
     pub expires_at: Option<String>,
+    #[schema(format = DateTime)]
     pub revoked_at: Option<String>,
     pub usable: bool,
 }
@@ -51,10 +55,11 @@ impl From<&TokenRecord> for TokenView {
 }
 
 /// A token just issued: the text is shown this once; scimd keeps only the `jti`.
-#[derive(Clone, Serialize)]
+#[derive(Clone, Serialize, utoipa::ToSchema)]
 pub struct IssuedView {
     pub jti: uuid::Uuid,
     pub token: String,
+    #[schema(format = DateTime)]
     pub expires_at: Option<String>,
 }
 

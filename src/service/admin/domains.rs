@@ -18,24 +18,26 @@ use crate::service::dns::DnsChecker;
 use crate::store::{self, DomainChallengeRow, Store, Tx};
 
 /// A domain of the org: `verified`, or `pending` with the record to publish.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct DomainView {
     /// The IDNA ASCII form, as stored and compared.
     pub domain: String,
     pub org_id: OrgId,
     pub state: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = DateTime)]
     pub verified_at: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub challenge: Option<ChallengeView>,
 }
 
 /// The DNS record that proves the org controls the domain.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct ChallengeView {
     pub record_type: &'static str,
     pub record_name: String,
     pub record_value: String,
+    #[schema(format = DateTime)]
     pub issued_at: String,
 }
 

@@ -13,13 +13,13 @@ use crate::domain::{
 use crate::service::groups::members::group_facts;
 use crate::store::{self, Group, Store};
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct GrantView {
     pub site_id: SiteId,
     pub product: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct GroupView {
     pub id: GroupId,
     pub org_id: OrgId,
@@ -29,6 +29,7 @@ pub struct GroupView {
     pub directory_id: Option<DirectoryId>,
     pub grants: Vec<GrantView>,
     pub members: Vec<AccountId>,
+    #[schema(format = DateTime)]
     pub created_at: String,
 }
 

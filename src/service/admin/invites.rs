@@ -38,7 +38,7 @@ pub struct InviteBatch {
     pub send_email: bool,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct InvitedView {
     pub email: String,
     pub account_id: AccountId,
@@ -55,7 +55,7 @@ pub struct InvitedView {
     pub changed: bool,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct InviteOutcome {
     pub site_id: SiteId,
     pub invited: Vec<InvitedView>,

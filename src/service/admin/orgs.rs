@@ -36,7 +36,7 @@ pub async fn managed_accounts(
     })
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct OrgView {
     pub id: OrgId,
     pub name: String,
@@ -57,12 +57,13 @@ pub async fn get(store: &Store, who: &AdminActor, org: OrgId) -> AdminResult<Org
     })
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct SiteView {
     pub id: SiteId,
     pub org_id: OrgId,
     pub name: String,
     pub products: Vec<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
 }
 

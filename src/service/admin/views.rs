@@ -14,7 +14,7 @@ pub fn timestamp(micros: i64) -> String {
         .unwrap_or_default()
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct AccountView {
     pub id: AccountId,
     /// `None` once deleted (rule 11).
@@ -25,8 +25,11 @@ pub struct AccountView {
     pub managing_org: Option<OrgId>,
     pub deleted: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = DateTime)]
     pub deleted_at: Option<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
@@ -47,7 +50,7 @@ impl From<&Account> for AccountView {
 }
 
 /// One user of a site, with everything an admin needs to see why they can or cannot work.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct SiteUserView {
     pub account_id: AccountId,
     pub site_id: SiteId,
@@ -63,7 +66,9 @@ pub struct SiteUserView {
     pub products: Vec<String>,
     /// Whether those products use licenses now (active account with site access).
     pub uses_licenses: bool,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
@@ -111,7 +116,7 @@ impl SiteUserView {
 }
 
 /// A page of a list.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct ListView<T> {
     pub total_results: i64,
     pub start_index: i64,
@@ -120,16 +125,17 @@ pub struct ListView<T> {
 }
 
 /// The result of a write: `changed` is false when the state was already the one asked for.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Changed<T> {
     pub changed: bool,
     #[serde(flatten)]
     pub value: T,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct AuditView {
     pub id: i64,
+    #[schema(format = DateTime)]
     pub at: String,
     pub org_id: Option<OrgId>,
     pub account_id: Option<AccountId>,
@@ -155,7 +161,7 @@ impl From<AuditEntry> for AuditView {
 }
 
 /// Newest first; pass `next_before` as `before` for the next page.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct AuditPage {
     pub entries: Vec<AuditView>,
     pub next_before: Option<i64>,
@@ -176,7 +182,7 @@ impl AuditPage {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct OutboxView {
     pub id: uuid::Uuid,
     pub kind: String,
@@ -185,7 +191,9 @@ pub struct OutboxView {
     pub status: String,
     pub attempts: i64,
     pub last_error: Option<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub sent_at: Option<String>,
 }
 

@@ -18,13 +18,27 @@ use self::patch::{not_a_user, split_patch};
 pub use self::resource::GroupView;
 use self::resource::{parts, render, GroupParts};
 use super::error::{ServiceError, ServiceResult};
+use super::provisioning::LoggedWrite;
 use super::scim_context::{Precondition, ScimContext};
-use crate::domain::{can_edit_group_membership, AccountId, GroupId};
+use crate::domain::{
+    can_edit_group_membership, AccountId, GroupId, ProvisionedResource, ProvisioningOperation,
+};
 use crate::scim::normalize::{check_required, normalize_resource};
 use crate::scim::patch::{apply, parse_patch_request};
 use crate::scim::schema::group::GROUP_RESOURCE;
 use crate::scim::ScimError;
 use crate::store::{self, Group, ListQuery, StoreError, Tx};
+
+/// A group write's log entry.
+fn logged(operation: ProvisioningOperation, group: GroupId, changed: bool) -> LoggedWrite<'static> {
+    LoggedWrite {
+        operation,
+        resource: ProvisionedResource::Group,
+        resource_id: group.as_uuid(),
+        account: None,
+        changed,
+    }
+}
 
 fn name_taken(err: StoreError, name: &str) -> ServiceError {
     match err {
@@ -129,6 +143,11 @@ pub async fn create_group(
         None,
         "group.created",
         json!({ "group_id": group.id, "added": outcome.added }),
+    )
+    .await?;
+    ctx.log_write(
+        &mut tx,
+        logged(ProvisioningOperation::Create, group.id, true),
     )
     .await?;
     // IdPs mostly create groups empty and add members by PATCH: nothing to read back then.
@@ -256,7 +275,7 @@ pub async fn put_group(
         add: accounts,
         remove: Vec::new(),
     };
-    save(
+    let changed = save(
         &mut tx,
         ctx,
         &group,
@@ -264,6 +283,11 @@ pub async fn put_group(
         parts.external_id,
         &change,
         now,
+    )
+    .await?;
+    ctx.log_write(
+        &mut tx,
+        logged(ProvisioningOperation::Replace, group.id, changed),
     )
     .await?;
     let group = reload(&mut tx, ctx, group.id).await?;
@@ -339,6 +363,9 @@ pub async fn patch_group(
             .await?
             .ok_or(ServiceError::NotFound("group"))?;
         let view = view(&mut conn, ctx, &group, response.with_members && !minimal).await?;
+        drop(conn);
+        ctx.log_unchanged(logged(ProvisioningOperation::Patch, group.id, false))
+            .await?;
         return Ok(Patched { view, minimal });
     }
     let group = Group {
@@ -364,6 +391,11 @@ pub async fn patch_group(
         }),
     )
     .await?;
+    ctx.log_write(
+        &mut tx,
+        logged(ProvisioningOperation::Patch, group.id, true),
+    )
+    .await?;
     let view = view(&mut tx, ctx, &group, response.with_members && !minimal).await?;
     tx.commit().await?;
     Ok(Patched { view, minimal })
@@ -385,6 +417,11 @@ pub async fn delete_group(
         None,
         "group.deleted",
         json!({ "group_id": group.id, "display_name": group.display_name }),
+    )
+    .await?;
+    ctx.log_write(
+        &mut tx,
+        logged(ProvisioningOperation::Delete, group.id, true),
     )
     .await?;
     tx.commit().await?;

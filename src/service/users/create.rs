@@ -11,13 +11,14 @@ use super::{
 };
 use crate::domain::{
     check_asserted_product_access, directory_set_active, plan_directory_link, AccountFacts,
-    AccountId, AccountStatus, LinkCandidate, LinkPlan, Management, Refusal, SiteAccess, SiteRole,
-    StatusChange,
+    AccountId, AccountStatus, LinkCandidate, LinkPlan, Management, ProvisionedResource,
+    ProvisioningOperation, Refusal, SiteAccess, SiteRole, StatusChange,
 };
 use crate::scim::normalize::{check_required, normalize_resource};
 use crate::scim::schema::user::USER_RESOURCE;
 use crate::scim::ScimError;
 use crate::service::error::{ServiceError, ServiceResult};
+use crate::service::provisioning::LoggedWrite;
 use crate::service::scim_context::ScimContext;
 use crate::store::{self, Account, Derived, NewAccount, ScimUser};
 
@@ -174,9 +175,29 @@ pub async fn create_user(
         .ok_or(ServiceError::NotFound("user"))?,
     };
     check_asserted_product_access(&current_entitlements(&user), asserted.as_ref())?;
+    ctx.log_write(
+        &mut tx,
+        LoggedWrite {
+            operation: ProvisioningOperation::Create,
+            resource: ProvisionedResource::User,
+            resource_id: user.record.id,
+            account: Some((user.account.id, user.account.email.as_deref())),
+            changed: true,
+        },
+    )
+    .await?;
     let view = view(ctx, &user);
     tx.commit().await?;
     Ok(view)
+}
+
+/// The email a POST /Users body asks for, if it names a valid one: the provisioning log
+/// names it when the create fails (nothing else of the body is kept).
+pub fn requested_email_of(body: &Value) -> Option<String> {
+    let resource = normalize_resource(&USER_RESOURCE, body).ok()?;
+    let parts = split(&resource);
+    let chosen = requested_email(&parts).ok()?;
+    Some(stored_email(chosen.written))
 }
 
 /// Rule 14's 409 `uniqueness`, naming the user this directory already has for the email's

@@ -4,7 +4,7 @@
 mod create;
 pub mod resource;
 
-pub use self::create::create_user;
+pub use self::create::{create_user, requested_email_of};
 
 use serde_json::{json, Map, Value};
 
@@ -13,11 +13,12 @@ use self::resource::{
     render, requested_email, split, UserParts,
 };
 use super::error::{ServiceError, ServiceResult};
+use super::provisioning::LoggedWrite;
 pub use super::scim_context::{Precondition, ResourceView, ScimContext};
 use crate::domain::{
     account_view, can_change_email, can_directory_change_account, check_asserted_product_access,
     directory_set_active, normalize_email, on_directory_delete, AccountFacts, AccountStatus,
-    AccountView, EmailChange, Management, StatusChange,
+    AccountView, EmailChange, Management, ProvisionedResource, ProvisioningOperation, StatusChange,
 };
 use crate::scim::normalize::{check_required, normalize_resource};
 use crate::scim::patch::{apply, parse_patch_request};
@@ -56,18 +57,6 @@ fn user_name_taken(err: store::StoreError, user_name: &str) -> ServiceError {
         ))),
         other => other.into(),
     }
-}
-
-async fn load_view(
-    tx: &mut Tx,
-    ctx: &ScimContext<'_>,
-    id: uuid::Uuid,
-    derived: Derived,
-) -> ServiceResult<UserView> {
-    let user = store::get_scim_user(tx, ctx.directory.id, id, derived)
-        .await?
-        .ok_or(ServiceError::NotFound("user"))?;
-    Ok(view(ctx, &user))
 }
 
 fn view(ctx: &ScimContext<'_>, user: &ScimUser) -> UserView {
@@ -307,7 +296,25 @@ async fn replace_user(
             .await
             .map_err(|err| user_name_taken(err, &record.user_name))?;
     }
-    let view = load_view(&mut tx, ctx, id, derived).await?;
+    let user = store::get_scim_user(&mut tx, ctx.directory.id, id, derived)
+        .await?
+        .ok_or(ServiceError::NotFound("user"))?;
+    let operation = match omitted {
+        Omitted::PutSemantics => ProvisioningOperation::Replace,
+        Omitted::Complete => ProvisioningOperation::Patch,
+    };
+    ctx.log_write(
+        &mut tx,
+        LoggedWrite {
+            operation,
+            resource: ProvisionedResource::User,
+            resource_id: id,
+            account: Some((user.account.id, user.account.email.as_deref())),
+            changed: account_changed || record_changed,
+        },
+    )
+    .await?;
+    let view = view(ctx, &user);
     tx.commit().await?;
     Ok(view)
 }
@@ -390,6 +397,17 @@ pub async fn delete_user(
         Some(current.account.id),
         "directory.user_unlinked",
         json!({ "scim_id": id }),
+    )
+    .await?;
+    ctx.log_write(
+        &mut tx,
+        LoggedWrite {
+            operation: ProvisioningOperation::Delete,
+            resource: ProvisionedResource::User,
+            resource_id: id,
+            account: Some((current.account.id, current.account.email.as_deref())),
+            changed: true,
+        },
     )
     .await?;
     tx.commit().await?;

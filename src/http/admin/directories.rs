@@ -1,0 +1,142 @@
+//! `/orgs/{org}/directories/...`: an org's directories (IdP connections) and their SCIM
+//! tokens. Org admins only.
+
+use actix_web::http::StatusCode;
+use actix_web::web::{self, Data, Json, Path};
+use serde::Deserialize;
+
+use super::openapi::{BodyProblems, Problems};
+use super::{changed, json, AdminPrincipal, NameBody, Problem, Reply};
+use crate::domain::{DirectoryId, OrgId};
+use crate::http::AppState;
+use crate::service::admin::directories::{self, DirectoryView, IssuedView, TokenView};
+use crate::service::admin::views::Changed;
+
+#[utoipa::path(
+    get, path = "/orgs/{org}/directories", tag = "Directories",
+    params(("org" = OrgId, Path, description = "The organization")),
+    responses((status = 200, description = "The org's directories.", body = Vec<DirectoryView>), Problems),
+)]
+/// List directories.
+pub(super) async fn list_directories(
+    state: Data<AppState>,
+    who: AdminPrincipal,
+    org: Path<OrgId>,
+) -> Reply {
+    json(
+        StatusCode::OK,
+        &directories::list(&state.store, &who, *org).await?,
+    )
+}
+
+#[utoipa::path(
+    post, path = "/orgs/{org}/directories", tag = "Directories",
+    params(("org" = OrgId, Path, description = "The organization")),
+    request_body = NameBody,
+    responses(
+        (status = 201, description = "The new directory.", body = DirectoryView),
+        Problems,
+        BodyProblems,
+    ),
+)]
+/// Create a directory.
+pub(super) async fn create_directory(
+    state: Data<AppState>,
+    who: AdminPrincipal,
+    org: Path<OrgId>,
+    body: Json<NameBody>,
+) -> Reply {
+    let view = directories::create(&state.store, &who, *org, &body.name).await?;
+    json(StatusCode::CREATED, &view)
+}
+
+#[utoipa::path(
+    get, path = "/orgs/{org}/directories/{directory}/tokens", tag = "Directories",
+    params(
+        ("org" = OrgId, Path, description = "The organization"),
+        ("directory" = DirectoryId, Path, description = "The directory"),
+    ),
+    responses((status = 200, description = "The directory's SCIM tokens, by `jti`.", body = Vec<TokenView>), Problems),
+)]
+/// List a directory's tokens.
+pub(super) async fn list_tokens(
+    state: Data<AppState>,
+    who: AdminPrincipal,
+    path: Path<(OrgId, DirectoryId)>,
+) -> Reply {
+    let (org, directory) = path.into_inner();
+    let tokens = directories::tokens(&state.store, &who, org, directory).await?;
+    json(StatusCode::OK, &tokens)
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(super) struct TokenBody {
+    /// Days until the token expires, at least 1 (a token that expires the day it is issued
+    /// is a mistake: 0 is refused). Without it, the token does not expire.
+    #[schema(value_type = Option<u32>, minimum = 1)]
+    ttl_days: Option<std::num::NonZeroU32>,
+}
+
+#[utoipa::path(
+    post, path = "/orgs/{org}/directories/{directory}/tokens", tag = "Directories",
+    params(
+        ("org" = OrgId, Path, description = "The organization"),
+        ("directory" = DirectoryId, Path, description = "The directory"),
+    ),
+    request_body(content = Option<TokenBody>, description = "Optional: no body, no expiry."),
+    responses(
+        (status = 201, description = "The token: its text is shown this once.", body = IssuedView),
+        Problems,
+        BodyProblems,
+    ),
+)]
+/// Issue a SCIM token for the directory's identity provider.
+pub(super) async fn issue_token(
+    state: Data<AppState>,
+    who: AdminPrincipal,
+    path: Path<(OrgId, DirectoryId)>,
+    body: web::Bytes,
+) -> Reply {
+    let (org, directory) = path.into_inner();
+    // The body is optional (no expiry without one), but one that is sent must be valid.
+    let body: TokenBody = if body.iter().all(u8::is_ascii_whitespace) {
+        TokenBody::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| {
+            Problem::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                format!("request body is not what this operation takes: {e}"),
+            )
+        })?
+    };
+    let ttl = body.ttl_days;
+    let issued =
+        directories::issue_token(&state.store, &state.tokens, &who, org, directory, ttl).await?;
+    json(StatusCode::CREATED, &issued)
+}
+
+#[utoipa::path(
+    delete, path = "/orgs/{org}/directories/{directory}/tokens/{jti}", tag = "Directories",
+    params(
+        ("org" = OrgId, Path, description = "The organization"),
+        ("directory" = DirectoryId, Path, description = "The directory"),
+        ("jti" = uuid::Uuid, Path, description = "The token's id"),
+    ),
+    responses(
+        (status = 200, description = "Revoked: refused by every scimd process within one second.", body = Changed<TokenView>),
+        Problems,
+    ),
+)]
+/// Revoke a SCIM token.
+pub(super) async fn revoke_token(
+    state: Data<AppState>,
+    who: AdminPrincipal,
+    path: Path<(OrgId, DirectoryId, uuid::Uuid)>,
+) -> Reply {
+    let (org, directory, jti) = path.into_inner();
+    let (revoked, view) =
+        directories::revoke_token(&state.store, &who, org, directory, jti).await?;
+    changed(revoked, view)
+}

@@ -1,0 +1,130 @@
+//! `/orgs/{org}/groups/...`: the org's local and synced groups; members of local ones
+//! (rule 19: synced ones change only through their directory). Org admins only.
+
+use actix_web::http::StatusCode;
+use actix_web::web::{Data, Json, Path};
+use serde::Deserialize;
+
+use super::openapi::{BodyProblems, Conflict, Problems};
+use super::{changed, json, AdminPrincipal, NameBody, Reply};
+use crate::domain::{AccountId, GroupId, OrgId};
+use crate::http::AppState;
+use crate::service::admin::groups::{self, GroupView};
+use crate::service::admin::views::Changed;
+
+#[utoipa::path(
+    get, path = "/orgs/{org}/groups", tag = "Groups",
+    params(("org" = OrgId, Path, description = "The organization")),
+    responses((status = 200, description = "Local and synced groups, without members.", body = Vec<GroupView>), Problems),
+)]
+/// List groups.
+pub(super) async fn list_groups(
+    state: Data<AppState>,
+    who: AdminPrincipal,
+    org: Path<OrgId>,
+) -> Reply {
+    json(
+        StatusCode::OK,
+        &groups::list(&state.store, &who, *org).await?,
+    )
+}
+
+#[utoipa::path(
+    post, path = "/orgs/{org}/groups", tag = "Groups",
+    params(("org" = OrgId, Path, description = "The organization")),
+    request_body = NameBody,
+    responses(
+        (status = 201, description = "The new local group.", body = GroupView),
+        Problems,
+        Conflict,
+        BodyProblems,
+    ),
+)]
+/// Create a local group.
+pub(super) async fn create_group(
+    state: Data<AppState>,
+    who: AdminPrincipal,
+    org: Path<OrgId>,
+    body: Json<NameBody>,
+) -> Reply {
+    let view = groups::create(&state.store, &who, *org, &body.name).await?;
+    json(StatusCode::CREATED, &view)
+}
+
+#[utoipa::path(
+    get, path = "/orgs/{org}/groups/{group}", tag = "Groups",
+    params(
+        ("org" = OrgId, Path, description = "The organization"),
+        ("group" = GroupId, Path, description = "The group"),
+    ),
+    responses((status = 200, description = "The group, with its members' account ids.", body = GroupView), Problems),
+)]
+/// Get a group.
+pub(super) async fn get_group(
+    state: Data<AppState>,
+    who: AdminPrincipal,
+    path: Path<(OrgId, GroupId)>,
+) -> Reply {
+    let (org, group) = path.into_inner();
+    json(
+        StatusCode::OK,
+        &groups::get(&state.store, &who, org, group).await?,
+    )
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(super) struct MembersBody {
+    account_ids: Vec<AccountId>,
+}
+
+#[utoipa::path(
+    post, path = "/orgs/{org}/groups/{group}/members", tag = "Groups",
+    params(
+        ("org" = OrgId, Path, description = "The organization"),
+        ("group" = GroupId, Path, description = "The group"),
+    ),
+    request_body = MembersBody,
+    responses(
+        (status = 200, description = "The group with its members.", body = Changed<GroupView>),
+        Problems,
+        Conflict,
+        BodyProblems,
+    ),
+)]
+/// Add members to a local group.
+pub(super) async fn add_members(
+    state: Data<AppState>,
+    who: AdminPrincipal,
+    path: Path<(OrgId, GroupId)>,
+    body: Json<MembersBody>,
+) -> Reply {
+    let (org, group) = path.into_inner();
+    let (added, view) =
+        groups::add_members(&state.store, &who, org, group, &body.account_ids).await?;
+    changed(added, view)
+}
+
+#[utoipa::path(
+    delete, path = "/orgs/{org}/groups/{group}/members/{account}", tag = "Groups",
+    params(
+        ("org" = OrgId, Path, description = "The organization"),
+        ("group" = GroupId, Path, description = "The group"),
+        ("account" = AccountId, Path, description = "The member's account"),
+    ),
+    responses(
+        (status = 200, description = "The group with its members.", body = Changed<GroupView>),
+        Problems,
+        Conflict,
+    ),
+)]
+/// Remove a member from a local group.
+pub(super) async fn remove_member(
+    state: Data<AppState>,
+    who: AdminPrincipal,
+    path: Path<(OrgId, GroupId, AccountId)>,
+) -> Reply {
+    let (org, group, account) = path.into_inner();
+    let (removed, view) = groups::remove_member(&state.store, &who, org, group, account).await?;
+    changed(removed, view)
+}
