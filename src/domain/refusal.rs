@@ -341,11 +341,12 @@ impl Refusal {
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use std::collections::BTreeSet;
 
-    fn all_samples() -> Vec<Refusal> {
+    /// One refusal of every variant.
+    pub(crate) fn all_samples() -> Vec<Refusal> {
         let org = OrgId::new();
         vec![
             Refusal::InvalidEmail(EmailError::MissingAt),

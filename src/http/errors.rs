@@ -137,19 +137,9 @@ impl From<ServiceError> for ScimHttpError {
     }
 }
 
-/// Domain refusals in SCIM terms: a rule that forbids the change is 403 with the refusal's
-/// own explanation of who can act; the few that are about the request itself keep their
-/// SCIM meaning.
+/// A domain refusal in SCIM terms (the table in [`super::refusals`]), with the refusal's own
+/// explanation of who can act.
 fn refusal_to_scim(refusal: &Refusal) -> ScimError {
-    match refusal {
-        Refusal::AlreadyProvisioned => ScimError::conflict(refusal.to_string()),
-        Refusal::InvalidEmail(_) | Refusal::InvalidDomain(_) | Refusal::PublicSuffix { .. } => {
-            ScimError::bad_request(ScimType::InvalidValue, refusal.to_string())
-        }
-        Refusal::NotFound => ScimError::not_found(refusal.to_string()),
-        Refusal::ProductAccessFromGroups => {
-            ScimError::bad_request(ScimType::Mutability, refusal.to_string())
-        }
-        _ => ScimError::forbidden(refusal.to_string()),
-    }
+    let answer = super::refusals::answer(refusal);
+    ScimError::new(answer.scim_status, answer.scim_type, refusal.to_string())
 }

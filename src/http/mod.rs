@@ -11,6 +11,7 @@ mod groups;
 mod health;
 pub mod metrics;
 mod provisioning;
+mod refusals;
 mod request_guard;
 mod root_search;
 mod scim_paths;

@@ -174,39 +174,9 @@ impl ResponseError for Problem {
     }
 }
 
-/// Each refusal's status: 400 for a malformed request, 403 when a rule says the caller may
-/// not (someone else may), 404 for what the caller cannot see, 409 when the state of the
-/// account, membership or group is what stands in the way.
+/// A refusal's admin-API status (the table in [`crate::http::refusals`]).
 pub fn refusal_status(refusal: &Refusal) -> StatusCode {
-    match refusal {
-        Refusal::InvalidEmail(_)
-        | Refusal::ProductAccessFromGroups
-        | Refusal::InvalidDomain(_)
-        | Refusal::PublicSuffix { .. } => StatusCode::BAD_REQUEST,
-        Refusal::ManagedByOtherOrg { .. }
-        | Refusal::ManagingOrgOnly { .. }
-        | Refusal::OwnerOnly { .. }
-        | Refusal::NotSiteAdministrator
-        | Refusal::RoleNotAllowed { .. }
-        | Refusal::SiteAdminOnly
-        | Refusal::NotOrgAdministrator
-        | Refusal::EmailDomainNotVerified { .. }
-        | Refusal::DomainVerifiedByOtherOrg { .. } => StatusCode::FORBIDDEN,
-        Refusal::NotFound => StatusCode::NOT_FOUND,
-        Refusal::AccountDeactivated { .. }
-        | Refusal::SuspendedOnSite
-        | Refusal::NotOnSite
-        | Refusal::NotSuspended { .. }
-        | Refusal::AlreadyActive
-        | Refusal::HasContent
-        | Refusal::AlreadyProvisioned
-        | Refusal::SyncedGroupMembership { .. }
-        | Refusal::GrantedByGroup { .. }
-        | Refusal::DomainNotVerified
-        | Refusal::DomainProofMissing { .. }
-        | Refusal::DomainProofMismatch { .. }
-        | Refusal::NoPendingVerification => StatusCode::CONFLICT,
-    }
+    crate::http::refusals::answer(refusal).admin_status
 }
 
 impl From<&Refusal> for Problem {
