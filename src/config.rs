@@ -110,6 +110,15 @@ pub struct ServeArgs {
     )]
     pub max_page_size: u32,
 
+    /// Seconds a list cursor stays valid (RFC 9865 `cursorTimeout`, advertised in
+    /// ServiceProviderConfig): each page's cursors must be used within this time.
+    #[arg(
+        long = "cursor-timeout-secs",
+        env = "SCIMD_CURSOR_TIMEOUT_SECS",
+        default_value_t = 3600
+    )]
+    pub cursor_timeout_secs: u64,
+
     /// Largest accepted request body, in bytes.
     #[arg(long = "max-body-bytes", env = "SCIMD_MAX_BODY_BYTES", default_value_t = 10 * 1024 * 1024)]
     pub max_body_bytes: usize,

@@ -12,6 +12,7 @@
 //! With `DATABASE_URL` set, a fresh database is created on that server and dropped after.
 //! `SCIMD_BENCH_JSON=FILE` appends one JSON line per operation, for tables.
 
+mod paging;
 mod seed;
 mod server;
 
@@ -94,6 +95,13 @@ impl Stats {
     }
 }
 
+/// SCIMD_BENCH_ONLY="create user,get by id" runs just the rows whose names begin so.
+fn wanted(name: &str) -> bool {
+    std::env::var("SCIMD_BENCH_ONLY")
+        .map(|only| only.split(',').any(|o| name.starts_with(o.trim())))
+        .unwrap_or(true)
+}
+
 /// Runs `requests` requests, `concurrency` at a time; `make(i)` builds request i.
 async fn measure<F>(
     server: &Server,
@@ -107,11 +115,7 @@ where
     F: Fn(usize) -> reqwest::RequestBuilder + Send + Sync + 'static,
 {
     let name = name.into();
-    // SCIMD_BENCH_ONLY="create user,get by id" runs just those rows.
-    let wanted = std::env::var("SCIMD_BENCH_ONLY")
-        .map(|only| only.split(',').any(|o| name.starts_with(o.trim())))
-        .unwrap_or(true);
-    let requests = if wanted { requests } else { 0 };
+    let requests = if wanted(&name) { requests } else { 0 };
     let make = Arc::new(make);
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let cpu_before = server.cpu_seconds();
@@ -345,6 +349,20 @@ async fn run() {
     )
     .await
     .print(&context);
+
+    paging::run(
+        paging::Paging {
+            server: &server,
+            client: client.clone(),
+            base: base.clone(),
+            token: token.clone(),
+            users,
+            requests,
+            concurrency,
+        },
+        &context,
+    )
+    .await;
 
     let (c, t, b) = (client.clone(), token.clone(), base.clone());
     measure(

@@ -9,7 +9,7 @@ use super::scim_routes::{base_url, context, projected, projection, query_pairs, 
 use super::{AppState, ScimPrincipal};
 use crate::scim::list::{list_response, ListRequest, RawListParams};
 use crate::scim::schema::entitlement::ENTITLEMENT_RESOURCE;
-use crate::scim::{ScimError, CONTENT_TYPE};
+use crate::scim::{ScimError, ScimType, CONTENT_TYPE};
 use crate::service::entitlements as service;
 
 type Reply = Result<HttpResponse, ScimHttpError>;
@@ -21,6 +21,16 @@ async fn run_list(
     raw: &RawListParams,
 ) -> Reply {
     let request = ListRequest::parse(raw, i64::from(state.capabilities.max_results))?;
+    if request.cursor.is_some() {
+        // The catalogue is read whole and filtered in memory; it has no keyset order to
+        // resume, and a page without `nextCursor` would tell the client it saw everything.
+        return Err(ScimError::bad_request(
+            ScimType::InvalidValue,
+            "cursor pagination is offered on /Users, /Groups and /.search; page /Entitlements \
+             with startIndex and count",
+        )
+        .into());
+    }
     let base = base_url(req);
     let ctx = context(state, &principal, &base);
     let (total, found) = service::list_entitlements(&ctx, &request).await?;

@@ -9,6 +9,7 @@ mod errors;
 mod groups;
 mod health;
 pub mod metrics;
+mod paging;
 mod request_guard;
 mod root_search;
 mod scim_paths;
@@ -40,4 +41,6 @@ pub struct AppState {
     pub dns: DnsChecker,
     /// Whether the admin API may verify domains without DNS proof.
     pub allow_unproven_domains: bool,
+    /// Signs the cursors of cursor-paged lists (RFC 9865).
+    pub cursor_key: crate::scim::cursor::CursorKey,
 }

@@ -166,6 +166,7 @@ pub fn page_query(request: &ListRequest) -> ListQuery<'_> {
         descending: request.descending,
         offset: request.start_index - 1,
         limit: request.count,
+        seek: None,
     }
 }
 

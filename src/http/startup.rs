@@ -57,6 +57,7 @@ impl Application {
         .await?;
         let tokens = Arc::new(Tokens::load(store.clone()).await?);
         let token_watch = tokens.start_cache();
+        let cursor_key = tokens.cursor_key()?;
         let state = AppState {
             store: store.clone(),
             tokens,
@@ -66,6 +67,7 @@ impl Application {
                 sort: true,
                 etag: true,
                 max_results: args.max_page_size,
+                cursor_timeout_secs: args.cursor_timeout_secs.max(1),
                 documentation_uri: None,
             },
             public_url: args
@@ -78,6 +80,7 @@ impl Application {
                 std::time::Duration::from_secs(args.dns_timeout_secs.max(1)),
             ),
             allow_unproven_domains: args.allow_unproven_domains,
+            cursor_key,
         };
         // Installed before the first request, so every series starts at its first event.
         let _ = super::metrics::handle();

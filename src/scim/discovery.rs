@@ -14,6 +14,8 @@ pub struct Capabilities {
     pub sort: bool,
     pub etag: bool,
     pub max_results: u32,
+    /// How long a cursor stays valid (RFC 9865 `cursorTimeout`).
+    pub cursor_timeout_secs: u64,
     pub documentation_uri: Option<String>,
 }
 
@@ -26,6 +28,16 @@ pub fn service_provider_config(caps: &Capabilities, location: &str) -> Value {
         "filter": { "supported": caps.filter, "maxResults": caps.max_results },
         "changePassword": { "supported": false },
         "sort": { "supported": caps.sort },
+        // RFC 9865 §4. Index paging stays the default, so clients that know only
+        // `startIndex` see no change; a page without `count` holds the maximum.
+        "pagination": {
+            "cursor": true,
+            "index": true,
+            "defaultPaginationMethod": "index",
+            "defaultPageSize": caps.max_results,
+            "maxPageSize": caps.max_results,
+            "cursorTimeout": caps.cursor_timeout_secs
+        },
         "etag": { "supported": caps.etag },
         // draft-ietf-scim-roles-entitlements-01 §3.1. Site roles are not served as /Roles
         // (docs/decisions.md, "Roles"); a User's entitlements are its product access.

@@ -1,6 +1,7 @@
 //! The SCIM 2.0 protocol (RFC 7643/7644): schemas, errors, discovery documents, and the
 //! filter and PATCH path grammars. Nothing here knows about SQL or HTTP frameworks.
 
+pub mod cursor;
 pub mod discovery;
 pub mod error;
 pub mod filter;

@@ -66,6 +66,8 @@ impl std::fmt::Debug for IssuedToken {
 
 struct Keys {
     signing_kid: String,
+    /// Derived from the signing key, so every process on the database shares it.
+    cursor: crate::scim::cursor::CursorKey,
     encoding: EncodingKey,
     decoding: HashMap<String, DecodingKey>,
 }
@@ -140,12 +142,18 @@ impl Tokens {
             .ok_or_else(|| StoreError::Corrupt("no signing key after creating one".into()))?;
         Ok(Keys {
             signing_kid: signing.kid.clone(),
+            cursor: crate::scim::cursor::CursorKey::derive(&signing.secret),
             encoding: EncodingKey::from_secret(&signing.secret),
             decoding: stored
                 .iter()
                 .map(|k| (k.kid.clone(), DecodingKey::from_secret(&k.secret)))
                 .collect(),
         })
+    }
+
+    /// The key list cursors (RFC 9865) are signed with.
+    pub fn cursor_key(&self) -> Result<crate::scim::cursor::CursorKey, StoreError> {
+        Ok(self.keys.read().map_err(|_| poisoned())?.cursor.clone())
     }
 
     /// Registers and signs a token for `subject` inside the caller's transaction.

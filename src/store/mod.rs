@@ -18,6 +18,7 @@ pub mod filter_sql;
 mod group_commit;
 mod groups;
 mod idna_fixup;
+mod keyset;
 mod orgs;
 mod scim_groups;
 mod sites;
@@ -71,6 +72,17 @@ pub struct ListQuery<'a> {
     /// 0-based offset.
     pub offset: i64,
     pub limit: i64,
+    /// Cursor pagination: the page starts after (or before) this position instead of at
+    /// `offset`. A page before a position comes back in reverse order.
+    pub seek: Option<&'a crate::scim::cursor::Seek>,
+}
+
+/// The total a list query matches and one page of it, each row with its position in the
+/// list's order (for the cursors that resume after it).
+#[derive(Debug)]
+pub struct Listed<T> {
+    pub total: i64,
+    pub rows: Vec<(crate::scim::cursor::Position, T)>,
 }
 
 /// The default database when no URL is configured: a file beside the process.

@@ -6,6 +6,7 @@ mod helpers;
 mod admin;
 mod budget;
 mod create_race;
+mod cursor;
 mod domains;
 mod entitlements;
 mod forwarded;

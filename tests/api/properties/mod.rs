@@ -253,8 +253,9 @@ async fn random_filters_never_fail_the_server(app: TestApp) {
             prop::option::of(number_text()),
             prop::option::of(number_text()),
             prop::option::of(attr_path()),
+            prop::option::of(cursor_text()),
         )
-            .prop_map(|(resource, filter, sort, order, start, count, attrs)| {
+            .prop_map(|(resource, filter, sort, order, start, count, attrs, cursor)| {
                 let mut query = format!("filter={}", encode(&filter));
                 let params = [
                     ("sortBy", sort),
@@ -262,6 +263,7 @@ async fn random_filters_never_fail_the_server(app: TestApp) {
                     ("startIndex", start),
                     ("count", count),
                     ("attributes", attrs),
+                    ("cursor", cursor),
                 ];
                 for (name, value) in params {
                     if let Some(value) = value {

@@ -160,6 +160,16 @@ pub fn number_text() -> impl Strategy<Value = String> {
     .prop_map(str::to_owned)
 }
 
+/// A `cursor` (RFC 9865): empty (the first page), cursor-like text no server issued, or
+/// anything.
+pub fn cursor_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        3 => Just(String::new()),
+        2 => "[A-Za-z0-9_-]{0,80}",
+        1 => "\\PC{0,20}",
+    ]
+}
+
 /// A SearchRequest: each parameter absent, of the right type, or of any type.
 pub fn search_request() -> impl Strategy<Value = Value> {
     let param =
@@ -182,9 +192,10 @@ pub fn search_request() -> impl Strategy<Value = Value> {
         param(attr_path().prop_map(|a| json!(a)).boxed()),
         any::<bool>(),
         prop::option::of(json_value()),
+        param(cursor_text().prop_map(Value::String).boxed()),
     )
         .prop_map(
-            |(filter, sort_by, order, start, count, attrs, excluded, upper, extra)| {
+            |(filter, sort_by, order, start, count, attrs, excluded, upper, extra, cursor)| {
                 let mut body = Map::new();
                 body.insert(
                     "schemas".into(),
@@ -206,6 +217,7 @@ pub fn search_request() -> impl Strategy<Value = Value> {
                     ("attributes", attrs),
                     ("excludedAttributes", excluded),
                     ("unknownParameter", extra),
+                    ("cursor", cursor),
                 ] {
                     if let Some(value) = value {
                         body.insert(name(key), value);
