@@ -28,6 +28,13 @@ impl From<ScimError> for ScimHttpError {
     }
 }
 
+impl ScimHttpError {
+    /// The domain rule that refused the request, if one did.
+    pub fn refused_by(&self) -> Option<&'static str> {
+        self.refused_by
+    }
+}
+
 impl ResponseError for ScimHttpError {
     fn status_code(&self) -> StatusCode {
         StatusCode::from_u16(self.error.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)

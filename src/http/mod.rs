@@ -3,6 +3,7 @@
 
 mod admin;
 mod auth;
+mod bulk;
 mod discovery;
 mod entitlements;
 mod errors;

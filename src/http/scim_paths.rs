@@ -24,6 +24,7 @@ const ENDPOINTS: &[&str] = &[
     "Users",
     "Groups",
     ".search",
+    "Bulk",
 ];
 
 /// The canonical spelling of a SCIM path, or `None` when it already is canonical or is not
@@ -91,6 +92,7 @@ mod tests {
             ("/SCIM/V2/resourcetypes/User", "/scim/v2/ResourceTypes/User"),
             ("/scim/v2/users/.SEARCH", "/scim/v2/Users/.search"),
             ("/scim/v2/.Search", "/scim/v2/.search"),
+            ("/scim/v2/bulk", "/scim/v2/Bulk"),
             ("/scim/v2/Users/abc-DEF/", "/scim/v2/Users/abc-DEF"),
             ("/scim/v2/Users//", "/scim/v2/Users"),
             ("/scim/v2/", "/scim/v2"),

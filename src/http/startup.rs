@@ -68,6 +68,9 @@ impl Application {
                 etag: true,
                 max_results: args.max_page_size,
                 cursor_timeout_secs: args.cursor_timeout_secs.max(1),
+                bulk_max_operations: args.bulk_max_operations.max(1),
+                // A body past --max-body-bytes never reaches the handler, so that bounds it.
+                bulk_max_payload_bytes: args.bulk_max_payload_bytes.min(args.max_body_bytes),
                 documentation_uri: None,
             },
             public_url: args

@@ -16,6 +16,9 @@ pub struct Capabilities {
     pub max_results: u32,
     /// How long a cursor stays valid (RFC 9865 `cursorTimeout`).
     pub cursor_timeout_secs: u64,
+    /// Bulk (RFC 7644 §3.7): operations per request, and bytes per request.
+    pub bulk_max_operations: usize,
+    pub bulk_max_payload_bytes: usize,
     pub documentation_uri: Option<String>,
 }
 
@@ -24,7 +27,11 @@ pub fn service_provider_config(caps: &Capabilities, location: &str) -> Value {
         "schemas": [urn::SERVICE_PROVIDER_CONFIG],
         "documentationUri": caps.documentation_uri,
         "patch": { "supported": caps.patch },
-        "bulk": { "supported": false, "maxOperations": 0, "maxPayloadSize": 0 },
+        "bulk": {
+            "supported": true,
+            "maxOperations": caps.bulk_max_operations,
+            "maxPayloadSize": caps.bulk_max_payload_bytes
+        },
         "filter": { "supported": caps.filter, "maxResults": caps.max_results },
         "changePassword": { "supported": false },
         "sort": { "supported": caps.sort },

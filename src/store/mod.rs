@@ -9,6 +9,7 @@ mod admin_groups;
 mod admin_outbox;
 mod admin_sites;
 mod audit;
+mod bulk;
 pub mod db;
 mod db_params;
 pub mod db_types;
@@ -39,6 +40,7 @@ pub use admin_sites::{
     site_products_of, SiteUserQuery, SiteUserRow,
 };
 pub use audit::*;
+pub use bulk::BulkSession;
 pub use directories::*;
 pub use domain_challenges::*;
 pub use groups::*;
@@ -168,6 +170,8 @@ pub struct Store {
     pools: Pools,
     /// Moves when this process commits a change to tokens (see `service::token_cache`).
     token_generation: Arc<AtomicU64>,
+    /// Set on the store a bulk session hands out: its transactions share commits.
+    bulk: Option<BulkSession>,
 }
 
 impl Store {
@@ -234,6 +238,7 @@ impl Store {
         let store = Store {
             pools,
             token_generation: token_generation_for(url),
+            bulk: None,
         };
         store.migrate().await?;
         store.normalize_legacy_domains().await?;
@@ -256,8 +261,12 @@ impl Store {
         }
     }
 
-    /// A connection for reads outside a transaction.
+    /// A connection for reads outside a transaction (in a bulk session, inside its chunk,
+    /// so that it sees what the session wrote).
     pub async fn read(&self) -> StoreResult<Conn> {
+        if let Some(session) = self.session() {
+            return Ok(bulk::read_conn(session.begin().await?));
+        }
         Ok(Conn::new(match &self.pools {
             Pools::Sqlite { read, .. } => Handle::Sqlite(read.acquire().await?),
             Pools::Postgres(pool) => Handle::Postgres(pool.acquire().await?),
@@ -267,6 +276,12 @@ impl Store {
     /// Opens a write transaction. SQLite takes the write lock up front (`BEGIN IMMEDIATE`)
     /// so a transaction never fails half-way when another process (the CLI) writes too.
     pub async fn begin(&self) -> StoreResult<Tx> {
+        if let Some(session) = self.session() {
+            return Ok(Tx {
+                conn: Conn::new(Handle::Nested(Box::new(session.begin().await?))),
+                token_generation: self.token_generation.clone(),
+            });
+        }
         let handle = match &self.pools {
             Pools::Sqlite { write, .. } => Handle::SqliteBatch(write.begin().await?),
             Pools::Postgres(pool) => Handle::PostgresTx(pool.begin().await?),

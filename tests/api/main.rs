@@ -5,6 +5,7 @@ mod helpers;
 
 mod admin;
 mod budget;
+mod bulk;
 mod create_race;
 mod cursor;
 mod domains;
