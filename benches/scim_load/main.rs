@@ -12,6 +12,7 @@
 //! With `DATABASE_URL` set, a fresh database is created on that server and dropped after.
 //! `SCIMD_BENCH_JSON=FILE` appends one JSON line per operation, for tables.
 
+mod bulk;
 mod paging;
 mod seed;
 mod server;
@@ -67,7 +68,7 @@ impl Stats {
         let statements =
             (self.statements.1 > 0).then(|| self.statements.0 as f64 / self.statements.1 as f64);
         println!(
-            "{:<26} {:>6} {:>9.0} {:>8.2} {:>8.2} {:>9.0} {:>6} {:>6}",
+            "{:<30} {:>6} {:>9.0} {:>8.2} {:>8.2} {:>9.0} {:>6} {:>6}",
             self.name,
             sorted.len(),
             rate,
@@ -249,7 +250,7 @@ async fn run() {
         context.backend, context.server
     );
     println!(
-        "{:<26} {:>6} {:>9} {:>8} {:>8} {:>9} {:>6} {:>6}",
+        "{:<30} {:>6} {:>9} {:>8} {:>8} {:>9} {:>6} {:>6}",
         "operation", "ok", "req/s", "p50 ms", "p99 ms", "CPU µs/r", "stmt/r", "errors"
     );
 
@@ -486,6 +487,18 @@ async fn run() {
     )
     .await
     .print(&context);
+
+    bulk::run(
+        bulk::BulkRun {
+            server: &server,
+            client: client.clone(),
+            base: base.clone(),
+            token: token.clone(),
+            concurrency,
+        },
+        &context,
+    )
+    .await;
 
     let (rss, peak) = server.rss_mib();
     println!("server memory: {rss:.0} MiB resident now, {peak:.0} MiB at peak");

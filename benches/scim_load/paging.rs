@@ -56,7 +56,7 @@ async fn walk(p: &Paging<'_>, deep: usize) -> String {
     }
     let elapsed = started.elapsed().as_secs_f64();
     println!(
-        "{:<26} {pages:>6} pages, {seen} users in {elapsed:.1} s ({:.0} users/s, one client)",
+        "{:<30} {pages:>6} pages, {seen} users in {elapsed:.1} s ({:.0} users/s, one client)",
         "walk by cursor (1000/page)",
         seen as f64 / elapsed
     );

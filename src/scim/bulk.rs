@@ -150,7 +150,7 @@ pub fn parse_request(body: &Value, max_operations: usize) -> Result<BulkRequest,
         }
         if let Some(first) = defined.get(&bulk_id) {
             op.action = Err(invalid(
-                ScimType::Uniqueness,
+                ScimType::InvalidValue,
                 format!("bulkId {bulk_id:?} is already used by operation {first}"),
             ));
         } else {

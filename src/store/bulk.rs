@@ -25,16 +25,31 @@ pub const CHUNK_TRANSACTIONS: usize = super::group_commit::MAX_BATCH;
 /// other request waits longer behind it than behind a full group commit.
 pub const CHUNK_TIME: Duration = super::group_commit::MAX_WAIT;
 
+// A committed transaction's savepoint is released together with the next one's opening
+// (or by the chunk's COMMIT), in one round trip: on PostgreSQL a round trip is what a bulk
+// operation mostly waits for.
 const SAVEPOINT: &str = "SAVEPOINT scimd_bulk_op";
-const RELEASE: &str = "RELEASE SAVEPOINT scimd_bulk_op";
-const ROLLBACK_TO: &str = "ROLLBACK TO SAVEPOINT scimd_bulk_op";
+const RELEASE_THEN_SAVEPOINT: &str = "RELEASE SAVEPOINT scimd_bulk_op; SAVEPOINT scimd_bulk_op";
+const UNDO_THEN_SAVEPOINT: &str = "ROLLBACK TO SAVEPOINT scimd_bulk_op; \
+     RELEASE SAVEPOINT scimd_bulk_op; SAVEPOINT scimd_bulk_op";
+const UNDO: &str = "ROLLBACK TO SAVEPOINT scimd_bulk_op; RELEASE SAVEPOINT scimd_bulk_op";
+
+/// The chunk's innermost savepoint, between transactions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Top {
+    /// None open.
+    Clear,
+    /// The last transaction committed: its savepoint awaits release.
+    Committed,
+    /// The last transaction ended without committing: roll back to its savepoint.
+    Abandoned,
+}
 
 struct Slot {
     backend: super::Backend,
     /// The open chunk, between transactions.
     chunk: Option<Tx>,
-    /// The last transaction ended without releasing its savepoint: roll back to it first.
-    dirty: bool,
+    top: Top,
     /// Chunks opened so far; the open one's number.
     number: u64,
     /// Transactions released into the open chunk.
@@ -86,19 +101,15 @@ impl Nested {
         }
     }
 
-    /// Releases the savepoint into the chunk, and commits the chunk if it is due.
+    /// Keeps the savepoint's changes in the chunk, and commits the chunk if it is due.
     pub(super) async fn commit(mut self, tokens_changed: bool) -> Result<(), sqlx::Error> {
         self.ended = true;
         let slot = &mut *self.slot;
         let Some(chunk) = slot.chunk.as_mut() else {
             return Err(sqlx::Error::PoolClosed);
         };
-        if let Err(err) = execute(chunk, RELEASE).await {
-            // Left for the next transaction to roll back; the chunk may be lost with it.
-            slot.dirty = true;
-            return Err(err);
-        }
         chunk.conn.tokens_changed |= tokens_changed;
+        slot.top = Top::Committed;
         slot.released += 1;
         slot.last_released = Some(slot.number);
         let due = slot.released >= CHUNK_TRANSACTIONS
@@ -112,9 +123,9 @@ impl Nested {
     pub(super) async fn rollback(mut self) -> Result<(), sqlx::Error> {
         self.ended = true;
         let slot = &mut *self.slot;
-        slot.dirty = false;
+        slot.top = Top::Clear;
         if let Some(chunk) = slot.chunk.as_mut() {
-            if let Err(err) = undo(chunk).await {
+            if let Err(err) = execute(chunk, UNDO).await {
                 lose_chunk(slot);
                 return Err(err);
             }
@@ -128,7 +139,7 @@ impl Drop for Nested {
         // Ended without commit or rollback (an error returned early, a read finished, or
         // the request was cancelled): the next user of the chunk rolls back to the savepoint.
         if self.slot.chunk.is_some() && !self.ended {
-            self.slot.dirty = true;
+            self.slot.top = Top::Abandoned;
         }
     }
 }
@@ -138,11 +149,6 @@ async fn execute(chunk: &mut Tx, sql: &str) -> Result<(), sqlx::Error> {
         Native::Sqlite(c) => c.execute(sql).await.map(|_| ()),
         Native::Postgres(c) => c.execute(sql).await.map(|_| ()),
     }
-}
-
-async fn undo(chunk: &mut Tx) -> Result<(), sqlx::Error> {
-    execute(chunk, ROLLBACK_TO).await?;
-    execute(chunk, RELEASE).await
 }
 
 /// Commits the open chunk; a failed COMMIT loses what was released into it.
@@ -156,6 +162,7 @@ async fn commit_chunk(slot: &mut Slot) {
     }
     slot.released = 0;
     slot.opened = None;
+    slot.top = Top::Clear;
 }
 
 /// Drops the open chunk (it rolls back) and records what was released into it as lost.
@@ -165,7 +172,7 @@ fn lose_chunk(slot: &mut Slot) {
     }
     slot.released = 0;
     slot.opened = None;
-    slot.dirty = false;
+    slot.top = Top::Clear;
 }
 
 impl BulkSession {
@@ -175,7 +182,7 @@ impl BulkSession {
                 slot: Arc::new(Mutex::new(Slot {
                     backend: base.backend(),
                     chunk: None,
-                    dirty: false,
+                    top: Top::Clear,
                     number: 0,
                     released: 0,
                     opened: None,
@@ -191,14 +198,6 @@ impl BulkSession {
     pub(super) async fn begin(&self) -> Result<Nested, sqlx::Error> {
         let mut guard = self.shared.slot.clone().lock_owned().await;
         let slot = &mut *guard;
-        if slot.dirty {
-            slot.dirty = false;
-            if let Some(chunk) = slot.chunk.as_mut() {
-                if undo(chunk).await.is_err() {
-                    lose_chunk(slot);
-                }
-            }
-        }
         if slot.chunk.is_none() {
             // Boxed: the base store's `begin` is the one that sent its caller here.
             let chunk = Box::pin(self.shared.base.begin())
@@ -208,16 +207,24 @@ impl BulkSession {
                     other => sqlx::Error::Protocol(other.to_string()),
                 })?;
             slot.chunk = Some(chunk);
+            slot.top = Top::Clear;
             slot.number += 1;
             slot.released = 0;
             slot.opened = Some(Instant::now());
         }
+        let open = match slot.top {
+            Top::Clear => SAVEPOINT,
+            Top::Committed => RELEASE_THEN_SAVEPOINT,
+            Top::Abandoned => UNDO_THEN_SAVEPOINT,
+        };
         if let Some(chunk) = slot.chunk.as_mut() {
-            if let Err(err) = execute(chunk, SAVEPOINT).await {
+            if let Err(err) = execute(chunk, open).await {
+                // The chunk's state is unknown now: give it up, with what it held.
                 lose_chunk(slot);
                 return Err(err);
             }
         }
+        slot.top = Top::Clear;
         Ok(Nested {
             slot: guard,
             ended: false,
@@ -233,10 +240,10 @@ impl BulkSession {
     /// Commits what is open; the chunks whose transactions were lost.
     pub async fn finish(&self) -> Vec<u64> {
         let mut slot = self.shared.slot.lock().await;
-        if slot.dirty {
-            slot.dirty = false;
+        if slot.top == Top::Abandoned {
+            slot.top = Top::Clear;
             if let Some(chunk) = slot.chunk.as_mut() {
-                if undo(chunk).await.is_err() {
+                if execute(chunk, UNDO).await.is_err() {
                     lose_chunk(&mut slot);
                 }
             }

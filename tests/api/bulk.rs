@@ -431,7 +431,47 @@ async fn an_operation_failing_half_way_leaves_nothing(app: TestApp) {
     assert_eq!(users_named(&app, token, "bob").await, 1);
 }
 
+/// More operations than one commit chunk holds, with failures after writes (duplicate
+/// userNames meet the unique index) spread through them: every success is kept, every
+/// failure leaves nothing.
+async fn long_bulks_cross_commit_chunks(app: TestApp) {
+    let org = app.bootstrap("Acme", &["acme.example"]).await;
+    let token = &org.scim_token.token;
+    let mut operations = Vec::new();
+    let mut expected = Vec::new();
+    for i in 0..150 {
+        if i % 3 == 2 {
+            // The same userName as the operation before it, another email.
+            let mut data = user(&format!("dup{i}"), "acme.example");
+            data["userName"] = json!(format!("n{}@acme.example", i - 1));
+            operations.push(json!({"method": "POST", "path": "/Users", "bulkId": format!("b{i}"), "data": data}));
+            expected.push("409");
+        } else {
+            operations.push(post_user(&format!("b{i}"), &format!("n{i}")));
+            expected.push("201");
+        }
+    }
+    let reply = bulk(&app, token, json!({"schemas": [BULK], "Operations": operations})).await;
+    assert_eq!(statuses(&reply), expected);
+    let users = app.scim("GET", "/Users?count=0", token, None).await;
+    assert_eq!(users.body["totalResults"], 100);
+    // A failed create had inserted its account before its userName collided: rolled back.
+    let mut conn = app.store.read().await.unwrap();
+    for i in (2..150).step_by(3) {
+        let email = format!("dup{i}@acme.example");
+        let account = scimd::store::find_account_by_email(&mut conn, &email)
+            .await
+            .unwrap();
+        assert!(account.is_none(), "{email} has an account");
+    }
+    assert!(scimd::store::find_account_by_email(&mut conn, "n1@acme.example")
+        .await
+        .unwrap()
+        .is_some());
+}
+
 on_both_backends! {
+    long_bulks_cross_commit_chunks => spawn_app,
     an_operation_failing_half_way_leaves_nothing => spawn_app,
     mixed_operations_resolve_bulk_ids_in_any_order => spawn_app,
     circular_references_are_refused => spawn_app,
