@@ -1,15 +1,19 @@
 //! Shared commits for a run of write transactions from one request (SCIM Bulk): each
 //! transaction the run begins is a SAVEPOINT inside a *chunk* transaction, released when it
 //! commits and rolled back to when it fails or is dropped, so each stays atomic on its own
-//! and one failing leaves the others; the chunk commits once it holds [`CHUNK_TRANSACTIONS`]
-//! of them or has been open [`CHUNK_TIME`], and at the end. On SQLite the chunk is itself a
-//! member of the group commit; on PostgreSQL, a transaction of its own.
+//! and one failing leaves the others. The chunk commits once it holds
+//! [`CHUNK_TRANSACTIONS`] of them or has been open [`CHUNK_TIME`], or, on SQLite, once it has
+//! been open [`YIELD_AFTER`] while another request waits for the one writer; and at the end.
+//! On SQLite the chunk is itself a member of the group commit; on PostgreSQL, a transaction
+//! of its own. A COMMIT waits for the disk (an fsync, milliseconds), so the fewer the
+//! better; the bounds keep row locks, and SQLite's writer, from being held long.
 //!
 //! A transaction's changes are durable only once its chunk has committed, so the caller
 //! answers only after [`BulkSession::finish`], which also names the chunks whose COMMIT
 //! failed (their transactions are lost, and must be reported as failed). The run's
-//! transactions are sequential: a second `begin` waits for the first to end.
+//! transactions are sequential: a `begin` while another is open is an error.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -19,11 +23,14 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 use super::db::{Conn, Handle, Native, Tx};
 use super::Store;
 
-/// Transactions per chunk at most, as for a group commit.
-pub const CHUNK_TRANSACTIONS: usize = super::group_commit::MAX_BATCH;
-/// How long a chunk stays open at most: on SQLite it holds the one writer meanwhile, so no
-/// other request waits longer behind it than behind a full group commit.
-pub const CHUNK_TIME: Duration = super::group_commit::MAX_WAIT;
+/// Transactions per chunk at most.
+pub const CHUNK_TRANSACTIONS: usize = 256;
+/// How long a chunk stays open at most.
+pub const CHUNK_TIME: Duration = Duration::from_millis(50);
+/// On SQLite a chunk holds the one writer: once another request waits for it, the chunk
+/// commits after this long, so nobody waits longer behind a bulk than behind a full group
+/// commit.
+pub const YIELD_AFTER: Duration = super::group_commit::MAX_WAIT;
 
 // A committed transaction's savepoint is released together with the next one's opening
 // (or by the chunk's COMMIT), in one round trip: on PostgreSQL a round trip is what a bulk
@@ -47,6 +54,8 @@ enum Top {
 
 struct Slot {
     backend: super::Backend,
+    /// On SQLite, the transactions waiting for the writer.
+    writer_queue: Option<Arc<AtomicUsize>>,
     /// The open chunk, between transactions.
     chunk: Option<Tx>,
     top: Top,
@@ -112,8 +121,14 @@ impl Nested {
         slot.top = Top::Committed;
         slot.released += 1;
         slot.last_released = Some(slot.number);
+        let open_for = slot.opened.map(|t| t.elapsed()).unwrap_or_default();
+        let others_wait = slot
+            .writer_queue
+            .as_ref()
+            .is_some_and(|queue| queue.load(Ordering::SeqCst) > 0);
         let due = slot.released >= CHUNK_TRANSACTIONS
-            || slot.opened.is_some_and(|t| t.elapsed() >= CHUNK_TIME);
+            || open_for >= CHUNK_TIME
+            || (others_wait && open_for >= YIELD_AFTER);
         if due {
             commit_chunk(slot).await;
         }
@@ -181,6 +196,7 @@ impl BulkSession {
             shared: Arc::new(Shared {
                 slot: Arc::new(Mutex::new(Slot {
                     backend: base.backend(),
+                    writer_queue: base.writer_queue(),
                     chunk: None,
                     top: Top::Clear,
                     number: 0,
@@ -196,7 +212,13 @@ impl BulkSession {
 
     /// Lends the chunk (opening one if none is open) to a new savepoint.
     pub(super) async fn begin(&self) -> Result<Nested, sqlx::Error> {
-        let mut guard = self.shared.slot.clone().lock_owned().await;
+        // The run's transactions are sequential; one that is still open here means a use
+        // case holds two connections at once, which would wait for itself forever.
+        let mut guard = self.shared.slot.clone().try_lock_owned().map_err(|_| {
+            sqlx::Error::Protocol(
+                "a bulk operation asked for a second connection while holding one".into(),
+            )
+        })?;
         let slot = &mut *guard;
         if slot.chunk.is_none() {
             // Boxed: the base store's `begin` is the one that sent its caller here.

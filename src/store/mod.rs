@@ -292,6 +292,14 @@ impl Store {
         })
     }
 
+    /// On SQLite, the count of transactions waiting for the one writer.
+    pub(super) fn writer_queue(&self) -> Option<Arc<std::sync::atomic::AtomicUsize>> {
+        match &self.pools {
+            Pools::Sqlite { write, .. } => Some(write.queue()),
+            Pools::Postgres(_) => None,
+        }
+    }
+
     /// How many transactions that changed tokens this process has committed.
     pub fn token_generation(&self) -> u64 {
         self.token_generation.load(Ordering::SeqCst)

@@ -431,7 +431,7 @@ async fn an_operation_failing_half_way_leaves_nothing(app: TestApp) {
     assert_eq!(users_named(&app, token, "bob").await, 1);
 }
 
-/// More operations than one commit chunk holds, with failures after writes (duplicate
+/// More operations than one commit chunk holds (256), with failures after writes (duplicate
 /// userNames meet the unique index) spread through them: every success is kept, every
 /// failure leaves nothing.
 async fn long_bulks_cross_commit_chunks(app: TestApp) {
@@ -439,7 +439,7 @@ async fn long_bulks_cross_commit_chunks(app: TestApp) {
     let token = &org.scim_token.token;
     let mut operations = Vec::new();
     let mut expected = Vec::new();
-    for i in 0..150 {
+    for i in 0..300 {
         if i % 3 == 2 {
             // The same userName as the operation before it, another email.
             let mut data = user(&format!("dup{i}"), "acme.example");
@@ -454,10 +454,10 @@ async fn long_bulks_cross_commit_chunks(app: TestApp) {
     let reply = bulk(&app, token, json!({"schemas": [BULK], "Operations": operations})).await;
     assert_eq!(statuses(&reply), expected);
     let users = app.scim("GET", "/Users?count=0", token, None).await;
-    assert_eq!(users.body["totalResults"], 100);
+    assert_eq!(users.body["totalResults"], 200);
     // A failed create had inserted its account before its userName collided: rolled back.
     let mut conn = app.store.read().await.unwrap();
-    for i in (2..150).step_by(3) {
+    for i in (2..300).step_by(3) {
         let email = format!("dup{i}@acme.example");
         let account = scimd::store::find_account_by_email(&mut conn, &email)
             .await

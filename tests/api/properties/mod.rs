@@ -162,6 +162,14 @@ impl Fixture {
         let (status, body) = self.send(request).await?;
         let shown: String = body.chars().take(600).collect();
         prop_assert!(status < 500, "answered {status}: {shown}");
+        if request.path == "/Bulk" && status == 200 {
+            // Each operation of a Bulk request is held to the same: no 5xx.
+            let reply: Value = serde_json::from_str(&body).unwrap_or_default();
+            for op in reply["Operations"].as_array().into_iter().flatten() {
+                let op_status: u16 = op["status"].as_str().unwrap_or("0").parse().unwrap_or(0);
+                prop_assert!(op_status < 500, "a bulk operation answered {op_status}: {shown}");
+            }
+        }
         let after = match (status, request.method) {
             (400..=499, _) => {
                 let after = self.state().await;
@@ -305,12 +313,15 @@ async fn random_patches_never_fail_the_server(app: TestApp) {
     run(fixture, "patches", 250, strategy).await;
 }
 
-/// POST and PUT of users and groups with wrong types, NUL, huge and deeply nested bodies,
-/// and bodies of other content types.
+/// POST and PUT of users and groups (alone and inside Bulk requests) with wrong types, NUL,
+/// huge and deeply nested bodies, and bodies of other content types.
 async fn random_bodies_never_fail_the_server(app: TestApp) {
     let fixture = fixture(app).await;
     let user = format!("/Users/{}", fixture.users[3]);
     let group = format!("/Groups/{}", fixture.groups[1]);
+    let (user_path, group_path) = (user.clone(), group.clone());
+    let mut ids = fixture.users.clone();
+    ids.push("bulkId:u".into());
     let strategy = move || {
         let json_case = (
             select(vec![
@@ -347,7 +358,9 @@ async fn random_bodies_never_fail_the_server(app: TestApp) {
                 body: Some(body),
                 content_type,
             });
-        prop_oneof![3 => json_case, 1 => raw_case]
+        let bulk_case = bulk_body(user_path, group_path, ids)
+            .prop_map(|body| Request::with("POST", "/Bulk".to_owned(), &body));
+        prop_oneof![3 => json_case, 1 => raw_case, 1 => bulk_case]
     };
     run(fixture, "bodies", 200, strategy).await;
 }

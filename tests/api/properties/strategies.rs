@@ -347,3 +347,36 @@ pub fn raw_body() -> impl Strategy<Value = String> {
         Just(String::new()),
     ]
 }
+
+/// A BulkRequest of one to three operations: random users and groups created, replaced and
+/// patched (at the fixture's resources or at a `bulkId` of the same request), operations
+/// that are any JSON at all, and any `failOnErrors`.
+pub fn bulk_body(user: String, group: String, ids: Vec<String>) -> impl Strategy<Value = Value> {
+    let operation = prop_oneof![
+        resource_body(false)
+            .prop_map(|b| json!({"method": "POST", "path": "/Users", "bulkId": "u", "data": b})),
+        resource_body(true)
+            .prop_map(|b| json!({"method": "POST", "path": "/Groups", "bulkId": "g", "data": b})),
+        resource_body(false)
+            .prop_map(move |b| json!({"method": "PUT", "path": user.clone(), "data": b})),
+        patch_body(ids.clone())
+            .prop_map(move |b| json!({"method": "PATCH", "path": group.clone(), "data": b})),
+        patch_body(ids)
+            .prop_map(|b| json!({"method": "PATCH", "path": "/Users/bulkId:u", "data": b})),
+        json_value(),
+    ];
+    (
+        prop::collection::vec(operation, 1..4),
+        prop::option::of(json_value()),
+    )
+        .prop_map(|(operations, fail_on_errors)| {
+            let mut body = json!({
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],
+                "Operations": operations
+            });
+            if let Some(limit) = fail_on_errors {
+                body["failOnErrors"] = limit;
+            }
+            body
+        })
+}
