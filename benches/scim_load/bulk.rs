@@ -53,21 +53,26 @@ pub async fn run(b: BulkRun<'_>, context: &Context) {
         .json()
         .await
         .expect("bulk body");
-    let created = check["Operations"]
-        .as_array()
-        .map_or(0, |ops| ops.iter().filter(|op| op["status"] == "201").count());
+    let created = check["Operations"].as_array().map_or(0, |ops| {
+        ops.iter().filter(|op| op["status"] == "201").count()
+    });
     assert_eq!(created, CREATES, "a bulk of creates creates: {check:.300}");
 
     let (c, t, u) = (b.client.clone(), b.token.clone(), b.base.clone());
     let bulk = measure(b.server, "bulk of 1000 creates", ROUNDS, 1, 200, move |i| {
-        c.post(format!("{u}/Bulk")).bearer_auth(&t).json(&bulk_body(i))
+        c.post(format!("{u}/Bulk"))
+            .bearer_auth(&t)
+            .json(&bulk_body(i))
     })
     .await;
     bulk.print(context);
     let mut separate = Vec::new();
     for clients in [1, b.concurrency] {
         let (c, t, u) = (b.client.clone(), b.token.clone(), b.base.clone());
-        let label = format!("1000 creates, {clients} client{}", if clients == 1 { "" } else { "s" });
+        let label = format!(
+            "1000 creates, {clients} client{}",
+            if clients == 1 { "" } else { "s" }
+        );
         let stats = measure(b.server, label, CREATES, clients, 201, move |i| {
             c.post(format!("{u}/Users"))
                 .bearer_auth(&t)

@@ -16,8 +16,8 @@ mod bulk;
 mod paging;
 mod seed;
 mod server;
+mod stats;
 
-use std::io::Write as _;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -25,75 +25,13 @@ use serde_json::{json, Value};
 
 use seed::Database;
 use server::Server;
+use stats::{Context, Stats};
 
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-struct Stats {
-    name: String,
-    latencies: Vec<Duration>,
-    elapsed: Duration,
-    errors: usize,
-    /// Server CPU seconds over the run.
-    cpu: f64,
-    /// Statements the server reported, and how many responses reported them.
-    statements: (u64, u64),
-}
-
-/// What every row of the report shares.
-struct Context {
-    backend: &'static str,
-    users: usize,
-    server: String,
-}
-
-impl Stats {
-    fn print(&self, context: &Context) {
-        if self.latencies.is_empty() && self.errors == 0 {
-            return;
-        }
-        let mut sorted = self.latencies.clone();
-        sorted.sort();
-        let pct = |p: f64| {
-            let i = ((sorted.len() as f64 * p).ceil() as usize).saturating_sub(1);
-            sorted.get(i).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
-        };
-        let done = sorted.len().max(1) as f64;
-        let rate = sorted.len() as f64 / self.elapsed.as_secs_f64();
-        let cpu_us = self.cpu * 1e6 / done;
-        let statements =
-            (self.statements.1 > 0).then(|| self.statements.0 as f64 / self.statements.1 as f64);
-        println!(
-            "{:<30} {:>6} {:>9.0} {:>8.2} {:>8.2} {:>9.0} {:>6} {:>6}",
-            self.name,
-            sorted.len(),
-            rate,
-            pct(0.50),
-            pct(0.99),
-            cpu_us,
-            statements.map_or("-".to_owned(), |s| format!("{s:.1}")),
-            self.errors
-        );
-        if let Ok(path) = std::env::var("SCIMD_BENCH_JSON") {
-            let line = json!({
-                "backend": context.backend, "users": context.users, "server": context.server,
-                "operation": self.name, "ok": sorted.len(), "req_per_s": rate,
-                "p50_ms": pct(0.50), "p99_ms": pct(0.99), "cpu_us_per_req": cpu_us,
-                "statements_per_req": statements, "errors": self.errors,
-            });
-            if let Ok(mut file) = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(path)
-            {
-                let _ = writeln!(file, "{line}");
-            }
-        }
-    }
 }
 
 /// SCIMD_BENCH_ONLY="create user,get by id" runs just the rows whose names begin so.

@@ -42,7 +42,11 @@ async fn walk(p: &Paging<'_>, deep: usize) -> String {
     loop {
         // A page that would pass the deep position stops there, so a cursor resumes there
         // (a cursor is bound to the query, not to `count`).
-        let count = if seen < deep { (deep - seen).min(1000) } else { 1000 };
+        let count = if seen < deep {
+            (deep - seen).min(1000)
+        } else {
+            1000
+        };
         let body = get(p, &format!("count={count}&cursor={cursor}")).await;
         seen += body["Resources"].as_array().map_or(0, Vec::len);
         pages += 1;

@@ -5,11 +5,11 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::Value;
 
 use super::errors::ScimHttpError;
+use super::paging::{marks, CursorPaging};
 use super::scim_routes::{
     base_url, context, if_match, not_modified, page_query, prefers_minimal, projected, projection,
     query_pairs, resource_id, respond, scim_json, wants,
 };
-use super::paging::{marks, CursorPaging};
 use super::{AppState, ScimPrincipal};
 use crate::scim::cursor::cursor_page;
 use crate::scim::list::{list_response, ListRequest, Projection, RawListParams};
@@ -77,7 +77,8 @@ async fn run_list(
     let base = base_url(req);
     let ctx = context(state, &principal, &base);
     let members = with_members(&request.projection);
-    let show = |g: &serde_json::Map<String, Value>| projected(&GROUP_RESOURCE, &request.projection, g);
+    let show =
+        |g: &serde_json::Map<String, Value>| projected(&GROUP_RESOURCE, &request.projection, g);
     if let Some(paging) = CursorPaging::open(state, &principal, "Groups", &request)? {
         let listed = service::list_groups(&ctx, &paging.query(&request, 0), members).await?;
         let page = cursor_page(listed.rows, paging.count, paging.seek(0));

@@ -73,7 +73,9 @@ impl<'a> CursorPaging<'a> {
             sort_by: request.sort_by.as_ref(),
             descending: request.descending,
             offset: 0,
-            limit: i64::try_from(self.count).unwrap_or(i64::MAX).saturating_add(1),
+            limit: i64::try_from(self.count)
+                .unwrap_or(i64::MAX)
+                .saturating_add(1),
             seek: self.seek(part),
         }
     }

@@ -27,7 +27,9 @@ use crate::store::{Derived, ListQuery, Listed};
 /// remembered so that a filter nobody accepts is an error.
 type Found = Listed<Map<String, Value>>;
 
-fn tolerate_filter(result: ServiceResult<Found>) -> Result<(Found, Option<ScimError>), ServiceError> {
+fn tolerate_filter(
+    result: ServiceResult<Found>,
+) -> Result<(Found, Option<ScimError>), ServiceError> {
     match result {
         Ok(found) => Ok((found, None)),
         Err(ServiceError::Scim(err)) if err.scim_type == Some(ScimType::InvalidFilter) => Ok((
@@ -83,8 +85,7 @@ pub async fn search(
         tolerate_filter(users::list_users(&ctx, &page(offset, request.count), derived).await)?;
     // Groups fill what the users left of the page, starting past the users.
     let group_offset = (offset - found_users.0.total).max(0);
-    let group_limit =
-        request.count - i64::try_from(found_users.0.rows.len()).unwrap_or(i64::MAX);
+    let group_limit = request.count - i64::try_from(found_users.0.rows.len()).unwrap_or(i64::MAX);
     let found_groups = tolerate_filter(
         groups::list_groups(&ctx, &page(group_offset, group_limit.max(0)), with_members).await,
     )?;

@@ -6,9 +6,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{Map, Value};
 
 use super::errors::ScimHttpError;
-use super::{
-    bulk, discovery, entitlements, groups, root_search, users, AppState, ScimPrincipal,
-};
+use super::{bulk, discovery, entitlements, groups, root_search, users, AppState, ScimPrincipal};
 use crate::domain::DirectoryRef;
 use crate::scim::filter::AttrPath;
 use crate::scim::list::{ListRequest, Projection};

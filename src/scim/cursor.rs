@@ -181,7 +181,10 @@ fn mac(key: &CursorKey, binding: &Binding<'_>, payload: &[u8]) -> HmacSha256 {
     mac.update(binding.directory.as_bytes());
     field(&mut mac, binding.endpoint.as_bytes());
     optional(&mut mac, binding.filter);
-    optional(&mut mac, binding.sort_by.map(str::to_ascii_lowercase).as_deref());
+    optional(
+        &mut mac,
+        binding.sort_by.map(str::to_ascii_lowercase).as_deref(),
+    );
     mac.update(&[u8::from(binding.descending)]);
     field(&mut mac, payload);
     mac
@@ -447,9 +450,6 @@ mod tests {
         let page = cursor_page(rows(&[3, 2, 1]), 2, Some(&before_four));
         assert_eq!(page.rows, vec![2, 3]);
         assert_eq!(page.next.unwrap().position.id, uuid::Uuid::from_u128(3));
-        assert_eq!(
-            page.previous.unwrap().position.id,
-            uuid::Uuid::from_u128(2)
-        );
+        assert_eq!(page.previous.unwrap().position.id, uuid::Uuid::from_u128(2));
     }
 }

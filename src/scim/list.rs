@@ -378,7 +378,12 @@ mod tests {
 
     #[test]
     fn a_cursor_asks_for_a_positive_count_and_no_start_index() {
-        let r = parse(&[("cursor", ""), ("filter", " active eq true "), ("count", "500")]).unwrap();
+        let r = parse(&[
+            ("cursor", ""),
+            ("filter", " active eq true "),
+            ("count", "500"),
+        ])
+        .unwrap();
         let cursor = r.cursor.unwrap();
         assert_eq!(cursor.cursor, "");
         assert_eq!(cursor.filter.as_deref(), Some("active eq true"));

@@ -87,7 +87,13 @@ pub async fn run_bulk(ctx: &ScimContext<'_>, request: &BulkRequest) -> Vec<OpOut
             Ok(_) => {
                 if let (Ok(action), Some(bulk_id)) = (&op.action, &op.bulk_id) {
                     if let Some(id) = created_id(action, outcome.location.as_deref()) {
-                        created.insert(bulk_id.clone(), Created { endpoint: action.endpoint, id });
+                        created.insert(
+                            bulk_id.clone(),
+                            Created {
+                                endpoint: action.endpoint,
+                                id,
+                            },
+                        );
                     }
                 }
                 chunks.push(session.last_chunk().await);
@@ -225,7 +231,9 @@ async fn execute(
     let one = || id.ok_or(ServiceError::NotFound("resource"));
     let derived = Derived::default();
     Ok(match (action.endpoint, action.method) {
-        (Endpoint::Users, Method::Post) => (201, Some(users::create_user(ctx, data, derived).await?)),
+        (Endpoint::Users, Method::Post) => {
+            (201, Some(users::create_user(ctx, data, derived).await?))
+        }
         (Endpoint::Users, Method::Put) => (
             200,
             Some(users::put_user(ctx, one()?, data, precondition, derived).await?),
@@ -238,7 +246,9 @@ async fn execute(
             users::delete_user(ctx, one()?, precondition).await?;
             (204, None)
         }
-        (Endpoint::Groups, Method::Post) => (201, Some(groups::create_group(ctx, data, false).await?)),
+        (Endpoint::Groups, Method::Post) => {
+            (201, Some(groups::create_group(ctx, data, false).await?))
+        }
         (Endpoint::Groups, Method::Put) => (
             200,
             Some(groups::put_group(ctx, one()?, data, precondition, false).await?),

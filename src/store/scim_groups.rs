@@ -8,13 +8,13 @@ use std::collections::HashMap;
 
 use super::db::{query, Conn, Time};
 
+use super::db_types::DbSortValue;
 use super::filter_sql::{FilterCompiler, Loc, Multi, QueryError, SqlParams};
 use super::groups::{Group, GroupRow};
-use super::db_types::DbSortValue;
 use super::keyset::ListOrder;
 use super::{parse_id, Backend, ListError, ListQuery, Listed, StoreError, StoreResult};
-use crate::scim::cursor::Position;
 use crate::domain::{AccountId, DirectoryId, GroupId};
+use crate::scim::cursor::Position;
 use crate::scim::schema::def::AttributeDef;
 use crate::scim::schema::group::GROUP_RESOURCE;
 use crate::scim::schema::resolve::{resolve, ResolvedAttr};
@@ -159,7 +159,10 @@ pub async fn list_scim_groups(
         });
     }
     if let Some(seek) = query.seek {
-        condition = format!("{condition} AND {}", order.seek_condition(seek, &mut params));
+        condition = format!(
+            "{condition} AND {}",
+            order.seek_condition(seek, &mut params)
+        );
     }
     let order_by = order.order_by(query.seek);
     let limit = params.int(query.limit);
@@ -200,7 +203,8 @@ pub async fn get_directory_group(
     directory: DirectoryId,
     id: GroupId,
 ) -> StoreResult<Option<Group>> {
-    let sql = format!("{GROUP_SELECT_COLUMNS} FROM org_groups g WHERE g.id = $1 AND g.directory_id = $2");
+    let sql =
+        format!("{GROUP_SELECT_COLUMNS} FROM org_groups g WHERE g.id = $1 AND g.directory_id = $2");
     let row: Option<GroupRow> = query(&sql)
         .bind(id)
         .bind(directory)

@@ -3,12 +3,12 @@
 
 use super::db::{query, Conn};
 
-use super::filter_sql::{fold_sql, FilterCompiler, JsonDoc, Loc, Multi, QueryError, SqlParams};
 use super::db_types::DbSortValue;
+use super::filter_sql::{fold_sql, FilterCompiler, JsonDoc, Loc, Multi, QueryError, SqlParams};
 use super::keyset::ListOrder;
-use crate::scim::cursor::Position;
 use super::{Backend, ListQuery, Listed, StoreResult};
 use crate::domain::{DirectoryId, GroupId, OrgId};
+use crate::scim::cursor::Position;
 use crate::scim::schema::def::{AttrType, AttributeDef};
 use crate::scim::schema::resolve::{resolve, ResolvedAttr};
 use crate::scim::schema::user::ACCOUNT_OWNED;
@@ -385,7 +385,10 @@ pub async fn list_scim_users(
         });
     }
     if let Some(seek) = query.seek {
-        condition = format!("{condition} AND {}", order.seek_condition(seek, &mut params));
+        condition = format!(
+            "{condition} AND {}",
+            order.seek_condition(seek, &mut params)
+        );
     }
     let order_by = order.order_by(query.seek);
     let limit = params.int(query.limit);

@@ -188,7 +188,10 @@ async fn scim_operations_keep_their_statement_budgets(app: TestApp) {
         1,
     )
     .await;
-    assert_eq!(sorted_cursor.body["Resources"].as_array().unwrap().len(), 100);
+    assert_eq!(
+        sorted_cursor.body["Resources"].as_array().unwrap().len(),
+        100
+    );
 
     // Writes.
     let deactivate = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],

@@ -24,7 +24,9 @@ fn user(name: &str, title: Option<&str>) -> Value {
 }
 
 async fn create_user(app: &TestApp, token: &str, name: &str, title: Option<&str>) -> String {
-    let reply = app.scim("POST", "/Users", token, Some(user(name, title))).await;
+    let reply = app
+        .scim("POST", "/Users", token, Some(user(name, title)))
+        .await;
     assert_eq!(reply.status, 201, "{}", reply.body);
     reply.body["id"].as_str().unwrap().to_owned()
 }
@@ -60,7 +62,10 @@ async fn walk(app: &TestApp, token: &str, path: &str) -> (Vec<String>, Vec<Value
     loop {
         let body = page(app, token, path, &cursor).await;
         seen.extend(ids(&body));
-        let next = body.get("nextCursor").and_then(Value::as_str).map(str::to_owned);
+        let next = body
+            .get("nextCursor")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
         pages.push(body);
         match next {
             Some(next) => cursor = next,
@@ -107,7 +112,10 @@ async fn a_walk_by_cursor_sees_every_user_once_in_order_while_users_come_and_go(
         }
         round += 1;
         let body = page(&app, token, "/Users?count=7", &cursor).await;
-        assert!(body.get("previousCursor").is_some(), "a page after the first");
+        assert!(
+            body.get("previousCursor").is_some(),
+            "a page after the first"
+        );
         seen.extend(ids(&body));
         match body.get("nextCursor").and_then(Value::as_str) {
             Some(next) => cursor = next.to_owned(),
@@ -177,7 +185,10 @@ async fn previous_cursors_walk_back_and_sorted_walks_match_the_sorted_list(app: 
         let name = format!("Team {}", (b'a' + (i * 5 % 9) as u8) as char);
         let body = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
                           "displayName": name});
-        assert_eq!(app.scim("POST", "/Groups", token, Some(body)).await.status, 201);
+        assert_eq!(
+            app.scim("POST", "/Groups", token, Some(body)).await.status,
+            201
+        );
         names.push(name);
     }
     names.sort();
@@ -323,7 +334,12 @@ async fn an_expired_cursor_is_refused(app: TestApp) {
     let cursor = first["nextCursor"].as_str().unwrap().to_owned();
     tokio::time::sleep(std::time::Duration::from_millis(2200)).await;
     let reply = app
-        .scim("GET", &format!("/Users?count=1&cursor={cursor}"), token, None)
+        .scim(
+            "GET",
+            &format!("/Users?count=1&cursor={cursor}"),
+            token,
+            None,
+        )
         .await;
     assert_eq!(reply.status, 400, "{}", reply.body);
     assert_eq!(reply.body["scimType"], "expiredCursor");
@@ -332,7 +348,6 @@ async fn an_expired_cursor_is_refused(app: TestApp) {
     let again = page(&app, token, "/Users?count=1", "").await;
     assert_eq!(again["totalResults"], 3);
 }
-
 
 async fn the_root_search_walks_users_then_groups(app: TestApp) {
     let org = app.bootstrap("Acme", &["acme.example"]).await;
@@ -373,15 +388,29 @@ async fn the_root_search_walks_users_then_groups(app: TestApp) {
             }
         }
         assert_eq!(seen, expected, "count={count}");
-        assert_eq!(pages, 9_usize.div_ceil(count), "count={count}: no empty last page");
+        assert_eq!(
+            pages,
+            9_usize.div_ceil(count),
+            "count={count}: no empty last page"
+        );
     }
     // A root cursor is not a Users cursor.
     let first = app
-        .scim("POST", "/.search", token, Some(json!({"count": 2, "cursor": ""})))
+        .scim(
+            "POST",
+            "/.search",
+            token,
+            Some(json!({"count": 2, "cursor": ""})),
+        )
         .await;
     let cursor = first.body["nextCursor"].as_str().unwrap();
     let reply = app
-        .scim("GET", &format!("/Users?count=2&cursor={cursor}"), token, None)
+        .scim(
+            "GET",
+            &format!("/Users?count=2&cursor={cursor}"),
+            token,
+            None,
+        )
         .await;
     assert_eq!(reply.body["scimType"], "invalidCursor");
 }

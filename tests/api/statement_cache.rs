@@ -116,7 +116,12 @@ fn requests() -> Vec<(&'static str, &'static str, Option<Value>, i64)> {
             Some(json!({"cursor": "", "sortBy": "displayName"})),
             1,
         ),
-        ("POST", "/.search", Some(json!({"cursor": "", "count": 2})), 4),
+        (
+            "POST",
+            "/.search",
+            Some(json!({"cursor": "", "count": 2})),
+            4,
+        ),
     ]
 }
 
@@ -220,7 +225,11 @@ async fn cursor_walks_never_mix_on_one_connection(app: TestApp) {
             }
         }
         assert_eq!(seen, vec![3, 3], "{path}");
-        assert_eq!(cursors, vec![String::new(), String::new()], "{path}: the last page");
+        assert_eq!(
+            cursors,
+            vec![String::new(), String::new()],
+            "{path}: the last page"
+        );
     }
 }
 

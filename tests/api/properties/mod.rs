@@ -167,7 +167,10 @@ impl Fixture {
             let reply: Value = serde_json::from_str(&body).unwrap_or_default();
             for op in reply["Operations"].as_array().into_iter().flatten() {
                 let op_status: u16 = op["status"].as_str().unwrap_or("0").parse().unwrap_or(0);
-                prop_assert!(op_status < 500, "a bulk operation answered {op_status}: {shown}");
+                prop_assert!(
+                    op_status < 500,
+                    "a bulk operation answered {op_status}: {shown}"
+                );
             }
         }
         let after = match (status, request.method) {
@@ -263,23 +266,25 @@ async fn random_filters_never_fail_the_server(app: TestApp) {
             prop::option::of(attr_path()),
             prop::option::of(cursor_text()),
         )
-            .prop_map(|(resource, filter, sort, order, start, count, attrs, cursor)| {
-                let mut query = format!("filter={}", encode(&filter));
-                let params = [
-                    ("sortBy", sort),
-                    ("sortOrder", order.map(str::to_owned)),
-                    ("startIndex", start),
-                    ("count", count),
-                    ("attributes", attrs),
-                    ("cursor", cursor),
-                ];
-                for (name, value) in params {
-                    if let Some(value) = value {
-                        query.push_str(&format!("&{name}={}", encode(&value)));
+            .prop_map(
+                |(resource, filter, sort, order, start, count, attrs, cursor)| {
+                    let mut query = format!("filter={}", encode(&filter));
+                    let params = [
+                        ("sortBy", sort),
+                        ("sortOrder", order.map(str::to_owned)),
+                        ("startIndex", start),
+                        ("count", count),
+                        ("attributes", attrs),
+                        ("cursor", cursor),
+                    ];
+                    for (name, value) in params {
+                        if let Some(value) = value {
+                            query.push_str(&format!("&{name}={}", encode(&value)));
+                        }
                     }
-                }
-                Request::get(format!("{resource}?{query}"))
-            })
+                    Request::get(format!("{resource}?{query}"))
+                },
+            )
     };
     run(fixture, "filters", 400, strategy).await;
 }
