@@ -120,6 +120,32 @@ pub struct ServeArgs {
     )]
     pub max_page_size: u32,
 
+    /// Seconds a list cursor stays valid (RFC 9865 `cursorTimeout`, advertised in
+    /// ServiceProviderConfig): each page's cursors must be used within this time.
+    #[arg(
+        long = "cursor-timeout-secs",
+        env = "SCIMD_CURSOR_TIMEOUT_SECS",
+        default_value_t = 3600
+    )]
+    pub cursor_timeout_secs: u64,
+
+    /// Most operations one Bulk request may hold (`bulk.maxOperations`); more is 413.
+    #[arg(
+        long = "bulk-max-operations",
+        env = "SCIMD_BULK_MAX_OPERATIONS",
+        default_value_t = 1000
+    )]
+    pub bulk_max_operations: usize,
+
+    /// Largest Bulk request body in bytes (`bulk.maxPayloadSize`, at most `--max-body-bytes`);
+    /// larger is 413.
+    #[arg(
+        long = "bulk-max-payload-bytes",
+        env = "SCIMD_BULK_MAX_PAYLOAD_BYTES",
+        default_value_t = 1024 * 1024
+    )]
+    pub bulk_max_payload_bytes: usize,
+
     /// Largest accepted request body, in bytes.
     #[arg(long = "max-body-bytes", env = "SCIMD_MAX_BODY_BYTES", default_value_t = 10 * 1024 * 1024)]
     pub max_body_bytes: usize,

@@ -12,10 +12,12 @@
 //! With `DATABASE_URL` set, a fresh database is created on that server and dropped after.
 //! `SCIMD_BENCH_JSON=FILE` appends one JSON line per operation, for tables.
 
+mod bulk;
+mod paging;
 mod seed;
 mod server;
+mod stats;
 
-use std::io::Write as _;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -23,6 +25,7 @@ use serde_json::{json, Value};
 
 use seed::Database;
 use server::Server;
+use stats::{Context, Stats};
 
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -31,67 +34,11 @@ fn env_usize(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-struct Stats {
-    name: String,
-    latencies: Vec<Duration>,
-    elapsed: Duration,
-    errors: usize,
-    /// Server CPU seconds over the run.
-    cpu: f64,
-    /// Statements the server reported, and how many responses reported them.
-    statements: (u64, u64),
-}
-
-/// What every row of the report shares.
-struct Context {
-    backend: &'static str,
-    users: usize,
-    server: String,
-}
-
-impl Stats {
-    fn print(&self, context: &Context) {
-        if self.latencies.is_empty() && self.errors == 0 {
-            return;
-        }
-        let mut sorted = self.latencies.clone();
-        sorted.sort();
-        let pct = |p: f64| {
-            let i = ((sorted.len() as f64 * p).ceil() as usize).saturating_sub(1);
-            sorted.get(i).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
-        };
-        let done = sorted.len().max(1) as f64;
-        let rate = sorted.len() as f64 / self.elapsed.as_secs_f64();
-        let cpu_us = self.cpu * 1e6 / done;
-        let statements =
-            (self.statements.1 > 0).then(|| self.statements.0 as f64 / self.statements.1 as f64);
-        println!(
-            "{:<26} {:>6} {:>9.0} {:>8.2} {:>8.2} {:>9.0} {:>6} {:>6}",
-            self.name,
-            sorted.len(),
-            rate,
-            pct(0.50),
-            pct(0.99),
-            cpu_us,
-            statements.map_or("-".to_owned(), |s| format!("{s:.1}")),
-            self.errors
-        );
-        if let Ok(path) = std::env::var("SCIMD_BENCH_JSON") {
-            let line = json!({
-                "backend": context.backend, "users": context.users, "server": context.server,
-                "operation": self.name, "ok": sorted.len(), "req_per_s": rate,
-                "p50_ms": pct(0.50), "p99_ms": pct(0.99), "cpu_us_per_req": cpu_us,
-                "statements_per_req": statements, "errors": self.errors,
-            });
-            if let Ok(mut file) = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(path)
-            {
-                let _ = writeln!(file, "{line}");
-            }
-        }
-    }
+/// SCIMD_BENCH_ONLY="create user,get by id" runs just the rows whose names begin so.
+fn wanted(name: &str) -> bool {
+    std::env::var("SCIMD_BENCH_ONLY")
+        .map(|only| only.split(',').any(|o| name.starts_with(o.trim())))
+        .unwrap_or(true)
 }
 
 /// Runs `requests` requests, `concurrency` at a time; `make(i)` builds request i.
@@ -107,11 +54,7 @@ where
     F: Fn(usize) -> reqwest::RequestBuilder + Send + Sync + 'static,
 {
     let name = name.into();
-    // SCIMD_BENCH_ONLY="create user,get by id" runs just those rows.
-    let wanted = std::env::var("SCIMD_BENCH_ONLY")
-        .map(|only| only.split(',').any(|o| name.starts_with(o.trim())))
-        .unwrap_or(true);
-    let requests = if wanted { requests } else { 0 };
+    let requests = if wanted(&name) { requests } else { 0 };
     let make = Arc::new(make);
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let cpu_before = server.cpu_seconds();
@@ -245,7 +188,7 @@ async fn run() {
         context.backend, context.server
     );
     println!(
-        "{:<26} {:>6} {:>9} {:>8} {:>8} {:>9} {:>6} {:>6}",
+        "{:<30} {:>6} {:>9} {:>8} {:>8} {:>9} {:>6} {:>6}",
         "operation", "ok", "req/s", "p50 ms", "p99 ms", "CPU µs/r", "stmt/r", "errors"
     );
 
@@ -345,6 +288,20 @@ async fn run() {
     )
     .await
     .print(&context);
+
+    paging::run(
+        paging::Paging {
+            server: &server,
+            client: client.clone(),
+            base: base.clone(),
+            token: token.clone(),
+            users,
+            requests,
+            concurrency,
+        },
+        &context,
+    )
+    .await;
 
     let (c, t, b) = (client.clone(), token.clone(), base.clone());
     measure(
@@ -468,6 +425,18 @@ async fn run() {
     )
     .await
     .print(&context);
+
+    bulk::run(
+        bulk::BulkRun {
+            server: &server,
+            client: client.clone(),
+            base: base.clone(),
+            token: token.clone(),
+            concurrency,
+        },
+        &context,
+    )
+    .await;
 
     let (rss, peak) = server.rss_mib();
     println!("server memory: {rss:.0} MiB resident now, {peak:.0} MiB at peak");

@@ -9,7 +9,7 @@ use super::errors::ScimHttpError;
 use super::scim_routes::{base_url, context, projected, projection, query_pairs, scim_json};
 use super::{AppState, ScimPrincipal};
 use crate::scim::list::{list_response, ListRequest, RawListParams};
-use crate::scim::{ScimError, CONTENT_TYPE};
+use crate::scim::{ScimError, ScimType, CONTENT_TYPE};
 use crate::service::entitlements::{self as service, Catalogue};
 
 type Reply = Result<HttpResponse, ScimHttpError>;
@@ -22,6 +22,19 @@ async fn run_list(
     catalogue: Catalogue,
 ) -> Reply {
     let request = ListRequest::parse(raw, i64::from(state.capabilities.max_results))?;
+    if request.cursor.is_some() {
+        // The catalogue is read whole and filtered in memory; it has no keyset order to
+        // resume, and a page without `nextCursor` would tell the client it saw everything.
+        return Err(ScimError::bad_request(
+            ScimType::InvalidValue,
+            format!(
+                "cursor pagination is offered on /Users, /Groups and /.search; page {} with \
+                 startIndex and count",
+                catalogue.resource().endpoint
+            ),
+        )
+        .into());
+    }
     let base = base_url(req);
     let ctx = context(state, &principal, &base);
     let (total, found) = service::list_entitlements(&ctx, &request, catalogue).await?;

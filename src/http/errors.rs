@@ -40,6 +40,21 @@ impl ScimHttpError {
         self.email = email;
         self
     }
+
+    /// The domain rule that refused the request, if one did.
+    pub fn refused_by(&self) -> Option<&'static str> {
+        self.refused_by
+    }
+
+    /// What the provisioning log keeps of this error.
+    pub fn failure_note(&self) -> FailureNote {
+        FailureNote {
+            refused_by: self.refused_by,
+            refusal_text: self.refusal_text.clone(),
+            scim_type: self.error.scim_type.map(ScimType::as_str),
+            email: self.email.clone(),
+        }
+    }
 }
 
 /// What the provisioning log records of a failed SCIM write, left in the response's
@@ -65,12 +80,7 @@ impl ResponseError for ScimHttpError {
                 .extensions_mut()
                 .insert(super::metrics::RefusedBy(rule));
         }
-        response.extensions_mut().insert(FailureNote {
-            refused_by: self.refused_by,
-            refusal_text: self.refusal_text.clone(),
-            scim_type: self.error.scim_type.map(ScimType::as_str),
-            email: self.email.clone(),
-        });
+        response.extensions_mut().insert(self.failure_note());
         if self.error.status == 401 {
             response.insert_header((
                 header::WWW_AUTHENTICATE,

@@ -5,11 +5,13 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::Value;
 
 use super::errors::ScimHttpError;
+use super::paging::{marks, CursorPaging};
 use super::scim_routes::{
     base_url, context, if_match, not_modified, page_query, prefers_minimal, projected, projection,
     query_pairs, resource_id, respond, scim_json, wants,
 };
 use super::{AppState, ScimPrincipal};
+use crate::scim::cursor::cursor_page;
 use crate::scim::list::{list_response, ListRequest, Projection, RawListParams};
 use crate::scim::schema::group::GROUP_RESOURCE;
 use crate::service::groups::{self as service, PatchResponse};
@@ -74,16 +76,22 @@ async fn run_list(
     let request = ListRequest::parse(raw, i64::from(state.capabilities.max_results))?;
     let base = base_url(req);
     let ctx = context(state, &principal, &base);
-    let query = page_query(&request);
-    let (total, groups) =
-        service::list_groups(&ctx, &query, with_members(&request.projection)).await?;
-    let resources = groups
-        .iter()
-        .map(|g| projected(&GROUP_RESOURCE, &request.projection, g))
-        .collect();
+    let members = with_members(&request.projection);
+    let show =
+        |g: &serde_json::Map<String, Value>| projected(&GROUP_RESOURCE, &request.projection, g);
+    if let Some(paging) = CursorPaging::open(state, &principal, "Groups", &request)? {
+        let listed = service::list_groups(&ctx, &paging.query(&request, 0), members).await?;
+        let page = cursor_page(listed.rows, paging.count, paging.seek(0));
+        let (next, previous) = marks(page.next, page.previous);
+        let resources = page.rows.iter().map(show).collect();
+        let body = paging.response(listed.total, resources, next, previous);
+        return Ok(scim_json(StatusCode::OK, &body));
+    }
+    let listed = service::list_groups(&ctx, &page_query(&request), members).await?;
+    let resources = listed.rows.iter().map(|(_, g)| show(g)).collect();
     Ok(scim_json(
         StatusCode::OK,
-        &list_response(total, request.start_index, resources),
+        &list_response(listed.total, request.start_index, resources),
     ))
 }
 

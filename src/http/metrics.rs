@@ -107,20 +107,38 @@ impl Probe {
                 .get::<DirectoryTag>()
                 .map_or_else(|| "none".to_owned(), |d| d.0.to_string());
             let refused = response.response().extensions().get::<RefusedBy>().copied();
-            let outcome = outcome_of(status, refused.is_some()).as_str();
-            let rule = refused.map_or("", |RefusedBy(rule)| rule);
-            metrics::counter!(
-                "scimd_scim_operations_total",
-                "directory" => directory,
-                "resource" => resource,
-                "operation" => operation(&method, &route),
-                "outcome" => outcome,
-                "rule" => rule
-            )
-            .increment(1);
+            count_scim_operation(
+                &directory,
+                resource,
+                operation(&method, &route),
+                status,
+                refused.map(|r| r.0),
+            );
         }
         Ok(response)
     }
+}
+
+/// Counts one SCIM operation: a request, or one operation of a Bulk request.
+pub fn count_scim_operation(
+    directory: &str,
+    resource: &'static str,
+    operation: &'static str,
+    status: u16,
+    refused_by: Option<&'static str>,
+) {
+    // The provisioning log classifies with the same function, so the two always agree.
+    let outcome = outcome_of(status, refused_by.is_some()).as_str();
+    let rule = refused_by.unwrap_or("");
+    metrics::counter!(
+        "scimd_scim_operations_total",
+        "directory" => directory.to_owned(),
+        "resource" => resource,
+        "operation" => operation,
+        "outcome" => outcome,
+        "rule" => rule
+    )
+    .increment(1);
 }
 
 /// The SCIM resource type a route template serves, if it is a SCIM route.
@@ -135,6 +153,7 @@ fn scim_resource(route: &str) -> Option<&'static str> {
         "Users" => "User",
         "Groups" => "Group",
         ".search" => "search",
+        "Bulk" => "bulk",
         "" => "root",
         _ => "discovery",
     })
@@ -144,6 +163,7 @@ fn operation(method: &str, route: &str) -> &'static str {
     let on_one = route.ends_with("{id}");
     match (method, on_one) {
         ("POST", _) if route.ends_with(".search") => "search",
+        ("POST", _) if route.ends_with("/Bulk") => "bulk",
         ("POST", _) => "create",
         ("GET", true) => "read",
         ("GET", false) => "list",

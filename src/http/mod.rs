@@ -3,6 +3,7 @@
 
 mod admin;
 mod auth;
+mod bulk;
 mod console;
 mod discovery;
 mod entitlements;
@@ -10,6 +11,7 @@ mod errors;
 mod groups;
 mod health;
 pub mod metrics;
+mod paging;
 mod provisioning;
 mod refusals;
 mod request_guard;
@@ -47,4 +49,6 @@ pub struct AppState {
     pub allow_unproven_domains: bool,
     /// The admin console's CSRF key and cookie settings.
     pub console: ConsoleSettings,
+    /// Signs the cursors of cursor-paged lists (RFC 9865).
+    pub cursor_key: crate::scim::cursor::CursorKey,
 }

@@ -26,6 +26,7 @@ const ENDPOINTS: &[&str] = &[
     "Entitlements",
     "Products",
     ".search",
+    "Bulk",
 ];
 
 /// The canonical spelling of a SCIM path, or `None` when it already is canonical or is not
@@ -93,6 +94,7 @@ mod tests {
             ("/SCIM/V2/resourcetypes/User", "/scim/v2/ResourceTypes/User"),
             ("/scim/v2/users/.SEARCH", "/scim/v2/Users/.search"),
             ("/scim/v2/.Search", "/scim/v2/.search"),
+            ("/scim/v2/bulk", "/scim/v2/Bulk"),
             ("/scim/v2/Users/abc-DEF/", "/scim/v2/Users/abc-DEF"),
             ("/scim/v2/Users//", "/scim/v2/Users"),
             ("/scim/v2/", "/scim/v2"),

@@ -6,7 +6,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{Map, Value};
 
 use super::errors::ScimHttpError;
-use super::{discovery, entitlements, groups, root_search, users, AppState, ScimPrincipal};
+use super::{bulk, discovery, entitlements, groups, root_search, users, AppState, ScimPrincipal};
 use crate::domain::DirectoryRef;
 use crate::scim::filter::AttrPath;
 use crate::scim::list::{ListRequest, Projection};
@@ -47,6 +47,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(
                 web::resource("/.search")
                     .route(web::post().to(root_search::search))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/Bulk")
+                    .route(web::post().to(bulk::bulk))
                     .default_service(web::to(method_not_allowed)),
             )
             .service(
@@ -187,6 +192,7 @@ pub fn page_query(request: &ListRequest) -> ListQuery<'_> {
         descending: request.descending,
         offset: request.start_index - 1,
         limit: request.count,
+        seek: None,
     }
 }
 

@@ -64,6 +64,7 @@ impl Application {
         );
         let log_pruner =
             crate::service::provisioning::spawn_pruner(store.clone(), args.provisioning_log_days);
+        let cursor_key = tokens.cursor_key()?;
         let state = AppState {
             store: store.clone(),
             tokens,
@@ -73,6 +74,10 @@ impl Application {
                 sort: true,
                 etag: true,
                 max_results: args.max_page_size,
+                cursor_timeout_secs: args.cursor_timeout_secs.max(1),
+                bulk_max_operations: args.bulk_max_operations.max(1),
+                // A body past --max-body-bytes never reaches the handler, so that bounds it.
+                bulk_max_payload_bytes: args.bulk_max_payload_bytes.min(args.max_body_bytes),
                 documentation_uri: None,
             },
             public_url: args
@@ -86,6 +91,7 @@ impl Application {
             ),
             allow_unproven_domains: args.allow_unproven_domains,
             console,
+            cursor_key,
         };
         // Installed before the first request, so every series starts at its first event.
         let _ = super::metrics::handle();

@@ -5,11 +5,13 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::Value;
 
 use super::errors::ScimHttpError;
+use super::paging::{marks, CursorPaging};
 use super::scim_routes::{
     base_url, context, if_match, not_modified, page_query, prefers_minimal, projected, projection,
     query_pairs, resource_id, respond, scim_json, wants,
 };
 use super::{AppState, ScimPrincipal};
+use crate::scim::cursor::cursor_page;
 use crate::scim::list::{list_response, ListRequest, Projection, RawListParams};
 use crate::scim::schema::user::USER_RESOURCE;
 use crate::service::users as service;
@@ -80,15 +82,22 @@ async fn run_list(
     let request = ListRequest::parse(raw, i64::from(state.capabilities.max_results))?;
     let base = base_url(req);
     let ctx = context(state, &principal, &base);
-    let query = page_query(&request);
-    let (total, users) = service::list_users(&ctx, &query, derived(&request.projection)).await?;
-    let resources = users
-        .iter()
-        .map(|u| projected(&USER_RESOURCE, &request.projection, u))
-        .collect();
+    let derived = derived(&request.projection);
+    let show =
+        |u: &serde_json::Map<String, Value>| projected(&USER_RESOURCE, &request.projection, u);
+    if let Some(paging) = CursorPaging::open(state, &principal, "Users", &request)? {
+        let listed = service::list_users(&ctx, &paging.query(&request, 0), derived).await?;
+        let page = cursor_page(listed.rows, paging.count, paging.seek(0));
+        let (next, previous) = marks(page.next, page.previous);
+        let resources = page.rows.iter().map(show).collect();
+        let body = paging.response(listed.total, resources, next, previous);
+        return Ok(scim_json(StatusCode::OK, &body));
+    }
+    let listed = service::list_users(&ctx, &page_query(&request), derived).await?;
+    let resources = listed.rows.iter().map(|(_, u)| show(u)).collect();
     Ok(scim_json(
         StatusCode::OK,
-        &list_response(total, request.start_index, resources),
+        &list_response(listed.total, request.start_index, resources),
     ))
 }
 

@@ -14,6 +14,11 @@ pub struct Capabilities {
     pub sort: bool,
     pub etag: bool,
     pub max_results: u32,
+    /// How long a cursor stays valid (RFC 9865 `cursorTimeout`).
+    pub cursor_timeout_secs: u64,
+    /// Bulk (RFC 7644 §3.7): operations per request, and bytes per request.
+    pub bulk_max_operations: usize,
+    pub bulk_max_payload_bytes: usize,
     pub documentation_uri: Option<String>,
 }
 
@@ -22,10 +27,24 @@ pub fn service_provider_config(caps: &Capabilities, location: &str) -> Value {
         "schemas": [urn::SERVICE_PROVIDER_CONFIG],
         "documentationUri": caps.documentation_uri,
         "patch": { "supported": caps.patch },
-        "bulk": { "supported": false, "maxOperations": 0, "maxPayloadSize": 0 },
+        "bulk": {
+            "supported": true,
+            "maxOperations": caps.bulk_max_operations,
+            "maxPayloadSize": caps.bulk_max_payload_bytes
+        },
         "filter": { "supported": caps.filter, "maxResults": caps.max_results },
         "changePassword": { "supported": false },
         "sort": { "supported": caps.sort },
+        // RFC 9865 §4. Index paging stays the default, so clients that know only
+        // `startIndex` see no change; a page without `count` holds the maximum.
+        "pagination": {
+            "cursor": true,
+            "index": true,
+            "defaultPaginationMethod": "index",
+            "defaultPageSize": caps.max_results,
+            "maxPageSize": caps.max_results,
+            "cursorTimeout": caps.cursor_timeout_secs
+        },
         "etag": { "supported": caps.etag },
         // draft-ietf-scim-roles-entitlements-01 §3.1. Site roles are not served as /Roles
         // (docs/decisions.md, "Roles"); a User's entitlements are its product access.

@@ -17,6 +17,12 @@ pub enum ScimType {
     InvalidValue,
     InvalidVers,
     Sensitive,
+    /// RFC 9865 §2.2: a cursor that is not one this server issued for this query.
+    InvalidCursor,
+    /// RFC 9865 §2.2: a cursor older than `cursorTimeout`.
+    ExpiredCursor,
+    /// RFC 9865 §2.2: a `count` that is not a positive integer.
+    InvalidCount,
 }
 
 impl ScimType {
@@ -32,6 +38,9 @@ impl ScimType {
             ScimType::InvalidValue => "invalidValue",
             ScimType::InvalidVers => "invalidVers",
             ScimType::Sensitive => "sensitive",
+            ScimType::InvalidCursor => "invalidCursor",
+            ScimType::ExpiredCursor => "expiredCursor",
+            ScimType::InvalidCount => "invalidCount",
         }
     }
 }

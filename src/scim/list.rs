@@ -23,6 +23,8 @@ pub struct RawListParams {
     pub attributes: Option<Value>,
     #[serde(rename = "excludedAttributes")]
     pub excluded_attributes: Option<Value>,
+    /// RFC 9865: present (even empty) asks for cursor pagination.
+    pub cursor: Option<String>,
 }
 
 impl RawListParams {
@@ -39,6 +41,7 @@ impl RawListParams {
                 "count" => raw.count = Some(Value::String(value)),
                 "attributes" => raw.attributes = Some(Value::String(value)),
                 "excludedattributes" => raw.excluded_attributes = Some(Value::String(value)),
+                "cursor" => raw.cursor = Some(value),
                 _ => {}
             }
         }
@@ -73,6 +76,7 @@ impl RawListParams {
                 "count" => raw.count = Some(value.clone()),
                 "attributes" => raw.attributes = Some(value.clone()),
                 "excludedattributes" => raw.excluded_attributes = Some(value.clone()),
+                "cursor" => raw.cursor = text()?,
                 _ => {}
             }
         }
@@ -108,6 +112,17 @@ pub struct ListRequest {
     pub start_index: i64,
     pub count: i64,
     pub projection: Projection,
+    /// Cursor pagination (RFC 9865) instead of `startIndex`.
+    pub cursor: Option<CursorRequest>,
+}
+
+/// A cursor request: the cursor as sent (empty for the first page) and the parameters it
+/// must have been issued for, as sent.
+#[derive(Clone, Debug)]
+pub struct CursorRequest {
+    pub cursor: String,
+    pub filter: Option<String>,
+    pub sort_by: Option<String>,
 }
 
 fn integer(name: &str, value: Option<&Value>) -> Result<Option<i64>, ScimError> {
@@ -174,12 +189,31 @@ impl ListRequest {
                 ))
             }
         };
+        let cursor = match &raw.cursor {
+            None => None,
+            Some(_) if raw.start_index.as_ref().is_some_and(|v| !v.is_null()) => {
+                return Err(ScimError::bad_request(
+                    ScimType::InvalidValue,
+                    "send either `startIndex` (index pagination) or `cursor` (cursor \
+                     pagination, RFC 9865), not both",
+                ))
+            }
+            Some(cursor) => Some(CursorRequest {
+                cursor: cursor.clone(),
+                filter: filter_text(raw),
+                sort_by: raw.sort_by.as_deref().map(str::trim).map(str::to_owned),
+            }),
+        };
         let start_index = integer("startIndex", raw.start_index.as_ref())?
             .unwrap_or(1)
             .max(1);
-        let count = integer("count", raw.count.as_ref())?
-            .unwrap_or(max_count)
-            .clamp(0, max_count);
+        let count = if cursor.is_some() {
+            cursor_count(raw.count.as_ref(), max_count)?
+        } else {
+            integer("count", raw.count.as_ref())?
+                .unwrap_or(max_count)
+                .clamp(0, max_count)
+        };
         Ok(Self {
             filter,
             sort_by,
@@ -190,8 +224,63 @@ impl ListRequest {
                 attributes: attribute_list("attributes", raw.attributes.as_ref())?,
                 excluded: attribute_list("excludedAttributes", raw.excluded_attributes.as_ref())?,
             },
+            cursor,
         })
     }
+}
+
+/// The filter a cursor is bound to: as sent, less surrounding space; none if empty.
+fn filter_text(raw: &RawListParams) -> Option<String> {
+    raw.filter
+        .as_deref()
+        .map(str::trim)
+        .filter(|f| !f.is_empty())
+        .map(str::to_owned)
+}
+
+/// RFC 9865 §2: with a cursor, `count` is a positive integer; anything else is 400
+/// `invalidCount`. Above the maximum it is capped, as `maxPageSize` ("regardless of what is
+/// specified for the count") and RFC 7644 §3.4.2.4 say.
+fn cursor_count(value: Option<&Value>, max_count: i64) -> Result<i64, ScimError> {
+    let invalid = || {
+        ScimError::bad_request(
+            ScimType::InvalidCount,
+            format!(
+                "with a cursor, `count` must be a positive integer (at most {max_count} \
+                 are returned per page)"
+            ),
+        )
+    };
+    match integer("count", value) {
+        Ok(None) => Ok(max_count),
+        Ok(Some(n)) if n >= 1 => Ok(n.min(max_count)),
+        _ => Err(invalid()),
+    }
+}
+
+/// A cursor-paged ListResponse (RFC 9865 §2): no `startIndex`; `nextCursor` unless this is
+/// the last page, `previousCursor` unless it is the first.
+pub fn cursor_list_response(
+    total: i64,
+    resources: Vec<Value>,
+    next: Option<String>,
+    previous: Option<String>,
+) -> Value {
+    let mut body = json!({
+        "schemas": [urn::LIST_RESPONSE],
+        "totalResults": total,
+        "itemsPerPage": resources.len(),
+        "Resources": resources,
+    });
+    if let Some(map) = body.as_object_mut() {
+        if let Some(next) = next {
+            map.insert("nextCursor".into(), Value::String(next));
+        }
+        if let Some(previous) = previous {
+            map.insert("previousCursor".into(), Value::String(previous));
+        }
+    }
+    body
 }
 
 /// A ListResponse; `totalResults`, `startIndex` and `itemsPerPage` are JSON integers.
@@ -285,6 +374,35 @@ mod tests {
         }
         let raw = RawListParams::from_search_body(&json!({"filter": null})).unwrap();
         assert!(raw.filter.is_none(), "null is an absent filter");
+    }
+
+    #[test]
+    fn a_cursor_asks_for_a_positive_count_and_no_start_index() {
+        let r = parse(&[
+            ("cursor", ""),
+            ("filter", " active eq true "),
+            ("count", "500"),
+        ])
+        .unwrap();
+        let cursor = r.cursor.unwrap();
+        assert_eq!(cursor.cursor, "");
+        assert_eq!(cursor.filter.as_deref(), Some("active eq true"));
+        assert_eq!(r.count, 100, "capped at the maximum");
+        assert_eq!(parse(&[("cursor", "abc")]).unwrap().count, 100);
+        for count in ["0", "-1", "ten", "1.5"] {
+            let err = parse(&[("cursor", ""), ("count", count)]).unwrap_err();
+            assert_eq!(
+                (err.status, err.scim_type),
+                (400, Some(ScimType::InvalidCount)),
+                "{count}"
+            );
+        }
+        let err = parse(&[("cursor", ""), ("startIndex", "1")]).unwrap_err();
+        assert_eq!(err.scim_type, Some(ScimType::InvalidValue));
+        let body = json!({"cursor": "", "count": 2});
+        let r = ListRequest::parse(&RawListParams::from_search_body(&body).unwrap(), 50).unwrap();
+        assert!(r.cursor.is_some());
+        assert!(RawListParams::from_search_body(&json!({"cursor": 5})).is_err());
     }
 
     #[test]

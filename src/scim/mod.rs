@@ -1,6 +1,8 @@
 //! The SCIM 2.0 protocol (RFC 7643/7644): schemas, errors, discovery documents, and the
 //! filter and PATCH path grammars. Nothing here knows about SQL or HTTP frameworks.
 
+pub mod bulk;
+pub mod cursor;
 pub mod discovery;
 pub mod error;
 pub mod filter;
@@ -20,6 +22,8 @@ pub const CONTENT_TYPE: &str = "application/scim+json";
 pub mod urn {
     pub const ERROR: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
     pub const LIST_RESPONSE: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
+    pub const BULK_REQUEST: &str = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
+    pub const BULK_RESPONSE: &str = "urn:ietf:params:scim:api:messages:2.0:BulkResponse";
     pub const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
     pub const SEARCH_REQUEST: &str = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
     pub const SERVICE_PROVIDER_CONFIG: &str =

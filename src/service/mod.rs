@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod bootstrap;
+pub mod bulk;
 pub mod directory_tokens;
 pub mod dns;
 pub mod entitlements;

@@ -68,6 +68,8 @@ struct Keys {
     signing_kid: String,
     /// The signing key's secret, from which keys for other purposes are derived.
     signing_secret: Vec<u8>,
+    /// Derived from the signing key, so every process on the database shares it.
+    cursor: crate::scim::cursor::CursorKey,
     encoding: EncodingKey,
     decoding: HashMap<String, DecodingKey>,
 }
@@ -143,6 +145,7 @@ impl Tokens {
         Ok(Keys {
             signing_kid: signing.kid.clone(),
             signing_secret: signing.secret.clone(),
+            cursor: crate::scim::cursor::CursorKey::derive(&signing.secret),
             encoding: EncodingKey::from_secret(&signing.secret),
             decoding: stored
                 .iter()
@@ -162,6 +165,11 @@ impl Tokens {
         mac.update(b"scimd derived key\0");
         mac.update(purpose.as_bytes());
         Ok(mac.finalize().into_bytes().into())
+    }
+
+    /// The key list cursors (RFC 9865) are signed with.
+    pub fn cursor_key(&self) -> Result<crate::scim::cursor::CursorKey, StoreError> {
+        Ok(self.keys.read().map_err(|_| poisoned())?.cursor.clone())
     }
 
     /// Registers and signs a token for `subject` inside the caller's transaction.

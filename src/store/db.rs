@@ -64,6 +64,8 @@ pub(super) enum Handle {
     Postgres(PoolConnection<Postgres>),
     PostgresTx(Transaction<'static, Postgres>),
     SqliteBatch(super::group_commit::Member),
+    /// A transaction (or read) of a bulk session: a savepoint in the session's chunk.
+    Nested(Box<super::bulk::Nested>),
 }
 
 /// The native connection underneath, for the one match each statement makes.
@@ -83,7 +85,10 @@ impl Conn {
     }
 
     pub(super) fn in_transaction(&self) -> bool {
-        matches!(self.handle, Handle::PostgresTx(_) | Handle::SqliteBatch(_))
+        matches!(
+            self.handle,
+            Handle::PostgresTx(_) | Handle::SqliteBatch(_) | Handle::Nested(_)
+        )
     }
 
     pub(super) fn mark_tokens_changed(&mut self) {
@@ -96,6 +101,7 @@ impl Conn {
             Handle::Postgres(c) => Native::Postgres(c),
             Handle::PostgresTx(t) => Native::Postgres(t),
             Handle::SqliteBatch(m) => Native::Sqlite(m.connection()),
+            Handle::Nested(n) => n.native(),
         }
     }
 
@@ -103,6 +109,7 @@ impl Conn {
         match &self.handle {
             Handle::Sqlite(_) | Handle::SqliteBatch(_) => super::Backend::Sqlite,
             Handle::Postgres(_) | Handle::PostgresTx(_) => super::Backend::Postgres,
+            Handle::Nested(n) => n.backend(),
         }
     }
 }
@@ -143,6 +150,8 @@ impl Tx {
         match self.conn.handle {
             Handle::PostgresTx(t) => t.commit().await?,
             Handle::SqliteBatch(m) => m.commit().await?,
+            // The chunk's commit moves the token generation, when it comes.
+            Handle::Nested(n) => return n.commit(tokens_changed).await,
             Handle::Sqlite(_) | Handle::Postgres(_) => {}
         }
         if tokens_changed {
@@ -155,6 +164,7 @@ impl Tx {
         match self.conn.handle {
             Handle::PostgresTx(t) => t.rollback().await,
             Handle::SqliteBatch(m) => m.rollback().await,
+            Handle::Nested(n) => n.rollback().await,
             Handle::Sqlite(_) | Handle::Postgres(_) => Ok(()),
         }
     }

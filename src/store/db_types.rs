@@ -218,3 +218,80 @@ nullable!(
     DbTimeOpt(DbTime) -> i64,
     DbJsonOpt(DbJson) -> String
 );
+
+/// A list row's sort key, whatever type its expression has (a text, a time, an id, a
+/// number, a flag or NULL; on SQLite, a JSON value's own type), for the cursor that
+/// resumes after it. Keyset queries bind it back as the same type.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DbSortValue(pub crate::scim::cursor::SortValue);
+
+impl Default for DbSortValue {
+    fn default() -> Self {
+        DbSortValue(crate::scim::cursor::SortValue::Null)
+    }
+}
+
+impl Type<Sqlite> for DbSortValue {
+    fn type_info() -> SqliteTypeInfo {
+        <String as Type<Sqlite>>::type_info()
+    }
+    fn compatible(_: &SqliteTypeInfo) -> bool {
+        true
+    }
+}
+impl<'r> Decode<'r, Sqlite> for DbSortValue {
+    fn decode(value: SqliteValueRef<'r>) -> Result<Self, BoxDynError> {
+        use crate::scim::cursor::SortValue;
+        use sqlx::TypeInfo as _;
+        if value.is_null() {
+            return Ok(DbSortValue(SortValue::Null));
+        }
+        // A value's own storage class (an expression has no declared type).
+        let class = value.type_info().name().to_ascii_uppercase();
+        Ok(DbSortValue(match class.as_str() {
+            "INTEGER" | "BOOLEAN" | "DATETIME" | "NUMERIC" => {
+                SortValue::Int(<i64 as Decode<Sqlite>>::decode(value)?)
+            }
+            "REAL" => SortValue::Float(<f64 as Decode<Sqlite>>::decode(value)?),
+            "TEXT" => SortValue::Text(<String as Decode<Sqlite>>::decode(value)?),
+            other => return Err(format!("a sort key of type {other}").into()),
+        }))
+    }
+}
+impl Type<Postgres> for DbSortValue {
+    fn type_info() -> PgTypeInfo {
+        <String as Type<Postgres>>::type_info()
+    }
+    fn compatible(_: &PgTypeInfo) -> bool {
+        true
+    }
+}
+impl<'r> Decode<'r, Postgres> for DbSortValue {
+    fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
+        use crate::scim::cursor::SortValue;
+        if value.is_null() {
+            return Ok(DbSortValue(SortValue::Null));
+        }
+        let ty = value.type_info().into_owned();
+        Ok(DbSortValue(if is_pg::<String>(&ty) {
+            SortValue::Text(<String as Decode<Postgres>>::decode(value)?)
+        } else if is_pg::<i64>(&ty) {
+            SortValue::Int(<i64 as Decode<Postgres>>::decode(value)?)
+        } else if is_pg::<i32>(&ty) {
+            SortValue::Int(i64::from(<i32 as Decode<Postgres>>::decode(value)?))
+        } else if is_pg::<i16>(&ty) {
+            SortValue::Int(i64::from(<i16 as Decode<Postgres>>::decode(value)?))
+        } else if is_pg::<f64>(&ty) {
+            SortValue::Float(<f64 as Decode<Postgres>>::decode(value)?)
+        } else if is_pg::<bool>(&ty) {
+            SortValue::Bool(<bool as Decode<Postgres>>::decode(value)?)
+        } else if is_pg::<uuid::Uuid>(&ty) {
+            SortValue::Uuid(<uuid::Uuid as Decode<Postgres>>::decode(value)?)
+        } else if is_pg::<time::OffsetDateTime>(&ty) {
+            let at = <time::OffsetDateTime as Decode<Postgres>>::decode(value)?;
+            SortValue::Time(super::micros(at))
+        } else {
+            return Err(format!("a sort key of type {ty}").into());
+        }))
+    }
+}

@@ -158,6 +158,11 @@ impl GroupCommit {
         }
     }
 
+    /// Transactions waiting for the writer right now (a bulk session yields to them).
+    pub(super) fn queue(&self) -> Arc<AtomicUsize> {
+        self.queued.clone()
+    }
+
     pub(super) fn pool(&self) -> &SqlitePool {
         &self.pool
     }

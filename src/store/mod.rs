@@ -9,6 +9,7 @@ mod admin_groups;
 mod admin_outbox;
 mod admin_sites;
 mod audit;
+mod bulk;
 pub mod db;
 mod db_params;
 pub mod db_types;
@@ -18,6 +19,7 @@ pub mod filter_sql;
 mod group_commit;
 mod groups;
 mod idna_fixup;
+mod keyset;
 mod orgs;
 mod provisioning_log;
 mod scim_groups;
@@ -39,6 +41,7 @@ pub use admin_sites::{
     site_products_of, SiteUserQuery, SiteUserRow,
 };
 pub use audit::*;
+pub use bulk::BulkSession;
 pub use directories::*;
 pub use domain_challenges::*;
 pub use groups::*;
@@ -73,6 +76,17 @@ pub struct ListQuery<'a> {
     /// 0-based offset.
     pub offset: i64,
     pub limit: i64,
+    /// Cursor pagination: the page starts after (or before) this position instead of at
+    /// `offset`. A page before a position comes back in reverse order.
+    pub seek: Option<&'a crate::scim::cursor::Seek>,
+}
+
+/// The total a list query matches and one page of it, each row with its position in the
+/// list's order (for the cursors that resume after it).
+#[derive(Debug)]
+pub struct Listed<T> {
+    pub total: i64,
+    pub rows: Vec<(crate::scim::cursor::Position, T)>,
 }
 
 /// The default database when no URL is configured: a file beside the process.
@@ -158,6 +172,8 @@ pub struct Store {
     pools: Pools,
     /// Moves when this process commits a change to tokens (see `service::token_cache`).
     token_generation: Arc<AtomicU64>,
+    /// Set on the store a bulk session hands out: its transactions share commits.
+    bulk: Option<BulkSession>,
 }
 
 impl Store {
@@ -224,6 +240,7 @@ impl Store {
         let store = Store {
             pools,
             token_generation: token_generation_for(url),
+            bulk: None,
         };
         store.migrate().await?;
         store.normalize_legacy_domains().await?;
@@ -246,8 +263,12 @@ impl Store {
         }
     }
 
-    /// A connection for reads outside a transaction.
+    /// A connection for reads outside a transaction (in a bulk session, inside its chunk,
+    /// so that it sees what the session wrote).
     pub async fn read(&self) -> StoreResult<Conn> {
+        if let Some(session) = self.session() {
+            return Ok(bulk::read_conn(session.begin().await?));
+        }
         Ok(Conn::new(match &self.pools {
             Pools::Sqlite { read, .. } => Handle::Sqlite(read.acquire().await?),
             Pools::Postgres(pool) => Handle::Postgres(pool.acquire().await?),
@@ -257,6 +278,12 @@ impl Store {
     /// Opens a write transaction. SQLite takes the write lock up front (`BEGIN IMMEDIATE`)
     /// so a transaction never fails half-way when another process (the CLI) writes too.
     pub async fn begin(&self) -> StoreResult<Tx> {
+        if let Some(session) = self.session() {
+            return Ok(Tx {
+                conn: Conn::new(Handle::Nested(Box::new(session.begin().await?))),
+                token_generation: self.token_generation.clone(),
+            });
+        }
         let handle = match &self.pools {
             Pools::Sqlite { write, .. } => Handle::SqliteBatch(write.begin().await?),
             Pools::Postgres(pool) => Handle::PostgresTx(pool.begin().await?),
@@ -265,6 +292,14 @@ impl Store {
             conn: Conn::new(handle),
             token_generation: self.token_generation.clone(),
         })
+    }
+
+    /// On SQLite, the count of transactions waiting for the one writer.
+    pub(super) fn writer_queue(&self) -> Option<Arc<std::sync::atomic::AtomicUsize>> {
+        match &self.pools {
+            Pools::Sqlite { write, .. } => Some(write.queue()),
+            Pools::Postgres(_) => None,
+        }
     }
 
     /// How many transactions that changed tokens this process has committed.

@@ -8,10 +8,13 @@ use std::collections::HashMap;
 
 use super::db::{query, Conn, Time};
 
+use super::db_types::DbSortValue;
 use super::filter_sql::{FilterCompiler, Loc, Multi, QueryError, SqlParams};
 use super::groups::{Group, GroupRow};
-use super::{parse_id, Backend, ListError, ListQuery, StoreError, StoreResult};
+use super::keyset::ListOrder;
+use super::{parse_id, Backend, ListError, ListQuery, Listed, StoreError, StoreResult};
 use crate::domain::{AccountId, DirectoryId, GroupId};
+use crate::scim::cursor::Position;
 use crate::scim::schema::def::AttributeDef;
 use crate::scim::schema::group::GROUP_RESOURCE;
 use crate::scim::schema::resolve::{resolve, ResolvedAttr};
@@ -26,9 +29,9 @@ pub struct MemberRef {
     pub display: Option<String>,
 }
 
-const GROUP_SELECT: &str =
+const GROUP_SELECT_COLUMNS: &str =
     "SELECT g.id, g.org_id, g.directory_id, g.display_name, g.external_id, g.created_at, \
-     g.updated_at, g.version FROM org_groups g";
+     g.updated_at, g.version";
 
 fn group_location(resolved: &ResolvedAttr, _: Backend, _: &mut SqlParams) -> Option<Loc> {
     let text = |expr: &str, folded: bool| Loc::Text {
@@ -82,14 +85,14 @@ fn member_element(sub: &AttributeDef, _: Backend, _: &mut SqlParams) -> Option<L
     })
 }
 
-/// The WHERE clause and ORDER BY of a list request; unknown or unfilterable attributes are
+/// The WHERE clause and the order of a list request; unknown or unfilterable attributes are
 /// a 400 before any query runs.
 pub fn compile_group_query(
     backend: Backend,
     directory: DirectoryId,
     query: &ListQuery<'_>,
     params: &mut SqlParams,
-) -> Result<(String, String), QueryError> {
+) -> Result<(String, ListOrder), QueryError> {
     let rt = &GROUP_RESOURCE;
     let mut condition = format!("g.directory_id = {}", params.uuid(directory));
     let mut compiler = FilterCompiler {
@@ -101,9 +104,14 @@ pub fn compile_group_query(
     if let Some(filter) = query.filter {
         condition = format!("{condition} AND {}", compiler.compile(filter)?);
     }
-    let direction = if query.descending { "DESC" } else { "ASC" };
+    let id = "g.id".to_owned();
     let order = match query.sort_by {
-        None => format!("g.created_at {direction}, g.id {direction}"),
+        None => ListOrder {
+            key: "g.created_at".into(),
+            nullable: false,
+            id,
+            descending: query.descending,
+        },
         Some(path) => {
             let bad = || {
                 QueryError::Sort(format!(
@@ -117,9 +125,12 @@ pub fn compile_group_query(
                 _ => return Err(bad()),
             };
             // Groups without the attribute sort last ascending on both backends.
-            format!(
-                "(CASE WHEN {key} IS NULL THEN 1 ELSE 0 END) {direction}, {key} {direction}, g.id {direction}"
-            )
+            ListOrder {
+                key,
+                nullable: true,
+                id,
+                descending: query.descending,
+            }
         }
     };
     Ok((condition, order))
@@ -131,32 +142,59 @@ pub async fn list_scim_groups(
     backend: Backend,
     directory: DirectoryId,
     query: &ListQuery<'_>,
-) -> Result<(i64, Vec<Group>), ListError> {
+) -> Result<Listed<Group>, ListError> {
     let mut params = SqlParams::default();
-    let (condition, order) = compile_group_query(backend, directory, query, &mut params)?;
+    let (mut condition, order) = compile_group_query(backend, directory, query, &mut params)?;
     let count_sql = format!("SELECT COUNT(*) FROM org_groups g WHERE {condition}");
     let total: i64 = params
         .to_query(&count_sql)
         .scalar(&mut *conn)
         .await
         .map_err(StoreError::from)?;
-    if query.limit <= 0 || total <= query.offset {
-        return Ok((total, Vec::new()));
+    let past_end = query.seek.is_none() && total <= query.offset;
+    if query.limit <= 0 || total == 0 || past_end {
+        return Ok(Listed {
+            total,
+            rows: Vec::new(),
+        });
     }
+    if let Some(seek) = query.seek {
+        condition = format!(
+            "{condition} AND {}",
+            order.seek_condition(seek, &mut params)
+        );
+    }
+    let order_by = order.order_by(query.seek);
     let limit = params.int(query.limit);
     let offset = params.int(query.offset);
-    let sql =
-        format!("{GROUP_SELECT} WHERE {condition} ORDER BY {order} LIMIT {limit} OFFSET {offset}");
-    let rows: Vec<GroupRow> = params
+    let sql = format!(
+        "{GROUP_SELECT_COLUMNS}, {} AS k_sort FROM org_groups g WHERE {condition} \
+         ORDER BY {order_by} LIMIT {limit} OFFSET {offset}",
+        order.key
+    );
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        group: GroupRow,
+        k_sort: DbSortValue,
+    }
+    let rows: Vec<Row> = params
         .to_query(&sql)
         .fetch_all(&mut *conn)
         .await
         .map_err(StoreError::from)?;
-    let groups = rows
+    let rows = rows
         .into_iter()
-        .map(Group::try_from)
+        .map(|row| {
+            let group = Group::try_from(row.group)?;
+            let position = Position {
+                key: row.k_sort.0,
+                id: group.id.into(),
+            };
+            Ok((position, group))
+        })
         .collect::<StoreResult<_>>()?;
-    Ok((total, groups))
+    Ok(Listed { total, rows })
 }
 
 /// One group by SCIM id, only if `directory` syncs it (rule 18: others are invisible).
@@ -165,7 +203,8 @@ pub async fn get_directory_group(
     directory: DirectoryId,
     id: GroupId,
 ) -> StoreResult<Option<Group>> {
-    let sql = format!("{GROUP_SELECT} WHERE g.id = $1 AND g.directory_id = $2");
+    let sql =
+        format!("{GROUP_SELECT_COLUMNS} FROM org_groups g WHERE g.id = $1 AND g.directory_id = $2");
     let row: Option<GroupRow> = query(&sql)
         .bind(id)
         .bind(directory)

@@ -3,9 +3,12 @@
 
 use super::db::{query, Conn};
 
+use super::db_types::DbSortValue;
 use super::filter_sql::{fold_sql, FilterCompiler, JsonDoc, Loc, Multi, QueryError, SqlParams};
-use super::{Backend, ListQuery, StoreResult};
+use super::keyset::ListOrder;
+use super::{Backend, ListQuery, Listed, StoreResult};
 use crate::domain::{DirectoryId, GroupId, OrgId};
+use crate::scim::cursor::Position;
 use crate::scim::schema::def::{AttrType, AttributeDef};
 use crate::scim::schema::resolve::{resolve, ResolvedAttr};
 use crate::scim::schema::user::ACCOUNT_OWNED;
@@ -186,7 +189,7 @@ fn json_element(sub: &AttributeDef, backend: Backend, _: &mut SqlParams) -> Opti
     })
 }
 
-/// The WHERE clause and ORDER BY of a list request. Unknown or unfilterable attributes are
+/// The WHERE clause and the order of a list request. Unknown or unfilterable attributes are
 /// a 400 `invalidFilter` (or `invalidValue` for sortBy) before any query runs.
 pub fn compile_user_query(
     backend: Backend,
@@ -194,7 +197,7 @@ pub fn compile_user_query(
     viewer_org: OrgId,
     query: &ListQuery<'_>,
     params: &mut SqlParams,
-) -> Result<(String, String), QueryError> {
+) -> Result<(String, ListOrder), QueryError> {
     let rt = &crate::scim::schema::user::USER_RESOURCE;
     let mut condition = format!("du.directory_id = {}", params.uuid(directory));
     // Only a filter or a sort can look at what another org's account hides.
@@ -212,16 +215,24 @@ pub fn compile_user_query(
     if let Some(filter) = query.filter {
         condition = format!("{condition} AND {}", compiler.compile(filter)?);
     }
-    let direction = if query.descending { "DESC" } else { "ASC" };
+    let id = "du.id".to_owned();
     let order = match query.sort_by {
         // Unfiltered lists walk the (directory_id, created_at, id) index in order. With a
         // filter, `+ 0` keeps SQLite's planner from preferring that index over the filter's
         // own (it would otherwise scan the whole directory to avoid a small sort);
         // PostgreSQL weighs the two by cost.
-        None if query.filter.is_some() && backend == Backend::Sqlite => {
-            format!("(du.created_at + 0) {direction}, du.id {direction}")
-        }
-        None => format!("du.created_at {direction}, du.id {direction}"),
+        None if query.filter.is_some() && backend == Backend::Sqlite => ListOrder {
+            key: "(du.created_at + 0)".into(),
+            nullable: false,
+            id,
+            descending: query.descending,
+        },
+        None => ListOrder {
+            key: "du.created_at".into(),
+            nullable: false,
+            id,
+            descending: query.descending,
+        },
         Some(path) => {
             let bad = || {
                 QueryError::Sort(format!(
@@ -253,11 +264,12 @@ pub fn compile_user_query(
                 }
                 _ => return Err(bad()),
             };
-            // Resources without the attribute sort last ascending and first descending, on
-            // both backends (their default NULL orderings differ).
-            format!(
-                "(CASE WHEN {key} IS NULL THEN 1 ELSE 0 END) {direction}, {key} {direction}, du.id {direction}"
-            )
+            ListOrder {
+                key,
+                nullable: true,
+                id,
+                descending: query.descending,
+            }
         }
     };
     Ok((condition, order))
@@ -302,6 +314,9 @@ struct ScimUserRow {
     u_entitlements: Option<String>,
     /// The number of users the query matches, repeated on every row of a page.
     u_total: i64,
+    /// The row's sort key, on list pages (for cursors).
+    #[sqlx(default)]
+    k_sort: DbSortValue,
 }
 
 impl TryFrom<ScimUserRow> for ScimUser {
@@ -335,10 +350,10 @@ pub async fn list_scim_users(
     viewer_org: OrgId,
     query: &ListQuery<'_>,
     derived: Derived,
-) -> Result<(i64, Vec<ScimUser>), ListError> {
+) -> Result<Listed<ScimUser>, ListError> {
     let backend = conn.backend();
     let mut params = SqlParams::default();
-    let (condition, order) =
+    let (mut condition, order) =
         compile_user_query(backend, directory, viewer_org, query, &mut params)?;
     let unfiltered = query.filter.is_none() && query.sort_by.is_none();
     // Each record links exactly one account, so without a filter the records alone count.
@@ -356,34 +371,49 @@ pub async fn list_scim_users(
     } else {
         format!("SELECT COUNT(*) {USER_FROM} WHERE {condition}")
     };
+    // The count binds the values of the query's own condition, not the page's.
+    let count_params = params.len();
     if query.limit <= 0 {
         let total: i64 = params
             .query(&count_sql)
             .scalar(conn)
             .await
             .map_err(StoreError::from)?;
-        return Ok((total, Vec::new()));
+        return Ok(Listed {
+            total,
+            rows: Vec::new(),
+        });
     }
+    if let Some(seek) = query.seek {
+        condition = format!(
+            "{condition} AND {}",
+            order.seek_condition(seek, &mut params)
+        );
+    }
+    let order_by = order.order_by(query.seek);
     let limit = params.int(query.limit);
     let offset = params.int(query.offset);
-    let columns = select_columns(backend, derived);
+    let columns = format!(
+        "{}, {} AS k_sort",
+        select_columns(backend, derived),
+        order.key
+    );
     let sql = if unfiltered {
-        // A full sync pages through everything: skip the offset on the index alone, then
-        // join only the page.
+        // A full sync pages through everything: skip the offset (or seek the cursor's
+        // position) on the index alone, then join only the page.
         format!(
             "SELECT ({count_sql}) AS u_total, {columns} FROM (SELECT du.id FROM directory_users du \
-             WHERE {condition} ORDER BY {order} LIMIT {limit} OFFSET {offset}) page \
+             WHERE {condition} ORDER BY {order_by} LIMIT {limit} OFFSET {offset}) page \
              JOIN directory_users du ON du.id = page.id \
              JOIN accounts a ON a.id = du.account_id \
-             LEFT JOIN verified_domains d ON d.domain = a.email_domain ORDER BY {order}"
+             LEFT JOIN verified_domains d ON d.domain = a.email_domain ORDER BY {order_by}"
         )
     } else {
         format!(
             "SELECT ({count_sql}) AS u_total, {columns} {USER_FROM} WHERE {condition} \
-             ORDER BY {order} LIMIT {limit} OFFSET {offset}"
+             ORDER BY {order_by} LIMIT {limit} OFFSET {offset}"
         )
     };
-    let count_params = params.len() - 2;
     let (rows, params): (Vec<ScimUserRow>, _) = {
         let values = params.into_values();
         let count_values = values[..count_params].to_vec();
@@ -395,17 +425,25 @@ pub async fn list_scim_users(
     };
     let total = match rows.first() {
         Some(row) => row.u_total,
-        None if query.offset == 0 => 0,
+        None if query.offset == 0 && query.seek.is_none() => 0,
         None => super::db::query_with(&count_sql, params)
             .scalar(conn)
             .await
             .map_err(StoreError::from)?,
     };
-    let users = rows
+    let rows = rows
         .into_iter()
-        .map(ScimUser::try_from)
+        .map(|row| {
+            let key = row.k_sort.0.clone();
+            let user = ScimUser::try_from(row)?;
+            let position = Position {
+                key,
+                id: user.record.id,
+            };
+            Ok((position, user))
+        })
         .collect::<StoreResult<Vec<_>>>()?;
-    Ok((total, users))
+    Ok(Listed { total, rows })
 }
 
 /// A list failed because of the request (bad filter or sort) or the database.

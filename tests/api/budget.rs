@@ -162,6 +162,37 @@ async fn scim_operations_keep_their_statement_budgets(app: TestApp) {
         "a page past the end still counts"
     );
 
+    // Cursor pages seek their position on the index: one statement, the total included,
+    // at the end of the list as at its start.
+    let first = within(&app, "GET", "/Users?cursor=&count=100", token, None, 200, 1).await;
+    let next = first.body["nextCursor"].as_str().unwrap();
+    let deep = within(
+        &app,
+        "GET",
+        &format!("/Users?cursor={next}&count=100"),
+        token,
+        None,
+        200,
+        1,
+    )
+    .await;
+    assert_eq!(deep.body["totalResults"], 120);
+    assert_eq!(deep.body["Resources"].as_array().unwrap().len(), 20);
+    let sorted_cursor = within(
+        &app,
+        "GET",
+        "/Users?cursor=&sortBy=title&count=100",
+        token,
+        None,
+        200,
+        1,
+    )
+    .await;
+    assert_eq!(
+        sorted_cursor.body["Resources"].as_array().unwrap().len(),
+        100
+    );
+
     // Writes.
     let deactivate = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
         "Operations": [{"op": "replace", "path": "active", "value": false}]});

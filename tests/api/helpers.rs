@@ -153,6 +153,9 @@ pub fn serve_args(url: &str) -> ServeArgs {
         public_url: None,
         trusted_proxies: Vec::new(),
         max_page_size: 200,
+        cursor_timeout_secs: 3600,
+        bulk_max_operations: 1000,
+        bulk_max_payload_bytes: 1024 * 1024,
         max_body_bytes: 1024 * 1024,
         db_pool_size: 4,
         keep_alive_secs: 75,
@@ -225,6 +228,20 @@ pub async fn spawn_app_with_dns(backend: Backend) -> Option<WithDns> {
 /// A server whose operator lets org admins verify domains without DNS proof.
 pub async fn spawn_app_allowing_unproven_domains(backend: Backend) -> Option<TestApp> {
     spawn_app_with(backend, |args| args.allow_unproven_domains = true).await
+}
+
+/// A server whose list cursors expire after 1 second (`--cursor-timeout-secs 1`).
+pub async fn spawn_with_short_cursors(backend: Backend) -> Option<TestApp> {
+    spawn_app_with(backend, |args| args.cursor_timeout_secs = 1).await
+}
+
+/// A server that takes Bulk requests of at most 5 operations and 2,000 bytes.
+pub async fn spawn_with_small_bulk_limits(backend: Backend) -> Option<TestApp> {
+    spawn_app_with(backend, |args| {
+        args.bulk_max_operations = 5;
+        args.bulk_max_payload_bytes = 2000;
+    })
+    .await
 }
 
 /// A server behind a reverse proxy on 127.0.0.1 (the test client's address).

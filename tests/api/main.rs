@@ -5,8 +5,10 @@ mod helpers;
 
 mod admin;
 mod budget;
+mod bulk;
 mod console;
 mod create_race;
+mod cursor;
 mod domains;
 mod entitlements;
 mod forwarded;

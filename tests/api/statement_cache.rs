@@ -107,6 +107,21 @@ fn requests() -> Vec<(&'static str, &'static str, Option<Value>, i64)> {
             Some(json!({"filter": "displayName sw \"c\"", "startIndex": 1})),
             1,
         ),
+        // First cursor pages (later ones are bound to their directory: see below).
+        ("GET", "/Users?cursor=&sortBy=title&count=2", None, 3),
+        ("GET", "/Users?cursor=&count=1", None, 3),
+        (
+            "POST",
+            "/Groups/.search",
+            Some(json!({"cursor": "", "sortBy": "displayName"})),
+            1,
+        ),
+        (
+            "POST",
+            "/.search",
+            Some(json!({"cursor": "", "count": 2})),
+            4,
+        ),
     ]
 }
 
@@ -166,6 +181,59 @@ async fn list_statements_never_mix_on_one_connection(app: TestApp) {
     }
 }
 
+/// Walks by cursor of both directories, a page of each in turn, sorted and not: the keyset
+/// statements (with and without a NULL position) share the connection too.
+async fn cursor_walks_never_mix_on_one_connection(app: TestApp) {
+    let mut tenants = Vec::new();
+    for (org, domain) in [("Acme", "acme.example"), ("Globex", "globex.example")] {
+        let outcome = app.bootstrap(org, &[domain]).await;
+        let token = outcome.scim_token.token.clone();
+        for (name, title) in [("ann", "Engineer"), ("bob", "Lead"), ("cid", "Engineer")] {
+            let mut body = user(&format!("{name}@{domain}"), title);
+            if name == "cid" {
+                body.as_object_mut().unwrap().remove("title");
+            }
+            let reply = app.scim("POST", "/Users", &token, Some(body)).await;
+            assert_eq!(reply.status, 201, "{}", reply.body);
+        }
+        tenants.push((token, domain));
+    }
+    for path in [
+        "/Users?sortBy=title&count=1",
+        "/Users?sortBy=title&sortOrder=descending&count=1",
+        "/Users?count=1",
+        "/Users?filter=userName%20co%20%22e%22&count=1",
+    ] {
+        let mut cursors = vec![String::new(), String::new()];
+        let mut seen = vec![0, 0];
+        for _ in 0..3 {
+            for (t, (token, domain)) in tenants.iter().enumerate() {
+                let reply = app
+                    .scim("GET", &format!("{path}&cursor={}", cursors[t]), token, None)
+                    .await;
+                assert_eq!(reply.status, 200, "{path}: {}", reply.body);
+                assert_eq!(reply.body["totalResults"], 3, "{path}");
+                for resource in reply.body["Resources"].as_array().unwrap() {
+                    let name = resource["userName"].as_str().unwrap();
+                    assert!(name.ends_with(domain), "{name} leaked into {domain}");
+                    seen[t] += 1;
+                }
+                cursors[t] = reply.body["nextCursor"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned();
+            }
+        }
+        assert_eq!(seen, vec![3, 3], "{path}");
+        assert_eq!(
+            cursors,
+            vec![String::new(), String::new()],
+            "{path}: the last page"
+        );
+    }
+}
+
 on_both_backends! {
+    cursor_walks_never_mix_on_one_connection => spawn_app_with_one_connection,
     list_statements_never_mix_on_one_connection => spawn_app_with_one_connection,
 }

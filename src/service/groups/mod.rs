@@ -27,7 +27,7 @@ use crate::scim::normalize::{check_required, normalize_resource};
 use crate::scim::patch::{apply, parse_patch_request};
 use crate::scim::schema::group::GROUP_RESOURCE;
 use crate::scim::ScimError;
-use crate::store::{self, Group, ListQuery, StoreError, Tx};
+use crate::store::{self, Group, ListQuery, Listed, StoreError, Tx};
 
 /// A group write's log entry.
 fn logged(operation: ProvisioningOperation, group: GroupId, changed: bool) -> LoggedWrite<'static> {
@@ -169,32 +169,37 @@ pub async fn get_group(
     view(&mut conn, ctx, &group, with_members).await
 }
 
-/// GET /Groups and POST /Groups/.search: the total and one page of full resources; the
-/// page's members in one query, and only when wanted.
+/// GET /Groups and POST /Groups/.search: the total and one page of full resources, each
+/// with its position in the list (for cursors); the page's members in one query, and only
+/// when wanted.
 pub async fn list_groups(
     ctx: &ScimContext<'_>,
     query: &ListQuery<'_>,
     with_members: bool,
-) -> ServiceResult<(i64, Vec<Map<String, Value>>)> {
+) -> ServiceResult<Listed<Map<String, Value>>> {
     let mut conn = ctx.store.read().await?;
-    let (total, groups) =
+    let listed =
         store::list_scim_groups(&mut conn, ctx.store.backend(), ctx.directory.id, query).await?;
     let mut members = if with_members {
-        let ids: Vec<GroupId> = groups.iter().map(|g| g.id).collect();
+        let ids: Vec<GroupId> = listed.rows.iter().map(|(_, g)| g.id).collect();
         Some(store::directory_group_members(&mut conn, ctx.directory.id, &ids).await?)
     } else {
         None
     };
-    let resources = groups
-        .iter()
-        .map(|g| {
+    let rows = listed
+        .rows
+        .into_iter()
+        .map(|(position, g)| {
             let list = members
                 .as_mut()
                 .map(|m| m.remove(&g.id).unwrap_or_default());
-            render(g, list.as_deref(), ctx.base_url)
+            (position, render(&g, list.as_deref(), ctx.base_url))
         })
         .collect();
-    Ok((total, resources))
+    Ok(Listed {
+        total: listed.total,
+        rows,
+    })
 }
 
 /// Locks the group and checks If-Match against the latest committed version.

@@ -211,14 +211,15 @@ pub async fn get_user(
     Ok(view(ctx, &user))
 }
 
-/// GET /Users and POST /Users/.search: the total and one page of full resources.
+/// GET /Users and POST /Users/.search: the total and one page of full resources, each
+/// with its position in the list (for cursors).
 pub async fn list_users(
     ctx: &ScimContext<'_>,
     query: &store::ListQuery<'_>,
     derived: Derived,
-) -> ServiceResult<(i64, Vec<Map<String, Value>>)> {
+) -> ServiceResult<store::Listed<Map<String, Value>>> {
     let mut conn = ctx.store.read().await?;
-    let (total, users) = store::list_scim_users(
+    let listed = store::list_scim_users(
         &mut conn,
         ctx.directory.id,
         ctx.directory.org,
@@ -226,8 +227,15 @@ pub async fn list_users(
         derived,
     )
     .await?;
-    let resources = users.iter().map(|u| shown(ctx, u)).collect();
-    Ok((total, resources))
+    let rows = listed
+        .rows
+        .into_iter()
+        .map(|(position, user)| (position, shown(ctx, &user)))
+        .collect();
+    Ok(store::Listed {
+        total: listed.total,
+        rows,
+    })
 }
 
 /// How a full replacement treats account-owned attributes the request leaves out.

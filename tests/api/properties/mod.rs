@@ -162,6 +162,17 @@ impl Fixture {
         let (status, body) = self.send(request).await?;
         let shown: String = body.chars().take(600).collect();
         prop_assert!(status < 500, "answered {status}: {shown}");
+        if request.path == "/Bulk" && status == 200 {
+            // Each operation of a Bulk request is held to the same: no 5xx.
+            let reply: Value = serde_json::from_str(&body).unwrap_or_default();
+            for op in reply["Operations"].as_array().into_iter().flatten() {
+                let op_status: u16 = op["status"].as_str().unwrap_or("0").parse().unwrap_or(0);
+                prop_assert!(
+                    op_status < 500,
+                    "a bulk operation answered {op_status}: {shown}"
+                );
+            }
+        }
         let after = match (status, request.method) {
             (400..=499, _) => {
                 let after = self.state().await;
@@ -253,23 +264,27 @@ async fn random_filters_never_fail_the_server(app: TestApp) {
             prop::option::of(number_text()),
             prop::option::of(number_text()),
             prop::option::of(attr_path()),
+            prop::option::of(cursor_text()),
         )
-            .prop_map(|(resource, filter, sort, order, start, count, attrs)| {
-                let mut query = format!("filter={}", encode(&filter));
-                let params = [
-                    ("sortBy", sort),
-                    ("sortOrder", order.map(str::to_owned)),
-                    ("startIndex", start),
-                    ("count", count),
-                    ("attributes", attrs),
-                ];
-                for (name, value) in params {
-                    if let Some(value) = value {
-                        query.push_str(&format!("&{name}={}", encode(&value)));
+            .prop_map(
+                |(resource, filter, sort, order, start, count, attrs, cursor)| {
+                    let mut query = format!("filter={}", encode(&filter));
+                    let params = [
+                        ("sortBy", sort),
+                        ("sortOrder", order.map(str::to_owned)),
+                        ("startIndex", start),
+                        ("count", count),
+                        ("attributes", attrs),
+                        ("cursor", cursor),
+                    ];
+                    for (name, value) in params {
+                        if let Some(value) = value {
+                            query.push_str(&format!("&{name}={}", encode(&value)));
+                        }
                     }
-                }
-                Request::get(format!("{resource}?{query}"))
-            })
+                    Request::get(format!("{resource}?{query}"))
+                },
+            )
     };
     run(fixture, "filters", 400, strategy).await;
 }
@@ -303,12 +318,15 @@ async fn random_patches_never_fail_the_server(app: TestApp) {
     run(fixture, "patches", 250, strategy).await;
 }
 
-/// POST and PUT of users and groups with wrong types, NUL, huge and deeply nested bodies,
-/// and bodies of other content types.
+/// POST and PUT of users and groups (alone and inside Bulk requests) with wrong types, NUL,
+/// huge and deeply nested bodies, and bodies of other content types.
 async fn random_bodies_never_fail_the_server(app: TestApp) {
     let fixture = fixture(app).await;
     let user = format!("/Users/{}", fixture.users[3]);
     let group = format!("/Groups/{}", fixture.groups[1]);
+    let (user_path, group_path) = (user.clone(), group.clone());
+    let mut ids = fixture.users.clone();
+    ids.push("bulkId:u".into());
     let strategy = move || {
         let json_case = (
             select(vec![
@@ -345,7 +363,9 @@ async fn random_bodies_never_fail_the_server(app: TestApp) {
                 body: Some(body),
                 content_type,
             });
-        prop_oneof![3 => json_case, 1 => raw_case]
+        let bulk_case = bulk_body(user_path, group_path, ids)
+            .prop_map(|body| Request::with("POST", "/Bulk".to_owned(), &body));
+        prop_oneof![3 => json_case, 1 => raw_case, 1 => bulk_case]
     };
     run(fixture, "bodies", 200, strategy).await;
 }

@@ -160,6 +160,16 @@ pub fn number_text() -> impl Strategy<Value = String> {
     .prop_map(str::to_owned)
 }
 
+/// A `cursor` (RFC 9865): empty (the first page), cursor-like text no server issued, or
+/// anything.
+pub fn cursor_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        3 => Just(String::new()),
+        2 => "[A-Za-z0-9_-]{0,80}",
+        1 => "\\PC{0,20}",
+    ]
+}
+
 /// A SearchRequest: each parameter absent, of the right type, or of any type.
 pub fn search_request() -> impl Strategy<Value = Value> {
     let param =
@@ -182,9 +192,10 @@ pub fn search_request() -> impl Strategy<Value = Value> {
         param(attr_path().prop_map(|a| json!(a)).boxed()),
         any::<bool>(),
         prop::option::of(json_value()),
+        param(cursor_text().prop_map(Value::String).boxed()),
     )
         .prop_map(
-            |(filter, sort_by, order, start, count, attrs, excluded, upper, extra)| {
+            |(filter, sort_by, order, start, count, attrs, excluded, upper, extra, cursor)| {
                 let mut body = Map::new();
                 body.insert(
                     "schemas".into(),
@@ -206,6 +217,7 @@ pub fn search_request() -> impl Strategy<Value = Value> {
                     ("attributes", attrs),
                     ("excludedAttributes", excluded),
                     ("unknownParameter", extra),
+                    ("cursor", cursor),
                 ] {
                     if let Some(value) = value {
                         body.insert(name(key), value);
@@ -334,4 +346,37 @@ pub fn raw_body() -> impl Strategy<Value = String> {
         Just("{\"userName\":\"ann@acme.example\"".to_owned()),
         Just(String::new()),
     ]
+}
+
+/// A BulkRequest of one to three operations: random users and groups created, replaced and
+/// patched (at the fixture's resources or at a `bulkId` of the same request), operations
+/// that are any JSON at all, and any `failOnErrors`.
+pub fn bulk_body(user: String, group: String, ids: Vec<String>) -> impl Strategy<Value = Value> {
+    let operation = prop_oneof![
+        resource_body(false)
+            .prop_map(|b| json!({"method": "POST", "path": "/Users", "bulkId": "u", "data": b})),
+        resource_body(true)
+            .prop_map(|b| json!({"method": "POST", "path": "/Groups", "bulkId": "g", "data": b})),
+        resource_body(false)
+            .prop_map(move |b| json!({"method": "PUT", "path": user.clone(), "data": b})),
+        patch_body(ids.clone())
+            .prop_map(move |b| json!({"method": "PATCH", "path": group.clone(), "data": b})),
+        patch_body(ids)
+            .prop_map(|b| json!({"method": "PATCH", "path": "/Users/bulkId:u", "data": b})),
+        json_value(),
+    ];
+    (
+        prop::collection::vec(operation, 1..4),
+        prop::option::of(json_value()),
+    )
+        .prop_map(|(operations, fail_on_errors)| {
+            let mut body = json!({
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],
+                "Operations": operations
+            });
+            if let Some(limit) = fail_on_errors {
+                body["failOnErrors"] = limit;
+            }
+            body
+        })
 }

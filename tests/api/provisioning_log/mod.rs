@@ -1,6 +1,7 @@
 //! The provisioning log (issue 12): every SCIM write and what it came to, per directory,
 //! read by the org's admins at `/admin/v1/orgs/{org}/provisioning-log`.
 
+mod bulk;
 mod filters;
 mod retention;
 

@@ -1,0 +1,103 @@
+//! Cursor pagination (RFC 9865) beside index pagination: a walk of the whole directory by
+//! cursor, and a page of 100 near the end of the seeded users by `startIndex` and by
+//! cursor. A keyset page seeks its position on the index; an offset walks past every row
+//! before it.
+
+use std::time::Instant;
+
+use serde_json::Value;
+
+use crate::server::Server;
+use crate::{measure, wanted, Context};
+
+/// Everything the rows need.
+pub struct Paging<'a> {
+    pub server: &'a Server,
+    pub client: reqwest::Client,
+    pub base: String,
+    pub token: String,
+    /// Seeded users; the deep pages start at `users - 100`.
+    pub users: usize,
+    pub requests: usize,
+    pub concurrency: usize,
+}
+
+async fn get(p: &Paging<'_>, query: &str) -> Value {
+    let reply = p
+        .client
+        .get(format!("{}/Users?{query}", p.base))
+        .bearer_auth(&p.token)
+        .send()
+        .await
+        .expect("cursor page");
+    assert_eq!(reply.status().as_u16(), 200, "GET /Users?{query}");
+    reply.json().await.expect("cursor page body")
+}
+
+/// Walks the directory by cursor (1,000 per page), printing the walk's time, and returns
+/// the cursor that resumes after the first `deep` users.
+async fn walk(p: &Paging<'_>, deep: usize) -> String {
+    let started = Instant::now();
+    let (mut seen, mut pages, mut cursor, mut deep_cursor) = (0, 0, String::new(), None);
+    loop {
+        // A page that would pass the deep position stops there, so a cursor resumes there
+        // (a cursor is bound to the query, not to `count`).
+        let count = if seen < deep {
+            (deep - seen).min(1000)
+        } else {
+            1000
+        };
+        let body = get(p, &format!("count={count}&cursor={cursor}")).await;
+        seen += body["Resources"].as_array().map_or(0, Vec::len);
+        pages += 1;
+        let Some(next) = body["nextCursor"].as_str() else {
+            break;
+        };
+        cursor = next.to_owned();
+        if seen == deep {
+            deep_cursor = Some(cursor.clone());
+        }
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    println!(
+        "{:<30} {pages:>6} pages, {seen} users in {elapsed:.1} s ({:.0} users/s, one client)",
+        "walk by cursor (1000/page)",
+        seen as f64 / elapsed
+    );
+    deep_cursor.expect("the walk passed the deep position")
+}
+
+pub async fn run(p: Paging<'_>, context: &Context) {
+    let deep = p.users.saturating_sub(100).max(1);
+    let rows = ["page of 100 @", "walk by cursor"];
+    if !rows.iter().any(|row| wanted(row)) {
+        return;
+    }
+    let deep_cursor = walk(&p, deep).await;
+    let pages = p.requests.min(500);
+    for (label, query) in [
+        (
+            "page of 100 @1 startIndex".to_owned(),
+            "startIndex=1&count=100".to_owned(),
+        ),
+        (
+            "page of 100 @1 cursor".to_owned(),
+            "cursor=&count=100".to_owned(),
+        ),
+        (
+            format!("page of 100 @{deep} startIndex"),
+            format!("startIndex={}&count=100", deep + 1),
+        ),
+        (
+            format!("page of 100 @{deep} cursor"),
+            format!("cursor={deep_cursor}&count=100"),
+        ),
+    ] {
+        let (c, t, b) = (p.client.clone(), p.token.clone(), p.base.clone());
+        measure(p.server, label, pages, p.concurrency, 200, move |_| {
+            c.get(format!("{b}/Users?{query}")).bearer_auth(&t)
+        })
+        .await
+        .print(context);
+    }
+}

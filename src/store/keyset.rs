@@ -1,0 +1,151 @@
+//! The order of a SCIM list and the keyset condition that resumes it after (or before) a
+//! position (cursor pagination, RFC 9865). A keyset page reads only its own rows through
+//! the index that serves the order, so page 1,000 costs what page 1 costs; an `OFFSET`
+//! walks past every earlier row.
+
+use super::filter_sql::SqlParams;
+use crate::scim::cursor::{Seek, SortValue};
+
+/// A list's order: a sort key, then the row's id, which makes every row's place unique.
+#[derive(Clone, Debug)]
+pub struct ListOrder {
+    pub key: String,
+    /// The key may be NULL: such rows sort last ascending and first descending, on both
+    /// backends (their own NULL orderings differ).
+    pub nullable: bool,
+    pub id: String,
+    pub descending: bool,
+}
+
+impl ListOrder {
+    /// A page before a position is read in the reverse order (and turned round by the
+    /// caller), so that `LIMIT` keeps the rows nearest the position.
+    fn descending_for(&self, seek: Option<&Seek>) -> bool {
+        self.descending != seek.is_some_and(Seek::before)
+    }
+
+    /// `ORDER BY` terms for a page that starts at `seek` (or at the beginning).
+    pub fn order_by(&self, seek: Option<&Seek>) -> String {
+        let direction = if self.descending_for(seek) {
+            "DESC"
+        } else {
+            "ASC"
+        };
+        let (key, id) = (&self.key, &self.id);
+        if self.nullable {
+            format!(
+                "(CASE WHEN {key} IS NULL THEN 1 ELSE 0 END) {direction}, {key} {direction}, {id} {direction}"
+            )
+        } else {
+            format!("{key} {direction}, {id} {direction}")
+        }
+    }
+
+    /// The rows strictly past `seek` in the order [`ListOrder::order_by`] gives for it.
+    pub fn seek_condition(&self, seek: &Seek, params: &mut SqlParams) -> String {
+        let descending = self.descending_for(Some(seek));
+        let past = if descending { "<" } else { ">" };
+        let (key, id) = (&self.key, &self.id);
+        let at_id = params.uuid(seek.position.id);
+        let Some(at_key) = bind(&seek.position.key, params) else {
+            // The position's key is NULL: NULLs come last ascending, first descending.
+            return if descending {
+                format!("({key} IS NOT NULL OR ({key} IS NULL AND {id} < {at_id}))")
+            } else {
+                format!("({key} IS NULL AND {id} > {at_id})")
+            };
+        };
+        if !self.nullable {
+            // A row-value comparison, which both backends serve as a range of the index
+            // that holds (key, id).
+            return format!("(({key}, {id}) {past} ({at_key}, {at_id}))");
+        }
+        let tie = format!("({key} = {at_key} AND {id} {past} {at_id})");
+        if descending {
+            format!("({key} IS NOT NULL AND ({key} < {at_key} OR {tie}))")
+        } else {
+            format!("({key} IS NULL OR {key} > {at_key} OR {tie})")
+        }
+    }
+}
+
+/// The placeholder of a sort key's value, bound as the type it was read as; `None` for NULL.
+fn bind(value: &SortValue, params: &mut SqlParams) -> Option<String> {
+    Some(match value {
+        SortValue::Null => return None,
+        SortValue::Int(i) => params.int(*i),
+        SortValue::Float(f) => params.float(*f),
+        SortValue::Text(s) => params.text(s.clone()),
+        SortValue::Time(t) => params.time(*t),
+        SortValue::Uuid(u) => params.uuid(*u),
+        SortValue::Bool(b) => params.boolean(*b),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scim::cursor::{Direction, Position};
+
+    fn seek(key: SortValue, direction: Direction) -> Seek {
+        Seek {
+            position: Position {
+                key,
+                id: uuid::Uuid::nil(),
+            },
+            direction,
+        }
+    }
+
+    #[test]
+    fn a_page_before_a_position_reads_backwards() {
+        let order = ListOrder {
+            key: "k".into(),
+            nullable: false,
+            id: "id".into(),
+            descending: false,
+        };
+        let mut params = SqlParams::default();
+        let after = seek(SortValue::Int(5), Direction::After);
+        assert_eq!(order.order_by(Some(&after)), "k ASC, id ASC");
+        assert_eq!(
+            order.seek_condition(&after, &mut params),
+            "((k, id) > ($2, $1))"
+        );
+        let before = seek(SortValue::Int(5), Direction::Before);
+        assert_eq!(order.order_by(Some(&before)), "k DESC, id DESC");
+        assert_eq!(
+            order.seek_condition(&before, &mut params),
+            "((k, id) < ($4, $3))"
+        );
+    }
+
+    #[test]
+    fn nullable_keys_keep_nulls_last_ascending() {
+        let order = ListOrder {
+            key: "k".into(),
+            nullable: true,
+            id: "id".into(),
+            descending: false,
+        };
+        let mut params = SqlParams::default();
+        let at_null = seek(SortValue::Null, Direction::After);
+        assert_eq!(
+            order.seek_condition(&at_null, &mut params),
+            "(k IS NULL AND id > $1)"
+        );
+        let at_text = seek(SortValue::Text("m".into()), Direction::After);
+        assert_eq!(
+            order.seek_condition(&at_text, &mut params),
+            "(k IS NULL OR k > $3 OR (k = $3 AND id > $2))"
+        );
+        let back = seek(SortValue::Text("m".into()), Direction::Before);
+        assert!(order
+            .order_by(Some(&back))
+            .starts_with("(CASE WHEN k IS NULL THEN 1 ELSE 0 END) DESC"));
+        assert_eq!(
+            order.seek_condition(&back, &mut params),
+            "(k IS NOT NULL AND (k < $5 OR (k = $5 AND id < $4)))"
+        );
+    }
+}
