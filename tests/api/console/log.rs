@@ -199,6 +199,7 @@ async fn the_log_page_filters_and_pages(app: TestApp) {
         "before=yesterday",
         "colour=red",
         "limit=5",
+        "email=a%00b%40acme.example",
     ] {
         let page = admin.get(&format!("{base}?{query}")).await;
         assert_eq!(page.status, 400, "{query}: {}", page.body);
