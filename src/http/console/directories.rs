@@ -4,10 +4,11 @@
 use actix_web::http::StatusCode;
 use actix_web::web::{self, Bytes, Data, Path};
 use actix_web::HttpRequest;
-use maud::html;
+use maud::{html, Markup};
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 
+use super::log;
 use super::page::{self, Shell};
 use super::session::Session;
 use super::{form, Reply};
@@ -15,6 +16,7 @@ use crate::domain::{DirectoryId, OrgId};
 use crate::http::admin::Problem;
 use crate::http::AppState;
 use crate::service::admin::directories::{self, IssuedView};
+use crate::service::admin::provisioning_log::ProvisioningEntryView;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/orgs/{org}/directories", web::get().to(directories_get))
@@ -41,14 +43,17 @@ async fn directories_page(
     refused: Option<Problem>,
 ) -> Reply {
     let list = directories::list_with_activity(&state.store, &session.who, org).await?;
+    // One read for every directory: the org's latest failures, shared out below.
+    let (failures, more) =
+        log::recent_failures(state, session, org, None, log::RECENT_WINDOW).await?;
     let status = refused.as_ref().map_or(StatusCode::OK, Problem::status);
     let content = html! {
         @if let Some(problem) = &refused { (page::refusal(problem)) }
-        table {
+        table.directories {
             caption.visually-hidden { "The organization's directories" }
             thead { tr {
                 th scope="col" { "Directory" } th scope="col" { "Id" } th scope="col" { "Created" }
-                th scope="col" { "Last change it made" }
+                th scope="col" { "Last change it made" } th scope="col" { "Recent failures" }
             } }
             tbody {
                 @for d in &list {
@@ -57,14 +62,15 @@ async fn directories_page(
                         td { code { (d.directory.id) } }
                         td { (page::when(&d.directory.created_at)) }
                         td { @if let Some(at) = &d.last_change_at { (page::when(at)) } @else { "never" } }
+                        td { (recent(org, (d.directory.id, &d.directory.name), &failures, more)) }
                     }
                 }
             }
         }
         p.help {
             "The last change is the newest SCIM write the directory made (reads are not recorded). "
-            // The provisioning log (issue 12 item 3) adds each directory's recent refusals
-            // here, linking to /console/orgs/{org}/provisioning-log?directory=ID.
+            "Recent failures are its newest refused or failed writes among the organization's latest "
+            (log::RECENT_WINDOW) "; the provisioning log has them all, with who can act on each."
         }
         h2 { "Connect an identity provider" }
         form.card method="post" action=(format!("/console/orgs/{org}/directories")) {
@@ -75,6 +81,54 @@ async fn directories_page(
         }
     };
     Ok(Shell { req, session }.render(status, "Directories", content))
+}
+
+/// How many failures a directory's own page lists.
+const RECENT_ON_ITS_PAGE: i64 = 5;
+
+/// How many of a directory's failures its row lists.
+const RECENT_PER_DIRECTORY: usize = 3;
+
+/// A directory's newest failures among the org's latest (`failures`, newest first), each in
+/// one line, and a link to all of them in the log. `more`: the org has older failures than
+/// those, so "none" is only "none lately".
+fn recent(
+    org: OrgId,
+    (directory, name): (DirectoryId, &str),
+    failures: &[ProvisioningEntryView],
+    more: bool,
+) -> Markup {
+    let mine: Vec<&ProvisioningEntryView> = failures
+        .iter()
+        .filter(|e| e.directory_id == directory)
+        .collect();
+    html! {
+        @if mine.is_empty() {
+            @if more { "none lately" } @else { "none" }
+        } @else {
+            ul.recent {
+                @for e in mine.iter().take(RECENT_PER_DIRECTORY) {
+                    li {
+                        (page::when(&e.at)) " "
+                        span class=(format!("state {}", e.outcome)) { (e.outcome) } " "
+                        (e.operation) " " (e.resource_type)
+                        @if let Some(email) = &e.email { " " span.nowrap { (email) } }
+                        @if let Some(code) = &e.code { " " code { (code) } }
+                    }
+                }
+            }
+        }
+        @if !mine.is_empty() || more {
+            a href=(log::href(org, directory, log::FAILURES)) {
+                @if mine.len() > RECENT_PER_DIRECTORY {
+                    "All " (mine.len()) @if more { "+" } " in the log"
+                } @else {
+                    "Failures in the log"
+                }
+                span.visually-hidden { " (" (name) ")" }
+            }
+        }
+    }
 }
 
 async fn directories_get(
@@ -125,6 +179,8 @@ async fn directory_page(
 ) -> Reply {
     let dir = directories::get(&state.store, &session.who, org, directory).await?;
     let tokens = directories::tokens(&state.store, &session.who, org, directory).await?;
+    let (failures, _) =
+        log::recent_failures(state, session, org, Some(directory), RECENT_ON_ITS_PAGE).await?;
     let base = format!("/console/orgs/{org}/directories/{directory}");
     let status = match (&refused, &issued) {
         (Some(problem), _) => problem.status(),
@@ -175,6 +231,16 @@ async fn directory_page(
             label for="ttl_days" { "Expires after (days; empty: never)" }
             input #ttl_days name="ttl_days" type="number" min="1" max="36500" inputmode="numeric";
             button type="submit" { "Issue token" }
+        }
+        h2 { "Recent failures" }
+        @if failures.is_empty() {
+            p { "None: the log holds no refused or failed write of this directory." }
+        } @else {
+            (log::entries_table(org, html! { "Its newest refused or failed writes" }, &failures, std::slice::from_ref(&dir)))
+        }
+        p {
+            a href=(log::href(org, directory, log::FAILURES)) { "All its failures" } " · "
+            a href=(log::href(org, directory, &[])) { "everything it sent" } ", in the provisioning log"
         }
     };
     Ok(Shell { req, session }.render(status, &dir.name, content))
@@ -277,5 +343,53 @@ async fn token_revoke(
             )
             .await
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{ProvisionedResource, ProvisioningOperation, ProvisioningOutcome};
+
+    fn failure(directory: DirectoryId, code: &str) -> ProvisioningEntryView {
+        ProvisioningEntryView {
+            id: 1,
+            at: "2026-12-03T09:12:44Z".into(),
+            directory_id: directory,
+            token: uuid::Uuid::new_v4(),
+            operation: ProvisioningOperation::Delete,
+            resource_type: ProvisionedResource::User,
+            resource_id: None,
+            account_id: None,
+            email: None,
+            outcome: ProvisioningOutcome::ClientError,
+            changed: None,
+            status: Some(404),
+            code: Some(code.into()),
+            detail: None,
+        }
+    }
+
+    #[test]
+    fn a_directory_without_failures_among_a_full_window_has_none_lately() {
+        let (org, mine, other) = (OrgId::new(), DirectoryId::new(), DirectoryId::new());
+        let theirs = vec![failure(other, "noTarget")];
+        let complete = recent(org, (mine, "okta"), &theirs, false).into_string();
+        assert_eq!(complete, "none");
+        let window = recent(org, (mine, "okta"), &theirs, true).into_string();
+        assert!(window.starts_with("none lately<a href="), "{window}");
+        assert!(window.contains(&format!("directory={mine}")), "{window}");
+    }
+
+    #[test]
+    fn a_directory_lists_its_newest_three_and_counts_the_rest() {
+        let (org, mine) = (OrgId::new(), DirectoryId::new());
+        let failures: Vec<_> = (0..5).map(|i| failure(mine, &format!("c{i}"))).collect();
+        let shown = recent(org, (mine, "okta"), &failures, false).into_string();
+        assert_eq!(shown.matches("<li>").count(), 3);
+        assert!(shown.contains("c0") && shown.contains("c2") && !shown.contains("c3"));
+        assert!(shown.contains("All 5 in the log"), "{shown}");
+        let more = recent(org, (mine, "okta"), &failures, true).into_string();
+        assert!(more.contains("All 5+ in the log"), "{more}");
     }
 }

@@ -9,6 +9,7 @@
 mod directories;
 mod error;
 mod home;
+mod log;
 mod orgs;
 mod page;
 mod session;
@@ -131,6 +132,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/me/{action}", web::post().to(home::me_status))
             .configure(orgs::routes)
             .configure(directories::routes)
+            .configure(log::routes)
             .configure(users::routes)
             .configure(user::routes)
             .default_service(web::to(not_found)),

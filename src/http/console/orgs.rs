@@ -65,7 +65,8 @@ async fn overview(
         }
         p {
             a href=(format!("/console/orgs/{}/domains", org.id)) { "Domains" } " · "
-            a href=(format!("/console/orgs/{}/directories", org.id)) { "Directories and SCIM tokens" }
+            a href=(format!("/console/orgs/{}/directories", org.id)) { "Directories and SCIM tokens" } " · "
+            a href=(format!("/console/orgs/{}/provisioning-log", org.id)) { "Provisioning log" }
         }
     };
     Ok(Shell {

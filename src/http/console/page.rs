@@ -132,6 +132,20 @@ fn who_can_act(code: &str, who: &WhoFields) -> Option<Markup> {
 /// `datetime`.
 pub fn when(rfc3339: &str) -> Markup {
     let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+    time_element(rfc3339, format)
+}
+
+/// As [`when`], to the second: log entries a few seconds apart must read apart.
+pub fn when_exact(rfc3339: &str) -> Markup {
+    let format =
+        time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
+    time_element(rfc3339, format)
+}
+
+fn time_element(
+    rfc3339: &str,
+    format: &[time::format_description::BorrowedFormatItem<'_>],
+) -> Markup {
     let shown =
         time::OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339)
             .ok()
@@ -200,8 +214,10 @@ impl Shell<'_> {
                     (format!("/console/orgs/{org}"), "Organization"),
                     (format!("/console/orgs/{org}/domains"), "Domains"),
                     (format!("/console/orgs/{org}/directories"), "Directories"),
-                    // The provisioning log's page (issue 12 item 3) is added here:
-                    // (format!("/console/orgs/{org}/provisioning-log"), "Provisioning log"),
+                    (
+                        format!("/console/orgs/{org}/provisioning-log"),
+                        "Provisioning log",
+                    ),
                 ],
             ),
             Actor::SiteAdmin { site, .. } => (

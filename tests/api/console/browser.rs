@@ -1,7 +1,8 @@
 //! The console in a real browser (headless Chromium): one session per backend walks through
 //! signing in, the users list and its filters, a refused and an accepted invite batch,
 //! deactivating and reactivating an account, another org's refusal, a form without its CSRF
-//! token, domain verification with DNS proof, directory tokens, and signing out. Each step
+//! token, domain verification with DNS proof, the provisioning log with a refused SCIM write
+//! and its filters, directories with their recent failures and tokens, and signing out. Each step
 //! checks the page and, where something changed, the admin API.
 
 use fantoccini::Locator;
@@ -36,6 +37,21 @@ fn pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {
         .iter()
         .map(|(e, s)| ((*e).to_owned(), (*s).to_owned()))
         .collect()
+}
+
+/// The outcome of each entry the log page shows, newest first.
+async fn log_outcomes(browser: &Browser) -> Vec<String> {
+    browser.element("table.log").await;
+    let cells = browser
+        .client
+        .find_all(Locator::Css("table.log tbody tr:first-child span.state"))
+        .await
+        .expect("outcomes");
+    let mut out = Vec::new();
+    for cell in cells {
+        out.push(cell.text().await.expect("text"));
+    }
+    out
 }
 
 async fn console_in_a_browser(env: WithDns) {
@@ -282,12 +298,65 @@ async fn console_in_a_browser(env: WithDns) {
         .cloned();
     assert_eq!(labs.expect("listed")["state"], "verified");
 
-    // A directory's SCIM token: issued and shown once, then revoked.
+    // The provisioning log: the directory's writes, a duplicate, and a change to another
+    // org's account, refused with who can act.
+    let scim = &acme.scim_token.token;
     let user = serde_json::json!({"userName": "eve@acme.example"});
-    let created = app
-        .scim("POST", "/Users", &acme.scim_token.token, Some(user))
-        .await;
+    let created = app.scim("POST", "/Users", scim, Some(user.clone())).await;
     assert_eq!(created.status, 201, "{}", created.body);
+    assert_eq!(
+        app.scim("POST", "/Users", scim, Some(user)).await.status,
+        409
+    );
+    let gil = serde_json::json!({"userName": "gil@globex.example"});
+    let globex_scim = &globex.scim_token.token;
+    let made = app
+        .scim("POST", "/Users", globex_scim, Some(gil.clone()))
+        .await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    let linked = gil;
+    let linked = app.scim("POST", "/Users", scim, Some(linked)).await;
+    assert_eq!(linked.status, 201, "{}", linked.body);
+    let patch = serde_json::json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "replace", "path": "title", "value": "Boss"}]});
+    let path = format!("/Users/{}", linked.body["id"].as_str().expect("id"));
+    let refused = app.scim("PATCH", &path, scim, Some(patch)).await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    browser
+        .follow("header nav a[href$='/provisioning-log']")
+        .await;
+    assert_eq!(browser.title().await, "Provisioning log");
+    assert_eq!(
+        log_outcomes(&browser).await,
+        ["refused", "ok", "client_error", "ok"]
+    );
+    let newest = browser.text("table.log tbody:nth-of-type(1)").await;
+    assert!(newest.contains("gil@globex.example"), "{newest}");
+    assert!(
+        newest.contains("patch") && newest.contains("managed_by_other_org"),
+        "{newest}"
+    );
+    let who = browser.text("table.log tbody:nth-of-type(1) tr.who").await;
+    assert!(
+        who.starts_with(
+            "Who can act: this account is managed by another organization; only its administrators"
+        ),
+        "{who}"
+    );
+    assert!(who.contains("unassign the user"), "{who}");
+    browser.screenshot("provisioning-log").await;
+    browser.click("input[name=outcome][value=refused]").await;
+    browser.follow("form.log-filter button").await;
+    assert_eq!(log_outcomes(&browser).await, ["refused"]);
+    let checked = browser
+        .element("input[name=outcome][value=refused]")
+        .await
+        .prop("checked")
+        .await
+        .expect("checked");
+    assert_eq!(checked.as_deref(), Some("true"), "the filter stays chosen");
+
+    // Directories: the last change, and the recent failures linking to the log.
     browser.follow("header nav a[href$='/directories']").await;
     assert_eq!(browser.title().await, "Directories");
     let last_change = browser.text("table tbody tr td:nth-child(4)").await;
@@ -295,7 +364,16 @@ async fn console_in_a_browser(env: WithDns) {
         last_change.ends_with(" UTC"),
         "the SCIM write shows: {last_change}"
     );
+    let recent = browser
+        .text("table.directories tbody tr td:nth-child(5)")
+        .await;
+    assert!(
+        recent.contains("refused patch User gil@globex.example managed_by_other_org"),
+        "{recent}"
+    );
     browser.screenshot("directories").await;
+
+    // A directory's SCIM token: issued and shown once, then revoked.
     browser.follow("table th a").await;
     assert_eq!(browser.title().await, "okta");
     browser.follow("form[action$='/tokens'] button").await;

@@ -213,10 +213,15 @@ impl Browser {
         if !self.screenshots {
             return;
         }
-        // The whole page, not just the window: the window grows to the page's height.
+        // The whole page, not just the window: the window grows to the page's height plus
+        // what the browser's frame takes of it (the viewport is that much shorter).
         let height = self
             .client
-            .execute("return document.documentElement.scrollHeight", vec![])
+            .execute(
+                "return document.documentElement.scrollHeight \
+                 + window.outerHeight - window.innerHeight",
+                vec![],
+            )
             .await
             .ok()
             .and_then(|h| h.as_u64())

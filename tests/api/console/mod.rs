@@ -1,11 +1,13 @@
 //! `/console`: the admin console. `browser` drives headless Chromium through chromedriver;
-//! `forms` and `actions` speak HTTP the way a browser does (cookies, forms, CSRF fields), for
-//! what a browser cannot be made to send and for every action's effect.
+//! `forms`, `actions` and `log` speak HTTP the way a browser does (cookies, forms, CSRF
+//! fields), for what a browser cannot be made to send, for every action's effect, and for the
+//! provisioning log's filters and paging.
 
 mod actions;
 mod browser;
 mod driver;
 mod forms;
+mod log;
 
 use std::collections::HashMap;
 
