@@ -3,6 +3,7 @@
 
 pub mod discovery;
 pub mod error;
+pub mod events;
 pub mod filter;
 pub mod list;
 pub mod memory_list;

@@ -7,6 +7,7 @@ pub mod directory_tokens;
 pub mod dns;
 pub mod entitlements;
 pub mod error;
+pub mod events;
 pub mod groups;
 pub mod scim_context;
 pub mod token_cache;

@@ -14,12 +14,15 @@ mod db_params;
 pub mod db_types;
 mod directories;
 mod domain_challenges;
+mod event_receivers;
 pub mod filter_sql;
 mod group_commit;
 mod groups;
 mod idna_fixup;
 mod orgs;
+pub mod receiver_registry;
 mod scim_groups;
+mod security_events;
 mod sites;
 mod sql_params;
 mod sqlite_fold;
@@ -40,9 +43,11 @@ pub use admin_sites::{
 pub use audit::*;
 pub use directories::*;
 pub use domain_challenges::*;
+pub use event_receivers::*;
 pub use groups::*;
 pub use orgs::*;
 pub use scim_groups::*;
+pub use security_events::*;
 pub use sites::*;
 pub use tokens::*;
 pub use user_derived::{get_org_site_product, list_org_site_products, Derived, SiteProduct};
@@ -156,6 +161,8 @@ pub struct Store {
     pools: Pools,
     /// Moves when this process commits a change to tokens (see `service::token_cache`).
     token_generation: Arc<AtomicU64>,
+    /// Which orgs have security event receivers (see `receiver_registry`).
+    receivers: Arc<receiver_registry::ReceiverRegistry>,
 }
 
 impl Store {
@@ -222,6 +229,7 @@ impl Store {
         let store = Store {
             pools,
             token_generation: token_generation_for(url),
+            receivers: receiver_registry::registry_for(url),
         };
         store.migrate().await?;
         store.normalize_legacy_domains().await?;
@@ -268,6 +276,11 @@ impl Store {
     /// How many transactions that changed tokens this process has committed.
     pub fn token_generation(&self) -> u64 {
         self.token_generation.load(Ordering::SeqCst)
+    }
+
+    /// Which orgs have security event receivers, as far as this process knows.
+    pub fn receivers(&self) -> &receiver_registry::ReceiverRegistry {
+        &self.receivers
     }
 
     /// True when the database answers.
