@@ -156,7 +156,8 @@ pub enum SubscriptionError {
 pub fn subscription(uris: &[String]) -> Result<EventMask, SubscriptionError> {
     let mut mask = EventMask::default();
     for uri in uris {
-        let event = EventType::from_uri(uri).ok_or_else(|| SubscriptionError::Unknown(uri.clone()))?;
+        let event =
+            EventType::from_uri(uri).ok_or_else(|| SubscriptionError::Unknown(uri.clone()))?;
         if let Some(sibling) = event.sibling().filter(|s| mask.contains(*s)) {
             return Err(SubscriptionError::BothForms(sibling, event));
         }
@@ -243,7 +244,10 @@ mod tests {
             EventType::from_uri("urn:ietf:params:SCIM:event:prov:delete"),
             Some(EventType::Delete)
         );
-        assert_eq!(EventType::from_uri("urn:ietf:params:scim:event:feed:add"), None);
+        assert_eq!(
+            EventType::from_uri("urn:ietf:params:scim:event:feed:add"),
+            None
+        );
     }
 
     #[test]
@@ -282,7 +286,10 @@ mod tests {
             lifecycle_events(Some(Operation::Put), true, Some(StatusMove::Activated)),
             vec![PutNotice, PutFull, Activate]
         );
-        assert_eq!(lifecycle_events(Some(Operation::Patch), false, None), vec![]);
+        assert_eq!(
+            lifecycle_events(Some(Operation::Patch), false, None),
+            vec![]
+        );
         assert_eq!(
             lifecycle_events(Some(Operation::Delete), true, Some(StatusMove::Deactivated)),
             vec![Delete]

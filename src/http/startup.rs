@@ -167,10 +167,7 @@ impl Application {
                         cfg.route("/metrics", web::get().to(super::metrics::render));
                     }
                 })
-                .route(
-                    super::jwks::JWKS_PATH,
-                    web::get().to(super::jwks::jwks),
-                )
+                .route(super::jwks::JWKS_PATH, web::get().to(super::jwks::jwks))
                 .configure(scim_routes::configure)
                 .configure(super::admin::configure)
         })

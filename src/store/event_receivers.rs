@@ -107,7 +107,8 @@ pub async fn insert_receiver(conn: &mut Conn, r: &Receiver) -> StoreResult<()> {
 }
 
 pub async fn list_receivers(conn: &mut Conn, org: OrgId) -> StoreResult<Vec<Receiver>> {
-    let sql = format!("SELECT {COLUMNS} FROM event_receivers WHERE org_id = $1 ORDER BY created_at, id");
+    let sql =
+        format!("SELECT {COLUMNS} FROM event_receivers WHERE org_id = $1 ORDER BY created_at, id");
     let rows: Vec<ReceiverRow> = query(&sql).bind(org).fetch_all(conn).await?;
     rows.into_iter().map(Receiver::try_from).collect()
 }
@@ -233,12 +234,12 @@ pub async fn receiver_failed(
         .bind(error)
         .bind(Time(at))
         .bind(Time(retry_at)),
-        None => query(
-            "UPDATE event_receivers SET last_error = $2, last_error_at = $3 WHERE id = $1",
-        )
-        .bind(id)
-        .bind(error)
-        .bind(Time(at)),
+        None => {
+            query("UPDATE event_receivers SET last_error = $2, last_error_at = $3 WHERE id = $1")
+                .bind(id)
+                .bind(error)
+                .bind(Time(at))
+        }
     }
     .execute(conn)
     .await?;

@@ -41,7 +41,10 @@ impl ReceiverRegistry {
         let Ok(state) = self.state.read() else {
             return false;
         };
-        if !state.confirmed_at.is_some_and(|at| at.elapsed() < FRESH_FOR) {
+        if state
+            .confirmed_at
+            .is_none_or(|at| at.elapsed() >= FRESH_FOR)
+        {
             return false;
         }
         let wanted_here = orgs
@@ -119,7 +122,10 @@ mod tests {
         assert!(registry.nothing_to_write(&[a], 0b1111, 0));
         assert!(registry.nothing_to_write(&[b], 0b1001, 0));
         assert!(!registry.nothing_to_write(&[b], 0b0010, 0));
-        assert!(!registry.nothing_to_write(&[a], 0, 0b0100), "b may hold a record");
+        assert!(
+            !registry.nothing_to_write(&[a], 0, 0b0100),
+            "b may hold a record"
+        );
         registry.invalidate();
         assert!(!registry.nothing_to_write(&[a], 0b1111, 0));
     }

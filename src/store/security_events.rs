@@ -170,7 +170,11 @@ pub async fn pending_events(
         "SELECT {EVENT_COLUMNS} FROM security_events WHERE receiver_id = $1 \
          AND state = 'pending' ORDER BY seq LIMIT $2"
     );
-    let rows: Vec<EventRow> = query(&sql).bind(receiver).bind(limit).fetch_all(conn).await?;
+    let rows: Vec<EventRow> = query(&sql)
+        .bind(receiver)
+        .bind(limit)
+        .fetch_all(conn)
+        .await?;
     rows.into_iter().map(SecurityEvent::try_from).collect()
 }
 

@@ -5,6 +5,7 @@ mod accounts;
 mod orgs;
 mod principal;
 mod problem;
+mod receivers;
 mod sites;
 
 use actix_web::http::StatusCode;
@@ -62,6 +63,7 @@ pub fn configure_with(cfg: &mut web::ServiceConfig, outbox: Outbox) {
             .app_data(web::QueryConfig::default().error_handler(problem::query_error))
             .configure(accounts::routes)
             .configure(orgs::routes)
+            .configure(receivers::routes)
             .configure(sites::routes)
             .default_service(web::to(problem::not_found)),
     );

@@ -11,6 +11,7 @@ pub mod orgs;
 pub mod outbox;
 pub mod principal;
 pub mod products;
+pub mod receivers;
 pub mod site_users;
 pub mod tokens;
 pub mod views;

@@ -271,16 +271,18 @@ impl Worker {
     }
 
     /// The SET for one row, as this receiver is sent it.
-    fn set_for(&self, receiver: &Receiver, event: &SecurityEvent) -> Result<Option<String>, String> {
+    fn set_for(
+        &self,
+        receiver: &Receiver,
+        event: &SecurityEvent,
+    ) -> Result<Option<String>, String> {
         let subscribed: Vec<&str> = EventMask(receiver.event_mask)
             .events()
             .into_iter()
             .map(|e| e.uri())
             .collect();
         // The same row always gets the same jti, so a receiver can drop a redelivery.
-        let jti = uuid::Uuid::new_v5(&receiver.id, event.seq.to_string().as_bytes())
-            .simple()
-            .to_string();
+        let jti = super::jti(receiver.id, event.seq);
         let claims = SetClaims {
             issuer: &self.issuer,
             audience: &receiver.audience,

@@ -99,6 +99,14 @@ pub struct AccountChange {
     pub event: EventType,
 }
 
+/// A SET's `jti`: the same for every attempt to deliver one outbox row, different for every
+/// row and receiver, so a receiver can drop a redelivery (RFC 8417 §2.2).
+pub fn jti(receiver: uuid::Uuid, seq: i64) -> String {
+    uuid::Uuid::new_v5(&receiver, seq.to_string().as_bytes())
+        .simple()
+        .to_string()
+}
+
 /// The status event of a move between two statuses, if it moved.
 pub fn status_move(before: AccountStatus, after: AccountStatus) -> Option<StatusMove> {
     match (before.is_active(), after.is_active()) {

@@ -5,6 +5,7 @@
 //! commits. Members are read only when the response carries them.
 
 pub mod access;
+mod events;
 pub mod members;
 pub mod patch;
 pub mod resource;
@@ -19,6 +20,7 @@ pub use self::resource::GroupView;
 use self::resource::{parts, render, GroupParts};
 use super::error::{ServiceError, ServiceResult};
 use super::scim_context::{Precondition, ScimContext};
+use crate::domain::events::Operation;
 use crate::domain::{can_edit_group_membership, AccountId, GroupId};
 use crate::scim::normalize::{check_required, normalize_resource};
 use crate::scim::patch::{apply, parse_patch_request};
@@ -133,6 +135,16 @@ pub async fn create_group(
     .await?;
     // IdPs mostly create groups empty and add members by PATCH: nothing to read back then.
     let view = view(&mut tx, ctx, &group, with_members && outcome.added > 0).await?;
+    events::group_changed(
+        &mut tx,
+        ctx,
+        Operation::Create,
+        &group,
+        Some(&view),
+        None,
+        Vec::new(),
+    )
+    .await?;
     tx.commit().await?;
     Ok(view)
 }
@@ -197,6 +209,7 @@ async fn lock(
 }
 
 /// Writes the new name and members of a locked group; bumps its version if anything changed.
+/// The attributes it changed.
 async fn save(
     tx: &mut Tx,
     ctx: &ScimContext<'_>,
@@ -205,12 +218,17 @@ async fn save(
     external_id: Option<String>,
     change: &MemberChange,
     now: i64,
-) -> ServiceResult<bool> {
+) -> ServiceResult<Vec<String>> {
     let outcome: MemberOutcome =
         change_members(tx, &ctx.directory.actor(), group, change, now).await?;
+    let changed = events::changed(
+        name != group.display_name,
+        external_id != group.external_id,
+        outcome.changed(),
+    );
     let renamed = name != group.display_name || external_id != group.external_id;
-    if !renamed && !outcome.changed() {
-        return Ok(false);
+    if changed.is_empty() {
+        return Ok(changed);
     }
     let updated = Group {
         display_name: name,
@@ -234,7 +252,7 @@ async fn save(
         }),
     )
     .await?;
-    Ok(true)
+    Ok(changed)
 }
 
 /// PUT /Groups/{id}: a full replacement. Members the body leaves out are removed, as for any
@@ -256,7 +274,7 @@ pub async fn put_group(
         add: accounts,
         remove: Vec::new(),
     };
-    save(
+    let changed = save(
         &mut tx,
         ctx,
         &group,
@@ -268,6 +286,16 @@ pub async fn put_group(
     .await?;
     let group = reload(&mut tx, ctx, group.id).await?;
     let view = view(&mut tx, ctx, &group, with_members).await?;
+    events::group_changed(
+        &mut tx,
+        ctx,
+        Operation::Put,
+        &group,
+        Some(&view),
+        Some(body),
+        changed,
+    )
+    .await?;
     tx.commit().await?;
     Ok(view)
 }
@@ -365,6 +393,21 @@ pub async fn patch_group(
     )
     .await?;
     let view = view(&mut tx, ctx, &group, response.with_members && !minimal).await?;
+    let changed = events::changed(
+        group.display_name != before.display_name,
+        group.external_id != before.external_id,
+        outcome.changed(),
+    );
+    events::group_changed(
+        &mut tx,
+        ctx,
+        Operation::Patch,
+        &group,
+        Some(&view),
+        Some(body),
+        changed,
+    )
+    .await?;
     tx.commit().await?;
     Ok(Patched { view, minimal })
 }
@@ -385,6 +428,16 @@ pub async fn delete_group(
         None,
         "group.deleted",
         json!({ "group_id": group.id, "display_name": group.display_name }),
+    )
+    .await?;
+    events::group_changed(
+        &mut tx,
+        ctx,
+        Operation::Delete,
+        &group,
+        None,
+        None,
+        Vec::new(),
     )
     .await?;
     tx.commit().await?;

@@ -175,6 +175,16 @@ pub async fn create_user(
     };
     check_asserted_product_access(&current_entitlements(&user), asserted.as_ref())?;
     let view = view(ctx, &user);
+    super::events::user_changed(
+        &mut tx,
+        ctx,
+        crate::domain::events::Operation::Create,
+        None,
+        &user,
+        Some(&view),
+        None,
+    )
+    .await?;
     tx.commit().await?;
     Ok(view)
 }
