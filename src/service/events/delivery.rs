@@ -359,7 +359,8 @@ mod tests {
         assert_eq!(backoff(1), Duration::from_secs(1));
         assert_eq!(backoff(2), Duration::from_secs(2));
         assert_eq!(backoff(5), Duration::from_secs(16));
-        assert_eq!(backoff(9), BACKOFF_CAP);
+        assert_eq!(backoff(9), Duration::from_secs(256));
+        assert_eq!(backoff(10), BACKOFF_CAP);
         assert_eq!(backoff(i64::MAX), BACKOFF_CAP);
     }
 }
