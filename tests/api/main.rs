@@ -8,6 +8,7 @@ mod budget;
 mod create_race;
 mod domains;
 mod entitlements;
+mod events;
 mod forwarded;
 mod group_commit;
 mod groups;
