@@ -189,6 +189,17 @@ pub async fn lease_receiver(
     Ok(n == 1)
 }
 
+/// Frees every lease: for a database only one server delivers from (SQLite), whose leases
+/// left by a crash would otherwise hold its queues until they expire.
+pub async fn release_all_receivers(conn: &mut Conn) -> StoreResult<u64> {
+    Ok(query(
+        "UPDATE event_receivers SET lease_owner = NULL, lease_expires_at = NULL \
+         WHERE lease_owner IS NOT NULL",
+    )
+    .execute(conn)
+    .await?)
+}
+
 /// Gives the lease up, so another process (or this one, restarted) can deliver at once.
 pub async fn release_receiver(conn: &mut Conn, id: uuid::Uuid, owner: &str) -> StoreResult<()> {
     query(

@@ -13,7 +13,8 @@
 //!   will never take this SET; it is marked `rejected` (visible in the admin API) and the
 //!   queue goes on. Anything else (no answer, 5xx, 401, a 2xx other than 202) is retried.
 //! - **Several processes.** Any number of servers on one PostgreSQL database share the
-//!   work through the leases; a lease of a process that died expires after [`LEASE`].
+//!   work through the leases; a lease of a process that died expires after [`LEASE`]. On
+//!   SQLite one server delivers, and it frees every lease when it starts.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -31,7 +32,7 @@ use crate::store::{self, Receiver, SecurityEvent, Store, StoreResult};
 /// How often the worker looks for receivers with events due.
 const POLL: Duration = Duration::from_millis(200);
 /// How long a lease lasts without renewal; renewed before each push.
-const LEASE: Duration = Duration::from_secs(60);
+const LEASE: Duration = Duration::from_secs(30);
 /// How long one push may take.
 const PUSH_TIMEOUT: Duration = Duration::from_secs(10);
 /// The first retry waits this long, each further one twice as long...
@@ -111,6 +112,11 @@ impl Delivery {
 }
 
 async fn run(worker: Arc<Worker>, mut stopped: watch::Receiver<bool>) {
+    if worker.store.backend() == store::Backend::Sqlite {
+        if let Err(err) = free_leases(&worker.store).await {
+            tracing::warn!(error = %err, "cannot free the security event leases");
+        }
+    }
     let mut tasks = JoinSet::new();
     let mut pruned_at: Option<tokio::time::Instant> = None;
     loop {
@@ -133,6 +139,13 @@ async fn run(worker: Arc<Worker>, mut stopped: watch::Receiver<bool>) {
         }
     }
     while tasks.join_next().await.is_some() {}
+}
+
+async fn free_leases(store: &Store) -> StoreResult<()> {
+    let mut tx = store.begin().await?;
+    store::release_all_receivers(&mut tx).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 async fn prune(store: &Store) -> StoreResult<()> {
@@ -267,6 +280,12 @@ impl Worker {
             }
         };
         tx.commit().await?;
+        let outcome = match outcome {
+            Outcome::Delivered => "delivered",
+            Outcome::Rejected(_) => "rejected",
+            Outcome::Retry(_) => "failed",
+        };
+        metrics::counter!("scimd_security_event_pushes_total", "outcome" => outcome).increment(1);
         Ok(retry)
     }
 
