@@ -461,3 +461,32 @@ impl Running {
         self.app.db
     }
 }
+
+/// Another server on a database a running test server already uses, as a second scimd
+/// process would be.
+pub struct SecondServer {
+    pub address: String,
+    handle: actix_web::dev::ServerHandle,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+pub async fn spawn_second_server(db: &TestDb) -> SecondServer {
+    let app = Application::build(&serve_args(&db.url))
+        .await
+        .expect("build app");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let handle = app.handle();
+    let task = tokio::spawn(app.run_until_stopped());
+    SecondServer {
+        address,
+        handle,
+        task,
+    }
+}
+
+impl SecondServer {
+    pub async fn stop(self) {
+        self.handle.stop(true).await;
+        let _ = self.task.await;
+    }
+}

@@ -386,6 +386,47 @@ async fn a_restart_mid_delivery_loses_nothing(db: TestDb) {
     receiver.stop().await;
 }
 
+async fn two_servers_deliver_each_set_once_in_order(db: TestDb) {
+    let receiver = TestReceiver::start().await;
+    let first = spawn_stoppable_on(db).await;
+    let second = spawn_second_server(&first.app.db).await;
+    let acme = first.app.bootstrap("Acme", &["acme.example"]).await;
+    let (scim, admin, org) = (&acme.scim_token.token, &acme.admin_token.token, acme.org_id);
+    add_receiver(&first.app, admin, org, &receiver, &["create:notice"]).await;
+    let mut ids = Vec::new();
+    for i in 0..20 {
+        // Every other change through the other server: both deliver, neither twice.
+        let server = if i % 2 == 0 {
+            &first.app.address
+        } else {
+            &second.address
+        };
+        let reply = first
+            .app
+            .client
+            .post(format!("{server}/scim/v2/Users"))
+            .bearer_auth(scim)
+            .header("content-type", "application/scim+json")
+            .body(user(&format!("u{i}")).to_string())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(reply.status(), 201);
+        let body: Value = reply.json().await.unwrap();
+        ids.push(format!("/Users/{}", body["id"].as_str().unwrap()));
+    }
+    receiver.wait_for(20).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(receiver.pushes().len(), 20, "each SET once");
+    assert_eq!(
+        accepted_subjects(&receiver),
+        ids,
+        "in the order of the changes"
+    );
+    second.stop().await;
+    first.stop().await;
+}
+
 fn statements(reply: &Reply) -> u32 {
     reply
         .header("scimd-statements")
@@ -547,6 +588,7 @@ on_both_backends! {
     sets_carry_rfc_9967_events_signed_with_the_published_key => spawn_app,
     a_failed_push_is_retried_and_the_order_kept => spawn_app,
     a_restart_mid_delivery_loses_nothing => test_db,
+    two_servers_deliver_each_set_once_in_order => test_db,
     an_org_without_receivers_pays_no_statement => spawn_app,
     receivers_are_the_orgs_own_and_bad_input_changes_nothing => spawn_app,
 }
