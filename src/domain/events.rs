@@ -13,6 +13,8 @@
 
 use std::fmt;
 
+use super::AccountStatus;
+
 /// The URI prefix of every SCIM event (RFC 9967 §2).
 pub const EVENT_URI_PREFIX: &str = "urn:ietf:params:scim:event:";
 
@@ -191,6 +193,27 @@ pub enum StatusMove {
     Deactivated,
 }
 
+impl StatusMove {
+    /// How an account's status moved from `before` to `after`, if it did.
+    #[must_use]
+    pub const fn between(before: AccountStatus, after: AccountStatus) -> Option<Self> {
+        match (before.is_active(), after.is_active()) {
+            (false, true) => Some(Self::Activated),
+            (true, false) => Some(Self::Deactivated),
+            _ => None,
+        }
+    }
+
+    /// The event that reports the move.
+    #[must_use]
+    pub const fn event(self) -> EventType {
+        match self {
+            Self::Activated => EventType::Activate,
+            Self::Deactivated => EventType::Deactivate,
+        }
+    }
+}
+
 /// The events one change of one resource produces: the operation's two forms (the
 /// receiver's subscription picks one) and the status event. A change that changed nothing
 /// produces nothing.
@@ -214,11 +237,7 @@ pub fn lifecycle_events(
     }
     // A created user's data already says whether it is active; a deleted one is gone.
     if !matches!(operation, Some(Operation::Create | Operation::Delete)) {
-        match status {
-            Some(StatusMove::Activated) => events.push(EventType::Activate),
-            Some(StatusMove::Deactivated) => events.push(EventType::Deactivate),
-            None => {}
-        }
+        events.extend(status.map(StatusMove::event));
     }
     events
 }

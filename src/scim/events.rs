@@ -43,8 +43,11 @@ pub struct SetClaims<'a> {
     pub jti: &'a str,
     /// The change: several SETs of one change (one per receiver) share it (RFC 9967 §2.2).
     pub txn: &'a str,
-    /// When the change was recorded, in seconds.
+    /// When this SET was signed, in seconds.
     pub issued_at: i64,
+    /// When the change was committed, in seconds (RFC 8417 §2.2 `toe`); the same on every
+    /// attempt, unlike `iat`.
+    pub time_of_event: i64,
     pub subject: Subject<'a>,
     /// Every form of the change's events, by URI; only `subscribed` ones are sent.
     pub candidates: &'a Map<String, Value>,
@@ -68,6 +71,7 @@ impl SetClaims<'_> {
             "iss": self.issuer,
             "aud": self.audience,
             "iat": self.issued_at,
+            "toe": self.time_of_event,
             "jti": self.jti,
             "txn": self.txn,
             "sub_id": self.subject.sub_id(),
@@ -176,7 +180,8 @@ mod tests {
             audience: "https://receiver.example/events",
             jti: "j1",
             txn: "t1",
-            issued_at: 1,
+            issued_at: 2,
+            time_of_event: 1,
             subject: Subject {
                 endpoint: "Users",
                 id: "u1".into(),

@@ -107,11 +107,12 @@ pub async fn set_status(
         changed = store::set_account_status(&mut tx, account.id, status, now).await?;
         if changed {
             store::touch_account_records(&mut tx, account.id, now, None).await?;
-            if let Some(moved) = events::status_move(account.status, status) {
+            let moved = crate::domain::events::StatusMove::between(account.status, status);
+            if let Some(moved) = moved {
                 let change = events::AccountChange {
                     account: account.id,
                     except: None,
-                    event: events::status_event(moved),
+                    event: moved.event(),
                 };
                 events::record(&mut tx, store, &[], &[change]).await?;
             }

@@ -307,7 +307,8 @@ impl Worker {
             audience: &receiver.audience,
             jti: &jti,
             txn: &event.txn,
-            issued_at: event.created_at.div_euclid(1_000_000),
+            issued_at: store::now_micros().div_euclid(1_000_000),
+            time_of_event: event.created_at.div_euclid(1_000_000),
             subject: Subject {
                 endpoint: ResourceKind::endpoint(&event.resource_type),
                 id: event.resource_id.to_string(),

@@ -15,7 +15,7 @@ use std::time::Duration;
 use serde_json::{json, Map, Value};
 
 use crate::domain::events::{lifecycle_events, EventMask, EventType, Operation, StatusMove};
-use crate::domain::{AccountId, AccountStatus, OrgId};
+use crate::domain::{AccountId, OrgId};
 use crate::store::{self, AccountFanout, EventCandidate, Store, StoreResult, Tx};
 
 /// How often the watcher reads the receiver epoch.
@@ -105,23 +105,6 @@ pub fn jti(receiver: uuid::Uuid, seq: i64) -> String {
     uuid::Uuid::new_v5(&receiver, seq.to_string().as_bytes())
         .simple()
         .to_string()
-}
-
-/// The status event of a move between two statuses, if it moved.
-pub fn status_move(before: AccountStatus, after: AccountStatus) -> Option<StatusMove> {
-    match (before.is_active(), after.is_active()) {
-        (false, true) => Some(StatusMove::Activated),
-        (true, false) => Some(StatusMove::Deactivated),
-        _ => None,
-    }
-}
-
-/// The status event, for an [`AccountChange`].
-pub fn status_event(status: StatusMove) -> EventType {
-    match status {
-        StatusMove::Activated => EventType::Activate,
-        StatusMove::Deactivated => EventType::Deactivate,
-    }
 }
 
 fn payload(event: EventType, content: &Content<'_>) -> Value {

@@ -5,13 +5,11 @@ use serde_json::{Map, Value};
 
 use super::resource::render;
 use super::UserView;
-use crate::domain::events::Operation;
+use crate::domain::events::{Operation, StatusMove};
 use crate::domain::AccountStatus;
 use crate::scim::events::{changed_attributes, created_attributes};
 use crate::service::error::ServiceResult;
-use crate::service::events::{
-    record, status_event, status_move, AccountChange, Content, ResourceChange, ResourceKind,
-};
+use crate::service::events::{record, AccountChange, Content, ResourceChange, ResourceKind};
 use crate::service::scim_context::ScimContext;
 use crate::store::{ScimUser, Tx};
 
@@ -51,9 +49,11 @@ pub(super) async fn user_changed(
         (_, None) => (Vec::new(), data),
     };
     let status = match (operation, before) {
-        (Operation::Delete, Some(before)) => status_move(before.status, user.account.status),
+        (Operation::Delete, Some(before)) => {
+            StatusMove::between(before.status, user.account.status)
+        }
         (Operation::Patch | Operation::Put, Some(before)) => {
-            status_move(before.status, user.account.status)
+            StatusMove::between(before.status, user.account.status)
         }
         _ => None,
     };
@@ -75,7 +75,7 @@ pub(super) async fn user_changed(
         .map(|s| AccountChange {
             account: user.account.id,
             except: Some(user.record.id),
-            event: status_event(s),
+            event: s.event(),
         })
         .into_iter()
         .collect();

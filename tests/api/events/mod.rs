@@ -214,7 +214,7 @@ async fn sets_carry_rfc_9967_events_signed_with_the_published_key(app: TestApp) 
     for set in &sets[..5] {
         assert_eq!(set["sub_id"], ann);
         assert!(set.get("sub").is_none(), "RFC 9967 §2.1: no sub");
-        assert!(set["txn"].is_string() && set["iat"].is_i64());
+        assert!(set["txn"].is_string() && set["iat"].is_i64() && set["toe"].is_i64());
     }
     let expected = [
         uris(&["create:full"]),
