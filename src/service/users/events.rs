@@ -22,7 +22,8 @@ pub(super) fn comparable(user: &ScimUser, base: &str) -> Map<String, Value> {
     resource
 }
 
-/// What the user was before the write, for a PATCH, PUT or DELETE.
+/// What the user was before the write: for a PATCH, PUT or DELETE, and for a create that
+/// linked an existing account (its status only).
 pub(super) struct Before {
     pub resource: Map<String, Value>,
     pub status: AccountStatus,
@@ -48,15 +49,9 @@ pub(super) async fn user_changed(
         (_, Some(before)) => (changed_attributes(&before.resource, &after), data),
         (_, None) => (Vec::new(), data),
     };
-    let status = match (operation, before) {
-        (Operation::Delete, Some(before)) => {
-            StatusMove::between(before.status, user.account.status)
-        }
-        (Operation::Patch | Operation::Put, Some(before)) => {
-            StatusMove::between(before.status, user.account.status)
-        }
-        _ => None,
-    };
+    // A create that links an existing account may reactivate it (re-provisioning): the
+    // account's other records hear of it, the new one's data says `active`.
+    let status = before.and_then(|b| StatusMove::between(b.status, user.account.status));
     let change = ResourceChange::new(
         ctx.directory.org,
         ResourceKind::User,

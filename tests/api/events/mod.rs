@@ -386,6 +386,56 @@ async fn a_restart_mid_delivery_loses_nothing(db: TestDb) {
     receiver.stop().await;
 }
 
+async fn status_changes_reach_every_record_of_the_account(app: TestApp) {
+    let acme = app.bootstrap("Acme", &["acme.example"]).await;
+    let (okta, admin, org) = (&acme.scim_token.token, &acme.admin_token.token, acme.org_id);
+    let dir = app
+        .admin(
+            "POST",
+            &format!("/orgs/{org}/directories"),
+            admin,
+            Some(json!({"name": "Entra ID"})),
+        )
+        .await;
+    assert_eq!(dir.status, 201, "{}", dir.body);
+    let path = format!(
+        "/orgs/{org}/directories/{}/tokens",
+        dir.body["id"].as_str().unwrap()
+    );
+    let issued = app.admin("POST", &path, admin, None).await;
+    assert_eq!(issued.status, 201, "{}", issued.body);
+    let entra = issued.body["token"].as_str().unwrap().to_owned();
+    let receiver = TestReceiver::start().await;
+    add_receiver(&app, admin, org, &receiver, &["activate", "deactivate"]).await;
+
+    // One account, a record in each directory.
+    let in_okta = create_user(&app, okta, "ann").await;
+    let in_entra = create_user(&app, &entra, "ann").await;
+    // Okta deletes its user: the managed account is deactivated (rule 16), which Entra's
+    // record shows; Okta sends it again, active: the account is reactivated.
+    assert_eq!(
+        app.scim("DELETE", &format!("/Users/{in_okta}"), okta, None)
+            .await
+            .status,
+        204
+    );
+    let again = app.scim("POST", "/Users", okta, Some(user("ann"))).await;
+    assert_eq!(again.status, 201, "{}", again.body);
+    let pushed = receiver.wait_for(2).await;
+    let sets: Vec<Value> = pushed.iter().map(|p| claims(&p.token)).collect();
+    let entra_uri = json!(format!("/Users/{in_entra}"));
+    assert_eq!(sets[0]["sub_id"]["uri"], entra_uri);
+    assert_eq!(event_uris(&sets[0]), uris(&["deactivate"]));
+    assert_eq!(sets[1]["sub_id"]["uri"], entra_uri);
+    assert_eq!(event_uris(&sets[1]), uris(&["activate"]));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        receiver.pushes().len(),
+        2,
+        "the records the requests addressed: no status event"
+    );
+}
+
 async fn two_servers_deliver_each_set_once_in_order(db: TestDb) {
     let receiver = TestReceiver::start().await;
     let first = spawn_stoppable_on(db).await;
@@ -589,6 +639,7 @@ on_both_backends! {
     a_failed_push_is_retried_and_the_order_kept => spawn_app,
     a_restart_mid_delivery_loses_nothing => test_db,
     two_servers_deliver_each_set_once_in_order => test_db,
+    status_changes_reach_every_record_of_the_account => spawn_app,
     an_org_without_receivers_pays_no_statement => spawn_app,
     receivers_are_the_orgs_own_and_bad_input_changes_nothing => spawn_app,
 }
