@@ -81,10 +81,16 @@ pub struct EventView {
     pub delivered_at: Option<String>,
 }
 
-/// Only the scheme, so an admin can tell what kind of credential is set.
+/// Only the scheme (`Bearer`, `Basic`), so an admin can tell what kind of credential is
+/// set; a value whose first word does not look like a scheme may be all secret.
 fn hint(authorization: Option<&str>) -> Option<String> {
     authorization.map(|value| match value.split_once(' ') {
-        Some((scheme, _)) if !scheme.is_empty() => format!("{scheme} …"),
+        Some((scheme, _))
+            if (1..=16).contains(&scheme.len())
+                && scheme.chars().all(|c| c.is_ascii_alphabetic() || c == '-') =>
+        {
+            format!("{scheme} …")
+        }
         _ => "…".to_owned(),
     })
 }
@@ -311,4 +317,17 @@ pub async fn events(
     let rows =
         store::list_receiver_events(&mut conn, receiver.id, state, limit.clamp(1, 500)).await?;
     Ok(rows.iter().map(|e| event_view(&receiver, e)).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hint;
+
+    #[test]
+    fn only_a_scheme_is_shown() {
+        assert_eq!(hint(Some("Bearer abc")).as_deref(), Some("Bearer …"));
+        assert_eq!(hint(Some("sk_live_123 456")).as_deref(), Some("…"));
+        assert_eq!(hint(Some("abc")).as_deref(), Some("…"));
+        assert_eq!(hint(None), None);
+    }
 }

@@ -36,7 +36,8 @@ impl ResourceKind {
         }
     }
 
-    /// The resource type's endpoint, for `sub_id.uri`.
+    /// The endpoint of a resource type as the outbox stores it (`User`, `Group`), for
+    /// `sub_id.uri`.
     pub fn endpoint(name: &str) -> &'static str {
         if name == "Group" {
             "Groups"
