@@ -83,8 +83,9 @@ def use_verified_email_domain(domain):
 def allow_service_provider_extensions():
     """scim2-models refuses any ServiceProviderConfig member RFC 7643 §5 does not list, and
     then scim2-tester skips every later check. scimd's ServiceProviderConfig also carries
-    `RolesAndEntitlements` (draft-ietf-scim-roles-entitlements-01 §3.1), which a client
-    that does not know the draft should ignore; so the model here ignores it too."""
+    `RolesAndEntitlements` (draft-ietf-scim-roles-entitlements-01 §3.1) and
+    `securityEvents` (RFC 9967 §4), which a client that does not know them should ignore;
+    so the model here ignores them too."""
     from scim2_models import ServiceProviderConfig
 
     ServiceProviderConfig.model_config["extra"] = "allow"

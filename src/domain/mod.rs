@@ -34,6 +34,7 @@ pub mod actor;
 pub mod directory;
 pub mod domains;
 pub mod email;
+pub mod events;
 pub mod groups;
 pub mod idn;
 pub mod ids;

@@ -10,6 +10,7 @@ mod entitlements;
 mod errors;
 mod groups;
 mod health;
+mod jwks;
 pub mod metrics;
 mod paging;
 mod provisioning;
@@ -39,6 +40,8 @@ pub struct AppState {
     pub store: Store,
     pub tokens: Arc<Tokens>,
     pub capabilities: Capabilities,
+    /// Signs security events; its public key is the JWKS.
+    pub set_signer: Arc<crate::service::events::signing::SetSigner>,
     /// The configured external base URL, if any (see `--public-url`).
     pub public_url: Option<String>,
     /// Peers whose forwarded headers are believed (see `--trusted-proxies`).

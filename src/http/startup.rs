@@ -15,6 +15,8 @@ use crate::config::ServeArgs;
 use crate::scim::discovery::Capabilities;
 use crate::scim::{ScimError, ScimType};
 use crate::service::dns::DnsChecker;
+use crate::service::events::delivery::Delivery;
+use crate::service::events::signing::SetSigner;
 use crate::service::tokens::Tokens;
 use crate::store::{db, Store, StoreError};
 use crate::telemetry::RequestSpan;
@@ -30,6 +32,8 @@ pub struct Application {
     store: Store,
     token_watch: tokio::task::JoinHandle<()>,
     log_pruner: tokio::task::JoinHandle<()>,
+    receiver_watch: tokio::task::JoinHandle<()>,
+    delivery: Delivery,
 }
 
 /// The response header that carries a request's statement count, when exposed.
@@ -65,6 +69,15 @@ impl Application {
         let log_pruner =
             crate::service::provisioning::spawn_pruner(store.clone(), args.provisioning_log_days);
         let cursor_key = tokens.cursor_key()?;
+        let receiver_watch = crate::service::events::watch_receivers(store.clone());
+        let set_signer = Arc::new(SetSigner::load(&store).await?);
+        let public_url = args
+            .public_url
+            .as_ref()
+            .map(|u| u.trim_end_matches('/').to_owned());
+        // A SET's issuer is this service: its external URL when configured.
+        let issuer = public_url.clone().unwrap_or_else(|| "scimd".to_owned());
+        let delivery = Delivery::start(store.clone(), set_signer.clone(), issuer);
         let state = AppState {
             store: store.clone(),
             tokens,
@@ -79,11 +92,13 @@ impl Application {
                 // A body past --max-body-bytes never reaches the handler, so that bounds it.
                 bulk_max_payload_bytes: args.bulk_max_payload_bytes.min(args.max_body_bytes),
                 documentation_uri: None,
+                event_uris: crate::domain::events::ALL_EVENTS
+                    .iter()
+                    .map(|e| e.uri())
+                    .collect(),
             },
-            public_url: args
-                .public_url
-                .as_ref()
-                .map(|u| u.trim_end_matches('/').to_owned()),
+            set_signer,
+            public_url,
             trusted_proxies: args.trusted_proxies.clone(),
             dns: DnsChecker::new(
                 args.dns_resolver,
@@ -175,6 +190,7 @@ impl Application {
                         cfg.route("/metrics", web::get().to(super::metrics::render));
                     }
                 })
+                .route(super::jwks::JWKS_PATH, web::get().to(super::jwks::jwks))
                 .configure(scim_routes::configure)
                 .configure(super::admin::configure)
                 .configure(super::console::configure)
@@ -194,7 +210,14 @@ impl Application {
             store,
             token_watch,
             log_pruner,
+            receiver_watch,
+            delivery,
         })
+    }
+
+    /// Stops the server from outside `run_until_stopped` (tests restarting a server).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
     }
 
     pub fn port(&self) -> u16 {
@@ -217,8 +240,10 @@ impl Application {
             handle.stop(true).await;
             let _ = task.await;
         }
+        self.delivery.stop().await;
         self.token_watch.abort();
         self.log_pruner.abort();
+        self.receiver_watch.abort();
         self.store.close().await;
         result
     }

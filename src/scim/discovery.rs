@@ -20,6 +20,8 @@ pub struct Capabilities {
     pub bulk_max_operations: usize,
     pub bulk_max_payload_bytes: usize,
     pub documentation_uri: Option<String>,
+    /// The security events (RFC 9967) the server delivers to the receivers orgs configure.
+    pub event_uris: Vec<&'static str>,
 }
 
 pub fn service_provider_config(caps: &Capabilities, location: &str) -> Value {
@@ -57,6 +59,12 @@ pub fn service_provider_config(caps: &Capabilities, location: &str) -> Value {
                 "typeSupported": true,
                 "types": [PRODUCT_TYPE]
             }
+        },
+        // RFC 9967 §4. Events are pushed (RFC 8935) to receivers an org configures through
+        // the admin API; requests are never answered asynchronously.
+        "securityEvents": {
+            "asyncRequest": "none",
+            "eventUris": caps.event_uris,
         },
         "authenticationSchemes": [{
             "type": "oauthbearertoken",

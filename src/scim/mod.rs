@@ -5,6 +5,7 @@ pub mod bulk;
 pub mod cursor;
 pub mod discovery;
 pub mod error;
+pub mod events;
 pub mod filter;
 pub mod list;
 pub mod memory_list;

@@ -8,6 +8,7 @@ pub mod directory_tokens;
 pub mod dns;
 pub mod entitlements;
 pub mod error;
+pub mod events;
 pub mod groups;
 pub mod provisioning;
 pub mod scim_context;

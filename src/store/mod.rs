@@ -15,6 +15,7 @@ mod db_params;
 pub mod db_types;
 mod directories;
 mod domain_challenges;
+mod event_receivers;
 pub mod filter_sql;
 mod group_commit;
 mod groups;
@@ -22,7 +23,9 @@ mod idna_fixup;
 mod keyset;
 mod orgs;
 mod provisioning_log;
+pub mod receiver_registry;
 mod scim_groups;
+mod security_events;
 mod sites;
 mod sql_params;
 mod sqlite_fold;
@@ -44,10 +47,12 @@ pub use audit::*;
 pub use bulk::BulkSession;
 pub use directories::*;
 pub use domain_challenges::*;
+pub use event_receivers::*;
 pub use groups::*;
 pub use orgs::*;
 pub use provisioning_log::*;
 pub use scim_groups::*;
+pub use security_events::*;
 pub use sites::*;
 pub use tokens::*;
 pub use user_derived::{get_org_site_product, list_org_site_products, Derived, SiteProduct};
@@ -174,6 +179,8 @@ pub struct Store {
     token_generation: Arc<AtomicU64>,
     /// Set on the store a bulk session hands out: its transactions share commits.
     bulk: Option<BulkSession>,
+    /// Which orgs have security event receivers (see `receiver_registry`).
+    receivers: Arc<receiver_registry::ReceiverRegistry>,
 }
 
 impl Store {
@@ -241,6 +248,7 @@ impl Store {
             pools,
             token_generation: token_generation_for(url),
             bulk: None,
+            receivers: receiver_registry::registry_for(url),
         };
         store.migrate().await?;
         store.normalize_legacy_domains().await?;
@@ -305,6 +313,11 @@ impl Store {
     /// How many transactions that changed tokens this process has committed.
     pub fn token_generation(&self) -> u64 {
         self.token_generation.load(Ordering::SeqCst)
+    }
+
+    /// Which orgs have security event receivers, as far as this process knows.
+    pub fn receivers(&self) -> &receiver_registry::ReceiverRegistry {
+        &self.receivers
     }
 
     /// True when the database answers.

@@ -437,3 +437,75 @@ pub fn urlencode(s: &str) -> String {
         })
         .collect()
 }
+
+/// A server the test can stop and start again on the same database.
+pub struct Running {
+    pub app: TestApp,
+    handle: actix_web::dev::ServerHandle,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+pub async fn spawn_stoppable_on(db: TestDb) -> Running {
+    let args = serve_args(&db.url);
+    let app = Application::build(&args).await.expect("build app");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let handle = app.handle();
+    let task = tokio::spawn(app.run_until_stopped());
+    let store = db.store().await;
+    let tokens = Arc::new(Tokens::load(store.clone()).await.expect("tokens"));
+    Running {
+        app: TestApp {
+            address,
+            metrics_address: None,
+            store,
+            tokens,
+            client: reqwest::Client::new(),
+            db,
+        },
+        handle,
+        task,
+    }
+}
+
+impl Running {
+    /// Stops the server as SIGTERM would (requests drained, background work ended) and
+    /// hands the database back.
+    pub async fn stop(self) -> TestDb {
+        self.handle.stop(true).await;
+        self.task
+            .await
+            .expect("server task")
+            .expect("server stopped cleanly");
+        self.app.store.close().await;
+        self.app.db
+    }
+}
+
+/// Another server on a database a running test server already uses, as a second scimd
+/// process would be.
+pub struct SecondServer {
+    pub address: String,
+    handle: actix_web::dev::ServerHandle,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+pub async fn spawn_second_server(db: &TestDb) -> SecondServer {
+    let app = Application::build(&serve_args(&db.url))
+        .await
+        .expect("build app");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let handle = app.handle();
+    let task = tokio::spawn(app.run_until_stopped());
+    SecondServer {
+        address,
+        handle,
+        task,
+    }
+}
+
+impl SecondServer {
+    pub async fn stop(self) {
+        self.handle.stop(true).await;
+        let _ = self.task.await;
+    }
+}

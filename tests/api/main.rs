@@ -11,6 +11,7 @@ mod create_race;
 mod cursor;
 mod domains;
 mod entitlements;
+mod events;
 mod forwarded;
 mod group_commit;
 mod groups;

@@ -288,12 +288,14 @@ async fn columns(db: &TestDb) -> BTreeSet<(String, String, String)> {
 /// What a column holds, which decides its type on each backend.
 fn kind(table: &str, column: &str) -> &'static str {
     match (table, column) {
-        ("audit_log" | "provisioning_log", "id") | ("token_epoch", _) => "integer",
+        ("audit_log" | "provisioning_log", "id") | ("token_epoch" | "event_receiver_epoch", _) => {
+            "integer"
+        }
         // Not ours: actors include the CLI, external ids are the IdP's.
         ("audit_log", "actor_id") | ("signing_keys", "kid") | (_, "external_id") => "text",
         // A refusal's text, not a document.
         ("provisioning_log", "detail") => "text",
-        (_, "profile" | "attributes" | "detail") => "json",
+        (_, "profile" | "attributes" | "detail") | ("security_events", "events") => "json",
         (_, "is_primary" | "group_patch_minimal" | "changed") => "flag",
         (_, c) if c == "id" || c == "jti" || c.ends_with("_id") => "uuid",
         (_, c) if c == "at" || c.ends_with("_at") => "time",

@@ -10,6 +10,7 @@ mod orgs;
 mod principal;
 mod problem;
 mod provisioning_log;
+mod receivers;
 mod sites;
 
 use actix_web::http::StatusCode;

@@ -12,6 +12,7 @@ use crate::domain::{
     can_change_status, can_delete, can_view_account, tombstone, AccountId, AccountStatus, Actor,
     SiteAccess, SiteFacts, SiteId, SiteRole, StatusChange,
 };
+use crate::service::events;
 use crate::store::{self, Account, AccountMembership, AuditPageQuery, Store};
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -106,6 +107,15 @@ pub async fn set_status(
         changed = store::set_account_status(&mut tx, account.id, status, now).await?;
         if changed {
             store::touch_account_records(&mut tx, account.id, now, None).await?;
+            let moved = crate::domain::events::StatusMove::between(account.status, status);
+            if let Some(moved) = moved {
+                let change = events::AccountChange {
+                    account: account.id,
+                    except: None,
+                    event: moved.event(),
+                };
+                events::record(&mut tx, store, &[], &[change]).await?;
+            }
         }
     }
     if let (true, StatusChange::Set(status)) = (changed, decision) {
@@ -154,6 +164,14 @@ pub async fn delete(
     can_delete(who.actor(), &facts(&account, content))?;
     let grave = tombstone(account.id, time::OffsetDateTime::now_utc());
     let at = store::micros(grave.deleted_at);
+    // Every directory's record of the account goes: each is a SCIM resource deleted, which
+    // must be recorded while the records are still there to name.
+    let change = events::AccountChange {
+        account: account.id,
+        except: None,
+        event: crate::domain::events::EventType::Delete,
+    };
+    events::record(&mut tx, store, &[], &[change]).await?;
     // Erase the links first: memberships and tokens belong to the person, not the id.
     let erased = store::erase_account_links(&mut tx, account.id, at).await?;
     store::erase_provisioning_email(&mut tx, account.id, account.email.as_deref()).await?;

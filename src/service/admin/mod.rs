@@ -12,6 +12,7 @@ pub mod outbox;
 pub mod principal;
 pub mod products;
 pub mod provisioning_log;
+pub mod receivers;
 pub mod site_users;
 pub mod tokens;
 pub mod views;

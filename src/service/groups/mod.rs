@@ -5,6 +5,7 @@
 //! commits. Members are read only when the response carries them.
 
 pub mod access;
+mod events;
 pub mod members;
 pub mod patch;
 pub mod resource;
@@ -20,6 +21,7 @@ use self::resource::{parts, render, GroupParts};
 use super::error::{ServiceError, ServiceResult};
 use super::provisioning::LoggedWrite;
 use super::scim_context::{Precondition, ScimContext};
+use crate::domain::events::Operation;
 use crate::domain::{
     can_edit_group_membership, AccountId, GroupId, ProvisionedResource, ProvisioningOperation,
 };
@@ -152,6 +154,16 @@ pub async fn create_group(
     .await?;
     // IdPs mostly create groups empty and add members by PATCH: nothing to read back then.
     let view = view(&mut tx, ctx, &group, with_members && outcome.added > 0).await?;
+    events::group_changed(
+        &mut tx,
+        ctx,
+        Operation::Create,
+        &group,
+        Some(&view),
+        None,
+        Vec::new(),
+    )
+    .await?;
     tx.commit().await?;
     Ok(view)
 }
@@ -221,6 +233,7 @@ async fn lock(
 }
 
 /// Writes the new name and members of a locked group; bumps its version if anything changed.
+/// The attributes it changed.
 async fn save(
     tx: &mut Tx,
     ctx: &ScimContext<'_>,
@@ -229,12 +242,17 @@ async fn save(
     external_id: Option<String>,
     change: &MemberChange,
     now: i64,
-) -> ServiceResult<bool> {
+) -> ServiceResult<Vec<String>> {
     let outcome: MemberOutcome =
         change_members(tx, &ctx.directory.actor(), group, change, now).await?;
+    let changed = events::changed(
+        name != group.display_name,
+        external_id != group.external_id,
+        outcome.changed(),
+    );
     let renamed = name != group.display_name || external_id != group.external_id;
-    if !renamed && !outcome.changed() {
-        return Ok(false);
+    if changed.is_empty() {
+        return Ok(changed);
     }
     let updated = Group {
         display_name: name,
@@ -258,7 +276,7 @@ async fn save(
         }),
     )
     .await?;
-    Ok(true)
+    Ok(changed)
 }
 
 /// PUT /Groups/{id}: a full replacement. Members the body leaves out are removed, as for any
@@ -292,11 +310,25 @@ pub async fn put_group(
     .await?;
     ctx.log_write(
         &mut tx,
-        logged(ProvisioningOperation::Replace, group.id, changed),
+        logged(
+            ProvisioningOperation::Replace,
+            group.id,
+            !changed.is_empty(),
+        ),
     )
     .await?;
     let group = reload(&mut tx, ctx, group.id).await?;
     let view = view(&mut tx, ctx, &group, with_members).await?;
+    events::group_changed(
+        &mut tx,
+        ctx,
+        Operation::Put,
+        &group,
+        Some(&view),
+        Some(body),
+        changed,
+    )
+    .await?;
     tx.commit().await?;
     Ok(view)
 }
@@ -402,6 +434,21 @@ pub async fn patch_group(
     )
     .await?;
     let view = view(&mut tx, ctx, &group, response.with_members && !minimal).await?;
+    let changed = events::changed(
+        group.display_name != before.display_name,
+        group.external_id != before.external_id,
+        outcome.changed(),
+    );
+    events::group_changed(
+        &mut tx,
+        ctx,
+        Operation::Patch,
+        &group,
+        Some(&view),
+        Some(body),
+        changed,
+    )
+    .await?;
     tx.commit().await?;
     Ok(Patched { view, minimal })
 }
@@ -427,6 +474,16 @@ pub async fn delete_group(
     ctx.log_write(
         &mut tx,
         logged(ProvisioningOperation::Delete, group.id, true),
+    )
+    .await?;
+    events::group_changed(
+        &mut tx,
+        ctx,
+        Operation::Delete,
+        &group,
+        None,
+        None,
+        Vec::new(),
     )
     .await?;
     tx.commit().await?;

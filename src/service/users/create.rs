@@ -51,6 +51,8 @@ pub async fn create_user(
     // A second pass only when another transaction created the email's account between our
     // read and our insert: the account then exists, and the rules decide about linking it.
     let mut passes = 0;
+    // The status of an existing account this POST links, before the POST.
+    let mut linked_status = None;
     let (created, owner) = loop {
         passes += 1;
         let link = store::user_link_facts(
@@ -85,6 +87,7 @@ pub async fn create_user(
                 },
                 Some(account),
             ) => {
+                linked_status = Some(account.status);
                 if may_update_profile {
                     // Linking is not replacing: what the POST leaves out (a title an admin
                     // set, a profile another directory wrote) stays as it is.
@@ -187,6 +190,20 @@ pub async fn create_user(
     )
     .await?;
     let view = view(ctx, &user);
+    let before = linked_status.map(|status| super::events::Before {
+        resource: Map::new(),
+        status,
+    });
+    super::events::user_changed(
+        &mut tx,
+        ctx,
+        crate::domain::events::Operation::Create,
+        before.as_ref(),
+        &user,
+        Some(&view),
+        None,
+    )
+    .await?;
     tx.commit().await?;
     Ok(view)
 }

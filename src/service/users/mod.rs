@@ -2,6 +2,7 @@
 //! transaction that loads the facts, asks the domain rules, writes, audits and commits.
 
 mod create;
+mod events;
 pub mod resource;
 
 pub use self::create::{create_user, requested_email_of};
@@ -15,6 +16,7 @@ use self::resource::{
 use super::error::{ServiceError, ServiceResult};
 use super::provisioning::LoggedWrite;
 pub use super::scim_context::{Precondition, ResourceView, ScimContext};
+use crate::domain::events::Operation;
 use crate::domain::{
     account_view, can_change_email, can_directory_change_account, check_asserted_product_access,
     directory_set_active, normalize_email, on_directory_delete, AccountFacts, AccountStatus,
@@ -249,18 +251,37 @@ enum Omitted {
     Complete,
 }
 
-async fn replace_user(
+/// A full replacement of a user: what it is made from, and the request a `full` security
+/// event carries.
+struct Replacement<'a, F> {
+    omitted: Omitted,
+    request: &'a Value,
+    make: F,
+}
+
+async fn replace_user<F>(
     ctx: &ScimContext<'_>,
     id: uuid::Uuid,
     precondition: Precondition,
     derived: Derived,
-    omitted: Omitted,
-    make: impl FnOnce(&Map<String, Value>) -> ServiceResult<Map<String, Value>>,
-) -> ServiceResult<UserView> {
+    replacement: Replacement<'_, F>,
+) -> ServiceResult<UserView>
+where
+    F: FnOnce(&Map<String, Value>) -> ServiceResult<Map<String, Value>>,
+{
+    let Replacement {
+        omitted,
+        request,
+        make,
+    } = replacement;
     let now = store::now_micros();
     let mut tx = ctx.store.begin().await?;
     let current = locked_user(&mut tx, ctx, id, precondition).await?;
     let current_resource = render(&current, &[], ctx.base_url);
+    let before = events::Before {
+        resource: events::comparable(&current, ctx.base_url),
+        status: current.account.status,
+    };
     let resource = make(&current_resource)?;
     check_required(&USER_RESOURCE, &resource)?;
     // A PUT that leaves entitlements out asserts nothing about them; after a PATCH, their
@@ -323,6 +344,20 @@ async fn replace_user(
     )
     .await?;
     let view = view(ctx, &user);
+    let event = match omitted {
+        Omitted::PutSemantics => Operation::Put,
+        Omitted::Complete => Operation::Patch,
+    };
+    events::user_changed(
+        &mut tx,
+        ctx,
+        event,
+        Some(&before),
+        &user,
+        Some(&view),
+        Some(request),
+    )
+    .await?;
     tx.commit().await?;
     Ok(view)
 }
@@ -336,15 +371,12 @@ pub async fn put_user(
     derived: Derived,
 ) -> ServiceResult<UserView> {
     let resource = normalize_resource(&USER_RESOURCE, body)?;
-    replace_user(
-        ctx,
-        id,
-        precondition,
-        derived,
-        Omitted::PutSemantics,
-        move |_| Ok(resource),
-    )
-    .await
+    let replacement = Replacement {
+        omitted: Omitted::PutSemantics,
+        request: body,
+        make: move |_: &Map<String, Value>| Ok(resource),
+    };
+    replace_user(ctx, id, precondition, derived, replacement).await
 }
 
 /// PATCH /Users/{id}: the operations apply to the current resource, all or none.
@@ -356,19 +388,16 @@ pub async fn patch_user(
     derived: Derived,
 ) -> ServiceResult<UserView> {
     let ops = parse_patch_request(body)?;
-    replace_user(
-        ctx,
-        id,
-        precondition,
-        derived,
-        Omitted::Complete,
-        move |current| {
+    let replacement = Replacement {
+        omitted: Omitted::Complete,
+        request: body,
+        make: move |current: &Map<String, Value>| {
             let mut patched = current.clone();
             apply(&USER_RESOURCE, &mut patched, &ops)?;
             Ok(normalize_resource(&USER_RESOURCE, &Value::Object(patched))?)
         },
-    )
-    .await
+    };
+    replace_user(ctx, id, precondition, derived, replacement).await
 }
 
 /// DELETE /Users/{id}: unlinks the user and removes it from this directory's groups; a
@@ -382,6 +411,11 @@ pub async fn delete_user(
     let mut tx = ctx.store.begin().await?;
     let current = locked_user(&mut tx, ctx, id, precondition).await?;
     let effect = on_directory_delete(&ctx.directory, &facts(&current.account));
+    let before = events::Before {
+        resource: Map::new(),
+        status: current.account.status,
+    };
+    let mut gone = current.clone();
     // The record goes first: a concurrent group PATCH adding this user holds a share lock
     // on it, so the memberships are removed only after that PATCH has committed.
     store::delete_directory_user(&mut tx, ctx.directory.id, id).await?;
@@ -391,6 +425,7 @@ pub async fn delete_user(
             .await?
         {
             store::touch_account_records(&mut tx, current.account.id, now, None).await?;
+            gone.account.status = AccountStatus::Deactivated;
         }
         ctx.audit(
             &mut tx,
@@ -416,6 +451,16 @@ pub async fn delete_user(
             account: Some((current.account.id, current.account.email.as_deref())),
             changed: true,
         },
+    )
+    .await?;
+    events::user_changed(
+        &mut tx,
+        ctx,
+        Operation::Delete,
+        Some(&before),
+        &gone,
+        None,
+        None,
     )
     .await?;
     tx.commit().await?;

@@ -1,0 +1,79 @@
+//! The security events of a SCIM User change (RFC 9967), recorded in the change's own
+//! transaction: the one place every User write reports what it did.
+
+use serde_json::{Map, Value};
+
+use super::resource::render;
+use super::UserView;
+use crate::domain::events::{Operation, StatusMove};
+use crate::domain::AccountStatus;
+use crate::scim::events::{changed_attributes, created_attributes};
+use crate::service::error::ServiceResult;
+use crate::service::events::{record, AccountChange, Content, ResourceChange, ResourceKind};
+use crate::service::scim_context::ScimContext;
+use crate::store::{ScimUser, Tx};
+
+/// The user as events compare it: without what is derived from elsewhere (groups,
+/// entitlements) and so not changed by a write of the user.
+pub(super) fn comparable(user: &ScimUser, base: &str) -> Map<String, Value> {
+    let mut resource = render(user, &[], base);
+    resource.remove("groups");
+    resource.remove("entitlements");
+    resource
+}
+
+/// What the user was before the write: for a PATCH, PUT or DELETE, and for a create that
+/// linked an existing account (its status only).
+pub(super) struct Before {
+    pub resource: Map<String, Value>,
+    pub status: AccountStatus,
+}
+
+/// Records the events of a write of user `user` (as it is now; for a delete, as it was).
+/// `data` is what a `full` event carries: the request for PATCH and PUT; a create carries
+/// the resource as the response shows it.
+pub(super) async fn user_changed(
+    tx: &mut Tx,
+    ctx: &ScimContext<'_>,
+    operation: Operation,
+    before: Option<&Before>,
+    user: &ScimUser,
+    view: Option<&UserView>,
+    data: Option<&Value>,
+) -> ServiceResult<()> {
+    let after = comparable(user, ctx.base_url);
+    let shown = view.map(|v| Value::Object(v.resource.clone()));
+    let (attributes, data) = match (operation, before) {
+        (Operation::Create, _) => (created_attributes(&after), shown.as_ref()),
+        (Operation::Delete, _) => (Vec::new(), None),
+        (_, Some(before)) => (changed_attributes(&before.resource, &after), data),
+        (_, None) => (Vec::new(), data),
+    };
+    // A create that links an existing account may reactivate it (re-provisioning): the
+    // account's other records hear of it, the new one's data says `active`.
+    let status = before.and_then(|b| StatusMove::between(b.status, user.account.status));
+    let change = ResourceChange::new(
+        ctx.directory.org,
+        ResourceKind::User,
+        user.record.id,
+        user.record.external_id.as_deref(),
+        operation,
+        status,
+        Content {
+            version: view.map(|v| v.etag.as_str()),
+            data,
+            attributes,
+        },
+    );
+    // The account's status is every directory record's `active`: the others hear of it too.
+    let accounts: Vec<AccountChange> = status
+        .map(|s| AccountChange {
+            account: user.account.id,
+            except: Some(user.record.id),
+            event: s.event(),
+        })
+        .into_iter()
+        .collect();
+    record(tx, ctx.store, &[change], &accounts).await?;
+    Ok(())
+}
