@@ -3,6 +3,7 @@
 //! receiver on 127.0.0.1, on both backends.
 
 mod admin;
+mod bulk;
 mod processes;
 mod receiver;
 
