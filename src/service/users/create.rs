@@ -9,10 +9,11 @@ use super::{
     facts, keep_unasserted, no_account_email, stored_email, update_account, user_name_taken, view,
     UserView,
 };
+
 use crate::domain::{
-    check_asserted_product_access, directory_set_active, plan_directory_link, AccountFacts,
-    AccountId, AccountStatus, LinkCandidate, LinkPlan, Management, ProvisionedResource,
-    ProvisioningOperation, Refusal, SiteAccess, SiteRole, StatusChange,
+    check_asserted_product_access, directory_set_active, initial_access, plan_directory_link,
+    AccountFacts, AccountId, AccountStatus, LinkCandidate, LinkPlan, Management, MembershipOrigin,
+    ProvisionedResource, ProvisioningOperation, Refusal, SiteRole, StatusChange,
 };
 use crate::scim::normalize::{check_required, normalize_resource};
 use crate::scim::schema::user::USER_RESOURCE;
@@ -138,7 +139,7 @@ pub async fn create_user(
         &mut tx,
         ctx.directory.org,
         record.account_id,
-        SiteAccess::InviteNotSent,
+        initial_access(MembershipOrigin::Directory),
         SiteRole::Basic,
         now,
     )
