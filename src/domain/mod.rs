@@ -31,6 +31,7 @@
 pub mod account_email;
 pub mod accounts;
 pub mod actor;
+pub mod audit;
 pub mod directory;
 pub mod domains;
 pub mod email;

@@ -1,6 +1,7 @@
 //! Setting up an organization in one step: the org, its verified domains, a site, a
 //! directory, and the first tokens. Used by `scimd bootstrap`.
 
+use crate::domain::audit::{ActorKind, AuditAction};
 use serde::Serialize;
 
 use super::error::{ServiceError, ServiceResult};
@@ -92,9 +93,9 @@ pub async fn bootstrap(
             at: now,
             org_id: Some(org.id),
             account_id: None,
-            actor_kind: "system",
+            actor_kind: ActorKind::System,
             actor_id: "bootstrap".into(),
-            action: "org.bootstrapped",
+            action: AuditAction::OrgBootstrapped,
             detail: serde_json::json!({
                 "domains": domains,
                 "site_id": site.id,

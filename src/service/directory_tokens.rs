@@ -2,6 +2,7 @@
 
 use super::error::{ServiceError, ServiceResult};
 use super::tokens::{IssuedToken, Tokens};
+use crate::domain::audit::{ActorKind, AuditAction};
 use crate::domain::DirectoryId;
 use crate::store::{self, NewAuditEntry, Store, TokenSubject};
 
@@ -31,9 +32,9 @@ pub async fn issue_directory_token(
             at: store::now_micros(),
             org_id: Some(dir.org_id),
             account_id: None,
-            actor_kind: "system",
+            actor_kind: ActorKind::System,
             actor_id: "cli".into(),
-            action: "token.issued",
+            action: AuditAction::TokenIssued,
             detail: serde_json::json!({ "jti": issued.jti, "directory_id": dir.id }),
         },
     )
@@ -61,9 +62,9 @@ pub async fn revoke_token(store: &Store, jti: uuid::Uuid) -> ServiceResult<()> {
                 at: store::now_micros(),
                 org_id: org,
                 account_id: None,
-                actor_kind: "system",
+                actor_kind: ActorKind::System,
                 actor_id: "cli".into(),
-                action: "token.revoked",
+                action: AuditAction::TokenRevoked,
                 detail: serde_json::json!({ "jti": jti, "kind": record.subject.kind() }),
             },
         )

@@ -1,6 +1,7 @@
 //! What every SCIM use case shares: the requesting directory, `If-Match`, the resource
 //! handed back to the handler, and the audit entry a directory's write leaves.
 
+use crate::domain::audit::{ActorKind, AuditAction};
 use serde_json::{Map, Value};
 
 use super::error::{ServiceError, ServiceResult};
@@ -25,7 +26,7 @@ impl ScimContext<'_> {
         &self,
         tx: &mut Tx,
         account: Option<AccountId>,
-        action: &str,
+        action: AuditAction,
         mut detail: Value,
     ) -> ServiceResult<()> {
         if let Value::Object(fields) = &mut detail {
@@ -37,7 +38,7 @@ impl ScimContext<'_> {
                 at: store::now_micros(),
                 org_id: Some(self.directory.org),
                 account_id: account,
-                actor_kind: "directory",
+                actor_kind: ActorKind::Directory,
                 actor_id: self.directory.id.to_string(),
                 action,
                 detail,

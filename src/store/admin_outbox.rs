@@ -2,6 +2,7 @@
 //! commit. A row never holds the address; delivery reads the account's current email.
 
 use super::db::{query, Conn, Time};
+use crate::domain::audit::{OutboxKind, OutboxStatus};
 
 use super::filter_sql::SqlParams;
 use super::{parse_id, StoreResult};
@@ -64,7 +65,7 @@ impl TryFrom<OutboxRow> for OutboxEmail {
 pub async fn queue_email(
     conn: &mut Conn,
     id: uuid::Uuid,
-    kind: &str,
+    kind: OutboxKind,
     site: SiteId,
     account: AccountId,
     at: i64,
@@ -74,7 +75,7 @@ pub async fn queue_email(
          VALUES ($1, $2, $3, $4, 'queued', $5)",
     )
     .bind(id)
-    .bind(kind)
+    .bind(kind.as_str())
     .bind(site)
     .bind(account)
     .bind(Time(at))
@@ -151,7 +152,7 @@ pub async fn claim_email(
 pub async fn finish_email(
     conn: &mut Conn,
     id: uuid::Uuid,
-    status: &str,
+    status: OutboxStatus,
     error: Option<&str>,
     at: i64,
 ) -> StoreResult<()> {
@@ -160,7 +161,7 @@ pub async fn finish_email(
          sent_at = CASE WHEN $2 = 'sent' THEN $4 ELSE sent_at END WHERE id = $1",
     )
     .bind(id)
-    .bind(status)
+    .bind(status.as_str())
     .bind(error)
     .bind(Time(at))
     .execute(conn)

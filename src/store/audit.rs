@@ -7,6 +7,7 @@ use super::provisioning_log::{values, NewProvisioningEntry, COLUMNS as LOG_COLUM
 use super::Backend;
 
 use super::StoreResult;
+use crate::domain::audit::{ActorKind, AuditAction};
 use crate::domain::{AccountId, OrgId};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -24,13 +25,13 @@ pub struct AuditEntry {
 }
 
 #[derive(Clone, Debug)]
-pub struct NewAuditEntry<'a> {
+pub struct NewAuditEntry {
     pub at: i64,
     pub org_id: Option<OrgId>,
     pub account_id: Option<AccountId>,
-    pub actor_kind: &'a str,
+    pub actor_kind: ActorKind,
     pub actor_id: String,
-    pub action: &'a str,
+    pub action: AuditAction,
     pub detail: serde_json::Value,
 }
 
@@ -40,22 +41,22 @@ pub(super) struct PendingAudit {
     at: i64,
     org_id: Option<OrgId>,
     account_id: Option<AccountId>,
-    actor_kind: String,
+    actor_kind: ActorKind,
     actor_id: String,
-    action: String,
+    action: AuditAction,
     detail: String,
 }
 
 /// Appends an entry to the change's transaction. Inside a transaction the entries are
 /// written together, in order, in one statement when it commits.
-pub async fn append_audit(conn: &mut Conn, entry: &NewAuditEntry<'_>) -> StoreResult<()> {
+pub async fn append_audit(conn: &mut Conn, entry: &NewAuditEntry) -> StoreResult<()> {
     conn.pending_audit.push(PendingAudit {
         at: entry.at,
         org_id: entry.org_id,
         account_id: entry.account_id,
-        actor_kind: entry.actor_kind.to_owned(),
+        actor_kind: entry.actor_kind,
         actor_id: entry.actor_id.clone(),
-        action: entry.action.to_owned(),
+        action: entry.action,
         detail: entry.detail.to_string(),
     });
     if !conn.in_transaction() {

@@ -1,6 +1,7 @@
 //! Directory records, tokens and keys, the audit log and transactions round-trip through
 //! both backends.
 
+use scimd::domain::audit::{ActorKind, AuditAction};
 use scimd::domain::*;
 use scimd::store::*;
 use serde_json::json;
@@ -201,14 +202,14 @@ async fn the_audit_log_is_append_only(db: TestDb) {
     let mut tx = store.begin().await.unwrap();
     let org = org_with_domain(&mut tx, "Acme", "acme.example").await;
     let account = AccountId::new();
-    for action in ["account.created", "account.deactivated"] {
+    for action in [AuditAction::AccountCreated, AuditAction::AccountDeactivated] {
         append_audit(
             &mut tx,
             &NewAuditEntry {
                 at: 1,
                 org_id: Some(org),
                 account_id: Some(account),
-                actor_kind: "directory",
+                actor_kind: ActorKind::Directory,
                 actor_id: "d1".into(),
                 action,
                 detail: json!({"field": "active"}),

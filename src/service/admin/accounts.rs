@@ -2,6 +2,7 @@
 //! org (or to the owner of an unmanaged account); deletion is refused while the account has
 //! content and otherwise leaves a tombstone.
 
+use crate::domain::audit::AuditAction;
 use serde::Serialize;
 use serde_json::json;
 use store::Conn;
@@ -120,8 +121,8 @@ pub async fn set_status(
     }
     if let (true, StatusChange::Set(status)) = (changed, decision) {
         let verb = match status {
-            AccountStatus::Active => "account.reactivated",
-            AccountStatus::Deactivated => "account.deactivated",
+            AccountStatus::Active => AuditAction::AccountReactivated,
+            AccountStatus::Deactivated => AuditAction::AccountDeactivated,
         };
         let detail = json!({ "status_before": account.status, "status": status });
         audit(
@@ -187,7 +188,7 @@ pub async fn delete(
         who,
         account.managing_org,
         Some(account.id),
-        "account.deleted",
+        AuditAction::AccountDeleted,
         detail,
     )
     .await?;

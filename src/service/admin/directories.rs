@@ -1,5 +1,6 @@
 //! An org's directories (IdP connections) and their SCIM tokens.
 
+use crate::domain::audit::AuditAction;
 use serde::Serialize;
 use serde_json::json;
 
@@ -104,7 +105,15 @@ pub async fn create(
     };
     store::insert_directory(&mut tx, &directory).await?;
     let detail = json!({ "directory_id": directory.id });
-    audit(&mut tx, who, Some(org), None, "directory.created", detail).await?;
+    audit(
+        &mut tx,
+        who,
+        Some(org),
+        None,
+        AuditAction::DirectoryCreated,
+        detail,
+    )
+    .await?;
     tx.commit().await?;
     Ok(directory.into())
 }
@@ -199,7 +208,15 @@ pub async fn issue_token(
     };
     let issued = tokens.issue(&mut tx, subject, ttl).await?;
     let detail = json!({ "directory_id": dir.id, "jti": issued.jti });
-    audit(&mut tx, who, Some(org), None, "token.issued", detail).await?;
+    audit(
+        &mut tx,
+        who,
+        Some(org),
+        None,
+        AuditAction::TokenIssued,
+        detail,
+    )
+    .await?;
     tx.commit().await?;
     Ok(issued.into())
 }
@@ -219,7 +236,15 @@ pub async fn revoke_token(
     let changed = store::revoke_token(&mut tx, record.jti, store::now_micros()).await?;
     if changed {
         let detail = json!({ "directory_id": dir.id, "jti": jti });
-        audit(&mut tx, who, Some(org), None, "token.revoked", detail).await?;
+        audit(
+            &mut tx,
+            who,
+            Some(org),
+            None,
+            AuditAction::TokenRevoked,
+            detail,
+        )
+        .await?;
     }
     let record = directory_token(&mut tx, dir.id, jti).await?;
     tx.commit().await?;

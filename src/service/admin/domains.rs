@@ -5,6 +5,7 @@
 //! record outside any transaction (a DNS wait must not hold a write slot), then decides and
 //! writes in one transaction that re-reads what it decides on.
 
+use crate::domain::audit::AuditAction;
 use serde::Serialize;
 use serde_json::json;
 
@@ -125,7 +126,15 @@ async fn record_verified(
         return Err(conflict("the domain was verified concurrently; retry"));
     }
     store::delete_domain_challenges(tx, domain.as_str()).await?;
-    audit(tx, who, Some(org), None, "domain.verified", detail).await
+    audit(
+        tx,
+        who,
+        Some(org),
+        None,
+        AuditAction::DomainVerified,
+        detail,
+    )
+    .await
 }
 
 /// Rule 20: asks to verify a domain. With DNS proof (the default) the domain becomes pending
@@ -182,7 +191,7 @@ pub async fn request(
                     who,
                     Some(org),
                     None,
-                    "domain.challenge_issued",
+                    AuditAction::DomainChallengeIssued,
                     detail,
                 )
                 .await?;
@@ -295,11 +304,19 @@ pub async fn move_to(
             who,
             Some(from),
             None,
-            "domain.moved",
+            AuditAction::DomainMoved,
             detail.clone(),
         )
         .await?;
-        audit(&mut tx, who, Some(to), None, "domain.moved", detail).await?;
+        audit(
+            &mut tx,
+            who,
+            Some(to),
+            None,
+            AuditAction::DomainMoved,
+            detail,
+        )
+        .await?;
     }
     let view = verified_domain_view(&mut tx, &domain).await?;
     tx.commit().await?;

@@ -1,6 +1,7 @@
 //! An org's groups through the admin API: list them, create local ones, and change the
 //! members of local ones. Synced groups change only through their directory (rule 19).
 
+use crate::domain::audit::AuditAction;
 use serde::Serialize;
 use serde_json::json;
 
@@ -128,7 +129,7 @@ pub async fn create(
         who,
         Some(org),
         None,
-        "group.created",
+        AuditAction::GroupCreated,
         json!({ "group_id": group.id }),
     )
     .await?;
@@ -173,7 +174,7 @@ pub async fn add_members(
             who,
             Some(org),
             Some(*account),
-            "group.member_added",
+            AuditAction::GroupMemberAdded,
             detail,
         )
         .await?;
@@ -201,7 +202,7 @@ pub async fn remove_member(
             who,
             Some(org),
             Some(account),
-            "group.member_removed",
+            AuditAction::GroupMemberRemoved,
             detail,
         )
         .await?;

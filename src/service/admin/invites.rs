@@ -1,6 +1,7 @@
 //! Inviting a batch of emails to a site (rules 4–6): every email is checked before anything
 //! is written, and either every invite is persisted or none is.
 
+use crate::domain::audit::AuditAction;
 use std::collections::HashMap;
 
 use serde::Serialize;
@@ -266,7 +267,7 @@ impl Apply<'_> {
                 "ignored_fields": planned.ignored,
             });
             let (org, id) = (Some(self.site.org_id), Some(account));
-            audit(tx, who, org, id, "site_user.invited", detail).await?;
+            audit(tx, who, org, id, AuditAction::SiteUserInvited, detail).await?;
         }
         Ok(InvitedView {
             email: planned.email.as_str().to_owned(),

@@ -17,6 +17,7 @@ pub mod site_users;
 pub mod tokens;
 pub mod views;
 
+use crate::domain::audit::AuditAction;
 use serde_json::Value;
 use store::Conn;
 
@@ -120,7 +121,7 @@ pub(crate) async fn audit(
     who: &AdminActor,
     org: Option<OrgId>,
     account: Option<AccountId>,
-    action: &str,
+    action: AuditAction,
     mut detail: Value,
 ) -> AdminResult<()> {
     if let Value::Object(map) = &mut detail {

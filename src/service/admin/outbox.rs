@@ -8,10 +8,10 @@ use std::sync::Arc;
 
 use super::views::OutboxView;
 use super::{load_site, site_facts, AdminActor, AdminResult};
+use crate::domain::audit::{OutboxKind, OutboxStatus};
 use crate::domain::{authorize_site_admin, AccountId, SiteId};
 use crate::store::{self, Store, StoreResult};
 
-pub const SITE_INVITATION: &str = "site_invitation";
 /// Attempts before an email is given up as `failed`.
 const MAX_ATTEMPTS: i64 = 5;
 /// A row claimed this long ago by a process that never finished is claimed again.
@@ -108,7 +108,15 @@ pub(crate) async fn queue_invitation(
     account: AccountId,
     at: i64,
 ) -> StoreResult<()> {
-    store::queue_email(tx, uuid::Uuid::new_v4(), SITE_INVITATION, site, account, at).await
+    store::queue_email(
+        tx,
+        uuid::Uuid::new_v4(),
+        OutboxKind::SiteInvitation,
+        site,
+        account,
+        at,
+    )
+    .await
 }
 
 /// Claims and sends waiting emails, one short transaction per state change so that no
@@ -129,19 +137,19 @@ pub async fn deliver_pending(store: &Store, sender: &dyn EmailSender) -> StoreRe
         let Some(row) = claimed else { continue };
         let (status, error) = match recipient(store, &row).await? {
             None => (
-                "cancelled",
+                OutboxStatus::Cancelled,
                 Some("the account is deactivated or deleted".to_owned()),
             ),
             Some(email) => match sender.send(&email).await {
-                Ok(()) => ("sent", None),
-                Err(e) if row.attempts >= MAX_ATTEMPTS => ("failed", Some(e)),
-                Err(e) => ("queued", Some(e)),
+                Ok(()) => (OutboxStatus::Sent, None),
+                Err(e) if row.attempts >= MAX_ATTEMPTS => (OutboxStatus::Failed, Some(e)),
+                Err(e) => (OutboxStatus::Queued, Some(e)),
             },
         };
-        if status == "sent" {
+        if status == OutboxStatus::Sent {
             sent += 1;
         } else {
-            tracing::warn!(email_id = %row.id, status, "email not delivered");
+            tracing::warn!(email_id = %row.id, status = status.as_str(), "email not delivered");
         }
         let mut tx = store.begin().await?;
         store::finish_email(

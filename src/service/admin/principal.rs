@@ -3,6 +3,7 @@
 //! demoted or removed admin loses the power at once, without revoking anything.
 
 use super::{AdminError, AdminResult};
+use crate::domain::audit::ActorKind;
 use crate::domain::{AccountId, Actor, SiteAccess, SiteRole};
 use crate::store::{self, Store, TokenRecord, TokenSubject};
 
@@ -59,13 +60,13 @@ impl AdminActor {
     }
 
     /// The audit log's `actor_kind`.
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> ActorKind {
         match self.actor {
-            Actor::OrgAdmin(_) => "org_admin",
-            Actor::SiteAdmin { .. } => "site_admin",
-            Actor::TrustedUser { .. } => "trusted_user",
-            Actor::AccountOwner(_) => "account",
-            Actor::Directory { .. } => "directory",
+            Actor::OrgAdmin(_) => ActorKind::OrgAdmin,
+            Actor::SiteAdmin { .. } => ActorKind::SiteAdmin,
+            Actor::TrustedUser { .. } => ActorKind::TrustedUser,
+            Actor::AccountOwner(_) => ActorKind::Account,
+            Actor::Directory { .. } => ActorKind::Directory,
         }
     }
 

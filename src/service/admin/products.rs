@@ -2,6 +2,7 @@
 //! what the user's groups grant": granting adds the user to the site's own local group for
 //! the product (made on first use), revoking takes them out of it.
 
+use crate::domain::audit::AuditAction;
 use serde_json::json;
 use store::Conn;
 
@@ -88,7 +89,15 @@ pub async fn grant(
         let detail =
             json!({ "site_id": t.site.id, "product": product.as_str(), "group_id": group });
         let (org, id) = (Some(t.site.org_id), Some(t.account.id));
-        audit(&mut tx, who, org, id, "product_access.granted", detail).await?;
+        audit(
+            &mut tx,
+            who,
+            org,
+            id,
+            AuditAction::ProductAccessGranted,
+            detail,
+        )
+        .await?;
     }
     let view = view(&mut tx, &t, &t.member).await?;
     tx.commit().await?;
@@ -129,7 +138,15 @@ pub async fn revoke(
     if changed {
         let detail = json!({ "site_id": t.site.id, "product": product.as_str() });
         let (org, id) = (Some(t.site.org_id), Some(t.account.id));
-        audit(&mut tx, who, org, id, "product_access.revoked", detail).await?;
+        audit(
+            &mut tx,
+            who,
+            org,
+            id,
+            AuditAction::ProductAccessRevoked,
+            detail,
+        )
+        .await?;
     }
     let view = view(&mut tx, &t, &t.member).await?;
     tx.commit().await?;

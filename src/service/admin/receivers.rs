@@ -1,6 +1,7 @@
 //! An org's security event receivers (RFC 8935 push endpoints for RFC 9967 SETs) and their
 //! delivery state. Org admins only; another org's receivers are not found.
 
+use crate::domain::audit::AuditAction;
 use serde::Serialize;
 use serde_json::json;
 
@@ -231,7 +232,7 @@ pub async fn create(
         who,
         Some(org),
         None,
-        "event_receiver.created",
+        AuditAction::EventReceiverCreated,
         detail,
     )
     .await?;
@@ -288,7 +289,7 @@ pub async fn delete(
         who,
         Some(org),
         None,
-        "event_receiver.deleted",
+        AuditAction::EventReceiverDeleted,
         detail,
     )
     .await?;

@@ -1,6 +1,7 @@
 //! A site's users: the list (rule 8: removed and deactivated users stay visible), remove,
 //! suspend, restore, resend invite (rules 6, 8, 9) and roles.
 
+use crate::domain::audit::AuditAction;
 use serde_json::json;
 
 use super::outbox::queue_invitation;
@@ -145,10 +146,10 @@ pub async fn act(
             queue_invitation(&mut tx, t.site.id, t.account.id, now).await?;
         }
         let verb = match action {
-            SiteAction::Remove => "site_user.removed",
-            SiteAction::Suspend => "site_user.suspended",
-            SiteAction::Restore => "site_user.restored",
-            SiteAction::ResendInvite => "site_user.invite_resent",
+            SiteAction::Remove => AuditAction::SiteUserRemoved,
+            SiteAction::Suspend => AuditAction::SiteUserSuspended,
+            SiteAction::Restore => AuditAction::SiteUserRestored,
+            SiteAction::ResendInvite => AuditAction::SiteUserInviteResent,
         };
         let detail = json!({ "site_id": t.site.id, "access_before": before, "access": after });
         audit(
@@ -196,7 +197,15 @@ pub async fn set_role(
         store::put_site_user(&mut tx, &member).await?;
         let detail = json!({ "site_id": t.site.id, "role_before": before, "role": role });
         let (org, id) = (Some(t.site.org_id), Some(t.account.id));
-        audit(&mut tx, who, org, id, "site_user.role_changed", detail).await?;
+        audit(
+            &mut tx,
+            who,
+            org,
+            id,
+            AuditAction::SiteUserRoleChanged,
+            detail,
+        )
+        .await?;
     }
     let view = view(&mut tx, &t, &member).await?;
     tx.commit().await?;

@@ -1,6 +1,7 @@
 //! Issuing admin-API tokens (`scimd token issue --org|--site|--account`): stand-ins for a
 //! login system, registered by `jti` like every token so they can be revoked.
 
+use crate::domain::audit::{ActorKind, AuditAction};
 use serde_json::json;
 
 use super::{load_account, load_site, not_found, AdminResult};
@@ -63,9 +64,9 @@ pub async fn issue_admin_token(
             at: store::now_micros(),
             org_id: org,
             account_id: account,
-            actor_kind: "system",
+            actor_kind: ActorKind::System,
             actor_id: "cli".into(),
-            action: "token.issued",
+            action: AuditAction::TokenIssued,
             detail: json!({ "jti": issued.jti, "kind": subject.kind() }),
         },
     )

@@ -3,6 +3,7 @@
 //! membership change takes effect at once. Used by the CLI; the admin API (issue 5) builds
 //! on the same functions.
 
+use crate::domain::audit::{ActorKind, AuditAction};
 use std::collections::BTreeSet;
 
 use serde::Serialize;
@@ -33,7 +34,7 @@ pub struct GroupGrants {
 async fn audit(
     tx: &mut Tx,
     org: crate::domain::OrgId,
-    action: &str,
+    action: AuditAction,
     detail: serde_json::Value,
 ) -> ServiceResult<()> {
     store::append_audit(
@@ -42,7 +43,7 @@ async fn audit(
             at: store::now_micros(),
             org_id: Some(org),
             account_id: None,
-            actor_kind: "system",
+            actor_kind: ActorKind::System,
             actor_id: "cli".into(),
             action,
             detail,
@@ -112,9 +113,9 @@ async fn change_grant(
     };
     if changed {
         let action = if grant {
-            "group.product_granted"
+            AuditAction::GroupProductGranted
         } else {
-            "group.product_revoked"
+            AuditAction::GroupProductRevoked
         };
         audit(
             &mut tx,
@@ -217,7 +218,7 @@ pub async fn set_group_patch_minimal(
     audit(
         &mut tx,
         dir.org_id,
-        "directory.group_patch_minimal_set",
+        AuditAction::DirectoryGroupPatchMinimalSet,
         json!({ "directory_id": directory, "group_patch_minimal": minimal }),
     )
     .await?;

@@ -10,6 +10,7 @@ pub mod members;
 pub mod patch;
 pub mod resource;
 
+use crate::domain::audit::AuditAction;
 use std::collections::HashMap;
 
 use serde_json::{json, Map, Value};
@@ -143,7 +144,7 @@ pub async fn create_group(
     ctx.audit(
         &mut tx,
         None,
-        "group.created",
+        AuditAction::GroupCreated,
         json!({ "group_id": group.id, "added": outcome.added }),
     )
     .await?;
@@ -266,7 +267,7 @@ async fn save(
     ctx.audit(
         tx,
         None,
-        "group.updated",
+        AuditAction::GroupUpdated,
         json!({
             "group_id": group.id,
             "renamed": renamed,
@@ -418,7 +419,7 @@ pub async fn patch_group(
     ctx.audit(
         &mut tx,
         None,
-        "group.updated",
+        AuditAction::GroupUpdated,
         json!({
             "group_id": group.id,
             "renamed": renamed,
@@ -467,7 +468,7 @@ pub async fn delete_group(
     ctx.audit(
         &mut tx,
         None,
-        "group.deleted",
+        AuditAction::GroupDeleted,
         json!({ "group_id": group.id, "display_name": group.display_name }),
     )
     .await?;

@@ -1,6 +1,7 @@
 //! POST /Users: links the email's account or creates it (rules 12–15), and records it for
 //! the directory, in one transaction.
 
+use crate::domain::audit::AuditAction;
 use serde_json::{json, Map, Value};
 
 use super::resource::{asserted_entitlements, current_entitlements, requested_email};
@@ -102,7 +103,7 @@ pub async fn create_user(
                 ctx.audit(
                     &mut tx,
                     Some(account.id),
-                    "directory.user_linked",
+                    AuditAction::DirectoryUserLinked,
                     json!({ "managed": may_update_profile }),
                 )
                 .await?;
@@ -123,7 +124,7 @@ pub async fn create_user(
                 ctx.audit(
                     &mut tx,
                     Some(new.id),
-                    "account.created",
+                    AuditAction::AccountCreated,
                     json!({ "managed": owner.is_some(), "status": new.status.as_str() }),
                 )
                 .await?;

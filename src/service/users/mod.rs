@@ -7,6 +7,7 @@ pub mod resource;
 
 pub use self::create::{create_user, requested_email_of};
 
+use crate::domain::audit::AuditAction;
 use serde_json::{json, Map, Value};
 
 use self::resource::{
@@ -114,8 +115,13 @@ async fn update_account(
             requested,
             &owners,
         )? {
-            ctx.audit(tx, Some(account.id), "account.email_changed", json!({}))
-                .await?;
+            ctx.audit(
+                tx,
+                Some(account.id),
+                AuditAction::AccountEmailChanged,
+                json!({}),
+            )
+            .await?;
         }
     }
     if !changed.is_empty() {
@@ -142,7 +148,7 @@ async fn update_account(
         ctx.audit(
             tx,
             Some(account.id),
-            "account.profile_changed",
+            AuditAction::AccountProfileChanged,
             json!({ "fields": fields }),
         )
         .await?;
@@ -153,9 +159,9 @@ async fn update_account(
         {
             account_changed |= store::set_account_status(tx, account.id, status, now).await?;
             let action = if status.is_active() {
-                "account.reactivated"
+                AuditAction::AccountReactivated
             } else {
-                "account.deactivated"
+                AuditAction::AccountDeactivated
             };
             ctx.audit(tx, Some(account.id), action, json!({})).await?;
         }
@@ -430,7 +436,7 @@ pub async fn delete_user(
         ctx.audit(
             &mut tx,
             Some(current.account.id),
-            "account.deactivated",
+            AuditAction::AccountDeactivated,
             json!({ "reason": "directory_delete" }),
         )
         .await?;
@@ -438,7 +444,7 @@ pub async fn delete_user(
     ctx.audit(
         &mut tx,
         Some(current.account.id),
-        "directory.user_unlinked",
+        AuditAction::DirectoryUserUnlinked,
         json!({ "scim_id": id }),
     )
     .await?;
