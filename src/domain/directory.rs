@@ -129,25 +129,6 @@ pub fn on_directory_delete(directory: &DirectoryRef, account: &AccountFacts) -> 
     }
 }
 
-/// Rule 18: a directory sees only its own users and groups.
-#[must_use]
-pub fn directory_sees(record_directory: DirectoryId, requesting: DirectoryId) -> bool {
-    record_directory == requesting
-}
-
-/// Rule 18 as a refusal: another directory's ids are `not_found`, never `forbidden`, so a
-/// directory cannot probe for what other directories hold.
-pub fn ensure_visible(
-    record_directory: DirectoryId,
-    requesting: DirectoryId,
-) -> Result<(), Refusal> {
-    if directory_sees(record_directory, requesting) {
-        Ok(())
-    } else {
-        Err(Refusal::NotFound)
-    }
-}
-
 /// How much of a linked account a directory's responses may show.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AccountView {
@@ -351,18 +332,6 @@ mod tests {
         assert!(!on_directory_delete(&d, &managed(d.org, AccountStatus::Deactivated)).deactivate);
         assert!(!on_directory_delete(&d, &managed(OrgId::new(), AccountStatus::Active)).deactivate);
         assert!(!on_directory_delete(&d, &unmanaged(AccountStatus::Active)).deactivate);
-    }
-
-    #[test]
-    fn rule18_a_directory_sees_only_its_own_records() {
-        let (mine, theirs) = (DirectoryId::new(), DirectoryId::new());
-        assert!(directory_sees(mine, mine));
-        assert_eq!(ensure_visible(mine, mine), Ok(()));
-        assert!(!directory_sees(theirs, mine));
-        assert_eq!(
-            ensure_visible(theirs, mine).unwrap_err().code(),
-            "not_found"
-        );
     }
 
     #[test]

@@ -58,9 +58,8 @@ pub use accounts::{
 };
 pub use actor::Actor;
 pub use directory::{
-    account_view, can_directory_change_account, directory_sees, directory_set_active,
-    ensure_visible, on_directory_delete, plan_directory_link, AccountView, DeleteEffect,
-    DirectoryRef, LinkCandidate, LinkPlan,
+    account_view, can_directory_change_account, directory_set_active, on_directory_delete,
+    plan_directory_link, AccountView, DeleteEffect, DirectoryRef, LinkCandidate, LinkPlan,
 };
 pub use domains::{
     managing_org, move_domain, verifiable, verify_domain, DomainChange, DomainOwners, Verification,
@@ -90,8 +89,8 @@ pub use site_users::{
     role_after_invite, RoleChange, SiteUserChange,
 };
 pub use sites::{
-    accept_invitation, authorize_site_admin, initial_access, transition, AuthorityLevel,
-    MembershipOrigin, SiteAccess, SiteAction, SiteAuthority, SiteFacts, SiteRole,
+    authorize_site_admin, initial_access, transition, AuthorityLevel, MembershipOrigin, SiteAccess,
+    SiteAction, SiteAuthority, SiteFacts, SiteRole,
 };
 pub use text::fold_case;
 pub use wire::UnknownVariant;

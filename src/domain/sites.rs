@@ -150,17 +150,6 @@ pub fn transition(
     }
 }
 
-/// The user's first sign-in to a site they were invited to.
-pub fn accept_invitation(current: SiteAccess) -> Result<SiteAccess, Refusal> {
-    match current {
-        SiteAccess::Active | SiteAccess::Invited | SiteAccess::InviteNotSent => {
-            Ok(SiteAccess::Active)
-        }
-        SiteAccess::Suspended => Err(Refusal::SuspendedOnSite),
-        SiteAccess::Removed => Err(Refusal::NotOnSite),
-    }
-}
-
 /// How a membership came to be.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Hash)]
 pub enum MembershipOrigin {
@@ -386,21 +375,5 @@ pub(crate) mod tests {
         ] {
             assert_eq!(initial_access(origin), SiteAccess::InviteNotSent);
         }
-    }
-
-    #[test]
-    fn accepting_an_invitation_activates_unless_blocked() {
-        assert_eq!(
-            accept_invitation(SiteAccess::InviteNotSent),
-            Ok(SiteAccess::Active)
-        );
-        assert_eq!(
-            accept_invitation(SiteAccess::Suspended),
-            Err(Refusal::SuspendedOnSite)
-        );
-        assert_eq!(
-            accept_invitation(SiteAccess::Removed),
-            Err(Refusal::NotOnSite)
-        );
     }
 }

@@ -384,10 +384,13 @@ mod tests {
     #[test]
     fn a_directory_lists_its_newest_three_and_counts_the_rest() {
         let (org, mine) = (OrgId::new(), DirectoryId::new());
-        let failures: Vec<_> = (0..5).map(|i| failure(mine, &format!("c{i}"))).collect();
+        // Codes no id can contain (ids are hex), so what is shown is told apart.
+        let failures: Vec<_> = (0..5)
+            .map(|i| failure(mine, &format!("code-{i}")))
+            .collect();
         let shown = recent(org, (mine, "okta"), &failures, false).into_string();
         assert_eq!(shown.matches("<li>").count(), 3);
-        assert!(shown.contains("c0") && shown.contains("c2") && !shown.contains("c3"));
+        assert!(shown.contains("code-0") && shown.contains("code-2") && !shown.contains("code-3"));
         assert!(shown.contains("All 5 in the log"), "{shown}");
         let more = recent(org, (mine, "okta"), &failures, true).into_string();
         assert!(more.contains("All 5+ in the log"), "{more}");
