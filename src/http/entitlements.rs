@@ -48,35 +48,44 @@ async fn run_list(
     ))
 }
 
-async fn list(
+/// Which catalogue a route serves: `OKTA` is `/Products`, otherwise `/Entitlements`.
+const fn catalogue<const OKTA: bool>() -> Catalogue {
+    if OKTA {
+        Catalogue::Okta
+    } else {
+        Catalogue::Draft
+    }
+}
+
+pub async fn list<const OKTA: bool>(
     principal: ScimPrincipal,
     state: web::Data<AppState>,
     req: HttpRequest,
-    catalogue: Catalogue,
 ) -> Reply {
+    let catalogue = catalogue::<OKTA>();
     let pairs = query_pairs(&req)?;
     let raw = RawListParams::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     run_list(principal, &state, &req, &raw, catalogue).await
 }
 
-async fn search(
+pub async fn search<const OKTA: bool>(
     principal: ScimPrincipal,
     state: web::Data<AppState>,
     req: HttpRequest,
     body: web::Json<Value>,
-    catalogue: Catalogue,
 ) -> Reply {
+    let catalogue = catalogue::<OKTA>();
     let raw = RawListParams::from_search_body(&body)?;
     run_list(principal, &state, &req, &raw, catalogue).await
 }
 
-async fn get(
+pub async fn get<const OKTA: bool>(
     principal: ScimPrincipal,
     state: web::Data<AppState>,
     req: HttpRequest,
     id: web::Path<String>,
-    catalogue: Catalogue,
 ) -> Reply {
+    let catalogue = catalogue::<OKTA>();
     let projection = projection(&req)?;
     let base = base_url(&req);
     let ctx = context(&state, &principal, &base);
@@ -86,50 +95,6 @@ async fn get(
         .insert_header((header::CONTENT_TYPE, CONTENT_TYPE))
         .insert_header(("Content-Location", location))
         .body(projected(catalogue.resource(), &projection, &found).to_string()))
-}
-
-pub async fn list_draft(p: ScimPrincipal, s: web::Data<AppState>, r: HttpRequest) -> Reply {
-    list(p, s, r, Catalogue::Draft).await
-}
-
-pub async fn list_okta(p: ScimPrincipal, s: web::Data<AppState>, r: HttpRequest) -> Reply {
-    list(p, s, r, Catalogue::Okta).await
-}
-
-pub async fn search_draft(
-    p: ScimPrincipal,
-    s: web::Data<AppState>,
-    r: HttpRequest,
-    body: web::Json<Value>,
-) -> Reply {
-    search(p, s, r, body, Catalogue::Draft).await
-}
-
-pub async fn search_okta(
-    p: ScimPrincipal,
-    s: web::Data<AppState>,
-    r: HttpRequest,
-    body: web::Json<Value>,
-) -> Reply {
-    search(p, s, r, body, Catalogue::Okta).await
-}
-
-pub async fn get_draft(
-    p: ScimPrincipal,
-    s: web::Data<AppState>,
-    r: HttpRequest,
-    id: web::Path<String>,
-) -> Reply {
-    get(p, s, r, id, Catalogue::Draft).await
-}
-
-pub async fn get_okta(
-    p: ScimPrincipal,
-    s: web::Data<AppState>,
-    r: HttpRequest,
-    id: web::Path<String>,
-) -> Reply {
-    get(p, s, r, id, Catalogue::Okta).await
 }
 
 /// Any write: entitlements are the org's site products, which its admins configure; a

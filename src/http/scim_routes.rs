@@ -94,32 +94,32 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .service(
                 web::resource("/Entitlements/.search")
-                    .route(web::post().to(entitlements::search_draft))
+                    .route(web::post().to(entitlements::search::<false>))
                     .default_service(web::to(entitlements::read_only)),
             )
             .service(
                 web::resource("/Entitlements")
-                    .route(web::get().to(entitlements::list_draft))
+                    .route(web::get().to(entitlements::list::<false>))
                     .default_service(web::to(entitlements::read_only)),
             )
             .service(
                 web::resource("/Entitlements/{id}")
-                    .route(web::get().to(entitlements::get_draft))
+                    .route(web::get().to(entitlements::get::<false>))
                     .default_service(web::to(entitlements::read_only)),
             )
             .service(
                 web::resource("/Products/.search")
-                    .route(web::post().to(entitlements::search_okta))
+                    .route(web::post().to(entitlements::search::<true>))
                     .default_service(web::to(entitlements::read_only)),
             )
             .service(
                 web::resource("/Products")
-                    .route(web::get().to(entitlements::list_okta))
+                    .route(web::get().to(entitlements::list::<true>))
                     .default_service(web::to(entitlements::read_only)),
             )
             .service(
                 web::resource("/Products/{id}")
-                    .route(web::get().to(entitlements::get_okta))
+                    .route(web::get().to(entitlements::get::<true>))
                     .default_service(web::to(entitlements::read_only)),
             )
             .default_service(web::to(unknown_endpoint)),
