@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::errors::ScimHttpError;
 use super::scim_routes::{base_url, context, scim_json};
 use super::{AppState, ScimPrincipal};
-use crate::domain::{DirectoryRef, ProvisionedResource, ProvisioningOperation};
+use crate::domain::{ProvisionedResource, ProvisioningOperation};
 use crate::scim::bulk::{bulk_response, parse_request, Action, Endpoint, Method, OperationResult};
 use crate::scim::{ScimError, ScimType};
 use crate::service::bulk::run_bulk;
@@ -133,31 +133,26 @@ pub async fn bulk(
 
 /// A failed Bulk operation as the provisioning log records it.
 fn failed_write(principal: &ScimPrincipal, action: &Action, error: &ScimHttpError) -> FailedWrite {
-    let note = error.failure_note();
-    FailedWrite {
-        directory: DirectoryRef {
-            id: principal.directory,
-            org: principal.org,
-        },
-        token: principal.jti,
-        operation: match action.method {
-            Method::Post => ProvisioningOperation::Create,
-            Method::Put => ProvisioningOperation::Replace,
-            Method::Patch => ProvisioningOperation::Patch,
-            Method::Delete => ProvisioningOperation::Delete,
-        },
-        resource: match action.endpoint {
-            Endpoint::Users => ProvisionedResource::User,
-            Endpoint::Groups => ProvisionedResource::Group,
-        },
-        resource_id: action
-            .id
-            .as_deref()
-            .and_then(|id| uuid::Uuid::parse_str(id).ok()),
-        email: note.email,
-        status: error.error.status,
-        refusal: note.refused_by,
-        refusal_text: note.refusal_text,
-        scim_type: note.scim_type,
-    }
+    let operation = match action.method {
+        Method::Post => ProvisioningOperation::Create,
+        Method::Put => ProvisioningOperation::Replace,
+        Method::Patch => ProvisioningOperation::Patch,
+        Method::Delete => ProvisioningOperation::Delete,
+    };
+    let resource = match action.endpoint {
+        Endpoint::Users => ProvisionedResource::User,
+        Endpoint::Groups => ProvisionedResource::Group,
+    };
+    let resource_id = action
+        .id
+        .as_deref()
+        .and_then(|id| uuid::Uuid::parse_str(id).ok());
+    super::provisioning::failed(
+        principal,
+        operation,
+        resource,
+        resource_id,
+        error.error.status,
+        error.failure_note(),
+    )
 }

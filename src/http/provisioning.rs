@@ -65,7 +65,31 @@ fn failed_write<B>(response: &ServiceResponse<B>, status: u16) -> Option<FailedW
         .get::<FailureNote>()
         .cloned()
         .unwrap_or_default();
-    Some(FailedWrite {
+    let resource_id = req
+        .match_info()
+        .get("id")
+        .and_then(|id| uuid::Uuid::parse_str(id).ok());
+    Some(failed(
+        &principal,
+        operation,
+        resource,
+        resource_id,
+        status,
+        note,
+    ))
+}
+
+/// A failed write of `principal`'s directory, as the log keeps it: `note` is what the error
+/// mapper left of the error (never its detail, which may quote the request).
+pub fn failed(
+    principal: &ScimPrincipal,
+    operation: ProvisioningOperation,
+    resource: ProvisionedResource,
+    resource_id: Option<uuid::Uuid>,
+    status: u16,
+    note: FailureNote,
+) -> FailedWrite {
+    FailedWrite {
         directory: DirectoryRef {
             id: principal.directory,
             org: principal.org,
@@ -73,16 +97,13 @@ fn failed_write<B>(response: &ServiceResponse<B>, status: u16) -> Option<FailedW
         token: principal.jti,
         operation,
         resource,
-        resource_id: req
-            .match_info()
-            .get("id")
-            .and_then(|id| uuid::Uuid::parse_str(id).ok()),
+        resource_id,
         email: note.email,
         status,
         refusal: note.refused_by,
         refusal_text: note.refusal_text,
         scim_type: note.scim_type,
-    })
+    }
 }
 
 #[cfg(test)]
