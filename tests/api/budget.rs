@@ -30,31 +30,52 @@ fn user(name: &str, i: usize) -> Value {
     })
 }
 
-/// Sends the request and checks its status and statement count.
-async fn within(
-    app: &TestApp,
-    method: &str,
-    path: &str,
-    token: &str,
-    body: Option<Value>,
-    status: u16,
-    budget: u32,
-) -> Reply {
-    let reply = app.scim(method, path, token, body).await;
-    assert_eq!(reply.status, status, "{method} {path}: {}", reply.body);
-    let ran = statements(&reply);
-    assert!(
-        ran <= budget,
-        "{method} {path} ran {ran} statements; its budget is {budget}"
-    );
-    reply
+/// Requests whose status and statement count are checked.
+struct Budget<'a> {
+    app: &'a TestApp,
+    token: &'a str,
+}
+
+impl Budget<'_> {
+    async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+        status: u16,
+        budget: u32,
+    ) -> Reply {
+        let reply = self.app.scim(method, path, self.token, body).await;
+        assert_eq!(reply.status, status, "{method} {path}: {}", reply.body);
+        let ran = statements(&reply);
+        assert!(
+            ran <= budget,
+            "{method} {path} ran {ran} statements; its budget is {budget}"
+        );
+        reply
+    }
+
+    /// A GET answered 200 within `budget` statements.
+    async fn get(&self, path: &str, budget: u32) -> Reply {
+        self.send("GET", path, None, 200, budget).await
+    }
+
+    /// A POST answered 201 within `budget` statements.
+    async fn post(&self, path: &str, body: Value, budget: u32) -> Reply {
+        self.send("POST", path, Some(body), 201, budget).await
+    }
+
+    /// A PATCH or PUT answered 200 within `budget` statements.
+    async fn write(&self, method: &str, path: &str, body: Value, budget: u32) -> Reply {
+        self.send(method, path, Some(body), 200, budget).await
+    }
 }
 
 /// Waits until the server answers this token from memory: a GET of one user costs exactly
 /// its one statement then.
 async fn warm_token_cache(app: &TestApp, token: &str, id: &str) {
     for _ in 0..50 {
-        let reply = app.scim("GET", &format!("/Users/{id}"), token, None).await;
+        let reply = app.get(&format!("/Users/{id}"), token).await;
         if statements(&reply) == 1 {
             return;
         }
@@ -66,45 +87,22 @@ async fn warm_token_cache(app: &TestApp, token: &str, id: &str) {
 async fn scim_operations_keep_their_statement_budgets(app: TestApp) {
     let org = app.bootstrap("Acme", &["acme.example"]).await;
     let token = &org.scim_token.token;
+    let scim = Budget { app: &app, token };
 
     let mut ids = Vec::new();
     for i in 0..120 {
         let name = format!("user{i:03}");
-        let reply = within(&app, "POST", "/Users", token, Some(user(&name, i)), 201, 7).await;
-        ids.push(reply.body["id"].as_str().unwrap().to_owned());
+        ids.push(scim.post("/Users", user(&name, i), 7).await.id());
     }
     warm_token_cache(&app, token, &ids[0]).await;
 
     // Reads: one statement each, whatever the lookup key, with groups and the total.
-    let group = within(
-        &app,
-        "POST",
-        "/Groups",
-        token,
-        Some(
-            json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
-                    "displayName": "Engineering", "members": [{"value": ids[5]}]}),
-        ),
-        201,
-        7,
-    )
-    .await;
-    let gid = group.body["id"].as_str().unwrap().to_owned();
-    let read = within(
-        &app,
-        "GET",
-        &format!("/Users/{}", ids[5]),
-        token,
-        None,
-        200,
-        1,
-    )
-    .await;
-    assert_eq!(
-        read.body["groups"][0]["value"],
-        gid.as_str(),
-        "groups come along"
-    );
+    let group = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+                       "displayName": "Engineering", "members": [{"value": ids[5]}]});
+    let gid = scim.post("/Groups", group, 7).await.id();
+    let read = scim.get(&format!("/Users/{}", ids[5]), 1).await;
+    let groups = &read.body["groups"];
+    assert_eq!(groups[0]["value"], gid.as_str(), "groups come along");
     for filter in [
         "userName%20eq%20%22user005@acme.example%22",
         "externalId%20eq%20%22ext-user005%22",
@@ -112,141 +110,55 @@ async fn scim_operations_keep_their_statement_budgets(app: TestApp) {
         "emails%5Btype%20eq%20%22work%22%5D.value%20eq%20%22user005@acme.example%22",
         &format!("id%20eq%20%22{}%22", ids[5]),
     ] {
-        let found = within(
-            &app,
-            "GET",
-            &format!("/Users?filter={filter}"),
-            token,
-            None,
-            200,
-            1,
-        )
-        .await;
+        let found = scim.get(&format!("/Users?filter={filter}"), 1).await;
         assert_eq!(found.body["totalResults"], 1, "{filter}");
-        assert_eq!(
-            found.body["Resources"][0]["id"],
-            ids[5].as_str(),
-            "{filter}"
-        );
-        assert_eq!(
-            found.body["Resources"][0]["groups"][0]["value"],
-            gid.as_str()
-        );
+        let first = &found.body["Resources"][0];
+        assert_eq!(first["id"], ids[5].as_str(), "{filter}");
+        assert_eq!(first["groups"][0]["value"], gid.as_str());
     }
-    let page = within(
-        &app,
-        "GET",
-        "/Users?startIndex=1&count=100",
-        token,
-        None,
-        200,
-        3,
-    )
-    .await;
+    let page = scim.get("/Users?startIndex=1&count=100", 3).await;
     assert_eq!(page.body["totalResults"], 120);
     assert_eq!(page.body["Resources"].as_array().unwrap().len(), 100);
-    let sorted = within(
-        &app,
-        "GET",
-        "/Users?sortBy=title&count=100&startIndex=11",
-        token,
-        None,
-        200,
-        3,
-    )
-    .await;
+    let sorted = scim
+        .get("/Users?sortBy=title&count=100&startIndex=11", 3)
+        .await;
     assert_eq!(sorted.body["Resources"].as_array().unwrap().len(), 100);
-    let past_end = within(&app, "GET", "/Users?startIndex=500", token, None, 200, 3).await;
-    assert_eq!(
-        past_end.body["totalResults"], 120,
-        "a page past the end still counts"
-    );
+    let past_end = scim.get("/Users?startIndex=500", 3).await;
+    let total = &past_end.body["totalResults"];
+    assert_eq!(total, 120, "a page past the end still counts");
 
     // Cursor pages seek their position on the index: one statement, the total included,
     // at the end of the list as at its start.
-    let first = within(&app, "GET", "/Users?cursor=&count=100", token, None, 200, 1).await;
+    let first = scim.get("/Users?cursor=&count=100", 1).await;
     let next = first.body["nextCursor"].as_str().unwrap();
-    let deep = within(
-        &app,
-        "GET",
-        &format!("/Users?cursor={next}&count=100"),
-        token,
-        None,
-        200,
-        1,
-    )
-    .await;
+    let deep = scim
+        .get(&format!("/Users?cursor={next}&count=100"), 1)
+        .await;
     assert_eq!(deep.body["totalResults"], 120);
     assert_eq!(deep.body["Resources"].as_array().unwrap().len(), 20);
-    let sorted_cursor = within(
-        &app,
-        "GET",
-        "/Users?cursor=&sortBy=title&count=100",
-        token,
-        None,
-        200,
-        1,
-    )
-    .await;
-    assert_eq!(
-        sorted_cursor.body["Resources"].as_array().unwrap().len(),
-        100
-    );
+    let sorted_cursor = scim.get("/Users?cursor=&sortBy=title&count=100", 1).await;
+    let resources = sorted_cursor.body["Resources"].as_array().unwrap();
+    assert_eq!(resources.len(), 100);
 
     // Writes.
     let deactivate = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
         "Operations": [{"op": "replace", "path": "active", "value": false}]});
-    let patched = within(
-        &app,
-        "PATCH",
-        &format!("/Users/{}", ids[7]),
-        token,
-        Some(deactivate),
-        200,
-        5,
-    )
-    .await;
+    let user7 = format!("/Users/{}", ids[7]);
+    let patched = scim.write("PATCH", &user7, deactivate, 5).await;
     assert_eq!(patched.body["active"], false);
     let mut replacement = user("user008", 8);
     replacement["title"] = json!("Manager");
-    let put = within(
-        &app,
-        "PUT",
-        &format!("/Users/{}", ids[8]),
-        token,
-        Some(replacement),
-        200,
-        5,
-    )
-    .await;
+    let put = scim
+        .write("PUT", &format!("/Users/{}", ids[8]), replacement, 5)
+        .await;
     assert_eq!(put.body["title"], "Manager");
     let add_member = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
         "Operations": [{"op": "add", "path": "members", "value": [{"value": ids[9]}]}]});
-    within(
-        &app,
-        "PATCH",
-        &format!("/Groups/{gid}?excludedAttributes=members"),
-        token,
-        Some(add_member),
-        200,
-        4,
-    )
-    .await;
-    let read = within(
-        &app,
-        "GET",
-        &format!("/Users/{}", ids[9]),
-        token,
-        None,
-        200,
-        1,
-    )
-    .await;
-    assert_eq!(
-        read.body["groups"][0]["value"],
-        gid.as_str(),
-        "the add is stored"
-    );
+    let group_path = format!("/Groups/{gid}?excludedAttributes=members");
+    scim.write("PATCH", &group_path, add_member, 4).await;
+    let read = scim.get(&format!("/Users/{}", ids[9]), 1).await;
+    let groups = &read.body["groups"];
+    assert_eq!(groups[0]["value"], gid.as_str(), "the add is stored");
 }
 
 on_both_backends! {

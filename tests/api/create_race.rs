@@ -16,8 +16,8 @@ async fn simultaneous_creates_of_one_email_link_one_account(app: TestApp) {
         let body = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
                           "userName": email, "emails": [{"value": email, "primary": true}]});
         let (from_a, from_b) = tokio::join!(
-            app.scim("POST", "/Users", &a.scim_token.token, Some(body.clone())),
-            app.scim("POST", "/Users", &b.scim_token.token, Some(body)),
+            app.post("/Users", &a.scim_token.token, body.clone()),
+            app.post("/Users", &b.scim_token.token, body),
         );
         assert_eq!(from_a.status, 201, "{email} from A: {}", from_a.body);
         assert_eq!(from_b.status, 201, "{email} from B: {}", from_b.body);

@@ -25,10 +25,10 @@ fn user(name: &str, title: Option<&str>) -> Value {
 
 async fn create_user(app: &TestApp, token: &str, name: &str, title: Option<&str>) -> String {
     let reply = app
-        .scim("POST", "/Users", token, Some(user(name, title)))
-        .await;
-    assert_eq!(reply.status, 201, "{}", reply.body);
-    reply.body["id"].as_str().unwrap().to_owned()
+        .post("/Users", token, user(name, title))
+        .await
+        .expect_status(201);
+    reply.id()
 }
 
 fn ids(page: &Value) -> Vec<String> {
@@ -43,12 +43,7 @@ fn ids(page: &Value) -> Vec<String> {
 /// GET `path` (which already has a `?`) with `cursor` appended; a 200 page.
 async fn page(app: &TestApp, token: &str, path: &str, cursor: &str) -> Value {
     let reply = app
-        .scim(
-            "GET",
-            &format!("{path}&cursor={}", urlencode(cursor)),
-            token,
-            None,
-        )
+        .get(&format!("{path}&cursor={}", urlencode(cursor)), token)
         .await;
     assert_eq!(reply.status, 200, "{path}: {}", reply.body);
     reply.body
@@ -102,9 +97,7 @@ async fn a_walk_by_cursor_sees_every_user_once_in_order_while_users_come_and_go(
         if round < 4 {
             let (done, ahead) = (&created[round * 2], &created[39 - round * 3]);
             for victim in [done, ahead] {
-                let reply = app
-                    .scim("DELETE", &format!("/Users/{victim}"), token, None)
-                    .await;
+                let reply = app.delete(&format!("/Users/{victim}"), token).await;
                 assert_eq!(reply.status, 204);
             }
             unreached_deleted.insert(ahead.clone());
@@ -151,11 +144,9 @@ async fn previous_cursors_walk_back_and_sorted_walks_match_the_sorted_list(app: 
         ("active", "ascending"),
     ] {
         let all = app
-            .scim(
-                "GET",
+            .get(
                 &format!("/Users?sortBy={sort}&sortOrder={order}&count=200"),
                 token,
-                None,
             )
             .await;
         let path = format!("/Users?sortBy={sort}&sortOrder={order}&count=4");
@@ -185,10 +176,7 @@ async fn previous_cursors_walk_back_and_sorted_walks_match_the_sorted_list(app: 
         let name = format!("Team {}", (b'a' + (i * 5 % 9) as u8) as char);
         let body = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
                           "displayName": name});
-        assert_eq!(
-            app.scim("POST", "/Groups", token, Some(body)).await.status,
-            201
-        );
+        assert_eq!(app.post("/Groups", token, body).await.status, 201);
         names.push(name);
     }
     names.sort();
@@ -197,8 +185,10 @@ async fn previous_cursors_walk_back_and_sorted_walks_match_the_sorted_list(app: 
     loop {
         let body = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
                           "sortBy": "displayName", "count": 2, "cursor": cursor});
-        let reply = app.scim("POST", "/Groups/.search", token, Some(body)).await;
-        assert_eq!(reply.status, 200, "{}", reply.body);
+        let reply = app
+            .post("/Groups/.search", token, body)
+            .await
+            .expect_status(200);
         assert_eq!(reply.body["totalResults"], 9);
         for group in reply.body["Resources"].as_array().unwrap() {
             walked.push(group["displayName"].as_str().unwrap().to_owned());
@@ -227,21 +217,20 @@ async fn cursors_are_bound_to_their_directory_and_query(app: TestApp) {
     };
     let get = |path: String, token: String| {
         let app = &app;
-        async move { app.scim("GET", &path, &token, None).await }
+        async move { app.get(&path, &token).await }
     };
 
     // The cursor works where it was issued, also through .search on the same endpoint.
     let second = page(&app, token, path, &cursor).await;
     assert_eq!(second["itemsPerPage"], 2);
     let searched = app
-        .scim(
-            "POST",
+        .post(
             "/Users/.search",
             token,
-            Some(json!({"filter": "title eq \"Engineer\"", "count": 2, "cursor": cursor})),
+            json!({"filter": "title eq \"Engineer\"", "count": 2, "cursor": cursor}),
         )
-        .await;
-    assert_eq!(searched.status, 200, "{}", searched.body);
+        .await
+        .expect_status(200);
     assert_eq!(ids(&searched.body), ids(&second));
 
     // Tampered: one character changed, or cut short.
@@ -296,17 +285,16 @@ async fn counts_must_be_positive_with_a_cursor(app: TestApp) {
     create_user(&app, token, "ann", None).await;
     for count in ["0", "-3", "ten", "2.5"] {
         let reply = app
-            .scim("GET", &format!("/Users?cursor=&count={count}"), token, None)
+            .get(&format!("/Users?cursor=&count={count}"), token)
             .await;
         assert_eq!(reply.status, 400, "count={count}: {}", reply.body);
         assert_eq!(reply.body["scimType"], "invalidCount", "count={count}");
         assert!(reply.detail().contains("count"), "{}", reply.detail());
         let search = app
-            .scim(
-                "POST",
+            .post(
                 "/.search",
                 token,
-                Some(json!({"cursor": "", "count": count.parse::<f64>().ok()})),
+                json!({"cursor": "", "count": count.parse::<f64>().ok()}),
             )
             .await;
         if count.parse::<f64>().is_ok() {
@@ -317,7 +305,7 @@ async fn counts_must_be_positive_with_a_cursor(app: TestApp) {
     // still RFC 7644's "only the total".
     let capped = page(&app, token, "/Users?count=100000", "").await;
     assert_eq!(capped["itemsPerPage"], 1);
-    let total_only = app.scim("GET", "/Users?count=0", token, None).await;
+    let total_only = app.get("/Users?count=0", token).await;
     assert_eq!(total_only.status, 200);
     assert_eq!(total_only.body["totalResults"], 1);
 }
@@ -328,21 +316,15 @@ async fn an_expired_cursor_is_refused(app: TestApp) {
     for i in 0..3 {
         create_user(&app, token, &format!("e{i}"), None).await;
     }
-    let config = app.scim("GET", "/ServiceProviderConfig", token, None).await;
+    let config = app.get("/ServiceProviderConfig", token).await;
     assert_eq!(config.body["pagination"]["cursorTimeout"], 1);
     let first = page(&app, token, "/Users?count=1", "").await;
     let cursor = first["nextCursor"].as_str().unwrap().to_owned();
     tokio::time::sleep(std::time::Duration::from_millis(2200)).await;
     let reply = app
-        .scim(
-            "GET",
-            &format!("/Users?count=1&cursor={cursor}"),
-            token,
-            None,
-        )
-        .await;
-    assert_eq!(reply.status, 400, "{}", reply.body);
-    assert_eq!(reply.body["scimType"], "expiredCursor");
+        .get(&format!("/Users?count=1&cursor={cursor}"), token)
+        .await
+        .expect_scim_error(400, "expiredCursor");
     assert!(reply.detail().contains("1 seconds"), "{}", reply.detail());
     // A fresh walk works.
     let again = page(&app, token, "/Users?count=1", "").await;
@@ -359,8 +341,8 @@ async fn the_root_search_walks_users_then_groups(app: TestApp) {
     for i in 0..4 {
         let body = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
                           "displayName": format!("G{i}")});
-        let reply = app.scim("POST", "/Groups", token, Some(body)).await;
-        expected.push(reply.body["id"].as_str().unwrap().to_owned());
+        let reply = app.post("/Groups", token, body).await;
+        expected.push(reply.id());
     }
     // Page sizes that end the users mid-page, exactly at a page's end, and all at once.
     for count in [1, 2, 3, 5, 9, 20] {
@@ -369,14 +351,9 @@ async fn the_root_search_walks_users_then_groups(app: TestApp) {
         let mut pages = 0;
         loop {
             let reply = app
-                .scim(
-                    "POST",
-                    "/.search",
-                    token,
-                    Some(json!({"count": count, "cursor": cursor})),
-                )
-                .await;
-            assert_eq!(reply.status, 200, "{}", reply.body);
+                .post("/.search", token, json!({"count": count, "cursor": cursor}))
+                .await
+                .expect_status(200);
             assert_eq!(reply.body["totalResults"], 9);
             let found = ids(&reply.body);
             assert!(found.len() <= count, "count={count}");
@@ -396,21 +373,11 @@ async fn the_root_search_walks_users_then_groups(app: TestApp) {
     }
     // A root cursor is not a Users cursor.
     let first = app
-        .scim(
-            "POST",
-            "/.search",
-            token,
-            Some(json!({"count": 2, "cursor": ""})),
-        )
+        .post("/.search", token, json!({"count": 2, "cursor": ""}))
         .await;
     let cursor = first.body["nextCursor"].as_str().unwrap();
     let reply = app
-        .scim(
-            "GET",
-            &format!("/Users?count=2&cursor={cursor}"),
-            token,
-            None,
-        )
+        .get(&format!("/Users?count=2&cursor={cursor}"), token)
         .await;
     assert_eq!(reply.body["scimType"], "invalidCursor");
 }
@@ -418,7 +385,7 @@ async fn the_root_search_walks_users_then_groups(app: TestApp) {
 async fn service_provider_config_advertises_both_pagination_methods(app: TestApp) {
     let org = app.bootstrap("Acme", &["acme.example"]).await;
     let config = app
-        .scim("GET", "/ServiceProviderConfig", &org.scim_token.token, None)
+        .get("/ServiceProviderConfig", &org.scim_token.token)
         .await;
     assert_eq!(
         config.body["pagination"],
@@ -429,7 +396,7 @@ async fn service_provider_config_advertises_both_pagination_methods(app: TestApp
     let token = &org.scim_token.token;
     create_user(&app, token, "ann", None).await;
     create_user(&app, token, "bob", None).await;
-    let list = app.scim("GET", "/Users?count=1", token, None).await;
+    let list = app.get("/Users?count=1", token).await;
     assert_eq!(list.body["startIndex"], 1);
     assert!(list.body.get("nextCursor").is_none());
 }

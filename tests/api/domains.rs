@@ -17,18 +17,13 @@ async fn request(
     org: &scimd::service::bootstrap::BootstrapOutcome,
     d: &str,
 ) -> Reply {
-    app.admin(
-        "POST",
-        &domains_path(org),
-        admin_of(org),
-        Some(json!({"domain": d})),
-    )
-    .await
+    app.admin_post(&domains_path(org), admin_of(org), json!({"domain": d}))
+        .await
 }
 
 async fn check(app: &TestApp, org: &scimd::service::bootstrap::BootstrapOutcome, d: &str) -> Reply {
     let path = format!("{}/{d}/check", domains_path(org));
-    app.admin("POST", &path, admin_of(org), None).await
+    app.admin_post(&path, admin_of(org), None).await
 }
 
 async fn managed_emails(
@@ -36,8 +31,7 @@ async fn managed_emails(
     org: &scimd::service::bootstrap::BootstrapOutcome,
 ) -> Vec<String> {
     let path = format!("/orgs/{}/accounts", org.org_id);
-    let reply = app.admin("GET", &path, admin_of(org), None).await;
-    assert_eq!(reply.status, 200, "{}", reply.body);
+    let reply = app.admin_get(&path, admin_of(org)).await.expect_status(200);
     reply.body["resources"]
         .as_array()
         .unwrap()
@@ -51,16 +45,9 @@ async fn managed_emails(
 async fn a_domain_is_verified_only_by_its_txt_record(env: WithDns) {
     let WithDns { app, dns } = env;
     let a = app.bootstrap("A", &["a.example"]).await;
-    invite(
-        &app,
-        admin_of(&a),
-        &a,
-        json!({"emails": ["later@new.example"]}),
-    )
-    .await;
+    invite(&app, &a, json!({"emails": ["later@new.example"]})).await;
 
-    let pending = request(&app, &a, "New.Example").await;
-    assert_eq!(pending.status, 201, "{}", pending.body);
+    let pending = request(&app, &a, "New.Example").await.expect_status(201);
     assert_eq!(pending.body["domain"], "new.example");
     assert_eq!(pending.body["state"], "pending");
     assert!(
@@ -114,8 +101,7 @@ async fn a_domain_is_verified_only_by_its_txt_record(env: WithDns) {
     );
 
     dns.publish("_scimd-challenge.new.example", &["v=spf1 -all", &value]);
-    let verified = check(&app, &a, "new.example").await;
-    assert_eq!(verified.status, 200, "{}", verified.body);
+    let verified = check(&app, &a, "new.example").await.expect_status(200);
     assert_eq!(verified.body["changed"], true);
     assert_eq!(verified.body["state"], "verified");
     assert!(verified.body["verified_at"].is_string());
@@ -127,9 +113,7 @@ async fn a_domain_is_verified_only_by_its_txt_record(env: WithDns) {
 
     let twice = check(&app, &a, "new.example").await;
     assert_eq!((twice.status, &twice.body["changed"]), (200, &json!(false)));
-    let listed = app
-        .admin("GET", &domains_path(&a), admin_of(&a), None)
-        .await;
+    let listed = app.admin_get(&domains_path(&a), admin_of(&a)).await;
     let states: Vec<(String, String)> = listed
         .body
         .as_array()
@@ -150,12 +134,7 @@ async fn a_domain_is_verified_only_by_its_txt_record(env: WithDns) {
         ]
     );
     let audit = app
-        .admin(
-            "GET",
-            &format!("/orgs/{}/audit?limit=5", a.org_id),
-            admin_of(&a),
-            None,
-        )
+        .admin_get(&format!("/orgs/{}/audit?limit=5", a.org_id), admin_of(&a))
         .await;
     let actions: Vec<&Value> = audit.body["entries"].as_array().unwrap().iter().collect();
     assert_eq!(actions[0]["action"], "domain.verified");
@@ -179,29 +158,22 @@ async fn a_pending_domain_changes_nothing(env: WithDns) {
     );
     let patch = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
         "Operations": [{"op": "replace", "path": "active", "value": false}]});
-    let refused = app
-        .scim(
-            "PATCH",
-            &format!("/Users/{scim_id}"),
-            &squatter.scim_token.token,
-            Some(patch),
-        )
-        .await;
-    assert_eq!(refused.status, 403, "{}", refused.body);
+    app.scim(
+        "PATCH",
+        &format!("/Users/{scim_id}"),
+        &squatter.scim_token.token,
+        Some(patch),
+    )
+    .await
+    .expect_status(403);
     assert_problem(
         &set_status(&app, admin_of(&squatter), vic, "deactivate").await,
         403,
         "owner_only",
     );
-    let delete = app
-        .admin(
-            "DELETE",
-            &format!("/accounts/{vic}"),
-            admin_of(&squatter),
-            None,
-        )
-        .await;
-    assert_eq!(delete.status, 403, "{}", delete.body);
+    app.admin_delete(&format!("/accounts/{vic}"), admin_of(&squatter))
+        .await
+        .expect_status(403);
 
     let real = request(&app, &owner, "victim.example").await;
     assert_eq!((real.status, &real.body["state"]), (201, &json!("pending")));
@@ -225,15 +197,16 @@ async fn a_pending_domain_changes_nothing(env: WithDns) {
         .unwrap()
         .to_owned();
     dns.publish("_scimd-challenge.victim.example", &[&owner_value]);
-    let proven = check(&app, &owner, "victim.example").await;
-    assert_eq!(proven.status, 200, "{}", proven.body);
+    check(&app, &owner, "victim.example")
+        .await
+        .expect_status(200);
     assert_eq!(managed_emails(&app, &owner).await, ["vic@victim.example"]);
 
     let late = check(&app, &squatter, "victim.example").await;
     assert_problem(&late, 403, "domain_verified_by_other_org");
     assert_eq!(late.body["managing_org"], json!(owner.org_id));
     let listed = app
-        .admin("GET", &domains_path(&squatter), admin_of(&squatter), None)
+        .admin_get(&domains_path(&squatter), admin_of(&squatter))
         .await;
     assert_eq!(
         listed.body.as_array().unwrap().len(),
@@ -267,9 +240,7 @@ async fn dns_failures_are_clear_problems(env: WithDns) {
     let silent = check(&app, &a, "slow.example").await;
     assert_problem(&silent, 503, "dns_unavailable");
     assert!(managed_emails(&app, &a).await.is_empty());
-    let listed = app
-        .admin("GET", &domains_path(&a), admin_of(&a), None)
-        .await;
+    let listed = app.admin_get(&domains_path(&a), admin_of(&a)).await;
     assert_eq!(listed.body[1]["state"], "pending", "{}", listed.body);
 
     dns.behave(Behaviour::Answer);
@@ -280,16 +251,10 @@ async fn dns_failures_are_clear_problems(env: WithDns) {
 async fn the_operator_may_waive_the_proof(app: TestApp) {
     let a = app.bootstrap("A", &["a.example"]).await;
     let b = app.bootstrap("B", &["b.example"]).await;
-    let verified = request(&app, &a, "air.example").await;
-    assert_eq!(verified.status, 201, "{}", verified.body);
+    let verified = request(&app, &a, "air.example").await.expect_status(201);
     assert_eq!(verified.body["state"], "verified");
     let audit = app
-        .admin(
-            "GET",
-            &format!("/orgs/{}/audit?limit=1", a.org_id),
-            admin_of(&a),
-            None,
-        )
+        .admin_get(&format!("/orgs/{}/audit?limit=1", a.org_id), admin_of(&a))
         .await;
     let entry = &audit.body["entries"][0];
     assert_eq!(entry["action"], "domain.verified");

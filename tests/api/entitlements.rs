@@ -1,12 +1,11 @@
 //! Product access as SCIM entitlements (draft-ietf-scim-roles-entitlements-01): the
 //! read-only `/Entitlements` catalogue and a User's derived, read-only `entitlements`.
 
-use scimd::domain::{GroupId, SiteId};
-use scimd::service::groups::access::grant_product;
+use scimd::domain::SiteId;
 use scimd::store::{insert_site, Site};
 use serde_json::{json, Value};
 
-use crate::groups::{group, user};
+use crate::groups::{jira_group, user};
 use crate::helpers::*;
 use crate::on_both_backends;
 
@@ -49,7 +48,7 @@ fn values(user: &Value) -> Vec<String> {
 async fn discovery_lists_entitlements(app: TestApp) {
     let org = app.bootstrap("Acme", &["acme.example"]).await;
     let token = &org.scim_token.token;
-    let types = app.scim("GET", "/ResourceTypes", token, None).await;
+    let types = app.get("/ResourceTypes", token).await;
     let entitlement = types.body["Resources"]
         .as_array()
         .unwrap()
@@ -59,9 +58,9 @@ async fn discovery_lists_entitlements(app: TestApp) {
     assert_eq!(entitlement["endpoint"], "/Entitlements");
     assert_eq!(entitlement["schema"], ENTITLEMENT);
     let schema = app
-        .scim("GET", &format!("/Schemas/{ENTITLEMENT}"), token, None)
-        .await;
-    assert_eq!(schema.status, 200, "{}", schema.body);
+        .get(&format!("/Schemas/{ENTITLEMENT}"), token)
+        .await
+        .expect_status(200);
     let names: Vec<&str> = schema.body["attributes"]
         .as_array()
         .unwrap()
@@ -72,12 +71,7 @@ async fn discovery_lists_entitlements(app: TestApp) {
         assert!(names.contains(&name), "{name} in {names:?}");
     }
     let user_schema = app
-        .scim(
-            "GET",
-            "/Schemas/urn:ietf:params:scim:schemas:core:2.0:User",
-            token,
-            None,
-        )
+        .get("/Schemas/urn:ietf:params:scim:schemas:core:2.0:User", token)
         .await;
     let ent = user_schema.body["attributes"]
         .as_array()
@@ -86,7 +80,7 @@ async fn discovery_lists_entitlements(app: TestApp) {
         .find(|a| a["name"] == "entitlements")
         .unwrap();
     assert_eq!(ent["mutability"], "readOnly");
-    let spc = app.scim("GET", "/ServiceProviderConfig", token, None).await;
+    let spc = app.get("/ServiceProviderConfig", token).await;
     let re = &spc.body["RolesAndEntitlements"];
     assert_eq!(re["entitlements"]["supported"], true);
     assert_eq!(re["entitlements"]["types"], json!(["Product"]));
@@ -98,8 +92,7 @@ async fn entitlements_are_listed_filtered_paged_and_read(app: TestApp) {
     let token = &org.scim_token.token;
     let wiki = second_site(&app, org.org_id).await;
     let main = org.site_id;
-    let all = app.scim("GET", "/Entitlements", token, None).await;
-    assert_eq!(all.status, 200, "{}", all.body);
+    let all = app.get("/Entitlements", token).await.expect_status(200);
     assert_eq!(all.body["totalResults"], 3);
     assert_eq!(
         ids(&all.body),
@@ -118,66 +111,44 @@ async fn entitlements_are_listed_filtered_paged_and_read(app: TestApp) {
     assert_eq!(first["supported"], true);
 
     let filtered = app
-        .scim(
-            "GET",
+        .get(
             &format!(
                 "/Entitlements?filter={}",
                 urlencode("displayName co \"confluence\"")
             ),
             token,
-            None,
         )
         .await;
     assert_eq!(filtered.body["totalResults"], 2, "{}", filtered.body);
     let by_value = app
-        .scim(
-            "GET",
+        .get(
             &format!(
                 "/Entitlements?filter={}",
                 urlencode(&format!("value eq \"{wiki}:confluence\""))
             ),
             token,
-            None,
         )
         .await;
     assert_eq!(ids(&by_value.body), vec![format!("{wiki}:confluence")]);
-    let page = app
-        .scim("GET", "/Entitlements?startIndex=2&count=1", token, None)
-        .await;
+    let page = app.get("/Entitlements?startIndex=2&count=1", token).await;
     assert_eq!(page.body["totalResults"], 3);
     assert_eq!(page.body["startIndex"], 2);
     assert_eq!(ids(&page.body), vec![format!("{main}:jira-software")]);
     let search = app
-        .scim(
-            "POST",
-            "/Entitlements/.search",
-            token,
-            Some(json!({"filter": "type eq \"Product\"", "sortBy": "display", "sortOrder": "descending", "count": 1})),
-        )
-        .await;
-    assert_eq!(search.status, 200, "{}", search.body);
+        .post("/Entitlements/.search", token, json!({"filter": "type eq \"Product\"", "sortBy": "display", "sortOrder": "descending", "count": 1}))
+        .await.expect_status(200);
     assert_eq!(search.body["totalResults"], 3);
     assert_eq!(ids(&search.body), vec![format!("{main}:jira-software")]);
     let bad = app
-        .scim(
-            "GET",
+        .get(
             &format!("/Entitlements?filter={}", urlencode("userName eq \"x\"")),
             token,
-            None,
         )
         .await;
-    assert_eq!(
-        (bad.status, bad.body["scimType"].as_str()),
-        (400, Some("invalidFilter"))
-    );
+    bad.expect_scim_error(400, "invalidFilter");
 
     let one = app
-        .scim(
-            "GET",
-            &format!("/Entitlements/{main}:jira-software"),
-            token,
-            None,
-        )
+        .get(&format!("/Entitlements/{main}:jira-software"), token)
         .await;
     assert_eq!(one.status, 200);
     assert_eq!(one.body, *first);
@@ -186,30 +157,46 @@ async fn entitlements_are_listed_filtered_paged_and_read(app: TestApp) {
         format!("{}:confluence", SiteId::new()),
         "jira-software".to_owned(),
     ] {
-        let reply = app
-            .scim("GET", &format!("/Entitlements/{missing}"), token, None)
-            .await;
+        let reply = app.get(&format!("/Entitlements/{missing}"), token).await;
         assert_eq!(reply.status, 404, "{missing}");
     }
+}
+
+/// POST, PUT, PATCH and DELETE on a catalogue (`/Entitlements`, `/Products`) and its item
+/// `id` are each 405 allowing only GET; the replies, for what else a test checks. `field`
+/// names the one attribute of the bodies sent.
+pub(crate) async fn read_only(
+    app: &TestApp,
+    token: &str,
+    catalogue: &str,
+    id: &str,
+    field: &str,
+) -> Vec<Reply> {
+    let item = format!("{catalogue}/{id}");
+    let mut replies = Vec::new();
+    for (method, path) in [
+        ("POST", catalogue),
+        ("PUT", &item),
+        ("PATCH", &item),
+        ("DELETE", &item),
+    ] {
+        let body = (method != "DELETE").then(|| json!({ field: "x" }));
+        let reply = app.scim(method, path, token, body).await;
+        assert_eq!(reply.status, 405, "{method} {path}");
+        assert_eq!(reply.header("allow"), Some("GET"));
+        replies.push(reply);
+    }
+    replies
 }
 
 async fn entitlements_are_read_only(app: TestApp) {
     let org = app.bootstrap("Acme", &["acme.example"]).await;
     let token = &org.scim_token.token;
     let id = format!("{}:jira-software", org.site_id);
-    for (method, path) in [
-        ("POST", "/Entitlements".to_owned()),
-        ("PUT", format!("/Entitlements/{id}")),
-        ("PATCH", format!("/Entitlements/{id}")),
-        ("DELETE", format!("/Entitlements/{id}")),
-    ] {
-        let body = (method != "DELETE").then(|| json!({"value": "x"}));
-        let reply = app.scim(method, &path, token, body).await;
-        assert_eq!(reply.status, 405, "{method} {path}");
-        assert_eq!(reply.header("allow"), Some("GET"));
+    for reply in read_only(&app, token, "/Entitlements", &id, "value").await {
         assert!(reply.detail().contains("grant"), "{}", reply.detail());
     }
-    let after = app.scim("GET", "/Entitlements", token, None).await;
+    let after = app.get("/Entitlements", token).await;
     assert_eq!(after.body["totalResults"], 2);
 }
 
@@ -219,30 +206,22 @@ async fn another_orgs_products_never_appear(app: TestApp) {
     let acme = app.bootstrap("Acme", &["acme.example"]).await;
     let globex = app.bootstrap("Globex", &["globex.example"]).await;
     let (acme_token, globex_token) = (&acme.scim_token.token, &globex.scim_token.token);
-    let listed = app.scim("GET", "/Entitlements", acme_token, None).await;
+    let listed = app.get("/Entitlements", acme_token).await;
     assert!(ids(&listed.body)
         .iter()
         .all(|id| id.starts_with(&acme.site_id.to_string())));
     let theirs = format!("{}:jira-software", globex.site_id);
     let reply = app
-        .scim("GET", &format!("/Entitlements/{theirs}"), acme_token, None)
+        .get(&format!("/Entitlements/{theirs}"), acme_token)
         .await;
     assert_eq!(reply.status, 404);
 
     let at_acme = user(&app, acme_token, "ann@acme.example").await;
     let at_globex = user(&app, globex_token, "ann@acme.example").await;
-    let g = group(&app, globex_token, "Globex Jira", &[&at_globex]).await;
-    let gid: GroupId = g["id"].as_str().unwrap().parse().unwrap();
-    grant_product(&app.store, gid, globex.site_id, "jira-software")
-        .await
-        .unwrap();
-    let seen_by_globex = app
-        .scim("GET", &format!("/Users/{at_globex}"), globex_token, None)
-        .await;
+    jira_group(&app, globex_token, &[&at_globex], globex.site_id).await;
+    let seen_by_globex = app.get(&format!("/Users/{at_globex}"), globex_token).await;
     assert_eq!(values(&seen_by_globex.body), vec![theirs.clone()]);
-    let seen_by_acme = app
-        .scim("GET", &format!("/Users/{at_acme}"), acme_token, None)
-        .await;
+    let seen_by_acme = app.get(&format!("/Users/{at_acme}"), acme_token).await;
     assert!(
         seen_by_acme.body.get("entitlements").is_none(),
         "{}",
@@ -250,7 +229,7 @@ async fn another_orgs_products_never_appear(app: TestApp) {
     );
     let filter = urlencode(&format!("entitlements[value eq \"{theirs}\"]"));
     let found = app
-        .scim("GET", &format!("/Users?filter={filter}"), acme_token, None)
+        .get(&format!("/Users?filter={filter}"), acme_token)
         .await;
     assert_eq!(found.body["totalResults"], 0, "{}", found.body);
 }
@@ -260,55 +239,42 @@ async fn user_entitlements_follow_groups(app: TestApp) {
     let token = &org.scim_token.token;
     let ann = user(&app, token, "ann@acme.example").await;
     let bob = user(&app, token, "bob@acme.example").await;
-    let g = group(&app, token, "Jira", &[&ann]).await;
-    let gid: GroupId = g["id"].as_str().unwrap().parse().unwrap();
-    grant_product(&app.store, gid, org.site_id, "jira-software")
-        .await
-        .unwrap();
+    let gid = jira_group(&app, token, &[&ann], org.site_id).await;
     let jira = format!("{}:jira-software", org.site_id);
 
-    let got = app.scim("GET", &format!("/Users/{ann}"), token, None).await;
+    let got = app.get(&format!("/Users/{ann}"), token).await;
     assert_eq!(
         got.body["entitlements"],
         json!([{"value": jira, "display": "jira-software on main", "type": "Product"}])
     );
     let filter = urlencode(&format!("entitlements[value eq \"{jira}\"]"));
-    let found = app
-        .scim("GET", &format!("/Users?filter={filter}"), token, None)
-        .await;
+    let found = app.get(&format!("/Users?filter={filter}"), token).await;
     assert_eq!(ids(&found.body), vec![ann.clone()]);
     assert_eq!(values(&found.body["Resources"][0]), vec![jira.clone()]);
     let excluded = app
-        .scim(
-            "GET",
+        .get(
             &format!("/Users/{ann}?excludedAttributes=entitlements"),
             token,
-            None,
         )
         .await;
     assert!(excluded.body.get("entitlements").is_none());
-    let bob_got = app.scim("GET", &format!("/Users/{bob}"), token, None).await;
+    let bob_got = app.get(&format!("/Users/{bob}"), token).await;
     assert!(bob_got.body.get("entitlements").is_none());
 
     // Removed from the group, ann loses the product at once.
-    let removed = app
-        .scim(
-            "PATCH",
-            &format!("/Groups/{gid}"),
-            token,
-            Some(json!({
-                "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-                "Operations": [{"op": "remove", "path": format!("members[value eq \"{ann}\"]")}]
-            })),
-        )
-        .await;
-    assert_eq!(removed.status, 200, "{}", removed.body);
-    let got = app.scim("GET", &format!("/Users/{ann}"), token, None).await;
+    app.scim(
+        "PATCH",
+        &format!("/Groups/{gid}"),
+        token,
+        Some(json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [{"op": "remove", "path": format!("members[value eq \"{ann}\"]")}]
+        })),
+    )
+    .await
+    .expect_status(200);
+    let got = app.get(&format!("/Users/{ann}"), token).await;
     assert!(got.body.get("entitlements").is_none(), "{}", got.body);
-}
-
-fn patch(ops: Value) -> Value {
-    json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": ops})
 }
 
 fn refused(reply: &Reply) {
@@ -325,15 +291,11 @@ async fn writing_entitlements_is_refused_unless_unchanged(app: TestApp) {
     let org = app.bootstrap("Acme", &["acme.example"]).await;
     let token = &org.scim_token.token;
     let ann = user(&app, token, "ann@acme.example").await;
-    let g = group(&app, token, "Jira", &[&ann]).await;
-    let gid: GroupId = g["id"].as_str().unwrap().parse().unwrap();
-    grant_product(&app.store, gid, org.site_id, "jira-software")
-        .await
-        .unwrap();
+    jira_group(&app, token, &[&ann], org.site_id).await;
     let jira = format!("{}:jira-software", org.site_id);
     let wiki = format!("{}:confluence", org.site_id);
     let path = format!("/Users/{ann}");
-    let before = app.scim("GET", &path, token, None).await;
+    let before = app.get(&path, token).await;
 
     for ops in [
         json!([{"op": "add", "path": "entitlements", "value": [{"value": wiki}]}]),
@@ -343,61 +305,45 @@ async fn writing_entitlements_is_refused_unless_unchanged(app: TestApp) {
         json!([{"op": "replace", "path": format!("entitlements[value eq \"{wiki}\"].display"), "value": "x"}]),
         json!([{"op": "replace", "value": {"displayName": "Ann", "entitlements": [{"value": wiki}]}}]),
     ] {
-        refused(
-            &app.scim("PATCH", &path, token, Some(patch(ops.clone())))
-                .await,
-        );
+        refused(&app.patch(&path, token, ops.clone()).await);
     }
     let mut put = before.body.clone();
     put["displayName"] = json!("Changed");
     put["entitlements"] = json!([{"value": jira}, {"value": wiki}]);
-    refused(&app.scim("PUT", &path, token, Some(put.clone())).await);
-    let after = app.scim("GET", &path, token, None).await;
+    refused(&app.put(&path, token, put.clone()).await);
+    let after = app.get(&path, token).await;
     assert_eq!(after.body, before.body, "nothing changed");
 
     // Repeating the current value (IdPs send back what they read) is not a change.
-    let same = app
-        .scim(
-            "PATCH",
-            &path,
-            token,
-            Some(patch(json!([{"op": "replace", "path": "entitlements", "value": [{"value": jira, "type": "Product"}]}]))),
-        )
-        .await;
-    assert_eq!(same.status, 200, "{}", same.body);
+    app
+        .patch(&path, token, json!([{"op": "replace", "path": "entitlements", "value": [{"value": jira, "type": "Product"}]}]))
+        .await.expect_status(200);
     put["entitlements"] = json!([{"value": jira}]);
-    let put_same = app.scim("PUT", &path, token, Some(put.clone())).await;
-    assert_eq!(put_same.status, 200, "{}", put_same.body);
+    let put_same = app.put(&path, token, put.clone()).await.expect_status(200);
     assert_eq!(put_same.body["displayName"], "Changed");
     put.as_object_mut().unwrap().remove("entitlements");
-    let put_without = app.scim("PUT", &path, token, Some(put)).await;
-    assert_eq!(put_without.status, 200, "{}", put_without.body);
+    let put_without = app.put(&path, token, put).await.expect_status(200);
     assert_eq!(values(&put_without.body), vec![jira.clone()]);
 
     // A new user has no product access to assert.
     let post = app
-        .scim(
-            "POST",
+        .post(
             "/Users",
             token,
-            Some(json!({"userName": "cy@acme.example", "entitlements": [{"value": jira}]})),
+            json!({"userName": "cy@acme.example", "entitlements": [{"value": jira}]}),
         )
         .await;
     refused(&post);
     let filter = urlencode("userName eq \"cy@acme.example\"");
-    let none = app
-        .scim("GET", &format!("/Users?filter={filter}"), token, None)
-        .await;
+    let none = app.get(&format!("/Users?filter={filter}"), token).await;
     assert_eq!(none.body["totalResults"], 0);
-    let empty = app
-        .scim(
-            "POST",
-            "/Users",
-            token,
-            Some(json!({"userName": "cy@acme.example", "entitlements": []})),
-        )
-        .await;
-    assert_eq!(empty.status, 201, "{}", empty.body);
+    app.post(
+        "/Users",
+        token,
+        json!({"userName": "cy@acme.example", "entitlements": []}),
+    )
+    .await
+    .expect_status(201);
 }
 
 on_both_backends! {

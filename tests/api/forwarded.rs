@@ -18,8 +18,8 @@ async fn create(app: &TestApp, token: &str) -> Reply {
                       "userName": email, "emails": [{"value": email, "primary": true}]});
     let reply = app
         .scim_with("POST", "/Users", token, Some(body), &FORWARDED)
-        .await;
-    assert_eq!(reply.status, 201, "{}", reply.body);
+        .await
+        .expect_status(201);
     reply
 }
 

@@ -153,7 +153,7 @@ async fn concurrent_creates_with_invalid_ones_among_them(app: TestApp) {
     let replies = join_all(
         bodies
             .iter()
-            .map(|(_, body)| app.scim("POST", "/Users", &token, Some(body.clone()))),
+            .map(|(_, body)| app.post("/Users", &token, body.clone())),
     )
     .await;
     let mut created = 0;
@@ -166,14 +166,14 @@ async fn concurrent_creates_with_invalid_ones_among_them(app: TestApp) {
             (n, 201) if n.starts_with("user") => {
                 created += 1;
                 let id = reply.body["id"].as_str().unwrap();
-                let read = app.scim("GET", &format!("/Users/{id}"), &token, None).await;
+                let read = app.get(&format!("/Users/{id}"), &token).await;
                 assert_eq!(read.status, 200, "an acknowledged create is stored");
             }
             (n, status) => panic!("{n}: unexpected {status}: {}", reply.body),
         }
     }
     assert_eq!((created, twins), (60, 1));
-    let all = app.scim("GET", "/Users?count=0", &token, None).await;
+    let all = app.get("/Users?count=0", &token).await;
     assert_eq!(all.body["totalResults"], 61, "nothing else was stored");
     let mut conn = app.store.read().await.unwrap();
     for i in [0, 1, 10, 11] {

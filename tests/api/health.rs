@@ -3,13 +3,8 @@ use crate::on_both_backends;
 
 async fn health_and_readiness_answer(app: TestApp) {
     for path in ["/healthz", "/readyz"] {
-        let response = app
-            .client
-            .get(format!("{}{path}", app.address))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status().as_u16(), 200, "{path}");
+        let response = app.get_anonymous(path).await;
+        assert_eq!(response.status, 200, "{path}");
     }
 }
 
@@ -19,31 +14,15 @@ async fn readiness_fails_when_postgres_is_gone() {
     let Some(app) = spawn_app(Backend::Postgres).await else {
         return;
     };
-    let ready = app
-        .client
-        .get(format!("{}/readyz", app.address))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(ready.status().as_u16(), 200);
+    let ready = app.get_anonymous("/readyz").await;
+    assert_eq!(ready.status, 200);
     app.store.close().await;
     app.db.drop_now().await;
-    let ready = app
-        .client
-        .get(format!("{}/readyz", app.address))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(ready.status().as_u16(), 503);
-    let health = app
-        .client
-        .get(format!("{}/healthz", app.address))
-        .send()
-        .await
-        .unwrap();
+    let ready = app.get_anonymous("/readyz").await;
+    assert_eq!(ready.status, 503);
+    let health = app.get_anonymous("/healthz").await;
     assert_eq!(
-        health.status().as_u16(),
-        200,
+        health.status, 200,
         "liveness does not depend on the database"
     );
 }

@@ -14,7 +14,7 @@ async fn request(
     d: &str,
 ) -> Reply {
     let path = format!("/orgs/{}/domains", org.org_id);
-    app.admin("POST", &path, admin_of(org), Some(json!({"domain": d})))
+    app.admin_post(&path, admin_of(org), json!({"domain": d}))
         .await
 }
 
@@ -24,8 +24,7 @@ async fn one_domain_however_it_is_spelt(env: WithDns) {
     let WithDns { app, dns } = env;
     let a = app.bootstrap("A", &["a.example"]).await;
     let b = app.bootstrap("B", &["b.example"]).await;
-    let pending = request(&app, &a, "bücher.example").await;
-    assert_eq!(pending.status, 201, "{}", pending.body);
+    let pending = request(&app, &a, "bücher.example").await.expect_status(201);
     assert_eq!(pending.body["domain"], "xn--bcher-kva.example");
     let record = &pending.body["challenge"];
     assert_eq!(
@@ -37,8 +36,10 @@ async fn one_domain_however_it_is_spelt(env: WithDns) {
         &[record["record_value"].as_str().unwrap()],
     );
     let check = format!("/orgs/{}/domains/B%C3%BCcher.example/check", a.org_id);
-    let verified = app.admin("POST", &check, admin_of(&a), None).await;
-    assert_eq!(verified.status, 200, "{}", verified.body);
+    let verified = app
+        .admin_post(&check, admin_of(&a), None)
+        .await
+        .expect_status(200);
     assert_eq!(verified.body["state"], "verified");
     assert_eq!(request(&app, &a, "XN--BCHER-KVA.example").await.status, 200);
 
@@ -52,12 +53,7 @@ async fn one_domain_however_it_is_spelt(env: WithDns) {
         assert_eq!(taken.body["managing_org"], json!(a.org_id), "{spelling}");
     }
     let listed = app
-        .admin(
-            "GET",
-            &format!("/orgs/{}/domains", b.org_id),
-            admin_of(&b),
-            None,
-        )
+        .admin_get(&format!("/orgs/{}/domains", b.org_id), admin_of(&b))
         .await;
     assert_eq!(
         listed.body.as_array().unwrap().len(),
@@ -72,19 +68,18 @@ async fn one_mailbox_is_one_account(app: TestApp) {
     let a = app.bootstrap("A", &["bücher.example"]).await;
     let b = app.bootstrap("B", &["b.example"]).await;
     let ann = json!({"userName": "Ann@Bücher.example", "displayName": "Ann"});
-    let created = app
-        .scim("POST", "/Users", &a.scim_token.token, Some(ann))
-        .await;
-    assert_eq!(created.status, 201, "{}", created.body);
+    app.post("/Users", &a.scim_token.token, ann)
+        .await
+        .expect_status(201);
     let same = json!({"userName": "ann@xn--bcher-kva.example", "displayName": "Ann"});
     let linked = app
-        .scim("POST", "/Users", &b.scim_token.token, Some(same))
-        .await;
-    assert_eq!(linked.status, 201, "{}", linked.body);
+        .post("/Users", &b.scim_token.token, same)
+        .await
+        .expect_status(201);
     let id = app.account_id("ann@bücher.example").await;
     assert_eq!(id, app.account_id("ann@xn--bcher-kva.example").await);
     let account = app
-        .admin("GET", &format!("/accounts/{id}"), admin_of(&a), None)
+        .admin_get(&format!("/accounts/{id}"), admin_of(&a))
         .await;
     assert_eq!(
         account.body["managing_org"],
@@ -109,14 +104,9 @@ async fn one_mailbox_is_one_account(app: TestApp) {
         refused.body
     );
 
-    let invited = invite(
-        &app,
-        admin_of(&a),
-        &a,
-        json!({"emails": ["ANN@XN--BCHER-KVA.EXAMPLE"]}),
-    )
-    .await;
-    assert_eq!(invited.status, 200, "{}", invited.body);
+    let invited = invite(&app, &a, json!({"emails": ["ANN@XN--BCHER-KVA.EXAMPLE"]}))
+        .await
+        .expect_status(200);
     assert_eq!(invited.body["invited"][0]["account_created"], false);
     assert_eq!(invited.body["invited"][0]["account_id"], json!(id));
 }
@@ -143,12 +133,7 @@ async fn lookalike_domains_and_public_suffixes_are_refused(app: TestApp) {
         "{detail}"
     );
     let listed = app
-        .admin(
-            "GET",
-            &format!("/orgs/{}/domains", a.org_id),
-            admin_of(&a),
-            None,
-        )
+        .admin_get(&format!("/orgs/{}/domains", a.org_id), admin_of(&a))
         .await;
     assert_eq!(listed.body.as_array().unwrap().len(), 1, "nothing stored");
 }
@@ -168,13 +153,11 @@ async fn lookalike_emails_are_refused(app: TestApp) {
         "ann@p\u{430}ypal.example",
     ] {
         let body = json!({"userName": email, "displayName": "Ann"});
-        let refused = app
-            .scim("POST", "/Users", &a.scim_token.token, Some(body))
-            .await;
+        let refused = app.post("/Users", &a.scim_token.token, body).await;
         assert_eq!(refused.status, 400, "{email:?}: {}", refused.body);
         assert_eq!(refused.body["scimType"], "invalidValue", "{email:?}");
         assert!(refused.detail().contains("userName"), "{}", refused.body);
-        let invited = invite(&app, admin_of(&a), &a, json!({"emails": [email]})).await;
+        let invited = invite(&app, &a, json!({"emails": [email]})).await;
         assert_problem(&invited, 400, "invite_refused");
         assert_eq!(
             invited.body["refused"][0]["code"], "invalid_email",
@@ -187,21 +170,18 @@ async fn lookalike_emails_are_refused(app: TestApp) {
         "ann@p\u{430}ypal.example",
     ] {
         let body = json!({"userName": "ann", "emails": [{"value": email, "primary": true}]});
-        let refused = app
-            .scim("POST", "/Users", &a.scim_token.token, Some(body))
-            .await;
+        let refused = app.post("/Users", &a.scim_token.token, body).await;
         assert_eq!(refused.status, 400, "{email:?}: {}", refused.body);
         assert_eq!(refused.body["scimType"], "invalidValue", "{email:?}");
         assert!(refused.detail().contains("emails"), "{}", refused.body);
     }
-    let users = app.scim("GET", "/Users", &a.scim_token.token, None).await;
+    let users = app.get("/Users", &a.scim_token.token).await;
     assert_eq!(users.body["totalResults"], 0, "nothing stored");
     // The fullwidth domain of an email is mapped, not refused: it is a.example.
     let body = json!({"userName": "bo@ａ.example"});
-    let created = app
-        .scim("POST", "/Users", &a.scim_token.token, Some(body))
-        .await;
-    assert_eq!(created.status, 201, "{}", created.body);
+    app.post("/Users", &a.scim_token.token, body)
+        .await
+        .expect_status(201);
     app.account_id("bo@a.example").await;
 }
 

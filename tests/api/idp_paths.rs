@@ -51,9 +51,9 @@ async fn endpoint_names_ignore_case_and_trailing_slashes(app: TestApp) {
         token,
         Some(user("a+b@acme.example")),
     )
-    .await;
-    assert_eq!(created.status, 201, "{}", created.body);
-    let id = created.body["id"].as_str().unwrap().to_owned();
+    .await
+    .expect_status(201);
+    let id = created.id();
     // Links the server hands out use the canonical spelling, whatever the client sent.
     assert!(
         created
@@ -84,8 +84,8 @@ async fn endpoint_names_ignore_case_and_trailing_slashes(app: TestApp) {
             "Operations": [{"op": "replace", "path": "title", "value": "Guide"}]
         })),
     )
-    .await;
-    assert_eq!(patched.status, 200, "{}", patched.body);
+    .await
+    .expect_status(200);
     assert_eq!(patched.body["title"], "Guide");
 
     for path in [
@@ -106,8 +106,8 @@ async fn endpoint_names_ignore_case_and_trailing_slashes(app: TestApp) {
         token,
         Some(json!({"displayName": "Tour Guides", "members": [{"value": id}]})),
     )
-    .await;
-    assert_eq!(group.status, 201, "{}", group.body);
+    .await
+    .expect_status(201);
     let group_id = group.body["id"].as_str().unwrap();
     let got = raw(
         &app,
@@ -116,8 +116,8 @@ async fn endpoint_names_ignore_case_and_trailing_slashes(app: TestApp) {
         token,
         None,
     )
-    .await;
-    assert_eq!(got.status, 200, "{}", got.body);
+    .await
+    .expect_status(200);
     assert_eq!(got.body["members"][0]["value"], id.as_str());
 
     let search = raw(
@@ -127,19 +127,19 @@ async fn endpoint_names_ignore_case_and_trailing_slashes(app: TestApp) {
         token,
         Some(json!({"filter": "userName eq \"a+b@acme.example\""})),
     )
-    .await;
-    assert_eq!(search.status, 200, "{}", search.body);
+    .await
+    .expect_status(200);
     assert_eq!(search.body["totalResults"], 1);
 
-    let deleted = raw(
+    raw(
         &app,
         "DELETE",
         &format!("/scim/v2/Users/{id}/"),
         token,
         None,
     )
-    .await;
-    assert_eq!(deleted.status, 204, "{}", deleted.body);
+    .await
+    .expect_status(204);
     let gone = raw(&app, "GET", &format!("/scim/v2/users/{id}"), token, None).await;
     assert_eq!(gone.status, 404);
 }
@@ -148,12 +148,14 @@ async fn the_router_sees_the_canonical_path(app: TestApp) {
     let org = app.bootstrap("Acme", &["acme.example"]).await;
     let token = &org.scim_token.token;
     // The 405 names the route the request reached: the canonical one.
-    let reply = raw(&app, "DELETE", "/scim/v2/users/", token, None).await;
-    assert_eq!(reply.status, 405, "{}", reply.body);
+    let reply = raw(&app, "DELETE", "/scim/v2/users/", token, None)
+        .await
+        .expect_status(405);
     assert_eq!(reply.detail(), "DELETE is not supported on /scim/v2/Users");
     // Anything else is still unknown, and still only to an authenticated directory.
-    let unknown = raw(&app, "GET", "/scim/v2/userz/", token, None).await;
-    assert_eq!(unknown.status, 404, "{}", unknown.body);
+    raw(&app, "GET", "/scim/v2/userz/", token, None)
+        .await
+        .expect_status(404);
     let anonymous = raw(&app, "GET", "/scim/v2/users/", "not-a-token", None).await;
     assert_eq!(anonymous.status, 401);
     // The admin API keeps its strict paths.
@@ -170,14 +172,12 @@ async fn the_router_sees_the_canonical_path(app: TestApp) {
 async fn plus_and_percent_20_are_spaces_in_filters(app: TestApp) {
     let org = app.bootstrap("Acme", &["acme.example"]).await;
     let token = &org.scim_token.token;
-    let created = app
-        .scim("POST", "/Users", token, Some(user("ann@acme.example")))
-        .await;
-    assert_eq!(created.status, 201, "{}", created.body);
-    let plus_literal = app
-        .scim("POST", "/Users", token, Some(user("a+b@acme.example")))
-        .await;
-    assert_eq!(plus_literal.status, 201, "{}", plus_literal.body);
+    app.post("/Users", token, user("ann@acme.example"))
+        .await
+        .expect_status(201);
+    app.post("/Users", token, user("a+b@acme.example"))
+        .await
+        .expect_status(201);
 
     for query in [
         "filter=userName+eq+%22ann%40acme.example%22",
@@ -205,8 +205,8 @@ async fn plus_and_percent_20_are_spaces_in_filters(app: TestApp) {
         token,
         None,
     )
-    .await;
-    assert_eq!(reply.status, 200, "{}", reply.body);
+    .await
+    .expect_status(200);
     assert_eq!(reply.body["totalResults"], 1, "{}", reply.body);
     assert_eq!(reply.body["Resources"][0]["userName"], "a+b@acme.example");
     // `attributes` lists read the same way.
@@ -217,8 +217,8 @@ async fn plus_and_percent_20_are_spaces_in_filters(app: TestApp) {
         token,
         None,
     )
-    .await;
-    assert_eq!(reply.status, 200, "{}", reply.body);
+    .await
+    .expect_status(200);
     assert!(reply.body["Resources"][0].get("emails").is_some());
     assert!(reply.body["Resources"][0].get("active").is_none());
 }

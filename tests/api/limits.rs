@@ -5,7 +5,7 @@
 
 use serde_json::{json, Value};
 
-use crate::admin::{admin_of, assert_problem, invite, site_users};
+use crate::admin::{admin_of, assert_problem, invite_as, site_users};
 use crate::helpers::*;
 use crate::on_both_backends;
 
@@ -32,50 +32,51 @@ async fn scim_strings_have_limits_and_emails_are_addresses(app: TestApp) {
     let ann = json!({"schemas": [USER], "userName": "ann@acme.example",
                      "name": {"givenName": "Ann"}, "title": "Engineer",
                      "emails": [{"value": "ann@acme.example", "type": "work", "primary": true}]});
-    let created = app.scim("POST", "/Users", token, Some(ann.clone())).await;
-    assert_eq!(created.status, 201, "{}", created.body);
-    let id = created.body["id"].as_str().unwrap().to_owned();
+    let created = app
+        .post("/Users", token, ann.clone())
+        .await
+        .expect_status(201);
+    let id = created.id();
     let user = format!("/Users/{id}");
-    let before = app.scim("GET", &user, token, None).await.body;
+    let before = app.get(&user, token).await.body;
 
     // Create: at the limit is fine, one more is refused and creates nothing.
     let at_limit = json!({"schemas": [USER], "userName": "bob@acme.example",
                           "name": {"givenName": long(256)}});
-    let bob = app.scim("POST", "/Users", token, Some(at_limit)).await;
-    assert_eq!(bob.status, 201, "{}", bob.body);
+    app.post("/Users", token, at_limit).await.expect_status(201);
     let over = json!({"schemas": [USER], "userName": "cy@acme.example",
                       "name": {"givenName": long(257)}});
     refused(
-        &app.scim("POST", "/Users", token, Some(over)).await,
+        &app.post("/Users", token, over).await,
         "name.givenName is longer than 256 characters",
     );
     let not_email = json!({"schemas": [USER], "userName": "dee@acme.example",
                            "emails": [{"value": "dee@acme.example", "primary": true},
                                       {"value": "dee at home", "type": "home"}]});
     refused(
-        &app.scim("POST", "/Users", token, Some(not_email)).await,
+        &app.post("/Users", token, not_email).await,
         "emails[1].value is not an email address",
     );
     let enterprise = json!({"schemas": [USER], "userName": "eve@acme.example",
         "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": long(257)}});
     refused(
-        &app.scim("POST", "/Users", token, Some(enterprise)).await,
+        &app.post("/Users", token, enterprise).await,
         "department is longer than 256 characters",
     );
-    let all = app.scim("GET", "/Users", token, None).await;
+    let all = app.get("/Users", token).await;
     assert_eq!(all.body["totalResults"], 2, "only ann and bob exist");
 
     // PUT.
     let mut put = ann.clone();
     put["title"] = json!(long(257));
     refused(
-        &app.scim("PUT", &user, token, Some(put)).await,
+        &app.put(&user, token, put).await,
         "title is longer than 256 characters",
     );
     let mut put = ann.clone();
     put["userName"] = json!(format!("{}@acme.example", long(310)));
     refused(
-        &app.scim("PUT", &user, token, Some(put)).await,
+        &app.put(&user, token, put).await,
         "userName is longer than 320 characters",
     );
 
@@ -117,7 +118,7 @@ async fn scim_strings_have_limits_and_emails_are_addresses(app: TestApp) {
     for (ops, detail) in cases {
         refused(&app.scim("PATCH", &user, token, patch(ops)).await, detail);
     }
-    let after = app.scim("GET", &user, token, None).await.body;
+    let after = app.get(&user, token).await.body;
     assert_eq!(after, before, "no refused write changed ann");
 
     // Groups: create, PUT and PATCH.
@@ -126,17 +127,16 @@ async fn scim_strings_have_limits_and_emails_are_addresses(app: TestApp) {
                                       "displayName": name})
     };
     refused(
-        &app.scim("POST", "/Groups", token, Some(group(long(257))))
-            .await,
+        &app.post("/Groups", token, group(long(257))).await,
         "displayName is longer than 256 characters",
     );
     let eng = app
-        .scim("POST", "/Groups", token, Some(group("Eng".into())))
-        .await;
-    assert_eq!(eng.status, 201, "{}", eng.body);
-    let path = format!("/Groups/{}", eng.body["id"].as_str().unwrap());
+        .post("/Groups", token, group("Eng".into()))
+        .await
+        .expect_status(201);
+    let path = format!("/Groups/{}", eng.id());
     refused(
-        &app.scim("PUT", &path, token, Some(group(long(257)))).await,
+        &app.put(&path, token, group(long(257))).await,
         "displayName is longer than 256 characters",
     );
     let ops = json!([{"op": "replace", "path": "displayName", "value": long(257)}]);
@@ -149,13 +149,13 @@ async fn scim_strings_have_limits_and_emails_are_addresses(app: TestApp) {
         &app.scim("PATCH", &path, token, patch(ops)).await,
         "externalId is longer than 256 characters",
     );
-    let read = app.scim("GET", &path, token, None).await;
+    let read = app.get(&path, token).await;
     assert_eq!(read.body["displayName"], "Eng");
     assert_eq!(
         read.body["meta"], eng.body["meta"],
         "the group is unchanged"
     );
-    let groups = app.scim("GET", "/Groups", token, None).await;
+    let groups = app.get("/Groups", token).await;
     assert_eq!(groups.body["totalResults"], 1);
 }
 
@@ -163,17 +163,17 @@ async fn admin_free_text_has_limits(app: TestApp) {
     let org = app.bootstrap("Acme", &["acme.example"]).await;
     let admin = admin_of(&org);
     let audit = format!("/orgs/{}/audit", org.org_id);
-    let entries = app.admin("GET", &audit, admin, None).await.body["entries"].clone();
+    let entries = app.admin_get(&audit, admin).await.body["entries"].clone();
 
     let named = json!({"users": [{"email": "ann@acme.example", "display_name": long(257)}]});
-    let reply = invite(&app, admin, &org, named).await;
+    let reply = invite_as(&app, admin, &org, named).await;
     assert_problem(&reply, 400, "invalid_request");
     assert!(reply.body["detail"]
         .as_str()
         .unwrap()
         .contains("display_name is longer than 256 characters"));
     let email = format!("{}@acme.example", long(250));
-    let reply = invite(&app, admin, &org, json!({"emails": [email]})).await;
+    let reply = invite_as(&app, admin, &org, json!({"emails": [email]})).await;
     assert_problem(&reply, 400, "invite_refused");
     assert_eq!(reply.body["refused"][0]["code"], "invalid_email");
     assert!(
@@ -186,7 +186,7 @@ async fn admin_free_text_has_limits(app: TestApp) {
         format!("/sites/{}/users?q={q}", org.site_id),
         format!("/orgs/{}/accounts?q={q}", org.org_id),
     ] {
-        let reply = app.admin("GET", &path, admin, None).await;
+        let reply = app.admin_get(&path, admin).await;
         assert_problem(&reply, 400, "invalid_request");
         assert!(reply.body["detail"]
             .as_str()
@@ -194,7 +194,7 @@ async fn admin_free_text_has_limits(app: TestApp) {
             .contains("q is longer than 256"));
     }
     let at_limit = format!("/sites/{}/users?q={}", org.site_id, long(256));
-    assert_eq!(app.admin("GET", &at_limit, admin, None).await.status, 200);
+    assert_eq!(app.admin_get(&at_limit, admin).await.status, 200);
 
     let named = |name: String| Some(json!({"name": name}));
     for what in ["directories", "groups"] {
@@ -202,7 +202,7 @@ async fn admin_free_text_has_limits(app: TestApp) {
         let reply = app.admin("POST", &path, admin, named(long(201))).await;
         assert_problem(&reply, 400, "invalid_request");
     }
-    let after = app.admin("GET", &audit, admin, None).await.body["entries"].clone();
+    let after = app.admin_get(&audit, admin).await.body["entries"].clone();
     assert_eq!(after, entries, "nothing was written");
 }
 

@@ -10,10 +10,6 @@ use crate::on_both_backends;
 const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 const MANAGER: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager";
 
-fn patch(ops: Value) -> Value {
-    json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": ops})
-}
-
 async fn create(app: &TestApp, token: &str, email: &str, extra: Value) -> String {
     let mut body = json!({
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", ENTERPRISE],
@@ -25,9 +21,8 @@ async fn create(app: &TestApp, token: &str, email: &str, extra: Value) -> String
     if let (Some(body), Value::Object(extra)) = (body.as_object_mut(), extra) {
         body.extend(extra);
     }
-    let reply = app.scim("POST", "/Users", token, Some(body)).await;
-    assert_eq!(reply.status, 201, "{}", reply.body);
-    reply.body["id"].as_str().unwrap().to_owned()
+    let reply = app.post("/Users", token, body).await.expect_status(201);
+    reply.id()
 }
 
 struct Subject<'a> {
@@ -40,12 +35,7 @@ impl Subject<'_> {
     async fn patch(&self, ops: Value) -> Reply {
         let reply = self
             .app
-            .scim(
-                "PATCH",
-                &format!("/Users/{}", self.id),
-                self.token,
-                Some(patch(ops.clone())),
-            )
+            .patch(&format!("/Users/{}", self.id), self.token, ops.clone())
             .await;
         assert_eq!(reply.status, 200, "{ops}: {}", reply.body);
         reply
@@ -54,9 +44,9 @@ impl Subject<'_> {
     async fn read(&self) -> Value {
         let reply = self
             .app
-            .scim("GET", &format!("/Users/{}", self.id), self.token, None)
-            .await;
-        assert_eq!(reply.status, 200, "{}", reply.body);
+            .get(&format!("/Users/{}", self.id), self.token)
+            .await
+            .expect_status(200);
         reply.body
     }
 
@@ -66,7 +56,8 @@ impl Subject<'_> {
     }
 }
 
-async fn setup(app: &TestApp, token: &str) -> (String, String, String) {
+/// Two possible managers and the user they manage (whose department is Tours).
+async fn setup<'a>(app: &'a TestApp, token: &'a str) -> (String, String, Subject<'a>) {
     let boss = create(app, token, "boss@acme.example", json!({})).await;
     let other = create(app, token, "other@acme.example", json!({})).await;
     let id = create(
@@ -76,18 +67,13 @@ async fn setup(app: &TestApp, token: &str) -> (String, String, String) {
         json!({ ENTERPRISE: {"department": "Tours"} }),
     )
     .await;
-    (boss, other, id)
+    (boss, other, Subject { app, token, id })
 }
 
 async fn every_entra_manager_form_sets_and_changes_it(app: TestApp) {
     let org = app.bootstrap("Acme", &["acme.example"]).await;
     let token = &org.scim_token.token;
-    let (boss, other, id) = setup(&app, token).await;
-    let user = Subject {
-        app: &app,
-        token,
-        id,
-    };
+    let (boss, other, user) = setup(&app, token).await;
 
     // Entra ID's default: the bare id.
     user.patch(json!([{"op": "Add", "path": MANAGER, "value": boss}]))
@@ -134,21 +120,14 @@ async fn every_entra_manager_form_sets_and_changes_it(app: TestApp) {
         json!({ ENTERPRISE: {"manager": [{"$ref": null, "value": boss}]} }),
     )
     .await;
-    let got = app
-        .scim("GET", &format!("/Users/{created}"), token, None)
-        .await;
+    let got = app.get(&format!("/Users/{created}"), token).await;
     assert_eq!(got.body[ENTERPRISE]["manager"], json!({"value": boss}));
 }
 
 async fn every_entra_manager_form_removes_it(app: TestApp) {
     let org = app.bootstrap("Acme", &["acme.example"]).await;
     let token = &org.scim_token.token;
-    let (boss, other, id) = setup(&app, token).await;
-    let user = Subject {
-        app: &app,
-        token,
-        id,
-    };
+    let (boss, other, user) = setup(&app, token).await;
     let set = json!([{"op": "Add", "path": MANAGER, "value": boss}]);
     let removals = [
         json!([{"op": "Remove", "path": MANAGER}]),
@@ -204,12 +183,7 @@ async fn every_entra_manager_form_removes_it(app: TestApp) {
 async fn null_and_empty_values_remove_simple_attributes(app: TestApp) {
     let org = app.bootstrap("Acme", &["acme.example"]).await;
     let token = &org.scim_token.token;
-    let (_, _, id) = setup(&app, token).await;
-    let user = Subject {
-        app: &app,
-        token,
-        id,
-    };
+    let (_, _, user) = setup(&app, token).await;
     for value in [json!(""), json!(null)] {
         for op in ["Add", "Replace"] {
             user.patch(json!([
@@ -236,40 +210,28 @@ async fn null_and_empty_values_remove_simple_attributes(app: TestApp) {
 async fn empty_operations_is_invalid_value(app: TestApp) {
     let org = app.bootstrap("Acme", &["acme.example"]).await;
     let token = &org.scim_token.token;
-    let (_, _, id) = setup(&app, token).await;
-    let before = app.scim("GET", &format!("/Users/{id}"), token, None).await;
+    let (_, _, user) = setup(&app, token).await;
+    let id = user.id;
+    let before = app.get(&format!("/Users/{id}"), token).await;
     let reply = app
-        .scim(
-            "PATCH",
-            &format!("/Users/{id}"),
-            token,
-            Some(patch(json!([]))),
-        )
-        .await;
-    assert_eq!(reply.status, 400, "{}", reply.body);
-    assert_eq!(reply.body["scimType"], "invalidValue");
+        .patch(&format!("/Users/{id}"), token, json!([]))
+        .await
+        .expect_scim_error(400, "invalidValue");
     assert!(
         reply.detail().contains("`Operations` is empty"),
         "{}",
         reply.body
     );
-    let after = app.scim("GET", &format!("/Users/{id}"), token, None).await;
+    let after = app.get(&format!("/Users/{id}"), token).await;
     assert_eq!(after.body, before.body);
 
     let group = app
-        .scim("POST", "/Groups", token, Some(json!({"displayName": "G"})))
+        .post("/Groups", token, json!({"displayName": "G"}))
         .await;
     let group_id = group.body["id"].as_str().unwrap();
-    let reply = app
-        .scim(
-            "PATCH",
-            &format!("/Groups/{group_id}"),
-            token,
-            Some(patch(json!([]))),
-        )
-        .await;
-    assert_eq!(reply.status, 400, "{}", reply.body);
-    assert_eq!(reply.body["scimType"], "invalidValue");
+    app.patch(&format!("/Groups/{group_id}"), token, json!([]))
+        .await
+        .expect_scim_error(400, "invalidValue");
 }
 
 on_both_backends! {

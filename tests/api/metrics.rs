@@ -46,49 +46,33 @@ fn series(text: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
 async fn requests_operations_and_refusals_are_counted(app: TestApp) {
     let acme = app.bootstrap("Acme", &["acme.example"]).await;
     let globex = app.bootstrap("Globex", &["globex.example"]).await;
-    let made = app
-        .scim(
-            "POST",
-            "/Users",
-            &globex.scim_token.token,
-            Some(user("gina", "gina@globex.example")),
-        )
-        .await;
-    assert_eq!(made.status, 201, "{}", made.body);
+    let (acme_token, globex_token) = (&acme.scim_token.token, &globex.scim_token.token);
+    let gina = user("gina", "gina@globex.example");
+    app.post("/Users", globex_token, gina)
+        .await
+        .expect_status(201);
+    let g_lee = user("g.lee", "gina@globex.example");
     let linked = app
-        .scim(
-            "POST",
-            "/Users",
-            &acme.scim_token.token,
-            Some(user("g.lee", "gina@globex.example")),
-        )
-        .await;
-    assert_eq!(linked.status, 201, "{}", linked.body);
-    let path = format!("/Users/{}", linked.body["id"].as_str().unwrap());
+        .post("/Users", acme_token, g_lee)
+        .await
+        .expect_status(201);
+    let path = format!("/Users/{}", linked.id());
     let patch = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
         "Operations": [{"op": "replace", "path": "name.givenName", "value": "Hacked"}]});
     for _ in 0..2 {
-        let refused = app
-            .scim("PATCH", &path, &acme.scim_token.token, Some(patch.clone()))
-            .await;
-        assert_eq!(refused.status, 403, "{}", refused.body);
+        app.scim("PATCH", &path, &acme.scim_token.token, Some(patch.clone()))
+            .await
+            .expect_status(403);
     }
     let missing = app
-        .scim(
-            "GET",
+        .get(
             "/Users/00000000-0000-4000-8000-000000000000",
             &acme.scim_token.token,
-            None,
         )
         .await;
     assert_eq!(missing.status, 404);
-    let nowhere = app
-        .client
-        .get(format!("{}/no/such/path", app.address))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(nowhere.status().as_u16(), 404);
+    let nowhere = app.get_anonymous("/no/such/path").await;
+    assert_eq!(nowhere.status, 404);
 
     let (status, kind, text) = scrape(&app.address).await;
     assert_eq!(status, 200);

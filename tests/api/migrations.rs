@@ -69,26 +69,27 @@ async fn migrate_to(db: &TestDb, last: i64) {
 async fn execute_all(db: &TestDb, statements: &[String]) {
     use sqlx::Connection;
     if db.url.starts_with("sqlite") {
-        let mut conn = sqlx::SqliteConnection::connect(&db.url)
-            .await
-            .expect("connect");
-        for sql in statements {
-            sqlx::query(sql)
-                .execute(&mut conn)
-                .await
-                .unwrap_or_else(|e| panic!("{sql}: {e}"));
-        }
-        conn.close().await.expect("close");
+        let conn = sqlx::SqliteConnection::connect(&db.url).await;
+        execute_on(conn.expect("connect"), statements).await;
     } else {
-        let mut conn = sqlx::PgConnection::connect(&db.url).await.expect("connect");
-        for sql in statements {
-            sqlx::query(sql)
-                .execute(&mut conn)
-                .await
-                .unwrap_or_else(|e| panic!("{sql}: {e}"));
-        }
-        conn.close().await.expect("close");
+        let conn = sqlx::PgConnection::connect(&db.url).await;
+        execute_on(conn.expect("connect"), statements).await;
     }
+}
+
+async fn execute_on<C>(mut conn: C, statements: &[String])
+where
+    C: sqlx::Connection,
+    for<'c> &'c mut C: sqlx::Executor<'c, Database = C::Database>,
+    for<'q> <C::Database as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, C::Database>,
+{
+    for sql in statements {
+        sqlx::query(sql)
+            .execute(&mut conn)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+    conn.close().await.expect("close");
 }
 
 const ORG: &str = "0a000000-0000-4000-8000-000000000001";
@@ -153,9 +154,9 @@ async fn data_written_before_native_types_reads_back_the_same(db: TestDb) {
     tx.commit().await.expect("commit");
 
     let user = app
-        .scim("GET", &format!("/Users/{USER}"), &token, None)
-        .await;
-    assert_eq!(user.status, 200, "{}", user.body);
+        .get(&format!("/Users/{USER}"), &token)
+        .await
+        .expect_status(200);
     let body = &user.body;
     assert_eq!(body["id"], USER);
     assert_eq!(body["userName"], "Ann@acme.example");
@@ -202,9 +203,9 @@ async fn data_written_before_native_types_reads_back_the_same(db: TestDb) {
     assert_eq!(later.2["totalResults"], 0);
 
     let group = app
-        .scim("GET", &format!("/Groups/{GROUP}"), &token, None)
-        .await;
-    assert_eq!(group.status, 200, "{}", group.body);
+        .get(&format!("/Groups/{GROUP}"), &token)
+        .await
+        .expect_status(200);
     assert_eq!(group.body["displayName"], "Engineers");
     assert_eq!(group.body["externalId"], "okta-eng");
     assert_eq!(group.body["members"][0]["value"], USER);
@@ -224,18 +225,17 @@ async fn data_written_before_native_types_reads_back_the_same(db: TestDb) {
     assert_eq!(by_member.2["totalResults"], 1);
 
     // The directory's flag survived: a group PATCH answers 204, not the group.
-    let patch = app
-        .scim(
-            "PATCH",
-            &format!("/Groups/{GROUP}"),
-            &token,
-            Some(serde_json::json!({
-                "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-                "Operations": [{"op": "replace", "path": "displayName", "value": "Builders"}]
-            })),
-        )
-        .await;
-    assert_eq!(patch.status, 204, "{}", patch.body);
+    app.scim(
+        "PATCH",
+        &format!("/Groups/{GROUP}"),
+        &token,
+        Some(serde_json::json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [{"op": "replace", "path": "displayName", "value": "Builders"}]
+        })),
+    )
+    .await
+    .expect_status(204);
 
     let mut conn = app.store.read().await.expect("connection");
     let account: AccountId = ACCOUNT.parse().expect("id");

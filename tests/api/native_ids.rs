@@ -21,12 +21,7 @@ fn enc(filter: &str) -> String {
 
 async fn total(app: &TestApp, token: &str, resource: &str, filter: &str) -> Value {
     let r = app
-        .scim(
-            "GET",
-            &format!("/{resource}?filter={}", enc(filter)),
-            token,
-            None,
-        )
+        .get(&format!("/{resource}?filter={}", enc(filter)), token)
         .await;
     assert_eq!(r.status, 200, "{filter}: {}", r.body);
     r.body["totalResults"].clone()
@@ -36,27 +31,24 @@ async fn ids_that_are_not_uuids_find_nothing(app: TestApp) {
     let org = app.bootstrap("Acme", &["acme.example"]).await;
     let token = &org.scim_token.token;
     let ann = app
-        .scim("POST", "/Users", token, Some(user("ann@acme.example")))
-        .await;
-    assert_eq!(ann.status, 201, "{}", ann.body);
+        .post("/Users", token, user("ann@acme.example"))
+        .await
+        .expect_status(201);
     let ann_id = ann.body["id"].as_str().expect("id").to_owned();
-    let bob = app
-        .scim("POST", "/Users", token, Some(user("bob@acme.example")))
-        .await;
+    let bob = app.post("/Users", token, user("bob@acme.example")).await;
     let bob_id = bob.body["id"].as_str().expect("id").to_owned();
     let group = app
-        .scim(
-            "POST",
+        .post(
             "/Groups",
             token,
-            Some(json!({
+            json!({
                 "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
                 "displayName": "Engineers",
                 "members": [{"value": ann_id}]
-            })),
+            }),
         )
-        .await;
-    assert_eq!(group.status, 201, "{}", group.body);
+        .await
+        .expect_status(201);
     let group_id = group.body["id"].as_str().expect("id").to_owned();
 
     for resource in ["Users", "Groups"] {
@@ -132,27 +124,24 @@ async fn ids_that_are_not_uuids_find_nothing(app: TestApp) {
     }
 
     // A member that is not a UUID is refused as before, and changes nothing.
-    let r = app
-        .scim(
-            "PATCH",
-            &format!("/Groups/{group_id}"),
-            token,
-            Some(json!({
-                "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-                "Operations": [{"op": "add", "path": "members", "value": [{"value": "not-a-uuid"}]}]
-            })),
-        )
-        .await;
-    assert_eq!(r.status, 400, "{}", r.body);
-    let after = app
-        .scim("GET", &format!("/Groups/{group_id}"), token, None)
-        .await;
+    app.scim(
+        "PATCH",
+        &format!("/Groups/{group_id}"),
+        token,
+        Some(json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [{"op": "add", "path": "members", "value": [{"value": "not-a-uuid"}]}]
+        })),
+    )
+    .await
+    .expect_status(400);
+    let after = app.get(&format!("/Groups/{group_id}"), token).await;
     assert_eq!(after.body["members"].as_array().map(Vec::len), Some(1));
 
     // Sorting by id orders as the ids' text does; by time, in creation order.
     let mut expected = vec![ann_id.clone(), bob_id.clone()];
     expected.sort();
-    let sorted = app.scim("GET", "/Users?sortBy=id", token, None).await;
+    let sorted = app.get("/Users?sortBy=id", token).await;
     let got: Vec<&str> = sorted.body["Resources"]
         .as_array()
         .expect("resources")
@@ -161,12 +150,7 @@ async fn ids_that_are_not_uuids_find_nothing(app: TestApp) {
         .collect();
     assert_eq!(got, expected);
     let by_time = app
-        .scim(
-            "GET",
-            "/Users?sortBy=meta.created&sortOrder=descending",
-            token,
-            None,
-        )
+        .get("/Users?sortBy=meta.created&sortOrder=descending", token)
         .await;
     assert_eq!(by_time.body["Resources"][0]["id"], bob_id.as_str());
 }

@@ -3,11 +3,10 @@
 //! `urn:okta:scim:schemas:core:1.0:Entitlement`, and maps id, displayName, type and
 //! description. The same products, by the same ids, as `/Entitlements`.
 
-use scimd::domain::GroupId;
-use scimd::service::groups::access::grant_product;
 use serde_json::{json, Value};
 
-use crate::groups::{group, user};
+use crate::entitlements::read_only;
+use crate::groups::{jira_group, user};
 use crate::helpers::*;
 use crate::on_both_backends;
 
@@ -29,8 +28,7 @@ fn ids(body: &Value) -> Vec<String> {
 async fn okta_discovers_products_under_its_schema(app: TestApp) {
     let org = app.bootstrap("Acme", &["acme.example"]).await;
     let token = &org.scim_token.token;
-    let types = app.scim("GET", "/ResourceTypes", token, None).await;
-    assert_eq!(types.status, 200, "{}", types.body);
+    let types = app.get("/ResourceTypes", token).await.expect_status(200);
     let okta: Vec<&Value> = types.body["Resources"]
         .as_array()
         .unwrap()
@@ -40,14 +38,16 @@ async fn okta_discovers_products_under_its_schema(app: TestApp) {
     assert_eq!(okta.len(), 1, "{}", types.body);
     assert_eq!(okta[0]["endpoint"], "/Products");
     assert_eq!(okta[0]["name"], "Product");
-    let one = app.scim("GET", "/ResourceTypes/Product", token, None).await;
-    assert_eq!(one.status, 200, "{}", one.body);
+    let one = app
+        .get("/ResourceTypes/Product", token)
+        .await
+        .expect_status(200);
     assert_eq!(one.body["schema"], OKTA_ENTITLEMENT);
 
     let schema = app
-        .scim("GET", &format!("/Schemas/{OKTA_ENTITLEMENT}"), token, None)
-        .await;
-    assert_eq!(schema.status, 200, "{}", schema.body);
+        .get(&format!("/Schemas/{OKTA_ENTITLEMENT}"), token)
+        .await
+        .expect_status(200);
     let attributes = schema.body["attributes"].as_array().unwrap();
     let names: Vec<&str> = attributes
         .iter()
@@ -58,9 +58,8 @@ async fn okta_discovers_products_under_its_schema(app: TestApp) {
     }
     assert!(attributes.iter().all(|a| a["mutability"] == "readOnly"));
 
-    let listed = app.scim("GET", "/Products", token, None).await;
-    assert_eq!(listed.status, 200, "{}", listed.body);
-    let drafted = app.scim("GET", "/Entitlements", token, None).await;
+    let listed = app.get("/Products", token).await.expect_status(200);
+    let drafted = app.get("/Entitlements", token).await;
     assert_eq!(listed.body["totalResults"], 2);
     assert_eq!(ids(&listed.body), ids(&drafted.body));
     let jira = format!("{}:jira-software", org.site_id);
@@ -87,17 +86,12 @@ async fn okta_discovers_products_under_its_schema(app: TestApp) {
     assert!(product.get("value").is_none() && product.get("supported").is_none());
 
     let read = app
-        .scim("GET", &format!("/Products/{jira}"), token, None)
-        .await;
-    assert_eq!(read.status, 200, "{}", read.body);
+        .get(&format!("/Products/{jira}"), token)
+        .await
+        .expect_status(200);
     assert_eq!(read.body, *product);
     let missing = app
-        .scim(
-            "GET",
-            &format!("/Products/{}:bitbucket", org.site_id),
-            token,
-            None,
-        )
+        .get(&format!("/Products/{}:bitbucket", org.site_id), token)
         .await;
     assert_eq!(missing.status, 404);
 }
@@ -107,48 +101,33 @@ async fn products_filter_page_and_search(app: TestApp) {
     let token = &org.scim_token.token;
     let filter = urlencode("displayName sw \"jira\"");
     let filtered = app
-        .scim(
-            "GET",
-            &format!("/products?filter={filter}&count=10"),
-            token,
-            None,
-        )
-        .await;
-    assert_eq!(filtered.status, 200, "{}", filtered.body);
+        .get(&format!("/products?filter={filter}&count=10"), token)
+        .await
+        .expect_status(200);
     assert_eq!(
         ids(&filtered.body),
         vec![format!("{}:jira-software", org.site_id)]
     );
     let searched = app
-        .scim(
-            "POST",
+        .post(
             "/Products/.search",
             token,
-            Some(
-                json!({"sortBy": "displayName", "sortOrder": "descending", "count": 1,
+            json!({"sortBy": "displayName", "sortOrder": "descending", "count": 1,
                         "attributes": ["displayName"]}),
-            ),
         )
-        .await;
-    assert_eq!(searched.status, 200, "{}", searched.body);
+        .await
+        .expect_status(200);
     assert_eq!(searched.body["totalResults"], 2);
     let first = &searched.body["Resources"][0];
     assert_eq!(first["displayName"], "jira-software on main");
     assert!(first.get("description").is_none(), "{first}");
     let unknown = app
-        .scim(
-            "GET",
+        .get(
             &format!("/Products?filter={}", urlencode("value eq \"x\"")),
             token,
-            None,
         )
         .await;
-    assert_eq!(
-        (unknown.status, unknown.body["scimType"].as_str()),
-        (400, Some("invalidFilter")),
-        "{}",
-        unknown.body
-    );
+    unknown.expect_scim_error(400, "invalidFilter");
 }
 
 async fn products_are_read_only_and_the_orgs_own(app: TestApp) {
@@ -156,23 +135,11 @@ async fn products_are_read_only_and_the_orgs_own(app: TestApp) {
     let globex = app.bootstrap("Globex", &["globex.example"]).await;
     let token = &acme.scim_token.token;
     let id = format!("{}:jira-software", acme.site_id);
-    for (method, path) in [
-        ("POST", "/Products".to_owned()),
-        ("PUT", format!("/Products/{id}")),
-        ("PATCH", format!("/Products/{id}")),
-        ("DELETE", format!("/Products/{id}")),
-    ] {
-        let body = (method != "DELETE").then(|| json!({"displayName": "x"}));
-        let reply = app.scim(method, &path, token, body).await;
-        assert_eq!(reply.status, 405, "{method} {path}");
-        assert_eq!(reply.header("allow"), Some("GET"));
-    }
+    read_only(&app, token, "/Products", &id, "displayName").await;
     let theirs = format!("{}:jira-software", globex.site_id);
-    let reply = app
-        .scim("GET", &format!("/Products/{theirs}"), token, None)
-        .await;
+    let reply = app.get(&format!("/Products/{theirs}"), token).await;
     assert_eq!(reply.status, 404);
-    let listed = app.scim("GET", "/Products", token, None).await;
+    let listed = app.get("/Products", token).await;
     assert!(!ids(&listed.body).contains(&theirs));
 }
 
@@ -181,17 +148,13 @@ async fn user_entitlements_name_listed_products(app: TestApp) {
     let org = app.bootstrap("Acme", &["acme.example"]).await;
     let token = &org.scim_token.token;
     let ann = user(&app, token, "ann@acme.example").await;
-    let g = group(&app, token, "Jira", &[&ann]).await;
-    let gid: GroupId = g["id"].as_str().unwrap().parse().unwrap();
-    grant_product(&app.store, gid, org.site_id, "jira-software")
-        .await
-        .unwrap();
-    let got = app.scim("GET", &format!("/Users/{ann}"), token, None).await;
+    jira_group(&app, token, &[&ann], org.site_id).await;
+    let got = app.get(&format!("/Users/{ann}"), token).await;
     let value = got.body["entitlements"][0]["value"].as_str().unwrap();
     let product = app
-        .scim("GET", &format!("/Products/{value}"), token, None)
-        .await;
-    assert_eq!(product.status, 200, "{}", product.body);
+        .get(&format!("/Products/{value}"), token)
+        .await
+        .expect_status(200);
     assert_eq!(product.body["type"], got.body["entitlements"][0]["type"]);
 }
 

@@ -22,72 +22,34 @@ fn user(email: &str, external_id: &str) -> Value {
     })
 }
 
-fn patch(ops: Value) -> Value {
-    json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": ops})
-}
-
-async fn status(app: &TestApp, email: &str) -> AccountStatus {
-    let mut conn = app.store.read().await.unwrap();
-    store::find_account_by_email(&mut conn, email)
-        .await
-        .unwrap()
-        .unwrap()
-        .status
-}
-
 /// The lookup Okta and Entra ID make before deciding between POST and PATCH.
 async fn lookup(app: &TestApp, token: &str, filter: &str) -> Value {
     let reply = app
-        .scim(
-            "GET",
-            &format!("/Users?filter={}", urlencoding(filter)),
-            token,
-            None,
-        )
-        .await;
-    assert_eq!(reply.status, 200, "{}", reply.body);
+        .get(&format!("/Users?filter={}", urlencode(filter)), token)
+        .await
+        .expect_status(200);
     reply.body
-}
-
-fn urlencoding(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => (b as char).to_string(),
-            other => format!("%{other:02X}"),
-        })
-        .collect()
 }
 
 async fn a_deactivated_user_is_found_and_reactivated(app: TestApp) {
     let org = app.bootstrap("Acme", &["acme.example"]).await;
     let token = &org.scim_token.token;
     let created = app
-        .scim(
-            "POST",
-            "/Users",
-            token,
-            Some(user("ann@acme.example", "oid-1")),
-        )
-        .await;
-    assert_eq!(created.status, 201, "{}", created.body);
-    let id = created.body["id"].as_str().unwrap().to_owned();
+        .post("/Users", token, user("ann@acme.example", "oid-1"))
+        .await
+        .expect_status(201);
+    let id = created.id();
 
     // Unassigned: Okta and Entra ID deactivate (Entra with a string boolean).
-    let off = app
-        .scim(
-            "PATCH",
-            &format!("/Users/{id}"),
-            token,
-            Some(patch(
-                json!([{"op": "Replace", "path": "active", "value": "False"}]),
-            )),
-        )
-        .await;
-    assert_eq!(off.status, 200, "{}", off.body);
-    assert_eq!(
-        status(&app, "ann@acme.example").await,
-        AccountStatus::Deactivated
-    );
+    app.patch(
+        &format!("/Users/{id}"),
+        token,
+        json!([{"op": "Replace", "path": "active", "value": "False"}]),
+    )
+    .await
+    .expect_status(200);
+    let account_status = app.account_status("ann@acme.example").await;
+    assert_eq!(account_status, AccountStatus::Deactivated);
 
     // Re-assigned: the lookup by either matching attribute finds the deactivated user.
     for filter in [
@@ -102,59 +64,42 @@ async fn a_deactivated_user_is_found_and_reactivated(app: TestApp) {
 
     // A client that POSTs anyway is told which user it already has.
     let again = app
-        .scim(
-            "POST",
-            "/Users",
-            token,
-            Some(user("Ann@Acme.example", "oid-1")),
-        )
-        .await;
-    assert_eq!(again.status, 409, "{}", again.body);
-    assert_eq!(again.body["scimType"], "uniqueness");
+        .post("/Users", token, user("Ann@Acme.example", "oid-1"))
+        .await
+        .expect_scim_error(409, "uniqueness");
     assert!(again.detail().contains(&id), "{}", again.body);
     assert!(again.detail().contains("active: false"), "{}", again.body);
 
     // Then it updates: Entra ID with PATCH, Okta with PUT.
     let on = app
-        .scim(
-            "PATCH",
+        .patch(
             &format!("/Users/{id}"),
             token,
-            Some(patch(
-                json!([{"op": "Replace", "path": "active", "value": "True"}]),
-            )),
+            json!([{"op": "Replace", "path": "active", "value": "True"}]),
         )
-        .await;
-    assert_eq!(on.status, 200, "{}", on.body);
+        .await
+        .expect_status(200);
     assert_eq!(on.body["active"], true);
-    assert_eq!(
-        status(&app, "ann@acme.example").await,
-        AccountStatus::Active
-    );
+    let account_status = app.account_status("ann@acme.example").await;
+    assert_eq!(account_status, AccountStatus::Active);
 
-    app.scim(
-        "PATCH",
+    app.patch(
         &format!("/Users/{id}"),
         token,
-        Some(patch(
-            json!([{"op": "replace", "value": {"active": false}}]),
-        )),
+        json!([{"op": "replace", "value": {"active": false}}]),
     )
     .await;
     let put = app
-        .scim(
-            "PUT",
+        .put(
             &format!("/Users/{id}"),
             token,
-            Some(user("ann@acme.example", "oid-1")),
+            user("ann@acme.example", "oid-1"),
         )
-        .await;
-    assert_eq!(put.status, 200, "{}", put.body);
+        .await
+        .expect_status(200);
     assert_eq!(put.body["active"], true);
-    assert_eq!(
-        status(&app, "ann@acme.example").await,
-        AccountStatus::Active
-    );
+    let account_status = app.account_status("ann@acme.example").await;
+    assert_eq!(account_status, AccountStatus::Active);
 }
 
 /// The one case a re-sent user meets the 409: its userName changed while it was unassigned,
@@ -165,97 +110,74 @@ async fn a_user_renamed_while_unassigned_is_named_in_the_409(app: TestApp) {
     let token = &org.scim_token.token;
     let mut body = user("ann@acme.example", "oid-1");
     body["userName"] = json!("ann.login");
-    let created = app.scim("POST", "/Users", token, Some(body.clone())).await;
-    assert_eq!(created.status, 201, "{}", created.body);
-    let id = created.body["id"].as_str().unwrap().to_owned();
-    app.scim(
-        "PATCH",
+    let created = app
+        .post("/Users", token, body.clone())
+        .await
+        .expect_status(201);
+    let id = created.id();
+    app.patch(
         &format!("/Users/{id}"),
         token,
-        Some(patch(
-            json!([{"op": "replace", "path": "active", "value": false}]),
-        )),
+        json!([{"op": "replace", "path": "active", "value": false}]),
     )
     .await;
 
     body["userName"] = json!("ann.example");
     let found = lookup(&app, token, "userName eq \"ann.example\"").await;
     assert_eq!(found["totalResults"], 0);
-    let again = app.scim("POST", "/Users", token, Some(body)).await;
-    assert_eq!(again.status, 409, "{}", again.body);
-    assert_eq!(again.body["scimType"], "uniqueness");
+    let again = app
+        .post("/Users", token, body)
+        .await
+        .expect_scim_error(409, "uniqueness");
     for named in [id.as_str(), "\"ann.login\"", "active: false"] {
         assert!(again.detail().contains(named), "{named}: {}", again.body);
     }
-    let fixed = app
-        .scim(
-            "PATCH",
-            &format!("/Users/{id}"),
-            token,
-            Some(patch(json!([
-                {"op": "replace", "path": "userName", "value": "ann.example"},
-                {"op": "replace", "path": "active", "value": true}
-            ]))),
-        )
-        .await;
-    assert_eq!(fixed.status, 200, "{}", fixed.body);
+    app.patch(
+        &format!("/Users/{id}"),
+        token,
+        json!([
+            {"op": "replace", "path": "userName", "value": "ann.example"},
+            {"op": "replace", "path": "active", "value": true}
+        ]),
+    )
+    .await
+    .expect_status(200);
     let found = lookup(&app, token, "userName eq \"ann.example\"").await;
     assert_eq!(found["Resources"][0]["id"], id.as_str());
     assert_eq!(found["Resources"][0]["active"], true);
-    assert_eq!(
-        status(&app, "ann@acme.example").await,
-        AccountStatus::Active
-    );
+    let account_status = app.account_status("ann@acme.example").await;
+    assert_eq!(account_status, AccountStatus::Active);
 }
 
 async fn a_deleted_user_is_linked_again_and_reactivated(app: TestApp) {
     let org = app.bootstrap("Acme", &["acme.example"]).await;
     let token = &org.scim_token.token;
     let account = {
-        let created = app
-            .scim(
-                "POST",
-                "/Users",
-                token,
-                Some(user("ann@acme.example", "oid-1")),
-            )
-            .await;
-        assert_eq!(created.status, 201, "{}", created.body);
+        app.post("/Users", token, user("ann@acme.example", "oid-1"))
+            .await
+            .expect_status(201);
         app.account_id("ann@acme.example").await
     };
     // Three rounds of delete and re-create: each finds the one account again.
     for round in 0..3 {
         let found = lookup(&app, token, "userName eq \"ann@acme.example\"").await;
         let id = found["Resources"][0]["id"].as_str().unwrap().to_owned();
-        let deleted = app
-            .scim("DELETE", &format!("/Users/{id}"), token, None)
-            .await;
+        let deleted = app.delete(&format!("/Users/{id}"), token).await;
         assert_eq!(deleted.status, 204, "round {round}");
-        assert_eq!(
-            status(&app, "ann@acme.example").await,
-            AccountStatus::Deactivated,
-            "rule 16"
-        );
+        let account_status = app.account_status("ann@acme.example").await;
+        assert_eq!(account_status, AccountStatus::Deactivated, "rule 16");
         let found = lookup(&app, token, "externalId eq \"oid-1\"").await;
         assert_eq!(found["totalResults"], 0, "round {round}: {found}");
 
         let again = app
-            .scim(
-                "POST",
-                "/Users",
-                token,
-                Some(user("ann@acme.example", "oid-1")),
-            )
+            .post("/Users", token, user("ann@acme.example", "oid-1"))
             .await;
         assert_eq!(again.status, 201, "round {round}: {}", again.body);
         assert_ne!(again.body["id"], id.as_str(), "a new record");
         assert_eq!(again.body["active"], true);
         assert_eq!(again.body["externalId"], "oid-1");
-        assert_eq!(
-            status(&app, "ann@acme.example").await,
-            AccountStatus::Active,
-            "round {round}"
-        );
+        let account_status = app.account_status("ann@acme.example").await;
+        assert_eq!(account_status, AccountStatus::Active, "round {round}");
         assert_eq!(
             app.account_id("ann@acme.example").await,
             account,
@@ -268,33 +190,22 @@ async fn an_external_user_deleted_and_resent_is_linked_again(app: TestApp) {
     let org = app.bootstrap("Acme", &["acme.example"]).await;
     let token = &org.scim_token.token;
     let created = app
-        .scim(
-            "POST",
-            "/Users",
-            token,
-            Some(user("guest@partner.example", "g-1")),
-        )
-        .await;
-    assert_eq!(created.status, 201, "{}", created.body);
+        .post("/Users", token, user("guest@partner.example", "g-1"))
+        .await
+        .expect_status(201);
     let id = created.body["id"].as_str().unwrap();
-    let deleted = app
-        .scim("DELETE", &format!("/Users/{id}"), token, None)
-        .await;
+    let deleted = app.delete(&format!("/Users/{id}"), token).await;
     assert_eq!(deleted.status, 204);
+    let account_status = app.account_status("guest@partner.example").await;
     assert_eq!(
-        status(&app, "guest@partner.example").await,
+        account_status,
         AccountStatus::Active,
         "an account the org does not manage is left as it is"
     );
     let again = app
-        .scim(
-            "POST",
-            "/Users",
-            token,
-            Some(user("guest@partner.example", "g-1")),
-        )
-        .await;
-    assert_eq!(again.status, 201, "{}", again.body);
+        .post("/Users", token, user("guest@partner.example", "g-1"))
+        .await
+        .expect_status(201);
     assert_eq!(again.body["active"], true);
 }
 
@@ -304,10 +215,9 @@ async fn simultaneous_duplicates_are_409_never_500(app: TestApp) {
     for i in 0..10 {
         let email = format!("twin{i}@acme.example");
         let body = user(&email, &format!("oid-{i}"));
-        let replies = futures_util::future::join_all(
-            (0..4).map(|_| app.scim("POST", "/Users", token, Some(body.clone()))),
-        )
-        .await;
+        let replies =
+            futures_util::future::join_all((0..4).map(|_| app.post("/Users", token, body.clone())))
+                .await;
         let mut statuses: Vec<u16> = replies.iter().map(|r| r.status).collect();
         statuses.sort_unstable();
         assert_eq!(statuses, [201, 409, 409, 409], "{email}");
@@ -322,12 +232,7 @@ async fn simultaneous_duplicates_are_409_never_500(app: TestApp) {
             } else {
                 name.to_uppercase()
             };
-            app.scim(
-                "POST",
-                "/Groups",
-                token,
-                Some(json!({"displayName": spelled})),
-            )
+            app.post("/Groups", token, json!({"displayName": spelled}))
         }))
         .await;
         let mut statuses: Vec<u16> = replies.iter().map(|r| r.status).collect();
@@ -342,79 +247,55 @@ async fn simultaneous_duplicates_are_409_never_500(app: TestApp) {
 async fn taken_values_in_put_and_patch_are_409(app: TestApp) {
     let org = app.bootstrap("Acme", &["acme.example"]).await;
     let token = &org.scim_token.token;
-    app.scim("POST", "/Users", token, Some(user("ann@acme.example", "a")))
+    app.post("/Users", token, user("ann@acme.example", "a"))
         .await;
     let bob = app
-        .scim("POST", "/Users", token, Some(user("bob@acme.example", "b")))
+        .post("/Users", token, user("bob@acme.example", "b"))
         .await;
     let bob_id = bob.body["id"].as_str().unwrap();
-    let put = app
-        .scim(
-            "PUT",
-            &format!("/Users/{bob_id}"),
-            token,
-            Some(user("Ann@acme.example", "b")),
-        )
-        .await;
-    assert_eq!(put.status, 409, "{}", put.body);
-    assert_eq!(put.body["scimType"], "uniqueness");
-    let unchanged = app
-        .scim("GET", &format!("/Users/{bob_id}"), token, None)
-        .await;
+    app.put(
+        &format!("/Users/{bob_id}"),
+        token,
+        user("Ann@acme.example", "b"),
+    )
+    .await
+    .expect_scim_error(409, "uniqueness");
+    let unchanged = app.get(&format!("/Users/{bob_id}"), token).await;
     assert_eq!(unchanged.body["userName"], "bob@acme.example");
 
     let first = app
-        .scim(
-            "POST",
-            "/Groups",
-            token,
-            Some(json!({"displayName": "Sales"})),
-        )
+        .post("/Groups", token, json!({"displayName": "Sales"}))
         .await;
     assert_eq!(first.status, 201);
     let second = app
-        .scim(
-            "POST",
-            "/Groups",
-            token,
-            Some(json!({"displayName": "Ops"})),
-        )
+        .post("/Groups", token, json!({"displayName": "Ops"}))
         .await;
     let second_id = second.body["id"].as_str().unwrap();
-    let put = app
-        .scim(
-            "PUT",
-            &format!("/Groups/{second_id}"),
-            token,
-            Some(json!({"displayName": "SALES"})),
-        )
-        .await;
-    assert_eq!(put.status, 409, "{}", put.body);
-    assert_eq!(put.body["scimType"], "uniqueness");
-    let patched = app
-        .scim(
-            "PATCH",
-            &format!("/Groups/{second_id}"),
-            token,
-            Some(patch(
-                json!([{"op": "replace", "value": {"displayName": "sales"}}]),
-            )),
-        )
-        .await;
-    assert_eq!(patched.status, 409, "{}", patched.body);
-    assert_eq!(patched.body["scimType"], "uniqueness");
+    app.put(
+        &format!("/Groups/{second_id}"),
+        token,
+        json!({"displayName": "SALES"}),
+    )
+    .await
+    .expect_scim_error(409, "uniqueness");
+    app.patch(
+        &format!("/Groups/{second_id}"),
+        token,
+        json!([{"op": "replace", "value": {"displayName": "sales"}}]),
+    )
+    .await
+    .expect_scim_error(409, "uniqueness");
 
     // The admin API: a local group name taken, in another case.
     let admin = &org.admin_token.token;
     let path = format!("/orgs/{}/groups", org.org_id);
-    let made = app
-        .admin("POST", &path, admin, Some(json!({"name": "Local"})))
-        .await;
-    assert_eq!(made.status, 201, "{}", made.body);
+    app.admin_post(&path, admin, json!({"name": "Local"}))
+        .await
+        .expect_status(201);
     let dup = app
-        .admin("POST", &path, admin, Some(json!({"name": "LOCAL"})))
-        .await;
-    assert_eq!(dup.status, 409, "{}", dup.body);
+        .admin_post(&path, admin, json!({"name": "LOCAL"}))
+        .await
+        .expect_status(409);
     assert_eq!(dup.body["code"], "conflict");
     assert_eq!(dup.header("content-type"), Some("application/problem+json"));
 }

@@ -13,10 +13,7 @@ async fn wrong_json_types_in_a_search_request_are_refused(app: TestApp) {
         let email = format!("{name}@acme.example");
         let user = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
                           "userName": email, "emails": [{"value": email, "primary": true}]});
-        assert_eq!(
-            app.scim("POST", "/Users", token, Some(user)).await.status,
-            201
-        );
+        assert_eq!(app.post("/Users", token, user).await.status, 201);
     }
     let schemas = json!(["urn:ietf:params:scim:api:messages:2.0:SearchRequest"]);
     for endpoint in ["/Users/.search", "/Groups/.search", "/.search"] {
@@ -31,7 +28,7 @@ async fn wrong_json_types_in_a_search_request_are_refused(app: TestApp) {
             ("count", json!([10])),
         ] {
             let body = json!({"schemas": schemas, key: value});
-            let reply = app.scim("POST", endpoint, token, Some(body)).await;
+            let reply = app.post(endpoint, token, body).await;
             assert_eq!(
                 reply.status, 400,
                 "{endpoint} {key}={value}: {}",
@@ -46,14 +43,13 @@ async fn wrong_json_types_in_a_search_request_are_refused(app: TestApp) {
         }
     }
     let filtered = app
-        .scim(
-            "POST",
+        .post(
             "/Users/.search",
             token,
-            Some(json!({"schemas": schemas, "filter": "userName eq \"ann@acme.example\""})),
+            json!({"schemas": schemas, "filter": "userName eq \"ann@acme.example\""}),
         )
-        .await;
-    assert_eq!(filtered.status, 200, "{}", filtered.body);
+        .await
+        .expect_status(200);
     assert_eq!(filtered.body["totalResults"], 1);
 }
 

@@ -131,24 +131,13 @@ async fn list_statements_never_mix_on_one_connection(app: TestApp) {
         let outcome = app.bootstrap(org, &[domain]).await;
         let token = outcome.scim_token.token.clone();
         for (name, title) in [("ann", "Engineer"), ("bob", "Lead"), ("cid", "Engineer")] {
-            let reply = app
-                .scim(
-                    "POST",
-                    "/Users",
-                    &token,
-                    Some(user(&format!("{name}@{domain}"), title)),
-                )
-                .await;
-            assert_eq!(reply.status, 201, "{}", reply.body);
+            app.post("/Users", &token, user(&format!("{name}@{domain}"), title))
+                .await
+                .expect_status(201);
         }
         let group = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
                            "displayName": "Engineering"});
-        assert_eq!(
-            app.scim("POST", "/Groups", &token, Some(group))
-                .await
-                .status,
-            201
-        );
+        assert_eq!(app.post("/Groups", &token, group).await.status, 201);
         tenants.push((token, domain));
     }
     let requests = requests();
@@ -193,8 +182,7 @@ async fn cursor_walks_never_mix_on_one_connection(app: TestApp) {
             if name == "cid" {
                 body.as_object_mut().unwrap().remove("title");
             }
-            let reply = app.scim("POST", "/Users", &token, Some(body)).await;
-            assert_eq!(reply.status, 201, "{}", reply.body);
+            app.post("/Users", &token, body).await.expect_status(201);
         }
         tenants.push((token, domain));
     }
@@ -209,7 +197,7 @@ async fn cursor_walks_never_mix_on_one_connection(app: TestApp) {
         for _ in 0..3 {
             for (t, (token, domain)) in tenants.iter().enumerate() {
                 let reply = app
-                    .scim("GET", &format!("{path}&cursor={}", cursors[t]), token, None)
+                    .get(&format!("{path}&cursor={}", cursors[t]), token)
                     .await;
                 assert_eq!(reply.status, 200, "{path}: {}", reply.body);
                 assert_eq!(reply.body["totalResults"], 3, "{path}");

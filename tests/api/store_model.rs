@@ -19,6 +19,12 @@ pub(crate) async fn org_with_domain(tx: &mut Tx, name: &str, domain: &str) -> Or
     org.id
 }
 
+/// The org managing the account, which the test expects to exist.
+async fn managing_org(tx: &mut Tx, id: AccountId) -> Option<OrgId> {
+    let account = get_account(tx, id).await.unwrap();
+    account.expect("account exists").managing_org
+}
+
 pub(crate) fn new_account(email: &str) -> NewAccount {
     NewAccount {
         id: AccountId::new(),
@@ -71,15 +77,7 @@ async fn organizations_domains_and_accounts(db: TestDb) {
 
     let outsider = new_account("bob@elsewhere.example");
     insert_account(&mut tx, &outsider).await.unwrap();
-    assert_eq!(
-        get_account(&mut tx, outsider.id)
-            .await
-            .unwrap()
-            .unwrap()
-            .managing_org,
-        None,
-        "unmanaged"
-    );
+    assert_eq!(managing_org(&mut tx, outsider.id).await, None, "unmanaged");
 
     assert!(
         set_account_status(&mut tx, ann.id, AccountStatus::Deactivated, 20)
@@ -171,14 +169,7 @@ async fn moving_a_domain_moves_management(db: TestDb) {
     let b = org_with_domain(&mut tx, "B", "b.example").await;
     let ann = new_account("ann@shared.example");
     insert_account(&mut tx, &ann).await.unwrap();
-    assert_eq!(
-        get_account(&mut tx, ann.id)
-            .await
-            .unwrap()
-            .unwrap()
-            .managing_org,
-        None
-    );
+    assert_eq!(managing_org(&mut tx, ann.id).await, None);
     assert!(insert_verified_domain(&mut tx, "shared.example", a, 3)
         .await
         .unwrap());
@@ -188,14 +179,7 @@ async fn moving_a_domain_moves_management(db: TestDb) {
             .unwrap(),
         "a verified domain cannot be verified again by another org"
     );
-    assert_eq!(
-        get_account(&mut tx, ann.id)
-            .await
-            .unwrap()
-            .unwrap()
-            .managing_org,
-        Some(a)
-    );
+    assert_eq!(managing_org(&mut tx, ann.id).await, Some(a));
     assert!(
         !move_verified_domain(&mut tx, "shared.example", b, a, 4)
             .await
@@ -205,14 +189,7 @@ async fn moving_a_domain_moves_management(db: TestDb) {
     assert!(move_verified_domain(&mut tx, "shared.example", a, b, 4)
         .await
         .unwrap());
-    assert_eq!(
-        get_account(&mut tx, ann.id)
-            .await
-            .unwrap()
-            .unwrap()
-            .managing_org,
-        Some(b)
-    );
+    assert_eq!(managing_org(&mut tx, ann.id).await, Some(b));
     assert_eq!(list_managed_accounts(&mut tx, a).await.unwrap().len(), 0);
     assert_eq!(list_managed_accounts(&mut tx, b).await.unwrap().len(), 1);
 }

@@ -46,10 +46,8 @@ async fn another_orgs_account_is_seen_as_a_stranger(app: TestApp) {
     let boss = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
                       "userName": "boss@a.example",
                       "emails": [{"value": "boss@a.example", "primary": true}]});
-    let boss = app
-        .scim("POST", "/Users", &a.scim_token.token, Some(boss))
-        .await;
-    let boss_id = boss.body["id"].as_str().unwrap().to_owned();
+    let boss = app.post("/Users", &a.scim_token.token, boss).await;
+    let boss_id = boss.id();
     let ann = json!({
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", ENTERPRISE],
         "userName": "ann@a.example",
@@ -61,9 +59,9 @@ async fn another_orgs_account_is_seen_as_a_stranger(app: TestApp) {
                      "manager": {"value": boss_id}},
     });
     let created = app
-        .scim("POST", "/Users", &a.scim_token.token, Some(ann))
-        .await;
-    assert_eq!(created.status, 201, "{}", created.body);
+        .post("/Users", &a.scim_token.token, ann)
+        .await
+        .expect_status(201);
     assert_eq!(
         created.body[ENTERPRISE]["employeeNumber"], "E-1234",
         "its own org sees all"
@@ -74,22 +72,18 @@ async fn another_orgs_account_is_seen_as_a_stranger(app: TestApp) {
                       "userName": "ann@a.example", "externalId": "b-ann",
                       "emails": [{"value": "ann@a.example", "primary": true}]});
     let linked = app
-        .scim("POST", "/Users", &b.scim_token.token, Some(link))
-        .await;
-    assert_eq!(linked.status, 201, "{}", linked.body);
+        .post("/Users", &b.scim_token.token, link)
+        .await
+        .expect_status(201);
     assert_stranger_view(&linked.body, "the create's answer");
     assert_eq!(linked.body["externalId"], "b-ann", "B's own record is B's");
     let id = linked.body["id"].as_str().unwrap();
-    let read = app
-        .scim("GET", &format!("/Users/{id}"), &b.scim_token.token, None)
-        .await;
+    let read = app.get(&format!("/Users/{id}"), &b.scim_token.token).await;
     assert_stranger_view(&read.body, "a read");
     let found = app
-        .scim(
-            "GET",
+        .get(
             "/Users?filter=userName%20eq%20%22ann@a.example%22",
             &b.scim_token.token,
-            None,
         )
         .await;
     assert_stranger_view(&found.body["Resources"][0], "a lookup");
@@ -102,8 +96,8 @@ async fn another_orgs_account_is_seen_as_a_stranger(app: TestApp) {
             &b.scim_token.token,
             Some(patch),
         )
-        .await;
-    assert_eq!(patched.status, 200, "{}", patched.body);
+        .await
+        .expect_status(200);
     assert_stranger_view(&patched.body, "a PATCH's answer");
 
     // Filters see what responses show: nothing to probe.
@@ -120,38 +114,24 @@ async fn another_orgs_account_is_seen_as_a_stranger(app: TestApp) {
         ("not%20(title%20eq%20%22Controller%22)", 1),
     ] {
         let reply = app
-            .scim(
-                "GET",
-                &format!("/Users?filter={filter}"),
-                &b.scim_token.token,
-                None,
-            )
+            .get(&format!("/Users?filter={filter}"), &b.scim_token.token)
             .await;
         assert_eq!(reply.status, 200, "{filter}: {}", reply.body);
         assert_eq!(reply.body["totalResults"], expected, "{filter} from B");
     }
-    let sorted = app
-        .scim("GET", "/Users?sortBy=title", &b.scim_token.token, None)
-        .await;
+    let sorted = app.get("/Users?sortBy=title", &b.scim_token.token).await;
     assert_eq!(sorted.status, 200);
     let mine = app
-        .scim(
-            "GET",
+        .get(
             "/Users?filter=title%20eq%20%22Controller%22",
             &a.scim_token.token,
-            None,
         )
         .await;
     assert_eq!(mine.body["totalResults"], 1, "its own org finds it");
 
     // A still sees everything.
     let own = app
-        .scim(
-            "GET",
-            &format!("/Users/{}", created.body["id"].as_str().unwrap()),
-            &a.scim_token.token,
-            None,
-        )
+        .get(&format!("/Users/{}", created.id()), &a.scim_token.token)
         .await;
     assert_eq!(own.body["title"], "Controller");
     assert_eq!(own.body[ENTERPRISE]["manager"]["value"], boss_id.as_str());

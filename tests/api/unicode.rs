@@ -35,8 +35,7 @@ async fn people(app: &TestApp) -> String {
             "emails": [{"value": email, "primary": true}],
             ENTERPRISE: {"department": department},
         });
-        let created = app.scim("POST", "/Users", &token, Some(body)).await;
-        assert_eq!(created.status, 201, "{}", created.body);
+        app.post("/Users", &token, body).await.expect_status(201);
     }
     token
 }
@@ -47,9 +46,7 @@ fn enc(filter: &str) -> String {
 
 /// The local parts of the users `filter` finds, in the order the server returns them.
 async fn found(app: &TestApp, token: &str, query: &str) -> Vec<String> {
-    let reply = app
-        .scim("GET", &format!("/Users?{query}"), token, None)
-        .await;
+    let reply = app.get(&format!("/Users?{query}"), token).await;
     assert_eq!(reply.status, 200, "{query}: {}", reply.body);
     reply.body["Resources"]
         .as_array()

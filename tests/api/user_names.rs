@@ -18,18 +18,14 @@ fn user(user_name: &str, emails: Value) -> Value {
     })
 }
 
-fn patch(ops: Value) -> Value {
-    json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": ops})
+/// A user whose one email is `email`.
+fn named(user_name: &str, email: &str) -> Value {
+    user(user_name, json!([{ "value": email }]))
 }
 
 async fn total(app: &TestApp, token: &str, filter: &str) -> u64 {
     let r = app
-        .scim(
-            "GET",
-            &format!("/Users?filter={}", urlencode(filter)),
-            token,
-            None,
-        )
+        .get(&format!("/Users?filter={}", urlencode(filter)), token)
         .await;
     assert_eq!(r.status, 200, "{filter}: {}", r.body);
     r.body["totalResults"].as_u64().unwrap_or(u64::MAX)
@@ -48,17 +44,16 @@ async fn any_user_name_and_the_email_from_emails(app: TestApp) {
     // Entra ID's default: userName is the UPN (here on a domain nobody verified), the mail
     // is emails[type eq "work"].
     let entra = app
-        .scim(
-            "POST",
+        .post(
             "/Users",
             token,
-            Some(user(
+            user(
                 "ann@acme.onmicrosoft.example",
                 json!([{"value": "Ann@Acme.Example", "type": "work"}]),
-            )),
+            ),
         )
-        .await;
-    assert_eq!(entra.status, 201, "{}", entra.body);
+        .await
+        .expect_status(201);
     assert_eq!(entra.body["userName"], "ann@acme.onmicrosoft.example");
     let ann = account_email_of(&app, "ann@acme.example")
         .await
@@ -84,9 +79,7 @@ async fn any_user_name_and_the_email_from_emails(app: TestApp) {
             "kim@acme.example",
         ),
     ] {
-        let r = app
-            .scim("POST", "/Users", token, Some(user(user_name, emails)))
-            .await;
+        let r = app.post("/Users", token, user(user_name, emails)).await;
         assert_eq!(r.status, 201, "{user_name}: {}", r.body);
         assert_eq!(r.body["userName"], user_name);
         assert!(
@@ -95,15 +88,9 @@ async fn any_user_name_and_the_email_from_emails(app: TestApp) {
         );
     }
     // Without emails, a userName that is an address is the email.
-    let bare = app
-        .scim(
-            "POST",
-            "/Users",
-            token,
-            Some(user("lee@acme.example", json!([]))),
-        )
-        .await;
-    assert_eq!(bare.status, 201, "{}", bare.body);
+    app.post("/Users", token, user("lee@acme.example", json!([])))
+        .await
+        .expect_status(201);
     assert!(account_email_of(&app, "lee@acme.example").await.is_some());
 
     // Every IdP lookup finds the user, userName ignoring case.
@@ -134,7 +121,7 @@ async fn a_user_without_any_email_is_refused_naming_the_mapping(app: TestApp) {
         },
         user("jdoe", json!([{"value": "not an address", "type": "work"}])),
     ] {
-        let r = app.scim("POST", "/Users", token, Some(body.clone())).await;
+        let r = app.post("/Users", token, body.clone()).await;
         assert_eq!(
             (r.status, r.body["scimType"].as_str()),
             (400, Some("invalidValue")),
@@ -154,81 +141,44 @@ async fn user_names_are_unique_in_a_directory_ignoring_case(app: TestApp) {
     let acme = app.bootstrap("Acme", &["acme.example"]).await;
     let globex = app.bootstrap("Globex", &["globex.example"]).await;
     let token = &acme.scim_token.token;
-    let first = app
-        .scim(
-            "POST",
-            "/Users",
-            token,
-            Some(user("jdoe", json!([{"value": "john@acme.example"}]))),
-        )
-        .await;
-    assert_eq!(first.status, 201, "{}", first.body);
+    app.post("/Users", token, named("jdoe", "john@acme.example"))
+        .await
+        .expect_status(201);
     let clash = app
-        .scim(
-            "POST",
-            "/Users",
-            token,
-            Some(user("JDoe", json!([{"value": "jane@acme.example"}]))),
-        )
+        .post("/Users", token, named("JDoe", "jane@acme.example"))
         .await;
-    assert_eq!(
-        (clash.status, clash.body["scimType"].as_str()),
-        (409, Some("uniqueness")),
-        "{}",
-        clash.body
-    );
+    clash.expect_scim_error(409, "uniqueness");
     assert!(
         account_email_of(&app, "jane@acme.example").await.is_none(),
         "the refused create left no account"
     );
     // Another directory has its own userNames.
-    let other = app
-        .scim(
-            "POST",
-            "/Users",
-            &globex.scim_token.token,
-            Some(user("jdoe", json!([{"value": "jdoe@globex.example"}]))),
-        )
-        .await;
-    assert_eq!(other.status, 201, "{}", other.body);
+    app.post(
+        "/Users",
+        &globex.scim_token.token,
+        named("jdoe", "jdoe@globex.example"),
+    )
+    .await
+    .expect_status(201);
 
     // Renaming to a taken userName (PATCH or PUT) is a conflict and changes nothing.
     let second = app
-        .scim(
-            "POST",
-            "/Users",
-            token,
-            Some(user("jane", json!([{"value": "jane@acme.example"}]))),
-        )
-        .await;
-    assert_eq!(second.status, 201, "{}", second.body);
-    let path = format!("/Users/{}", second.body["id"].as_str().unwrap());
+        .post("/Users", token, named("jane", "jane@acme.example"))
+        .await
+        .expect_status(201);
+    let path = format!("/Users/{}", second.id());
     let renamed = app
-        .scim(
-            "PATCH",
+        .patch(
             &path,
             token,
-            Some(patch(
-                json!([{"op": "replace", "path": "userName", "value": "JDOE"}]),
-            )),
+            json!([{"op": "replace", "path": "userName", "value": "JDOE"}]),
         )
         .await;
-    assert_eq!(
-        (renamed.status, renamed.body["scimType"].as_str()),
-        (409, Some("uniqueness")),
-        "{}",
-        renamed.body
-    );
-    let replaced = app
-        .scim(
-            "PUT",
-            &path,
-            token,
-            Some(user("jdoe", json!([{"value": "jane@acme.example"}]))),
-        )
-        .await;
-    assert_eq!(replaced.status, 409, "{}", replaced.body);
-    let now = app.scim("GET", &path, token, None).await;
+    renamed.expect_scim_error(409, "uniqueness");
+    app.put(&path, token, named("jdoe", "jane@acme.example"))
+        .await
+        .expect_status(409);
+    let now = app.get(&path, token).await;
     assert_eq!(now.body["userName"], "jane");
     assert_eq!(now.body["meta"]["version"], second.body["meta"]["version"]);
 }
@@ -238,39 +188,30 @@ async fn a_directory_renames_its_users_without_touching_accounts(app: TestApp) {
     let globex = app.bootstrap("Globex", &["globex.example"]).await;
     // Globex manages gina's account; Acme's directory links it as an external user.
     let gina = app
-        .scim(
-            "POST",
+        .post(
             "/Users",
             &globex.scim_token.token,
-            Some(user("gina", json!([{"value": "gina@globex.example"}]))),
+            named("gina", "gina@globex.example"),
         )
-        .await;
-    assert_eq!(gina.status, 201, "{}", gina.body);
+        .await
+        .expect_status(201);
     let token = &acme.scim_token.token;
     let linked = app
-        .scim(
-            "POST",
-            "/Users",
-            token,
-            Some(user("g.lee", json!([{"value": "gina@globex.example"}]))),
-        )
-        .await;
-    assert_eq!(linked.status, 201, "{}", linked.body);
+        .post("/Users", token, named("g.lee", "gina@globex.example"))
+        .await
+        .expect_status(201);
     let before = account_email_of(&app, "gina@globex.example").await.unwrap();
-    let path = format!("/Users/{}", linked.body["id"].as_str().unwrap());
+    let path = format!("/Users/{}", linked.id());
     // userName belongs to Acme's record: renaming is allowed on an account Acme may not
     // change, and the account stays as it was.
     let renamed = app
-        .scim(
-            "PATCH",
+        .patch(
             &path,
             token,
-            Some(patch(
-                json!([{"op": "replace", "path": "userName", "value": "gina.lee"}]),
-            )),
+            json!([{"op": "replace", "path": "userName", "value": "gina.lee"}]),
         )
-        .await;
-    assert_eq!(renamed.status, 200, "{}", renamed.body);
+        .await
+        .expect_status(200);
     assert_eq!(renamed.body["userName"], "gina.lee");
     let after = account_email_of(&app, "gina@globex.example").await.unwrap();
     assert_eq!(
@@ -279,24 +220,17 @@ async fn a_directory_renames_its_users_without_touching_accounts(app: TestApp) {
     );
     // Globex's directory still sees its own userName.
     let own = app
-        .scim(
-            "GET",
-            &format!("/Users/{}", gina.body["id"].as_str().unwrap()),
-            &globex.scim_token.token,
-            None,
-        )
+        .get(&format!("/Users/{}", gina.id()), &globex.scim_token.token)
         .await;
     assert_eq!(own.body["userName"], "gina");
     // Changing the email of that account is still refused (rule 13).
-    let moved = app
-        .scim(
-            "PATCH",
-            &path,
-            token,
-            Some(patch(json!([{"op": "replace", "path": "emails", "value": [{"value": "gina@acme.example"}]}]))),
-        )
-        .await;
-    assert_eq!(moved.status, 403, "{}", moved.body);
+    app.patch(
+        &path,
+        token,
+        json!([{"op": "replace", "path": "emails", "value": [{"value": "gina@acme.example"}]}]),
+    )
+    .await
+    .expect_status(403);
 }
 
 on_both_backends! {

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::helpers::*;
 use crate::on_both_backends;
-use crate::users::{account_status, create, patch, user};
+use crate::users::{create, user};
 
 async fn foreign_accounts_are_refused_and_unchanged(app: TestApp) {
     let acme = app.bootstrap("Acme", &["acme.example"]).await;
@@ -32,14 +32,7 @@ async fn foreign_accounts_are_refused_and_unchanged(app: TestApp) {
         json!([{"op": "replace", "path": "active", "value": false}]),
         json!([{"op": "replace", "path": "emails", "value": [{"value": "gina@acme.example", "primary": true}]}]),
     ] {
-        let r = app
-            .scim(
-                "PATCH",
-                &path,
-                &acme.scim_token.token,
-                Some(patch(ops.clone())),
-            )
-            .await;
+        let r = app.patch(&path, &acme.scim_token.token, ops.clone()).await;
         assert_eq!(r.status, 403, "{ops}: {}", r.body);
         assert!(
             r.detail().contains("managed by another organization"),
@@ -53,29 +46,22 @@ async fn foreign_accounts_are_refused_and_unchanged(app: TestApp) {
         );
     }
     // Unchanged values are not changes (rule 13): IdPs resend them.
-    let same = app
-        .scim("PATCH", &path, &acme.scim_token.token, Some(patch(json!([{"op": "replace", "value": {"active": true, "name": {"givenName": "Ann", "familyName": "Example"}}}]))))
-        .await;
-    assert_eq!(same.status, 200, "{}", same.body);
+    app
+        .patch(&path, &acme.scim_token.token, json!([{"op": "replace", "value": {"active": true, "name": {"givenName": "Ann", "familyName": "Example"}}}]))
+        .await.expect_status(200);
     // Acme's own record attributes are its to change.
-    let own = app
-        .scim(
-            "PATCH",
-            &path,
-            &acme.scim_token.token,
-            Some(patch(
-                json!([{"op": "replace", "path": "externalId", "value": "acme-77"}]),
-            )),
-        )
-        .await;
-    assert_eq!(own.status, 200, "{}", own.body);
+    app.patch(
+        &path,
+        &acme.scim_token.token,
+        json!([{"op": "replace", "path": "externalId", "value": "acme-77"}]),
+    )
+    .await
+    .expect_status(200);
 
     let seen_by_globex = app
-        .scim(
-            "GET",
+        .get(
             "/Users?filter=userName%20eq%20%22gina%40globex.example%22",
             &globex.scim_token.token,
-            None,
         )
         .await;
     let theirs = &seen_by_globex.body["Resources"][0];
@@ -87,24 +73,15 @@ async fn foreign_accounts_are_refused_and_unchanged(app: TestApp) {
     );
 
     // Rule 18: Globex cannot see Acme's record id.
-    let r = app.scim("GET", &path, &globex.scim_token.token, None).await;
+    let r = app.get(&path, &globex.scim_token.token).await;
     assert_eq!(r.status, 404);
 
     // Rule 16: Acme deleting its external user unlinks it but leaves the account active.
-    let r = app
-        .scim("DELETE", &path, &acme.scim_token.token, None)
-        .await;
+    let r = app.delete(&path, &acme.scim_token.token).await;
     assert_eq!(r.status, 204);
-    assert_eq!(
-        app.scim("GET", &path, &acme.scim_token.token, None)
-            .await
-            .status,
-        404
-    );
-    assert_eq!(
-        account_status(&app, "gina@globex.example").await,
-        AccountStatus::Active
-    );
+    assert_eq!(app.get(&path, &acme.scim_token.token).await.status, 404);
+    let account_status = app.account_status("gina@globex.example").await;
+    assert_eq!(account_status, AccountStatus::Active);
 }
 
 async fn delete_deactivates_managed_accounts(app: TestApp) {
@@ -116,30 +93,19 @@ async fn delete_deactivates_managed_accounts(app: TestApp) {
         .as_str()
         .unwrap()
         .to_owned();
-    let r = app
-        .scim("DELETE", &format!("/Users/{id}"), token, None)
-        .await;
+    let r = app.delete(&format!("/Users/{id}"), token).await;
     assert_eq!(r.status, 204);
-    assert_eq!(
-        account_status(&app, "ann@acme.example").await,
-        AccountStatus::Deactivated
-    );
-    assert_eq!(
-        app.scim("DELETE", &format!("/Users/{id}"), token, None)
-            .await
-            .status,
-        404
-    );
+    let account_status = app.account_status("ann@acme.example").await;
+    assert_eq!(account_status, AccountStatus::Deactivated);
+    assert_eq!(app.delete(&format!("/Users/{id}"), token).await.status, 404);
     // Provisioning the account again links the same account, with a new SCIM id; what the
     // POST leaves out of the account's profile stays, and `active: true` reactivates it.
     let again = create(&app, token, user("ann@acme.example")).await;
     assert_ne!(again["id"], id.as_str());
     assert_eq!(again["title"], "Lead");
     assert_eq!(again["active"], true);
-    assert_eq!(
-        account_status(&app, "ann@acme.example").await,
-        AccountStatus::Active
-    );
+    let account_status = app.account_status("ann@acme.example").await;
+    assert_eq!(account_status, AccountStatus::Active);
 }
 
 async fn email_changes_stay_within_verified_domains(app: TestApp) {
@@ -151,14 +117,14 @@ async fn email_changes_stay_within_verified_domains(app: TestApp) {
         .to_owned();
     let path = format!("/Users/{id}");
     let to = |email: &str| {
-        patch(
+        patch_op(
             json!([{"op": "replace", "path": "emails", "value": [{"value": email, "type": "work"}]}]),
         )
     };
     let r = app
         .scim("PATCH", &path, token, Some(to("ann@gmail.example")))
-        .await;
-    assert_eq!(r.status, 403, "{}", r.body);
+        .await
+        .expect_status(403);
     assert!(r.detail().contains("verif"), "{}", r.body);
     let mut conn = app.store.read().await.unwrap();
     assert!(store::find_account_by_email(&mut conn, "ann@gmail.example")
@@ -168,8 +134,8 @@ async fn email_changes_stay_within_verified_domains(app: TestApp) {
     drop(conn);
     let r = app
         .scim("PATCH", &path, token, Some(to("ann@acme.test")))
-        .await;
-    assert_eq!(r.status, 200, "{}", r.body);
+        .await
+        .expect_status(200);
     assert_eq!(r.body["emails"][0]["value"], "ann@acme.test");
     assert_eq!(
         r.body["userName"], "ann@acme.example",

@@ -6,14 +6,12 @@ use serde_json::{json, Value};
 
 use crate::helpers::*;
 use crate::on_both_backends;
-use crate::users::{account_status, create, patch, user, ENTERPRISE};
+use crate::users::{create, user, ENTERPRISE};
 
 async fn etags_and_preconditions(app: TestApp) {
     let org = app.bootstrap("Acme", &["acme.example"]).await;
     let token = &org.scim_token.token;
-    let created = app
-        .scim("POST", "/Users", token, Some(user("ann@acme.example")))
-        .await;
+    let created = app.post("/Users", token, user("ann@acme.example")).await;
     let id = created.body["id"].as_str().unwrap();
     let etag = created.header("etag").unwrap().to_owned();
     assert!(etag.starts_with("W/\""), "{etag}");
@@ -23,7 +21,7 @@ async fn etags_and_preconditions(app: TestApp) {
         .await;
     assert_eq!(cached.status, 304);
 
-    let op = patch(json!([{"op": "replace", "path": "title", "value": "Lead"}]));
+    let op = patch_op(json!([{"op": "replace", "path": "title", "value": "Lead"}]));
     let stale = app
         .scim_with(
             "PATCH",
@@ -37,8 +35,8 @@ async fn etags_and_preconditions(app: TestApp) {
     assert_eq!(stale.body["status"], "412");
     let ok = app
         .scim_with("PATCH", &path, token, Some(op), &[("if-match", &etag)])
-        .await;
-    assert_eq!(ok.status, 200, "{}", ok.body);
+        .await
+        .expect_status(200);
     let new_etag = ok.header("etag").unwrap().to_owned();
     assert_ne!(new_etag, etag, "every write changes the version");
     let fresh = app
@@ -57,8 +55,8 @@ async fn etags_and_preconditions(app: TestApp) {
     both["title"] = json!("Lead");
     let put = app
         .scim_with("PUT", &path, token, Some(both), &[("if-match", &new_etag)])
-        .await;
-    assert_eq!(put.status, 200, "{}", put.body);
+        .await
+        .expect_status(200);
     assert_eq!(
         (
             put.body["externalId"].as_str(),
@@ -76,10 +74,7 @@ async fn etags_and_preconditions(app: TestApp) {
         )
         .await;
     assert_eq!(replay.status, 412, "the first PUT moved the version on");
-    assert_eq!(
-        app.scim("GET", &path, token, None).await.body["title"],
-        "Lead"
-    );
+    assert_eq!(app.get(&path, token).await.body["title"], "Lead");
 }
 
 async fn patch_in_every_dialect(app: TestApp) {
@@ -93,7 +88,7 @@ async fn patch_in_every_dialect(app: TestApp) {
     let send = |ops: Value| {
         let path = path.clone();
         let app = &app;
-        async move { app.scim("PATCH", &path, token, Some(patch(ops))).await }
+        async move { app.patch(&path, token, ops).await }
     };
 
     // Entra ID: capitalised ops, "False" as a string, dotted keys in a no-path value.
@@ -101,30 +96,22 @@ async fn patch_in_every_dialect(app: TestApp) {
         {"op": "Replace", "path": "active", "value": "False"},
         {"op": "Replace", "value": {"name.givenName": "Anna", format!("{ENTERPRISE}:department"): "R&D"}}
     ]))
-    .await;
-    assert_eq!(r.status, 200, "{}", r.body);
+    .await.expect_status(200);
     assert_eq!(r.body["active"], false);
     assert_eq!(r.body["name"]["givenName"], "Anna");
     assert_eq!(r.body[ENTERPRISE]["department"], "R&D");
-    assert_eq!(
-        account_status(&app, "ann@acme.example").await,
-        AccountStatus::Deactivated,
-        "rule 15"
-    );
+    let account_status = app.account_status("ann@acme.example").await;
+    assert_eq!(account_status, AccountStatus::Deactivated, "rule 15");
 
     // Inactive users stay readable and filterable.
-    let inactive = app
-        .scim("GET", "/Users?filter=active%20eq%20false", token, None)
-        .await;
+    let inactive = app.get("/Users?filter=active%20eq%20false", token).await;
     assert_eq!(inactive.body["totalResults"], 1);
 
     // Okta: no-path replace with active true.
     let r = send(json!([{"op": "replace", "value": {"active": true}}])).await;
     assert_eq!(r.body["active"], true);
-    assert_eq!(
-        account_status(&app, "ann@acme.example").await,
-        AccountStatus::Active
-    );
+    let account_status = app.account_status("ann@acme.example").await;
+    assert_eq!(account_status, AccountStatus::Active);
 
     // A value path that matches nothing acts as add; add on single-valued replaces.
     let r = send(json!([
@@ -133,8 +120,8 @@ async fn patch_in_every_dialect(app: TestApp) {
         {"op": "add", "path": "title", "value": "Head"},
         {"op": "add", "path": format!("{ENTERPRISE}:manager"), "value": "mgr-7"}
     ]))
-    .await;
-    assert_eq!(r.status, 200, "{}", r.body);
+    .await
+    .expect_status(200);
     assert_eq!(
         r.body["phoneNumbers"],
         json!([{"type": "mobile", "value": "+1 555 0100"}])
@@ -146,18 +133,15 @@ async fn patch_in_every_dialect(app: TestApp) {
     );
 
     // Entra ID's path into the work email; the lookup index follows.
-    let r = send(json!([{"op": "replace", "path": "emails[type eq \"work\"].value", "value": "ann.lee@acme.example"}])).await;
-    assert_eq!(r.status, 200, "{}", r.body);
+    let r = send(json!([{"op": "replace", "path": "emails[type eq \"work\"].value", "value": "ann.lee@acme.example"}])).await.expect_status(200);
     assert_eq!(
         r.body["emails"],
         json!([{"value": "ann.lee@acme.example", "type": "work", "primary": true}])
     );
     let found = app
-        .scim(
-            "GET",
+        .get(
             "/Users?filter=emails.value%20eq%20%22ANN.LEE%40acme.example%22",
             token,
-            None,
         )
         .await;
     assert_eq!(found.body["totalResults"], 1);
@@ -166,39 +150,23 @@ async fn patch_in_every_dialect(app: TestApp) {
     assert!(r.body.get("phoneNumbers").is_none(), "{}", r.body);
 
     // Errors, and all-or-nothing.
-    let before = app.scim("GET", &path, token, None).await.body;
+    let before = app.get(&path, token).await.body;
     let r = send(json!([
         {"op": "replace", "path": "title", "value": "Changed"},
         {"op": "replace", "path": "id", "value": "x"}
     ]))
     .await;
-    assert_eq!(
-        (r.status, r.body["scimType"].as_str()),
-        (400, Some("mutability"))
-    );
-    assert_eq!(
-        app.scim("GET", &path, token, None).await.body,
-        before,
-        "nothing applied"
-    );
+    r.expect_scim_error(400, "mutability");
+    assert_eq!(app.get(&path, token).await.body, before, "nothing applied");
     let r = send(json!([{"op": "remove", "path": "active"}])).await;
-    assert_eq!(
-        (r.status, r.body["scimType"].as_str()),
-        (400, Some("invalidValue"))
-    );
+    let r = r.expect_scim_error(400, "invalidValue");
     assert!(r.detail().contains("active: false"), "{}", r.body);
     let r = send(json!([{"op": "jump", "path": "title"}])).await;
     assert_eq!(r.status, 400);
     let r = send(json!([{"op": "remove"}])).await;
-    assert_eq!(
-        (r.status, r.body["scimType"].as_str()),
-        (400, Some("noTarget"))
-    );
+    r.expect_scim_error(400, "noTarget");
     let r = send(json!([{"op": "replace", "path": "emails[type eq", "value": "x"}])).await;
-    assert_eq!(
-        (r.status, r.body["scimType"].as_str()),
-        (400, Some("invalidPath"))
-    );
+    r.expect_scim_error(400, "invalidPath");
 }
 
 async fn entra_string_booleans_on_create(app: TestApp) {
@@ -207,10 +175,8 @@ async fn entra_string_booleans_on_create(app: TestApp) {
     body["active"] = json!("False");
     let created = create(&app, &org.scim_token.token, body).await;
     assert_eq!(created["active"], false);
-    assert_eq!(
-        account_status(&app, "ann@acme.example").await,
-        AccountStatus::Deactivated
-    );
+    let account_status = app.account_status("ann@acme.example").await;
+    assert_eq!(account_status, AccountStatus::Deactivated);
 }
 
 async fn put_replaces(app: TestApp) {
@@ -228,9 +194,9 @@ async fn put_replaces(app: TestApp) {
     replacement["meta"] = json!({"version": "W/\"1\""});
     replacement["displayName"] = json!("Ann E.");
     let r = app
-        .scim("PUT", &format!("/Users/{id}"), token, Some(replacement))
-        .await;
-    assert_eq!(r.status, 200, "{}", r.body);
+        .put(&format!("/Users/{id}"), token, replacement)
+        .await
+        .expect_status(200);
     assert_eq!(r.body["id"], id.as_str());
     assert_eq!(r.body["displayName"], "Ann E.");
     assert!(
@@ -246,12 +212,7 @@ async fn projection_on_reads_and_writes(app: TestApp) {
     let mut body = user("ann@acme.example");
     body["password"] = json!("hunter2");
     let reply = app
-        .scim(
-            "POST",
-            "/Users?excludedAttributes=emails,name",
-            token,
-            Some(body),
-        )
+        .post("/Users?excludedAttributes=emails,name", token, body)
         .await;
     assert_eq!(reply.status, 201);
     assert!(reply.body.get("emails").is_none() && reply.body.get("name").is_none());
@@ -261,12 +222,7 @@ async fn projection_on_reads_and_writes(app: TestApp) {
     );
     let id = reply.body["id"].as_str().unwrap();
     let got = app
-        .scim(
-            "GET",
-            &format!("/Users/{id}?attributes=name.givenName"),
-            token,
-            None,
-        )
+        .get(&format!("/Users/{id}?attributes=name.givenName"), token)
         .await;
     assert_eq!(got.body["name"], json!({"givenName": "Ann"}));
     assert!(got.body.get("id").is_some(), "id is always returned");

@@ -1,6 +1,5 @@
 //! `/scim/v2/Users`: the protocol, the IdP dialects, and rules 12–18, on both backends.
 
-use scimd::domain::AccountStatus;
 use scimd::store;
 use serde_json::{json, Value};
 
@@ -21,34 +20,20 @@ pub(crate) fn user(user_name: &str) -> Value {
     })
 }
 
-pub(crate) fn patch(ops: Value) -> Value {
-    json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": ops})
-}
-
 pub(crate) async fn create(app: &TestApp, token: &str, body: Value) -> Value {
-    let reply = app.scim("POST", "/Users", token, Some(body)).await;
-    assert_eq!(reply.status, 201, "{}", reply.body);
+    let reply = app.post("/Users", token, body).await.expect_status(201);
     reply.body
-}
-
-pub(crate) async fn account_status(app: &TestApp, email: &str) -> AccountStatus {
-    let mut conn = app.store.read().await.unwrap();
-    store::find_account_by_email(&mut conn, email)
-        .await
-        .unwrap()
-        .unwrap()
-        .status
 }
 
 async fn create_read_and_locate(app: TestApp) {
     let org = app.bootstrap("Acme", &["acme.example"]).await;
     let token = &org.scim_token.token;
     let reply = app
-        .scim("POST", "/Users", token, Some(user("Ann@Acme.example")))
-        .await;
-    assert_eq!(reply.status, 201, "{}", reply.body);
+        .post("/Users", token, user("Ann@Acme.example"))
+        .await
+        .expect_status(201);
     assert_eq!(reply.header("content-type"), Some("application/scim+json"));
-    let id = reply.body["id"].as_str().unwrap().to_owned();
+    let id = reply.id();
     let location = reply.header("location").unwrap().to_owned();
     assert!(
         location.ends_with(&format!("/scim/v2/Users/{id}")),
@@ -62,7 +47,7 @@ async fn create_read_and_locate(app: TestApp) {
     assert_eq!(reply.body["name"]["givenName"], "Ann");
     assert!(reply.body.get("password").is_none());
 
-    let got = app.scim("GET", &format!("/Users/{id}"), token, None).await;
+    let got = app.get(&format!("/Users/{id}"), token).await;
     assert_eq!(got.status, 200);
     assert_eq!(got.body, reply.body);
 
@@ -91,26 +76,14 @@ async fn duplicates_conflict_and_bad_bodies_are_refused(app: TestApp) {
     let org = app.bootstrap("Acme", &["acme.example"]).await;
     let token = &org.scim_token.token;
     create(&app, token, user("ann@acme.example")).await;
-    let again = app
-        .scim("POST", "/Users", token, Some(user("ANN@acme.example")))
-        .await;
+    let again = app.post("/Users", token, user("ANN@acme.example")).await;
     assert_eq!(again.status, 409);
     assert_eq!(again.body["scimType"], "uniqueness");
 
-    let no_name = app
-        .scim("POST", "/Users", token, Some(json!({"displayName": "x"})))
-        .await;
-    assert_eq!(
-        (no_name.status, no_name.body["scimType"].as_str()),
-        (400, Some("invalidValue"))
-    );
+    let no_name = app.post("/Users", token, json!({"displayName": "x"})).await;
+    no_name.expect_scim_error(400, "invalidValue");
     let not_email = app
-        .scim(
-            "POST",
-            "/Users",
-            token,
-            Some(json!({"userName": "bjensen"})),
-        )
+        .post("/Users", token, json!({"userName": "bjensen"}))
         .await;
     assert_eq!(not_email.status, 400);
     assert!(
@@ -119,17 +92,13 @@ async fn duplicates_conflict_and_bad_bodies_are_refused(app: TestApp) {
         not_email.body
     );
     let wrong_type = app
-        .scim(
-            "POST",
+        .post(
             "/Users",
             token,
-            Some(json!({"userName": "b@acme.example", "active": "maybe"})),
+            json!({"userName": "b@acme.example", "active": "maybe"}),
         )
         .await;
-    assert_eq!(
-        (wrong_type.status, wrong_type.body["scimType"].as_str()),
-        (400, Some("invalidValue"))
-    );
+    wrong_type.expect_scim_error(400, "invalidValue");
 
     let response = app
         .client
@@ -144,7 +113,7 @@ async fn duplicates_conflict_and_bad_bodies_are_refused(app: TestApp) {
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["scimType"], "invalidSyntax");
 
-    let list = app.scim("GET", "/Users", token, None).await;
+    let list = app.get("/Users", token).await;
     assert_eq!(
         list.body["totalResults"], 1,
         "nothing was created by the refused requests"
@@ -177,11 +146,11 @@ async fn content_types_ids_and_methods(app: TestApp) {
         );
     }
     for bad in ["0", "not-a-uuid", "00000000-0000-0000-0000-000000000000"] {
-        let reply = app.scim("GET", &format!("/Users/{bad}"), token, None).await;
+        let reply = app.get(&format!("/Users/{bad}"), token).await;
         assert_eq!(reply.status, 404, "{bad}");
         assert_eq!(reply.body["status"], "404");
     }
-    let reply = app.scim("DELETE", "/Schemas", token, None).await;
+    let reply = app.delete("/Schemas", token).await;
     assert_eq!(
         (reply.status, reply.body["status"].as_str()),
         (405, Some("405"))
@@ -203,7 +172,7 @@ async fn lookups_filters_and_paging(app: TestApp) {
         let app = &app;
         async move {
             let url = format!("/Users?filter={}", urlencode(&filter));
-            app.scim("GET", &url, token, None).await
+            app.get(&url, token).await
         }
     };
     let found = search("userName eq \"ALICE@acme.example\"").await;
@@ -244,61 +213,39 @@ async fn lookups_filters_and_paging(app: TestApp) {
 
     // `+` for spaces, as some IdPs encode the query.
     let plus = app
-        .scim(
-            "GET",
-            "/Users?filter=userName+eq+%22bob%40acme.example%22",
-            token,
-            None,
-        )
+        .get("/Users?filter=userName+eq+%22bob%40acme.example%22", token)
         .await;
     assert_eq!(plus.body["totalResults"], 1);
 
     let bad = search("userName eq").await;
-    assert_eq!(
-        (bad.status, bad.body["scimType"].as_str()),
-        (400, Some("invalidFilter"))
-    );
+    bad.expect_scim_error(400, "invalidFilter");
     let unknown = search("shoeSize eq \"9\"").await;
-    assert_eq!(
-        (unknown.status, unknown.body["scimType"].as_str()),
-        (400, Some("invalidFilter"))
-    );
+    unknown.expect_scim_error(400, "invalidFilter");
     let hostile = search(&format!(
         "{}userName pr{}",
         "(".repeat(5000),
         ")".repeat(5000)
     ))
     .await;
-    assert_eq!(
-        (hostile.status, hostile.body["scimType"].as_str()),
-        (400, Some("invalidFilter"))
-    );
+    hostile.expect_scim_error(400, "invalidFilter");
 
     let page = app
-        .scim(
-            "GET",
+        .get(
             "/Users?sortBy=userName&sortOrder=descending&startIndex=2&count=1",
             token,
-            None,
         )
         .await;
     assert_eq!(page.body["totalResults"], 3);
     assert_eq!(page.body["startIndex"], 2);
     assert_eq!(page.body["itemsPerPage"], 1);
     assert_eq!(page.body["Resources"][0]["userName"], "bob@acme.example");
-    let count_only = app.scim("GET", "/Users?count=0", token, None).await;
+    let count_only = app.get("/Users?count=0", token).await;
     assert_eq!(count_only.body["totalResults"], 3);
     assert_eq!(count_only.body["Resources"], json!([]));
 
     let searched = app
-        .scim(
-            "POST",
-            "/Users/.search",
-            token,
-            Some(json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "filter": "userName sw \"c\"", "attributes": ["userName"]})),
-        )
-        .await;
-    assert_eq!(searched.status, 200, "{}", searched.body);
+        .post("/Users/.search", token, json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "filter": "userName sw \"c\"", "attributes": ["userName"]}))
+        .await.expect_status(200);
     assert_eq!(searched.body["totalResults"], 1);
     let only = searched.body["Resources"][0].as_object().unwrap();
     assert!(only.contains_key("id") && only.contains_key("userName"));
@@ -318,8 +265,7 @@ async fn unknown_attributes_and_schemas_are_ignored(app: TestApp) {
     body["groups"] = json!([{"value": "not-a-group"}]);
     body["nickName"] = json!("");
     body["title"] = Value::Null;
-    let r = app.scim("POST", "/Users", token, Some(body)).await;
-    assert_eq!(r.status, 201, "{}", r.body);
+    let r = app.post("/Users", token, body).await.expect_status(201);
     for absent in [
         "favouriteColour",
         "urn:okta:custom:1.0",
@@ -336,12 +282,11 @@ async fn root_search_spans_users_and_groups(app: TestApp) {
     let token = &org.scim_token.token;
     create(&app, token, user("ann@acme.example")).await;
     create(&app, token, user("bob@acme.example")).await;
-    let group = app
-        .scim("POST", "/Groups", token, Some(json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Engineering"})))
-        .await;
-    assert_eq!(group.status, 201, "{}", group.body);
+    app
+        .post("/Groups", token, json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Engineering"}))
+        .await.expect_status(201);
     let app = &app;
-    let search = |body: Value| async move { app.scim("POST", "/.search", token, Some(body)).await };
+    let search = |body: Value| async move { app.post("/.search", token, body).await };
 
     let all =
         search(json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"]})).await;
@@ -369,10 +314,7 @@ async fn root_search_spans_users_and_groups(app: TestApp) {
         "groups have no userName: they just don't match"
     );
     let nobody = search(json!({"filter": "shoeSize eq 9"})).await;
-    assert_eq!(
-        (nobody.status, nobody.body["scimType"].as_str()),
-        (400, Some("invalidFilter"))
-    );
+    nobody.expect_scim_error(400, "invalidFilter");
 }
 
 async fn emails_are_one_address_however_written(app: TestApp) {
@@ -398,70 +340,33 @@ async fn emails_are_one_address_however_written(app: TestApp) {
         Some(org.org_id),
         "managed: the domain matched"
     );
-    let again = app
-        .scim("POST", "/Users", token, Some(user("Ann@ACME.example")))
-        .await;
+    let again = app.post("/Users", token, user("Ann@ACME.example")).await;
     assert_eq!(again.status, 409, "the same address, so the same user");
 
     // Taking another account's address is a conflict, and changes nothing.
     let bob = create(&app, token, user("bob@acme.example")).await;
     let path = format!("/Users/{}", bob["id"].as_str().unwrap());
     let taken = app
-        .scim(
-            "PATCH",
-            &path,
-            token,
-            Some(patch(
-                json!([{"op": "replace", "path": "emails", "value": [{"value": "ANN@acme.example", "primary": true}]}]),
-            )),
-        )
+        .patch(&path, token, json!([{"op": "replace", "path": "emails", "value": [{"value": "ANN@acme.example", "primary": true}]}]))
         .await;
+    taken.expect_scim_error(409, "uniqueness");
     assert_eq!(
-        (taken.status, taken.body["scimType"].as_str()),
-        (409, Some("uniqueness")),
-        "{}",
-        taken.body
-    );
-    assert_eq!(
-        app.scim("GET", &path, token, None).await.body["userName"],
+        app.get(&path, token).await.body["userName"],
         "bob@acme.example"
     );
 }
 
 async fn public_url_names_resources(db: TestDb) {
-    let mut args = serve_args(&db.url);
-    args.public_url = Some("https://scim.acme.example/".into());
-    let app = scimd::http::startup::Application::build(&args)
-        .await
-        .unwrap();
-    let address = format!("http://127.0.0.1:{}", app.port());
-    tokio::spawn(app.run_until_stopped());
-    let store = db.store().await;
-    let tokens = scimd::service::tokens::Tokens::load(store.clone())
-        .await
-        .unwrap();
-    let org = scimd::service::bootstrap::bootstrap(
-        &store,
-        &tokens,
-        &scimd::service::bootstrap::BootstrapRequest {
-            org_name: "Acme".into(),
-            domains: vec!["acme.example".into()],
-            site_name: "main".into(),
-            products: vec![],
-            directory_name: "okta".into(),
-        },
-    )
-    .await
-    .unwrap();
-    let reply = reqwest::Client::new()
-        .post(format!("{address}/scim/v2/Users"))
-        .bearer_auth(&org.scim_token.token)
-        .header("x-forwarded-host", "evil.example")
-        .json(&user("ann@acme.example"))
-        .send()
-        .await
-        .unwrap();
-    let location = reply.headers()["location"].to_str().unwrap().to_owned();
+    let public_url = Some("https://scim.acme.example/".into());
+    let app = spawn_app_on(db, |args| args.public_url = public_url).await;
+    let org = app.bootstrap("Acme", &["acme.example"]).await;
+    let forwarded = [("x-forwarded-host", "evil.example")];
+    let body = Some(user("ann@acme.example"));
+    let token = &org.scim_token.token;
+    let reply = app
+        .scim_with("POST", "/Users", token, body, &forwarded)
+        .await;
+    let location = reply.header("location").unwrap_or_default();
     assert!(
         location.starts_with("https://scim.acme.example/scim/v2/Users/"),
         "{location}"

@@ -21,34 +21,19 @@ async fn local_groups_change_here_synced_ones_only_in_their_directory(app: TestA
     );
     let groups = format!("/orgs/{}/groups", a.org_id);
     let created = app
-        .admin(
-            "POST",
-            &groups,
-            admin_of(&a),
-            Some(json!({"name": "Designers"})),
-        )
-        .await;
-    assert_eq!(created.status, 201, "{}", created.body);
+        .admin_post(&groups, admin_of(&a), json!({"name": "Designers"}))
+        .await
+        .expect_status(201);
     assert_eq!(created.body["source"], "local");
-    let local = created.body["id"].as_str().unwrap().to_owned();
+    let local = created.id();
     let dup = app
-        .admin(
-            "POST",
-            &groups,
-            admin_of(&a),
-            Some(json!({"name": "designers"})),
-        )
+        .admin_post(&groups, admin_of(&a), json!({"name": "designers"}))
         .await;
     assert_problem(&dup, 409, "conflict");
 
     let members = format!("{groups}/{local}/members");
     let added = app
-        .admin(
-            "POST",
-            &members,
-            admin_of(&a),
-            Some(json!({"account_ids": [ann, bo]})),
-        )
+        .admin_post(&members, admin_of(&a), json!({"account_ids": [ann, bo]}))
         .await;
     assert_eq!(
         (added.status, &added.body["changed"]),
@@ -58,16 +43,11 @@ async fn local_groups_change_here_synced_ones_only_in_their_directory(app: TestA
     );
     assert_eq!(added.body["members"].as_array().unwrap().len(), 2);
     let again = app
-        .admin(
-            "POST",
-            &members,
-            admin_of(&a),
-            Some(json!({"account_ids": [ann]})),
-        )
+        .admin_post(&members, admin_of(&a), json!({"account_ids": [ann]}))
         .await;
     assert_eq!(again.body["changed"], false);
     let removed = app
-        .admin("DELETE", &format!("{members}/{bo}"), admin_of(&a), None)
+        .admin_delete(&format!("{members}/{bo}"), admin_of(&a))
         .await;
     assert_eq!(
         (&removed.body["changed"], &removed.body["members"]),
@@ -80,22 +60,17 @@ async fn local_groups_change_here_synced_ones_only_in_their_directory(app: TestA
         })
         .await;
     let refused = app
-        .admin(
-            "POST",
-            &members,
-            &site_admin,
-            Some(json!({"account_ids": [bo]})),
-        )
+        .admin_post(&members, &site_admin, json!({"account_ids": [bo]}))
         .await;
     assert_problem(&refused, 403, "not_org_admin");
 
     let body = json!({"displayName": "Okta Engineering", "members": [{"value": ann_scim}]});
     let synced = app
-        .scim("POST", "/Groups", &a.scim_token.token, Some(body))
-        .await;
-    assert_eq!(synced.status, 201, "{}", synced.body);
-    let synced = synced.body["id"].as_str().unwrap().to_owned();
-    let listed = app.admin("GET", &groups, admin_of(&a), None).await;
+        .post("/Groups", &a.scim_token.token, body)
+        .await
+        .expect_status(201);
+    let synced = synced.id();
+    let listed = app.admin_get(&groups, admin_of(&a)).await;
     let sources: Vec<&str> = listed
         .body
         .as_array()
@@ -122,7 +97,7 @@ async fn local_groups_change_here_synced_ones_only_in_their_directory(app: TestA
         assert_eq!(reply.body["directory"], json!(a.directory_id));
     }
     let got = app
-        .admin("GET", &format!("{groups}/{synced}"), admin_of(&a), None)
+        .admin_get(&format!("{groups}/{synced}"), admin_of(&a))
         .await;
     assert_eq!(got.body["members"], json!([ann]), "nothing changed");
 }
@@ -132,9 +107,7 @@ async fn product_access_through_groups(app: TestApp) {
     let ann_scim = provision(&app, &a, "ann@a.example").await;
     let ann = app.account_id("ann@a.example").await;
     let body = json!({"displayName": "Okta Jira", "members": [{"value": ann_scim}]});
-    let synced = app
-        .scim("POST", "/Groups", &a.scim_token.token, Some(body))
-        .await;
+    let synced = app.post("/Groups", &a.scim_token.token, body).await;
     let synced: scimd::domain::GroupId = synced.body["id"].as_str().unwrap().parse().unwrap();
     let mut conn = app.store.read().await.unwrap();
     let grant = ProductGrant {
@@ -150,12 +123,7 @@ async fn product_access_through_groups(app: TestApp) {
     let listed = site_users(&app, &a, "").await;
     assert_eq!(listed[0]["products"], json!(["jira-software"]));
     let refused = app
-        .admin(
-            "DELETE",
-            &format!("{products}/jira-software"),
-            admin_of(&a),
-            None,
-        )
+        .admin_delete(&format!("{products}/jira-software"), admin_of(&a))
         .await;
     assert_problem(&refused, 409, "synced_group_membership");
     assert!(refused.body["detail"]
@@ -163,18 +131,13 @@ async fn product_access_through_groups(app: TestApp) {
         .unwrap()
         .starts_with(RULE_19));
     let unknown = app
-        .admin(
-            "POST",
-            &products,
-            admin_of(&a),
-            Some(json!({"product": "bitbucket"})),
-        )
+        .admin_post(&products, admin_of(&a), json!({"product": "bitbucket"}))
         .await;
     assert_problem(&unknown, 400, "invalid_request");
 
     let groups = format!("/orgs/{}/groups", a.org_id);
     let local = app
-        .admin("POST", &groups, admin_of(&a), Some(json!({"name": "Wiki"})))
+        .admin_post(&groups, admin_of(&a), json!({"name": "Wiki"}))
         .await;
     let local: scimd::domain::GroupId = local.body["id"].as_str().unwrap().parse().unwrap();
     let mut conn = app.store.read().await.unwrap();
@@ -187,20 +150,10 @@ async fn product_access_through_groups(app: TestApp) {
         .unwrap();
     drop(conn);
     let members = format!("{groups}/{local}/members");
-    app.admin(
-        "POST",
-        &members,
-        admin_of(&a),
-        Some(json!({"account_ids": [ann]})),
-    )
-    .await;
+    app.admin_post(&members, admin_of(&a), json!({"account_ids": [ann]}))
+        .await;
     let refused = app
-        .admin(
-            "DELETE",
-            &format!("{products}/confluence"),
-            admin_of(&a),
-            None,
-        )
+        .admin_delete(&format!("{products}/confluence"), admin_of(&a))
         .await;
     assert_problem(&refused, 409, "granted_by_group");
 
@@ -208,12 +161,7 @@ async fn product_access_through_groups(app: TestApp) {
     let off = app.account_id("off@a.example").await;
     set_status(&app, admin_of(&a), off, "deactivate").await;
     let refused = app
-        .admin(
-            "POST",
-            &members,
-            admin_of(&a),
-            Some(json!({"account_ids": [off]})),
-        )
+        .admin_post(&members, admin_of(&a), json!({"account_ids": [off]}))
         .await;
     assert_problem(&refused, 409, "account_deactivated");
 }
@@ -223,16 +171,11 @@ async fn audit_log_per_org_and_per_account(app: TestApp) {
     let b = app.bootstrap("B", &["b.example"]).await;
     provision(&app, &b, "x@b.example").await;
     let x = app.account_id("x@b.example").await;
-    invite(&app, admin_of(&a), &a, json!({"emails": ["x@b.example"]})).await;
+    invite(&app, &a, json!({"emails": ["x@b.example"]})).await;
     set_status(&app, admin_of(&b), x, "deactivate").await;
 
     let org_log = app
-        .admin(
-            "GET",
-            &format!("/orgs/{}/audit", b.org_id),
-            admin_of(&b),
-            None,
-        )
+        .admin_get(&format!("/orgs/{}/audit", b.org_id), admin_of(&b))
         .await;
     let latest = &org_log.body["entries"][0];
     assert_eq!(
@@ -268,7 +211,7 @@ async fn audit_log_per_org_and_per_account(app: TestApp) {
             .collect()
     };
     let path = format!("/accounts/{x}/audit");
-    let by_b = app.admin("GET", &path, admin_of(&b), None).await;
+    let by_b = app.admin_get(&path, admin_of(&b)).await;
     let seen_by_b = actions(&by_b);
     assert!(
         seen_by_b.contains(&"site_user.invited".to_owned())
@@ -278,14 +221,14 @@ async fn audit_log_per_org_and_per_account(app: TestApp) {
         seen_by_b.contains(&"account.created".to_owned()),
         "the directory's entry too: {seen_by_b:?}"
     );
-    let by_a = app.admin("GET", &path, admin_of(&a), None).await;
+    let by_a = app.admin_get(&path, admin_of(&a)).await;
     assert_eq!(
         actions(&by_a),
         ["site_user.invited"],
         "another org sees what it recorded itself"
     );
     let owner = app.admin_token(AdminTokenFor::Owner(x)).await;
-    let by_owner = actions(&app.admin("GET", &path, &owner, None).await);
+    let by_owner = actions(&app.admin_get(&path, &owner).await);
     assert_eq!(
         by_owner[0], "token.issued",
         "issuing the owner's token is on its record"
@@ -293,29 +236,21 @@ async fn audit_log_per_org_and_per_account(app: TestApp) {
     assert_eq!(by_owner[1..], seen_by_b[..]);
 
     let page = app
-        .admin(
-            "GET",
-            &format!("/orgs/{}/audit?limit=1", a.org_id),
-            admin_of(&a),
-            None,
-        )
+        .admin_get(&format!("/orgs/{}/audit?limit=1", a.org_id), admin_of(&a))
         .await;
     let before = page.body["next_before"].as_i64().expect("a next page");
     let next = app
-        .admin(
-            "GET",
+        .admin_get(
             &format!("/orgs/{}/audit?limit=1&before={before}", a.org_id),
             admin_of(&a),
-            None,
         )
         .await;
     assert!(next.body["entries"][0]["id"].as_i64().unwrap() < before);
 
     // Once erased, anyone may learn the id was deleted, but not read its history.
-    let deleted = app
-        .admin("DELETE", &format!("/accounts/{x}"), admin_of(&b), None)
-        .await;
-    assert_eq!(deleted.status, 200, "{}", deleted.body);
+    app.admin_delete(&format!("/accounts/{x}"), admin_of(&b))
+        .await
+        .expect_status(200);
     provision(&app, &b, "someone@elsewhere.example").await;
     let stranger = app
         .admin_token(AdminTokenFor::Owner(
@@ -323,13 +258,12 @@ async fn audit_log_per_org_and_per_account(app: TestApp) {
         ))
         .await;
     assert_eq!(
-        app.admin("GET", &format!("/accounts/{x}"), &stranger, None)
+        app.admin_get(&format!("/accounts/{x}"), &stranger)
             .await
             .status,
         200
     );
-    let history = app.admin("GET", &path, &stranger, None).await;
-    assert_eq!(history.status, 404, "{}", history.body);
+    app.admin_get(&path, &stranger).await.expect_status(404);
 }
 
 on_both_backends! {

@@ -23,34 +23,39 @@ pub fn admin_of(org: &BootstrapOutcome) -> &str {
 pub async fn provision(app: &TestApp, org: &BootstrapOutcome, email: &str) -> String {
     let body = json!({"userName": email, "displayName": "Ann Example", "active": true});
     let reply = app
-        .scim("POST", "/Users", &org.scim_token.token, Some(body))
-        .await;
-    assert_eq!(reply.status, 201, "{}", reply.body);
-    reply.body["id"].as_str().unwrap().to_owned()
+        .post("/Users", &org.scim_token.token, body)
+        .await
+        .expect_status(201);
+    reply.id()
 }
 
-pub async fn invite(app: &TestApp, token: &str, org: &BootstrapOutcome, body: Value) -> Reply {
+/// Invites to `org`'s site as `token`'s holder.
+pub async fn invite_as(app: &TestApp, token: &str, org: &BootstrapOutcome, body: Value) -> Reply {
     let path = format!("/sites/{}/invites", org.site_id);
-    app.admin("POST", &path, token, Some(body)).await
+    app.admin_post(&path, token, body).await
+}
+
+/// Invites to `org`'s site as its org admin.
+pub async fn invite(app: &TestApp, org: &BootstrapOutcome, body: Value) -> Reply {
+    invite_as(app, admin_of(org), org, body).await
 }
 
 /// POSTs an action with no body and expects 200.
 pub async fn ok(app: &TestApp, token: &str, path: &str) -> Value {
-    let reply = app.admin("POST", path, token, None).await;
+    let reply = app.admin_post(path, token, None).await;
     assert_eq!(reply.status, 200, "{path}: {}", reply.body);
     reply.body
 }
 
 pub async fn set_status(app: &TestApp, token: &str, account: AccountId, verb: &str) -> Reply {
-    app.admin("POST", &format!("/accounts/{account}/{verb}"), token, None)
+    app.admin_post(&format!("/accounts/{account}/{verb}"), token, None)
         .await
 }
 
 /// Site users of `org`'s site, with an optional query string.
 pub async fn site_users(app: &TestApp, org: &BootstrapOutcome, query: &str) -> Vec<Value> {
     let path = format!("/sites/{}/users{query}", org.site_id);
-    let reply = app.admin("GET", &path, admin_of(org), None).await;
-    assert_eq!(reply.status, 200, "{}", reply.body);
+    let reply = app.admin_get(&path, admin_of(org)).await.expect_status(200);
     reply.body["resources"].as_array().unwrap().clone()
 }
 

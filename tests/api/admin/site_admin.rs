@@ -14,7 +14,7 @@ async fn site_user_list_filters_searches_and_pages(app: TestApp) {
         {"email": "carol@a.example", "display_name": "Carol 100%"},
         {"email": "alice@a.example"}, {"email": "bob@a.example"}, {"email": "dan@other.example"}
     ], "send_email": false});
-    assert_eq!(invite(&app, admin_of(&a), &a, batch).await.status, 200);
+    assert_eq!(invite(&app, &a, batch).await.status, 200);
     let bob = app.account_id("bob@a.example").await;
     ok(
         &app,
@@ -40,11 +40,9 @@ async fn site_user_list_filters_searches_and_pages(app: TestApp) {
         "external users are unmanaged here"
     );
     let page = app
-        .admin(
-            "GET",
+        .admin_get(
             &format!("/sites/{}/users?start_index=2&count=2", a.site_id),
             admin_of(&a),
-            None,
         )
         .await;
     assert_eq!(page.body["total_results"], 4);
@@ -69,11 +67,9 @@ async fn site_user_list_filters_searches_and_pages(app: TestApp) {
         "`_` is literal, not a wildcard"
     );
     let bad = app
-        .admin(
-            "GET",
+        .admin_get(
             &format!("/sites/{}/users?state=gone", a.site_id),
             admin_of(&a),
-            None,
         )
         .await;
     assert_problem(&bad, 400, "invalid_request");
@@ -83,7 +79,6 @@ async fn invites_send_email_through_the_outbox(app: TestApp) {
     let a = app.bootstrap("A", &["a.example"]).await;
     let sent = invite(
         &app,
-        admin_of(&a),
         &a,
         json!({"emails": ["ann@a.example"], "products": ["confluence"]}),
     )
@@ -96,7 +91,6 @@ async fn invites_send_email_through_the_outbox(app: TestApp) {
     );
     let silent = invite(
         &app,
-        admin_of(&a),
         &a,
         json!({"emails": ["ben@a.example"], "send_email": false}),
     )
@@ -107,7 +101,7 @@ async fn invites_send_email_through_the_outbox(app: TestApp) {
         app.account_id("ben@a.example").await,
     );
     let outbox = format!("/sites/{}/outbox", a.site_id);
-    let rows = app.admin("GET", &outbox, admin_of(&a), None).await.body;
+    let rows = app.admin_get(&outbox, admin_of(&a)).await.body;
     assert_eq!(rows.as_array().unwrap().len(), 1);
     assert_eq!(
         (&rows[0]["account_id"], &rows[0]["status"], &rows[0]["kind"]),
@@ -126,18 +120,12 @@ async fn invites_send_email_through_the_outbox(app: TestApp) {
     .await;
     assert_eq!(resent["access"], "invited");
     let rows = app
-        .admin(
-            "GET",
-            &format!("{outbox}?account_id={ben}"),
-            admin_of(&a),
-            None,
-        )
+        .admin_get(&format!("{outbox}?account_id={ben}"), admin_of(&a))
         .await
         .body;
     assert_eq!(rows[0]["status"], "sent");
     let again = invite(
         &app,
-        admin_of(&a),
         &a,
         json!({"emails": ["ann@a.example"], "products": ["confluence"], "send_email": false}),
     )
@@ -152,7 +140,6 @@ async fn roles_trusted_users_and_idempotent_actions(app: TestApp) {
     let a = app.bootstrap("A", &["a.example"]).await;
     invite(
         &app,
-        admin_of(&a),
         &a,
         json!({"emails": ["tess@a.example", "uma@a.example"], "role": "trusted"}),
     )
@@ -167,7 +154,7 @@ async fn roles_trusted_users_and_idempotent_actions(app: TestApp) {
             account: Some(tess),
         })
         .await;
-    let as_admin = invite(
+    let as_admin = invite_as(
         &app,
         &trusted,
         &a,
@@ -176,42 +163,32 @@ async fn roles_trusted_users_and_idempotent_actions(app: TestApp) {
     .await;
     assert_problem(&as_admin, 403, "role_not_allowed");
     assert_eq!(
-        invite(&app, &trusted, &a, json!({"emails": ["v@a.example"]}))
+        invite_as(&app, &trusted, &a, json!({"emails": ["v@a.example"]}))
             .await
             .status,
         200
     );
     let role = format!("/sites/{}/users/{uma}/role", a.site_id);
     let refused = app
-        .admin("PUT", &role, &trusted, Some(json!({"role": "site_admin"})))
+        .admin_put(&role, &trusted, json!({"role": "site_admin"}))
         .await;
     assert_problem(&refused, 403, "role_not_allowed");
     let promoted = app
-        .admin(
-            "PUT",
-            &role,
-            admin_of(&a),
-            Some(json!({"role": SiteRole::SiteAdmin})),
-        )
+        .admin_put(&role, admin_of(&a), json!({"role": SiteRole::SiteAdmin}))
         .await;
     assert_eq!(
         (&promoted.body["changed"], &promoted.body["role"]),
         (&json!(true), &json!("site_admin"))
     );
     let same = app
-        .admin(
-            "PUT",
-            &role,
-            admin_of(&a),
-            Some(json!({"role": "site_admin"})),
-        )
+        .admin_put(&role, admin_of(&a), json!({"role": "site_admin"}))
         .await;
     assert_eq!(same.body["changed"], false);
 
     let demote = format!("/sites/{}/users/{tess}/role", a.site_id);
-    app.admin("PUT", &demote, admin_of(&a), Some(json!({"role": "basic"})))
+    app.admin_put(&demote, admin_of(&a), json!({"role": "basic"}))
         .await;
-    let after = invite(&app, &trusted, &a, json!({"emails": ["w@a.example"]})).await;
+    let after = invite_as(&app, &trusted, &a, json!({"emails": ["w@a.example"]})).await;
     assert_problem(&after, 403, "not_site_admin");
 
     let user = format!("/sites/{}/users/{uma}", a.site_id);
@@ -227,7 +204,7 @@ async fn roles_trusted_users_and_idempotent_actions(app: TestApp) {
         );
     }
     let restore = app
-        .admin("POST", &format!("{user}/restore"), admin_of(&a), None)
+        .admin_post(&format!("{user}/restore"), admin_of(&a), None)
         .await;
     assert_problem(&restore, 409, "not_on_site");
     assert!(restore.body["detail"]
@@ -244,12 +221,7 @@ async fn roles_trusted_users_and_idempotent_actions(app: TestApp) {
     );
     let outsider = app.bootstrap("C", &["c.example"]).await;
     let hidden = app
-        .admin(
-            "GET",
-            &format!("/accounts/{uma}"),
-            admin_of(&outsider),
-            None,
-        )
+        .admin_get(&format!("/accounts/{uma}"), admin_of(&outsider))
         .await;
     assert_problem(&hidden, 404, "not_found");
 }

@@ -160,8 +160,9 @@ impl World<'_> {
     async fn target(&self, n: usize, role: Role, action: Action) -> (String, AccountId) {
         let email = format!("t{n}-{}@a.example", role.wire());
         let body = json!({"emails": [email], "role": role.wire(), "send_email": false});
-        let reply = invite(self.app, self.admin(), self.org, body).await;
-        assert_eq!(reply.status, 200, "{}", reply.body);
+        invite_as(self.app, self.admin(), self.org, body)
+            .await
+            .expect_status(200);
         let id = self.app.account_id(&email).await;
         let user = self.user(id);
         match action {
@@ -170,17 +171,17 @@ impl World<'_> {
             }
             Action::Restore => drop(ok(self.app, self.admin(), &format!("{user}/suspend")).await),
             Action::Reactivate => {
-                let r = set_status(self.app, self.admin(), id, "deactivate").await;
-                assert_eq!(r.status, 200, "{}", r.body);
+                set_status(self.app, self.admin(), id, "deactivate")
+                    .await
+                    .expect_status(200);
             }
             Action::Revoke => {
                 let body = json!({"product": "confluence"});
                 let path = format!("{user}/products");
-                let r = self
-                    .app
-                    .admin("POST", &path, self.admin(), Some(body))
-                    .await;
-                assert_eq!(r.status, 200, "{}", r.body);
+                self.app
+                    .admin_post(&path, self.admin(), body)
+                    .await
+                    .expect_status(200);
             }
             _ => {}
         }
@@ -202,34 +203,30 @@ impl World<'_> {
         let post = |verb: &str| format!("{user}/{verb}");
         let app = self.app;
         match action {
-            Action::View => app.admin("GET", &user, token, None).await,
+            Action::View => app.admin_get(&user, token).await,
             Action::Invite(role) | Action::Reinvite(role) => {
                 let body = json!({"emails": [email], "role": role.wire()});
-                invite(app, token, self.org, body).await
+                invite_as(app, token, self.org, body).await
             }
-            Action::Resend => app.admin("POST", &post("resend-invite"), token, None).await,
+            Action::Resend => app.admin_post(&post("resend-invite"), token, None).await,
             Action::SetRole(role) => {
                 let body = json!({"role": role.wire()});
-                app.admin("PUT", &post("role"), token, Some(body)).await
+                app.admin_put(&post("role"), token, body).await
             }
-            Action::Suspend => app.admin("POST", &post("suspend"), token, None).await,
-            Action::Restore => app.admin("POST", &post("restore"), token, None).await,
-            Action::Remove => app.admin("POST", &post("remove"), token, None).await,
+            Action::Suspend => app.admin_post(&post("suspend"), token, None).await,
+            Action::Restore => app.admin_post(&post("restore"), token, None).await,
+            Action::Remove => app.admin_post(&post("remove"), token, None).await,
             Action::Grant => {
                 let body = json!({"product": "confluence"});
-                app.admin("POST", &post("products"), token, Some(body))
-                    .await
+                app.admin_post(&post("products"), token, body).await
             }
             Action::Revoke => {
                 let path = post("products/confluence");
-                app.admin("DELETE", &path, token, None).await
+                app.admin_delete(&path, token).await
             }
             Action::Deactivate => set_status(app, token, id, "deactivate").await,
             Action::Reactivate => set_status(app, token, id, "reactivate").await,
-            Action::Delete => {
-                app.admin("DELETE", &format!("/accounts/{id}"), token, None)
-                    .await
-            }
+            Action::Delete => app.admin_delete(&format!("/accounts/{id}"), token).await,
         }
     }
 
@@ -246,7 +243,7 @@ impl World<'_> {
         let replies = join_all(
             paths
                 .iter()
-                .map(|path| self.app.admin("GET", path, self.admin(), None)),
+                .map(|path| self.app.admin_get(path, self.admin())),
         )
         .await;
         let mut parts = Vec::new();
@@ -263,7 +260,7 @@ impl World<'_> {
         if action == Action::Delete {
             // Rule 11: the membership is erased with the personal data; a tombstone remains.
             let path = format!("/accounts/{id}");
-            let account = self.app.admin("GET", &path, self.admin(), None).await;
+            let account = self.app.admin_get(&path, self.admin()).await;
             assert_eq!(account.body["deleted"], true, "{case}");
             assert_eq!(account.body["email"], Value::Null, "{case}");
             return;
@@ -299,7 +296,7 @@ async fn the_site_role_matrix_of_docs_admin_md(app: TestApp) {
     for role in ROLES {
         let email = format!("actor-{}@a.example", role.wire());
         let body = json!({"emails": [email], "role": role.wire(), "send_email": false});
-        assert_eq!(invite(&app, admin_of(&org), &org, body).await.status, 200);
+        assert_eq!(invite(&app, &org, body).await.status, 200);
         let account = Some(app.account_id(&email).await);
         let site = org.site_id;
         actors.push(app.admin_token(AdminTokenFor::Site { site, account }).await);
@@ -315,7 +312,7 @@ async fn the_site_role_matrix_of_docs_admin_md(app: TestApp) {
 
     // The site's own confluence group exists before the cases run side by side.
     let body = json!({"emails": ["seed@a.example"], "products": ["confluence"]});
-    assert_eq!(invite(&app, admin_of(&org), &org, body).await.status, 200);
+    assert_eq!(invite(&app, &org, body).await.status, 200);
 
     // One sequence of cases per actor, the five side by side; each case has its own account.
     let per_actor = actions().len() * ROLES.len();

@@ -25,7 +25,7 @@ async fn s1_deactivated_elsewhere_is_refused_until_its_org_reactivates(app: Test
     );
 
     let body = json!({"emails": ["x@b.example"], "products": ["jira-software"]});
-    let refused = invite(&app, admin_of(&a), &a, body.clone()).await;
+    let refused = invite(&app, &a, body.clone()).await;
     assert_problem(&refused, 409, "invite_refused");
     let reasons = refused.body["refused"].as_array().unwrap();
     assert_eq!(reasons.len(), 1);
@@ -38,11 +38,11 @@ async fn s1_deactivated_elsewhere_is_refused_until_its_org_reactivates(app: Test
         .contains(REACTIVATE_MANAGED));
     assert!(site_users(&app, &a, "").await.is_empty(), "nothing invited");
 
-    let on = set_status(&app, admin_of(&b), x, "reactivate").await;
-    assert_eq!(on.status, 200, "{}", on.body);
+    let on = set_status(&app, admin_of(&b), x, "reactivate")
+        .await
+        .expect_status(200);
     assert_eq!(on.body["status"], "active");
-    let accepted = invite(&app, admin_of(&a), &a, body).await;
-    assert_eq!(accepted.status, 200, "{}", accepted.body);
+    let accepted = invite(&app, &a, body).await.expect_status(200);
     let invited = &accepted.body["invited"][0];
     assert_eq!(invited["account_id"], json!(x));
     assert_eq!(invited["account_created"], false);
@@ -57,8 +57,9 @@ async fn s2_removed_and_deactivated_users_never_vanish(app: TestApp) {
     let b = app.bootstrap("B", &["b.example"]).await;
     provision(&app, &b, "x@b.example").await;
     let x = app.account_id("x@b.example").await;
-    let first = invite(&app, admin_of(&a), &a, json!({"emails": ["x@b.example"]})).await;
-    assert_eq!(first.status, 200, "{}", first.body);
+    invite(&app, &a, json!({"emails": ["x@b.example"]}))
+        .await
+        .expect_status(200);
     set_status(&app, admin_of(&b), x, "deactivate").await;
 
     let removed = ok(
@@ -71,7 +72,7 @@ async fn s2_removed_and_deactivated_users_never_vanish(app: TestApp) {
         (removed["changed"].as_bool(), removed["access"].as_str()),
         (Some(true), Some("removed"))
     );
-    let again = invite(&app, admin_of(&a), &a, json!({"emails": ["x@b.example"]})).await;
+    let again = invite(&app, &a, json!({"emails": ["x@b.example"]})).await;
     assert_problem(&again, 409, "invite_refused");
     assert_eq!(again.body["refused"][0]["code"], "account_deactivated");
     assert_eq!(again.body["refused"][0]["managing_org"], json!(b.org_id));
@@ -92,9 +93,7 @@ async fn s2_removed_and_deactivated_users_never_vanish(app: TestApp) {
         assert_eq!(user["managing_org"], json!(b.org_id));
     }
     assert!(site_users(&app, &a, "?state=active").await.is_empty());
-    let seen = app
-        .admin("GET", &format!("/accounts/{x}"), admin_of(&a), None)
-        .await;
+    let seen = app.admin_get(&format!("/accounts/{x}"), admin_of(&a)).await;
     assert_eq!(
         seen.status, 200,
         "a removed user's account stays visible: {}",
@@ -108,7 +107,7 @@ async fn s2_removed_and_deactivated_users_never_vanish(app: TestApp) {
 async fn s3_a_mixed_batch_lists_exactly_the_offenders(app: TestApp) {
     let a = app.bootstrap("A", &["a.example"]).await;
     let b = app.bootstrap("B", &["b.example"]).await;
-    invite(&app, admin_of(&a), &a, json!({"emails": ["sus@a.example"]})).await;
+    invite(&app, &a, json!({"emails": ["sus@a.example"]})).await;
     let sus = app.account_id("sus@a.example").await;
     ok(
         &app,
@@ -121,7 +120,7 @@ async fn s3_a_mixed_batch_lists_exactly_the_offenders(app: TestApp) {
     set_status(&app, admin_of(&b), gone, "deactivate").await;
 
     let batch = json!({"emails": ["new1@a.example", "SUS@a.example", "new2@elsewhere.example", "gone@b.example"]});
-    let reply = invite(&app, admin_of(&a), &a, batch).await;
+    let reply = invite(&app, &a, batch).await;
     assert_problem(&reply, 409, "invite_refused");
     let refused = reply.body["refused"].as_array().unwrap();
     let listed: Vec<(&str, &str)> = refused
@@ -170,8 +169,7 @@ async fn s4_existing_profiles_win_and_passwords_are_ignored(app: TestApp) {
         {"email": "ANN@a.example", "display_name": "Someone Else", "password": "hunter2-secret"},
         {"email": "new@a.example", "displayName": "New Person", "password": "hunter2-secret"}
     ]});
-    let reply = invite(&app, admin_of(&a), &a, body).await;
-    assert_eq!(reply.status, 200, "{}", reply.body);
+    let reply = invite(&app, &a, body).await.expect_status(200);
     let (ann, new) = (&reply.body["invited"][0], &reply.body["invited"][1]);
     assert_eq!(ann["account_created"], false);
     assert_eq!(ann["ignored_fields"], json!(["display_name", "password"]));
@@ -180,12 +178,12 @@ async fn s4_existing_profiles_win_and_passwords_are_ignored(app: TestApp) {
 
     let ann_id = app.account_id("ann@a.example").await;
     let got = app
-        .admin("GET", &format!("/accounts/{ann_id}"), admin_of(&a), None)
+        .admin_get(&format!("/accounts/{ann_id}"), admin_of(&a))
         .await;
     assert_eq!(got.body["display_name"], "Ann Example");
     let new_id = app.account_id("new@a.example").await;
     let got = app
-        .admin("GET", &format!("/accounts/{new_id}"), admin_of(&a), None)
+        .admin_get(&format!("/accounts/{new_id}"), admin_of(&a))
         .await;
     assert_eq!(got.body["display_name"], "New Person");
     assert_eq!(

@@ -10,41 +10,33 @@ async fn every_rejection_is_a_problem(app: TestApp) {
     let a = app.bootstrap("A", &["a.example"]).await;
     let b = app.bootstrap("B", &["b.example"]).await;
     let domains = format!("/orgs/{}/domains", a.org_id);
-    let anonymous = app
-        .client
-        .get(format!("{}/admin/v1{domains}", app.address))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(anonymous.status().as_u16(), 401);
-    assert_eq!(
-        anonymous.headers()["content-type"],
-        "application/problem+json"
-    );
-    assert!(anonymous.headers().contains_key("www-authenticate"));
+    let anonymous = app.get_anonymous(&format!("/admin/v1{domains}")).await;
+    assert_eq!(anonymous.status, 401);
+    let problem = Some("application/problem+json");
+    assert_eq!(anonymous.header("content-type"), problem);
+    assert!(anonymous.headers.contains_key("www-authenticate"));
     assert_problem(
-        &app.admin("GET", &domains, &a.scim_token.token, None).await,
+        &app.admin_get(&domains, &a.scim_token.token).await,
         401,
         "unauthorized",
     );
     assert_problem(
-        &app.admin("GET", &domains, "not.a.jwt", None).await,
+        &app.admin_get(&domains, "not.a.jwt").await,
         401,
         "unauthorized",
     );
     assert_problem(
-        &app.admin("GET", &domains, admin_of(&b), None).await,
+        &app.admin_get(&domains, admin_of(&b)).await,
         403,
         "not_org_admin",
     );
     assert_problem(
-        &app.admin("GET", "/nothing/here", admin_of(&a), None).await,
+        &app.admin_get("/nothing/here", admin_of(&a)).await,
         404,
         "not_found",
     );
     assert_problem(
-        &app.admin("GET", "/accounts/not-a-uuid", admin_of(&a), None)
-            .await,
+        &app.admin_get("/accounts/not-a-uuid", admin_of(&a)).await,
         404,
         "not_found",
     );
@@ -54,11 +46,9 @@ async fn every_rejection_is_a_problem(app: TestApp) {
         "method_not_allowed",
     );
     let bad = app
-        .admin(
-            "GET",
+        .admin_get(
             &format!("/orgs/{}/accounts?bogus=1", a.org_id),
             admin_of(&a),
-            None,
         )
         .await;
     assert_problem(&bad, 400, "invalid_request");
@@ -78,7 +68,6 @@ async fn every_rejection_is_a_problem(app: TestApp) {
     );
     let unknown_field = invite(
         &app,
-        admin_of(&a),
         &a,
         json!({"emails": ["n@a.example"], "sendEmail": false}),
     )
@@ -86,14 +75,13 @@ async fn every_rejection_is_a_problem(app: TestApp) {
     assert_problem(&unknown_field, 400, "invalid_request");
     let malformed = invite(
         &app,
-        admin_of(&a),
         &a,
         json!({"emails": ["not an email", "ok@a.example"]}),
     )
     .await;
     assert_problem(&malformed, 400, "invite_refused");
     assert_eq!(malformed.body["refused"][0]["code"], "invalid_email");
-    let other_site = invite(&app, admin_of(&b), &a, json!({"emails": ["n@a.example"]})).await;
+    let other_site = invite_as(&app, admin_of(&b), &a, json!({"emails": ["n@a.example"]})).await;
     assert_problem(&other_site, 403, "not_site_admin");
 }
 
@@ -101,23 +89,12 @@ async fn domains_verify_list_and_refuse_taking(env: WithDns) {
     let WithDns { app, dns } = env;
     let a = app.bootstrap("A", &["a.example"]).await;
     let b = app.bootstrap("B", &["b.example"]).await;
-    invite(
-        &app,
-        admin_of(&a),
-        &a,
-        json!({"emails": ["later@new.example"]}),
-    )
-    .await;
+    invite(&app, &a, json!({"emails": ["later@new.example"]})).await;
     let path = format!("/orgs/{}/domains", a.org_id);
     let verified = app
-        .admin(
-            "POST",
-            &path,
-            admin_of(&a),
-            Some(json!({"domain": "New.Example"})),
-        )
-        .await;
-    assert_eq!(verified.status, 201, "{}", verified.body);
+        .admin_post(&path, admin_of(&a), json!({"domain": "New.Example"}))
+        .await
+        .expect_status(201);
     assert_eq!(verified.body["domain"], "new.example");
     assert_eq!(
         verified.body["state"], "pending",
@@ -129,25 +106,15 @@ async fn domains_verify_list_and_refuse_taking(env: WithDns) {
         &[record["record_value"].as_str().unwrap()],
     );
     let checked = app
-        .admin(
-            "POST",
-            &format!("{path}/new.example/check"),
-            admin_of(&a),
-            None,
-        )
-        .await;
-    assert_eq!(checked.status, 200, "{}", checked.body);
+        .admin_post(&format!("{path}/new.example/check"), admin_of(&a), None)
+        .await
+        .expect_status(200);
     assert_eq!(checked.body["state"], "verified");
     let again = app
-        .admin(
-            "POST",
-            &path,
-            admin_of(&a),
-            Some(json!({"domain": "new.example"})),
-        )
+        .admin_post(&path, admin_of(&a), json!({"domain": "new.example"}))
         .await;
     assert_eq!(again.status, 200, "verifying twice changes nothing");
-    let listed = app.admin("GET", &path, admin_of(&a), None).await;
+    let listed = app.admin_get(&path, admin_of(&a)).await;
     let names: Vec<&str> = listed
         .body
         .as_array()
@@ -157,11 +124,9 @@ async fn domains_verify_list_and_refuse_taking(env: WithDns) {
         .collect();
     assert_eq!(names, ["a.example", "new.example"]);
     let accounts = app
-        .admin(
-            "GET",
+        .admin_get(
             &format!("/orgs/{}/accounts?status=active", a.org_id),
             admin_of(&a),
-            None,
         )
         .await;
     assert_eq!(
@@ -171,32 +136,17 @@ async fn domains_verify_list_and_refuse_taking(env: WithDns) {
 
     let taken = format!("/orgs/{}/domains", b.org_id);
     let refused = app
-        .admin(
-            "POST",
-            &taken,
-            admin_of(&b),
-            Some(json!({"domain": "a.example"})),
-        )
+        .admin_post(&taken, admin_of(&b), json!({"domain": "a.example"}))
         .await;
     assert_problem(&refused, 403, "domain_verified_by_other_org");
     assert_eq!(refused.body["managing_org"], json!(a.org_id));
     let steal = format!("/orgs/{}/domains/a.example/move", b.org_id);
     let refused = app
-        .admin(
-            "POST",
-            &steal,
-            admin_of(&b),
-            Some(json!({"to_org": b.org_id})),
-        )
+        .admin_post(&steal, admin_of(&b), json!({"to_org": b.org_id}))
         .await;
     assert_problem(&refused, 403, "domain_verified_by_other_org");
     let bad = app
-        .admin(
-            "POST",
-            &path,
-            admin_of(&a),
-            Some(json!({"domain": "nodots"})),
-        )
+        .admin_post(&path, admin_of(&a), json!({"domain": "nodots"}))
         .await;
     assert_problem(&bad, 400, "invalid_domain");
 }
@@ -206,43 +156,38 @@ async fn directories_and_their_tokens(app: TestApp) {
     let b = app.bootstrap("B", &["b.example"]).await;
     let dirs = format!("/orgs/{}/directories", a.org_id);
     let created = app
-        .admin("POST", &dirs, admin_of(&a), Some(json!({"name": "Entra"})))
-        .await;
-    assert_eq!(created.status, 201, "{}", created.body);
-    let dir = created.body["id"].as_str().unwrap().to_owned();
-    let listed = app.admin("GET", &dirs, admin_of(&a), None).await;
+        .admin_post(&dirs, admin_of(&a), json!({"name": "Entra"}))
+        .await
+        .expect_status(201);
+    let dir = created.id();
+    let listed = app.admin_get(&dirs, admin_of(&a)).await;
     assert_eq!(listed.body.as_array().unwrap().len(), 2);
 
     let tokens = format!("{dirs}/{dir}/tokens");
     let bad_ttl = app
-        .admin(
-            "POST",
-            &tokens,
-            admin_of(&a),
-            Some(json!({"ttl_days": "soon"})),
-        )
+        .admin_post(&tokens, admin_of(&a), json!({"ttl_days": "soon"}))
         .await;
     assert_problem(&bad_ttl, 400, "invalid_request");
     let zero_ttl = app
-        .admin("POST", &tokens, admin_of(&a), Some(json!({"ttl_days": 0})))
+        .admin_post(&tokens, admin_of(&a), json!({"ttl_days": 0}))
         .await;
     assert_problem(&zero_ttl, 400, "invalid_request");
-    let listed = app.admin("GET", &tokens, admin_of(&a), None).await;
+    let listed = app.admin_get(&tokens, admin_of(&a)).await;
     assert_eq!(
         listed.body.as_array().unwrap().len(),
         0,
         "a refused issue issued nothing"
     );
     let issued = app
-        .admin("POST", &tokens, admin_of(&a), Some(json!({"ttl_days": 30})))
-        .await;
-    assert_eq!(issued.status, 201, "{}", issued.body);
+        .admin_post(&tokens, admin_of(&a), json!({"ttl_days": 30}))
+        .await
+        .expect_status(201);
     let (jti, token) = (
         issued.body["jti"].as_str().unwrap().to_owned(),
         issued.body["token"].as_str().unwrap().to_owned(),
     );
-    assert_eq!(app.scim("GET", "/Users", &token, None).await.status, 200);
-    let listed = app.admin("GET", &tokens, admin_of(&a), None).await;
+    assert_eq!(app.get("/Users", &token).await.status, 200);
+    let listed = app.admin_get(&tokens, admin_of(&a)).await;
     assert_eq!(listed.body[0]["usable"], true);
     assert!(
         listed.body[0].get("token").is_none(),
@@ -250,15 +195,15 @@ async fn directories_and_their_tokens(app: TestApp) {
     );
 
     let revoked = app
-        .admin("DELETE", &format!("{tokens}/{jti}"), admin_of(&a), None)
+        .admin_delete(&format!("{tokens}/{jti}"), admin_of(&a))
         .await;
     assert_eq!(
         (revoked.status, &revoked.body["changed"]),
         (200, &json!(true))
     );
-    assert_eq!(app.scim("GET", "/Users", &token, None).await.status, 401);
+    assert_eq!(app.get("/Users", &token).await.status, 401);
     let again = app
-        .admin("DELETE", &format!("{tokens}/{jti}"), admin_of(&a), None)
+        .admin_delete(&format!("{tokens}/{jti}"), admin_of(&a))
         .await;
     assert_eq!(
         (again.status, &again.body["changed"], &again.body["usable"]),
@@ -267,7 +212,7 @@ async fn directories_and_their_tokens(app: TestApp) {
 
     let foreign = format!("/orgs/{}/directories/{}/tokens", b.org_id, dir);
     assert_problem(
-        &app.admin("GET", &foreign, admin_of(&b), None).await,
+        &app.admin_get(&foreign, admin_of(&b)).await,
         404,
         "not_found",
     );
@@ -278,7 +223,7 @@ async fn directories_and_their_tokens(app: TestApp) {
         })
         .await;
     assert_problem(
-        &app.admin("GET", &dirs, &site_admin, None).await,
+        &app.admin_get(&dirs, &site_admin).await,
         403,
         "not_org_admin",
     );

@@ -26,8 +26,7 @@ fn post_user(bulk_id: &str, name: &str) -> Value {
 }
 
 async fn bulk(app: &TestApp, token: &str, body: Value) -> Reply {
-    let reply = app.scim("POST", "/Bulk", token, Some(body)).await;
-    assert_eq!(reply.status, 200, "{}", reply.body);
+    let reply = app.post("/Bulk", token, body).await.expect_status(200);
     assert_eq!(
         reply.body["schemas"][0],
         "urn:ietf:params:scim:api:messages:2.0:BulkResponse"
@@ -48,11 +47,9 @@ fn statuses(reply: &Reply) -> Vec<&str> {
 
 async fn users_named(app: &TestApp, token: &str, name: &str) -> i64 {
     let reply = app
-        .scim(
-            "GET",
+        .get(
             &format!("/Users?filter=userName%20eq%20%22{name}%40acme.example%22"),
             token,
-            None,
         )
         .await;
     reply.body["totalResults"].as_i64().unwrap()
@@ -61,14 +58,12 @@ async fn users_named(app: &TestApp, token: &str, name: &str) -> i64 {
 async fn mixed_operations_resolve_bulk_ids_in_any_order(app: TestApp) {
     let org = app.bootstrap("Acme", &["acme.example"]).await;
     let token = &org.scim_token.token;
-    let old = app
-        .scim("POST", "/Users", token, Some(user("old", "acme.example")))
-        .await;
-    let old_id = old.body["id"].as_str().unwrap().to_owned();
+    let old = app.post("/Users", token, user("old", "acme.example")).await;
+    let old_id = old.id();
     let stale = app
-        .scim("POST", "/Users", token, Some(user("stale", "acme.example")))
+        .post("/Users", token, user("stale", "acme.example"))
         .await;
-    let stale_id = stale.body["id"].as_str().unwrap().to_owned();
+    let stale_id = stale.id();
 
     let reply = bulk(
         &app,
@@ -113,9 +108,7 @@ async fn mixed_operations_resolve_bulk_ids_in_any_order(app: TestApp) {
     // What is stored is what the operations did, in the order references demand.
     let ann_id = ann.rsplit('/').next().unwrap();
     let team_id = team.rsplit('/').next().unwrap();
-    let group = app
-        .scim("GET", &format!("/Groups/{team_id}"), token, None)
-        .await;
+    let group = app.get(&format!("/Groups/{team_id}"), token).await;
     assert_eq!(group.body["displayName"], "Team A");
     let members: Vec<&str> = group.body["members"]
         .as_array()
@@ -125,8 +118,7 @@ async fn mixed_operations_resolve_bulk_ids_in_any_order(app: TestApp) {
         .collect();
     assert_eq!(members, [ann_id]);
     let bob = app
-        .scim(
-            "GET",
+        .get(
             ops[2]["location"]
                 .as_str()
                 .unwrap()
@@ -134,20 +126,15 @@ async fn mixed_operations_resolve_bulk_ids_in_any_order(app: TestApp) {
                 .nth(1)
                 .unwrap(),
             token,
-            None,
         )
         .await;
     assert_eq!(bob.body["title"], "Lead");
     assert_eq!(
-        app.scim("GET", &format!("/Users/{old_id}"), token, None)
-            .await
-            .status,
+        app.get(&format!("/Users/{old_id}"), token).await.status,
         404
     );
     assert_eq!(
-        app.scim("GET", &format!("/Users/{stale_id}"), token, None)
-            .await
-            .status,
+        app.get(&format!("/Users/{stale_id}"), token).await.status,
         200,
         "the failed precondition deleted nothing"
     );
@@ -225,7 +212,7 @@ async fn circular_references_are_refused(app: TestApp) {
         );
     }
     assert_eq!(users_named(&app, token, "fay").await, 1);
-    let groups = app.scim("GET", "/Groups", token, None).await;
+    let groups = app.get("/Groups", token).await;
     assert_eq!(groups.body["totalResults"], 0);
 }
 
@@ -276,7 +263,7 @@ async fn fail_on_errors_stops_after_that_many_errors(app: TestApp) {
             400,
         ),
     ] {
-        let reply = app.scim("POST", "/Bulk", token, Some(body)).await;
+        let reply = app.post("/Bulk", token, body).await;
         assert_eq!(reply.status, status, "{}", reply.body);
     }
 }

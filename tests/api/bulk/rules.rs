@@ -10,7 +10,7 @@ use crate::on_both_backends;
 async fn limits_are_advertised_and_enforced(app: TestApp) {
     let org = app.bootstrap("Acme", &["acme.example"]).await;
     let token = &org.scim_token.token;
-    let config = app.scim("GET", "/ServiceProviderConfig", token, None).await;
+    let config = app.get("/ServiceProviderConfig", token).await;
     assert_eq!(
         config.body["bulk"],
         json!({"supported": true, "maxOperations": 5, "maxPayloadSize": 2000})
@@ -19,14 +19,13 @@ async fn limits_are_advertised_and_enforced(app: TestApp) {
         .map(|i| post_user(&format!("u{i}"), &format!("u{i}")))
         .collect();
     let reply = app
-        .scim(
-            "POST",
+        .post(
             "/Bulk",
             token,
-            Some(json!({"schemas": [BULK], "Operations": six})),
+            json!({"schemas": [BULK], "Operations": six}),
         )
-        .await;
-    assert_eq!(reply.status, 413, "{}", reply.body);
+        .await
+        .expect_status(413);
     assert_eq!(reply.body["status"], "413");
     assert!(
         reply.detail().contains("maxOperations is 5"),
@@ -37,14 +36,13 @@ async fn limits_are_advertised_and_enforced(app: TestApp) {
     let mut big = post_user("big", "big");
     big["data"]["title"] = json!("x".repeat(2000));
     let reply = app
-        .scim(
-            "POST",
+        .post(
             "/Bulk",
             token,
-            Some(json!({"schemas": [BULK], "Operations": [big]})),
+            json!({"schemas": [BULK], "Operations": [big]}),
         )
-        .await;
-    assert_eq!(reply.status, 413, "{}", reply.body);
+        .await
+        .expect_status(413);
     assert_eq!(
         reply.body["schemas"][0],
         "urn:ietf:params:scim:api:messages:2.0:Error"
@@ -54,7 +52,7 @@ async fn limits_are_advertised_and_enforced(app: TestApp) {
         "{}",
         reply.detail()
     );
-    let users = app.scim("GET", "/Users", token, None).await;
+    let users = app.get("/Users", token).await;
     assert_eq!(
         users.body["totalResults"], 0,
         "nothing of either request ran"
@@ -66,21 +64,20 @@ async fn limits_are_advertised_and_enforced(app: TestApp) {
     let reply = bulk(&app, token, json!({"schemas": [BULK], "Operations": five})).await;
     assert_eq!(statuses(&reply), ["201"; 5]);
     // GET on /Bulk is not a thing.
-    assert_eq!(app.scim("GET", "/Bulk", token, None).await.status, 405);
+    assert_eq!(app.get("/Bulk", token).await.status, 405);
 }
 
 async fn a_domain_refusal_fails_its_operation_only(app: TestApp) {
     let acme = app.bootstrap("Acme", &["acme.example"]).await;
     let other = app.bootstrap("Other", &["other.example"]).await;
     let created = app
-        .scim(
-            "POST",
+        .post(
             "/Users",
             &acme.scim_token.token,
-            Some(user("ann", "acme.example")),
+            user("ann", "acme.example"),
         )
         .await;
-    let acme_ann = created.body["id"].as_str().unwrap().to_owned();
+    let acme_ann = created.id();
 
     // Another org's directory links Ann's account (rule 12), may not rename her (rule 13),
     // and its other operations go through.
@@ -105,12 +102,7 @@ async fn a_domain_refusal_fails_its_operation_only(app: TestApp) {
     );
     assert!(refusal["location"].as_str().unwrap().contains("/Users/"));
     let ann = app
-        .scim(
-            "GET",
-            &format!("/Users/{acme_ann}"),
-            &acme.scim_token.token,
-            None,
-        )
+        .get(&format!("/Users/{acme_ann}"), &acme.scim_token.token)
         .await;
     assert_eq!(
         ann.body["displayName"], "ann",
@@ -123,25 +115,17 @@ async fn a_bulk_request_reaches_only_its_own_directory(app: TestApp) {
     let other = app.bootstrap("Other", &["other.example"]).await;
     let acme_token = &acme.scim_token.token;
     let ann = app
-        .scim(
-            "POST",
-            "/Users",
-            acme_token,
-            Some(user("ann", "acme.example")),
-        )
+        .post("/Users", acme_token, user("ann", "acme.example"))
         .await;
-    let ann_id = ann.body["id"].as_str().unwrap().to_owned();
+    let ann_id = ann.id();
     let group = app
-        .scim(
-            "POST",
+        .post(
             "/Groups",
             acme_token,
-            Some(
-                json!({"schemas": [GROUP], "displayName": "Acme", "members": [{"value": ann_id}]}),
-            ),
+            json!({"schemas": [GROUP], "displayName": "Acme", "members": [{"value": ann_id}]}),
         )
         .await;
-    let group_id = group.body["id"].as_str().unwrap().to_owned();
+    let group_id = group.id();
 
     let reply = bulk(
         &app,
@@ -164,13 +148,9 @@ async fn a_bulk_request_reaches_only_its_own_directory(app: TestApp) {
         "{}",
         reply.body
     );
-    let ann = app
-        .scim("GET", &format!("/Users/{ann_id}"), acme_token, None)
-        .await;
+    let ann = app.get(&format!("/Users/{ann_id}"), acme_token).await;
     assert_eq!(ann.body["active"], true);
-    let group = app
-        .scim("GET", &format!("/Groups/{group_id}"), acme_token, None)
-        .await;
+    let group = app.get(&format!("/Groups/{group_id}"), acme_token).await;
     assert_eq!(group.body["displayName"], "Acme");
     assert_eq!(group.body["members"].as_array().unwrap().len(), 1);
 
@@ -184,9 +164,7 @@ async fn a_bulk_request_reaches_only_its_own_directory(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(anonymous.status().as_u16(), 401);
-    let admin = app
-        .scim("POST", "/Bulk", &acme.admin_token.token, Some(body))
-        .await;
+    let admin = app.post("/Bulk", &acme.admin_token.token, body).await;
     assert_eq!(admin.status, 401);
     assert_eq!(users_named(&app, acme_token, "x").await, 0);
 }
@@ -223,9 +201,7 @@ async fn an_operation_failing_half_way_leaves_nothing(app: TestApp) {
         "{}",
         reply.body
     );
-    let groups = app
-        .scim("GET", "/Groups?sortBy=displayName", token, None)
-        .await;
+    let groups = app.get("/Groups?sortBy=displayName", token).await;
     let listed = groups.body["Resources"].as_array().unwrap();
     assert_eq!(listed[0]["displayName"], "Alpha");
     assert_eq!(listed[0]["members"].as_array().unwrap().len(), 1);
@@ -267,7 +243,7 @@ async fn long_bulks_cross_commit_chunks(app: TestApp) {
     )
     .await;
     assert_eq!(statuses(&reply), expected);
-    let users = app.scim("GET", "/Users?count=0", token, None).await;
+    let users = app.get("/Users?count=0", token).await;
     assert_eq!(users.body["totalResults"], 200);
     // A failed create had inserted its account before its userName collided: rolled back.
     let mut conn = app.store.read().await.unwrap();

@@ -10,8 +10,10 @@ use crate::on_both_backends;
 /// Follows a 303 and returns the flash message shown there.
 async fn flash(browser: &mut Browserless<'_>, answer: &Html) -> String {
     assert_eq!(answer.status, 303, "{}", answer.body);
-    let page = browser.get(answer.location().expect("location")).await;
-    assert_eq!(page.status, 200, "{}", page.body);
+    let page = browser
+        .get(answer.location().expect("location"))
+        .await
+        .expect_status(200);
     let start = page.body.find("class=\"flash\"").expect("a flash message");
     let text = &page.body[start..];
     let open = text.find('>').expect(">") + 1;
@@ -54,8 +56,10 @@ async fn every_user_action(app: TestApp) {
     let said = act(&mut admin, &format!("{ann}/restore"), &csrf).await;
     assert_eq!(said, "Restored: site access is back.");
     assert_eq!(state("ann@acme.example").await["access"], "active");
-    let not_suspended = admin.post(&format!("{ann}/restore"), &csrf).await;
-    assert_eq!(not_suspended.status, 409, "{}", not_suspended.body);
+    let not_suspended = admin
+        .post(&format!("{ann}/restore"), &csrf)
+        .await
+        .expect_status(409);
     assert!(not_suspended.body.contains("there is nothing to restore"));
     let cy = user("cy@acme.example").await;
     let again = act(&mut admin, &format!("{cy}/suspend"), &csrf).await;
@@ -63,8 +67,10 @@ async fn every_user_action(app: TestApp) {
     let bo = user("bo@partner.example").await;
     admin.post(&format!("{bo}/remove"), &csrf).await;
     assert_eq!(state("bo@partner.example").await["access"], "removed");
-    let refused = admin.post(&format!("{bo}/restore"), &csrf).await;
-    assert_eq!(refused.status, 409, "{}", refused.body);
+    let refused = admin
+        .post(&format!("{bo}/restore"), &csrf)
+        .await
+        .expect_status(409);
     assert!(refused
         .body
         .contains("removed from this site (no site access): invite again instead"));
@@ -104,8 +110,10 @@ async fn every_user_action(app: TestApp) {
 
     // Rule 7 for another org's deactivated account: refused, naming who can reactivate it.
     let xavier = user("xavier@globex.example").await;
-    let refused = admin.post(&format!("{xavier}/products"), &grant).await;
-    assert_eq!(refused.status, 409, "{}", refused.body);
+    let refused = admin
+        .post(&format!("{xavier}/products"), &grant)
+        .await
+        .expect_status(409);
     assert!(refused.body.contains("deactivated: only the administrators of the organization that manages this account can reactivate it"));
     assert!(refused.body.contains(&w.globex.org_id.to_string()));
 
@@ -122,12 +130,7 @@ async fn every_user_action(app: TestApp) {
         format!("Account {dan_id} deleted: a tombstone with its id remains.")
     );
     let gone = app
-        .admin(
-            "GET",
-            &format!("/accounts/{dan_id}"),
-            &w.acme.admin_token.token,
-            None,
-        )
+        .admin_get(&format!("/accounts/{dan_id}"), &w.acme.admin_token.token)
         .await;
     assert_eq!(gone.body["deleted"], true, "{}", gone.body);
 }
@@ -143,10 +146,10 @@ async fn a_trusted_users_console(app: TestApp) {
     for (who, role) in [(ann, "trusted"), (cy, "site_admin")] {
         let path = format!("/sites/{site}/users/{who}/role");
         let body = serde_json::json!({ "role": role });
-        assert_eq!(app.admin("PUT", &path, admin, Some(body)).await.status, 200);
+        assert_eq!(app.admin_put(&path, admin, body).await.status, 200);
     }
     let restore = format!("/sites/{site}/users/{ann}/restore");
-    app.admin("POST", &restore, admin, None).await;
+    app.admin_post(&restore, admin, None).await;
     let token = app
         .admin_token(AdminTokenFor::Site {
             site,
@@ -166,8 +169,8 @@ async fn a_trusted_users_console(app: TestApp) {
             &format!("/console/sites/{site}/users/{cy}/restore"),
             &[("csrf", &csrf)],
         )
-        .await;
-    assert_eq!(refused.status, 403, "{}", refused.body);
+        .await
+        .expect_status(403);
     assert!(refused.body.contains("site_admin_only"), "{}", refused.body);
     let bo = app.account_id("bo@partner.example").await;
     let refused = trusted
@@ -175,8 +178,8 @@ async fn a_trusted_users_console(app: TestApp) {
             &format!("/console/sites/{site}/users/{bo}/deactivate"),
             &[("csrf", &csrf)],
         )
-        .await;
-    assert_eq!(refused.status, 403, "{}", refused.body);
+        .await
+        .expect_status(403);
     assert!(
         refused
             .body
@@ -224,8 +227,8 @@ async fn an_owners_console(app: TestApp) {
     let csrf = managed.signed_in(&token).await;
     let refused = managed
         .post("/console/me/deactivate", &[("csrf", &csrf)])
-        .await;
-    assert_eq!(refused.status, 403, "{}", refused.body);
+        .await
+        .expect_status(403);
     assert!(
         refused.body.contains(&w.acme.org_id.to_string()),
         "names the managing org"
@@ -256,28 +259,25 @@ async fn directories_and_domains(app: TestApp) {
         "no SCIM write yet"
     );
 
-    let zero = admin
+    admin
         .post(
             &format!("{dir_page}/tokens"),
             &[("csrf", &csrf), ("ttl_days", "0")],
         )
-        .await;
-    assert_eq!(zero.status, 400, "{}", zero.body);
+        .await
+        .expect_status(400);
     let issued = admin
         .post(
             &format!("{dir_page}/tokens"),
             &[("csrf", &csrf), ("ttl_days", "30")],
         )
-        .await;
-    assert_eq!(issued.status, 201, "{}", issued.body);
+        .await
+        .expect_status(201);
     assert!(issued.body.contains("shown this once") && issued.body.contains("Expires"));
     let start = issued.body.find("eyJ").expect("the token text");
     let token = &issued.body[start..start + issued.body[start..].find('<').expect("end")];
     let user = serde_json::json!({"userName": "eve@acme.example"});
-    assert_eq!(
-        app.scim("POST", "/Users", token, Some(user)).await.status,
-        201
-    );
+    assert_eq!(app.post("/Users", token, user).await.status, 201);
     let activity = admin.get(&format!("/console/orgs/{org}/directories")).await;
     assert_eq!(
         activity.body.matches("<td>never</td>").count(),
@@ -291,8 +291,8 @@ async fn directories_and_domains(app: TestApp) {
             &format!("/console/orgs/{org}/domains"),
             &[("csrf", &csrf), ("domain", "co.uk")],
         )
-        .await;
-    assert_eq!(public_suffix.status, 400, "{}", public_suffix.body);
+        .await
+        .expect_status(400);
     assert!(public_suffix.body.contains("public_suffix"));
     let bad_target = admin
         .post(
@@ -320,8 +320,8 @@ async fn directories_and_domains(app: TestApp) {
             &format!("/console/orgs/{org}/domains/acme.example/move"),
             &[("csrf", &csrf), ("to_org", &to)],
         )
-        .await;
-    assert_eq!(not_ours.status, 403, "{}", not_ours.body);
+        .await
+        .expect_status(403);
     assert!(
         not_ours.body.contains(&format!(
             "organization <code class=\"org\">{}</code>, which holds this domain",

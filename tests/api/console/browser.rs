@@ -63,6 +63,7 @@ async fn console_in_a_browser(env: WithDns) {
     let w = world(app).await;
     let (acme, globex) = (&w.acme, &w.globex);
     let base = &app.address;
+    let site = format!("{base}/console/sites/{}", acme.site_id);
 
     // Signing in: /console asks for a token, then lands on the org's page.
     browser.goto(&format!("{base}/console")).await;
@@ -188,12 +189,7 @@ async fn console_in_a_browser(env: WithDns) {
     );
 
     // Deactivate and reactivate an account the org manages.
-    browser
-        .goto(&format!(
-            "{base}/console/sites/{}/users?q=ann",
-            acme.site_id
-        ))
-        .await;
+    browser.goto(&format!("{site}/users?q=ann")).await;
     browser.follow("table.users th a").await;
     assert_eq!(browser.title().await, "ann@acme.example");
     browser.follow("form[action$='/deactivate'] button").await;
@@ -215,12 +211,7 @@ async fn console_in_a_browser(env: WithDns) {
 
     // Another org's account: the refusal says who can act and names that org.
     let xavier = app.account_id("xavier@globex.example").await;
-    browser
-        .goto(&format!(
-            "{base}/console/sites/{}/users/{xavier}",
-            acme.site_id
-        ))
-        .await;
+    browser.goto(&format!("{site}/users/{xavier}")).await;
     browser.follow("form[action$='/reactivate'] button").await;
     let refusal = browser.text(".refusal").await;
     assert!(
@@ -239,12 +230,7 @@ async fn console_in_a_browser(env: WithDns) {
 
     // A form whose CSRF token was taken out is refused, and nothing changes.
     let ann = app.account_id("ann@acme.example").await;
-    browser
-        .goto(&format!(
-            "{base}/console/sites/{}/users/{ann}",
-            acme.site_id
-        ))
-        .await;
+    browser.goto(&format!("{site}/users/{ann}")).await;
     browser
         .client
         .execute(
@@ -282,11 +268,9 @@ async fn console_in_a_browser(env: WithDns) {
         .await
         .contains("acme-labs.example is verified"));
     let domains = app
-        .admin(
-            "GET",
+        .admin_get(
             &format!("/orgs/{}/domains", acme.org_id),
             &acme.admin_token.token,
-            None,
         )
         .await;
     let labs = domains
@@ -302,26 +286,23 @@ async fn console_in_a_browser(env: WithDns) {
     // org's account, refused with who can act.
     let scim = &acme.scim_token.token;
     let user = serde_json::json!({"userName": "eve@acme.example"});
-    let created = app.scim("POST", "/Users", scim, Some(user.clone())).await;
-    assert_eq!(created.status, 201, "{}", created.body);
-    assert_eq!(
-        app.scim("POST", "/Users", scim, Some(user)).await.status,
-        409
-    );
+    app.post("/Users", scim, user.clone())
+        .await
+        .expect_status(201);
+    assert_eq!(app.post("/Users", scim, user).await.status, 409);
     let gil = serde_json::json!({"userName": "gil@globex.example"});
     let globex_scim = &globex.scim_token.token;
-    let made = app
-        .scim("POST", "/Users", globex_scim, Some(gil.clone()))
-        .await;
-    assert_eq!(made.status, 201, "{}", made.body);
+    app.post("/Users", globex_scim, gil.clone())
+        .await
+        .expect_status(201);
     let linked = gil;
-    let linked = app.scim("POST", "/Users", scim, Some(linked)).await;
-    assert_eq!(linked.status, 201, "{}", linked.body);
+    let linked = app.post("/Users", scim, linked).await.expect_status(201);
     let patch = serde_json::json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
         "Operations": [{"op": "replace", "path": "title", "value": "Boss"}]});
     let path = format!("/Users/{}", linked.body["id"].as_str().expect("id"));
-    let refused = app.scim("PATCH", &path, scim, Some(patch)).await;
-    assert_eq!(refused.status, 403, "{}", refused.body);
+    app.scim("PATCH", &path, scim, Some(patch))
+        .await
+        .expect_status(403);
     browser
         .follow("header nav a[href$='/provisioning-log']")
         .await;
@@ -384,14 +365,14 @@ async fn console_in_a_browser(env: WithDns) {
         .await
         .expect("value");
     let token = token.expect("the new token");
-    assert_eq!(app.scim("GET", "/Users", &token, None).await.status, 200);
+    assert_eq!(app.get("/Users", &token).await.status, 200);
     browser.screenshot("directory").await;
     let jti = browser.text("section.issued label code").await;
     browser
         .follow(&format!("form[action$='/tokens/{jti}/revoke'] button"))
         .await;
     assert!(browser.text(".flash").await.contains("revoked"));
-    assert_eq!(app.scim("GET", "/Users", &token, None).await.status, 401);
+    assert_eq!(app.get("/Users", &token).await.status, 401);
 
     // Signing out: the next page asks for a token again.
     browser.follow("header form button").await;

@@ -31,8 +31,7 @@ async fn a_post_without_its_csrf_token_changes_nothing(app: TestApp) {
         vec![("csrf", "AAAA")],
         vec![("csrf", others.as_str())],
     ] {
-        let refused = admin.post(&suspend, &fields).await;
-        assert_eq!(refused.status, 403, "{}", refused.body);
+        let refused = admin.post(&suspend, &fields).await.expect_status(403);
         assert!(refused.is_html());
         assert!(refused
             .body
@@ -45,8 +44,10 @@ async fn a_post_without_its_csrf_token_changes_nothing(app: TestApp) {
     let sign_out = admin.post("/console/sign-out", &[]).await;
     assert_eq!(sign_out.status, 403, "signing out needs the token too");
 
-    let done = admin.post(&suspend, &[("csrf", &csrf)]).await;
-    assert_eq!(done.status, 303, "{}", done.body);
+    admin
+        .post(&suspend, &[("csrf", &csrf)])
+        .await
+        .expect_status(303);
     assert_eq!(
         site_user(&app, &w.acme, "ann@acme.example").await["access"],
         "suspended"
@@ -81,8 +82,10 @@ async fn forms_from_another_site_are_refused(app: TestApp) {
         "invited"
     );
     // Without Origin or Referer (some privacy settings drop them) the token alone decides.
-    let done = admin.post_with(&suspend, &fields, &[]).await;
-    assert_eq!(done.status, 303, "{}", done.body);
+    admin
+        .post_with(&suspend, &fields, &[])
+        .await
+        .expect_status(303);
 }
 
 /// Signing in needs the sign-in page's own cookie and token; tokens the admin API would
@@ -93,8 +96,8 @@ async fn signing_in(app: TestApp) {
     let mut browser = Browserless::new(&app);
     let no_form = browser
         .post("/console/sign-in", &[("token", &w.acme.admin_token.token)])
-        .await;
-    assert_eq!(no_form.status, 403, "{}", no_form.body);
+        .await
+        .expect_status(403);
     assert!(no_form.body.contains("sign-in form's cookie is missing"));
 
     let form = browser.get("/console/sign-in").await;
@@ -124,8 +127,8 @@ async fn signing_in(app: TestApp) {
     ] {
         let refused = browser
             .post("/console/sign-in", &[("csrf", &csrf), ("token", token)])
-            .await;
-        assert_eq!(refused.status, 401, "{}", refused.body);
+            .await
+            .expect_status(401);
         assert!(
             refused.body.contains("That token was refused"),
             "{}",
@@ -142,10 +145,10 @@ async fn signing_in(app: TestApp) {
             account: Some(dan),
         })
         .await;
-    let refused = browser
+    browser
         .post("/console/sign-in", &[("csrf", &csrf), ("token", &basic)])
-        .await;
-    assert_eq!(refused.status, 401, "{}", refused.body);
+        .await
+        .expect_status(401);
 
     let next = format!("/console/sites/{}/users?state=suspended", w.acme.site_id);
     let done = browser
@@ -157,8 +160,8 @@ async fn signing_in(app: TestApp) {
                 ("next", &next),
             ],
         )
-        .await;
-    assert_eq!(done.status, 303, "{}", done.body);
+        .await
+        .expect_status(303);
     assert_eq!(
         done.location(),
         Some(next.as_str()),
@@ -231,8 +234,8 @@ async fn cookies_are_secure_over_https(db: TestDb) {
             &fields,
             &[("origin", "https://console.example")],
         )
-        .await;
-    assert_eq!(done.status, 303, "{}", done.body);
+        .await
+        .expect_status(303);
     assert!(
         done.set_cookies().iter().all(|c| c.contains("; Secure")),
         "{:?}",
@@ -344,8 +347,8 @@ async fn what_the_console_cannot_use_is_an_html_refusal(app: TestApp) {
                 ("role", "basic"),
             ],
         )
-        .await;
-    assert_eq!(nul.status, 400, "{}", nul.body);
+        .await
+        .expect_status(400);
     assert!(nul.is_html() && nul.body.contains("NUL"));
     let unknown = admin
         .post(

@@ -18,34 +18,35 @@ fn user(email: &str) -> Value {
 /// title: refused by rule 13 (only the managing org changes a profile).
 async fn refused_patch(app: &TestApp, w: &World, email: &str) {
     let globex = &w.globex.scim_token.token;
-    let created = app.scim("POST", "/Users", globex, Some(user(email))).await;
-    assert_eq!(created.status, 201, "{}", created.body);
+    app.post("/Users", globex, user(email))
+        .await
+        .expect_status(201);
     let token = &w.acme.scim_token.token;
-    let linked = app.scim("POST", "/Users", token, Some(user(email))).await;
-    assert_eq!(linked.status, 201, "{}", linked.body);
+    let linked = app
+        .post("/Users", token, user(email))
+        .await
+        .expect_status(201);
     let id = linked.body["id"].as_str().expect("id").to_owned();
     let patch = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
                        "Operations": [{"op": "replace", "path": "title", "value": "Boss"}]});
-    let refused = app
-        .scim("PATCH", &format!("/Users/{id}"), token, Some(patch))
-        .await;
-    assert_eq!(refused.status, 403, "{}", refused.body);
+    app.scim("PATCH", &format!("/Users/{id}"), token, Some(patch))
+        .await
+        .expect_status(403);
 }
 
 /// A second directory of `org` and a SCIM token for it.
 async fn second_directory(app: &TestApp, org: &BootstrapOutcome) -> (String, String) {
     let admin = &org.admin_token.token;
     let dir = app
-        .admin(
-            "POST",
+        .admin_post(
             &format!("/orgs/{}/directories", org.org_id),
             admin,
-            Some(json!({"name": "Entra ID"})),
+            json!({"name": "Entra ID"}),
         )
         .await;
     let id = dir.body["id"].as_str().expect("id").to_owned();
     let path = format!("/orgs/{}/directories/{id}/tokens", org.org_id);
-    let issued = app.admin("POST", &path, admin, None).await;
+    let issued = app.admin_post(&path, admin, None).await;
     let token = issued.body["token"].as_str().expect("token").to_owned();
     (id, token)
 }
@@ -74,28 +75,22 @@ async fn the_log_page_filters_and_pages(app: TestApp) {
     let (second, second_token) = second_directory(&app, &w.acme).await;
     for i in 0..50 {
         let email = format!("u{i}@acme.example");
-        let created = app.scim("POST", "/Users", token, Some(user(&email))).await;
-        assert_eq!(created.status, 201, "{}", created.body);
+        app.post("/Users", token, user(&email))
+            .await
+            .expect_status(201);
     }
     refused_patch(&app, &w, "gil@globex.example").await;
-    let created = app
-        .scim(
-            "POST",
-            "/Users",
-            &second_token,
-            Some(user("eve@acme.example")),
-        )
-        .await;
-    assert_eq!(created.status, 201, "{}", created.body);
+    app.post("/Users", &second_token, user("eve@acme.example"))
+        .await
+        .expect_status(201);
     let unknown = format!("/Users/{}", uuid::Uuid::new_v4());
-    let missing = app.scim("DELETE", &unknown, &second_token, None).await;
+    let missing = app.delete(&unknown, &second_token).await;
     assert_eq!(missing.status, 404);
 
     let mut admin = Browserless::new(&app);
     admin.signed_in(&w.acme.admin_token.token).await;
     let base = format!("/console/orgs/{org}/provisioning-log");
-    let first = admin.get(&base).await;
-    assert_eq!(first.status, 200, "{}", first.body);
+    let first = admin.get(&base).await.expect_status(200);
     assert!(
         first.body.contains(&format!(
             "<a href=\"{base}\" aria-current=\"page\">Provisioning log</a>"
@@ -126,19 +121,16 @@ async fn the_log_page_filters_and_pages(app: TestApp) {
 
     // Paging: the "Older" link carries the admin API's cursor for the same page.
     let api = app
-        .admin(
-            "GET",
+        .admin_get(
             &format!("/orgs/{org}/provisioning-log?limit=50"),
             &w.acme.admin_token.token,
-            None,
         )
         .await;
     let cursor = api.body["next_before"].as_i64().expect("more pages");
     let older = link(&first, "Older").expect("an Older link");
     assert_eq!(older, format!("{base}?before={cursor}"));
     assert!(link(&first, "Newest").is_none());
-    let second_page = admin.get(&older).await;
-    assert_eq!(second_page.status, 200, "{}", second_page.body);
+    let second_page = admin.get(&older).await.expect_status(200);
     let rest = entries(&second_page);
     assert_eq!(rest.len(), 4, "54 writes in all");
     assert!(rest[3].contains("u0@acme.example"), "the oldest last");
@@ -181,14 +173,14 @@ async fn the_log_page_filters_and_pages(app: TestApp) {
     assert!(entries(&none).is_empty() && none.body.contains("No entries match."));
 
     // What the admin API refuses, the page refuses with the same words; other mistakes too.
-    let asleep = admin.get(&format!("{base}?outcome=asleep")).await;
-    assert_eq!(asleep.status, 400, "{}", asleep.body);
+    let asleep = admin
+        .get(&format!("{base}?outcome=asleep"))
+        .await
+        .expect_status(400);
     let api = app
-        .admin(
-            "GET",
+        .admin_get(
             &format!("/orgs/{org}/provisioning-log?outcome=asleep"),
             &w.acme.admin_token.token,
-            None,
         )
         .await;
     assert_eq!(api.status, 400);
@@ -212,19 +204,16 @@ async fn only_the_orgs_admins_see_its_log(app: TestApp) {
     refused_patch(&app, &w, "gil@globex.example").await;
     let path = format!("/console/orgs/{}/provisioning-log", w.acme.org_id);
     let api = app
-        .admin(
-            "GET",
+        .admin_get(
             &format!("/orgs/{}/provisioning-log", w.acme.org_id),
             &w.globex.admin_token.token,
-            None,
         )
         .await;
     assert_eq!(api.status, 403);
 
     let mut other = Browserless::new(&app);
     other.signed_in(&w.globex.admin_token.token).await;
-    let refused = other.get(&path).await;
-    assert_eq!(refused.status, 403, "{}", refused.body);
+    let refused = other.get(&path).await.expect_status(403);
     assert!(refused.is_html());
     assert!(refused.body.contains("<code>not_org_admin</code>"));
     assert!(
@@ -247,8 +236,7 @@ async fn only_the_orgs_admins_see_its_log(app: TestApp) {
         .await;
     let mut site = Browserless::new(&app);
     site.signed_in(&site_admin).await;
-    let refused = site.get(&path).await;
-    assert_eq!(refused.status, 403, "{}", refused.body);
+    let refused = site.get(&path).await.expect_status(403);
     assert!(refused.body.contains("<code>not_org_admin</code>"));
     assert!(!refused.body.contains("gil@globex.example"));
     let users = site
@@ -267,14 +255,16 @@ async fn directories_show_their_recent_failures(app: TestApp) {
     let (second, _) = second_directory(&app, &w.acme).await;
     for _ in 0..3 {
         let unknown = format!("/Users/{}", uuid::Uuid::new_v4());
-        assert_eq!(app.scim("DELETE", &unknown, token, None).await.status, 404);
+        assert_eq!(app.delete(&unknown, token).await.status, 404);
     }
     refused_patch(&app, &w, "gil@globex.example").await;
 
     let mut admin = Browserless::new(&app);
     admin.signed_in(&w.acme.admin_token.token).await;
-    let list = admin.get(&format!("/console/orgs/{org}/directories")).await;
-    assert_eq!(list.status, 200, "{}", list.body);
+    let list = admin
+        .get(&format!("/console/orgs/{org}/directories"))
+        .await
+        .expect_status(200);
     let okta = &list.body[list.body.find(">okta</a>").expect("okta's row")..];
     let okta = &okta[..okta.find("</tr>").expect("end of row")];
     assert_eq!(okta.matches("<li>").count(), 3, "the newest three: {okta}");
@@ -309,8 +299,8 @@ async fn directories_show_their_recent_failures(app: TestApp) {
             "/console/orgs/{org}/directories/{}",
             w.acme.directory_id
         ))
-        .await;
-    assert_eq!(page.status, 200, "{}", page.body);
+        .await
+        .expect_status(200);
     let rows = entries(&page);
     assert_eq!(rows.len(), 4, "{}", page.body);
     assert!(rows[0].contains("Who can act: </span>this account is managed by another organization"));

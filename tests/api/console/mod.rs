@@ -25,6 +25,13 @@ pub struct Html {
 }
 
 impl Html {
+    /// Asserts the status, showing the page when it differs.
+    #[track_caller]
+    pub fn expect_status(self, status: u16) -> Self {
+        assert_eq!(self.status, status, "{}", self.body);
+        self
+    }
+
     pub fn location(&self) -> Option<&str> {
         self.headers.get("location").and_then(|v| v.to_str().ok())
     }
@@ -138,8 +145,7 @@ impl<'a> Browserless<'a> {
 
     /// Signs in with `token`; the answer is the redirect to the landing page.
     pub async fn sign_in(&mut self, token: &str) -> Html {
-        let form = self.get("/console/sign-in").await;
-        assert_eq!(form.status, 200, "{}", form.body);
+        let form = self.get("/console/sign-in").await.expect_status(200);
         let csrf = form.csrf();
         self.post("/console/sign-in", &[("csrf", &csrf), ("token", token)])
             .await
@@ -147,11 +153,9 @@ impl<'a> Browserless<'a> {
 
     /// Signs in and returns the CSRF field of the landing page.
     pub async fn signed_in(&mut self, token: &str) -> String {
-        let answer = self.sign_in(token).await;
-        assert_eq!(answer.status, 303, "{}", answer.body);
+        let answer = self.sign_in(token).await.expect_status(303);
         let to = answer.location().expect("landing page").to_owned();
-        let landing = self.get(&to).await;
-        assert_eq!(landing.status, 200, "{}", landing.body);
+        let landing = self.get(&to).await.expect_status(200);
         landing.csrf()
     }
 }
@@ -171,22 +175,17 @@ pub async fn world(app: &TestApp) -> World {
     let admin = &acme.admin_token.token;
     let batch = json!({"emails": ["ann@acme.example", "bo@partner.example", "cy@acme.example", "xavier@globex.example"],
                        "products": ["jira-software"]});
-    let invited = app.admin("POST", &site, admin, Some(batch)).await;
-    assert_eq!(invited.status, 200, "{}", invited.body);
+    app.admin_post(&site, admin, batch).await.expect_status(200);
     let quiet = json!({"emails": ["dan@acme.example"], "send_email": false});
-    assert_eq!(
-        app.admin("POST", &site, admin, Some(quiet)).await.status,
-        200
-    );
+    assert_eq!(app.admin_post(&site, admin, quiet).await.status, 200);
     let cy = app.account_id("cy@acme.example").await;
     let path = format!("/sites/{}/users/{cy}/suspend", acme.site_id);
-    assert_eq!(app.admin("POST", &path, admin, None).await.status, 200);
+    assert_eq!(app.admin_post(&path, admin, None).await.status, 200);
     let xavier = app.account_id("xavier@globex.example").await;
     let path = format!("/accounts/{xavier}/deactivate");
-    let off = app
-        .admin("POST", &path, &globex.admin_token.token, None)
-        .await;
-    assert_eq!(off.status, 200, "{}", off.body);
+    app.admin_post(&path, &globex.admin_token.token, None)
+        .await
+        .expect_status(200);
     World { acme, globex }
 }
 
@@ -194,7 +193,9 @@ pub async fn world(app: &TestApp) -> World {
 pub async fn site_user(app: &TestApp, org: &BootstrapOutcome, email: &str) -> Value {
     let id = app.account_id(email).await;
     let path = format!("/sites/{}/users/{id}", org.site_id);
-    let reply = app.admin("GET", &path, &org.admin_token.token, None).await;
-    assert_eq!(reply.status, 200, "{}", reply.body);
+    let reply = app
+        .admin_get(&path, &org.admin_token.token)
+        .await
+        .expect_status(200);
     reply.body
 }

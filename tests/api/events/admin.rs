@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::receiver::TestReceiver;
-use super::{accepted_subjects, add_receiver, create_user, patch, uri, user};
+use super::{accepted_subjects, add_receiver, create_user, uri, user};
 use crate::helpers::*;
 use crate::on_both_backends;
 
@@ -24,16 +24,16 @@ async fn an_org_without_receivers_pays_no_statement(app: TestApp) {
     let id = create_user(&app, scim, "ann").await;
     let path = format!("/Users/{id}");
     for _ in 0..50 {
-        if statements(&app.scim("GET", &path, scim, None).await) == 1 {
+        if statements(&app.get(&path, scim).await) == 1 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let rename = |n: usize| {
-        patch(json!([{"op": "replace", "path": "displayName", "value": format!("Ann {n}")}]))
+        patch_op(json!([{"op": "replace", "path": "displayName", "value": format!("Ann {n}")}]))
     };
     let before_patch = statements(&app.scim("PATCH", &path, scim, Some(rename(0))).await);
-    let reply = app.scim("POST", "/Users", scim, Some(user("bo"))).await;
+    let reply = app.post("/Users", scim, user("bo")).await;
     let before_create = statements(&reply);
     assert!(
         before_patch <= 5 && before_create <= 7,
@@ -60,10 +60,10 @@ async fn an_org_without_receivers_pays_no_statement(app: TestApp) {
             "PATCH {n} of an org without receivers"
         );
     }
-    let reply = app.scim("POST", "/Users", scim, Some(user("cy"))).await;
+    let reply = app.post("/Users", scim, user("cy")).await;
     assert_eq!(reply.status, 201);
     assert_eq!(statements(&reply), before_create);
-    let off = patch(json!([{"op": "replace", "path": "active", "value": false}]));
+    let off = patch_op(json!([{"op": "replace", "path": "active", "value": false}]));
     let reply = app.scim("PATCH", &path, scim, Some(off)).await;
     assert_eq!(reply.status, 200);
     assert!(
@@ -75,15 +75,15 @@ async fn an_org_without_receivers_pays_no_statement(app: TestApp) {
     let email = "dee@globex.example";
     let body = json!({"userName": email, "emails": [{"value": email, "primary": true}]});
     let reply = app
-        .scim("POST", "/Users", &globex.scim_token.token, Some(body))
-        .await;
-    assert_eq!(reply.status, 201, "{}", reply.body);
+        .post("/Users", &globex.scim_token.token, body)
+        .await
+        .expect_status(201);
     receiver.wait_for(1).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(receiver.pushes().len(), 1);
     assert_eq!(
         accepted_subjects(&receiver),
-        [format!("/Users/{}", reply.body["id"].as_str().unwrap())]
+        [format!("/Users/{}", reply.id())]
     );
 }
 
@@ -109,11 +109,10 @@ async fn receivers_are_the_orgs_own_and_bad_input_changes_nothing(app: TestApp) 
         assert_eq!(reply.body["code"], "not_org_admin");
     }
     let reply = app
-        .admin(
-            "POST",
+        .admin_post(
             &mine,
             other,
-            Some(json!({"url": receiver.url, "events": [uri("delete")]})),
+            json!({"url": receiver.url, "events": [uri("delete")]}),
         )
         .await;
     assert_eq!(reply.status, 403);
@@ -125,7 +124,7 @@ async fn receivers_are_the_orgs_own_and_bad_input_changes_nothing(app: TestApp) 
         let reply = app.admin(method, &path, other, None).await;
         assert_eq!(reply.status, 404, "{method} {path}: {}", reply.body);
     }
-    let listed = app.admin("GET", &theirs, other, None).await;
+    let listed = app.admin_get(&theirs, other).await;
     assert_eq!(listed.body, json!([]));
 
     for body in [
@@ -138,7 +137,7 @@ async fn receivers_are_the_orgs_own_and_bad_input_changes_nothing(app: TestApp) 
         json!({"url": receiver.url, "events": [uri("delete")], "authorization": "Bearer a\nb"}),
         json!({"url": receiver.url, "events": [uri("delete")], "secret": "x"}),
     ] {
-        let reply = app.admin("POST", &mine, admin, Some(body.clone())).await;
+        let reply = app.admin_post(&mine, admin, body.clone()).await;
         assert_eq!(reply.status, 400, "{body}: {}", reply.body);
         assert_eq!(
             reply.header("content-type"),
@@ -147,24 +146,22 @@ async fn receivers_are_the_orgs_own_and_bad_input_changes_nothing(app: TestApp) 
         );
         assert_eq!(reply.body["code"], "invalid_request", "{body}");
     }
-    let listed = app.admin("GET", &mine, admin, None).await;
+    let listed = app.admin_get(&mine, admin).await;
     assert_eq!(listed.body.as_array().unwrap().len(), 1, "{}", listed.body);
     assert!(!listed.body.to_string().contains("s3cret"));
     assert_eq!(listed.body[0]["events"], json!([uri("delete")]));
 
     assert_eq!(
-        app.admin("DELETE", &format!("{mine}/{id}"), admin, None)
+        app.admin_delete(&format!("{mine}/{id}"), admin)
             .await
             .status,
         204
     );
     assert_eq!(
-        app.admin("GET", &format!("{mine}/{id}"), admin, None)
-            .await
-            .status,
+        app.admin_get(&format!("{mine}/{id}"), admin).await.status,
         404
     );
-    assert_eq!(app.admin("GET", &mine, admin, None).await.body, json!([]));
+    assert_eq!(app.admin_get(&mine, admin).await.body, json!([]));
 }
 
 on_both_backends! {

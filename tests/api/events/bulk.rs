@@ -35,8 +35,7 @@ async fn bulk_operations_are_reported_like_single_requests(app: TestApp) {
             {"method": "DELETE", "path": "/Users/bulkId:bob"}
         ]
     });
-    let reply = app.scim("POST", "/Bulk", scim, Some(body)).await;
-    assert_eq!(reply.status, 200, "{}", reply.body);
+    let reply = app.post("/Bulk", scim, body).await.expect_status(200);
     let results = reply.body["Operations"].as_array().unwrap();
     let statuses: Vec<&str> = results
         .iter()

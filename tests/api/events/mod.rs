@@ -40,14 +40,12 @@ fn user(name: &str) -> Value {
     })
 }
 
-fn patch(ops: Value) -> Value {
-    json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": ops})
-}
-
 async fn create_user(app: &TestApp, token: &str, name: &str) -> String {
-    let reply = app.scim("POST", "/Users", token, Some(user(name))).await;
-    assert_eq!(reply.status, 201, "{}", reply.body);
-    reply.body["id"].as_str().unwrap().to_owned()
+    let reply = app
+        .post("/Users", token, user(name))
+        .await
+        .expect_status(201);
+    reply.id()
 }
 
 async fn add_receiver(
@@ -58,18 +56,17 @@ async fn add_receiver(
     events: &[&str],
 ) -> Value {
     let reply = app
-        .admin(
-            "POST",
+        .admin_post(
             &format!("/orgs/{org}/event-receivers"),
             admin,
-            Some(json!({
+            json!({
                 "url": receiver.url,
                 "authorization": "Bearer s3cret-for-the-receiver",
                 "events": events.iter().map(|e| uri(e)).collect::<Vec<_>>(),
-            })),
+            }),
         )
-        .await;
-    assert_eq!(reply.status, 201, "{}", reply.body);
+        .await
+        .expect_status(201);
     reply.body
 }
 
@@ -95,8 +92,7 @@ async fn receiver_state(
 ) -> Value {
     let path = format!("/orgs/{org}/event-receivers/{}", id.as_str().unwrap());
     for _ in 0..100 {
-        let reply = app.admin("GET", &path, admin, None).await;
-        assert_eq!(reply.status, 200, "{}", reply.body);
+        let reply = app.admin_get(&path, admin).await.expect_status(200);
         if reply.body["delivery"]["pending"] == 0 {
             return reply.body;
         }
@@ -108,7 +104,7 @@ async fn receiver_state(
 async fn sets_carry_rfc_9967_events_signed_with_the_published_key(app: TestApp) {
     let acme = app.bootstrap("Acme", &["acme.example"]).await;
     let (scim, admin, org) = (&acme.scim_token.token, &acme.admin_token.token, acme.org_id);
-    let spc = app.scim("GET", "/ServiceProviderConfig", scim, None).await;
+    let spc = app.get("/ServiceProviderConfig", scim).await;
     assert_eq!(spc.body["securityEvents"]["asyncRequest"], "none");
     let advertised = spc.body["securityEvents"]["eventUris"].as_array().unwrap();
     for name in [
@@ -149,51 +145,36 @@ async fn sets_carry_rfc_9967_events_signed_with_the_published_key(app: TestApp) 
     let id = create_user(&app, scim, "ann").await;
     let path = format!("/Users/{id}");
     let renamed = app
-        .scim(
-            "PATCH",
+        .patch(
             &path,
             scim,
-            Some(patch(
-                json!([{"op": "replace", "path": "displayName", "value": "Ann Lee"}]),
-            )),
+            json!([{"op": "replace", "path": "displayName", "value": "Ann Lee"}]),
         )
-        .await;
-    assert_eq!(renamed.status, 200, "{}", renamed.body);
-    let off = app
-        .scim(
-            "PATCH",
-            &path,
-            scim,
-            Some(patch(
-                json!([{"op": "replace", "path": "active", "value": false}]),
-            )),
-        )
-        .await;
-    assert_eq!(off.status, 200, "{}", off.body);
+        .await
+        .expect_status(200);
+    app.patch(
+        &path,
+        scim,
+        json!([{"op": "replace", "path": "active", "value": false}]),
+    )
+    .await
+    .expect_status(200);
     let account = app.account_id("ann@acme.example").await;
-    let on = app
-        .admin(
-            "POST",
-            &format!("/accounts/{account}/reactivate"),
-            admin,
-            None,
-        )
-        .await;
-    assert_eq!(on.status, 200, "{}", on.body);
-    assert_eq!(app.scim("DELETE", &path, scim, None).await.status, 204);
+    app.admin_post(&format!("/accounts/{account}/reactivate"), admin, None)
+        .await
+        .expect_status(200);
+    assert_eq!(app.delete(&path, scim).await.status, 204);
     let bo = create_user(&app, scim, "bo").await;
 
     // Groups, to a second receiver that wants the other forms.
     let groups = TestReceiver::start().await;
     add_receiver(&app, admin, org, &groups, &["create:notice", "patch:full"]).await;
-    let group = app.scim("POST", "/Groups", scim, Some(json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Eng", "externalId": "eng"}))).await;
-    assert_eq!(group.status, 201, "{}", group.body);
-    let gid = group.body["id"].as_str().unwrap().to_owned();
-    let add = patch(json!([{"op": "add", "path": "members", "value": [{"value": bo}]}]));
-    let added = app
-        .scim("PATCH", &format!("/Groups/{gid}"), scim, Some(add.clone()))
-        .await;
-    assert_eq!(added.status, 200, "{}", added.body);
+    let group = app.post("/Groups", scim, json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Eng", "externalId": "eng"})).await.expect_status(201);
+    let gid = group.id();
+    let add = patch_op(json!([{"op": "add", "path": "members", "value": [{"value": bo}]}]));
+    app.scim("PATCH", &format!("/Groups/{gid}"), scim, Some(add.clone()))
+        .await
+        .expect_status(200);
 
     let pushed = users.wait_for(8).await;
     let keys = jwks(&app.client, &app.address).await;
@@ -328,9 +309,9 @@ async fn a_failed_push_is_retried_and_the_order_kept(app: TestApp) {
         view["id"].as_str().unwrap()
     );
     let rejected = app
-        .admin("GET", &format!("{path}?state=rejected"), admin, None)
-        .await;
-    assert_eq!(rejected.status, 200, "{}", rejected.body);
+        .admin_get(&format!("{path}?state=rejected"), admin)
+        .await
+        .expect_status(200);
     let rejected = rejected.body.as_array().unwrap().clone();
     assert_eq!(rejected.len(), 1);
     assert_eq!(rejected[0]["subject"], json!(ids[3]));
@@ -338,7 +319,7 @@ async fn a_failed_push_is_retried_and_the_order_kept(app: TestApp) {
         .as_str()
         .unwrap()
         .contains("invalid_audience"));
-    let all = app.admin("GET", &path, admin, None).await.body;
+    let all = app.admin_get(&path, admin).await.body;
     let first = all.as_array().unwrap().last().unwrap().clone();
     assert_eq!(first["attempts"], 2);
     assert_eq!(first["state"], "delivered");
@@ -350,20 +331,18 @@ async fn status_changes_reach_every_record_of_the_account(app: TestApp) {
     let acme = app.bootstrap("Acme", &["acme.example"]).await;
     let (okta, admin, org) = (&acme.scim_token.token, &acme.admin_token.token, acme.org_id);
     let dir = app
-        .admin(
-            "POST",
+        .admin_post(
             &format!("/orgs/{org}/directories"),
             admin,
-            Some(json!({"name": "Entra ID"})),
+            json!({"name": "Entra ID"}),
         )
-        .await;
-    assert_eq!(dir.status, 201, "{}", dir.body);
+        .await
+        .expect_status(201);
     let path = format!(
         "/orgs/{org}/directories/{}/tokens",
         dir.body["id"].as_str().unwrap()
     );
-    let issued = app.admin("POST", &path, admin, None).await;
-    assert_eq!(issued.status, 201, "{}", issued.body);
+    let issued = app.admin_post(&path, admin, None).await.expect_status(201);
     let entra = issued.body["token"].as_str().unwrap().to_owned();
     let receiver = TestReceiver::start().await;
     add_receiver(&app, admin, org, &receiver, &["activate", "deactivate"]).await;
@@ -374,13 +353,12 @@ async fn status_changes_reach_every_record_of_the_account(app: TestApp) {
     // Okta deletes its user: the managed account is deactivated (rule 16), which Entra's
     // record shows; Okta sends it again, active: the account is reactivated.
     assert_eq!(
-        app.scim("DELETE", &format!("/Users/{in_okta}"), okta, None)
-            .await
-            .status,
+        app.delete(&format!("/Users/{in_okta}"), okta).await.status,
         204
     );
-    let again = app.scim("POST", "/Users", okta, Some(user("ann"))).await;
-    assert_eq!(again.status, 201, "{}", again.body);
+    app.post("/Users", okta, user("ann"))
+        .await
+        .expect_status(201);
     let pushed = receiver.wait_for(2).await;
     let sets: Vec<Value> = pushed.iter().map(|p| claims(&p.token)).collect();
     let entra_uri = json!(format!("/Users/{in_entra}"));

@@ -45,7 +45,7 @@ async fn a_restart_mid_delivery_loses_nothing(db: TestDb) {
     );
     let list = second
         .app
-        .admin("GET", &format!("/orgs/{org}/event-receivers"), admin, None)
+        .admin_get(&format!("/orgs/{org}/event-receivers"), admin)
         .await;
     let state = receiver_state(&second.app, admin, org, &list.body[0]["id"]).await;
     assert_eq!(state["delivery"]["delivered"], 3, "{state}");

@@ -78,17 +78,13 @@ async fn product_access_follows_groups(app: TestApp) {
     assert!(access(bob_account).await.unwrap().licensed.is_empty());
 
     // Rules 1 and 7: deactivated, ann keeps the membership, but nothing counts.
-    let off = app
-        .scim(
-            "PATCH",
-            &format!("/Users/{ann}"),
-            token,
-            Some(patch_body(
-                json!([{"op": "replace", "path": "active", "value": false}]),
-            )),
-        )
-        .await;
-    assert_eq!(off.status, 200, "{}", off.body);
+    app.patch(
+        &format!("/Users/{ann}"),
+        token,
+        json!([{"op": "replace", "path": "active", "value": false}]),
+    )
+    .await
+    .expect_status(200);
     let a = access(ann_account).await.unwrap();
     assert_eq!(a.status, "deactivated");
     assert_eq!(a.granted, products(&["jira-software"]));
@@ -97,13 +93,10 @@ async fn product_access_follows_groups(app: TestApp) {
         ids(&fetch(&app, token, g["id"].as_str().unwrap()).await),
         vec![ann.clone()]
     );
-    app.scim(
-        "PATCH",
+    app.patch(
         &format!("/Users/{ann}"),
         token,
-        Some(patch_body(
-            json!([{"op": "replace", "path": "active", "value": true}]),
-        )),
+        json!([{"op": "replace", "path": "active", "value": true}]),
     )
     .await;
     assert_eq!(
@@ -142,9 +135,7 @@ async fn scim_delete_of_a_user_ends_its_access(app: TestApp) {
     );
 
     assert_eq!(
-        app.scim("DELETE", &format!("/Users/{ann}"), token, None)
-            .await
-            .status,
+        app.delete(&format!("/Users/{ann}"), token).await.status,
         204
     );
     let access = account_site_access(&app.store, account, org.site_id)
@@ -204,9 +195,10 @@ async fn cli_grants_access_and_directory_setting(app: TestApp) {
         .as_str()
         .unwrap()
         .to_owned();
-    let scimd = |args: &[&str]| {
+    // A command line of words without spaces, so one string can spell it.
+    let scimd = |line: &str| {
         let output = std::process::Command::new(env!("CARGO_BIN_EXE_scimd"))
-            .args(args)
+            .args(line.split_whitespace())
             .env("DATABASE_URL", &app.db.url)
             .output()
             .unwrap();
@@ -214,66 +206,30 @@ async fn cli_grants_access_and_directory_setting(app: TestApp) {
         (output.status.success(), stdout)
     };
     let site = org.site_id.to_string();
-    let (ok, out) = scimd(&[
-        "group",
-        "grant",
-        "--group",
-        &gid,
-        "--site",
-        &site,
-        "--product",
-        "jira-software",
-    ]);
+    let grant = format!("group grant --group {gid} --site {site} --product");
+    let (ok, out) = scimd(&format!("{grant} jira-software"));
     assert!(ok, "{out}");
     assert_eq!(
         out["grants"],
         json!([{"site_id": site, "product": "jira-software"}])
     );
-    let (ok, out) = scimd(&[
-        "group",
-        "access",
-        "--email",
-        "ann@acme.example",
-        "--site",
-        &site,
-    ]);
+    let (ok, out) = scimd(&format!(
+        "group access --email ann@acme.example --site {site}"
+    ));
     assert!(ok);
     assert_eq!(
         (out["granted"].clone(), out["licensed"].clone()),
         (json!(["jira-software"]), json!(["jira-software"]))
     );
-    let (ok, _) = scimd(&[
-        "group",
-        "grant",
-        "--group",
-        &gid,
-        "--site",
-        &site,
-        "--product",
-        "nope",
-    ]);
+    let (ok, _) = scimd(&format!("{grant} nope"));
     assert!(!ok, "a product the site does not have");
-    let (ok, out) = scimd(&[
-        "group",
-        "revoke",
-        "--group",
-        &gid,
-        "--site",
-        &site,
-        "--product",
-        "jira-software",
-    ]);
+    let revoke = format!("group revoke --group {gid} --site {site} --product jira-software");
+    let (ok, out) = scimd(&revoke);
     assert!(ok && out["changed"] == true, "{out}");
 
     let dir = org.directory_id.to_string();
-    let (ok, out) = scimd(&[
-        "directory",
-        "set",
-        "--directory",
-        &dir,
-        "--group-patch-minimal",
-        "true",
-    ]);
+    let minimal = format!("directory set --directory {dir} --group-patch-minimal");
+    let (ok, out) = scimd(&format!("{minimal} true"));
     assert!(ok);
     assert_eq!(out["group_patch_minimal"], true);
     let r = patch_ok(
@@ -284,14 +240,7 @@ async fn cli_grants_access_and_directory_setting(app: TestApp) {
     )
     .await;
     assert_eq!(r.status, 204);
-    scimd(&[
-        "directory",
-        "set",
-        "--directory",
-        &dir,
-        "--group-patch-minimal",
-        "false",
-    ]);
+    scimd(&format!("{minimal} false"));
     let r = patch_ok(
         &app,
         token,

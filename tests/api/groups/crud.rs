@@ -10,9 +10,8 @@ async fn create_read_and_project(app: TestApp) {
     let token = &org.scim_token.token;
     let ann = user(&app, token, "ann@acme.example").await;
     let body = json!({"displayName": "Engineering", "externalId": "okta-eng", "members": [{"value": ann, "display": "ignored"}]});
-    let reply = app.scim("POST", "/Groups", token, Some(body)).await;
-    assert_eq!(reply.status, 201, "{}", reply.body);
-    let id = reply.body["id"].as_str().unwrap().to_owned();
+    let reply = app.post("/Groups", token, body).await.expect_status(201);
+    let id = reply.id();
     let location = reply.header("location").unwrap().to_owned();
     assert!(location.ends_with(&format!("/scim/v2/Groups/{id}")));
     assert_eq!(reply.body["meta"]["location"], location);
@@ -38,22 +37,12 @@ async fn create_read_and_project(app: TestApp) {
     let got = fetch(&app, token, &id).await;
     assert_eq!(got, reply.body);
     let slim = app
-        .scim(
-            "GET",
-            &format!("/Groups/{id}?excludedAttributes=members"),
-            token,
-            None,
-        )
+        .get(&format!("/Groups/{id}?excludedAttributes=members"), token)
         .await;
     assert!(slim.body.get("members").is_none());
     assert_eq!(slim.body["displayName"], "Engineering");
     let only = app
-        .scim(
-            "GET",
-            &format!("/Groups/{id}?attributes=displayName"),
-            token,
-            None,
-        )
+        .get(&format!("/Groups/{id}?attributes=displayName"), token)
         .await;
     assert_eq!(
         only.body,
@@ -61,16 +50,11 @@ async fn create_read_and_project(app: TestApp) {
     );
 
     // The User resource lists its direct groups.
-    let u = app.scim("GET", &format!("/Users/{ann}"), token, None).await;
+    let u = app.get(&format!("/Users/{ann}"), token).await;
     assert_eq!(u.body["groups"][0]["value"], id);
     assert_eq!(u.body["groups"][0]["display"], "Engineering");
     let members_of = app
-        .scim(
-            "GET",
-            &format!("/Users?filter=groups.value eq \"{id}\""),
-            token,
-            None,
-        )
+        .get(&format!("/Users?filter=groups.value eq \"{id}\""), token)
         .await;
     assert_eq!(members_of.body["totalResults"], 1);
 }
@@ -85,73 +69,41 @@ async fn names_are_unique_and_members_must_be_own_users(app: TestApp) {
     let gid = g["id"].as_str().unwrap();
 
     let dup = app
-        .scim(
-            "POST",
-            "/Groups",
-            token,
-            Some(json!({"displayName": "ENGINEERING"})),
-        )
+        .post("/Groups", token, json!({"displayName": "ENGINEERING"}))
         .await;
-    assert_eq!(
-        (dup.status, dup.body["scimType"].as_str()),
-        (409, Some("uniqueness")),
-        "{}",
-        dup.body
-    );
+    dup.expect_scim_error(409, "uniqueness");
     group(&app, &other.scim_token.token, "Engineering", &[]).await;
     let sales = group(&app, token, "Sales", &[]).await;
     let rename = app
-        .scim(
-            "PATCH",
+        .patch(
             &format!("/Groups/{}", sales["id"].as_str().unwrap()),
             token,
-            Some(patch_body(
-                json!([{"op": "replace", "path": "displayName", "value": "engineering"}]),
-            )),
+            json!([{"op": "replace", "path": "displayName", "value": "engineering"}]),
         )
         .await;
-    assert_eq!(
-        (rename.status, rename.body["scimType"].as_str()),
-        (409, Some("uniqueness"))
-    );
+    rename.expect_scim_error(409, "uniqueness");
 
     for bad in [
         json!([{"value": foreign}]),
         json!([{"value": "not-an-id"}]),
         json!([{"value": gid, "type": "Group"}]),
     ] {
-        let r = app
-            .scim(
-                "POST",
-                "/Groups",
-                token,
-                Some(json!({"displayName": "New", "members": bad})),
-            )
-            .await;
-        assert_eq!(
-            (r.status, r.body["scimType"].as_str()),
-            (400, Some("invalidValue")),
-            "{bad}: {}",
-            r.body
-        );
-        let r = app
-            .scim(
-                "PATCH",
-                &format!("/Groups/{gid}"),
-                token,
-                Some(patch_body(
-                    json!([{"op": "add", "path": "members", "value": bad}]),
-                )),
-            )
-            .await;
-        assert_eq!(
-            (r.status, r.body["scimType"].as_str()),
-            (400, Some("invalidValue")),
-            "{bad}: {}",
-            r.body
-        );
+        let created = json!({"displayName": "New", "members": bad});
+        let added = json!([{"op": "add", "path": "members", "value": bad}]);
+        let path = format!("/Groups/{gid}");
+        for r in [
+            app.post("/Groups", token, created).await,
+            app.patch(&path, token, added).await,
+        ] {
+            assert_eq!(
+                (r.status, r.body["scimType"].as_str()),
+                (400, Some("invalidValue")),
+                "{bad}: {}",
+                r.body
+            );
+        }
     }
-    let list = app.scim("GET", "/Groups", token, None).await;
+    let list = app.get("/Groups", token).await;
     assert_eq!(
         list.body["totalResults"], 2,
         "nothing created by the refused requests"
@@ -164,25 +116,15 @@ async fn names_are_unique_and_members_must_be_own_users(app: TestApp) {
     );
 
     // Rule 18: another directory's group does not exist for this one.
-    let theirs = app
-        .scim("GET", "/Groups", &other.scim_token.token, None)
-        .await;
+    let theirs = app.get("/Groups", &other.scim_token.token).await;
     let their_id = theirs.body["Resources"][0]["id"].as_str().unwrap();
+    let path = format!("/Groups/{their_id}");
     for method in ["GET", "DELETE"] {
-        let r = app
-            .scim(method, &format!("/Groups/{their_id}"), token, None)
-            .await;
+        let r = app.scim(method, &path, token, None).await;
         assert_eq!(r.status, 404, "{method}");
     }
-    let r = app
-        .scim(
-            "PATCH",
-            &format!("/Groups/{their_id}"),
-            token,
-            Some(patch_body(json!([{"op": "remove", "path": "members"}]))),
-        )
-        .await;
-    assert_eq!(r.status, 404);
+    let remove = json!([{"op": "remove", "path": "members"}]);
+    assert_eq!(app.patch(&path, token, remove).await.status, 404);
 }
 
 async fn filters_sorting_and_paging(app: TestApp) {
@@ -205,9 +147,7 @@ async fn filters_sorting_and_paging(app: TestApp) {
     let list = |query: String| {
         let app = &app;
         async move {
-            let r = app
-                .scim("GET", &format!("/Groups?{query}"), token, None)
-                .await;
+            let r = app.get(&format!("/Groups?{query}"), token).await;
             assert_eq!(r.status, 200, "{query}: {}", r.body);
             r.body
         }
@@ -256,7 +196,7 @@ async fn filters_sorting_and_paging(app: TestApp) {
     assert_eq!(ids(&with_members["Resources"][0]), vec![bob.clone()]);
 
     let search = app
-        .scim("POST", "/Groups/.search", token, Some(json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "filter": "displayName sw \"s\"", "attributes": ["displayName"]})))
+        .post("/Groups/.search", token, json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "filter": "displayName sw \"s\"", "attributes": ["displayName"]}))
         .await;
     assert_eq!(search.status, 200);
     assert_eq!(names(&search.body), ["Sales"]);
@@ -266,20 +206,9 @@ async fn filters_sorting_and_paging(app: TestApp) {
         "filter=displayName eq",
         "sortBy=members",
     ] {
-        let r = app
-            .scim("GET", &format!("/Groups?{bad}"), token, None)
-            .await;
+        let r = app.get(&format!("/Groups?{bad}"), token).await;
         assert_eq!(r.status, 400, "{bad}");
     }
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 async fn put_etags_and_delete(app: TestApp) {
@@ -297,41 +226,20 @@ async fn put_etags_and_delete(app: TestApp) {
         .await;
     assert_eq!(r.status, 304);
     let put = json!({"displayName": "Operations", "members": [{"value": bob}]});
-    let r = app
-        .scim_with(
-            "PUT",
-            &path,
-            token,
-            Some(put.clone()),
-            &[("If-Match", etag)],
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.body);
+    let if_match = [("If-Match", etag)];
+    let put_if_match = || app.scim_with("PUT", &path, token, Some(put.clone()), &if_match);
+    let r = put_if_match().await.expect_status(200);
     assert_eq!(
         (r.body["displayName"].as_str(), ids(&r.body)),
         (Some("Operations"), vec![bob.clone()])
     );
-    let stale = app
-        .scim_with(
-            "PUT",
-            &path,
-            token,
-            Some(put.clone()),
-            &[("If-Match", etag)],
-        )
-        .await;
+    let stale = put_if_match().await;
     assert_eq!(stale.status, 412);
     // Replacing with what is there already writes nothing: the version stays.
-    let same = app.scim("PUT", &path, token, Some(put)).await;
-    assert_eq!(same.status, 200, "{}", same.body);
+    let same = app.put(&path, token, put).await.expect_status(200);
     assert_eq!(same.header("etag"), r.header("etag"), "nothing changed");
     let r = app
-        .scim(
-            "PUT",
-            &path,
-            token,
-            Some(json!({"displayName": "Operations"})),
-        )
+        .put(&path, token, json!({"displayName": "Operations"}))
         .await;
     assert!(
         r.body.get("members").is_none(),
@@ -349,10 +257,10 @@ async fn put_etags_and_delete(app: TestApp) {
         json!([{"op": "add", "path": "members", "value": [{"value": ann}]}]),
     )
     .await;
-    let r = app.scim("DELETE", &path, token, None).await;
+    let r = app.delete(&path, token).await;
     assert_eq!(r.status, 204);
-    assert_eq!(app.scim("GET", &path, token, None).await.status, 404);
-    let u = app.scim("GET", &format!("/Users/{ann}"), token, None).await;
+    assert_eq!(app.get(&path, token).await.status, 404);
+    let u = app.get(&format!("/Users/{ann}"), token).await;
     assert!(
         u.body.get("groups").is_none(),
         "membership ended with the group: {}",

@@ -5,20 +5,17 @@ mod access;
 mod crud;
 mod patch;
 
+use scimd::domain::{GroupId, SiteId};
+use scimd::service::groups::access::grant_product;
 use serde_json::{json, Value};
 
 use crate::helpers::*;
 
-pub fn patch_body(ops: Value) -> Value {
-    json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": ops})
-}
-
 /// Creates a user and returns its SCIM id.
 pub async fn user(app: &TestApp, token: &str, email: &str) -> String {
     let body = json!({"userName": email, "displayName": format!("User {email}"), "active": true});
-    let reply = app.scim("POST", "/Users", token, Some(body)).await;
-    assert_eq!(reply.status, 201, "{}", reply.body);
-    reply.body["id"].as_str().unwrap().to_owned()
+    let reply = app.post("/Users", token, body).await.expect_status(201);
+    reply.id()
 }
 
 /// Creates a group with members and returns the response body.
@@ -29,9 +26,22 @@ pub async fn group(app: &TestApp, token: &str, name: &str, members: &[&str]) -> 
         "displayName": name,
         "members": members
     });
-    let reply = app.scim("POST", "/Groups", token, Some(body)).await;
-    assert_eq!(reply.status, 201, "{}", reply.body);
+    let reply = app.post("/Groups", token, body).await.expect_status(201);
     reply.body
+}
+
+/// A group of these members that the site grants Jira to; its id.
+pub async fn jira_group(app: &TestApp, token: &str, members: &[&str], site: SiteId) -> GroupId {
+    let body = group(app, token, "Jira", members).await;
+    let gid: GroupId = body["id"]
+        .as_str()
+        .expect("group id")
+        .parse()
+        .expect("uuid");
+    grant_product(&app.store, gid, site, "jira-software")
+        .await
+        .expect("grant");
+    gid
 }
 
 /// The member ids of a group body, sorted.
@@ -56,21 +66,16 @@ pub fn sorted(list: &[&str]) -> Vec<String> {
 
 /// The group as a GET returns it now.
 pub async fn fetch(app: &TestApp, token: &str, id: &str) -> Value {
-    let reply = app.scim("GET", &format!("/Groups/{id}"), token, None).await;
-    assert_eq!(reply.status, 200, "{}", reply.body);
+    let reply = app
+        .get(&format!("/Groups/{id}"), token)
+        .await
+        .expect_status(200);
     reply.body
 }
 
 /// Sends a PATCH and asserts it succeeded.
 pub async fn patch_ok(app: &TestApp, token: &str, id: &str, ops: Value) -> Reply {
-    let reply = app
-        .scim(
-            "PATCH",
-            &format!("/Groups/{id}"),
-            token,
-            Some(patch_body(ops)),
-        )
-        .await;
+    let reply = app.patch(&format!("/Groups/{id}"), token, ops).await;
     assert!(
         matches!(reply.status, 200 | 204),
         "{}: {}",

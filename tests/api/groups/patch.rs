@@ -160,56 +160,35 @@ async fn replace_forms_and_okta_rename(app: TestApp) {
     assert_eq!(r.body["externalId"], "okta-1");
 
     // Errors: removing the required name, a nested group, a sub-attribute path.
-    let bad = app
-        .scim(
-            "PATCH",
-            &format!("/Groups/{gid}"),
-            token,
-            Some(patch_body(json!([{"op": "remove", "path": "displayName"}]))),
-        )
-        .await;
-    assert_eq!(
-        (bad.status, bad.body["scimType"].as_str()),
-        (400, Some("mutability")),
-        "{}",
-        bad.body
-    );
-    let nested = app
-        .scim("PATCH", &format!("/Groups/{gid}"), token, Some(patch_body(json!([{"op": "add", "path": "members", "value": [{"value": gid, "type": "Group"}]}]))))
-        .await;
-    assert_eq!(
-        (nested.status, nested.body["scimType"].as_str()),
-        (400, Some("invalidValue"))
-    );
-    let sub = app
-        .scim(
-            "PATCH",
-            &format!("/Groups/{gid}"),
-            token,
-            Some(patch_body(
-                json!([{"op": "replace", "path": "members.display", "value": "x"}]),
-            )),
-        )
-        .await;
-    assert_eq!(sub.status, 400);
+    let path = format!("/Groups/{gid}");
+    for (ops, scim_type) in [
+        (
+            json!([{"op": "remove", "path": "displayName"}]),
+            Some("mutability"),
+        ),
+        (
+            json!([{"op": "add", "path": "members", "value": [{"value": gid, "type": "Group"}]}]),
+            Some("invalidValue"),
+        ),
+        (
+            json!([{"op": "replace", "path": "members.display", "value": "x"}]),
+            None,
+        ),
+    ] {
+        let r = app.patch(&path, token, ops.clone()).await;
+        assert_eq!(r.status, 400, "{ops}: {}", r.body);
+        if let Some(scim_type) = scim_type {
+            assert_eq!(r.body["scimType"], scim_type, "{ops}");
+        }
+    }
     // A rename and a bad member in one request: all or nothing.
     let mixed = app
-        .scim(
-            "PATCH",
-            &format!("/Groups/{gid}"),
-            token,
-            Some(patch_body(json!([
+        .patch(&path, token, json!([
                 {"op": "replace", "path": "displayName", "value": "Renamed"},
                 {"op": "add", "path": "members", "value": [{"value": bob}, {"value": uuid::Uuid::new_v4().to_string()}]}
-            ]))),
-        )
+            ]))
         .await;
-    assert_eq!(
-        (mixed.status, mixed.body["scimType"].as_str()),
-        (400, Some("invalidValue")),
-        "{}",
-        mixed.body
-    );
+    mixed.expect_scim_error(400, "invalidValue");
     let now = fetch(&app, token, gid).await;
     assert_eq!(now["displayName"], "Sales EMEA");
     assert_eq!(ids(&now), vec![ann.clone()]);
@@ -226,7 +205,7 @@ async fn projection_and_minimal_responses(app: TestApp) {
         .to_owned();
     let path = format!("/Groups/{gid}?excludedAttributes=members");
     let add =
-        |id: &str| patch_body(json!([{"op": "add", "path": "members", "value": [{"value": id}]}]));
+        |id: &str| patch_op(json!([{"op": "add", "path": "members", "value": [{"value": id}]}]));
 
     let r = app.scim("PATCH", &path, token, Some(add(&bob))).await;
     assert_eq!(r.status, 200);
@@ -266,11 +245,10 @@ async fn projection_and_minimal_responses(app: TestApp) {
     assert_eq!(ids(&fetch(&app, token, &gid).await), vec![ann.clone()]);
     // Other resources and methods are unaffected.
     let put = app
-        .scim(
-            "PUT",
+        .put(
             &format!("/Groups/{gid}"),
             token,
-            Some(json!({"displayName": "Ops", "members": [{"value": ann}]})),
+            json!({"displayName": "Ops", "members": [{"value": ann}]}),
         )
         .await;
     assert_eq!(put.status, 200);
@@ -359,18 +337,17 @@ async fn thousand_members_in_one_patch(app: TestApp) {
         .unwrap()
         .to_owned();
     let members: Vec<_> = ids_added.iter().map(|id| json!({"value": id})).collect();
-    let r = app
-        .scim_with(
-            "PATCH",
-            &format!("/Groups/{gid}"),
-            token,
-            Some(patch_body(
-                json!([{"op": "add", "path": "members", "value": members}]),
-            )),
-            &[("Prefer", "return=minimal")],
-        )
-        .await;
-    assert_eq!(r.status, 204, "{}", r.body);
+    app.scim_with(
+        "PATCH",
+        &format!("/Groups/{gid}"),
+        token,
+        Some(patch_op(
+            json!([{"op": "add", "path": "members", "value": members}]),
+        )),
+        &[("Prefer", "return=minimal")],
+    )
+    .await
+    .expect_status(204);
     let got = fetch(&app, token, &gid).await;
     assert_eq!(got["members"].as_array().unwrap().len(), 1000);
     assert_eq!(

@@ -10,7 +10,7 @@ use crate::helpers::*;
 use crate::on_both_backends;
 
 fn id(reply: &Reply) -> String {
-    reply.body["id"].as_str().unwrap().to_owned()
+    reply.id()
 }
 
 async fn answers_match_their_schemas(app: TestApp) {
@@ -30,8 +30,7 @@ async fn answers_match_their_schemas(app: TestApp) {
         (&a.scim_token.token, "cy@b.example"),
     ] {
         let body = json!({"userName": email, "emails": [{"value": email, "primary": true}]});
-        let reply = app.scim("POST", "/Users", token, Some(body)).await;
-        assert_eq!(reply.status, 201, "{}", reply.body);
+        let reply = app.post("/Users", token, body).await.expect_status(201);
         if email == "cy@b.example" && token == &a.scim_token.token {
             let patch = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
                 "Operations": [{"op": "replace", "path": "active", "value": false}]});
@@ -52,52 +51,29 @@ async fn answers_match_their_schemas(app: TestApp) {
     let get = |path: String| {
         let app = &app;
         let admin = admin.clone();
-        async move { app.admin("GET", &path, &admin, None).await }
+        async move { app.admin_get(&path, &admin).await }
     };
-    let reply = app
-        .client
-        .get(format!("{}/admin/v1/openapi.json", app.address))
-        .send()
-        .await
-        .unwrap();
-    let headers = reply.headers().clone();
-    let document = Reply {
-        status: reply.status().as_u16(),
-        headers,
-        body: reply.json().await.unwrap(),
-    };
+    let document = app.get_anonymous("/admin/v1/openapi.json").await;
+    assert!(document.body.is_object(), "{}", document.body);
     spec.check("GET", "/openapi.json", &document);
 
     // The org: domains, accounts, sites, audit, the provisioning log.
     let requested = app
-        .admin(
-            "POST",
+        .admin_post(
             &format!("{org}/domains"),
             &admin,
-            Some(json!({"domain": "acme-labs.example"})),
+            json!({"domain": "acme-labs.example"}),
         )
         .await;
     spec.check("POST", "/orgs/{org}/domains", &requested);
-    spec.check(
-        "GET",
-        "/orgs/{org}/domains",
-        &get(format!("{org}/domains")).await,
-    );
-    spec.check(
-        "GET",
-        "/orgs/{org}/accounts",
-        &get(format!("{org}/accounts?count=1")).await,
-    );
-    spec.check(
-        "GET",
-        "/orgs/{org}/sites",
-        &get(format!("{org}/sites")).await,
-    );
-    spec.check(
-        "GET",
-        "/orgs/{org}/audit",
-        &get(format!("{org}/audit?limit=3")).await,
-    );
+    let got = get(format!("{org}/domains")).await;
+    spec.check("GET", "/orgs/{org}/domains", &got);
+    let got = get(format!("{org}/accounts?count=1")).await;
+    spec.check("GET", "/orgs/{org}/accounts", &got);
+    let got = get(format!("{org}/sites")).await;
+    spec.check("GET", "/orgs/{org}/sites", &got);
+    let got = get(format!("{org}/audit?limit=3")).await;
+    spec.check("GET", "/orgs/{org}/audit", &got);
     let log = get(format!("{org}/provisioning-log")).await;
     assert_eq!(
         log.body["entries"].as_array().unwrap().len(),
@@ -117,47 +93,28 @@ async fn answers_match_their_schemas(app: TestApp) {
     assert_eq!(bad.status, 400);
     spec.check("GET", "/orgs/{org}/provisioning-log", &bad);
     let other = app
-        .admin(
-            "GET",
-            &format!("{org}/provisioning-log"),
-            &b.admin_token.token,
-            None,
-        )
+        .admin_get(&format!("{org}/provisioning-log"), &b.admin_token.token)
         .await;
     assert_eq!(other.status, 403);
     spec.check("GET", "/orgs/{org}/provisioning-log", &other);
-    let anonymous = app
-        .client
-        .get(format!("{}/admin/v1{org}/sites", app.address))
-        .send()
-        .await
-        .unwrap();
-    let unauthorized = Reply {
-        status: anonymous.status().as_u16(),
-        headers: anonymous.headers().clone(),
-        body: anonymous.json().await.unwrap(),
-    };
+    let unauthorized = app.get_anonymous(&format!("/admin/v1{org}/sites")).await;
     assert_eq!(unauthorized.status, 401);
     spec.check("GET", "/orgs/{org}/sites", &unauthorized);
 
     // Directories and tokens.
     let dir = app
-        .admin(
-            "POST",
+        .admin_post(
             &format!("{org}/directories"),
             &admin,
-            Some(json!({"name": "Entra ID"})),
+            json!({"name": "Entra ID"}),
         )
         .await;
     spec.check("POST", "/orgs/{org}/directories", &dir);
     let tokens = format!("{org}/directories/{}/tokens", id(&dir));
-    spec.check(
-        "GET",
-        "/orgs/{org}/directories",
-        &get(format!("{org}/directories")).await,
-    );
+    let got = get(format!("{org}/directories")).await;
+    spec.check("GET", "/orgs/{org}/directories", &got);
     let issued = app
-        .admin("POST", &tokens, &admin, Some(json!({"ttl_days": 30})))
+        .admin_post(&tokens, &admin, json!({"ttl_days": 30}))
         .await;
     spec.check(
         "POST",
@@ -170,9 +127,7 @@ async fn answers_match_their_schemas(app: TestApp) {
         &get(tokens.clone()).await,
     );
     let jti = issued.body["jti"].as_str().unwrap();
-    let revoked = app
-        .admin("DELETE", &format!("{tokens}/{jti}"), &admin, None)
-        .await;
+    let revoked = app.admin_delete(&format!("{tokens}/{jti}"), &admin).await;
     spec.check(
         "DELETE",
         "/orgs/{org}/directories/{directory}/tokens/{jti}",
@@ -181,11 +136,10 @@ async fn answers_match_their_schemas(app: TestApp) {
 
     // Groups, local and synced.
     let group = app
-        .admin(
-            "POST",
+        .admin_post(
             &format!("{org}/groups"),
             &admin,
-            Some(json!({"name": "Designers"})),
+            json!({"name": "Designers"}),
         )
         .await;
     spec.check("POST", "/orgs/{org}/groups", &group);
@@ -201,11 +155,10 @@ async fn answers_match_their_schemas(app: TestApp) {
         b["members"] = json!(["not-an-id"])
     });
     let taken = app
-        .admin(
-            "POST",
+        .admin_post(
             &format!("{org}/groups"),
             &admin,
-            Some(json!({"name": "designers"})),
+            json!({"name": "designers"}),
         )
         .await;
     assert_eq!(taken.status, 409);
@@ -228,73 +181,51 @@ async fn answers_match_their_schemas(app: TestApp) {
     spec.check("POST", "/orgs/{org}/groups", &wrong_type);
     let members = format!("{org}/groups/{}/members", id(&group));
     let added = app
-        .admin(
-            "POST",
-            &members,
-            &admin,
-            Some(json!({"account_ids": [ann]})),
-        )
+        .admin_post(&members, &admin, json!({"account_ids": [ann]}))
         .await;
     spec.check("POST", "/orgs/{org}/groups/{group}/members", &added);
-    spec.check(
-        "GET",
-        "/orgs/{org}/groups/{group}",
-        &get(format!("{org}/groups/{}", id(&group))).await,
-    );
-    spec.check(
-        "GET",
-        "/orgs/{org}/groups",
-        &get(format!("{org}/groups")).await,
-    );
-    let removed = app
-        .admin("DELETE", &format!("{members}/{ann}"), &admin, None)
-        .await;
+    let got = get(format!("{org}/groups/{}", id(&group))).await;
+    spec.check("GET", "/orgs/{org}/groups/{group}", &got);
+    let got = get(format!("{org}/groups")).await;
+    spec.check("GET", "/orgs/{org}/groups", &got);
+    let removed = app.admin_delete(&format!("{members}/{ann}"), &admin).await;
     spec.check(
         "DELETE",
         "/orgs/{org}/groups/{group}/members/{account}",
         &removed,
     );
     let synced = app
-        .scim(
-            "POST",
+        .post(
             "/Groups",
             &a.scim_token.token,
-            Some(json!({"displayName": "Synced"})),
+            json!({"displayName": "Synced"}),
         )
         .await;
     let rule_19 = app
-        .admin(
-            "POST",
+        .admin_post(
             &format!("{org}/groups/{}/members", id(&synced)),
             &admin,
-            Some(json!({"account_ids": [ann]})),
+            json!({"account_ids": [ann]}),
         )
         .await;
     assert_eq!(rule_19.body["code"], "synced_group_membership");
     spec.check("POST", "/orgs/{org}/groups/{group}/members", &rule_19);
 
     // Site users.
-    spec.check(
-        "GET",
-        "/sites/{site}/users",
-        &get(format!("{site}/users?state=invite_not_sent")).await,
-    );
-    spec.check(
-        "GET",
-        "/sites/{site}/users/{account}",
-        &get(format!("{site}/users/{ann}")).await,
-    );
+    let got = get(format!("{site}/users?state=invite_not_sent")).await;
+    spec.check("GET", "/sites/{site}/users", &got);
+    let got = get(format!("{site}/users/{ann}")).await;
+    spec.check("GET", "/sites/{site}/users/{account}", &got);
     let invited = app
-        .admin(
-            "POST",
+        .admin_post(
             &format!("{site}/invites"),
             &admin,
-            Some(json!({"users": [{"email": "bo@partner.example", "display_name": "Bo", "password": "x"},
+            json!({"users": [{"email": "bo@partner.example", "display_name": "Bo", "password": "x"},
                                   {"email": "ann@a.example", "display_name": "Annie"}],
-                        "products": ["jira-software"]})),
+                        "products": ["jira-software"]}),
         )
-        .await;
-    assert_eq!(invited.status, 200, "{}", invited.body);
+        .await
+        .expect_status(200);
     spec.check("POST", "/sites/{site}/invites", &invited);
     let user = format!("{site}/users/{ann}");
     for (verb, template) in [
@@ -306,62 +237,47 @@ async fn answers_match_their_schemas(app: TestApp) {
         ),
     ] {
         let reply = app
-            .admin("POST", &format!("{user}/{verb}"), &admin, None)
+            .admin_post(&format!("{user}/{verb}"), &admin, None)
             .await;
         spec.check("POST", template, &reply);
     }
     let role = app
-        .admin(
-            "PUT",
-            &format!("{user}/role"),
-            &admin,
-            Some(json!({"role": "trusted"})),
-        )
+        .admin_put(&format!("{user}/role"), &admin, json!({"role": "trusted"}))
         .await;
     spec.check("PUT", "/sites/{site}/users/{account}/role", &role);
     let granted = app
-        .admin(
-            "POST",
+        .admin_post(
             &format!("{user}/products"),
             &admin,
-            Some(json!({"product": "confluence"})),
+            json!({"product": "confluence"}),
         )
         .await;
     spec.check("POST", "/sites/{site}/users/{account}/products", &granted);
     let revoked = app
-        .admin(
-            "DELETE",
-            &format!("{user}/products/confluence"),
-            &admin,
-            None,
-        )
+        .admin_delete(&format!("{user}/products/confluence"), &admin)
         .await;
     spec.check(
         "DELETE",
         "/sites/{site}/users/{account}/products/{product}",
         &revoked,
     );
-    spec.check(
-        "GET",
-        "/sites/{site}/outbox",
-        &get(format!("{site}/outbox?limit=5")).await,
-    );
+    let got = get(format!("{site}/outbox?limit=5")).await;
+    spec.check("GET", "/sites/{site}/outbox", &got);
     let remove = app
-        .admin("POST", &format!("{user}/remove"), &admin, None)
+        .admin_post(&format!("{user}/remove"), &admin, None)
         .await;
     spec.check("POST", "/sites/{site}/users/{account}/remove", &remove);
 
     // Accounts: a deactivated one makes an invite batch refuse, naming who can act.
     let deactivated = app
-        .admin("POST", &format!("/accounts/{dan}/deactivate"), &admin, None)
+        .admin_post(&format!("/accounts/{dan}/deactivate"), &admin, None)
         .await;
     spec.check("POST", "/accounts/{id}/deactivate", &deactivated);
     let refused = app
-        .admin(
-            "POST",
+        .admin_post(
             &format!("/sites/{}/invites", b.site_id),
             &b.admin_token.token,
-            Some(json!({"emails": ["dan@a.example", "new@b.example"]})),
+            json!({"emails": ["dan@a.example", "new@b.example"]}),
         )
         .await;
     assert_eq!(refused.body["code"], "invite_refused", "{}", refused.body);
@@ -376,40 +292,30 @@ async fn answers_match_their_schemas(app: TestApp) {
     });
     spec.rejects("POST", template, &refused, |b| b["status"] = json!("409"));
     let reactivated = app
-        .admin("POST", &format!("/accounts/{dan}/reactivate"), &admin, None)
+        .admin_post(&format!("/accounts/{dan}/reactivate"), &admin, None)
         .await;
     spec.check("POST", "/accounts/{id}/reactivate", &reactivated);
-    spec.check(
-        "GET",
-        "/accounts/{id}",
-        &get(format!("/accounts/{ann}")).await,
-    );
-    spec.check(
-        "GET",
-        "/accounts/{id}/audit",
-        &get(format!("/accounts/{ann}/audit?limit=2")).await,
-    );
+    let got = get(format!("/accounts/{ann}")).await;
+    spec.check("GET", "/accounts/{id}", &got);
+    let got = get(format!("/accounts/{ann}/audit?limit=2")).await;
+    spec.check("GET", "/accounts/{id}/audit", &got);
     let missing = get(format!("/accounts/{}", uuid::Uuid::new_v4())).await;
     assert_eq!(missing.status, 404);
     spec.check("GET", "/accounts/{id}", &missing);
-    let deleted = app
-        .admin("DELETE", &format!("/accounts/{dan}"), &admin, None)
-        .await;
+    let deleted = app.admin_delete(&format!("/accounts/{dan}"), &admin).await;
     assert_eq!(deleted.body["deleted"], true, "{}", deleted.body);
     spec.check("DELETE", "/accounts/{id}", &deleted);
 
     // Self-service: an unmanaged account's owner acts; a managed one's owner is told who.
     let bo = app.account_id("bo@partner.example").await;
     let owner = app.admin_token(AdminTokenFor::Owner(bo)).await;
-    spec.check("GET", "/me", &app.admin("GET", "/me", &owner, None).await);
-    let me_off = app.admin("POST", "/me/deactivate", &owner, None).await;
+    spec.check("GET", "/me", &app.admin_get("/me", &owner).await);
+    let me_off = app.admin_post("/me/deactivate", &owner, None).await;
     spec.check("POST", "/me/deactivate", &me_off);
-    let me_on = app.admin("POST", "/me/reactivate", &owner, None).await;
+    let me_on = app.admin_post("/me/reactivate", &owner, None).await;
     spec.check("POST", "/me/reactivate", &me_on);
     let managed_owner = app.admin_token(AdminTokenFor::Owner(ann)).await;
-    let not_yours = app
-        .admin("POST", "/me/deactivate", &managed_owner, None)
-        .await;
+    let not_yours = app.admin_post("/me/deactivate", &managed_owner, None).await;
     assert_eq!(
         (not_yours.status, &not_yours.body["managing_org"]),
         (403, &json!(a.org_id)),

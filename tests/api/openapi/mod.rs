@@ -12,18 +12,10 @@ use crate::on_both_backends;
 
 pub(super) async fn fetch_document(app: &TestApp) -> Value {
     // No token: the document describes the API and holds no tenant's data.
-    let reply = app
-        .client
-        .get(format!("{}/admin/v1/openapi.json", app.address))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(reply.status(), 200);
-    assert_eq!(
-        reply.headers()["content-type"].to_str().unwrap(),
-        "application/json"
-    );
-    let doc: Value = reply.json().await.unwrap();
+    let reply = app.get_anonymous("/admin/v1/openapi.json").await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.header("content-type"), Some("application/json"));
+    let doc = reply.body;
     assert!(
         doc["openapi"].as_str().unwrap().starts_with("3.1."),
         "{}",
@@ -146,9 +138,7 @@ async fn every_admin_route_is_in_the_document(app: TestApp) {
             .unwrap();
         assert_eq!(patch.status(), 405, "PATCH {path}");
     }
-    let unknown = app
-        .admin("GET", "/orgs/nothing-here/at-all", token, None)
-        .await;
+    let unknown = app.admin_get("/orgs/nothing-here/at-all", token).await;
     assert_eq!(unknown.status, 404);
     assert_eq!(unknown.body["detail"], "no such admin API resource");
 }

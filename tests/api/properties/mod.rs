@@ -83,8 +83,7 @@ async fn fixture(app: TestApp) -> Fixture {
             "phoneNumbers": [{"value": "+1 555 0100", "type": "work"}],
             ENTERPRISE: {"department": "R&D", "employeeNumber": "7"},
         });
-        let created = app.scim("POST", "/Users", &token, Some(body)).await;
-        assert_eq!(created.status, 201, "{}", created.body);
+        let created = app.post("/Users", &token, body).await.expect_status(201);
         users.push(created.body["id"].as_str().expect("id").to_owned());
     }
     let mut groups = Vec::new();
@@ -92,8 +91,7 @@ async fn fixture(app: TestApp) -> Fixture {
         let members: Vec<Value> = members.iter().map(|id| json!({"value": id})).collect();
         let body = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
                           "displayName": name, "members": members});
-        let created = app.scim("POST", "/Groups", &token, Some(body)).await;
-        assert_eq!(created.status, 201, "{}", created.body);
+        let created = app.post("/Groups", &token, body).await.expect_status(201);
         groups.push(created.body["id"].as_str().expect("id").to_owned());
     }
     Fixture {
@@ -141,7 +139,7 @@ impl Fixture {
     async fn state(&self) -> Value {
         let mut lists = Vec::new();
         for path in ["/Users?count=200", "/Groups?count=200"] {
-            let reply = self.app.scim("GET", path, &self.token, None).await;
+            let reply = self.app.get(path, &self.token).await;
             assert_eq!(reply.status, 200, "{path}: {}", reply.body);
             lists.push(reply.body);
         }
@@ -241,11 +239,11 @@ where
         .get(format!("{}/healthz", fixture.app.address));
     let health = health.send().await.expect("health check");
     assert_eq!(health.status(), 200);
-    let users = fixture
+    fixture
         .app
-        .scim("GET", "/Users", &fixture.token, None)
-        .await;
-    assert_eq!(users.status, 200, "{}", users.body);
+        .get("/Users", &fixture.token)
+        .await
+        .expect_status(200);
 }
 
 fn encode(text: &str) -> String {
@@ -388,10 +386,7 @@ async fn a_name_too_long_to_index_is_not_a_server_error(app: TestApp) {
                           "userName": "long@acme.example", "displayName": "ü".repeat(9000)}),
         ),
     ] {
-        let reply = fixture
-            .app
-            .scim("POST", path, &fixture.token, Some(body))
-            .await;
+        let reply = fixture.app.post(path, &fixture.token, body).await;
         match reply.status {
             400 => {
                 assert_eq!(reply.body["scimType"], "invalidValue", "{}", reply.body);

@@ -27,9 +27,9 @@ async fn each_bulk_operation_is_logged(app: TestApp) {
         ]
     });
     let reply = app
-        .scim("POST", "/Bulk", &b.scim_token.token, Some(body))
-        .await;
-    assert_eq!(reply.status, 200, "{}", reply.body);
+        .post("/Bulk", &b.scim_token.token, body)
+        .await
+        .expect_status(200);
     let statuses: Vec<&str> = reply.body["Operations"]
         .as_array()
         .unwrap()

@@ -3,7 +3,7 @@
 use scimd::service::bootstrap::BootstrapOutcome;
 use serde_json::{json, Value};
 
-use super::{create, entries, log, patch, user};
+use super::{create, entries, log, user};
 use crate::helpers::*;
 use crate::on_both_backends;
 
@@ -35,17 +35,15 @@ async fn filters_and_pages(app: TestApp) {
     let token = &a.scim_token.token;
     // A second directory of A, with its own token.
     let dir = app
-        .admin(
-            "POST",
+        .admin_post(
             &format!("/orgs/{}/directories", a.org_id),
             &a.admin_token.token,
-            Some(json!({"name": "Entra ID"})),
+            json!({"name": "Entra ID"}),
         )
         .await;
-    let second = dir.body["id"].as_str().unwrap().to_owned();
+    let second = dir.id();
     let issued = app
-        .admin(
-            "POST",
+        .admin_post(
             &format!("/orgs/{}/directories/{second}/tokens", a.org_id),
             &a.admin_token.token,
             None,
@@ -57,77 +55,52 @@ async fn filters_and_pages(app: TestApp) {
     for i in 0..4 {
         create(&app, &a, &format!("user{i}@a.example")).await;
     }
-    let put = app
-        .scim(
-            "PUT",
-            &format!("/Users/{ann}"),
-            token,
-            Some(user("ann@a.example")),
-        )
-        .await;
-    assert_eq!(put.status, 200, "{}", put.body);
+    app.put(&format!("/Users/{ann}"), token, user("ann@a.example"))
+        .await
+        .expect_status(200);
     let unchanged = app
-        .scim(
-            "PUT",
-            &format!("/Users/{ann}"),
-            token,
-            Some(user("ann@a.example")),
-        )
+        .put(&format!("/Users/{ann}"), token, user("ann@a.example"))
         .await;
     assert_eq!(unchanged.status, 200);
     let group = app
-        .scim(
-            "POST",
-            "/Groups",
-            token,
-            Some(json!({"displayName": "Engineering"})),
-        )
-        .await;
-    assert_eq!(group.status, 201, "{}", group.body);
-    let gid = group.body["id"].as_str().unwrap().to_owned();
-    let add = patch(json!([{"op": "add", "path": "members", "value": [{"value": ann}]}]));
+        .post("/Groups", token, json!({"displayName": "Engineering"}))
+        .await
+        .expect_status(201);
+    let gid = group.id();
+    let add = patch_op(json!([{"op": "add", "path": "members", "value": [{"value": ann}]}]));
     for _ in 0..2 {
-        let reply = app
-            .scim("PATCH", &format!("/Groups/{gid}"), token, Some(add.clone()))
-            .await;
-        assert_eq!(reply.status, 200, "{}", reply.body);
+        app.scim("PATCH", &format!("/Groups/{gid}"), token, Some(add.clone()))
+            .await
+            .expect_status(200);
     }
-    let gone = app
-        .scim("DELETE", &format!("/Groups/{gid}"), token, None)
-        .await;
+    let gone = app.delete(&format!("/Groups/{gid}"), token).await;
     assert_eq!(gone.status, 204);
     // The second directory: a create, a link of another org's account and a refusal.
     let body = user("bo@a.example");
-    let bo = app.scim("POST", "/Users", &second_token, Some(body)).await;
-    assert_eq!(bo.status, 201, "{}", bo.body);
-    let bo = bo.body["id"].as_str().unwrap().to_owned();
+    let bo = app
+        .post("/Users", &second_token, body)
+        .await
+        .expect_status(201);
+    let bo = bo.id();
     create(&app, &b, "cy@b.example").await;
     let cy = app
-        .scim("POST", "/Users", &second_token, Some(user("cy@b.example")))
+        .post("/Users", &second_token, user("cy@b.example"))
         .await;
-    let cy = cy.body["id"].as_str().unwrap().to_owned();
-    let deactivate = patch(json!([{"op": "replace", "path": "active", "value": false}]));
-    let refused = app
-        .scim(
-            "PATCH",
-            &format!("/Users/{cy}"),
-            &second_token,
-            Some(deactivate),
-        )
-        .await;
-    assert_eq!(refused.status, 403, "{}", refused.body);
+    let cy = cy.id();
+    let deactivate = patch_op(json!([{"op": "replace", "path": "active", "value": false}]));
+    app.scim(
+        "PATCH",
+        &format!("/Users/{cy}"),
+        &second_token,
+        Some(deactivate),
+    )
+    .await
+    .expect_status(403);
     let missing = app
-        .scim(
-            "DELETE",
-            &format!("/Users/{}", uuid::Uuid::new_v4()),
-            token,
-            None,
-        )
+        .delete(&format!("/Users/{}", uuid::Uuid::new_v4()), token)
         .await;
     assert_eq!(missing.status, 404);
-    let deleted = app
-        .scim("DELETE", &format!("/Users/{bo}"), &second_token, None)
-        .await;
+    let deleted = app.delete(&format!("/Users/{bo}"), &second_token).await;
     assert_eq!(deleted.status, 204);
 
     let all = log(&app, &a, "").await;
@@ -221,21 +194,15 @@ async fn filters_and_pages(app: TestApp) {
         "?page=2",
     ] {
         let reply = app
-            .admin("GET", &format!("{path}{query}"), &a.admin_token.token, None)
+            .admin_get(&format!("{path}{query}"), &a.admin_token.token)
             .await;
         assert_eq!(reply.status, 400, "{query}: {}", reply.body);
         assert_eq!(reply.body["code"], "invalid_request", "{query}");
     }
     let long = "x".repeat(300);
-    let reply = app
-        .admin(
-            "GET",
-            &format!("{path}?email={long}"),
-            &a.admin_token.token,
-            None,
-        )
-        .await;
-    assert_eq!(reply.status, 400, "{}", reply.body);
+    app.admin_get(&format!("{path}?email={long}"), &a.admin_token.token)
+        .await
+        .expect_status(400);
 }
 
 on_both_backends! {

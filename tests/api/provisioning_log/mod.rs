@@ -21,14 +21,10 @@ pub(super) fn user(email: &str) -> Value {
            "emails": [{"value": email, "type": "work", "primary": true}]})
 }
 
-pub(super) fn patch(ops: Value) -> Value {
-    json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": ops})
-}
-
 /// The org's log as its admin reads it, with a query string (`?...` or empty).
 pub(super) async fn log(app: &TestApp, org: &BootstrapOutcome, query: &str) -> Value {
     let path = format!("/orgs/{}/provisioning-log{query}", org.org_id);
-    let reply = app.admin("GET", &path, &org.admin_token.token, None).await;
+    let reply = app.admin_get(&path, &org.admin_token.token).await;
     assert_eq!(reply.status, 200, "{path}: {}", reply.body);
     reply.body
 }
@@ -39,10 +35,10 @@ pub(super) fn entries(page: &Value) -> &Vec<Value> {
 
 pub(super) async fn create(app: &TestApp, org: &BootstrapOutcome, email: &str) -> String {
     let reply = app
-        .scim("POST", "/Users", &org.scim_token.token, Some(user(email)))
-        .await;
-    assert_eq!(reply.status, 201, "{}", reply.body);
-    reply.body["id"].as_str().unwrap().to_owned()
+        .post("/Users", &org.scim_token.token, user(email))
+        .await
+        .expect_status(201);
+    reply.id()
 }
 
 pub(super) async fn audit_count(app: &TestApp) -> i64 {
@@ -78,17 +74,13 @@ async fn creates_refusals_and_client_errors_are_logged(app: TestApp) {
     // B's directory links the account A manages, then tries to change it (rule 13).
     let linked = create(&app, &b, "ann@a.example").await;
     let audit_before = audit_count(&app).await;
-    let refused = app
-        .scim(
-            "PATCH",
-            &format!("/Users/{linked}"),
-            &b.scim_token.token,
-            Some(patch(
-                json!([{"op": "replace", "path": "title", "value": MARKER}]),
-            )),
-        )
-        .await;
-    assert_eq!(refused.status, 403, "{}", refused.body);
+    app.patch(
+        &format!("/Users/{linked}"),
+        &b.scim_token.token,
+        json!([{"op": "replace", "path": "title", "value": MARKER}]),
+    )
+    .await
+    .expect_status(403);
     assert_eq!(
         audit_count(&app).await,
         audit_before,
@@ -119,27 +111,22 @@ async fn creates_refusals_and_client_errors_are_logged(app: TestApp) {
     assert_eq!(entries(&log(&app, &a, "").await).len(), 1, "A's log is A's");
 
     // 400s, one whose detail quotes the body: an entry keeps status and scimType only.
-    let bad = app
-        .scim(
-            "POST",
-            "/Users",
-            &a.scim_token.token,
-            Some(json!({"userName": "x@a.example",
-                        "emails": [{"value": format!("{MARKER}@@a.example"), "primary": true}]})),
-        )
-        .await;
-    assert_eq!(bad.status, 400, "{}", bad.body);
+    app.post(
+        "/Users",
+        &a.scim_token.token,
+        json!({"userName": "x@a.example",
+                        "emails": [{"value": format!("{MARKER}@@a.example"), "primary": true}]}),
+    )
+    .await
+    .expect_status(400);
     let bad_patch = app
-        .scim(
-            "PATCH",
+        .patch(
             &format!("/Users/{ann}"),
             &a.scim_token.token,
-            Some(patch(
-                json!([{"op": "replace", "path": format!("{MARKER}["), "value": 1}]),
-            )),
+            json!([{"op": "replace", "path": format!("{MARKER}["), "value": 1}]),
         )
-        .await;
-    assert_eq!(bad_patch.status, 400, "{}", bad_patch.body);
+        .await
+        .expect_status(400);
     assert!(bad_patch.detail().contains(MARKER), "{}", bad_patch.body);
     let unparsable = app
         .client
@@ -152,15 +139,9 @@ async fn creates_refusals_and_client_errors_are_logged(app: TestApp) {
         .unwrap();
     assert_eq!(unparsable.status(), 400);
     // A create refused as a duplicate names the email it asked for.
-    let duplicate = app
-        .scim(
-            "POST",
-            "/Users",
-            &a.scim_token.token,
-            Some(user("ann@a.example")),
-        )
-        .await;
-    assert_eq!(duplicate.status, 409, "{}", duplicate.body);
+    app.post("/Users", &a.scim_token.token, user("ann@a.example"))
+        .await
+        .expect_status(409);
 
     let page = log(&app, &a, "").await;
     let newest: Vec<&Value> = entries(&page).iter().take(4).collect();
@@ -222,8 +203,10 @@ async fn only_the_orgs_admins_read_its_log(app: TestApp) {
     let b = app.bootstrap("B", &["b.example"]).await;
     create(&app, &a, "ann@a.example").await;
     let path = format!("/orgs/{}/provisioning-log", a.org_id);
-    let other_admin = app.admin("GET", &path, &b.admin_token.token, None).await;
-    assert_eq!(other_admin.status, 403, "{}", other_admin.body);
+    let other_admin = app
+        .admin_get(&path, &b.admin_token.token)
+        .await
+        .expect_status(403);
     assert_eq!(other_admin.body["code"], "not_org_admin");
     assert!(!other_admin.body.to_string().contains("ann@a.example"));
     let site_admin = app
@@ -232,23 +215,18 @@ async fn only_the_orgs_admins_read_its_log(app: TestApp) {
             account: None,
         })
         .await;
-    let reply = app.admin("GET", &path, &site_admin, None).await;
+    let reply = app.admin_get(&path, &site_admin).await;
     assert_eq!(
         (reply.status, &reply.body["code"]),
         (403, &json!("not_org_admin"))
     );
-    let directory = app.admin("GET", &path, &a.scim_token.token, None).await;
+    let directory = app.admin_get(&path, &a.scim_token.token).await;
     assert_eq!(
         directory.status, 401,
         "a directory token is not an admin token"
     );
-    let nobody = app
-        .client
-        .get(format!("{}/admin/v1{path}", app.address))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(nobody.status(), 401);
+    let nobody = app.get_anonymous(&format!("/admin/v1{path}")).await;
+    assert_eq!(nobody.status, 401);
     // B's admin naming A's directory in its own org's log sees nothing either.
     let page = log(&app, &b, &format!("?directory={}", a.directory_id)).await;
     assert!(entries(&page).is_empty(), "{page}");

@@ -37,19 +37,7 @@ async fn old_entries_are_pruned(db: TestDb) {
     let tokens = scimd::service::tokens::Tokens::load(store.clone())
         .await
         .unwrap();
-    let org = scimd::service::bootstrap::bootstrap(
-        &store,
-        &tokens,
-        &scimd::service::bootstrap::BootstrapRequest {
-            org_name: "A".into(),
-            domains: vec!["a.example".into()],
-            site_name: "main".into(),
-            products: vec!["jira-software".into()],
-            directory_name: "okta".into(),
-        },
-    )
-    .await
-    .unwrap();
+    let org = bootstrap_on(&store, &tokens, "A", &["a.example"]).await;
     let now = store::now_micros();
     let mut tx = store.begin().await.unwrap();
     for (days, email) in [(40, "old@a.example"), (10, "recent@a.example")] {
@@ -105,25 +93,14 @@ async fn a_deleted_accounts_email_is_erased(app: TestApp) {
     let a = app.bootstrap("A", &["a.example"]).await;
     let ann = create(&app, &a, "ann@a.example").await;
     let dup = app
-        .scim(
-            "POST",
-            "/Users",
-            &a.scim_token.token,
-            Some(user("ANN@a.example")),
-        )
+        .post("/Users", &a.scim_token.token, user("ANN@a.example"))
         .await;
     assert_eq!(dup.status, 409);
     create(&app, &a, "bo@a.example").await;
     let account = app.account_id("ann@a.example").await;
-    let deleted = app
-        .admin(
-            "DELETE",
-            &format!("/accounts/{account}"),
-            &a.admin_token.token,
-            None,
-        )
-        .await;
-    assert_eq!(deleted.status, 200, "{}", deleted.body);
+    app.admin_delete(&format!("/accounts/{account}"), &a.admin_token.token)
+        .await
+        .expect_status(200);
     let page = log(&app, &a, "").await;
     let text = page.to_string();
     assert!(!text.to_lowercase().contains("ann@a.example"), "{text}");

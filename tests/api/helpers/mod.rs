@@ -8,7 +8,9 @@ use scimd::http::startup::Application;
 use scimd::service::bootstrap::{bootstrap, BootstrapOutcome, BootstrapRequest};
 use scimd::service::tokens::Tokens;
 use scimd::store::Store;
-use serde_json::Value;
+
+mod requests;
+pub use requests::*;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -285,126 +287,27 @@ pub async fn spawn_app_on(db: TestDb, configure: impl FnOnce(&mut ServeArgs)) ->
     }
 }
 
+/// `scimd bootstrap` on a store: an org with these domains, its site "main" with Jira and
+/// Confluence, and its directory "okta".
+pub async fn bootstrap_on(
+    store: &Store,
+    tokens: &Tokens,
+    org: &str,
+    domains: &[&str],
+) -> BootstrapOutcome {
+    let request = BootstrapRequest {
+        org_name: org.into(),
+        domains: domains.iter().map(|d| d.to_string()).collect(),
+        site_name: "main".into(),
+        products: vec!["jira-software".into(), "confluence".into()],
+        directory_name: "okta".into(),
+    };
+    bootstrap(store, tokens, &request).await.expect("bootstrap")
+}
+
 impl TestApp {
     pub async fn bootstrap(&self, org: &str, domains: &[&str]) -> BootstrapOutcome {
-        bootstrap(
-            &self.store,
-            &self.tokens,
-            &BootstrapRequest {
-                org_name: org.into(),
-                domains: domains.iter().map(|d| d.to_string()).collect(),
-                site_name: "main".into(),
-                products: vec!["jira-software".into(), "confluence".into()],
-                directory_name: "okta".into(),
-            },
-        )
-        .await
-        .expect("bootstrap")
-    }
-
-    pub async fn scim_get(
-        &self,
-        path: &str,
-        token: Option<&str>,
-    ) -> (u16, reqwest::header::HeaderMap, Value) {
-        let mut req = self.client.get(format!("{}/scim/v2{path}", self.address));
-        if let Some(token) = token {
-            req = req.bearer_auth(token);
-        }
-        let response = req.send().await.expect("request");
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let text = response.text().await.expect("body");
-        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        (status, headers, body)
-    }
-}
-
-/// A response as the tests look at it.
-pub struct Reply {
-    pub status: u16,
-    pub headers: reqwest::header::HeaderMap,
-    pub body: Value,
-}
-
-impl Reply {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-
-    /// The `detail` of a SCIM error body.
-    pub fn detail(&self) -> &str {
-        self.body["detail"].as_str().unwrap_or_default()
-    }
-}
-
-impl TestApp {
-    /// Sends a SCIM request; `path` is relative to `/scim/v2`.
-    pub async fn scim(&self, method: &str, path: &str, token: &str, body: Option<Value>) -> Reply {
-        self.scim_with(method, path, token, body, &[]).await
-    }
-
-    pub async fn scim_with(
-        &self,
-        method: &str,
-        path: &str,
-        token: &str,
-        body: Option<Value>,
-        headers: &[(&str, &str)],
-    ) -> Reply {
-        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-        let mut req = self
-            .client
-            .request(method, format!("{}/scim/v2{path}", self.address))
-            .bearer_auth(token);
-        for (name, value) in headers {
-            req = req.header(*name, *value);
-        }
-        if let Some(body) = body {
-            req = req
-                .header("content-type", "application/scim+json")
-                .body(body.to_string());
-        }
-        let response = req.send().await.expect("request");
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let text = response.text().await.expect("body");
-        let body = if text.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&text).unwrap_or(Value::String(text))
-        };
-        Reply {
-            status,
-            headers,
-            body,
-        }
-    }
-}
-
-impl TestApp {
-    /// Sends an admin-API request; `path` is relative to `/admin/v1`.
-    pub async fn admin(&self, method: &str, path: &str, token: &str, body: Option<Value>) -> Reply {
-        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-        let mut req = self
-            .client
-            .request(method, format!("{}/admin/v1{path}", self.address))
-            .bearer_auth(token);
-        if let Some(body) = body {
-            req = req
-                .header("content-type", "application/json")
-                .body(body.to_string());
-        }
-        let response = req.send().await.expect("request");
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let text = response.text().await.expect("body");
-        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        Reply {
-            status,
-            headers,
-            body,
-        }
+        bootstrap_on(&self.store, &self.tokens, org, domains).await
     }
 
     /// An admin-API token, as `scimd token issue --org|--site|--account` makes one.
@@ -415,14 +318,21 @@ impl TestApp {
             .token
     }
 
-    /// The id of the account with this email.
-    pub async fn account_id(&self, email: &str) -> scimd::domain::AccountId {
+    /// The account with this email, which the test expects to exist.
+    pub async fn account(&self, email: &str) -> scimd::store::Account {
         let mut conn = self.store.read().await.expect("connection");
         scimd::store::find_account_by_email(&mut conn, email)
             .await
             .expect("lookup")
             .expect("account exists")
-            .id
+    }
+
+    pub async fn account_id(&self, email: &str) -> scimd::domain::AccountId {
+        self.account(email).await.id
+    }
+
+    pub async fn account_status(&self, email: &str) -> scimd::domain::AccountStatus {
+        self.account(email).await.status
     }
 }
 

@@ -1,0 +1,209 @@
+//! Requests as the tests send them: SCIM (`/scim/v2`) and admin-API (`/admin/v1`) calls with
+//! a bearer token, and the replies they look at.
+
+use reqwest::header::HeaderMap;
+use serde_json::{json, Value};
+
+use super::TestApp;
+
+/// A response as the tests look at it.
+pub struct Reply {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The `detail` of a SCIM error body.
+    pub fn detail(&self) -> &str {
+        self.body["detail"].as_str().unwrap_or_default()
+    }
+
+    /// Asserts the status, showing the body when it differs.
+    #[track_caller]
+    pub fn expect_status(self, status: u16) -> Self {
+        assert_eq!(self.status, status, "{}", self.body);
+        self
+    }
+
+    /// Asserts a SCIM error of this status and `scimType`, showing the body when it differs.
+    #[track_caller]
+    pub fn expect_scim_error(self, status: u16, scim_type: &str) -> Self {
+        assert_eq!(
+            (self.status, self.body["scimType"].as_str()),
+            (status, Some(scim_type)),
+            "{}",
+            self.body
+        );
+        self
+    }
+
+    /// The `id` of the resource in the body; a test that reads it expects one.
+    #[track_caller]
+    pub fn id(&self) -> String {
+        match self.body["id"].as_str() {
+            Some(id) => id.to_owned(),
+            None => panic!("no id in {}", self.body),
+        }
+    }
+}
+
+/// A SCIM PatchOp message with these operations.
+pub fn patch_op(ops: Value) -> Value {
+    json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": ops})
+}
+
+/// A body as JSON, or as its text where it is not JSON.
+fn json_or_text(text: String) -> Value {
+    serde_json::from_str(&text).unwrap_or(Value::String(text))
+}
+
+/// Where a request goes and how its body is typed.
+#[derive(Clone, Copy)]
+enum Api {
+    Scim,
+    Admin,
+    /// Paths from the server's root: health, metrics, the OpenAPI document.
+    Root,
+}
+
+impl TestApp {
+    async fn send(
+        &self,
+        api: Api,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> (u16, HeaderMap, String) {
+        let (prefix, content_type) = match api {
+            Api::Scim => ("/scim/v2", "application/scim+json"),
+            Api::Admin => ("/admin/v1", "application/json"),
+            Api::Root => ("", "application/json"),
+        };
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut req = self
+            .client
+            .request(method, format!("{}{prefix}{path}", self.address));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        if let Some(body) = body {
+            req = req
+                .header("content-type", content_type)
+                .body(body.to_string());
+        }
+        let response = req.send().await.expect("request");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        (status, headers, response.text().await.expect("body"))
+    }
+
+    /// A SCIM GET with or without a token, as status, headers and body.
+    pub async fn scim_get(&self, path: &str, token: Option<&str>) -> (u16, HeaderMap, Value) {
+        let (status, headers, text) = self.send(Api::Scim, "GET", path, token, None, &[]).await;
+        (status, headers, json_or_text(text))
+    }
+
+    /// A GET without a token; `path` is from the server's root.
+    pub async fn get_anonymous(&self, path: &str) -> Reply {
+        let (status, headers, text) = self.send(Api::Root, "GET", path, None, None, &[]).await;
+        Reply {
+            status,
+            headers,
+            body: json_or_text(text),
+        }
+    }
+
+    /// Sends a SCIM request; `path` is relative to `/scim/v2`.
+    pub async fn scim(&self, method: &str, path: &str, token: &str, body: Option<Value>) -> Reply {
+        self.scim_with(method, path, token, body, &[]).await
+    }
+
+    pub async fn scim_with(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let (status, headers, text) = self
+            .send(Api::Scim, method, path, Some(token), body, headers)
+            .await;
+        // A SCIM answer without a body (204) reads as null.
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            json_or_text(text)
+        };
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Reply {
+        self.scim("GET", path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Reply {
+        self.scim("POST", path, token, Some(body)).await
+    }
+
+    pub async fn put(&self, path: &str, token: &str, body: Value) -> Reply {
+        self.scim("PUT", path, token, Some(body)).await
+    }
+
+    /// A PATCH of these operations, in a PatchOp message.
+    pub async fn patch(&self, path: &str, token: &str, ops: Value) -> Reply {
+        self.scim("PATCH", path, token, Some(patch_op(ops))).await
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> Reply {
+        self.scim("DELETE", path, token, None).await
+    }
+
+    /// Sends an admin-API request; `path` is relative to `/admin/v1`.
+    pub async fn admin(&self, method: &str, path: &str, token: &str, body: Option<Value>) -> Reply {
+        let (status, headers, text) = self
+            .send(Api::Admin, method, path, Some(token), body, &[])
+            .await;
+        Reply {
+            status,
+            headers,
+            body: json_or_text(text),
+        }
+    }
+
+    pub async fn admin_get(&self, path: &str, token: &str) -> Reply {
+        self.admin("GET", path, token, None).await
+    }
+
+    /// An admin POST, with a JSON body or (`None`) without one, as actions are sent.
+    pub async fn admin_post(
+        &self,
+        path: &str,
+        token: &str,
+        body: impl Into<Option<Value>>,
+    ) -> Reply {
+        self.admin("POST", path, token, body.into()).await
+    }
+
+    pub async fn admin_put(&self, path: &str, token: &str, body: Value) -> Reply {
+        self.admin("PUT", path, token, Some(body)).await
+    }
+
+    pub async fn admin_delete(&self, path: &str, token: &str) -> Reply {
+        self.admin("DELETE", path, token, None).await
+    }
+}
