@@ -41,6 +41,9 @@ fn wanted(name: &str) -> bool {
         .unwrap_or(true)
 }
 
+/// A filter naming seeded user `n`.
+type Filter = fn(usize) -> String;
+
 /// Runs `requests` requests, `concurrency` at a time; `make(i)` builds request i.
 async fn measure<F>(
     server: &Server,
@@ -211,39 +214,25 @@ async fn run() {
     .await
     .print(&context);
 
-    let (c, t, b) = (client.clone(), token.clone(), base.clone());
-    measure(
-        &server,
-        "filter userName eq",
-        requests,
-        concurrency,
-        200,
-        move |i| {
-            let filter = format!("userName eq \"user{}@bench.example\"", pick(i, users));
+    // The two lookups an IdP makes before creating a user, for a seeded user `n`.
+    let lookups: [(&str, Filter); 2] = [
+        ("filter userName eq", |n| {
+            format!("userName eq \"user{n}@bench.example\"")
+        }),
+        ("filter externalId eq", |n| {
+            format!("externalId eq \"ext-{n}\"")
+        }),
+    ];
+    for (name, filter) in lookups {
+        let (c, t, b) = (client.clone(), token.clone(), base.clone());
+        measure(&server, name, requests, concurrency, 200, move |i| {
             c.get(format!("{b}/Users"))
-                .query(&[("filter", filter)])
+                .query(&[("filter", filter(pick(i, users)))])
                 .bearer_auth(&t)
-        },
-    )
-    .await
-    .print(&context);
-
-    let (c, t, b) = (client.clone(), token.clone(), base.clone());
-    measure(
-        &server,
-        "filter externalId eq",
-        requests,
-        concurrency,
-        200,
-        move |i| {
-            let filter = format!("externalId eq \"ext-{}\"", pick(i, users));
-            c.get(format!("{b}/Users"))
-                .query(&[("filter", filter)])
-                .bearer_auth(&t)
-        },
-    )
-    .await
-    .print(&context);
+        })
+        .await
+        .print(&context);
+    }
 
     let (c, t, b, ids2) = (client.clone(), token.clone(), base.clone(), ids.clone());
     measure(&server, "get by id", requests, concurrency, 200, move |i| {

@@ -12,7 +12,8 @@ fn domains_path(org: &scimd::service::bootstrap::BootstrapOutcome) -> String {
     format!("/orgs/{}/domains", org.org_id)
 }
 
-async fn request(
+/// An org admin asks to verify domain `d`.
+pub(crate) async fn request(
     app: &TestApp,
     org: &scimd::service::bootstrap::BootstrapOutcome,
     d: &str,
@@ -156,13 +157,11 @@ async fn a_pending_domain_changes_nothing(env: WithDns) {
         (claim.status, &claim.body["state"]),
         (201, &json!("pending"))
     );
-    let patch = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-        "Operations": [{"op": "replace", "path": "active", "value": false}]});
-    app.scim(
-        "PATCH",
+    let patch = json!([{"op": "replace", "path": "active", "value": false}]);
+    app.patch(
         &format!("/Users/{scim_id}"),
         &squatter.scim_token.token,
-        Some(patch),
+        patch,
     )
     .await
     .expect_status(403);
@@ -232,10 +231,7 @@ async fn dns_failures_are_clear_problems(env: WithDns) {
     dns.behave(Behaviour::ServFail);
     let failed = check(&app, &a, "slow.example").await;
     assert_problem(&failed, 503, "dns_unavailable");
-    assert!(failed.body["detail"]
-        .as_str()
-        .unwrap()
-        .contains("_scimd-challenge.slow.example"));
+    assert!(failed.detail().contains("_scimd-challenge.slow.example"));
     dns.behave(Behaviour::Silent);
     let silent = check(&app, &a, "slow.example").await;
     assert_problem(&silent, 503, "dns_unavailable");

@@ -5,7 +5,7 @@ use scimd::domain::SiteId;
 use scimd::store::{insert_site, Site};
 use serde_json::{json, Value};
 
-use crate::groups::{jira_group, user};
+use crate::groups::{ann_and_bob, jira_group, user};
 use crate::helpers::*;
 use crate::on_both_backends;
 
@@ -61,12 +61,7 @@ async fn discovery_lists_entitlements(app: TestApp) {
         .get(&format!("/Schemas/{ENTITLEMENT}"), token)
         .await
         .expect_status(200);
-    let names: Vec<&str> = schema.body["attributes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["name"].as_str().unwrap())
-        .collect();
+    let names = strings(&schema.body["attributes"], "name");
     for name in ["value", "display", "displayName", "type", "supported"] {
         assert!(names.contains(&name), "{name} in {names:?}");
     }
@@ -237,8 +232,7 @@ async fn another_orgs_products_never_appear(app: TestApp) {
 async fn user_entitlements_follow_groups(app: TestApp) {
     let org = app.bootstrap("Acme", &["acme.example"]).await;
     let token = &org.scim_token.token;
-    let ann = user(&app, token, "ann@acme.example").await;
-    let bob = user(&app, token, "bob@acme.example").await;
+    let (ann, bob) = ann_and_bob(&app, token).await;
     let gid = jira_group(&app, token, &[&ann], org.site_id).await;
     let jira = format!("{}:jira-software", org.site_id);
 

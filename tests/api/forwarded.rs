@@ -16,11 +16,9 @@ async fn create(app: &TestApp, token: &str) -> Reply {
     let email = format!("u{}@acme.example", uuid::Uuid::new_v4().simple());
     let body = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
                       "userName": email, "emails": [{"value": email, "primary": true}]});
-    let reply = app
-        .scim_with("POST", "/Users", token, Some(body), &FORWARDED)
+    app.scim_with("POST", "/Users", token, Some(body), &FORWARDED)
         .await
-        .expect_status(201);
-    reply
+        .expect_status(201)
 }
 
 async fn forwarded_headers_from_a_client_are_ignored(app: TestApp) {

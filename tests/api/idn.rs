@@ -5,18 +5,9 @@
 use serde_json::json;
 
 use crate::admin::{admin_of, assert_problem, invite};
+use crate::domains::request;
 use crate::helpers::*;
 use crate::on_both_backends;
-
-async fn request(
-    app: &TestApp,
-    org: &scimd::service::bootstrap::BootstrapOutcome,
-    d: &str,
-) -> Reply {
-    let path = format!("/orgs/{}/domains", org.org_id);
-    app.admin_post(&path, admin_of(org), json!({"domain": d}))
-        .await
-}
 
 /// `bücher.example` verified (with DNS proof, under its ASCII name) is the domain another org
 /// asks for as `xn--bcher-kva.example`, in capitals or in fullwidth letters.
@@ -87,16 +78,10 @@ async fn one_mailbox_is_one_account(app: TestApp) {
         "{}",
         account.body
     );
-    let patch = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-        "Operations": [{"op": "replace", "path": "displayName", "value": "Taken"}]});
+    let patch = json!([{"op": "replace", "path": "displayName", "value": "Taken"}]);
     let b_id = linked.body["id"].as_str().unwrap();
     let refused = app
-        .scim(
-            "PATCH",
-            &format!("/Users/{b_id}"),
-            &b.scim_token.token,
-            Some(patch),
-        )
+        .patch(&format!("/Users/{b_id}"), &b.scim_token.token, patch)
         .await;
     assert_eq!(
         refused.status, 403,

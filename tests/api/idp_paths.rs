@@ -8,29 +8,6 @@ use crate::on_both_backends;
 
 /// Sends `method` to `path` exactly as written (the base included), so the test controls
 /// case, slashes and encoding.
-async fn raw(app: &TestApp, method: &str, path: &str, token: &str, body: Option<Value>) -> Reply {
-    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-    let mut req = app
-        .client
-        .request(method, format!("{}{path}", app.address))
-        .bearer_auth(token);
-    if let Some(body) = body {
-        req = req
-            .header("content-type", "application/scim+json")
-            .body(body.to_string());
-    }
-    let response = req.send().await.unwrap();
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let text = response.text().await.unwrap();
-    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-    Reply {
-        status,
-        headers,
-        body,
-    }
-}
-
 fn user(user_name: &str) -> Value {
     json!({
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
@@ -44,15 +21,15 @@ async fn endpoint_names_ignore_case_and_trailing_slashes(app: TestApp) {
     let org = app.bootstrap("Acme", &["acme.example"]).await;
     let token = &org.scim_token.token;
 
-    let created = raw(
-        &app,
-        "POST",
-        "/scim/v2/users/",
-        token,
-        Some(user("a+b@acme.example")),
-    )
-    .await
-    .expect_status(201);
+    let created = app
+        .raw(
+            "POST",
+            "/scim/v2/users/",
+            token,
+            Some(user("a+b@acme.example")),
+        )
+        .await
+        .expect_status(201);
     let id = created.id();
     // Links the server hands out use the canonical spelling, whatever the client sent.
     assert!(
@@ -69,23 +46,23 @@ async fn endpoint_names_ignore_case_and_trailing_slashes(app: TestApp) {
         format!("/SCIM/V2/Users/{id}"),
         format!("/scim/v2/users/{id}"),
     ] {
-        let got = raw(&app, "GET", &path, token, None).await;
+        let got = app.raw("GET", &path, token, None).await;
         assert_eq!(got.status, 200, "{path}: {}", got.body);
         assert_eq!(got.body["id"], id.as_str(), "{path}");
     }
 
-    let patched = raw(
-        &app,
-        "PATCH",
-        &format!("/scim/v2/users/{id}/"),
-        token,
-        Some(json!({
-            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-            "Operations": [{"op": "replace", "path": "title", "value": "Guide"}]
-        })),
-    )
-    .await
-    .expect_status(200);
+    let patched = app
+        .raw(
+            "PATCH",
+            &format!("/scim/v2/users/{id}/"),
+            token,
+            Some(json!({
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                "Operations": [{"op": "replace", "path": "title", "value": "Guide"}]
+            })),
+        )
+        .await
+        .expect_status(200);
     assert_eq!(patched.body["title"], "Guide");
 
     for path in [
@@ -95,52 +72,43 @@ async fn endpoint_names_ignore_case_and_trailing_slashes(app: TestApp) {
         "/scim/v2/RESOURCETYPES/User/",
         "/scim/v2/schemas",
     ] {
-        let got = raw(&app, "GET", path, token, None).await;
+        let got = app.raw("GET", path, token, None).await;
         assert_eq!(got.status, 200, "{path}: {}", got.body);
     }
 
-    let group = raw(
-        &app,
-        "POST",
-        "/scim/v2/GROUPS/",
-        token,
-        Some(json!({"displayName": "Tour Guides", "members": [{"value": id}]})),
-    )
-    .await
-    .expect_status(201);
+    let group = app
+        .raw(
+            "POST",
+            "/scim/v2/GROUPS/",
+            token,
+            Some(json!({"displayName": "Tour Guides", "members": [{"value": id}]})),
+        )
+        .await
+        .expect_status(201);
     let group_id = group.body["id"].as_str().unwrap();
-    let got = raw(
-        &app,
-        "GET",
-        &format!("/scim/v2/groups/{group_id}/"),
-        token,
-        None,
-    )
-    .await
-    .expect_status(200);
+    let got = app
+        .raw("GET", &format!("/scim/v2/groups/{group_id}/"), token, None)
+        .await
+        .expect_status(200);
     assert_eq!(got.body["members"][0]["value"], id.as_str());
 
-    let search = raw(
-        &app,
-        "POST",
-        "/scim/v2/users/.SEARCH/",
-        token,
-        Some(json!({"filter": "userName eq \"a+b@acme.example\""})),
-    )
-    .await
-    .expect_status(200);
+    let search = app
+        .raw(
+            "POST",
+            "/scim/v2/users/.SEARCH/",
+            token,
+            Some(json!({"filter": "userName eq \"a+b@acme.example\""})),
+        )
+        .await
+        .expect_status(200);
     assert_eq!(search.body["totalResults"], 1);
 
-    raw(
-        &app,
-        "DELETE",
-        &format!("/scim/v2/Users/{id}/"),
-        token,
-        None,
-    )
-    .await
-    .expect_status(204);
-    let gone = raw(&app, "GET", &format!("/scim/v2/users/{id}"), token, None).await;
+    app.raw("DELETE", &format!("/scim/v2/Users/{id}/"), token, None)
+        .await
+        .expect_status(204);
+    let gone = app
+        .raw("GET", &format!("/scim/v2/users/{id}"), token, None)
+        .await;
     assert_eq!(gone.status, 404);
 }
 
@@ -148,15 +116,16 @@ async fn the_router_sees_the_canonical_path(app: TestApp) {
     let org = app.bootstrap("Acme", &["acme.example"]).await;
     let token = &org.scim_token.token;
     // The 405 names the route the request reached: the canonical one.
-    let reply = raw(&app, "DELETE", "/scim/v2/users/", token, None)
+    let reply = app
+        .raw("DELETE", "/scim/v2/users/", token, None)
         .await
         .expect_status(405);
     assert_eq!(reply.detail(), "DELETE is not supported on /scim/v2/Users");
     // Anything else is still unknown, and still only to an authenticated directory.
-    raw(&app, "GET", "/scim/v2/userz/", token, None)
+    app.raw("GET", "/scim/v2/userz/", token, None)
         .await
         .expect_status(404);
-    let anonymous = raw(&app, "GET", "/scim/v2/users/", "not-a-token", None).await;
+    let anonymous = app.raw("GET", "/scim/v2/users/", "not-a-token", None).await;
     assert_eq!(anonymous.status, 401);
     // The admin API keeps its strict paths.
     let admin = app
@@ -185,40 +154,29 @@ async fn plus_and_percent_20_are_spaces_in_filters(app: TestApp) {
         "filter=userName+eq+\"ann@acme.example\"",
         "filter=userName%20eq+%22ANN%40acme.example%22&startIndex=1&count=10",
     ] {
-        let reply = raw(
-            &app,
-            "GET",
-            &format!("/scim/v2/Users/?{query}"),
-            token,
-            None,
-        )
-        .await;
+        let reply = app
+            .raw("GET", &format!("/scim/v2/Users/?{query}"), token, None)
+            .await;
         assert_eq!(reply.status, 200, "{query}: {}", reply.body);
         assert_eq!(reply.body["totalResults"], 1, "{query}: {}", reply.body);
         assert_eq!(reply.body["Resources"][0]["userName"], "ann@acme.example");
     }
     // A `+` that is part of a value is sent encoded, as form encoding requires.
-    let reply = raw(
-        &app,
-        "GET",
-        "/scim/v2/users?filter=userName+eq+%22a%2Bb%40acme.example%22",
-        token,
-        None,
-    )
-    .await
-    .expect_status(200);
+    let reply = app
+        .raw(
+            "GET",
+            "/scim/v2/users?filter=userName+eq+%22a%2Bb%40acme.example%22",
+            token,
+            None,
+        )
+        .await
+        .expect_status(200);
     assert_eq!(reply.body["totalResults"], 1, "{}", reply.body);
     assert_eq!(reply.body["Resources"][0]["userName"], "a+b@acme.example");
     // `attributes` lists read the same way.
-    let reply = raw(
-        &app,
-        "GET",
-        "/scim/v2/Users?filter=userName+eq+%22ann%40acme.example%22&attributes=userName,+emails",
-        token,
-        None,
-    )
-    .await
-    .expect_status(200);
+    let path =
+        "/scim/v2/Users?filter=userName+eq+%22ann%40acme.example%22&attributes=userName,+emails";
+    let reply = app.raw("GET", path, token, None).await.expect_status(200);
     assert!(reply.body["Resources"][0].get("emails").is_some());
     assert!(reply.body["Resources"][0].get("active").is_none());
 }

@@ -300,6 +300,15 @@ async fn taken_values_in_put_and_patch_are_409(app: TestApp) {
     assert_eq!(dup.header("content-type"), Some("application/problem+json"));
 }
 
+#[track_caller]
+fn assert_conflict<T: std::fmt::Debug>(result: Result<T, sqlx::Error>, what: &str) {
+    let conflict = result.map_err(StoreError::from);
+    assert!(
+        matches!(conflict, Err(StoreError::Conflict)),
+        "{what}: {conflict:?}"
+    );
+}
+
 /// Whatever statement hits a unique index or primary key, the store reports a conflict
 /// (PostgreSQL 23505; SQLite 2067 for UNIQUE, 1555 for PRIMARY KEY), so no caller can turn
 /// one into a 500.
@@ -321,12 +330,8 @@ async fn every_unique_violation_is_a_store_conflict(db: TestDb) {
         .bind("B")
         .bind(at)
         .execute(&mut tx)
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(StoreError::from(pk), StoreError::Conflict),
-        "primary key"
-    );
+        .await;
+    assert_conflict(pk, "primary key");
     tx.rollback().await.unwrap();
 
     let mut tx = store.begin().await.unwrap();
@@ -350,12 +355,8 @@ async fn every_unique_violation_is_a_store_conflict(db: TestDb) {
         .bind("ann@acme.example")
         .bind(bob)
         .execute(&mut tx)
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(StoreError::from(unique), StoreError::Conflict),
-        "unique index"
-    );
+        .await;
+    assert_conflict(unique, "unique index");
     tx.rollback().await.unwrap();
 }
 

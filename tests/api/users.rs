@@ -100,18 +100,11 @@ async fn duplicates_conflict_and_bad_bodies_are_refused(app: TestApp) {
         .await;
     wrong_type.expect_scim_error(400, "invalidValue");
 
+    let scim_json = "application/scim+json";
     let response = app
-        .client
-        .post(format!("{}/scim/v2/Users", app.address))
-        .bearer_auth(token)
-        .header("content-type", "application/scim+json")
-        .body("{not json")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 400);
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(body["scimType"], "invalidSyntax");
+        .post_text("/scim/v2/Users", token, scim_json, "{not json")
+        .await;
+    response.expect_scim_error(400, "invalidSyntax");
 
     let list = app.get("/Users", token).await;
     assert_eq!(

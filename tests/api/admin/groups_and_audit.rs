@@ -1,6 +1,7 @@
 //! Local and synced groups (rule 19), product access through groups (rule 7), and the
 //! audit log per org and per account.
 
+use scimd::domain::GroupId;
 use scimd::service::admin::tokens::AdminTokenFor;
 use scimd::store::{self, ProductGrant};
 use serde_json::json;
@@ -71,13 +72,7 @@ async fn local_groups_change_here_synced_ones_only_in_their_directory(app: TestA
         .expect_status(201);
     let synced = synced.id();
     let listed = app.admin_get(&groups, admin_of(&a)).await;
-    let sources: Vec<&str> = listed
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|g| g["source"].as_str().unwrap())
-        .collect();
+    let sources = strings(&listed.body, "source");
     assert_eq!(sources, ["local", "directory"]);
     for (method, path, body) in [
         (
@@ -102,22 +97,27 @@ async fn local_groups_change_here_synced_ones_only_in_their_directory(app: TestA
     assert_eq!(got.body["members"], json!([ann]), "nothing changed");
 }
 
+/// Grants `product` of `org`'s site to the group just created (as an operator would, in
+/// the store); the group's id.
+async fn granted(app: &TestApp, created: &Reply, org: &BootstrapOutcome, product: &str) -> GroupId {
+    let group: GroupId = created.id().parse().expect("group id");
+    let grant = ProductGrant {
+        site_id: org.site_id,
+        product: product.into(),
+    };
+    let mut conn = app.store.read().await.expect("connection");
+    let granted = store::grant_group_product(&mut conn, group, &grant).await;
+    granted.expect("grant");
+    group
+}
+
 async fn product_access_through_groups(app: TestApp) {
     let a = app.bootstrap("A", &["a.example"]).await;
     let ann_scim = provision(&app, &a, "ann@a.example").await;
     let ann = app.account_id("ann@a.example").await;
     let body = json!({"displayName": "Okta Jira", "members": [{"value": ann_scim}]});
     let synced = app.post("/Groups", &a.scim_token.token, body).await;
-    let synced: scimd::domain::GroupId = synced.body["id"].as_str().unwrap().parse().unwrap();
-    let mut conn = app.store.read().await.unwrap();
-    let grant = ProductGrant {
-        site_id: a.site_id,
-        product: "jira-software".into(),
-    };
-    store::grant_group_product(&mut conn, synced, &grant)
-        .await
-        .unwrap();
-    drop(conn);
+    granted(&app, &synced, &a, "jira-software").await;
 
     let products = format!("/sites/{}/users/{ann}/products", a.site_id);
     let listed = site_users(&app, &a, "").await;
@@ -126,10 +126,7 @@ async fn product_access_through_groups(app: TestApp) {
         .admin_delete(&format!("{products}/jira-software"), admin_of(&a))
         .await;
     assert_problem(&refused, 409, "synced_group_membership");
-    assert!(refused.body["detail"]
-        .as_str()
-        .unwrap()
-        .starts_with(RULE_19));
+    assert!(refused.detail().starts_with(RULE_19));
     let unknown = app
         .admin_post(&products, admin_of(&a), json!({"product": "bitbucket"}))
         .await;
@@ -139,16 +136,7 @@ async fn product_access_through_groups(app: TestApp) {
     let local = app
         .admin_post(&groups, admin_of(&a), json!({"name": "Wiki"}))
         .await;
-    let local: scimd::domain::GroupId = local.body["id"].as_str().unwrap().parse().unwrap();
-    let mut conn = app.store.read().await.unwrap();
-    let grant = ProductGrant {
-        site_id: a.site_id,
-        product: "confluence".into(),
-    };
-    store::grant_group_product(&mut conn, local, &grant)
-        .await
-        .unwrap();
-    drop(conn);
+    let local = granted(&app, &local, &a, "confluence").await;
     let members = format!("{groups}/{local}/members");
     app.admin_post(&members, admin_of(&a), json!({"account_ids": [ann]}))
         .await;
@@ -239,12 +227,8 @@ async fn audit_log_per_org_and_per_account(app: TestApp) {
         .admin_get(&format!("/orgs/{}/audit?limit=1", a.org_id), admin_of(&a))
         .await;
     let before = page.body["next_before"].as_i64().expect("a next page");
-    let next = app
-        .admin_get(
-            &format!("/orgs/{}/audit?limit=1&before={before}", a.org_id),
-            admin_of(&a),
-        )
-        .await;
+    let next_path = format!("/orgs/{}/audit?limit=1&before={before}", a.org_id);
+    let next = app.admin_get(&next_path, admin_of(&a)).await;
     assert!(next.body["entries"][0]["id"].as_i64().unwrap() < before);
 
     // Once erased, anyone may learn the id was deleted, but not read its history.

@@ -39,12 +39,8 @@ async fn site_user_list_filters_searches_and_pages(app: TestApp) {
         json!(null),
         "external users are unmanaged here"
     );
-    let page = app
-        .admin_get(
-            &format!("/sites/{}/users?start_index=2&count=2", a.site_id),
-            admin_of(&a),
-        )
-        .await;
+    let page_path = format!("/sites/{}/users?start_index=2&count=2", a.site_id);
+    let page = app.admin_get(&page_path, admin_of(&a)).await;
     assert_eq!(page.body["total_results"], 4);
     assert_eq!(
         emails(page.body["resources"].as_array().unwrap()),
@@ -66,12 +62,8 @@ async fn site_user_list_filters_searches_and_pages(app: TestApp) {
         site_users(&app, &a, "?q=_").await.is_empty(),
         "`_` is literal, not a wildcard"
     );
-    let bad = app
-        .admin_get(
-            &format!("/sites/{}/users?state=gone", a.site_id),
-            admin_of(&a),
-        )
-        .await;
+    let bad_path = format!("/sites/{}/users?state=gone", a.site_id);
+    let bad = app.admin_get(&bad_path, admin_of(&a)).await;
     assert_problem(&bad, 400, "invalid_request");
 }
 
@@ -207,10 +199,7 @@ async fn roles_trusted_users_and_idempotent_actions(app: TestApp) {
         .admin_post(&format!("{user}/restore"), admin_of(&a), None)
         .await;
     assert_problem(&restore, 409, "not_on_site");
-    assert!(restore.body["detail"]
-        .as_str()
-        .unwrap()
-        .contains("invite again instead"));
+    assert!(restore.detail().contains("invite again instead"));
     assert_eq!(
         set_status(&app, admin_of(&a), uma, "deactivate").await.body["changed"],
         true

@@ -45,27 +45,15 @@ async fn every_rejection_is_a_problem(app: TestApp) {
         405,
         "method_not_allowed",
     );
-    let bad = app
-        .admin_get(
-            &format!("/orgs/{}/accounts?bogus=1", a.org_id),
-            admin_of(&a),
-        )
-        .await;
+    let bad_path = format!("/orgs/{}/accounts?bogus=1", a.org_id);
+    let bad = app.admin_get(&bad_path, admin_of(&a)).await;
     assert_problem(&bad, 400, "invalid_request");
+    let path = format!("/admin/v1{domains}");
     let response = app
-        .client
-        .post(format!("{}/admin/v1{domains}", app.address))
-        .bearer_auth(admin_of(&a))
-        .header("content-type", "application/json")
-        .body("{not json")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 400);
-    assert_eq!(
-        response.headers()["content-type"],
-        "application/problem+json"
-    );
+        .post_text(&path, admin_of(&a), "application/json", "{not json")
+        .await;
+    assert_eq!(response.status, 400);
+    assert_eq!(response.header("content-type"), problem);
     let unknown_field = invite(
         &app,
         &a,
@@ -115,20 +103,10 @@ async fn domains_verify_list_and_refuse_taking(env: WithDns) {
         .await;
     assert_eq!(again.status, 200, "verifying twice changes nothing");
     let listed = app.admin_get(&path, admin_of(&a)).await;
-    let names: Vec<&str> = listed
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["domain"].as_str().unwrap())
-        .collect();
+    let names = strings(&listed.body, "domain");
     assert_eq!(names, ["a.example", "new.example"]);
-    let accounts = app
-        .admin_get(
-            &format!("/orgs/{}/accounts?status=active", a.org_id),
-            admin_of(&a),
-        )
-        .await;
+    let accounts_path = format!("/orgs/{}/accounts?status=active", a.org_id);
+    let accounts = app.admin_get(&accounts_path, admin_of(&a)).await;
     assert_eq!(
         accounts.body["resources"][0]["email"], "later@new.example",
         "rule 20: managed at once"

@@ -110,12 +110,7 @@ async fn mixed_operations_resolve_bulk_ids_in_any_order(app: TestApp) {
     let team_id = team.rsplit('/').next().unwrap();
     let group = app.get(&format!("/Groups/{team_id}"), token).await;
     assert_eq!(group.body["displayName"], "Team A");
-    let members: Vec<&str> = group.body["members"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["value"].as_str().unwrap())
-        .collect();
+    let members = strings(&group.body["members"], "value");
     assert_eq!(members, [ann_id]);
     let bob = app
         .get(

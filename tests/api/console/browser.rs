@@ -72,10 +72,8 @@ async fn console_in_a_browser(env: WithDns) {
     browser.screenshot("sign-in").await;
     browser.fill("#token", "not a token").await;
     browser.follow("form.card button[type=submit]").await;
-    assert!(browser
-        .text(".refusal")
-        .await
-        .contains("That token was refused"));
+    let shown = browser.text(".refusal").await;
+    assert!(shown.contains("That token was refused"), "{shown}");
     browser.fill("#token", &acme.admin_token.token).await;
     browser.follow("form.card button[type=submit]").await;
     assert_eq!(browser.title().await, "Acme");
@@ -104,23 +102,13 @@ async fn console_in_a_browser(env: WithDns) {
     browser.screenshot("users").await;
 
     // Filtered by state, and searched.
-    browser
-        .element("#state")
-        .await
-        .select_by_value("suspended")
-        .await
-        .expect("select");
+    browser.select("#state", "suspended").await;
     browser.follow("form.search button").await;
     assert_eq!(
         rows(&browser).await,
         pairs(&[("cy@acme.example", "suspended")])
     );
-    browser
-        .element("#state")
-        .await
-        .select_by_value("")
-        .await
-        .expect("select");
+    browser.select("#state", "").await;
     browser.fill("#q", "globex").await;
     browser.follow("form.search button").await;
     assert_eq!(
@@ -162,12 +150,7 @@ async fn console_in_a_browser(env: WithDns) {
         cy_row.contains("suspended on this site: restore instead"),
         "{cy_row}"
     );
-    let typed = browser
-        .element("#emails")
-        .await
-        .prop("value")
-        .await
-        .expect("value");
+    let typed = browser.prop("#emails", "value").await;
     assert_eq!(
         typed.as_deref(),
         Some("new@acme.example\nxavier@globex.example\ncy@acme.example")
@@ -253,26 +236,18 @@ async fn console_in_a_browser(env: WithDns) {
         .await;
     browser.fill("#domain", "acme-labs.example").await;
     browser.follow("form.card button").await;
-    assert!(browser
-        .text(".flash")
-        .await
-        .contains("acme-labs.example is pending"));
+    let shown = browser.text(".flash").await;
+    assert!(shown.contains("acme-labs.example is pending"), "{shown}");
     let name = browser.text("dl.record dd:nth-of-type(1)").await;
     let value = browser.text("dl.record dd:nth-of-type(3)").await;
     assert_eq!(name, "_scimd-challenge.acme-labs.example");
     browser.screenshot("domains").await;
     env.dns.publish(&name, &[&value]);
     browser.follow("form[action$='/check'] button").await;
-    assert!(browser
-        .text(".flash")
-        .await
-        .contains("acme-labs.example is verified"));
-    let domains = app
-        .admin_get(
-            &format!("/orgs/{}/domains", acme.org_id),
-            &acme.admin_token.token,
-        )
-        .await;
+    let shown = browser.text(".flash").await;
+    assert!(shown.contains("acme-labs.example is verified"), "{shown}");
+    let domains_path = format!("/orgs/{}/domains", acme.org_id);
+    let domains = app.admin_get(&domains_path, &acme.admin_token.token).await;
     let labs = domains
         .body
         .as_array()
@@ -330,11 +305,8 @@ async fn console_in_a_browser(env: WithDns) {
     browser.follow("form.log-filter button").await;
     assert_eq!(log_outcomes(&browser).await, ["refused"]);
     let checked = browser
-        .element("input[name=outcome][value=refused]")
-        .await
-        .prop("checked")
-        .await
-        .expect("checked");
+        .prop("input[name=outcome][value=refused]", "checked")
+        .await;
     assert_eq!(checked.as_deref(), Some("true"), "the filter stays chosen");
 
     // Directories: the last change, and the recent failures linking to the log.
@@ -358,12 +330,7 @@ async fn console_in_a_browser(env: WithDns) {
     browser.follow("table th a").await;
     assert_eq!(browser.title().await, "okta");
     browser.follow("form[action$='/tokens'] button").await;
-    let token = browser
-        .element("#issued-token")
-        .await
-        .prop("value")
-        .await
-        .expect("value");
+    let token = browser.prop("#issued-token", "value").await;
     let token = token.expect("the new token");
     assert_eq!(app.get("/Users", &token).await.status, 200);
     browser.screenshot("directory").await;

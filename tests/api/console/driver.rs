@@ -161,6 +161,21 @@ impl Browser {
             .unwrap_or_else(|e| panic!("no element {css}: {e}"))
     }
 
+    /// A DOM property (`value`, `checked`) of the first element `css` matches.
+    pub async fn prop(&self, css: &str, name: &str) -> Option<String> {
+        let element = self.element(css).await;
+        element
+            .prop(name)
+            .await
+            .unwrap_or_else(|e| panic!("{css} {name}: {e}"))
+    }
+
+    /// Picks the option of value `value` in the select `css`.
+    pub async fn select(&self, css: &str, value: &str) {
+        let element = self.element(css).await;
+        element.select_by_value(value).await.expect("select");
+    }
+
     pub async fn click(&self, css: &str) {
         self.element(css).await.click().await.expect("click");
     }

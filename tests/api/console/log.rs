@@ -27,9 +27,8 @@ async fn refused_patch(app: &TestApp, w: &World, email: &str) {
         .await
         .expect_status(201);
     let id = linked.body["id"].as_str().expect("id").to_owned();
-    let patch = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-                       "Operations": [{"op": "replace", "path": "title", "value": "Boss"}]});
-    app.scim("PATCH", &format!("/Users/{id}"), token, Some(patch))
+    let patch = json!([{"op": "replace", "path": "title", "value": "Boss"}]);
+    app.patch(&format!("/Users/{id}"), token, patch)
         .await
         .expect_status(403);
 }
@@ -120,12 +119,8 @@ async fn the_log_page_filters_and_pages(app: TestApp) {
     assert!(!rows[1].contains("Who can act"), "only refusals explain");
 
     // Paging: the "Older" link carries the admin API's cursor for the same page.
-    let api = app
-        .admin_get(
-            &format!("/orgs/{org}/provisioning-log?limit=50"),
-            &w.acme.admin_token.token,
-        )
-        .await;
+    let api_path = format!("/orgs/{org}/provisioning-log?limit=50");
+    let api = app.admin_get(&api_path, &w.acme.admin_token.token).await;
     let cursor = api.body["next_before"].as_i64().expect("more pages");
     let older = link(&first, "Older").expect("an Older link");
     assert_eq!(older, format!("{base}?before={cursor}"));
@@ -177,12 +172,8 @@ async fn the_log_page_filters_and_pages(app: TestApp) {
         .get(&format!("{base}?outcome=asleep"))
         .await
         .expect_status(400);
-    let api = app
-        .admin_get(
-            &format!("/orgs/{org}/provisioning-log?outcome=asleep"),
-            &w.acme.admin_token.token,
-        )
-        .await;
+    let api_path = format!("/orgs/{org}/provisioning-log?outcome=asleep");
+    let api = app.admin_get(&api_path, &w.acme.admin_token.token).await;
     assert_eq!(api.status, 400);
     let detail = api.detail().replace('"', "&quot;");
     assert!(asleep.body.contains(&detail), "{detail}: {}", asleep.body);
@@ -203,12 +194,8 @@ async fn only_the_orgs_admins_see_its_log(app: TestApp) {
     let w = world(&app).await;
     refused_patch(&app, &w, "gil@globex.example").await;
     let path = format!("/console/orgs/{}/provisioning-log", w.acme.org_id);
-    let api = app
-        .admin_get(
-            &format!("/orgs/{}/provisioning-log", w.acme.org_id),
-            &w.globex.admin_token.token,
-        )
-        .await;
+    let api_path = format!("/orgs/{}/provisioning-log", w.acme.org_id);
+    let api = app.admin_get(&api_path, &w.globex.admin_token.token).await;
     assert_eq!(api.status, 403);
 
     let mut other = Browserless::new(&app);

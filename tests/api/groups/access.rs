@@ -18,8 +18,7 @@ fn products(list: &[&str]) -> std::collections::BTreeSet<Product> {
 async fn product_access_follows_groups(app: TestApp) {
     let org = app.bootstrap("Acme", &["acme.example"]).await;
     let token = &org.scim_token.token;
-    let ann = user(&app, token, "ann@acme.example").await;
-    let bob = user(&app, token, "bob@acme.example").await;
+    let (ann, bob) = ann_and_bob(&app, token).await;
     let g = group(&app, token, "Jira users", &[&ann]).await;
     let gid: GroupId = g["id"].as_str().unwrap().parse().unwrap();
     let grants = grant_product(&app.store, gid, org.site_id, "jira-software")
@@ -61,7 +60,7 @@ async fn product_access_follows_groups(app: TestApp) {
         &app,
         token,
         g["id"].as_str().unwrap(),
-        json!([{"op": "add", "path": "members", "value": [{"value": bob}]}]),
+        members("add", &[&bob]),
     )
     .await;
     assert_eq!(
@@ -241,13 +240,7 @@ async fn cli_grants_access_and_directory_setting(app: TestApp) {
     .await;
     assert_eq!(r.status, 204);
     scimd(&format!("{minimal} false"));
-    let r = patch_ok(
-        &app,
-        token,
-        &gid,
-        json!([{"op": "add", "path": "members", "value": [{"value": ann}]}]),
-    )
-    .await;
+    let r = patch_ok(&app, token, &gid, members("add", &[&ann])).await;
     assert_eq!(r.status, 200);
 }
 

@@ -130,8 +130,7 @@ async fn names_are_unique_and_members_must_be_own_users(app: TestApp) {
 async fn filters_sorting_and_paging(app: TestApp) {
     let org = app.bootstrap("Acme", &["acme.example"]).await;
     let token = &org.scim_token.token;
-    let ann = user(&app, token, "ann@acme.example").await;
-    let bob = user(&app, token, "bob@acme.example").await;
+    let (ann, bob) = ann_and_bob(&app, token).await;
     let eng = group(&app, token, "Engineering", &[&ann, &bob]).await;
     group(&app, token, "Sales", &[&bob]).await;
     group(&app, token, "Admins", &[]).await;
@@ -214,8 +213,7 @@ async fn filters_sorting_and_paging(app: TestApp) {
 async fn put_etags_and_delete(app: TestApp) {
     let org = app.bootstrap("Acme", &["acme.example"]).await;
     let token = &org.scim_token.token;
-    let ann = user(&app, token, "ann@acme.example").await;
-    let bob = user(&app, token, "bob@acme.example").await;
+    let (ann, bob) = ann_and_bob(&app, token).await;
     let g = group(&app, token, "Ops", &[&ann]).await;
     let gid = g["id"].as_str().unwrap();
     let etag = g["meta"]["version"].as_str().unwrap();
@@ -250,13 +248,7 @@ async fn put_etags_and_delete(app: TestApp) {
         .await;
     assert_eq!(stale.status, 412);
 
-    patch_ok(
-        &app,
-        token,
-        gid,
-        json!([{"op": "add", "path": "members", "value": [{"value": ann}]}]),
-    )
-    .await;
+    patch_ok(&app, token, gid, members("add", &[&ann])).await;
     let r = app.delete(&path, token).await;
     assert_eq!(r.status, 204);
     assert_eq!(app.get(&path, token).await.status, 404);

@@ -18,6 +18,12 @@ pub async fn user(app: &TestApp, token: &str, email: &str) -> String {
     reply.id()
 }
 
+/// The two users most tests start with, ann and bob at acme.example; their SCIM ids.
+pub async fn ann_and_bob(app: &TestApp, token: &str) -> (String, String) {
+    let ann = user(app, token, "ann@acme.example").await;
+    (ann, user(app, token, "bob@acme.example").await)
+}
+
 /// Creates a group with members and returns the response body.
 pub async fn group(app: &TestApp, token: &str, name: &str, members: &[&str]) -> Value {
     let members: Vec<Value> = members.iter().map(|id| json!({"value": id})).collect();
@@ -42,6 +48,12 @@ pub async fn jira_group(app: &TestApp, token: &str, members: &[&str], site: Site
         .await
         .expect("grant");
     gid
+}
+
+/// One PATCH operation `op` on `members` with these ids as its value.
+pub fn members(op: &str, ids: &[&str]) -> Value {
+    let value: Vec<Value> = ids.iter().map(|id| json!({ "value": id })).collect();
+    json!([{"op": op, "path": "members", "value": value}])
 }
 
 /// The member ids of a group body, sorted.

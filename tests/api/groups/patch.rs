@@ -20,13 +20,7 @@ async fn add_remove_in_entra_and_okta_forms(app: TestApp) {
     let v1 = g["meta"]["version"].clone();
 
     // Entra ID: capitalised op, a list of members.
-    let r = patch_ok(
-        &app,
-        token,
-        gid,
-        json!([{"op": "Add", "path": "members", "value": [{"value": ann}, {"value": bob}]}]),
-    )
-    .await;
+    let r = patch_ok(&app, token, gid, members("Add", &[&ann, &bob])).await;
     assert_eq!(r.status, 200);
     assert_eq!(ids(&r.body), sorted(&[&ann, &bob]));
     assert_eq!(r.body["members"][0]["type"], "User");
@@ -39,13 +33,7 @@ async fn add_remove_in_entra_and_okta_forms(app: TestApp) {
     assert_eq!(r.header("etag").unwrap(), v2);
 
     // Adding a member already there is a no-op, and so is removing one who is not.
-    let same = patch_ok(
-        &app,
-        token,
-        gid,
-        json!([{"op": "add", "path": "members", "value": [{"value": ann}]}]),
-    )
-    .await;
+    let same = patch_ok(&app, token, gid, members("add", &[&ann])).await;
     assert_eq!(ids(&same.body), sorted(&[&ann, &bob]));
     let none = patch_ok(
         &app,
@@ -71,20 +59,8 @@ async fn add_remove_in_entra_and_okta_forms(app: TestApp) {
     assert_eq!(ids(&r.body), vec![bob.clone()]);
 
     // Entra ID before aadOptscim062020: remove with path `members` and a value list.
-    patch_ok(
-        &app,
-        token,
-        gid,
-        json!([{"op": "add", "path": "members", "value": [{"value": ann}, {"value": cid}]}]),
-    )
-    .await;
-    let r = patch_ok(
-        &app,
-        token,
-        gid,
-        json!([{"op": "Remove", "path": "members", "value": [{"value": ann}, {"value": bob}]}]),
-    )
-    .await;
+    patch_ok(&app, token, gid, members("add", &[&ann, &cid])).await;
+    let r = patch_ok(&app, token, gid, members("Remove", &[&ann, &bob])).await;
     assert_eq!(
         ids(&r.body),
         vec![cid.clone()],
@@ -92,13 +68,7 @@ async fn add_remove_in_entra_and_okta_forms(app: TestApp) {
     );
 
     // Remove without a value empties the group.
-    patch_ok(
-        &app,
-        token,
-        gid,
-        json!([{"op": "add", "path": "members", "value": [{"value": ann}]}]),
-    )
-    .await;
+    patch_ok(&app, token, gid, members("add", &[&ann])).await;
     let r = patch_ok(
         &app,
         token,
@@ -112,18 +82,11 @@ async fn add_remove_in_entra_and_okta_forms(app: TestApp) {
 async fn replace_forms_and_okta_rename(app: TestApp) {
     let org = app.bootstrap("Acme", &["acme.example"]).await;
     let token = &org.scim_token.token;
-    let ann = user(&app, token, "ann@acme.example").await;
-    let bob = user(&app, token, "bob@acme.example").await;
+    let (ann, bob) = ann_and_bob(&app, token).await;
     let g = group(&app, token, "Sales", &[&ann]).await;
     let gid = g["id"].as_str().unwrap();
 
-    let r = patch_ok(
-        &app,
-        token,
-        gid,
-        json!([{"op": "replace", "path": "members", "value": [{"value": bob}]}]),
-    )
-    .await;
+    let r = patch_ok(&app, token, gid, members("replace", &[&bob])).await;
     assert_eq!(
         ids(&r.body),
         vec![bob.clone()],
@@ -197,15 +160,13 @@ async fn replace_forms_and_okta_rename(app: TestApp) {
 async fn projection_and_minimal_responses(app: TestApp) {
     let org = app.bootstrap("Acme", &["acme.example"]).await;
     let token = &org.scim_token.token;
-    let ann = user(&app, token, "ann@acme.example").await;
-    let bob = user(&app, token, "bob@acme.example").await;
+    let (ann, bob) = ann_and_bob(&app, token).await;
     let gid = group(&app, token, "Ops", &[&ann]).await["id"]
         .as_str()
         .unwrap()
         .to_owned();
     let path = format!("/Groups/{gid}?excludedAttributes=members");
-    let add =
-        |id: &str| patch_op(json!([{"op": "add", "path": "members", "value": [{"value": id}]}]));
+    let add = |id: &str| patch_op(members("add", &[id]));
 
     let r = app.scim("PATCH", &path, token, Some(add(&bob))).await;
     assert_eq!(r.status, 200);
@@ -268,18 +229,8 @@ async fn concurrent_adds_both_take_effect(app: TestApp) {
     for pair in users.chunks(2) {
         let (a, b) = (&pair[0], &pair[1]);
         let (ra, rb) = tokio::join!(
-            patch_ok(
-                &app,
-                token,
-                &gid,
-                json!([{"op": "add", "path": "members", "value": [{"value": a}]}])
-            ),
-            patch_ok(
-                &app,
-                token,
-                &gid,
-                json!([{"op": "add", "path": "members", "value": [{"value": b}]}])
-            ),
+            patch_ok(&app, token, &gid, members("add", &[a])),
+            patch_ok(&app, token, &gid, members("add", &[b])),
         );
         assert_ne!(
             ra.body["meta"]["version"], rb.body["meta"]["version"],

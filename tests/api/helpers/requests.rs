@@ -52,6 +52,14 @@ impl Reply {
     }
 }
 
+/// The `key` of each item of a JSON list, as strings; the test expects a list of objects
+/// that all have one.
+pub fn strings<'a>(list: &'a Value, key: &str) -> Vec<&'a str> {
+    let items = list.as_array().expect("a list");
+    let text = |item: &'a Value| item[key].as_str().expect("a string");
+    items.iter().map(text).collect()
+}
+
 /// A SCIM PatchOp message with these operations.
 pub fn patch_op(ops: Value) -> Value {
     json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": ops})
@@ -67,44 +75,77 @@ fn json_or_text(text: String) -> Value {
 enum Api {
     Scim,
     Admin,
-    /// Paths from the server's root: health, metrics, the OpenAPI document.
+    /// Paths from the server's root, as spelt (health, the OpenAPI document, SCIM paths in
+    /// another case); a body is SCIM's.
     Root,
 }
 
+impl Api {
+    fn prefix(self) -> &'static str {
+        match self {
+            Api::Scim => "/scim/v2",
+            Api::Admin => "/admin/v1",
+            Api::Root => "",
+        }
+    }
+
+    /// A JSON body as this API's content type and text.
+    fn typed(self, body: Option<Value>) -> Option<(&'static str, String)> {
+        let content_type = match self {
+            Api::Admin => "application/json",
+            Api::Scim | Api::Root => "application/scim+json",
+        };
+        body.map(|body| (content_type, body.to_string()))
+    }
+}
+
 impl TestApp {
+    /// Sends a request; `body` is its content type and text.
     async fn send(
         &self,
         api: Api,
         method: &str,
         path: &str,
         token: Option<&str>,
-        body: Option<Value>,
+        body: Option<(&str, String)>,
         headers: &[(&str, &str)],
     ) -> (u16, HeaderMap, String) {
-        let (prefix, content_type) = match api {
-            Api::Scim => ("/scim/v2", "application/scim+json"),
-            Api::Admin => ("/admin/v1", "application/json"),
-            Api::Root => ("", "application/json"),
-        };
         let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-        let mut req = self
-            .client
-            .request(method, format!("{}{prefix}{path}", self.address));
+        let url = format!("{}{}{path}", self.address, api.prefix());
+        let mut req = self.client.request(method, url);
         if let Some(token) = token {
             req = req.bearer_auth(token);
         }
         for (name, value) in headers {
             req = req.header(*name, *value);
         }
-        if let Some(body) = body {
-            req = req
-                .header("content-type", content_type)
-                .body(body.to_string());
+        if let Some((content_type, text)) = body {
+            req = req.header("content-type", content_type).body(text);
         }
         let response = req.send().await.expect("request");
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         (status, headers, response.text().await.expect("body"))
+    }
+
+    /// A POST of `text` as `content_type` to `path` as spelt from the server's root: bodies
+    /// no JSON value gives (broken JSON, forms).
+    pub async fn post_text(
+        &self,
+        path: &str,
+        token: &str,
+        content_type: &str,
+        text: &str,
+    ) -> Reply {
+        let body = Some((content_type, text.to_owned()));
+        let (status, headers, text) = self
+            .send(Api::Root, "POST", path, Some(token), body, &[])
+            .await;
+        Reply {
+            status,
+            headers,
+            body: json_or_text(text),
+        }
     }
 
     /// A SCIM GET with or without a token, as status, headers and body.
@@ -115,7 +156,23 @@ impl TestApp {
 
     /// A GET without a token; `path` is from the server's root.
     pub async fn get_anonymous(&self, path: &str) -> Reply {
-        let (status, headers, text) = self.send(Api::Root, "GET", path, None, None, &[]).await;
+        self.raw_as("GET", path, None, None).await
+    }
+
+    /// A request to `path` as spelt from the server's root, with a SCIM body if any.
+    pub async fn raw(&self, method: &str, path: &str, token: &str, body: Option<Value>) -> Reply {
+        self.raw_as(method, path, Some(token), body).await
+    }
+
+    async fn raw_as(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
+        let body = Api::Root.typed(body);
+        let (status, headers, text) = self.send(Api::Root, method, path, token, body, &[]).await;
         Reply {
             status,
             headers,
@@ -137,7 +194,14 @@ impl TestApp {
         headers: &[(&str, &str)],
     ) -> Reply {
         let (status, headers, text) = self
-            .send(Api::Scim, method, path, Some(token), body, headers)
+            .send(
+                Api::Scim,
+                method,
+                path,
+                Some(token),
+                Api::Scim.typed(body),
+                headers,
+            )
             .await;
         // A SCIM answer without a body (204) reads as null.
         let body = if text.is_empty() {
@@ -176,7 +240,14 @@ impl TestApp {
     /// Sends an admin-API request; `path` is relative to `/admin/v1`.
     pub async fn admin(&self, method: &str, path: &str, token: &str, body: Option<Value>) -> Reply {
         let (status, headers, text) = self
-            .send(Api::Admin, method, path, Some(token), body, &[])
+            .send(
+                Api::Admin,
+                method,
+                path,
+                Some(token),
+                Api::Admin.typed(body),
+                &[],
+            )
             .await;
         Reply {
             status,

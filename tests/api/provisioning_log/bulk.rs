@@ -30,12 +30,7 @@ async fn each_bulk_operation_is_logged(app: TestApp) {
         .post("/Bulk", &b.scim_token.token, body)
         .await
         .expect_status(200);
-    let statuses: Vec<&str> = reply.body["Operations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|op| op["status"].as_str().unwrap())
-        .collect();
+    let statuses = strings(&reply.body["Operations"], "status");
     assert_eq!(statuses, ["403", "201", "404"], "{}", reply.body);
 
     let page = log(&app, &b, "").await;

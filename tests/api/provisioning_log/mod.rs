@@ -128,16 +128,12 @@ async fn creates_refusals_and_client_errors_are_logged(app: TestApp) {
         .await
         .expect_status(400);
     assert!(bad_patch.detail().contains(MARKER), "{}", bad_patch.body);
+    let unparsable = format!("{{\"userName\": \"{MARKER}");
+    let (token, scim_json) = (&a.scim_token.token, "application/scim+json");
     let unparsable = app
-        .client
-        .post(format!("{}/scim/v2/Users", app.address))
-        .bearer_auth(&a.scim_token.token)
-        .header("content-type", "application/scim+json")
-        .body(format!("{{\"userName\": \"{MARKER}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(unparsable.status(), 400);
+        .post_text("/scim/v2/Users", token, scim_json, &unparsable)
+        .await;
+    assert_eq!(unparsable.status, 400);
     // A create refused as a duplicate names the email it asked for.
     app.post("/Users", &a.scim_token.token, user("ann@a.example"))
         .await
