@@ -24,10 +24,7 @@ fn user(name: &str, title: Option<&str>) -> Value {
 }
 
 async fn create_user(app: &TestApp, token: &str, name: &str, title: Option<&str>) -> String {
-    let reply = app
-        .post("/Users", token, user(name, title))
-        .await
-        .expect_status(201);
+    let reply = app.create_user(token, user(name, title)).await;
     reply.id()
 }
 

@@ -157,7 +157,7 @@ async fn a_pending_domain_changes_nothing(env: WithDns) {
         (claim.status, &claim.body["state"]),
         (201, &json!("pending"))
     );
-    let patch = json!([{"op": "replace", "path": "active", "value": false}]);
+    let patch = replace("active", false);
     app.patch(
         &format!("/Users/{scim_id}"),
         &squatter.scim_token.token,

@@ -59,14 +59,9 @@ async fn one_mailbox_is_one_account(app: TestApp) {
     let a = app.bootstrap("A", &["bücher.example"]).await;
     let b = app.bootstrap("B", &["b.example"]).await;
     let ann = json!({"userName": "Ann@Bücher.example", "displayName": "Ann"});
-    app.post("/Users", &a.scim_token.token, ann)
-        .await
-        .expect_status(201);
+    app.create_user(&a.scim_token.token, ann).await;
     let same = json!({"userName": "ann@xn--bcher-kva.example", "displayName": "Ann"});
-    let linked = app
-        .post("/Users", &b.scim_token.token, same)
-        .await
-        .expect_status(201);
+    let linked = app.create_user(&b.scim_token.token, same).await;
     let id = app.account_id("ann@bücher.example").await;
     assert_eq!(id, app.account_id("ann@xn--bcher-kva.example").await);
     let account = app
@@ -78,7 +73,7 @@ async fn one_mailbox_is_one_account(app: TestApp) {
         "{}",
         account.body
     );
-    let patch = json!([{"op": "replace", "path": "displayName", "value": "Taken"}]);
+    let patch = replace("displayName", "Taken");
     let b_id = linked.body["id"].as_str().unwrap();
     let refused = app
         .patch(&format!("/Users/{b_id}"), &b.scim_token.token, patch)
@@ -164,9 +159,7 @@ async fn lookalike_emails_are_refused(app: TestApp) {
     assert_eq!(users.body["totalResults"], 0, "nothing stored");
     // The fullwidth domain of an email is mapped, not refused: it is a.example.
     let body = json!({"userName": "bo@ａ.example"});
-    app.post("/Users", &a.scim_token.token, body)
-        .await
-        .expect_status(201);
+    app.create_user(&a.scim_token.token, body).await;
     app.account_id("bo@a.example").await;
 }
 

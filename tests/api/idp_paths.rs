@@ -141,12 +141,8 @@ async fn the_router_sees_the_canonical_path(app: TestApp) {
 async fn plus_and_percent_20_are_spaces_in_filters(app: TestApp) {
     let org = app.bootstrap("Acme", &["acme.example"]).await;
     let token = &org.scim_token.token;
-    app.post("/Users", token, user("ann@acme.example"))
-        .await
-        .expect_status(201);
-    app.post("/Users", token, user("a+b@acme.example"))
-        .await
-        .expect_status(201);
+    app.create_user(token, user("ann@acme.example")).await;
+    app.create_user(token, user("a+b@acme.example")).await;
 
     for query in [
         "filter=userName+eq+%22ann%40acme.example%22",

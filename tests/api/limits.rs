@@ -32,10 +32,7 @@ async fn scim_strings_have_limits_and_emails_are_addresses(app: TestApp) {
     let ann = json!({"schemas": [USER], "userName": "ann@acme.example",
                      "name": {"givenName": "Ann"}, "title": "Engineer",
                      "emails": [{"value": "ann@acme.example", "type": "work", "primary": true}]});
-    let created = app
-        .post("/Users", token, ann.clone())
-        .await
-        .expect_status(201);
+    let created = app.create_user(token, ann.clone()).await;
     let id = created.id();
     let user = format!("/Users/{id}");
     let before = app.get(&user, token).await.body;
@@ -43,7 +40,7 @@ async fn scim_strings_have_limits_and_emails_are_addresses(app: TestApp) {
     // Create: at the limit is fine, one more is refused and creates nothing.
     let at_limit = json!({"schemas": [USER], "userName": "bob@acme.example",
                           "name": {"givenName": long(256)}});
-    app.post("/Users", token, at_limit).await.expect_status(201);
+    app.create_user(token, at_limit).await;
     let over = json!({"schemas": [USER], "userName": "cy@acme.example",
                       "name": {"givenName": long(257)}});
     refused(
@@ -83,11 +80,11 @@ async fn scim_strings_have_limits_and_emails_are_addresses(app: TestApp) {
     // PATCH: a path, a path with a filter, a sub-attribute path, and no path.
     let cases = [
         (
-            json!([{"op": "replace", "path": "displayName", "value": long(257)}]),
+            replace("displayName", long(257)),
             "displayName is longer than 256 characters",
         ),
         (
-            json!([{"op": "replace", "path": "name.givenName", "value": long(257)}]),
+            replace("name.givenName", long(257)),
             "name.givenName is longer than 256 characters",
         ),
         (
@@ -139,7 +136,7 @@ async fn scim_strings_have_limits_and_emails_are_addresses(app: TestApp) {
         &app.put(&path, token, group(long(257))).await,
         "displayName is longer than 256 characters",
     );
-    let ops = json!([{"op": "replace", "path": "displayName", "value": long(257)}]);
+    let ops = replace("displayName", long(257));
     refused(
         &app.scim("PATCH", &path, token, patch(ops)).await,
         "displayName is longer than 256 characters",

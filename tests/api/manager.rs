@@ -21,7 +21,7 @@ async fn create(app: &TestApp, token: &str, email: &str, extra: Value) -> String
     if let (Some(body), Value::Object(extra)) = (body.as_object_mut(), extra) {
         body.extend(extra);
     }
-    let reply = app.post("/Users", token, body).await.expect_status(201);
+    let reply = app.create_user(token, body).await;
     reply.id()
 }
 

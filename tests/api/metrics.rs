@@ -48,16 +48,11 @@ async fn requests_operations_and_refusals_are_counted(app: TestApp) {
     let globex = app.bootstrap("Globex", &["globex.example"]).await;
     let (acme_token, globex_token) = (&acme.scim_token.token, &globex.scim_token.token);
     let gina = user("gina", "gina@globex.example");
-    app.post("/Users", globex_token, gina)
-        .await
-        .expect_status(201);
+    app.create_user(globex_token, gina).await;
     let g_lee = user("g.lee", "gina@globex.example");
-    let linked = app
-        .post("/Users", acme_token, g_lee)
-        .await
-        .expect_status(201);
+    let linked = app.create_user(acme_token, g_lee).await;
     let path = format!("/Users/{}", linked.id());
-    let patch = json!([{"op": "replace", "path": "name.givenName", "value": "Hacked"}]);
+    let patch = replace("name.givenName", "Hacked");
     for _ in 0..2 {
         app.patch(&path, &acme.scim_token.token, patch.clone())
             .await

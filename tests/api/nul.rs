@@ -14,7 +14,7 @@ async fn nul_characters_are_refused_everywhere(app: TestApp) {
     let ann = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
                      "userName": "ann@acme.example", "title": "Engineer",
                      "emails": [{"value": "ann@acme.example", "primary": true}]});
-    let created = app.post("/Users", token, ann).await.expect_status(201);
+    let created = app.create_user(token, ann).await;
     let id = created.id();
 
     let scim_refused = |reply: &Reply| {

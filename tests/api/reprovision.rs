@@ -22,6 +22,11 @@ fn user(email: &str, external_id: &str) -> Value {
     })
 }
 
+/// One PATCH operation `op` on `active`, as each IdP spells it.
+fn active(op: &str, value: Value) -> Value {
+    json!([{"op": op, "path": "active", "value": value}])
+}
+
 /// The lookup Okta and Entra ID make before deciding between POST and PATCH.
 async fn lookup(app: &TestApp, token: &str, filter: &str) -> Value {
     let reply = app
@@ -35,19 +40,15 @@ async fn a_deactivated_user_is_found_and_reactivated(app: TestApp) {
     let org = app.bootstrap("Acme", &["acme.example"]).await;
     let token = &org.scim_token.token;
     let created = app
-        .post("/Users", token, user("ann@acme.example", "oid-1"))
-        .await
-        .expect_status(201);
+        .create_user(token, user("ann@acme.example", "oid-1"))
+        .await;
     let id = created.id();
+    let path = format!("/Users/{id}");
 
     // Unassigned: Okta and Entra ID deactivate (Entra with a string boolean).
-    app.patch(
-        &format!("/Users/{id}"),
-        token,
-        json!([{"op": "Replace", "path": "active", "value": "False"}]),
-    )
-    .await
-    .expect_status(200);
+    app.patch(&path, token, active("Replace", json!("False")))
+        .await
+        .expect_status(200);
     let account_status = app.account_status("ann@acme.example").await;
     assert_eq!(account_status, AccountStatus::Deactivated);
 
@@ -72,11 +73,7 @@ async fn a_deactivated_user_is_found_and_reactivated(app: TestApp) {
 
     // Then it updates: Entra ID with PATCH, Okta with PUT.
     let on = app
-        .patch(
-            &format!("/Users/{id}"),
-            token,
-            json!([{"op": "Replace", "path": "active", "value": "True"}]),
-        )
+        .patch(&path, token, active("Replace", json!("True")))
         .await
         .expect_status(200);
     assert_eq!(on.body["active"], true);
@@ -84,17 +81,13 @@ async fn a_deactivated_user_is_found_and_reactivated(app: TestApp) {
     assert_eq!(account_status, AccountStatus::Active);
 
     app.patch(
-        &format!("/Users/{id}"),
+        &path,
         token,
         json!([{"op": "replace", "value": {"active": false}}]),
     )
     .await;
     let put = app
-        .put(
-            &format!("/Users/{id}"),
-            token,
-            user("ann@acme.example", "oid-1"),
-        )
+        .put(&path, token, user("ann@acme.example", "oid-1"))
         .await
         .expect_status(200);
     assert_eq!(put.body["active"], true);
@@ -110,17 +103,11 @@ async fn a_user_renamed_while_unassigned_is_named_in_the_409(app: TestApp) {
     let token = &org.scim_token.token;
     let mut body = user("ann@acme.example", "oid-1");
     body["userName"] = json!("ann.login");
-    let created = app
-        .post("/Users", token, body.clone())
-        .await
-        .expect_status(201);
+    let created = app.create_user(token, body.clone()).await;
     let id = created.id();
-    app.patch(
-        &format!("/Users/{id}"),
-        token,
-        json!([{"op": "replace", "path": "active", "value": false}]),
-    )
-    .await;
+    let path = format!("/Users/{id}");
+    app.patch(&path, token, active("replace", json!(false)))
+        .await;
 
     body["userName"] = json!("ann.example");
     let found = lookup(&app, token, "userName eq \"ann.example\"").await;
@@ -133,7 +120,7 @@ async fn a_user_renamed_while_unassigned_is_named_in_the_409(app: TestApp) {
         assert!(again.detail().contains(named), "{named}: {}", again.body);
     }
     app.patch(
-        &format!("/Users/{id}"),
+        &path,
         token,
         json!([
             {"op": "replace", "path": "userName", "value": "ann.example"},
@@ -153,9 +140,8 @@ async fn a_deleted_user_is_linked_again_and_reactivated(app: TestApp) {
     let org = app.bootstrap("Acme", &["acme.example"]).await;
     let token = &org.scim_token.token;
     let account = {
-        app.post("/Users", token, user("ann@acme.example", "oid-1"))
-            .await
-            .expect_status(201);
+        app.create_user(token, user("ann@acme.example", "oid-1"))
+            .await;
         app.account_id("ann@acme.example").await
     };
     // Three rounds of delete and re-create: each finds the one account again.
@@ -190,9 +176,8 @@ async fn an_external_user_deleted_and_resent_is_linked_again(app: TestApp) {
     let org = app.bootstrap("Acme", &["acme.example"]).await;
     let token = &org.scim_token.token;
     let created = app
-        .post("/Users", token, user("guest@partner.example", "g-1"))
-        .await
-        .expect_status(201);
+        .create_user(token, user("guest@partner.example", "g-1"))
+        .await;
     let id = created.body["id"].as_str().unwrap();
     let deleted = app.delete(&format!("/Users/{id}"), token).await;
     assert_eq!(deleted.status, 204);
@@ -203,9 +188,8 @@ async fn an_external_user_deleted_and_resent_is_linked_again(app: TestApp) {
         "an account the org does not manage is left as it is"
     );
     let again = app
-        .post("/Users", token, user("guest@partner.example", "g-1"))
-        .await
-        .expect_status(201);
+        .create_user(token, user("guest@partner.example", "g-1"))
+        .await;
     assert_eq!(again.body["active"], true);
 }
 

@@ -131,9 +131,8 @@ async fn list_statements_never_mix_on_one_connection(app: TestApp) {
         let outcome = app.bootstrap(org, &[domain]).await;
         let token = outcome.scim_token.token.clone();
         for (name, title) in [("ann", "Engineer"), ("bob", "Lead"), ("cid", "Engineer")] {
-            app.post("/Users", &token, user(&format!("{name}@{domain}"), title))
-                .await
-                .expect_status(201);
+            app.create_user(&token, user(&format!("{name}@{domain}"), title))
+                .await;
         }
         let group = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
                            "displayName": "Engineering"});
@@ -182,7 +181,7 @@ async fn cursor_walks_never_mix_on_one_connection(app: TestApp) {
             if name == "cid" {
                 body.as_object_mut().unwrap().remove("title");
             }
-            app.post("/Users", &token, body).await.expect_status(201);
+            app.create_user(&token, body).await;
         }
         tenants.push((token, domain));
     }

@@ -58,10 +58,7 @@ async fn another_orgs_account_is_seen_as_a_stranger(app: TestApp) {
         ENTERPRISE: {"employeeNumber": "E-1234", "costCenter": "CC-9", "department": "Finance",
                      "manager": {"value": boss_id}},
     });
-    let created = app
-        .post("/Users", &a.scim_token.token, ann)
-        .await
-        .expect_status(201);
+    let created = app.create_user(&a.scim_token.token, ann).await;
     assert_eq!(
         created.body[ENTERPRISE]["employeeNumber"], "E-1234",
         "its own org sees all"
@@ -71,10 +68,7 @@ async fn another_orgs_account_is_seen_as_a_stranger(app: TestApp) {
     let link = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
                       "userName": "ann@a.example", "externalId": "b-ann",
                       "emails": [{"value": "ann@a.example", "primary": true}]});
-    let linked = app
-        .post("/Users", &b.scim_token.token, link)
-        .await
-        .expect_status(201);
+    let linked = app.create_user(&b.scim_token.token, link).await;
     assert_stranger_view(&linked.body, "the create's answer");
     assert_eq!(linked.body["externalId"], "b-ann", "B's own record is B's");
     let id = linked.body["id"].as_str().unwrap();
@@ -87,7 +81,7 @@ async fn another_orgs_account_is_seen_as_a_stranger(app: TestApp) {
         )
         .await;
     assert_stranger_view(&found.body["Resources"][0], "a lookup");
-    let patch = json!([{"op": "replace", "path": "externalId", "value": "b-ann-2"}]);
+    let patch = replace("externalId", "b-ann-2");
     let patched = app
         .patch(&format!("/Users/{id}"), &b.scim_token.token, patch)
         .await

@@ -35,7 +35,7 @@ async fn people(app: &TestApp) -> String {
             "emails": [{"value": email, "primary": true}],
             ENTERPRISE: {"department": department},
         });
-        app.post("/Users", &token, body).await.expect_status(201);
+        app.create_user(&token, body).await;
     }
     token
 }

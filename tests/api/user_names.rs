@@ -88,9 +88,8 @@ async fn any_user_name_and_the_email_from_emails(app: TestApp) {
         );
     }
     // Without emails, a userName that is an address is the email.
-    app.post("/Users", token, user("lee@acme.example", json!([])))
-        .await
-        .expect_status(201);
+    app.create_user(token, user("lee@acme.example", json!([])))
+        .await;
     assert!(account_email_of(&app, "lee@acme.example").await.is_some());
 
     // Every IdP lookup finds the user, userName ignoring case.
@@ -141,9 +140,8 @@ async fn user_names_are_unique_in_a_directory_ignoring_case(app: TestApp) {
     let acme = app.bootstrap("Acme", &["acme.example"]).await;
     let globex = app.bootstrap("Globex", &["globex.example"]).await;
     let token = &acme.scim_token.token;
-    app.post("/Users", token, named("jdoe", "john@acme.example"))
-        .await
-        .expect_status(201);
+    app.create_user(token, named("jdoe", "john@acme.example"))
+        .await;
     let clash = app
         .post("/Users", token, named("JDoe", "jane@acme.example"))
         .await;
@@ -163,17 +161,10 @@ async fn user_names_are_unique_in_a_directory_ignoring_case(app: TestApp) {
 
     // Renaming to a taken userName (PATCH or PUT) is a conflict and changes nothing.
     let second = app
-        .post("/Users", token, named("jane", "jane@acme.example"))
-        .await
-        .expect_status(201);
-    let path = format!("/Users/{}", second.id());
-    let renamed = app
-        .patch(
-            &path,
-            token,
-            json!([{"op": "replace", "path": "userName", "value": "JDOE"}]),
-        )
+        .create_user(token, named("jane", "jane@acme.example"))
         .await;
+    let path = format!("/Users/{}", second.id());
+    let renamed = app.patch(&path, token, replace("userName", "JDOE")).await;
     renamed.expect_scim_error(409, "uniqueness");
     app.put(&path, token, named("jdoe", "jane@acme.example"))
         .await
@@ -197,19 +188,14 @@ async fn a_directory_renames_its_users_without_touching_accounts(app: TestApp) {
         .expect_status(201);
     let token = &acme.scim_token.token;
     let linked = app
-        .post("/Users", token, named("g.lee", "gina@globex.example"))
-        .await
-        .expect_status(201);
+        .create_user(token, named("g.lee", "gina@globex.example"))
+        .await;
     let before = account_email_of(&app, "gina@globex.example").await.unwrap();
     let path = format!("/Users/{}", linked.id());
     // userName belongs to Acme's record: renaming is allowed on an account Acme may not
     // change, and the account stays as it was.
     let renamed = app
-        .patch(
-            &path,
-            token,
-            json!([{"op": "replace", "path": "userName", "value": "gina.lee"}]),
-        )
+        .patch(&path, token, replace("userName", "gina.lee"))
         .await
         .expect_status(200);
     assert_eq!(renamed.body["userName"], "gina.lee");

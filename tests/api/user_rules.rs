@@ -28,8 +28,8 @@ async fn foreign_accounts_are_refused_and_unchanged(app: TestApp) {
     let path = format!("/Users/{id}");
 
     for ops in [
-        json!([{"op": "replace", "path": "name.givenName", "value": "Hacked"}]),
-        json!([{"op": "replace", "path": "active", "value": false}]),
+        replace("name.givenName", "Hacked"),
+        replace("active", false),
         json!([{"op": "replace", "path": "emails", "value": [{"value": "gina@acme.example", "primary": true}]}]),
     ] {
         let r = app.patch(&path, &acme.scim_token.token, ops.clone()).await;
@@ -53,7 +53,7 @@ async fn foreign_accounts_are_refused_and_unchanged(app: TestApp) {
     app.patch(
         &path,
         &acme.scim_token.token,
-        json!([{"op": "replace", "path": "externalId", "value": "acme-77"}]),
+        replace("externalId", "acme-77"),
     )
     .await
     .expect_status(200);

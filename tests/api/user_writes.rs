@@ -21,7 +21,7 @@ async fn etags_and_preconditions(app: TestApp) {
         .await;
     assert_eq!(cached.status, 304);
 
-    let op = patch_op(json!([{"op": "replace", "path": "title", "value": "Lead"}]));
+    let op = patch_op(replace("title", "Lead"));
     let stale = app
         .scim_with(
             "PATCH",
@@ -165,7 +165,7 @@ async fn patch_in_every_dialect(app: TestApp) {
     assert_eq!(r.status, 400);
     let r = send(json!([{"op": "remove"}])).await;
     r.expect_scim_error(400, "noTarget");
-    let r = send(json!([{"op": "replace", "path": "emails[type eq", "value": "x"}])).await;
+    let r = send(replace("emails[type eq", "x")).await;
     r.expect_scim_error(400, "invalidPath");
 }
 

@@ -21,17 +21,14 @@ pub(crate) fn user(user_name: &str) -> Value {
 }
 
 pub(crate) async fn create(app: &TestApp, token: &str, body: Value) -> Value {
-    let reply = app.post("/Users", token, body).await.expect_status(201);
+    let reply = app.create_user(token, body).await;
     reply.body
 }
 
 async fn create_read_and_locate(app: TestApp) {
     let org = app.bootstrap("Acme", &["acme.example"]).await;
     let token = &org.scim_token.token;
-    let reply = app
-        .post("/Users", token, user("Ann@Acme.example"))
-        .await
-        .expect_status(201);
+    let reply = app.create_user(token, user("Ann@Acme.example")).await;
     assert_eq!(reply.header("content-type"), Some("application/scim+json"));
     let id = reply.id();
     let location = reply.header("location").unwrap().to_owned();
@@ -258,7 +255,7 @@ async fn unknown_attributes_and_schemas_are_ignored(app: TestApp) {
     body["groups"] = json!([{"value": "not-a-group"}]);
     body["nickName"] = json!("");
     body["title"] = Value::Null;
-    let r = app.post("/Users", token, body).await.expect_status(201);
+    let r = app.create_user(token, body).await;
     for absent in [
         "favouriteColour",
         "urn:okta:custom:1.0",

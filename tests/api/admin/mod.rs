@@ -22,10 +22,7 @@ pub fn admin_of(org: &BootstrapOutcome) -> &str {
 /// returns its SCIM id.
 pub async fn provision(app: &TestApp, org: &BootstrapOutcome, email: &str) -> String {
     let body = json!({"userName": email, "displayName": "Ann Example", "active": true});
-    let reply = app
-        .post("/Users", &org.scim_token.token, body)
-        .await
-        .expect_status(201);
+    let reply = app.create_user(&org.scim_token.token, body).await;
     reply.id()
 }
 
@@ -45,6 +42,18 @@ pub async fn ok(app: &TestApp, token: &str, path: &str) -> Value {
     let reply = app.admin_post(path, token, None).await;
     assert_eq!(reply.status, 200, "{path}: {}", reply.body);
     reply.body
+}
+
+/// An action (`suspend`, `restore`, ...) on a site user of `org`, as its org admin, which
+/// the test expects to succeed.
+pub async fn site_action(
+    app: &TestApp,
+    org: &BootstrapOutcome,
+    account: AccountId,
+    verb: &str,
+) -> Value {
+    let path = format!("/sites/{}/users/{account}/{verb}", org.site_id);
+    ok(app, admin_of(org), &path).await
 }
 
 pub async fn set_status(app: &TestApp, token: &str, account: AccountId, verb: &str) -> Reply {

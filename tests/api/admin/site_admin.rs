@@ -16,12 +16,7 @@ async fn site_user_list_filters_searches_and_pages(app: TestApp) {
     ], "send_email": false});
     assert_eq!(invite(&app, &a, batch).await.status, 200);
     let bob = app.account_id("bob@a.example").await;
-    ok(
-        &app,
-        admin_of(&a),
-        &format!("/sites/{}/users/{bob}/suspend", a.site_id),
-    )
-    .await;
+    site_action(&app, &a, bob, "suspend").await;
 
     let all = site_users(&app, &a, "").await;
     assert_eq!(
@@ -104,12 +99,7 @@ async fn invites_send_email_through_the_outbox(app: TestApp) {
         "the outbox holds ids, not addresses"
     );
 
-    let resent = ok(
-        &app,
-        admin_of(&a),
-        &format!("/sites/{}/users/{ben}/resend-invite", a.site_id),
-    )
-    .await;
+    let resent = site_action(&app, &a, ben, "resend-invite").await;
     assert_eq!(resent["access"], "invited");
     let rows = app
         .admin_get(&format!("{outbox}?account_id={ben}"), admin_of(&a))

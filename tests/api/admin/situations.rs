@@ -62,12 +62,7 @@ async fn s2_removed_and_deactivated_users_never_vanish(app: TestApp) {
         .expect_status(200);
     set_status(&app, admin_of(&b), x, "deactivate").await;
 
-    let removed = ok(
-        &app,
-        admin_of(&a),
-        &format!("/sites/{}/users/{x}/remove", a.site_id),
-    )
-    .await;
+    let removed = site_action(&app, &a, x, "remove").await;
     assert_eq!(
         (removed["changed"].as_bool(), removed["access"].as_str()),
         (Some(true), Some("removed"))
@@ -109,12 +104,7 @@ async fn s3_a_mixed_batch_lists_exactly_the_offenders(app: TestApp) {
     let b = app.bootstrap("B", &["b.example"]).await;
     invite(&app, &a, json!({"emails": ["sus@a.example"]})).await;
     let sus = app.account_id("sus@a.example").await;
-    ok(
-        &app,
-        admin_of(&a),
-        &format!("/sites/{}/users/{sus}/suspend", a.site_id),
-    )
-    .await;
+    site_action(&app, &a, sus, "suspend").await;
     provision(&app, &b, "gone@b.example").await;
     let gone = app.account_id("gone@b.example").await;
     set_status(&app, admin_of(&b), gone, "deactivate").await;
@@ -151,12 +141,7 @@ async fn s3_a_mixed_batch_lists_exactly_the_offenders(app: TestApp) {
     }
     assert_eq!(emails(&site_users(&app, &a, "").await), ["sus@a.example"]);
 
-    let restored = ok(
-        &app,
-        admin_of(&a),
-        &format!("/sites/{}/users/{sus}/restore", a.site_id),
-    )
-    .await;
+    let restored = site_action(&app, &a, sus, "restore").await;
     assert_eq!(restored["access"], "active");
 }
 

@@ -179,7 +179,7 @@ async fn s8_a_moved_domain_moves_management(app: TestApp) {
     assert_eq!(managed(&b).await[0]["email"], "m@moving.example");
     assert_eq!(managed(&a).await.as_array().unwrap().len(), 0);
 
-    let patch = json!([{"op": "replace", "path": "displayName", "value": "Renamed"}]);
+    let patch = replace("displayName", "Renamed");
     let reply = app
         .patch(&format!("/Users/{scim_id}"), &a.scim_token.token, patch)
         .await

@@ -261,17 +261,13 @@ async fn console_in_a_browser(env: WithDns) {
     // org's account, refused with who can act.
     let scim = &acme.scim_token.token;
     let user = serde_json::json!({"userName": "eve@acme.example"});
-    app.post("/Users", scim, user.clone())
-        .await
-        .expect_status(201);
+    app.create_user(scim, user.clone()).await;
     assert_eq!(app.post("/Users", scim, user).await.status, 409);
     let gil = serde_json::json!({"userName": "gil@globex.example"});
     let globex_scim = &globex.scim_token.token;
-    app.post("/Users", globex_scim, gil.clone())
-        .await
-        .expect_status(201);
+    app.create_user(globex_scim, gil.clone()).await;
     let linked = gil;
-    let linked = app.post("/Users", scim, linked).await.expect_status(201);
+    let linked = app.create_user(scim, linked).await;
     let patch = serde_json::json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
         "Operations": [{"op": "replace", "path": "title", "value": "Boss"}]});
     let path = format!("/Users/{}", linked.body["id"].as_str().expect("id"));

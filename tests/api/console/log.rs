@@ -18,16 +18,11 @@ fn user(email: &str) -> Value {
 /// title: refused by rule 13 (only the managing org changes a profile).
 async fn refused_patch(app: &TestApp, w: &World, email: &str) {
     let globex = &w.globex.scim_token.token;
-    app.post("/Users", globex, user(email))
-        .await
-        .expect_status(201);
+    app.create_user(globex, user(email)).await;
     let token = &w.acme.scim_token.token;
-    let linked = app
-        .post("/Users", token, user(email))
-        .await
-        .expect_status(201);
+    let linked = app.create_user(token, user(email)).await;
     let id = linked.body["id"].as_str().expect("id").to_owned();
-    let patch = json!([{"op": "replace", "path": "title", "value": "Boss"}]);
+    let patch = replace("title", "Boss");
     app.patch(&format!("/Users/{id}"), token, patch)
         .await
         .expect_status(403);
@@ -74,14 +69,11 @@ async fn the_log_page_filters_and_pages(app: TestApp) {
     let (second, second_token) = second_directory(&app, &w.acme).await;
     for i in 0..50 {
         let email = format!("u{i}@acme.example");
-        app.post("/Users", token, user(&email))
-            .await
-            .expect_status(201);
+        app.create_user(token, user(&email)).await;
     }
     refused_patch(&app, &w, "gil@globex.example").await;
-    app.post("/Users", &second_token, user("eve@acme.example"))
-        .await
-        .expect_status(201);
+    app.create_user(&second_token, user("eve@acme.example"))
+        .await;
     let unknown = format!("/Users/{}", uuid::Uuid::new_v4());
     let missing = app.delete(&unknown, &second_token).await;
     assert_eq!(missing.status, 404);

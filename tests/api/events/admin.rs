@@ -63,7 +63,7 @@ async fn an_org_without_receivers_pays_no_statement(app: TestApp) {
     let reply = app.post("/Users", scim, user("cy")).await;
     assert_eq!(reply.status, 201);
     assert_eq!(statements(&reply), before_create);
-    let off = patch_op(json!([{"op": "replace", "path": "active", "value": false}]));
+    let off = patch_op(replace("active", false));
     let reply = app.scim("PATCH", &path, scim, Some(off)).await;
     assert_eq!(reply.status, 200);
     assert!(
@@ -74,10 +74,7 @@ async fn an_org_without_receivers_pays_no_statement(app: TestApp) {
     // Globex's own writes do reach its receiver, and only those.
     let email = "dee@globex.example";
     let body = json!({"userName": email, "emails": [{"value": email, "primary": true}]});
-    let reply = app
-        .post("/Users", &globex.scim_token.token, body)
-        .await
-        .expect_status(201);
+    let reply = app.create_user(&globex.scim_token.token, body).await;
     receiver.wait_for(1).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(receiver.pushes().len(), 1);

@@ -41,10 +41,7 @@ fn user(name: &str) -> Value {
 }
 
 async fn create_user(app: &TestApp, token: &str, name: &str) -> String {
-    let reply = app
-        .post("/Users", token, user(name))
-        .await
-        .expect_status(201);
+    let reply = app.create_user(token, user(name)).await;
     reply.id()
 }
 
@@ -145,20 +142,12 @@ async fn sets_carry_rfc_9967_events_signed_with_the_published_key(app: TestApp) 
     let id = create_user(&app, scim, "ann").await;
     let path = format!("/Users/{id}");
     let renamed = app
-        .patch(
-            &path,
-            scim,
-            json!([{"op": "replace", "path": "displayName", "value": "Ann Lee"}]),
-        )
+        .patch(&path, scim, replace("displayName", "Ann Lee"))
         .await
         .expect_status(200);
-    app.patch(
-        &path,
-        scim,
-        json!([{"op": "replace", "path": "active", "value": false}]),
-    )
-    .await
-    .expect_status(200);
+    app.patch(&path, scim, replace("active", false))
+        .await
+        .expect_status(200);
     let account = app.account_id("ann@acme.example").await;
     app.admin_post(&format!("/accounts/{account}/reactivate"), admin, None)
         .await
@@ -356,9 +345,7 @@ async fn status_changes_reach_every_record_of_the_account(app: TestApp) {
         app.delete(&format!("/Users/{in_okta}"), okta).await.status,
         204
     );
-    app.post("/Users", okta, user("ann"))
-        .await
-        .expect_status(201);
+    app.create_user(okta, user("ann")).await;
     let pushed = receiver.wait_for(2).await;
     let sets: Vec<Value> = pushed.iter().map(|p| claims(&p.token)).collect();
     let entra_uri = json!(format!("/Users/{in_entra}"));

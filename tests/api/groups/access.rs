@@ -77,13 +77,9 @@ async fn product_access_follows_groups(app: TestApp) {
     assert!(access(bob_account).await.unwrap().licensed.is_empty());
 
     // Rules 1 and 7: deactivated, ann keeps the membership, but nothing counts.
-    app.patch(
-        &format!("/Users/{ann}"),
-        token,
-        json!([{"op": "replace", "path": "active", "value": false}]),
-    )
-    .await
-    .expect_status(200);
+    app.patch(&format!("/Users/{ann}"), token, replace("active", false))
+        .await
+        .expect_status(200);
     let a = access(ann_account).await.unwrap();
     assert_eq!(a.status, "deactivated");
     assert_eq!(a.granted, products(&["jira-software"]));
@@ -92,12 +88,8 @@ async fn product_access_follows_groups(app: TestApp) {
         ids(&fetch(&app, token, g["id"].as_str().unwrap()).await),
         vec![ann.clone()]
     );
-    app.patch(
-        &format!("/Users/{ann}"),
-        token,
-        json!([{"op": "replace", "path": "active", "value": true}]),
-    )
-    .await;
+    app.patch(&format!("/Users/{ann}"), token, replace("active", true))
+        .await;
     assert_eq!(
         access(ann_account).await.unwrap().licensed,
         products(&["jira-software"]),

@@ -78,7 +78,7 @@ async fn names_are_unique_and_members_must_be_own_users(app: TestApp) {
         .patch(
             &format!("/Groups/{}", sales["id"].as_str().unwrap()),
             token,
-            json!([{"op": "replace", "path": "displayName", "value": "engineering"}]),
+            replace("displayName", "engineering"),
         )
         .await;
     rename.expect_scim_error(409, "uniqueness");

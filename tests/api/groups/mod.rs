@@ -14,7 +14,7 @@ use crate::helpers::*;
 /// Creates a user and returns its SCIM id.
 pub async fn user(app: &TestApp, token: &str, email: &str) -> String {
     let body = json!({"userName": email, "displayName": format!("User {email}"), "active": true});
-    let reply = app.post("/Users", token, body).await.expect_status(201);
+    let reply = app.create_user(token, body).await;
     reply.id()
 }
 

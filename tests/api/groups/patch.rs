@@ -133,10 +133,7 @@ async fn replace_forms_and_okta_rename(app: TestApp) {
             json!([{"op": "add", "path": "members", "value": [{"value": gid, "type": "Group"}]}]),
             Some("invalidValue"),
         ),
-        (
-            json!([{"op": "replace", "path": "members.display", "value": "x"}]),
-            None,
-        ),
+        (replace("members.display", "x"), None),
     ] {
         let r = app.patch(&path, token, ops.clone()).await;
         assert_eq!(r.status, 400, "{ops}: {}", r.body);

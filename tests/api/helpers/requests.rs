@@ -65,6 +65,11 @@ pub fn patch_op(ops: Value) -> Value {
     json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": ops})
 }
 
+/// The PATCH operations of one `replace` of `path`.
+pub fn replace(path: &str, value: impl Into<Value>) -> Value {
+    json!([{"op": "replace", "path": path, "value": value.into()}])
+}
+
 /// A body as JSON, or as its text where it is not JSON.
 fn json_or_text(text: String) -> Value {
     serde_json::from_str(&text).unwrap_or(Value::String(text))
@@ -222,6 +227,11 @@ impl TestApp {
 
     pub async fn post(&self, path: &str, token: &str, body: Value) -> Reply {
         self.scim("POST", path, token, Some(body)).await
+    }
+
+    /// A POST to `/Users` that the test expects to create the user (201).
+    pub async fn create_user(&self, token: &str, body: Value) -> Reply {
+        self.post("/Users", token, body).await.expect_status(201)
     }
 
     pub async fn put(&self, path: &str, token: &str, body: Value) -> Reply {

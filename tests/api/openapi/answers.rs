@@ -26,9 +26,9 @@ async fn answers_match_their_schemas(app: TestApp) {
         (&a.scim_token.token, "cy@b.example"),
     ] {
         let body = json!({"userName": email, "emails": [{"value": email, "primary": true}]});
-        let reply = app.post("/Users", token, body).await.expect_status(201);
+        let reply = app.create_user(token, body).await;
         if email == "cy@b.example" && token == &a.scim_token.token {
-            let patch = json!([{"op": "replace", "path": "active", "value": false}]);
+            let patch = replace("active", false);
             let refused = app
                 .patch(&format!("/Users/{}", reply.id()), token, patch)
                 .await;

@@ -83,7 +83,7 @@ async fn fixture(app: TestApp) -> Fixture {
             "phoneNumbers": [{"value": "+1 555 0100", "type": "work"}],
             ENTERPRISE: {"department": "R&D", "employeeNumber": "7"},
         });
-        let created = app.post("/Users", &token, body).await.expect_status(201);
+        let created = app.create_user(&token, body).await;
         users.push(created.body["id"].as_str().expect("id").to_owned());
     }
     let mut groups = Vec::new();

@@ -77,17 +77,14 @@ async fn filters_and_pages(app: TestApp) {
     assert_eq!(gone.status, 204);
     // The second directory: a create, a link of another org's account and a refusal.
     let body = user("bo@a.example");
-    let bo = app
-        .post("/Users", &second_token, body)
-        .await
-        .expect_status(201);
+    let bo = app.create_user(&second_token, body).await;
     let bo = bo.id();
     create(&app, &b, "cy@b.example").await;
     let cy = app
         .post("/Users", &second_token, user("cy@b.example"))
         .await;
     let cy = cy.id();
-    let deactivate = patch_op(json!([{"op": "replace", "path": "active", "value": false}]));
+    let deactivate = patch_op(replace("active", false));
     app.scim(
         "PATCH",
         &format!("/Users/{cy}"),

@@ -34,10 +34,7 @@ pub(super) fn entries(page: &Value) -> &Vec<Value> {
 }
 
 pub(super) async fn create(app: &TestApp, org: &BootstrapOutcome, email: &str) -> String {
-    let reply = app
-        .post("/Users", &org.scim_token.token, user(email))
-        .await
-        .expect_status(201);
+    let reply = app.create_user(&org.scim_token.token, user(email)).await;
     reply.id()
 }
 
@@ -77,7 +74,7 @@ async fn creates_refusals_and_client_errors_are_logged(app: TestApp) {
     app.patch(
         &format!("/Users/{linked}"),
         &b.scim_token.token,
-        json!([{"op": "replace", "path": "title", "value": MARKER}]),
+        replace("title", MARKER),
     )
     .await
     .expect_status(403);
