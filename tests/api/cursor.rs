@@ -28,15 +28,6 @@ async fn create_user(app: &TestApp, token: &str, name: &str, title: Option<&str>
     reply.id()
 }
 
-fn ids(page: &Value) -> Vec<String> {
-    page["Resources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["id"].as_str().unwrap().to_owned())
-        .collect()
-}
-
 /// GET `path` (which already has a `?`) with `cursor` appended; a 200 page.
 async fn page(app: &TestApp, token: &str, path: &str, cursor: &str) -> Value {
     let reply = app
@@ -53,7 +44,7 @@ async fn walk(app: &TestApp, token: &str, path: &str) -> (Vec<String>, Vec<Value
     let mut cursor = String::new();
     loop {
         let body = page(app, token, path, &cursor).await;
-        seen.extend(ids(&body));
+        seen.extend(resource_ids(&body));
         let next = body
             .get("nextCursor")
             .and_then(Value::as_str)
@@ -81,11 +72,15 @@ async fn a_walk_by_cursor_sees_every_user_once_in_order_while_users_come_and_go(
     assert_eq!(first["itemsPerPage"], 7);
     assert!(first.get("startIndex").is_none(), "{first}");
     assert!(first.get("previousCursor").is_none());
-    assert_eq!(ids(&first), created[..7].to_vec(), "creation order");
+    assert_eq!(
+        resource_ids(&first),
+        created[..7].to_vec(),
+        "creation order"
+    );
 
     // Walk on, changing the directory between pages: delete users already seen and users
     // not yet reached, and create new ones (which sort last).
-    let mut seen = ids(&first);
+    let mut seen = resource_ids(&first);
     let mut unreached_deleted = HashSet::new();
     let mut added = Vec::new();
     let mut cursor = first["nextCursor"].as_str().unwrap().to_owned();
@@ -106,7 +101,7 @@ async fn a_walk_by_cursor_sees_every_user_once_in_order_while_users_come_and_go(
             body.get("previousCursor").is_some(),
             "a page after the first"
         );
-        seen.extend(ids(&body));
+        seen.extend(resource_ids(&body));
         match body.get("nextCursor").and_then(Value::as_str) {
             Some(next) => cursor = next.to_owned(),
             None => break,
@@ -148,7 +143,7 @@ async fn previous_cursors_walk_back_and_sorted_walks_match_the_sorted_list(app: 
             .await;
         let path = format!("/Users?sortBy={sort}&sortOrder={order}&count=4");
         let (walked, pages) = walk(&app, token, &path).await;
-        assert_eq!(walked, ids(&all.body), "{sort} {order}");
+        assert_eq!(walked, resource_ids(&all.body), "{sort} {order}");
         assert_eq!(pages.len(), 6, "23 users in pages of 4");
         // Back from the last page by previousCursor: the same pages, in reverse.
         let mut back = Vec::new();
@@ -157,13 +152,17 @@ async fn previous_cursors_walk_back_and_sorted_walks_match_the_sorted_list(app: 
             .map(str::to_owned);
         while let Some(cursor) = previous {
             let body = page(&app, token, &path, &cursor).await;
-            back.push(ids(&body));
+            back.push(resource_ids(&body));
             previous = body
                 .get("previousCursor")
                 .and_then(Value::as_str)
                 .map(str::to_owned);
         }
-        let forward: Vec<Vec<String>> = pages[..pages.len() - 1].iter().map(ids).rev().collect();
+        let forward: Vec<Vec<String>> = pages[..pages.len() - 1]
+            .iter()
+            .map(resource_ids)
+            .rev()
+            .collect();
         assert_eq!(back, forward, "{sort} {order}: previousCursor");
     }
 
@@ -228,7 +227,7 @@ async fn cursors_are_bound_to_their_directory_and_query(app: TestApp) {
         )
         .await
         .expect_status(200);
-    assert_eq!(ids(&searched.body), ids(&second));
+    assert_eq!(resource_ids(&searched.body), resource_ids(&second));
 
     // Tampered: one character changed, or cut short.
     let mut tampered = cursor.clone().into_bytes();
@@ -352,7 +351,7 @@ async fn the_root_search_walks_users_then_groups(app: TestApp) {
                 .await
                 .expect_status(200);
             assert_eq!(reply.body["totalResults"], 9);
-            let found = ids(&reply.body);
+            let found = resource_ids(&reply.body);
             assert!(found.len() <= count, "count={count}");
             seen.extend(found);
             pages += 1;

@@ -25,15 +25,6 @@ async fn second_site(app: &TestApp, org: scimd::domain::OrgId) -> SiteId {
     site.id
 }
 
-fn ids(body: &Value) -> Vec<String> {
-    body["Resources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["id"].as_str().unwrap().to_owned())
-        .collect()
-}
-
 fn values(user: &Value) -> Vec<String> {
     user["entitlements"]
         .as_array()
@@ -49,12 +40,7 @@ async fn discovery_lists_entitlements(app: TestApp) {
     let org = app.bootstrap("Acme", &["acme.example"]).await;
     let token = &org.scim_token.token;
     let types = app.get("/ResourceTypes", token).await;
-    let entitlement = types.body["Resources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|rt| rt["id"] == "Entitlement")
-        .expect("an Entitlement resource type");
+    let entitlement = item(&types.body["Resources"], "id", "Entitlement");
     assert_eq!(entitlement["endpoint"], "/Entitlements");
     assert_eq!(entitlement["schema"], ENTITLEMENT);
     let schema = app
@@ -68,12 +54,7 @@ async fn discovery_lists_entitlements(app: TestApp) {
     let user_schema = app
         .get("/Schemas/urn:ietf:params:scim:schemas:core:2.0:User", token)
         .await;
-    let ent = user_schema.body["attributes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["name"] == "entitlements")
-        .unwrap();
+    let ent = item(&user_schema.body["attributes"], "name", "entitlements");
     assert_eq!(ent["mutability"], "readOnly");
     let spc = app.get("/ServiceProviderConfig", token).await;
     let re = &spc.body["RolesAndEntitlements"];
@@ -90,7 +71,7 @@ async fn entitlements_are_listed_filtered_paged_and_read(app: TestApp) {
     let all = app.get("/Entitlements", token).await.expect_status(200);
     assert_eq!(all.body["totalResults"], 3);
     assert_eq!(
-        ids(&all.body),
+        resource_ids(&all.body),
         vec![
             format!("{main}:confluence"),
             format!("{main}:jira-software"),
@@ -124,16 +105,25 @@ async fn entitlements_are_listed_filtered_paged_and_read(app: TestApp) {
             token,
         )
         .await;
-    assert_eq!(ids(&by_value.body), vec![format!("{wiki}:confluence")]);
+    assert_eq!(
+        resource_ids(&by_value.body),
+        vec![format!("{wiki}:confluence")]
+    );
     let page = app.get("/Entitlements?startIndex=2&count=1", token).await;
     assert_eq!(page.body["totalResults"], 3);
     assert_eq!(page.body["startIndex"], 2);
-    assert_eq!(ids(&page.body), vec![format!("{main}:jira-software")]);
+    assert_eq!(
+        resource_ids(&page.body),
+        vec![format!("{main}:jira-software")]
+    );
     let search = app
         .post("/Entitlements/.search", token, json!({"filter": "type eq \"Product\"", "sortBy": "display", "sortOrder": "descending", "count": 1}))
         .await.expect_status(200);
     assert_eq!(search.body["totalResults"], 3);
-    assert_eq!(ids(&search.body), vec![format!("{main}:jira-software")]);
+    assert_eq!(
+        resource_ids(&search.body),
+        vec![format!("{main}:jira-software")]
+    );
     let bad = app
         .get(
             &format!("/Entitlements?filter={}", urlencode("userName eq \"x\"")),
@@ -202,7 +192,7 @@ async fn another_orgs_products_never_appear(app: TestApp) {
     let globex = app.bootstrap("Globex", &["globex.example"]).await;
     let (acme_token, globex_token) = (&acme.scim_token.token, &globex.scim_token.token);
     let listed = app.get("/Entitlements", acme_token).await;
-    assert!(ids(&listed.body)
+    assert!(resource_ids(&listed.body)
         .iter()
         .all(|id| id.starts_with(&acme.site_id.to_string())));
     let theirs = format!("{}:jira-software", globex.site_id);
@@ -243,7 +233,7 @@ async fn user_entitlements_follow_groups(app: TestApp) {
     );
     let filter = urlencode(&format!("entitlements[value eq \"{jira}\"]"));
     let found = app.get(&format!("/Users?filter={filter}"), token).await;
-    assert_eq!(ids(&found.body), vec![ann.clone()]);
+    assert_eq!(resource_ids(&found.body), vec![ann.clone()]);
     assert_eq!(values(&found.body["Resources"][0]), vec![jira.clone()]);
     let excluded = app
         .get(
@@ -331,13 +321,11 @@ async fn writing_entitlements_is_refused_unless_unchanged(app: TestApp) {
     let filter = urlencode("userName eq \"cy@acme.example\"");
     let none = app.get(&format!("/Users?filter={filter}"), token).await;
     assert_eq!(none.body["totalResults"], 0);
-    app.post(
-        "/Users",
+    app.create_user(
         token,
         json!({"userName": "cy@acme.example", "entitlements": []}),
     )
-    .await
-    .expect_status(201);
+    .await;
 }
 
 on_both_backends! {

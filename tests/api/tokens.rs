@@ -37,6 +37,14 @@ async fn spc_status(app: &TestApp, token: &str) -> u16 {
     app.scim_get("/ServiceProviderConfig", Some(token)).await.0
 }
 
+/// The token is refused (401) with `why` in the detail.
+async fn assert_refused(app: &TestApp, token: &str, why: &str) {
+    let (status, _, body) = app.scim_get("/ServiceProviderConfig", Some(token)).await;
+    assert_eq!(status, 401);
+    let detail = body["detail"].as_str().expect("a detail");
+    assert!(detail.contains(why), "{body}");
+}
+
 async fn a_revoked_token_is_refused(app: TestApp) {
     let org = app.bootstrap("Acme", &["acme.example"]).await;
     let second = issue_directory_token(&app.store, &app.tokens, org.directory_id, None)
@@ -44,14 +52,7 @@ async fn a_revoked_token_is_refused(app: TestApp) {
         .unwrap();
     assert_eq!(spc_status(&app, &second.token).await, 200);
     revoke_token(&app.store, second.jti).await.unwrap();
-    let (status, _, body) = app
-        .scim_get("/ServiceProviderConfig", Some(&second.token))
-        .await;
-    assert_eq!(status, 401);
-    assert!(
-        body["detail"].as_str().unwrap().contains("revoked"),
-        "{body}"
-    );
+    assert_refused(&app, &second.token, "revoked").await;
     // Revoking one token leaves the directory's other tokens working.
     assert_eq!(spc_status(&app, &org.scim_token.token).await, 200);
 }
@@ -66,14 +67,7 @@ async fn an_expired_token_is_refused(app: TestApp) {
     )
     .await
     .unwrap();
-    let (status, _, body) = app
-        .scim_get("/ServiceProviderConfig", Some(&expired.token))
-        .await;
-    assert_eq!(status, 401);
-    assert!(
-        body["detail"].as_str().unwrap().contains("expired"),
-        "{body}"
-    );
+    assert_refused(&app, &expired.token, "expired").await;
     let fresh = issue_directory_token(
         &app.store,
         &app.tokens,

@@ -44,16 +44,14 @@ async fn any_user_name_and_the_email_from_emails(app: TestApp) {
     // Entra ID's default: userName is the UPN (here on a domain nobody verified), the mail
     // is emails[type eq "work"].
     let entra = app
-        .post(
-            "/Users",
+        .create_user(
             token,
             user(
                 "ann@acme.onmicrosoft.example",
                 json!([{"value": "Ann@Acme.Example", "type": "work"}]),
             ),
         )
-        .await
-        .expect_status(201);
+        .await;
     assert_eq!(entra.body["userName"], "ann@acme.onmicrosoft.example");
     let ann = account_email_of(&app, "ann@acme.example")
         .await
@@ -151,13 +149,11 @@ async fn user_names_are_unique_in_a_directory_ignoring_case(app: TestApp) {
         "the refused create left no account"
     );
     // Another directory has its own userNames.
-    app.post(
-        "/Users",
+    app.create_user(
         &globex.scim_token.token,
         named("jdoe", "jdoe@globex.example"),
     )
-    .await
-    .expect_status(201);
+    .await;
 
     // Renaming to a taken userName (PATCH or PUT) is a conflict and changes nothing.
     let second = app
@@ -179,13 +175,11 @@ async fn a_directory_renames_its_users_without_touching_accounts(app: TestApp) {
     let globex = app.bootstrap("Globex", &["globex.example"]).await;
     // Globex manages gina's account; Acme's directory links it as an external user.
     let gina = app
-        .post(
-            "/Users",
+        .create_user(
             &globex.scim_token.token,
             named("gina", "gina@globex.example"),
         )
-        .await
-        .expect_status(201);
+        .await;
     let token = &acme.scim_token.token;
     let linked = app
         .create_user(token, named("g.lee", "gina@globex.example"))

@@ -141,11 +141,7 @@ async fn email_changes_stay_within_verified_domains(app: TestApp) {
         r.body["userName"], "ann@acme.example",
         "userName is the directory's identifier, not the email"
     );
-    let mut conn = app.store.read().await.unwrap();
-    let account = store::find_account_by_email(&mut conn, "ann@acme.test")
-        .await
-        .unwrap()
-        .expect("the account's email moved to the other verified domain");
+    let account = app.account("ann@acme.test").await;
     assert_eq!(account.managing_org, Some(org.org_id));
 }
 
@@ -158,11 +154,7 @@ async fn another_orgs_domain_is_created_without_this_directorys_profile(app: Tes
         created.get("name").is_none() && created.get("displayName").is_none(),
         "{created}"
     );
-    let mut conn = app.store.read().await.unwrap();
-    let account = store::find_account_by_email(&mut conn, "carl@acme.example")
-        .await
-        .unwrap()
-        .unwrap();
+    let account = app.account("carl@acme.example").await;
     assert_eq!(account.managing_org, Some(_acme.org_id));
     assert_eq!(
         account.profile,

@@ -315,11 +315,7 @@ async fn emails_are_one_address_however_written(app: TestApp) {
         created["userName"], "ann@acme.example.",
         "userName is the IdP's identifier, kept as sent"
     );
-    let mut conn = app.store.read().await.unwrap();
-    let account = store::find_account_by_email(&mut conn, "ANN@acme.example")
-        .await
-        .unwrap()
-        .unwrap();
+    let account = app.account("ANN@acme.example").await;
     assert_eq!(
         account.email.as_deref(),
         Some("ann@acme.example"),

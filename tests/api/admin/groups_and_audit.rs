@@ -177,12 +177,7 @@ async fn audit_log_per_org_and_per_account(app: TestApp) {
         "which credential acted"
     );
 
-    let created = org_log.body["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["action"] == "account.created")
-        .expect("the directory's create is in the log");
+    let created = item(&org_log.body["entries"], "action", "account.created");
     assert_eq!(created["actor_kind"], "directory");
     assert_eq!(
         created["detail"]["token"],

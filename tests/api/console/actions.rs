@@ -163,21 +163,19 @@ async fn a_trusted_users_console(app: TestApp) {
         Some(format!("/console/sites/{site}/users").as_str())
     );
     let csrf = trusted.signed_in(&token).await;
+    let (users, form) = (
+        format!("/console/sites/{site}/users"),
+        [("csrf", csrf.as_str())],
+    );
 
     let refused = trusted
-        .post(
-            &format!("/console/sites/{site}/users/{cy}/restore"),
-            &[("csrf", &csrf)],
-        )
+        .post(&format!("{users}/{cy}/restore"), &form)
         .await
         .expect_status(403);
     assert!(refused.body.contains("site_admin_only"), "{}", refused.body);
     let bo = app.account_id("bo@partner.example").await;
     let refused = trusted
-        .post(
-            &format!("/console/sites/{site}/users/{bo}/deactivate"),
-            &[("csrf", &csrf)],
-        )
+        .post(&format!("{users}/{bo}/deactivate"), &form)
         .await
         .expect_status(403);
     assert!(

@@ -67,13 +67,7 @@ async fn product_access_follows_groups(app: TestApp) {
         access(bob_account).await.unwrap().licensed,
         products(&["jira-software"])
     );
-    patch_ok(
-        &app,
-        token,
-        g["id"].as_str().unwrap(),
-        json!([{"op": "remove", "path": format!("members[value eq \"{bob}\"]")}]),
-    )
-    .await;
+    patch_ok(&app, token, g["id"].as_str().unwrap(), remove_member(&bob)).await;
     assert!(access(bob_account).await.unwrap().licensed.is_empty());
 
     // Rules 1 and 7: deactivated, ann keeps the membership, but nothing counts.

@@ -56,6 +56,11 @@ pub fn members(op: &str, ids: &[&str]) -> Value {
     json!([{"op": op, "path": "members", "value": value}])
 }
 
+/// One PATCH operation removing the member `id` by a value filter, as Entra ID does.
+pub fn remove_member(id: &str) -> Value {
+    json!([{"op": "remove", "path": format!("members[value eq \"{id}\"]")}])
+}
+
 /// The member ids of a group body, sorted.
 pub fn ids(body: &Value) -> Vec<String> {
     let mut ids: Vec<String> = body["members"]

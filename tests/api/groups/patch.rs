@@ -35,13 +35,7 @@ async fn add_remove_in_entra_and_okta_forms(app: TestApp) {
     // Adding a member already there is a no-op, and so is removing one who is not.
     let same = patch_ok(&app, token, gid, members("add", &[&ann])).await;
     assert_eq!(ids(&same.body), sorted(&[&ann, &bob]));
-    let none = patch_ok(
-        &app,
-        token,
-        gid,
-        json!([{"op": "remove", "path": format!("members[value eq \"{cid}\"]")}]),
-    )
-    .await;
+    let none = patch_ok(&app, token, gid, remove_member(&cid)).await;
     assert_eq!(ids(&none.body), sorted(&[&ann, &bob]));
     assert_eq!(
         none.body["meta"]["version"], v2,
@@ -49,13 +43,7 @@ async fn add_remove_in_entra_and_okta_forms(app: TestApp) {
     );
 
     // Okta: remove with a value filter.
-    let r = patch_ok(
-        &app,
-        token,
-        gid,
-        json!([{"op": "remove", "path": format!("members[value eq \"{ann}\"]")}]),
-    )
-    .await;
+    let r = patch_ok(&app, token, gid, remove_member(&ann)).await;
     assert_eq!(ids(&r.body), vec![bob.clone()]);
 
     // Entra ID before aadOptscim062020: remove with path `members` and a value list.
@@ -185,13 +173,7 @@ async fn projection_and_minimal_responses(app: TestApp) {
     scimd::service::groups::access::set_group_patch_minimal(&app.store, org.directory_id, true)
         .await
         .unwrap();
-    let r = patch_ok(
-        &app,
-        token,
-        &gid,
-        json!([{"op": "remove", "path": format!("members[value eq \"{bob}\"]")}]),
-    )
-    .await;
+    let r = patch_ok(&app, token, &gid, remove_member(&bob)).await;
     assert_eq!(
         r.status, 204,
         "the directory asked for minimal group PATCH responses"

@@ -60,6 +60,20 @@ pub fn strings<'a>(list: &'a Value, key: &str) -> Vec<&'a str> {
     items.iter().map(text).collect()
 }
 
+/// The ids of a list response's `Resources`.
+pub fn resource_ids(page: &Value) -> Vec<String> {
+    let ids = strings(&page["Resources"], "id");
+    ids.into_iter().map(str::to_owned).collect()
+}
+
+/// The first item of a JSON list whose `key` is `value`; the test expects one.
+#[track_caller]
+pub fn item<'a>(list: &'a Value, key: &str, value: &str) -> &'a Value {
+    let items = list.as_array().expect("a list");
+    let found = items.iter().find(|item| item[key] == value);
+    found.unwrap_or_else(|| panic!("no {key} {value} in {list}"))
+}
+
 /// A SCIM PatchOp message with these operations.
 pub fn patch_op(ops: Value) -> Value {
     json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": ops})
