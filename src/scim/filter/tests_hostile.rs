@@ -17,6 +17,11 @@ const GENEROUS: Limits = Limits {
     max_nodes: 1024,
 };
 
+/// Parses a filter with no length limit, so that the depth and node limits are what trips.
+fn unlimited(input: &str) -> Result<Filter, FilterError> {
+    parse_filter_with(input, &UNLIMITED_LEN)
+}
+
 /// Runs a hostile case. Speed is measured by benchmarks, not asserted here; what must hold
 /// is that the parser returns (the stack survives) and what it returns.
 fn timed<T>(_what: &str, f: impl FnOnce() -> T) -> T {
@@ -37,10 +42,7 @@ fn hundred_thousand_open_parens_fail_fast() {
         ),
         "{e:?}"
     );
-    let e = timed("parens unlimited", || {
-        parse_filter_with(&input, &UNLIMITED_LEN)
-    })
-    .unwrap_err();
+    let e = timed("parens unlimited", || unlimited(&input)).unwrap_err();
     assert!(
         matches!(
             e,
@@ -57,10 +59,10 @@ fn hundred_thousand_open_parens_fail_fast() {
 #[test]
 fn deep_not_and_brackets_fail_fast() {
     let input = format!("{}a pr{}", "not (".repeat(50_000), ")".repeat(50_000));
-    let e = timed("not", || parse_filter_with(&input, &UNLIMITED_LEN)).unwrap_err();
+    let e = timed("not", || unlimited(&input)).unwrap_err();
     assert!(matches!(e, FilterError::TooDeep { .. }), "{e:?}");
     let input = "a[".repeat(50_000);
-    let e = timed("brackets", || parse_filter_with(&input, &UNLIMITED_LEN)).unwrap_err();
+    let e = timed("brackets", || unlimited(&input)).unwrap_err();
     assert!(matches!(e, FilterError::NestedValuePath { .. }), "{e:?}");
     let input = format!("a[{}", "(".repeat(50_000));
     let e = timed("brackets+parens", || {
@@ -77,20 +79,13 @@ fn one_megabyte_filter_fails_fast() {
     let e = timed("1MB", || parse_filter(&input)).unwrap_err();
     assert!(matches!(e, FilterError::TooLong { .. }), "{e:?}");
     assert!(e.to_string().contains("at most 4096"), "{e}");
-    let e = timed("1MB unlimited", || {
-        parse_filter_with(&input, &UNLIMITED_LEN)
-    })
-    .unwrap_err();
+    let e = timed("1MB unlimited", || unlimited(&input)).unwrap_err();
     assert!(
         matches!(e, FilterError::TooManyElements { max: 256, .. }),
         "{e:?}"
     );
     let huge_string = format!(r#"a eq "{}""#, "x".repeat(1 << 20));
-    assert!(timed("1MB string", || parse_filter_with(
-        &huge_string,
-        &UNLIMITED_LEN
-    ))
-    .is_ok());
+    assert!(timed("1MB string", || unlimited(&huge_string)).is_ok());
     let list = "a,".repeat(1 << 19);
     let e = timed("1MB list", || {
         parse_attribute_list_with(&list, &UNLIMITED_LEN)
@@ -104,10 +99,7 @@ fn ten_thousand_chained_ors_fail_fast() {
     let input = vec!["a pr"; 10_001].join(" or ");
     let e = timed("ors", || parse_filter(&input)).unwrap_err();
     assert!(matches!(e, FilterError::TooLong { .. }), "{e:?}");
-    let e = timed("ors unlimited", || {
-        parse_filter_with(&input, &UNLIMITED_LEN)
-    })
-    .unwrap_err();
+    let e = timed("ors unlimited", || unlimited(&input)).unwrap_err();
     assert!(
         matches!(e, FilterError::TooManyElements { max: 256, .. }),
         "{e:?}"
