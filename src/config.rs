@@ -48,14 +48,14 @@ pub enum LogFormat {
 pub struct DatabaseArgs {
     /// Database URL: `postgres://...` for PostgreSQL, `sqlite://PATH` for a SQLite file.
     /// Without it scimd keeps its data in `scimd.db` in the working directory.
-    #[arg(long = "database-url", env = "DATABASE_URL", hide_env_values = true)]
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<Secret>,
 
     /// SQLite only: `full` acknowledges a write once it survives a power cut (an fsync per
     /// group commit); `normal` once it survives a crash of scimd (a power cut may lose the
     /// last writes). PostgreSQL's durability is the server's (`synchronous_commit`).
     #[arg(
-        long = "sqlite-durability",
+        long,
         env = "SCIMD_SQLITE_DURABILITY",
         value_enum,
         default_value_t = SqliteDurability::Full
@@ -66,16 +66,11 @@ pub struct DatabaseArgs {
 #[derive(Clone, Debug, Args)]
 pub struct LogArgs {
     /// Log filter in `tracing` syntax, e.g. `info` or `scimd=debug,sqlx=warn`.
-    #[arg(long = "log-level", env = "SCIMD_LOG", default_value = "info")]
+    #[arg(long, env = "SCIMD_LOG", default_value = "info")]
     pub log_level: String,
 
     /// Log output format.
-    #[arg(
-        long = "log-format",
-        env = "SCIMD_LOG_FORMAT",
-        value_enum,
-        default_value = "pretty"
-    )]
+    #[arg(long, env = "SCIMD_LOG_FORMAT", value_enum, default_value = "pretty")]
     pub log_format: LogFormat,
 }
 
@@ -98,106 +93,74 @@ pub struct ServeArgs {
     /// The server's external base URL (e.g. `https://scim.example.com`), used in `Location`,
     /// `meta.location` and `$ref`. Without it they are built from the request's scheme and
     /// host (`Host`, or a trusted proxy's forwarded headers: `--trusted-proxies`).
-    #[arg(long = "public-url", env = "SCIMD_PUBLIC_URL")]
+    #[arg(long, env = "SCIMD_PUBLIC_URL")]
     pub public_url: Option<String>,
 
     /// Addresses of reverse proxies whose `Forwarded` / `X-Forwarded-Host` / `X-Forwarded-Proto`
     /// headers name the external URL (comma-separated IPs). Without `--public-url`, resource
     /// URLs come from the request's `Host`; forwarded headers from anyone else are ignored,
     /// so a client cannot make scimd hand out links to a host of its choosing.
-    #[arg(
-        long = "trusted-proxies",
-        env = "SCIMD_TRUSTED_PROXIES",
-        value_delimiter = ','
-    )]
+    #[arg(long, env = "SCIMD_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<std::net::IpAddr>,
 
     /// Largest page a list request may ask for (`count`); advertised in ServiceProviderConfig.
-    #[arg(
-        long = "max-page-size",
-        env = "SCIMD_MAX_PAGE_SIZE",
-        default_value_t = 1000
-    )]
+    #[arg(long, env = "SCIMD_MAX_PAGE_SIZE", default_value_t = 1000)]
     pub max_page_size: u32,
 
     /// Seconds a list cursor stays valid (RFC 9865 `cursorTimeout`, advertised in
     /// ServiceProviderConfig): each page's cursors must be used within this time.
-    #[arg(
-        long = "cursor-timeout-secs",
-        env = "SCIMD_CURSOR_TIMEOUT_SECS",
-        default_value_t = 3600
-    )]
+    #[arg(long, env = "SCIMD_CURSOR_TIMEOUT_SECS", default_value_t = 3600)]
     pub cursor_timeout_secs: u64,
 
     /// Most operations one Bulk request may hold (`bulk.maxOperations`); more is 413.
-    #[arg(
-        long = "bulk-max-operations",
-        env = "SCIMD_BULK_MAX_OPERATIONS",
-        default_value_t = 1000
-    )]
+    #[arg(long, env = "SCIMD_BULK_MAX_OPERATIONS", default_value_t = 1000)]
     pub bulk_max_operations: usize,
 
     /// Largest Bulk request body in bytes (`bulk.maxPayloadSize`, at most `--max-body-bytes`);
     /// larger is 413.
     #[arg(
-        long = "bulk-max-payload-bytes",
+        long,
         env = "SCIMD_BULK_MAX_PAYLOAD_BYTES",
         default_value_t = 1024 * 1024
     )]
     pub bulk_max_payload_bytes: usize,
 
     /// Largest accepted request body, in bytes.
-    #[arg(long = "max-body-bytes", env = "SCIMD_MAX_BODY_BYTES", default_value_t = 10 * 1024 * 1024)]
+    #[arg(long, env = "SCIMD_MAX_BODY_BYTES", default_value_t = 10 * 1024 * 1024)]
     pub max_body_bytes: usize,
 
     /// Database connections per process (PostgreSQL) or readers (SQLite).
-    #[arg(
-        long = "db-pool-size",
-        env = "SCIMD_DB_POOL_SIZE",
-        default_value_t = 16
-    )]
+    #[arg(long, env = "SCIMD_DB_POOL_SIZE", default_value_t = 16)]
     pub db_pool_size: u32,
 
     /// Seconds an idle keep-alive connection stays open. IdP clients pool connections; a
     /// server that closes sooner than they expect makes them reuse a closed one (broken
     /// pipe). 75 s outlasts common client pools' idle times, as reverse proxies do.
-    #[arg(
-        long = "keep-alive-secs",
-        env = "SCIMD_KEEP_ALIVE_SECS",
-        default_value_t = 75
-    )]
+    #[arg(long, env = "SCIMD_KEEP_ALIVE_SECS", default_value_t = 75)]
     pub keep_alive_secs: u64,
 
     /// Seconds a client has to send a request's head after connecting (or after the previous
     /// response on a kept-alive connection) before the connection is closed.
-    #[arg(
-        long = "client-request-timeout-secs",
-        env = "SCIMD_CLIENT_REQUEST_TIMEOUT_SECS",
-        default_value_t = 30
-    )]
+    #[arg(long, env = "SCIMD_CLIENT_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     pub client_request_timeout_secs: u64,
 
     /// Serve `/metrics` (Prometheus) on this address only, instead of on `--bind`: keeps
     /// the metrics (which name directories by id) off the port IdPs reach.
-    #[arg(long = "metrics-bind", env = "SCIMD_METRICS_BIND")]
+    #[arg(long, env = "SCIMD_METRICS_BIND")]
     pub metrics_bind: Option<SocketAddr>,
     /// The DNS server (`IP:PORT`) asked for domain verification's TXT records. Without it,
     /// the system's resolvers (`/etc/resolv.conf`).
-    #[arg(long = "dns-resolver", env = "SCIMD_DNS_RESOLVER")]
+    #[arg(long, env = "SCIMD_DNS_RESOLVER")]
     pub dns_resolver: Option<SocketAddr>,
 
     /// Seconds to wait for the DNS server's answer (per attempt; two attempts).
-    #[arg(
-        long = "dns-timeout-secs",
-        env = "SCIMD_DNS_TIMEOUT_SECS",
-        default_value_t = 5
-    )]
+    #[arg(long, env = "SCIMD_DNS_TIMEOUT_SECS", default_value_t = 5)]
     pub dns_timeout_secs: u64,
 
     /// Let org admins verify domains without DNS proof (air-gapped installs where scimd
     /// cannot reach DNS). Off by default: anyone could otherwise claim any domain and manage
     /// every account on it. Each such verification is logged at warn and audited.
-    #[arg(long = "allow-unproven-domains", env = "SCIMD_ALLOW_UNPROVEN_DOMAINS")]
+    #[arg(long, env = "SCIMD_ALLOW_UNPROVEN_DOMAINS")]
     pub allow_unproven_domains: bool,
 
     /// Whether the admin console's cookies carry `Secure` (sent over HTTPS only): `auto` when
@@ -205,7 +168,7 @@ pub struct ServeArgs {
     /// forwarded scheme), `always` behind a TLS proxy scimd cannot see, `never` for plain
     /// HTTP on a trusted network.
     #[arg(
-        long = "console-secure-cookies",
+        long,
         env = "SCIMD_CONSOLE_SECURE_COOKIES",
         value_enum,
         default_value_t = SecureCookies::Auto
@@ -214,7 +177,7 @@ pub struct ServeArgs {
     /// Days the provisioning log keeps each SCIM write's entry; older ones are deleted in
     /// the background (at start, then every 10 minutes).
     #[arg(
-        long = "provisioning-log-days",
+        long,
         env = "SCIMD_PROVISIONING_LOG_DAYS",
         default_value_t = 30,
         value_parser = clap::value_parser!(u32).range(1..)
@@ -223,11 +186,7 @@ pub struct ServeArgs {
 
     /// Answer every request with a `Scimd-Statements` header: how many SQL statements it
     /// ran. For the statement-budget tests and the benchmark; off in production.
-    #[arg(
-        long = "expose-statement-counts",
-        env = "SCIMD_EXPOSE_STATEMENT_COUNTS",
-        hide = true
-    )]
+    #[arg(long, env = "SCIMD_EXPOSE_STATEMENT_COUNTS", hide = true)]
     pub expose_statement_counts: bool,
 
     #[command(flatten)]

@@ -118,51 +118,36 @@ mod tests {
     }
 
     #[test]
-    fn primary_wins_over_work_and_order() {
-        let emails = [
-            entry("work@acme.example", Some("work"), false),
-            entry("Home@Acme.Example", Some("home"), true),
+    fn the_email_is_the_primary_then_the_first_work_then_the_first_then_the_user_name() {
+        let work = entry("work@acme.example", Some("work"), false);
+        let home_primary = entry("Home@Acme.Example", Some("home"), true);
+        let home = entry("home@acme.example", Some("home"), false);
+        let work_capitalised = entry("work@acme.example", Some("Work"), false);
+        let other_type = entry("only@acme.example", Some("other"), false);
+        let first_work = entry("a@acme.example", Some("work"), false);
+        let second_work = entry("b@acme.example", Some("work"), false);
+        let first_untyped = entry("c@acme.example", None, false);
+        let second_untyped = entry("d@acme.example", None, false);
+        let untyped = entry("other@acme.example", None, false);
+        // (userName, emails, the email taken)
+        let cases = [
+            // The primary wins over work and over order.
+            ("jdoe", vec![work, home_primary], "home@acme.example"),
+            // Without a primary, work wins (its type in any case).
+            ("jdoe", vec![home, work_capitalised], "work@acme.example"),
+            // The only entry is taken whatever its type.
+            ("E1234", vec![other_type], "only@acme.example"),
+            // Ambiguous entries: the first work, then the first.
+            ("x", vec![first_work, second_work], "a@acme.example"),
+            ("x", vec![first_untyped, second_untyped], "c@acme.example"),
+            // userName is the email only without emails.
+            ("Ann@Acme.Example", vec![], "ann@acme.example"),
+            ("ann@acme.example", vec![untyped], "other@acme.example"),
         ];
-        assert_eq!(pick("jdoe", &emails).unwrap(), "home@acme.example");
-    }
-
-    #[test]
-    fn work_wins_without_primary() {
-        let emails = [
-            entry("home@acme.example", Some("home"), false),
-            entry("work@acme.example", Some("Work"), false),
-        ];
-        assert_eq!(pick("jdoe", &emails).unwrap(), "work@acme.example");
-    }
-
-    #[test]
-    fn the_only_entry_is_taken_whatever_its_type() {
-        let emails = [entry("only@acme.example", Some("other"), false)];
-        assert_eq!(pick("E1234", &emails).unwrap(), "only@acme.example");
-    }
-
-    #[test]
-    fn ambiguous_entries_take_the_first_work_then_the_first() {
-        let two_work = [
-            entry("a@acme.example", Some("work"), false),
-            entry("b@acme.example", Some("work"), false),
-        ];
-        assert_eq!(pick("x", &two_work).unwrap(), "a@acme.example");
-        let untyped = [
-            entry("c@acme.example", None, false),
-            entry("d@acme.example", None, false),
-        ];
-        assert_eq!(pick("x", &untyped).unwrap(), "c@acme.example");
-    }
-
-    #[test]
-    fn user_name_is_the_email_only_without_emails() {
-        assert_eq!(pick("Ann@Acme.Example", &[]).unwrap(), "ann@acme.example");
-        let emails = [entry("other@acme.example", None, false)];
-        assert_eq!(
-            pick("ann@acme.example", &emails).unwrap(),
-            "other@acme.example"
-        );
+        for (user_name, emails, taken) in cases {
+            let picked = pick(user_name, &emails);
+            assert_eq!(picked.as_deref(), Ok(taken), "{user_name} {emails:?}");
+        }
     }
 
     #[test]

@@ -215,29 +215,21 @@ mod tests {
         let d = dir();
         let no_owner = |_: &str| None;
         let theirs = managed(OrgId::new(), AccountStatus::Active);
-        let found = LinkCandidate {
-            account: theirs,
-            provisioned_by_this_directory: false,
-        };
-        assert_eq!(
-            plan_directory_link(&d, &email("x@partner.com"), Some(found), &no_owner),
-            Ok(LinkPlan::LinkExisting {
-                account: theirs.id,
-                may_update_profile: false
-            })
-        );
         let ours = managed(d.org, AccountStatus::Active);
-        let found = LinkCandidate {
-            account: ours,
-            provisioned_by_this_directory: false,
-        };
-        assert_eq!(
-            plan_directory_link(&d, &email("x@corp.com"), Some(found), &no_owner),
-            Ok(LinkPlan::LinkExisting {
-                account: ours.id,
-                may_update_profile: true
-            })
-        );
+        for (account, address, may_update_profile) in
+            [(theirs, "x@partner.com", false), (ours, "x@corp.com", true)]
+        {
+            let found = LinkCandidate {
+                account,
+                provisioned_by_this_directory: false,
+            };
+            let plan = plan_directory_link(&d, &email(address), Some(found), &no_owner);
+            let expected = LinkPlan::LinkExisting {
+                account: account.id,
+                may_update_profile,
+            };
+            assert_eq!(plan, Ok(expected), "{address}");
+        }
     }
 
     #[test]

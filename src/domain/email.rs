@@ -4,12 +4,12 @@
 //! later comparison (lookups, "is this a change?", domain ownership) plain equality.
 
 use std::borrow::Borrow;
-use std::fmt;
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use super::idn::{self, DomainFault, LocalPartFault};
+use super::text::checked_text;
 
 /// RFC 5321's limit on a forward path, in octets.
 const MAX_EMAIL_LEN: usize = 254;
@@ -101,25 +101,7 @@ impl Email {
     }
 }
 
-impl TryFrom<String> for Email {
-    type Error = EmailError;
-
-    fn try_from(raw: String) -> Result<Self, Self::Error> {
-        normalize_email(&raw)
-    }
-}
-
-impl From<Email> for String {
-    fn from(email: Email) -> Self {
-        email.0
-    }
-}
-
-impl fmt::Display for Email {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+checked_text!(Email, EmailError, normalize_email);
 
 /// Trims and lower-cases `raw`, checks the `local@domain` shape, and writes the domain in its
 /// IDNA ASCII form.
@@ -198,25 +180,7 @@ impl Borrow<str> for Domain {
     }
 }
 
-impl TryFrom<String> for Domain {
-    type Error = InvalidDomain;
-
-    fn try_from(raw: String) -> Result<Self, Self::Error> {
-        Self::parse(&raw)
-    }
-}
-
-impl From<Domain> for String {
-    fn from(domain: Domain) -> Self {
-        domain.0
-    }
-}
-
-impl fmt::Display for Domain {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+checked_text!(Domain, InvalidDomain, Domain::parse);
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]

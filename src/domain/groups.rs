@@ -100,11 +100,11 @@ pub fn can_edit_group_membership(group: &GroupFacts, actor: &Actor) -> Result<()
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::domain::refusal::WhoCanAct;
 
-    fn group(source: GroupSource) -> GroupFacts {
+    pub(crate) fn group(source: GroupSource) -> GroupFacts {
         GroupFacts {
             id: GroupId::new(),
             org: OrgId::new(),

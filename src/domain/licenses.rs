@@ -1,7 +1,6 @@
 //! Product access and licenses (rule 7 and the product-access definition).
 
 use std::collections::BTreeSet;
-use std::fmt;
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -10,6 +9,7 @@ use super::accounts::{AccountFacts, AccountStatus};
 use super::ids::SiteId;
 use super::refusal::Refusal;
 use super::sites::SiteAccess;
+use super::text::checked_text;
 
 const MAX_PRODUCT_LEN: usize = 64;
 
@@ -46,25 +46,7 @@ impl Product {
     }
 }
 
-impl TryFrom<String> for Product {
-    type Error = InvalidProduct;
-
-    fn try_from(key: String) -> Result<Self, Self::Error> {
-        Self::new(&key)
-    }
-}
-
-impl From<Product> for String {
-    fn from(product: Product) -> Self {
-        product.0
-    }
-}
-
-impl fmt::Display for Product {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+checked_text!(Product, InvalidProduct, Product::new);
 
 /// A group's grant of one product on one site.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]

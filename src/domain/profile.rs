@@ -169,32 +169,23 @@ mod tests {
 
     #[test]
     fn scim_paths_map_to_account_fields() {
-        assert_eq!(
-            AccountField::from_scim_path("userName"),
-            Some(AccountField::Email)
-        );
-        assert_eq!(
-            AccountField::from_scim_path("emails[type eq \"work\"].value"),
-            Some(AccountField::Email)
-        );
-        assert_eq!(
-            AccountField::from_scim_path("name.givenName"),
-            Some(AccountField::Name)
-        );
-        assert_eq!(
-            AccountField::from_scim_path("DISPLAYNAME"),
-            Some(AccountField::DisplayName)
-        );
-        assert_eq!(
-            AccountField::from_scim_path("urn:ietf:params:scim:schemas:core:2.0:User:title"),
-            Some(AccountField::Title)
-        );
-        assert_eq!(
-            AccountField::from_scim_path(
-                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber"
+        let cases = [
+            ("userName", AccountField::Email),
+            ("emails[type eq \"work\"].value", AccountField::Email),
+            ("name.givenName", AccountField::Name),
+            ("DISPLAYNAME", AccountField::DisplayName),
+            (
+                "urn:ietf:params:scim:schemas:core:2.0:User:title",
+                AccountField::Title,
             ),
-            Some(AccountField::Enterprise)
-        );
+            (
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber",
+                AccountField::Enterprise,
+            ),
+        ];
+        for (path, field) in cases {
+            assert_eq!(AccountField::from_scim_path(path), Some(field), "{path}");
+        }
     }
 
     #[test]

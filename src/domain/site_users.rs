@@ -130,25 +130,11 @@ mod tests {
     use crate::domain::accounts::tests::{managed, unmanaged};
     use crate::domain::accounts::AccountStatus;
     use crate::domain::actor::Actor;
+    use crate::domain::groups::tests::group;
     use crate::domain::ids::{DirectoryId, OrgId};
     use crate::domain::refusal::WhoCanAct;
-    use crate::domain::sites::tests::site_admin;
-    use crate::domain::sites::{authorize_site_admin, SiteFacts};
-
-    fn trusted() -> SiteAuthority {
-        let site = SiteFacts {
-            id: crate::domain::ids::SiteId::new(),
-            org: OrgId::new(),
-        };
-        authorize_site_admin(
-            &Actor::TrustedUser {
-                site: site.id,
-                org: site.org,
-            },
-            &site,
-        )
-        .unwrap()
-    }
+    use crate::domain::sites::authorize_site_admin;
+    use crate::domain::sites::tests::{site_admin, trusted};
 
     #[test]
     fn roles_change_for_members_only_and_unchanged_is_no_write() {
@@ -270,14 +256,6 @@ mod tests {
             ),
             Err(Refusal::NotOnSite)
         );
-    }
-
-    fn group(source: GroupSource) -> GroupFacts {
-        GroupFacts {
-            id: GroupId::new(),
-            org: OrgId::new(),
-            source,
-        }
     }
 
     #[test]

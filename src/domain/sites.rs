@@ -200,6 +200,19 @@ pub(crate) mod tests {
         (site, auth)
     }
 
+    /// The authority of a trusted user of a new site.
+    pub(crate) fn trusted() -> SiteAuthority {
+        let site = SiteFacts {
+            id: SiteId::new(),
+            org: OrgId::new(),
+        };
+        let actor = Actor::TrustedUser {
+            site: site.id,
+            org: site.org,
+        };
+        authorize_site_admin(&actor, &site).unwrap()
+    }
+
     fn active() -> AccountFacts {
         unmanaged(AccountStatus::Active)
     }

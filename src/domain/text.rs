@@ -17,3 +17,32 @@
 pub fn fold_case(text: &str) -> String {
     text.to_lowercase()
 }
+
+/// Implements the conversions of a newtype over checked text: `TryFrom<String>` through its
+/// check (serde's `try_from = "String"` goes through it, so nothing unchecked is read),
+/// `From<_> for String` and `Display`, both the text itself.
+macro_rules! checked_text {
+    ($name:ident, $error:ty, $check:path) => {
+        impl TryFrom<String> for $name {
+            type Error = $error;
+
+            fn try_from(raw: String) -> Result<Self, Self::Error> {
+                $check(&raw)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(text: $name) -> Self {
+                text.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+pub(crate) use checked_text;

@@ -84,6 +84,11 @@ impl ScimError {
         Self::new(409, Some(ScimType::Uniqueness), detail)
     }
 
+    /// 413: more operations, or a larger body, than the server accepts.
+    pub fn payload_too_large(detail: impl Into<String>) -> Self {
+        Self::new(413, None, detail)
+    }
+
     pub fn internal() -> Self {
         Self::new(
             500,

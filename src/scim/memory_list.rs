@@ -5,15 +5,8 @@
 //! sort last ascending and first descending, `startIndex` is 1-based.
 
 // Production code here must not panic on any input; tests may.
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::indexing_slicing
-    )
-)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+#![cfg_attr(not(test), deny(clippy::panic, clippy::indexing_slicing))]
 
 use std::cmp::Ordering;
 
@@ -163,54 +156,33 @@ mod tests {
         ListRequest::parse(&RawListParams::from_pairs(pairs.iter().copied()), 100).unwrap()
     }
 
+    /// The entitlement fixtures listed with the query parameters `pairs`.
+    fn listed(pairs: &[(&str, &str)]) -> Result<(i64, Vec<Map<String, Value>>), ScimError> {
+        page(&ENTITLEMENT_RESOURCE, resources(), &request(pairs))
+    }
+
     fn ids(page: &[Map<String, Value>]) -> Vec<&str> {
         page.iter().map(|r| r["id"].as_str().unwrap()).collect()
     }
 
     #[test]
     fn filters_sorts_and_pages() {
-        let rt = &ENTITLEMENT_RESOURCE;
-        let (total, page1) = page(
-            rt,
-            resources(),
-            &request(&[("sortBy", "value"), ("count", "2")]),
-        )
-        .unwrap();
+        let (total, page1) = listed(&[("sortBy", "value"), ("count", "2")]).unwrap();
         assert_eq!((total, ids(&page1)), (3, vec!["a:jira", "b:confluence"]));
-        let (_, page2) = page(
-            rt,
-            resources(),
-            &request(&[("sortBy", "value"), ("startIndex", "3")]),
-        )
-        .unwrap();
+        let (_, page2) = listed(&[("sortBy", "value"), ("startIndex", "3")]).unwrap();
         assert_eq!(ids(&page2), vec!["c:Zeta"]);
-        let (total, found) = page(
-            rt,
-            resources(),
-            &request(&[("filter", "value sw \"b:\" or value eq \"c:Zeta\"")]),
-        )
-        .unwrap();
+        let (total, found) =
+            listed(&[("filter", "value sw \"b:\" or value eq \"c:Zeta\"")]).unwrap();
         assert_eq!((total, ids(&found)), (2, vec!["b:confluence", "c:Zeta"]));
-        let (_, desc) = page(
-            rt,
-            resources(),
-            &request(&[("sortBy", "id"), ("sortOrder", "descending")]),
-        )
-        .unwrap();
+        let (_, desc) = listed(&[("sortBy", "id"), ("sortOrder", "descending")]).unwrap();
         assert_eq!(ids(&desc), vec!["c:Zeta", "b:confluence", "a:jira"]);
     }
 
     #[test]
     fn unknown_attributes_are_refused() {
-        let rt = &ENTITLEMENT_RESOURCE;
-        let err = page(
-            rt,
-            resources(),
-            &request(&[("filter", "userName eq \"x\"")]),
-        )
-        .unwrap_err();
+        let err = listed(&[("filter", "userName eq \"x\"")]).unwrap_err();
         assert_eq!(err.scim_type, Some(ScimType::InvalidFilter));
-        let err = page(rt, resources(), &request(&[("sortBy", "members")])).unwrap_err();
+        let err = listed(&[("sortBy", "members")]).unwrap_err();
         assert_eq!(err.scim_type, Some(ScimType::InvalidValue));
     }
 }

@@ -14,6 +14,8 @@ pub mod patch;
 pub mod path;
 pub mod projection;
 pub mod schema;
+#[cfg(test)]
+mod testing;
 
 pub use error::{ScimError, ScimType};
 

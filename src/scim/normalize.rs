@@ -45,20 +45,14 @@
 //!   the patched resource while POST and PUT check the normalized body.
 
 // Production code here must not panic on any input; tests may.
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::indexing_slicing,
-        clippy::string_slice
-    )
-)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+#![cfg_attr(not(test), deny(clippy::panic, clippy::indexing_slicing))]
+#![cfg_attr(not(test), deny(clippy::string_slice))]
 
 use serde_json::{Map, Value};
 
 use super::error::{ScimError, ScimType};
+use super::filter::eval::{get_ignore_case, shallow_present};
 use super::filter::parse_attr_path;
 use super::schema::def::{AttributeDef, Mutability, ResourceTypeDef, SchemaDef};
 use super::schema::resolve::{schema_by_urn, schemas_of, ResolvedAttr};
@@ -296,7 +290,7 @@ fn required_in(
         .filter(|a| a.mutability != Mutability::ReadOnly)
     {
         let value = get_ignore_case(map, attr.name);
-        if attr.required && !value.is_some_and(has_value) {
+        if attr.required && !value.is_some_and(shallow_present) {
             return Err(invalid(format!(
                 "`{prefix}{}` is required and must have a non-empty value",
                 attr.name
@@ -313,7 +307,7 @@ fn required_in(
                 _ => &[],
             };
             for element in elements.iter().filter_map(Value::as_object) {
-                if !get_ignore_case(element, sub.name).is_some_and(has_value) {
+                if !get_ignore_case(element, sub.name).is_some_and(shallow_present) {
                     return Err(invalid(format!(
                         "`{prefix}{}.{}` is required in every `{}` value",
                         attr.name, sub.name, attr.name
@@ -323,24 +317,6 @@ fn required_in(
         }
     }
     Ok(())
-}
-
-fn get_ignore_case<'a>(map: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
-    map.get(name).or_else(|| {
-        map.iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v)
-    })
-}
-
-fn has_value(value: &Value) -> bool {
-    match value {
-        Value::Null => false,
-        Value::String(s) => !s.is_empty(),
-        Value::Array(a) => !a.is_empty(),
-        Value::Object(o) => !o.is_empty(),
-        Value::Bool(_) | Value::Number(_) => true,
-    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@ use super::*;
 use crate::domain::accounts::tests::{managed, unmanaged};
 use crate::domain::accounts::AccountStatus;
 use crate::domain::refusal::WhoCanAct;
-use crate::domain::sites::tests::site_admin;
+use crate::domain::sites::tests::{site_admin, trusted};
 use std::collections::BTreeMap;
 
 fn req(email: &str) -> InviteRequest {
@@ -29,6 +29,32 @@ fn no_owner(_: &str) -> Option<OrgId> {
     None
 }
 
+/// An account found under an email, and its membership of the site if it had one.
+fn invitee(account: AccountFacts, site_access: Option<SiteAccess>) -> Invitee {
+    Invitee {
+        account,
+        site_access,
+        site_role: None,
+    }
+}
+
+/// Plans `requests` as basic users against the accounts of `db`, no domain being verified.
+fn planned(
+    auth: &SiteAuthority,
+    requests: &[InviteRequest],
+    send_email: bool,
+    db: &BTreeMap<Email, Invitee>,
+) -> Result<InvitePlan, InviteRefusal> {
+    plan_invites(
+        auth,
+        requests,
+        SiteRole::Basic,
+        send_email,
+        lookup(db),
+        &no_owner,
+    )
+}
+
 #[test]
 fn rule4_batch_with_a_deactivated_account_invites_nobody_and_names_who_can_reactivate() {
     let (_, auth) = site_admin();
@@ -36,28 +62,18 @@ fn rule4_batch_with_a_deactivated_account_invites_nobody_and_names_who_can_react
     let db = known(&[
         (
             "gone@corp.com",
-            Invitee {
-                account: managed(org, AccountStatus::Deactivated),
-                site_access: None,
-                site_role: None,
-            },
+            invitee(managed(org, AccountStatus::Deactivated), None),
         ),
         (
             "ok@corp.com",
-            Invitee {
-                account: unmanaged(AccountStatus::Active),
-                site_access: None,
-                site_role: None,
-            },
+            invitee(unmanaged(AccountStatus::Active), None),
         ),
     ]);
-    let err = plan_invites(
+    let err = planned(
         &auth,
         &[req("ok@corp.com"), req("Gone@Corp.com")],
-        SiteRole::Basic,
         true,
-        lookup(&db),
-        &no_owner,
+        &db,
     )
     .unwrap_err();
     assert_eq!(err.code(), "invite_refused");
@@ -77,28 +93,21 @@ fn rule4_every_offender_is_listed_with_its_reason() {
     let db = known(&[
         (
             "a@x.io",
-            Invitee {
-                account: unmanaged(AccountStatus::Deactivated),
-                site_access: None,
-                site_role: None,
-            },
+            invitee(unmanaged(AccountStatus::Deactivated), None),
         ),
         (
             "b@x.io",
-            Invitee {
-                account: unmanaged(AccountStatus::Active),
-                site_access: Some(SiteAccess::Suspended),
-                site_role: None,
-            },
+            invitee(
+                unmanaged(AccountStatus::Active),
+                Some(SiteAccess::Suspended),
+            ),
         ),
     ]);
-    let err = plan_invites(
+    let err = planned(
         &auth,
         &[req("a@x.io"), req("b@x.io"), req("nope")],
-        SiteRole::Basic,
         true,
-        lookup(&db),
-        &no_owner,
+        &db,
     )
     .unwrap_err();
     let reasons: Vec<_> = err
@@ -128,28 +137,13 @@ fn rule4_every_offender_is_listed_with_its_reason() {
 fn rule5_existing_account_keeps_its_profile_and_the_answer_says_what_was_ignored() {
     let (site, auth) = site_admin();
     let acct = unmanaged(AccountStatus::Active);
-    let db = known(&[(
-        "ann@x.io",
-        Invitee {
-            account: acct,
-            site_access: None,
-            site_role: None,
-        },
-    )]);
+    let db = known(&[("ann@x.io", invitee(acct, None))]);
     let request = InviteRequest {
         email: "ann@x.io".into(),
         display_name: Some("Someone Else".into()),
         password_supplied: true,
     };
-    let plan = plan_invites(
-        &auth,
-        &[request],
-        SiteRole::Basic,
-        true,
-        lookup(&db),
-        &no_owner,
-    )
-    .unwrap();
+    let plan = planned(&auth, &[request], true, &db).unwrap();
     assert_eq!(plan.site, site.id);
     let invite = &plan.invites[0];
     assert_eq!(invite.account, InviteAccount::Existing(acct.id));
@@ -198,28 +192,12 @@ fn rule5_new_email_creates_an_account_managed_if_its_domain_is_verified() {
 #[test]
 fn rule6_invites_send_email_unless_told_not_to() {
     let (_, auth) = site_admin();
-    let sent = plan_invites(
-        &auth,
-        &[req("a@x.io")],
-        SiteRole::Basic,
-        true,
-        |_: &Email| None,
-        &no_owner,
-    )
-    .unwrap();
+    let sent = planned(&auth, &[req("a@x.io")], true, &known(&[])).unwrap();
     assert_eq!(
         (sent.invites[0].access_after, sent.invites[0].send_email),
         (SiteAccess::Invited, true)
     );
-    let quiet = plan_invites(
-        &auth,
-        &[req("a@x.io")],
-        SiteRole::Basic,
-        false,
-        |_: &Email| None,
-        &no_owner,
-    )
-    .unwrap();
+    let quiet = planned(&auth, &[req("a@x.io")], false, &known(&[])).unwrap();
     assert_eq!(
         (quiet.invites[0].access_after, quiet.invites[0].send_email),
         (SiteAccess::InviteNotSent, false)
@@ -231,21 +209,9 @@ fn rule8_removed_users_can_be_invited_again() {
     let (_, auth) = site_admin();
     let db = known(&[(
         "r@x.io",
-        Invitee {
-            account: unmanaged(AccountStatus::Active),
-            site_access: Some(SiteAccess::Removed),
-            site_role: None,
-        },
+        invitee(unmanaged(AccountStatus::Active), Some(SiteAccess::Removed)),
     )]);
-    let plan = plan_invites(
-        &auth,
-        &[req("r@x.io")],
-        SiteRole::Basic,
-        true,
-        lookup(&db),
-        &no_owner,
-    )
-    .unwrap();
+    let plan = planned(&auth, &[req("r@x.io")], true, &db).unwrap();
     let invite = &plan.invites[0];
     assert_eq!(
         (invite.access_before, invite.access_after),
@@ -257,70 +223,32 @@ fn rule8_removed_users_can_be_invited_again() {
 #[test]
 fn existing_members_are_not_downgraded_and_pending_ones_get_the_email_if_asked() {
     let (_, auth) = site_admin();
-    let member = |access| Invitee {
-        account: unmanaged(AccountStatus::Active),
-        site_access: Some(access),
-        site_role: None,
-    };
+    let member = |access| invitee(unmanaged(AccountStatus::Active), Some(access));
     let db = known(&[
         ("act@x.io", member(SiteAccess::Active)),
         ("ns@x.io", member(SiteAccess::InviteNotSent)),
     ]);
-    let plan = plan_invites(
-        &auth,
-        &[req("act@x.io"), req("ns@x.io")],
-        SiteRole::Basic,
-        true,
-        lookup(&db),
-        &no_owner,
-    )
-    .unwrap();
+    let plan = planned(&auth, &[req("act@x.io"), req("ns@x.io")], true, &db).unwrap();
     assert_eq!(plan.invites[0].access_after, SiteAccess::Active);
     assert!(!plan.invites[0].has_effect());
     assert_eq!(
         (plan.invites[1].access_after, plan.invites[1].send_email),
         (SiteAccess::Invited, true)
     );
-    let quiet = plan_invites(
-        &auth,
-        &[req("ns@x.io")],
-        SiteRole::Basic,
-        false,
-        lookup(&db),
-        &no_owner,
-    )
-    .unwrap();
+    let quiet = planned(&auth, &[req("ns@x.io")], false, &db).unwrap();
     assert!(!quiet.invites[0].has_effect());
 }
 
 #[test]
 fn repeated_emails_are_planned_once() {
     let (_, auth) = site_admin();
-    let plan = plan_invites(
-        &auth,
-        &[req("a@x.io"), req(" A@X.IO ")],
-        SiteRole::Basic,
-        true,
-        |_: &Email| None,
-        &no_owner,
-    )
-    .unwrap();
+    let plan = planned(&auth, &[req("a@x.io"), req(" A@X.IO ")], true, &known(&[])).unwrap();
     assert_eq!(plan.invites.len(), 1);
 }
 
 #[test]
 fn a_trusted_users_batch_naming_a_site_admin_invites_nobody() {
-    use crate::domain::actor::Actor;
-    use crate::domain::sites::{authorize_site_admin, SiteFacts};
-    let site = SiteFacts {
-        id: SiteId::new(),
-        org: OrgId::new(),
-    };
-    let trusted = Actor::TrustedUser {
-        site: site.id,
-        org: site.org,
-    };
-    let auth = authorize_site_admin(&trusted, &site).unwrap();
+    let auth = trusted();
     let db = known(&[(
         "boss@x.io",
         Invitee {
@@ -330,15 +258,7 @@ fn a_trusted_users_batch_naming_a_site_admin_invites_nobody() {
         },
     )]);
     let requests = [req("new@x.io"), req("boss@x.io")];
-    let err = plan_invites(
-        &auth,
-        &requests,
-        SiteRole::Basic,
-        true,
-        lookup(&db),
-        &no_owner,
-    )
-    .unwrap_err();
+    let err = planned(&auth, &requests, true, &db).unwrap_err();
     assert_eq!(
         err.per_email,
         vec![("boss@x.io".to_owned(), Refusal::SiteAdminOnly)]

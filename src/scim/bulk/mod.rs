@@ -4,15 +4,8 @@
 //! Nothing here runs an operation.
 
 // Production code here must not panic on any input; tests may.
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::indexing_slicing
-    )
-)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+#![cfg_attr(not(test), deny(clippy::panic, clippy::indexing_slicing))]
 
 use std::collections::{HashMap, HashSet};
 
@@ -128,14 +121,10 @@ pub fn parse_request(body: &Value, max_operations: usize) -> Result<BulkRequest,
         ));
     }
     if items.len() > max_operations {
-        return Err(ScimError::new(
-            413,
-            None,
-            format!(
-                "the bulk request has {} operations; maxOperations is {max_operations}",
-                items.len()
-            ),
-        ));
+        return Err(ScimError::payload_too_large(format!(
+            "the bulk request has {} operations; maxOperations is {max_operations}",
+            items.len()
+        )));
     }
     let mut operations: Vec<Operation> = items
         .iter()

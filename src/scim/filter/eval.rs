@@ -116,7 +116,9 @@ pub(crate) fn is_present(value: &Value) -> bool {
     }
 }
 
-fn shallow_present(value: &Value) -> bool {
+/// Whether a value is assigned at its own level: `null`, `""`, `[]` and `{}` are not (a
+/// required attribute holding one of them is missing, RFC 7643 §2.5).
+pub(crate) fn shallow_present(value: &Value) -> bool {
     match value {
         Value::Null => false,
         Value::String(s) => !s.is_empty(),

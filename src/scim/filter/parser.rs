@@ -97,21 +97,27 @@ impl<'a> Parser<'a> {
     }
 
     fn or_expr(&mut self, scope: Scope) -> Result<Filter, FilterError> {
-        let mut left = self.and_expr(scope)?;
-        while let Some(at) = self.eat_keyword("or") {
-            let right = self.and_expr(scope)?;
-            self.count_node(at)?;
-            left = Filter::Or(Box::new(left), Box::new(right));
-        }
-        Ok(left)
+        self.chain(scope, "or", Self::and_expr, Filter::Or)
     }
 
     fn and_expr(&mut self, scope: Scope) -> Result<Filter, FilterError> {
-        let mut left = self.unary(scope)?;
-        while let Some(at) = self.eat_keyword("and") {
-            let right = self.unary(scope)?;
+        self.chain(scope, "and", Self::unary, Filter::And)
+    }
+
+    /// `operand (keyword operand)*`, grouped to the left; every `keyword` is a node of the
+    /// budget.
+    fn chain(
+        &mut self,
+        scope: Scope,
+        keyword: &str,
+        operand: fn(&mut Self, Scope) -> Result<Filter, FilterError>,
+        join: fn(Box<Filter>, Box<Filter>) -> Filter,
+    ) -> Result<Filter, FilterError> {
+        let mut left = operand(self, scope)?;
+        while let Some(at) = self.eat_keyword(keyword) {
+            let right = operand(self, scope)?;
             self.count_node(at)?;
-            left = Filter::And(Box::new(left), Box::new(right));
+            left = join(Box::new(left), Box::new(right));
         }
         Ok(left)
     }
@@ -283,22 +289,28 @@ impl<'a> Parser<'a> {
 
     fn enter(&mut self, at: usize) -> Result<(), FilterError> {
         self.depth += 1;
-        if self.depth > self.limits.max_depth {
-            return Err(FilterError::TooDeep {
-                column: column_at(self.src, at),
-                max: self.limits.max_depth,
-            });
-        }
-        Ok(())
+        self.within(self.depth, self.limits.max_depth, at, |column, max| {
+            FilterError::TooDeep { column, max }
+        })
     }
 
     fn count_node(&mut self, at: usize) -> Result<(), FilterError> {
         self.nodes += 1;
-        if self.nodes > self.limits.max_nodes {
-            return Err(FilterError::TooManyElements {
-                column: column_at(self.src, at),
-                max: self.limits.max_nodes,
-            });
+        self.within(self.nodes, self.limits.max_nodes, at, |column, max| {
+            FilterError::TooManyElements { column, max }
+        })
+    }
+
+    /// `over(column, max)` for the token at byte `at` once `count` passes `max`.
+    fn within(
+        &self,
+        count: usize,
+        max: usize,
+        at: usize,
+        over: fn(usize, usize) -> FilterError,
+    ) -> Result<(), FilterError> {
+        if count > max {
+            return Err(over(column_at(self.src, at), max));
         }
         Ok(())
     }

@@ -1,6 +1,7 @@
 use serde_json::Number;
 
 use super::*;
+use crate::scim::testing::assert_mentions;
 
 fn parse(s: &str) -> Filter {
     parse_filter(s).unwrap_or_else(|e| panic!("`{s}` should parse: {e}"))
@@ -249,24 +250,22 @@ fn attribute_spelling_is_kept_and_compared_case_insensitively() {
 
 #[test]
 fn urn_prefixes_split_at_last_colon() {
-    let p = path("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value");
-    assert_eq!(
-        p.urn.as_deref(),
-        Some("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User")
-    );
-    assert_eq!(
-        (p.name.as_str(), p.sub.as_deref()),
-        ("manager", Some("value"))
-    );
-    let p = path("urn:ietf:params:scim:schemas:core:2.0:User:name.familyName");
-    assert_eq!(
-        p.urn.as_deref(),
-        Some("urn:ietf:params:scim:schemas:core:2.0:User")
-    );
-    assert_eq!(
-        (p.name.as_str(), p.sub.as_deref()),
-        ("name", Some("familyName"))
-    );
+    for (urn, name, sub) in [
+        (
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
+            "manager",
+            "value",
+        ),
+        (
+            "urn:ietf:params:scim:schemas:core:2.0:User",
+            "name",
+            "familyName",
+        ),
+    ] {
+        let p = path(&format!("{urn}:{name}.{sub}"));
+        let parts = (p.urn.as_deref(), p.name.as_str(), p.sub.as_deref());
+        assert_eq!(parts, (Some(urn), name, Some(sub)));
+    }
     let p = path("manager.$ref");
     assert_eq!(p.sub.as_deref(), Some("$ref"));
     let bare = path("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User");
@@ -355,13 +354,7 @@ fn entra_sub_attribute_after_value_path_reads_as_one_element() {
 }
 
 fn assert_error(input: &str, expected_fragments: &[&str]) {
-    let msg = error(input).to_string();
-    for fragment in expected_fragments {
-        assert!(
-            msg.contains(fragment),
-            "`{input}` gave `{msg}`, missing `{fragment}`"
-        );
-    }
+    assert_mentions(&input, &error(input).to_string(), expected_fragments);
 }
 
 #[test]

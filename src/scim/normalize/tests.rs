@@ -7,6 +7,7 @@ use crate::scim::schema::def::{AttrType, Uniqueness};
 use crate::scim::schema::group::GROUP_RESOURCE;
 use crate::scim::schema::resolve::resolve;
 use crate::scim::schema::user::USER_RESOURCE;
+use crate::scim::testing::assert_400;
 use crate::scim::urn;
 
 const ENTERPRISE: &str = urn::ENTERPRISE_USER;
@@ -20,18 +21,7 @@ fn user_error(body: Value) -> ScimError {
 }
 
 fn assert_invalid(err: &ScimError, mentions: &[&str]) {
-    assert_eq!(
-        (err.status, err.scim_type),
-        (400, Some(ScimType::InvalidValue)),
-        "{err}"
-    );
-    for m in mentions {
-        assert!(
-            err.detail.contains(m),
-            "`{}` should mention `{m}`",
-            err.detail
-        );
-    }
+    assert_400(err, ScimType::InvalidValue, mentions, &"the body");
 }
 
 fn remove(value: &mut Value, pointer: &str) {

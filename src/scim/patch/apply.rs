@@ -29,14 +29,15 @@ pub(super) fn apply_op(
     op: &PatchOp,
 ) -> Result<(), ScimError> {
     match (&op.path, &op.value) {
-        (Some(path), value) => apply_path(
+        (Some(path), value) => path_op(
             rt,
             resource,
             op.kind,
             path,
             value.as_ref(),
             ReadOnly::Refuse,
-        ),
+        )
+        .map_err(at_path(path)),
         (None, _) if op.kind == PatchOpKind::Remove => Err(no_target(
             "`remove` needs a `path` naming what to remove".to_owned(),
         )),
@@ -77,23 +78,17 @@ fn apply_object(
                 attr.urn = Some(schema.id.to_owned());
             }
         }
-        apply_path(rt, resource, kind, &path, Some(member), ReadOnly::Skip)?;
+        path_op(rt, resource, kind, &path, Some(member), ReadOnly::Skip).map_err(at_path(&path))?;
     }
     Ok(())
 }
 
-fn apply_path(
-    rt: &ResourceTypeDef,
-    resource: &mut Map<String, Value>,
-    kind: PatchOpKind,
-    path: &PatchPath,
-    value: Option<&Value>,
-    read_only: ReadOnly,
-) -> Result<(), ScimError> {
-    path_op(rt, resource, kind, path, value, read_only).map_err(|e| ScimError {
+/// Prefixes an error with the path whose operation failed, so a client sees which one.
+fn at_path(path: &PatchPath) -> impl FnOnce(ScimError) -> ScimError + '_ {
+    move |e| ScimError {
         detail: format!("`{path}`: {}", e.detail),
         ..e
-    })
+    }
 }
 
 fn path_op(

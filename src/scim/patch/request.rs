@@ -33,14 +33,10 @@ pub fn parse_patch_request(body: &Value) -> Result<Vec<PatchOp>, ScimError> {
         ));
     }
     if ops.len() > MAX_OPERATIONS {
-        return Err(ScimError::new(
-            413,
-            None,
-            format!(
-                "{} operations in one PATCH request; at most {MAX_OPERATIONS} are accepted",
-                ops.len()
-            ),
-        ));
+        return Err(ScimError::payload_too_large(format!(
+            "{} operations in one PATCH request; at most {MAX_OPERATIONS} are accepted",
+            ops.len()
+        )));
     }
     ops.iter()
         .enumerate()

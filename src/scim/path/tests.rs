@@ -1,5 +1,6 @@
 use super::*;
 use crate::scim::filter::{parse_filter, CompValue, CompareOp};
+use crate::scim::testing::assert_mentions;
 
 fn parse(s: &str) -> PatchPath {
     parse_patch_path(s).unwrap_or_else(|e| panic!("`{s}` should parse: {e}"))
@@ -30,22 +31,21 @@ fn rfc_and_idp_paths() {
         parse(&format!("{ENTERPRISE}:manager.$ref")),
         PatchPath::Attr(attr(Some(ENTERPRISE), "manager", Some("$ref")))
     );
-    assert_eq!(
-        parse(r#"emails[type eq "work"].value"#),
-        PatchPath::ValuePath {
-            attr: attr(None, "emails", None),
+    for (input, name, sub) in [
+        (r#"emails[type eq "work"].value"#, "emails", "value"),
+        (
+            r#"addresses[type eq "work"].streetAddress"#,
+            "addresses",
+            "streetAddress",
+        ),
+    ] {
+        let expected = PatchPath::ValuePath {
+            attr: attr(None, name, None),
             filter: parse_filter(r#"type eq "work""#).unwrap(),
-            sub: Some("value".to_owned()),
-        }
-    );
-    assert_eq!(
-        parse(r#"addresses[type eq "work"].streetAddress"#),
-        PatchPath::ValuePath {
-            attr: attr(None, "addresses", None),
-            filter: parse_filter(r#"type eq "work""#).unwrap(),
-            sub: Some("streetAddress".to_owned()),
-        }
-    );
+            sub: Some(sub.to_owned()),
+        };
+        assert_eq!(parse(input), expected, "{input}");
+    }
     let PatchPath::ValuePath {
         attr: a,
         filter,
@@ -91,13 +91,7 @@ fn path_error(input: &str, fragments: &[&str]) {
         Err(e) => e,
     };
     assert_eq!(e.scim_type(), "invalidPath");
-    let msg = e.to_string();
-    for fragment in fragments {
-        assert!(
-            msg.contains(fragment),
-            "`{input}` gave `{msg}`, missing `{fragment}`"
-        );
-    }
+    assert_mentions(&input, &e.to_string(), fragments);
 }
 
 #[test]

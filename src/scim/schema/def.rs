@@ -210,10 +210,15 @@ impl AttributeDef {
 
     /// A sub-attribute by name, ignoring case (attribute names are case-insensitive).
     pub fn sub(&self, name: &str) -> Option<&'static AttributeDef> {
-        self.sub_attributes
-            .iter()
-            .find(|a| a.name.eq_ignore_ascii_case(name))
+        named(self.sub_attributes, name)
     }
+}
+
+/// The attribute of `attributes` called `name`, ignoring case (RFC 7643 §2.1).
+fn named(attributes: &'static [AttributeDef], name: &str) -> Option<&'static AttributeDef> {
+    attributes
+        .iter()
+        .find(|a| a.name.eq_ignore_ascii_case(name))
 }
 
 /// A schema (RFC 7643 §7): a URN and its attributes.
@@ -227,9 +232,7 @@ pub struct SchemaDef {
 
 impl SchemaDef {
     pub fn attribute(&self, name: &str) -> Option<&'static AttributeDef> {
-        self.attributes
-            .iter()
-            .find(|a| a.name.eq_ignore_ascii_case(name))
+        named(self.attributes, name)
     }
 }
 

@@ -12,6 +12,7 @@ use serde_json::{json, Map, Value};
 use super::{apply, parse_patch_request};
 use crate::scim::error::{ScimError, ScimType};
 use crate::scim::schema::def::ResourceTypeDef;
+pub(super) use crate::scim::testing::assert_400;
 use crate::scim::urn;
 
 pub(super) use crate::scim::schema::group::GROUP_RESOURCE as GROUP_RT;
@@ -117,6 +118,21 @@ pub(super) fn patch(
     run(rt, resource, operations).unwrap_or_else(|e| panic!("PATCH should succeed: {e}"))
 }
 
+/// `patch` on the [`user`] fixture.
+pub(super) fn user_patched(operations: Value) -> Map<String, Value> {
+    patch(&USER_RT, &user(), operations)
+}
+
+/// `patch` on the [`bare_user`] fixture.
+pub(super) fn bare_user_patched(operations: Value) -> Map<String, Value> {
+    patch(&USER_RT, &bare_user(), operations)
+}
+
+/// `patch` on the [`group`] fixture.
+pub(super) fn group_patched(operations: Value) -> Map<String, Value> {
+    patch(&GROUP_RT, &group(), operations)
+}
+
 /// Applies `operations`, expecting a 400 of `scim_type` whose detail mentions each of
 /// `mentions`.
 pub(super) fn refused(
@@ -126,23 +142,36 @@ pub(super) fn refused(
     scim_type: ScimType,
     mentions: &[&str],
 ) -> ScimError {
-    let error = match run(rt, resource, operations) {
-        Ok(patched) => panic!("PATCH should fail, produced {}", Value::Object(patched)),
+    let error = match run(rt, resource, operations.clone()) {
+        Ok(patched) => panic!(
+            "PATCH {operations} should fail, produced {}",
+            Value::Object(patched)
+        ),
         Err(e) => e,
     };
-    assert_eq!(
-        (error.status, error.scim_type),
-        (400, Some(scim_type)),
-        "{error}"
-    );
-    for m in mentions {
-        assert!(
-            error.detail.contains(m),
-            "detail `{}` should mention `{m}`",
-            error.detail
-        );
-    }
+    assert_400(&error, scim_type, mentions, &operations);
     error
+}
+
+/// [`refused`] for each case, a JSON array: the operations, then what the detail mentions.
+pub(super) fn refusals(
+    rt: &ResourceTypeDef,
+    resource: &Map<String, Value>,
+    scim_type: ScimType,
+    cases: &[Value],
+) {
+    for case in cases {
+        let Some((operations, mentions)) = case.as_array().and_then(|c| c.split_first()) else {
+            panic!("a case is [operations, mentions...]: {case}");
+        };
+        let mentions: Vec<&str> = mentions.iter().filter_map(Value::as_str).collect();
+        assert_eq!(
+            mentions.len(),
+            case.as_array().map_or(0, Vec::len) - 1,
+            "{case}"
+        );
+        refused(rt, resource, operations.clone(), scim_type, &mentions);
+    }
 }
 
 /// `resource` with `f` applied, for stating expected results as small edits.

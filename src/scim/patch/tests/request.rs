@@ -9,18 +9,7 @@ use crate::scim::path::PatchPath;
 
 fn parse_err(body: Value, scim_type: ScimType, mentions: &[&str]) {
     let error = parse_patch_request(&body).unwrap_err();
-    assert_eq!(
-        (error.status, error.scim_type),
-        (400, Some(scim_type)),
-        "{error}"
-    );
-    for m in mentions {
-        assert!(
-            error.detail.contains(m),
-            "detail `{}` should mention `{m}`",
-            error.detail
-        );
-    }
+    assert_400(&error, scim_type, mentions, &body);
 }
 
 #[test]

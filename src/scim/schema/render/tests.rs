@@ -2,22 +2,22 @@ use super::*;
 
 const BASE: &str = "https://scim.example.com/scim/v2/";
 
-fn attr<'a>(schema: &'a Value, name: &str) -> &'a Value {
-    schema["attributes"]
+/// The member of `parent`'s `list` (`attributes` or `subAttributes`) called `name`.
+fn named<'a>(parent: &'a Value, list: &str, name: &str) -> &'a Value {
+    parent[list]
         .as_array()
         .unwrap()
         .iter()
         .find(|a| a["name"] == name)
-        .unwrap_or_else(|| panic!("no attribute {name}"))
+        .unwrap_or_else(|| panic!("no {name} in {list}"))
+}
+
+fn attr<'a>(schema: &'a Value, name: &str) -> &'a Value {
+    named(schema, "attributes", name)
 }
 
 fn sub<'a>(attr: &'a Value, name: &str) -> &'a Value {
-    attr["subAttributes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["name"] == name)
-        .unwrap_or_else(|| panic!("no sub-attribute {name}"))
+    named(attr, "subAttributes", name)
 }
 
 #[test]
