@@ -23,9 +23,7 @@ use store::Conn;
 
 pub use self::principal::AdminActor;
 use super::error::ServiceError;
-use crate::domain::{
-    AccountFacts, AccountId, InviteRefusal, Management, OrgId, Refusal, SiteFacts, SiteId,
-};
+use crate::domain::{AccountId, InviteRefusal, OrgId, Refusal, SiteFacts, SiteId};
 use crate::store::{self, Account, NewAuditEntry, Site, StoreError, Tx};
 
 /// Why an admin use case did not happen.
@@ -164,13 +162,4 @@ pub(crate) async fn load_account(conn: &mut Conn, id: AccountId) -> AdminResult<
     }
 }
 
-pub(crate) fn facts(account: &Account, content_count: u64) -> AccountFacts {
-    AccountFacts {
-        id: account.id,
-        status: account.status,
-        management: account
-            .managing_org
-            .map_or(Management::Unmanaged, Management::Managed),
-        content_count,
-    }
-}
+pub(crate) use super::account_facts as facts;
