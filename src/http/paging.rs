@@ -2,13 +2,18 @@
 //! sealing the cursors its answer hands out. Index pagination (`startIndex`) stays the
 //! default; a request with a `cursor` parameter (empty for the first page) pages by cursor.
 
-use serde_json::Value;
+use actix_web::http::StatusCode;
+use actix_web::HttpResponse;
+use serde_json::{Map, Value};
 
 use super::errors::ScimHttpError;
+use super::scim_routes::{projected, scim_json};
 use super::{AppState, ScimPrincipal};
-use crate::scim::cursor::{self, Binding, CursorKey, Mark, Seek};
-use crate::scim::list::{cursor_list_response, ListRequest};
-use crate::store::ListQuery;
+use crate::scim::cursor::{self, cursor_page, Binding, CursorKey, Mark, Seek};
+use crate::scim::list::{cursor_list_response, list_response, ListRequest};
+use crate::scim::schema::def::ResourceTypeDef;
+use crate::service::search::{list_query, PageAt};
+use crate::store::{ListQuery, Listed};
 
 /// A list request paged by cursor: where its page starts and how to seal the next ones.
 pub struct CursorPaging<'a> {
@@ -65,18 +70,11 @@ impl<'a> CursorPaging<'a> {
         }))
     }
 
-    /// The store query for this page's part: from its start, or past its position, one row
-    /// more than the page (to learn whether another page follows).
-    pub fn query<'q>(&'q self, request: &'q ListRequest, part: u8) -> ListQuery<'q> {
-        ListQuery {
-            filter: request.filter.as_ref(),
-            sort_by: request.sort_by.as_ref(),
-            descending: request.descending,
-            offset: 0,
-            limit: i64::try_from(self.count)
-                .unwrap_or(i64::MAX)
-                .saturating_add(1),
-            seek: self.seek(part),
+    /// Where this page starts, in the service's terms.
+    pub fn at(&self) -> PageAt<'_> {
+        PageAt::Cursor {
+            mark: &self.mark,
+            count: self.count,
         }
     }
 
@@ -113,11 +111,57 @@ impl<'a> CursorPaging<'a> {
     }
 }
 
-/// The marks of a one-part list's neighbouring pages.
-pub fn marks(next: Option<Seek>, previous: Option<Seek>) -> (Option<Mark>, Option<Mark>) {
-    let mark = |seek: Seek| Mark {
-        part: 0,
-        seek: Some(seek),
-    };
-    (next.map(mark), previous.map(mark))
+/// A page of one resource type's list, paged by index or by cursor.
+pub struct ListPage<'a> {
+    request: &'a ListRequest,
+    paging: Option<CursorPaging<'a>>,
+}
+
+impl<'a> ListPage<'a> {
+    /// The page `request` asks of `endpoint`; a 400 for a cursor it cannot use (see
+    /// [`CursorPaging::open`]).
+    pub fn open(
+        state: &'a AppState,
+        principal: &ScimPrincipal,
+        endpoint: &'a str,
+        request: &'a ListRequest,
+    ) -> Result<Self, ScimHttpError> {
+        Ok(Self {
+            request,
+            paging: CursorPaging::open(state, principal, endpoint, request)?,
+        })
+    }
+
+    /// The store query for this page.
+    pub fn query(&self) -> ListQuery<'_> {
+        let at = self.paging.as_ref().map_or(PageAt::Index, CursorPaging::at);
+        list_query(self.request, at, 0)
+    }
+
+    /// The ListResponse of what the query found, each resource projected as asked; a cursor
+    /// page also hands out the cursors of its neighbours.
+    pub fn reply(&self, rt: &ResourceTypeDef, listed: Listed<Map<String, Value>>) -> HttpResponse {
+        let show = |r: &Map<String, Value>| projected(rt, &self.request.projection, r);
+        let body = match &self.paging {
+            Some(paging) => {
+                let page = cursor_page(listed.rows, paging.count, paging.seek(0));
+                let mark = |seek: Seek| Mark {
+                    part: 0,
+                    seek: Some(seek),
+                };
+                let resources = page.rows.iter().map(show).collect();
+                paging.response(
+                    listed.total,
+                    resources,
+                    page.next.map(mark),
+                    page.previous.map(mark),
+                )
+            }
+            None => {
+                let resources = listed.rows.iter().map(|(_, r)| show(r)).collect();
+                list_response(listed.total, self.request.start_index, resources)
+            }
+        };
+        scim_json(StatusCode::OK, &body)
+    }
 }

@@ -12,6 +12,7 @@ pub mod events;
 pub mod groups;
 pub mod provisioning;
 pub mod scim_context;
+pub mod search;
 pub mod token_cache;
 pub mod tokens;
 pub mod users;
