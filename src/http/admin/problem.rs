@@ -256,6 +256,11 @@ impl From<AdminError> for Problem {
             AdminError::Unauthorized(detail) => {
                 Problem::new(StatusCode::UNAUTHORIZED, "unauthorized", detail)
             }
+            AdminError::NotAccountOwner => Problem::new(
+                StatusCode::FORBIDDEN,
+                "not_account_owner",
+                "/me is for an account owner's own token; address accounts by id instead",
+            ),
             AdminError::Invite(refusal) => {
                 // A malformed email makes the request itself bad; then an email the caller
                 // may not invite (a site admin, for a trusted user); otherwise the accounts'

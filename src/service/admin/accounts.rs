@@ -8,7 +8,7 @@ use serde_json::json;
 use store::Conn;
 
 use super::views::{AccountView, AuditPage};
-use super::{audit, facts, not_found, AdminActor, AdminResult};
+use super::{audit, facts, not_found, AdminActor, AdminError, AdminResult};
 use crate::domain::{
     can_change_status, can_delete, can_view_account, tombstone, AccountId, AccountStatus, Actor,
     SiteAccess, SiteFacts, SiteId, SiteRole, StatusChange,
@@ -76,6 +76,15 @@ async fn visible(
         .collect();
     can_view_account(who.actor(), &facts(&account, 0), &sites).map_err(|_| not_found("account"))?;
     Ok((account, memberships))
+}
+
+/// The account self-service acts on: an owner token's own. Admins act on others' accounts,
+/// by id, under the rules for their authority.
+pub fn own_account(who: &AdminActor) -> AdminResult<AccountId> {
+    match *who.actor() {
+        Actor::AccountOwner(id) => Ok(id),
+        _ => Err(AdminError::NotAccountOwner),
+    }
 }
 
 pub async fn get(store: &Store, who: &AdminActor, id: AccountId) -> AdminResult<AccountDetail> {

@@ -40,6 +40,9 @@ pub enum AdminError {
     /// The credential is valid but speaks for nothing that can act any more.
     #[error("{0}")]
     Unauthorized(&'static str),
+    /// Self-service acts on the caller's own account, which only an owner's token has.
+    #[error("not an account owner's token")]
+    NotAccountOwner,
 }
 
 impl From<Refusal> for AdminError {
