@@ -6,7 +6,7 @@ use crate::domain::audit::AuditAction;
 use serde_json::json;
 use store::Conn;
 
-use super::site_users::{target, view};
+use super::site_users::{target, view, Target};
 use super::views::{Changed, SiteUserView};
 use super::{audit, facts, invalid, AdminActor, AdminResult};
 use crate::domain::{
@@ -14,7 +14,7 @@ use crate::domain::{
     Product, ProductAccessChange, SiteId, SiteUserChange,
 };
 use crate::service::groups::members::group_facts;
-use crate::store::{self, Group, ProductGrant, Site, Store};
+use crate::store::{self, Group, ProductGrant, Site, Store, Tx};
 
 /// A product key the site offers.
 pub(crate) fn site_product(site: &Site, raw: &str) -> AdminResult<Product> {
@@ -63,6 +63,48 @@ pub(crate) async fn product_group(
     Ok(group.id)
 }
 
+/// A change to a member's access to one of the site's products: the member's facts and the
+/// product, once the rules allow `who` to make it.
+async fn checked(
+    tx: &mut Tx,
+    who: &AdminActor,
+    site: SiteId,
+    account: AccountId,
+    product: &str,
+    change: ProductAccessChange,
+) -> AdminResult<(Target, Product)> {
+    let t = target(tx, who, site, account).await?;
+    let product = site_product(&t.site, product)?;
+    can_change_site_user(
+        &t.authority,
+        Some(t.member.role),
+        SiteUserChange::Product(change),
+    )?;
+    can_change_site_product(&t.authority, &facts(&t.account, 0), t.member.access, change)?;
+    Ok((t, product))
+}
+
+/// Audits a change that happened, commits, and answers the member as it is now.
+async fn finish(
+    mut tx: Tx,
+    who: &AdminActor,
+    t: &Target,
+    changed: bool,
+    action: AuditAction,
+    detail: serde_json::Value,
+) -> AdminResult<Changed<SiteUserView>> {
+    if changed {
+        let (org, id) = (Some(t.site.org_id), Some(t.account.id));
+        audit(&mut tx, who, org, id, action, detail).await?;
+    }
+    let view = view(&mut tx, t, &t.member).await?;
+    tx.commit().await?;
+    Ok(Changed {
+        changed,
+        value: view,
+    })
+}
+
 pub async fn grant(
     store: &Store,
     who: &AdminActor,
@@ -71,40 +113,26 @@ pub async fn grant(
     product: &str,
 ) -> AdminResult<Changed<SiteUserView>> {
     let mut tx = store.begin().await?;
-    let t = target(&mut tx, who, site, account).await?;
-    let product = site_product(&t.site, product)?;
     let change = ProductAccessChange::Grant;
-    can_change_site_user(
-        &t.authority,
-        Some(t.member.role),
-        SiteUserChange::Product(change),
-    )?;
-    can_change_site_product(&t.authority, &facts(&t.account, 0), t.member.access, change)?;
+    let (t, product) = checked(&mut tx, who, site, account, product, change).await?;
     let current = store::account_site_products(&mut tx, t.account.id, t.site.id).await?;
     let changed = !current.iter().any(|p| p == product.as_str());
+    let mut detail = json!({ "site_id": t.site.id, "product": product.as_str() });
     if changed {
         let now = store::now_micros();
         let group = product_group(&mut tx, &t.site, &product, now).await?;
         store::add_group_members(&mut tx, group, &[t.account.id], now).await?;
-        let detail =
-            json!({ "site_id": t.site.id, "product": product.as_str(), "group_id": group });
-        let (org, id) = (Some(t.site.org_id), Some(t.account.id));
-        audit(
-            &mut tx,
-            who,
-            org,
-            id,
-            AuditAction::ProductAccessGranted,
-            detail,
-        )
-        .await?;
+        detail["group_id"] = json!(group);
     }
-    let view = view(&mut tx, &t, &t.member).await?;
-    tx.commit().await?;
-    Ok(Changed {
+    finish(
+        tx,
+        who,
+        &t,
         changed,
-        value: view,
-    })
+        AuditAction::ProductAccessGranted,
+        detail,
+    )
+    .await
 }
 
 /// Revoking is allowed whatever the account's status (rule 7). When a group other than the
@@ -117,41 +145,25 @@ pub async fn revoke(
     product: &str,
 ) -> AdminResult<Changed<SiteUserView>> {
     let mut tx = store.begin().await?;
-    let t = target(&mut tx, who, site, account).await?;
-    let product = site_product(&t.site, product)?;
     let change = ProductAccessChange::Revoke;
-    can_change_site_user(
-        &t.authority,
-        Some(t.member.role),
-        SiteUserChange::Product(change),
-    )?;
-    can_change_site_product(&t.authority, &facts(&t.account, 0), t.member.access, change)?;
+    let (t, product) = checked(&mut tx, who, site, account, product, change).await?;
     let own = store::site_product_group(&mut tx, t.site.id, product.as_str()).await?;
     let granting =
         store::account_groups_granting(&mut tx, t.account.id, t.site.id, product.as_str()).await?;
     let granting: Vec<_> = granting.iter().map(group_facts).collect();
     let leave = plan_product_revoke(&granting, own)?;
-    let changed = !leave.is_empty();
     for group in &leave {
         store::remove_group_members(&mut tx, *group, &[t.account.id]).await?;
     }
-    if changed {
-        let detail = json!({ "site_id": t.site.id, "product": product.as_str() });
-        let (org, id) = (Some(t.site.org_id), Some(t.account.id));
-        audit(
-            &mut tx,
-            who,
-            org,
-            id,
-            AuditAction::ProductAccessRevoked,
-            detail,
-        )
-        .await?;
-    }
-    let view = view(&mut tx, &t, &t.member).await?;
-    tx.commit().await?;
-    Ok(Changed {
+    let detail = json!({ "site_id": t.site.id, "product": product.as_str() });
+    let changed = !leave.is_empty();
+    finish(
+        tx,
+        who,
+        &t,
         changed,
-        value: view,
-    })
+        AuditAction::ProductAccessRevoked,
+        detail,
+    )
+    .await
 }
