@@ -4,14 +4,20 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde_json::Value;
 
+use serde_json::Map;
+
 use super::errors::ScimHttpError;
-use super::paging::ListPage;
+use super::paging::ListedType;
 use super::scim_request::ScimRequest;
 use super::scim_routes::{resource_id, respond, wants};
 use super::AppState;
-use crate::scim::list::{ListRequest, Projection, RawListParams};
+use crate::scim::list::Projection;
+use crate::scim::schema::def::ResourceTypeDef;
 use crate::scim::schema::group::GROUP_RESOURCE;
+use crate::service::error::ServiceResult;
 use crate::service::groups::{self as service, PatchResponse};
+use crate::service::scim_context::ScimContext;
+use crate::store::{ListQuery, Listed};
 
 type Reply = Result<HttpResponse, ScimHttpError>;
 
@@ -27,13 +33,7 @@ pub async fn create(
     let projection = scim.projection()?;
     let members = with_members(&projection) && !scim.minimal;
     let view = service::create_group(&scim.context(&state), &body, members).await?;
-    Ok(respond(
-        &GROUP_RESOURCE,
-        StatusCode::CREATED,
-        &view,
-        &projection,
-        scim.minimal,
-    ))
+    Ok(scim.respond(&GROUP_RESOURCE, StatusCode::CREATED, &view, &projection))
 }
 
 pub async fn get(scim: ScimRequest, state: web::Data<AppState>, id: web::Path<String>) -> Reply {
@@ -53,29 +53,24 @@ pub async fn get(scim: ScimRequest, state: web::Data<AppState>, id: web::Path<St
     ))
 }
 
-async fn run_list(scim: ScimRequest, state: &AppState, raw: &RawListParams) -> Reply {
-    let request = ListRequest::parse(raw, i64::from(state.capabilities.max_results))?;
-    let page = ListPage::open(state, &scim.principal, "Groups", &request)?;
-    let members = with_members(&request.projection);
-    let listed = service::list_groups(&scim.context(state), &page.query(), members).await?;
-    Ok(page.reply(&GROUP_RESOURCE, listed))
+/// The Groups list (`GET /Groups`, `POST /Groups/.search`).
+pub struct Groups;
+
+impl ListedType for Groups {
+    const RESOURCE: &'static ResourceTypeDef = &GROUP_RESOURCE;
+    const ENDPOINT: &'static str = "Groups";
+
+    async fn page(
+        ctx: &ScimContext<'_>,
+        query: &ListQuery<'_>,
+        projection: &Projection,
+    ) -> ServiceResult<Listed<Map<String, Value>>> {
+        service::list_groups(ctx, query, with_members(projection)).await
+    }
 }
 
-pub async fn list(scim: ScimRequest, state: web::Data<AppState>) -> Reply {
-    let raw = scim.list_params()?;
-    run_list(scim, &state, &raw).await
-}
-
-pub async fn search(
-    scim: ScimRequest,
-    state: web::Data<AppState>,
-    body: web::Json<Value>,
-) -> Reply {
-    let raw = RawListParams::from_search_body(&body)?;
-    run_list(scim, &state, &raw).await
-}
-
-pub async fn put(
+/// PUT (`PATCH` false) and PATCH: the same answer, from different service calls.
+pub async fn write<const PATCH: bool>(
     scim: ScimRequest,
     state: web::Data<AppState>,
     id: web::Path<String>,
@@ -83,38 +78,25 @@ pub async fn put(
 ) -> Reply {
     let id = resource_id(&id, "group")?;
     let projection = scim.projection()?;
-    let members = with_members(&projection) && !scim.minimal;
     let ctx = scim.context(&state);
-    let view = service::put_group(&ctx, id, &body, scim.precondition, members).await?;
+    let (view, minimal) = if PATCH {
+        let response = PatchResponse {
+            minimal: scim.minimal,
+            with_members: with_members(&projection),
+        };
+        let patched = service::patch_group(&ctx, id, &body, scim.precondition, response).await?;
+        (patched.view, patched.minimal)
+    } else {
+        let members = with_members(&projection) && !scim.minimal;
+        let view = service::put_group(&ctx, id, &body, scim.precondition, members).await?;
+        (view, scim.minimal)
+    };
     Ok(respond(
         &GROUP_RESOURCE,
         StatusCode::OK,
         &view,
         &projection,
-        scim.minimal,
-    ))
-}
-
-pub async fn patch(
-    scim: ScimRequest,
-    state: web::Data<AppState>,
-    id: web::Path<String>,
-    body: web::Json<Value>,
-) -> Reply {
-    let id = resource_id(&id, "group")?;
-    let projection = scim.projection()?;
-    let response = PatchResponse {
-        minimal: scim.minimal,
-        with_members: with_members(&projection),
-    };
-    let ctx = scim.context(&state);
-    let patched = service::patch_group(&ctx, id, &body, scim.precondition, response).await?;
-    Ok(respond(
-        &GROUP_RESOURCE,
-        StatusCode::OK,
-        &patched.view,
-        &projection,
-        patched.minimal,
+        minimal,
     ))
 }
 

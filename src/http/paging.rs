@@ -3,17 +3,24 @@
 //! default; a request with a `cursor` parameter (empty for the first page) pages by cursor.
 
 use actix_web::http::StatusCode;
-use actix_web::HttpResponse;
+use actix_web::{web, HttpResponse};
 use serde_json::{Map, Value};
 
 use super::errors::ScimHttpError;
+use super::scim_request::ScimRequest;
 use super::scim_routes::{projected, scim_json};
 use super::{AppState, ScimPrincipal};
 use crate::scim::cursor::{self, cursor_page, Binding, CursorKey, Mark, Seek};
-use crate::scim::list::{cursor_list_response, list_response, ListRequest};
+use crate::scim::list::{
+    cursor_list_response, list_response, ListRequest, Projection, RawListParams,
+};
 use crate::scim::schema::def::ResourceTypeDef;
+use crate::service::error::ServiceResult;
+use crate::service::scim_context::ScimContext;
 use crate::service::search::{list_query, PageAt};
 use crate::store::{ListQuery, Listed};
+
+type Reply = Result<HttpResponse, ScimHttpError>;
 
 /// A list request paged by cursor: where its page starts and how to seal the next ones.
 pub struct CursorPaging<'a> {
@@ -164,4 +171,44 @@ impl<'a> ListPage<'a> {
         };
         scim_json(StatusCode::OK, &body)
     }
+}
+
+/// A resource type listed by `GET /{ENDPOINT}` and `POST /{ENDPOINT}/.search`.
+pub(super) trait ListedType {
+    const RESOURCE: &'static ResourceTypeDef;
+    /// The endpoint's name, which the cursors it hands out are bound to.
+    const ENDPOINT: &'static str;
+    /// One page of full resources, read with what `projection` shows of them.
+    async fn page(
+        ctx: &ScimContext<'_>,
+        query: &ListQuery<'_>,
+        projection: &Projection,
+    ) -> ServiceResult<Listed<Map<String, Value>>>;
+}
+
+async fn run_list<R: ListedType>(
+    scim: ScimRequest,
+    state: &AppState,
+    raw: &RawListParams,
+) -> Reply {
+    let request = ListRequest::parse(raw, i64::from(state.capabilities.max_results))?;
+    let page = ListPage::open(state, &scim.principal, R::ENDPOINT, &request)?;
+    let listed = R::page(&scim.context(state), &page.query(), &request.projection).await?;
+    Ok(page.reply(R::RESOURCE, listed))
+}
+
+/// `GET /{ENDPOINT}`.
+pub async fn list<R: ListedType>(scim: ScimRequest, state: web::Data<AppState>) -> Reply {
+    let raw = scim.list_params()?;
+    run_list::<R>(scim, &state, &raw).await
+}
+
+/// `POST /{ENDPOINT}/.search`.
+pub async fn search<R: ListedType>(
+    scim: ScimRequest,
+    state: web::Data<AppState>,
+    body: web::Json<Value>,
+) -> Reply {
+    let raw = RawListParams::from_search_body(&body)?;
+    run_list::<R>(scim, &state, &raw).await
 }

@@ -6,14 +6,15 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
-use actix_web::http::header;
+use actix_web::http::{header, StatusCode};
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 
 use super::errors::ScimHttpError;
-use super::scim_routes::base_url;
+use super::scim_routes::{base_url, respond};
 use super::{AppState, ScimPrincipal};
 use crate::domain::DirectoryRef;
 use crate::scim::list::{Projection, RawListParams};
+use crate::scim::schema::def::ResourceTypeDef;
 use crate::scim::{ScimError, ScimType};
 use crate::service::scim_context::{Precondition, ResourceView, ScimContext};
 
@@ -88,6 +89,17 @@ impl ScimRequest {
     /// A GET list's parameters, from the query string.
     pub fn list_params(&self) -> Result<RawListParams, ScimHttpError> {
         Ok(RawListParams::from_pairs(self.query()?))
+    }
+
+    /// The resource answered as [`respond`] does, or without it as `Prefer` asks.
+    pub fn respond(
+        &self,
+        rt: &ResourceTypeDef,
+        status: StatusCode,
+        view: &ResourceView,
+        projection: &Projection,
+    ) -> HttpResponse {
+        respond(rt, status, view, projection, self.minimal)
     }
 
     /// 304 when `If-None-Match` names the resource's current ETag (or `*`).

@@ -7,7 +7,9 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{Map, Value};
 
 use super::errors::ScimHttpError;
-use super::{bulk, discovery, entitlements, groups, root_search, users, AppState, ScimPrincipal};
+use super::{
+    bulk, discovery, entitlements, groups, paging, root_search, users, AppState, ScimPrincipal,
+};
 use crate::scim::filter::AttrPath;
 use crate::scim::list::Projection;
 use crate::scim::projection::{project, wants_attribute};
@@ -55,39 +57,39 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .service(
                 web::resource("/Users/.search")
-                    .route(web::post().to(users::search))
+                    .route(web::post().to(paging::search::<users::Users>))
                     .default_service(web::to(method_not_allowed)),
             )
             .service(
                 web::resource("/Users")
-                    .route(web::get().to(users::list))
+                    .route(web::get().to(paging::list::<users::Users>))
                     .route(web::post().to(users::create))
                     .default_service(web::to(method_not_allowed)),
             )
             .service(
                 web::resource("/Users/{id}")
                     .route(web::get().to(users::get))
-                    .route(web::put().to(users::put))
-                    .route(web::patch().to(users::patch))
+                    .route(web::put().to(users::write::<false>))
+                    .route(web::patch().to(users::write::<true>))
                     .route(web::delete().to(users::delete))
                     .default_service(web::to(method_not_allowed)),
             )
             .service(
                 web::resource("/Groups/.search")
-                    .route(web::post().to(groups::search))
+                    .route(web::post().to(paging::search::<groups::Groups>))
                     .default_service(web::to(method_not_allowed)),
             )
             .service(
                 web::resource("/Groups")
-                    .route(web::get().to(groups::list))
+                    .route(web::get().to(paging::list::<groups::Groups>))
                     .route(web::post().to(groups::create))
                     .default_service(web::to(method_not_allowed)),
             )
             .service(
                 web::resource("/Groups/{id}")
                     .route(web::get().to(groups::get))
-                    .route(web::put().to(groups::put))
-                    .route(web::patch().to(groups::patch))
+                    .route(web::put().to(groups::write::<false>))
+                    .route(web::patch().to(groups::write::<true>))
                     .route(web::delete().to(groups::delete))
                     .default_service(web::to(method_not_allowed)),
             )

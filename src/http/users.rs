@@ -4,15 +4,20 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde_json::Value;
 
+use serde_json::Map;
+
 use super::errors::ScimHttpError;
-use super::paging::ListPage;
+use super::paging::ListedType;
 use super::scim_request::ScimRequest;
-use super::scim_routes::{resource_id, respond, wants};
+use super::scim_routes::{resource_id, wants};
 use super::AppState;
-use crate::scim::list::{ListRequest, Projection, RawListParams};
+use crate::scim::list::Projection;
+use crate::scim::schema::def::ResourceTypeDef;
 use crate::scim::schema::user::USER_RESOURCE;
+use crate::service::error::ServiceResult;
+use crate::service::scim_context::ScimContext;
 use crate::service::users as service;
-use crate::store::Derived;
+use crate::store::{Derived, ListQuery, Listed};
 
 type Reply = Result<HttpResponse, ScimHttpError>;
 
@@ -33,13 +38,7 @@ pub async fn create(
     let view = service::create_user(&scim.context(&state), &body, derived(&projection))
         .await
         .map_err(|err| ScimHttpError::from(err).with_email(service::requested_email_of(&body)))?;
-    Ok(respond(
-        &USER_RESOURCE,
-        StatusCode::CREATED,
-        &view,
-        &projection,
-        scim.minimal,
-    ))
+    Ok(scim.respond(&USER_RESOURCE, StatusCode::CREATED, &view, &projection))
 }
 
 pub async fn get(scim: ScimRequest, state: web::Data<AppState>, id: web::Path<String>) -> Reply {
@@ -49,84 +48,42 @@ pub async fn get(scim: ScimRequest, state: web::Data<AppState>, id: web::Path<St
     if let Some(not_modified) = scim.not_modified(&view) {
         return Ok(not_modified);
     }
-    Ok(respond(
-        &USER_RESOURCE,
-        StatusCode::OK,
-        &view,
-        &projection,
-        scim.minimal,
-    ))
+    Ok(scim.respond(&USER_RESOURCE, StatusCode::OK, &view, &projection))
 }
 
-async fn run_list(scim: ScimRequest, state: &AppState, raw: &RawListParams) -> Reply {
-    let request = ListRequest::parse(raw, i64::from(state.capabilities.max_results))?;
-    let page = ListPage::open(state, &scim.principal, "Users", &request)?;
-    let derived = derived(&request.projection);
-    let listed = service::list_users(&scim.context(state), &page.query(), derived).await?;
-    Ok(page.reply(&USER_RESOURCE, listed))
+/// The Users list (`GET /Users`, `POST /Users/.search`).
+pub struct Users;
+
+impl ListedType for Users {
+    const RESOURCE: &'static ResourceTypeDef = &USER_RESOURCE;
+    const ENDPOINT: &'static str = "Users";
+
+    async fn page(
+        ctx: &ScimContext<'_>,
+        query: &ListQuery<'_>,
+        projection: &Projection,
+    ) -> ServiceResult<Listed<Map<String, Value>>> {
+        service::list_users(ctx, query, derived(projection)).await
+    }
 }
 
-pub async fn list(scim: ScimRequest, state: web::Data<AppState>) -> Reply {
-    let raw = scim.list_params()?;
-    run_list(scim, &state, &raw).await
-}
-
-pub async fn search(
-    scim: ScimRequest,
-    state: web::Data<AppState>,
-    body: web::Json<Value>,
-) -> Reply {
-    let raw = RawListParams::from_search_body(&body)?;
-    run_list(scim, &state, &raw).await
-}
-
-/// PUT and PATCH share everything but the service call.
-#[derive(Clone, Copy)]
-enum Write {
-    Put,
-    Patch,
-}
-
-async fn write(
+/// PUT (`PATCH` false) and PATCH share everything but the service call.
+pub async fn write<const PATCH: bool>(
     scim: ScimRequest,
     state: web::Data<AppState>,
     id: web::Path<String>,
     body: web::Json<Value>,
-    how: Write,
 ) -> Reply {
     let id = resource_id(&id, "user")?;
     let projection = scim.projection()?;
     let ctx = scim.context(&state);
     let derived = derived(&projection);
-    let view = match how {
-        Write::Put => service::put_user(&ctx, id, &body, scim.precondition, derived).await?,
-        Write::Patch => service::patch_user(&ctx, id, &body, scim.precondition, derived).await?,
+    let view = if PATCH {
+        service::patch_user(&ctx, id, &body, scim.precondition, derived).await?
+    } else {
+        service::put_user(&ctx, id, &body, scim.precondition, derived).await?
     };
-    Ok(respond(
-        &USER_RESOURCE,
-        StatusCode::OK,
-        &view,
-        &projection,
-        scim.minimal,
-    ))
-}
-
-pub async fn put(
-    scim: ScimRequest,
-    state: web::Data<AppState>,
-    id: web::Path<String>,
-    body: web::Json<Value>,
-) -> Reply {
-    write(scim, state, id, body, Write::Put).await
-}
-
-pub async fn patch(
-    scim: ScimRequest,
-    state: web::Data<AppState>,
-    id: web::Path<String>,
-    body: web::Json<Value>,
-) -> Reply {
-    write(scim, state, id, body, Write::Patch).await
+    Ok(scim.respond(&USER_RESOURCE, StatusCode::OK, &view, &projection))
 }
 
 pub async fn delete(scim: ScimRequest, state: web::Data<AppState>, id: web::Path<String>) -> Reply {
