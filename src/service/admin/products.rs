@@ -63,17 +63,19 @@ pub(crate) async fn product_group(
     Ok(group.id)
 }
 
-/// A change to a member's access to one of the site's products: the member's facts and the
-/// product, once the rules allow `who` to make it.
-async fn checked(
-    tx: &mut Tx,
+/// Rule 7: grants or revokes a member's access to one of the site's products, once the
+/// rules allow `who` to make the change. Granting adds the member to the site's product
+/// group; revoking, allowed whatever the account's status, takes them out of it, and is
+/// refused (naming it) when another group grants the product.
+pub async fn change_access(
+    store: &Store,
     who: &AdminActor,
-    site: SiteId,
-    account: AccountId,
+    (site, account): (SiteId, AccountId),
     product: &str,
     change: ProductAccessChange,
-) -> AdminResult<(Target, Product)> {
-    let t = target(tx, who, site, account).await?;
+) -> AdminResult<Changed<SiteUserView>> {
+    let mut tx = store.begin().await?;
+    let t = target(&mut tx, who, site, account).await?;
     let product = site_product(&t.site, product)?;
     can_change_site_user(
         &t.authority,
@@ -81,23 +83,25 @@ async fn checked(
         SiteUserChange::Product(change),
     )?;
     can_change_site_product(&t.authority, &facts(&t.account, 0), t.member.access, change)?;
-    Ok((t, product))
-}
-
-/// Audits a change that happened, commits, and answers the member as it is now.
-async fn finish(
-    mut tx: Tx,
-    who: &AdminActor,
-    t: &Target,
-    changed: bool,
-    action: AuditAction,
-    detail: serde_json::Value,
-) -> AdminResult<Changed<SiteUserView>> {
+    let mut detail = json!({ "site_id": t.site.id, "product": product.as_str() });
+    let (changed, action) = match change {
+        ProductAccessChange::Grant => {
+            let group = grant(&mut tx, &t, &product).await?;
+            if let Some(group) = group {
+                detail["group_id"] = json!(group);
+            }
+            (group.is_some(), AuditAction::ProductAccessGranted)
+        }
+        ProductAccessChange::Revoke => (
+            revoke(&mut tx, &t, &product).await?,
+            AuditAction::ProductAccessRevoked,
+        ),
+    };
     if changed {
         let (org, id) = (Some(t.site.org_id), Some(t.account.id));
         audit(&mut tx, who, org, id, action, detail).await?;
     }
-    let view = view(&mut tx, t, &t.member).await?;
+    let view = view(&mut tx, &t, &t.member).await?;
     tx.commit().await?;
     Ok(Changed {
         changed,
@@ -105,65 +109,28 @@ async fn finish(
     })
 }
 
-pub async fn grant(
-    store: &Store,
-    who: &AdminActor,
-    site: SiteId,
-    account: AccountId,
-    product: &str,
-) -> AdminResult<Changed<SiteUserView>> {
-    let mut tx = store.begin().await?;
-    let change = ProductAccessChange::Grant;
-    let (t, product) = checked(&mut tx, who, site, account, product, change).await?;
-    let current = store::account_site_products(&mut tx, t.account.id, t.site.id).await?;
-    let changed = !current.iter().any(|p| p == product.as_str());
-    let mut detail = json!({ "site_id": t.site.id, "product": product.as_str() });
-    if changed {
-        let now = store::now_micros();
-        let group = product_group(&mut tx, &t.site, &product, now).await?;
-        store::add_group_members(&mut tx, group, &[t.account.id], now).await?;
-        detail["group_id"] = json!(group);
+/// Adds the member to the site's product group unless they have the product already; the
+/// group, if they were added.
+async fn grant(tx: &mut Tx, t: &Target, product: &Product) -> AdminResult<Option<GroupId>> {
+    let current = store::account_site_products(tx, t.account.id, t.site.id).await?;
+    if current.iter().any(|p| p == product.as_str()) {
+        return Ok(None);
     }
-    finish(
-        tx,
-        who,
-        &t,
-        changed,
-        AuditAction::ProductAccessGranted,
-        detail,
-    )
-    .await
+    let now = store::now_micros();
+    let group = product_group(tx, &t.site, product, now).await?;
+    store::add_group_members(tx, group, &[t.account.id], now).await?;
+    Ok(Some(group))
 }
 
-/// Revoking is allowed whatever the account's status (rule 7). When a group other than the
-/// site's product group grants the product, nothing changes and the answer names it.
-pub async fn revoke(
-    store: &Store,
-    who: &AdminActor,
-    site: SiteId,
-    account: AccountId,
-    product: &str,
-) -> AdminResult<Changed<SiteUserView>> {
-    let mut tx = store.begin().await?;
-    let change = ProductAccessChange::Revoke;
-    let (t, product) = checked(&mut tx, who, site, account, product, change).await?;
-    let own = store::site_product_group(&mut tx, t.site.id, product.as_str()).await?;
+/// Takes the member out of the groups the domain says to leave; true if there were any.
+async fn revoke(tx: &mut Tx, t: &Target, product: &Product) -> AdminResult<bool> {
+    let own = store::site_product_group(tx, t.site.id, product.as_str()).await?;
     let granting =
-        store::account_groups_granting(&mut tx, t.account.id, t.site.id, product.as_str()).await?;
+        store::account_groups_granting(tx, t.account.id, t.site.id, product.as_str()).await?;
     let granting: Vec<_> = granting.iter().map(group_facts).collect();
     let leave = plan_product_revoke(&granting, own)?;
     for group in &leave {
-        store::remove_group_members(&mut tx, *group, &[t.account.id]).await?;
+        store::remove_group_members(tx, *group, &[t.account.id]).await?;
     }
-    let detail = json!({ "site_id": t.site.id, "product": product.as_str() });
-    let changed = !leave.is_empty();
-    finish(
-        tx,
-        who,
-        &t,
-        changed,
-        AuditAction::ProductAccessRevoked,
-        detail,
-    )
-    .await
+    Ok(!leave.is_empty())
 }
