@@ -118,7 +118,7 @@ pub(super) async fn audit(
 )]
 /// Who am I (an owner token).
 pub(super) async fn me(state: Data<AppState>, who: AdminPrincipal) -> Reply {
-    let id = accounts::own_account(&who)?;
+    let id = accounts::own_account(who.actor())?;
     json(
         StatusCode::OK,
         &accounts::get(&state.store, &who, id).await?,
@@ -134,7 +134,7 @@ pub(super) async fn me(state: Data<AppState>, who: AdminPrincipal) -> Reply {
 )]
 /// Deactivate my own account.
 pub(super) async fn me_deactivate(state: Data<AppState>, who: AdminPrincipal) -> Reply {
-    let id = accounts::own_account(&who)?;
+    let id = accounts::own_account(who.actor())?;
     set_status(&state, &who, id, AccountStatus::Deactivated).await
 }
 
@@ -147,6 +147,6 @@ pub(super) async fn me_deactivate(state: Data<AppState>, who: AdminPrincipal) ->
 )]
 /// Reactivate my own account.
 pub(super) async fn me_reactivate(state: Data<AppState>, who: AdminPrincipal) -> Reply {
-    let id = accounts::own_account(&who)?;
+    let id = accounts::own_account(who.actor())?;
     set_status(&state, &who, id, AccountStatus::Active).await
 }

@@ -359,3 +359,16 @@ pub async fn method_not_allowed() -> Result<HttpResponse, Problem> {
         "this resource does not support that method",
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn self_service_with_an_admin_token_is_a_403_naming_the_way_round() {
+        let problem = Problem::from(AdminError::NotAccountOwner);
+        assert_eq!(problem.status(), StatusCode::FORBIDDEN);
+        assert_eq!(problem.code(), "not_account_owner");
+        assert!(problem.detail().contains("address accounts by id"));
+    }
+}

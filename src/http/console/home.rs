@@ -107,7 +107,7 @@ pub async fn sign_out(req: HttpRequest) -> HttpResponse {
 
 /// The page's own words for [`accounts::own_account`]'s refusal.
 fn own_account(session: &Session) -> Result<crate::domain::AccountId, ConsoleError> {
-    accounts::own_account(&session.who).map_err(|_| {
+    accounts::own_account(session.who.actor()).map_err(|_| {
         Problem::new(
             StatusCode::FORBIDDEN,
             "not_account_owner",

@@ -80,8 +80,8 @@ async fn visible(
 
 /// The account self-service acts on: an owner token's own. Admins act on others' accounts,
 /// by id, under the rules for their authority.
-pub fn own_account(who: &AdminActor) -> AdminResult<AccountId> {
-    match *who.actor() {
+pub fn own_account(actor: &Actor) -> AdminResult<AccountId> {
+    match *actor {
         Actor::AccountOwner(id) => Ok(id),
         _ => Err(AdminError::NotAccountOwner),
     }
@@ -235,4 +235,24 @@ pub async fn audit_log(
     };
     let entries = store::list_audit_page(&mut conn, &query).await?;
     Ok(AuditPage::new(entries, limit))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use crate::domain::{OrgId, SiteId};
+
+    #[test]
+    fn only_an_owner_token_has_an_own_account() {
+        let id = AccountId::new();
+        assert_eq!(own_account(&Actor::AccountOwner(id)).unwrap(), id);
+        let (org, site) = (OrgId::new(), SiteId::new());
+        for admin in [Actor::OrgAdmin(org), Actor::SiteAdmin { site, org }] {
+            assert!(matches!(
+                own_account(&admin),
+                Err(AdminError::NotAccountOwner)
+            ));
+        }
+    }
 }
