@@ -6,7 +6,6 @@ use super::actor::Actor;
 use super::domains::{managing_org, DomainOwners};
 use super::email::Email;
 use super::ids::{AccountId, OrgId};
-use super::profile::AccountField;
 use super::refusal::{AccountAction, Instead, Refusal, WhoCanAct};
 use super::wire::wire_enum;
 
@@ -145,9 +144,6 @@ pub fn can_delete(actor: &Actor, account: &AccountFacts) -> Result<(), Refusal> 
     Ok(())
 }
 
-/// Rule 11: every account-owned attribute is personal data and is erased on deletion.
-pub const ERASED_FIELDS: &[AccountField] = AccountField::ALL;
-
 /// Rule 11: what remains of a deleted account. Content keeps pointing at `id`.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct Tombstone {
@@ -157,8 +153,8 @@ pub struct Tombstone {
     pub deleted_at: OffsetDateTime,
 }
 
-/// Rule 11: the tombstone to store in place of a deleted account (erase [`ERASED_FIELDS`]
-/// and the account's memberships; keep the id).
+/// Rule 11: the tombstone to store in place of a deleted account. Every account-owned
+/// attribute is personal data and is erased, with the account's memberships; the id stays.
 #[must_use]
 pub const fn tombstone(id: AccountId, now: OffsetDateTime) -> Tombstone {
     Tombstone {
@@ -430,18 +426,11 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn rule11_tombstone_keeps_the_id_and_erases_personal_data() {
+    fn rule11_tombstone_keeps_the_id_and_the_time() {
         let id = AccountId::new();
         let now = OffsetDateTime::UNIX_EPOCH + time::Duration::days(20_000);
         let t = tombstone(id, now);
         assert_eq!((t.id, t.deleted_at), (id, now));
-        for field in [
-            AccountField::Email,
-            AccountField::Name,
-            AccountField::DisplayName,
-        ] {
-            assert!(ERASED_FIELDS.contains(&field), "{field} must be erased");
-        }
     }
 
     #[test]

@@ -31,6 +31,13 @@ impl DirectoryRef {
             org: self.org,
         }
     }
+
+    /// Rule 13: whether the directory's org manages the account. Only then may the directory
+    /// write the account's profile and status; any other account is another's to govern.
+    #[must_use]
+    pub fn manages(&self, management: Management) -> bool {
+        management.is_managed_by(self.org)
+    }
 }
 
 /// The existing account for a provisioned email, as the service found it.
@@ -51,8 +58,9 @@ pub enum LinkPlan {
         org: OrgId,
     },
     /// Create an external account: unmanaged, or managed by the org that verified the
-    /// domain. The request's profile is its initial profile; the directory cannot change it
-    /// afterwards (rule 13).
+    /// domain. An unmanaged one takes the request's profile as its initial profile; one
+    /// another org manages takes none. The directory cannot change either afterwards
+    /// (rule 13).
     CreateExternal {
         /// The org that verified the email's domain, if any.
         managing_org: Option<OrgId>,
@@ -67,6 +75,23 @@ pub enum LinkPlan {
     },
 }
 
+impl LinkPlan {
+    /// Rule 13: whether the request's account-owned attributes are written. A new account
+    /// takes them unless another org's verified domain makes it that org's to describe.
+    #[must_use]
+    pub const fn writes_profile(&self) -> bool {
+        match *self {
+            Self::CreateManaged { .. } | Self::CreateExternal { managing_org: None } => true,
+            Self::CreateExternal {
+                managing_org: Some(_),
+            } => false,
+            Self::LinkExisting {
+                may_update_profile, ..
+            } => may_update_profile,
+        }
+    }
+}
+
 /// Rules 12 and 14: a directory may provision any email. New memberships it creates start
 /// `invite_not_sent` (rule 6, [`crate::domain::sites::initial_access`]).
 pub fn plan_directory_link(
@@ -79,7 +104,7 @@ pub fn plan_directory_link(
         Some(found) if found.provisioned_by_this_directory => Err(Refusal::AlreadyProvisioned),
         Some(found) => Ok(LinkPlan::LinkExisting {
             account: found.account.id,
-            may_update_profile: found.account.management.is_managed_by(directory.org),
+            may_update_profile: directory.manages(found.account.management),
         }),
         None => match managing_org(email, owners) {
             Some(org) if org == directory.org => Ok(LinkPlan::CreateManaged { org }),
@@ -125,7 +150,7 @@ pub struct DeleteEffect {
 #[must_use]
 pub fn on_directory_delete(directory: &DirectoryRef, account: &AccountFacts) -> DeleteEffect {
     DeleteEffect {
-        deactivate: account.management.is_managed_by(directory.org) && account.status.is_active(),
+        deactivate: directory.manages(account.management) && account.status.is_active(),
     }
 }
 
@@ -230,6 +255,33 @@ mod tests {
             };
             assert_eq!(plan, Ok(expected), "{address}");
         }
+    }
+
+    #[test]
+    fn rule13_only_accounts_another_org_manages_refuse_the_requests_profile() {
+        let (d, other) = (dir(), OrgId::new());
+        let owners = |x: &str| match x {
+            "corp.com" => Some(d.org),
+            "partner.com" => Some(other),
+            _ => None,
+        };
+        let plan = |e: &str| plan_directory_link(&d, &email(e), None, &owners).unwrap();
+        assert!(plan("new@corp.com").writes_profile());
+        assert!(plan("x@gmail.com").writes_profile());
+        assert!(!plan("x@partner.com").writes_profile());
+        let link = |account: AccountFacts| {
+            let found = LinkCandidate {
+                account,
+                provisioned_by_this_directory: false,
+            };
+            plan_directory_link(&d, &email("x@corp.com"), Some(found), &owners).unwrap()
+        };
+        assert!(link(managed(d.org, AccountStatus::Active)).writes_profile());
+        assert!(!link(managed(other, AccountStatus::Active)).writes_profile());
+        assert!(!link(unmanaged(AccountStatus::Active)).writes_profile());
+        assert!(d.manages(Management::Managed(d.org)));
+        assert!(!d.manages(Management::Managed(other)));
+        assert!(!d.manages(Management::Unmanaged));
     }
 
     #[test]

@@ -54,7 +54,7 @@ pub mod wire;
 pub use account_email::{account_email, AccountEmail, AccountEmailError, EmailEntry};
 pub use accounts::{
     can_change_status, can_delete, tombstone, AccountFacts, AccountStatus, Management,
-    StatusChange, Tombstone, ERASED_FIELDS,
+    StatusChange, Tombstone,
 };
 pub use actor::Actor;
 pub use directory::{

@@ -8,7 +8,8 @@ use futures_util::StreamExt as _;
 use serde_json::Value;
 
 use super::errors::ScimHttpError;
-use super::scim_routes::{base_url, context, scim_json};
+use super::scim_request::ScimRequest;
+use super::scim_routes::scim_json;
 use super::{AppState, ScimPrincipal};
 use crate::domain::{ProvisionedResource, ProvisioningOperation};
 use crate::scim::bulk::{bulk_response, parse_request, Action, Endpoint, Method, OperationResult};
@@ -56,7 +57,7 @@ async fn read_within(
 }
 
 pub async fn bulk(
-    principal: ScimPrincipal,
+    scim: ScimRequest,
     state: web::Data<AppState>,
     req: HttpRequest,
     payload: web::Payload,
@@ -70,9 +71,8 @@ pub async fn bulk(
         )
     })?;
     let request = parse_request(&value, caps.bulk_max_operations)?;
-    let base = base_url(&req);
-    let ctx = context(&state, &principal, &base);
-    let outcomes = run_bulk(&ctx, &request).await;
+    let outcomes = run_bulk(&scim.context(&state), &request).await;
+    let principal = scim.principal;
     let mut failures = Vec::new();
     let results = outcomes
         .into_iter()

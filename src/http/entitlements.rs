@@ -6,7 +6,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::Value;
 
 use super::errors::ScimHttpError;
-use super::scim_routes::{base_url, context, projected, projection, query_pairs, scim_json};
+use super::scim_request::ScimRequest;
+use super::scim_routes::{projected, scim_json};
 use super::{AppState, ScimPrincipal};
 use crate::scim::list::{list_response, ListRequest, RawListParams};
 use crate::scim::{ScimError, ScimType, CONTENT_TYPE};
@@ -15,9 +16,8 @@ use crate::service::entitlements::{self as service, Catalogue};
 type Reply = Result<HttpResponse, ScimHttpError>;
 
 async fn run_list(
-    principal: ScimPrincipal,
+    scim: ScimRequest,
     state: &AppState,
-    req: &HttpRequest,
     raw: &RawListParams,
     catalogue: Catalogue,
 ) -> Reply {
@@ -35,9 +35,8 @@ async fn run_list(
         )
         .into());
     }
-    let base = base_url(req);
-    let ctx = context(state, &principal, &base);
-    let (total, found) = service::list_entitlements(&ctx, &request, catalogue).await?;
+    let (total, found) =
+        service::list_entitlements(&scim.context(state), &request, catalogue).await?;
     let resources = found
         .iter()
         .map(|e| projected(catalogue.resource(), &request.projection, e))
@@ -57,39 +56,29 @@ const fn catalogue<const OKTA: bool>() -> Catalogue {
     }
 }
 
-pub async fn list<const OKTA: bool>(
-    principal: ScimPrincipal,
-    state: web::Data<AppState>,
-    req: HttpRequest,
-) -> Reply {
-    let catalogue = catalogue::<OKTA>();
-    let pairs = query_pairs(&req)?;
-    let raw = RawListParams::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-    run_list(principal, &state, &req, &raw, catalogue).await
+pub async fn list<const OKTA: bool>(scim: ScimRequest, state: web::Data<AppState>) -> Reply {
+    let raw = scim.list_params()?;
+    run_list(scim, &state, &raw, catalogue::<OKTA>()).await
 }
 
 pub async fn search<const OKTA: bool>(
-    principal: ScimPrincipal,
+    scim: ScimRequest,
     state: web::Data<AppState>,
-    req: HttpRequest,
     body: web::Json<Value>,
 ) -> Reply {
-    let catalogue = catalogue::<OKTA>();
     let raw = RawListParams::from_search_body(&body)?;
-    run_list(principal, &state, &req, &raw, catalogue).await
+    run_list(scim, &state, &raw, catalogue::<OKTA>()).await
 }
 
 pub async fn get<const OKTA: bool>(
-    principal: ScimPrincipal,
+    scim: ScimRequest,
     state: web::Data<AppState>,
-    req: HttpRequest,
     id: web::Path<String>,
 ) -> Reply {
     let catalogue = catalogue::<OKTA>();
-    let projection = projection(&req)?;
-    let base = base_url(&req);
-    let ctx = context(&state, &principal, &base);
-    let found = service::get_entitlement(&ctx, &id, catalogue).await?;
+    let projection = scim.projection()?;
+    let found = service::get_entitlement(&scim.context(&state), &id, catalogue).await?;
+    let base = &scim.base_url;
     let location = format!("{base}{}/{}", catalogue.resource().endpoint, id.as_str());
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, CONTENT_TYPE))

@@ -1,63 +1,49 @@
 //! `/scim/v2/Groups`: parse, call the groups service, project, render.
 
-use actix_web::http::{header, StatusCode};
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
 use serde_json::Value;
 
+use serde_json::Map;
+
 use super::errors::ScimHttpError;
-use super::paging::{marks, CursorPaging};
-use super::scim_routes::{
-    base_url, context, if_match, not_modified, page_query, prefers_minimal, projected, projection,
-    query_pairs, resource_id, respond, scim_json, wants,
-};
-use super::{AppState, ScimPrincipal};
-use crate::scim::cursor::cursor_page;
-use crate::scim::list::{list_response, ListRequest, Projection, RawListParams};
+use super::paging::ListedType;
+use super::scim_request::ScimRequest;
+use super::scim_routes::{resource_id, respond, wants};
+use super::AppState;
+use crate::scim::list::Projection;
+use crate::scim::schema::def::ResourceTypeDef;
 use crate::scim::schema::group::GROUP_RESOURCE;
+use crate::service::error::ServiceResult;
 use crate::service::groups::{self as service, PatchResponse};
+use crate::service::scim_context::ScimContext;
+use crate::store::{ListQuery, Listed};
 
 type Reply = Result<HttpResponse, ScimHttpError>;
 
-fn with_members(projection: &Projection) -> bool {
+pub fn with_members(projection: &Projection) -> bool {
     wants(&GROUP_RESOURCE, projection, "members")
 }
 
 pub async fn create(
-    principal: ScimPrincipal,
+    scim: ScimRequest,
     state: web::Data<AppState>,
-    req: HttpRequest,
     body: web::Json<Value>,
 ) -> Reply {
-    let projection = projection(&req)?;
-    let base = base_url(&req);
-    let ctx = context(&state, &principal, &base);
-    let minimal = prefers_minimal(&req);
-    let view = service::create_group(&ctx, &body, with_members(&projection) && !minimal).await?;
-    Ok(respond(
-        &GROUP_RESOURCE,
-        StatusCode::CREATED,
-        &view,
-        &projection,
-        minimal,
-    ))
+    let projection = scim.projection()?;
+    let members = with_members(&projection) && !scim.minimal;
+    let view = service::create_group(&scim.context(&state), &body, members).await?;
+    Ok(scim.respond(&GROUP_RESOURCE, StatusCode::CREATED, &view, &projection))
 }
 
-pub async fn get(
-    principal: ScimPrincipal,
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    id: web::Path<String>,
-) -> Reply {
+pub async fn get(scim: ScimRequest, state: web::Data<AppState>, id: web::Path<String>) -> Reply {
     let id = resource_id(&id, "group")?;
-    let projection = projection(&req)?;
-    let base = base_url(&req);
-    let ctx = context(&state, &principal, &base);
-    let view = service::get_group(&ctx, id, with_members(&projection)).await?;
-    if not_modified(&req, &view.etag) {
-        return Ok(HttpResponse::NotModified()
-            .insert_header((header::ETAG, view.etag))
-            .finish());
+    let projection = scim.projection()?;
+    let view = service::get_group(&scim.context(&state), id, with_members(&projection)).await?;
+    if let Some(not_modified) = scim.not_modified(&view) {
+        return Ok(not_modified);
     }
+    // A read always answers the group: `Prefer: return=minimal` is for writes here.
     Ok(respond(
         &GROUP_RESOURCE,
         StatusCode::OK,
@@ -67,70 +53,44 @@ pub async fn get(
     ))
 }
 
-async fn run_list(
-    principal: ScimPrincipal,
-    state: &AppState,
-    req: &HttpRequest,
-    raw: &RawListParams,
-) -> Reply {
-    let request = ListRequest::parse(raw, i64::from(state.capabilities.max_results))?;
-    let base = base_url(req);
-    let ctx = context(state, &principal, &base);
-    let members = with_members(&request.projection);
-    let show =
-        |g: &serde_json::Map<String, Value>| projected(&GROUP_RESOURCE, &request.projection, g);
-    if let Some(paging) = CursorPaging::open(state, &principal, "Groups", &request)? {
-        let listed = service::list_groups(&ctx, &paging.query(&request, 0), members).await?;
-        let page = cursor_page(listed.rows, paging.count, paging.seek(0));
-        let (next, previous) = marks(page.next, page.previous);
-        let resources = page.rows.iter().map(show).collect();
-        let body = paging.response(listed.total, resources, next, previous);
-        return Ok(scim_json(StatusCode::OK, &body));
+/// The Groups list (`GET /Groups`, `POST /Groups/.search`).
+pub struct Groups;
+
+impl ListedType for Groups {
+    const RESOURCE: &'static ResourceTypeDef = &GROUP_RESOURCE;
+    const ENDPOINT: &'static str = "Groups";
+
+    async fn page(
+        ctx: &ScimContext<'_>,
+        query: &ListQuery<'_>,
+        projection: &Projection,
+    ) -> ServiceResult<Listed<Map<String, Value>>> {
+        service::list_groups(ctx, query, with_members(projection)).await
     }
-    let listed = service::list_groups(&ctx, &page_query(&request), members).await?;
-    let resources = listed.rows.iter().map(|(_, g)| show(g)).collect();
-    Ok(scim_json(
-        StatusCode::OK,
-        &list_response(listed.total, request.start_index, resources),
-    ))
 }
 
-pub async fn list(principal: ScimPrincipal, state: web::Data<AppState>, req: HttpRequest) -> Reply {
-    let pairs = query_pairs(&req)?;
-    let raw = RawListParams::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-    run_list(principal, &state, &req, &raw).await
-}
-
-pub async fn search(
-    principal: ScimPrincipal,
+/// PUT (`PATCH` false) and PATCH: the same answer, from different service calls.
+pub async fn write<const PATCH: bool>(
+    scim: ScimRequest,
     state: web::Data<AppState>,
-    req: HttpRequest,
-    body: web::Json<Value>,
-) -> Reply {
-    let raw = RawListParams::from_search_body(&body)?;
-    run_list(principal, &state, &req, &raw).await
-}
-
-pub async fn put(
-    principal: ScimPrincipal,
-    state: web::Data<AppState>,
-    req: HttpRequest,
     id: web::Path<String>,
     body: web::Json<Value>,
 ) -> Reply {
     let id = resource_id(&id, "group")?;
-    let projection = projection(&req)?;
-    let base = base_url(&req);
-    let ctx = context(&state, &principal, &base);
-    let minimal = prefers_minimal(&req);
-    let view = service::put_group(
-        &ctx,
-        id,
-        &body,
-        if_match(&req),
-        with_members(&projection) && !minimal,
-    )
-    .await?;
+    let projection = scim.projection()?;
+    let ctx = scim.context(&state);
+    let (view, minimal) = if PATCH {
+        let response = PatchResponse {
+            minimal: scim.minimal,
+            with_members: with_members(&projection),
+        };
+        let patched = service::patch_group(&ctx, id, &body, scim.precondition, response).await?;
+        (patched.view, patched.minimal)
+    } else {
+        let members = with_members(&projection) && !scim.minimal;
+        let view = service::put_group(&ctx, id, &body, scim.precondition, members).await?;
+        (view, scim.minimal)
+    };
     Ok(respond(
         &GROUP_RESOURCE,
         StatusCode::OK,
@@ -140,40 +100,8 @@ pub async fn put(
     ))
 }
 
-pub async fn patch(
-    principal: ScimPrincipal,
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    id: web::Path<String>,
-    body: web::Json<Value>,
-) -> Reply {
+pub async fn delete(scim: ScimRequest, state: web::Data<AppState>, id: web::Path<String>) -> Reply {
     let id = resource_id(&id, "group")?;
-    let projection = projection(&req)?;
-    let base = base_url(&req);
-    let ctx = context(&state, &principal, &base);
-    let response = PatchResponse {
-        minimal: prefers_minimal(&req),
-        with_members: with_members(&projection),
-    };
-    let patched = service::patch_group(&ctx, id, &body, if_match(&req), response).await?;
-    Ok(respond(
-        &GROUP_RESOURCE,
-        StatusCode::OK,
-        &patched.view,
-        &projection,
-        patched.minimal,
-    ))
-}
-
-pub async fn delete(
-    principal: ScimPrincipal,
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    id: web::Path<String>,
-) -> Reply {
-    let id = resource_id(&id, "group")?;
-    let base = base_url(&req);
-    let ctx = context(&state, &principal, &base);
-    service::delete_group(&ctx, id, if_match(&req)).await?;
+    service::delete_group(&scim.context(&state), id, scim.precondition).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -18,6 +18,7 @@ mod refusals;
 mod request_guard;
 mod root_search;
 mod scim_paths;
+mod scim_request;
 mod scim_routes;
 pub mod startup;
 mod users;

@@ -2,13 +2,25 @@
 //! sealing the cursors its answer hands out. Index pagination (`startIndex`) stays the
 //! default; a request with a `cursor` parameter (empty for the first page) pages by cursor.
 
-use serde_json::Value;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use serde_json::{Map, Value};
 
 use super::errors::ScimHttpError;
+use super::scim_request::ScimRequest;
+use super::scim_routes::{projected, scim_json};
 use super::{AppState, ScimPrincipal};
-use crate::scim::cursor::{self, Binding, CursorKey, Mark, Seek};
-use crate::scim::list::{cursor_list_response, ListRequest};
-use crate::store::ListQuery;
+use crate::scim::cursor::{self, cursor_page, Binding, CursorKey, Mark, Seek};
+use crate::scim::list::{
+    cursor_list_response, list_response, ListRequest, Projection, RawListParams,
+};
+use crate::scim::schema::def::ResourceTypeDef;
+use crate::service::error::ServiceResult;
+use crate::service::scim_context::ScimContext;
+use crate::service::search::{list_query, PageAt};
+use crate::store::{ListQuery, Listed};
+
+type Reply = Result<HttpResponse, ScimHttpError>;
 
 /// A list request paged by cursor: where its page starts and how to seal the next ones.
 pub struct CursorPaging<'a> {
@@ -65,18 +77,11 @@ impl<'a> CursorPaging<'a> {
         }))
     }
 
-    /// The store query for this page's part: from its start, or past its position, one row
-    /// more than the page (to learn whether another page follows).
-    pub fn query<'q>(&'q self, request: &'q ListRequest, part: u8) -> ListQuery<'q> {
-        ListQuery {
-            filter: request.filter.as_ref(),
-            sort_by: request.sort_by.as_ref(),
-            descending: request.descending,
-            offset: 0,
-            limit: i64::try_from(self.count)
-                .unwrap_or(i64::MAX)
-                .saturating_add(1),
-            seek: self.seek(part),
+    /// Where this page starts, in the service's terms.
+    pub fn at(&self) -> PageAt<'_> {
+        PageAt::Cursor {
+            mark: &self.mark,
+            count: self.count,
         }
     }
 
@@ -113,11 +118,97 @@ impl<'a> CursorPaging<'a> {
     }
 }
 
-/// The marks of a one-part list's neighbouring pages.
-pub fn marks(next: Option<Seek>, previous: Option<Seek>) -> (Option<Mark>, Option<Mark>) {
-    let mark = |seek: Seek| Mark {
-        part: 0,
-        seek: Some(seek),
-    };
-    (next.map(mark), previous.map(mark))
+/// A page of one resource type's list, paged by index or by cursor.
+pub struct ListPage<'a> {
+    request: &'a ListRequest,
+    paging: Option<CursorPaging<'a>>,
+}
+
+impl<'a> ListPage<'a> {
+    /// The page `request` asks of `endpoint`; a 400 for a cursor it cannot use (see
+    /// [`CursorPaging::open`]).
+    pub fn open(
+        state: &'a AppState,
+        principal: &ScimPrincipal,
+        endpoint: &'a str,
+        request: &'a ListRequest,
+    ) -> Result<Self, ScimHttpError> {
+        Ok(Self {
+            request,
+            paging: CursorPaging::open(state, principal, endpoint, request)?,
+        })
+    }
+
+    /// The store query for this page.
+    pub fn query(&self) -> ListQuery<'_> {
+        let at = self.paging.as_ref().map_or(PageAt::Index, CursorPaging::at);
+        list_query(self.request, at, 0)
+    }
+
+    /// The ListResponse of what the query found, each resource projected as asked; a cursor
+    /// page also hands out the cursors of its neighbours.
+    pub fn reply(&self, rt: &ResourceTypeDef, listed: Listed<Map<String, Value>>) -> HttpResponse {
+        let show = |r: &Map<String, Value>| projected(rt, &self.request.projection, r);
+        let body = match &self.paging {
+            Some(paging) => {
+                let page = cursor_page(listed.rows, paging.count, paging.seek(0));
+                let mark = |seek: Seek| Mark {
+                    part: 0,
+                    seek: Some(seek),
+                };
+                let resources = page.rows.iter().map(show).collect();
+                paging.response(
+                    listed.total,
+                    resources,
+                    page.next.map(mark),
+                    page.previous.map(mark),
+                )
+            }
+            None => {
+                let resources = listed.rows.iter().map(|(_, r)| show(r)).collect();
+                list_response(listed.total, self.request.start_index, resources)
+            }
+        };
+        scim_json(StatusCode::OK, &body)
+    }
+}
+
+/// A resource type listed by `GET /{ENDPOINT}` and `POST /{ENDPOINT}/.search`.
+pub(super) trait ListedType {
+    const RESOURCE: &'static ResourceTypeDef;
+    /// The endpoint's name, which the cursors it hands out are bound to.
+    const ENDPOINT: &'static str;
+    /// One page of full resources, read with what `projection` shows of them.
+    async fn page(
+        ctx: &ScimContext<'_>,
+        query: &ListQuery<'_>,
+        projection: &Projection,
+    ) -> ServiceResult<Listed<Map<String, Value>>>;
+}
+
+async fn run_list<R: ListedType>(
+    scim: ScimRequest,
+    state: &AppState,
+    raw: &RawListParams,
+) -> Reply {
+    let request = ListRequest::parse(raw, i64::from(state.capabilities.max_results))?;
+    let page = ListPage::open(state, &scim.principal, R::ENDPOINT, &request)?;
+    let listed = R::page(&scim.context(state), &page.query(), &request.projection).await?;
+    Ok(page.reply(R::RESOURCE, listed))
+}
+
+/// `GET /{ENDPOINT}`.
+pub async fn list<R: ListedType>(scim: ScimRequest, state: web::Data<AppState>) -> Reply {
+    let raw = scim.list_params()?;
+    run_list::<R>(scim, &state, &raw).await
+}
+
+/// `POST /{ENDPOINT}/.search`.
+pub async fn search<R: ListedType>(
+    scim: ScimRequest,
+    state: web::Data<AppState>,
+    body: web::Json<Value>,
+) -> Reply {
+    let raw = RawListParams::from_search_body(&body)?;
+    run_list::<R>(scim, &state, &raw).await
 }

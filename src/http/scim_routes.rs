@@ -1,20 +1,21 @@
-//! Routes under `/scim/v2`, and what every SCIM handler shares: the base URL, the response
-//! type, ETag preconditions and `attributes`/`excludedAttributes`.
+//! Routes under `/scim/v2`, and what every SCIM handler's answer shares: the base URL, the
+//! response type, ETags and `attributes`/`excludedAttributes` (the request's side is
+//! [`super::scim_request::ScimRequest`]).
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{Map, Value};
 
 use super::errors::ScimHttpError;
-use super::{bulk, discovery, entitlements, groups, root_search, users, AppState, ScimPrincipal};
-use crate::domain::DirectoryRef;
+use super::{
+    bulk, discovery, entitlements, groups, paging, root_search, users, AppState, ScimPrincipal,
+};
 use crate::scim::filter::AttrPath;
-use crate::scim::list::{ListRequest, Projection};
+use crate::scim::list::Projection;
 use crate::scim::projection::{project, wants_attribute};
 use crate::scim::schema::def::ResourceTypeDef;
-use crate::scim::{ScimError, ScimType, CONTENT_TYPE};
-use crate::service::scim_context::{Precondition, ResourceView, ScimContext};
-use crate::store::ListQuery;
+use crate::scim::{ScimError, CONTENT_TYPE};
+use crate::service::scim_context::ResourceView;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -56,39 +57,39 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .service(
                 web::resource("/Users/.search")
-                    .route(web::post().to(users::search))
+                    .route(web::post().to(paging::search::<users::Users>))
                     .default_service(web::to(method_not_allowed)),
             )
             .service(
                 web::resource("/Users")
-                    .route(web::get().to(users::list))
+                    .route(web::get().to(paging::list::<users::Users>))
                     .route(web::post().to(users::create))
                     .default_service(web::to(method_not_allowed)),
             )
             .service(
                 web::resource("/Users/{id}")
                     .route(web::get().to(users::get))
-                    .route(web::put().to(users::put))
-                    .route(web::patch().to(users::patch))
+                    .route(web::put().to(users::write::<false>))
+                    .route(web::patch().to(users::write::<true>))
                     .route(web::delete().to(users::delete))
                     .default_service(web::to(method_not_allowed)),
             )
             .service(
                 web::resource("/Groups/.search")
-                    .route(web::post().to(groups::search))
+                    .route(web::post().to(paging::search::<groups::Groups>))
                     .default_service(web::to(method_not_allowed)),
             )
             .service(
                 web::resource("/Groups")
-                    .route(web::get().to(groups::list))
+                    .route(web::get().to(paging::list::<groups::Groups>))
                     .route(web::post().to(groups::create))
                     .default_service(web::to(method_not_allowed)),
             )
             .service(
                 web::resource("/Groups/{id}")
                     .route(web::get().to(groups::get))
-                    .route(web::put().to(groups::put))
-                    .route(web::patch().to(groups::patch))
+                    .route(web::put().to(groups::write::<false>))
+                    .route(web::patch().to(groups::write::<true>))
                     .route(web::delete().to(groups::delete))
                     .default_service(web::to(method_not_allowed)),
             )
@@ -167,51 +168,6 @@ pub fn scim_json(status: StatusCode, body: &Value) -> HttpResponse {
         .body(body.to_string())
 }
 
-/// The per-request context a SCIM service call needs.
-pub fn context<'a>(
-    state: &'a AppState,
-    principal: &ScimPrincipal,
-    base_url: &'a str,
-) -> ScimContext<'a> {
-    ScimContext {
-        store: &state.store,
-        directory: DirectoryRef {
-            id: principal.directory,
-            org: principal.org,
-        },
-        token: principal.jti,
-        base_url,
-    }
-}
-
-/// The page a validated list request asks for, in the store's terms (0-based offset).
-pub fn page_query(request: &ListRequest) -> ListQuery<'_> {
-    ListQuery {
-        filter: request.filter.as_ref(),
-        sort_by: request.sort_by.as_ref(),
-        descending: request.descending,
-        offset: request.start_index - 1,
-        limit: request.count,
-        seek: None,
-    }
-}
-
-/// `attributes` and `excludedAttributes` from the query string of any request.
-pub fn projection(req: &HttpRequest) -> Result<Projection, ScimHttpError> {
-    let pairs = query_pairs(req)?;
-    Ok(Projection::from_pairs(
-        pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-    )?)
-}
-
-pub fn query_pairs(req: &HttpRequest) -> Result<Vec<(String, String)>, ScimHttpError> {
-    web::Query::<Vec<(String, String)>>::from_query(req.query_string())
-        .map(web::Query::into_inner)
-        .map_err(|e| {
-            ScimError::bad_request(ScimType::InvalidValue, format!("bad query string: {e}")).into()
-        })
-}
-
 pub fn wants(rt: &ResourceTypeDef, projection: &Projection, name: &str) -> bool {
     wants_attribute(
         rt,
@@ -268,55 +224,6 @@ pub fn respond(
     response
         .insert_header((header::CONTENT_TYPE, CONTENT_TYPE))
         .body(projected(rt, projection, &view.resource).to_string())
-}
-
-/// `If-Match`: `*`, or a (weak or strong) ETag whose version we issued. An ETag we never
-/// issued cannot match, so it fails the precondition.
-pub fn if_match(req: &HttpRequest) -> Precondition {
-    let Some(value) = req
-        .headers()
-        .get(header::IF_MATCH)
-        .and_then(|v| v.to_str().ok())
-    else {
-        return Precondition::None;
-    };
-    let mut versions = value.split(',').map(str::trim);
-    if versions.clone().any(|v| v == "*") {
-        return Precondition::Any;
-    }
-    // Several listed ETags: any may match; the service checks one version, so take the
-    // first we can read, and an unreadable list can match nothing.
-    Precondition::Version(versions.find_map(parse_etag).unwrap_or(-1))
-}
-
-pub fn parse_etag(tag: &str) -> Option<i64> {
-    let tag = tag.trim();
-    let tag = tag.strip_prefix("W/").unwrap_or(tag);
-    tag.strip_prefix('"')?.strip_suffix('"')?.parse().ok()
-}
-
-/// True when `If-None-Match` names the current ETag (or `*`): answer 304.
-pub fn not_modified(req: &HttpRequest, etag: &str) -> bool {
-    let Some(value) = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-    else {
-        return false;
-    };
-    let current = parse_etag(etag);
-    value
-        .split(',')
-        .any(|tag| tag.trim() == "*" || (current.is_some() && parse_etag(tag) == current))
-}
-
-/// `Prefer: return=minimal` (RFC 7240): the client does not want the resource back.
-pub fn prefers_minimal(req: &HttpRequest) -> bool {
-    req.headers()
-        .get_all("prefer")
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|p| p.trim().eq_ignore_ascii_case("return=minimal"))
 }
 
 /// Resource ids are UUIDs; anything else names nothing, so it is a 404, not a 400.

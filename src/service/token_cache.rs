@@ -101,14 +101,9 @@ impl TokenCache {
 
     /// Reads the epoch every [`POLL`] until the store is closed. Spawned once per server.
     pub fn watch(self: Arc<Self>, store: Store) -> tokio::task::JoinHandle<()> {
-        tokio::spawn(async move {
-            let mut ticker = tokio::time::interval(POLL);
-            ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                ticker.tick().await;
-                if store.is_closed() {
-                    return;
-                }
+        super::poll_until_closed(store, POLL, move |store| {
+            let cache = Arc::clone(&self);
+            async move {
                 // The generation is read before the epoch: a commit between the two is
                 // seen as a new generation next time, never lost.
                 let generation = store.token_generation();
@@ -118,7 +113,7 @@ impl TokenCache {
                 }
                 .await;
                 match epoch {
-                    Ok(epoch) => self.confirm(epoch, generation),
+                    Ok(epoch) => cache.confirm(epoch, generation),
                     Err(err) => tracing::warn!(error = %err, "cannot read the token epoch"),
                 }
             }

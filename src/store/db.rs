@@ -276,6 +276,27 @@ macro_rules! bind_all {
     }};
 }
 
+/// The one match each statement makes: sqlx's `$build` (`query`, `query_as::<T>`,
+/// `query_scalar::<T>`) for the connection's backend, bound, then `$run` on the connection
+/// (and, after `=>`, a method of its result, where the backends' result types differ). A
+/// macro, because each backend's builder is another type.
+macro_rules! on_native {
+    ($conn:expr, $this:expr, $build:ident $(::<$t:ty>)?, $run:ident $(=> $then:ident)?) => {
+        match $conn.native() {
+            Native::Sqlite(c) => {
+                bind_all!(sqlx::$build::<Sqlite $(, $t)?>($this.sql), $this.params, sqlite)
+                    .$run(c)
+                    .await $(?.$then())?
+            }
+            Native::Postgres(c) => {
+                bind_all!(sqlx::$build::<Postgres $(, $t)?>($this.sql), $this.params, postgres)
+                    .$run(c)
+                    .await $(?.$then())?
+            }
+        }
+    };
+}
+
 impl<'q> Query<'q> {
     pub fn bind(mut self, value: impl IntoParam) -> Self {
         self.params.push(value.into_param());
@@ -305,36 +326,12 @@ impl<'q> Query<'q> {
     /// Runs a statement that returns no rows; the number of rows it changed.
     pub async fn execute(self, conn: &mut Conn) -> Result<u64, sqlx::Error> {
         let this = self.checked()?;
-        Ok(match conn.native() {
-            Native::Sqlite(c) => bind_all!(sqlx::query(this.sql), this.params, sqlite)
-                .execute(c)
-                .await?
-                .rows_affected(),
-            Native::Postgres(c) => bind_all!(sqlx::query(this.sql), this.params, postgres)
-                .execute(c)
-                .await?
-                .rows_affected(),
-        })
+        Ok(on_native!(conn, this, query, execute => rows_affected))
     }
 
     pub async fn fetch_all<T: Record>(self, conn: &mut Conn) -> Result<Vec<T>, sqlx::Error> {
         let this = self.checked()?;
-        match conn.native() {
-            Native::Sqlite(c) => {
-                bind_all!(sqlx::query_as::<Sqlite, T>(this.sql), this.params, sqlite)
-                    .fetch_all(c)
-                    .await
-            }
-            Native::Postgres(c) => {
-                bind_all!(
-                    sqlx::query_as::<Postgres, T>(this.sql),
-                    this.params,
-                    postgres
-                )
-                .fetch_all(c)
-                .await
-            }
-        }
+        on_native!(conn, this, query_as::<T>, fetch_all)
     }
 
     pub async fn fetch_optional<T: Record>(
@@ -342,22 +339,7 @@ impl<'q> Query<'q> {
         conn: &mut Conn,
     ) -> Result<Option<T>, sqlx::Error> {
         let this = self.checked()?;
-        match conn.native() {
-            Native::Sqlite(c) => {
-                bind_all!(sqlx::query_as::<Sqlite, T>(this.sql), this.params, sqlite)
-                    .fetch_optional(c)
-                    .await
-            }
-            Native::Postgres(c) => {
-                bind_all!(
-                    sqlx::query_as::<Postgres, T>(this.sql),
-                    this.params,
-                    postgres
-                )
-                .fetch_optional(c)
-                .await
-            }
-        }
+        on_native!(conn, this, query_as::<T>, fetch_optional)
     }
 
     pub async fn fetch_one<T: Record>(self, conn: &mut Conn) -> Result<T, sqlx::Error> {
@@ -369,26 +351,7 @@ impl<'q> Query<'q> {
     /// The first column of every row.
     pub async fn scalars<T: Scalar>(self, conn: &mut Conn) -> Result<Vec<T>, sqlx::Error> {
         let this = self.checked()?;
-        match conn.native() {
-            Native::Sqlite(c) => {
-                bind_all!(
-                    sqlx::query_scalar::<Sqlite, T>(this.sql),
-                    this.params,
-                    sqlite
-                )
-                .fetch_all(c)
-                .await
-            }
-            Native::Postgres(c) => {
-                bind_all!(
-                    sqlx::query_scalar::<Postgres, T>(this.sql),
-                    this.params,
-                    postgres
-                )
-                .fetch_all(c)
-                .await
-            }
-        }
+        on_native!(conn, this, query_scalar::<T>, fetch_all)
     }
 
     /// The first column of the first row, if any.
@@ -397,26 +360,7 @@ impl<'q> Query<'q> {
         conn: &mut Conn,
     ) -> Result<Option<T>, sqlx::Error> {
         let this = self.checked()?;
-        match conn.native() {
-            Native::Sqlite(c) => {
-                bind_all!(
-                    sqlx::query_scalar::<Sqlite, T>(this.sql),
-                    this.params,
-                    sqlite
-                )
-                .fetch_optional(c)
-                .await
-            }
-            Native::Postgres(c) => {
-                bind_all!(
-                    sqlx::query_scalar::<Postgres, T>(this.sql),
-                    this.params,
-                    postgres
-                )
-                .fetch_optional(c)
-                .await
-            }
-        }
+        on_native!(conn, this, query_scalar::<T>, fetch_optional)
     }
 
     /// The first column of the one row the statement must return.

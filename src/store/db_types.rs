@@ -37,6 +37,21 @@ fn is_pg<T: Type<Postgres>>(ty: &PgTypeInfo) -> bool {
     T::compatible(ty)
 }
 
+/// On SQLite each of these columns is the type it is stored as (decoding differs).
+macro_rules! sqlite_type_as {
+    ($($ty:ident: $stored:ty),*) => {$(
+        impl Type<Sqlite> for $ty {
+            fn type_info() -> SqliteTypeInfo {
+                <$stored as Type<Sqlite>>::type_info()
+            }
+            fn compatible(ty: &SqliteTypeInfo) -> bool {
+                <$stored as Type<Sqlite>>::compatible(ty)
+            }
+        }
+    )*};
+}
+sqlite_type_as!(DbUuid: String, DbTime: i64, DbJson: String);
+
 /// A UUID column (PostgreSQL `uuid`, SQLite text), as hyphenated lower-case text.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DbUuid(pub uuid::Uuid);
@@ -52,14 +67,6 @@ impl From<DbUuid> for uuid::Uuid {
     }
 }
 
-impl Type<Sqlite> for DbUuid {
-    fn type_info() -> SqliteTypeInfo {
-        <String as Type<Sqlite>>::type_info()
-    }
-    fn compatible(ty: &SqliteTypeInfo) -> bool {
-        <String as Type<Sqlite>>::compatible(ty)
-    }
-}
 impl<'r> Decode<'r, Sqlite> for DbUuid {
     fn decode(value: SqliteValueRef<'r>) -> Result<Self, BoxDynError> {
         let text = <&str as Decode<Sqlite>>::decode(value)?;
@@ -95,14 +102,6 @@ impl From<DbTime> for i64 {
     }
 }
 
-impl Type<Sqlite> for DbTime {
-    fn type_info() -> SqliteTypeInfo {
-        <i64 as Type<Sqlite>>::type_info()
-    }
-    fn compatible(ty: &SqliteTypeInfo) -> bool {
-        <i64 as Type<Sqlite>>::compatible(ty)
-    }
-}
 impl<'r> Decode<'r, Sqlite> for DbTime {
     fn decode(value: SqliteValueRef<'r>) -> Result<Self, BoxDynError> {
         Ok(DbTime(<i64 as Decode<Sqlite>>::decode(value)?))
@@ -136,14 +135,6 @@ impl From<DbJson> for String {
     }
 }
 
-impl Type<Sqlite> for DbJson {
-    fn type_info() -> SqliteTypeInfo {
-        <String as Type<Sqlite>>::type_info()
-    }
-    fn compatible(ty: &SqliteTypeInfo) -> bool {
-        <String as Type<Sqlite>>::compatible(ty)
-    }
-}
 impl<'r> Decode<'r, Sqlite> for DbJson {
     fn decode(value: SqliteValueRef<'r>) -> Result<Self, BoxDynError> {
         Ok(DbJson(<String as Decode<Sqlite>>::decode(value)?))
@@ -179,14 +170,7 @@ macro_rules! nullable {
                 v.0.map(Into::into)
             }
         }
-        impl Type<Sqlite> for $opt {
-            fn type_info() -> SqliteTypeInfo {
-                <$inner as Type<Sqlite>>::type_info()
-            }
-            fn compatible(ty: &SqliteTypeInfo) -> bool {
-                <$inner as Type<Sqlite>>::compatible(ty)
-            }
-        }
+        sqlite_type_as!($opt: $inner);
         impl<'r> Decode<'r, Sqlite> for $opt {
             fn decode(value: SqliteValueRef<'r>) -> Result<Self, BoxDynError> {
                 if value.is_null() {

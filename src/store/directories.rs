@@ -1,6 +1,6 @@
 //! Directories (IdP connections) and the SCIM user records they keep.
 
-use super::db::{query, Conn, Time};
+use super::db::{query, Conn, IntoParam, Time};
 
 use super::{parse_id, StoreError, StoreResult};
 use crate::domain::{AccountId, DirectoryId, OrgId};
@@ -217,15 +217,7 @@ pub async fn get_directory_user(
     directory: DirectoryId,
     id: uuid::Uuid,
 ) -> StoreResult<Option<DirectoryUser>> {
-    let sql = format!(
-        "SELECT {DIRECTORY_USER_COLUMNS} FROM directory_users du WHERE du.id = $1 AND du.directory_id = $2"
-    );
-    let row: Option<DirectoryUserRow> = query(&sql)
-        .bind(id)
-        .bind(directory)
-        .fetch_optional(conn)
-        .await?;
-    row.map(DirectoryUser::try_from).transpose()
+    directory_user_by(conn, directory, "id", id).await
 }
 
 pub async fn find_directory_user_by_account(
@@ -233,12 +225,23 @@ pub async fn find_directory_user_by_account(
     directory: DirectoryId,
     account: AccountId,
 ) -> StoreResult<Option<DirectoryUser>> {
+    directory_user_by(conn, directory, "account_id", account).await
+}
+
+/// `directory`'s record whose `column` (a key unique within a directory) is `value`.
+async fn directory_user_by(
+    conn: &mut Conn,
+    directory: DirectoryId,
+    column: &'static str,
+    value: impl IntoParam,
+) -> StoreResult<Option<DirectoryUser>> {
     let sql = format!(
-        "SELECT {DIRECTORY_USER_COLUMNS} FROM directory_users du WHERE du.directory_id = $1 AND du.account_id = $2"
+        "SELECT {DIRECTORY_USER_COLUMNS} FROM directory_users du \
+         WHERE du.directory_id = $1 AND du.{column} = $2"
     );
     let row: Option<DirectoryUserRow> = query(&sql)
         .bind(directory)
-        .bind(account)
+        .bind(value)
         .fetch_optional(conn)
         .await?;
     row.map(DirectoryUser::try_from).transpose()

@@ -44,15 +44,32 @@ impl Store {
     }
 }
 
+/// Rows rewritten, and rows left as they were (invalid now, or colliding with another).
+#[derive(Default)]
+struct Tally {
+    rewritten: u64,
+    left: u64,
+}
+
+impl Tally {
+    fn count(&mut self, rewritten: bool) {
+        if rewritten {
+            self.rewritten += 1;
+        } else {
+            self.left += 1;
+        }
+    }
+}
+
 async fn rewrite(conn: &mut Conn) -> StoreResult<(u64, u64)> {
-    let (mut rewritten, mut left) = (0, 0);
+    let mut tally = Tally::default();
     let domains: Vec<String> =
         query("SELECT domain FROM verified_domains WHERE octet_length(domain) <> length(domain)")
             .scalars(&mut *conn)
             .await?;
     for old in domains {
         let Ok(new) = Domain::parse(&old) else {
-            left += 1;
+            tally.count(false);
             continue;
         };
         let done = query(
@@ -63,11 +80,7 @@ async fn rewrite(conn: &mut Conn) -> StoreResult<(u64, u64)> {
         .bind(new.as_str())
         .execute(&mut *conn)
         .await?;
-        if done == 1 {
-            rewritten += 1;
-        } else {
-            left += 1;
-        }
+        tally.count(done == 1);
     }
     #[derive(sqlx::FromRow)]
     struct Row {
@@ -83,7 +96,7 @@ async fn rewrite(conn: &mut Conn) -> StoreResult<(u64, u64)> {
     .await?;
     for row in accounts {
         let Ok(email) = normalize_email(&row.email_lower) else {
-            left += 1;
+            tally.count(false);
             continue;
         };
         let done = query(
@@ -95,11 +108,7 @@ async fn rewrite(conn: &mut Conn) -> StoreResult<(u64, u64)> {
         .bind(email.domain())
         .execute(&mut *conn)
         .await?;
-        if done == 1 {
-            rewritten += 1;
-        } else {
-            left += 1;
-        }
+        tally.count(done == 1);
     }
-    Ok((rewritten, left))
+    Ok((tally.rewritten, tally.left))
 }

@@ -4,6 +4,7 @@
 //! walks past every earlier row.
 
 use super::filter_sql::SqlParams;
+use super::ListQuery;
 use crate::scim::cursor::{Seek, SortValue};
 
 /// A list's order: a sort key, then the row's id, which makes every row's place unique.
@@ -65,6 +66,37 @@ impl ListOrder {
             format!("({key} IS NOT NULL AND ({key} < {at_key} OR {tie}))")
         } else {
             format!("({key} IS NULL OR {key} > {at_key} OR {tie})")
+        }
+    }
+}
+
+/// A list page's SQL: its condition (the query's, and past the cursor's position if it has
+/// one), `ORDER BY` terms and `LIMIT`/`OFFSET` placeholders.
+pub struct PageSql {
+    pub condition: String,
+    pub order_by: String,
+    pub limit: String,
+    pub offset: String,
+}
+
+impl ListOrder {
+    /// The page `query` asks for of the rows matching `condition`. Binds after whatever
+    /// `params` holds, so a count over `condition` alone can reuse the values bound so far.
+    pub fn page(
+        &self,
+        condition: String,
+        query: &ListQuery<'_>,
+        params: &mut SqlParams,
+    ) -> PageSql {
+        let condition = match query.seek {
+            Some(seek) => format!("{condition} AND {}", self.seek_condition(seek, params)),
+            None => condition,
+        };
+        PageSql {
+            condition,
+            order_by: self.order_by(query.seek),
+            limit: params.int(query.limit),
+            offset: params.int(query.offset),
         }
     }
 }

@@ -144,7 +144,7 @@ pub async fn list_scim_groups(
     query: &ListQuery<'_>,
 ) -> Result<Listed<Group>, ListError> {
     let mut params = SqlParams::default();
-    let (mut condition, order) = compile_group_query(backend, directory, query, &mut params)?;
+    let (condition, order) = compile_group_query(backend, directory, query, &mut params)?;
     let count_sql = format!("SELECT COUNT(*) FROM org_groups g WHERE {condition}");
     let total: i64 = params
         .to_query(&count_sql)
@@ -158,19 +158,11 @@ pub async fn list_scim_groups(
             rows: Vec::new(),
         });
     }
-    if let Some(seek) = query.seek {
-        condition = format!(
-            "{condition} AND {}",
-            order.seek_condition(seek, &mut params)
-        );
-    }
-    let order_by = order.order_by(query.seek);
-    let limit = params.int(query.limit);
-    let offset = params.int(query.offset);
+    let page = order.page(condition, query, &mut params);
     let sql = format!(
-        "{GROUP_SELECT_COLUMNS}, {} AS k_sort FROM org_groups g WHERE {condition} \
-         ORDER BY {order_by} LIMIT {limit} OFFSET {offset}",
-        order.key
+        "{GROUP_SELECT_COLUMNS}, {} AS k_sort FROM org_groups g WHERE {} \
+         ORDER BY {} LIMIT {} OFFSET {}",
+        order.key, page.condition, page.order_by, page.limit, page.offset
     );
     #[derive(sqlx::FromRow)]
     struct Row {

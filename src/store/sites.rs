@@ -114,21 +114,26 @@ impl TryFrom<SiteUserRow> for SiteUser {
     }
 }
 
+/// `sql`, an `INSERT INTO site_users` of every column in table order, with `user`'s
+/// values bound; the rows it wrote.
+async fn insert_site_user(conn: &mut Conn, sql: &str, user: &SiteUser) -> StoreResult<u64> {
+    Ok(query(sql)
+        .bind(user.site_id)
+        .bind(user.account_id)
+        .bind(user.access.as_str())
+        .bind(user.role.as_str())
+        .bind(Time(user.created_at))
+        .bind(Time(user.updated_at))
+        .execute(conn)
+        .await?)
+}
+
 /// Creates or overwrites a membership's access and role.
 pub async fn put_site_user(conn: &mut Conn, user: &SiteUser) -> StoreResult<()> {
-    query(
-        "INSERT INTO site_users (site_id, account_id, access, role, created_at, updated_at) \
+    let sql = "INSERT INTO site_users (site_id, account_id, access, role, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (site_id, account_id) DO UPDATE SET \
-         access = excluded.access, role = excluded.role, updated_at = excluded.updated_at",
-    )
-    .bind(user.site_id)
-    .bind(user.account_id)
-    .bind(user.access.as_str())
-    .bind(user.role.as_str())
-    .bind(Time(user.created_at))
-    .bind(Time(user.updated_at))
-    .execute(conn)
-    .await?;
+         access = excluded.access, role = excluded.role, updated_at = excluded.updated_at";
+    insert_site_user(conn, sql, user).await?;
     Ok(())
 }
 
@@ -186,18 +191,9 @@ pub async fn ensure_org_site_users(
     .await?)
 }
 
+/// Creates a membership unless the account already has one on the site; true if it did.
 pub async fn ensure_site_user(conn: &mut Conn, user: &SiteUser) -> StoreResult<bool> {
-    let done = query(
-        "INSERT INTO site_users (site_id, account_id, access, role, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (site_id, account_id) DO NOTHING",
-    )
-    .bind(user.site_id)
-    .bind(user.account_id)
-    .bind(user.access.as_str())
-    .bind(user.role.as_str())
-    .bind(Time(user.created_at))
-    .bind(Time(user.updated_at))
-    .execute(conn)
-    .await?;
-    Ok(done == 1)
+    let sql = "INSERT INTO site_users (site_id, account_id, access, role, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (site_id, account_id) DO NOTHING";
+    Ok(insert_site_user(conn, sql, user).await? == 1)
 }

@@ -5,7 +5,7 @@ use super::db::{query, Conn};
 
 use super::db_types::DbSortValue;
 use super::filter_sql::{fold_sql, FilterCompiler, JsonDoc, Loc, Multi, QueryError, SqlParams};
-use super::keyset::ListOrder;
+use super::keyset::{ListOrder, PageSql};
 use super::{Backend, ListQuery, Listed, StoreResult};
 use crate::domain::{DirectoryId, GroupId, OrgId};
 use crate::scim::cursor::Position;
@@ -353,7 +353,7 @@ pub async fn list_scim_users(
 ) -> Result<Listed<ScimUser>, ListError> {
     let backend = conn.backend();
     let mut params = SqlParams::default();
-    let (mut condition, order) =
+    let (condition, order) =
         compile_user_query(backend, directory, viewer_org, query, &mut params)?;
     let unfiltered = query.filter.is_none() && query.sort_by.is_none();
     // Each record links exactly one account, so without a filter the records alone count.
@@ -384,15 +384,12 @@ pub async fn list_scim_users(
             rows: Vec::new(),
         });
     }
-    if let Some(seek) = query.seek {
-        condition = format!(
-            "{condition} AND {}",
-            order.seek_condition(seek, &mut params)
-        );
-    }
-    let order_by = order.order_by(query.seek);
-    let limit = params.int(query.limit);
-    let offset = params.int(query.offset);
+    let PageSql {
+        condition,
+        order_by,
+        limit,
+        offset,
+    } = order.page(condition, query, &mut params);
     let columns = format!(
         "{}, {} AS k_sort",
         select_columns(backend, derived),

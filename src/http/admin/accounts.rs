@@ -5,9 +5,8 @@ use actix_web::http::StatusCode;
 use actix_web::web::{Data, Path, Query};
 
 use super::openapi::{Conflict, Problems};
-use super::problem::Problem;
 use super::{changed, json, AdminPrincipal, AuditQuery, Reply};
-use crate::domain::{AccountId, AccountStatus, Actor};
+use crate::domain::{AccountId, AccountStatus};
 use crate::http::AppState;
 use crate::service::admin::accounts::{self, AccountDetail};
 use crate::service::admin::views::{AccountView, AuditPage, Changed};
@@ -110,18 +109,6 @@ pub(super) async fn audit(
     json(StatusCode::OK, &page)
 }
 
-/// `/me` is for owner tokens; admins address accounts by id.
-fn own_account(who: &AdminPrincipal) -> Result<AccountId, Problem> {
-    match *who.actor() {
-        Actor::AccountOwner(id) => Ok(id),
-        _ => Err(Problem::new(
-            StatusCode::FORBIDDEN,
-            "not_account_owner",
-            "/me is for an account owner's own token; address accounts by id instead",
-        )),
-    }
-}
-
 #[utoipa::path(
     get, path = "/me", operation_id = "get_me", tag = "Self-service",
     responses(
@@ -131,7 +118,7 @@ fn own_account(who: &AdminPrincipal) -> Result<AccountId, Problem> {
 )]
 /// Who am I (an owner token).
 pub(super) async fn me(state: Data<AppState>, who: AdminPrincipal) -> Reply {
-    let id = own_account(&who)?;
+    let id = accounts::own_account(who.actor())?;
     json(
         StatusCode::OK,
         &accounts::get(&state.store, &who, id).await?,
@@ -147,7 +134,7 @@ pub(super) async fn me(state: Data<AppState>, who: AdminPrincipal) -> Reply {
 )]
 /// Deactivate my own account.
 pub(super) async fn me_deactivate(state: Data<AppState>, who: AdminPrincipal) -> Reply {
-    let id = own_account(&who)?;
+    let id = accounts::own_account(who.actor())?;
     set_status(&state, &who, id, AccountStatus::Deactivated).await
 }
 
@@ -160,6 +147,6 @@ pub(super) async fn me_deactivate(state: Data<AppState>, who: AdminPrincipal) ->
 )]
 /// Reactivate my own account.
 pub(super) async fn me_reactivate(state: Data<AppState>, who: AdminPrincipal) -> Reply {
-    let id = own_account(&who)?;
+    let id = accounts::own_account(who.actor())?;
     set_status(&state, &who, id, AccountStatus::Active).await
 }

@@ -256,6 +256,11 @@ impl From<AdminError> for Problem {
             AdminError::Unauthorized(detail) => {
                 Problem::new(StatusCode::UNAUTHORIZED, "unauthorized", detail)
             }
+            AdminError::NotAccountOwner => Problem::new(
+                StatusCode::FORBIDDEN,
+                "not_account_owner",
+                "/me is for an account owner's own token; address accounts by id instead",
+            ),
             AdminError::Invite(refusal) => {
                 // A malformed email makes the request itself bad; then an email the caller
                 // may not invite (a site admin, for a trusted user); otherwise the accounts'
@@ -353,4 +358,17 @@ pub async fn method_not_allowed() -> Result<HttpResponse, Problem> {
         "method_not_allowed",
         "this resource does not support that method",
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn self_service_with_an_admin_token_is_a_403_naming_the_way_round() {
+        let problem = Problem::from(AdminError::NotAccountOwner);
+        assert_eq!(problem.status(), StatusCode::FORBIDDEN);
+        assert_eq!(problem.code(), "not_account_owner");
+        assert!(problem.detail().contains("address accounts by id"));
+    }
 }

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::openapi::{BodyProblems, Conflict, Problems};
 use super::{json, AdminPrincipal, Reply};
-use crate::domain::{AccountId, GroupId, SiteAction, SiteId, SiteRole};
+use crate::domain::{AccountId, GroupId, ProductAccessChange, SiteAction, SiteId, SiteRole};
 use crate::http::AppState;
 use crate::service::admin::invites::{self, InviteBatch, InviteOutcome, InviteUser};
 use crate::service::admin::outbox::{self, Outbox};
@@ -300,7 +300,9 @@ pub(super) async fn grant(
     body: Json<ProductBody>,
 ) -> Reply {
     let (site, account) = path.into_inner();
-    let view = products::grant(&state.store, &who, site, account, &body.product).await?;
+    let grant = ProductAccessChange::Grant;
+    let view =
+        products::change_access(&state.store, &who, (site, account), &body.product, grant).await?;
     json(StatusCode::OK, &view)
 }
 
@@ -320,7 +322,9 @@ pub(super) async fn revoke(
     path: Path<(SiteId, AccountId, String)>,
 ) -> Reply {
     let (site, account, product) = path.into_inner();
-    let view = products::revoke(&state.store, &who, site, account, &product).await?;
+    let revoke = ProductAccessChange::Revoke;
+    let view =
+        products::change_access(&state.store, &who, (site, account), &product, revoke).await?;
     json(StatusCode::OK, &view)
 }
 

@@ -105,16 +105,16 @@ pub async fn sign_out(req: HttpRequest) -> HttpResponse {
         .finish()
 }
 
+/// The page's own words for [`accounts::own_account`]'s refusal.
 fn own_account(session: &Session) -> Result<crate::domain::AccountId, ConsoleError> {
-    match *session.who.actor() {
-        Actor::AccountOwner(id) => Ok(id),
-        _ => Err(Problem::new(
+    accounts::own_account(session.who.actor()).map_err(|_| {
+        Problem::new(
             StatusCode::FORBIDDEN,
             "not_account_owner",
             "this page is for an account owner's own token; admins open accounts from a site's users",
         )
-        .into()),
-    }
+        .into()
+    })
 }
 
 async fn me_page(

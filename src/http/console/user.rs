@@ -13,7 +13,7 @@ use super::orgs::segment;
 use super::page::{self, Shell};
 use super::session::Session;
 use super::{form, Reply};
-use crate::domain::{AccountId, AccountStatus, SiteAction, SiteId, SiteRole};
+use crate::domain::{AccountId, AccountStatus, ProductAccessChange, SiteAction, SiteId, SiteRole};
 use crate::http::admin::Problem;
 use crate::http::AppState;
 use crate::service::admin::outbox::Outbox;
@@ -290,12 +290,13 @@ async fn grant(
 ) -> Reply {
     let (site, account) = path.into_inner();
     let submitted: ProductForm = form(&body)?;
-    let outcome = products::grant(
+    let grant = ProductAccessChange::Grant;
+    let outcome = products::change_access(
         &state.store,
         &session.who,
-        site,
-        account,
+        (site, account),
         &submitted.product,
+        grant,
     )
     .await
     .map(|view| said(view.changed, &format!("Granted {}.", submitted.product)))
@@ -310,10 +311,17 @@ async fn revoke(
     path: Path<(SiteId, AccountId, String)>,
 ) -> Reply {
     let (site, account, product) = path.into_inner();
-    let outcome = products::revoke(&state.store, &session.who, site, account, &product)
-        .await
-        .map(|view| said(view.changed, &format!("Revoked {product}.")))
-        .map_err(Problem::from);
+    let revoke = ProductAccessChange::Revoke;
+    let outcome = products::change_access(
+        &state.store,
+        &session.who,
+        (site, account),
+        &product,
+        revoke,
+    )
+    .await
+    .map(|view| said(view.changed, &format!("Revoked {product}.")))
+    .map_err(Problem::from);
     answer(&req, &state, &session, (site, account), outcome).await
 }
 

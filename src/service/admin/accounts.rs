@@ -8,7 +8,7 @@ use serde_json::json;
 use store::Conn;
 
 use super::views::{AccountView, AuditPage};
-use super::{audit, facts, not_found, AdminActor, AdminResult};
+use super::{audit, facts, not_found, AdminActor, AdminError, AdminResult};
 use crate::domain::{
     can_change_status, can_delete, can_view_account, tombstone, AccountId, AccountStatus, Actor,
     SiteAccess, SiteFacts, SiteId, SiteRole, StatusChange,
@@ -76,6 +76,15 @@ async fn visible(
         .collect();
     can_view_account(who.actor(), &facts(&account, 0), &sites).map_err(|_| not_found("account"))?;
     Ok((account, memberships))
+}
+
+/// The account self-service acts on: an owner token's own. Admins act on others' accounts,
+/// by id, under the rules for their authority.
+pub fn own_account(actor: &Actor) -> AdminResult<AccountId> {
+    match *actor {
+        Actor::AccountOwner(id) => Ok(id),
+        _ => Err(AdminError::NotAccountOwner),
+    }
 }
 
 pub async fn get(store: &Store, who: &AdminActor, id: AccountId) -> AdminResult<AccountDetail> {
@@ -226,4 +235,24 @@ pub async fn audit_log(
     };
     let entries = store::list_audit_page(&mut conn, &query).await?;
     Ok(AuditPage::new(entries, limit))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use crate::domain::{OrgId, SiteId};
+
+    #[test]
+    fn only_an_owner_token_has_an_own_account() {
+        let id = AccountId::new();
+        assert_eq!(own_account(&Actor::AccountOwner(id)).unwrap(), id);
+        let (org, site) = (OrgId::new(), SiteId::new());
+        for admin in [Actor::OrgAdmin(org), Actor::SiteAdmin { site, org }] {
+            assert!(matches!(
+                own_account(&admin),
+                Err(AdminError::NotAccountOwner)
+            ));
+        }
+    }
 }

@@ -23,9 +23,7 @@ use store::Conn;
 
 pub use self::principal::AdminActor;
 use super::error::ServiceError;
-use crate::domain::{
-    AccountFacts, AccountId, InviteRefusal, Management, OrgId, Refusal, SiteFacts, SiteId,
-};
+use crate::domain::{AccountId, InviteRefusal, OrgId, Refusal, SiteFacts, SiteId};
 use crate::store::{self, Account, NewAuditEntry, Site, StoreError, Tx};
 
 /// Why an admin use case did not happen.
@@ -42,6 +40,9 @@ pub enum AdminError {
     /// The credential is valid but speaks for nothing that can act any more.
     #[error("{0}")]
     Unauthorized(&'static str),
+    /// Self-service acts on the caller's own account, which only an owner's token has.
+    #[error("not an account owner's token")]
+    NotAccountOwner,
 }
 
 impl From<Refusal> for AdminError {
@@ -164,13 +165,4 @@ pub(crate) async fn load_account(conn: &mut Conn, id: AccountId) -> AdminResult<
     }
 }
 
-pub(crate) fn facts(account: &Account, content_count: u64) -> AccountFacts {
-    AccountFacts {
-        id: account.id,
-        status: account.status,
-        management: account
-            .managing_org
-            .map_or(Management::Unmanaged, Management::Managed),
-        content_count,
-    }
-}
+pub(crate) use super::account_facts as facts;

@@ -6,7 +6,7 @@ use crate::domain::audit::AuditAction;
 use serde_json::json;
 use store::Conn;
 
-use super::site_users::{target, view};
+use super::site_users::{target, view, Target};
 use super::views::{Changed, SiteUserView};
 use super::{audit, facts, invalid, AdminActor, AdminResult};
 use crate::domain::{
@@ -14,7 +14,7 @@ use crate::domain::{
     Product, ProductAccessChange, SiteId, SiteUserChange,
 };
 use crate::service::groups::members::group_facts;
-use crate::store::{self, Group, ProductGrant, Site, Store};
+use crate::store::{self, Group, ProductGrant, Site, Store, Tx};
 
 /// A product key the site offers.
 pub(crate) fn site_product(site: &Site, raw: &str) -> AdminResult<Product> {
@@ -63,41 +63,43 @@ pub(crate) async fn product_group(
     Ok(group.id)
 }
 
-pub async fn grant(
+/// Rule 7: grants or revokes a member's access to one of the site's products, once the
+/// rules allow `who` to make the change. Granting adds the member to the site's product
+/// group; revoking, allowed whatever the account's status, takes them out of it, and is
+/// refused (naming it) when another group grants the product.
+pub async fn change_access(
     store: &Store,
     who: &AdminActor,
-    site: SiteId,
-    account: AccountId,
+    (site, account): (SiteId, AccountId),
     product: &str,
+    change: ProductAccessChange,
 ) -> AdminResult<Changed<SiteUserView>> {
     let mut tx = store.begin().await?;
     let t = target(&mut tx, who, site, account).await?;
     let product = site_product(&t.site, product)?;
-    let change = ProductAccessChange::Grant;
     can_change_site_user(
         &t.authority,
         Some(t.member.role),
         SiteUserChange::Product(change),
     )?;
     can_change_site_product(&t.authority, &facts(&t.account, 0), t.member.access, change)?;
-    let current = store::account_site_products(&mut tx, t.account.id, t.site.id).await?;
-    let changed = !current.iter().any(|p| p == product.as_str());
+    let mut detail = json!({ "site_id": t.site.id, "product": product.as_str() });
+    let (changed, action) = match change {
+        ProductAccessChange::Grant => {
+            let group = grant(&mut tx, &t, &product).await?;
+            if let Some(group) = group {
+                detail["group_id"] = json!(group);
+            }
+            (group.is_some(), AuditAction::ProductAccessGranted)
+        }
+        ProductAccessChange::Revoke => (
+            revoke(&mut tx, &t, &product).await?,
+            AuditAction::ProductAccessRevoked,
+        ),
+    };
     if changed {
-        let now = store::now_micros();
-        let group = product_group(&mut tx, &t.site, &product, now).await?;
-        store::add_group_members(&mut tx, group, &[t.account.id], now).await?;
-        let detail =
-            json!({ "site_id": t.site.id, "product": product.as_str(), "group_id": group });
         let (org, id) = (Some(t.site.org_id), Some(t.account.id));
-        audit(
-            &mut tx,
-            who,
-            org,
-            id,
-            AuditAction::ProductAccessGranted,
-            detail,
-        )
-        .await?;
+        audit(&mut tx, who, org, id, action, detail).await?;
     }
     let view = view(&mut tx, &t, &t.member).await?;
     tx.commit().await?;
@@ -107,51 +109,28 @@ pub async fn grant(
     })
 }
 
-/// Revoking is allowed whatever the account's status (rule 7). When a group other than the
-/// site's product group grants the product, nothing changes and the answer names it.
-pub async fn revoke(
-    store: &Store,
-    who: &AdminActor,
-    site: SiteId,
-    account: AccountId,
-    product: &str,
-) -> AdminResult<Changed<SiteUserView>> {
-    let mut tx = store.begin().await?;
-    let t = target(&mut tx, who, site, account).await?;
-    let product = site_product(&t.site, product)?;
-    let change = ProductAccessChange::Revoke;
-    can_change_site_user(
-        &t.authority,
-        Some(t.member.role),
-        SiteUserChange::Product(change),
-    )?;
-    can_change_site_product(&t.authority, &facts(&t.account, 0), t.member.access, change)?;
-    let own = store::site_product_group(&mut tx, t.site.id, product.as_str()).await?;
+/// Adds the member to the site's product group unless they have the product already; the
+/// group, if they were added.
+async fn grant(tx: &mut Tx, t: &Target, product: &Product) -> AdminResult<Option<GroupId>> {
+    let current = store::account_site_products(tx, t.account.id, t.site.id).await?;
+    if current.iter().any(|p| p == product.as_str()) {
+        return Ok(None);
+    }
+    let now = store::now_micros();
+    let group = product_group(tx, &t.site, product, now).await?;
+    store::add_group_members(tx, group, &[t.account.id], now).await?;
+    Ok(Some(group))
+}
+
+/// Takes the member out of the groups the domain says to leave; true if there were any.
+async fn revoke(tx: &mut Tx, t: &Target, product: &Product) -> AdminResult<bool> {
+    let own = store::site_product_group(tx, t.site.id, product.as_str()).await?;
     let granting =
-        store::account_groups_granting(&mut tx, t.account.id, t.site.id, product.as_str()).await?;
+        store::account_groups_granting(tx, t.account.id, t.site.id, product.as_str()).await?;
     let granting: Vec<_> = granting.iter().map(group_facts).collect();
     let leave = plan_product_revoke(&granting, own)?;
-    let changed = !leave.is_empty();
     for group in &leave {
-        store::remove_group_members(&mut tx, *group, &[t.account.id]).await?;
+        store::remove_group_members(tx, *group, &[t.account.id]).await?;
     }
-    if changed {
-        let detail = json!({ "site_id": t.site.id, "product": product.as_str() });
-        let (org, id) = (Some(t.site.org_id), Some(t.account.id));
-        audit(
-            &mut tx,
-            who,
-            org,
-            id,
-            AuditAction::ProductAccessRevoked,
-            detail,
-        )
-        .await?;
-    }
-    let view = view(&mut tx, &t, &t.member).await?;
-    tx.commit().await?;
-    Ok(Changed {
-        changed,
-        value: view,
-    })
+    Ok(!leave.is_empty())
 }

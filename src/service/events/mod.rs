@@ -194,17 +194,9 @@ pub async fn record(
 /// Keeps the store's receiver registry current until the store is closed: reads the epoch
 /// every [`POLL`] and reloads the subscriptions when it moved. Spawned once per server.
 pub fn watch_receivers(store: Store) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut ticker = tokio::time::interval(POLL);
-        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            ticker.tick().await;
-            if store.is_closed() {
-                return;
-            }
-            if let Err(err) = refresh(&store).await {
-                tracing::warn!(error = %err, "cannot read the event receivers");
-            }
+    super::poll_until_closed(store, POLL, |store| async move {
+        if let Err(err) = refresh(&store).await {
+            tracing::warn!(error = %err, "cannot read the event receivers");
         }
     })
 }

@@ -112,7 +112,7 @@ pub async fn create_user(
             }
             (LinkPlan::LinkExisting { .. }, None) => return Err(ServiceError::NotFound("account")),
             (LinkPlan::CreateManaged { .. } | LinkPlan::CreateExternal { .. }, _) => {
-                let new = new_account(ctx, &parts, &written, record.account_id, owner, now)?;
+                let new = new_account(ctx, &parts, &written, record.account_id, owner, plan, now)?;
                 if !store::insert_account_if_new(&mut tx, &new).await? {
                     if passes < 2 {
                         continue;
@@ -250,14 +250,15 @@ async fn already_provisioned(
     ServiceError::Scim(ScimError::conflict(detail))
 }
 
-/// The account a directory's create makes: its status after `active` (rule 15), and no
-/// profile from this directory on another org's verified domain (rule 13).
+/// The account a directory's create makes: its status after `active` (rule 15), and the
+/// request's profile only where the plan writes it (rule 13).
 fn new_account(
     ctx: &ScimContext<'_>,
     parts: &UserParts,
     email: &str,
     id: AccountId,
     owner: Option<crate::domain::OrgId>,
+    plan: LinkPlan,
     now: i64,
 ) -> ServiceResult<NewAccount> {
     let management = owner.map_or(Management::Unmanaged, Management::Managed);
@@ -276,7 +277,7 @@ fn new_account(
         }
         _ => AccountStatus::Active,
     };
-    let writes_profile = owner.is_none() || owner == Some(ctx.directory.org);
+    let writes_profile = plan.writes_profile();
     Ok(NewAccount {
         id,
         email: email.to_owned(),

@@ -21,7 +21,7 @@ use crate::domain::events::Operation;
 use crate::domain::{
     account_view, can_change_email, can_directory_change_account, check_asserted_product_access,
     directory_set_active, normalize_email, on_directory_delete, AccountFacts, AccountStatus,
-    AccountView, EmailChange, Management, ProvisionedResource, ProvisioningOperation, StatusChange,
+    AccountView, EmailChange, ProvisionedResource, ProvisioningOperation, StatusChange,
 };
 use crate::scim::normalize::{check_required, normalize_resource};
 use crate::scim::patch::{apply, parse_patch_request};
@@ -32,15 +32,9 @@ use crate::store::{self, Account, AccountProfileUpdate, Derived, ScimUser, Tx};
 /// A user as the response needs it.
 pub type UserView = ResourceView;
 
+/// Directories never delete accounts, so no SCIM rule looks at content.
 fn facts(account: &Account) -> AccountFacts {
-    AccountFacts {
-        id: account.id,
-        status: account.status,
-        management: account
-            .managing_org
-            .map_or(Management::Unmanaged, Management::Managed),
-        content_count: 0,
-    }
+    super::account_facts(account, 0)
 }
 
 /// A user that gives its account no usable email: the detail names the mapping to fix.
@@ -305,7 +299,7 @@ where
             "`active` cannot be removed: it is the account's status; send `active: false` to deactivate",
         )));
     }
-    let managed_here = current.account.managing_org == Some(ctx.directory.org);
+    let managed_here = ctx.directory.manages(facts(&current.account).management);
     if omitted == Omitted::PutSemantics && !managed_here {
         keep_unasserted(&mut parts, &current.account);
     }
@@ -334,9 +328,9 @@ where
     let user = store::get_scim_user(&mut tx, ctx.directory.id, id, derived)
         .await?
         .ok_or(ServiceError::NotFound("user"))?;
-    let operation = match omitted {
-        Omitted::PutSemantics => ProvisioningOperation::Replace,
-        Omitted::Complete => ProvisioningOperation::Patch,
+    let (operation, event) = match omitted {
+        Omitted::PutSemantics => (ProvisioningOperation::Replace, Operation::Put),
+        Omitted::Complete => (ProvisioningOperation::Patch, Operation::Patch),
     };
     ctx.log_write(
         &mut tx,
@@ -350,10 +344,6 @@ where
     )
     .await?;
     let view = view(ctx, &user);
-    let event = match omitted {
-        Omitted::PutSemantics => Operation::Put,
-        Omitted::Complete => Operation::Patch,
-    };
     events::user_changed(
         &mut tx,
         ctx,

@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 use serde_json::{json, Map, Value};
 
 use crate::domain::{
-    account_email, normalize_email, AccountEmail, AccountEmailError, AccountField, AccountStatus,
-    Email, EmailEntry,
+    account_email, differs, normalize_email, AccountEmail, AccountEmailError, AccountField,
+    AccountStatus, Email, EmailEntry,
 };
 use crate::scim::schema::user::ACCOUNT_OWNED;
 use crate::scim::urn;
@@ -115,33 +115,35 @@ pub fn current_entitlements(user: &ScimUser) -> BTreeSet<String> {
     user.entitlements.iter().map(entitlement_id).collect()
 }
 
-/// Which account-owned fields a request would change. Identical values are not changes
-/// (rule 13), and neither is an email differing only in letter case: emails are
+/// Which account-owned fields a request would change, each compared by
+/// [`differs`] (rule 13). An email differing only in letter case is not a change: emails are
 /// case-insensitive, so it names the same account.
 pub fn changed_account_fields(
     account: &Account,
     parts: &UserParts,
     requested: &Email,
 ) -> Vec<AccountField> {
-    let mut changed = Vec::new();
     let current_email = account.email.as_deref().unwrap_or_default();
-    let same_address = match normalize_email(current_email) {
-        Ok(current) => &current == requested,
-        Err(_) => current_email == requested.as_str(),
+    let email = match normalize_email(current_email) {
+        Ok(current) => differs(AccountField::Email, &current, requested),
+        Err(_) => differs(AccountField::Email, current_email, requested.as_str()),
     };
-    if !same_address {
-        changed.push(AccountField::Email);
-    }
-    if account.display_name != parts.display_name {
-        changed.push(AccountField::DisplayName);
-    }
+    let mut changed: Vec<AccountField> = email.into_iter().collect();
+    changed.extend(differs(
+        AccountField::DisplayName,
+        &account.display_name,
+        &parts.display_name,
+    ));
     let empty = Map::new();
     let current = account.profile.as_object().unwrap_or(&empty);
-    let keys: std::collections::BTreeSet<&String> =
-        current.keys().chain(parts.profile.keys()).collect();
+    let keys: BTreeSet<&String> = current.keys().chain(parts.profile.keys()).collect();
     for key in keys {
-        if current.get(key.as_str()) != parts.profile.get(key.as_str()) {
-            let field = AccountField::from_scim_path(key).unwrap_or(AccountField::Name);
+        let field = AccountField::from_scim_path(key).unwrap_or(AccountField::Name);
+        if let Some(field) = differs(
+            field,
+            &current.get(key.as_str()),
+            &parts.profile.get(key.as_str()),
+        ) {
             if !changed.contains(&field) {
                 changed.push(field);
             }
