@@ -7,10 +7,11 @@ use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use sqlx::pool::PoolConnection;
 use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
-use sqlx::{FromRow, PgConnection, Postgres, Sqlite, SqliteConnection, Transaction};
+use sqlx::{FromRow, PgConnection, Postgres, Sqlite, SqliteConnection};
+
+use super::conn_pool::{settled, PgTx, Pooling};
 
 pub use super::db_params::{IntoParam, NullParam, Param, Time};
 
@@ -60,9 +61,9 @@ pub struct Conn {
 }
 
 pub(super) enum Handle {
-    Sqlite(PoolConnection<Sqlite>),
-    Postgres(PoolConnection<Postgres>),
-    PostgresTx(Transaction<'static, Postgres>),
+    Sqlite(Pooling<SqliteConnection>),
+    Postgres(Pooling<PgConnection>),
+    PostgresTx(PgTx),
     SqliteBatch(super::group_commit::Member),
     /// A transaction (or read) of a bulk session: a savepoint in the session's chunk.
     Nested(Box<super::bulk::Nested>),
@@ -95,14 +96,41 @@ impl Conn {
         self.tokens_changed = true;
     }
 
+    /// The native connection for one statement. A pooled one stays suspect until
+    /// [`Conn::settle`] hears how the statement ended: if the request is cancelled first,
+    /// the pool tests the connection before anyone uses it again.
     pub(super) fn native(&mut self) -> Native<'_> {
         match &mut self.handle {
-            Handle::Sqlite(c) => Native::Sqlite(c),
-            Handle::Postgres(c) => Native::Postgres(c),
-            Handle::PostgresTx(t) => Native::Postgres(t),
+            Handle::Sqlite(c) => {
+                c.suspect = true;
+                Native::Sqlite(&mut c.conn)
+            }
+            Handle::Postgres(c) => {
+                c.suspect = true;
+                Native::Postgres(&mut c.conn)
+            }
+            Handle::PostgresTx(t) => {
+                let pooled = t.pooled();
+                pooled.suspect = true;
+                Native::Postgres(&mut pooled.conn)
+            }
             Handle::SqliteBatch(m) => Native::Sqlite(m.connection()),
             Handle::Nested(n) => n.native(),
         }
+    }
+
+    /// Clears the doubt [`Conn::native`] cast, unless the statement failed on the
+    /// connection itself.
+    pub(super) fn settle<T>(&mut self, outcome: sqlx::Result<T>) -> sqlx::Result<T> {
+        if settled(&outcome) {
+            match &mut self.handle {
+                Handle::Sqlite(c) => c.suspect = false,
+                Handle::Postgres(c) => c.suspect = false,
+                Handle::PostgresTx(t) => t.pooled().suspect = false,
+                Handle::SqliteBatch(_) | Handle::Nested(_) => {}
+            }
+        }
+        outcome
     }
 
     pub fn backend(&self) -> super::Backend {
@@ -305,21 +333,22 @@ impl<'q> Query<'q> {
     /// Runs a statement that returns no rows; the number of rows it changed.
     pub async fn execute(self, conn: &mut Conn) -> Result<u64, sqlx::Error> {
         let this = self.checked()?;
-        Ok(match conn.native() {
+        let outcome = match conn.native() {
             Native::Sqlite(c) => bind_all!(sqlx::query(this.sql), this.params, sqlite)
                 .execute(c)
-                .await?
-                .rows_affected(),
+                .await
+                .map(|done| done.rows_affected()),
             Native::Postgres(c) => bind_all!(sqlx::query(this.sql), this.params, postgres)
                 .execute(c)
-                .await?
-                .rows_affected(),
-        })
+                .await
+                .map(|done| done.rows_affected()),
+        };
+        conn.settle(outcome)
     }
 
     pub async fn fetch_all<T: Record>(self, conn: &mut Conn) -> Result<Vec<T>, sqlx::Error> {
         let this = self.checked()?;
-        match conn.native() {
+        let outcome = match conn.native() {
             Native::Sqlite(c) => {
                 bind_all!(sqlx::query_as::<Sqlite, T>(this.sql), this.params, sqlite)
                     .fetch_all(c)
@@ -334,7 +363,8 @@ impl<'q> Query<'q> {
                 .fetch_all(c)
                 .await
             }
-        }
+        };
+        conn.settle(outcome)
     }
 
     pub async fn fetch_optional<T: Record>(
@@ -342,7 +372,7 @@ impl<'q> Query<'q> {
         conn: &mut Conn,
     ) -> Result<Option<T>, sqlx::Error> {
         let this = self.checked()?;
-        match conn.native() {
+        let outcome = match conn.native() {
             Native::Sqlite(c) => {
                 bind_all!(sqlx::query_as::<Sqlite, T>(this.sql), this.params, sqlite)
                     .fetch_optional(c)
@@ -357,7 +387,8 @@ impl<'q> Query<'q> {
                 .fetch_optional(c)
                 .await
             }
-        }
+        };
+        conn.settle(outcome)
     }
 
     pub async fn fetch_one<T: Record>(self, conn: &mut Conn) -> Result<T, sqlx::Error> {
@@ -369,7 +400,7 @@ impl<'q> Query<'q> {
     /// The first column of every row.
     pub async fn scalars<T: Scalar>(self, conn: &mut Conn) -> Result<Vec<T>, sqlx::Error> {
         let this = self.checked()?;
-        match conn.native() {
+        let outcome = match conn.native() {
             Native::Sqlite(c) => {
                 bind_all!(
                     sqlx::query_scalar::<Sqlite, T>(this.sql),
@@ -388,7 +419,8 @@ impl<'q> Query<'q> {
                 .fetch_all(c)
                 .await
             }
-        }
+        };
+        conn.settle(outcome)
     }
 
     /// The first column of the first row, if any.
@@ -397,7 +429,7 @@ impl<'q> Query<'q> {
         conn: &mut Conn,
     ) -> Result<Option<T>, sqlx::Error> {
         let this = self.checked()?;
-        match conn.native() {
+        let outcome = match conn.native() {
             Native::Sqlite(c) => {
                 bind_all!(
                     sqlx::query_scalar::<Sqlite, T>(this.sql),
@@ -416,7 +448,8 @@ impl<'q> Query<'q> {
                 .fetch_optional(c)
                 .await
             }
-        }
+        };
+        conn.settle(outcome)
     }
 
     /// The first column of the one row the statement must return.
