@@ -7,10 +7,11 @@ use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use sqlx::pool::PoolConnection;
 use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
-use sqlx::{FromRow, PgConnection, Postgres, Sqlite, SqliteConnection, Transaction};
+use sqlx::{FromRow, PgConnection, Postgres, Sqlite, SqliteConnection};
+
+use super::conn_pool::{settled, PgTx, Pooling};
 
 pub use super::db_params::{IntoParam, NullParam, Param, Time};
 
@@ -60,9 +61,9 @@ pub struct Conn {
 }
 
 pub(super) enum Handle {
-    Sqlite(PoolConnection<Sqlite>),
-    Postgres(PoolConnection<Postgres>),
-    PostgresTx(Transaction<'static, Postgres>),
+    Sqlite(Pooling<SqliteConnection>),
+    Postgres(Pooling<PgConnection>),
+    PostgresTx(PgTx),
     SqliteBatch(super::group_commit::Member),
     /// A transaction (or read) of a bulk session: a savepoint in the session's chunk.
     Nested(Box<super::bulk::Nested>),
@@ -95,14 +96,41 @@ impl Conn {
         self.tokens_changed = true;
     }
 
+    /// The native connection for one statement. A pooled one stays suspect until
+    /// [`Conn::settle`] hears how the statement ended: if the request is cancelled first,
+    /// the pool tests the connection before anyone uses it again.
     pub(super) fn native(&mut self) -> Native<'_> {
         match &mut self.handle {
-            Handle::Sqlite(c) => Native::Sqlite(c),
-            Handle::Postgres(c) => Native::Postgres(c),
-            Handle::PostgresTx(t) => Native::Postgres(t),
+            Handle::Sqlite(c) => {
+                c.suspect = true;
+                Native::Sqlite(&mut c.conn)
+            }
+            Handle::Postgres(c) => {
+                c.suspect = true;
+                Native::Postgres(&mut c.conn)
+            }
+            Handle::PostgresTx(t) => {
+                let pooled = t.pooled();
+                pooled.suspect = true;
+                Native::Postgres(&mut pooled.conn)
+            }
             Handle::SqliteBatch(m) => Native::Sqlite(m.connection()),
             Handle::Nested(n) => n.native(),
         }
+    }
+
+    /// Clears the doubt [`Conn::native`] cast, unless the statement failed on the
+    /// connection itself.
+    pub(super) fn settle<T>(&mut self, outcome: sqlx::Result<T>) -> sqlx::Result<T> {
+        if settled(&outcome) {
+            match &mut self.handle {
+                Handle::Sqlite(c) => c.suspect = false,
+                Handle::Postgres(c) => c.suspect = false,
+                Handle::PostgresTx(t) => t.pooled().suspect = false,
+                Handle::SqliteBatch(_) | Handle::Nested(_) => {}
+            }
+        }
+        outcome
     }
 
     pub fn backend(&self) -> super::Backend {
@@ -280,21 +308,24 @@ macro_rules! bind_all {
 /// `query_scalar::<T>`) for the connection's backend, bound, then `$run` on the connection
 /// (and, after `=>`, a method of its result, where the backends' result types differ). A
 /// macro, because each backend's builder is another type.
+// Runs the statement on the connection's native driver; the outcome settles the
+// connection's standing in its pool (see `Conn::settle`).
 macro_rules! on_native {
-    ($conn:expr, $this:expr, $build:ident $(::<$t:ty>)?, $run:ident $(=> $then:ident)?) => {
-        match $conn.native() {
+    ($conn:expr, $this:expr, $build:ident $(::<$t:ty>)?, $run:ident $(=> $then:ident)?) => {{
+        let outcome = match $conn.native() {
             Native::Sqlite(c) => {
                 bind_all!(sqlx::$build::<Sqlite $(, $t)?>($this.sql), $this.params, sqlite)
                     .$run(c)
-                    .await $(?.$then())?
+                    .await $(.map(|done| done.$then()))?
             }
             Native::Postgres(c) => {
                 bind_all!(sqlx::$build::<Postgres $(, $t)?>($this.sql), $this.params, postgres)
                     .$run(c)
-                    .await $(?.$then())?
+                    .await $(.map(|done| done.$then()))?
             }
-        }
-    };
+        };
+        $conn.settle(outcome)
+    }};
 }
 
 impl<'q> Query<'q> {
@@ -326,7 +357,7 @@ impl<'q> Query<'q> {
     /// Runs a statement that returns no rows; the number of rows it changed.
     pub async fn execute(self, conn: &mut Conn) -> Result<u64, sqlx::Error> {
         let this = self.checked()?;
-        Ok(on_native!(conn, this, query, execute => rows_affected))
+        on_native!(conn, this, query, execute => rows_affected)
     }
 
     pub async fn fetch_all<T: Record>(self, conn: &mut Conn) -> Result<Vec<T>, sqlx::Error> {

@@ -10,6 +10,7 @@ mod admin_outbox;
 mod admin_sites;
 mod audit;
 mod bulk;
+mod conn_pool;
 pub mod db;
 mod db_params;
 pub mod db_types;
@@ -64,9 +65,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::postgres::PgConnectOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{ConnectOptions, PgPool, SqlitePool};
+use sqlx::{ConnectOptions, PgConnection, SqliteConnection, SqlitePool};
 
 use db::Handle;
 pub use db::{query, query_with, Conn, IntoParam, Param, Tx};
@@ -157,10 +158,10 @@ enum Pools {
     /// failing with SQLITE_BUSY, and share commits (`group_commit`); readers use WAL
     /// snapshots in parallel.
     Sqlite {
-        read: SqlitePool,
+        read: conn_pool::Pool<SqliteConnection>,
         write: group_commit::GroupCommit,
     },
-    Postgres(PgPool),
+    Postgres(conn_pool::Pool<PgConnection>),
 }
 
 /// One pool's connections, as the metrics report them.
@@ -202,16 +203,16 @@ impl Store {
             let options = PgConnectOptions::from_str(url)?
                 .log_statements(tracing::log::LevelFilter::Debug)
                 .log_slow_statements(tracing::log::LevelFilter::Warn, slow);
-            Pools::Postgres(
-                PgPoolOptions::new()
-                    .max_connections(pool_size)
-                    // A broken connection fails its statement and is dropped; a round trip
-                    // to test every connection before use would double a lookup's latency.
-                    .test_before_acquire(false)
-                    .acquire_timeout(Duration::from_secs(10))
-                    .connect_with(options)
-                    .await?,
-            )
+            // A broken connection fails its statement, and is tested before its next use;
+            // a round trip to test every connection would double a lookup's latency.
+            let pool = conn_pool::pool(
+                conn_pool::Connector::new(options, None),
+                pool_size,
+                Duration::from_secs(10),
+            )?;
+            // Connect now, so that a wrong URL fails at startup.
+            drop(conn_pool::get(&pool).await?);
+            Pools::Postgres(pool)
         } else if url.starts_with("sqlite:") {
             // LIKE must respect case so that caseExact attributes compare exactly;
             // case-insensitive matching uses lower-cased shadow columns instead.
@@ -236,7 +237,11 @@ impl Store {
             let readers = pool_size
                 .min(u32::try_from(cores * 2).unwrap_or(u32::MAX))
                 .max(1);
-            let read = sqlite_pool(options, readers).await?;
+            let read = conn_pool::pool(
+                conn_pool::Connector::new(options, Some(ready_sqlite)),
+                readers,
+                Duration::from_secs(30),
+            )?;
             Pools::Sqlite {
                 read,
                 write: group_commit::GroupCommit::new(write),
@@ -259,7 +264,12 @@ impl Store {
         match &self.pools {
             // Migrated before the writer is shared (see `connect_with`).
             Pools::Sqlite { .. } => {}
-            Pools::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await?,
+            Pools::Postgres(pool) => {
+                let mut pooled = conn_pool::get(pool).await?;
+                sqlx::migrate!("migrations/postgres")
+                    .run(&mut pooled.conn)
+                    .await?;
+            }
         }
         Ok(())
     }
@@ -278,8 +288,8 @@ impl Store {
             return Ok(bulk::read_conn(session.begin().await?));
         }
         Ok(Conn::new(match &self.pools {
-            Pools::Sqlite { read, .. } => Handle::Sqlite(read.acquire().await?),
-            Pools::Postgres(pool) => Handle::Postgres(pool.acquire().await?),
+            Pools::Sqlite { read, .. } => Handle::Sqlite(conn_pool::get(read).await?),
+            Pools::Postgres(pool) => Handle::Postgres(conn_pool::get(pool).await?),
         }))
     }
 
@@ -294,7 +304,7 @@ impl Store {
         }
         let handle = match &self.pools {
             Pools::Sqlite { write, .. } => Handle::SqliteBatch(write.begin().await?),
-            Pools::Postgres(pool) => Handle::PostgresTx(pool.begin().await?),
+            Pools::Postgres(pool) => Handle::PostgresTx(conn_pool::PgTx::begin(pool).await?),
         };
         Ok(Tx {
             conn: Conn::new(handle),
@@ -339,19 +349,19 @@ impl Store {
 
     /// Connections in use and idle, per pool, for the metrics.
     pub fn pool_usage(&self) -> Vec<PoolUsage> {
-        fn usage<DB: sqlx::Database>(name: &'static str, pool: &sqlx::Pool<DB>) -> PoolUsage {
-            let idle = u32::try_from(pool.num_idle()).unwrap_or(u32::MAX);
-            PoolUsage {
-                name,
-                in_use: pool.size().saturating_sub(idle),
-                idle,
-            }
+        fn usage(name: &'static str, (in_use, idle): (u32, u32)) -> PoolUsage {
+            PoolUsage { name, in_use, idle }
         }
         match &self.pools {
             Pools::Sqlite { read, write } => {
-                vec![usage("read", read), usage("write", write.pool())]
+                let writer = write.pool();
+                let idle = u32::try_from(writer.num_idle()).unwrap_or(u32::MAX);
+                vec![
+                    usage("read", conn_pool::usage(read)),
+                    usage("write", (writer.size().saturating_sub(idle), idle)),
+                ]
             }
-            Pools::Postgres(pool) => vec![usage("postgres", pool)],
+            Pools::Postgres(pool) => vec![usage("postgres", conn_pool::usage(pool))],
         }
     }
 
@@ -365,11 +375,11 @@ impl Store {
     pub async fn close(&self) {
         match &self.pools {
             Pools::Sqlite { read, write } => {
-                read.close().await;
+                conn_pool::close(read).await;
                 write.close().await;
                 write.pool().close().await;
             }
-            Pools::Postgres(pool) => pool.close().await,
+            Pools::Postgres(pool) => conn_pool::close(pool).await,
         }
     }
 }
@@ -393,14 +403,19 @@ async fn sqlite_pool(options: SqliteConnectOptions, size: u32) -> StoreResult<Sq
         .max_connections(size)
         .test_before_acquire(false)
         .acquire_timeout(Duration::from_secs(30))
-        .after_connect(|conn, _| {
-            Box::pin(async move {
-                stable_plans(conn).await?;
-                sqlite_fold::register(conn).await
-            })
-        })
+        .after_connect(|conn, _| ready_sqlite(conn))
         .connect_with(options)
         .await?)
+}
+
+/// What every SQLite connection needs before its first statement.
+fn ready_sqlite(
+    conn: &mut SqliteConnection,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = sqlx::Result<()>> + Send + '_>> {
+    Box::pin(async move {
+        stable_plans(conn).await?;
+        sqlite_fold::register(conn).await
+    })
 }
 
 /// With the STAT4 statistics `ANALYZE` gathers (sqlx's SQLite is built with them), SQLite

@@ -1,0 +1,218 @@
+//! The connections requests use: SQLite readers and every PostgreSQL connection, pooled by
+//! deadpool instead of sqlx's own pool.
+//!
+//! sqlx's pool pings every connection it takes back (`SELECT`-less round trip to the SQLite
+//! worker thread, or to the PostgreSQL server), to catch one a cancelled request left
+//! half-used. That is a second round trip for every one-statement lookup. Here a connection
+//! goes back to the pool as it is, and only one that may have been left half-used (its
+//! statement was cancelled or failed on the connection itself) is pinged before its next
+//! use, and dropped if the ping fails. A PostgreSQL transaction dropped without commit is
+//! rolled back at once by a task of its own, so it never sits idle holding locks.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use deadpool::managed::{self, Metrics, Object, PoolError, RecycleError, RecycleResult};
+use deadpool::Runtime;
+use sqlx::{ConnectOptions, Connection, Executor, PgConnection};
+
+type Setup<C> =
+    for<'c> fn(&'c mut C) -> Pin<Box<dyn Future<Output = sqlx::Result<()>> + Send + 'c>>;
+
+/// A pooled connection, and whether it must prove itself before its next use.
+pub(super) struct Pooled<C> {
+    pub(super) conn: C,
+    pub(super) suspect: bool,
+}
+
+/// Opens connections with the store's options and readies each (SQLite: plan stability
+/// and the case-folding function).
+pub(super) struct Connector<C: Connection> {
+    options: <C as Connection>::Options,
+    setup: Option<Setup<C>>,
+}
+
+impl<C: Connection> Connector<C> {
+    pub(super) fn new(options: <C as Connection>::Options, setup: Option<Setup<C>>) -> Self {
+        Connector { options, setup }
+    }
+}
+
+impl<C: Connection> managed::Manager for Connector<C> {
+    type Type = Pooled<C>;
+    type Error = sqlx::Error;
+
+    async fn create(&self) -> Result<Pooled<C>, sqlx::Error> {
+        let mut conn = self.options.connect().await?;
+        if let Some(setup) = self.setup {
+            setup(&mut conn).await?;
+        }
+        Ok(Pooled {
+            conn,
+            suspect: false,
+        })
+    }
+
+    async fn recycle(&self, pooled: &mut Pooled<C>, _: &Metrics) -> RecycleResult<sqlx::Error> {
+        if pooled.suspect {
+            pooled.conn.ping().await.map_err(RecycleError::Backend)?;
+            pooled.suspect = false;
+        }
+        Ok(())
+    }
+}
+
+impl<C: Connection> std::fmt::Debug for Connector<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Connector")
+    }
+}
+
+impl<C> std::fmt::Debug for Pooled<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pooled")
+            .field("suspect", &self.suspect)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for PgTx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgTx").field("open", &self.open).finish()
+    }
+}
+
+pub(super) type Pool<C> = managed::Pool<Connector<C>>;
+pub(super) type Pooling<C> = Object<Connector<C>>;
+
+pub(super) fn pool<C: Connection>(
+    connector: Connector<C>,
+    size: u32,
+    wait: Duration,
+) -> Result<Pool<C>, sqlx::Error> {
+    managed::Pool::builder(connector)
+        .max_size(usize::try_from(size).unwrap_or(usize::MAX).max(1))
+        .runtime(Runtime::Tokio1)
+        .wait_timeout(Some(wait))
+        .create_timeout(Some(wait))
+        .build()
+        .map_err(|err| sqlx::Error::Configuration(err.to_string().into()))
+}
+
+/// A connection from `pool`, in sqlx's error terms.
+pub(super) async fn get<C: Connection>(pool: &Pool<C>) -> Result<Pooling<C>, sqlx::Error> {
+    pool.get().await.map_err(|err| match err {
+        PoolError::Backend(err) => err,
+        PoolError::Timeout(_) => sqlx::Error::PoolTimedOut,
+        PoolError::Closed => sqlx::Error::PoolClosed,
+        other => sqlx::Error::Configuration(other.to_string().into()),
+    })
+}
+
+/// Closes the idle connections politely (PostgreSQL hears a Terminate, SQLite checkpoints)
+/// and the pool with them.
+pub(super) async fn close<C: Connection>(pool: &Pool<C>) {
+    pool.resize(0);
+    while let Ok(pooled) = pool
+        .timeout_get(&deadpool::managed::Timeouts::wait_millis(0))
+        .await
+    {
+        let _ = Object::take(pooled).conn.close().await;
+    }
+    pool.close();
+}
+
+/// In use and idle connections of `pool`.
+pub(super) fn usage<C: Connection>(pool: &Pool<C>) -> (u32, u32) {
+    let status = pool.status();
+    let idle = u32::try_from(status.available).unwrap_or(u32::MAX);
+    let size = u32::try_from(status.size).unwrap_or(u32::MAX);
+    (size.saturating_sub(idle), idle)
+}
+
+/// Whether a statement's outcome leaves its connection fit for the next one: success, or
+/// an answer from the database about the statement itself. Anything else (I/O, protocol,
+/// a crashed worker) puts the connection in doubt.
+pub(super) fn settled<T>(outcome: &Result<T, sqlx::Error>) -> bool {
+    matches!(
+        outcome,
+        Ok(_)
+            | Err(sqlx::Error::Database(_)
+                | sqlx::Error::RowNotFound
+                | sqlx::Error::ColumnDecode { .. }
+                | sqlx::Error::ColumnNotFound(_)
+                | sqlx::Error::Decode(_))
+    )
+}
+
+/// A PostgreSQL transaction on a pooled connection. Dropped while open (an error returned
+/// early, the request cancelled), it is rolled back by a task of its own right away.
+pub(super) struct PgTx {
+    conn: Option<Pooling<PgConnection>>,
+    open: bool,
+}
+
+impl PgTx {
+    pub(super) async fn begin(pool: &Pool<PgConnection>) -> Result<Self, sqlx::Error> {
+        let mut conn = get(pool).await?;
+        conn.suspect = true;
+        let begun = conn.conn.execute("BEGIN").await;
+        conn.suspect = !settled(&begun);
+        begun?;
+        Ok(PgTx {
+            conn: Some(conn),
+            open: true,
+        })
+    }
+
+    pub(super) fn pooled(&mut self) -> &mut Pooled<PgConnection> {
+        match self.conn.as_deref_mut() {
+            Some(pooled) => pooled,
+            None => unreachable!("a transaction holds its connection until dropped"),
+        }
+    }
+
+    async fn end(mut self, how: &'static str) -> Result<(), sqlx::Error> {
+        let pooled = self.pooled();
+        pooled.suspect = true;
+        let result = pooled.conn.execute(how).await;
+        // The transaction is over either way: a failed COMMIT rolls back.
+        self.open = false;
+        if settled(&result) {
+            self.pooled().suspect = false;
+        }
+        result.map(|_| ())
+    }
+
+    pub(super) async fn commit(self) -> Result<(), sqlx::Error> {
+        self.end("COMMIT").await
+    }
+
+    pub(super) async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.end("ROLLBACK").await
+    }
+}
+
+impl Drop for PgTx {
+    fn drop(&mut self) {
+        let Some(mut conn) = self.conn.take() else {
+            return;
+        };
+        if !self.open {
+            return;
+        }
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                runtime.spawn(async move {
+                    // Waits out whatever statement was cut off, then ends the transaction.
+                    if conn.conn.execute("ROLLBACK").await.is_err() {
+                        drop(Object::take(conn));
+                    }
+                });
+            }
+            // No runtime: the process is ending; never hand the open transaction on.
+            Err(_) => drop(Object::take(conn)),
+        }
+    }
+}
