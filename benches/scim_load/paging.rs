@@ -60,7 +60,10 @@ async fn walk(p: &Paging<'_>, deep: usize) -> Option<String> {
         }
     }
     if deep_cursor.is_none() {
-        println!("{:<30} no cursor paging on this server", "walk by cursor (1000/page)");
+        println!(
+            "{:<30} no cursor paging on this server",
+            "walk by cursor (1000/page)"
+        );
         return None;
     }
     let elapsed = started.elapsed().as_secs_f64();

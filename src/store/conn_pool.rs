@@ -133,17 +133,23 @@ pub(super) fn usage<C: Connection>(pool: &Pool<C>) -> (u32, u32) {
 
 /// Whether a statement's outcome leaves its connection fit for the next one: success, or
 /// an answer from the database about the statement itself. Anything else (I/O, protocol,
-/// a crashed worker) puts the connection in doubt.
+/// a crashed worker) puts the connection in doubt, and so do PostgreSQL's errors about the
+/// session (SQLSTATE classes 08, connection exception, and 57, operator intervention: a
+/// terminated backend says so before it hangs up).
 pub(super) fn settled<T>(outcome: &Result<T, sqlx::Error>) -> bool {
-    matches!(
-        outcome,
+    match outcome {
         Ok(_)
-            | Err(sqlx::Error::Database(_)
-                | sqlx::Error::RowNotFound
-                | sqlx::Error::ColumnDecode { .. }
-                | sqlx::Error::ColumnNotFound(_)
-                | sqlx::Error::Decode(_))
-    )
+        | Err(
+            sqlx::Error::RowNotFound
+            | sqlx::Error::ColumnDecode { .. }
+            | sqlx::Error::ColumnNotFound(_)
+            | sqlx::Error::Decode(_),
+        ) => true,
+        Err(sqlx::Error::Database(err)) => !err
+            .code()
+            .is_some_and(|code| code.starts_with("08") || code.starts_with("57")),
+        Err(_) => false,
+    }
 }
 
 /// A PostgreSQL transaction on a pooled connection. Dropped while open (an error returned

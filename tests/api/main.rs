@@ -27,6 +27,7 @@ mod native_ids;
 mod nul;
 mod okta_entitlements;
 mod openapi;
+mod pooling;
 mod processes;
 mod properties;
 mod provisioning_log;
