@@ -227,6 +227,7 @@ pub(crate) mod tests {
     use super::*;
     use crate::domain::ids::{DirectoryId, SiteId};
     use crate::domain::licenses::counts_against_license;
+    use crate::domain::refusal::tests::assert_refusal;
     use crate::domain::sites::SiteAccess;
 
     pub(crate) fn managed(org: OrgId, status: AccountStatus) -> AccountFacts {
@@ -319,11 +320,12 @@ pub(crate) mod tests {
         let acct = managed(theirs, AccountStatus::Deactivated);
         let err =
             can_change_status(&Actor::OrgAdmin(mine), &acct, AccountStatus::Active).unwrap_err();
-        assert_eq!(err.code(), "managed_by_other_org");
-        assert_eq!(err.who_can_act(), Some(WhoCanAct::ManagingOrg(theirs)));
-        assert!(err.to_string().contains(
-            "managed by another organization; only its administrators can reactivate it"
-        ));
+        assert_refusal(
+            &err,
+            "managed_by_other_org",
+            Some(WhoCanAct::ManagingOrg(theirs)),
+            "managed by another organization; only its administrators can reactivate it",
+        );
     }
 
     #[test]
@@ -336,11 +338,12 @@ pub(crate) mod tests {
             Actor::AccountOwner(AccountId::new()),
         ] {
             let err = can_change_status(&actor, &acct, AccountStatus::Active).unwrap_err();
-            assert_eq!(err.code(), "owner_only");
-            assert_eq!(err.who_can_act(), Some(WhoCanAct::AccountOwner));
-            assert!(err
-                .to_string()
-                .contains("only the account's owner can reactivate it"));
+            assert_refusal(
+                &err,
+                "owner_only",
+                Some(WhoCanAct::AccountOwner),
+                "only the account's owner can reactivate it",
+            );
         }
     }
 
@@ -357,11 +360,12 @@ pub(crate) mod tests {
             AccountStatus::Deactivated,
         )
         .unwrap_err();
-        assert_eq!(err.code(), "managing_org_only");
-        assert_eq!(err.who_can_act(), Some(WhoCanAct::ManagingOrg(org)));
-        assert!(err
-            .to_string()
-            .contains("remove the user from your sites instead"));
+        assert_refusal(
+            &err,
+            "managing_org_only",
+            Some(WhoCanAct::ManagingOrg(org)),
+            "remove the user from your sites instead",
+        );
     }
 
     #[test]
@@ -370,10 +374,12 @@ pub(crate) mod tests {
         let acct = managed(org, AccountStatus::Deactivated);
         let err = can_change_status(&Actor::AccountOwner(acct.id), &acct, AccountStatus::Active)
             .unwrap_err();
-        assert_eq!(err.code(), "managing_org_only");
-        assert!(err
-            .to_string()
-            .contains("only the administrators of the organization that manages this account can reactivate it"));
+        assert_refusal(
+            &err,
+            "managing_org_only",
+            Some(WhoCanAct::ManagingOrg(org)),
+            "only the administrators of the organization that manages this account can reactivate it",
+        );
     }
 
     #[test]
@@ -416,10 +422,13 @@ pub(crate) mod tests {
             ..managed(org, AccountStatus::Active)
         };
         let err = can_delete(&Actor::OrgAdmin(other), &acct).unwrap_err();
-        assert_eq!(err.code(), "managed_by_other_org");
-        assert!(err
-            .to_string()
-            .contains("only its administrators can delete it"));
+        let who = Some(WhoCanAct::ManagingOrg(org));
+        assert_refusal(
+            &err,
+            "managed_by_other_org",
+            who,
+            "only its administrators can delete it",
+        );
         // Directories unlink (rule 16); they never delete accounts, even their org's.
         let err = can_delete(&directory(org), &managed(org, AccountStatus::Active)).unwrap_err();
         assert_eq!(err.code(), "managing_org_only");

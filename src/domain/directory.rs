@@ -182,6 +182,7 @@ mod tests {
     use crate::domain::domains::{move_domain, VerifiedDomains};
     use crate::domain::email::Domain;
     use crate::domain::profile::differs;
+    use crate::domain::refusal::tests::assert_refusal;
     use crate::domain::refusal::WhoCanAct;
 
     #[test]
@@ -313,10 +314,13 @@ mod tests {
             &[AccountField::Title],
         )
         .unwrap_err();
-        assert_eq!(err.code(), "owner_only");
-        assert!(err
-            .to_string()
-            .contains("unassign the user in your identity provider"));
+        let who = Some(WhoCanAct::AccountOwner);
+        assert_refusal(
+            &err,
+            "owner_only",
+            who,
+            "unassign the user in your identity provider",
+        );
     }
 
     #[test]
@@ -357,11 +361,12 @@ mod tests {
         let (d, other) = (dir(), OrgId::new());
         let acct = managed(other, AccountStatus::Active);
         let err = directory_set_active(&d, &acct, false).unwrap_err();
-        assert_eq!(err.code(), "managed_by_other_org");
-        assert_eq!(err.who_can_act(), Some(WhoCanAct::ManagingOrg(other)));
-        assert!(err
-            .to_string()
-            .contains("only its administrators can deactivate it"));
+        assert_refusal(
+            &err,
+            "managed_by_other_org",
+            Some(WhoCanAct::ManagingOrg(other)),
+            "only its administrators can deactivate it",
+        );
         assert!(err.to_string().contains("remove it from groups instead"));
         assert_eq!(
             directory_set_active(&d, &acct, true),

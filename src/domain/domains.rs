@@ -191,6 +191,7 @@ pub fn move_domain(
 mod tests {
     use super::*;
     use crate::domain::proof::{Challenge, DnsAnswer};
+    use crate::domain::refusal::tests::assert_refusal;
     use crate::domain::refusal::WhoCanAct;
 
     fn domain(s: &str) -> Domain {
@@ -312,11 +313,12 @@ mod tests {
             Proof::Waived,
         )
         .unwrap_err();
-        assert_eq!(err.code(), "domain_verified_by_other_org");
-        assert_eq!(err.who_can_act(), Some(WhoCanAct::ManagingOrg(a)));
-        assert!(err
-            .to_string()
-            .contains("only its administrators can move it"));
+        assert_refusal(
+            &err,
+            "domain_verified_by_other_org",
+            Some(WhoCanAct::ManagingOrg(a)),
+            "only its administrators can move it",
+        );
     }
 
     #[test]

@@ -137,6 +137,7 @@ mod tests {
     use super::*;
     use crate::domain::accounts::tests::{managed, unmanaged};
     use crate::domain::ids::OrgId;
+    use crate::domain::refusal::tests::assert_refusal;
     use crate::domain::refusal::WhoCanAct;
 
     fn p(key: &str) -> Product {
@@ -254,9 +255,8 @@ mod tests {
         let org = OrgId::new();
         let acct = managed(org, AccountStatus::Deactivated);
         let err = can_change_product_access(&acct, ProductAccessChange::Grant).unwrap_err();
-        assert_eq!(err.code(), "account_deactivated");
-        assert_eq!(err.who_can_act(), Some(WhoCanAct::ManagingOrg(org)));
-        assert!(err.to_string().contains("can reactivate it"));
+        let who = Some(WhoCanAct::ManagingOrg(org));
+        assert_refusal(&err, "account_deactivated", who, "can reactivate it");
         assert_eq!(
             can_change_product_access(&acct, ProductAccessChange::Revoke),
             Ok(())

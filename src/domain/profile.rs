@@ -154,6 +154,7 @@ mod tests {
     use crate::domain::accounts::tests::{managed, unmanaged};
     use crate::domain::accounts::AccountStatus;
     use crate::domain::ids::DirectoryId;
+    use crate::domain::refusal::tests::assert_refusal;
     use crate::domain::refusal::WhoCanAct;
 
     fn dir(org: OrgId) -> Actor {
@@ -224,14 +225,14 @@ mod tests {
         let (org, other) = (OrgId::new(), OrgId::new());
         let acct = managed(other, AccountStatus::Active);
         let err = can_change_profile(&dir(org), &acct, &[AccountField::DisplayName]).unwrap_err();
-        assert_eq!(err.code(), "managed_by_other_org");
-        assert_eq!(err.who_can_act(), Some(WhoCanAct::ManagingOrg(other)));
-        let msg = err.to_string();
-        assert!(
-            msg.contains("only its administrators can change its profile"),
-            "{msg}"
+        let who = Some(WhoCanAct::ManagingOrg(other));
+        assert_refusal(
+            &err,
+            "managed_by_other_org",
+            who,
+            "only its administrators can change its profile",
         );
-        assert!(msg.contains(
+        assert!(err.to_string().contains(
             "unassign the user in your identity provider or remove it from groups instead"
         ));
     }
@@ -240,10 +241,13 @@ mod tests {
     fn rule13_a_directory_is_refused_on_an_unmanaged_account() {
         let acct = unmanaged(AccountStatus::Active);
         let err = can_change_profile(&dir(OrgId::new()), &acct, &[AccountField::Name]).unwrap_err();
-        assert_eq!(err.code(), "owner_only");
-        assert!(err
-            .to_string()
-            .contains("only the account's owner can change its profile"));
+        let who = Some(WhoCanAct::AccountOwner);
+        assert_refusal(
+            &err,
+            "owner_only",
+            who,
+            "only the account's owner can change its profile",
+        );
         assert!(err.to_string().contains("unassign the user"));
     }
 
@@ -290,11 +294,12 @@ mod tests {
                 &owners,
             )
             .unwrap_err();
-            assert_eq!(err.code(), "email_domain_not_verified");
-            assert_eq!(err.who_can_act(), Some(WhoCanAct::ManagingOrg(org)));
-            assert!(err
-                .to_string()
-                .contains("not verified by the organization that manages this account"));
+            assert_refusal(
+                &err,
+                "email_domain_not_verified",
+                Some(WhoCanAct::ManagingOrg(org)),
+                "not verified by the organization that manages this account",
+            );
         }
     }
 

@@ -345,6 +345,16 @@ pub(crate) mod tests {
     use super::*;
     use std::collections::BTreeSet;
 
+    /// Checks the three things a refusal tells its caller: its code, who can act instead, and
+    /// (part of) the explanation a person reads.
+    #[track_caller]
+    pub(crate) fn assert_refusal(err: &Refusal, code: &str, who: Option<WhoCanAct>, says: &str) {
+        assert_eq!(err.code(), code);
+        assert_eq!(err.who_can_act(), who);
+        let text = err.to_string();
+        assert!(text.contains(says), "{text:?} does not say {says:?}");
+    }
+
     /// One refusal of every variant.
     pub(crate) fn all_samples() -> Vec<Refusal> {
         let org = OrgId::new();

@@ -2,6 +2,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::Value;
 
 use super::errors::ScimHttpError;
 use super::scim_routes::{base_url, scim_json};
@@ -25,14 +26,23 @@ pub async fn schemas(_: ScimPrincipal, req: HttpRequest) -> HttpResponse {
     scim_json(StatusCode::OK, &render::schemas_document(&base_url(&req)))
 }
 
-pub async fn schema(
-    _: ScimPrincipal,
-    req: HttpRequest,
-    id: web::Path<String>,
-) -> Result<HttpResponse, ScimHttpError> {
-    let doc = render::schema_document(&id, &base_url(&req))
-        .ok_or_else(|| ScimError::not_found(format!("no schema {:?}", id.as_str())))?;
+type Reply = Result<HttpResponse, ScimHttpError>;
+
+/// One discovery document by its id, as `document` renders it; a 404 names the kind of
+/// document that has no such id.
+fn by_id(
+    req: &HttpRequest,
+    id: &str,
+    document: fn(&str, &str) -> Option<Value>,
+    kind: &str,
+) -> Reply {
+    let doc = document(id, &base_url(req))
+        .ok_or_else(|| ScimError::not_found(format!("no {kind} {id:?}")))?;
     Ok(scim_json(StatusCode::OK, &doc))
+}
+
+pub async fn schema(_: ScimPrincipal, req: HttpRequest, id: web::Path<String>) -> Reply {
+    by_id(&req, &id, render::schema_document, "schema")
 }
 
 pub async fn resource_types(_: ScimPrincipal, req: HttpRequest) -> HttpResponse {
@@ -42,12 +52,6 @@ pub async fn resource_types(_: ScimPrincipal, req: HttpRequest) -> HttpResponse 
     )
 }
 
-pub async fn resource_type(
-    _: ScimPrincipal,
-    req: HttpRequest,
-    id: web::Path<String>,
-) -> Result<HttpResponse, ScimHttpError> {
-    let doc = render::resource_type_document(&id, &base_url(&req))
-        .ok_or_else(|| ScimError::not_found(format!("no resource type {:?}", id.as_str())))?;
-    Ok(scim_json(StatusCode::OK, &doc))
+pub async fn resource_type(_: ScimPrincipal, req: HttpRequest, id: web::Path<String>) -> Reply {
+    by_id(&req, &id, render::resource_type_document, "resource type")
 }

@@ -4,20 +4,14 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde_json::Value;
 
-use serde_json::Map;
-
 use super::errors::ScimHttpError;
-use super::paging::ListedType;
+use super::paging::listed_type;
 use super::scim_request::ScimRequest;
 use super::scim_routes::{resource_id, respond, wants};
 use super::AppState;
 use crate::scim::list::Projection;
-use crate::scim::schema::def::ResourceTypeDef;
 use crate::scim::schema::group::GROUP_RESOURCE;
-use crate::service::error::ServiceResult;
 use crate::service::groups::{self as service, PatchResponse};
-use crate::service::scim_context::ScimContext;
-use crate::store::{ListQuery, Listed};
 
 type Reply = Result<HttpResponse, ScimHttpError>;
 
@@ -53,20 +47,10 @@ pub async fn get(scim: ScimRequest, state: web::Data<AppState>, id: web::Path<St
     ))
 }
 
-/// The Groups list (`GET /Groups`, `POST /Groups/.search`).
-pub struct Groups;
-
-impl ListedType for Groups {
-    const RESOURCE: &'static ResourceTypeDef = &GROUP_RESOURCE;
-    const ENDPOINT: &'static str = "Groups";
-
-    async fn page(
-        ctx: &ScimContext<'_>,
-        query: &ListQuery<'_>,
-        projection: &Projection,
-    ) -> ServiceResult<Listed<Map<String, Value>>> {
-        service::list_groups(ctx, query, with_members(projection)).await
-    }
+listed_type! {
+    /// The Groups list (`GET /Groups`, `POST /Groups/.search`).
+    Groups = GROUP_RESOURCE, "Groups",
+    |ctx, query, projection| service::list_groups(ctx, query, with_members(projection))
 }
 
 /// PUT (`PATCH` false) and PATCH: the same answer, from different service calls.

@@ -186,6 +186,35 @@ pub(super) trait ListedType {
     ) -> ServiceResult<Listed<Map<String, Value>>>;
 }
 
+/// Declares a resource type's [`ListedType`]: its definition, its endpoint, and the service
+/// call that reads one page (the rest of a list request is the same for every type).
+macro_rules! listed_type {
+    (
+        $(#[$doc:meta])*
+        $name:ident = $resource:path, $endpoint:literal,
+        |$ctx:ident, $query:ident, $projection:ident| $page:expr
+    ) => {
+        $(#[$doc])*
+        pub struct $name;
+
+        impl $crate::http::paging::ListedType for $name {
+            const RESOURCE: &'static $crate::scim::schema::def::ResourceTypeDef = &$resource;
+            const ENDPOINT: &'static str = $endpoint;
+
+            async fn page(
+                $ctx: &$crate::service::scim_context::ScimContext<'_>,
+                $query: &$crate::store::ListQuery<'_>,
+                $projection: &$crate::scim::list::Projection,
+            ) -> $crate::service::error::ServiceResult<
+                $crate::store::Listed<serde_json::Map<String, serde_json::Value>>,
+            > {
+                $page.await
+            }
+        }
+    };
+}
+pub(super) use listed_type;
+
 async fn run_list<R: ListedType>(
     scim: ScimRequest,
     state: &AppState,

@@ -48,16 +48,30 @@ pub fn json_has_nul(json: &[u8]) -> bool {
     false
 }
 
-/// What is wrong with a query string, if anything.
-pub fn query_problem(query: &str) -> Option<&'static str> {
-    let decoded: Vec<u8> = percent_encoding::percent_decode_str(query).collect();
+/// What is wrong with percent-encoded text once decoded, if anything: `nul` when it holds a
+/// NUL, `not_utf8` when it is not UTF-8.
+fn decoded_problem(
+    decoded: impl Iterator<Item = u8>,
+    nul: &'static str,
+    not_utf8: &'static str,
+) -> Option<&'static str> {
+    let decoded: Vec<u8> = decoded.collect();
     if decoded.contains(&0) {
-        Some("the query string contains a NUL character (U+0000), which no field accepts")
+        Some(nul)
     } else if std::str::from_utf8(&decoded).is_err() {
-        Some("the query string is not UTF-8 once percent-decoded")
+        Some(not_utf8)
     } else {
         None
     }
+}
+
+/// What is wrong with a query string, if anything.
+pub fn query_problem(query: &str) -> Option<&'static str> {
+    decoded_problem(
+        percent_encoding::percent_decode_str(query),
+        "the query string contains a NUL character (U+0000), which no field accepts",
+        "the query string is not UTF-8 once percent-decoded",
+    )
 }
 
 /// True for a media type a body may have: JSON, as SCIM (RFC 7644 §3.1) or plain.
@@ -178,14 +192,11 @@ where
                 body.extend_from_slice(&chunk);
             }
             let form_problem = || {
-                let decoded: Vec<u8> = percent_encoding::percent_decode(&body).collect();
-                if decoded.contains(&0) {
-                    Some("the form contains a NUL character (U+0000), which no field accepts")
-                } else if std::str::from_utf8(&decoded).is_err() {
-                    Some("the form is not UTF-8 once percent-decoded")
-                } else {
-                    None
-                }
+                decoded_problem(
+                    percent_encoding::percent_decode(&body),
+                    "the form contains a NUL character (U+0000), which no field accepts",
+                    "the form is not UTF-8 once percent-decoded",
+                )
             };
             if console {
                 if let Some(problem) = form_problem() {

@@ -17,111 +17,81 @@ use crate::scim::schema::def::ResourceTypeDef;
 use crate::scim::{ScimError, CONTENT_TYPE};
 use crate::service::scim_context::ResourceView;
 
+/// A SCIM endpoint: any method it does not route is answered 405 the SCIM way.
+fn resource(path: &str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(method_not_allowed))
+}
+
+/// An endpoint of the read-only entitlement lists: a write is answered as such.
+fn read_only_resource(path: &str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(entitlements::read_only))
+}
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/scim/v2")
             .service(
-                web::resource("/ServiceProviderConfig")
-                    .route(web::get().to(discovery::service_provider_config))
-                    .default_service(web::to(method_not_allowed)),
+                resource("/ServiceProviderConfig")
+                    .route(web::get().to(discovery::service_provider_config)),
+            )
+            .service(resource("/Schemas").route(web::get().to(discovery::schemas)))
+            .service(resource("/Schemas/{id}").route(web::get().to(discovery::schema)))
+            .service(resource("/ResourceTypes").route(web::get().to(discovery::resource_types)))
+            .service(resource("/ResourceTypes/{id}").route(web::get().to(discovery::resource_type)))
+            .service(resource("/.search").route(web::post().to(root_search::search)))
+            .service(resource("/Bulk").route(web::post().to(bulk::bulk)))
+            .service(
+                resource("/Users/.search").route(web::post().to(paging::search::<users::Users>)),
             )
             .service(
-                web::resource("/Schemas")
-                    .route(web::get().to(discovery::schemas))
-                    .default_service(web::to(method_not_allowed)),
-            )
-            .service(
-                web::resource("/Schemas/{id}")
-                    .route(web::get().to(discovery::schema))
-                    .default_service(web::to(method_not_allowed)),
-            )
-            .service(
-                web::resource("/ResourceTypes")
-                    .route(web::get().to(discovery::resource_types))
-                    .default_service(web::to(method_not_allowed)),
-            )
-            .service(
-                web::resource("/ResourceTypes/{id}")
-                    .route(web::get().to(discovery::resource_type))
-                    .default_service(web::to(method_not_allowed)),
-            )
-            .service(
-                web::resource("/.search")
-                    .route(web::post().to(root_search::search))
-                    .default_service(web::to(method_not_allowed)),
-            )
-            .service(
-                web::resource("/Bulk")
-                    .route(web::post().to(bulk::bulk))
-                    .default_service(web::to(method_not_allowed)),
-            )
-            .service(
-                web::resource("/Users/.search")
-                    .route(web::post().to(paging::search::<users::Users>))
-                    .default_service(web::to(method_not_allowed)),
-            )
-            .service(
-                web::resource("/Users")
+                resource("/Users")
                     .route(web::get().to(paging::list::<users::Users>))
-                    .route(web::post().to(users::create))
-                    .default_service(web::to(method_not_allowed)),
+                    .route(web::post().to(users::create)),
             )
             .service(
-                web::resource("/Users/{id}")
+                resource("/Users/{id}")
                     .route(web::get().to(users::get))
                     .route(web::put().to(users::write::<false>))
                     .route(web::patch().to(users::write::<true>))
-                    .route(web::delete().to(users::delete))
-                    .default_service(web::to(method_not_allowed)),
+                    .route(web::delete().to(users::delete)),
             )
             .service(
-                web::resource("/Groups/.search")
-                    .route(web::post().to(paging::search::<groups::Groups>))
-                    .default_service(web::to(method_not_allowed)),
+                resource("/Groups/.search").route(web::post().to(paging::search::<groups::Groups>)),
             )
             .service(
-                web::resource("/Groups")
+                resource("/Groups")
                     .route(web::get().to(paging::list::<groups::Groups>))
-                    .route(web::post().to(groups::create))
-                    .default_service(web::to(method_not_allowed)),
+                    .route(web::post().to(groups::create)),
             )
             .service(
-                web::resource("/Groups/{id}")
+                resource("/Groups/{id}")
                     .route(web::get().to(groups::get))
                     .route(web::put().to(groups::write::<false>))
                     .route(web::patch().to(groups::write::<true>))
-                    .route(web::delete().to(groups::delete))
-                    .default_service(web::to(method_not_allowed)),
+                    .route(web::delete().to(groups::delete)),
             )
             .service(
-                web::resource("/Entitlements/.search")
-                    .route(web::post().to(entitlements::search::<false>))
-                    .default_service(web::to(entitlements::read_only)),
+                read_only_resource("/Entitlements/.search")
+                    .route(web::post().to(entitlements::search::<false>)),
             )
             .service(
-                web::resource("/Entitlements")
-                    .route(web::get().to(entitlements::list::<false>))
-                    .default_service(web::to(entitlements::read_only)),
+                read_only_resource("/Entitlements")
+                    .route(web::get().to(entitlements::list::<false>)),
             )
             .service(
-                web::resource("/Entitlements/{id}")
-                    .route(web::get().to(entitlements::get::<false>))
-                    .default_service(web::to(entitlements::read_only)),
+                read_only_resource("/Entitlements/{id}")
+                    .route(web::get().to(entitlements::get::<false>)),
             )
             .service(
-                web::resource("/Products/.search")
-                    .route(web::post().to(entitlements::search::<true>))
-                    .default_service(web::to(entitlements::read_only)),
+                read_only_resource("/Products/.search")
+                    .route(web::post().to(entitlements::search::<true>)),
             )
             .service(
-                web::resource("/Products")
-                    .route(web::get().to(entitlements::list::<true>))
-                    .default_service(web::to(entitlements::read_only)),
+                read_only_resource("/Products").route(web::get().to(entitlements::list::<true>)),
             )
             .service(
-                web::resource("/Products/{id}")
-                    .route(web::get().to(entitlements::get::<true>))
-                    .default_service(web::to(entitlements::read_only)),
+                read_only_resource("/Products/{id}")
+                    .route(web::get().to(entitlements::get::<true>)),
             )
             .default_service(web::to(unknown_endpoint)),
     );

@@ -4,20 +4,15 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde_json::Value;
 
-use serde_json::Map;
-
 use super::errors::ScimHttpError;
-use super::paging::ListedType;
+use super::paging::listed_type;
 use super::scim_request::ScimRequest;
 use super::scim_routes::{resource_id, wants};
 use super::AppState;
 use crate::scim::list::Projection;
-use crate::scim::schema::def::ResourceTypeDef;
 use crate::scim::schema::user::USER_RESOURCE;
-use crate::service::error::ServiceResult;
-use crate::service::scim_context::ScimContext;
 use crate::service::users as service;
-use crate::store::{Derived, ListQuery, Listed};
+use crate::store::Derived;
 
 type Reply = Result<HttpResponse, ScimHttpError>;
 
@@ -51,20 +46,10 @@ pub async fn get(scim: ScimRequest, state: web::Data<AppState>, id: web::Path<St
     Ok(scim.respond(&USER_RESOURCE, StatusCode::OK, &view, &projection))
 }
 
-/// The Users list (`GET /Users`, `POST /Users/.search`).
-pub struct Users;
-
-impl ListedType for Users {
-    const RESOURCE: &'static ResourceTypeDef = &USER_RESOURCE;
-    const ENDPOINT: &'static str = "Users";
-
-    async fn page(
-        ctx: &ScimContext<'_>,
-        query: &ListQuery<'_>,
-        projection: &Projection,
-    ) -> ServiceResult<Listed<Map<String, Value>>> {
-        service::list_users(ctx, query, derived(projection)).await
-    }
+listed_type! {
+    /// The Users list (`GET /Users`, `POST /Users/.search`).
+    Users = USER_RESOURCE, "Users",
+    |ctx, query, projection| service::list_users(ctx, query, derived(projection))
 }
 
 /// PUT (`PATCH` false) and PATCH share everything but the service call.

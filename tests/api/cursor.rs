@@ -241,7 +241,7 @@ async fn cursors_are_bound_to_their_directory_and_query(app: TestApp) {
     ] {
         let reply = get(format!("{path}&cursor={}", urlencode(bad)), token.clone()).await;
         invalid(&reply, what);
-        assert!(reply.detail().contains("cursor"), "{}", reply.detail());
+        reply.assert_detail("cursor");
     }
     // Another directory cannot use it (and learns nothing more than from a forged one).
     let reply = get(
@@ -272,7 +272,7 @@ async fn cursors_are_bound_to_their_directory_and_query(app: TestApp) {
     // The entitlement catalogue pages by index only, and says so.
     let reply = get("/Entitlements?cursor=".into(), token.clone()).await;
     assert_eq!(reply.status, 400);
-    assert!(reply.detail().contains("startIndex"), "{}", reply.detail());
+    reply.assert_detail("startIndex");
 }
 
 async fn counts_must_be_positive_with_a_cursor(app: TestApp) {
@@ -285,7 +285,7 @@ async fn counts_must_be_positive_with_a_cursor(app: TestApp) {
             .await;
         assert_eq!(reply.status, 400, "count={count}: {}", reply.body);
         assert_eq!(reply.body["scimType"], "invalidCount", "count={count}");
-        assert!(reply.detail().contains("count"), "{}", reply.detail());
+        reply.assert_detail("count");
         let search = app
             .post(
                 "/.search",
@@ -321,7 +321,7 @@ async fn an_expired_cursor_is_refused(app: TestApp) {
         .get(&format!("/Users?count=1&cursor={cursor}"), token)
         .await
         .expect_scim_error(400, "expiredCursor");
-    assert!(reply.detail().contains("1 seconds"), "{}", reply.detail());
+    reply.assert_detail("1 seconds");
     // A fresh walk works.
     let again = page(&app, token, "/Users?count=1", "").await;
     assert_eq!(again["totalResults"], 3);

@@ -231,7 +231,7 @@ async fn dns_failures_are_clear_problems(env: WithDns) {
     dns.behave(Behaviour::ServFail);
     let failed = check(&app, &a, "slow.example").await;
     assert_problem(&failed, 503, "dns_unavailable");
-    assert!(failed.detail().contains("_scimd-challenge.slow.example"));
+    failed.assert_detail("_scimd-challenge.slow.example");
     dns.behave(Behaviour::Silent);
     let silent = check(&app, &a, "slow.example").await;
     assert_problem(&silent, 503, "dns_unavailable");

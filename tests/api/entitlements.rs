@@ -179,7 +179,7 @@ async fn entitlements_are_read_only(app: TestApp) {
     let token = &org.scim_token.token;
     let id = format!("{}:jira-software", org.site_id);
     for reply in read_only(&app, token, "/Entitlements", &id, "value").await {
-        assert!(reply.detail().contains("grant"), "{}", reply.detail());
+        reply.assert_detail("grant");
     }
     let after = app.get("/Entitlements", token).await;
     assert_eq!(after.body["totalResults"], 2);
@@ -264,11 +264,7 @@ async fn user_entitlements_follow_groups(app: TestApp) {
 fn refused(reply: &Reply) {
     assert_eq!(reply.status, 400, "{}", reply.body);
     assert_eq!(reply.body["scimType"], "mutability");
-    assert!(
-        reply.detail().contains("grant the product to a group"),
-        "{}",
-        reply.detail()
-    );
+    reply.assert_detail("grant the product to a group");
 }
 
 async fn writing_entitlements_is_refused_unless_unchanged(app: TestApp) {

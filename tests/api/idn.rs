@@ -136,7 +136,7 @@ async fn lookalike_emails_are_refused(app: TestApp) {
         let refused = app.post("/Users", &a.scim_token.token, body).await;
         assert_eq!(refused.status, 400, "{email:?}: {}", refused.body);
         assert_eq!(refused.body["scimType"], "invalidValue", "{email:?}");
-        assert!(refused.detail().contains("userName"), "{}", refused.body);
+        refused.assert_detail("userName");
         let invited = invite(&app, &a, json!({"emails": [email]})).await;
         assert_problem(&invited, 400, "invite_refused");
         assert_eq!(
@@ -153,7 +153,7 @@ async fn lookalike_emails_are_refused(app: TestApp) {
         let refused = app.post("/Users", &a.scim_token.token, body).await;
         assert_eq!(refused.status, 400, "{email:?}: {}", refused.body);
         assert_eq!(refused.body["scimType"], "invalidValue", "{email:?}");
-        assert!(refused.detail().contains("emails"), "{}", refused.body);
+        refused.assert_detail("emails");
     }
     let users = app.get("/Users", &a.scim_token.token).await;
     assert_eq!(users.body["totalResults"], 0, "nothing stored");

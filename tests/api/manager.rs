@@ -217,11 +217,7 @@ async fn empty_operations_is_invalid_value(app: TestApp) {
         .patch(&format!("/Users/{id}"), token, json!([]))
         .await
         .expect_scim_error(400, "invalidValue");
-    assert!(
-        reply.detail().contains("`Operations` is empty"),
-        "{}",
-        reply.body
-    );
+    reply.assert_detail("`Operations` is empty");
     let after = app.get(&format!("/Users/{id}"), token).await;
     assert_eq!(after.body, before.body);
 

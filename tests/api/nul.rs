@@ -20,7 +20,7 @@ async fn nul_characters_are_refused_everywhere(app: TestApp) {
     let scim_refused = |reply: &Reply| {
         assert_eq!(reply.status, 400, "{}", reply.body);
         assert_eq!(reply.body["scimType"], "invalidValue");
-        assert!(reply.detail().contains("NUL"), "{}", reply.detail());
+        reply.assert_detail("NUL");
     };
     let bob = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
                      "userName": "bob@acme.example", "displayName": "Bob\u{0}Example",

@@ -11,12 +11,16 @@ use crate::on_both_backends;
 
 const BIN: &str = env!("CARGO_BIN_EXE_scimd");
 
-fn scimd(db: &TestDb, args: &[&str]) -> Value {
-    let output = Command::new(BIN)
+fn run(db: &TestDb, args: &[&str]) -> std::process::Output {
+    Command::new(BIN)
         .args(args)
         .env("DATABASE_URL", &db.url)
         .output()
-        .expect("run scimd");
+        .expect("run scimd")
+}
+
+fn scimd(db: &TestDb, args: &[&str]) -> Value {
+    let output = run(db, args);
     assert!(
         output.status.success(),
         "scimd {args:?}: {}",
@@ -111,18 +115,17 @@ async fn two_processes_share_tokens_and_revocations(db: TestDb) {
     assert_eq!(spc(&second, token).await, 200);
 
     let directory = org["directory_id"].as_str().unwrap();
-    let zero = Command::new(BIN)
-        .args([
+    let zero = run(
+        &db,
+        &[
             "token",
             "issue",
             "--directory",
             directory,
             "--ttl-days",
             "0",
-        ])
-        .env("DATABASE_URL", &db.url)
-        .output()
-        .unwrap();
+        ],
+    );
     assert!(
         !zero.status.success(),
         "a token that expires at once is refused"
@@ -163,11 +166,10 @@ async fn data_and_tokens_survive_a_restart(db: TestDb) {
     drop(server);
     let restarted = serve(&db).await;
     assert_eq!(spc(&restarted, &token).await, 200);
-    let again = std::process::Command::new(BIN)
-        .args(["bootstrap", "--org", "Copycat", "--domain", "ACME.example"])
-        .env("DATABASE_URL", &db.url)
-        .output()
-        .unwrap();
+    let again = run(
+        &db,
+        &["bootstrap", "--org", "Copycat", "--domain", "ACME.example"],
+    );
     assert!(
         !again.status.success(),
         "the domain is still verified by Acme after the restart"

@@ -68,8 +68,8 @@ async fn a_deactivated_user_is_found_and_reactivated(app: TestApp) {
         .post("/Users", token, user("Ann@Acme.example", "oid-1"))
         .await
         .expect_scim_error(409, "uniqueness");
-    assert!(again.detail().contains(&id), "{}", again.body);
-    assert!(again.detail().contains("active: false"), "{}", again.body);
+    again.assert_detail(&id);
+    again.assert_detail("active: false");
 
     // Then it updates: Entra ID with PATCH, Okta with PUT.
     let on = app

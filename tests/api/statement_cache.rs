@@ -19,125 +19,98 @@ fn user(name: &str, title: &str) -> Value {
     })
 }
 
-/// Each request, and the `totalResults` it must report (the same in both directories).
-fn requests() -> Vec<(&'static str, &'static str, Option<Value>, i64)> {
+/// A request (method, path, body) and the `totalResults` it must report (the same in both
+/// directories).
+type Request = (&'static str, &'static str, Option<Value>, i64);
+
+fn get(path: &'static str, total: i64) -> Request {
+    ("GET", path, None, total)
+}
+
+fn post(path: &'static str, body: Value, total: i64) -> Request {
+    ("POST", path, Some(body), total)
+}
+
+fn requests() -> Vec<Request> {
     vec![
-        ("GET", "/Users?sortBy=title&sortOrder=descending", None, 3),
-        (
-            "GET",
-            "/Users?sortBy=userName&count=1&startIndex=2",
-            None,
-            3,
-        ),
-        ("GET", "/Users?sortBy=emails&count=2", None, 3),
-        (
-            "GET",
+        get("/Users?sortBy=title&sortOrder=descending", 3),
+        get("/Users?sortBy=userName&count=1&startIndex=2", 3),
+        get("/Users?sortBy=emails&count=2", 3),
+        get(
             "/Users?filter=title%20eq%20%22Lead%22&sortBy=displayName",
-            None,
             1,
         ),
-        (
-            "GET",
+        get(
             "/Users?filter=title%20sw%20%22E%22%20or%20title%20eq%20%22Lead%22",
-            None,
             3,
         ),
-        (
-            "GET",
-            "/Users?filter=userName%20eq%20%22ann@DOMAIN%22",
-            None,
-            1,
-        ),
-        (
-            "GET",
-            "/Users?filter=externalId%20eq%20%22ext-bob@DOMAIN%22",
-            None,
-            1,
-        ),
-        (
-            "GET",
+        get("/Users?filter=userName%20eq%20%22ann@DOMAIN%22", 1),
+        get("/Users?filter=externalId%20eq%20%22ext-bob@DOMAIN%22", 1),
+        get(
             "/Users?filter=emails%5Btype%20eq%20%22work%22%5D.value%20co%20%22DOMAIN%22",
-            None,
             3,
         ),
-        ("GET", "/Users?startIndex=3&count=5", None, 3),
+        get("/Users?startIndex=3&count=5", 3),
         // Pages past the end: the count runs as a statement of its own, whatever the sort.
-        ("GET", "/Users?sortBy=title&startIndex=5", None, 3),
-        (
-            "GET",
-            "/Users?sortBy=displayName&startIndex=9&count=2",
-            None,
-            3,
-        ),
-        ("GET", "/Users?sortBy=name.familyName&startIndex=7", None, 3),
-        (
-            "GET",
-            "/Users?sortBy=emails.primary&startIndex=114",
-            None,
-            3,
-        ),
-        (
-            "GET",
+        get("/Users?sortBy=title&startIndex=5", 3),
+        get("/Users?sortBy=displayName&startIndex=9&count=2", 3),
+        get("/Users?sortBy=name.familyName&startIndex=7", 3),
+        get("/Users?sortBy=emails.primary&startIndex=114", 3),
+        get(
             "/Users?filter=title%20eq%20%22Lead%22&sortBy=title&startIndex=4",
-            None,
             1,
         ),
-        ("GET", "/Groups?sortBy=displayName&startIndex=3", None, 1),
-        (
-            "GET",
+        get("/Groups?sortBy=displayName&startIndex=3", 1),
+        get(
             "/Groups?sortBy=displayName&filter=displayName%20sw%20%22Eng%22",
-            None,
             1,
         ),
-        (
-            "POST",
+        post(
             "/Users/.search",
-            Some(json!({"filter": "title ne \"Lead\"", "sortBy": "userName", "count": 1})),
+            json!({"filter": "title ne \"Lead\"", "sortBy": "userName", "count": 1}),
             2,
         ),
-        (
-            "POST",
+        post("/.search", json!({"sortBy": "displayName", "count": 2}), 4),
+        post(
             "/.search",
-            Some(json!({"sortBy": "displayName", "count": 2})),
-            4,
-        ),
-        (
-            "POST",
-            "/.search",
-            Some(json!({"filter": "displayName sw \"c\"", "startIndex": 1})),
+            json!({"filter": "displayName sw \"c\"", "startIndex": 1}),
             1,
         ),
         // First cursor pages (later ones are bound to their directory: see below).
-        ("GET", "/Users?cursor=&sortBy=title&count=2", None, 3),
-        ("GET", "/Users?cursor=&count=1", None, 3),
-        (
-            "POST",
+        get("/Users?cursor=&sortBy=title&count=2", 3),
+        get("/Users?cursor=&count=1", 3),
+        post(
             "/Groups/.search",
-            Some(json!({"cursor": "", "sortBy": "displayName"})),
+            json!({"cursor": "", "sortBy": "displayName"}),
             1,
         ),
-        (
-            "POST",
-            "/.search",
-            Some(json!({"cursor": "", "count": 2})),
-            4,
-        ),
+        post("/.search", json!({"cursor": "", "count": 2}), 4),
     ]
 }
 
-async fn list_statements_never_mix_on_one_connection(app: TestApp) {
+/// Acme and Globex, each with the users ann (Engineer), bob (Lead) and cid (Engineer), every
+/// body passed through `adjust` first: each directory's SCIM token and domain.
+async fn tenants(app: &TestApp, adjust: impl Fn(&str, &mut Value)) -> Vec<(String, &'static str)> {
     let mut tenants = Vec::new();
     for (org, domain) in [("Acme", "acme.example"), ("Globex", "globex.example")] {
         let outcome = app.bootstrap(org, &[domain]).await;
         let token = outcome.scim_token.token.clone();
         for (name, title) in [("ann", "Engineer"), ("bob", "Lead"), ("cid", "Engineer")] {
-            app.create_user(&token, user(&format!("{name}@{domain}"), title))
-                .await;
+            let mut body = user(&format!("{name}@{domain}"), title);
+            adjust(name, &mut body);
+            app.create_user(&token, body).await;
         }
+        tenants.push((token, domain));
+    }
+    tenants
+}
+
+async fn list_statements_never_mix_on_one_connection(app: TestApp) {
+    let tenants = tenants(&app, |_, _| {}).await;
+    for (token, _) in &tenants {
         let group = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
                            "displayName": "Engineering"});
-        assert_eq!(app.post("/Groups", &token, group).await.status, 201);
-        tenants.push((token, domain));
+        assert_eq!(app.post("/Groups", token, group).await.status, 201);
     }
     let requests = requests();
     // Several orders: forwards, backwards and strided, alternating tenants differently.
@@ -172,19 +145,12 @@ async fn list_statements_never_mix_on_one_connection(app: TestApp) {
 /// Walks by cursor of both directories, a page of each in turn, sorted and not: the keyset
 /// statements (with and without a NULL position) share the connection too.
 async fn cursor_walks_never_mix_on_one_connection(app: TestApp) {
-    let mut tenants = Vec::new();
-    for (org, domain) in [("Acme", "acme.example"), ("Globex", "globex.example")] {
-        let outcome = app.bootstrap(org, &[domain]).await;
-        let token = outcome.scim_token.token.clone();
-        for (name, title) in [("ann", "Engineer"), ("bob", "Lead"), ("cid", "Engineer")] {
-            let mut body = user(&format!("{name}@{domain}"), title);
-            if name == "cid" {
-                body.as_object_mut().unwrap().remove("title");
-            }
-            app.create_user(&token, body).await;
+    let tenants = tenants(&app, |name, body| {
+        if name == "cid" {
+            body.as_object_mut().unwrap().remove("title");
         }
-        tenants.push((token, domain));
-    }
+    })
+    .await;
     for path in [
         "/Users?sortBy=title&count=1",
         "/Users?sortBy=title&sortOrder=descending&count=1",

@@ -238,20 +238,16 @@ async fn the_audit_log_is_append_only(db: TestDb) {
         1
     );
 
-    let update = scimd::store::query("UPDATE audit_log SET action = 'forged'")
-        .execute(&mut conn)
-        .await;
-    assert!(
-        update.is_err(),
-        "updates are refused by the database itself"
-    );
-    let delete = scimd::store::query("DELETE FROM audit_log")
-        .execute(&mut conn)
-        .await;
-    assert!(
-        delete.is_err(),
-        "deletes are refused by the database itself"
-    );
+    for (statement, what) in [
+        ("UPDATE audit_log SET action = 'forged'", "updates"),
+        ("DELETE FROM audit_log", "deletes"),
+    ] {
+        let refused = scimd::store::query(statement).execute(&mut conn).await;
+        assert!(
+            refused.is_err(),
+            "{what} are refused by the database itself"
+        );
+    }
     assert_eq!(
         list_audit(&mut conn, AuditScope::Org(org), 10)
             .await

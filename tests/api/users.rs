@@ -83,11 +83,7 @@ async fn duplicates_conflict_and_bad_bodies_are_refused(app: TestApp) {
         .post("/Users", token, json!({"userName": "bjensen"}))
         .await;
     assert_eq!(not_email.status, 400);
-    assert!(
-        not_email.detail().contains("userName"),
-        "{}",
-        not_email.body
-    );
+    not_email.assert_detail("userName");
     let wrong_type = app
         .post(
             "/Users",

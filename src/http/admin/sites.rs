@@ -177,76 +177,46 @@ async fn act(
     json(StatusCode::OK, &view)
 }
 
-#[utoipa::path(
-    post, path = "/sites/{site}/users/{account}/remove", operation_id = "remove_site_user", tag = "Site users",
-    params(
-        ("site" = SiteId, Path, description = "The site"),
-        ("account" = AccountId, Path, description = "The user's account"),
-    ),
-    responses((status = 200, description = "Removed from this site only (rule 8); can be invited again.", body = Changed<SiteUserView>), Problems, Conflict),
-)]
-/// Remove a user from the site.
-pub(super) async fn remove(
-    state: Data<AppState>,
-    o: Data<Outbox>,
-    who: AdminPrincipal,
-    p: Path<(SiteId, AccountId)>,
-) -> Reply {
-    act(state, o, who, p, SiteAction::Remove).await
+/// The state changes of a site user differ only in their path, their action and what they
+/// answer: each is a POST on the user that delivers any email the change queued.
+macro_rules! site_user_actions {
+    ($(
+        $(#[$attr:meta])*
+        $handler:ident: $path:tt, $operation:tt, $action:ident, $answer:tt;
+    )+) => {$(
+        #[utoipa::path(
+            post, path = $path, operation_id = $operation, tag = "Site users",
+            params(
+                ("site" = SiteId, Path, description = "The site"),
+                ("account" = AccountId, Path, description = "The user's account"),
+            ),
+            responses((status = 200, description = $answer, body = Changed<SiteUserView>), Problems, Conflict),
+        )]
+        $(#[$attr])*
+        pub(super) async fn $handler(
+            state: Data<AppState>,
+            o: Data<Outbox>,
+            who: AdminPrincipal,
+            p: Path<(SiteId, AccountId)>,
+        ) -> Reply {
+            act(state, o, who, p, SiteAction::$action).await
+        }
+    )+};
 }
 
-#[utoipa::path(
-    post, path = "/sites/{site}/users/{account}/suspend", operation_id = "suspend_site_user", tag = "Site users",
-    params(
-        ("site" = SiteId, Path, description = "The site"),
-        ("account" = AccountId, Path, description = "The user's account"),
-    ),
-    responses((status = 200, description = "Suspended: membership and groups kept (rule 9).", body = Changed<SiteUserView>), Problems, Conflict),
-)]
-/// Suspend a user on the site.
-pub(super) async fn suspend(
-    state: Data<AppState>,
-    o: Data<Outbox>,
-    who: AdminPrincipal,
-    p: Path<(SiteId, AccountId)>,
-) -> Reply {
-    act(state, o, who, p, SiteAction::Suspend).await
-}
-
-#[utoipa::path(
-    post, path = "/sites/{site}/users/{account}/restore", operation_id = "restore_site_user", tag = "Site users",
-    params(
-        ("site" = SiteId, Path, description = "The site"),
-        ("account" = AccountId, Path, description = "The user's account"),
-    ),
-    responses((status = 200, description = "Active on the site again (suspended users only).", body = Changed<SiteUserView>), Problems, Conflict),
-)]
-/// Restore a suspended user.
-pub(super) async fn restore(
-    state: Data<AppState>,
-    o: Data<Outbox>,
-    who: AdminPrincipal,
-    p: Path<(SiteId, AccountId)>,
-) -> Reply {
-    act(state, o, who, p, SiteAction::Restore).await
-}
-
-#[utoipa::path(
-    post, path = "/sites/{site}/users/{account}/resend-invite", operation_id = "resend_invite", tag = "Site users",
-    params(
-        ("site" = SiteId, Path, description = "The site"),
-        ("account" = AccountId, Path, description = "The user's account"),
-    ),
-    responses((status = 200, description = "An invitation email queued (rule 6).", body = Changed<SiteUserView>), Problems, Conflict),
-)]
-/// Resend an invitation.
-pub(super) async fn resend(
-    state: Data<AppState>,
-    o: Data<Outbox>,
-    who: AdminPrincipal,
-    p: Path<(SiteId, AccountId)>,
-) -> Reply {
-    act(state, o, who, p, SiteAction::ResendInvite).await
+site_user_actions! {
+    /// Remove a user from the site.
+    remove: "/sites/{site}/users/{account}/remove", "remove_site_user", Remove,
+        "Removed from this site only (rule 8); can be invited again.";
+    /// Suspend a user on the site.
+    suspend: "/sites/{site}/users/{account}/suspend", "suspend_site_user", Suspend,
+        "Suspended: membership and groups kept (rule 9).";
+    /// Restore a suspended user.
+    restore: "/sites/{site}/users/{account}/restore", "restore_site_user", Restore,
+        "Active on the site again (suspended users only).";
+    /// Resend an invitation.
+    resend: "/sites/{site}/users/{account}/resend-invite", "resend_invite", ResendInvite,
+        "An invitation email queued (rule 6).";
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

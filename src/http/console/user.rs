@@ -288,20 +288,10 @@ async fn grant(
     path: UserPath,
     body: Bytes,
 ) -> Reply {
-    let (site, account) = path.into_inner();
     let submitted: ProductForm = form(&body)?;
+    let user = path.into_inner();
     let grant = ProductAccessChange::Grant;
-    let outcome = products::change_access(
-        &state.store,
-        &session.who,
-        (site, account),
-        &submitted.product,
-        grant,
-    )
-    .await
-    .map(|view| said(view.changed, &format!("Granted {}.", submitted.product)))
-    .map_err(Problem::from);
-    answer(&req, &state, &session, (site, account), outcome).await
+    change_product(&req, &state, &session, user, &submitted.product, grant).await
 }
 
 async fn revoke(
@@ -312,17 +302,26 @@ async fn revoke(
 ) -> Reply {
     let (site, account, product) = path.into_inner();
     let revoke = ProductAccessChange::Revoke;
-    let outcome = products::change_access(
-        &state.store,
-        &session.who,
-        (site, account),
-        &product,
-        revoke,
-    )
-    .await
-    .map(|view| said(view.changed, &format!("Revoked {product}.")))
-    .map_err(Problem::from);
-    answer(&req, &state, &session, (site, account), outcome).await
+    change_product(&req, &state, &session, (site, account), &product, revoke).await
+}
+
+async fn change_product(
+    req: &HttpRequest,
+    state: &AppState,
+    session: &Session,
+    user: (SiteId, AccountId),
+    product: &str,
+    change: ProductAccessChange,
+) -> Reply {
+    let done = match change {
+        ProductAccessChange::Grant => "Granted",
+        ProductAccessChange::Revoke => "Revoked",
+    };
+    let outcome = products::change_access(&state.store, &session.who, user, product, change)
+        .await
+        .map(|view| said(view.changed, &format!("{done} {product}.")))
+        .map_err(Problem::from);
+    answer(req, state, session, user, outcome).await
 }
 
 #[derive(Debug, Deserialize)]

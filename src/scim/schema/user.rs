@@ -105,6 +105,19 @@ const fn kind(description: &'static str, canonical: &'static [&'static str]) -> 
     AttributeDef::string("type", description).canonical(canonical)
 }
 
+/// The sub-attributes of a plural attribute whose values are labelled: `value`, then
+/// `display`, `type` (described by `label`, canonically one of `labels`) and `primary`.
+const fn labelled(
+    value: AttributeDef,
+    label: &'static str,
+    labels: &'static [&'static str],
+) -> [AttributeDef; 4] {
+    [value, DISPLAY, kind(label, labels), PRIMARY]
+}
+
+/// The `type` description of the plural attributes that have no canonical labels.
+const ANY_LABEL: &str = "A label indicating the attribute's function.";
+
 const NAME: &[AttributeDef] = &[
     AttributeDef::string(
         "formatted",
@@ -139,50 +152,34 @@ const NAME: &[AttributeDef] = &[
     ),
 ];
 
-const EMAILS: &[AttributeDef] = &[
+const EMAILS: &[AttributeDef] = &labelled(
     AttributeDef::string(
         "value",
         "Email addresses for the user. The value SHOULD be canonicalized by the service \
          provider, e.g., 'bjensen@example.com' instead of 'bjensen@EXAMPLE.COM'.",
     )
     .email(),
-    DISPLAY,
-    kind(
-        "A label indicating the attribute's function, e.g., 'work' or 'home'.",
-        &["work", "home", "other"],
-    ),
-    PRIMARY,
-];
+    "A label indicating the attribute's function, e.g., 'work' or 'home'.",
+    &["work", "home", "other"],
+);
 
-const PHONE_NUMBERS: &[AttributeDef] = &[
+const PHONE_NUMBERS: &[AttributeDef] = &labelled(
     AttributeDef::string("value", "Phone number of the User."),
-    DISPLAY,
-    kind(
-        "A label indicating the attribute's function, e.g., 'work', 'home', 'mobile'.",
-        &["work", "home", "mobile", "fax", "pager", "other"],
-    ),
-    PRIMARY,
-];
+    "A label indicating the attribute's function, e.g., 'work', 'home', 'mobile'.",
+    &["work", "home", "mobile", "fax", "pager", "other"],
+);
 
-const IMS: &[AttributeDef] = &[
+const IMS: &[AttributeDef] = &labelled(
     AttributeDef::string("value", "Instant messaging address for the User."),
-    DISPLAY,
-    kind(
-        "A label indicating the attribute's function, e.g., 'aim', 'gtalk', 'xmpp'.",
-        &["aim", "gtalk", "icq", "xmpp", "msn", "skype", "qq", "yahoo"],
-    ),
-    PRIMARY,
-];
+    "A label indicating the attribute's function, e.g., 'aim', 'gtalk', 'xmpp'.",
+    &["aim", "gtalk", "icq", "xmpp", "msn", "skype", "qq", "yahoo"],
+);
 
-const PHOTOS: &[AttributeDef] = &[
+const PHOTOS: &[AttributeDef] = &labelled(
     AttributeDef::string("value", "URL of a photo of the User.").references(&["external"]),
-    DISPLAY,
-    kind(
-        "A label indicating the attribute's function, i.e., 'photo' or 'thumbnail'.",
-        &["photo", "thumbnail"],
-    ),
-    PRIMARY,
-];
+    "A label indicating the attribute's function, i.e., 'photo' or 'thumbnail'.",
+    &["photo", "thumbnail"],
+);
 
 const ADDRESSES: &[AttributeDef] = &[
     AttributeDef::string(
@@ -228,29 +225,26 @@ const GROUPS: &[AttributeDef] = &[
 
 /// The sub-attributes keep their RFC characteristics: the attribute itself is readOnly,
 /// and a value a client repeats is normalized with them before it is compared.
-const ENTITLEMENTS: &[AttributeDef] = &[
+const ENTITLEMENTS: &[AttributeDef] = &labelled(
     AttributeDef::string(
         "value",
         "The value of an entitlement (an Entitlement's id).",
     ),
-    DISPLAY,
-    kind("A label indicating the attribute's function.", &[]),
-    PRIMARY,
-];
+    ANY_LABEL,
+    &[],
+);
 
-const ROLES: &[AttributeDef] = &[
+const ROLES: &[AttributeDef] = &labelled(
     AttributeDef::string("value", "The value of a role."),
-    DISPLAY,
-    kind("A label indicating the attribute's function.", &[]),
-    PRIMARY,
-];
+    ANY_LABEL,
+    &[],
+);
 
-const X509_CERTIFICATES: &[AttributeDef] = &[
+const X509_CERTIFICATES: &[AttributeDef] = &labelled(
     AttributeDef::string("value", "The value of an X.509 certificate.").of_type(AttrType::Binary),
-    DISPLAY,
-    kind("A label indicating the attribute's function.", &[]),
-    PRIMARY,
-];
+    ANY_LABEL,
+    &[],
+);
 
 pub static USER: SchemaDef = SchemaDef {
     id: urn::USER,

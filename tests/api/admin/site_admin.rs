@@ -189,7 +189,7 @@ async fn roles_trusted_users_and_idempotent_actions(app: TestApp) {
         .admin_post(&format!("{user}/restore"), admin_of(&a), None)
         .await;
     assert_problem(&restore, 409, "not_on_site");
-    assert!(restore.detail().contains("invite again instead"));
+    restore.assert_detail("invite again instead");
     assert_eq!(
         set_status(&app, admin_of(&a), uma, "deactivate").await.body["changed"],
         true

@@ -33,7 +33,7 @@ async fn s5_delete_with_content_is_refused_otherwise_a_tombstone_remains(app: Te
         .admin_delete(&format!("/accounts/{author}"), admin_of(&a))
         .await;
     assert_problem(&refused, 409, "has_content");
-    assert!(refused.detail().contains("deactivate instead"));
+    refused.assert_detail("deactivate instead");
     let still = app
         .get(&format!("/Users/{author_scim}"), &a.scim_token.token)
         .await;
@@ -184,11 +184,7 @@ async fn s8_a_moved_domain_moves_management(app: TestApp) {
         .patch(&format!("/Users/{scim_id}"), &a.scim_token.token, patch)
         .await
         .expect_status(403);
-    assert!(
-        reply.detail().contains("managed by another organization"),
-        "{}",
-        reply.body
-    );
+    reply.assert_detail("managed by another organization");
     let refused = set_status(&app, admin_of(&a), m, "deactivate").await;
     assert_problem(&refused, 403, "managed_by_other_org");
     assert_eq!(refused.body["managing_org"], json!(b.org_id));

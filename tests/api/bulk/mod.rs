@@ -45,6 +45,12 @@ fn statuses(reply: &Reply) -> Vec<&str> {
         .collect()
 }
 
+/// The status of each operation, in order; the failure shows the whole answer.
+#[track_caller]
+fn assert_statuses(reply: &Reply, expected: &[&str]) {
+    assert_eq!(statuses(reply), expected, "{}", reply.body);
+}
+
 async fn users_named(app: &TestApp, token: &str, name: &str) -> i64 {
     let reply = app
         .get(
@@ -86,12 +92,7 @@ async fn mixed_operations_resolve_bulk_ids_in_any_order(app: TestApp) {
         ]}),
     )
     .await;
-    assert_eq!(
-        statuses(&reply),
-        ["201", "201", "201", "200", "200", "204", "412"],
-        "{}",
-        reply.body
-    );
+    assert_statuses(&reply, &["201", "201", "201", "200", "200", "204", "412"]);
     let ops = results(&reply);
     // Results in request order, each with its method, bulkId, location and version.
     assert_eq!(ops[0]["bulkId"], "team");
@@ -174,12 +175,7 @@ async fn circular_references_are_refused(app: TestApp) {
         ]}),
     )
     .await;
-    assert_eq!(
-        statuses(&reply),
-        ["409", "409", "409", "201", "409", "409"],
-        "{}",
-        reply.body
-    );
+    assert_statuses(&reply, &["409", "409", "409", "201", "409", "409"]);
     let ops = results(&reply);
     let detail = ops[0]["response"]["detail"].as_str().unwrap();
     assert!(detail.contains("circular"), "{detail}");
@@ -225,7 +221,7 @@ async fn fail_on_errors_stops_after_that_many_errors(app: TestApp) {
         ]}),
     )
     .await;
-    assert_eq!(statuses(&reply), ["201", "400"], "{}", reply.body);
+    assert_statuses(&reply, &["201", "400"]);
     assert_eq!(results(&reply)[1]["response"]["scimType"], "invalidValue");
     assert_eq!(users_named(&app, token, "one").await, 1);
     assert_eq!(users_named(&app, token, "two").await, 0, "not run");
@@ -239,7 +235,7 @@ async fn fail_on_errors_stops_after_that_many_errors(app: TestApp) {
         ]}),
     )
     .await;
-    assert_eq!(statuses(&reply), ["400", "201", "400"]);
+    assert_statuses(&reply, &["400", "201", "400"]);
     assert_eq!(users_named(&app, token, "six").await, 0);
     let reply = bulk(
         &app,
@@ -247,7 +243,7 @@ async fn fail_on_errors_stops_after_that_many_errors(app: TestApp) {
         json!({"schemas": [BULK], "Operations": [no_email.clone(), no_email, post_user("six", "six")]}),
     )
     .await;
-    assert_eq!(statuses(&reply), ["400", "400", "201"]);
+    assert_statuses(&reply, &["400", "400", "201"]);
 
     // Whole-request errors.
     for (body, status) in [

@@ -3,18 +3,25 @@
 
 use scimd::service::admin::tokens::{issue_admin_token, AdminTokenFor};
 
-use super::{site_user, world, Browserless};
+use super::{site_user, world, Browserless, World};
 use crate::helpers::*;
 use crate::on_both_backends;
+
+/// Acme's admin signed in to the console, the session's CSRF token, and the form action that
+/// suspends Ann (invited to Acme's site).
+async fn suspending_ann<'a>(app: &'a TestApp, w: &World) -> (Browserless<'a>, String, String) {
+    let mut admin = Browserless::new(app);
+    let csrf = admin.signed_in(&w.acme.admin_token.token).await;
+    let ann = app.account_id("ann@acme.example").await;
+    let suspend = format!("/console/sites/{}/users/{ann}/suspend", w.acme.site_id);
+    (admin, csrf, suspend)
+}
 
 /// A POST without the session's CSRF token (none, made up, or another session's) is refused
 /// with 403 and changes nothing; with it, the action happens.
 async fn a_post_without_its_csrf_token_changes_nothing(app: TestApp) {
     let w = world(&app).await;
-    let mut admin = Browserless::new(&app);
-    let csrf = admin.signed_in(&w.acme.admin_token.token).await;
-    let ann = app.account_id("ann@acme.example").await;
-    let suspend = format!("/console/sites/{}/users/{ann}/suspend", w.acme.site_id);
+    let (mut admin, csrf, suspend) = suspending_ann(&app, &w).await;
 
     let mut other = Browserless::new(&app);
     let site_token = app
@@ -57,10 +64,7 @@ async fn a_post_without_its_csrf_token_changes_nothing(app: TestApp) {
 /// A form posted from another site's page is refused even with the right token.
 async fn forms_from_another_site_are_refused(app: TestApp) {
     let w = world(&app).await;
-    let mut admin = Browserless::new(&app);
-    let csrf = admin.signed_in(&w.acme.admin_token.token).await;
-    let ann = app.account_id("ann@acme.example").await;
-    let suspend = format!("/console/sites/{}/users/{ann}/suspend", w.acme.site_id);
+    let (mut admin, csrf, suspend) = suspending_ann(&app, &w).await;
     let fields = [("csrf", csrf.as_str())];
     for headers in [
         vec![("origin", "http://evil.example")],

@@ -37,10 +37,7 @@ async fn bulk_operations_are_reported_like_single_requests(app: TestApp) {
     });
     let reply = app.post("/Bulk", scim, body).await.expect_status(200);
     let results = reply.body["Operations"].as_array().unwrap();
-    let statuses: Vec<&str> = results
-        .iter()
-        .map(|r| r["status"].as_str().unwrap())
-        .collect();
+    let statuses = strings(&reply.body["Operations"], "status");
     assert_eq!(
         statuses,
         ["201", "201", "200", "400", "204"],

@@ -176,10 +176,7 @@ async fn cli_grants_access_and_directory_setting(app: TestApp) {
     let org = app.bootstrap("Acme", &["acme.example"]).await;
     let token = &org.scim_token.token;
     let ann = user(&app, token, "ann@acme.example").await;
-    let gid = group(&app, token, "Jira", &[&ann]).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let gid = group_id(&app, token, "Jira", &[&ann]).await;
     // A command line of words without spaces, so one string can spell it.
     let scimd = |line: &str| {
         let output = std::process::Command::new(env!("CARGO_BIN_EXE_scimd"))

@@ -36,6 +36,15 @@ pub async fn group(app: &TestApp, token: &str, name: &str, members: &[&str]) -> 
     reply.body
 }
 
+/// Creates a group of these members; its id.
+pub async fn group_id(app: &TestApp, token: &str, name: &str, members: &[&str]) -> String {
+    let body = group(app, token, name, members).await;
+    body["id"]
+        .as_str()
+        .expect("a created group has an id")
+        .to_owned()
+}
+
 /// A group of these members that the site grants Jira to; its id.
 pub async fn jira_group(app: &TestApp, token: &str, members: &[&str], site: SiteId) -> GroupId {
     let body = group(app, token, "Jira", members).await;

@@ -146,10 +146,7 @@ async fn projection_and_minimal_responses(app: TestApp) {
     let org = app.bootstrap("Acme", &["acme.example"]).await;
     let token = &org.scim_token.token;
     let (ann, bob) = ann_and_bob(&app, token).await;
-    let gid = group(&app, token, "Ops", &[&ann]).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let gid = group_id(&app, token, "Ops", &[&ann]).await;
     let path = format!("/Groups/{gid}?excludedAttributes=members");
     let add = |id: &str| patch_op(members("add", &[id]));
 
@@ -201,10 +198,7 @@ async fn concurrent_adds_both_take_effect(app: TestApp) {
     for i in 0..8 {
         users.push(user(&app, token, &format!("u{i}@acme.example")).await);
     }
-    let gid = group(&app, token, "Race", &[]).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let gid = group_id(&app, token, "Race", &[]).await;
     for pair in users.chunks(2) {
         let (a, b) = (&pair[0], &pair[1]);
         let (ra, rb) = tokio::join!(
@@ -262,10 +256,7 @@ async fn thousand_members_in_one_patch(app: TestApp) {
         ids_added.push(record.id.to_string());
     }
     tx.commit().await.unwrap();
-    let gid = group(&app, token, "Everyone", &[]).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let gid = group_id(&app, token, "Everyone", &[]).await;
     let members: Vec<_> = ids_added.iter().map(|id| json!({"value": id})).collect();
     app.scim_with(
         "PATCH",

@@ -23,6 +23,16 @@ impl Reply {
         self.body["detail"].as_str().unwrap_or_default()
     }
 
+    /// Asserts that the error's `detail` says `fragment`, showing the body when it does not.
+    #[track_caller]
+    pub fn assert_detail(&self, fragment: &str) {
+        assert!(
+            self.detail().contains(fragment),
+            "{fragment:?}: {}",
+            self.body
+        );
+    }
+
     /// Asserts the status, showing the body when it differs.
     #[track_caller]
     pub fn expect_status(self, status: u16) -> Self {

@@ -124,7 +124,7 @@ async fn creates_refusals_and_client_errors_are_logged(app: TestApp) {
         )
         .await
         .expect_status(400);
-    assert!(bad_patch.detail().contains(MARKER), "{}", bad_patch.body);
+    bad_patch.assert_detail(MARKER);
     let unparsable = format!("{{\"userName\": \"{MARKER}");
     let (token, scim_json) = (&a.scim_token.token, "application/scim+json");
     let unparsable = app
