@@ -56,13 +56,7 @@ pub struct IssuedToken {
     pub expires_at: Option<i64>,
 }
 
-impl std::fmt::Debug for IssuedToken {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IssuedToken")
-            .field("jti", &self.jti)
-            .finish_non_exhaustive()
-    }
-}
+crate::store::debug_only!(IssuedToken { jti });
 
 struct Keys {
     signing_kid: String,

@@ -220,18 +220,19 @@ pub async fn insert_account_if_new(conn: &mut Conn, new: &NewAccount) -> StoreRe
 
 pub async fn get_account(conn: &mut Conn, id: AccountId) -> StoreResult<Option<Account>> {
     let sql = format!("SELECT {ACCOUNT_COLUMNS} {ACCOUNT_FROM} WHERE a.id = $1");
-    let row: Option<AccountRow> = query(&sql).bind(id).fetch_optional(conn).await?;
-    row.map(Account::try_from).transpose()
+    query(&sql)
+        .bind(id)
+        .fetch_optional_into::<AccountRow, _>(conn)
+        .await
 }
 
 /// Looks an account up by email in its normal form (case, IDNA spelling of the domain).
 pub async fn find_account_by_email(conn: &mut Conn, email: &str) -> StoreResult<Option<Account>> {
     let sql = format!("SELECT {ACCOUNT_COLUMNS} {ACCOUNT_FROM} WHERE a.email_lower = $1");
-    let row: Option<AccountRow> = query(&sql)
+    query(&sql)
         .bind(email_parts(email).0)
-        .fetch_optional(conn)
-        .await?;
-    row.map(Account::try_from).transpose()
+        .fetch_optional_into::<AccountRow, _>(conn)
+        .await
 }
 
 /// Accounts whose email domain the org has verified, i.e. the accounts it manages.
@@ -239,8 +240,10 @@ pub async fn list_managed_accounts(conn: &mut Conn, org: OrgId) -> StoreResult<V
     let sql = format!(
         "SELECT {ACCOUNT_COLUMNS} {ACCOUNT_FROM} WHERE d.org_id = $1 ORDER BY a.email_lower"
     );
-    let rows: Vec<AccountRow> = query(&sql).bind(org).fetch_all(conn).await?;
-    rows.into_iter().map(Account::try_from).collect()
+    query(&sql)
+        .bind(org)
+        .fetch_all_into::<AccountRow, _>(conn)
+        .await
 }
 
 /// The account-owned attributes a write may change.
@@ -290,16 +293,15 @@ pub async fn set_account_status(
     status: AccountStatus,
     at: i64,
 ) -> StoreResult<bool> {
-    let done = query(
+    Ok(query(
         "UPDATE accounts SET status = $2, updated_at = $3, version = version + 1 \
          WHERE id = $1 AND status <> $2 AND tombstoned_at IS NULL",
     )
     .bind(id)
     .bind(status.as_str())
     .bind(Time(at))
-    .execute(&mut *conn)
-    .await?;
-    Ok(done == 1)
+    .changed_one(&mut *conn)
+    .await?)
 }
 
 /// Takes the account's row lock until the transaction ends (PostgreSQL; SQLite writers are
@@ -307,11 +309,10 @@ pub async fn set_account_status(
 /// the account first, so writers queue in one order and cannot deadlock or lose an update.
 /// False if there is no such account.
 pub async fn lock_account(conn: &mut Conn, id: AccountId) -> StoreResult<bool> {
-    let done = query("UPDATE accounts SET version = version WHERE id = $1")
+    Ok(query("UPDATE accounts SET version = version WHERE id = $1")
         .bind(id)
-        .execute(conn)
-        .await?;
-    Ok(done == 1)
+        .changed_one(conn)
+        .await?)
 }
 
 /// Erases personal data, leaving the id (rule 11). The email is freed for a new account.

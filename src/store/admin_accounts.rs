@@ -5,6 +5,7 @@ use super::db::{query, Conn, Time};
 use super::accounts::{Account, AccountRow, ACCOUNT_COLUMNS};
 use super::admin_sites::contains_pattern;
 use super::filter_sql::SqlParams;
+use super::sql_params::counted_page;
 use super::{parse_enum, parse_id, StoreResult};
 use crate::domain::{AccountId, AccountStatus, OrgId, SiteAccess, SiteId, SiteRole};
 
@@ -35,21 +36,19 @@ pub async fn list_managed_account_page(
             " AND (a.email_lower LIKE {pattern} ESCAPE '\\' OR a.display_name_lower LIKE {pattern} ESCAPE '\\')"
         ));
     }
-    let from = "FROM accounts a JOIN verified_domains d ON d.domain = a.email_domain";
-    let count_sql = format!("SELECT COUNT(*) {from} WHERE {clause}");
-    let total: i64 = binds.to_query(&count_sql).scalar(&mut *conn).await?;
-    let limit = binds.int(query.limit);
-    let offset = binds.int(query.offset);
-    let sql = format!(
-        "SELECT {ACCOUNT_COLUMNS} {from} WHERE {clause} ORDER BY a.email_lower, a.id \
-         LIMIT {limit} OFFSET {offset}"
+    let from_where = format!(
+        "FROM accounts a JOIN verified_domains d ON d.domain = a.email_domain WHERE {clause}"
     );
-    let rows: Vec<AccountRow> = binds.to_query(&sql).fetch_all(conn).await?;
-    let accounts = rows
-        .into_iter()
-        .map(Account::try_from)
-        .collect::<StoreResult<_>>()?;
-    Ok((accounts, total))
+    counted_page::<AccountRow, _>(
+        conn,
+        binds,
+        ACCOUNT_COLUMNS,
+        &from_where,
+        "a.email_lower, a.id",
+        query.offset,
+        query.limit,
+    )
+    .await
 }
 
 /// One site membership of an account, with the site's org.
@@ -119,18 +118,13 @@ pub async fn erase_account_links(
     .bind(Time(at))
     .execute(&mut *conn)
     .await?;
-    let group_memberships = query("DELETE FROM group_members WHERE account_id = $1")
-        .bind(account)
-        .execute(&mut *conn)
-        .await?;
-    let site_memberships = query("DELETE FROM site_users WHERE account_id = $1")
-        .bind(account)
-        .execute(&mut *conn)
-        .await?;
-    let directory_records = query("DELETE FROM directory_users WHERE account_id = $1")
-        .bind(account)
-        .execute(&mut *conn)
-        .await?;
+    let mut deleted = [0; 3];
+    let tables = ["group_members", "site_users", "directory_users"];
+    for (count, table) in deleted.iter_mut().zip(tables) {
+        let sql = format!("DELETE FROM {table} WHERE account_id = $1");
+        *count = query(&sql).bind(account).execute(&mut *conn).await?;
+    }
+    let [group_memberships, site_memberships, directory_records] = deleted;
     conn.mark_tokens_changed();
     let tokens_revoked =
         query("UPDATE tokens SET revoked_at = $2 WHERE account_id = $1 AND revoked_at IS NULL")

@@ -15,8 +15,10 @@ pub async fn list_org_groups(conn: &mut Conn, org: OrgId) -> StoreResult<Vec<Gro
     let sql = format!(
         "SELECT {COLUMNS} FROM org_groups g WHERE g.org_id = $1 ORDER BY g.display_name_lower, g.id"
     );
-    let rows: Vec<GroupRow> = query(&sql).bind(org).fetch_all(conn).await?;
-    rows.into_iter().map(Group::try_from).collect()
+    query(&sql)
+        .bind(org)
+        .fetch_all_into::<GroupRow, _>(conn)
+        .await
 }
 
 /// The groups of `account` that grant `product` on `site`.
@@ -31,13 +33,12 @@ pub async fn account_groups_granting(
          JOIN group_grants gr ON gr.group_id = g.id \
          WHERE m.account_id = $1 AND gr.site_id = $2 AND gr.product = $3 ORDER BY g.id"
     );
-    let rows: Vec<GroupRow> = query(&sql)
+    query(&sql)
         .bind(account)
         .bind(site)
         .bind(product)
-        .fetch_all(conn)
-        .await?;
-    rows.into_iter().map(Group::try_from).collect()
+        .fetch_all_into::<GroupRow, _>(conn)
+        .await
 }
 
 /// Whether `account` is a member of the group.

@@ -1,10 +1,10 @@
 //! The email outbox: rows written in the transaction that decides to send, delivered after
 //! commit. A row never holds the address; delivery reads the account's current email.
 
-use super::db::{query, Conn, Time};
+use super::db::{query, Conn, IntoParam, Time};
 use crate::domain::audit::{OutboxKind, OutboxStatus};
 
-use super::filter_sql::SqlParams;
+use super::sql_params::owned_rows;
 use super::{parse_id, StoreResult};
 use crate::domain::{AccountId, SiteId};
 
@@ -91,17 +91,10 @@ pub async fn list_site_outbox(
     account: Option<AccountId>,
     limit: i64,
 ) -> StoreResult<Vec<OutboxEmail>> {
-    let mut binds = SqlParams::default();
-    let mut clause = format!("site_id = {}", binds.uuid(site));
-    if let Some(account) = account {
-        clause.push_str(&format!(" AND account_id = {}", binds.uuid(account)));
-    }
-    let limit = binds.int(limit);
-    let sql = format!(
-        "SELECT {COLUMNS} FROM email_outbox WHERE {clause} ORDER BY created_at DESC, id LIMIT {limit}"
-    );
-    let rows: Vec<OutboxRow> = binds.to_query(&sql).fetch_all(conn).await?;
-    rows.into_iter().map(OutboxEmail::try_from).collect()
+    let select = format!("SELECT {COLUMNS} FROM email_outbox");
+    let only = account.map(|account| ("account_id", account.into_param()));
+    let site = ("site_id", site.into_param());
+    owned_rows::<OutboxRow, _>(conn, &select, site, only, "created_at DESC, id", limit).await
 }
 
 /// Ids of emails waiting to be sent, oldest first. Rows left `sending` by a process that
@@ -111,15 +104,14 @@ pub async fn pending_emails(
     stale_before: i64,
     limit: i64,
 ) -> StoreResult<Vec<uuid::Uuid>> {
-    let ids: Vec<super::db_types::DbUuid> = query(
+    Ok(query(
         "SELECT id FROM email_outbox WHERE status = 'queued' \
          OR (status = 'sending' AND claimed_at < $1) ORDER BY created_at, id LIMIT $2",
     )
     .bind(Time(stale_before))
     .bind(limit)
-    .scalars(conn)
-    .await?;
-    Ok(ids.into_iter().map(uuid::Uuid::from).collect())
+    .ids(conn)
+    .await?)
 }
 
 /// Claims one email for sending; only one process wins a row, so no email goes out twice

@@ -6,6 +6,7 @@ use super::db::{query, Conn};
 
 use super::accounts::{Account, AccountRow, ACCOUNT_COLUMNS};
 use super::filter_sql::SqlParams;
+use super::sql_params::counted_page;
 use super::{parse_enum, parse_id, StoreResult};
 use crate::domain::{AccountId, AccountStatus, GroupId, SiteAccess, SiteId, SiteRole};
 
@@ -121,21 +122,20 @@ pub async fn list_site_user_rows(
 ) -> StoreResult<(Vec<SiteUserRow>, i64)> {
     let mut binds = SqlParams::default();
     let clause = where_clause(site, query, &mut binds);
-    let count_sql = format!("SELECT COUNT(*) {SITE_USER_FROM} WHERE {clause}");
-    let total: i64 = binds.to_query(&count_sql).scalar(&mut *conn).await?;
-    let limit = binds.int(query.limit);
-    let offset = binds.int(query.offset);
-    let sql = format!(
-        "SELECT {ACCOUNT_COLUMNS}, su.access AS su_access, su.role AS su_role, \
-         su.created_at AS su_created_at, su.updated_at AS su_updated_at \
-         {SITE_USER_FROM} WHERE {clause} ORDER BY a.email_lower, a.id LIMIT {limit} OFFSET {offset}"
+    let columns = format!(
+        "{ACCOUNT_COLUMNS}, su.access AS su_access, su.role AS su_role, \
+         su.created_at AS su_created_at, su.updated_at AS su_updated_at"
     );
-    let rows: Vec<SiteUserDbRow> = binds.to_query(&sql).fetch_all(conn).await?;
-    let rows = rows
-        .into_iter()
-        .map(SiteUserRow::try_from)
-        .collect::<StoreResult<_>>()?;
-    Ok((rows, total))
+    counted_page::<SiteUserDbRow, _>(
+        conn,
+        binds,
+        &columns,
+        &format!("{SITE_USER_FROM} WHERE {clause}"),
+        "a.email_lower, a.id",
+        query.offset,
+        query.limit,
+    )
+    .await
 }
 
 /// The products each of `accounts` gets on `site` from its groups.

@@ -12,6 +12,7 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{FromRow, PgConnection, Postgres, Sqlite, SqliteConnection};
 
 use super::conn_pool::{settled, PgTx, Pooling};
+use super::{StoreError, StoreResult};
 
 pub use super::db_params::{IntoParam, NullParam, Param, Time};
 
@@ -258,6 +259,13 @@ pub fn query(sql: &str) -> Query<'_> {
     }
 }
 
+/// `$first, $first+1, ...`: `count` placeholders for an `IN (...)` list whose values are
+/// bound after the statement's `first - 1` fixed ones.
+pub fn placeholder_list(first: usize, count: usize) -> String {
+    let list: Vec<String> = (first..first + count).map(|n| format!("${n}")).collect();
+    list.join(", ")
+}
+
 /// A statement whose values were collected beforehand (by the filter compiler).
 pub fn query_with(sql: &str, params: Vec<Param>) -> Query<'_> {
     Query { sql, params }
@@ -399,6 +407,43 @@ impl<'q> Query<'q> {
         self.scalar_optional(conn)
             .await?
             .ok_or(sqlx::Error::RowNotFound)
+    }
+
+    /// Every row, read as its stored form `R` and converted to the store's type `T` (a
+    /// corrupt row fails the whole read).
+    pub async fn fetch_all_into<R: Record, T: TryFrom<R, Error = StoreError>>(
+        self,
+        conn: &mut Conn,
+    ) -> StoreResult<Vec<T>> {
+        let rows: Vec<R> = self.fetch_all(conn).await?;
+        rows.into_iter().map(T::try_from).collect()
+    }
+
+    /// The first row, if any, read as `R` and converted to `T`.
+    pub async fn fetch_optional_into<R: Record, T: TryFrom<R, Error = StoreError>>(
+        self,
+        conn: &mut Conn,
+    ) -> StoreResult<Option<T>> {
+        let row: Option<R> = self.fetch_optional(conn).await?;
+        row.map(T::try_from).transpose()
+    }
+
+    /// The ids in the first column of every row.
+    pub async fn ids(self, conn: &mut Conn) -> Result<Vec<uuid::Uuid>, sqlx::Error> {
+        let ids: Vec<super::db_types::DbUuid> = self.scalars(conn).await?;
+        Ok(ids.into_iter().map(uuid::Uuid::from).collect())
+    }
+
+    /// Runs a statement that addresses one row by its key; true if it changed that row.
+    pub async fn changed_one(self, conn: &mut Conn) -> Result<bool, sqlx::Error> {
+        Ok(self.execute(conn).await? == 1)
+    }
+
+    /// Binds each value in turn (the members of an `IN (...)` list).
+    pub fn bind_each<V: IntoParam>(self, values: impl IntoIterator<Item = V>) -> Self {
+        values
+            .into_iter()
+            .fold(self, |query, value| query.bind(value))
     }
 }
 

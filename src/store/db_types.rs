@@ -52,6 +52,23 @@ macro_rules! sqlite_type_as {
 }
 sqlite_type_as!(DbUuid: String, DbTime: i64, DbJson: String);
 
+/// Columns whose SQLite form is their value itself (a time's integer, a document's text).
+macro_rules! sqlite_value_as_is {
+    ($($ty:ident: $stored:ty),*) => {$(
+        impl From<$ty> for $stored {
+            fn from(column: $ty) -> $stored {
+                column.0
+            }
+        }
+        impl<'r> Decode<'r, Sqlite> for $ty {
+            fn decode(value: SqliteValueRef<'r>) -> Result<Self, BoxDynError> {
+                Ok($ty(<$stored as Decode<Sqlite>>::decode(value)?))
+            }
+        }
+    )*};
+}
+sqlite_value_as_is!(DbTime: i64, DbJson: String);
+
 /// A UUID column (PostgreSQL `uuid`, SQLite text), as hyphenated lower-case text.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DbUuid(pub uuid::Uuid);
@@ -96,17 +113,6 @@ impl<'r> Decode<'r, Postgres> for DbUuid {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DbTime(pub i64);
 
-impl From<DbTime> for i64 {
-    fn from(t: DbTime) -> i64 {
-        t.0
-    }
-}
-
-impl<'r> Decode<'r, Sqlite> for DbTime {
-    fn decode(value: SqliteValueRef<'r>) -> Result<Self, BoxDynError> {
-        Ok(DbTime(<i64 as Decode<Sqlite>>::decode(value)?))
-    }
-}
 impl Type<Postgres> for DbTime {
     fn type_info() -> PgTypeInfo {
         <time::OffsetDateTime as Type<Postgres>>::type_info()
@@ -129,17 +135,6 @@ impl<'r> Decode<'r, Postgres> for DbTime {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DbJson(pub String);
 
-impl From<DbJson> for String {
-    fn from(doc: DbJson) -> String {
-        doc.0
-    }
-}
-
-impl<'r> Decode<'r, Sqlite> for DbJson {
-    fn decode(value: SqliteValueRef<'r>) -> Result<Self, BoxDynError> {
-        Ok(DbJson(<String as Decode<Sqlite>>::decode(value)?))
-    }
-}
 impl Type<Postgres> for DbJson {
     fn type_info() -> PgTypeInfo {
         <sqlx::types::Json<()> as Type<Postgres>>::type_info()

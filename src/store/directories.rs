@@ -73,24 +73,20 @@ impl TryFrom<DirectoryRow> for Directory {
 }
 
 pub async fn get_directory(conn: &mut Conn, id: DirectoryId) -> StoreResult<Option<Directory>> {
-    let row: Option<DirectoryRow> = query(
-        "SELECT id, org_id, name, group_patch_minimal, created_at FROM directories WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_optional(conn)
-    .await?;
-    row.map(Directory::try_from).transpose()
+    query("SELECT id, org_id, name, group_patch_minimal, created_at FROM directories WHERE id = $1")
+        .bind(id)
+        .fetch_optional_into::<DirectoryRow, _>(conn)
+        .await
 }
 
 pub async fn list_org_directories(conn: &mut Conn, org: OrgId) -> StoreResult<Vec<Directory>> {
-    let rows: Vec<DirectoryRow> = query(
+    query(
         "SELECT id, org_id, name, group_patch_minimal, created_at FROM directories \
          WHERE org_id = $1 ORDER BY created_at, id",
     )
     .bind(org)
-    .fetch_all(conn)
-    .await?;
-    rows.into_iter().map(Directory::try_from).collect()
+    .fetch_all_into::<DirectoryRow, _>(conn)
+    .await
 }
 
 /// An org's directories, each with the time of the last change it made (its newest audit
@@ -127,12 +123,13 @@ pub async fn set_group_patch_minimal(
     id: DirectoryId,
     minimal: bool,
 ) -> StoreResult<bool> {
-    let done = query("UPDATE directories SET group_patch_minimal = $2 WHERE id = $1")
-        .bind(id)
-        .bind(minimal)
-        .execute(conn)
-        .await?;
-    Ok(done == 1)
+    Ok(
+        query("UPDATE directories SET group_patch_minimal = $2 WHERE id = $1")
+            .bind(id)
+            .bind(minimal)
+            .changed_one(conn)
+            .await?,
+    )
 }
 
 /// Directory record columns, aliased so they decode by name beside other tables' columns.
@@ -239,12 +236,11 @@ async fn directory_user_by(
         "SELECT {DIRECTORY_USER_COLUMNS} FROM directory_users du \
          WHERE du.directory_id = $1 AND du.{column} = $2"
     );
-    let row: Option<DirectoryUserRow> = query(&sql)
+    query(&sql)
         .bind(directory)
         .bind(value)
-        .fetch_optional(conn)
-        .await?;
-    row.map(DirectoryUser::try_from).transpose()
+        .fetch_optional_into::<DirectoryUserRow, _>(conn)
+        .await
 }
 
 /// Replaces the record's own attributes, optionally only at `expected_version` (If-Match is
@@ -254,7 +250,7 @@ pub async fn update_directory_user(
     user: &DirectoryUser,
     expected_version: Option<i64>,
 ) -> StoreResult<bool> {
-    let done = query(
+    Ok(query(
         "UPDATE directory_users SET external_id = $3, attributes = $4, updated_at = $5, \
          user_name = $7, user_name_lower = $8, version = version + 1 \
          WHERE id = $1 AND directory_id = $2 AND ($6 IS NULL OR version = $6)",
@@ -267,9 +263,8 @@ pub async fn update_directory_user(
     .bind(expected_version)
     .bind(&user.user_name)
     .bind(user_name_key(&user.user_name))
-    .execute(conn)
-    .await?;
-    Ok(done == 1)
+    .changed_one(conn)
+    .await?)
 }
 
 /// True if the record is still at `version`, and from then on holds its row lock until the
@@ -282,15 +277,14 @@ pub async fn claim_directory_user_version(
     id: uuid::Uuid,
     version: i64,
 ) -> StoreResult<bool> {
-    let done = query(
+    Ok(query(
         "UPDATE directory_users SET version = version WHERE id = $1 AND directory_id = $2 AND version = $3",
     )
     .bind(id)
     .bind(directory)
     .bind(version)
-    .execute(conn)
-    .await?;
-    Ok(done == 1)
+.changed_one(conn)
+.await?)
 }
 
 pub async fn delete_directory_user(
@@ -298,10 +292,11 @@ pub async fn delete_directory_user(
     directory: DirectoryId,
     id: uuid::Uuid,
 ) -> StoreResult<bool> {
-    let done = query("DELETE FROM directory_users WHERE id = $1 AND directory_id = $2")
-        .bind(id)
-        .bind(directory)
-        .execute(conn)
-        .await?;
-    Ok(done == 1)
+    Ok(
+        query("DELETE FROM directory_users WHERE id = $1 AND directory_id = $2")
+            .bind(id)
+            .bind(directory)
+            .changed_one(conn)
+            .await?,
+    )
 }

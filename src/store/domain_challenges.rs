@@ -65,15 +65,14 @@ pub async fn get_domain_challenge(
     domain: &str,
     org: OrgId,
 ) -> StoreResult<Option<DomainChallengeRow>> {
-    let row: Option<ChallengeRow> = query(
+    query(
         "SELECT domain, org_id, token, created_at FROM domain_challenges \
          WHERE domain = $1 AND org_id = $2",
     )
     .bind(domain)
     .bind(org)
-    .fetch_optional(conn)
-    .await?;
-    row.map(DomainChallengeRow::try_from).transpose()
+    .fetch_optional_into::<ChallengeRow, _>(conn)
+    .await
 }
 
 /// Every org's challenge for `domain`: once one org holds it, the others' prove nothing.
@@ -88,12 +87,11 @@ pub async fn list_domain_challenges(
     conn: &mut Conn,
     org: OrgId,
 ) -> StoreResult<Vec<DomainChallengeRow>> {
-    let rows: Vec<ChallengeRow> = query(
+    query(
         "SELECT domain, org_id, token, created_at FROM domain_challenges \
          WHERE org_id = $1 ORDER BY domain",
     )
     .bind(org)
-    .fetch_all(conn)
-    .await?;
-    rows.into_iter().map(DomainChallengeRow::try_from).collect()
+    .fetch_all_into::<ChallengeRow, _>(conn)
+    .await
 }

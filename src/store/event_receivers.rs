@@ -27,15 +27,11 @@ pub struct Receiver {
     pub last_error_at: Option<i64>,
 }
 
-impl std::fmt::Debug for Receiver {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Receiver")
-            .field("id", &self.id)
-            .field("org_id", &self.org_id)
-            .field("event_mask", &self.event_mask)
-            .finish_non_exhaustive()
-    }
-}
+super::debug_only!(Receiver {
+    id,
+    org_id,
+    event_mask
+});
 
 const COLUMNS: &str = "id, org_id, url, audience, auth_header, event_uris, event_mask, \
     created_at, next_attempt_at, failures, last_success_at, last_error, last_error_at";
@@ -109,24 +105,29 @@ pub async fn insert_receiver(conn: &mut Conn, r: &Receiver) -> StoreResult<()> {
 pub async fn list_receivers(conn: &mut Conn, org: OrgId) -> StoreResult<Vec<Receiver>> {
     let sql =
         format!("SELECT {COLUMNS} FROM event_receivers WHERE org_id = $1 ORDER BY created_at, id");
-    let rows: Vec<ReceiverRow> = query(&sql).bind(org).fetch_all(conn).await?;
-    rows.into_iter().map(Receiver::try_from).collect()
+    query(&sql)
+        .bind(org)
+        .fetch_all_into::<ReceiverRow, _>(conn)
+        .await
 }
 
 pub async fn get_receiver(conn: &mut Conn, id: uuid::Uuid) -> StoreResult<Option<Receiver>> {
     let sql = format!("SELECT {COLUMNS} FROM event_receivers WHERE id = $1");
-    let row: Option<ReceiverRow> = query(&sql).bind(id).fetch_optional(conn).await?;
-    row.map(Receiver::try_from).transpose()
+    query(&sql)
+        .bind(id)
+        .fetch_optional_into::<ReceiverRow, _>(conn)
+        .await
 }
 
 /// Deletes a receiver of `org` and its queue; false if the org has no such receiver.
 pub async fn delete_receiver(conn: &mut Conn, org: OrgId, id: uuid::Uuid) -> StoreResult<bool> {
-    let n = query("DELETE FROM event_receivers WHERE id = $1 AND org_id = $2")
-        .bind(id)
-        .bind(org)
-        .execute(conn)
-        .await?;
-    Ok(n == 1)
+    Ok(
+        query("DELETE FROM event_receivers WHERE id = $1 AND org_id = $2")
+            .bind(id)
+            .bind(org)
+            .changed_one(conn)
+            .await?,
+    )
 }
 
 /// Every org's subscriptions, for the in-memory registry.
@@ -153,7 +154,7 @@ pub async fn receiver_epoch(conn: &mut Conn) -> StoreResult<i64> {
 
 /// Receivers with events waiting whose backoff has passed and whom no live lease holds.
 pub async fn due_receivers(conn: &mut Conn, now: i64, limit: i64) -> StoreResult<Vec<uuid::Uuid>> {
-    let ids: Vec<DbUuid> = query(
+    Ok(query(
         "SELECT r.id FROM event_receivers r WHERE r.next_attempt_at <= $1 \
          AND (r.lease_expires_at IS NULL OR r.lease_expires_at < $1) \
          AND EXISTS (SELECT 1 FROM security_events e \
@@ -162,9 +163,8 @@ pub async fn due_receivers(conn: &mut Conn, now: i64, limit: i64) -> StoreResult
     )
     .bind(Time(now))
     .bind(limit)
-    .scalars(conn)
-    .await?;
-    Ok(ids.into_iter().map(uuid::Uuid::from).collect())
+    .ids(conn)
+    .await?)
 }
 
 /// Takes (or renews) the receiver's lease for `owner` until `until`. Only one process wins
@@ -176,7 +176,7 @@ pub async fn lease_receiver(
     now: i64,
     until: i64,
 ) -> StoreResult<bool> {
-    let n = query(
+    Ok(query(
         "UPDATE event_receivers SET lease_owner = $2, lease_expires_at = $4 WHERE id = $1 \
          AND (lease_owner = $2 OR lease_expires_at IS NULL OR lease_expires_at < $3)",
     )
@@ -184,9 +184,8 @@ pub async fn lease_receiver(
     .bind(owner)
     .bind(Time(now))
     .bind(Time(until))
-    .execute(conn)
-    .await?;
-    Ok(n == 1)
+    .changed_one(conn)
+    .await?)
 }
 
 /// Frees every lease: for a database only one server delivers from (SQLite), whose leases

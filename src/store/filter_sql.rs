@@ -13,6 +13,7 @@ use crate::scim::schema::resolve::{resolve, ResolvedAttr};
 
 use super::Backend;
 
+pub use super::filter_element::{Column, Element};
 pub use super::sql_params::SqlParams;
 
 /// A JSON document in a row: a JSON column (text on SQLite, jsonb on PostgreSQL), or an
@@ -48,7 +49,7 @@ pub enum Loc {
 pub struct Multi {
     /// `FROM <source> WHERE <correlation>`; may contain placeholders already pushed.
     pub from_where: String,
-    pub element: fn(&AttributeDef, Backend, &mut SqlParams) -> Option<Loc>,
+    pub element: Element,
 }
 
 /// Finds where a resolved attribute is stored; `None` means it cannot be filtered on.
@@ -148,12 +149,15 @@ impl FilterCompiler<'_> {
                         path, parent.name
                     ))
                 })?;
-                let loc = (multi.element)(sub, self.backend, self.params).ok_or_else(|| {
-                    invalid(format!(
-                        "filtering on `{}.{}` is not supported",
-                        parent.name, sub.name
-                    ))
-                })?;
+                let loc = multi
+                    .element
+                    .locate(sub, self.backend, self.params)
+                    .ok_or_else(|| {
+                        invalid(format!(
+                            "filtering on `{}.{}` is not supported",
+                            parent.name, sub.name
+                        ))
+                    })?;
                 let test = match filter {
                     Filter::Compare { op, value, .. } => Some((*op, value)),
                     _ => None,
@@ -176,7 +180,10 @@ impl FilterCompiler<'_> {
                 // `emails pr`, `emails eq "x"` (meaning emails.value), `emails.value co "x"`.
                 let (element_attr, element_loc) = match attr.sub_attributes.is_empty() {
                     false => match attr.sub("value") {
-                        Some(value) => (value, (multi.element)(value, self.backend, self.params)),
+                        Some(value) => (
+                            value,
+                            multi.element.locate(value, self.backend, self.params),
+                        ),
                         None if test.is_none() => {
                             return Ok(format!("EXISTS (SELECT 1 {})", multi.from_where))
                         }
@@ -184,7 +191,7 @@ impl FilterCompiler<'_> {
                             return Err(invalid(format!("`{}` has no value to compare", attr.name)))
                         }
                     },
-                    true => (attr, (multi.element)(attr, self.backend, self.params)),
+                    true => (attr, multi.element.locate(attr, self.backend, self.params)),
                 };
                 let element_loc = element_loc.ok_or_else(|| {
                     invalid(format!("filtering on `{}` is not supported", attr.name))

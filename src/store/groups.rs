@@ -3,7 +3,7 @@
 //! Membership is one row per member, so adding or removing one member touches one row no
 //! matter how large the group is.
 
-use super::db::{query, Conn, Time};
+use super::db::{placeholder_list, query, Conn, Time};
 
 use super::{parse_id, StoreError, StoreResult};
 use crate::domain::{fold_case, AccountId, DirectoryId, GroupId, OrgId, SiteId};
@@ -87,15 +87,17 @@ pub async fn insert_group(conn: &mut Conn, group: &Group) -> StoreResult<()> {
 
 pub async fn get_group(conn: &mut Conn, id: GroupId) -> StoreResult<Option<Group>> {
     let sql = format!("SELECT {GROUP_COLUMNS} FROM org_groups WHERE id = $1");
-    let row: Option<GroupRow> = query(&sql).bind(id).fetch_optional(conn).await?;
-    row.map(Group::try_from).transpose()
+    query(&sql)
+        .bind(id)
+        .fetch_optional_into::<GroupRow, _>(conn)
+        .await
 }
 
 /// Writes a group's name and external id and bumps its version: the one single-row write
 /// every change to a group makes, member changes included, so its ETag always moves.
 /// A name already used in the same directory is a conflict.
 pub async fn update_group(conn: &mut Conn, group: &Group) -> StoreResult<bool> {
-    let done = query(
+    Ok(query(
         "UPDATE org_groups SET display_name = $2, display_name_lower = $3, external_id = $4, \
          updated_at = $5, version = version + 1 WHERE id = $1",
     )
@@ -104,15 +106,14 @@ pub async fn update_group(conn: &mut Conn, group: &Group) -> StoreResult<bool> {
     .bind(fold_case(&group.display_name))
     .bind(group.external_id.as_deref())
     .bind(Time(group.updated_at))
-    .execute(conn)
-    .await?;
-    Ok(done == 1)
+    .changed_one(conn)
+    .await?)
 }
 
 /// Writes a group's name and external id, leaving its version to the caller (a PATCH has
 /// already bumped it).
 pub async fn rename_group(conn: &mut Conn, group: &Group) -> StoreResult<bool> {
-    let done = query(
+    Ok(query(
         "UPDATE org_groups SET display_name = $2, display_name_lower = $3, external_id = $4 \
          WHERE id = $1",
     )
@@ -120,18 +121,16 @@ pub async fn rename_group(conn: &mut Conn, group: &Group) -> StoreResult<bool> {
     .bind(&group.display_name)
     .bind(fold_case(&group.display_name))
     .bind(group.external_id.as_deref())
-    .execute(conn)
-    .await?;
-    Ok(done == 1)
+    .changed_one(conn)
+    .await?)
 }
 
 /// Deletes a group; its memberships and grants go with it (ON DELETE CASCADE).
 pub async fn delete_group(conn: &mut Conn, id: GroupId) -> StoreResult<bool> {
-    let done = query("DELETE FROM org_groups WHERE id = $1")
+    Ok(query("DELETE FROM org_groups WHERE id = $1")
         .bind(id)
-        .execute(conn)
-        .await?;
-    Ok(done == 1)
+        .changed_one(conn)
+        .await?)
 }
 
 /// Rows per multi-row statement: far below both backends' bound-parameter limits, and large
@@ -165,11 +164,12 @@ pub async fn add_group_members(
              ON CONFLICT DO NOTHING",
             rows.join(", ")
         );
-        let mut query = query(&sql).bind(group).bind(Time(at));
-        for account in chunk {
-            query = query.bind(*account);
-        }
-        added += query.execute(&mut *conn).await?;
+        added += query(&sql)
+            .bind(group)
+            .bind(Time(at))
+            .bind_each(chunk.iter().copied())
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(added)
 }
@@ -182,16 +182,15 @@ pub async fn remove_group_members(
 ) -> StoreResult<u64> {
     let mut removed = 0;
     for chunk in distinct(accounts).chunks(CHUNK) {
-        let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
         let sql = format!(
             "DELETE FROM group_members WHERE group_id = $1 AND account_id IN ({})",
-            list.join(", ")
+            placeholder_list(2, chunk.len())
         );
-        let mut query = query(&sql).bind(group);
-        for account in chunk {
-            query = query.bind(*account);
-        }
-        removed += query.execute(&mut *conn).await?;
+        removed += query(&sql)
+            .bind(group)
+            .bind_each(chunk.iter().copied())
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(removed)
 }
@@ -240,14 +239,14 @@ pub async fn revoke_group_product(
     group: GroupId,
     grant: &ProductGrant,
 ) -> StoreResult<bool> {
-    let done =
+    Ok(
         query("DELETE FROM group_grants WHERE group_id = $1 AND site_id = $2 AND product = $3")
             .bind(group)
             .bind(grant.site_id)
             .bind(&grant.product)
-            .execute(conn)
-            .await?;
-    Ok(done == 1)
+            .changed_one(conn)
+            .await?,
+    )
 }
 
 pub async fn list_group_grants(conn: &mut Conn, group: GroupId) -> StoreResult<Vec<ProductGrant>> {

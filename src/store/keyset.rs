@@ -129,14 +129,19 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_page_before_a_position_reads_backwards() {
-        let order = ListOrder {
+    /// Ascending on a key `k`, then on `id`.
+    fn ascending(nullable: bool) -> ListOrder {
+        ListOrder {
             key: "k".into(),
-            nullable: false,
+            nullable,
             id: "id".into(),
             descending: false,
-        };
+        }
+    }
+
+    #[test]
+    fn a_page_before_a_position_reads_backwards() {
+        let order = ascending(false);
         let mut params = SqlParams::default();
         let after = seek(SortValue::Int(5), Direction::After);
         assert_eq!(order.order_by(Some(&after)), "k ASC, id ASC");
@@ -154,12 +159,7 @@ mod tests {
 
     #[test]
     fn nullable_keys_keep_nulls_last_ascending() {
-        let order = ListOrder {
-            key: "k".into(),
-            nullable: true,
-            id: "id".into(),
-            descending: false,
-        };
+        let order = ascending(true);
         let mut params = SqlParams::default();
         let at_null = seek(SortValue::Null, Direction::After);
         assert_eq!(

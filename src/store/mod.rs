@@ -14,9 +14,11 @@ mod conn_pool;
 pub mod db;
 mod db_params;
 pub mod db_types;
+mod debug_only;
 mod directories;
 mod domain_challenges;
 mod event_receivers;
+mod filter_element;
 pub mod filter_sql;
 mod group_commit;
 mod groups;
@@ -71,6 +73,7 @@ use sqlx::{ConnectOptions, PgConnection, SqliteConnection, SqlitePool};
 
 use db::Handle;
 pub use db::{query, query_with, Conn, IntoParam, Param, Tx};
+pub(crate) use debug_only::debug_only;
 pub use group_commit::GroupCommitStats;
 
 /// One page of a SCIM list, already validated by the protocol layer.

@@ -60,16 +60,15 @@ pub async fn insert_verified_domain(
     org: OrgId,
     at: i64,
 ) -> StoreResult<bool> {
-    let done = query(
+    Ok(query(
         "INSERT INTO verified_domains (domain, org_id, verified_at) VALUES ($1, $2, $3) \
          ON CONFLICT (domain) DO NOTHING",
     )
     .bind(domain.to_ascii_lowercase())
     .bind(org)
     .bind(Time(at))
-    .execute(conn)
-    .await?;
-    Ok(done == 1)
+    .changed_one(conn)
+    .await?)
 }
 
 /// Moves `domain` from `from` to `to` (rule 20); management of every account on it follows
@@ -81,16 +80,15 @@ pub async fn move_verified_domain(
     to: OrgId,
     at: i64,
 ) -> StoreResult<bool> {
-    let done = query(
+    Ok(query(
         "UPDATE verified_domains SET org_id = $3, verified_at = $4 WHERE domain = $1 AND org_id = $2",
     )
     .bind(domain.to_ascii_lowercase())
     .bind(from)
     .bind(to)
     .bind(Time(at))
-    .execute(conn)
-    .await?;
-    Ok(done == 1)
+.changed_one(conn)
+.await?)
 }
 
 pub async fn verified_domain_owner(conn: &mut Conn, domain: &str) -> StoreResult<Option<OrgId>> {

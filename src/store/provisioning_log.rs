@@ -238,8 +238,7 @@ pub async fn list_provisioning_log(
          WHERE {} ORDER BY id DESC LIMIT {limit}",
         conditions.join(" AND ")
     );
-    let rows: Vec<Row> = binds.query(&sql).fetch_all(conn).await?;
-    rows.into_iter().map(ProvisioningEntry::try_from).collect()
+    binds.query(&sql).fetch_all_into::<Row, _>(conn).await
 }
 
 /// How many rows one pruning statement deletes at most.

@@ -6,16 +6,15 @@
 
 use std::collections::HashMap;
 
-use super::db::{query, Conn, Time};
+use super::db::{placeholder_list, query, Conn, Time};
 
 use super::db_types::DbSortValue;
-use super::filter_sql::{FilterCompiler, Loc, Multi, QueryError, SqlParams};
+use super::filter_sql::{Column, Element, FilterCompiler, Loc, Multi, QueryError, SqlParams};
 use super::groups::{Group, GroupRow};
 use super::keyset::ListOrder;
 use super::{parse_id, Backend, ListError, ListQuery, Listed, StoreError, StoreResult};
 use crate::domain::{AccountId, DirectoryId, GroupId};
 use crate::scim::cursor::Position;
-use crate::scim::schema::def::AttributeDef;
 use crate::scim::schema::group::GROUP_RESOURCE;
 use crate::scim::schema::resolve::{resolve, ResolvedAttr};
 
@@ -60,30 +59,19 @@ fn group_location(resolved: &ResolvedAttr, _: Backend, _: &mut SqlParams) -> Opt
                  JOIN accounts ma ON ma.id = gm.account_id \
                  WHERE gm.group_id = g.id AND mu.directory_id = g.directory_id"
                 .into(),
-            element: member_element,
+            element: Element::Columns(MEMBER_ELEMENT),
         }),
         _ => return None,
     })
 }
 
-fn member_element(sub: &AttributeDef, _: Backend, _: &mut SqlParams) -> Option<Loc> {
-    Some(match sub.name {
-        // Compared as a UUID, so the comparison can use the primary key.
-        "value" => Loc::Uuid {
-            expr: "mu.id".into(),
-        },
-        "display" => Loc::Text {
-            expr: "ma.display_name_lower".into(),
-            folded: true,
-        },
-        // Members are users only (nested groups are not supported).
-        "type" => Loc::Text {
-            expr: "'user'".into(),
-            folded: true,
-        },
-        _ => return None,
-    })
-}
+const MEMBER_ELEMENT: &[(&str, Column)] = &[
+    // Compared as a UUID, so the comparison can use the primary key.
+    ("value", Column::Uuid("mu.id")),
+    ("display", Column::Folded("ma.display_name_lower")),
+    // Members are users only (nested groups are not supported).
+    ("type", Column::Folded("'user'")),
+];
 
 /// The WHERE clause and the order of a list request; unknown or unfilterable attributes are
 /// a 400 before any query runs.
@@ -197,12 +185,11 @@ pub async fn get_directory_group(
 ) -> StoreResult<Option<Group>> {
     let sql =
         format!("{GROUP_SELECT_COLUMNS} FROM org_groups g WHERE g.id = $1 AND g.directory_id = $2");
-    let row: Option<GroupRow> = query(&sql)
+    query(&sql)
         .bind(id)
         .bind(directory)
-        .fetch_optional(conn)
-        .await?;
-    row.map(Group::try_from).transpose()
+        .fetch_optional_into::<GroupRow, _>(conn)
+        .await
 }
 
 /// A group as a PATCH finds it: already bumped to its next version (which also takes its
@@ -280,15 +267,10 @@ pub async fn resolve_directory_users(
         Backend::Sqlite => "",
     };
     for chunk in ids.chunks(CHUNK) {
-        let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
         let sql = format!(
             "SELECT id, account_id FROM directory_users WHERE directory_id = $1 AND id IN ({}){lock}",
-            list.join(", ")
+            placeholder_list(2, chunk.len())
         );
-        let mut query = query(&sql).bind(directory);
-        for id in chunk {
-            query = query.bind(*id);
-        }
         #[derive(sqlx::FromRow)]
         struct RecordRow {
             #[sqlx(try_from = "super::db_types::DbUuid")]
@@ -296,7 +278,11 @@ pub async fn resolve_directory_users(
             #[sqlx(try_from = "super::db_types::DbUuid")]
             account_id: String,
         }
-        let rows: Vec<RecordRow> = query.fetch_all(&mut *conn).await?;
+        let rows: Vec<RecordRow> = query(&sql)
+            .bind(directory)
+            .bind_each(chunk.iter().copied())
+            .fetch_all(&mut *conn)
+            .await?;
         for row in rows {
             found.insert(parse_id(&row.id)?, parse_id(&row.account_id)?);
         }
@@ -312,7 +298,6 @@ pub async fn directory_group_members(
 ) -> StoreResult<HashMap<GroupId, Vec<MemberRef>>> {
     let mut out: HashMap<GroupId, Vec<MemberRef>> = HashMap::new();
     for chunk in groups.chunks(CHUNK) {
-        let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
         let sql = format!(
             // CROSS JOIN fixes SQLite's join order (PostgreSQL plans it freely): from the
             // group's own members outwards. With statistics skewed by one huge group, SQLite
@@ -321,12 +306,8 @@ pub async fn directory_group_members(
              CROSS JOIN directory_users du CROSS JOIN accounts a \
              WHERE gm.group_id IN ({}) AND du.directory_id = $1 AND du.account_id = gm.account_id \
              AND a.id = gm.account_id ORDER BY gm.group_id, gm.added_at, du.id",
-            list.join(", ")
+            placeholder_list(2, chunk.len())
         );
-        let mut query = query(&sql).bind(directory);
-        for group in chunk {
-            query = query.bind(*group);
-        }
         #[derive(sqlx::FromRow)]
         struct MemberRow {
             #[sqlx(try_from = "super::db_types::DbUuid")]
@@ -335,7 +316,11 @@ pub async fn directory_group_members(
             user_id: String,
             display_name: Option<String>,
         }
-        let rows: Vec<MemberRow> = query.fetch_all(&mut *conn).await?;
+        let rows: Vec<MemberRow> = query(&sql)
+            .bind(directory)
+            .bind_each(chunk.iter().copied())
+            .fetch_all(&mut *conn)
+            .await?;
         for row in rows {
             let group: GroupId = parse_id(&row.group_id)?;
             out.entry(group).or_default().push(MemberRef {

@@ -1,9 +1,10 @@
 //! The security event outbox: one row per SET to deliver to one receiver, written in the
 //! transaction of the change it describes, and the key SETs are signed with.
 
-use super::db::{query, Conn, Param, Time};
+use super::db::{query, Conn, IntoParam, Param, Time};
 use super::db_types::{DbJson, DbTime, DbTimeOpt, DbUuid};
 use super::filter_sql::SqlParams;
+use super::sql_params::owned_rows;
 use super::{parse_id, StoreResult};
 use crate::domain::{AccountId, OrgId};
 
@@ -170,12 +171,11 @@ pub async fn pending_events(
         "SELECT {EVENT_COLUMNS} FROM security_events WHERE receiver_id = $1 \
          AND state = 'pending' ORDER BY seq LIMIT $2"
     );
-    let rows: Vec<EventRow> = query(&sql)
+    query(&sql)
         .bind(receiver)
         .bind(limit)
-        .fetch_all(conn)
-        .await?;
-    rows.into_iter().map(SecurityEvent::try_from).collect()
+        .fetch_all_into::<EventRow, _>(conn)
+        .await
 }
 
 /// A receiver's SETs, newest first, optionally in one state.
@@ -185,17 +185,10 @@ pub async fn list_receiver_events(
     state: Option<&str>,
     limit: i64,
 ) -> StoreResult<Vec<SecurityEvent>> {
-    let mut p = SqlParams::default();
-    let mut clause = format!("receiver_id = {}", p.uuid(receiver));
-    if let Some(state) = state {
-        clause.push_str(&format!(" AND state = {}", p.text(state)));
-    }
-    let limit = p.int(limit);
-    let sql = format!(
-        "SELECT {EVENT_COLUMNS} FROM security_events WHERE {clause} ORDER BY seq DESC LIMIT {limit}"
-    );
-    let rows: Vec<EventRow> = p.to_query(&sql).fetch_all(conn).await?;
-    rows.into_iter().map(SecurityEvent::try_from).collect()
+    let select = format!("SELECT {EVENT_COLUMNS} FROM security_events");
+    let only = state.map(|state| ("state", state.into_param()));
+    let receiver = ("receiver_id", receiver.into_param());
+    owned_rows::<EventRow, _>(conn, &select, receiver, only, "seq DESC", limit).await
 }
 
 /// How many SETs each receiver of `org` has in each state.
@@ -263,14 +256,7 @@ pub struct SetSigningKey {
     pub created_at: i64,
 }
 
-impl std::fmt::Debug for SetSigningKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SetSigningKey")
-            .field("kid", &self.kid)
-            .field("alg", &self.alg)
-            .finish_non_exhaustive()
-    }
-}
+super::debug_only!(SetSigningKey { kid, alg });
 
 pub async fn list_set_signing_keys(conn: &mut Conn) -> StoreResult<Vec<SetSigningKey>> {
     #[derive(sqlx::FromRow)]

@@ -142,27 +142,25 @@ pub async fn get_site_user(
     site: SiteId,
     account: AccountId,
 ) -> StoreResult<Option<SiteUser>> {
-    let row: Option<SiteUserRow> = query(
+    query(
         "SELECT site_id, account_id, access, role, created_at, updated_at FROM site_users \
          WHERE site_id = $1 AND account_id = $2",
     )
     .bind(site)
     .bind(account)
-    .fetch_optional(conn)
-    .await?;
-    row.map(SiteUser::try_from).transpose()
+    .fetch_optional_into::<SiteUserRow, _>(conn)
+    .await
 }
 
 /// Every membership of a site, removed ones included (rule 8: they stay visible).
 pub async fn list_site_users(conn: &mut Conn, site: SiteId) -> StoreResult<Vec<SiteUser>> {
-    let rows: Vec<SiteUserRow> = query(
+    query(
         "SELECT site_id, account_id, access, role, created_at, updated_at FROM site_users \
          WHERE site_id = $1 ORDER BY created_at, account_id",
     )
     .bind(site)
-    .fetch_all(conn)
-    .await?;
-    rows.into_iter().map(SiteUser::try_from).collect()
+    .fetch_all_into::<SiteUserRow, _>(conn)
+    .await
 }
 
 /// Adds an account to a site unless it already has a membership there (whatever its

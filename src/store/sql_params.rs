@@ -1,6 +1,8 @@
-//! Placeholders and their values, collected while a statement's text is built.
+//! Placeholders and their values, collected while a statement's text is built, and the
+//! statements several tables share the shape of: one owner's rows, a counted page.
 
-use super::db::Param;
+use super::db::{Conn, Param, Record};
+use super::{StoreError, StoreResult};
 
 /// Hands out `$N` placeholders and keeps their values.
 #[derive(Debug, Default)]
@@ -61,4 +63,49 @@ impl SqlParams {
     pub fn is_empty(&self) -> bool {
         self.values.is_empty()
     }
+}
+
+/// One column compared to one value in a WHERE clause.
+pub type Equals<'a> = (&'a str, Param);
+
+/// `<select> WHERE <owner> [AND <only>] ORDER BY <order> LIMIT <limit>`: the first rows
+/// one owner holds (a site's emails, a receiver's SETs), optionally only those with one
+/// more column equal to a value.
+pub async fn owned_rows<R: Record, T: TryFrom<R, Error = StoreError>>(
+    conn: &mut Conn,
+    select: &str,
+    owner: Equals<'_>,
+    only: Option<Equals<'_>>,
+    order: &str,
+    limit: i64,
+) -> StoreResult<Vec<T>> {
+    let mut params = SqlParams::default();
+    let mut clause = format!("{} = {}", owner.0, params.push(owner.1));
+    if let Some((column, value)) = only {
+        clause.push_str(&format!(" AND {column} = {}", params.push(value)));
+    }
+    let limit = params.int(limit);
+    let sql = format!("{select} WHERE {clause} ORDER BY {order} LIMIT {limit}");
+    params.query(&sql).fetch_all_into::<R, T>(conn).await
+}
+
+/// A page of `SELECT <columns> <from_where>` in `order`, and how many rows match in all:
+/// two statements on the same values.
+pub async fn counted_page<R: Record, T: TryFrom<R, Error = StoreError>>(
+    conn: &mut Conn,
+    mut params: SqlParams,
+    columns: &str,
+    from_where: &str,
+    order: &str,
+    offset: i64,
+    limit: i64,
+) -> StoreResult<(Vec<T>, i64)> {
+    let count_sql = format!("SELECT COUNT(*) {from_where}");
+    let total: i64 = params.to_query(&count_sql).scalar(&mut *conn).await?;
+    let limit = params.int(limit);
+    let offset = params.int(offset);
+    let sql =
+        format!("SELECT {columns} {from_where} ORDER BY {order} LIMIT {limit} OFFSET {offset}");
+    let rows = params.query(&sql).fetch_all_into::<R, T>(conn).await?;
+    Ok((rows, total))
 }

@@ -12,13 +12,7 @@ pub struct SigningKey {
     pub created_at: i64,
 }
 
-impl std::fmt::Debug for SigningKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SigningKey")
-            .field("kid", &self.kid)
-            .finish_non_exhaustive()
-    }
-}
+super::debug_only!(SigningKey { kid });
 
 /// Who a token speaks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -178,8 +172,10 @@ impl TryFrom<TokenRow> for TokenRecord {
 
 pub async fn get_token(conn: &mut Conn, jti: uuid::Uuid) -> StoreResult<Option<TokenRecord>> {
     let sql = format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE jti = $1");
-    let row: Option<TokenRow> = query(&sql).bind(jti).fetch_optional(conn).await?;
-    row.map(TokenRecord::try_from).transpose()
+    query(&sql)
+        .bind(jti)
+        .fetch_optional_into::<TokenRow, _>(conn)
+        .await
 }
 
 pub async fn list_directory_tokens(
@@ -189,19 +185,22 @@ pub async fn list_directory_tokens(
     let sql = format!(
         "SELECT {TOKEN_COLUMNS} FROM tokens WHERE directory_id = $1 ORDER BY issued_at, jti"
     );
-    let rows: Vec<TokenRow> = query(&sql).bind(directory).fetch_all(conn).await?;
-    rows.into_iter().map(TokenRecord::try_from).collect()
+    query(&sql)
+        .bind(directory)
+        .fetch_all_into::<TokenRow, _>(conn)
+        .await
 }
 
 /// Marks a token revoked; false if unknown or already revoked.
 pub async fn revoke_token(conn: &mut Conn, jti: uuid::Uuid, at: i64) -> StoreResult<bool> {
     conn.mark_tokens_changed();
-    let done = query("UPDATE tokens SET revoked_at = $2 WHERE jti = $1 AND revoked_at IS NULL")
-        .bind(jti)
-        .bind(Time(at))
-        .execute(conn)
-        .await?;
-    Ok(done == 1)
+    Ok(
+        query("UPDATE tokens SET revoked_at = $2 WHERE jti = $1 AND revoked_at IS NULL")
+            .bind(jti)
+            .bind(Time(at))
+            .changed_one(conn)
+            .await?,
+    )
 }
 
 /// The counter every change to `tokens` moves (a trigger keeps it, whoever writes).

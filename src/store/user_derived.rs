@@ -3,10 +3,9 @@
 //! user's own statement (a correlated subquery per row, each a few index probes), so a read
 //! by id stays one statement and a page of users stays one statement.
 
-use super::filter_sql::{Loc, Multi, SqlParams};
+use super::filter_sql::{Column, Element, Loc, Multi};
 use super::{parse_id, Backend, StoreError, StoreResult};
 use crate::domain::{GroupId, SiteId};
-use crate::scim::schema::def::AttributeDef;
 
 /// Which derived attributes a read fetches: only those the response (or a write's check)
 /// needs.
@@ -116,24 +115,18 @@ pub(super) fn entitlements_location() -> Loc {
              JOIN group_grants egg ON egg.group_id = eg.id \
              WHERE egm.account_id = a.id AND eg.org_id = {DIRECTORY_ORG}"
         ),
-        element: entitlement_element,
+        element: Element::Columns(ENTITLEMENT_ELEMENT),
     })
 }
 
-fn entitlement_element(sub: &AttributeDef, _: Backend, _: &mut SqlParams) -> Option<Loc> {
-    Some(match sub.name {
-        // Site ids and product keys are lower-case, so the value is its own folded form.
-        "value" => Loc::Text {
-            expr: "(egg.site_id || ':' || egg.product)".into(),
-            folded: true,
-        },
-        "type" => Loc::Text {
-            expr: "'product'".into(),
-            folded: true,
-        },
-        _ => return None,
-    })
-}
+// Site ids and product keys are lower-case, so the value is its own folded form.
+const ENTITLEMENT_ELEMENT: &[(&str, Column)] = &[
+    (
+        "value",
+        Column::Folded("(egg.site_id || ':' || egg.product)"),
+    ),
+    ("type", Column::Folded("'product'")),
+];
 
 /// The products of the org's sites, in site creation order: one statement.
 pub async fn list_org_site_products(

@@ -116,8 +116,10 @@ pub async fn lock_account_row(
         "SELECT {ACCOUNT_COLUMNS} FROM accounts a \
          LEFT JOIN verified_domains d ON d.domain = a.email_domain WHERE a.id = $1{lock}"
     );
-    let row: Option<AccountRow> = query(&sql).bind(id).fetch_optional(conn).await?;
-    row.map(Account::try_from).transpose()
+    query(&sql)
+        .bind(id)
+        .fetch_optional_into::<AccountRow, _>(conn)
+        .await
 }
 
 /// A directory's user for a write, its account row locked, in one statement; with its

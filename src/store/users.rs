@@ -4,7 +4,9 @@
 use super::db::{query, Conn};
 
 use super::db_types::DbSortValue;
-use super::filter_sql::{fold_sql, FilterCompiler, JsonDoc, Loc, Multi, QueryError, SqlParams};
+use super::filter_sql::{
+    fold_sql, Column, Element, FilterCompiler, JsonDoc, Loc, Multi, QueryError, SqlParams,
+};
 use super::keyset::{ListOrder, PageSql};
 use super::{Backend, ListQuery, Listed, StoreResult};
 use crate::domain::{DirectoryId, GroupId, OrgId};
@@ -106,13 +108,13 @@ fn user_location(
                 ),
                 (None, _) => "FROM account_emails e WHERE e.account_id = a.id".into(),
             },
-            element: email_element,
+            element: Element::Columns(EMAIL_ELEMENT),
         }),
         ("groups", _) => Loc::Multi(Multi {
             from_where: "FROM group_members gm JOIN org_groups g ON g.id = gm.group_id \
                          WHERE gm.account_id = a.id AND g.directory_id = du.directory_id"
                 .into(),
-            element: group_element,
+            element: Element::Columns(GROUP_ELEMENT),
         }),
         ("entitlements", _) => entitlements_location(),
         ("password", _) => return None,
@@ -129,7 +131,7 @@ fn user_location(
                          THEN du.attributes -> {key} ELSE '[]'::jsonb END) j WHERE 1 = 1"
                     ),
                 },
-                element: json_element,
+                element: Element::Locate(json_element),
             })
         }
         (name, sub) => {
@@ -147,35 +149,16 @@ fn user_location(
     })
 }
 
-fn email_element(sub: &AttributeDef, _: Backend, _: &mut SqlParams) -> Option<Loc> {
-    Some(match sub.name {
-        "value" => Loc::Text {
-            expr: "e.value_lower".into(),
-            folded: true,
-        },
-        "type" => Loc::Text {
-            expr: "e.type_lower".into(),
-            folded: true,
-        },
-        "primary" => Loc::BoolColumn {
-            expr: "e.is_primary".into(),
-        },
-        _ => return None,
-    })
-}
+const EMAIL_ELEMENT: &[(&str, Column)] = &[
+    ("value", Column::Folded("e.value_lower")),
+    ("type", Column::Folded("e.type_lower")),
+    ("primary", Column::Flag("e.is_primary")),
+];
 
-fn group_element(sub: &AttributeDef, _: Backend, _: &mut SqlParams) -> Option<Loc> {
-    Some(match sub.name {
-        "value" => Loc::Uuid {
-            expr: "g.id".into(),
-        },
-        "display" => Loc::Text {
-            expr: "g.display_name_lower".into(),
-            folded: true,
-        },
-        _ => return None,
-    })
-}
+const GROUP_ELEMENT: &[(&str, Column)] = &[
+    ("value", Column::Uuid("g.id")),
+    ("display", Column::Folded("g.display_name_lower")),
+];
 
 fn json_element(sub: &AttributeDef, backend: Backend, _: &mut SqlParams) -> Option<Loc> {
     Some(Loc::Json {
@@ -485,10 +468,9 @@ async fn scim_user_by_id(
          WHERE du.id = $1 AND du.directory_id = $2{lock}",
         select_columns(conn.backend(), derived)
     );
-    let row: Option<ScimUserRow> = query(&sql)
+    query(&sql)
         .bind(id)
         .bind(directory)
-        .fetch_optional(conn)
-        .await?;
-    row.map(ScimUser::try_from).transpose()
+        .fetch_optional_into::<ScimUserRow, _>(conn)
+        .await
 }

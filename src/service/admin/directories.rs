@@ -5,7 +5,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::views::timestamp;
-use super::{audit, invalid, not_found, AdminActor, AdminResult};
+use super::{audit_org, invalid, not_found, AdminActor, AdminResult};
 use crate::domain::{authorize_org_admin, DirectoryId, OrgAuthority, OrgId};
 use crate::service::tokens::{IssuedToken, Tokens};
 use crate::store::{self, Directory, Store, TokenRecord, TokenSubject, Tx};
@@ -64,13 +64,7 @@ pub struct IssuedView {
     pub expires_at: Option<String>,
 }
 
-impl std::fmt::Debug for IssuedView {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IssuedView")
-            .field("jti", &self.jti)
-            .finish_non_exhaustive()
-    }
-}
+crate::store::debug_only!(IssuedView { jti });
 
 impl From<IssuedToken> for IssuedView {
     fn from(t: IssuedToken) -> Self {
@@ -105,15 +99,7 @@ pub async fn create(
     };
     store::insert_directory(&mut tx, &directory).await?;
     let detail = json!({ "directory_id": directory.id });
-    audit(
-        &mut tx,
-        who,
-        Some(org),
-        None,
-        AuditAction::DirectoryCreated,
-        detail,
-    )
-    .await?;
+    audit_org(&mut tx, who, org, AuditAction::DirectoryCreated, detail).await?;
     tx.commit().await?;
     Ok(directory.into())
 }
@@ -208,15 +194,7 @@ pub async fn issue_token(
     };
     let issued = tokens.issue(&mut tx, subject, ttl).await?;
     let detail = json!({ "directory_id": dir.id, "jti": issued.jti });
-    audit(
-        &mut tx,
-        who,
-        Some(org),
-        None,
-        AuditAction::TokenIssued,
-        detail,
-    )
-    .await?;
+    audit_org(&mut tx, who, org, AuditAction::TokenIssued, detail).await?;
     tx.commit().await?;
     Ok(issued.into())
 }
@@ -236,15 +214,7 @@ pub async fn revoke_token(
     let changed = store::revoke_token(&mut tx, record.jti, store::now_micros()).await?;
     if changed {
         let detail = json!({ "directory_id": dir.id, "jti": jti });
-        audit(
-            &mut tx,
-            who,
-            Some(org),
-            None,
-            AuditAction::TokenRevoked,
-            detail,
-        )
-        .await?;
+        audit_org(&mut tx, who, org, AuditAction::TokenRevoked, detail).await?;
     }
     let record = directory_token(&mut tx, dir.id, jti).await?;
     tx.commit().await?;

@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::views::timestamp;
-use super::{audit, conflict, not_found, AdminActor, AdminError, AdminResult};
+use super::{audit, audit_org, conflict, not_found, AdminActor, AdminError, AdminResult};
 use crate::domain::{
     authorize_org_admin, move_domain, verify_domain, Challenge, DnsAnswer, Domain, DomainChange,
     OrgId, Proof, Refusal, Verification,
@@ -126,15 +126,7 @@ async fn record_verified(
         return Err(conflict("the domain was verified concurrently; retry"));
     }
     store::delete_domain_challenges(tx, domain.as_str()).await?;
-    audit(
-        tx,
-        who,
-        Some(org),
-        None,
-        AuditAction::DomainVerified,
-        detail,
-    )
-    .await
+    audit_org(tx, who, org, AuditAction::DomainVerified, detail).await
 }
 
 /// Rule 20: asks to verify a domain. With DNS proof (the default) the domain becomes pending
@@ -186,11 +178,10 @@ pub async fn request(
                 let challenge = challenge_of(&row)?;
                 let detail =
                     json!({ "domain": domain.as_str(), "record": challenge.record_name() });
-                audit(
+                audit_org(
                     &mut tx,
                     who,
-                    Some(org),
-                    None,
+                    org,
                     AuditAction::DomainChallengeIssued,
                     detail,
                 )

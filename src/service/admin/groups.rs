@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::views::timestamp;
-use super::{audit, facts, invalid, load_account, not_found, AdminActor, AdminResult};
+use super::{audit, audit_org, facts, invalid, load_account, not_found, AdminActor, AdminResult};
 use crate::domain::{
     authorize_org_admin, can_change_product_access, can_edit_group_membership, AccountId,
     DirectoryId, GroupId, OrgId, ProductAccessChange, SiteId,
@@ -124,15 +124,8 @@ pub async fn create(
         version: 1,
     };
     store::insert_group(&mut tx, &group).await?;
-    audit(
-        &mut tx,
-        who,
-        Some(org),
-        None,
-        AuditAction::GroupCreated,
-        json!({ "group_id": group.id }),
-    )
-    .await?;
+    let detail = json!({ "group_id": group.id });
+    audit_org(&mut tx, who, org, AuditAction::GroupCreated, detail).await?;
     let view = group_view(&mut tx, &group).await?;
     tx.commit().await?;
     Ok(view)
@@ -167,21 +160,8 @@ pub async fn add_members(
     }
     let now = store::now_micros();
     let added = store::add_group_members(&mut tx, group.id, &new_members, now).await?;
-    for account in &new_members {
-        let detail = json!({ "group_id": group.id });
-        audit(
-            &mut tx,
-            who,
-            Some(org),
-            Some(*account),
-            AuditAction::GroupMemberAdded,
-            detail,
-        )
-        .await?;
-    }
-    let view = group_view(&mut tx, &group).await?;
-    tx.commit().await?;
-    Ok((added > 0, view))
+    let action = AuditAction::GroupMemberAdded;
+    commit_members(tx, who, &group, action, &new_members, added > 0).await
 }
 
 pub async fn remove_member(
@@ -194,20 +174,39 @@ pub async fn remove_member(
     let mut tx = store.begin().await?;
     let group = org_group(&mut tx, who, org, id).await?;
     can_edit_group_membership(&group_facts(&group), who.actor())?;
-    let removed = store::remove_group_members(&mut tx, group.id, &[account]).await?;
-    if removed > 0 {
+    let removed = store::remove_group_members(&mut tx, group.id, &[account]).await? > 0;
+    let audited = if removed {
+        std::slice::from_ref(&account)
+    } else {
+        &[]
+    };
+    let action = AuditAction::GroupMemberRemoved;
+    commit_members(tx, who, &group, action, audited, removed).await
+}
+
+/// Audits a member change for each account it touched and commits; whether it changed
+/// the group, and the group as it now is.
+async fn commit_members(
+    mut tx: store::Tx,
+    who: &AdminActor,
+    group: &Group,
+    action: AuditAction,
+    accounts: &[AccountId],
+    changed: bool,
+) -> AdminResult<(bool, GroupView)> {
+    for account in accounts {
         let detail = json!({ "group_id": group.id });
         audit(
             &mut tx,
             who,
-            Some(org),
-            Some(account),
-            AuditAction::GroupMemberRemoved,
+            Some(group.org_id),
+            Some(*account),
+            action,
             detail,
         )
         .await?;
     }
-    let view = group_view(&mut tx, &group).await?;
+    let view = group_view(&mut tx, group).await?;
     tx.commit().await?;
-    Ok((removed > 0, view))
+    Ok((changed, view))
 }

@@ -144,6 +144,17 @@ pub(crate) async fn audit(
     Ok(())
 }
 
+/// An entry about the org itself rather than one of its accounts.
+pub(crate) async fn audit_org(
+    tx: &mut Tx,
+    who: &AdminActor,
+    org: OrgId,
+    action: AuditAction,
+    detail: Value,
+) -> AdminResult<()> {
+    audit(tx, who, Some(org), None, action, detail).await
+}
+
 pub(crate) async fn load_site(conn: &mut Conn, id: SiteId) -> AdminResult<Site> {
     store::get_site(conn, id)
         .await?

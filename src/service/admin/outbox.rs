@@ -30,16 +30,12 @@ pub struct OutgoingEmail {
     pub to: String,
 }
 
-impl std::fmt::Debug for OutgoingEmail {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OutgoingEmail")
-            .field("id", &self.id)
-            .field("kind", &self.kind)
-            .field("site_id", &self.site_id)
-            .field("account_id", &self.account_id)
-            .finish_non_exhaustive()
-    }
-}
+crate::store::debug_only!(OutgoingEmail {
+    id,
+    kind,
+    site_id,
+    account_id
+});
 
 pub type SendFuture<'a> = Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>>;
 

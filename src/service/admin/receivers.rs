@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::views::timestamp;
-use super::{audit, invalid, not_found, AdminActor, AdminResult};
+use super::{audit_org, invalid, not_found, AdminActor, AdminResult};
 use crate::domain::events::{subscription, EventMask};
 use crate::domain::{authorize_org_admin, OrgId};
 use crate::service::events::jti;
@@ -27,13 +27,7 @@ pub struct NewReceiver {
     pub audience: Option<String>,
 }
 
-impl std::fmt::Debug for NewReceiver {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NewReceiver")
-            .field("events", &self.events)
-            .finish_non_exhaustive()
-    }
-}
+crate::store::debug_only!(NewReceiver { events });
 
 /// How delivery to a receiver stands.
 #[derive(Clone, Debug, Default, Serialize, utoipa::ToSchema)]
@@ -227,15 +221,7 @@ pub async fn create(
     let mut tx = store.begin().await?;
     store::insert_receiver(&mut tx, &receiver).await?;
     let detail = json!({ "receiver_id": receiver.id, "events": receiver.event_uris });
-    audit(
-        &mut tx,
-        who,
-        Some(org),
-        None,
-        AuditAction::EventReceiverCreated,
-        detail,
-    )
-    .await?;
+    audit_org(&mut tx, who, org, AuditAction::EventReceiverCreated, detail).await?;
     tx.commit().await?;
     // This process must not skip the new receiver's events until its watcher reloads.
     store.receivers().invalidate();
@@ -284,15 +270,7 @@ pub async fn delete(
         return Err(not_found("event receiver"));
     }
     let detail = json!({ "receiver_id": id });
-    audit(
-        &mut tx,
-        who,
-        Some(org),
-        None,
-        AuditAction::EventReceiverDeleted,
-        detail,
-    )
-    .await?;
+    audit_org(&mut tx, who, org, AuditAction::EventReceiverDeleted, detail).await?;
     tx.commit().await?;
     store.receivers().invalidate();
     Ok(())

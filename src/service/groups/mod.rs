@@ -8,6 +8,7 @@ pub mod access;
 mod events;
 pub mod members;
 pub mod patch;
+mod record;
 pub mod resource;
 
 use crate::domain::audit::AuditAction;
@@ -17,31 +18,18 @@ use serde_json::{json, Map, Value};
 
 use self::members::{change_members, MemberChange, MemberOutcome};
 use self::patch::{not_a_user, split_patch};
+use self::record::{logged, record_change, update_detail};
 pub use self::resource::GroupView;
 use self::resource::{parts, render, GroupParts};
 use super::error::{ServiceError, ServiceResult};
-use super::provisioning::LoggedWrite;
 use super::scim_context::{Precondition, ScimContext};
 use crate::domain::events::Operation;
-use crate::domain::{
-    can_edit_group_membership, AccountId, GroupId, ProvisionedResource, ProvisioningOperation,
-};
+use crate::domain::{can_edit_group_membership, AccountId, GroupId, ProvisioningOperation};
 use crate::scim::normalize::{check_required, normalize_resource};
 use crate::scim::patch::{apply, parse_patch_request};
 use crate::scim::schema::group::GROUP_RESOURCE;
 use crate::scim::ScimError;
 use crate::store::{self, Group, ListQuery, Listed, StoreError, Tx};
-
-/// A group write's log entry.
-fn logged(operation: ProvisioningOperation, group: GroupId, changed: bool) -> LoggedWrite<'static> {
-    LoggedWrite {
-        operation,
-        resource: ProvisionedResource::Group,
-        resource_id: group.as_uuid(),
-        account: None,
-        changed,
-    }
-}
 
 fn name_taken(err: StoreError, name: &str) -> ServiceError {
     match err {
@@ -141,16 +129,13 @@ pub async fn create_group(
         ..MemberChange::default()
     };
     let outcome = change_members(&mut tx, &ctx.directory.actor(), &group, &change, now).await?;
-    ctx.audit(
+    record_change(
         &mut tx,
-        None,
+        ctx,
+        group.id,
+        ProvisioningOperation::Create,
         AuditAction::GroupCreated,
         json!({ "group_id": group.id, "added": outcome.added }),
-    )
-    .await?;
-    ctx.log_write(
-        &mut tx,
-        logged(ProvisioningOperation::Create, group.id, true),
     )
     .await?;
     // IdPs mostly create groups empty and add members by PATCH: nothing to read back then.
@@ -268,13 +253,7 @@ async fn save(
         tx,
         None,
         AuditAction::GroupUpdated,
-        json!({
-            "group_id": group.id,
-            "renamed": renamed,
-            "members_replaced": change.clear,
-            "added": outcome.added,
-            "removed": outcome.removed,
-        }),
+        update_detail(group.id, renamed, change, &outcome),
     )
     .await?;
     Ok(changed)
@@ -416,22 +395,13 @@ pub async fn patch_group(
             .await
             .map_err(|e| name_taken(e, &group.display_name))?;
     }
-    ctx.audit(
+    record_change(
         &mut tx,
-        None,
+        ctx,
+        group.id,
+        ProvisioningOperation::Patch,
         AuditAction::GroupUpdated,
-        json!({
-            "group_id": group.id,
-            "renamed": renamed,
-            "members_replaced": change.clear,
-            "added": outcome.added,
-            "removed": outcome.removed,
-        }),
-    )
-    .await?;
-    ctx.log_write(
-        &mut tx,
-        logged(ProvisioningOperation::Patch, group.id, true),
+        update_detail(group.id, renamed, &change, &outcome),
     )
     .await?;
     let view = view(&mut tx, ctx, &group, response.with_members && !minimal).await?;
@@ -465,16 +435,13 @@ pub async fn delete_group(
     // Deleting ends every membership, so it is a membership change under rule 19.
     can_edit_group_membership(&members::group_facts(&group), &ctx.directory.actor())?;
     store::delete_group(&mut tx, group.id).await?;
-    ctx.audit(
+    record_change(
         &mut tx,
-        None,
+        ctx,
+        group.id,
+        ProvisioningOperation::Delete,
         AuditAction::GroupDeleted,
         json!({ "group_id": group.id, "display_name": group.display_name }),
-    )
-    .await?;
-    ctx.log_write(
-        &mut tx,
-        logged(ProvisioningOperation::Delete, group.id, true),
     )
     .await?;
     events::group_changed(
