@@ -222,7 +222,8 @@ async fn cli_grants_access_and_directory_setting(app: TestApp) {
     )
     .await;
     assert_eq!(r.status, 204);
-    scimd(&format!("{minimal} false"));
+    let (ok, out) = scimd(&format!("{minimal} false"));
+    assert!(ok && out["group_patch_minimal"] == false, "{out}");
     let r = patch_ok(&app, token, &gid, members("add", &[&ann])).await;
     assert_eq!(r.status, 200);
 }
