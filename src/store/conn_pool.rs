@@ -110,17 +110,14 @@ pub(super) async fn get<C: Connection>(pool: &Pool<C>) -> Result<Pooling<C>, sql
     })
 }
 
-/// Closes the idle connections politely (PostgreSQL hears a Terminate, SQLite checkpoints)
-/// and the pool with them.
+/// Closes the pool, and its idle connections politely (PostgreSQL hears a Terminate, SQLite
+/// checkpoints); connections in use close when they come back.
 pub(super) async fn close<C: Connection>(pool: &Pool<C>) {
-    pool.resize(0);
-    while let Ok(pooled) = pool
-        .timeout_get(&deadpool::managed::Timeouts::wait_millis(0))
-        .await
-    {
-        let _ = Object::take(pooled).conn.close().await;
-    }
+    let idle = pool.retain(|_, _| false).removed;
     pool.close();
+    for pooled in idle {
+        let _ = pooled.conn.close().await;
+    }
 }
 
 /// In use and idle connections of `pool`.
