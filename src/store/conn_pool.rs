@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use deadpool::managed::{self, Metrics, Object, PoolError, RecycleError, RecycleResult};
 use deadpool::Runtime;
-use sqlx::{ConnectOptions, Connection, Executor, PgConnection};
+use sqlx::{ConnectOptions, Connection, Executor, PgConnection, SqliteConnection};
 
 type Setup<C> =
     for<'c> fn(&'c mut C) -> Pin<Box<dyn Future<Output = sqlx::Result<()>> + Send + 'c>>;
@@ -27,16 +27,40 @@ pub(super) struct Pooled<C> {
 }
 
 /// Opens connections with the store's options and readies each (SQLite: plan stability
-/// and the case-folding function).
+/// and the case-folding function); `reset` brings a suspect one back to a known state.
 pub(super) struct Connector<C: Connection> {
     options: <C as Connection>::Options,
     setup: Option<Setup<C>>,
+    reset: Setup<C>,
 }
 
 impl<C: Connection> Connector<C> {
-    pub(super) fn new(options: <C as Connection>::Options, setup: Option<Setup<C>>) -> Self {
-        Connector { options, setup }
+    pub(super) fn new(
+        options: <C as Connection>::Options,
+        setup: Option<Setup<C>>,
+        reset: Setup<C>,
+    ) -> Self {
+        Connector {
+            options,
+            setup,
+            reset,
+        }
     }
+}
+
+/// A suspect SQLite reader only has to answer: sqlx resets its statements before reuse.
+pub(super) fn ping_sqlite(
+    conn: &mut SqliteConnection,
+) -> Pin<Box<dyn Future<Output = sqlx::Result<()>> + Send + '_>> {
+    Box::pin(conn.ping())
+}
+
+/// A suspect PostgreSQL connection may still be inside a transaction (a request cancelled
+/// while it began or ended one): `ROLLBACK` ends any (a mere warning when there is none).
+pub(super) fn roll_back_postgres(
+    conn: &mut PgConnection,
+) -> Pin<Box<dyn Future<Output = sqlx::Result<()>> + Send + '_>> {
+    Box::pin(async move { conn.execute("ROLLBACK").await.map(|_| ()) })
 }
 
 impl<C: Connection> managed::Manager for Connector<C> {
@@ -56,7 +80,9 @@ impl<C: Connection> managed::Manager for Connector<C> {
 
     async fn recycle(&self, pooled: &mut Pooled<C>, _: &Metrics) -> RecycleResult<sqlx::Error> {
         if pooled.suspect {
-            pooled.conn.ping().await.map_err(RecycleError::Backend)?;
+            (self.reset)(&mut pooled.conn)
+                .await
+                .map_err(RecycleError::Backend)?;
             pooled.suspect = false;
         }
         Ok(())
@@ -96,6 +122,9 @@ pub(super) fn pool<C: Connection>(
         .runtime(Runtime::Tokio1)
         .wait_timeout(Some(wait))
         .create_timeout(Some(wait))
+        // A suspect connection's reset first waits out its cut-off statement; past this,
+        // it is dropped and the request gets another.
+        .recycle_timeout(Some(wait))
         .build()
         .map_err(|err| sqlx::Error::Configuration(err.to_string().into()))
 }
@@ -131,8 +160,8 @@ pub(super) fn usage<C: Connection>(pool: &Pool<C>) -> (u32, u32) {
 /// Whether a statement's outcome leaves its connection fit for the next one: success, or
 /// an answer from the database about the statement itself. Anything else (I/O, protocol,
 /// a crashed worker) puts the connection in doubt, and so do PostgreSQL's errors about the
-/// session (SQLSTATE classes 08, connection exception, and 57, operator intervention: a
-/// terminated backend says so before it hangs up).
+/// session (SQLSTATE classes 08, connection exception; 25, transaction state; and 57,
+/// operator intervention: a terminated backend says so before it hangs up).
 pub(super) fn settled<T>(outcome: &Result<T, sqlx::Error>) -> bool {
     match outcome {
         Ok(_)
@@ -142,9 +171,11 @@ pub(super) fn settled<T>(outcome: &Result<T, sqlx::Error>) -> bool {
             | sqlx::Error::ColumnNotFound(_)
             | sqlx::Error::Decode(_),
         ) => true,
-        Err(sqlx::Error::Database(err)) => !err
-            .code()
-            .is_some_and(|code| code.starts_with("08") || code.starts_with("57")),
+        Err(sqlx::Error::Database(err)) => !err.code().is_some_and(|code| {
+            ["08", "25", "57"]
+                .iter()
+                .any(|class| code.starts_with(class))
+        }),
         Err(_) => false,
     }
 }
@@ -158,15 +189,19 @@ pub(super) struct PgTx {
 
 impl PgTx {
     pub(super) async fn begin(pool: &Pool<PgConnection>) -> Result<Self, sqlx::Error> {
-        let mut conn = get(pool).await?;
-        conn.suspect = true;
-        let begun = conn.conn.execute("BEGIN").await;
-        conn.suspect = !settled(&begun);
-        begun?;
-        Ok(PgTx {
-            conn: Some(conn),
+        // Open before `BEGIN` is sent: cut off while it runs, the drop rolls it back.
+        let mut tx = PgTx {
+            conn: Some(get(pool).await?),
             open: true,
-        })
+        };
+        let pooled = tx.pooled();
+        pooled.suspect = true;
+        let begun = pooled.conn.execute("BEGIN").await;
+        if settled(&begun) {
+            tx.pooled().suspect = false;
+        }
+        begun?;
+        Ok(tx)
     }
 
     pub(super) fn pooled(&mut self) -> &mut Pooled<PgConnection> {
@@ -205,6 +240,9 @@ impl Drop for PgTx {
         if !self.open {
             return;
         }
+        // Should the task never run (the runtime is ending), the pool still rolls back
+        // before the connection's next use.
+        conn.suspect = true;
         match tokio::runtime::Handle::try_current() {
             Ok(runtime) => {
                 runtime.spawn(async move {

@@ -224,7 +224,12 @@ async fn open_savepoint(
     if guard.open {
         connection(guard).execute(SAVEPOINT).await?;
     } else {
-        connection(guard).execute(BEGIN_AND_SAVEPOINT).await?;
+        if let Err(err) = connection(guard).execute(BEGIN_AND_SAVEPOINT).await {
+            // `BEGIN` may have run before `SAVEPOINT` failed: never leave the writer inside
+            // a transaction the batch does not know about.
+            let _ = connection(guard).execute("ROLLBACK").await;
+            return Err(err);
+        }
         guard.open = true;
         guard.started = Some(Instant::now());
     }

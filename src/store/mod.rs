@@ -209,7 +209,7 @@ impl Store {
             // A broken connection fails its statement, and is tested before its next use;
             // a round trip to test every connection would double a lookup's latency.
             let pool = conn_pool::pool(
-                conn_pool::Connector::new(options, None),
+                conn_pool::Connector::new(options, None, conn_pool::roll_back_postgres),
                 pool_size,
                 Duration::from_secs(10),
             )?;
@@ -241,7 +241,7 @@ impl Store {
                 .min(u32::try_from(cores * 2).unwrap_or(u32::MAX))
                 .max(1);
             let read = conn_pool::pool(
-                conn_pool::Connector::new(options, Some(ready_sqlite)),
+                conn_pool::Connector::new(options, Some(ready_sqlite), conn_pool::ping_sqlite),
                 readers,
                 Duration::from_secs(30),
             )?;
