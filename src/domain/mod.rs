@@ -67,7 +67,7 @@ pub use domains::{
 };
 pub use email::{email_domain, normalize_email, Domain, Email, EmailError, InvalidDomain};
 pub use groups::{can_edit_group_membership, GroupFacts, GroupSource, GroupSourceKind};
-pub use ids::{AccountId, DirectoryId, GroupId, OrgId, SiteId};
+pub use ids::{new_record_id, AccountId, DirectoryId, GroupId, OrgId, SiteId};
 pub use invites::{
     plan_invites, IgnoredField, InviteAccount, InvitePlan, InviteRefusal, InviteRequest, Invitee,
     PlannedInvite,

@@ -134,13 +134,12 @@ pub async fn list_scim_groups(
     let mut params = SqlParams::default();
     let (condition, order) = compile_group_query(backend, directory, query, &mut params)?;
     let count_sql = format!("SELECT COUNT(*) FROM org_groups g WHERE {condition}");
-    let total: i64 = params
-        .to_query(&count_sql)
-        .scalar(&mut *conn)
-        .await
-        .map_err(StoreError::from)?;
-    let past_end = query.seek.is_none() && total <= query.offset;
-    if query.limit <= 0 || total == 0 || past_end {
+    if query.limit <= 0 {
+        let total = params
+            .to_query(&count_sql)
+            .scalar(&mut *conn)
+            .await
+            .map_err(StoreError::from)?;
         return Ok(Listed {
             total,
             rows: Vec::new(),
@@ -173,7 +172,20 @@ pub async fn list_scim_groups(
             };
             Ok((position, group))
         })
-        .collect::<StoreResult<_>>()?;
+        .collect::<StoreResult<Vec<_>>>()?;
+    // Counting repeats the filter's lookup, so only a page that cannot tell the total
+    // (full, or not from the first match) pays for it: a `displayName eq` lookup is one
+    // statement. The count binds the condition's values, not the page's.
+    let from_start = query.offset == 0 && query.seek.is_none();
+    let total = if from_start && (rows.len() as i64) < query.limit {
+        rows.len() as i64
+    } else {
+        params
+            .to_query(&count_sql)
+            .scalar(&mut *conn)
+            .await
+            .map_err(StoreError::from)?
+    };
     Ok(Listed { total, rows })
 }
 

@@ -389,8 +389,16 @@ pub async fn list_scim_users(
              LEFT JOIN verified_domains d ON d.domain = a.email_domain ORDER BY {order_by}"
         )
     } else {
+        // A filtered count repeats the filter's whole lookup, so it is left to a second
+        // statement that runs only when the page cannot tell the total: an IdP's `eq`
+        // lookup (at most one row) stays one lookup. A sorted list counts along.
+        let total = if query.filter.is_some() {
+            "CAST(-1 AS BIGINT)".to_owned()
+        } else {
+            format!("({count_sql})")
+        };
         format!(
-            "SELECT ({count_sql}) AS u_total, {columns} {USER_FROM} WHERE {condition} \
+            "SELECT {total} AS u_total, {columns} {USER_FROM} WHERE {condition} \
              ORDER BY {order_by} LIMIT {limit} OFFSET {offset}"
         )
     };
@@ -403,10 +411,12 @@ pub async fn list_scim_users(
             .map_err(StoreError::from)?;
         (rows, count_values)
     };
+    let from_start = query.offset == 0 && query.seek.is_none();
     let total = match rows.first() {
-        Some(row) => row.u_total,
-        None if query.offset == 0 && query.seek.is_none() => 0,
-        None => super::db::query_with(&count_sql, params)
+        Some(row) if row.u_total >= 0 => row.u_total,
+        // A page that starts at the first match and is not full holds every match.
+        _ if from_start && (rows.len() as i64) < query.limit => rows.len() as i64,
+        _ => super::db::query_with(&count_sql, params)
             .scalar(conn)
             .await
             .map_err(StoreError::from)?,

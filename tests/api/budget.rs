@@ -116,6 +116,30 @@ async fn scim_operations_keep_their_statement_budgets(app: TestApp) {
         assert_eq!(first["id"], ids[5].as_str(), "{filter}");
         assert_eq!(first["groups"][0]["value"], gid.as_str());
     }
+    // A filtered page counts in a second statement only when it cannot tell the total
+    // itself (full, or not from the first match); the totals stay right.
+    let full = "/Users?filter=userName%20sw%20%22user0%22&count=10";
+    let full = scim.get(full, 2).await;
+    assert_eq!(full.body["totalResults"], 100, "user000 to user099");
+    let further = "/Users?filter=userName%20sw%20%22user0%22&startIndex=96&count=10";
+    let further = scim.get(further, 2).await;
+    assert_eq!(further.body["totalResults"], 100);
+    assert_eq!(further.body["Resources"].as_array().unwrap().len(), 5);
+    let none = scim
+        .get("/Users?filter=userName%20eq%20%22nobody%22", 1)
+        .await;
+    assert_eq!(none.body["totalResults"], 0);
+    // Groups: an IdP's `displayName eq` lookup is one statement too, its total included.
+    let lookup = "/Groups?filter=displayName%20eq%20%22Engineering%22&excludedAttributes=members";
+    let found = scim.get(lookup, 1).await;
+    assert_eq!(found.body["totalResults"], 1);
+    assert_eq!(found.body["Resources"][0]["id"], gid.as_str());
+    // New ids are time-ordered (UUID v7), so inserts append to the id indexes.
+    for id in [&ids[0], &ids[119], &gid] {
+        let parsed = uuid::Uuid::parse_str(id).unwrap();
+        assert_eq!(parsed.get_version_num(), 7, "{id}");
+    }
+    assert!(ids[0] < ids[119], "later ids sort after earlier ones");
     let page = scim.get("/Users?startIndex=1&count=100", 3).await;
     assert_eq!(page.body["totalResults"], 120);
     assert_eq!(page.body["Resources"].as_array().unwrap().len(), 100);

@@ -40,7 +40,7 @@ pub async fn create_user(
     let now = store::now_micros();
     let mut tx = ctx.store.begin().await?;
     let mut record = store::DirectoryUser {
-        id: uuid::Uuid::new_v4(),
+        id: crate::domain::new_record_id(),
         directory_id: ctx.directory.id,
         account_id: crate::domain::AccountId::new(),
         user_name: parts.user_name.clone(),
