@@ -5,9 +5,10 @@ use std::collections::BTreeMap;
 use super::db::{query, Conn};
 
 use super::accounts::{Account, AccountRow, ACCOUNT_COLUMNS};
+use super::db_types::DbUuid;
 use super::filter_sql::SqlParams;
 use super::sql_params::counted_page;
-use super::{parse_enum, parse_id, StoreResult};
+use super::{parse_enum, StoreResult};
 use crate::domain::{AccountId, AccountStatus, GroupId, SiteAccess, SiteId, SiteRole};
 
 /// A `LIKE` pattern matching `needle` anywhere, with `%`, `_` and `\` taken literally.
@@ -156,16 +157,9 @@ pub async fn site_products_of(
              WHERE g.site_id = {site_holder} AND m.account_id IN ({}) ORDER BY m.account_id, g.product",
             holders.join(", ")
         );
-        #[derive(sqlx::FromRow)]
-        struct ProductRow {
-            #[sqlx(try_from = "super::db_types::DbUuid")]
-            account_id: String,
-            product: String,
-        }
-        let rows: Vec<ProductRow> = binds.to_query(&sql).fetch_all(&mut *conn).await?;
-        for row in rows {
-            let account: AccountId = parse_id(&row.account_id)?;
-            out.entry(account).or_default().push(row.product);
+        let rows: Vec<(DbUuid, String)> = binds.to_query(&sql).fetch_all(&mut *conn).await?;
+        for (account, product) in rows {
+            out.entry(account.into()).or_default().push(product);
         }
     }
     Ok(out)
@@ -177,7 +171,7 @@ pub async fn site_product_group(
     site: SiteId,
     product: &str,
 ) -> StoreResult<Option<GroupId>> {
-    let id: Option<super::db_types::DbUuid> =
+    let id: Option<DbUuid> =
         query("SELECT group_id FROM site_product_groups WHERE site_id = $1 AND product = $2")
             .bind(site)
             .bind(product)
@@ -208,7 +202,7 @@ pub async fn local_group_name_taken(
     org: crate::domain::OrgId,
     name: &str,
 ) -> StoreResult<bool> {
-    let found: Option<super::db_types::DbUuid> = query(
+    let found: Option<DbUuid> = query(
         "SELECT id FROM org_groups WHERE org_id = $1 AND directory_id IS NULL \
          AND display_name_lower = $2",
     )

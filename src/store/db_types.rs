@@ -78,11 +78,6 @@ impl From<DbUuid> for String {
         id.0.hyphenated().to_string()
     }
 }
-impl From<DbUuid> for uuid::Uuid {
-    fn from(id: DbUuid) -> uuid::Uuid {
-        id.0
-    }
-}
 
 impl<'r> Decode<'r, Sqlite> for DbUuid {
     fn decode(value: SqliteValueRef<'r>) -> Result<Self, BoxDynError> {
@@ -196,6 +191,48 @@ nullable!(
     DbUuidOpt(DbUuid) -> String,
     DbTimeOpt(DbTime) -> i64,
     DbJsonOpt(DbJson) -> String
+);
+
+/// Record fields take the domain's typed ids straight from their columns: a UUID column
+/// cannot hold a malformed id.
+macro_rules! ids_from_columns {
+    ($($id:ty),*) => {$(
+        impl From<DbUuid> for $id {
+            fn from(id: DbUuid) -> $id {
+                <$id>::from(id.0)
+            }
+        }
+        impl From<DbUuidOpt> for Option<$id> {
+            fn from(id: DbUuidOpt) -> Option<$id> {
+                id.0.map(Into::into)
+            }
+        }
+    )*};
+}
+ids_from_columns!(
+    uuid::Uuid,
+    crate::domain::OrgId,
+    crate::domain::AccountId,
+    crate::domain::SiteId,
+    crate::domain::DirectoryId,
+    crate::domain::GroupId
+);
+
+/// Record fields holding a JSON document parse it from its column.
+macro_rules! documents_from_columns {
+    ($($doc:ty),*) => {$(
+        impl TryFrom<DbJson> for $doc {
+            type Error = serde_json::Error;
+            fn try_from(column: DbJson) -> Result<$doc, serde_json::Error> {
+                serde_json::from_str(&column.0)
+            }
+        }
+    )*};
+}
+documents_from_columns!(
+    serde_json::Value,
+    serde_json::Map<String, serde_json::Value>,
+    Vec<String>
 );
 
 /// A list row's sort key, whatever type its expression has (a text, a time, an id, a

@@ -71,7 +71,7 @@ pub type Equals<'a> = (&'a str, Param);
 /// `<select> WHERE <owner> [AND <only>] ORDER BY <order> LIMIT <limit>`: the first rows
 /// one owner holds (a site's emails, a receiver's SETs), optionally only those with one
 /// more column equal to a value.
-pub async fn owned_rows<R: Record, T: TryFrom<R, Error = StoreError>>(
+pub async fn owned_rows<T: Record>(
     conn: &mut Conn,
     select: &str,
     owner: Equals<'_>,
@@ -86,7 +86,7 @@ pub async fn owned_rows<R: Record, T: TryFrom<R, Error = StoreError>>(
     }
     let limit = params.int(limit);
     let sql = format!("{select} WHERE {clause} ORDER BY {order} LIMIT {limit}");
-    params.query(&sql).fetch_all_into::<R, T>(conn).await
+    Ok(params.query(&sql).fetch_all(conn).await?)
 }
 
 /// A page of `SELECT <columns> <from_where>` in `order`, and how many rows match in all:

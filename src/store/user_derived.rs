@@ -24,8 +24,9 @@ impl Derived {
 
 /// A product of one of an org's sites: an Entitlement, and what a User's `entitlements`
 /// list.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct SiteProduct {
+    #[sqlx(try_from = "super::db_types::DbUuid")]
     pub site_id: SiteId,
     pub site_name: String,
     pub product: String,
@@ -154,16 +155,9 @@ async fn site_products(
     org: crate::domain::OrgId,
     only: Option<(SiteId, &str)>,
 ) -> StoreResult<Vec<SiteProduct>> {
-    #[derive(sqlx::FromRow)]
-    struct Row {
-        #[sqlx(try_from = "super::db_types::DbUuid")]
-        site_id: String,
-        name: String,
-        product: String,
-    }
-    const SELECT: &str = "SELECT s.id AS site_id, s.name, sp.product FROM sites s \
+    const SELECT: &str = "SELECT s.id AS site_id, s.name AS site_name, sp.product FROM sites s \
                           JOIN site_products sp ON sp.site_id = s.id WHERE s.org_id = $1";
-    let rows: Vec<Row> = match only {
+    Ok(match only {
         None => {
             super::db::query(&format!("{SELECT} ORDER BY s.created_at, s.id, sp.product"))
                 .bind(org)
@@ -178,14 +172,5 @@ async fn site_products(
                 .fetch_all(conn)
                 .await?
         }
-    };
-    rows.into_iter()
-        .map(|row| {
-            Ok(SiteProduct {
-                site_id: parse_id(&row.site_id)?,
-                site_name: row.name,
-                product: row.product,
-            })
-        })
-        .collect()
+    })
 }

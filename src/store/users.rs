@@ -16,7 +16,7 @@ use crate::scim::schema::resolve::{resolve, ResolvedAttr};
 use crate::scim::schema::user::ACCOUNT_OWNED;
 
 use super::accounts::{Account, AccountRow};
-use super::directories::{DirectoryUser, DirectoryUserRow, DIRECTORY_USER_COLUMNS};
+use super::directories::{DirectoryUser, DIRECTORY_USER_COLUMNS};
 use super::user_derived::{
     entitlements_column, entitlements_location, groups_column, parse_entitlements, parse_groups,
     Derived, SiteProduct,
@@ -288,7 +288,7 @@ const USER_FROM: &str = "FROM directory_users du JOIN accounts a ON a.id = du.ac
 #[derive(sqlx::FromRow)]
 struct ScimUserRow {
     #[sqlx(flatten)]
-    record: DirectoryUserRow,
+    record: DirectoryUser,
     #[sqlx(flatten)]
     account: AccountRow,
     /// `[[id, displayName], ...]` as JSON text, or NULL.
@@ -307,7 +307,7 @@ impl TryFrom<ScimUserRow> for ScimUser {
 
     fn try_from(row: ScimUserRow) -> StoreResult<ScimUser> {
         Ok(ScimUser {
-            record: row.record.try_into()?,
+            record: row.record,
             account: row.account.try_into()?,
             groups: parse_groups(row.u_groups)?,
             entitlements: parse_entitlements(row.u_entitlements)?,
