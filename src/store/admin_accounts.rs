@@ -2,7 +2,7 @@
 
 use super::db::{query, Conn, Time};
 
-use super::accounts::{Account, AccountRow, ACCOUNT_COLUMNS};
+use super::accounts::{Account, ACCOUNT_COLUMNS};
 use super::admin_sites::contains_pattern;
 use super::db_types::DbUuid;
 use super::filter_sql::SqlParams;
@@ -40,7 +40,7 @@ pub async fn list_managed_account_page(
     let from_where = format!(
         "FROM accounts a JOIN verified_domains d ON d.domain = a.email_domain WHERE {clause}"
     );
-    counted_page::<AccountRow, _>(
+    counted_page(
         conn,
         binds,
         ACCOUNT_COLUMNS,

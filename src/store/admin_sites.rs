@@ -4,11 +4,11 @@ use std::collections::BTreeMap;
 
 use super::db::{query, Conn};
 
-use super::accounts::{Account, AccountRow, ACCOUNT_COLUMNS};
+use super::accounts::{Account, ACCOUNT_COLUMNS};
 use super::db_types::DbUuid;
 use super::filter_sql::SqlParams;
 use super::sql_params::counted_page;
-use super::{parse_enum, StoreResult};
+use super::StoreResult;
 use crate::domain::{AccountId, AccountStatus, GroupId, SiteAccess, SiteId, SiteRole};
 
 /// A `LIKE` pattern matching `needle` anywhere, with `%`, `_` and `\` taken literally.
@@ -35,12 +35,17 @@ pub struct SiteUserQuery {
 }
 
 /// One row of a site's user list.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct SiteUserRow {
+    #[sqlx(flatten)]
     pub account: Account,
+    #[sqlx(rename = "su_access", try_from = "String")]
     pub access: SiteAccess,
+    #[sqlx(rename = "su_role", try_from = "String")]
     pub role: SiteRole,
+    #[sqlx(rename = "su_created_at", try_from = "super::db_types::DbTime")]
     pub created_at: i64,
+    #[sqlx(rename = "su_updated_at", try_from = "super::db_types::DbTime")]
     pub updated_at: i64,
 }
 
@@ -88,32 +93,6 @@ fn where_clause(site: SiteId, query: &SiteUserQuery, binds: &mut SqlParams) -> S
 const SITE_USER_FROM: &str = "FROM site_users su JOIN accounts a ON a.id = su.account_id \
      LEFT JOIN verified_domains d ON d.domain = a.email_domain";
 
-#[derive(sqlx::FromRow)]
-struct SiteUserDbRow {
-    #[sqlx(flatten)]
-    account: AccountRow,
-    su_access: String,
-    su_role: String,
-    #[sqlx(try_from = "super::db_types::DbTime")]
-    su_created_at: i64,
-    #[sqlx(try_from = "super::db_types::DbTime")]
-    su_updated_at: i64,
-}
-
-impl TryFrom<SiteUserDbRow> for SiteUserRow {
-    type Error = super::StoreError;
-
-    fn try_from(row: SiteUserDbRow) -> StoreResult<SiteUserRow> {
-        Ok(SiteUserRow {
-            account: row.account.try_into()?,
-            access: parse_enum(&row.su_access)?,
-            role: parse_enum(&row.su_role)?,
-            created_at: row.su_created_at,
-            updated_at: row.su_updated_at,
-        })
-    }
-}
-
 /// A page of a site's users in email order (removed and deactivated ones included unless
 /// filtered out: rule 8), and how many match in all.
 pub async fn list_site_user_rows(
@@ -127,7 +106,7 @@ pub async fn list_site_user_rows(
         "{ACCOUNT_COLUMNS}, su.access AS su_access, su.role AS su_role, \
          su.created_at AS su_created_at, su.updated_at AS su_updated_at"
     );
-    counted_page::<SiteUserDbRow, _>(
+    counted_page(
         conn,
         binds,
         &columns,

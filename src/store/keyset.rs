@@ -19,6 +19,17 @@ pub struct ListOrder {
 }
 
 impl ListOrder {
+    /// By `sort_key` when a list asks for one (a key that may be NULL), else by `created`,
+    /// which never is; ties broken by `id`.
+    pub fn by(sort_key: Option<String>, created: &str, id: &str, descending: bool) -> Self {
+        ListOrder {
+            nullable: sort_key.is_some(),
+            key: sort_key.unwrap_or_else(|| created.to_owned()),
+            id: id.to_owned(),
+            descending,
+        }
+    }
+
     /// A page before a position is read in the reverse order (and turned round by the
     /// caller), so that `LIMIT` keeps the rows nearest the position.
     fn descending_for(&self, seek: Option<&Seek>) -> bool {

@@ -92,14 +92,8 @@ pub fn compile_group_query(
     if let Some(filter) = query.filter {
         condition = format!("{condition} AND {}", compiler.compile(filter)?);
     }
-    let id = "g.id".to_owned();
-    let order = match query.sort_by {
-        None => ListOrder {
-            key: "g.created_at".into(),
-            nullable: false,
-            id,
-            descending: query.descending,
-        },
+    let sort_key = match query.sort_by {
+        None => None,
         Some(path) => {
             let bad = || {
                 QueryError::Sort(format!(
@@ -107,20 +101,15 @@ pub fn compile_group_query(
                 ))
             };
             let resolved = resolve(rt, path).ok_or_else(bad)?;
-            let key = match group_location(&resolved, backend, compiler.params) {
+            Some(match group_location(&resolved, backend, compiler.params) {
                 Some(Loc::Text { expr, .. }) => compiler.bytewise(&expr),
                 Some(Loc::Time { expr } | Loc::Uuid { expr }) => expr,
                 _ => return Err(bad()),
-            };
-            // Groups without the attribute sort last ascending on both backends.
-            ListOrder {
-                key,
-                nullable: true,
-                id,
-                descending: query.descending,
-            }
+            })
         }
     };
+    // Groups without the attribute sort last ascending on both backends.
+    let order = ListOrder::by(sort_key, "g.created_at", "g.id", query.descending);
     Ok((condition, order))
 }
 

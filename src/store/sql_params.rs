@@ -2,7 +2,7 @@
 //! statements several tables share the shape of: one owner's rows, a counted page.
 
 use super::db::{Conn, Param, Record};
-use super::{StoreError, StoreResult};
+use super::StoreResult;
 
 /// Hands out `$N` placeholders and keeps their values.
 #[derive(Debug, Default)]
@@ -91,7 +91,7 @@ pub async fn owned_rows<T: Record>(
 
 /// A page of `SELECT <columns> <from_where>` in `order`, and how many rows match in all:
 /// two statements on the same values.
-pub async fn counted_page<R: Record, T: TryFrom<R, Error = StoreError>>(
+pub async fn counted_page<T: Record>(
     conn: &mut Conn,
     mut params: SqlParams,
     columns: &str,
@@ -106,6 +106,6 @@ pub async fn counted_page<R: Record, T: TryFrom<R, Error = StoreError>>(
     let offset = params.int(offset);
     let sql =
         format!("SELECT {columns} {from_where} ORDER BY {order} LIMIT {limit} OFFSET {offset}");
-    let rows = params.query(&sql).fetch_all_into::<R, T>(conn).await?;
+    let rows = params.query(&sql).fetch_all(conn).await?;
     Ok((rows, total))
 }
