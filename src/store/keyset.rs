@@ -3,9 +3,16 @@
 //! the index that serves the order, so page 1,000 costs what page 1 costs; an `OFFSET`
 //! walks past every earlier row.
 
-use super::filter_sql::SqlParams;
+use super::filter_sql::{QueryError, SqlParams};
 use super::ListQuery;
 use crate::scim::cursor::{Seek, SortValue};
+
+/// The refusal of a `sortBy` that names no single-valued attribute of `resource`.
+pub fn unsortable(path: impl std::fmt::Display, resource: &str) -> QueryError {
+    QueryError::Sort(format!(
+        "cannot sort by `{path}`: not a single-valued attribute of {resource}"
+    ))
+}
 
 /// A list's order: a sort key, then the row's id, which makes every row's place unique.
 #[derive(Clone, Debug)]

@@ -11,7 +11,7 @@ use super::db::{placeholder_list, query, Conn, Time};
 use super::db_types::{DbSortValue, DbUuid};
 use super::filter_sql::{Column, Element, FilterCompiler, Loc, Multi, QueryError, SqlParams};
 use super::groups::Group;
-use super::keyset::ListOrder;
+use super::keyset::{unsortable, ListOrder};
 use super::{Backend, ListError, ListQuery, Listed, StoreError, StoreResult};
 use crate::domain::{AccountId, DirectoryId, GroupId};
 use crate::scim::cursor::Position;
@@ -95,11 +95,7 @@ pub fn compile_group_query(
     let sort_key = match query.sort_by {
         None => None,
         Some(path) => {
-            let bad = || {
-                QueryError::Sort(format!(
-                    "cannot sort by `{path}`: not a single-valued attribute of Group"
-                ))
-            };
+            let bad = || unsortable(path, "Group");
             let resolved = resolve(rt, path).ok_or_else(bad)?;
             Some(match group_location(&resolved, backend, compiler.params) {
                 Some(Loc::Text { expr, .. }) => compiler.bytewise(&expr),

@@ -7,7 +7,7 @@ use super::db_types::DbSortValue;
 use super::filter_sql::{
     fold_sql, Column, Element, FilterCompiler, JsonDoc, Loc, Multi, QueryError, SqlParams,
 };
-use super::keyset::{ListOrder, PageSql};
+use super::keyset::{unsortable, ListOrder, PageSql};
 use super::{Backend, ListQuery, Listed, StoreResult};
 use crate::domain::{DirectoryId, GroupId, OrgId};
 use crate::scim::cursor::Position;
@@ -210,11 +210,7 @@ pub fn compile_user_query(
     let sort_key = match query.sort_by {
         None => None,
         Some(path) => {
-            let bad = || {
-                QueryError::Sort(format!(
-                    "cannot sort by `{path}`: not a single-valued attribute of User"
-                ))
-            };
+            let bad = || unsortable(path, "User");
             let resolved = resolve(rt, path).ok_or_else(bad)?;
             Some(
                 match user_location(&resolved, backend, compiler.params, viewer.as_deref()) {
