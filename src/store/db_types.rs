@@ -247,11 +247,15 @@ impl Default for DbSortValue {
     }
 }
 
-impl Type<Sqlite> for DbSortValue {
-    fn type_info() -> SqliteTypeInfo {
-        <String as Type<Sqlite>>::type_info()
+// Any column type on either backend: the decoders below take each value as it comes.
+impl<DB: sqlx::Database> Type<DB> for DbSortValue
+where
+    String: Type<DB>,
+{
+    fn type_info() -> DB::TypeInfo {
+        <String as Type<DB>>::type_info()
     }
-    fn compatible(_: &SqliteTypeInfo) -> bool {
+    fn compatible(_: &DB::TypeInfo) -> bool {
         true
     }
 }
@@ -272,14 +276,6 @@ impl<'r> Decode<'r, Sqlite> for DbSortValue {
             "TEXT" => SortValue::Text(<String as Decode<Sqlite>>::decode(value)?),
             other => return Err(format!("a sort key of type {other}").into()),
         }))
-    }
-}
-impl Type<Postgres> for DbSortValue {
-    fn type_info() -> PgTypeInfo {
-        <String as Type<Postgres>>::type_info()
-    }
-    fn compatible(_: &PgTypeInfo) -> bool {
-        true
     }
 }
 impl<'r> Decode<'r, Postgres> for DbSortValue {
