@@ -136,7 +136,7 @@ pub async fn token_account(conn: &mut Conn, jti: uuid::Uuid) -> StoreResult<Opti
             .bind(jti)
             .scalar_optional(conn)
             .await?;
-    Ok(id.and_then(|id| id.0).map(|id| AccountId::from_uuid(id.0)))
+    Ok(id.and_then(Option::from))
 }
 
 /// Binds a just-issued site token to the account it acts as.

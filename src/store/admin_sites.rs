@@ -156,7 +156,7 @@ pub async fn site_product_group(
             .bind(product)
             .scalar_optional(conn)
             .await?;
-    Ok(id.map(|id| GroupId::from_uuid(id.0)))
+    Ok(id.map(GroupId::from))
 }
 
 pub async fn insert_site_product_group(

@@ -180,10 +180,7 @@ pub async fn list_group_members(conn: &mut Conn, group: GroupId) -> StoreResult<
     .bind(group)
     .scalars(conn)
     .await?;
-    Ok(ids
-        .into_iter()
-        .map(|id| AccountId::from_uuid(id.0))
-        .collect())
+    Ok(ids.into_iter().map(AccountId::from).collect())
 }
 
 pub async fn grant_group_product(

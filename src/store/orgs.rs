@@ -88,7 +88,7 @@ pub async fn verified_domain_owner(conn: &mut Conn, domain: &str) -> StoreResult
             .bind(domain.to_ascii_lowercase())
             .scalar_optional(conn)
             .await?;
-    Ok(owner.map(|id| OrgId::from_uuid(id.0)))
+    Ok(owner.map(OrgId::from))
 }
 
 pub async fn list_verified_domains(
