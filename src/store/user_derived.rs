@@ -4,7 +4,7 @@
 //! by id stays one statement and a page of users stays one statement.
 
 use super::filter_sql::{Column, Element, Loc, Multi};
-use super::{parse_id, Backend, StoreError, StoreResult};
+use super::{Backend, StoreError, StoreResult};
 use crate::domain::{GroupId, SiteId};
 
 /// Which derived attributes a read fetches: only those the response (or a write's check)
@@ -83,29 +83,23 @@ pub(super) fn parse_groups(column: Option<String>) -> StoreResult<Vec<(GroupId, 
     let Some(text) = column else {
         return Ok(Vec::new());
     };
-    let pairs: Vec<(String, String)> = serde_json::from_str(&text)
-        .map_err(|e| StoreError::Corrupt(format!("user groups: {e}")))?;
-    pairs
-        .into_iter()
-        .map(|(id, name)| Ok((parse_id(&id)?, name)))
-        .collect()
+    serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("user groups: {e}")))
 }
 
 pub(super) fn parse_entitlements(column: Option<String>) -> StoreResult<Vec<SiteProduct>> {
     let Some(text) = column else {
         return Ok(Vec::new());
     };
-    let rows: Vec<(String, String, String)> = serde_json::from_str(&text)
+    let rows: Vec<(SiteId, String, String)> = serde_json::from_str(&text)
         .map_err(|e| StoreError::Corrupt(format!("user entitlements: {e}")))?;
-    rows.into_iter()
-        .map(|(site, site_name, product)| {
-            Ok(SiteProduct {
-                site_id: parse_id(&site)?,
-                site_name,
-                product,
-            })
+    Ok(rows
+        .into_iter()
+        .map(|(site_id, site_name, product)| SiteProduct {
+            site_id,
+            site_name,
+            product,
         })
-        .collect()
+        .collect())
 }
 
 /// Where a filter finds a user's entitlements: the same grants as the column above.
