@@ -56,6 +56,15 @@ macro_rules! wire_enum {
             }
         }
 
+        // The store decodes stored text by value, through this.
+        impl ::core::convert::TryFrom<::std::string::String> for $name {
+            type Error = $crate::domain::wire::UnknownVariant;
+
+            fn try_from(s: ::std::string::String) -> ::core::result::Result<Self, Self::Error> {
+                s.parse()
+            }
+        }
+
         impl ::core::fmt::Display for $name {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 f.write_str(self.as_str())

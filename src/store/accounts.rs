@@ -3,26 +3,38 @@
 use super::db::{query, Conn, Time};
 
 use super::db::IntoParam;
+use super::db_types::{DbJson, DbTime, DbTimeOpt, DbUuid, DbUuidOpt};
 use super::directories::DirectoryUser;
 use super::filter_sql::SqlParams;
-use super::{parse_enum, parse_id, StoreError, StoreResult};
+use super::{StoreError, StoreResult};
 use crate::domain::{fold_case, AccountId, AccountStatus, OrgId};
 
-/// An account as stored, with its managing org resolved from the verified domains.
-#[derive(Clone, Debug, PartialEq)]
+/// An account as stored, with its managing org resolved from the verified domains; decodes
+/// `ACCOUNT_COLUMNS`.
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct Account {
+    #[sqlx(rename = "a_id", try_from = "DbUuid")]
     pub id: AccountId,
     /// `None` only for a tombstone (rule 11).
+    #[sqlx(rename = "a_email")]
     pub email: Option<String>,
+    #[sqlx(rename = "a_display_name")]
     pub display_name: Option<String>,
     /// Account-owned SCIM attributes beyond email and display name (name, title, locale,
     /// the enterprise extension...), as the SCIM layer shapes them.
+    #[sqlx(rename = "a_profile", try_from = "DbJson")]
     pub profile: serde_json::Value,
+    #[sqlx(rename = "a_status", try_from = "String")]
     pub status: AccountStatus,
+    #[sqlx(rename = "a_managing_org", try_from = "DbUuidOpt")]
     pub managing_org: Option<OrgId>,
+    #[sqlx(rename = "a_tombstoned_at", try_from = "DbTimeOpt")]
     pub tombstoned_at: Option<i64>,
+    #[sqlx(rename = "a_created_at", try_from = "DbTime")]
     pub created_at: i64,
+    #[sqlx(rename = "a_updated_at", try_from = "DbTime")]
     pub updated_at: i64,
+    #[sqlx(rename = "a_version")]
     pub version: i64,
 }
 
@@ -58,47 +70,6 @@ pub(super) const ACCOUNT_COLUMNS: &str = "a.id AS a_id, a.email AS a_email, \
      a.created_at AS a_created_at, a.updated_at AS a_updated_at, a.version AS a_version";
 const ACCOUNT_FROM: &str =
     "FROM accounts a LEFT JOIN verified_domains d ON d.domain = a.email_domain";
-
-/// `ACCOUNT_COLUMNS` as decoded.
-#[derive(sqlx::FromRow)]
-pub(super) struct AccountRow {
-    #[sqlx(try_from = "super::db_types::DbUuid")]
-    pub(super) a_id: String,
-    pub(super) a_email: Option<String>,
-    pub(super) a_display_name: Option<String>,
-    #[sqlx(try_from = "super::db_types::DbJson")]
-    pub(super) a_profile: String,
-    pub(super) a_status: String,
-    #[sqlx(try_from = "super::db_types::DbUuidOpt")]
-    pub(super) a_managing_org: Option<String>,
-    #[sqlx(try_from = "super::db_types::DbTimeOpt")]
-    pub(super) a_tombstoned_at: Option<i64>,
-    #[sqlx(try_from = "super::db_types::DbTime")]
-    pub(super) a_created_at: i64,
-    #[sqlx(try_from = "super::db_types::DbTime")]
-    pub(super) a_updated_at: i64,
-    pub(super) a_version: i64,
-}
-
-impl TryFrom<AccountRow> for Account {
-    type Error = StoreError;
-
-    fn try_from(row: AccountRow) -> StoreResult<Account> {
-        Ok(Account {
-            id: parse_id(&row.a_id)?,
-            email: row.a_email,
-            display_name: row.a_display_name,
-            profile: serde_json::from_str(&row.a_profile)
-                .map_err(|e| StoreError::Corrupt(format!("account profile: {e}")))?,
-            status: parse_enum(&row.a_status)?,
-            managing_org: row.a_managing_org.as_deref().map(parse_id).transpose()?,
-            tombstoned_at: row.a_tombstoned_at,
-            created_at: row.a_created_at,
-            updated_at: row.a_updated_at,
-            version: row.a_version,
-        })
-    }
-}
 
 /// The lookup key and domain of an email: the domain layer's normal form, so that the
 /// account is found, and its managing org joined, exactly as the rules decided.
@@ -220,19 +191,14 @@ pub async fn insert_account_if_new(conn: &mut Conn, new: &NewAccount) -> StoreRe
 
 pub async fn get_account(conn: &mut Conn, id: AccountId) -> StoreResult<Option<Account>> {
     let sql = format!("SELECT {ACCOUNT_COLUMNS} {ACCOUNT_FROM} WHERE a.id = $1");
-    query(&sql)
-        .bind(id)
-        .fetch_optional_into::<AccountRow, _>(conn)
-        .await
+    Ok(query(&sql).bind(id).fetch_optional(conn).await?)
 }
 
 /// Looks an account up by email in its normal form (case, IDNA spelling of the domain).
 pub async fn find_account_by_email(conn: &mut Conn, email: &str) -> StoreResult<Option<Account>> {
     let sql = format!("SELECT {ACCOUNT_COLUMNS} {ACCOUNT_FROM} WHERE a.email_lower = $1");
-    query(&sql)
-        .bind(email_parts(email).0)
-        .fetch_optional_into::<AccountRow, _>(conn)
-        .await
+    let email_lower = email_parts(email).0;
+    Ok(query(&sql).bind(email_lower).fetch_optional(conn).await?)
 }
 
 /// Accounts whose email domain the org has verified, i.e. the accounts it manages.
@@ -240,10 +206,7 @@ pub async fn list_managed_accounts(conn: &mut Conn, org: OrgId) -> StoreResult<V
     let sql = format!(
         "SELECT {ACCOUNT_COLUMNS} {ACCOUNT_FROM} WHERE d.org_id = $1 ORDER BY a.email_lower"
     );
-    query(&sql)
-        .bind(org)
-        .fetch_all_into::<AccountRow, _>(conn)
-        .await
+    Ok(query(&sql).bind(org).fetch_all(conn).await?)
 }
 
 /// The account-owned attributes a write may change.

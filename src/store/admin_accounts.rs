@@ -2,11 +2,12 @@
 
 use super::db::{query, Conn, Time};
 
-use super::accounts::{Account, AccountRow, ACCOUNT_COLUMNS};
+use super::accounts::{Account, ACCOUNT_COLUMNS};
 use super::admin_sites::contains_pattern;
+use super::db_types::DbUuid;
 use super::filter_sql::SqlParams;
 use super::sql_params::counted_page;
-use super::{parse_enum, parse_id, StoreResult};
+use super::StoreResult;
 use crate::domain::{AccountId, AccountStatus, OrgId, SiteAccess, SiteId, SiteRole};
 
 /// Which of an org's managed accounts to list.
@@ -39,7 +40,7 @@ pub async fn list_managed_account_page(
     let from_where = format!(
         "FROM accounts a JOIN verified_domains d ON d.domain = a.email_domain WHERE {clause}"
     );
-    counted_page::<AccountRow, _>(
+    counted_page(
         conn,
         binds,
         ACCOUNT_COLUMNS,
@@ -52,11 +53,15 @@ pub async fn list_managed_account_page(
 }
 
 /// One site membership of an account, with the site's org.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct AccountMembership {
+    #[sqlx(try_from = "DbUuid")]
     pub site_id: SiteId,
+    #[sqlx(try_from = "DbUuid")]
     pub org_id: OrgId,
+    #[sqlx(try_from = "String")]
     pub access: SiteAccess,
+    #[sqlx(try_from = "String")]
     pub role: SiteRole,
 }
 
@@ -65,32 +70,9 @@ pub async fn account_memberships(
     conn: &mut Conn,
     account: AccountId,
 ) -> StoreResult<Vec<AccountMembership>> {
-    #[derive(sqlx::FromRow)]
-    struct MembershipRow {
-        #[sqlx(try_from = "super::db_types::DbUuid")]
-        site_id: String,
-        #[sqlx(try_from = "super::db_types::DbUuid")]
-        org_id: String,
-        access: String,
-        role: String,
-    }
-    let rows: Vec<MembershipRow> = query(
-        "SELECT su.site_id, s.org_id, su.access, su.role FROM site_users su \
-         JOIN sites s ON s.id = su.site_id WHERE su.account_id = $1 ORDER BY su.created_at, su.site_id",
-    )
-    .bind(account)
-    .fetch_all(conn)
-    .await?;
-    rows.into_iter()
-        .map(|row| {
-            Ok(AccountMembership {
-                site_id: parse_id(&row.site_id)?,
-                org_id: parse_id(&row.org_id)?,
-                access: parse_enum(&row.access)?,
-                role: parse_enum(&row.role)?,
-            })
-        })
-        .collect()
+    let sql = "SELECT su.site_id, s.org_id, su.access, su.role FROM site_users su \
+         JOIN sites s ON s.id = su.site_id WHERE su.account_id = $1 ORDER BY su.created_at, su.site_id";
+    Ok(query(sql).bind(account).fetch_all(conn).await?)
 }
 
 /// What erasing an account's links removed, for the audit entry.
@@ -154,7 +136,7 @@ pub async fn token_account(conn: &mut Conn, jti: uuid::Uuid) -> StoreResult<Opti
             .bind(jti)
             .scalar_optional(conn)
             .await?;
-    Ok(id.and_then(|id| id.0).map(|id| AccountId::from_uuid(id.0)))
+    Ok(id.and_then(Option::from))
 }
 
 /// Binds a just-issued site token to the account it acts as.

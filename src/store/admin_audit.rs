@@ -4,7 +4,7 @@ use super::db::Conn;
 
 use super::audit::AuditEntry;
 use super::filter_sql::SqlParams;
-use super::{parse_id, StoreError, StoreResult};
+use super::StoreResult;
 use crate::domain::{AccountId, OrgId};
 
 /// Which entries to read, newest first.
@@ -43,35 +43,5 @@ pub async fn list_audit_page(
          WHERE {} ORDER BY id DESC LIMIT {limit}",
         conditions.join(" AND ")
     );
-    #[derive(sqlx::FromRow)]
-    struct AuditRow {
-        id: i64,
-        #[sqlx(try_from = "super::db_types::DbTime")]
-        at: i64,
-        #[sqlx(try_from = "super::db_types::DbUuidOpt")]
-        org_id: Option<String>,
-        #[sqlx(try_from = "super::db_types::DbUuidOpt")]
-        account_id: Option<String>,
-        actor_kind: String,
-        actor_id: String,
-        action: String,
-        #[sqlx(try_from = "super::db_types::DbJson")]
-        detail: String,
-    }
-    let rows: Vec<AuditRow> = binds.to_query(&sql).fetch_all(conn).await?;
-    rows.into_iter()
-        .map(|row| {
-            Ok(AuditEntry {
-                id: row.id,
-                at: row.at,
-                org_id: row.org_id.as_deref().map(parse_id).transpose()?,
-                account_id: row.account_id.as_deref().map(parse_id).transpose()?,
-                actor_kind: row.actor_kind,
-                actor_id: row.actor_id,
-                action: row.action,
-                detail: serde_json::from_str(&row.detail)
-                    .map_err(|e| StoreError::Corrupt(format!("audit detail: {e}")))?,
-            })
-        })
-        .collect()
+    Ok(binds.to_query(&sql).fetch_all(conn).await?)
 }

@@ -3,7 +3,7 @@
 
 use super::db::{query, Conn};
 
-use super::groups::{Group, GroupRow};
+use super::groups::Group;
 use super::StoreResult;
 use crate::domain::{AccountId, OrgId, SiteId};
 
@@ -15,10 +15,7 @@ pub async fn list_org_groups(conn: &mut Conn, org: OrgId) -> StoreResult<Vec<Gro
     let sql = format!(
         "SELECT {COLUMNS} FROM org_groups g WHERE g.org_id = $1 ORDER BY g.display_name_lower, g.id"
     );
-    query(&sql)
-        .bind(org)
-        .fetch_all_into::<GroupRow, _>(conn)
-        .await
+    Ok(query(&sql).bind(org).fetch_all(conn).await?)
 }
 
 /// The groups of `account` that grant `product` on `site`.
@@ -33,12 +30,12 @@ pub async fn account_groups_granting(
          JOIN group_grants gr ON gr.group_id = g.id \
          WHERE m.account_id = $1 AND gr.site_id = $2 AND gr.product = $3 ORDER BY g.id"
     );
-    query(&sql)
+    Ok(query(&sql)
         .bind(account)
         .bind(site)
         .bind(product)
-        .fetch_all_into::<GroupRow, _>(conn)
-        .await
+        .fetch_all(conn)
+        .await?)
 }
 
 /// Whether `account` is a member of the group.

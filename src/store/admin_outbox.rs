@@ -4,63 +4,33 @@
 use super::db::{query, Conn, IntoParam, Time};
 use crate::domain::audit::{OutboxKind, OutboxStatus};
 
+use super::db_types::{DbTime, DbTimeOpt, DbUuid};
 use super::sql_params::owned_rows;
-use super::{parse_id, StoreResult};
+use super::StoreResult;
 use crate::domain::{AccountId, SiteId};
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct OutboxEmail {
+    #[sqlx(try_from = "DbUuid")]
     pub id: uuid::Uuid,
     /// `site_invitation`.
     pub kind: String,
+    #[sqlx(try_from = "DbUuid")]
     pub site_id: SiteId,
+    #[sqlx(try_from = "DbUuid")]
     pub account_id: AccountId,
     /// `queued`, `sending`, `sent`, `failed` or `cancelled`.
     pub status: String,
     pub attempts: i64,
     pub last_error: Option<String>,
+    #[sqlx(try_from = "DbTime")]
     pub created_at: i64,
+    #[sqlx(try_from = "DbTimeOpt")]
     pub sent_at: Option<i64>,
 }
 
 const COLUMNS: &str =
     "id, kind, site_id, account_id, status, attempts, last_error, created_at, sent_at";
-
-#[derive(sqlx::FromRow)]
-struct OutboxRow {
-    #[sqlx(try_from = "super::db_types::DbUuid")]
-    id: String,
-    kind: String,
-    #[sqlx(try_from = "super::db_types::DbUuid")]
-    site_id: String,
-    #[sqlx(try_from = "super::db_types::DbUuid")]
-    account_id: String,
-    status: String,
-    attempts: i64,
-    last_error: Option<String>,
-    #[sqlx(try_from = "super::db_types::DbTime")]
-    created_at: i64,
-    #[sqlx(try_from = "super::db_types::DbTimeOpt")]
-    sent_at: Option<i64>,
-}
-
-impl TryFrom<OutboxRow> for OutboxEmail {
-    type Error = super::StoreError;
-
-    fn try_from(row: OutboxRow) -> StoreResult<OutboxEmail> {
-        Ok(OutboxEmail {
-            id: parse_id(&row.id)?,
-            kind: row.kind,
-            site_id: parse_id(&row.site_id)?,
-            account_id: parse_id(&row.account_id)?,
-            status: row.status,
-            attempts: row.attempts,
-            last_error: row.last_error,
-            created_at: row.created_at,
-            sent_at: row.sent_at,
-        })
-    }
-}
 
 pub async fn queue_email(
     conn: &mut Conn,
@@ -94,7 +64,7 @@ pub async fn list_site_outbox(
     let select = format!("SELECT {COLUMNS} FROM email_outbox");
     let only = account.map(|account| ("account_id", account.into_param()));
     let site = ("site_id", site.into_param());
-    owned_rows::<OutboxRow, _>(conn, &select, site, only, "created_at DESC, id", limit).await
+    owned_rows(conn, &select, site, only, "created_at DESC, id", limit).await
 }
 
 /// Ids of emails waiting to be sent, oldest first. Rows left `sending` by a process that
@@ -135,8 +105,7 @@ pub async fn claim_email(
         return Ok(None);
     }
     let sql = format!("SELECT {COLUMNS} FROM email_outbox WHERE id = $1");
-    let row: OutboxRow = query(&sql).bind(id).fetch_one(conn).await?;
-    OutboxEmail::try_from(row).map(Some)
+    Ok(Some(query(&sql).bind(id).fetch_one(conn).await?))
 }
 
 /// Records a delivery outcome: `sent`, back to `queued` for another attempt, or `failed`

@@ -4,10 +4,11 @@ use std::collections::BTreeMap;
 
 use super::db::{query, Conn};
 
-use super::accounts::{Account, AccountRow, ACCOUNT_COLUMNS};
+use super::accounts::{Account, ACCOUNT_COLUMNS};
+use super::db_types::DbUuid;
 use super::filter_sql::SqlParams;
 use super::sql_params::counted_page;
-use super::{parse_enum, parse_id, StoreResult};
+use super::StoreResult;
 use crate::domain::{AccountId, AccountStatus, GroupId, SiteAccess, SiteId, SiteRole};
 
 /// A `LIKE` pattern matching `needle` anywhere, with `%`, `_` and `\` taken literally.
@@ -34,12 +35,17 @@ pub struct SiteUserQuery {
 }
 
 /// One row of a site's user list.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct SiteUserRow {
+    #[sqlx(flatten)]
     pub account: Account,
+    #[sqlx(rename = "su_access", try_from = "String")]
     pub access: SiteAccess,
+    #[sqlx(rename = "su_role", try_from = "String")]
     pub role: SiteRole,
+    #[sqlx(rename = "su_created_at", try_from = "super::db_types::DbTime")]
     pub created_at: i64,
+    #[sqlx(rename = "su_updated_at", try_from = "super::db_types::DbTime")]
     pub updated_at: i64,
 }
 
@@ -87,32 +93,6 @@ fn where_clause(site: SiteId, query: &SiteUserQuery, binds: &mut SqlParams) -> S
 const SITE_USER_FROM: &str = "FROM site_users su JOIN accounts a ON a.id = su.account_id \
      LEFT JOIN verified_domains d ON d.domain = a.email_domain";
 
-#[derive(sqlx::FromRow)]
-struct SiteUserDbRow {
-    #[sqlx(flatten)]
-    account: AccountRow,
-    su_access: String,
-    su_role: String,
-    #[sqlx(try_from = "super::db_types::DbTime")]
-    su_created_at: i64,
-    #[sqlx(try_from = "super::db_types::DbTime")]
-    su_updated_at: i64,
-}
-
-impl TryFrom<SiteUserDbRow> for SiteUserRow {
-    type Error = super::StoreError;
-
-    fn try_from(row: SiteUserDbRow) -> StoreResult<SiteUserRow> {
-        Ok(SiteUserRow {
-            account: row.account.try_into()?,
-            access: parse_enum(&row.su_access)?,
-            role: parse_enum(&row.su_role)?,
-            created_at: row.su_created_at,
-            updated_at: row.su_updated_at,
-        })
-    }
-}
-
 /// A page of a site's users in email order (removed and deactivated ones included unless
 /// filtered out: rule 8), and how many match in all.
 pub async fn list_site_user_rows(
@@ -126,7 +106,7 @@ pub async fn list_site_user_rows(
         "{ACCOUNT_COLUMNS}, su.access AS su_access, su.role AS su_role, \
          su.created_at AS su_created_at, su.updated_at AS su_updated_at"
     );
-    counted_page::<SiteUserDbRow, _>(
+    counted_page(
         conn,
         binds,
         &columns,
@@ -156,16 +136,9 @@ pub async fn site_products_of(
              WHERE g.site_id = {site_holder} AND m.account_id IN ({}) ORDER BY m.account_id, g.product",
             holders.join(", ")
         );
-        #[derive(sqlx::FromRow)]
-        struct ProductRow {
-            #[sqlx(try_from = "super::db_types::DbUuid")]
-            account_id: String,
-            product: String,
-        }
-        let rows: Vec<ProductRow> = binds.to_query(&sql).fetch_all(&mut *conn).await?;
-        for row in rows {
-            let account: AccountId = parse_id(&row.account_id)?;
-            out.entry(account).or_default().push(row.product);
+        let rows: Vec<(DbUuid, String)> = binds.to_query(&sql).fetch_all(&mut *conn).await?;
+        for (account, product) in rows {
+            out.entry(account.into()).or_default().push(product);
         }
     }
     Ok(out)
@@ -177,13 +150,13 @@ pub async fn site_product_group(
     site: SiteId,
     product: &str,
 ) -> StoreResult<Option<GroupId>> {
-    let id: Option<super::db_types::DbUuid> =
+    let id: Option<DbUuid> =
         query("SELECT group_id FROM site_product_groups WHERE site_id = $1 AND product = $2")
             .bind(site)
             .bind(product)
             .scalar_optional(conn)
             .await?;
-    Ok(id.map(|id| GroupId::from_uuid(id.0)))
+    Ok(id.map(GroupId::from))
 }
 
 pub async fn insert_site_product_group(
@@ -208,7 +181,7 @@ pub async fn local_group_name_taken(
     org: crate::domain::OrgId,
     name: &str,
 ) -> StoreResult<bool> {
-    let found: Option<super::db_types::DbUuid> = query(
+    let found: Option<DbUuid> = query(
         "SELECT id FROM org_groups WHERE org_id = $1 AND directory_id IS NULL \
          AND display_name_lower = $2",
     )

@@ -2,6 +2,7 @@
 //! describe, so a change and its record commit or vanish together.
 
 use super::db::{Conn, IntoParam, Param};
+use super::db_types::{DbJson, DbTime, DbUuidOpt};
 use super::filter_sql::SqlParams;
 use super::provisioning_log::{values, NewProvisioningEntry, COLUMNS as LOG_COLUMNS};
 use super::Backend;
@@ -10,17 +11,21 @@ use super::StoreResult;
 use crate::domain::audit::{ActorKind, AuditAction};
 use crate::domain::{AccountId, OrgId};
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct AuditEntry {
     pub id: i64,
+    #[sqlx(try_from = "DbTime")]
     pub at: i64,
+    #[sqlx(try_from = "DbUuidOpt")]
     pub org_id: Option<OrgId>,
+    #[sqlx(try_from = "DbUuidOpt")]
     pub account_id: Option<AccountId>,
     /// `directory`, `org_admin`, `site_admin`, `account` or `system`.
     pub actor_kind: String,
     pub actor_id: String,
     /// A stable verb such as `account.deactivated`.
     pub action: String,
+    #[sqlx(try_from = "DbJson")]
     pub detail: serde_json::Value,
 }
 

@@ -26,28 +26,6 @@ impl<T> Record for T where
 {
 }
 
-/// A single-column value both backends can decode.
-pub trait Scalar:
-    for<'r> sqlx::Decode<'r, Sqlite>
-    + sqlx::Type<Sqlite>
-    + for<'r> sqlx::Decode<'r, Postgres>
-    + sqlx::Type<Postgres>
-    + Send
-    + Unpin
-    + 'static
-{
-}
-impl<T> Scalar for T where
-    T: for<'r> sqlx::Decode<'r, Sqlite>
-        + sqlx::Type<Sqlite>
-        + for<'r> sqlx::Decode<'r, Postgres>
-        + sqlx::Type<Postgres>
-        + Send
-        + Unpin
-        + 'static
-{
-}
-
 /// A database connection: pooled, or inside a transaction ([`Tx`] derefs to it).
 pub struct Conn {
     pub(super) handle: Handle,
@@ -312,10 +290,10 @@ macro_rules! bind_all {
     }};
 }
 
-/// The one match each statement makes: sqlx's `$build` (`query`, `query_as::<T>`,
-/// `query_scalar::<T>`) for the connection's backend, bound, then `$run` on the connection
-/// (and, after `=>`, a method of its result, where the backends' result types differ). A
-/// macro, because each backend's builder is another type.
+/// The one match each statement makes: sqlx's `$build` (`query`, `query_as::<T>`) for the
+/// connection's backend, bound, then `$run` on the connection (and, after `=>`, a method of
+/// its result, where the backends' result types differ). A macro, because each backend's
+/// builder is another type.
 // Runs the statement on the connection's native driver; the outcome settles the
 // connection's standing in its pool (see `Conn::settle`).
 macro_rules! on_native {
@@ -387,23 +365,29 @@ impl<'q> Query<'q> {
             .ok_or(sqlx::Error::RowNotFound)
     }
 
-    /// The first column of every row.
-    pub async fn scalars<T: Scalar>(self, conn: &mut Conn) -> Result<Vec<T>, sqlx::Error> {
-        let this = self.checked()?;
-        on_native!(conn, this, query_scalar::<T>, fetch_all)
+    /// The first column of every row, read as a one-column record.
+    pub async fn scalars<T>(self, conn: &mut Conn) -> Result<Vec<T>, sqlx::Error>
+    where
+        (T,): Record,
+    {
+        let rows: Vec<(T,)> = self.fetch_all(conn).await?;
+        Ok(rows.into_iter().map(|(value,)| value).collect())
     }
 
     /// The first column of the first row, if any.
-    pub async fn scalar_optional<T: Scalar>(
-        self,
-        conn: &mut Conn,
-    ) -> Result<Option<T>, sqlx::Error> {
-        let this = self.checked()?;
-        on_native!(conn, this, query_scalar::<T>, fetch_optional)
+    pub async fn scalar_optional<T>(self, conn: &mut Conn) -> Result<Option<T>, sqlx::Error>
+    where
+        (T,): Record,
+    {
+        let row: Option<(T,)> = self.fetch_optional(conn).await?;
+        Ok(row.map(|(value,)| value))
     }
 
     /// The first column of the one row the statement must return.
-    pub async fn scalar<T: Scalar>(self, conn: &mut Conn) -> Result<T, sqlx::Error> {
+    pub async fn scalar<T>(self, conn: &mut Conn) -> Result<T, sqlx::Error>
+    where
+        (T,): Record,
+    {
         self.scalar_optional(conn)
             .await?
             .ok_or(sqlx::Error::RowNotFound)

@@ -78,11 +78,6 @@ impl From<DbUuid> for String {
         id.0.hyphenated().to_string()
     }
 }
-impl From<DbUuid> for uuid::Uuid {
-    fn from(id: DbUuid) -> uuid::Uuid {
-        id.0
-    }
-}
 
 impl<'r> Decode<'r, Sqlite> for DbUuid {
     fn decode(value: SqliteValueRef<'r>) -> Result<Self, BoxDynError> {
@@ -198,6 +193,48 @@ nullable!(
     DbJsonOpt(DbJson) -> String
 );
 
+/// Record fields take the domain's typed ids straight from their columns: a UUID column
+/// cannot hold a malformed id.
+macro_rules! ids_from_columns {
+    ($($id:ty),*) => {$(
+        impl From<DbUuid> for $id {
+            fn from(id: DbUuid) -> $id {
+                <$id>::from(id.0)
+            }
+        }
+        impl From<DbUuidOpt> for Option<$id> {
+            fn from(id: DbUuidOpt) -> Option<$id> {
+                id.0.map(Into::into)
+            }
+        }
+    )*};
+}
+ids_from_columns!(
+    uuid::Uuid,
+    crate::domain::OrgId,
+    crate::domain::AccountId,
+    crate::domain::SiteId,
+    crate::domain::DirectoryId,
+    crate::domain::GroupId
+);
+
+/// Record fields holding a JSON document parse it from its column.
+macro_rules! documents_from_columns {
+    ($($doc:ty),*) => {$(
+        impl TryFrom<DbJson> for $doc {
+            type Error = serde_json::Error;
+            fn try_from(column: DbJson) -> Result<$doc, serde_json::Error> {
+                serde_json::from_str(&column.0)
+            }
+        }
+    )*};
+}
+documents_from_columns!(
+    serde_json::Value,
+    serde_json::Map<String, serde_json::Value>,
+    Vec<String>
+);
+
 /// A list row's sort key, whatever type its expression has (a text, a time, an id, a
 /// number, a flag or NULL; on SQLite, a JSON value's own type), for the cursor that
 /// resumes after it. Keyset queries bind it back as the same type.
@@ -210,11 +247,15 @@ impl Default for DbSortValue {
     }
 }
 
-impl Type<Sqlite> for DbSortValue {
-    fn type_info() -> SqliteTypeInfo {
-        <String as Type<Sqlite>>::type_info()
+// Any column type on either backend: the decoders below take each value as it comes.
+impl<DB: sqlx::Database> Type<DB> for DbSortValue
+where
+    String: Type<DB>,
+{
+    fn type_info() -> DB::TypeInfo {
+        <String as Type<DB>>::type_info()
     }
-    fn compatible(_: &SqliteTypeInfo) -> bool {
+    fn compatible(_: &DB::TypeInfo) -> bool {
         true
     }
 }
@@ -235,14 +276,6 @@ impl<'r> Decode<'r, Sqlite> for DbSortValue {
             "TEXT" => SortValue::Text(<String as Decode<Sqlite>>::decode(value)?),
             other => return Err(format!("a sort key of type {other}").into()),
         }))
-    }
-}
-impl Type<Postgres> for DbSortValue {
-    fn type_info() -> PgTypeInfo {
-        <String as Type<Postgres>>::type_info()
-    }
-    fn compatible(_: &PgTypeInfo) -> bool {
-        true
     }
 }
 impl<'r> Decode<'r, Postgres> for DbSortValue {

@@ -1,33 +1,47 @@
 //! Directories (IdP connections) and the SCIM user records they keep.
 
 use super::db::{query, Conn, IntoParam, Time};
+use super::db_types::{DbJson, DbTime, DbUuid};
 
-use super::{parse_id, StoreError, StoreResult};
+use super::StoreResult;
 use crate::domain::{AccountId, DirectoryId, OrgId};
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct Directory {
+    #[sqlx(try_from = "DbUuid")]
     pub id: DirectoryId,
+    #[sqlx(try_from = "DbUuid")]
     pub org_id: OrgId,
     pub name: String,
     /// Group PATCH answers 204 rather than the group, for IdPs pushing huge groups.
     pub group_patch_minimal: bool,
+    #[sqlx(try_from = "DbTime")]
     pub created_at: i64,
 }
 
 /// A directory's record of one account it provisions. Its id is the SCIM `id`.
-#[derive(Clone, Debug, PartialEq)]
+/// Decodes `DIRECTORY_USER_COLUMNS`.
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct DirectoryUser {
+    #[sqlx(rename = "du_id", try_from = "DbUuid")]
     pub id: uuid::Uuid,
+    #[sqlx(rename = "du_directory_id", try_from = "DbUuid")]
     pub directory_id: DirectoryId,
+    #[sqlx(rename = "du_account_id", try_from = "DbUuid")]
     pub account_id: AccountId,
     /// The IdP's identifier for the user, unique in the directory ignoring case.
+    #[sqlx(rename = "du_user_name")]
     pub user_name: String,
+    #[sqlx(rename = "du_external_id")]
     pub external_id: Option<String>,
     /// Attributes owned by the directory's record rather than the account.
+    #[sqlx(rename = "du_attributes", try_from = "DbJson")]
     pub attributes: serde_json::Value,
+    #[sqlx(rename = "du_created_at", try_from = "DbTime")]
     pub created_at: i64,
+    #[sqlx(rename = "du_updated_at", try_from = "DbTime")]
     pub updated_at: i64,
+    #[sqlx(rename = "du_version")]
     pub version: i64,
 }
 
@@ -46,47 +60,16 @@ pub async fn insert_directory(conn: &mut Conn, dir: &Directory) -> StoreResult<(
     Ok(())
 }
 
-#[derive(sqlx::FromRow)]
-struct DirectoryRow {
-    #[sqlx(try_from = "super::db_types::DbUuid")]
-    id: String,
-    #[sqlx(try_from = "super::db_types::DbUuid")]
-    org_id: String,
-    name: String,
-    group_patch_minimal: bool,
-    #[sqlx(try_from = "super::db_types::DbTime")]
-    created_at: i64,
-}
-
-impl TryFrom<DirectoryRow> for Directory {
-    type Error = StoreError;
-
-    fn try_from(row: DirectoryRow) -> StoreResult<Directory> {
-        Ok(Directory {
-            id: parse_id(&row.id)?,
-            org_id: parse_id(&row.org_id)?,
-            name: row.name,
-            group_patch_minimal: row.group_patch_minimal,
-            created_at: row.created_at,
-        })
-    }
-}
-
 pub async fn get_directory(conn: &mut Conn, id: DirectoryId) -> StoreResult<Option<Directory>> {
-    query("SELECT id, org_id, name, group_patch_minimal, created_at FROM directories WHERE id = $1")
-        .bind(id)
-        .fetch_optional_into::<DirectoryRow, _>(conn)
-        .await
+    let sql =
+        "SELECT id, org_id, name, group_patch_minimal, created_at FROM directories WHERE id = $1";
+    Ok(query(sql).bind(id).fetch_optional(conn).await?)
 }
 
 pub async fn list_org_directories(conn: &mut Conn, org: OrgId) -> StoreResult<Vec<Directory>> {
-    query(
-        "SELECT id, org_id, name, group_patch_minimal, created_at FROM directories \
-         WHERE org_id = $1 ORDER BY created_at, id",
-    )
-    .bind(org)
-    .fetch_all_into::<DirectoryRow, _>(conn)
-    .await
+    let sql = "SELECT id, org_id, name, group_patch_minimal, created_at FROM directories \
+         WHERE org_id = $1 ORDER BY created_at, id";
+    Ok(query(sql).bind(org).fetch_all(conn).await?)
 }
 
 /// An org's directories, each with the time of the last change it made (its newest audit
@@ -99,7 +82,7 @@ pub async fn list_org_directories_with_activity(
     #[derive(sqlx::FromRow)]
     struct ActivityRow {
         #[sqlx(flatten)]
-        directory: DirectoryRow,
+        directory: Directory,
         #[sqlx(try_from = "super::db_types::DbTimeOpt")]
         last_change_at: Option<i64>,
     }
@@ -113,9 +96,10 @@ pub async fn list_org_directories_with_activity(
     .bind(org)
     .fetch_all(conn)
     .await?;
-    rows.into_iter()
-        .map(|row| Ok((Directory::try_from(row.directory)?, row.last_change_at)))
-        .collect()
+    Ok(rows
+        .into_iter()
+        .map(|row| (row.directory, row.last_change_at))
+        .collect())
 }
 
 pub async fn set_group_patch_minimal(
@@ -139,45 +123,6 @@ pub(super) const DIRECTORY_USER_COLUMNS: &str =
      du.external_id AS du_external_id, \
      du.attributes AS du_attributes, du.created_at AS du_created_at, \
      du.updated_at AS du_updated_at, du.version AS du_version";
-
-/// `DIRECTORY_USER_COLUMNS` as decoded.
-#[derive(sqlx::FromRow)]
-pub(super) struct DirectoryUserRow {
-    #[sqlx(try_from = "super::db_types::DbUuid")]
-    du_id: String,
-    #[sqlx(try_from = "super::db_types::DbUuid")]
-    du_directory_id: String,
-    #[sqlx(try_from = "super::db_types::DbUuid")]
-    du_account_id: String,
-    du_user_name: String,
-    du_external_id: Option<String>,
-    #[sqlx(try_from = "super::db_types::DbJson")]
-    du_attributes: String,
-    #[sqlx(try_from = "super::db_types::DbTime")]
-    du_created_at: i64,
-    #[sqlx(try_from = "super::db_types::DbTime")]
-    du_updated_at: i64,
-    du_version: i64,
-}
-
-impl TryFrom<DirectoryUserRow> for DirectoryUser {
-    type Error = StoreError;
-
-    fn try_from(row: DirectoryUserRow) -> StoreResult<DirectoryUser> {
-        Ok(DirectoryUser {
-            id: parse_id(&row.du_id)?,
-            directory_id: parse_id(&row.du_directory_id)?,
-            account_id: parse_id(&row.du_account_id)?,
-            user_name: row.du_user_name,
-            external_id: row.du_external_id,
-            attributes: serde_json::from_str(&row.du_attributes)
-                .map_err(|e| StoreError::Corrupt(format!("directory user attributes: {e}")))?,
-            created_at: row.du_created_at,
-            updated_at: row.du_updated_at,
-            version: row.du_version,
-        })
-    }
-}
 
 /// Links an account to a directory; a second record for the same account, or a userName
 /// the directory already uses, is a conflict.
@@ -236,11 +181,11 @@ async fn directory_user_by(
         "SELECT {DIRECTORY_USER_COLUMNS} FROM directory_users du \
          WHERE du.directory_id = $1 AND du.{column} = $2"
     );
-    query(&sql)
+    Ok(query(&sql)
         .bind(directory)
         .bind(value)
-        .fetch_optional_into::<DirectoryUserRow, _>(conn)
-        .await
+        .fetch_optional(conn)
+        .await?)
 }
 
 /// Replaces the record's own attributes, optionally only at `expected_version` (If-Match is

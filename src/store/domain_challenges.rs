@@ -1,38 +1,18 @@
 //! Pending domain verifications: the challenge token each org must publish in DNS.
 
 use super::db::{query, Conn, Time};
-use super::{parse_id, StoreResult};
+use super::db_types::{DbTime, DbUuid};
+use super::StoreResult;
 use crate::domain::OrgId;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct DomainChallengeRow {
     pub domain: String,
+    #[sqlx(try_from = "DbUuid")]
     pub org_id: OrgId,
     pub token: String,
+    #[sqlx(try_from = "DbTime")]
     pub created_at: i64,
-}
-
-#[derive(sqlx::FromRow)]
-struct ChallengeRow {
-    domain: String,
-    #[sqlx(try_from = "super::db_types::DbUuid")]
-    org_id: String,
-    token: String,
-    #[sqlx(try_from = "super::db_types::DbTime")]
-    created_at: i64,
-}
-
-impl TryFrom<ChallengeRow> for DomainChallengeRow {
-    type Error = super::StoreError;
-
-    fn try_from(row: ChallengeRow) -> StoreResult<Self> {
-        Ok(Self {
-            domain: row.domain,
-            org_id: parse_id(&row.org_id)?,
-            token: row.token,
-            created_at: row.created_at,
-        })
-    }
 }
 
 /// The org's challenge for `domain`, created with `token` unless it has one already: asking
@@ -65,14 +45,13 @@ pub async fn get_domain_challenge(
     domain: &str,
     org: OrgId,
 ) -> StoreResult<Option<DomainChallengeRow>> {
-    query(
-        "SELECT domain, org_id, token, created_at FROM domain_challenges \
-         WHERE domain = $1 AND org_id = $2",
-    )
-    .bind(domain)
-    .bind(org)
-    .fetch_optional_into::<ChallengeRow, _>(conn)
-    .await
+    let sql = "SELECT domain, org_id, token, created_at FROM domain_challenges \
+         WHERE domain = $1 AND org_id = $2";
+    Ok(query(sql)
+        .bind(domain)
+        .bind(org)
+        .fetch_optional(conn)
+        .await?)
 }
 
 /// Every org's challenge for `domain`: once one org holds it, the others' prove nothing.
@@ -87,11 +66,7 @@ pub async fn list_domain_challenges(
     conn: &mut Conn,
     org: OrgId,
 ) -> StoreResult<Vec<DomainChallengeRow>> {
-    query(
-        "SELECT domain, org_id, token, created_at FROM domain_challenges \
-         WHERE org_id = $1 ORDER BY domain",
-    )
-    .bind(org)
-    .fetch_all_into::<ChallengeRow, _>(conn)
-    .await
+    let sql = "SELECT domain, org_id, token, created_at FROM domain_challenges \
+         WHERE org_id = $1 ORDER BY domain";
+    Ok(query(sql).bind(org).fetch_all(conn).await?)
 }

@@ -3,27 +3,34 @@
 //! and the backoff after a failure.
 
 use super::db::{query, Conn, Time};
-use super::db_types::{DbTime, DbTimeOpt, DbUuid};
-use super::{parse_id, StoreResult};
+use super::db_types::{DbJson, DbTime, DbTimeOpt, DbUuid};
+use super::StoreResult;
 use crate::domain::OrgId;
 
 /// A receiver as stored. `auth_header` is the secret value sent as `Authorization`: its
 /// `Debug` leaves it out.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Receiver {
+    #[sqlx(try_from = "DbUuid")]
     pub id: uuid::Uuid,
+    #[sqlx(try_from = "DbUuid")]
     pub org_id: OrgId,
     pub url: String,
     pub audience: String,
     pub auth_header: Option<String>,
-    /// The URIs as configured (a JSON array).
+    /// The URIs as configured (a JSON array, in a text column).
+    #[sqlx(try_from = "DbJson")]
     pub event_uris: Vec<String>,
     pub event_mask: i64,
+    #[sqlx(try_from = "DbTime")]
     pub created_at: i64,
+    #[sqlx(try_from = "DbTime")]
     pub next_attempt_at: i64,
     pub failures: i64,
+    #[sqlx(try_from = "DbTimeOpt")]
     pub last_success_at: Option<i64>,
     pub last_error: Option<String>,
+    #[sqlx(try_from = "DbTimeOpt")]
     pub last_error_at: Option<i64>,
 }
 
@@ -35,52 +42,6 @@ super::debug_only!(Receiver {
 
 const COLUMNS: &str = "id, org_id, url, audience, auth_header, event_uris, event_mask, \
     created_at, next_attempt_at, failures, last_success_at, last_error, last_error_at";
-
-#[derive(sqlx::FromRow)]
-struct ReceiverRow {
-    #[sqlx(try_from = "DbUuid")]
-    id: String,
-    #[sqlx(try_from = "DbUuid")]
-    org_id: String,
-    url: String,
-    audience: String,
-    auth_header: Option<String>,
-    event_uris: String,
-    event_mask: i64,
-    #[sqlx(try_from = "DbTime")]
-    created_at: i64,
-    #[sqlx(try_from = "DbTime")]
-    next_attempt_at: i64,
-    failures: i64,
-    #[sqlx(try_from = "DbTimeOpt")]
-    last_success_at: Option<i64>,
-    last_error: Option<String>,
-    #[sqlx(try_from = "DbTimeOpt")]
-    last_error_at: Option<i64>,
-}
-
-impl TryFrom<ReceiverRow> for Receiver {
-    type Error = super::StoreError;
-
-    fn try_from(row: ReceiverRow) -> StoreResult<Receiver> {
-        Ok(Receiver {
-            id: parse_id(&row.id)?,
-            org_id: parse_id(&row.org_id)?,
-            url: row.url,
-            audience: row.audience,
-            auth_header: row.auth_header,
-            event_uris: serde_json::from_str(&row.event_uris)
-                .map_err(|e| super::StoreError::Corrupt(format!("receiver events: {e}")))?,
-            event_mask: row.event_mask,
-            created_at: row.created_at,
-            next_attempt_at: row.next_attempt_at,
-            failures: row.failures,
-            last_success_at: row.last_success_at,
-            last_error: row.last_error,
-            last_error_at: row.last_error_at,
-        })
-    }
-}
 
 pub async fn insert_receiver(conn: &mut Conn, r: &Receiver) -> StoreResult<()> {
     let uris = serde_json::Value::from(r.event_uris.clone()).to_string();
@@ -105,18 +66,12 @@ pub async fn insert_receiver(conn: &mut Conn, r: &Receiver) -> StoreResult<()> {
 pub async fn list_receivers(conn: &mut Conn, org: OrgId) -> StoreResult<Vec<Receiver>> {
     let sql =
         format!("SELECT {COLUMNS} FROM event_receivers WHERE org_id = $1 ORDER BY created_at, id");
-    query(&sql)
-        .bind(org)
-        .fetch_all_into::<ReceiverRow, _>(conn)
-        .await
+    Ok(query(&sql).bind(org).fetch_all(conn).await?)
 }
 
 pub async fn get_receiver(conn: &mut Conn, id: uuid::Uuid) -> StoreResult<Option<Receiver>> {
     let sql = format!("SELECT {COLUMNS} FROM event_receivers WHERE id = $1");
-    query(&sql)
-        .bind(id)
-        .fetch_optional_into::<ReceiverRow, _>(conn)
-        .await
+    Ok(query(&sql).bind(id).fetch_optional(conn).await?)
 }
 
 /// Deletes a receiver of `org` and its queue; false if the org has no such receiver.
@@ -132,18 +87,13 @@ pub async fn delete_receiver(conn: &mut Conn, org: OrgId, id: uuid::Uuid) -> Sto
 
 /// Every org's subscriptions, for the in-memory registry.
 pub async fn receiver_masks(conn: &mut Conn) -> StoreResult<Vec<(OrgId, i64)>> {
-    #[derive(sqlx::FromRow)]
-    struct Row {
-        #[sqlx(try_from = "DbUuid")]
-        org_id: String,
-        event_mask: i64,
-    }
-    let rows: Vec<Row> = query("SELECT org_id, event_mask FROM event_receivers")
+    let rows: Vec<(DbUuid, i64)> = query("SELECT org_id, event_mask FROM event_receivers")
         .fetch_all(conn)
         .await?;
-    rows.into_iter()
-        .map(|r| Ok((parse_id(&r.org_id)?, r.event_mask)))
-        .collect()
+    Ok(rows
+        .into_iter()
+        .map(|(org, mask)| (org.into(), mask))
+        .collect())
 }
 
 pub async fn receiver_epoch(conn: &mut Conn) -> StoreResult<i64> {

@@ -4,66 +4,39 @@
 //! matter how large the group is.
 
 use super::db::{placeholder_list, query, Conn, Time};
+use super::db_types::{DbTime, DbUuid, DbUuidOpt};
 
-use super::{parse_id, StoreError, StoreResult};
+use super::StoreResult;
 use crate::domain::{fold_case, AccountId, DirectoryId, GroupId, OrgId, SiteId};
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Decodes `GROUP_COLUMNS` (any table alias).
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct Group {
+    #[sqlx(try_from = "DbUuid")]
     pub id: GroupId,
+    #[sqlx(try_from = "DbUuid")]
     pub org_id: OrgId,
     /// `Some` for a group synced from a directory (rule 19), `None` for a local group.
+    #[sqlx(try_from = "DbUuidOpt")]
     pub directory_id: Option<DirectoryId>,
     pub display_name: String,
     pub external_id: Option<String>,
+    #[sqlx(try_from = "DbTime")]
     pub created_at: i64,
+    #[sqlx(try_from = "DbTime")]
     pub updated_at: i64,
     pub version: i64,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, sqlx::FromRow)]
 pub struct ProductGrant {
+    #[sqlx(try_from = "DbUuid")]
     pub site_id: SiteId,
     pub product: String,
 }
 
 const GROUP_COLUMNS: &str =
     "id, org_id, directory_id, display_name, external_id, created_at, updated_at, version";
-
-/// `GROUP_COLUMNS` as decoded (any table alias).
-#[derive(sqlx::FromRow)]
-pub(super) struct GroupRow {
-    #[sqlx(try_from = "super::db_types::DbUuid")]
-    id: String,
-    #[sqlx(try_from = "super::db_types::DbUuid")]
-    org_id: String,
-    #[sqlx(try_from = "super::db_types::DbUuidOpt")]
-    directory_id: Option<String>,
-    display_name: String,
-    external_id: Option<String>,
-    #[sqlx(try_from = "super::db_types::DbTime")]
-    created_at: i64,
-    #[sqlx(try_from = "super::db_types::DbTime")]
-    updated_at: i64,
-    version: i64,
-}
-
-impl TryFrom<GroupRow> for Group {
-    type Error = StoreError;
-
-    fn try_from(row: GroupRow) -> StoreResult<Group> {
-        Ok(Group {
-            id: parse_id(&row.id)?,
-            org_id: parse_id(&row.org_id)?,
-            directory_id: row.directory_id.as_deref().map(parse_id).transpose()?,
-            display_name: row.display_name,
-            external_id: row.external_id,
-            created_at: row.created_at,
-            updated_at: row.updated_at,
-            version: row.version,
-        })
-    }
-}
 
 /// A display name already used in the same directory (or among local groups) is a conflict.
 pub async fn insert_group(conn: &mut Conn, group: &Group) -> StoreResult<()> {
@@ -87,10 +60,7 @@ pub async fn insert_group(conn: &mut Conn, group: &Group) -> StoreResult<()> {
 
 pub async fn get_group(conn: &mut Conn, id: GroupId) -> StoreResult<Option<Group>> {
     let sql = format!("SELECT {GROUP_COLUMNS} FROM org_groups WHERE id = $1");
-    query(&sql)
-        .bind(id)
-        .fetch_optional_into::<GroupRow, _>(conn)
-        .await
+    Ok(query(&sql).bind(id).fetch_optional(conn).await?)
 }
 
 /// Writes a group's name and external id and bumps its version: the one single-row write
@@ -210,10 +180,7 @@ pub async fn list_group_members(conn: &mut Conn, group: GroupId) -> StoreResult<
     .bind(group)
     .scalars(conn)
     .await?;
-    Ok(ids
-        .into_iter()
-        .map(|id| AccountId::from_uuid(id.0))
-        .collect())
+    Ok(ids.into_iter().map(AccountId::from).collect())
 }
 
 pub async fn grant_group_product(
@@ -250,26 +217,9 @@ pub async fn revoke_group_product(
 }
 
 pub async fn list_group_grants(conn: &mut Conn, group: GroupId) -> StoreResult<Vec<ProductGrant>> {
-    #[derive(sqlx::FromRow)]
-    struct GrantRow {
-        #[sqlx(try_from = "super::db_types::DbUuid")]
-        site_id: String,
-        product: String,
-    }
-    let rows: Vec<GrantRow> = query(
-        "SELECT site_id, product FROM group_grants WHERE group_id = $1 ORDER BY site_id, product",
-    )
-    .bind(group)
-    .fetch_all(conn)
-    .await?;
-    rows.into_iter()
-        .map(|row| {
-            Ok(ProductGrant {
-                site_id: parse_id(&row.site_id)?,
-                product: row.product,
-            })
-        })
-        .collect()
+    let sql =
+        "SELECT site_id, product FROM group_grants WHERE group_id = $1 ORDER BY site_id, product";
+    Ok(query(sql).bind(group).fetch_all(conn).await?)
 }
 
 /// The products an account's groups grant on a site: its product access there, before

@@ -85,7 +85,7 @@ async fn rewrite(conn: &mut Conn) -> StoreResult<(u64, u64)> {
     #[derive(sqlx::FromRow)]
     struct Row {
         #[sqlx(try_from = "super::db_types::DbUuid")]
-        id: String,
+        id: crate::domain::AccountId,
         email_lower: String,
     }
     let accounts: Vec<Row> = query(
@@ -103,7 +103,7 @@ async fn rewrite(conn: &mut Conn) -> StoreResult<(u64, u64)> {
             "UPDATE accounts SET email_lower = $2, email_domain = $3 WHERE id = $1 \
              AND NOT EXISTS (SELECT 1 FROM accounts WHERE email_lower = $2)",
         )
-        .bind(super::parse_id::<crate::domain::AccountId>(&row.id)?)
+        .bind(row.id)
         .bind(email.as_str())
         .bind(email.domain())
         .execute(&mut *conn)

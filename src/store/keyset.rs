@@ -3,9 +3,16 @@
 //! the index that serves the order, so page 1,000 costs what page 1 costs; an `OFFSET`
 //! walks past every earlier row.
 
-use super::filter_sql::SqlParams;
+use super::filter_sql::{QueryError, SqlParams};
 use super::ListQuery;
 use crate::scim::cursor::{Seek, SortValue};
+
+/// The refusal of a `sortBy` that names no single-valued attribute of `resource`.
+pub fn unsortable(path: impl std::fmt::Display, resource: &str) -> QueryError {
+    QueryError::Sort(format!(
+        "cannot sort by `{path}`: not a single-valued attribute of {resource}"
+    ))
+}
 
 /// A list's order: a sort key, then the row's id, which makes every row's place unique.
 #[derive(Clone, Debug)]
@@ -19,6 +26,17 @@ pub struct ListOrder {
 }
 
 impl ListOrder {
+    /// By `sort_key` when a list asks for one (a key that may be NULL), else by `created`,
+    /// which never is; ties broken by `id`.
+    pub fn by(sort_key: Option<String>, created: &str, id: &str, descending: bool) -> Self {
+        ListOrder {
+            nullable: sort_key.is_some(),
+            key: sort_key.unwrap_or_else(|| created.to_owned()),
+            id: id.to_owned(),
+            descending,
+        }
+    }
+
     /// A page before a position is read in the reverse order (and turned round by the
     /// caller), so that `LIMIT` keeps the rows nearest the position.
     fn descending_for(&self, seek: Option<&Seek>) -> bool {

@@ -460,13 +460,3 @@ pub fn from_micros(us: i64) -> time::OffsetDateTime {
     time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(us) * 1000)
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
 }
-
-pub(crate) fn parse_id<T: FromStr>(raw: &str) -> StoreResult<T> {
-    raw.parse()
-        .map_err(|_| StoreError::Corrupt(format!("bad id {raw:?}")))
-}
-
-pub(crate) fn parse_enum<T: FromStr>(raw: &str) -> StoreResult<T> {
-    raw.parse()
-        .map_err(|_| StoreError::Corrupt(format!("bad value {raw:?}")))
-}

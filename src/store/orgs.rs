@@ -2,20 +2,25 @@
 
 use super::db::{query, Conn, Time};
 
-use super::{parse_id, StoreResult};
+use super::db_types::{DbTime, DbUuid};
+use super::StoreResult;
 use crate::domain::OrgId;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct Organization {
+    #[sqlx(try_from = "DbUuid")]
     pub id: OrgId,
     pub name: String,
+    #[sqlx(try_from = "DbTime")]
     pub created_at: i64,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct VerifiedDomain {
     pub domain: String,
+    #[sqlx(try_from = "DbUuid")]
     pub org_id: OrgId,
+    #[sqlx(try_from = "DbTime")]
     pub verified_at: i64,
 }
 
@@ -30,26 +35,12 @@ pub async fn insert_org(conn: &mut Conn, org: &Organization) -> StoreResult<()> 
 }
 
 pub async fn get_org(conn: &mut Conn, id: OrgId) -> StoreResult<Option<Organization>> {
-    #[derive(sqlx::FromRow)]
-    struct OrgRow {
-        #[sqlx(try_from = "super::db_types::DbUuid")]
-        id: String,
-        name: String,
-        #[sqlx(try_from = "super::db_types::DbTime")]
-        created_at: i64,
-    }
-    let row: Option<OrgRow> = query("SELECT id, name, created_at FROM organizations WHERE id = $1")
-        .bind(id)
-        .fetch_optional(conn)
-        .await?;
-    row.map(|row| {
-        Ok(Organization {
-            id: parse_id(&row.id)?,
-            name: row.name,
-            created_at: row.created_at,
-        })
-    })
-    .transpose()
+    Ok(
+        query("SELECT id, name, created_at FROM organizations WHERE id = $1")
+            .bind(id)
+            .fetch_optional(conn)
+            .await?,
+    )
 }
 
 /// Verifies `domain` for `org` unless some org already holds it: false then, and nothing
@@ -97,34 +88,14 @@ pub async fn verified_domain_owner(conn: &mut Conn, domain: &str) -> StoreResult
             .bind(domain.to_ascii_lowercase())
             .scalar_optional(conn)
             .await?;
-    Ok(owner.map(|id| OrgId::from_uuid(id.0)))
+    Ok(owner.map(OrgId::from))
 }
 
 pub async fn list_verified_domains(
     conn: &mut Conn,
     org: OrgId,
 ) -> StoreResult<Vec<VerifiedDomain>> {
-    #[derive(sqlx::FromRow)]
-    struct DomainRow {
-        domain: String,
-        #[sqlx(try_from = "super::db_types::DbUuid")]
-        org_id: String,
-        #[sqlx(try_from = "super::db_types::DbTime")]
-        verified_at: i64,
-    }
-    let rows: Vec<DomainRow> = query(
-        "SELECT domain, org_id, verified_at FROM verified_domains WHERE org_id = $1 ORDER BY domain",
-    )
-    .bind(org)
-    .fetch_all(conn)
-    .await?;
-    rows.into_iter()
-        .map(|row| {
-            Ok(VerifiedDomain {
-                domain: row.domain,
-                org_id: parse_id(&row.org_id)?,
-                verified_at: row.verified_at,
-            })
-        })
-        .collect()
+    let sql =
+        "SELECT domain, org_id, verified_at FROM verified_domains WHERE org_id = $1 ORDER BY domain";
+    Ok(query(sql).bind(org).fetch_all(conn).await?)
 }

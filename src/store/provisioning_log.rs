@@ -5,7 +5,7 @@
 use super::accounts::email_key;
 use super::db::{Conn, IntoParam, Param};
 use super::filter_sql::SqlParams;
-use super::{parse_enum, parse_id, StoreResult};
+use super::StoreResult;
 use crate::domain::{
     AccountId, DirectoryId, OrgId, ProvisionedResource, ProvisioningOperation, ProvisioningOutcome,
 };
@@ -152,48 +152,49 @@ struct Row {
     #[sqlx(try_from = "super::db_types::DbTime")]
     at: i64,
     #[sqlx(try_from = "super::db_types::DbUuid")]
-    org_id: String,
+    org_id: OrgId,
     #[sqlx(try_from = "super::db_types::DbUuid")]
-    directory_id: String,
+    directory_id: DirectoryId,
     #[sqlx(try_from = "super::db_types::DbUuid")]
-    token_id: String,
-    operation: String,
-    resource_type: String,
+    token_id: uuid::Uuid,
+    #[sqlx(try_from = "String")]
+    operation: ProvisioningOperation,
+    #[sqlx(try_from = "String")]
+    resource_type: ProvisionedResource,
     #[sqlx(try_from = "super::db_types::DbUuidOpt")]
-    resource_id: Option<String>,
+    resource_id: Option<uuid::Uuid>,
     #[sqlx(try_from = "super::db_types::DbUuidOpt")]
-    account_id: Option<String>,
+    account_id: Option<AccountId>,
     email: Option<String>,
-    outcome: String,
+    #[sqlx(try_from = "String")]
+    outcome: ProvisioningOutcome,
     changed: Option<bool>,
     status: Option<i64>,
     code: Option<String>,
     detail: Option<String>,
 }
 
-impl TryFrom<Row> for ProvisioningEntry {
-    type Error = super::StoreError;
-
-    fn try_from(row: Row) -> StoreResult<Self> {
-        Ok(ProvisioningEntry {
+impl From<Row> for ProvisioningEntry {
+    fn from(row: Row) -> Self {
+        ProvisioningEntry {
             id: row.id,
             entry: NewProvisioningEntry {
                 at: row.at,
-                org_id: parse_id(&row.org_id)?,
-                directory_id: parse_id(&row.directory_id)?,
-                token_id: parse_id(&row.token_id)?,
-                operation: parse_enum(&row.operation)?,
-                resource_type: parse_enum(&row.resource_type)?,
-                resource_id: row.resource_id.as_deref().map(parse_id).transpose()?,
-                account_id: row.account_id.as_deref().map(parse_id).transpose()?,
+                org_id: row.org_id,
+                directory_id: row.directory_id,
+                token_id: row.token_id,
+                operation: row.operation,
+                resource_type: row.resource_type,
+                resource_id: row.resource_id,
+                account_id: row.account_id,
                 email: row.email,
-                outcome: parse_enum(&row.outcome)?,
+                outcome: row.outcome,
                 changed: row.changed,
                 status: row.status.and_then(|s| u16::try_from(s).ok()),
                 code: row.code,
                 detail: row.detail,
             },
-        })
+        }
     }
 }
 
@@ -238,7 +239,8 @@ pub async fn list_provisioning_log(
          WHERE {} ORDER BY id DESC LIMIT {limit}",
         conditions.join(" AND ")
     );
-    binds.query(&sql).fetch_all_into::<Row, _>(conn).await
+    let rows: Vec<Row> = binds.query(&sql).fetch_all(conn).await?;
+    Ok(rows.into_iter().map(ProvisioningEntry::from).collect())
 }
 
 /// How many rows one pruning statement deletes at most.

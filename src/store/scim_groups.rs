@@ -8,11 +8,11 @@ use std::collections::HashMap;
 
 use super::db::{placeholder_list, query, Conn, Time};
 
-use super::db_types::DbSortValue;
+use super::db_types::{DbSortValue, DbUuid};
 use super::filter_sql::{Column, Element, FilterCompiler, Loc, Multi, QueryError, SqlParams};
-use super::groups::{Group, GroupRow};
-use super::keyset::ListOrder;
-use super::{parse_id, Backend, ListError, ListQuery, Listed, StoreError, StoreResult};
+use super::groups::Group;
+use super::keyset::{unsortable, ListOrder};
+use super::{Backend, ListError, ListQuery, Listed, StoreError, StoreResult};
 use crate::domain::{AccountId, DirectoryId, GroupId};
 use crate::scim::cursor::Position;
 use crate::scim::schema::group::GROUP_RESOURCE;
@@ -92,35 +92,20 @@ pub fn compile_group_query(
     if let Some(filter) = query.filter {
         condition = format!("{condition} AND {}", compiler.compile(filter)?);
     }
-    let id = "g.id".to_owned();
-    let order = match query.sort_by {
-        None => ListOrder {
-            key: "g.created_at".into(),
-            nullable: false,
-            id,
-            descending: query.descending,
-        },
+    let sort_key = match query.sort_by {
+        None => None,
         Some(path) => {
-            let bad = || {
-                QueryError::Sort(format!(
-                    "cannot sort by `{path}`: not a single-valued attribute of Group"
-                ))
-            };
+            let bad = || unsortable(path, "Group");
             let resolved = resolve(rt, path).ok_or_else(bad)?;
-            let key = match group_location(&resolved, backend, compiler.params) {
+            Some(match group_location(&resolved, backend, compiler.params) {
                 Some(Loc::Text { expr, .. }) => compiler.bytewise(&expr),
                 Some(Loc::Time { expr } | Loc::Uuid { expr }) => expr,
                 _ => return Err(bad()),
-            };
-            // Groups without the attribute sort last ascending on both backends.
-            ListOrder {
-                key,
-                nullable: true,
-                id,
-                descending: query.descending,
-            }
+            })
         }
     };
+    // Groups without the attribute sort last ascending on both backends.
+    let order = ListOrder::by(sort_key, "g.created_at", "g.id", query.descending);
     Ok((condition, order))
 }
 
@@ -154,7 +139,7 @@ pub async fn list_scim_groups(
     #[derive(sqlx::FromRow)]
     struct Row {
         #[sqlx(flatten)]
-        group: GroupRow,
+        group: Group,
         k_sort: DbSortValue,
     }
     let rows: Vec<Row> = params
@@ -165,14 +150,13 @@ pub async fn list_scim_groups(
     let rows = rows
         .into_iter()
         .map(|row| {
-            let group = Group::try_from(row.group)?;
             let position = Position {
                 key: row.k_sort.0,
-                id: group.id.into(),
+                id: row.group.id.into(),
             };
-            Ok((position, group))
+            (position, row.group)
         })
-        .collect::<StoreResult<Vec<_>>>()?;
+        .collect::<Vec<_>>();
     // Counting repeats the filter's lookup, so only a page that cannot tell the total
     // (full, or not from the first match) pays for it: a `displayName eq` lookup is one
     // statement. The count binds the condition's values, not the page's.
@@ -197,11 +181,11 @@ pub async fn get_directory_group(
 ) -> StoreResult<Option<Group>> {
     let sql =
         format!("{GROUP_SELECT_COLUMNS} FROM org_groups g WHERE g.id = $1 AND g.directory_id = $2");
-    query(&sql)
+    Ok(query(&sql)
         .bind(id)
         .bind(directory)
-        .fetch_optional_into::<GroupRow, _>(conn)
-        .await
+        .fetch_optional(conn)
+        .await?)
 }
 
 /// A group as a PATCH finds it: already bumped to its next version (which also takes its
@@ -222,7 +206,7 @@ pub async fn bump_directory_group(
     #[derive(sqlx::FromRow)]
     struct Row {
         #[sqlx(flatten)]
-        group: GroupRow,
+        group: Group,
         group_patch_minimal: bool,
     }
     let row: Option<Row> = query(
@@ -237,13 +221,10 @@ pub async fn bump_directory_group(
     .bind(Time(at))
     .fetch_optional(conn)
     .await?;
-    row.map(|row| {
-        Ok(BumpedGroup {
-            group: row.group.try_into()?,
-            group_patch_minimal: row.group_patch_minimal,
-        })
-    })
-    .transpose()
+    Ok(row.map(|row| BumpedGroup {
+        group: row.group,
+        group_patch_minimal: row.group_patch_minimal,
+    }))
 }
 
 /// Like [`get_directory_group`], but first takes the group's row lock (a no-op UPDATE,
@@ -285,19 +266,17 @@ pub async fn resolve_directory_users(
         );
         #[derive(sqlx::FromRow)]
         struct RecordRow {
-            #[sqlx(try_from = "super::db_types::DbUuid")]
-            id: String,
-            #[sqlx(try_from = "super::db_types::DbUuid")]
-            account_id: String,
+            #[sqlx(try_from = "DbUuid")]
+            id: uuid::Uuid,
+            #[sqlx(try_from = "DbUuid")]
+            account_id: AccountId,
         }
         let rows: Vec<RecordRow> = query(&sql)
             .bind(directory)
             .bind_each(chunk.iter().copied())
             .fetch_all(&mut *conn)
             .await?;
-        for row in rows {
-            found.insert(parse_id(&row.id)?, parse_id(&row.account_id)?);
-        }
+        found.extend(rows.into_iter().map(|row| (row.id, row.account_id)));
     }
     Ok(found)
 }
@@ -322,10 +301,10 @@ pub async fn directory_group_members(
         );
         #[derive(sqlx::FromRow)]
         struct MemberRow {
-            #[sqlx(try_from = "super::db_types::DbUuid")]
-            group_id: String,
-            #[sqlx(try_from = "super::db_types::DbUuid")]
-            user_id: String,
+            #[sqlx(try_from = "DbUuid")]
+            group_id: GroupId,
+            #[sqlx(try_from = "DbUuid")]
+            user_id: uuid::Uuid,
             display_name: Option<String>,
         }
         let rows: Vec<MemberRow> = query(&sql)
@@ -334,9 +313,8 @@ pub async fn directory_group_members(
             .fetch_all(&mut *conn)
             .await?;
         for row in rows {
-            let group: GroupId = parse_id(&row.group_id)?;
-            out.entry(group).or_default().push(MemberRef {
-                user_id: parse_id(&row.user_id)?,
+            out.entry(row.group_id).or_default().push(MemberRef {
+                user_id: row.user_id,
                 display: row.display_name,
             });
         }

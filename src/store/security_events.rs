@@ -5,7 +5,7 @@ use super::db::{query, Conn, IntoParam, Param, Time};
 use super::db_types::{DbJson, DbTime, DbTimeOpt, DbUuid};
 use super::filter_sql::SqlParams;
 use super::sql_params::owned_rows;
-use super::{parse_id, StoreResult};
+use super::StoreResult;
 use crate::domain::{AccountId, OrgId};
 
 /// A change of one SCIM resource, to be written for every receiver of `org_id` whose
@@ -95,71 +95,30 @@ pub async fn insert_security_events(
 }
 
 /// One SET waiting, or delivered, or refused.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct SecurityEvent {
     pub seq: i64,
+    #[sqlx(try_from = "DbUuid")]
     pub receiver_id: uuid::Uuid,
     pub txn: String,
     pub resource_type: String,
+    #[sqlx(try_from = "DbUuid")]
     pub resource_id: uuid::Uuid,
     pub external_id: Option<String>,
+    #[sqlx(try_from = "DbJson")]
     pub events: serde_json::Map<String, serde_json::Value>,
     /// `pending`, `delivered` or `rejected`.
     pub state: String,
     pub attempts: i64,
     pub last_error: Option<String>,
+    #[sqlx(try_from = "DbTime")]
     pub created_at: i64,
+    #[sqlx(try_from = "DbTimeOpt")]
     pub delivered_at: Option<i64>,
 }
 
 const EVENT_COLUMNS: &str = "seq, receiver_id, txn, resource_type, resource_id, external_id, \
     events, state, attempts, last_error, created_at, delivered_at";
-
-#[derive(sqlx::FromRow)]
-struct EventRow {
-    seq: i64,
-    #[sqlx(try_from = "DbUuid")]
-    receiver_id: String,
-    txn: String,
-    resource_type: String,
-    #[sqlx(try_from = "DbUuid")]
-    resource_id: String,
-    external_id: Option<String>,
-    #[sqlx(try_from = "DbJson")]
-    events: String,
-    state: String,
-    attempts: i64,
-    last_error: Option<String>,
-    #[sqlx(try_from = "DbTime")]
-    created_at: i64,
-    #[sqlx(try_from = "DbTimeOpt")]
-    delivered_at: Option<i64>,
-}
-
-impl TryFrom<EventRow> for SecurityEvent {
-    type Error = super::StoreError;
-
-    fn try_from(row: EventRow) -> StoreResult<SecurityEvent> {
-        let events = match serde_json::from_str(&row.events) {
-            Ok(serde_json::Value::Object(map)) => map,
-            _ => return Err(super::StoreError::Corrupt("security event payload".into())),
-        };
-        Ok(SecurityEvent {
-            seq: row.seq,
-            receiver_id: parse_id(&row.receiver_id)?,
-            txn: row.txn,
-            resource_type: row.resource_type,
-            resource_id: parse_id(&row.resource_id)?,
-            external_id: row.external_id,
-            events,
-            state: row.state,
-            attempts: row.attempts,
-            last_error: row.last_error,
-            created_at: row.created_at,
-            delivered_at: row.delivered_at,
-        })
-    }
-}
 
 /// A receiver's waiting SETs, oldest first: the order they are delivered in.
 pub async fn pending_events(
@@ -171,11 +130,11 @@ pub async fn pending_events(
         "SELECT {EVENT_COLUMNS} FROM security_events WHERE receiver_id = $1 \
          AND state = 'pending' ORDER BY seq LIMIT $2"
     );
-    query(&sql)
+    Ok(query(&sql)
         .bind(receiver)
         .bind(limit)
-        .fetch_all_into::<EventRow, _>(conn)
-        .await
+        .fetch_all(conn)
+        .await?)
 }
 
 /// A receiver's SETs, newest first, optionally in one state.
@@ -188,7 +147,7 @@ pub async fn list_receiver_events(
     let select = format!("SELECT {EVENT_COLUMNS} FROM security_events");
     let only = state.map(|state| ("state", state.into_param()));
     let receiver = ("receiver_id", receiver.into_param());
-    owned_rows::<EventRow, _>(conn, &select, receiver, only, "seq DESC", limit).await
+    owned_rows(conn, &select, receiver, only, "seq DESC", limit).await
 }
 
 /// How many SETs each receiver of `org` has in each state.
@@ -196,14 +155,7 @@ pub async fn receiver_event_counts(
     conn: &mut Conn,
     org: OrgId,
 ) -> StoreResult<Vec<(uuid::Uuid, String, i64)>> {
-    #[derive(sqlx::FromRow)]
-    struct Row {
-        #[sqlx(try_from = "DbUuid")]
-        receiver_id: String,
-        state: String,
-        n: i64,
-    }
-    let rows: Vec<Row> = query(
+    let rows: Vec<(DbUuid, String, i64)> = query(
         "SELECT e.receiver_id, e.state, COUNT(*) AS n FROM security_events e \
          JOIN event_receivers r ON r.id = e.receiver_id WHERE r.org_id = $1 \
          GROUP BY e.receiver_id, e.state",
@@ -211,9 +163,10 @@ pub async fn receiver_event_counts(
     .bind(org)
     .fetch_all(conn)
     .await?;
-    rows.into_iter()
-        .map(|r| Ok((parse_id(&r.receiver_id)?, r.state, r.n)))
-        .collect()
+    Ok(rows
+        .into_iter()
+        .map(|(receiver, state, n)| (receiver.into(), state, n))
+        .collect())
 }
 
 /// Records one attempt's outcome: `delivered`, `rejected` (for good), or still `pending`.

@@ -1,26 +1,38 @@
 //! Sites, their products, and site memberships.
 
 use super::db::{query, Conn, Time};
+use super::db_types::{DbTime, DbUuid};
 
-use super::{parse_enum, parse_id, StoreResult};
+use super::StoreResult;
 use crate::domain::{AccountId, OrgId, SiteAccess, SiteId, SiteRole};
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct Site {
+    #[sqlx(try_from = "DbUuid")]
     pub id: SiteId,
+    #[sqlx(try_from = "DbUuid")]
     pub org_id: OrgId,
     pub name: String,
+    /// In a table of their own, read by a second statement.
+    #[sqlx(skip)]
     pub products: Vec<String>,
+    #[sqlx(try_from = "DbTime")]
     pub created_at: i64,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct SiteUser {
+    #[sqlx(try_from = "DbUuid")]
     pub site_id: SiteId,
+    #[sqlx(try_from = "DbUuid")]
     pub account_id: AccountId,
+    #[sqlx(try_from = "String")]
     pub access: SiteAccess,
+    #[sqlx(try_from = "String")]
     pub role: SiteRole,
+    #[sqlx(try_from = "DbTime")]
     pub created_at: i64,
+    #[sqlx(try_from = "DbTime")]
     pub updated_at: i64,
 }
 
@@ -45,17 +57,7 @@ pub async fn insert_site(conn: &mut Conn, site: &Site) -> StoreResult<()> {
 }
 
 pub async fn get_site(conn: &mut Conn, id: SiteId) -> StoreResult<Option<Site>> {
-    #[derive(sqlx::FromRow)]
-    struct SiteRow {
-        #[sqlx(try_from = "super::db_types::DbUuid")]
-        id: String,
-        #[sqlx(try_from = "super::db_types::DbUuid")]
-        org_id: String,
-        name: String,
-        #[sqlx(try_from = "super::db_types::DbTime")]
-        created_at: i64,
-    }
-    let Some(row): Option<SiteRow> =
+    let Some(mut site): Option<Site> =
         query("SELECT id, org_id, name, created_at FROM sites WHERE id = $1")
             .bind(id)
             .fetch_optional(&mut *conn)
@@ -63,55 +65,19 @@ pub async fn get_site(conn: &mut Conn, id: SiteId) -> StoreResult<Option<Site>> 
     else {
         return Ok(None);
     };
-    let products = query("SELECT product FROM site_products WHERE site_id = $1 ORDER BY product")
+    site.products = query("SELECT product FROM site_products WHERE site_id = $1 ORDER BY product")
         .bind(id)
         .scalars(&mut *conn)
         .await?;
-    Ok(Some(Site {
-        id: parse_id(&row.id)?,
-        org_id: parse_id(&row.org_id)?,
-        name: row.name,
-        products,
-        created_at: row.created_at,
-    }))
+    Ok(Some(site))
 }
 
 pub async fn list_org_sites(conn: &mut Conn, org: OrgId) -> StoreResult<Vec<SiteId>> {
-    let ids: Vec<super::db_types::DbUuid> =
-        query("SELECT id FROM sites WHERE org_id = $1 ORDER BY created_at, id")
-            .bind(org)
-            .scalars(conn)
-            .await?;
-    Ok(ids.into_iter().map(|id| SiteId::from_uuid(id.0)).collect())
-}
-
-#[derive(sqlx::FromRow)]
-struct SiteUserRow {
-    #[sqlx(try_from = "super::db_types::DbUuid")]
-    site_id: String,
-    #[sqlx(try_from = "super::db_types::DbUuid")]
-    account_id: String,
-    access: String,
-    role: String,
-    #[sqlx(try_from = "super::db_types::DbTime")]
-    created_at: i64,
-    #[sqlx(try_from = "super::db_types::DbTime")]
-    updated_at: i64,
-}
-
-impl TryFrom<SiteUserRow> for SiteUser {
-    type Error = super::StoreError;
-
-    fn try_from(row: SiteUserRow) -> StoreResult<SiteUser> {
-        Ok(SiteUser {
-            site_id: parse_id(&row.site_id)?,
-            account_id: parse_id(&row.account_id)?,
-            access: parse_enum(&row.access)?,
-            role: parse_enum(&row.role)?,
-            created_at: row.created_at,
-            updated_at: row.updated_at,
-        })
-    }
+    let ids: Vec<DbUuid> = query("SELECT id FROM sites WHERE org_id = $1 ORDER BY created_at, id")
+        .bind(org)
+        .scalars(conn)
+        .await?;
+    Ok(ids.into_iter().map(SiteId::from).collect())
 }
 
 /// `sql`, an `INSERT INTO site_users` of every column in table order, with `user`'s
@@ -142,25 +108,20 @@ pub async fn get_site_user(
     site: SiteId,
     account: AccountId,
 ) -> StoreResult<Option<SiteUser>> {
-    query(
-        "SELECT site_id, account_id, access, role, created_at, updated_at FROM site_users \
-         WHERE site_id = $1 AND account_id = $2",
-    )
-    .bind(site)
-    .bind(account)
-    .fetch_optional_into::<SiteUserRow, _>(conn)
-    .await
+    let sql = "SELECT site_id, account_id, access, role, created_at, updated_at FROM site_users \
+         WHERE site_id = $1 AND account_id = $2";
+    Ok(query(sql)
+        .bind(site)
+        .bind(account)
+        .fetch_optional(conn)
+        .await?)
 }
 
 /// Every membership of a site, removed ones included (rule 8: they stay visible).
 pub async fn list_site_users(conn: &mut Conn, site: SiteId) -> StoreResult<Vec<SiteUser>> {
-    query(
-        "SELECT site_id, account_id, access, role, created_at, updated_at FROM site_users \
-         WHERE site_id = $1 ORDER BY created_at, account_id",
-    )
-    .bind(site)
-    .fetch_all_into::<SiteUserRow, _>(conn)
-    .await
+    let sql = "SELECT site_id, account_id, access, role, created_at, updated_at FROM site_users \
+         WHERE site_id = $1 ORDER BY created_at, account_id";
+    Ok(query(sql).bind(site).fetch_all(conn).await?)
 }
 
 /// Adds an account to a site unless it already has a membership there (whatever its

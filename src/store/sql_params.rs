@@ -2,7 +2,7 @@
 //! statements several tables share the shape of: one owner's rows, a counted page.
 
 use super::db::{Conn, Param, Record};
-use super::{StoreError, StoreResult};
+use super::StoreResult;
 
 /// Hands out `$N` placeholders and keeps their values.
 #[derive(Debug, Default)]
@@ -71,7 +71,7 @@ pub type Equals<'a> = (&'a str, Param);
 /// `<select> WHERE <owner> [AND <only>] ORDER BY <order> LIMIT <limit>`: the first rows
 /// one owner holds (a site's emails, a receiver's SETs), optionally only those with one
 /// more column equal to a value.
-pub async fn owned_rows<R: Record, T: TryFrom<R, Error = StoreError>>(
+pub async fn owned_rows<T: Record>(
     conn: &mut Conn,
     select: &str,
     owner: Equals<'_>,
@@ -86,12 +86,12 @@ pub async fn owned_rows<R: Record, T: TryFrom<R, Error = StoreError>>(
     }
     let limit = params.int(limit);
     let sql = format!("{select} WHERE {clause} ORDER BY {order} LIMIT {limit}");
-    params.query(&sql).fetch_all_into::<R, T>(conn).await
+    Ok(params.query(&sql).fetch_all(conn).await?)
 }
 
 /// A page of `SELECT <columns> <from_where>` in `order`, and how many rows match in all:
 /// two statements on the same values.
-pub async fn counted_page<R: Record, T: TryFrom<R, Error = StoreError>>(
+pub async fn counted_page<T: Record>(
     conn: &mut Conn,
     mut params: SqlParams,
     columns: &str,
@@ -106,6 +106,6 @@ pub async fn counted_page<R: Record, T: TryFrom<R, Error = StoreError>>(
     let offset = params.int(offset);
     let sql =
         format!("SELECT {columns} {from_where} ORDER BY {order} LIMIT {limit} OFFSET {offset}");
-    let rows = params.query(&sql).fetch_all_into::<R, T>(conn).await?;
+    let rows = params.query(&sql).fetch_all(conn).await?;
     Ok((rows, total))
 }

@@ -2,7 +2,7 @@
 
 use super::db::{query, Conn, Time};
 
-use super::{parse_id, StoreError, StoreResult};
+use super::{StoreError, StoreResult};
 use crate::domain::{AccountId, DirectoryId, OrgId, SiteId};
 
 #[derive(Clone, PartialEq, Eq)]
@@ -115,16 +115,16 @@ const TOKEN_COLUMNS: &str =
 #[derive(sqlx::FromRow)]
 struct TokenRow {
     #[sqlx(try_from = "super::db_types::DbUuid")]
-    jti: String,
+    jti: uuid::Uuid,
     kind: String,
     #[sqlx(try_from = "super::db_types::DbUuidOpt")]
-    directory_id: Option<String>,
+    directory_id: Option<DirectoryId>,
     #[sqlx(try_from = "super::db_types::DbUuidOpt")]
-    org_id: Option<String>,
+    org_id: Option<OrgId>,
     #[sqlx(try_from = "super::db_types::DbUuidOpt")]
-    site_id: Option<String>,
+    site_id: Option<SiteId>,
     #[sqlx(try_from = "super::db_types::DbUuidOpt")]
-    account_id: Option<String>,
+    account_id: Option<AccountId>,
     #[sqlx(try_from = "super::db_types::DbTime")]
     issued_at: i64,
     #[sqlx(try_from = "super::db_types::DbTimeOpt")]
@@ -137,31 +137,28 @@ impl TryFrom<TokenRow> for TokenRecord {
     type Error = StoreError;
 
     fn try_from(row: TokenRow) -> StoreResult<TokenRecord> {
-        fn need<T: std::str::FromStr>(column: &str, value: &Option<String>) -> StoreResult<T> {
-            let raw = value
-                .as_deref()
-                .ok_or_else(|| StoreError::Corrupt(format!("token {column} is missing")))?;
-            parse_id(raw)
+        fn need<T>(column: &str, value: Option<T>) -> StoreResult<T> {
+            value.ok_or_else(|| StoreError::Corrupt(format!("token {column} is missing")))
         }
         let subject = match row.kind.as_str() {
             "directory" => TokenSubject::Directory {
-                directory: need("directory_id", &row.directory_id)?,
-                org: need("org_id", &row.org_id)?,
+                directory: need("directory_id", row.directory_id)?,
+                org: need("org_id", row.org_id)?,
             },
             "org_admin" => TokenSubject::OrgAdmin {
-                org: need("org_id", &row.org_id)?,
+                org: need("org_id", row.org_id)?,
             },
             "site_admin" => TokenSubject::SiteAdmin {
-                site: need("site_id", &row.site_id)?,
-                org: need("org_id", &row.org_id)?,
+                site: need("site_id", row.site_id)?,
+                org: need("org_id", row.org_id)?,
             },
             "account" => TokenSubject::AccountOwner {
-                account: need("account_id", &row.account_id)?,
+                account: need("account_id", row.account_id)?,
             },
             other => return Err(StoreError::Corrupt(format!("unknown token kind {other:?}"))),
         };
         Ok(TokenRecord {
-            jti: parse_id(&row.jti)?,
+            jti: row.jti,
             subject,
             issued_at: row.issued_at,
             expires_at: row.expires_at,

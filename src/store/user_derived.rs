@@ -4,7 +4,7 @@
 //! by id stays one statement and a page of users stays one statement.
 
 use super::filter_sql::{Column, Element, Loc, Multi};
-use super::{parse_id, Backend, StoreError, StoreResult};
+use super::{Backend, StoreError, StoreResult};
 use crate::domain::{GroupId, SiteId};
 
 /// Which derived attributes a read fetches: only those the response (or a write's check)
@@ -24,8 +24,9 @@ impl Derived {
 
 /// A product of one of an org's sites: an Entitlement, and what a User's `entitlements`
 /// list.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct SiteProduct {
+    #[sqlx(try_from = "super::db_types::DbUuid")]
     pub site_id: SiteId,
     pub site_name: String,
     pub product: String,
@@ -82,29 +83,23 @@ pub(super) fn parse_groups(column: Option<String>) -> StoreResult<Vec<(GroupId, 
     let Some(text) = column else {
         return Ok(Vec::new());
     };
-    let pairs: Vec<(String, String)> = serde_json::from_str(&text)
-        .map_err(|e| StoreError::Corrupt(format!("user groups: {e}")))?;
-    pairs
-        .into_iter()
-        .map(|(id, name)| Ok((parse_id(&id)?, name)))
-        .collect()
+    serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("user groups: {e}")))
 }
 
 pub(super) fn parse_entitlements(column: Option<String>) -> StoreResult<Vec<SiteProduct>> {
     let Some(text) = column else {
         return Ok(Vec::new());
     };
-    let rows: Vec<(String, String, String)> = serde_json::from_str(&text)
+    let rows: Vec<(SiteId, String, String)> = serde_json::from_str(&text)
         .map_err(|e| StoreError::Corrupt(format!("user entitlements: {e}")))?;
-    rows.into_iter()
-        .map(|(site, site_name, product)| {
-            Ok(SiteProduct {
-                site_id: parse_id(&site)?,
-                site_name,
-                product,
-            })
+    Ok(rows
+        .into_iter()
+        .map(|(site_id, site_name, product)| SiteProduct {
+            site_id,
+            site_name,
+            product,
         })
-        .collect()
+        .collect())
 }
 
 /// Where a filter finds a user's entitlements: the same grants as the column above.
@@ -154,16 +149,9 @@ async fn site_products(
     org: crate::domain::OrgId,
     only: Option<(SiteId, &str)>,
 ) -> StoreResult<Vec<SiteProduct>> {
-    #[derive(sqlx::FromRow)]
-    struct Row {
-        #[sqlx(try_from = "super::db_types::DbUuid")]
-        site_id: String,
-        name: String,
-        product: String,
-    }
-    const SELECT: &str = "SELECT s.id AS site_id, s.name, sp.product FROM sites s \
+    const SELECT: &str = "SELECT s.id AS site_id, s.name AS site_name, sp.product FROM sites s \
                           JOIN site_products sp ON sp.site_id = s.id WHERE s.org_id = $1";
-    let rows: Vec<Row> = match only {
+    Ok(match only {
         None => {
             super::db::query(&format!("{SELECT} ORDER BY s.created_at, s.id, sp.product"))
                 .bind(org)
@@ -178,14 +166,5 @@ async fn site_products(
                 .fetch_all(conn)
                 .await?
         }
-    };
-    rows.into_iter()
-        .map(|row| {
-            Ok(SiteProduct {
-                site_id: parse_id(&row.site_id)?,
-                site_name: row.name,
-                product: row.product,
-            })
-        })
-        .collect()
+    })
 }

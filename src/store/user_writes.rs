@@ -3,10 +3,11 @@
 //! SQLite the write transaction already holds the database's write lock (`BEGIN
 //! IMMEDIATE`), so reads inside it are current and no row lock is needed.
 
-use super::accounts::{Account, AccountRow, ACCOUNT_COLUMNS};
+use super::accounts::{Account, ACCOUNT_COLUMNS};
 use super::db::{query, Conn};
+use super::db_types::DbUuidOpt;
 use super::users::{get_scim_user, ScimUser};
-use super::{parse_id, Backend, StoreError, StoreResult};
+use super::{Backend, StoreResult};
 use crate::domain::{DirectoryId, OrgId};
 
 /// What linking an email to a directory depends on (rules 12–14).
@@ -20,49 +21,30 @@ pub struct LinkFacts {
     pub provisioned_here: bool,
 }
 
-/// `ACCOUNT_COLUMNS` from an outer join: all absent when no account has the email.
 #[derive(sqlx::FromRow)]
 struct LinkFactsRow {
-    #[sqlx(try_from = "super::db_types::DbUuidOpt")]
-    owner_org: Option<String>,
+    #[sqlx(try_from = "DbUuidOpt")]
+    owner_org: Option<OrgId>,
     here: i64,
-    #[sqlx(try_from = "super::db_types::DbUuidOpt")]
-    a_id: Option<String>,
-    a_email: Option<String>,
-    a_display_name: Option<String>,
-    #[sqlx(try_from = "super::db_types::DbJsonOpt")]
-    a_profile: Option<String>,
-    a_status: Option<String>,
-    #[sqlx(try_from = "super::db_types::DbUuidOpt")]
-    a_managing_org: Option<String>,
-    #[sqlx(try_from = "super::db_types::DbTimeOpt")]
-    a_tombstoned_at: Option<i64>,
-    #[sqlx(try_from = "super::db_types::DbTimeOpt")]
-    a_created_at: Option<i64>,
-    #[sqlx(try_from = "super::db_types::DbTimeOpt")]
-    a_updated_at: Option<i64>,
-    a_version: Option<i64>,
+    #[sqlx(flatten)]
+    account: JoinedAccount,
 }
 
-impl LinkFactsRow {
-    fn account(self) -> StoreResult<Option<Account>> {
-        let Some(a_id) = self.a_id else {
-            return Ok(None);
-        };
-        let missing = |column: &str| StoreError::Corrupt(format!("account {column} is missing"));
-        let row = AccountRow {
-            a_id,
-            a_email: self.a_email,
-            a_display_name: self.a_display_name,
-            a_profile: self.a_profile.ok_or_else(|| missing("profile"))?,
-            a_status: self.a_status.ok_or_else(|| missing("status"))?,
-            a_managing_org: self.a_managing_org,
-            a_tombstoned_at: self.a_tombstoned_at,
-            a_created_at: self.a_created_at.ok_or_else(|| missing("created_at"))?,
-            a_updated_at: self.a_updated_at.ok_or_else(|| missing("updated_at"))?,
-            a_version: self.a_version.ok_or_else(|| missing("version"))?,
-        };
-        Account::try_from(row).map(Some)
+/// `ACCOUNT_COLUMNS` from an outer join: all NULL when no account has the email.
+struct JoinedAccount(Option<Account>);
+
+impl<'r, R: sqlx::Row> sqlx::FromRow<'r, R> for JoinedAccount
+where
+    Account: sqlx::FromRow<'r, R>,
+    DbUuidOpt: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    &'r str: sqlx::ColumnIndex<R>,
+{
+    fn from_row(row: &'r R) -> Result<Self, sqlx::Error> {
+        let id: DbUuidOpt = row.try_get("a_id")?;
+        match id.0 {
+            None => Ok(JoinedAccount(None)),
+            Some(_) => Account::from_row(row).map(|account| JoinedAccount(Some(account))),
+        }
     }
 }
 
@@ -89,9 +71,9 @@ pub async fn user_link_facts(
         .bind(directory)
         .fetch_one(&mut *conn)
         .await?;
-    let domain_owner = row.owner_org.as_deref().map(parse_id).transpose()?;
+    let domain_owner = row.owner_org;
     let provisioned_here = row.here != 0;
-    let mut account = row.account()?;
+    let mut account = row.account.0;
     if let (Some(found), Backend::Postgres) = (&account, conn.backend()) {
         account = lock_account_row(conn, found.id).await?;
     }
@@ -116,10 +98,7 @@ pub async fn lock_account_row(
         "SELECT {ACCOUNT_COLUMNS} FROM accounts a \
          LEFT JOIN verified_domains d ON d.domain = a.email_domain WHERE a.id = $1{lock}"
     );
-    query(&sql)
-        .bind(id)
-        .fetch_optional_into::<AccountRow, _>(conn)
-        .await
+    Ok(query(&sql).bind(id).fetch_optional(conn).await?)
 }
 
 /// A directory's user for a write, its account row locked, in one statement; with its

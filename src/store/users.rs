@@ -7,7 +7,7 @@ use super::db_types::DbSortValue;
 use super::filter_sql::{
     fold_sql, Column, Element, FilterCompiler, JsonDoc, Loc, Multi, QueryError, SqlParams,
 };
-use super::keyset::{ListOrder, PageSql};
+use super::keyset::{unsortable, ListOrder, PageSql};
 use super::{Backend, ListQuery, Listed, StoreResult};
 use crate::domain::{DirectoryId, GroupId, OrgId};
 use crate::scim::cursor::Position;
@@ -15,8 +15,8 @@ use crate::scim::schema::def::{AttrType, AttributeDef};
 use crate::scim::schema::resolve::{resolve, ResolvedAttr};
 use crate::scim::schema::user::ACCOUNT_OWNED;
 
-use super::accounts::{Account, AccountRow};
-use super::directories::{DirectoryUser, DirectoryUserRow, DIRECTORY_USER_COLUMNS};
+use super::accounts::Account;
+use super::directories::{DirectoryUser, DIRECTORY_USER_COLUMNS};
 use super::user_derived::{
     entitlements_column, entitlements_location, groups_column, parse_entitlements, parse_groups,
     Derived, SiteProduct,
@@ -198,63 +198,49 @@ pub fn compile_user_query(
     if let Some(filter) = query.filter {
         condition = format!("{condition} AND {}", compiler.compile(filter)?);
     }
-    let id = "du.id".to_owned();
-    let order = match query.sort_by {
-        // Unfiltered lists walk the (directory_id, created_at, id) index in order. With a
-        // filter, `+ 0` keeps SQLite's planner from preferring that index over the filter's
-        // own (it would otherwise scan the whole directory to avoid a small sort);
-        // PostgreSQL weighs the two by cost.
-        None if query.filter.is_some() && backend == Backend::Sqlite => ListOrder {
-            key: "(du.created_at + 0)".into(),
-            nullable: false,
-            id,
-            descending: query.descending,
-        },
-        None => ListOrder {
-            key: "du.created_at".into(),
-            nullable: false,
-            id,
-            descending: query.descending,
-        },
+    // Unfiltered lists walk the (directory_id, created_at, id) index in order. With a
+    // filter, `+ 0` keeps SQLite's planner from preferring that index over the filter's
+    // own (it would otherwise scan the whole directory to avoid a small sort);
+    // PostgreSQL weighs the two by cost.
+    let created = if query.filter.is_some() && backend == Backend::Sqlite {
+        "(du.created_at + 0)"
+    } else {
+        "du.created_at"
+    };
+    let sort_key = match query.sort_by {
+        None => None,
         Some(path) => {
-            let bad = || {
-                QueryError::Sort(format!(
-                    "cannot sort by `{path}`: not a single-valued attribute of User"
-                ))
-            };
+            let bad = || unsortable(path, "User");
             let resolved = resolve(rt, path).ok_or_else(bad)?;
-            let key = match user_location(&resolved, backend, compiler.params, viewer.as_deref()) {
-                Some(Loc::Text { expr, .. }) => compiler.bytewise(&expr),
-                Some(Loc::Time { expr } | Loc::Uuid { expr }) => expr,
-                Some(Loc::Flag { when_true }) => {
-                    format!("(CASE WHEN {when_true} THEN 1 ELSE 0 END)")
-                }
-                Some(Loc::Json { doc, keys }) => {
-                    let expr = json_sort_key(backend, &doc, &keys, compiler.params);
-                    // RFC 7644 §3.4.2.3: case-insensitive attributes sort ignoring case.
-                    let target = resolved.target();
-                    if target.ty == AttrType::String && !target.case_exact {
-                        compiler.bytewise(&fold_sql(&expr))
-                    } else {
-                        compiler.bytewise(&expr)
+            Some(
+                match user_location(&resolved, backend, compiler.params, viewer.as_deref()) {
+                    Some(Loc::Text { expr, .. }) => compiler.bytewise(&expr),
+                    Some(Loc::Time { expr } | Loc::Uuid { expr }) => expr,
+                    Some(Loc::Flag { when_true }) => {
+                        format!("(CASE WHEN {when_true} THEN 1 ELSE 0 END)")
                     }
-                }
-                Some(Loc::Multi(_)) if resolved.attr.name == "emails" => {
-                    // RFC 7644 §3.4.2.3: a multi-valued attribute sorts by its primary (or first) value.
-                    "(SELECT e.value_lower FROM account_emails e WHERE e.account_id = a.id \
+                    Some(Loc::Json { doc, keys }) => {
+                        let expr = json_sort_key(backend, &doc, &keys, compiler.params);
+                        // RFC 7644 §3.4.2.3: case-insensitive attributes sort ignoring case.
+                        let target = resolved.target();
+                        if target.ty == AttrType::String && !target.case_exact {
+                            compiler.bytewise(&fold_sql(&expr))
+                        } else {
+                            compiler.bytewise(&expr)
+                        }
+                    }
+                    Some(Loc::Multi(_)) if resolved.attr.name == "emails" => {
+                        // RFC 7644 §3.4.2.3: a multi-valued attribute sorts by its primary (or first) value.
+                        "(SELECT e.value_lower FROM account_emails e WHERE e.account_id = a.id \
                      ORDER BY e.is_primary DESC, e.position LIMIT 1)"
-                        .to_owned()
-                }
-                _ => return Err(bad()),
-            };
-            ListOrder {
-                key,
-                nullable: true,
-                id,
-                descending: query.descending,
-            }
+                            .to_owned()
+                    }
+                    _ => return Err(bad()),
+                },
+            )
         }
     };
+    let order = ListOrder::by(sort_key, created, "du.id", query.descending);
     Ok((condition, order))
 }
 
@@ -288,9 +274,9 @@ const USER_FROM: &str = "FROM directory_users du JOIN accounts a ON a.id = du.ac
 #[derive(sqlx::FromRow)]
 struct ScimUserRow {
     #[sqlx(flatten)]
-    record: DirectoryUserRow,
+    record: DirectoryUser,
     #[sqlx(flatten)]
-    account: AccountRow,
+    account: Account,
     /// `[[id, displayName], ...]` as JSON text, or NULL.
     u_groups: Option<String>,
     /// `[[siteId, siteName, product], ...]` as JSON text, or NULL.
@@ -307,8 +293,8 @@ impl TryFrom<ScimUserRow> for ScimUser {
 
     fn try_from(row: ScimUserRow) -> StoreResult<ScimUser> {
         Ok(ScimUser {
-            record: row.record.try_into()?,
-            account: row.account.try_into()?,
+            record: row.record,
+            account: row.account,
             groups: parse_groups(row.u_groups)?,
             entitlements: parse_entitlements(row.u_entitlements)?,
         })

@@ -1,11 +1,11 @@
 //! `/accounts/{id}` and `/me`: the account lifecycle (rules 1–3, 10, 11) and self-service
 //! for owners.
 
-use actix_web::http::StatusCode;
 use actix_web::web::{Data, Path, Query};
 
 use super::openapi::{Conflict, Problems};
-use super::{changed, json, AdminPrincipal, AuditQuery, Reply};
+use super::paths::AccountPath;
+use super::{changed, ok, AdminPrincipal, AuditQuery, Reply};
 use crate::domain::{AccountId, AccountStatus};
 use crate::http::AppState;
 use crate::service::admin::accounts::{self, AccountDetail};
@@ -13,18 +13,19 @@ use crate::service::admin::views::{AccountView, AuditPage, Changed};
 
 #[utoipa::path(
     get, path = "/accounts/{id}", operation_id = "get_account", tag = "Accounts",
-    params(("id" = AccountId, Path, description = "The account")),
+    params(AccountPath),
     responses(
         (status = 200, description = "The account, with the site memberships the caller may see.", body = AccountDetail),
         Problems,
     ),
 )]
 /// Get an account.
-pub(super) async fn get(state: Data<AppState>, who: AdminPrincipal, id: Path<AccountId>) -> Reply {
-    json(
-        StatusCode::OK,
-        &accounts::get(&state.store, &who, *id).await?,
-    )
+pub(super) async fn get(
+    state: Data<AppState>,
+    who: AdminPrincipal,
+    path: Path<AccountPath>,
+) -> Reply {
+    ok(accounts::get(&state.store, &who, path.id).await?)
 }
 
 async fn set_status(
@@ -39,7 +40,7 @@ async fn set_status(
 
 #[utoipa::path(
     post, path = "/accounts/{id}/deactivate", operation_id = "deactivate_account", tag = "Accounts",
-    params(("id" = AccountId, Path, description = "The account")),
+    params(AccountPath),
     responses(
         (status = 200, description = "Deactivated everywhere (rules 1, 2): memberships, groups and content kept, licenses freed.", body = Changed<AccountDetail>),
         Problems,
@@ -49,14 +50,14 @@ async fn set_status(
 pub(super) async fn deactivate(
     state: Data<AppState>,
     who: AdminPrincipal,
-    id: Path<AccountId>,
+    path: Path<AccountPath>,
 ) -> Reply {
-    set_status(&state, &who, *id, AccountStatus::Deactivated).await
+    set_status(&state, &who, path.id, AccountStatus::Deactivated).await
 }
 
 #[utoipa::path(
     post, path = "/accounts/{id}/reactivate", operation_id = "reactivate_account", tag = "Accounts",
-    params(("id" = AccountId, Path, description = "The account")),
+    params(AccountPath),
     responses(
         (status = 200, description = "Active again, with exactly what it had (rule 1).", body = Changed<AccountDetail>),
         Problems,
@@ -66,14 +67,14 @@ pub(super) async fn deactivate(
 pub(super) async fn reactivate(
     state: Data<AppState>,
     who: AdminPrincipal,
-    id: Path<AccountId>,
+    path: Path<AccountPath>,
 ) -> Reply {
-    set_status(&state, &who, *id, AccountStatus::Active).await
+    set_status(&state, &who, path.id, AccountStatus::Active).await
 }
 
 #[utoipa::path(
     delete, path = "/accounts/{id}", operation_id = "delete_account", tag = "Accounts",
-    params(("id" = AccountId, Path, description = "The account")),
+    params(AccountPath),
     responses(
         (status = 200, description = "Erased: a tombstone with the id remains (rule 11).", body = Changed<AccountView>),
         Problems,
@@ -84,15 +85,15 @@ pub(super) async fn reactivate(
 pub(super) async fn delete(
     state: Data<AppState>,
     who: AdminPrincipal,
-    id: Path<AccountId>,
+    path: Path<AccountPath>,
 ) -> Reply {
-    let (done, view) = accounts::delete(&state.store, &who, *id).await?;
+    let (done, view) = accounts::delete(&state.store, &who, path.id).await?;
     changed(done, view)
 }
 
 #[utoipa::path(
     get, path = "/accounts/{id}/audit", operation_id = "account_audit", tag = "Accounts",
-    params(("id" = AccountId, Path, description = "The account"), AuditQuery),
+    params(AccountPath, AuditQuery),
     responses(
         (status = 200, description = "Newest first: all of it for the owner and the managing org, what the caller's org recorded for others.", body = AuditPage),
         Problems,
@@ -102,11 +103,12 @@ pub(super) async fn delete(
 pub(super) async fn audit(
     state: Data<AppState>,
     who: AdminPrincipal,
-    id: Path<AccountId>,
+    path: Path<AccountPath>,
     query: Query<AuditQuery>,
 ) -> Reply {
-    let page = accounts::audit_log(&state.store, &who, *id, query.before, query.limit()).await?;
-    json(StatusCode::OK, &page)
+    let page =
+        accounts::audit_log(&state.store, &who, path.id, query.before, query.limit()).await?;
+    ok(page)
 }
 
 #[utoipa::path(
@@ -119,10 +121,7 @@ pub(super) async fn audit(
 /// Who am I (an owner token).
 pub(super) async fn me(state: Data<AppState>, who: AdminPrincipal) -> Reply {
     let id = accounts::own_account(who.actor())?;
-    json(
-        StatusCode::OK,
-        &accounts::get(&state.store, &who, id).await?,
-    )
+    ok(accounts::get(&state.store, &who, id).await?)
 }
 
 #[utoipa::path(

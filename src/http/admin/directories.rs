@@ -6,32 +6,29 @@ use actix_web::web::{self, Data, Json, Path};
 use serde::Deserialize;
 
 use super::openapi::{BodyProblems, Problems};
-use super::{changed, json, AdminPrincipal, NameBody, Problem, Reply};
-use crate::domain::{DirectoryId, OrgId};
+use super::paths::{DirectoryPath, OrgPath, TokenPath};
+use super::{changed, created, ok, AdminPrincipal, NameBody, Problem, Reply};
 use crate::http::AppState;
 use crate::service::admin::directories::{self, DirectoryView, IssuedView, TokenView};
 use crate::service::admin::views::Changed;
 
 #[utoipa::path(
     get, path = "/orgs/{org}/directories", tag = "Directories",
-    params(("org" = OrgId, Path, description = "The organization")),
+    params(OrgPath),
     responses((status = 200, description = "The org's directories.", body = Vec<DirectoryView>), Problems),
 )]
 /// List directories.
 pub(super) async fn list_directories(
     state: Data<AppState>,
     who: AdminPrincipal,
-    org: Path<OrgId>,
+    path: Path<OrgPath>,
 ) -> Reply {
-    json(
-        StatusCode::OK,
-        &directories::list(&state.store, &who, *org).await?,
-    )
+    ok(directories::list(&state.store, &who, path.org).await?)
 }
 
 #[utoipa::path(
     post, path = "/orgs/{org}/directories", tag = "Directories",
-    params(("org" = OrgId, Path, description = "The organization")),
+    params(OrgPath),
     request_body = NameBody,
     responses(
         (status = 201, description = "The new directory.", body = DirectoryView),
@@ -43,30 +40,27 @@ pub(super) async fn list_directories(
 pub(super) async fn create_directory(
     state: Data<AppState>,
     who: AdminPrincipal,
-    org: Path<OrgId>,
+    path: Path<OrgPath>,
     body: Json<NameBody>,
 ) -> Reply {
-    let view = directories::create(&state.store, &who, *org, &body.name).await?;
-    json(StatusCode::CREATED, &view)
+    let view = directories::create(&state.store, &who, path.org, &body.name).await?;
+    created(view)
 }
 
 #[utoipa::path(
     get, path = "/orgs/{org}/directories/{directory}/tokens", tag = "Directories",
-    params(
-        ("org" = OrgId, Path, description = "The organization"),
-        ("directory" = DirectoryId, Path, description = "The directory"),
-    ),
+    params(DirectoryPath),
     responses((status = 200, description = "The directory's SCIM tokens, by `jti`.", body = Vec<TokenView>), Problems),
 )]
 /// List a directory's tokens.
 pub(super) async fn list_tokens(
     state: Data<AppState>,
     who: AdminPrincipal,
-    path: Path<(OrgId, DirectoryId)>,
+    path: Path<DirectoryPath>,
 ) -> Reply {
-    let (org, directory) = path.into_inner();
+    let DirectoryPath { org, directory } = path.into_inner();
     let tokens = directories::tokens(&state.store, &who, org, directory).await?;
-    json(StatusCode::OK, &tokens)
+    ok(tokens)
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
@@ -80,10 +74,7 @@ pub(super) struct TokenBody {
 
 #[utoipa::path(
     post, path = "/orgs/{org}/directories/{directory}/tokens", tag = "Directories",
-    params(
-        ("org" = OrgId, Path, description = "The organization"),
-        ("directory" = DirectoryId, Path, description = "The directory"),
-    ),
+    params(DirectoryPath),
     request_body(content = Option<TokenBody>, description = "Optional: no body, no expiry."),
     responses(
         (status = 201, description = "The token: its text is shown this once.", body = IssuedView),
@@ -95,10 +86,10 @@ pub(super) struct TokenBody {
 pub(super) async fn issue_token(
     state: Data<AppState>,
     who: AdminPrincipal,
-    path: Path<(OrgId, DirectoryId)>,
+    path: Path<DirectoryPath>,
     body: web::Bytes,
 ) -> Reply {
-    let (org, directory) = path.into_inner();
+    let DirectoryPath { org, directory } = path.into_inner();
     // The body is optional (no expiry without one), but one that is sent must be valid.
     let body: TokenBody = if body.iter().all(u8::is_ascii_whitespace) {
         TokenBody::default()
@@ -114,16 +105,12 @@ pub(super) async fn issue_token(
     let ttl = body.ttl_days;
     let issued =
         directories::issue_token(&state.store, &state.tokens, &who, org, directory, ttl).await?;
-    json(StatusCode::CREATED, &issued)
+    created(issued)
 }
 
 #[utoipa::path(
     delete, path = "/orgs/{org}/directories/{directory}/tokens/{jti}", tag = "Directories",
-    params(
-        ("org" = OrgId, Path, description = "The organization"),
-        ("directory" = DirectoryId, Path, description = "The directory"),
-        ("jti" = uuid::Uuid, Path, description = "The token's id"),
-    ),
+    params(TokenPath),
     responses(
         (status = 200, description = "Revoked: refused by every scimd process within one second.", body = Changed<TokenView>),
         Problems,
@@ -133,9 +120,13 @@ pub(super) async fn issue_token(
 pub(super) async fn revoke_token(
     state: Data<AppState>,
     who: AdminPrincipal,
-    path: Path<(OrgId, DirectoryId, uuid::Uuid)>,
+    path: Path<TokenPath>,
 ) -> Reply {
-    let (org, directory, jti) = path.into_inner();
+    let TokenPath {
+        org,
+        directory,
+        jti,
+    } = path.into_inner();
     let (revoked, view) =
         directories::revoke_token(&state.store, &who, org, directory, jti).await?;
     changed(revoked, view)

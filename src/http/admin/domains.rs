@@ -6,7 +6,8 @@ use actix_web::web::{Data, Json, Path};
 use serde::Deserialize;
 
 use super::openapi::{BodyProblems, Conflict, DnsUnavailable, Problems};
-use super::{changed, json, AdminPrincipal, Reply};
+use super::paths::{DomainPath, OrgPath};
+use super::{changed, json, ok, AdminPrincipal, Reply};
 use crate::domain::OrgId;
 use crate::http::AppState;
 use crate::service::admin::domains::{self, DomainView, ProofPolicy};
@@ -14,7 +15,7 @@ use crate::service::admin::views::Changed;
 
 #[utoipa::path(
     get, path = "/orgs/{org}/domains", tag = "Domains",
-    params(("org" = OrgId, Path, description = "The organization")),
+    params(OrgPath),
     responses(
         (status = 200, description = "Verified domains, then pending ones with their challenge.", body = Vec<DomainView>),
         Problems,
@@ -24,10 +25,10 @@ use crate::service::admin::views::Changed;
 pub(super) async fn list_domains(
     state: Data<AppState>,
     who: AdminPrincipal,
-    org: Path<OrgId>,
+    path: Path<OrgPath>,
 ) -> Reply {
-    let domains = domains::list(&state.store, &who, *org).await?;
-    json(StatusCode::OK, &domains)
+    let domains = domains::list(&state.store, &who, path.org).await?;
+    ok(domains)
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -39,7 +40,7 @@ pub(super) struct DomainBody {
 
 #[utoipa::path(
     post, path = "/orgs/{org}/domains", tag = "Domains",
-    params(("org" = OrgId, Path, description = "The organization")),
+    params(OrgPath),
     request_body = DomainBody,
     responses(
         (status = 201, description = "A new challenge: publish its TXT record, then check.", body = DomainView),
@@ -53,7 +54,7 @@ pub(super) struct DomainBody {
 pub(super) async fn verify_domain(
     state: Data<AppState>,
     who: AdminPrincipal,
-    org: Path<OrgId>,
+    path: Path<OrgPath>,
     body: Json<DomainBody>,
 ) -> Reply {
     let policy = if state.allow_unproven_domains {
@@ -61,7 +62,8 @@ pub(super) async fn verify_domain(
     } else {
         ProofPolicy::Dns
     };
-    let (created, view) = domains::request(&state.store, &who, *org, &body.domain, policy).await?;
+    let (created, view) =
+        domains::request(&state.store, &who, path.org, &body.domain, policy).await?;
     let status = if created {
         StatusCode::CREATED
     } else {
@@ -72,10 +74,7 @@ pub(super) async fn verify_domain(
 
 #[utoipa::path(
     post, path = "/orgs/{org}/domains/{domain}/check", tag = "Domains",
-    params(
-        ("org" = OrgId, Path, description = "The organization"),
-        ("domain" = String, Path, description = "The domain"),
-    ),
+    params(DomainPath),
     responses(
         (status = 200, description = "Verified when the TXT record is there (`changed: true`).", body = Changed<DomainView>),
         Problems,
@@ -87,9 +86,9 @@ pub(super) async fn verify_domain(
 pub(super) async fn check_domain(
     state: Data<AppState>,
     who: AdminPrincipal,
-    path: Path<(OrgId, String)>,
+    path: Path<DomainPath>,
 ) -> Reply {
-    let (org, domain) = path.into_inner();
+    let DomainPath { org, domain } = path.into_inner();
     let (verified, view) = domains::check(&state.store, &state.dns, &who, org, &domain).await?;
     changed(verified, view)
 }
@@ -119,10 +118,10 @@ pub(super) struct MoveBody {
 pub(super) async fn move_domain(
     state: Data<AppState>,
     who: AdminPrincipal,
-    path: Path<(OrgId, String)>,
+    path: Path<DomainPath>,
     body: Json<MoveBody>,
 ) -> Reply {
-    let (org, domain) = path.into_inner();
+    let DomainPath { org, domain } = path.into_inner();
     let (moved, view) = domains::move_to(&state.store, &who, org, &domain, body.to_org).await?;
     changed(moved, view)
 }

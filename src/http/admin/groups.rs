@@ -1,37 +1,34 @@
 //! `/orgs/{org}/groups/...`: the org's local and synced groups; members of local ones
 //! (rule 19: synced ones change only through their directory). Org admins only.
 
-use actix_web::http::StatusCode;
 use actix_web::web::{Data, Json, Path};
 use serde::Deserialize;
 
 use super::openapi::{BodyProblems, Conflict, Problems};
-use super::{changed, json, AdminPrincipal, NameBody, Reply};
-use crate::domain::{AccountId, GroupId, OrgId};
+use super::paths::{GroupPath, MemberPath, OrgPath};
+use super::{changed, created, ok, AdminPrincipal, NameBody, Reply};
+use crate::domain::AccountId;
 use crate::http::AppState;
 use crate::service::admin::groups::{self, GroupView};
 use crate::service::admin::views::Changed;
 
 #[utoipa::path(
     get, path = "/orgs/{org}/groups", tag = "Groups",
-    params(("org" = OrgId, Path, description = "The organization")),
+    params(OrgPath),
     responses((status = 200, description = "Local and synced groups, without members.", body = Vec<GroupView>), Problems),
 )]
 /// List groups.
 pub(super) async fn list_groups(
     state: Data<AppState>,
     who: AdminPrincipal,
-    org: Path<OrgId>,
+    path: Path<OrgPath>,
 ) -> Reply {
-    json(
-        StatusCode::OK,
-        &groups::list(&state.store, &who, *org).await?,
-    )
+    ok(groups::list(&state.store, &who, path.org).await?)
 }
 
 #[utoipa::path(
     post, path = "/orgs/{org}/groups", tag = "Groups",
-    params(("org" = OrgId, Path, description = "The organization")),
+    params(OrgPath),
     request_body = NameBody,
     responses(
         (status = 201, description = "The new local group.", body = GroupView),
@@ -44,32 +41,26 @@ pub(super) async fn list_groups(
 pub(super) async fn create_group(
     state: Data<AppState>,
     who: AdminPrincipal,
-    org: Path<OrgId>,
+    path: Path<OrgPath>,
     body: Json<NameBody>,
 ) -> Reply {
-    let view = groups::create(&state.store, &who, *org, &body.name).await?;
-    json(StatusCode::CREATED, &view)
+    let view = groups::create(&state.store, &who, path.org, &body.name).await?;
+    created(view)
 }
 
 #[utoipa::path(
     get, path = "/orgs/{org}/groups/{group}", tag = "Groups",
-    params(
-        ("org" = OrgId, Path, description = "The organization"),
-        ("group" = GroupId, Path, description = "The group"),
-    ),
+    params(GroupPath),
     responses((status = 200, description = "The group, with its members' account ids.", body = GroupView), Problems),
 )]
 /// Get a group.
 pub(super) async fn get_group(
     state: Data<AppState>,
     who: AdminPrincipal,
-    path: Path<(OrgId, GroupId)>,
+    path: Path<GroupPath>,
 ) -> Reply {
-    let (org, group) = path.into_inner();
-    json(
-        StatusCode::OK,
-        &groups::get(&state.store, &who, org, group).await?,
-    )
+    let GroupPath { org, group } = path.into_inner();
+    ok(groups::get(&state.store, &who, org, group).await?)
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -80,10 +71,7 @@ pub(super) struct MembersBody {
 
 #[utoipa::path(
     post, path = "/orgs/{org}/groups/{group}/members", tag = "Groups",
-    params(
-        ("org" = OrgId, Path, description = "The organization"),
-        ("group" = GroupId, Path, description = "The group"),
-    ),
+    params(GroupPath),
     request_body = MembersBody,
     responses(
         (status = 200, description = "The group with its members.", body = Changed<GroupView>),
@@ -96,10 +84,10 @@ pub(super) struct MembersBody {
 pub(super) async fn add_members(
     state: Data<AppState>,
     who: AdminPrincipal,
-    path: Path<(OrgId, GroupId)>,
+    path: Path<GroupPath>,
     body: Json<MembersBody>,
 ) -> Reply {
-    let (org, group) = path.into_inner();
+    let GroupPath { org, group } = path.into_inner();
     let (added, view) =
         groups::add_members(&state.store, &who, org, group, &body.account_ids).await?;
     changed(added, view)
@@ -107,11 +95,7 @@ pub(super) async fn add_members(
 
 #[utoipa::path(
     delete, path = "/orgs/{org}/groups/{group}/members/{account}", tag = "Groups",
-    params(
-        ("org" = OrgId, Path, description = "The organization"),
-        ("group" = GroupId, Path, description = "The group"),
-        ("account" = AccountId, Path, description = "The member's account"),
-    ),
+    params(MemberPath),
     responses(
         (status = 200, description = "The group with its members.", body = Changed<GroupView>),
         Problems,
@@ -122,9 +106,13 @@ pub(super) async fn add_members(
 pub(super) async fn remove_member(
     state: Data<AppState>,
     who: AdminPrincipal,
-    path: Path<(OrgId, GroupId, AccountId)>,
+    path: Path<MemberPath>,
 ) -> Reply {
-    let (org, group, account) = path.into_inner();
+    let MemberPath {
+        org,
+        group,
+        account,
+    } = path.into_inner();
     let (removed, view) = groups::remove_member(&state.store, &who, org, group, account).await?;
     changed(removed, view)
 }

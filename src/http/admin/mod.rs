@@ -7,6 +7,7 @@ mod domains;
 mod groups;
 mod openapi;
 mod orgs;
+mod paths;
 mod principal;
 mod problem;
 mod provisioning_log;
@@ -29,8 +30,16 @@ fn json<T: Serialize>(status: StatusCode, body: &T) -> Reply {
     Ok(HttpResponse::build(status).json(body))
 }
 
+fn ok<T: Serialize>(body: T) -> Reply {
+    json(StatusCode::OK, &body)
+}
+
+fn created<T: Serialize>(body: T) -> Reply {
+    json(StatusCode::CREATED, &body)
+}
+
 fn changed<T: Serialize>(changed: bool, value: T) -> Reply {
-    json(StatusCode::OK, &Changed { changed, value })
+    ok(Changed { changed, value })
 }
 
 /// Newest first; `before` is the previous page's `next_before`.

@@ -16,16 +16,20 @@ use crate::domain::{
     ProvisioningOperation, ProvisioningOutcome, SiteAccess, SiteId, SiteRole,
 };
 
+/// A string schema: `what` it is, and what `narrow` says of its values.
+fn string_schema(what: &str, narrow: impl FnOnce(ObjectBuilder) -> ObjectBuilder) -> RefOr<Schema> {
+    narrow(ObjectBuilder::new().schema_type(Type::String))
+        .description(Some(what))
+        .into()
+}
+
 /// The domain's ids are UUIDs on the wire.
 macro_rules! uuid_schemas {
     ($($id:ty => $what:literal),* $(,)?) => {$(
         impl PartialSchema for $id {
             fn schema() -> RefOr<Schema> {
-                ObjectBuilder::new()
-                    .schema_type(Type::String)
-                    .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)))
-                    .description(Some($what))
-                    .into()
+                let uuid = SchemaFormat::KnownFormat(KnownFormat::Uuid);
+                string_schema($what, |s| s.format(Some(uuid)))
             }
         }
         impl ToSchema for $id {}
@@ -45,11 +49,8 @@ macro_rules! word_schemas {
     ($($enum:ty => $what:literal),* $(,)?) => {$(
         impl PartialSchema for $enum {
             fn schema() -> RefOr<Schema> {
-                ObjectBuilder::new()
-                    .schema_type(Type::String)
-                    .enum_values(Some(<$enum>::ALL.iter().map(|v| v.as_str())))
-                    .description(Some($what))
-                    .into()
+                let words = <$enum>::ALL.iter().map(|v| v.as_str());
+                string_schema($what, |s| s.enum_values(Some(words)))
             }
         }
         impl ToSchema for $enum {}

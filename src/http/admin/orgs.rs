@@ -1,13 +1,13 @@
 //! `/orgs/{org}/...`: managed accounts, sites and the org's audit log (domains, directories
 //! and groups have files of their own). Org admins only.
 
-use actix_web::http::StatusCode;
 use actix_web::web::{Data, Path, Query};
 use serde::Deserialize;
 
 use super::openapi::Problems;
-use super::{json, AdminPrincipal, AuditQuery, Reply};
-use crate::domain::{AccountStatus, OrgId};
+use super::paths::OrgPath;
+use super::{ok, AdminPrincipal, AuditQuery, Reply};
+use crate::domain::AccountStatus;
 use crate::http::AppState;
 use crate::service::admin::orgs::{self, SiteView};
 use crate::service::admin::views::{AccountView, AuditPage, ListView};
@@ -28,7 +28,7 @@ pub(super) struct AccountsQuery {
 
 #[utoipa::path(
     get, path = "/orgs/{org}/accounts", operation_id = "list_managed_accounts", tag = "Organizations",
-    params(("org" = OrgId, Path, description = "The organization"), AccountsQuery),
+    params(OrgPath, AccountsQuery),
     responses(
         (status = 200, description = "The accounts the org manages, deactivated ones included.", body = ListView<AccountView>),
         Problems,
@@ -38,32 +38,33 @@ pub(super) struct AccountsQuery {
 pub(super) async fn managed_accounts(
     state: Data<AppState>,
     who: AdminPrincipal,
-    org: Path<OrgId>,
+    path: Path<OrgPath>,
     query: Query<AccountsQuery>,
 ) -> Reply {
     let query = query.into_inner();
     let page = Page::new(query.start_index, query.count);
     let list =
-        orgs::managed_accounts(&state.store, &who, *org, query.status, query.q, page).await?;
-    json(StatusCode::OK, &list)
+        orgs::managed_accounts(&state.store, &who, path.org, query.status, query.q, page).await?;
+    ok(list)
 }
 
 #[utoipa::path(
     get, path = "/orgs/{org}/sites", operation_id = "list_sites", tag = "Organizations",
-    params(("org" = OrgId, Path, description = "The organization")),
+    params(OrgPath),
     responses((status = 200, description = "The org's sites and their products.", body = Vec<SiteView>), Problems),
 )]
 /// List sites.
-pub(super) async fn sites(state: Data<AppState>, who: AdminPrincipal, org: Path<OrgId>) -> Reply {
-    json(
-        StatusCode::OK,
-        &orgs::sites(&state.store, &who, *org).await?,
-    )
+pub(super) async fn sites(
+    state: Data<AppState>,
+    who: AdminPrincipal,
+    path: Path<OrgPath>,
+) -> Reply {
+    ok(orgs::sites(&state.store, &who, path.org).await?)
 }
 
 #[utoipa::path(
     get, path = "/orgs/{org}/audit", operation_id = "org_audit", tag = "Organizations",
-    params(("org" = OrgId, Path, description = "The organization"), AuditQuery),
+    params(OrgPath, AuditQuery),
     responses(
         (status = 200, description = "What happened in the org's scope, newest first.", body = AuditPage),
         Problems,
@@ -73,9 +74,9 @@ pub(super) async fn sites(state: Data<AppState>, who: AdminPrincipal, org: Path<
 pub(super) async fn audit(
     state: Data<AppState>,
     who: AdminPrincipal,
-    org: Path<OrgId>,
+    path: Path<OrgPath>,
     query: Query<AuditQuery>,
 ) -> Reply {
-    let page = orgs::audit_log(&state.store, &who, *org, query.before, query.limit()).await?;
-    json(StatusCode::OK, &page)
+    let page = orgs::audit_log(&state.store, &who, path.org, query.before, query.limit()).await?;
+    ok(page)
 }

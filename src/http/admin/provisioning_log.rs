@@ -1,13 +1,13 @@
 //! `/orgs/{org}/provisioning-log`: the org's directories' SCIM writes and what they came to.
 //! Org admins only, as the org's other routes.
 
-use actix_web::http::StatusCode;
 use actix_web::web::{Data, Path, Query};
 use serde::Deserialize;
 
 use super::openapi::Problems;
-use super::{json, AdminPrincipal, Reply};
-use crate::domain::{DirectoryId, OrgId};
+use super::paths::OrgPath;
+use super::{ok, AdminPrincipal, Reply};
+use crate::domain::DirectoryId;
 use crate::http::AppState;
 use crate::service::admin::provisioning_log::{self, ProvisioningLogFilter, ProvisioningLogPage};
 
@@ -30,7 +30,7 @@ pub(super) struct LogQuery {
 
 #[utoipa::path(
     get, path = "/orgs/{org}/provisioning-log", operation_id = "list_provisioning_log", tag = "Provisioning log",
-    params(("org" = OrgId, Path, description = "The organization"), LogQuery),
+    params(OrgPath, LogQuery),
     responses(
         (status = 200, description = "The org's directories' SCIM writes, newest first.", body = ProvisioningLogPage),
         Problems,
@@ -40,7 +40,7 @@ pub(super) struct LogQuery {
 pub(super) async fn list(
     state: Data<AppState>,
     who: AdminPrincipal,
-    org: Path<OrgId>,
+    path: Path<OrgPath>,
     query: Query<LogQuery>,
 ) -> Reply {
     let query = query.into_inner();
@@ -51,6 +51,6 @@ pub(super) async fn list(
         before: query.before,
         limit: query.limit.unwrap_or(100).clamp(1, 1000),
     };
-    let page = provisioning_log::list(&state.store, &who, *org, filter).await?;
-    json(StatusCode::OK, &page)
+    let page = provisioning_log::list(&state.store, &who, path.org, filter).await?;
+    ok(page)
 }

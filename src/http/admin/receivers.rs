@@ -1,14 +1,13 @@
 //! `/orgs/{org}/event-receivers`: where an org's security events (RFC 9967 SETs) are
 //! pushed, and how their delivery stands. Org admins only.
 
-use actix_web::http::StatusCode;
 use actix_web::web::{Data, Json, Path, Query};
 use actix_web::HttpResponse;
 use serde::Deserialize;
 
 use super::openapi::Problems;
-use super::{json, AdminPrincipal, Reply};
-use crate::domain::OrgId;
+use super::paths::{OrgPath, ReceiverPath};
+use super::{created, ok, AdminPrincipal, Reply};
 use crate::http::AppState;
 use crate::service::admin::receivers::{self, EventView, NewReceiver, ReceiverView};
 
@@ -30,7 +29,7 @@ pub(super) struct ReceiverBody {
 
 #[utoipa::path(
     post, path = "/orgs/{org}/event-receivers", operation_id = "create_event_receiver", tag = "Security events",
-    params(("org" = OrgId, Path, description = "The organization")),
+    params(OrgPath),
     request_body = ReceiverBody,
     responses((status = 201, description = "The receiver, with its delivery state.", body = ReceiverView), Problems),
 )]
@@ -38,7 +37,7 @@ pub(super) struct ReceiverBody {
 pub(super) async fn create(
     state: Data<AppState>,
     who: AdminPrincipal,
-    org: Path<OrgId>,
+    path: Path<OrgPath>,
     body: Json<ReceiverBody>,
 ) -> Reply {
     let body = body.into_inner();
@@ -48,53 +47,47 @@ pub(super) async fn create(
         events: body.events,
         audience: body.audience,
     };
-    let view = receivers::create(&state.store, &who, *org, request).await?;
-    json(StatusCode::CREATED, &view)
+    let view = receivers::create(&state.store, &who, path.org, request).await?;
+    created(view)
 }
 
 #[utoipa::path(
     get, path = "/orgs/{org}/event-receivers", operation_id = "list_event_receivers", tag = "Security events",
-    params(("org" = OrgId, Path, description = "The organization")),
+    params(OrgPath),
     responses((status = 200, description = "The org's receivers and how delivery to each stands.", body = [ReceiverView]), Problems),
 )]
 /// The org's security event receivers.
-pub(super) async fn list(state: Data<AppState>, who: AdminPrincipal, org: Path<OrgId>) -> Reply {
-    json(
-        StatusCode::OK,
-        &receivers::list(&state.store, &who, *org).await?,
-    )
+pub(super) async fn list(state: Data<AppState>, who: AdminPrincipal, path: Path<OrgPath>) -> Reply {
+    ok(receivers::list(&state.store, &who, path.org).await?)
 }
 
 #[utoipa::path(
     get, path = "/orgs/{org}/event-receivers/{receiver}", operation_id = "get_event_receiver", tag = "Security events",
-    params(("org" = OrgId, Path, description = "The organization"), ("receiver" = uuid::Uuid, Path, description = "The receiver")),
+    params(ReceiverPath),
     responses((status = 200, description = "The receiver and its delivery state.", body = ReceiverView), Problems),
 )]
 /// One receiver.
 pub(super) async fn get(
     state: Data<AppState>,
     who: AdminPrincipal,
-    path: Path<(OrgId, uuid::Uuid)>,
+    path: Path<ReceiverPath>,
 ) -> Reply {
-    let (org, id) = path.into_inner();
-    json(
-        StatusCode::OK,
-        &receivers::get(&state.store, &who, org, id).await?,
-    )
+    let ReceiverPath { org, receiver: id } = path.into_inner();
+    ok(receivers::get(&state.store, &who, org, id).await?)
 }
 
 #[utoipa::path(
     delete, path = "/orgs/{org}/event-receivers/{receiver}", operation_id = "delete_event_receiver", tag = "Security events",
-    params(("org" = OrgId, Path, description = "The organization"), ("receiver" = uuid::Uuid, Path, description = "The receiver")),
+    params(ReceiverPath),
     responses((status = 204, description = "Removed; its undelivered events are dropped."), Problems),
 )]
 /// Removes a receiver.
 pub(super) async fn delete(
     state: Data<AppState>,
     who: AdminPrincipal,
-    path: Path<(OrgId, uuid::Uuid)>,
+    path: Path<ReceiverPath>,
 ) -> Reply {
-    let (org, id) = path.into_inner();
+    let ReceiverPath { org, receiver: id } = path.into_inner();
     receivers::delete(&state.store, &who, org, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -112,19 +105,19 @@ pub(super) struct EventsQuery {
 
 #[utoipa::path(
     get, path = "/orgs/{org}/event-receivers/{receiver}/events", operation_id = "list_receiver_events", tag = "Security events",
-    params(("org" = OrgId, Path, description = "The organization"), ("receiver" = uuid::Uuid, Path, description = "The receiver"), EventsQuery),
+    params(ReceiverPath, EventsQuery),
     responses((status = 200, description = "The receiver's SETs and the state of each.", body = [EventView]), Problems),
 )]
 /// The SETs queued for a receiver and how each fared.
 pub(super) async fn events(
     state: Data<AppState>,
     who: AdminPrincipal,
-    path: Path<(OrgId, uuid::Uuid)>,
+    path: Path<ReceiverPath>,
     query: Query<EventsQuery>,
 ) -> Reply {
-    let (org, id) = path.into_inner();
+    let ReceiverPath { org, receiver: id } = path.into_inner();
     let limit = query.limit.unwrap_or(100);
     let list =
         receivers::events(&state.store, &who, org, id, query.state.as_deref(), limit).await?;
-    json(StatusCode::OK, &list)
+    ok(list)
 }

@@ -1,14 +1,14 @@
 //! `/sites/{site}/...`: the user list, invites, per-user actions, roles, product access, and
 //! the site's email outbox. Site admins, trusted users and the org's admins.
 
-use actix_web::http::StatusCode;
 use actix_web::web::{Data, Json, Path, Query};
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 
 use super::openapi::{BodyProblems, Conflict, Problems};
-use super::{json, AdminPrincipal, Reply};
-use crate::domain::{AccountId, GroupId, ProductAccessChange, SiteAction, SiteId, SiteRole};
+use super::paths::{ProductPath, SitePath, SiteUserPath};
+use super::{ok, AdminPrincipal, Reply};
+use crate::domain::{AccountId, GroupId, ProductAccessChange, SiteAction, SiteRole};
 use crate::http::AppState;
 use crate::service::admin::invites::{self, InviteBatch, InviteOutcome, InviteUser};
 use crate::service::admin::outbox::{self, Outbox};
@@ -31,7 +31,7 @@ pub(super) struct UsersQuery {
 
 #[utoipa::path(
     get, path = "/sites/{site}/users", operation_id = "list_site_users", tag = "Site users",
-    params(("site" = SiteId, Path, description = "The site"), UsersQuery),
+    params(SitePath, UsersQuery),
     responses(
         (status = 200, description = "The site's users in email order, removed and deactivated ones included (rule 8).", body = ListView<SiteUserView>),
         Problems,
@@ -41,36 +41,30 @@ pub(super) struct UsersQuery {
 pub(super) async fn list_users(
     state: Data<AppState>,
     who: AdminPrincipal,
-    site: Path<SiteId>,
+    path: Path<SitePath>,
     query: Query<UsersQuery>,
 ) -> Reply {
     let query = query.into_inner();
     let mut filter = site_users::parse_states(query.state.as_deref().unwrap_or_default())?;
     filter.search = query.q;
     let page = Page::new(query.start_index, query.count);
-    let list = site_users::list(&state.store, &who, *site, filter, page).await?;
-    json(StatusCode::OK, &list)
+    let list = site_users::list(&state.store, &who, path.site, filter, page).await?;
+    ok(list)
 }
 
 #[utoipa::path(
     get, path = "/sites/{site}/users/{account}", operation_id = "get_site_user", tag = "Site users",
-    params(
-        ("site" = SiteId, Path, description = "The site"),
-        ("account" = AccountId, Path, description = "The user's account"),
-    ),
+    params(SiteUserPath),
     responses((status = 200, description = "One user of the site.", body = SiteUserView), Problems),
 )]
 /// Get a site user.
 pub(super) async fn get_user(
     state: Data<AppState>,
     who: AdminPrincipal,
-    path: Path<(SiteId, AccountId)>,
+    path: Path<SiteUserPath>,
 ) -> Reply {
-    let (site, account) = path.into_inner();
-    json(
-        StatusCode::OK,
-        &site_users::get(&state.store, &who, site, account).await?,
-    )
+    let SiteUserPath { site, account } = path.into_inner();
+    ok(site_users::get(&state.store, &who, site, account).await?)
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -117,7 +111,7 @@ pub(super) struct InviteBody {
 
 #[utoipa::path(
     post, path = "/sites/{site}/invites", operation_id = "invite", tag = "Site users",
-    params(("site" = SiteId, Path, description = "The site")),
+    params(SitePath),
     request_body = InviteBody,
     responses(
         (status = 200, description = "Every email invited (rules 4-6). If any email is refused, nothing is invited: 400, 403 or 409 `invite_refused` lists each with its reason.", body = InviteOutcome),
@@ -131,7 +125,7 @@ pub(super) async fn invite(
     state: Data<AppState>,
     outbox: Data<Outbox>,
     who: AdminPrincipal,
-    site: Path<SiteId>,
+    path: Path<SitePath>,
     body: Json<InviteBody>,
 ) -> Reply {
     let body = body.into_inner();
@@ -155,26 +149,26 @@ pub(super) async fn invite(
         groups: body.groups,
         send_email: body.send_email,
     };
-    let outcome = invites::invite(&state.store, &who, *site, &batch).await?;
+    let outcome = invites::invite(&state.store, &who, path.site, &batch).await?;
     if outcome.emails_queued > 0 {
         outbox.deliver(&state.store).await;
     }
-    json(StatusCode::OK, &outcome)
+    ok(outcome)
 }
 
 async fn act(
     state: Data<AppState>,
     outbox: Data<Outbox>,
     who: AdminPrincipal,
-    path: Path<(SiteId, AccountId)>,
+    path: Path<SiteUserPath>,
     action: SiteAction,
 ) -> Reply {
-    let (site, account) = path.into_inner();
+    let SiteUserPath { site, account } = path.into_inner();
     let (view, sent) = site_users::act(&state.store, &who, site, account, action).await?;
     if sent {
         outbox.deliver(&state.store).await;
     }
-    json(StatusCode::OK, &view)
+    ok(view)
 }
 
 /// The state changes of a site user differ only in their path, their action and what they
@@ -186,10 +180,7 @@ macro_rules! site_user_actions {
     )+) => {$(
         #[utoipa::path(
             post, path = $path, operation_id = $operation, tag = "Site users",
-            params(
-                ("site" = SiteId, Path, description = "The site"),
-                ("account" = AccountId, Path, description = "The user's account"),
-            ),
+            params(SiteUserPath),
             responses((status = 200, description = $answer, body = Changed<SiteUserView>), Problems, Conflict),
         )]
         $(#[$attr])*
@@ -197,7 +188,7 @@ macro_rules! site_user_actions {
             state: Data<AppState>,
             o: Data<Outbox>,
             who: AdminPrincipal,
-            p: Path<(SiteId, AccountId)>,
+            p: Path<SiteUserPath>,
         ) -> Reply {
             act(state, o, who, p, SiteAction::$action).await
         }
@@ -227,10 +218,7 @@ pub(super) struct RoleBody {
 
 #[utoipa::path(
     put, path = "/sites/{site}/users/{account}/role", operation_id = "set_site_role", tag = "Site users",
-    params(
-        ("site" = SiteId, Path, description = "The site"),
-        ("account" = AccountId, Path, description = "The user's account"),
-    ),
+    params(SiteUserPath),
     request_body = RoleBody,
     responses((status = 200, description = "The user with the new role.", body = Changed<SiteUserView>), Problems, Conflict, BodyProblems),
 )]
@@ -238,12 +226,12 @@ pub(super) struct RoleBody {
 pub(super) async fn set_role(
     state: Data<AppState>,
     who: AdminPrincipal,
-    path: Path<(SiteId, AccountId)>,
+    path: Path<SiteUserPath>,
     body: Json<RoleBody>,
 ) -> Reply {
-    let (site, account) = path.into_inner();
+    let SiteUserPath { site, account } = path.into_inner();
     let view = site_users::set_role(&state.store, &who, site, account, body.role).await?;
-    json(StatusCode::OK, &view)
+    ok(view)
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -255,10 +243,7 @@ pub(super) struct ProductBody {
 
 #[utoipa::path(
     post, path = "/sites/{site}/users/{account}/products", operation_id = "grant_product", tag = "Site users",
-    params(
-        ("site" = SiteId, Path, description = "The site"),
-        ("account" = AccountId, Path, description = "The user's account"),
-    ),
+    params(SiteUserPath),
     request_body = ProductBody,
     responses((status = 200, description = "The user with the product (through the site's own product group).", body = Changed<SiteUserView>), Problems, Conflict, BodyProblems),
 )]
@@ -266,36 +251,36 @@ pub(super) struct ProductBody {
 pub(super) async fn grant(
     state: Data<AppState>,
     who: AdminPrincipal,
-    path: Path<(SiteId, AccountId)>,
+    path: Path<SiteUserPath>,
     body: Json<ProductBody>,
 ) -> Reply {
-    let (site, account) = path.into_inner();
+    let SiteUserPath { site, account } = path.into_inner();
     let grant = ProductAccessChange::Grant;
     let view =
         products::change_access(&state.store, &who, (site, account), &body.product, grant).await?;
-    json(StatusCode::OK, &view)
+    ok(view)
 }
 
 #[utoipa::path(
     delete, path = "/sites/{site}/users/{account}/products/{product}", operation_id = "revoke_product", tag = "Site users",
-    params(
-        ("site" = SiteId, Path, description = "The site"),
-        ("account" = AccountId, Path, description = "The user's account"),
-        ("product" = String, Path, description = "The product"),
-    ),
+    params(ProductPath),
     responses((status = 200, description = "The user without the product; refused when another group grants it.", body = Changed<SiteUserView>), Problems, Conflict),
 )]
 /// Revoke product access.
 pub(super) async fn revoke(
     state: Data<AppState>,
     who: AdminPrincipal,
-    path: Path<(SiteId, AccountId, String)>,
+    path: Path<ProductPath>,
 ) -> Reply {
-    let (site, account, product) = path.into_inner();
+    let ProductPath {
+        site,
+        account,
+        product,
+    } = path.into_inner();
     let revoke = ProductAccessChange::Revoke;
     let view =
         products::change_access(&state.store, &who, (site, account), &product, revoke).await?;
-    json(StatusCode::OK, &view)
+    ok(view)
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -311,17 +296,17 @@ pub(super) struct OutboxQuery {
 
 #[utoipa::path(
     get, path = "/sites/{site}/outbox", operation_id = "list_outbox", tag = "Site users",
-    params(("site" = SiteId, Path, description = "The site"), OutboxQuery),
+    params(SitePath, OutboxQuery),
     responses((status = 200, description = "The site's queued and sent emails, newest first.", body = Vec<OutboxView>), Problems),
 )]
 /// The site's email outbox.
 pub(super) async fn list_outbox(
     state: Data<AppState>,
     who: AdminPrincipal,
-    site: Path<SiteId>,
+    path: Path<SitePath>,
     query: Query<OutboxQuery>,
 ) -> Reply {
     let limit = query.limit.unwrap_or(100).clamp(1, 1000);
-    let rows = outbox::list(&state.store, &who, *site, query.account_id, limit).await?;
-    json(StatusCode::OK, &rows)
+    let rows = outbox::list(&state.store, &who, path.site, query.account_id, limit).await?;
+    ok(rows)
 }

@@ -31,14 +31,11 @@ pub struct AccountDetail {
     pub sites: Vec<MembershipView>,
 }
 
-/// Which site memberships the actor sees: all for the owner and the managing org, the
-/// sites of their own org (or their own site) for other admins.
-fn visible_memberships(
-    actor: &Actor,
-    account: &Account,
-    all: &[AccountMembership],
-) -> Vec<MembershipView> {
-    all.iter()
+/// The account with the site memberships the actor sees: all for the owner and the managing
+/// org, the sites of their own org (or their own site) for other admins.
+fn detail(actor: &Actor, account: &Account, all: &[AccountMembership]) -> AccountDetail {
+    let sites = all
+        .iter()
         .filter(|m| match *actor {
             Actor::AccountOwner(_) => true,
             Actor::OrgAdmin(org) => account.managing_org == Some(org) || m.org_id == org,
@@ -50,7 +47,11 @@ fn visible_memberships(
             access: m.access,
             role: m.role,
         })
-        .collect()
+        .collect();
+    AccountDetail {
+        account: AccountView::from(account),
+        sites,
+    }
 }
 
 /// Loads an account the actor may see. A tombstone holds no personal data and no links left
@@ -90,10 +91,7 @@ pub fn own_account(actor: &Actor) -> AdminResult<AccountId> {
 pub async fn get(store: &Store, who: &AdminActor, id: AccountId) -> AdminResult<AccountDetail> {
     let mut conn = store.read().await?;
     let (account, memberships) = visible(&mut conn, who, id).await?;
-    Ok(AccountDetail {
-        sites: visible_memberships(who.actor(), &account, &memberships),
-        account: AccountView::from(&account),
-    })
+    Ok(detail(who.actor(), &account, &memberships))
 }
 
 /// Rules 1–3: deactivate or reactivate. Only the status changes: memberships, groups and
@@ -148,13 +146,7 @@ pub async fn set_status(
         .await?
         .ok_or_else(|| not_found("account"))?;
     tx.commit().await?;
-    Ok((
-        changed,
-        AccountDetail {
-            sites: visible_memberships(who.actor(), &account, &memberships),
-            account: AccountView::from(&account),
-        },
-    ))
+    Ok((changed, detail(who.actor(), &account, &memberships)))
 }
 
 /// Rules 10, 11. Deleting a tombstone again answers the tombstone (`changed: false`).

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::views::timestamp;
+use super::views::{next_before, timestamp};
 use super::{bounded, invalid, AdminActor, AdminResult, MAX_TEXT};
 use crate::domain::{
     authorize_org_admin, AccountId, DirectoryId, OrgId, ProvisionedResource, ProvisioningOperation,
@@ -112,12 +112,7 @@ pub async fn list(
     };
     let mut conn = store.read().await?;
     let entries = store::list_provisioning_log(&mut conn, &query).await?;
-    let full = i64::try_from(entries.len()).unwrap_or(i64::MAX) >= filter.limit;
-    let next_before = if full {
-        entries.last().map(|e| e.id)
-    } else {
-        None
-    };
+    let next_before = next_before(&entries, filter.limit, |e| e.id);
     Ok(ProvisioningLogPage {
         entries: entries.into_iter().map(Into::into).collect(),
         next_before,

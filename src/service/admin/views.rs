@@ -167,14 +167,16 @@ pub struct AuditPage {
     pub next_before: Option<i64>,
 }
 
+/// A newest-first page's `next_before`: the id of its last entry when the page is full
+/// (older entries may follow), none when it is not.
+pub fn next_before<T>(entries: &[T], limit: i64, id: impl Fn(&T) -> i64) -> Option<i64> {
+    let full = i64::try_from(entries.len()).unwrap_or(i64::MAX) >= limit && limit > 0;
+    entries.last().filter(|_| full).map(id)
+}
+
 impl AuditPage {
     pub fn new(entries: Vec<AuditEntry>, limit: i64) -> Self {
-        let full = i64::try_from(entries.len()).unwrap_or(i64::MAX) >= limit && limit > 0;
-        let next_before = if full {
-            entries.last().map(|e| e.id)
-        } else {
-            None
-        };
+        let next_before = next_before(&entries, limit, |e| e.id);
         Self {
             entries: entries.into_iter().map(AuditView::from).collect(),
             next_before,
