@@ -133,6 +133,24 @@ pub struct ServeArgs {
     #[arg(long, env = "SCIMD_DB_POOL_SIZE", default_value_t = 16)]
     pub db_pool_size: u32,
 
+    /// Seconds a pooled database connection (PostgreSQL, or a SQLite reader) may go unused
+    /// before it is closed; checked every 30 s.
+    #[arg(
+        long,
+        env = "SCIMD_DB_IDLE_TIMEOUT_SECS",
+        default_value_t = crate::store::DEFAULT_IDLE_TIMEOUT.as_secs()
+    )]
+    pub db_idle_timeout_secs: u64,
+
+    /// Seconds after which a pooled database connection is closed and replaced (at the first
+    /// check that finds it idle).
+    #[arg(
+        long,
+        env = "SCIMD_DB_MAX_LIFETIME_SECS",
+        default_value_t = crate::store::DEFAULT_MAX_LIFETIME.as_secs()
+    )]
+    pub db_max_lifetime_secs: u64,
+
     /// Seconds an idle keep-alive connection stays open. IdP clients pool connections; a
     /// server that closes sooner than they expect makes them reuse a closed one (broken
     /// pipe). 75 s outlasts common client pools' idle times, as reverse proxies do.
@@ -194,6 +212,19 @@ pub struct ServeArgs {
 
     #[command(flatten)]
     pub log: LogArgs,
+}
+
+impl ServeArgs {
+    /// How the server opens its store.
+    pub fn store_options(&self) -> crate::store::StoreOptions {
+        crate::store::StoreOptions {
+            pool_size: self.db_pool_size,
+            sqlite_durability: self.database.sqlite_durability,
+            idle_timeout: std::time::Duration::from_secs(self.db_idle_timeout_secs),
+            max_lifetime: std::time::Duration::from_secs(self.db_max_lifetime_secs),
+            ..crate::store::StoreOptions::default()
+        }
+    }
 }
 
 #[cfg(test)]

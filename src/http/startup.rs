@@ -54,12 +54,7 @@ impl Application {
             .database_url
             .as_ref()
             .map(|s| s.expose().to_owned());
-        let store = Store::connect_with(
-            url.as_deref(),
-            args.db_pool_size,
-            args.database.sqlite_durability,
-        )
-        .await?;
+        let store = Store::connect_with_options(url.as_deref(), &args.store_options()).await?;
         let tokens = Arc::new(Tokens::load(store.clone()).await?);
         let token_watch = tokens.start_cache();
         let console = super::ConsoleSettings::new(

@@ -7,7 +7,8 @@
 //! goes back to the pool as it is, and only one that may have been left half-used (its
 //! statement was cancelled or failed on the connection itself) is pinged before its next
 //! use, and dropped if the ping fails. A PostgreSQL transaction dropped without commit is
-//! rolled back at once by a task of its own, so it never sits idle holding locks.
+//! rolled back at once by a task of its own, so it never sits idle holding locks. A task of
+//! the store's closes connections idle or old past the store's limits, as sqlx's pool did.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -16,6 +17,9 @@ use std::time::Duration;
 use deadpool::managed::{self, Metrics, Object, PoolError, RecycleError, RecycleResult};
 use deadpool::Runtime;
 use sqlx::{ConnectOptions, Connection, Executor, PgConnection, SqliteConnection};
+use tokio::sync::watch;
+
+use super::background;
 
 type Setup<C> =
     for<'c> fn(&'c mut C) -> Pin<Box<dyn Future<Output = sqlx::Result<()>> + Send + 'c>>;
@@ -139,13 +143,63 @@ pub(super) async fn get<C: Connection>(pool: &Pool<C>) -> Result<Pooling<C>, sql
     })
 }
 
-/// Closes the pool, and its idle connections politely (PostgreSQL hears a Terminate, SQLite
-/// checkpoints); connections in use close when they come back.
+/// Closes the pool, and its idle connections politely; connections in use close when they
+/// come back.
 pub(super) async fn close<C: Connection>(pool: &Pool<C>) {
-    let idle = pool.retain(|_, _| false).removed;
+    let idle = take_idle(pool, |_| true);
     pool.close();
-    for pooled in idle {
+    close_all(idle).await;
+}
+
+/// Takes the idle connections `drop_it` picks out of the pool; those in use stay theirs.
+fn take_idle<C: Connection>(
+    pool: &Pool<C>,
+    mut drop_it: impl FnMut(&Metrics) -> bool,
+) -> Vec<Pooled<C>> {
+    pool.retain(|_, metrics| !drop_it(&metrics)).removed
+}
+
+/// Closes connections taken out of a pool politely (PostgreSQL hears a Terminate, SQLite
+/// finishes its statements), rather than just dropping them.
+async fn close_all<C: Connection>(connections: Vec<Pooled<C>>) {
+    for pooled in connections {
         let _ = pooled.conn.close().await;
+    }
+}
+
+/// When a healthy pooled connection is closed anyway (see `StoreOptions`).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Expiry {
+    pub(super) idle_timeout: Duration,
+    pub(super) max_lifetime: Duration,
+    pub(super) every: Duration,
+}
+
+impl Expiry {
+    /// deadpool stamps a connection when it is handed out, not when it comes back, so "idle"
+    /// counts from the start of its last use: requests hold one for milliseconds, and one
+    /// held for longer than the timeout is merely replaced a sweep early.
+    pub(super) fn expired(&self, metrics: &Metrics) -> bool {
+        metrics.last_used() >= self.idle_timeout || metrics.age() >= self.max_lifetime
+    }
+}
+
+/// Every `expiry.every`, closes the idle connections of `pool` that have expired, until the
+/// store closes or is dropped. The pool is held only during a sweep.
+pub(super) async fn expire<C: Connection>(
+    pool: managed::WeakPool<Connector<C>>,
+    expiry: Expiry,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut tick = background::ticker(expiry.every);
+    while background::next_tick(&mut tick, &mut stop).await {
+        let Some(pool) = pool.upgrade() else {
+            return;
+        };
+        if pool.is_closed() {
+            return;
+        }
+        close_all(take_idle(&pool, |metrics| expiry.expired(metrics))).await;
     }
 }
 

@@ -9,7 +9,9 @@ mod admin_groups;
 mod admin_outbox;
 mod admin_sites;
 mod audit;
+mod background;
 mod bulk;
+mod checkpoint;
 mod conn_pool;
 pub mod db;
 mod db_params;
@@ -24,6 +26,8 @@ mod group_commit;
 mod groups;
 mod idna_fixup;
 mod keyset;
+mod open;
+mod options;
 mod orgs;
 mod provisioning_log;
 pub mod receiver_registry;
@@ -48,10 +52,12 @@ pub use admin_sites::{
 };
 pub use audit::*;
 pub use bulk::BulkSession;
+pub use checkpoint::WRITER_AUTOCHECKPOINT_PAGES;
 pub use directories::*;
 pub use domain_challenges::*;
 pub use event_receivers::*;
 pub use groups::*;
+pub use options::*;
 pub use orgs::*;
 pub use provisioning_log::*;
 pub use scim_groups::*;
@@ -65,11 +71,8 @@ pub use users::*;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
-use sqlx::postgres::PgConnectOptions;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{ConnectOptions, PgConnection, SqliteConnection, SqlitePool};
+use sqlx::{PgConnection, SqliteConnection};
 
 use db::Handle;
 pub use db::{query, query_with, Conn, IntoParam, Param, Tx};
@@ -138,17 +141,6 @@ impl From<sqlx::Error> for StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// What a SQLite commit waits for (`PRAGMA synchronous`). Commits are shared by the
-/// transactions queued together (group commit), so `Full` costs one fsync per batch.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
-pub enum SqliteDurability {
-    /// Every acknowledged write survives a power cut (fsync at each commit).
-    #[default]
-    Full,
-    /// Acknowledged writes survive a crash of scimd; a power cut may lose the last ones.
-    Normal,
-}
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -185,6 +177,8 @@ pub struct Store {
     bulk: Option<BulkSession>,
     /// Which orgs have security event receivers (see `receiver_registry`).
     receivers: Arc<receiver_registry::ReceiverRegistry>,
+    /// Connection expiry and SQLite checkpoints; they stop with the last handle.
+    background: Arc<background::Background>,
 }
 
 impl Store {
@@ -199,56 +193,29 @@ impl Store {
         pool_size: u32,
         durability: SqliteDurability,
     ) -> StoreResult<Self> {
+        let options = StoreOptions {
+            pool_size,
+            sqlite_durability: durability,
+            ..StoreOptions::default()
+        };
+        Self::connect_with_options(url, &options).await
+    }
+
+    /// Connects as `connect_with` does, with every option the store has (connection expiry,
+    /// SQLite's checkpoint interval), and starts the store's background tasks.
+    pub async fn connect_with_options(url: Option<&str>, opts: &StoreOptions) -> StoreResult<Self> {
         let url = url.unwrap_or(DEFAULT_SQLITE_URL);
-        let pool_size = pool_size.max(1);
-        let slow = Duration::from_millis(500);
+        let pool_size = opts.pool_size.max(1);
+        let background = Arc::new(background::Background::new());
+        let expiry = conn_pool::Expiry {
+            idle_timeout: opts.idle_timeout,
+            max_lifetime: opts.max_lifetime,
+            every: opts.expiry_interval,
+        };
         let pools = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let options = PgConnectOptions::from_str(url)?
-                .log_statements(tracing::log::LevelFilter::Debug)
-                .log_slow_statements(tracing::log::LevelFilter::Warn, slow);
-            // A broken connection fails its statement, and is tested before its next use;
-            // a round trip to test every connection would double a lookup's latency.
-            let pool = conn_pool::pool(
-                conn_pool::Connector::new(options, None, conn_pool::roll_back_postgres),
-                pool_size,
-                Duration::from_secs(10),
-            )?;
-            // Connect now, so that a wrong URL fails at startup.
-            drop(conn_pool::get(&pool).await?);
-            Pools::Postgres(pool)
+            open::postgres(url, pool_size, expiry, &background).await?
         } else if url.starts_with("sqlite:") {
-            // LIKE must respect case so that caseExact attributes compare exactly;
-            // case-insensitive matching uses lower-cased shadow columns instead.
-            let options = SqliteConnectOptions::from_str(url)?
-                .create_if_missing(true)
-                .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(match durability {
-                    SqliteDurability::Full => SqliteSynchronous::Full,
-                    SqliteDurability::Normal => SqliteSynchronous::Normal,
-                })
-                .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(10))
-                .pragma("case_sensitive_like", "ON")
-                .log_statements(tracing::log::LevelFilter::Debug)
-                .log_slow_statements(tracing::log::LevelFilter::Warn, slow);
-            // WAL must be on before readers open, so the writer pool connects first.
-            let write = sqlite_pool(options.clone(), 1).await?;
-            sqlx::migrate!("migrations/sqlite").run(&write).await?;
-            // A SQLite read is a few microseconds of CPU on this process's own cores, so more
-            // readers than twice the cores only add page caches (memory), not throughput.
-            let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-            let readers = pool_size
-                .min(u32::try_from(cores * 2).unwrap_or(u32::MAX))
-                .max(1);
-            let read = conn_pool::pool(
-                conn_pool::Connector::new(options, Some(ready_sqlite), conn_pool::ping_sqlite),
-                readers,
-                Duration::from_secs(30),
-            )?;
-            Pools::Sqlite {
-                read,
-                write: group_commit::GroupCommit::new(write),
-            }
+            open::sqlite(url, opts, expiry, &background).await?
         } else {
             return Err(StoreError::UnsupportedUrl);
         };
@@ -257,6 +224,7 @@ impl Store {
             token_generation: token_generation_for(url),
             bulk: None,
             receivers: receiver_registry::registry_for(url),
+            background,
         };
         store.migrate().await?;
         store.normalize_legacy_domains().await?;
@@ -265,7 +233,7 @@ impl Store {
 
     async fn migrate(&self) -> StoreResult<()> {
         match &self.pools {
-            // Migrated before the writer is shared (see `connect_with`).
+            // Migrated before the writer is shared (see `open::sqlite`).
             Pools::Sqlite { .. } => {}
             Pools::Postgres(pool) => {
                 let mut pooled = conn_pool::get(pool).await?;
@@ -375,7 +343,10 @@ impl Store {
         }
     }
 
+    /// Stops the background tasks, then closes every connection (on SQLite the writer last:
+    /// the last connection to close checkpoints the whole WAL into the database).
     pub async fn close(&self) {
+        self.background.stop().await;
         match &self.pools {
             Pools::Sqlite { read, write } => {
                 conn_pool::close(read).await;
@@ -399,52 +370,6 @@ fn token_generation_for(url: &str) -> Arc<AtomicU64> {
         // A poisoned map only loses the sharing; the epoch still bounds staleness.
         Err(_) => Arc::default(),
     }
-}
-
-async fn sqlite_pool(options: SqliteConnectOptions, size: u32) -> StoreResult<SqlitePool> {
-    Ok(SqlitePoolOptions::new()
-        .max_connections(size)
-        .test_before_acquire(false)
-        .acquire_timeout(Duration::from_secs(30))
-        .after_connect(|conn, _| ready_sqlite(conn))
-        .connect_with(options)
-        .await?)
-}
-
-/// What every SQLite connection needs before its first statement.
-fn ready_sqlite(
-    conn: &mut SqliteConnection,
-) -> std::pin::Pin<Box<dyn std::future::Future<Output = sqlx::Result<()>> + Send + '_>> {
-    Box::pin(async move {
-        stable_plans(conn).await?;
-        sqlite_fold::register(conn).await
-    })
-}
-
-/// With the STAT4 statistics `ANALYZE` gathers (sqlx's SQLite is built with them), SQLite
-/// re-parses and re-plans a prepared statement whenever a newly bound value might change
-/// its plan: every lookup would pay for a fresh compile. The query planner stability
-/// guarantee keeps one plan per prepared statement, as the statement cache intends.
-async fn stable_plans(conn: &mut sqlx::SqliteConnection) -> Result<(), sqlx::Error> {
-    const SQLITE_DBCONFIG_ENABLE_QPSG: std::os::raw::c_int = 1007;
-    let mut handle = conn.lock_handle().await?;
-    let db = handle.as_raw_handle().as_ptr();
-    // SAFETY: `db` is this connection's open handle, held locked for the call; the option
-    // takes an int (1: on) and an optional int pointer for the previous value (none).
-    let rc = unsafe {
-        libsqlite3_sys::sqlite3_db_config(
-            db,
-            SQLITE_DBCONFIG_ENABLE_QPSG,
-            1 as std::os::raw::c_int,
-            std::ptr::null_mut::<std::os::raw::c_int>(),
-        )
-    };
-    if rc != 0 {
-        return Err(sqlx::Error::Configuration(
-            format!("cannot enable SQLite's query planner stability guarantee ({rc})").into(),
-        ));
-    }
-    Ok(())
 }
 
 /// Current time in microseconds since the epoch, the unit every timestamp column uses.

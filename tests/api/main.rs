@@ -6,6 +6,7 @@ mod helpers;
 mod admin;
 mod budget;
 mod bulk;
+mod checkpoint;
 mod console;
 mod create_race;
 mod cursor;

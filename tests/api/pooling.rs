@@ -2,11 +2,12 @@
 //! without a test round trip, so what a cut-off request leaves behind must be dealt with
 //! otherwise. A write transaction dropped unfinished lets go of the database at once; a
 //! connection whose statement was cancelled, or whose server went away, never answers the
-//! next request wrongly.
+//! next request wrongly. Connections idle or old past the store's limits are closed, and
+//! a store closed or dropped lets go of every connection.
 
 use std::time::{Duration, Instant};
 
-use scimd::store::{query, Backend as StoreBackend, Store};
+use scimd::store::{query, Backend as StoreBackend, Store, StoreOptions};
 
 use crate::helpers::*;
 use crate::on_both_backends;
@@ -172,4 +173,201 @@ async fn a_connection_the_server_dropped_is_replaced() {
         failures <= 1,
         "{failures} reads failed after the server dropped the connection"
     );
+}
+
+/// A store whose pooled connections expire fast, checked every 100 ms; one connection, so
+/// that every read uses the same one while it lives.
+async fn expiring_store(db: &TestDb, idle_timeout: Duration, max_lifetime: Duration) -> Store {
+    let options = StoreOptions {
+        pool_size: 1,
+        idle_timeout,
+        max_lifetime,
+        expiry_interval: Duration::from_millis(100),
+        ..StoreOptions::default()
+    };
+    Store::connect_with_options(Some(&db.url), &options)
+        .await
+        .expect("store")
+}
+
+/// Idle connections in the pool requests use (SQLite: the readers; the writer stays open).
+fn idle_connections(store: &Store) -> u32 {
+    store
+        .pool_usage()
+        .iter()
+        .filter(|pool| pool.name != "write")
+        .map(|pool| pool.idle)
+        .sum()
+}
+
+/// Sessions the PostgreSQL server holds for the test database, seen from a connection of
+/// the test's own (`None` on SQLite).
+async fn server_sessions(db: &TestDb) -> Option<i64> {
+    use sqlx::Connection;
+    if !db.url.starts_with("postgres") {
+        return None;
+    }
+    let mut conn = sqlx::PgConnection::connect(&db.url)
+        .await
+        .expect("the test's own connection");
+    let sessions: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+         AND backend_type = 'client backend' AND pid <> pg_backend_pid()",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .expect("count sessions");
+    let _ = conn.close().await;
+    Some(sessions)
+}
+
+/// Polls `done` every 50 ms for up to `limit`; whether it came true.
+async fn eventually<F: std::future::Future<Output = bool>>(
+    limit: Duration,
+    mut done: impl FnMut() -> F,
+) -> bool {
+    let started = Instant::now();
+    while started.elapsed() < limit {
+        if done().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    done().await
+}
+
+async fn an_idle_connection_is_closed(db: TestDb) {
+    let store = expiring_store(&db, Duration::from_secs(2), Duration::from_secs(3600)).await;
+    assert!(store.ping().await);
+    assert_eq!(
+        idle_connections(&store),
+        1,
+        "the read left its connection idle"
+    );
+    if let Some(sessions) = server_sessions(&db).await {
+        assert_eq!(
+            sessions, 1,
+            "the store's one connection is open on the server"
+        );
+    }
+    let (store_ref, db_ref) = (&store, &db);
+    let closed = eventually(Duration::from_secs(10), || async move {
+        idle_connections(store_ref) == 0 && server_sessions(db_ref).await.unwrap_or(0) == 0
+    })
+    .await;
+    assert!(
+        closed,
+        "the idle connection is still open: {} idle, {:?} server sessions",
+        idle_connections(&store),
+        server_sessions(&db).await
+    );
+    // The store opens a new one for the next request.
+    let mut conn = store.read().await.expect("read after expiry");
+    let answer: i64 = query("SELECT CAST(42 AS BIGINT)")
+        .scalar(&mut conn)
+        .await
+        .expect("a statement after expiry");
+    assert_eq!(answer, 42);
+    drop(conn);
+    assert_eq!(idle_connections(&store), 1);
+}
+
+/// Whether the connection a read gets is the one `mark_connection` marked (a temporary
+/// table lives as long as its connection, on both backends).
+async fn marked(store: &Store) -> bool {
+    let mut conn = store.read().await.expect("read");
+    query("SELECT count(*) FROM connection_mark")
+        .scalar::<i64>(&mut conn)
+        .await
+        .is_ok()
+}
+
+async fn mark_connection(store: &Store) {
+    let mut conn = store.read().await.expect("read");
+    query("CREATE TEMPORARY TABLE connection_mark (id BIGINT)")
+        .execute(&mut conn)
+        .await
+        .expect("mark the connection");
+}
+
+async fn a_connection_past_its_lifetime_is_replaced_though_in_use(db: TestDb) {
+    let store = expiring_store(&db, Duration::from_secs(3600), Duration::from_secs(1)).await;
+    mark_connection(&store).await;
+    assert!(marked(&store).await, "one connection serves every read");
+    // Used every 100 ms, it is never idle for long; its age alone retires it.
+    let store = &store;
+    let replaced = eventually(
+        Duration::from_secs(10),
+        || async move { !marked(store).await },
+    )
+    .await;
+    assert!(replaced, "the connection outlived its lifetime");
+}
+
+async fn a_connection_in_use_is_not_taken_as_idle(db: TestDb) {
+    let store = expiring_store(&db, Duration::from_secs(1), Duration::from_secs(3600)).await;
+    mark_connection(&store).await;
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_millis(2500) {
+        assert!(
+            marked(&store).await,
+            "a connection used every 200 ms was closed after {:?}",
+            started.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Files of the test's SQLite database this process holds open (SQLite: the store's
+/// connections, each with its worker thread).
+fn open_database_files(db: &TestDb) -> usize {
+    let Some(dir) = db
+        .url
+        .strip_prefix("sqlite://")
+        .and_then(|path| std::path::Path::new(path).parent())
+    else {
+        return 0;
+    };
+    std::fs::read_dir("/proc/self/fd")
+        .expect("this process's open files (Linux)")
+        .filter_map(|fd| std::fs::read_link(fd.ok()?.path()).ok())
+        .filter(|target| target.starts_with(dir))
+        .count()
+}
+
+/// Neither a closed store nor one merely dropped keeps a connection (or, on SQLite, a
+/// worker thread) open: its background tasks hold no part of it.
+async fn a_store_closed_or_dropped_lets_go_of_its_connections(db: TestDb) {
+    for close in [true, false] {
+        let store = db.store().await;
+        assert!(store.ping().await);
+        let mut tx = store.begin().await.expect("begin");
+        query("SELECT 1")
+            .execute(&mut tx)
+            .await
+            .expect("write side");
+        tx.commit().await.expect("commit");
+        if close {
+            store.close().await;
+        }
+        drop(store);
+        let db = &db;
+        let released = eventually(Duration::from_secs(10), || async move {
+            open_database_files(db) == 0 && server_sessions(db).await.unwrap_or(0) == 0
+        })
+        .await;
+        assert!(
+            released,
+            "a store (closed: {close}) still holds {} files, {:?} server sessions",
+            open_database_files(db),
+            server_sessions(db).await
+        );
+    }
+}
+
+on_both_backends! {
+    an_idle_connection_is_closed => test_db,
+    a_connection_past_its_lifetime_is_replaced_though_in_use => test_db,
+    a_connection_in_use_is_not_taken_as_idle => test_db,
+    a_store_closed_or_dropped_lets_go_of_its_connections => test_db,
 }

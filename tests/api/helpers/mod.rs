@@ -160,6 +160,8 @@ pub fn serve_args(url: &str) -> ServeArgs {
         bulk_max_payload_bytes: 1024 * 1024,
         max_body_bytes: 1024 * 1024,
         db_pool_size: 4,
+        db_idle_timeout_secs: 600,
+        db_max_lifetime_secs: 1800,
         keep_alive_secs: 75,
         client_request_timeout_secs: 30,
         dns_resolver: None,

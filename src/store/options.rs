@@ -1,0 +1,51 @@
+//! How a store is opened: pool size, SQLite durability, and the timings of the store's
+//! background work (connection expiry, SQLite checkpoints).
+
+use std::time::Duration;
+
+/// What a SQLite commit waits for (`PRAGMA synchronous`). Commits are shared by the
+/// transactions queued together (group commit), so `Full` costs one fsync per batch.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum SqliteDurability {
+    /// Every acknowledged write survives a power cut (fsync at each commit).
+    #[default]
+    Full,
+    /// Acknowledged writes survive a crash of scimd; a power cut may lose the last ones.
+    Normal,
+}
+
+/// Defaults as sqlx's own pool had them: a connection nobody needed for 10 minutes is
+/// closed (a quiet server holds no PostgreSQL backends), and none lives past 30 minutes (a
+/// backend's caches and memory do not grow forever, and a failover or a changed server
+/// setting reaches every connection).
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(10 * 60);
+pub const DEFAULT_MAX_LIFETIME: Duration = Duration::from_secs(30 * 60);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StoreOptions {
+    /// PostgreSQL: connections; SQLite: readers (at most twice the cores), besides the writer.
+    pub pool_size: u32,
+    pub sqlite_durability: SqliteDurability,
+    /// A pooled connection not handed out for this long is closed.
+    pub idle_timeout: Duration,
+    /// A pooled connection this old is closed the next time it is idle at a sweep.
+    pub max_lifetime: Duration,
+    /// How often idle connections are checked against the two limits above: a connection
+    /// lives at most this much past them.
+    pub expiry_interval: Duration,
+    /// SQLite: how often a background connection checkpoints the WAL into the database.
+    pub checkpoint_interval: Duration,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            pool_size: 16,
+            sqlite_durability: SqliteDurability::Full,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            max_lifetime: DEFAULT_MAX_LIFETIME,
+            expiry_interval: Duration::from_secs(30),
+            checkpoint_interval: Duration::from_secs(1),
+        }
+    }
+}

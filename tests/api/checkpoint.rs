@@ -1,0 +1,140 @@
+//! SQLite checkpoints run off the write path (store/checkpoint.rs): the writer's own
+//! auto-checkpoint is only a safety net far above SQLite's default of 1000 pages, and a
+//! background connection copies the WAL into the database file. SQLite only.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use scimd::store::{query, Store, StoreOptions, WRITER_AUTOCHECKPOINT_PAGES};
+
+use crate::helpers::*;
+
+async fn sqlite_store(checkpoint_interval: Duration) -> Option<(TestDb, Store)> {
+    let db = test_db(Backend::Sqlite).await?;
+    let options = StoreOptions {
+        checkpoint_interval,
+        ..StoreOptions::default()
+    };
+    let store = Store::connect_with_options(Some(&db.url), &options)
+        .await
+        .expect("store");
+    let mut tx = store.begin().await.expect("begin");
+    query("CREATE TABLE checkpoint_probe (id INTEGER PRIMARY KEY, body BLOB NOT NULL)")
+        .execute(&mut tx)
+        .await
+        .expect("probe table");
+    tx.commit().await.expect("commit");
+    Some((db, store))
+}
+
+fn database_file(db: &TestDb) -> PathBuf {
+    PathBuf::from(db.url.strip_prefix("sqlite://").expect("a SQLite URL"))
+}
+
+/// The database as every connection sees it (the file and the WAL together), in bytes.
+async fn logical_size(store: &Store) -> u64 {
+    let mut conn = store.read().await.expect("read");
+    let pages: i64 = query("PRAGMA page_count")
+        .scalar(&mut conn)
+        .await
+        .expect("page count");
+    let page_size: i64 = query("PRAGMA page_size")
+        .scalar(&mut conn)
+        .await
+        .expect("page size");
+    u64::try_from(pages * page_size).expect("a size")
+}
+
+/// The database file alone: what checkpoints have copied into it.
+fn file_size(db: &TestDb) -> u64 {
+    std::fs::metadata(database_file(db))
+        .expect("database file")
+        .len()
+}
+
+/// `rows` transactions of one row each, about one page per row.
+async fn write_burst(store: &Store, rows: usize, per_transaction: usize) {
+    for _ in 0..rows / per_transaction {
+        let mut tx = store.begin().await.expect("begin");
+        for _ in 0..per_transaction {
+            query("INSERT INTO checkpoint_probe (body) VALUES (zeroblob($1))")
+                .bind(3000_i64)
+                .execute(&mut tx)
+                .await
+                .expect("insert");
+        }
+        tx.commit().await.expect("commit");
+    }
+}
+
+#[tokio::test]
+async fn the_writer_leaves_checkpoints_to_the_background() {
+    let Some((db, store)) = sqlite_store(Duration::from_secs(3600)).await else {
+        return;
+    };
+    let mut tx = store.begin().await.expect("begin");
+    let limit: i64 = query("PRAGMA wal_autocheckpoint")
+        .scalar(&mut tx)
+        .await
+        .expect("the writer's auto-checkpoint limit");
+    tx.commit().await.expect("commit");
+    assert_eq!(limit, i64::from(WRITER_AUTOCHECKPOINT_PAGES));
+
+    // Past SQLite's default limit of 1000 WAL pages in one commit: with it, that COMMIT
+    // would have checkpointed the whole WAL into the file before returning.
+    let before = file_size(&db);
+    write_burst(&store, 1500, 1500).await;
+    let logical = logical_size(&store).await;
+    assert!(
+        logical >= before + 1500 * 3000,
+        "the burst grew the database"
+    );
+    assert_eq!(
+        file_size(&db),
+        before,
+        "the writer checkpointed inside its COMMIT"
+    );
+
+    // Closing still leaves everything in the file, and no WAL behind: the last connection
+    // to close (the writer) checkpoints all of it.
+    store.close().await;
+    assert_eq!(
+        file_size(&db),
+        logical,
+        "the file holds every page after close"
+    );
+    let wal = database_file(&db).with_extension("db-wal");
+    assert!(
+        !wal.exists(),
+        "the WAL was left behind at {}",
+        wal.display()
+    );
+}
+
+#[tokio::test]
+async fn the_background_checkpoints_the_wal_soon_after_a_burst() {
+    let Some((db, store)) = sqlite_store(Duration::from_millis(200)).await else {
+        return;
+    };
+    // Far below 1000 WAL pages: SQLite's own auto-checkpoint would not run at all.
+    let before = file_size(&db);
+    write_burst(&store, 100, 1).await;
+    let logical = logical_size(&store).await;
+    assert!(logical > before, "the burst grew the database");
+    let started = Instant::now();
+    while file_size(&db) != logical && started.elapsed() < Duration::from_secs(10) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        file_size(&db),
+        logical,
+        "the WAL was not checkpointed into the database file"
+    );
+    // Readers still see every row.
+    let mut conn = store.read().await.expect("read");
+    let rows: i64 = query("SELECT count(*) FROM checkpoint_probe")
+        .scalar(&mut conn)
+        .await
+        .expect("count");
+    assert_eq!(rows, 100);
+}
