@@ -68,7 +68,6 @@ pub use user_derived::{get_org_site_product, list_org_site_products, Derived, Si
 pub use user_writes::*;
 pub use users::*;
 
-use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
