@@ -172,46 +172,59 @@ async fn rule19_synced_memberships_change_only_through_their_directory(app: Test
 }
 
 /// The admin commands, through the real binary: JSON on stdout.
+/// Runs the `scimd` CLI (a command line of words without spaces, so one string can spell
+/// it) on the test's database; whether it succeeded and its JSON (or, on failure, what it
+/// said on stderr). It runs on the blocking pool: waiting for it on the test's own thread
+/// would stop the server under test, which shares that thread, in the middle of whatever
+/// it was doing (holding SQLite's write lock, say) until the CLI gave up.
+async fn cli(url: &str, line: String) -> (bool, Value) {
+    let url = url.to_owned();
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_scimd"))
+            .args(line.split_whitespace())
+            .env("DATABASE_URL", url)
+            .output()
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    let stdout: Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&output.stderr).into()));
+    (output.status.success(), stdout)
+}
+
 async fn cli_grants_access_and_directory_setting(app: TestApp) {
     let org = app.bootstrap("Acme", &["acme.example"]).await;
     let token = &org.scim_token.token;
     let ann = user(&app, token, "ann@acme.example").await;
     let gid = group_id(&app, token, "Jira", &[&ann]).await;
-    // A command line of words without spaces, so one string can spell it.
-    let scimd = |line: &str| {
-        let output = std::process::Command::new(env!("CARGO_BIN_EXE_scimd"))
-            .args(line.split_whitespace())
-            .env("DATABASE_URL", &app.db.url)
-            .output()
-            .unwrap();
-        let stdout: Value = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
-        (output.status.success(), stdout)
-    };
+    let scimd = |line: String| cli(&app.db.url, line);
     let site = org.site_id.to_string();
     let grant = format!("group grant --group {gid} --site {site} --product");
-    let (ok, out) = scimd(&format!("{grant} jira-software"));
+    let (ok, out) = scimd(format!("{grant} jira-software")).await;
     assert!(ok, "{out}");
     assert_eq!(
         out["grants"],
         json!([{"site_id": site, "product": "jira-software"}])
     );
-    let (ok, out) = scimd(&format!(
+    let (ok, out) = scimd(format!(
         "group access --email ann@acme.example --site {site}"
-    ));
+    ))
+    .await;
     assert!(ok);
     assert_eq!(
         (out["granted"].clone(), out["licensed"].clone()),
         (json!(["jira-software"]), json!(["jira-software"]))
     );
-    let (ok, _) = scimd(&format!("{grant} nope"));
+    let (ok, _) = scimd(format!("{grant} nope")).await;
     assert!(!ok, "a product the site does not have");
     let revoke = format!("group revoke --group {gid} --site {site} --product jira-software");
-    let (ok, out) = scimd(&revoke);
+    let (ok, out) = scimd(revoke.clone()).await;
     assert!(ok && out["changed"] == true, "{out}");
 
     let dir = org.directory_id.to_string();
     let minimal = format!("directory set --directory {dir} --group-patch-minimal");
-    let (ok, out) = scimd(&format!("{minimal} true"));
+    let (ok, out) = scimd(format!("{minimal} true")).await;
     assert!(ok);
     assert_eq!(out["group_patch_minimal"], true);
     let r = patch_ok(
@@ -222,7 +235,7 @@ async fn cli_grants_access_and_directory_setting(app: TestApp) {
     )
     .await;
     assert_eq!(r.status, 204);
-    let (ok, out) = scimd(&format!("{minimal} false"));
+    let (ok, out) = scimd(format!("{minimal} false")).await;
     assert!(ok && out["group_patch_minimal"] == false, "{out}");
     let r = patch_ok(&app, token, &gid, members("add", &[&ann])).await;
     assert_eq!(r.status, 200);
