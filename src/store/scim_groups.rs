@@ -118,13 +118,17 @@ pub async fn list_scim_groups(
 ) -> Result<Listed<Group>, ListError> {
     let mut params = SqlParams::default();
     let (condition, order) = compile_group_query(backend, directory, query, &mut params)?;
+    // Counted first, unlike users: a `members[value eq]` filter that matches no group (an
+    // IdP checking a membership) is answered by the count alone, which SQLite plans from
+    // the member's side, while the page's ORDER BY makes it walk every group in order.
     let count_sql = format!("SELECT COUNT(*) FROM org_groups g WHERE {condition}");
-    if query.limit <= 0 {
-        let total = params
-            .to_query(&count_sql)
-            .scalar(&mut *conn)
-            .await
-            .map_err(StoreError::from)?;
+    let total: i64 = params
+        .to_query(&count_sql)
+        .scalar(&mut *conn)
+        .await
+        .map_err(StoreError::from)?;
+    let past_end = query.seek.is_none() && total <= query.offset;
+    if query.limit <= 0 || total == 0 || past_end {
         return Ok(Listed {
             total,
             rows: Vec::new(),
@@ -157,19 +161,6 @@ pub async fn list_scim_groups(
             (position, row.group)
         })
         .collect::<Vec<_>>();
-    // Counting repeats the filter's lookup, so only a page that cannot tell the total
-    // (full, or not from the first match) pays for it: a `displayName eq` lookup is one
-    // statement. The count binds the condition's values, not the page's.
-    let from_start = query.offset == 0 && query.seek.is_none();
-    let total = if from_start && (rows.len() as i64) < query.limit {
-        rows.len() as i64
-    } else {
-        params
-            .to_query(&count_sql)
-            .scalar(&mut *conn)
-            .await
-            .map_err(StoreError::from)?
-    };
     Ok(Listed { total, rows })
 }
 
