@@ -327,16 +327,11 @@ pub async fn list_scim_users(
     let unfiltered = query.filter.is_none() && query.sort_by.is_none();
     // Each record links exactly one account, so without a filter the records alone count.
     let count_sql = if unfiltered {
-        match backend {
-            // `$1` is the directory, the only condition of an unfiltered list; the count is
-            // kept by triggers (migration 0006).
-            Backend::Sqlite => "SELECT COALESCE((SELECT c.users FROM directory_user_counts c \
-                                WHERE c.directory_id = $1), 0)"
-                .to_owned(),
-            Backend::Postgres => {
-                format!("SELECT COUNT(*) FROM directory_users du WHERE {condition}")
-            }
-        }
+        // `$1` is the directory, the only condition of an unfiltered list; the count is
+        // kept by triggers (migration 0006 on SQLite, 0013 in slots on PostgreSQL).
+        "SELECT COALESCE((SELECT CAST(SUM(c.users) AS BIGINT) FROM directory_user_counts c \
+         WHERE c.directory_id = $1), 0)"
+            .to_owned()
     } else {
         format!("SELECT COUNT(*) {USER_FROM} WHERE {condition}")
     };

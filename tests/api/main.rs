@@ -41,6 +41,7 @@ mod store_records;
 mod stranger_view;
 mod tokens;
 mod unicode;
+mod user_counts;
 mod user_names;
 mod user_rules;
 mod user_writes;
