@@ -37,6 +37,7 @@ mod sites;
 mod sql_params;
 mod sqlite_fold;
 mod tokens;
+mod user_counts;
 mod user_derived;
 mod user_writes;
 mod users;
@@ -64,6 +65,7 @@ pub use scim_groups::*;
 pub use security_events::*;
 pub use sites::*;
 pub use tokens::*;
+pub use user_counts::FOLD_EVERY as USER_COUNT_FOLD_EVERY;
 pub use user_derived::{get_org_site_product, list_org_site_products, Derived, SiteProduct};
 pub use user_writes::*;
 pub use users::*;
@@ -227,6 +229,14 @@ impl Store {
         };
         store.migrate().await?;
         store.normalize_legacy_domains().await?;
+        if let Pools::Postgres(pool) = &store.pools {
+            // Started once the counts' table surely exists.
+            store.background.spawn(user_counts::run(
+                pool.weak(),
+                user_counts::FOLD_EVERY,
+                store.background.stopping(),
+            ));
+        }
         Ok(store)
     }
 
@@ -305,6 +315,17 @@ impl Store {
         match self.read().await {
             Ok(mut conn) => query("SELECT 1").execute(&mut conn).await.is_ok(),
             Err(_) => false,
+        }
+    }
+
+    /// Folds PostgreSQL's per-directory user count rows into one per directory now, as the
+    /// background task does every [`USER_COUNT_FOLD_EVERY`]; the number of directories
+    /// folded (0 on SQLite, which keeps one row per directory all along, or when another
+    /// process is folding).
+    pub async fn fold_user_counts(&self) -> StoreResult<u64> {
+        match &self.pools {
+            Pools::Sqlite { .. } => Ok(0),
+            Pools::Postgres(pool) => Ok(user_counts::fold(pool).await?),
         }
     }
 

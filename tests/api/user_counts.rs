@@ -1,6 +1,7 @@
 //! An unfiltered list's `totalResults` comes from counts kept by triggers (one row per
 //! directory on SQLite, slots per server process on PostgreSQL): they stay exact through
-//! concurrent creates and deletes on many connections, per directory.
+//! concurrent creates and deletes on many connections, per directory, and through the
+//! folding of PostgreSQL's rows.
 
 use futures_util::future::join_all;
 
@@ -53,6 +54,46 @@ async fn unfiltered_totals_follow_concurrent_creates_and_deletes(app: TestApp) {
     }
     assert_eq!(total(&app, token, "filter=userName%20pr").await, 33);
     assert_eq!(total(&app, other_token, "count=1").await, 3);
+
+    // PostgreSQL's rows, one per statement so far, fold into one per directory, also
+    // while users are being created, and the totals do not move.
+    // (The background task may have folded some already.)
+    let folded = app.store.fold_user_counts().await.expect("fold");
+    let postgres = app.db.url.starts_with("postgres");
+    if postgres {
+        assert_eq!(count_rows(&app).await, 2, "one row per directory");
+    } else {
+        assert_eq!(folded, 0, "SQLite keeps one row per directory all along");
+    }
+    let creates =
+        join_all((40..60).map(|i| app.create_user(token, user(&format!("u{i}@acme.example")))));
+    let folds = join_all((0..5).map(|_| app.store.fold_user_counts()));
+    let (created, folds) = tokio::join!(creates, folds);
+    assert!(created.iter().all(|reply| reply.status == 201));
+    assert!(folds.iter().all(Result::is_ok), "{folds:?}");
+    for query in ["count=0", "startIndex=1&count=5"] {
+        assert_eq!(total(&app, token, query).await, 53, "{query}");
+    }
+    app.store.fold_user_counts().await.expect("fold");
+    assert_eq!(total(&app, token, "count=0").await, 53);
+    assert_eq!(total(&app, other_token, "count=0").await, 3);
+    if postgres {
+        assert_eq!(count_rows(&app).await, 2);
+    }
+}
+
+/// Rows of PostgreSQL's `directory_user_counts`.
+async fn count_rows(app: &TestApp) -> i64 {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(&app.db.url)
+        .await
+        .expect("the test's own connection");
+    let rows = sqlx::query_scalar("SELECT COUNT(*) FROM directory_user_counts")
+        .fetch_one(&mut conn)
+        .await
+        .expect("count rows");
+    let _ = conn.close().await;
+    rows
 }
 
 on_both_backends! {
