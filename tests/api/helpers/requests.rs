@@ -249,6 +249,12 @@ impl TestApp {
         self.scim("GET", path, token, None).await
     }
 
+    /// A GET of `resource` (`/Users`, `/Groups`, …) with `filter` as its only parameter.
+    pub async fn filtered(&self, resource: &str, filter: &str, token: &str) -> Reply {
+        let path = format!("{resource}?filter={}", super::urlencode(filter));
+        self.get(&path, token).await
+    }
+
     pub async fn post(&self, path: &str, token: &str, body: Value) -> Reply {
         self.scim("POST", path, token, Some(body)).await
     }
