@@ -33,6 +33,16 @@ impl Reply {
         );
     }
 
+    /// Asserts that the `Location` header names a resource under `base`.
+    #[track_caller]
+    pub fn assert_located_under(&self, base: &str) {
+        let location = self.header("location").unwrap_or_default();
+        assert!(
+            location.starts_with(base),
+            "{location:?} is not under {base}"
+        );
+    }
+
     /// Asserts the status, showing the body when it differs.
     #[track_caller]
     pub fn expect_status(self, status: u16) -> Self {
