@@ -27,6 +27,46 @@ fn read_only_resource(path: &str) -> actix_web::Resource {
     web::resource(path).default_service(web::to(entitlements::read_only))
 }
 
+/// `/Users` and `/Groups` take the same methods, each to its own module's handlers.
+macro_rules! resource_routes {
+    ($base:literal, $module:ident, $listed:ty) => {
+        |cfg: &mut web::ServiceConfig| {
+            cfg.service(
+                resource(concat!($base, "/.search"))
+                    .route(web::post().to(paging::search::<$listed>)),
+            )
+            .service(
+                resource($base)
+                    .route(web::get().to(paging::list::<$listed>))
+                    .route(web::post().to($module::create)),
+            )
+            .service(
+                resource(concat!($base, "/{id}"))
+                    .route(web::get().to($module::get))
+                    .route(web::put().to($module::write::<false>))
+                    .route(web::patch().to($module::write::<true>))
+                    .route(web::delete().to($module::delete)),
+            );
+        }
+    };
+}
+
+/// The read-only entitlement lists, under SCIM's name (`/Entitlements`) and Okta's
+/// (`/Products`, `OKTA`).
+fn entitlement_lists<const OKTA: bool>(base: &str) -> impl FnOnce(&mut web::ServiceConfig) + '_ {
+    move |cfg| {
+        cfg.service(
+            read_only_resource(&format!("{base}/.search"))
+                .route(web::post().to(entitlements::search::<OKTA>)),
+        )
+        .service(read_only_resource(base).route(web::get().to(entitlements::list::<OKTA>)))
+        .service(
+            read_only_resource(&format!("{base}/{{id}}"))
+                .route(web::get().to(entitlements::get::<OKTA>)),
+        );
+    }
+}
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/scim/v2")
@@ -40,59 +80,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(resource("/ResourceTypes/{id}").route(web::get().to(discovery::resource_type)))
             .service(resource("/.search").route(web::post().to(root_search::search)))
             .service(resource("/Bulk").route(web::post().to(bulk::bulk)))
-            .service(
-                resource("/Users/.search").route(web::post().to(paging::search::<users::Users>)),
-            )
-            .service(
-                resource("/Users")
-                    .route(web::get().to(paging::list::<users::Users>))
-                    .route(web::post().to(users::create)),
-            )
-            .service(
-                resource("/Users/{id}")
-                    .route(web::get().to(users::get))
-                    .route(web::put().to(users::write::<false>))
-                    .route(web::patch().to(users::write::<true>))
-                    .route(web::delete().to(users::delete)),
-            )
-            .service(
-                resource("/Groups/.search").route(web::post().to(paging::search::<groups::Groups>)),
-            )
-            .service(
-                resource("/Groups")
-                    .route(web::get().to(paging::list::<groups::Groups>))
-                    .route(web::post().to(groups::create)),
-            )
-            .service(
-                resource("/Groups/{id}")
-                    .route(web::get().to(groups::get))
-                    .route(web::put().to(groups::write::<false>))
-                    .route(web::patch().to(groups::write::<true>))
-                    .route(web::delete().to(groups::delete)),
-            )
-            .service(
-                read_only_resource("/Entitlements/.search")
-                    .route(web::post().to(entitlements::search::<false>)),
-            )
-            .service(
-                read_only_resource("/Entitlements")
-                    .route(web::get().to(entitlements::list::<false>)),
-            )
-            .service(
-                read_only_resource("/Entitlements/{id}")
-                    .route(web::get().to(entitlements::get::<false>)),
-            )
-            .service(
-                read_only_resource("/Products/.search")
-                    .route(web::post().to(entitlements::search::<true>)),
-            )
-            .service(
-                read_only_resource("/Products").route(web::get().to(entitlements::list::<true>)),
-            )
-            .service(
-                read_only_resource("/Products/{id}")
-                    .route(web::get().to(entitlements::get::<true>)),
-            )
+            .configure(resource_routes!("/Users", users, users::Users))
+            .configure(resource_routes!("/Groups", groups, groups::Groups))
+            .configure(entitlement_lists::<false>("/Entitlements"))
+            .configure(entitlement_lists::<true>("/Products"))
             .default_service(web::to(unknown_endpoint)),
     );
 }

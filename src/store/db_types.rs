@@ -69,6 +69,26 @@ macro_rules! sqlite_value_as_is {
 }
 sqlite_value_as_is!(DbTime: i64, DbJson: String);
 
+/// On PostgreSQL each of these columns is its native type, or the SQLite form it also
+/// decodes from (see the module's comment).
+macro_rules! pg_type_as {
+    ($($ty:ident: $native:ty, or $sqlite_form:ty);*) => {$(
+        impl Type<Postgres> for $ty {
+            fn type_info() -> PgTypeInfo {
+                <$native as Type<Postgres>>::type_info()
+            }
+            fn compatible(ty: &PgTypeInfo) -> bool {
+                is_pg::<$native>(ty) || is_pg::<$sqlite_form>(ty)
+            }
+        }
+    )*};
+}
+pg_type_as!(
+    DbUuid: uuid::Uuid, or String;
+    DbTime: time::OffsetDateTime, or i64;
+    DbJson: sqlx::types::Json<()>, or String
+);
+
 /// A UUID column (PostgreSQL `uuid`, SQLite text), as hyphenated lower-case text.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DbUuid(pub uuid::Uuid);
@@ -83,14 +103,6 @@ impl<'r> Decode<'r, Sqlite> for DbUuid {
     fn decode(value: SqliteValueRef<'r>) -> Result<Self, BoxDynError> {
         let text = <&str as Decode<Sqlite>>::decode(value)?;
         Ok(DbUuid(uuid::Uuid::parse_str(text)?))
-    }
-}
-impl Type<Postgres> for DbUuid {
-    fn type_info() -> PgTypeInfo {
-        <uuid::Uuid as Type<Postgres>>::type_info()
-    }
-    fn compatible(ty: &PgTypeInfo) -> bool {
-        is_pg::<uuid::Uuid>(ty) || is_pg::<String>(ty)
     }
 }
 impl<'r> Decode<'r, Postgres> for DbUuid {
@@ -108,14 +120,6 @@ impl<'r> Decode<'r, Postgres> for DbUuid {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DbTime(pub i64);
 
-impl Type<Postgres> for DbTime {
-    fn type_info() -> PgTypeInfo {
-        <time::OffsetDateTime as Type<Postgres>>::type_info()
-    }
-    fn compatible(ty: &PgTypeInfo) -> bool {
-        is_pg::<time::OffsetDateTime>(ty) || is_pg::<i64>(ty)
-    }
-}
 impl<'r> Decode<'r, Postgres> for DbTime {
     fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
         if is_pg::<i64>(&value.type_info()) {
@@ -130,14 +134,6 @@ impl<'r> Decode<'r, Postgres> for DbTime {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DbJson(pub String);
 
-impl Type<Postgres> for DbJson {
-    fn type_info() -> PgTypeInfo {
-        <sqlx::types::Json<()> as Type<Postgres>>::type_info()
-    }
-    fn compatible(ty: &PgTypeInfo) -> bool {
-        <sqlx::types::Json<()> as Type<Postgres>>::compatible(ty) || is_pg::<String>(ty)
-    }
-}
 impl<'r> Decode<'r, Postgres> for DbJson {
     fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
         if is_pg::<String>(&value.type_info()) {

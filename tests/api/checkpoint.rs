@@ -18,12 +18,8 @@ async fn sqlite_store(checkpoint_interval: Duration) -> Option<(TestDb, Store)> 
     let store = Store::connect_with_options(Some(&db.url), &options)
         .await
         .expect("store");
-    let mut tx = store.begin().await.expect("begin");
-    query("CREATE TABLE checkpoint_probe (id INTEGER PRIMARY KEY, body BLOB NOT NULL)")
-        .execute(&mut tx)
-        .await
-        .expect("probe table");
-    tx.commit().await.expect("commit");
+    let table = "CREATE TABLE checkpoint_probe (id INTEGER PRIMARY KEY, body BLOB NOT NULL)";
+    write_all(&store, &[table]).await;
     Some((db, store))
 }
 
@@ -33,15 +29,8 @@ fn database_file(db: &TestDb) -> PathBuf {
 
 /// The database as every connection sees it (the file and the WAL together), in bytes.
 async fn logical_size(store: &Store) -> u64 {
-    let mut conn = store.read().await.expect("read");
-    let pages: i64 = query("PRAGMA page_count")
-        .scalar(&mut conn)
-        .await
-        .expect("page count");
-    let page_size: i64 = query("PRAGMA page_size")
-        .scalar(&mut conn)
-        .await
-        .expect("page size");
+    let pages = read_i64(store, "PRAGMA page_count").await;
+    let page_size = read_i64(store, "PRAGMA page_size").await;
     u64::try_from(pages * page_size).expect("a size")
 }
 
@@ -131,10 +120,6 @@ async fn the_background_checkpoints_the_wal_soon_after_a_burst() {
         "the WAL was not checkpointed into the database file"
     );
     // Readers still see every row.
-    let mut conn = store.read().await.expect("read");
-    let rows: i64 = query("SELECT count(*) FROM checkpoint_probe")
-        .scalar(&mut conn)
-        .await
-        .expect("count");
+    let rows = read_i64(&store, "SELECT count(*) FROM checkpoint_probe").await;
     assert_eq!(rows, 100);
 }

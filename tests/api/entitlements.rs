@@ -86,25 +86,11 @@ async fn entitlements_are_listed_filtered_paged_and_read(app: TestApp) {
     assert_eq!(first["displayName"], first["display"]);
     assert_eq!(first["supported"], true);
 
-    let filtered = app
-        .get(
-            &format!(
-                "/Entitlements?filter={}",
-                urlencode("displayName co \"confluence\"")
-            ),
-            token,
-        )
-        .await;
+    let confluence = r#"displayName co "confluence""#;
+    let filtered = app.filtered("/Entitlements", confluence, token).await;
     assert_eq!(filtered.body["totalResults"], 2, "{}", filtered.body);
-    let by_value = app
-        .get(
-            &format!(
-                "/Entitlements?filter={}",
-                urlencode(&format!("value eq \"{wiki}:confluence\""))
-            ),
-            token,
-        )
-        .await;
+    let value = format!("value eq \"{wiki}:confluence\"");
+    let by_value = app.filtered("/Entitlements", &value, token).await;
     assert_eq!(
         resource_ids(&by_value.body),
         vec![format!("{wiki}:confluence")]
@@ -125,10 +111,7 @@ async fn entitlements_are_listed_filtered_paged_and_read(app: TestApp) {
         vec![format!("{main}:jira-software")]
     );
     let bad = app
-        .get(
-            &format!("/Entitlements?filter={}", urlencode("userName eq \"x\"")),
-            token,
-        )
+        .filtered("/Entitlements", r#"userName eq "x""#, token)
         .await;
     bad.expect_scim_error(400, "invalidFilter");
 

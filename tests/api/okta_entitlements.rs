@@ -121,12 +121,7 @@ async fn products_filter_page_and_search(app: TestApp) {
     let first = &searched.body["Resources"][0];
     assert_eq!(first["displayName"], "jira-software on main");
     assert!(first.get("description").is_none(), "{first}");
-    let unknown = app
-        .get(
-            &format!("/Products?filter={}", urlencode("value eq \"x\"")),
-            token,
-        )
-        .await;
+    let unknown = app.filtered("/Products", r#"value eq "x""#, token).await;
     unknown.expect_scim_error(400, "invalidFilter");
 }
 

@@ -7,22 +7,14 @@
 
 use std::time::{Duration, Instant};
 
-use scimd::store::{query, Backend as StoreBackend, Store, StoreOptions};
+use scimd::store::{query, Store, StoreOptions};
 
 use crate::helpers::*;
 use crate::on_both_backends;
 
 async fn probe_table(store: &Store) {
-    let mut tx = store.begin().await.expect("begin");
-    query("CREATE TABLE pool_probe (id BIGINT PRIMARY KEY)")
-        .execute(&mut tx)
-        .await
-        .expect("create probe table");
-    query("INSERT INTO pool_probe (id) VALUES (1)")
-        .execute(&mut tx)
-        .await
-        .expect("probe row");
-    tx.commit().await.expect("commit");
+    let table = "CREATE TABLE pool_probe (id BIGINT PRIMARY KEY)";
+    write_all(store, &[table, "INSERT INTO pool_probe (id) VALUES (1)"]).await;
 }
 
 /// How long a second store (another scimd process, say) waits to write the probe row's
@@ -55,13 +47,7 @@ async fn a_transaction_dropped_unfinished_lets_go_at_once(db: TestDb) {
             .await
             .expect("update");
         if cut_off_mid_statement {
-            let slow = match store.backend() {
-                StoreBackend::Postgres => "SELECT pg_sleep(1)",
-                StoreBackend::Sqlite => {
-                    "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c \
-                     WHERE x < 3000000) SELECT count(*) FROM c"
-                }
-            };
+            let slow = slow_statement(&store);
             let cut =
                 tokio::time::timeout(Duration::from_millis(100), query(slow).execute(&mut tx));
             assert!(cut.await.is_err(), "the slow statement is cut off");
@@ -88,12 +74,7 @@ async fn a_transaction_dropped_unfinished_lets_go_at_once(db: TestDb) {
             "the dropped transaction's update was rolled back"
         );
         drop(conn);
-        let mut tx = store.begin().await.expect("begin");
-        query("UPDATE pool_probe SET id = 1")
-            .execute(&mut tx)
-            .await
-            .expect("reset");
-        tx.commit().await.expect("commit reset");
+        write_all(&store, &["UPDATE pool_probe SET id = 1"]).await;
     }
 }
 
@@ -102,13 +83,7 @@ async fn a_read_cut_off_mid_statement_leaves_a_connection_that_answers_right(db:
     let store = Store::connect(Some(&db.url), 1).await.expect("store");
     for round in 0..3_i64 {
         let mut conn = store.read().await.expect("read");
-        let slow = match store.backend() {
-            StoreBackend::Postgres => "SELECT pg_sleep(1)",
-            StoreBackend::Sqlite => {
-                "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c \
-                 WHERE x < 3000000) SELECT count(*) FROM c"
-            }
-        };
+        let slow = slow_statement(&store);
         let cut = tokio::time::timeout(Duration::from_millis(100), query(slow).execute(&mut conn));
         assert!(cut.await.is_err(), "the slow statement is cut off");
         drop(conn);
@@ -136,13 +111,7 @@ async fn a_connection_the_server_dropped_is_replaced() {
         return;
     };
     let store = Store::connect(Some(&db.url), 1).await.expect("store");
-    let mut conn = store.read().await.expect("read");
-    let alive: i64 = query("SELECT CAST(1 AS BIGINT)")
-        .scalar(&mut conn)
-        .await
-        .expect("first read");
-    assert_eq!(alive, 1);
-    drop(conn);
+    assert_eq!(read_i64(&store, "SELECT CAST(1 AS BIGINT)").await, 1);
     // Another session ends every other backend on the test database (ours included).
     let admin = Store::connect(Some(&db.url), 1).await.expect("admin store");
     let mut killer = admin.read().await.expect("admin read");
@@ -236,6 +205,15 @@ async fn eventually<F: std::future::Future<Output = bool>>(
     done().await
 }
 
+/// Whether, within ten seconds, the store holds nothing (`holds_none`) and the server has
+/// no session of the test database left.
+async fn all_let_go(db: &TestDb, holds_none: impl Fn() -> bool + Copy) -> bool {
+    eventually(Duration::from_secs(10), || async move {
+        holds_none() && server_sessions(db).await.unwrap_or(0) == 0
+    })
+    .await
+}
+
 async fn an_idle_connection_is_closed(db: TestDb) {
     let store = expiring_store(&db, Duration::from_secs(2), Duration::from_secs(3600)).await;
     assert!(store.ping().await);
@@ -250,11 +228,7 @@ async fn an_idle_connection_is_closed(db: TestDb) {
             "the store's one connection is open on the server"
         );
     }
-    let (store_ref, db_ref) = (&store, &db);
-    let closed = eventually(Duration::from_secs(10), || async move {
-        idle_connections(store_ref) == 0 && server_sessions(db_ref).await.unwrap_or(0) == 0
-    })
-    .await;
+    let closed = all_let_go(&db, || idle_connections(&store) == 0).await;
     assert!(
         closed,
         "the idle connection is still open: {} idle, {:?} server sessions",
@@ -262,13 +236,7 @@ async fn an_idle_connection_is_closed(db: TestDb) {
         server_sessions(&db).await
     );
     // The store opens a new one for the next request.
-    let mut conn = store.read().await.expect("read after expiry");
-    let answer: i64 = query("SELECT CAST(42 AS BIGINT)")
-        .scalar(&mut conn)
-        .await
-        .expect("a statement after expiry");
-    assert_eq!(answer, 42);
-    drop(conn);
+    assert_eq!(read_i64(&store, "SELECT CAST(42 AS BIGINT)").await, 42);
     assert_eq!(idle_connections(&store), 1);
 }
 
@@ -341,21 +309,13 @@ async fn a_store_closed_or_dropped_lets_go_of_its_connections(db: TestDb) {
     for close in [true, false] {
         let store = db.store().await;
         assert!(store.ping().await);
-        let mut tx = store.begin().await.expect("begin");
-        query("SELECT 1")
-            .execute(&mut tx)
-            .await
-            .expect("write side");
-        tx.commit().await.expect("commit");
+        write_all(&store, &["SELECT 1"]).await;
         if close {
             store.close().await;
         }
         drop(store);
         let db = &db;
-        let released = eventually(Duration::from_secs(10), || async move {
-            open_database_files(db) == 0 && server_sessions(db).await.unwrap_or(0) == 0
-        })
-        .await;
+        let released = all_let_go(db, || open_database_files(db) == 0).await;
         assert!(
             released,
             "a store (closed: {close}) still holds {} files, {:?} server sessions",

@@ -30,7 +30,7 @@ fn active(op: &str, value: Value) -> Value {
 /// The lookup Okta and Entra ID make before deciding between POST and PATCH.
 async fn lookup(app: &TestApp, token: &str, filter: &str) -> Value {
     let reply = app
-        .get(&format!("/Users?filter={}", urlencode(filter)), token)
+        .filtered("/Users", filter, token)
         .await
         .expect_status(200);
     reply.body

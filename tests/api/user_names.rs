@@ -24,9 +24,7 @@ fn named(user_name: &str, email: &str) -> Value {
 }
 
 async fn total(app: &TestApp, token: &str, filter: &str) -> u64 {
-    let r = app
-        .get(&format!("/Users?filter={}", urlencode(filter)), token)
-        .await;
+    let r = app.filtered("/Users", filter, token).await;
     assert_eq!(r.status, 200, "{filter}: {}", r.body);
     r.body["totalResults"].as_u64().unwrap_or(u64::MAX)
 }

@@ -54,12 +54,8 @@ async fn foreign_accounts_are_refused_and_unchanged(app: TestApp) {
     .await
     .expect_status(200);
 
-    let seen_by_globex = app
-        .get(
-            "/Users?filter=userName%20eq%20%22gina%40globex.example%22",
-            &globex.scim_token.token,
-        )
-        .await;
+    let gina = r#"userName eq "gina@globex.example""#;
+    let seen_by_globex = app.filtered("/Users", gina, &globex.scim_token.token).await;
     let theirs = &seen_by_globex.body["Resources"][0];
     assert_eq!(theirs["name"]["givenName"], "Ann");
     assert_eq!(theirs["active"], true);

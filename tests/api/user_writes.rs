@@ -135,12 +135,8 @@ async fn patch_in_every_dialect(app: TestApp) {
         r.body["emails"],
         json!([{"value": "ann.lee@acme.example", "type": "work", "primary": true}])
     );
-    let found = app
-        .get(
-            "/Users?filter=emails.value%20eq%20%22ANN.LEE%40acme.example%22",
-            token,
-        )
-        .await;
+    let upper = r#"emails.value eq "ANN.LEE@acme.example""#;
+    let found = app.filtered("/Users", upper, token).await;
     assert_eq!(found.body["totalResults"], 1);
 
     let r = send(json!([{"op": "remove", "path": "phoneNumbers[type eq \"mobile\"]"}])).await;

@@ -3,7 +3,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::web::{self, Bytes, Data, Path};
-use actix_web::HttpRequest;
+use actix_web::{HttpRequest, HttpResponse};
 use maud::{html, Markup};
 use serde::de::IgnoredAny;
 use serde::Deserialize;
@@ -185,11 +185,7 @@ async fn domain_add(
                     view.domain
                 ),
             };
-            Ok(page::done(
-                &req,
-                &format!("/console/orgs/{org}/domains"),
-                &message,
-            ))
+            Ok(back_to_domains(&req, *org, &message))
         }
         Err(err) => {
             let problem = err.into();
@@ -204,6 +200,11 @@ async fn domain_add(
             .await
         }
     }
+}
+
+/// Every domain action that succeeds goes back to the domains page, saying what it did.
+fn back_to_domains(req: &HttpRequest, org: OrgId, message: &str) -> HttpResponse {
+    page::done(req, &format!("/console/orgs/{org}/domains"), message)
 }
 
 async fn domain_check(
@@ -223,11 +224,7 @@ async fn domain_check(
             } else {
                 format!("{} was already verified.", view.domain)
             };
-            Ok(page::done(
-                &req,
-                &format!("/console/orgs/{org}/domains"),
-                &message,
-            ))
+            Ok(back_to_domains(&req, org, &message))
         }
         Err(err) => domains_page(&req, &state, &session, org, Some(err.into()), "").await,
     }
@@ -270,11 +267,7 @@ async fn domain_move(
             } else {
                 format!("{} is already that organization's.", view.domain)
             };
-            Ok(page::done(
-                &req,
-                &format!("/console/orgs/{org}/domains"),
-                &message,
-            ))
+            Ok(back_to_domains(&req, org, &message))
         }
         Err(problem) => domains_page(&req, &state, &session, org, Some(problem), "").await,
     }

@@ -54,6 +54,13 @@ fn detail(actor: &Actor, account: &Account, all: &[AccountMembership]) -> Accoun
     }
 }
 
+/// The account as stored, a tombstone included.
+async fn stored(conn: &mut Conn, id: AccountId) -> AdminResult<Account> {
+    store::get_account(conn, id)
+        .await?
+        .ok_or_else(|| not_found("account"))
+}
+
 /// Loads an account the actor may see. A tombstone holds no personal data and no links left
 /// to decide by, so any admin may read one: it answers "this id was deleted" (rule 11).
 async fn visible(
@@ -61,9 +68,7 @@ async fn visible(
     who: &AdminActor,
     id: AccountId,
 ) -> AdminResult<(Account, Vec<AccountMembership>)> {
-    let account = store::get_account(&mut *conn, id)
-        .await?
-        .ok_or_else(|| not_found("account"))?;
+    let account = stored(&mut *conn, id).await?;
     let memberships = store::account_memberships(conn, id).await?;
     if account.tombstoned_at.is_some() {
         return Ok((account, memberships));
@@ -142,9 +147,7 @@ pub async fn set_status(
         )
         .await?;
     }
-    let account = store::get_account(&mut tx, id)
-        .await?
-        .ok_or_else(|| not_found("account"))?;
+    let account = stored(&mut tx, id).await?;
     tx.commit().await?;
     Ok((changed, detail(who.actor(), &account, &memberships)))
 }
@@ -193,9 +196,7 @@ pub async fn delete(
         detail,
     )
     .await?;
-    let gone = store::get_account(&mut tx, id)
-        .await?
-        .ok_or_else(|| not_found("account"))?;
+    let gone = stored(&mut tx, id).await?;
     tx.commit().await?;
     Ok((true, AccountView::from(&gone)))
 }

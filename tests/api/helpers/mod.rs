@@ -10,7 +10,9 @@ use scimd::service::tokens::Tokens;
 use scimd::store::Store;
 
 mod requests;
+mod sql;
 pub use requests::*;
+pub use sql::*;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {

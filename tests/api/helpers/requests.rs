@@ -33,6 +33,16 @@ impl Reply {
         );
     }
 
+    /// Asserts that the `Location` header names a resource under `base`.
+    #[track_caller]
+    pub fn assert_located_under(&self, base: &str) {
+        let location = self.header("location").unwrap_or_default();
+        assert!(
+            location.starts_with(base),
+            "{location:?} is not under {base}"
+        );
+    }
+
     /// Asserts the status, showing the body when it differs.
     #[track_caller]
     pub fn expect_status(self, status: u16) -> Self {
@@ -247,6 +257,12 @@ impl TestApp {
 
     pub async fn get(&self, path: &str, token: &str) -> Reply {
         self.scim("GET", path, token, None).await
+    }
+
+    /// A GET of `resource` (`/Users`, `/Groups`, …) with `filter` as its only parameter.
+    pub async fn filtered(&self, resource: &str, filter: &str, token: &str) -> Reply {
+        let path = format!("{resource}?filter={}", super::urlencode(filter));
+        self.get(&path, token).await
     }
 
     pub async fn post(&self, path: &str, token: &str, body: Value) -> Reply {
