@@ -23,6 +23,15 @@ pub(super) async fn group_changed(
     request: Option<&Value>,
     attributes: Vec<String>,
 ) -> ServiceResult<()> {
+    // Copying the group's rendering costs the write's time while it holds the database:
+    // skip it when no receiver could want any event of this org.
+    if ctx
+        .store
+        .receivers()
+        .nothing_to_write(&[ctx.directory.org], -1, 0)
+    {
+        return Ok(());
+    }
     let shown = view.map(|v| Value::Object(v.resource.clone()));
     let (attributes, data) = match operation {
         Operation::Create => (

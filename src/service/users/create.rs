@@ -192,10 +192,7 @@ pub async fn create_user(
     )
     .await?;
     let view = view(ctx, &user);
-    let before = linked_status.map(|status| super::events::Before {
-        resource: Map::new(),
-        status,
-    });
+    let before = linked_status.map(|status| super::events::Before { user: None, status });
     super::events::user_changed(
         &mut tx,
         ctx,

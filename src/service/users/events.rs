@@ -15,7 +15,7 @@ use crate::store::{ScimUser, Tx};
 
 /// The user as events compare it: without what is derived from elsewhere (groups,
 /// entitlements) and so not changed by a write of the user.
-pub(super) fn comparable(user: &ScimUser, base: &str) -> Map<String, Value> {
+fn comparable(user: &ScimUser, base: &str) -> Map<String, Value> {
     let mut resource = render(user, &[], base);
     resource.remove("groups");
     resource.remove("entitlements");
@@ -24,8 +24,9 @@ pub(super) fn comparable(user: &ScimUser, base: &str) -> Map<String, Value> {
 
 /// What the user was before the write: for a PATCH, PUT or DELETE, and for a create that
 /// linked an existing account (its status only).
-pub(super) struct Before {
-    pub resource: Map<String, Value>,
+pub(super) struct Before<'a> {
+    /// The user before the write, where the events compare it with after (PATCH, PUT).
+    pub user: Option<&'a ScimUser>,
     pub status: AccountStatus,
 }
 
@@ -36,22 +37,38 @@ pub(super) async fn user_changed(
     tx: &mut Tx,
     ctx: &ScimContext<'_>,
     operation: Operation,
-    before: Option<&Before>,
+    before: Option<&Before<'_>>,
     user: &ScimUser,
     view: Option<&UserView>,
     data: Option<&Value>,
 ) -> ServiceResult<()> {
+    // A create that links an existing account may reactivate it (re-provisioning): the
+    // account's other records hear of it, the new one's data says `active`.
+    let status = before.and_then(|b| StatusMove::between(b.status, user.account.status));
+    // Rendering and comparing the user runs while the write holds the database (on SQLite,
+    // the one writer): skip it when no receiver could want any event of this write.
+    let fanout_mask = if status.is_some() { -1 } else { 0 };
+    if ctx
+        .store
+        .receivers()
+        .nothing_to_write(&[ctx.directory.org], -1, fanout_mask)
+    {
+        return Ok(());
+    }
     let after = comparable(user, ctx.base_url);
     let shown = view.map(|v| Value::Object(v.resource.clone()));
     let (attributes, data) = match (operation, before) {
         (Operation::Create, _) => (created_attributes(&after), shown.as_ref()),
         (Operation::Delete, _) => (Vec::new(), None),
-        (_, Some(before)) => (changed_attributes(&before.resource, &after), data),
+        (_, Some(before)) => {
+            let earlier = before
+                .user
+                .map(|u| comparable(u, ctx.base_url))
+                .unwrap_or_default();
+            (changed_attributes(&earlier, &after), data)
+        }
         (_, None) => (Vec::new(), data),
     };
-    // A create that links an existing account may reactivate it (re-provisioning): the
-    // account's other records hear of it, the new one's data says `active`.
-    let status = before.and_then(|b| StatusMove::between(b.status, user.account.status));
     let change = ResourceChange::new(
         ctx.directory.org,
         ResourceKind::User,

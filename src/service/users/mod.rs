@@ -279,7 +279,7 @@ where
     let current = locked_user(&mut tx, ctx, id, precondition).await?;
     let current_resource = render(&current, &[], ctx.base_url);
     let before = events::Before {
-        resource: events::comparable(&current, ctx.base_url),
+        user: Some(&current),
         status: current.account.status,
     };
     let resource = make(&current_resource)?;
@@ -408,7 +408,7 @@ pub async fn delete_user(
     let current = locked_user(&mut tx, ctx, id, precondition).await?;
     let effect = on_directory_delete(&ctx.directory, &facts(&current.account));
     let before = events::Before {
-        resource: Map::new(),
+        user: None,
         status: current.account.status,
     };
     let mut gone = current.clone();
