@@ -111,13 +111,13 @@ impl Nested {
     }
 
     /// Keeps the savepoint's changes in the chunk, and commits the chunk if it is due.
-    pub(super) async fn commit(mut self, tokens_changed: bool) -> Result<(), sqlx::Error> {
+    pub(super) async fn commit(mut self, changed: super::db::Changed) -> Result<(), sqlx::Error> {
         self.ended = true;
         let slot = &mut *self.slot;
         let Some(chunk) = slot.chunk.as_mut() else {
             return Err(sqlx::Error::PoolClosed);
         };
-        chunk.conn.tokens_changed |= tokens_changed;
+        chunk.conn.changed |= changed;
         slot.top = Top::Committed;
         slot.released += 1;
         slot.last_released = Some(slot.number);

@@ -29,9 +29,8 @@ impl<T> Record for T where
 /// A database connection: pooled, or inside a transaction ([`Tx`] derefs to it).
 pub struct Conn {
     pub(super) handle: Handle,
-    /// Set by statements that change tokens, so the commit tells this process's token
-    /// cache at once (other processes learn it from the epoch row).
-    pub(super) tokens_changed: bool,
+    /// What the transaction's statements changed that the commit must tell this process.
+    pub(super) changed: Changed,
     /// Audit entries of this transaction, written in one statement at commit (or before
     /// anything in the transaction reads the log), with `pending_provisioning`.
     pub(super) pending_audit: Vec<super::audit::PendingAudit>,
@@ -58,7 +57,7 @@ impl Conn {
     pub(super) fn new(handle: Handle) -> Self {
         Conn {
             handle,
-            tokens_changed: false,
+            changed: Changed::default(),
             pending_audit: Vec::new(),
             pending_provisioning: Vec::new(),
         }
@@ -72,7 +71,11 @@ impl Conn {
     }
 
     pub(super) fn mark_tokens_changed(&mut self) {
-        self.tokens_changed = true;
+        self.changed.tokens = true;
+    }
+
+    pub(super) fn mark_users_changed(&mut self) {
+        self.changed.users = true;
     }
 
     /// The native connection for one statement. A pooled one stays suspect until
@@ -134,6 +137,26 @@ pub struct Tx {
     pub(super) conn: Conn,
     /// This process's token generation, moved when a committed transaction changed tokens.
     pub(super) token_generation: Arc<AtomicU64>,
+    /// Moved when a committed transaction added or removed directory users, so that the
+    /// store folds PostgreSQL's count rows (`user_counts`).
+    pub(super) user_count_changes: Arc<AtomicU64>,
+}
+
+/// What a transaction changed that this process keeps state about.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct Changed {
+    /// Tokens: the commit tells this process's token cache at once (other processes
+    /// learn it from the epoch row).
+    pub(super) tokens: bool,
+    /// Directory users were added or removed.
+    pub(super) users: bool,
+}
+
+impl std::ops::BitOrAssign for Changed {
+    fn bitor_assign(&mut self, other: Changed) {
+        self.tokens |= other.tokens;
+        self.users |= other.users;
+    }
 }
 
 impl std::ops::Deref for Tx {
@@ -153,16 +176,19 @@ impl Tx {
     /// Commits; returns only once the transaction is durable as configured.
     pub async fn commit(mut self) -> Result<(), sqlx::Error> {
         super::audit::flush_journal(&mut self.conn).await?;
-        let tokens_changed = self.conn.tokens_changed;
+        let changed = self.conn.changed;
         match self.conn.handle {
             Handle::PostgresTx(t) => t.commit().await?,
             Handle::SqliteBatch(m) => m.commit().await?,
-            // The chunk's commit moves the token generation, when it comes.
-            Handle::Nested(n) => return n.commit(tokens_changed).await,
+            // The chunk's commit tells what changed, when it comes.
+            Handle::Nested(n) => return n.commit(changed).await,
             Handle::Sqlite(_) | Handle::Postgres(_) => {}
         }
-        if tokens_changed {
+        if changed.tokens {
             self.token_generation.fetch_add(1, Ordering::SeqCst);
+        }
+        if changed.users {
+            self.user_count_changes.fetch_add(1, Ordering::SeqCst);
         }
         Ok(())
     }

@@ -142,8 +142,9 @@ pub async fn insert_directory_user(conn: &mut Conn, user: &DirectoryUser) -> Sto
     .bind(Time(user.created_at))
     .bind(Time(user.updated_at))
     .bind(user.version)
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
+    conn.mark_users_changed();
     Ok(())
 }
 
@@ -237,11 +238,13 @@ pub async fn delete_directory_user(
     directory: DirectoryId,
     id: uuid::Uuid,
 ) -> StoreResult<bool> {
-    Ok(
-        query("DELETE FROM directory_users WHERE id = $1 AND directory_id = $2")
-            .bind(id)
-            .bind(directory)
-            .changed_one(conn)
-            .await?,
-    )
+    let deleted = query("DELETE FROM directory_users WHERE id = $1 AND directory_id = $2")
+        .bind(id)
+        .bind(directory)
+        .changed_one(&mut *conn)
+        .await?;
+    if deleted {
+        conn.mark_users_changed();
+    }
+    Ok(deleted)
 }

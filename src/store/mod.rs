@@ -174,6 +174,8 @@ pub struct Store {
     pools: Pools,
     /// Moves when this process commits a change to tokens (see `service::token_cache`).
     token_generation: Arc<AtomicU64>,
+    /// Moves when this process commits added or removed directory users (see `user_counts`).
+    user_count_changes: Arc<AtomicU64>,
     /// Set on the store a bulk session hands out: its transactions share commits.
     bulk: Option<BulkSession>,
     /// Which orgs have security event receivers (see `receiver_registry`).
@@ -223,6 +225,7 @@ impl Store {
         let store = Store {
             pools,
             token_generation: token_generation_for(url),
+            user_count_changes: Arc::default(),
             bulk: None,
             receivers: receiver_registry::registry_for(url),
             background,
@@ -233,6 +236,7 @@ impl Store {
             // Started once the counts' table surely exists.
             store.background.spawn(user_counts::run(
                 pool.weak(),
+                store.user_count_changes.clone(),
                 user_counts::FOLD_EVERY,
                 store.background.stopping(),
             ));
@@ -280,6 +284,7 @@ impl Store {
             return Ok(Tx {
                 conn: Conn::new(Handle::Nested(Box::new(session.begin().await?))),
                 token_generation: self.token_generation.clone(),
+                user_count_changes: self.user_count_changes.clone(),
             });
         }
         let handle = match &self.pools {
@@ -289,6 +294,7 @@ impl Store {
         Ok(Tx {
             conn: Conn::new(handle),
             token_generation: self.token_generation.clone(),
+            user_count_changes: self.user_count_changes.clone(),
         })
     }
 

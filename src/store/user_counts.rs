@@ -1,10 +1,12 @@
 //! PostgreSQL's per-directory user counts (migration 0013): every statement that inserts or
 //! deletes users adds a row with its change, so writers never wait on a shared counter, and
 //! an unfiltered list sums the directory's rows. Left alone, the rows would grow with every
-//! create until summing them cost what `COUNT(*)` did; every [`FOLD_EVERY`] this task folds
-//! each directory's rows into one. (SQLite keeps one counter row per directory instead: it
+//! create until summing them cost what `COUNT(*)` did; every [`FOLD_EVERY`] in which this
+//! process added or removed users, this task folds each directory's rows into one. (SQLite keeps one counter row per directory instead: it
 //! has one writer, so there is no contention to avoid.)
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use deadpool::managed::WeakPool;
@@ -33,15 +35,23 @@ const FOLD: &str = "WITH gone AS ( \
     INSERT INTO directory_user_counts (directory_id, users) \
     SELECT directory_id, CAST(SUM(users) AS BIGINT) FROM gone GROUP BY directory_id";
 
-/// Folds the counts every `every` until the store closes or is dropped.
+/// Folds the counts every `every` in which this process committed added or removed users
+/// (`changes` moved; once at the start, for rows other processes left), until the store
+/// closes or is dropped. An idle process folds nothing, so it holds no connection for it.
 pub(super) async fn run(
     pool: WeakPool<Connector<PgConnection>>,
+    changes: Arc<AtomicU64>,
     every: Duration,
     mut stop: watch::Receiver<bool>,
 ) {
     let mut tick = background::ticker(every);
     let mut failing = false;
+    let mut folded_at = None;
     while background::next_tick(&mut tick, &mut stop).await {
+        let seen = changes.load(Ordering::SeqCst);
+        if folded_at == Some(seen) {
+            continue;
+        }
         let Some(pool) = pool.upgrade() else {
             return;
         };
@@ -51,9 +61,10 @@ pub(super) async fn run(
         match fold(&pool).await {
             Ok(_) if failing => {
                 failing = false;
+                folded_at = Some(seen);
                 tracing::info!("folding directory user counts succeeds again");
             }
-            Ok(_) => {}
+            Ok(_) => folded_at = Some(seen),
             // Logged once per run of failures: the totals stay exact, only slower to sum.
             Err(err) if !failing => {
                 failing = true;
