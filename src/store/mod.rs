@@ -65,7 +65,6 @@ pub use scim_groups::*;
 pub use security_events::*;
 pub use sites::*;
 pub use tokens::*;
-pub use user_counts::FOLD_EVERY as USER_COUNT_FOLD_EVERY;
 pub use user_derived::{get_org_site_product, list_org_site_products, Derived, SiteProduct};
 pub use user_writes::*;
 pub use users::*;
@@ -325,7 +324,7 @@ impl Store {
     }
 
     /// Folds PostgreSQL's per-directory user count rows into one per directory now, as the
-    /// background task does every [`USER_COUNT_FOLD_EVERY`]; the number of directories
+    /// background task does each second after a change; the number of directories
     /// folded (0 on SQLite, which keeps one row per directory all along, or when another
     /// process is folding).
     pub async fn fold_user_counts(&self) -> StoreResult<u64> {

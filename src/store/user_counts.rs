@@ -19,7 +19,7 @@ use super::conn_pool::{Connector, PgTx, Pool};
 /// How often the rows are folded. Between folds a directory gains one row per create or
 /// delete statement: at 2,500 creates a second, a page's total sums 2,500 index entries,
 /// still a small fraction of counting 100,000 users.
-pub const FOLD_EVERY: Duration = Duration::from_secs(1);
+pub(super) const FOLD_EVERY: Duration = Duration::from_secs(1);
 
 /// Any number of scimd processes may share the database; one folds at a time (another
 /// finding the lock taken skips its turn). The key is scimd's own: "scimdcnt" in ASCII.
