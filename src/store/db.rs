@@ -224,9 +224,13 @@ pub fn total_statements() -> u64 {
     TOTAL_STATEMENTS.load(Ordering::Relaxed)
 }
 
-fn count_one() {
-    TOTAL_STATEMENTS.fetch_add(1, Ordering::Relaxed);
-    let _ = STATEMENTS.try_with(|c| c.set(c.get() + 1));
+/// Counts the statements of one text: scimd sends several in one only on SQLite,
+/// separated by `;` (values are always bound, so no `;` stands inside a literal).
+fn count_statements(sql: &str) {
+    let more = sql.trim_end().trim_end_matches(';').matches(';').count();
+    let n = 1 + u32::try_from(more).unwrap_or(u32::MAX - 1);
+    TOTAL_STATEMENTS.fetch_add(u64::from(n), Ordering::Relaxed);
+    let _ = STATEMENTS.try_with(|c| c.set(c.get().saturating_add(n)));
 }
 
 /// The highest `$N` placeholder in a statement's text (0 if none).
@@ -362,7 +366,7 @@ impl<'q> Query<'q> {
             )));
         }
         self.params.truncate(wanted);
-        count_one();
+        count_statements(self.sql);
         Ok(self)
     }
 

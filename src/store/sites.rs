@@ -124,32 +124,6 @@ pub async fn list_site_users(conn: &mut Conn, site: SiteId) -> StoreResult<Vec<S
     Ok(query(sql).bind(site).fetch_all(conn).await?)
 }
 
-/// Adds an account to a site unless it already has a membership there (whatever its
-/// state: a removed or suspended user is not silently brought back). True if added.
-/// Gives an account a membership on every site of `org` it is not yet a member of, in one
-/// statement; existing memberships keep their access and role.
-pub async fn ensure_org_site_users(
-    conn: &mut Conn,
-    org: OrgId,
-    account: AccountId,
-    access: SiteAccess,
-    role: SiteRole,
-    at: i64,
-) -> StoreResult<u64> {
-    Ok(query(
-        "INSERT INTO site_users (site_id, account_id, access, role, created_at, updated_at) \
-         SELECT id, $2, $3, $4, $5, $5 FROM sites WHERE org_id = $1 \
-         ON CONFLICT (site_id, account_id) DO NOTHING",
-    )
-    .bind(org)
-    .bind(account)
-    .bind(access.as_str())
-    .bind(role.as_str())
-    .bind(Time(at))
-    .execute(conn)
-    .await?)
-}
-
 /// Creates a membership unless the account already has one on the site; true if it did.
 pub async fn ensure_site_user(conn: &mut Conn, user: &SiteUser) -> StoreResult<bool> {
     let sql = "INSERT INTO site_users (site_id, account_id, access, role, created_at, updated_at) \

@@ -132,19 +132,17 @@ pub async fn create_user(
             }
         }
     };
-    store::insert_directory_user(&mut tx, &record)
-        .await
-        .map_err(|err| user_name_taken(err, &record.user_name))?;
     // Users a directory creates get no invitation email (rule 6).
-    store::ensure_org_site_users(
+    store::insert_directory_user_with_site_access(
         &mut tx,
+        &record,
         ctx.directory.org,
-        record.account_id,
         initial_access(MembershipOrigin::Directory),
         SiteRole::Basic,
         now,
     )
-    .await?;
+    .await
+    .map_err(|err| user_name_taken(err, &record.user_name))?;
     let user = match created {
         // A new account is exactly what was just written: no need to read it back. It is
         // in none of this org's groups yet, so it has no product access either.
