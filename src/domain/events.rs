@@ -112,6 +112,9 @@ impl fmt::Display for EventType {
 pub struct EventMask(pub i64);
 
 impl EventMask {
+    /// Every event, known now or later.
+    pub const ANY: Self = Self(-1);
+
     /// The mask of these events.
     #[must_use]
     pub fn of(events: &[EventType]) -> Self {

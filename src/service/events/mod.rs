@@ -135,6 +135,21 @@ fn payloads(events: &[EventType], content: &Content<'_>) -> Value {
     )
 }
 
+/// Whether a receiver could want any event of a write to `org`'s resources (or, with
+/// `fanout`, of an account status change, which reaches every org's records of the
+/// account). When not, a write need not prepare its events: that work runs while the
+/// write holds the database (on SQLite, the one writer).
+pub fn may_be_wanted(store: &Store, org: OrgId, fanout: bool) -> bool {
+    let fanout_mask = if fanout {
+        EventMask::ANY
+    } else {
+        EventMask::default()
+    };
+    !store
+        .receivers()
+        .nothing_to_write(&[org], EventMask::ANY.0, fanout_mask.0)
+}
+
 /// Writes the SETs of one transaction's changes for every receiver that wants them, in the
 /// caller's transaction: one statement, or none when no receiver can want them.
 pub async fn record(

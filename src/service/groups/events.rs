@@ -7,7 +7,7 @@ use super::GroupView;
 use crate::domain::events::Operation;
 use crate::scim::events::created_attributes;
 use crate::service::error::ServiceResult;
-use crate::service::events::{record, Content, ResourceChange, ResourceKind};
+use crate::service::events::{may_be_wanted, record, Content, ResourceChange, ResourceKind};
 use crate::service::scim_context::ScimContext;
 use crate::store::{Group, Tx};
 
@@ -23,13 +23,7 @@ pub(super) async fn group_changed(
     request: Option<&Value>,
     attributes: Vec<String>,
 ) -> ServiceResult<()> {
-    // Copying the group's rendering costs the write's time while it holds the database:
-    // skip it when no receiver could want any event of this org.
-    if ctx
-        .store
-        .receivers()
-        .nothing_to_write(&[ctx.directory.org], -1, 0)
-    {
+    if !may_be_wanted(ctx.store, ctx.directory.org, false) {
         return Ok(());
     }
     let shown = view.map(|v| Value::Object(v.resource.clone()));

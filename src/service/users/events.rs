@@ -9,7 +9,9 @@ use crate::domain::events::{Operation, StatusMove};
 use crate::domain::AccountStatus;
 use crate::scim::events::{changed_attributes, created_attributes};
 use crate::service::error::ServiceResult;
-use crate::service::events::{record, AccountChange, Content, ResourceChange, ResourceKind};
+use crate::service::events::{
+    may_be_wanted, record, AccountChange, Content, ResourceChange, ResourceKind,
+};
 use crate::service::scim_context::ScimContext;
 use crate::store::{ScimUser, Tx};
 
@@ -45,14 +47,7 @@ pub(super) async fn user_changed(
     // A create that links an existing account may reactivate it (re-provisioning): the
     // account's other records hear of it, the new one's data says `active`.
     let status = before.and_then(|b| StatusMove::between(b.status, user.account.status));
-    // Rendering and comparing the user runs while the write holds the database (on SQLite,
-    // the one writer): skip it when no receiver could want any event of this write.
-    let fanout_mask = if status.is_some() { -1 } else { 0 };
-    if ctx
-        .store
-        .receivers()
-        .nothing_to_write(&[ctx.directory.org], -1, fanout_mask)
-    {
+    if !may_be_wanted(ctx.store, ctx.directory.org, status.is_some()) {
         return Ok(());
     }
     let after = comparable(user, ctx.base_url);
