@@ -38,7 +38,7 @@ async fn run_list(
     let (total, found) =
         service::list_entitlements(&scim.context(state), &request, catalogue).await?;
     let resources = found
-        .iter()
+        .into_iter()
         .map(|e| projected(catalogue.resource(), &request.projection, e))
         .collect();
     Ok(scim_json(
@@ -83,7 +83,7 @@ pub async fn get<const OKTA: bool>(
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, CONTENT_TYPE))
         .insert_header(("Content-Location", location))
-        .body(projected(catalogue.resource(), &projection, &found).to_string()))
+        .body(projected(catalogue.resource(), &projection, found).to_string()))
 }
 
 /// Any write: entitlements are the org's site products, which its admins configure; a

@@ -148,7 +148,7 @@ impl<'a> ListPage<'a> {
     /// The ListResponse of what the query found, each resource projected as asked; a cursor
     /// page also hands out the cursors of its neighbours.
     pub fn reply(&self, rt: &ResourceTypeDef, listed: Listed<Map<String, Value>>) -> HttpResponse {
-        let show = |r: &Map<String, Value>| projected(rt, &self.request.projection, r);
+        let show = |r: Map<String, Value>| projected(rt, &self.request.projection, r);
         let body = match &self.paging {
             Some(paging) => {
                 let page = cursor_page(listed.rows, paging.count, paging.seek(0));
@@ -156,7 +156,7 @@ impl<'a> ListPage<'a> {
                     part: 0,
                     seek: Some(seek),
                 };
-                let resources = page.rows.iter().map(show).collect();
+                let resources = page.rows.into_iter().map(show).collect();
                 paging.response(
                     listed.total,
                     resources,
@@ -165,7 +165,7 @@ impl<'a> ListPage<'a> {
                 )
             }
             None => {
-                let resources = listed.rows.iter().map(|(_, r)| show(r)).collect();
+                let resources = listed.rows.into_iter().map(|(_, r)| show(r)).collect();
                 list_response(listed.total, self.request.start_index, resources)
             }
         };

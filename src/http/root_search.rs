@@ -31,11 +31,11 @@ pub async fn search(
     let found = search_all(&scim.context(&state), &request, at, shown).await?;
     let users = found
         .users
-        .iter()
+        .into_iter()
         .map(|u| projected(&USER_RESOURCE, &request.projection, u));
     let groups = found
         .groups
-        .iter()
+        .into_iter()
         .map(|g| projected(&GROUP_RESOURCE, &request.projection, g));
     let resources = users.chain(groups).collect();
     let body = match &paging {

@@ -141,7 +141,7 @@ pub fn wants(rt: &ResourceTypeDef, projection: &Projection, name: &str) -> bool 
 pub fn projected(
     rt: &ResourceTypeDef,
     projection: &Projection,
-    resource: &Map<String, Value>,
+    resource: Map<String, Value>,
 ) -> Value {
     Value::Object(project(
         rt,
@@ -184,7 +184,7 @@ pub fn respond(
     }
     response
         .insert_header((header::CONTENT_TYPE, CONTENT_TYPE))
-        .body(projected(rt, projection, &view.resource).to_string())
+        .body(projected(rt, projection, view.resource.clone()).to_string())
 }
 
 /// Resource ids are UUIDs; anything else names nothing, so it is a 404, not a 400.

@@ -35,33 +35,35 @@ use super::schema::resolve::{resolve, schema_by_urn};
 /// The response representation of `resource` (a canonical resource of type `rt`).
 pub fn project(
     rt: &ResourceTypeDef,
-    resource: &Map<String, Value>,
+    resource: Map<String, Value>,
     attributes: &[AttrPath],
     excluded: &[AttrPath],
 ) -> Map<String, Value> {
+    // Takes the resource and moves what is kept: a page renders each resource only to
+    // project and serialize it, so copying the kept values would copy most of the page.
     let mode = Mode::new(rt, attributes, excluded);
     let mut out = Map::new();
     let mut present = Vec::new();
     for (key, value) in resource {
-        if let Some(schema) = schema_by_urn(rt, key) {
+        if let Some(schema) = schema_by_urn(rt, &key) {
             let Value::Object(ext) = value else { continue };
             if std::ptr::eq(schema, rt.schema) {
                 continue;
             }
             let kept: Map<String, Value> = ext
-                .iter()
+                .into_iter()
                 .filter_map(|(k, v)| {
-                    let attr = schema.attribute(k)?;
-                    Some((attr.name.to_owned(), mode.value(schema, attr, v)?))
+                    let attr = schema.attribute(&k)?;
+                    Some((canonical(k, attr), mode.value(schema, attr, v)?))
                 })
                 .collect();
             if !kept.is_empty() {
                 out.insert(schema.id.to_owned(), Value::Object(kept));
                 present.push(schema.id);
             }
-        } else if let Some(attr) = rt.schema.attribute(key) {
+        } else if let Some(attr) = rt.schema.attribute(&key) {
             if let Some(v) = mode.value(rt.schema, attr, value) {
-                out.insert(attr.name.to_owned(), v);
+                out.insert(canonical(key, attr), v);
             }
         }
     }
@@ -76,6 +78,16 @@ pub fn project(
         .collect();
     out.insert("schemas".into(), Value::Array(schemas));
     out
+}
+
+/// The attribute's own spelling of a key matched ignoring case, reusing the key when it
+/// already is.
+fn canonical(key: String, attr: &AttributeDef) -> String {
+    if key == attr.name {
+        key
+    } else {
+        attr.name.to_owned()
+    }
 }
 
 /// Whether any part of the attribute `path` names would be returned, so the storage layer
@@ -214,18 +226,17 @@ impl Mode {
     }
 
     /// The returned part of `value`, or `None` when nothing of it is returned.
-    fn value(&self, schema: &SchemaDef, attr: &AttributeDef, value: &Value) -> Option<Value> {
+    fn value(&self, schema: &SchemaDef, attr: &AttributeDef, value: Value) -> Option<Value> {
         if attr.ty != AttrType::Complex {
-            return self.wants(schema, attr, None).then(|| value.clone());
+            return self.wants(schema, attr, None).then_some(value);
         }
-        let complex = |obj: &Map<String, Value>| {
+        let complex = |obj: Map<String, Value>| {
             let kept: Map<String, Value> = obj
-                .iter()
+                .into_iter()
                 .filter(|(k, _)| {
                     attr.sub(k)
                         .is_some_and(|s| self.wants(schema, attr, Some(s)))
                 })
-                .map(|(k, v)| (k.clone(), v.clone()))
                 .collect();
             (!kept.is_empty()).then_some(Value::Object(kept))
         };
@@ -233,9 +244,11 @@ impl Mode {
             Value::Object(obj) => complex(obj),
             Value::Array(items) => {
                 let kept: Vec<Value> = items
-                    .iter()
-                    .filter_map(Value::as_object)
-                    .filter_map(complex)
+                    .into_iter()
+                    .filter_map(|item| match item {
+                        Value::Object(obj) => complex(obj),
+                        _ => None,
+                    })
                     .collect();
                 (!kept.is_empty()).then_some(Value::Array(kept))
             }

@@ -6,7 +6,7 @@ use super::db::IntoParam;
 use super::db_types::{DbJson, DbTime, DbTimeOpt, DbUuid, DbUuidOpt};
 use super::directories::DirectoryUser;
 use super::filter_sql::SqlParams;
-use super::{StoreError, StoreResult};
+use super::{Backend, StoreError, StoreResult};
 use crate::domain::{fold_case, AccountId, AccountStatus, OrgId};
 
 /// An account as stored, with its managing org resolved from the verified domains; decodes
@@ -293,51 +293,57 @@ pub async fn tombstone_account(conn: &mut Conn, id: AccountId, at: i64) -> Store
         return Ok(false);
     }
     replace_account_emails(&mut *conn, id, &serde_json::json!({})).await?;
-    touch_account_records(conn, id, at, None).await?;
+    touch_account_records(conn, id, at, None, None).await?;
     Ok(true)
 }
 
 /// Bumps the version of every directory record of an account, so each directory's ETag
 /// and `meta.lastModified` change when the account changes, whoever changed it. The
 /// writing directory's own record, if given, gets its new attributes in the same statement.
-/// Callers that change an account call it once, after all their account writes.
+/// Callers that change an account call it once, after all their account writes. A status
+/// change (`status`) is written in the same round trip: on SQLite a statement before it in
+/// the same text (a hand-off fewer while the one writer waits), on PostgreSQL a
+/// data-modifying CTE of the same statement. The caller holds the account's row lock and
+/// so knows that the status changes; the guard only keeps a tombstone as it is.
 pub async fn touch_account_records(
     conn: &mut Conn,
     account: AccountId,
     at: i64,
     own: Option<&DirectoryUser>,
+    status: Option<AccountStatus>,
 ) -> StoreResult<()> {
-    match own {
-        None => {
-            query(
-                "UPDATE directory_users SET version = version + 1, updated_at = $2 \
-                 WHERE account_id = $1",
-            )
-            .bind(account)
-            .bind(Time(at))
-            .execute(conn)
-            .await?;
-        }
-        Some(record) => {
-            query(
-                "UPDATE directory_users SET version = version + 1, updated_at = $2, \
-                 external_id = CASE WHEN id = $3 THEN $4 ELSE external_id END, \
-                 attributes = CASE WHEN id = $3 THEN $5 ELSE attributes END, \
-                 user_name = CASE WHEN id = $3 THEN $6 ELSE user_name END, \
-                 user_name_lower = CASE WHEN id = $3 THEN $7 ELSE user_name_lower END \
-                 WHERE account_id = $1",
-            )
-            .bind(account)
-            .bind(Time(at))
+    const TOUCH: &str = "UPDATE directory_users SET version = version + 1, updated_at = $2";
+    const OWN: &str = ", external_id = CASE WHEN id = $3 THEN $4 ELSE external_id END, \
+         attributes = CASE WHEN id = $3 THEN $5 ELSE attributes END, \
+         user_name = CASE WHEN id = $3 THEN $6 ELSE user_name END, \
+         user_name_lower = CASE WHEN id = $3 THEN $7 ELSE user_name_lower END";
+    let touch = match own {
+        None => format!("{TOUCH} WHERE account_id = $1"),
+        Some(_) => format!("{TOUCH}{OWN} WHERE account_id = $1"),
+    };
+    let status_param = if own.is_some() { 8 } else { 3 };
+    let set_status = format!(
+        "UPDATE accounts SET status = ${status_param}, updated_at = $2, version = version + 1 \
+         WHERE id = $1 AND status <> ${status_param} AND tombstoned_at IS NULL"
+    );
+    let sql = match (status, conn.backend()) {
+        (None, _) => touch,
+        (Some(_), Backend::Sqlite) => format!("{set_status}; {touch}"),
+        (Some(_), Backend::Postgres) => format!("WITH status AS ({set_status}) {touch}"),
+    };
+    let mut statement = query(&sql).bind(account).bind(Time(at));
+    if let Some(record) = own {
+        statement = statement
             .bind(record.id)
             .bind(record.external_id.as_deref())
             .bind(&record.attributes)
             .bind(&record.user_name)
-            .bind(super::directories::user_name_key(&record.user_name))
-            .execute(conn)
-            .await?;
-        }
+            .bind(super::directories::user_name_key(&record.user_name));
     }
+    if let Some(status) = status {
+        statement = statement.bind(status.as_str());
+    }
+    statement.execute(conn).await?;
     Ok(())
 }
 

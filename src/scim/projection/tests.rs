@@ -18,7 +18,7 @@ fn user(attributes: &str, excluded: &str) -> Value {
     let resource = rfc_enterprise_user();
     let out = project(
         &USER_RESOURCE,
-        resource.as_object().unwrap(),
+        resource.as_object().unwrap().clone(),
         &list(attributes),
         &list(excluded),
     );
@@ -28,7 +28,12 @@ fn user(attributes: &str, excluded: &str) -> Value {
 #[test]
 fn by_default_everything_but_never_returned_attributes() {
     for example in [rfc_full_user(), rfc_enterprise_user()] {
-        let out = project(&USER_RESOURCE, example.as_object().unwrap(), &[], &[]);
+        let out = project(
+            &USER_RESOURCE,
+            example.as_object().unwrap().clone(),
+            &[],
+            &[],
+        );
         let mut expected = example.clone();
         expected.as_object_mut().unwrap().remove("password");
         assert_eq!(Value::Object(out), expected);
@@ -37,7 +42,7 @@ fn by_default_everything_but_never_returned_attributes() {
     assert_eq!(
         Value::Object(project(
             &GROUP_RESOURCE,
-            group.as_object().unwrap(),
+            group.as_object().unwrap().clone(),
             &[],
             &[]
         )),
@@ -207,7 +212,7 @@ fn request_attributes_only_when_named() {
     let run = |a: &str, e: &str| {
         Value::Object(project(
             &REQUESTED_RESOURCE,
-            resource.as_object().unwrap(),
+            resource.as_object().unwrap().clone(),
             &list(a),
             &list(e),
         ))

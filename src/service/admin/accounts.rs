@@ -119,7 +119,7 @@ pub async fn set_status(
         let now = store::now_micros();
         changed = store::set_account_status(&mut tx, account.id, status, now).await?;
         if changed {
-            store::touch_account_records(&mut tx, account.id, now, None).await?;
+            store::touch_account_records(&mut tx, account.id, now, None, None).await?;
             let moved = crate::domain::events::StatusMove::between(account.status, status);
             if let Some(moved) = moved {
                 let change = events::AccountChange {

@@ -95,8 +95,10 @@ pub async fn create_user(
                     // set, a profile another directory wrote) stays as it is.
                     let mut parts = parts.clone();
                     keep_unasserted(&mut parts, &account);
-                    if update_account(&mut tx, ctx, &account, &parts, now).await? {
-                        store::touch_account_records(&mut tx, account.id, now, None).await?;
+                    let write = update_account(&mut tx, ctx, &account, &parts, now).await?;
+                    if write.changes() {
+                        store::touch_account_records(&mut tx, account.id, now, None, write.status)
+                            .await?;
                     }
                 }
                 // Otherwise the account keeps its own profile and status (rule 14).

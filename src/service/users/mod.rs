@@ -73,17 +73,33 @@ fn shown(ctx: &ScimContext<'_>, user: &ScimUser) -> Map<String, Value> {
     resource
 }
 
+/// What [`update_account`] changed, and the status change it leaves to the caller's
+/// [`store::touch_account_records`], which writes it in the same round trip.
+#[derive(Clone, Copy, Debug, Default)]
+struct AccountWrite {
+    profile_changed: bool,
+    status: Option<AccountStatus>,
+}
+
+impl AccountWrite {
+    /// The account changes: the caller touches its directory records, once.
+    fn changes(self) -> bool {
+        self.profile_changed || self.status.is_some()
+    }
+}
+
 /// Writes the account-owned part of `parts` to an account this directory's org manages,
-/// applying rules 13, 15 and 17. Unchanged values are not changes. True if the account
-/// changed: the caller then touches its directory records, once.
+/// applying rules 13, 15 and 17. Unchanged values are not changes. The account was read
+/// with its row lock held (or under SQLite's one writer), so its status as read is its
+/// status now.
 async fn update_account(
     tx: &mut Tx,
     ctx: &ScimContext<'_>,
     account: &Account,
     parts: &UserParts,
     now: i64,
-) -> ServiceResult<bool> {
-    let mut account_changed = false;
+) -> ServiceResult<AccountWrite> {
+    let mut write = AccountWrite::default();
     let account_facts = facts(account);
     let chosen = requested_email(parts).map_err(no_account_email)?;
     let requested = &chosen.email;
@@ -128,7 +144,7 @@ async fn update_account(
             emails_changed: account.profile.get("emails") != profile.get("emails"),
         };
         match store::update_account_profile(tx, account.id, &update, now).await {
-            Ok(true) => account_changed = true,
+            Ok(true) => write.profile_changed = true,
             // Erased (rule 11) since it was read: there is no account left to update.
             Ok(false) => return Err(ServiceError::NotFound("account")),
             Err(store::StoreError::Conflict) => {
@@ -151,7 +167,9 @@ async fn update_account(
         if let StatusChange::Set(status) =
             directory_set_active(&ctx.directory, &account_facts, active)?
         {
-            account_changed |= store::set_account_status(tx, account.id, status, now).await?;
+            if status != account.status && account.tombstoned_at.is_none() {
+                write.status = Some(status);
+            }
             let action = if status.is_active() {
                 AuditAction::AccountReactivated
             } else {
@@ -160,7 +178,7 @@ async fn update_account(
             ctx.audit(tx, Some(account.id), action, json!({})).await?;
         }
     }
-    Ok(account_changed)
+    Ok(write)
 }
 
 /// Loads a user for a write, its account row locked (the one lock order every writer
@@ -303,7 +321,8 @@ where
     if omitted == Omitted::PutSemantics && !managed_here {
         keep_unasserted(&mut parts, &current.account);
     }
-    let account_changed = update_account(&mut tx, ctx, &current.account, &parts, now).await?;
+    let account_write = update_account(&mut tx, ctx, &current.account, &parts, now).await?;
+    let account_changed = account_write.changes();
     let record = store::DirectoryUser {
         user_name: parts.user_name.clone(),
         external_id: parts.external_id.clone(),
@@ -317,7 +336,7 @@ where
     if account_changed {
         // Every directory's record of the account moves; this one also takes its changes.
         let own = record_changed.then_some(&record);
-        store::touch_account_records(&mut tx, current.account.id, now, own)
+        store::touch_account_records(&mut tx, current.account.id, now, own, account_write.status)
             .await
             .map_err(|err| user_name_taken(err, &record.user_name))?;
     } else if record_changed {
@@ -417,11 +436,12 @@ pub async fn delete_user(
     store::delete_directory_user(&mut tx, ctx.directory.id, id).await?;
     store::remove_from_directory_groups(&mut tx, ctx.directory.id, current.account.id, now).await?;
     if effect.deactivate {
-        if store::set_account_status(&mut tx, current.account.id, AccountStatus::Deactivated, now)
-            .await?
-        {
-            store::touch_account_records(&mut tx, current.account.id, now, None).await?;
-            gone.account.status = AccountStatus::Deactivated;
+        // The account is locked and active (the effect says so): it is deactivated here.
+        let status = AccountStatus::Deactivated;
+        if current.account.tombstoned_at.is_none() {
+            store::touch_account_records(&mut tx, current.account.id, now, None, Some(status))
+                .await?;
+            gone.account.status = status;
         }
         ctx.audit(
             &mut tx,
