@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::{open, print_json, quiet_logs, CliError};
 use crate::config::DatabaseArgs;
-use crate::domain::{DirectoryId, GroupId, SiteId};
+use crate::domain::{DirectoryId, GroupId, ProductAccessChange, SiteId};
 use crate::service::groups::access;
 
 #[derive(Debug, Subcommand)]
@@ -55,22 +55,19 @@ pub enum DirectoryCommand {
     },
 }
 
+async fn change_product(args: GrantArgs, change: ProductAccessChange) -> Result<(), CliError> {
+    let (store, _) = open(&args.database).await?;
+    let outcome =
+        access::change_product(&store, args.group, args.site, &args.product, change).await;
+    store.close().await;
+    print_json(&outcome?)
+}
+
 pub async fn run_group(command: GroupCommand) -> Result<(), CliError> {
     crate::telemetry::init(&quiet_logs());
     match command {
-        GroupCommand::Grant(args) => {
-            let (store, _) = open(&args.database).await?;
-            let outcome = access::grant_product(&store, args.group, args.site, &args.product).await;
-            store.close().await;
-            print_json(&outcome?)?;
-        }
-        GroupCommand::Revoke(args) => {
-            let (store, _) = open(&args.database).await?;
-            let outcome =
-                access::revoke_product(&store, args.group, args.site, &args.product).await;
-            store.close().await;
-            print_json(&outcome?)?;
-        }
+        GroupCommand::Grant(args) => change_product(args, ProductAccessChange::Grant).await?,
+        GroupCommand::Revoke(args) => change_product(args, ProductAccessChange::Revoke).await?,
         GroupCommand::Access {
             email,
             site,

@@ -36,13 +36,21 @@ pub(crate) fn bearer_token(req: &HttpRequest) -> Result<&str, AuthError> {
     Ok(token.trim())
 }
 
+/// What a bearer extractor takes from the request before its future runs: the app state
+/// (absent only when the server is misconfigured) and the token, or why there is none.
+pub(crate) fn state_and_token(
+    req: &HttpRequest,
+) -> (Option<web::Data<AppState>>, Result<String, AuthError>) {
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    (state, bearer_token(req).map(str::to_owned))
+}
+
 impl FromRequest for ScimPrincipal {
     type Error = ScimHttpError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        let state = req.app_data::<web::Data<AppState>>().cloned();
-        let token = bearer_token(req).map(str::to_owned);
+        let (state, token) = state_and_token(req);
         let tagged = req.clone();
         Box::pin(async move {
             let state = state.ok_or_else(|| ScimHttpError::from(ScimError::internal()))?;

@@ -13,6 +13,7 @@ pub mod groups;
 pub mod provisioning;
 pub mod scim_context;
 pub mod search;
+mod stored_keys;
 pub mod token_cache;
 pub mod tokens;
 pub mod users;

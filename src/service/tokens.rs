@@ -10,6 +10,7 @@ use jsonwebtoken::{
 };
 use serde::{Deserialize, Serialize};
 
+use super::stored_keys::stored_keys;
 use super::token_cache::TokenCache;
 use crate::store::{self, SigningKey, Store, StoreError, TokenRecord, TokenSubject};
 
@@ -115,24 +116,17 @@ impl Tokens {
     }
 
     async fn read_keys(store: &Store) -> Result<Keys, StoreError> {
-        let mut conn = store.read().await?;
-        let mut stored = store::list_signing_keys(&mut conn).await?;
-        drop(conn);
-        if stored.is_empty() {
+        let stored = stored_keys(store, || {
             let mut secret = vec![0u8; 32];
             getrandom::getrandom(&mut secret)
                 .map_err(|e| StoreError::Corrupt(format!("no randomness for a key: {e}")))?;
-            let key = SigningKey {
+            Ok(SigningKey {
                 kid: uuid::Uuid::new_v4().to_string(),
                 secret,
                 created_at: store::now_micros(),
-            };
-            let mut tx = store.begin().await?;
-            store::insert_signing_key(&mut tx, &key).await?;
-            tx.commit().await?;
-            let mut conn = store.read().await?;
-            stored = store::list_signing_keys(&mut conn).await?;
-        }
+            })
+        })
+        .await?;
         let signing = stored
             .first()
             .ok_or_else(|| StoreError::Corrupt("no signing key after creating one".into()))?;

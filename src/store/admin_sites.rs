@@ -15,7 +15,7 @@ use crate::domain::{AccountId, AccountStatus, GroupId, SiteAccess, SiteId, SiteR
 pub(super) fn contains_pattern(needle: &str) -> String {
     format!(
         "%{}%",
-        super::filter_sql::escape_like(&crate::domain::fold_case(needle))
+        super::sql_params::escape_like(&crate::domain::fold_case(needle))
     )
 }
 

@@ -14,6 +14,7 @@ use crate::scim::schema::resolve::{resolve, ResolvedAttr};
 use super::Backend;
 
 pub use super::filter_element::{Column, Element};
+use super::sql_params::escape_like;
 pub use super::sql_params::SqlParams;
 
 /// A JSON document in a row: a JSON column (text on SQLite, jsonb on PostgreSQL), or an
@@ -76,7 +77,33 @@ pub enum QueryError {
     Sort(String),
 }
 
-impl FilterCompiler<'_> {
+impl<'a> FilterCompiler<'a> {
+    pub fn new(
+        backend: Backend,
+        rt: &'static ResourceTypeDef,
+        locate: Locator<'a>,
+        params: &'a mut SqlParams,
+    ) -> Self {
+        Self {
+            backend,
+            rt,
+            locate,
+            params,
+        }
+    }
+
+    /// `condition`, narrowed by the request's filter when there is one.
+    pub fn and_filter(
+        &mut self,
+        condition: String,
+        filter: Option<&Filter>,
+    ) -> Result<String, QueryError> {
+        Ok(match filter {
+            Some(filter) => format!("{condition} AND {}", self.compile(filter)?),
+            None => condition,
+        })
+    }
+
     pub fn compile(&mut self, filter: &Filter) -> Result<String, QueryError> {
         Ok(match filter {
             Filter::And(a, b) => format!("({} AND {})", self.compile(a)?, self.compile(b)?),
@@ -465,27 +492,4 @@ impl FilterCompiler<'_> {
 /// `lower()`, which on SQLite folds only ASCII.
 pub fn fold_sql(expr: &str) -> String {
     format!("scimd_fold({expr})")
-}
-
-/// Makes `%`, `_` and the escape character itself match literally in a LIKE pattern.
-pub fn escape_like(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn like_wildcards_in_values_are_literal() {
-        assert_eq!(escape_like("50%_off\\"), "50\\%\\_off\\\\");
-        assert_eq!(escape_like("plain"), "plain");
-    }
 }

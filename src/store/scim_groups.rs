@@ -82,16 +82,9 @@ pub fn compile_group_query(
     params: &mut SqlParams,
 ) -> Result<(String, ListOrder), QueryError> {
     let rt = &GROUP_RESOURCE;
-    let mut condition = format!("g.directory_id = {}", params.uuid(directory));
-    let mut compiler = FilterCompiler {
-        backend,
-        rt,
-        locate: &group_location,
-        params,
-    };
-    if let Some(filter) = query.filter {
-        condition = format!("{condition} AND {}", compiler.compile(filter)?);
-    }
+    let condition = format!("g.directory_id = {}", params.uuid(directory));
+    let mut compiler = FilterCompiler::new(backend, rt, &group_location, params);
+    let condition = compiler.and_filter(condition, query.filter)?;
     let sort_key = match query.sort_by {
         None => None,
         Some(path) => {

@@ -1,5 +1,6 @@
 //! Placeholders and their values, collected while a statement's text is built, and the
-//! statements several tables share the shape of: one owner's rows, a counted page.
+//! statements several tables share the shape of: one owner's rows, a counted page; LIKE
+//! patterns that match a value literally.
 
 use super::db::{Conn, Param, Record};
 use super::StoreResult;
@@ -108,4 +109,27 @@ pub async fn counted_page<T: Record>(
         format!("SELECT {columns} {from_where} ORDER BY {order} LIMIT {limit} OFFSET {offset}");
     let rows = params.query(&sql).fetch_all(conn).await?;
     Ok((rows, total))
+}
+
+/// Makes `%`, `_` and the escape character itself match literally in a LIKE pattern.
+pub fn escape_like(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_wildcards_in_values_are_literal() {
+        assert_eq!(escape_like("50%_off\\"), "50\\%\\_off\\\\");
+        assert_eq!(escape_like("plain"), "plain");
+    }
 }

@@ -6,7 +6,7 @@
 use super::accounts::{Account, ACCOUNT_COLUMNS};
 use super::db::{query, Conn};
 use super::db_types::DbUuidOpt;
-use super::users::{get_scim_user, ScimUser};
+use super::users::{scim_user_by_id, ScimUser};
 use super::{Backend, StoreResult};
 use crate::domain::{DirectoryId, OrgId};
 
@@ -112,8 +112,10 @@ pub async fn lock_scim_user(
         groups: false,
         entitlements: true,
     };
-    match conn.backend() {
-        Backend::Sqlite => get_scim_user(conn, directory, id, derived).await,
-        Backend::Postgres => super::users::get_scim_user_locked(conn, directory, id, derived).await,
-    }
+    // SQLite serializes writers anyway: it has no row locks to take.
+    let lock = match conn.backend() {
+        Backend::Sqlite => "",
+        Backend::Postgres => " FOR UPDATE OF a",
+    };
+    scim_user_by_id(conn, directory, id, derived, lock).await
 }

@@ -182,22 +182,15 @@ pub fn compile_user_query(
     params: &mut SqlParams,
 ) -> Result<(String, ListOrder), QueryError> {
     let rt = &crate::scim::schema::user::USER_RESOURCE;
-    let mut condition = format!("du.directory_id = {}", params.uuid(directory));
+    let condition = format!("du.directory_id = {}", params.uuid(directory));
     // Only a filter or a sort can look at what another org's account hides.
     let viewer =
         (query.filter.is_some() || query.sort_by.is_some()).then(|| params.uuid(viewer_org));
     let locate = |resolved: &ResolvedAttr, backend: Backend, params: &mut SqlParams| {
         user_location(resolved, backend, params, viewer.as_deref())
     };
-    let mut compiler = FilterCompiler {
-        backend,
-        rt,
-        locate: &locate,
-        params,
-    };
-    if let Some(filter) = query.filter {
-        condition = format!("{condition} AND {}", compiler.compile(filter)?);
-    }
+    let mut compiler = FilterCompiler::new(backend, rt, &locate, params);
+    let condition = compiler.and_filter(condition, query.filter)?;
     // Unfiltered lists walk the (directory_id, created_at, id) index in order. With a
     // filter, `+ 0` keeps SQLite's planner from preferring that index over the filter's
     // own (it would otherwise scan the whole directory to avoid a small sort);
@@ -437,17 +430,8 @@ pub async fn get_scim_user(
     scim_user_by_id(conn, directory, id, derived, "").await
 }
 
-/// Like [`get_scim_user`], on PostgreSQL with the account row locked (`FOR UPDATE OF a`).
-pub(super) async fn get_scim_user_locked(
-    conn: &mut Conn,
-    directory: DirectoryId,
-    id: uuid::Uuid,
-    derived: Derived,
-) -> StoreResult<Option<ScimUser>> {
-    scim_user_by_id(conn, directory, id, derived, " FOR UPDATE OF a").await
-}
-
-async fn scim_user_by_id(
+/// [`get_scim_user`], `lock` (a locking clause, or empty) appended to its statement.
+pub(super) async fn scim_user_by_id(
     conn: &mut Conn,
     directory: DirectoryId,
     id: uuid::Uuid,

@@ -85,8 +85,7 @@ async fn warm_token_cache(app: &TestApp, token: &str, id: &str) {
 }
 
 async fn scim_operations_keep_their_statement_budgets(app: TestApp) {
-    let org = app.bootstrap("Acme", &["acme.example"]).await;
-    let token = &org.scim_token.token;
+    let token = &app.acme_token().await;
     let scim = Budget { app: &app, token };
 
     let mut ids = Vec::new();

@@ -59,8 +59,7 @@ async fn walk(app: &TestApp, token: &str, path: &str) -> (Vec<String>, Vec<Value
 }
 
 async fn a_walk_by_cursor_sees_every_user_once_in_order_while_users_come_and_go(app: TestApp) {
-    let org = app.bootstrap("Acme", &["acme.example"]).await;
-    let token = &org.scim_token.token;
+    let token = &app.acme_token().await;
     let mut created = Vec::new();
     for i in 0..40 {
         created.push(create_user(&app, token, &format!("u{i:02}"), None).await);
@@ -120,8 +119,7 @@ async fn a_walk_by_cursor_sees_every_user_once_in_order_while_users_come_and_go(
 }
 
 async fn previous_cursors_walk_back_and_sorted_walks_match_the_sorted_list(app: TestApp) {
-    let org = app.bootstrap("Acme", &["acme.example"]).await;
-    let token = &org.scim_token.token;
+    let token = &app.acme_token().await;
     // Titles repeat and some users have none, so the walk must break ties by id and place
     // the users without a title (last ascending, first descending).
     for i in 0..23 {
@@ -276,8 +274,7 @@ async fn cursors_are_bound_to_their_directory_and_query(app: TestApp) {
 }
 
 async fn counts_must_be_positive_with_a_cursor(app: TestApp) {
-    let org = app.bootstrap("Acme", &["acme.example"]).await;
-    let token = &org.scim_token.token;
+    let token = &app.acme_token().await;
     create_user(&app, token, "ann", None).await;
     for count in ["0", "-3", "ten", "2.5"] {
         let reply = app
@@ -307,8 +304,7 @@ async fn counts_must_be_positive_with_a_cursor(app: TestApp) {
 }
 
 async fn an_expired_cursor_is_refused(app: TestApp) {
-    let org = app.bootstrap("Acme", &["acme.example"]).await;
-    let token = &org.scim_token.token;
+    let token = &app.acme_token().await;
     for i in 0..3 {
         create_user(&app, token, &format!("e{i}"), None).await;
     }
@@ -328,8 +324,7 @@ async fn an_expired_cursor_is_refused(app: TestApp) {
 }
 
 async fn the_root_search_walks_users_then_groups(app: TestApp) {
-    let org = app.bootstrap("Acme", &["acme.example"]).await;
-    let token = &org.scim_token.token;
+    let token = &app.acme_token().await;
     let mut expected = Vec::new();
     for i in 0..5 {
         expected.push(create_user(&app, token, &format!("r{i}"), None).await);

@@ -37,8 +37,7 @@ fn values(user: &Value) -> Vec<String> {
 }
 
 async fn discovery_lists_entitlements(app: TestApp) {
-    let org = app.bootstrap("Acme", &["acme.example"]).await;
-    let token = &org.scim_token.token;
+    let token = &app.acme_token().await;
     let types = app.get("/ResourceTypes", token).await;
     let entitlement = item(&types.body["Resources"], "id", "Entitlement");
     assert_eq!(entitlement["endpoint"], "/Entitlements");

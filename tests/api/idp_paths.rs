@@ -18,8 +18,7 @@ fn user(user_name: &str) -> Value {
 }
 
 async fn endpoint_names_ignore_case_and_trailing_slashes(app: TestApp) {
-    let org = app.bootstrap("Acme", &["acme.example"]).await;
-    let token = &org.scim_token.token;
+    let token = &app.acme_token().await;
 
     let created = app
         .raw(
@@ -139,8 +138,7 @@ async fn the_router_sees_the_canonical_path(app: TestApp) {
 }
 
 async fn plus_and_percent_20_are_spaces_in_filters(app: TestApp) {
-    let org = app.bootstrap("Acme", &["acme.example"]).await;
-    let token = &org.scim_token.token;
+    let token = &app.acme_token().await;
     app.create_user(token, user("ann@acme.example")).await;
     app.create_user(token, user("a+b@acme.example")).await;
 

@@ -27,8 +27,7 @@ fn patch(ops: Value) -> Option<Value> {
 }
 
 async fn scim_strings_have_limits_and_emails_are_addresses(app: TestApp) {
-    let org = app.bootstrap("Acme", &["acme.example"]).await;
-    let token = &org.scim_token.token;
+    let token = &app.acme_token().await;
     let ann = json!({"schemas": [USER], "userName": "ann@acme.example",
                      "name": {"givenName": "Ann"}, "title": "Engineer",
                      "emails": [{"value": "ann@acme.example", "type": "work", "primary": true}]});

@@ -71,8 +71,7 @@ async fn setup<'a>(app: &'a TestApp, token: &'a str) -> (String, String, Subject
 }
 
 async fn every_entra_manager_form_sets_and_changes_it(app: TestApp) {
-    let org = app.bootstrap("Acme", &["acme.example"]).await;
-    let token = &org.scim_token.token;
+    let token = &app.acme_token().await;
     let (boss, other, user) = setup(&app, token).await;
 
     // Entra ID's default: the bare id.
@@ -125,8 +124,7 @@ async fn every_entra_manager_form_sets_and_changes_it(app: TestApp) {
 }
 
 async fn every_entra_manager_form_removes_it(app: TestApp) {
-    let org = app.bootstrap("Acme", &["acme.example"]).await;
-    let token = &org.scim_token.token;
+    let token = &app.acme_token().await;
     let (boss, other, user) = setup(&app, token).await;
     let set = json!([{"op": "Add", "path": MANAGER, "value": boss}]);
     let removals = [
@@ -181,8 +179,7 @@ async fn every_entra_manager_form_removes_it(app: TestApp) {
 }
 
 async fn null_and_empty_values_remove_simple_attributes(app: TestApp) {
-    let org = app.bootstrap("Acme", &["acme.example"]).await;
-    let token = &org.scim_token.token;
+    let token = &app.acme_token().await;
     let (_, _, user) = setup(&app, token).await;
     for value in [json!(""), json!(null)] {
         for op in ["Add", "Replace"] {
@@ -208,8 +205,7 @@ async fn null_and_empty_values_remove_simple_attributes(app: TestApp) {
 }
 
 async fn empty_operations_is_invalid_value(app: TestApp) {
-    let org = app.bootstrap("Acme", &["acme.example"]).await;
-    let token = &org.scim_token.token;
+    let token = &app.acme_token().await;
     let (_, _, user) = setup(&app, token).await;
     let id = user.id;
     let before = app.get(&format!("/Users/{id}"), token).await;

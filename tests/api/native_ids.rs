@@ -28,8 +28,7 @@ async fn total(app: &TestApp, token: &str, resource: &str, filter: &str) -> Valu
 }
 
 async fn ids_that_are_not_uuids_find_nothing(app: TestApp) {
-    let org = app.bootstrap("Acme", &["acme.example"]).await;
-    let token = &org.scim_token.token;
+    let token = &app.acme_token().await;
     let ann = app.create_user(token, user("ann@acme.example")).await;
     let ann_id = ann.body["id"].as_str().expect("id").to_owned();
     let bob = app.post("/Users", token, user("bob@acme.example")).await;

@@ -37,8 +37,7 @@ async fn lookup(app: &TestApp, token: &str, filter: &str) -> Value {
 }
 
 async fn a_deactivated_user_is_found_and_reactivated(app: TestApp) {
-    let org = app.bootstrap("Acme", &["acme.example"]).await;
-    let token = &org.scim_token.token;
+    let token = &app.acme_token().await;
     let created = app
         .create_user(token, user("ann@acme.example", "oid-1"))
         .await;
@@ -99,8 +98,7 @@ async fn a_deactivated_user_is_found_and_reactivated(app: TestApp) {
 /// so the IdP's lookup misses the record holding its email's account. The 409 names that
 /// record, and one PATCH puts it right.
 async fn a_user_renamed_while_unassigned_is_named_in_the_409(app: TestApp) {
-    let org = app.bootstrap("Acme", &["acme.example"]).await;
-    let token = &org.scim_token.token;
+    let token = &app.acme_token().await;
     let mut body = user("ann@acme.example", "oid-1");
     body["userName"] = json!("ann.login");
     let created = app.create_user(token, body.clone()).await;
@@ -137,8 +135,7 @@ async fn a_user_renamed_while_unassigned_is_named_in_the_409(app: TestApp) {
 }
 
 async fn a_deleted_user_is_linked_again_and_reactivated(app: TestApp) {
-    let org = app.bootstrap("Acme", &["acme.example"]).await;
-    let token = &org.scim_token.token;
+    let token = &app.acme_token().await;
     let account = {
         app.create_user(token, user("ann@acme.example", "oid-1"))
             .await;
@@ -193,21 +190,25 @@ async fn an_external_user_deleted_and_resent_is_linked_again(app: TestApp) {
     assert_eq!(again.body["active"], true);
 }
 
+/// Of four racing creates of one resource, one makes it and three are told it exists.
+fn one_created_three_told_it_exists(replies: &[Reply], what: &str) {
+    let mut statuses: Vec<u16> = replies.iter().map(|r| r.status).collect();
+    statuses.sort_unstable();
+    assert_eq!(statuses, [201, 409, 409, 409], "{what}");
+    for reply in replies.iter().filter(|r| r.status == 409) {
+        assert_eq!(reply.body["scimType"], "uniqueness", "{}", reply.body);
+    }
+}
+
 async fn simultaneous_duplicates_are_409_never_500(app: TestApp) {
-    let org = app.bootstrap("Acme", &["acme.example"]).await;
-    let token = &org.scim_token.token;
+    let token = &app.acme_token().await;
     for i in 0..10 {
         let email = format!("twin{i}@acme.example");
         let body = user(&email, &format!("oid-{i}"));
         let replies =
             futures_util::future::join_all((0..4).map(|_| app.post("/Users", token, body.clone())))
                 .await;
-        let mut statuses: Vec<u16> = replies.iter().map(|r| r.status).collect();
-        statuses.sort_unstable();
-        assert_eq!(statuses, [201, 409, 409, 409], "{email}");
-        for reply in replies.iter().filter(|r| r.status == 409) {
-            assert_eq!(reply.body["scimType"], "uniqueness", "{}", reply.body);
-        }
+        one_created_three_told_it_exists(&replies, &email);
 
         let name = format!("Team {i}");
         let replies = futures_util::future::join_all((0..4).map(|k| {
@@ -219,12 +220,7 @@ async fn simultaneous_duplicates_are_409_never_500(app: TestApp) {
             app.post("/Groups", token, json!({"displayName": spelled}))
         }))
         .await;
-        let mut statuses: Vec<u16> = replies.iter().map(|r| r.status).collect();
-        statuses.sort_unstable();
-        assert_eq!(statuses, [201, 409, 409, 409], "{name}");
-        for reply in replies.iter().filter(|r| r.status == 409) {
-            assert_eq!(reply.body["scimType"], "uniqueness", "{}", reply.body);
-        }
+        one_created_three_told_it_exists(&replies, &name);
     }
 }
 
@@ -299,22 +295,16 @@ fn assert_conflict<T: std::fmt::Debug>(result: Result<T, sqlx::Error>, what: &st
 async fn every_unique_violation_is_a_store_conflict(db: TestDb) {
     let store = db.store().await;
     let mut tx = store.begin().await.unwrap();
-    let insert_org = "INSERT INTO organizations (id, name, created_at) VALUES ($1, $2, $3)";
     let org = scimd::domain::OrgId::new();
     let at = store::db::Time(1);
-    store::db::query(insert_org)
-        .bind(org)
-        .bind("A")
-        .bind(at)
-        .execute(&mut tx)
-        .await
-        .unwrap();
-    let pk = store::db::query(insert_org)
-        .bind(org)
-        .bind("B")
-        .bind(at)
-        .execute(&mut tx)
-        .await;
+    let insert_org = |name: &'static str| {
+        store::db::query("INSERT INTO organizations (id, name, created_at) VALUES ($1, $2, $3)")
+            .bind(org)
+            .bind(name)
+            .bind(at)
+    };
+    insert_org("A").execute(&mut tx).await.unwrap();
+    let pk = insert_org("B").execute(&mut tx).await;
     assert_conflict(pk, "primary key");
     tx.rollback().await.unwrap();
 

@@ -7,8 +7,7 @@ use crate::helpers::*;
 use crate::on_both_backends;
 
 async fn foreign_content_types_and_bad_query_strings_are_refused(app: TestApp) {
-    let org = app.bootstrap("Acme", &["acme.example"]).await;
-    let token = &org.scim_token.token;
+    let token = &app.acme_token().await;
     let body = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
                       "userName": "ann@acme.example",
                       "emails": [{"value": "ann@acme.example", "primary": true}]})

@@ -7,8 +7,7 @@ use crate::helpers::*;
 use crate::on_both_backends;
 
 async fn wrong_json_types_in_a_search_request_are_refused(app: TestApp) {
-    let org = app.bootstrap("Acme", &["acme.example"]).await;
-    let token = &org.scim_token.token;
+    let token = &app.acme_token().await;
     for name in ["ann", "bob"] {
         let email = format!("{name}@acme.example");
         let user = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],

@@ -105,8 +105,7 @@ async fn any_user_name_and_the_email_from_emails(app: TestApp) {
 }
 
 async fn a_user_without_any_email_is_refused_naming_the_mapping(app: TestApp) {
-    let org = app.bootstrap("Acme", &["acme.example"]).await;
-    let token = &org.scim_token.token;
+    let token = &app.acme_token().await;
     for body in [
         user("jdoe", json!([])),
         {

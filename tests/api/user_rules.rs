@@ -77,8 +77,7 @@ async fn foreign_accounts_are_refused_and_unchanged(app: TestApp) {
 }
 
 async fn delete_deactivates_managed_accounts(app: TestApp) {
-    let org = app.bootstrap("Acme", &["acme.example"]).await;
-    let token = &org.scim_token.token;
+    let token = &app.acme_token().await;
     let mut first = user("ann@acme.example");
     first["title"] = json!("Lead");
     let id = app.create_user(token, first).await.id();

@@ -9,8 +9,7 @@ use crate::on_both_backends;
 use crate::users::{create, user, ENTERPRISE};
 
 async fn etags_and_preconditions(app: TestApp) {
-    let org = app.bootstrap("Acme", &["acme.example"]).await;
-    let token = &org.scim_token.token;
+    let token = &app.acme_token().await;
     let created = app.post("/Users", token, user("ann@acme.example")).await;
     let id = created.body["id"].as_str().unwrap();
     let etag = created.header("etag").unwrap().to_owned();
@@ -78,8 +77,7 @@ async fn etags_and_preconditions(app: TestApp) {
 }
 
 async fn patch_in_every_dialect(app: TestApp) {
-    let org = app.bootstrap("Acme", &["acme.example"]).await;
-    let token = &org.scim_token.token;
+    let token = &app.acme_token().await;
     let id = app.create_user(token, user("ann@acme.example")).await.id();
     let path = format!("/Users/{id}");
     let send = |ops: Value| {
@@ -173,8 +171,7 @@ async fn entra_string_booleans_on_create(app: TestApp) {
 }
 
 async fn put_replaces(app: TestApp) {
-    let org = app.bootstrap("Acme", &["acme.example"]).await;
-    let token = &org.scim_token.token;
+    let token = &app.acme_token().await;
     let mut body = user("ann@acme.example");
     body["title"] = json!("Lead");
     body["userType"] = json!("Employee");
@@ -197,8 +194,7 @@ async fn put_replaces(app: TestApp) {
 }
 
 async fn projection_on_reads_and_writes(app: TestApp) {
-    let org = app.bootstrap("Acme", &["acme.example"]).await;
-    let token = &org.scim_token.token;
+    let token = &app.acme_token().await;
     let mut body = user("ann@acme.example");
     body["password"] = json!("hunter2");
     let reply = app

@@ -70,8 +70,7 @@ async fn create_read_and_locate(app: TestApp) {
 }
 
 async fn duplicates_conflict_and_bad_bodies_are_refused(app: TestApp) {
-    let org = app.bootstrap("Acme", &["acme.example"]).await;
-    let token = &org.scim_token.token;
+    let token = &app.acme_token().await;
     create(&app, token, user("ann@acme.example")).await;
     let again = app.post("/Users", token, user("ANN@acme.example")).await;
     assert_eq!(again.status, 409);
@@ -107,8 +106,7 @@ async fn duplicates_conflict_and_bad_bodies_are_refused(app: TestApp) {
 }
 
 async fn content_types_ids_and_methods(app: TestApp) {
-    let org = app.bootstrap("Acme", &["acme.example"]).await;
-    let token = &org.scim_token.token;
+    let token = &app.acme_token().await;
     for (i, content_type) in [
         Some("application/json"),
         Some("application/scim+json; charset=utf-8"),
@@ -144,8 +142,7 @@ async fn content_types_ids_and_methods(app: TestApp) {
 }
 
 async fn lookups_filters_and_paging(app: TestApp) {
-    let org = app.bootstrap("Acme", &["acme.example"]).await;
-    let token = &org.scim_token.token;
+    let token = &app.acme_token().await;
     for (i, name) in ["carol", "alice", "bob"].iter().enumerate() {
         let mut body = user(&format!("{name}@acme.example"));
         body["displayName"] = json!(format!("{} Person", name.to_uppercase()));
@@ -239,8 +236,7 @@ async fn lookups_filters_and_paging(app: TestApp) {
 }
 
 async fn unknown_attributes_and_schemas_are_ignored(app: TestApp) {
-    let org = app.bootstrap("Acme", &["acme.example"]).await;
-    let token = &org.scim_token.token;
+    let token = &app.acme_token().await;
     let mut body = user("ann@acme.example");
     body["schemas"] = json!([
         "urn:ietf:params:scim:schemas:core:2.0:User",
@@ -264,8 +260,7 @@ async fn unknown_attributes_and_schemas_are_ignored(app: TestApp) {
 }
 
 async fn root_search_spans_users_and_groups(app: TestApp) {
-    let org = app.bootstrap("Acme", &["acme.example"]).await;
-    let token = &org.scim_token.token;
+    let token = &app.acme_token().await;
     create(&app, token, user("ann@acme.example")).await;
     create(&app, token, user("bob@acme.example")).await;
     app

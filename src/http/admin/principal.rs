@@ -7,11 +7,10 @@ use std::ops::Deref;
 use std::pin::Pin;
 
 use actix_web::http::StatusCode;
-use actix_web::{web, FromRequest, HttpRequest};
+use actix_web::{FromRequest, HttpRequest};
 
 use super::problem::Problem;
-use crate::http::auth::bearer_token;
-use crate::http::AppState;
+use crate::http::auth::state_and_token;
 use crate::service::admin::AdminActor;
 use crate::service::tokens::ADMIN_AUDIENCE;
 
@@ -31,8 +30,7 @@ impl FromRequest for AdminPrincipal {
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        let state = req.app_data::<web::Data<AppState>>().cloned();
-        let token = bearer_token(req).map(str::to_owned);
+        let (state, token) = state_and_token(req);
         Box::pin(async move {
             let state = state.ok_or_else(|| {
                 Problem::new(

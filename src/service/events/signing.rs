@@ -8,6 +8,7 @@ use p256::pkcs8::EncodePrivateKey;
 use serde_json::{json, Value};
 
 use crate::scim::events::SET_TYPE;
+use crate::service::stored_keys::stored_keys;
 use crate::store::{self, SetSigningKey, Store, StoreError};
 
 const ALG: &str = "ES256";
@@ -51,22 +52,15 @@ impl SetSigner {
     /// Loads the oldest key, creating one if the database has none (two processes starting
     /// at once may both create one; both then use the oldest).
     pub async fn load(store: &Store) -> Result<Self, StoreError> {
-        let mut conn = store.read().await?;
-        let mut keys = store::list_set_signing_keys(&mut conn).await?;
-        drop(conn);
-        if keys.is_empty() {
-            let key = SetSigningKey {
+        let keys = stored_keys(store, || {
+            Ok(SetSigningKey {
                 kid: uuid::Uuid::new_v4().simple().to_string(),
                 alg: ALG.to_owned(),
                 private_key: generate()?,
                 created_at: store::now_micros(),
-            };
-            let mut tx = store.begin().await?;
-            store::insert_set_signing_key(&mut tx, &key).await?;
-            tx.commit().await?;
-            let mut conn = store.read().await?;
-            keys = store::list_set_signing_keys(&mut conn).await?;
-        }
+            })
+        })
+        .await?;
         let key = keys
             .into_iter()
             .find(|k| k.alg == ALG)

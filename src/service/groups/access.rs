@@ -10,7 +10,8 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::domain::{
-    licensed_products, product_access, AccountId, DirectoryId, GroupId, Product, SiteId,
+    licensed_products, product_access, AccountId, DirectoryId, GroupId, Product,
+    ProductAccessChange, SiteId,
 };
 use crate::service::error::{ServiceError, ServiceResult};
 use crate::store::{self, NewAuditEntry, ProductGrant, Store, Tx};
@@ -53,34 +54,17 @@ async fn audit(
     Ok(())
 }
 
-/// Grants `product` on `site` to the members of `group`. The site must belong to the
-/// group's org and offer the product.
-pub async fn grant_product(
-    store: &Store,
-    group: GroupId,
-    site: SiteId,
-    product: &str,
-) -> ServiceResult<GroupGrants> {
-    change_grant(store, group, site, product, true).await
-}
-
-/// Ends a grant; members keep whatever other groups grant them.
-pub async fn revoke_product(
-    store: &Store,
-    group: GroupId,
-    site: SiteId,
-    product: &str,
-) -> ServiceResult<GroupGrants> {
-    change_grant(store, group, site, product, false).await
-}
-
-async fn change_grant(
+/// Grants `product` on `site` to the members of `group` (the site must belong to the
+/// group's org and offer the product), or ends that grant: members keep whatever other
+/// groups grant them.
+pub async fn change_product(
     store: &Store,
     group_id: GroupId,
     site_id: SiteId,
     product: &str,
-    grant: bool,
+    change: ProductAccessChange,
 ) -> ServiceResult<GroupGrants> {
+    let grant = change == ProductAccessChange::Grant;
     let product = Product::new(product).map_err(|e| ServiceError::Invalid(e.to_string()))?;
     let mut tx = store.begin().await?;
     let group = store::get_group(&mut tx, group_id)

@@ -62,8 +62,7 @@ async fn users_named(app: &TestApp, token: &str, name: &str) -> i64 {
 }
 
 async fn mixed_operations_resolve_bulk_ids_in_any_order(app: TestApp) {
-    let org = app.bootstrap("Acme", &["acme.example"]).await;
-    let token = &org.scim_token.token;
+    let token = &app.acme_token().await;
     let old = app.post("/Users", token, user("old", "acme.example")).await;
     let old_id = old.id();
     let stale = app
@@ -151,8 +150,7 @@ async fn mixed_operations_resolve_bulk_ids_in_any_order(app: TestApp) {
 }
 
 async fn circular_references_are_refused(app: TestApp) {
-    let org = app.bootstrap("Acme", &["acme.example"]).await;
-    let token = &org.scim_token.token;
+    let token = &app.acme_token().await;
     let with_manager = |bulk_id: &str, name: &str, manager: &str| {
         let mut data = user(name, "acme.example");
         data[ENTERPRISE] = json!({"manager": {"value": format!("bulkId:{manager}")}});
@@ -208,8 +206,7 @@ async fn circular_references_are_refused(app: TestApp) {
 }
 
 async fn fail_on_errors_stops_after_that_many_errors(app: TestApp) {
-    let org = app.bootstrap("Acme", &["acme.example"]).await;
-    let token = &org.scim_token.token;
+    let token = &app.acme_token().await;
     // A user without any email is refused (the account model keys on it).
     let no_email = json!({"method": "POST", "path": "/Users", "bulkId": "bad",
                           "data": {"schemas": [USER], "userName": "no-email"}});

@@ -8,8 +8,7 @@ use crate::helpers::*;
 use crate::on_both_backends;
 
 async fn limits_are_advertised_and_enforced(app: TestApp) {
-    let org = app.bootstrap("Acme", &["acme.example"]).await;
-    let token = &org.scim_token.token;
+    let token = &app.acme_token().await;
     let config = app.get("/ServiceProviderConfig", token).await;
     assert_eq!(
         config.body["bulk"],
@@ -160,8 +159,7 @@ async fn a_bulk_request_reaches_only_its_own_directory(app: TestApp) {
 /// rolled back whole, and the operations after it still run and are kept (on PostgreSQL the
 /// failed statement must not poison the shared transaction).
 async fn an_operation_failing_half_way_leaves_nothing(app: TestApp) {
-    let org = app.bootstrap("Acme", &["acme.example"]).await;
-    let token = &org.scim_token.token;
+    let token = &app.acme_token().await;
     let reply = bulk(
         &app,
         token,
@@ -202,8 +200,7 @@ async fn an_operation_failing_half_way_leaves_nothing(app: TestApp) {
 /// userNames meet the unique index) spread through them: every success is kept, every
 /// failure leaves nothing.
 async fn long_bulks_cross_commit_chunks(app: TestApp) {
-    let org = app.bootstrap("Acme", &["acme.example"]).await;
-    let token = &org.scim_token.token;
+    let token = &app.acme_token().await;
     let mut operations = Vec::new();
     let mut expected = Vec::new();
     for i in 0..300 {

@@ -1,9 +1,8 @@
 //! Product access derived from groups (rules 1, 7, 16) and rule 19.
 
+use scimd::domain::ProductAccessChange::{Grant, Revoke};
 use scimd::domain::{Actor, GroupId, Product};
-use scimd::service::groups::access::{
-    account_by_email, account_site_access, grant_product, revoke_product,
-};
+use scimd::service::groups::access::{account_by_email, account_site_access, change_product};
 use scimd::service::groups::members::{change_members, MemberChange};
 use scimd::store;
 use serde_json::json;
@@ -21,25 +20,27 @@ async fn product_access_follows_groups(app: TestApp) {
     let (ann, bob) = ann_and_bob(&app, token).await;
     let g = group(&app, token, "Jira users", &[&ann]).await;
     let gid: GroupId = g["id"].as_str().unwrap().parse().unwrap();
-    let grants = grant_product(&app.store, gid, org.site_id, "jira-software")
+    let grants = change_product(&app.store, gid, org.site_id, "jira-software", Grant)
         .await
         .unwrap();
     assert!(grants.changed);
     assert!(
-        !grant_product(&app.store, gid, org.site_id, "jira-software")
+        !change_product(&app.store, gid, org.site_id, "jira-software", Grant)
             .await
             .unwrap()
             .changed
     );
     assert!(
-        grant_product(&app.store, gid, org.site_id, "bitbucket")
+        change_product(&app.store, gid, org.site_id, "bitbucket", Grant)
             .await
             .is_err(),
         "the site has no such product"
     );
-    assert!(grant_product(&app.store, gid, org.site_id, "Not A Key")
-        .await
-        .is_err());
+    assert!(
+        change_product(&app.store, gid, org.site_id, "Not A Key", Grant)
+            .await
+            .is_err()
+    );
 
     let ann_account = account_by_email(&app.store, "ann@acme.example")
         .await
@@ -91,7 +92,7 @@ async fn product_access_follows_groups(app: TestApp) {
     );
 
     assert!(
-        revoke_product(&app.store, gid, org.site_id, "jira-software")
+        change_product(&app.store, gid, org.site_id, "jira-software", Revoke)
             .await
             .unwrap()
             .changed
@@ -105,9 +106,15 @@ async fn scim_delete_of_a_user_ends_its_access(app: TestApp) {
     let ann = user(&app, token, "ann@acme.example").await;
     let g = group(&app, token, "Confluence", &[&ann]).await;
     let gid = g["id"].as_str().unwrap();
-    grant_product(&app.store, gid.parse().unwrap(), org.site_id, "confluence")
-        .await
-        .unwrap();
+    change_product(
+        &app.store,
+        gid.parse().unwrap(),
+        org.site_id,
+        "confluence",
+        Grant,
+    )
+    .await
+    .unwrap();
     let account = account_by_email(&app.store, "ann@acme.example")
         .await
         .unwrap();

@@ -6,8 +6,7 @@ use super::*;
 use crate::on_both_backends;
 
 async fn create_read_and_project(app: TestApp) {
-    let org = app.bootstrap("Acme", &["acme.example"]).await;
-    let token = &org.scim_token.token;
+    let token = &app.acme_token().await;
     let ann = user(&app, token, "ann@acme.example").await;
     let body = json!({"displayName": "Engineering", "externalId": "okta-eng", "members": [{"value": ann, "display": "ignored"}]});
     let reply = app.post("/Groups", token, body).await.expect_status(201);
@@ -128,8 +127,7 @@ async fn names_are_unique_and_members_must_be_own_users(app: TestApp) {
 }
 
 async fn filters_sorting_and_paging(app: TestApp) {
-    let org = app.bootstrap("Acme", &["acme.example"]).await;
-    let token = &org.scim_token.token;
+    let token = &app.acme_token().await;
     let (ann, bob) = ann_and_bob(&app, token).await;
     let eng = group(&app, token, "Engineering", &[&ann, &bob]).await;
     group(&app, token, "Sales", &[&bob]).await;
@@ -211,8 +209,7 @@ async fn filters_sorting_and_paging(app: TestApp) {
 }
 
 async fn put_etags_and_delete(app: TestApp) {
-    let org = app.bootstrap("Acme", &["acme.example"]).await;
-    let token = &org.scim_token.token;
+    let token = &app.acme_token().await;
     let (ann, bob) = ann_and_bob(&app, token).await;
     let g = group(&app, token, "Ops", &[&ann]).await;
     let gid = g["id"].as_str().unwrap();

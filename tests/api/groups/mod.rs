@@ -5,8 +5,9 @@ mod access;
 mod crud;
 mod patch;
 
+use scimd::domain::ProductAccessChange::Grant;
 use scimd::domain::{GroupId, SiteId};
-use scimd::service::groups::access::grant_product;
+use scimd::service::groups::access::change_product;
 use serde_json::{json, Value};
 
 use crate::helpers::*;
@@ -53,7 +54,7 @@ pub async fn jira_group(app: &TestApp, token: &str, members: &[&str], site: Site
         .expect("group id")
         .parse()
         .expect("uuid");
-    grant_product(&app.store, gid, site, "jira-software")
+    change_product(&app.store, gid, site, "jira-software", Grant)
         .await
         .expect("grant");
     gid

@@ -8,8 +8,7 @@ use super::*;
 use crate::on_both_backends;
 
 async fn add_remove_in_entra_and_okta_forms(app: TestApp) {
-    let org = app.bootstrap("Acme", &["acme.example"]).await;
-    let token = &org.scim_token.token;
+    let token = &app.acme_token().await;
     let (ann, bob, cid) = (
         user(&app, token, "ann@acme.example").await,
         user(&app, token, "bob@acme.example").await,
@@ -68,8 +67,7 @@ async fn add_remove_in_entra_and_okta_forms(app: TestApp) {
 }
 
 async fn replace_forms_and_okta_rename(app: TestApp) {
-    let org = app.bootstrap("Acme", &["acme.example"]).await;
-    let token = &org.scim_token.token;
+    let token = &app.acme_token().await;
     let (ann, bob) = ann_and_bob(&app, token).await;
     let g = group(&app, token, "Sales", &[&ann]).await;
     let gid = g["id"].as_str().unwrap();
@@ -192,8 +190,7 @@ async fn projection_and_minimal_responses(app: TestApp) {
 }
 
 async fn concurrent_adds_both_take_effect(app: TestApp) {
-    let org = app.bootstrap("Acme", &["acme.example"]).await;
-    let token = &org.scim_token.token;
+    let token = &app.acme_token().await;
     let mut users = Vec::new();
     for i in 0..8 {
         users.push(user(&app, token, &format!("u{i}@acme.example")).await);

@@ -314,6 +314,15 @@ impl TestApp {
         bootstrap_on(&self.store, &self.tokens, org, domains).await
     }
 
+    /// The SCIM token of a bootstrapped "Acme" owning acme.example, for the many tests that
+    /// need nothing else of the org.
+    pub async fn acme_token(&self) -> String {
+        self.bootstrap("Acme", &["acme.example"])
+            .await
+            .scim_token
+            .token
+    }
+
     /// An admin-API token, as `scimd token issue --org|--site|--account` makes one.
     pub async fn admin_token(&self, whom: scimd::service::admin::tokens::AdminTokenFor) -> String {
         scimd::service::admin::tokens::issue_admin_token(&self.store, &self.tokens, whom, None)

@@ -59,14 +59,14 @@ async fn answers_match_their_schemas(app: TestApp) {
     )
     .await;
     spec.check("POST", "/orgs/{org}/domains", &requested);
-    let got = get(format!("{org}/domains")).await;
-    spec.check("GET", "/orgs/{org}/domains", &got);
-    let got = get(format!("{org}/accounts?count=1")).await;
-    spec.check("GET", "/orgs/{org}/accounts", &got);
-    let got = get(format!("{org}/sites")).await;
-    spec.check("GET", "/orgs/{org}/sites", &got);
-    let got = get(format!("{org}/audit?limit=3")).await;
-    spec.check("GET", "/orgs/{org}/audit", &got);
+    for (url, template) in [
+        (format!("{org}/domains"), "/orgs/{org}/domains"),
+        (format!("{org}/accounts?count=1"), "/orgs/{org}/accounts"),
+        (format!("{org}/sites"), "/orgs/{org}/sites"),
+        (format!("{org}/audit?limit=3"), "/orgs/{org}/audit"),
+    ] {
+        spec.check("GET", template, &get(url).await);
+    }
     let log = get(format!("{org}/provisioning-log")).await;
     assert_eq!(
         log.body["entries"].as_array().unwrap().len(),
@@ -249,10 +249,15 @@ async fn answers_match_their_schemas(app: TestApp) {
         .admin_post(&format!("/accounts/{dan}/reactivate"), &admin, None)
         .await;
     spec.check("POST", "/accounts/{id}/reactivate", &reactivated);
-    let got = get(format!("/accounts/{ann}")).await;
-    spec.check("GET", "/accounts/{id}", &got);
-    let got = get(format!("/accounts/{ann}/audit?limit=2")).await;
-    spec.check("GET", "/accounts/{id}/audit", &got);
+    for (url, template) in [
+        (format!("/accounts/{ann}"), "/accounts/{id}"),
+        (
+            format!("/accounts/{ann}/audit?limit=2"),
+            "/accounts/{id}/audit",
+        ),
+    ] {
+        spec.check("GET", template, &get(url).await);
+    }
     let missing = get(format!("/accounts/{}", uuid::Uuid::new_v4())).await;
     assert_eq!(missing.status, 404);
     spec.check("GET", "/accounts/{id}", &missing);
