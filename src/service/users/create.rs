@@ -191,7 +191,6 @@ pub async fn create_user(
         },
     )
     .await?;
-    let view = view(ctx, &user);
     let before = linked_status.map(|status| super::events::Before { user: None, status });
     super::events::user_changed(
         &mut tx,
@@ -199,12 +198,12 @@ pub async fn create_user(
         crate::domain::events::Operation::Create,
         before.as_ref(),
         &user,
-        Some(&view),
+        true,
         None,
     )
     .await?;
     tx.commit().await?;
-    Ok(view)
+    Ok(view(ctx, &user))
 }
 
 /// The email a POST /Users body asks for, if it names a valid one: the provisioning log

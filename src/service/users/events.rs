@@ -4,7 +4,6 @@
 use serde_json::{Map, Value};
 
 use super::resource::render;
-use super::UserView;
 use crate::domain::events::{Operation, StatusMove};
 use crate::domain::AccountStatus;
 use crate::scim::events::{changed_attributes, created_attributes};
@@ -34,14 +33,17 @@ pub(super) struct Before<'a> {
 
 /// Records the events of a write of user `user` (as it is now; for a delete, as it was).
 /// `data` is what a `full` event carries: the request for PATCH and PUT; a create carries
-/// the resource as the response shows it.
+/// the resource as the response shows it. `shown`: whether the events carry the
+/// resource's version (and, for a create, the resource); it is rendered here, only when a
+/// receiver may want the events, so that a write's response is rendered after its commit,
+/// not while it holds the database.
 pub(super) async fn user_changed(
     tx: &mut Tx,
     ctx: &ScimContext<'_>,
     operation: Operation,
     before: Option<&Before<'_>>,
     user: &ScimUser,
-    view: Option<&UserView>,
+    shown: bool,
     data: Option<&Value>,
 ) -> ServiceResult<()> {
     // A create that links an existing account may reactivate it (re-provisioning): the
@@ -51,7 +53,8 @@ pub(super) async fn user_changed(
         return Ok(());
     }
     let after = comparable(user, ctx.base_url);
-    let shown = view.map(|v| Value::Object(v.resource.clone()));
+    let view = shown.then(|| super::view(ctx, user));
+    let shown = view.as_ref().map(|v| Value::Object(v.resource.clone()));
     let (attributes, data) = match (operation, before) {
         (Operation::Create, _) => (created_attributes(&after), shown.as_ref()),
         (Operation::Delete, _) => (Vec::new(), None),
@@ -72,7 +75,7 @@ pub(super) async fn user_changed(
         operation,
         status,
         Content {
-            version: view.map(|v| v.etag.as_str()),
+            version: view.as_ref().map(|v| v.etag.as_str()),
             data,
             attributes,
         },

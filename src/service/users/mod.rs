@@ -362,19 +362,18 @@ where
         },
     )
     .await?;
-    let view = view(ctx, &user);
     events::user_changed(
         &mut tx,
         ctx,
         event,
         Some(&before),
         &user,
-        Some(&view),
+        true,
         Some(request),
     )
     .await?;
     tx.commit().await?;
-    Ok(view)
+    Ok(view(ctx, &user))
 }
 
 /// PUT /Users/{id}.
@@ -475,7 +474,7 @@ pub async fn delete_user(
         Operation::Delete,
         Some(&before),
         &gone,
-        None,
+        false,
         None,
     )
     .await?;
