@@ -1,6 +1,6 @@
 //! Accounts, their content counters, and tombstones.
 
-use super::db::{query, Conn, Time};
+use super::db::{query, Conn, Query, Time};
 
 use super::db::IntoParam;
 use super::db_types::{DbJson, DbTime, DbTimeOpt, DbUuid, DbUuidOpt};
@@ -312,26 +312,50 @@ pub async fn touch_account_records(
     own: Option<&DirectoryUser>,
     status: Option<AccountStatus>,
 ) -> StoreResult<()> {
+    let (sql, _) = touch_sql(conn.backend(), own.is_some(), status.is_some());
+    bind_touch(query(&sql), account, at, own, status)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The text of [`touch_account_records`] and the number of values it binds.
+pub(super) fn touch_sql(backend: Backend, own: bool, status: bool) -> (String, usize) {
     const TOUCH: &str = "UPDATE directory_users SET version = version + 1, updated_at = $2";
     const OWN: &str = ", external_id = CASE WHEN id = $3 THEN $4 ELSE external_id END, \
          attributes = CASE WHEN id = $3 THEN $5 ELSE attributes END, \
          user_name = CASE WHEN id = $3 THEN $6 ELSE user_name END, \
          user_name_lower = CASE WHEN id = $3 THEN $7 ELSE user_name_lower END";
-    let touch = match own {
-        None => format!("{TOUCH} WHERE account_id = $1"),
-        Some(_) => format!("{TOUCH}{OWN} WHERE account_id = $1"),
+    let touch = if own {
+        format!("{TOUCH}{OWN} WHERE account_id = $1")
+    } else {
+        format!("{TOUCH} WHERE account_id = $1")
     };
-    let status_param = if own.is_some() { 8 } else { 3 };
+    let touch_params = if own { 7 } else { 2 };
+    if !status {
+        return (touch, touch_params);
+    }
+    let status_param = touch_params + 1;
     let set_status = format!(
         "UPDATE accounts SET status = ${status_param}, updated_at = $2, version = version + 1 \
          WHERE id = $1 AND status <> ${status_param} AND tombstoned_at IS NULL"
     );
-    let sql = match (status, conn.backend()) {
-        (None, _) => touch,
-        (Some(_), Backend::Sqlite) => format!("{set_status}; {touch}"),
-        (Some(_), Backend::Postgres) => format!("WITH status AS ({set_status}) {touch}"),
+    let sql = match backend {
+        Backend::Sqlite => format!("{set_status}; {touch}"),
+        Backend::Postgres => format!("WITH status AS ({set_status}) {touch}"),
     };
-    let mut statement = query(&sql).bind(account).bind(Time(at));
+    (sql, status_param)
+}
+
+/// Binds the values of [`touch_sql`]'s text, in its order.
+pub(super) fn bind_touch<'q>(
+    statement: Query<'q>,
+    account: AccountId,
+    at: i64,
+    own: Option<&DirectoryUser>,
+    status: Option<AccountStatus>,
+) -> Query<'q> {
+    let mut statement = statement.bind(account).bind(Time(at));
     if let Some(record) = own {
         statement = statement
             .bind(record.id)
@@ -343,8 +367,7 @@ pub async fn touch_account_records(
     if let Some(status) = status {
         statement = statement.bind(status.as_str());
     }
-    statement.execute(conn).await?;
-    Ok(())
+    statement
 }
 
 pub async fn content_counters(conn: &mut Conn, id: AccountId) -> StoreResult<ContentCounters> {

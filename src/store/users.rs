@@ -9,7 +9,7 @@ use super::filter_sql::{
 };
 use super::keyset::{unsortable, ListOrder, PageSql};
 use super::{Backend, ListQuery, Listed, StoreResult};
-use crate::domain::{DirectoryId, GroupId, OrgId};
+use crate::domain::{AccountId, AccountStatus, DirectoryId, GroupId, OrgId};
 use crate::scim::cursor::Position;
 use crate::scim::schema::def::{AttrType, AttributeDef};
 use crate::scim::schema::resolve::{resolve, ResolvedAttr};
@@ -430,6 +430,45 @@ pub async fn get_scim_user(
     scim_user_by_id(conn, directory, id, derived, "").await
 }
 
+/// [`super::touch_account_records`], then the user read back as [`get_scim_user`] reads
+/// it: on SQLite the read goes in the same text as the writes (one hand-off fewer while the
+/// writer waits), on PostgreSQL it is a statement of its own.
+#[allow(clippy::too_many_arguments)]
+pub async fn touch_account_records_and_read(
+    conn: &mut Conn,
+    account: AccountId,
+    at: i64,
+    own: Option<&DirectoryUser>,
+    status: Option<AccountStatus>,
+    directory: DirectoryId,
+    id: uuid::Uuid,
+    derived: Derived,
+) -> StoreResult<Option<ScimUser>> {
+    let backend = conn.backend();
+    if backend == Backend::Postgres {
+        super::touch_account_records(conn, account, at, own, status).await?;
+        return get_scim_user(conn, directory, id, derived).await;
+    }
+    let (touch, bound) = super::accounts::touch_sql(backend, own.is_some(), status.is_some());
+    let read = scim_user_by_id_sql(backend, derived, bound + 1, "");
+    let sql = format!("{touch}; {read}");
+    super::accounts::bind_touch(query(&sql), account, at, own, status)
+        .bind(id)
+        .bind(directory)
+        .fetch_optional_into::<ScimUserRow, _>(conn)
+        .await
+}
+
+/// The text of a read of one user by id and directory, bound as `$first` and `$first + 1`.
+fn scim_user_by_id_sql(backend: Backend, derived: Derived, first: usize, lock: &str) -> String {
+    format!(
+        "SELECT CAST(1 AS BIGINT) AS u_total, {} {USER_FROM} \
+         WHERE du.id = ${first} AND du.directory_id = ${}{lock}",
+        select_columns(backend, derived),
+        first + 1
+    )
+}
+
 /// [`get_scim_user`], `lock` (a locking clause, or empty) appended to its statement.
 pub(super) async fn scim_user_by_id(
     conn: &mut Conn,
@@ -438,11 +477,7 @@ pub(super) async fn scim_user_by_id(
     derived: Derived,
     lock: &str,
 ) -> StoreResult<Option<ScimUser>> {
-    let sql = format!(
-        "SELECT CAST(1 AS BIGINT) AS u_total, {} {USER_FROM} \
-         WHERE du.id = $1 AND du.directory_id = $2{lock}",
-        select_columns(conn.backend(), derived)
-    );
+    let sql = scim_user_by_id_sql(conn.backend(), derived, 1, lock);
     query(&sql)
         .bind(id)
         .bind(directory)

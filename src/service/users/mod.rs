@@ -333,20 +333,30 @@ where
     let record_changed = record.user_name != current.record.user_name
         || record.external_id != current.record.external_id
         || record.attributes != current.record.attributes;
-    if account_changed {
+    let read_back = if account_changed {
         // Every directory's record of the account moves; this one also takes its changes.
         let own = record_changed.then_some(&record);
-        store::touch_account_records(&mut tx, current.account.id, now, own, account_write.status)
-            .await
-            .map_err(|err| user_name_taken(err, &record.user_name))?;
-    } else if record_changed {
-        store::update_directory_user(&mut tx, &record, None)
-            .await
-            .map_err(|err| user_name_taken(err, &record.user_name))?;
-    }
-    let user = store::get_scim_user(&mut tx, ctx.directory.id, id, derived)
-        .await?
-        .ok_or(ServiceError::NotFound("user"))?;
+        store::touch_account_records_and_read(
+            &mut tx,
+            current.account.id,
+            now,
+            own,
+            account_write.status,
+            ctx.directory.id,
+            id,
+            derived,
+        )
+        .await
+        .map_err(|err| user_name_taken(err, &record.user_name))?
+    } else {
+        if record_changed {
+            store::update_directory_user(&mut tx, &record, None)
+                .await
+                .map_err(|err| user_name_taken(err, &record.user_name))?;
+        }
+        store::get_scim_user(&mut tx, ctx.directory.id, id, derived).await?
+    };
+    let user = read_back.ok_or(ServiceError::NotFound("user"))?;
     let (operation, event) = match omitted {
         Omitted::PutSemantics => (ProvisioningOperation::Replace, Operation::Put),
         Omitted::Complete => (ProvisioningOperation::Patch, Operation::Patch),
