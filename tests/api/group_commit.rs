@@ -189,3 +189,21 @@ on_both_backends! {
     cancelled_transactions_leave_nothing_and_block_nobody => test_db,
     concurrent_creates_with_invalid_ones_among_them => spawn_app,
 }
+
+/// The writer keeps its savepoints' sub-journal in memory (store/open.rs): in a temporary
+/// file, each member's first change of a page cost a write system call.
+#[tokio::test]
+async fn the_sqlite_writer_journals_its_savepoints_in_memory() {
+    let Some(db) = test_db(Backend::Sqlite).await else {
+        return;
+    };
+    let store = db.store().await;
+    let mut tx = store.begin().await.expect("begin");
+    let temp_store: i64 = store::query("PRAGMA temp_store")
+        .scalar(&mut tx)
+        .await
+        .expect("the writer's temp_store");
+    tx.commit().await.expect("commit");
+    const MEMORY: i64 = 2;
+    assert_eq!(temp_store, MEMORY);
+}
