@@ -162,8 +162,16 @@ async fn user_names_are_unique_in_a_directory_ignoring_case(app: TestApp) {
     app.put(&path, token, named("jdoe", "jane@acme.example"))
         .await
         .expect_status(409);
+    // With a status change too: the account's status is written in the same round trip as
+    // the record's rename, and the refused rename takes it back with it.
+    let mut deactivating = named("jdoe", "jane@acme.example");
+    deactivating["active"] = json!(false);
+    app.put(&path, token, deactivating)
+        .await
+        .expect_scim_error(409, "uniqueness");
     let now = app.get(&path, token).await;
     assert_eq!(now.body["userName"], "jane");
+    assert_eq!(now.body["active"], true, "the refused PUT left the status");
     assert_eq!(now.body["meta"]["version"], second.body["meta"]["version"]);
 }
 

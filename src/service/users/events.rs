@@ -53,8 +53,10 @@ pub(super) async fn user_changed(
         return Ok(());
     }
     let after = comparable(user, ctx.base_url);
-    let view = shown.then(|| super::view(ctx, user));
-    let shown = view.as_ref().map(|v| Value::Object(v.resource.clone()));
+    let version = shown.then(|| super::resource::etag(user));
+    // Only a create's event carries the resource as the response shows it.
+    let shown = (shown && operation == Operation::Create)
+        .then(|| Value::Object(super::view(ctx, user).resource));
     let (attributes, data) = match (operation, before) {
         (Operation::Create, _) => (created_attributes(&after), shown.as_ref()),
         (Operation::Delete, _) => (Vec::new(), None),
@@ -75,7 +77,7 @@ pub(super) async fn user_changed(
         operation,
         status,
         Content {
-            version: view.as_ref().map(|v| v.etag.as_str()),
+            version: version.as_deref(),
             data,
             attributes,
         },
