@@ -10,15 +10,18 @@ use clap::Parser;
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
-/// jemalloc's settings, read at its first allocation. Freed pages go back to the system at
-/// once (no decay): keeping them for even 20 ms let the 16 concurrent pages of the
-/// benchmark hold 66-77 MiB at peak with 100,000 users, against 55 MiB this way. An
-/// operator can add settings through `_RJEM_MALLOC_CONF`.
+/// jemalloc's settings, read at its first allocation. Freed pages go back to the system
+/// after 20 ms, by a background thread: returning them at once (no decay) cost every
+/// request a page fault and a TLB shootdown per page it touched again, about a third of a
+/// page of users' CPU and a fifth of a lookup's. One arena, shared through the per-thread
+/// caches, keeps what the 20 ms hold from multiplying by thread: at 100,000 users the
+/// benchmark's 16 concurrent pages peaked at 55 MiB this way, 58-68 MiB with jemalloc's
+/// default arenas. An operator can add settings through `_RJEM_MALLOC_CONF`.
 #[cfg(not(target_env = "msvc"))]
 #[allow(non_upper_case_globals)]
 #[export_name = "_rjem_malloc_conf"]
 pub static malloc_conf: &[u8] =
-    b"background_thread:true,dirty_decay_ms:0,muzzy_decay_ms:0,tcache_max:4096\0";
+    b"background_thread:true,narenas:1,dirty_decay_ms:20,muzzy_decay_ms:0,tcache_max:4096\0";
 
 fn main() -> std::process::ExitCode {
     limit_malloc_arenas();
