@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::errors::ScimHttpError;
 use super::scim_request::ScimRequest;
-use super::scim_routes::{projected, scim_json};
+use super::scim_routes::{json_bytes, projected, scim_json};
 use super::{AppState, ScimPrincipal};
 use crate::scim::list::{list_response, ListRequest, RawListParams};
 use crate::scim::{ScimError, ScimType, CONTENT_TYPE};
@@ -83,7 +83,7 @@ pub async fn get<const OKTA: bool>(
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, CONTENT_TYPE))
         .insert_header(("Content-Location", location))
-        .body(projected(catalogue.resource(), &projection, found).to_string()))
+        .body(json_bytes(&projected(catalogue.resource(), &projection, found))))
 }
 
 /// Any write: entitlements are the org's site products, which its admins configure; a

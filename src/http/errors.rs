@@ -87,7 +87,7 @@ impl ResponseError for ScimHttpError {
                 HeaderValue::from_static("Bearer realm=\"scimd\""),
             ));
         }
-        response.body(self.error.body().to_string())
+        response.body(super::scim_routes::json_bytes(&self.error.body()))
     }
 }
 

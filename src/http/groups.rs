@@ -27,7 +27,7 @@ pub async fn create(
     let projection = scim.projection()?;
     let members = with_members(&projection) && !scim.minimal;
     let view = service::create_group(&scim.context(&state), &body, members).await?;
-    Ok(scim.respond(&GROUP_RESOURCE, StatusCode::CREATED, &view, &projection))
+    Ok(scim.respond(&GROUP_RESOURCE, StatusCode::CREATED, view, &projection))
 }
 
 pub async fn get(scim: ScimRequest, state: web::Data<AppState>, id: web::Path<String>) -> Reply {
@@ -41,7 +41,7 @@ pub async fn get(scim: ScimRequest, state: web::Data<AppState>, id: web::Path<St
     Ok(respond(
         &GROUP_RESOURCE,
         StatusCode::OK,
-        &view,
+        view,
         &projection,
         false,
     ))
@@ -78,7 +78,7 @@ pub async fn write<const PATCH: bool>(
     Ok(respond(
         &GROUP_RESOURCE,
         StatusCode::OK,
-        &view,
+        view,
         &projection,
         minimal,
     ))

@@ -96,7 +96,7 @@ impl ScimRequest {
         &self,
         rt: &ResourceTypeDef,
         status: StatusCode,
-        view: &ResourceView,
+        view: ResourceView,
         projection: &Projection,
     ) -> HttpResponse {
         respond(rt, status, view, projection, self.minimal)

@@ -126,7 +126,15 @@ pub fn external_base(req: &HttpRequest) -> String {
 pub fn scim_json(status: StatusCode, body: &Value) -> HttpResponse {
     HttpResponse::build(status)
         .insert_header((header::CONTENT_TYPE, CONTENT_TYPE))
-        .body(body.to_string())
+        .body(json_bytes(body))
+}
+
+/// The JSON text of a response body. `Value`'s `Display` (`to_string`) hands the formatter
+/// one token at a time; serializing into a byte buffer skips that layer. Serializing a
+/// `Value` into memory cannot fail (its keys are strings, a `Vec` takes every write); the
+/// fallback only keeps that promise out of the request path's control flow.
+pub fn json_bytes(body: &Value) -> Vec<u8> {
+    serde_json::to_vec(body).unwrap_or_else(|_| body.to_string().into_bytes())
 }
 
 pub fn wants(rt: &ResourceTypeDef, projection: &Projection, name: &str) -> bool {
@@ -157,12 +165,12 @@ pub fn projected(
 pub fn respond(
     rt: &ResourceTypeDef,
     status: StatusCode,
-    view: &ResourceView,
+    view: ResourceView,
     projection: &Projection,
     minimal: bool,
 ) -> HttpResponse {
     let mut response = HttpResponse::build(status);
-    response.insert_header((header::ETAG, view.etag.clone()));
+    response.insert_header((header::ETAG, view.etag));
     let location = view
         .resource
         .get("meta")
@@ -184,7 +192,7 @@ pub fn respond(
     }
     response
         .insert_header((header::CONTENT_TYPE, CONTENT_TYPE))
-        .body(projected(rt, projection, view.resource.clone()).to_string())
+        .body(json_bytes(&projected(rt, projection, view.resource)))
 }
 
 /// Resource ids are UUIDs; anything else names nothing, so it is a 404, not a 400.

@@ -33,7 +33,7 @@ pub async fn create(
     let view = service::create_user(&scim.context(&state), &body, derived(&projection))
         .await
         .map_err(|err| ScimHttpError::from(err).with_email(service::requested_email_of(&body)))?;
-    Ok(scim.respond(&USER_RESOURCE, StatusCode::CREATED, &view, &projection))
+    Ok(scim.respond(&USER_RESOURCE, StatusCode::CREATED, view, &projection))
 }
 
 pub async fn get(scim: ScimRequest, state: web::Data<AppState>, id: web::Path<String>) -> Reply {
@@ -43,7 +43,7 @@ pub async fn get(scim: ScimRequest, state: web::Data<AppState>, id: web::Path<St
     if let Some(not_modified) = scim.not_modified(&view) {
         return Ok(not_modified);
     }
-    Ok(scim.respond(&USER_RESOURCE, StatusCode::OK, &view, &projection))
+    Ok(scim.respond(&USER_RESOURCE, StatusCode::OK, view, &projection))
 }
 
 listed_type! {
@@ -68,7 +68,7 @@ pub async fn write<const PATCH: bool>(
     } else {
         service::put_user(&ctx, id, &body, scim.precondition, derived).await?
     };
-    Ok(scim.respond(&USER_RESOURCE, StatusCode::OK, &view, &projection))
+    Ok(scim.respond(&USER_RESOURCE, StatusCode::OK, view, &projection))
 }
 
 pub async fn delete(scim: ScimRequest, state: web::Data<AppState>, id: web::Path<String>) -> Reply {

@@ -266,12 +266,14 @@ pub fn cursor_list_response(
     next: Option<String>,
     previous: Option<String>,
 ) -> Value {
-    let mut body = json!({
-        "schemas": [urn::LIST_RESPONSE],
-        "totalResults": total,
-        "itemsPerPage": resources.len(),
-        "Resources": resources,
-    });
+    let mut body = with_resources(
+        json!({
+            "schemas": [urn::LIST_RESPONSE],
+            "totalResults": total,
+            "itemsPerPage": resources.len(),
+        }),
+        resources,
+    );
     if let Some(map) = body.as_object_mut() {
         if let Some(next) = next {
             map.insert("nextCursor".into(), Value::String(next));
@@ -285,13 +287,25 @@ pub fn cursor_list_response(
 
 /// A ListResponse; `totalResults`, `startIndex` and `itemsPerPage` are JSON integers.
 pub fn list_response(total: i64, start_index: i64, resources: Vec<Value>) -> Value {
-    json!({
-        "schemas": [urn::LIST_RESPONSE],
-        "totalResults": total,
-        "startIndex": start_index,
-        "itemsPerPage": resources.len(),
-        "Resources": resources,
-    })
+    with_resources(
+        json!({
+            "schemas": [urn::LIST_RESPONSE],
+            "totalResults": total,
+            "startIndex": start_index,
+            "itemsPerPage": resources.len(),
+        }),
+        resources,
+    )
+}
+
+/// Moves a page's resources into its response. `json!` serializes every value it
+/// interpolates, so `"Resources": resources` inside it deep-copied the whole page: a
+/// seventh of a page's CPU in a profile.
+pub fn with_resources(mut body: Value, resources: Vec<Value>) -> Value {
+    if let Some(map) = body.as_object_mut() {
+        map.insert("Resources".into(), Value::Array(resources));
+    }
+    body
 }
 
 #[cfg(test)]

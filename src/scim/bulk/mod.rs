@@ -352,10 +352,11 @@ pub fn bulk_response(mut results: Vec<OperationResult>) -> Value {
             Value::Object(map)
         })
         .collect();
-    json!({
-        "schemas": [urn::BULK_RESPONSE],
-        "Operations": operations,
-    })
+    // Built by hand: `json!` would deep-copy the operations it interpolates.
+    let mut body = Map::new();
+    body.insert("schemas".into(), json!([urn::BULK_RESPONSE]));
+    body.insert("Operations".into(), Value::Array(operations));
+    Value::Object(body)
 }
 
 #[cfg(test)]

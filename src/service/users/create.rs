@@ -203,7 +203,7 @@ pub async fn create_user(
     )
     .await?;
     tx.commit().await?;
-    Ok(view(ctx, &user))
+    Ok(view(ctx, user))
 }
 
 /// The email a POST /Users body asks for, if it names a valid one: the provisioning log

@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use super::resource::render;
+use super::resource::{render, Groups};
 use crate::domain::events::{Operation, StatusMove};
 use crate::domain::AccountStatus;
 use crate::scim::events::{changed_attributes, created_attributes};
@@ -17,7 +17,7 @@ use crate::store::{ScimUser, Tx};
 /// The user as events compare it: without what is derived from elsewhere (groups,
 /// entitlements) and so not changed by a write of the user.
 fn comparable(user: &ScimUser, base: &str) -> Map<String, Value> {
-    let mut resource = render(user, &[], base);
+    let mut resource = render(user.clone(), Groups::Left, base);
     resource.remove("groups");
     resource.remove("entitlements");
     resource
@@ -56,7 +56,7 @@ pub(super) async fn user_changed(
     let version = shown.then(|| super::resource::etag(user));
     // Only a create's event carries the resource as the response shows it.
     let shown = (shown && operation == Operation::Create)
-        .then(|| Value::Object(super::view(ctx, user).resource));
+        .then(|| Value::Object(super::view(ctx, user.clone()).resource));
     let (attributes, data) = match (operation, before) {
         (Operation::Create, _) => (created_attributes(&after), shown.as_ref()),
         (Operation::Delete, _) => (Vec::new(), None),

@@ -12,7 +12,7 @@ use serde_json::{json, Map, Value};
 
 use self::resource::{
     asserted_entitlements, changed_account_fields, current_entitlements, redact_for_stranger,
-    render, requested_email, split, UserParts,
+    render, requested_email, split, Groups, UserParts,
 };
 use super::error::{ServiceError, ServiceResult};
 use super::provisioning::LoggedWrite;
@@ -56,21 +56,22 @@ fn user_name_taken(err: store::StoreError, user_name: &str) -> ServiceError {
     }
 }
 
-fn view(ctx: &ScimContext<'_>, user: &ScimUser) -> UserView {
+fn view(ctx: &ScimContext<'_>, user: ScimUser) -> UserView {
     UserView {
+        etag: resource::etag(&user),
         resource: shown(ctx, user),
-        etag: resource::etag(user),
     }
 }
 
 /// The resource as this directory may see it (rule 18: another org's account only as a
 /// stranger sees it).
-fn shown(ctx: &ScimContext<'_>, user: &ScimUser) -> Map<String, Value> {
-    let mut resource = render(user, &user.groups, ctx.base_url);
+fn shown(ctx: &ScimContext<'_>, user: ScimUser) -> Map<String, Value> {
     if account_view(&ctx.directory, facts(&user.account).management) == AccountView::Stranger {
-        redact_for_stranger(&mut resource, user);
+        let mut resource = render(user.clone(), Groups::Shown, ctx.base_url);
+        redact_for_stranger(&mut resource, &user);
+        return resource;
     }
-    resource
+    render(user, Groups::Shown, ctx.base_url)
 }
 
 /// What [`update_account`] changed, and the status change it leaves to the caller's
@@ -228,7 +229,7 @@ pub async fn get_user(
     let user = store::get_scim_user(&mut conn, ctx.directory.id, id, derived)
         .await?
         .ok_or(ServiceError::NotFound("user"))?;
-    Ok(view(ctx, &user))
+    Ok(view(ctx, user))
 }
 
 /// GET /Users and POST /Users/.search: the total and one page of full resources, each
@@ -250,7 +251,7 @@ pub async fn list_users(
     let rows = listed
         .rows
         .into_iter()
-        .map(|(position, user)| (position, shown(ctx, &user)))
+        .map(|(position, user)| (position, shown(ctx, user)))
         .collect();
     Ok(store::Listed {
         total: listed.total,
@@ -295,7 +296,7 @@ where
     let now = store::now_micros();
     let mut tx = ctx.store.begin().await?;
     let current = locked_user(&mut tx, ctx, id, precondition).await?;
-    let current_resource = render(&current, &[], ctx.base_url);
+    let current_resource = render(current.clone(), Groups::Left, ctx.base_url);
     let before = events::Before {
         user: Some(&current),
         status: current.account.status,
@@ -383,7 +384,7 @@ where
     )
     .await?;
     tx.commit().await?;
-    Ok(view(ctx, &user))
+    Ok(view(ctx, user))
 }
 
 /// PUT /Users/{id}.

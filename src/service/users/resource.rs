@@ -193,65 +193,71 @@ pub fn redact_for_stranger(resource: &mut Map<String, Value>, user: &ScimUser) {
     resource.insert("schemas".into(), json!([urn::USER]));
 }
 
-/// The full User resource, before projection.
-pub fn render(
-    user: &ScimUser,
-    groups: &[(crate::domain::GroupId, String)],
-    base: &str,
-) -> Map<String, Value> {
+/// Which of its derived attributes a rendered user carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Groups {
+    Shown,
+    Left,
+}
+
+/// The full User resource, before projection. The user is taken by value: its profile and
+/// attributes move into the resource instead of being copied, once per user of a page.
+pub fn render(user: ScimUser, groups: Groups, base: &str) -> Map<String, Value> {
+    let version = etag(&user);
+    let ScimUser {
+        record,
+        account,
+        groups: memberships,
+        entitlements,
+    } = user;
     let mut out = Map::new();
     let mut schemas = vec![Value::String(urn::USER.into())];
-    if user.account.profile.get(urn::ENTERPRISE_USER).is_some() {
+    if account.profile.get(urn::ENTERPRISE_USER).is_some() {
         schemas.push(Value::String(urn::ENTERPRISE_USER.into()));
     }
     out.insert("schemas".into(), Value::Array(schemas));
-    out.insert("id".into(), Value::String(user.record.id.to_string()));
-    if let Some(external) = &user.record.external_id {
-        out.insert("externalId".into(), Value::String(external.clone()));
+    out.insert("id".into(), Value::String(record.id.to_string()));
+    if let Some(external) = record.external_id {
+        out.insert("externalId".into(), Value::String(external));
     }
-    out.insert(
-        "userName".into(),
-        Value::String(user.record.user_name.clone()),
-    );
-    if let Some(name) = &user.account.display_name {
-        out.insert("displayName".into(), Value::String(name.clone()));
+    out.insert("userName".into(), Value::String(record.user_name));
+    if let Some(name) = account.display_name {
+        out.insert("displayName".into(), Value::String(name));
     }
     out.insert(
         "active".into(),
-        Value::Bool(user.account.status == AccountStatus::Active),
+        Value::Bool(account.status == AccountStatus::Active),
     );
-    for source in [&user.account.profile, &user.record.attributes] {
-        if let Some(map) = source.as_object() {
-            for (k, v) in map {
-                out.insert(k.clone(), v.clone());
-            }
+    for source in [account.profile, record.attributes] {
+        if let Value::Object(map) = source {
+            out.extend(map);
         }
     }
     // Records written before entitlements were derived may still hold a client's list.
     out.remove("entitlements");
-    if !user.entitlements.is_empty() {
-        let values = user.entitlements.iter().map(user_entitlement).collect();
+    if !entitlements.is_empty() {
+        let values = entitlements.iter().map(user_entitlement).collect();
         out.insert("entitlements".into(), Value::Array(values));
     }
-    if !groups.is_empty() {
-        let groups: Vec<Value> = groups
-            .iter()
+    if groups == Groups::Shown && !memberships.is_empty() {
+        let groups: Vec<Value> = memberships
+            .into_iter()
             .map(|(id, display)| {
                 json!({"value": id.to_string(), "$ref": format!("{base}/Groups/{id}"), "display": display, "type": "direct"})
             })
             .collect();
         out.insert("groups".into(), Value::Array(groups));
     }
-    let location = format!("{base}/Users/{}", user.record.id);
-    out.insert(
-        "meta".into(),
-        json!({
-            "resourceType": "User",
-            "created": iso(user.record.created_at),
-            "lastModified": iso(user.record.updated_at.max(user.account.updated_at)),
-            "location": location,
-            "version": etag(user),
-        }),
+    let location = format!("{base}/Users/{}", record.id);
+    let mut meta = Map::new();
+    meta.insert("resourceType".into(), Value::String("User".into()));
+    meta.insert("created".into(), Value::String(iso(record.created_at)));
+    meta.insert(
+        "lastModified".into(),
+        Value::String(iso(record.updated_at.max(account.updated_at))),
     );
+    meta.insert("location".into(), Value::String(location));
+    meta.insert("version".into(), Value::String(version));
+    out.insert("meta".into(), Value::Object(meta));
     out
 }
