@@ -83,7 +83,11 @@ pub async fn get<const OKTA: bool>(
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, CONTENT_TYPE))
         .insert_header(("Content-Location", location))
-        .body(json_bytes(&projected(catalogue.resource(), &projection, found))))
+        .body(json_bytes(&projected(
+            catalogue.resource(),
+            &projection,
+            found,
+        ))))
 }
 
 /// Any write: entitlements are the org's site products, which its admins configure; a

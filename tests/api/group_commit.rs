@@ -207,3 +207,31 @@ async fn the_sqlite_writer_journals_its_savepoints_in_memory() {
     const MEMORY: i64 = 2;
     assert_eq!(temp_store, MEMORY);
 }
+
+/// The bundled SQLite is built as `.cargo/config.toml` says: without the global page-cache
+/// LRU and without memory statistics, whose global mutexes the reader connections' threads
+/// contended for (docs/architecture.md, "Memory").
+#[tokio::test]
+async fn sqlite_is_built_without_global_cache_and_memory_statistics() {
+    let Some(db) = test_db(Backend::Sqlite).await else {
+        return;
+    };
+    let store = db.store().await;
+    let mut conn = store.read().await.expect("a reader");
+    let options: Vec<String> = store::query("PRAGMA compile_options")
+        .scalars(&mut conn)
+        .await
+        .expect("compile options");
+    assert!(
+        options.iter().any(|o| o.starts_with("THREADSAFE=")),
+        "the options are listed: {options:?}"
+    );
+    assert!(
+        !options.iter().any(|o| o == "ENABLE_MEMORY_MANAGEMENT"),
+        "{options:?}"
+    );
+    assert!(
+        options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"),
+        "{options:?}"
+    );
+}
