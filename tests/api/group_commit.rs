@@ -3,6 +3,7 @@
 //! Either way every successful one is stored and every failed one left nothing.
 
 use futures_util::future::join_all;
+use futures_util::FutureExt;
 use scimd::domain::{AccountId, AccountStatus};
 use scimd::store::{self, NewAccount, StoreError};
 use serde_json::{json, Value};
@@ -119,6 +120,29 @@ async fn cancelled_transactions_leave_nothing_and_block_nobody(db: TestDb) {
     }
 }
 
+/// A request cancelled right after its transaction's first statement went out (one poll of
+/// `begin`: on SQLite the `BEGIN` or `SAVEPOINT` is sent and runs, unanswered) leaves the
+/// writer usable: every later transaction commits, and the committed ones stay.
+async fn a_transaction_cancelled_while_it_opens_blocks_nobody(db: TestDb) {
+    let store = db.store().await;
+    for i in 0..20 {
+        // Usually still opening after one poll; if the worker answered within it, the
+        // transaction is dropped instead, which is a cancellation too.
+        drop(store.begin().now_or_never());
+        let mut tx = store.begin().await.expect("the writer is free");
+        store::insert_account(&mut tx, &account(&format!("o{i}@acme.example")))
+            .await
+            .expect("insert");
+        tx.commit().await.expect("commit");
+    }
+    let mut conn = store.read().await.unwrap();
+    for i in 0..20 {
+        let email = format!("o{i}@acme.example");
+        let found = store::find_account_by_email(&mut conn, &email).await;
+        assert!(found.unwrap().is_some(), "{email} was committed");
+    }
+}
+
 fn user(name: &str) -> Value {
     json!({
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
@@ -187,6 +211,7 @@ async fn concurrent_creates_with_invalid_ones_among_them(app: TestApp) {
 on_both_backends! {
     failed_transactions_leave_nothing_among_concurrent_ones => test_db,
     cancelled_transactions_leave_nothing_and_block_nobody => test_db,
+    a_transaction_cancelled_while_it_opens_blocks_nobody => test_db,
     concurrent_creates_with_invalid_ones_among_them => spawn_app,
 }
 
