@@ -32,9 +32,6 @@ struct Batch {
     /// Transactions released into the open one, waiting for its COMMIT.
     released: Vec<oneshot::Sender<Outcome>>,
     started: Option<Instant>,
-    /// A member stopped while opening its savepoint (its request was cancelled, or the
-    /// statement failed): whether its `BEGIN` or `SAVEPOINT` ran is unknown.
-    uncertain: bool,
 }
 
 /// The one SQLite writer and its batch.
@@ -111,7 +108,6 @@ impl GroupCommit {
                 open: false,
                 released: Vec::new(),
                 started: None,
-                uncertain: false,
             })),
             queued: Arc::default(),
             stats: Arc::default(),
@@ -135,21 +131,34 @@ impl GroupCommit {
         let guard = self.batch.clone().lock_owned().await;
         queued.acquired = true;
         drop(queued);
-        // The savepoint is opened in the request's own task: handing it to another task
-        // cost two scheduling waits while holding the writer (side by side, creates 22% and
-        // `PATCH active` 29% faster without them). A request cancelled mid-way leaves
-        // `Opening` to settle the batch.
-        let mut opening = Opening {
-            guard: Some(guard),
-            writer: self.clone(),
-        };
-        if let Some(guard) = opening.guard.as_mut() {
-            open_savepoint(guard, &self.pool).await?;
+        // From here on the work runs to its end even if the request is cancelled: a BEGIN or
+        // SAVEPOINT the batch only half knows about would wedge every later writer.
+        let writer = self.clone();
+        let (sender, receiver) = oneshot::channel();
+        spawn_or_drop(async move {
+            let mut guard = guard;
+            match open_savepoint(&mut guard, &writer.pool).await {
+                Ok(()) => {
+                    if let Err(Ok(mut guard)) = sender.send(Ok(guard)) {
+                        // The request is gone: undo its (empty) savepoint.
+                        abandon(&mut guard).await;
+                        writer.settle(guard, false).await;
+                    }
+                }
+                Err(err) => {
+                    writer.settle(guard, false).await;
+                    let _ = sender.send(Err(err));
+                }
+            }
+        });
+        match receiver.await {
+            Ok(Ok(guard)) => Ok(Member {
+                guard: Some(guard),
+                writer: self.clone(),
+            }),
+            Ok(Err(err)) => Err(err),
+            Err(_) => Err(sqlx::Error::WorkerCrashed),
         }
-        Ok(Member {
-            guard: opening.guard.take(),
-            writer: self.clone(),
-        })
     }
 
     /// Transactions waiting for the writer right now (a bulk session yields to them).
@@ -212,12 +221,6 @@ async fn open_savepoint(
     if guard.conn.is_none() {
         guard.conn = Some(pool.acquire().await?);
     }
-    if std::mem::take(&mut guard.uncertain) && !guard.open {
-        // A member that stopped while opening may have left a `BEGIN` the batch never
-        // recorded; nothing but its empty savepoint can be in it. (With the batch open, an
-        // orphan savepoint is harmless: nobody rolls back to it, and COMMIT ends it.)
-        let _ = connection(guard).execute("ROLLBACK").await;
-    }
     if guard.open {
         connection(guard).execute(SAVEPOINT).await?;
     } else {
@@ -248,25 +251,6 @@ fn finish(guard: &mut OwnedMutexGuard<Batch>, outcome: Outcome) {
     guard.started = None;
     for waiter in guard.released.drain(..) {
         let _ = waiter.send(outcome.clone());
-    }
-}
-
-/// The writer between taking its lock and the member's savepoint. Dropped before it became
-/// a [`Member`] (the request was cancelled, or the savepoint failed), it marks the batch
-/// uncertain and settles it, so the batch's waiters still get their COMMIT and the next
-/// member first ends a transaction nobody recorded.
-struct Opening {
-    guard: Option<OwnedMutexGuard<Batch>>,
-    writer: GroupCommit,
-}
-
-impl Drop for Opening {
-    fn drop(&mut self) {
-        if let Some(mut guard) = self.guard.take() {
-            guard.uncertain = true;
-            let writer = self.writer.clone();
-            spawn_or_drop(async move { writer.settle(guard, false).await });
-        }
     }
 }
 
