@@ -300,7 +300,7 @@ pub fn list_response(total: i64, start_index: i64, resources: Vec<Value>) -> Val
 
 /// Moves a page's resources into its response. `json!` serializes every value it
 /// interpolates, so `"Resources": resources` inside it deep-copied the whole page: a
-/// seventh of a page's CPU in a profile.
+/// twelfth to a seventh of a page's CPU in profiles.
 fn with_resources(mut body: Value, resources: Vec<Value>) -> Value {
     if let Some(map) = body.as_object_mut() {
         map.insert("Resources".into(), Value::Array(resources));
