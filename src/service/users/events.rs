@@ -17,7 +17,7 @@ use crate::store::{ScimUser, Tx};
 /// The user as events compare it: without what is derived from elsewhere (groups,
 /// entitlements) and so not changed by a write of the user.
 fn comparable(user: &ScimUser, base: &str) -> Map<String, Value> {
-    let mut resource = render(user.clone(), Groups::Left, base);
+    let mut resource = render(user.clone(), Groups::Omitted, base);
     resource.remove("groups");
     resource.remove("entitlements");
     resource

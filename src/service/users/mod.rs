@@ -296,7 +296,7 @@ where
     let now = store::now_micros();
     let mut tx = ctx.store.begin().await?;
     let current = locked_user(&mut tx, ctx, id, precondition).await?;
-    let current_resource = render(current.clone(), Groups::Left, ctx.base_url);
+    let current_resource = render(current.clone(), Groups::Omitted, ctx.base_url);
     let before = events::Before {
         user: Some(&current),
         status: current.account.status,

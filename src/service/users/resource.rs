@@ -193,11 +193,12 @@ pub fn redact_for_stranger(resource: &mut Map<String, Value>, user: &ScimUser) {
     resource.insert("schemas".into(), json!([urn::USER]));
 }
 
-/// Which of its derived attributes a rendered user carries.
+/// Whether a rendered user carries its `groups`: a response does; an event's comparison
+/// and a PATCH's starting point leave them out, as no write of the user changes them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Groups {
     Shown,
-    Left,
+    Omitted,
 }
 
 /// The full User resource, before projection. The user is taken by value: its profile and
