@@ -272,10 +272,11 @@ async fn directories_and_domains(app: TestApp) {
         .await
         .expect_status(201);
     assert!(issued.body.contains("shown this once") && issued.body.contains("Expires"));
-    let start = issued.body.find("eyJ").expect("the token text");
-    let token = &issued.body[start..start + issued.body[start..].find('<').expect("end")];
+    let token = issued.text_of("<textarea id=\"issued-token\"");
+    assert!(token.starts_with("eyJ"), "a JWT: {token}");
     let user = serde_json::json!({"userName": "eve@acme.example"});
-    assert_eq!(app.post("/Users", token, user).await.status, 201);
+    let created = app.post("/Users", &token, user).await;
+    assert_eq!(created.status, 201, "{}", created.body);
     let activity = admin.get(&format!("/console/orgs/{org}/directories")).await;
     assert_eq!(
         activity.body.matches("<td>never</td>").count(),

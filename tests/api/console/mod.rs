@@ -44,6 +44,15 @@ impl Html {
         self.body[start..end].to_owned()
     }
 
+    /// The text of the element whose opening tag starts with `open` (e.g. `<textarea id="x"`);
+    /// found by its tag, never by what the text looks like, which a CSRF value can resemble.
+    pub fn text_of(&self, open: &str) -> String {
+        let tag = self.body.find(open).expect("the element") + open.len();
+        let start = self.body[tag..].find('>').expect("end of its tag") + tag + 1;
+        let end = self.body[start..].find('<').expect("its end") + start;
+        self.body[start..end].to_owned()
+    }
+
     pub fn set_cookies(&self) -> Vec<String> {
         self.headers
             .get_all(SET_COOKIE)
