@@ -92,10 +92,12 @@ fn spawn_or_drop(task: impl std::future::Future<Output = ()> + Send + 'static) {
     }
 }
 
-// A member that succeeds never releases its savepoint: the batch's COMMIT ends them all, and
-// a later member's ROLLBACK TO reaches only its own (the innermost of that name). That
-// saves the writer one round trip per transaction; the stack is at most a batch deep.
-const SAVEPOINT: &str = "SAVEPOINT scimd_tx";
+// A member ends without releasing its savepoint (that would cost the writer a round trip);
+// the next member releases it in the text that opens its own, so the stack is one deep and
+// a member's ROLLBACK TO reaches only its own work. A deep stack made every page write
+// check each open savepoint, and the in-memory sub-journal, truncated only when no
+// savepoint is left, grew with the whole batch.
+const NEXT_SAVEPOINT: &str = "RELEASE SAVEPOINT scimd_tx; SAVEPOINT scimd_tx";
 const BEGIN_AND_SAVEPOINT: &str = "BEGIN IMMEDIATE; SAVEPOINT scimd_tx";
 const ROLLBACK_TO: &str = "ROLLBACK TO SAVEPOINT scimd_tx";
 
@@ -222,7 +224,7 @@ async fn open_savepoint(
         guard.conn = Some(pool.acquire().await?);
     }
     if guard.open {
-        connection(guard).execute(SAVEPOINT).await?;
+        connection(guard).execute(NEXT_SAVEPOINT).await?;
     } else {
         if let Err(err) = connection(guard).execute(BEGIN_AND_SAVEPOINT).await {
             // `BEGIN` may have run before `SAVEPOINT` failed: never leave the writer inside

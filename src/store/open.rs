@@ -61,11 +61,11 @@ pub(super) async fn sqlite(
         .log_statements(tracing::log::LevelFilter::Debug)
         .log_slow_statements(tracing::log::LevelFilter::Warn, SLOW);
     // WAL must be on before readers open, so the writer pool connects first.
-    // The writer's savepoints (one per group-commit member, none released before the
-    // batch's COMMIT) journal each page a member first changes. SQLite keeps that
-    // sub-journal in memory only up to 64 KiB and then writes it to a temporary file: a
-    // profile of creates spent a fifth of the server's CPU in those writes. In memory, a
-    // batch's sub-journal is a few MiB at most, freed at its COMMIT.
+    // The writer's savepoints (one per group-commit member) journal each page a member
+    // first changes. SQLite keeps that sub-journal in memory only up to 64 KiB and then
+    // writes it to a temporary file: a profile of creates spent a fifth of the server's
+    // CPU in those writes. In memory, it holds one member's pages: it is emptied when the
+    // next member releases the savepoint (group_commit::NEXT_SAVEPOINT).
     let writer = checkpoint::writer_options(options.clone()).pragma("temp_store", "MEMORY");
     let write = sqlite_pool(writer, 1).await?;
     sqlx::migrate!("migrations/sqlite").run(&write).await?;
