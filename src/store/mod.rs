@@ -29,6 +29,7 @@ mod keyset;
 mod open;
 mod options;
 mod orgs;
+mod page_positions;
 mod provisioning_log;
 pub mod receiver_registry;
 mod scim_groups;
@@ -60,6 +61,7 @@ pub use event_receivers::*;
 pub use groups::*;
 pub use options::*;
 pub use orgs::*;
+pub use page_positions::{list_scim_users_paged, PageMemo};
 pub use provisioning_log::*;
 pub use scim_groups::*;
 pub use security_events::*;
@@ -175,6 +177,8 @@ pub struct Store {
     token_generation: Arc<AtomicU64>,
     /// Moves when this process commits added or removed directory users (see `user_counts`).
     user_count_changes: Arc<AtomicU64>,
+    /// Where recent `startIndex` pages began (see `page_positions`).
+    page_positions: Arc<page_positions::PagePositions>,
     /// Set on the store a bulk session hands out: its transactions share commits.
     bulk: Option<BulkSession>,
     /// Which orgs have security event receivers (see `receiver_registry`).
@@ -225,6 +229,7 @@ impl Store {
             pools,
             token_generation: token_generation_for(url),
             user_count_changes: Arc::default(),
+            page_positions: Arc::default(),
             bulk: None,
             receivers: receiver_registry::registry_for(url),
             background,
@@ -261,6 +266,15 @@ impl Store {
         match self.pools {
             Pools::Sqlite { .. } => Backend::Sqlite,
             Pools::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// What [`list_scim_users_paged`] needs to resume `startIndex` pages: the remembered
+    /// positions and this process's user-change counter, read before the list's statement.
+    pub fn page_memo(&self) -> PageMemo<'_> {
+        PageMemo {
+            positions: &self.page_positions,
+            changes: self.user_count_changes.load(Ordering::SeqCst),
         }
     }
 

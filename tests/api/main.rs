@@ -35,6 +35,7 @@ mod provisioning_log;
 mod reprovision;
 mod request_hygiene;
 mod search_request;
+mod start_index;
 mod statement_cache;
 mod store_model;
 mod store_records;

@@ -240,8 +240,9 @@ pub async fn list_users(
     derived: Derived,
 ) -> ServiceResult<store::Listed<Map<String, Value>>> {
     let mut conn = ctx.store.read().await?;
-    let listed = store::list_scim_users(
+    let listed = store::list_scim_users_paged(
         &mut conn,
+        ctx.store.page_memo(),
         ctx.directory.id,
         ctx.directory.org,
         query,
