@@ -106,7 +106,7 @@ pub async fn list_scim_users_paged(
     // One row earlier, so that the row before the page is known for the next time.
     let earlier = ListQuery {
         offset: query.offset - 1,
-        limit: query.limit + 1,
+        limit: query.limit.saturating_add(1),
         ..query.clone()
     };
     let mut listed = list_scim_users(conn, directory, viewer_org, &earlier, derived).await?;
