@@ -215,14 +215,21 @@ on_both_backends! {
     concurrent_creates_with_invalid_ones_among_them => spawn_app,
 }
 
+/// A store on a fresh SQLite database (kept while the test holds it), or none where the
+/// tests skip SQLite.
+async fn sqlite_store() -> Option<(TestDb, scimd::store::Store)> {
+    let db = test_db(Backend::Sqlite).await?;
+    let store = db.store().await;
+    Some((db, store))
+}
+
 /// The writer keeps its savepoints' sub-journal in memory (store/open.rs): in a temporary
 /// file, each member's first change of a page cost a write system call.
 #[tokio::test]
 async fn the_sqlite_writer_journals_its_savepoints_in_memory() {
-    let Some(db) = test_db(Backend::Sqlite).await else {
+    let Some((_db, store)) = sqlite_store().await else {
         return;
     };
-    let store = db.store().await;
     let mut tx = store.begin().await.expect("begin");
     let temp_store: i64 = store::query("PRAGMA temp_store")
         .scalar(&mut tx)
@@ -238,10 +245,9 @@ async fn the_sqlite_writer_journals_its_savepoints_in_memory() {
 /// contended for (docs/architecture.md, "Memory").
 #[tokio::test]
 async fn sqlite_is_built_without_global_cache_and_memory_statistics() {
-    let Some(db) = test_db(Backend::Sqlite).await else {
+    let Some((_db, store)) = sqlite_store().await else {
         return;
     };
-    let store = db.store().await;
     let mut conn = store.read().await.expect("a reader");
     let options: Vec<String> = store::query("PRAGMA compile_options")
         .scalars(&mut conn)
