@@ -101,6 +101,16 @@ fn tuples(rows: &[String]) -> String {
 /// Writes the audit and provisioning entries appended so far, oldest first: the usual
 /// transaction's (its audit entries and its one provisioning entry) in one statement.
 pub(super) async fn flush_journal(conn: &mut Conn) -> Result<(), sqlx::Error> {
+    flush_journal_then(conn, None).await.map(drop)
+}
+
+/// [`flush_journal`], with `then` (statements without parameters) sent in the text of its
+/// last statement, saving a round trip; true when there was a statement to carry it. On an
+/// error `then` did not run, unless the error was its own.
+pub(super) async fn flush_journal_then(
+    conn: &mut Conn,
+    then: Option<&str>,
+) -> Result<bool, sqlx::Error> {
     // Well below SQLite's 32,766 bound parameters per statement.
     const ROWS_PER_STATEMENT: usize = 1000;
     let audit = std::mem::take(&mut conn.pending_audit);
@@ -130,7 +140,7 @@ pub(super) async fn flush_journal(conn: &mut Conn) -> Result<(), sqlx::Error> {
     }
     let mut params = SqlParams::default();
     let sql = match (last.is_empty(), provisioning.is_empty(), conn.backend()) {
-        (true, true, _) => return Ok(()),
+        (true, true, _) => return Ok(false),
         (false, true, _) => {
             let rows: Vec<String> = last.iter().map(|e| audit_values(e, &mut params)).collect();
             format!(
@@ -177,8 +187,11 @@ pub(super) async fn flush_journal(conn: &mut Conn) -> Result<(), sqlx::Error> {
             )
         }
     };
-    params.query(&sql).execute(conn).await?;
-    Ok(())
+    match then {
+        Some(then) => params.query(&sql).execute_then(conn, then).await?,
+        None => params.query(&sql).execute(conn).await?,
+    };
+    Ok(then.is_some())
 }
 
 /// Which entries to list, newest first.

@@ -175,11 +175,14 @@ impl std::ops::DerefMut for Tx {
 impl Tx {
     /// Commits; returns only once the transaction is durable as configured.
     pub async fn commit(mut self) -> Result<(), sqlx::Error> {
-        super::audit::flush_journal(&mut self.conn).await?;
+        // A group-commit member's last statement also opens the next member's savepoint.
+        let then = matches!(self.conn.handle, Handle::SqliteBatch(_))
+            .then_some(super::group_commit::NEXT_SAVEPOINT);
+        let next_savepoint_open = super::audit::flush_journal_then(&mut self.conn, then).await?;
         let changed = self.conn.changed;
         match self.conn.handle {
             Handle::PostgresTx(t) => t.commit().await?,
-            Handle::SqliteBatch(m) => m.commit().await?,
+            Handle::SqliteBatch(m) => m.commit(next_savepoint_open).await?,
             // The chunk's commit tells what changed, when it comes.
             Handle::Nested(n) => return n.commit(changed).await,
             Handle::Sqlite(_) | Handle::Postgres(_) => {}
@@ -373,6 +376,22 @@ impl<'q> Query<'q> {
     /// Runs a statement that returns no rows; the number of rows it changed.
     pub async fn execute(self, conn: &mut Conn) -> Result<u64, sqlx::Error> {
         let this = self.checked()?;
+        on_native!(conn, this, query, execute => rows_affected)
+    }
+
+    /// [`Query::execute`], followed in the same text (one round trip, SQLite only) by
+    /// `control`: transaction control, which binds nothing and is not counted.
+    pub(super) async fn execute_then(
+        self,
+        conn: &mut Conn,
+        control: &str,
+    ) -> Result<u64, sqlx::Error> {
+        let this = self.checked()?;
+        let sql = format!("{}; {control}", this.sql);
+        let this = Query {
+            sql: &sql,
+            params: this.params,
+        };
         on_native!(conn, this, query, execute => rows_affected)
     }
 

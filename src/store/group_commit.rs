@@ -29,6 +29,9 @@ struct Batch {
     conn: Option<PoolConnection<Sqlite>>,
     /// A shared transaction is open on `conn`.
     open: bool,
+    /// The last member's commit released its savepoint and opened the next one (in the text
+    /// of its last statement): the next member starts without a round trip.
+    savepoint_ready: bool,
     /// Transactions released into the open one, waiting for its COMMIT.
     released: Vec<oneshot::Sender<Outcome>>,
     started: Option<Instant>,
@@ -48,6 +51,7 @@ pub(super) struct GroupCommit {
 struct Stats {
     commits: AtomicU64,
     transactions: AtomicU64,
+    savepoints_joined: AtomicU64,
 }
 
 /// Committed batches and the transactions they held.
@@ -55,6 +59,8 @@ struct Stats {
 pub struct GroupCommitStats {
     pub commits: u64,
     pub transactions: u64,
+    /// Transactions that began in a savepoint the one before them opened.
+    pub savepoints_joined: u64,
 }
 
 impl std::fmt::Debug for GroupCommit {
@@ -97,7 +103,7 @@ fn spawn_or_drop(task: impl std::future::Future<Output = ()> + Send + 'static) {
 // a member's ROLLBACK TO reaches only its own work. A deep stack made every page write
 // check each open savepoint, and the in-memory sub-journal, truncated only when no
 // savepoint is left, grew with the whole batch.
-const NEXT_SAVEPOINT: &str = "RELEASE SAVEPOINT scimd_tx; SAVEPOINT scimd_tx";
+pub(super) const NEXT_SAVEPOINT: &str = "RELEASE SAVEPOINT scimd_tx; SAVEPOINT scimd_tx";
 const BEGIN_AND_SAVEPOINT: &str = "BEGIN IMMEDIATE; SAVEPOINT scimd_tx";
 const ROLLBACK_TO: &str = "ROLLBACK TO SAVEPOINT scimd_tx";
 
@@ -108,6 +114,7 @@ impl GroupCommit {
             batch: Arc::new(Mutex::new(Batch {
                 conn: None,
                 open: false,
+                savepoint_ready: false,
                 released: Vec::new(),
                 started: None,
             })),
@@ -120,6 +127,7 @@ impl GroupCommit {
         GroupCommitStats {
             commits: self.stats.commits.load(Ordering::Relaxed),
             transactions: self.stats.transactions.load(Ordering::Relaxed),
+            savepoints_joined: self.stats.savepoints_joined.load(Ordering::Relaxed),
         }
     }
 
@@ -130,9 +138,19 @@ impl GroupCommit {
             writer: self.clone(),
             acquired: false,
         };
-        let guard = self.batch.clone().lock_owned().await;
+        let mut guard = self.batch.clone().lock_owned().await;
         queued.acquired = true;
         drop(queued);
+        if guard.open && guard.savepoint_ready {
+            // Nothing to send, so nothing a cancellation could cut in half.
+            guard.savepoint_ready = false;
+            self.stats.savepoints_joined.fetch_add(1, Ordering::Relaxed);
+            return Ok(Member {
+                guard: Some(guard),
+                writer: self.clone(),
+            });
+        }
+        guard.savepoint_ready = false;
         // From here on the work runs to its end even if the request is cancelled: a BEGIN or
         // SAVEPOINT the batch only half knows about would wedge every later writer.
         let writer = self.clone();
@@ -250,6 +268,7 @@ fn connection(guard: &mut OwnedMutexGuard<Batch>) -> &mut SqliteConnection {
 /// Ends the shared transaction and answers everyone released into it.
 fn finish(guard: &mut OwnedMutexGuard<Batch>, outcome: Outcome) {
     guard.open = false;
+    guard.savepoint_ready = false;
     guard.started = None;
     for waiter in guard.released.drain(..) {
         let _ = waiter.send(outcome.clone());
@@ -278,11 +297,13 @@ impl Member {
     }
 
     /// Leaves the savepoint in the batch and waits for the COMMIT that holds it. The commit
-    /// runs to its end even if the request is cancelled.
-    pub(super) async fn commit(mut self) -> Result<(), sqlx::Error> {
+    /// runs to its end even if the request is cancelled. `next_savepoint_open`: this
+    /// member's last statement ran [`NEXT_SAVEPOINT`].
+    pub(super) async fn commit(mut self, next_savepoint_open: bool) -> Result<(), sqlx::Error> {
         let Some(mut guard) = self.guard.take() else {
             return Err(sqlx::Error::PoolClosed);
         };
+        guard.savepoint_ready = next_savepoint_open;
         let (sender, receiver) = oneshot::channel::<Outcome>();
         guard.released.push(sender);
         let writer = self.writer.clone();

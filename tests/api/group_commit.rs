@@ -4,12 +4,35 @@
 
 use futures_util::future::join_all;
 use futures_util::FutureExt;
+use scimd::domain::audit::{ActorKind, AuditAction};
 use scimd::domain::{AccountId, AccountStatus};
-use scimd::store::{self, NewAccount, StoreError};
+use scimd::store::{self, NewAccount, NewAuditEntry, StoreError};
 use serde_json::{json, Value};
 
 use crate::helpers::*;
 use crate::on_both_backends;
+
+/// The audit entry a transaction writes beside its account: audit entries are written by
+/// the transaction's last statement, the one that also opens the next member's savepoint.
+fn audit_of(email: &str) -> NewAuditEntry {
+    NewAuditEntry {
+        at: 1,
+        org_id: None,
+        account_id: None,
+        actor_kind: ActorKind::System,
+        actor_id: email.to_owned(),
+        action: AuditAction::AccountCreated,
+        detail: json!({}),
+    }
+}
+
+async fn audited(conn: &mut scimd::store::Conn, email: &str) -> i64 {
+    store::query("SELECT COUNT(*) FROM audit_log WHERE actor_id = $1")
+        .bind(email)
+        .scalar(conn)
+        .await
+        .unwrap()
+}
 
 fn account(email: &str) -> NewAccount {
     NewAccount {
@@ -36,8 +59,13 @@ async fn failed_transactions_leave_nothing_among_concurrent_ones(db: TestDb) {
         let store = store.clone();
         async move {
             let mut tx = store.begin().await.unwrap();
-            let first = account(&format!("user{i}@acme.example"));
-            store::insert_account(&mut tx, &first).await.unwrap();
+            let email = format!("user{i}@acme.example");
+            store::insert_account(&mut tx, &account(&email))
+                .await
+                .unwrap();
+            store::append_audit(&mut tx, &audit_of(&email))
+                .await
+                .unwrap();
             if i % 3 != 0 {
                 tx.commit().await.unwrap();
                 return (i, true);
@@ -56,13 +84,23 @@ async fn failed_transactions_leave_nothing_among_concurrent_ones(db: TestDb) {
     if let Some(stats) = store.group_commit_stats() {
         // 67 commits of one transaction each would mean nothing was shared.
         assert!(stats.transactions > stats.commits, "{stats:?}");
+        assert!(
+            stats.savepoints_joined > 0,
+            "a committing member opens the next one's savepoint: {stats:?}"
+        );
     }
     let mut conn = store.read().await.unwrap();
     for (i, committed) in outcomes {
-        let found = store::find_account_by_email(&mut conn, &format!("user{i}@acme.example"))
+        let email = format!("user{i}@acme.example");
+        let found = store::find_account_by_email(&mut conn, &email)
             .await
             .unwrap();
         assert_eq!(found.is_some(), committed, "user{i}");
+        assert_eq!(
+            audited(&mut conn, &email).await,
+            i64::from(committed),
+            "user{i}"
+        );
     }
     let taken = store::find_account_by_email(&mut conn, "taken@acme.example")
         .await
@@ -78,8 +116,10 @@ async fn cancelled_transactions_leave_nothing_and_block_nobody(db: TestDb) {
         let store = store.clone();
         async move {
             let work = async {
+                let email = format!("c{i}@acme.example");
                 let mut tx = store.begin().await?;
-                store::insert_account(&mut tx, &account(&format!("c{i}@acme.example"))).await?;
+                store::insert_account(&mut tx, &account(&email)).await?;
+                store::append_audit(&mut tx, &audit_of(&email)).await?;
                 tx.commit().await?;
                 Ok::<_, StoreError>(())
             };
@@ -116,6 +156,11 @@ async fn cancelled_transactions_leave_nothing_and_block_nobody(db: TestDb) {
             (account.is_some(), rows),
             (rows == 1, rows),
             "{email}: an account and its email rows exist together or not at all"
+        );
+        assert_eq!(
+            audited(&mut conn, &email).await,
+            rows,
+            "{email}: and its audit entry with them"
         );
     }
 }
