@@ -175,24 +175,18 @@ impl std::ops::DerefMut for Tx {
 impl Tx {
     /// Commits; returns only once the transaction is durable as configured.
     pub async fn commit(mut self) -> Result<(), sqlx::Error> {
-        // A group-commit member's last statement also opens the next member's savepoint.
-        let then = matches!(self.conn.handle, Handle::SqliteBatch(_))
-            .then_some(super::group_commit::NEXT_SAVEPOINT);
-        let next_savepoint_open = super::audit::flush_journal_then(&mut self.conn, then).await?;
+        if matches!(self.conn.handle, Handle::SqliteBatch(_)) {
+            return super::group_commit::commit_member(self).await;
+        }
+        super::audit::flush_journal(&mut self.conn).await?;
         let changed = self.conn.changed;
         match self.conn.handle {
             Handle::PostgresTx(t) => t.commit().await?,
-            Handle::SqliteBatch(m) => m.commit(next_savepoint_open).await?,
             // The chunk's commit tells what changed, when it comes.
             Handle::Nested(n) => return n.commit(changed).await,
-            Handle::Sqlite(_) | Handle::Postgres(_) => {}
+            Handle::Sqlite(_) | Handle::Postgres(_) | Handle::SqliteBatch(_) => {}
         }
-        if changed.tokens {
-            self.token_generation.fetch_add(1, Ordering::SeqCst);
-        }
-        if changed.users {
-            self.user_count_changes.fetch_add(1, Ordering::SeqCst);
-        }
+        committed(&self.token_generation, &self.user_count_changes, changed);
         Ok(())
     }
 
@@ -203,6 +197,16 @@ impl Tx {
             Handle::Nested(n) => n.rollback().await,
             Handle::Sqlite(_) | Handle::Postgres(_) => Ok(()),
         }
+    }
+}
+
+/// Tells this process what a committed transaction changed.
+pub(super) fn committed(tokens: &AtomicU64, users: &AtomicU64, changed: Changed) {
+    if changed.tokens {
+        tokens.fetch_add(1, Ordering::SeqCst);
+    }
+    if changed.users {
+        users.fetch_add(1, Ordering::SeqCst);
     }
 }
 
@@ -222,6 +226,11 @@ pub async fn counting<F: std::future::Future>(fut: F) -> (F::Output, u32) {
         .await
 }
 
+/// Adds statements another task ran for the request to its count.
+pub(super) fn count_for_request(statements: u32) {
+    let _ = STATEMENTS.try_with(|c| c.set(c.get().saturating_add(statements)));
+}
+
 /// Statements executed by this process so far, for the benchmark's statements per request.
 pub fn total_statements() -> u64 {
     TOTAL_STATEMENTS.load(Ordering::Relaxed)
@@ -234,25 +243,6 @@ fn count_statements(sql: &str) {
     let n = 1 + u32::try_from(more).unwrap_or(u32::MAX - 1);
     TOTAL_STATEMENTS.fetch_add(u64::from(n), Ordering::Relaxed);
     let _ = STATEMENTS.try_with(|c| c.set(c.get().saturating_add(n)));
-}
-
-/// The highest `$N` placeholder in a statement's text (0 if none).
-pub fn highest_placeholder(sql: &str) -> usize {
-    let bytes = sql.as_bytes();
-    let mut highest = 0;
-    let mut at = 0;
-    while let Some(found) = bytes[at..].iter().position(|&b| b == b'$') {
-        let start = at + found + 1;
-        let digits = bytes[start..]
-            .iter()
-            .take_while(|b| b.is_ascii_digit())
-            .count();
-        if let Ok(n) = sql[start..start + digits].parse::<usize>() {
-            highest = highest.max(n);
-        }
-        at = start + digits;
-    }
-    highest
 }
 
 /// A statement and its bound values.
@@ -361,7 +351,7 @@ impl<'q> Query<'q> {
     /// text arrive later with another number of values, failing on that connection. Binding
     /// `$1..=$N` for the highest `$N` in the text makes one text always one parameter list.
     fn checked(mut self) -> Result<Self, sqlx::Error> {
-        let wanted = highest_placeholder(self.sql);
+        let wanted = super::sql_params::highest_placeholder(self.sql);
         if self.params.len() < wanted {
             return Err(sqlx::Error::Protocol(format!(
                 "statement refers to ${wanted} but {} values are bound",
@@ -477,22 +467,5 @@ impl<'q> Query<'q> {
         values
             .into_iter()
             .fold(self, |query, value| query.bind(value))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::highest_placeholder;
-
-    #[test]
-    fn highest_placeholder_reads_numbered_parameters_only() {
-        assert_eq!(highest_placeholder("SELECT 1"), 0);
-        assert_eq!(highest_placeholder("SELECT $2, $10, $3"), 10);
-        // SQLite JSON paths start with `$` but are not parameters.
-        assert_eq!(
-            highest_placeholder("SELECT json_extract(data, '$.title') WHERE id = $1"),
-            1
-        );
-        assert_eq!(highest_placeholder("SELECT $"), 0);
     }
 }

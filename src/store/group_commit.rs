@@ -18,6 +18,9 @@ use sqlx::pool::PoolConnection;
 use sqlx::{Executor, Sqlite, SqliteConnection, SqlitePool};
 use tokio::sync::{oneshot, Mutex, OwnedMutexGuard};
 
+use super::audit;
+use super::db::{self, Handle, Tx};
+
 /// Transactions per COMMIT at most.
 pub const MAX_BATCH: usize = 64;
 /// The longest a released transaction waits for others to join its batch.
@@ -103,7 +106,7 @@ fn spawn_or_drop(task: impl std::future::Future<Output = ()> + Send + 'static) {
 // a member's ROLLBACK TO reaches only its own work. A deep stack made every page write
 // check each open savepoint, and the in-memory sub-journal, truncated only when no
 // savepoint is left, grew with the whole batch.
-pub(super) const NEXT_SAVEPOINT: &str = "RELEASE SAVEPOINT scimd_tx; SAVEPOINT scimd_tx";
+const NEXT_SAVEPOINT: &str = "RELEASE SAVEPOINT scimd_tx; SAVEPOINT scimd_tx";
 const BEGIN_AND_SAVEPOINT: &str = "BEGIN IMMEDIATE; SAVEPOINT scimd_tx";
 const ROLLBACK_TO: &str = "ROLLBACK TO SAVEPOINT scimd_tx";
 
@@ -273,6 +276,44 @@ fn finish(guard: &mut OwnedMutexGuard<Batch>, outcome: Outcome) {
     for waiter in guard.released.drain(..) {
         let _ = waiter.send(outcome.clone());
     }
+}
+
+/// Commits a member's transaction (`Tx::commit` on SQLite's writer) in a task of its own,
+/// which runs to its end whoever waits for it: the last statement also opens the next
+/// member's savepoint, and sqlx's worker stops a text at the first result nobody waits for
+/// any more, so a cancelled request could otherwise leave the batch without a savepoint.
+/// The task's statements count for the request.
+pub(super) async fn commit_member(tx: Tx) -> Result<(), sqlx::Error> {
+    let (sender, receiver) = oneshot::channel();
+    spawn_or_drop(async move {
+        let _ = sender.send(db::counting(end_member(tx)).await);
+    });
+    match receiver.await {
+        Ok((outcome, statements)) => {
+            db::count_for_request(statements);
+            outcome
+        }
+        Err(_) => Err(sqlx::Error::WorkerCrashed),
+    }
+}
+
+async fn end_member(mut tx: Tx) -> Result<(), sqlx::Error> {
+    let carried = audit::flush_journal_then(&mut tx.conn, Some(NEXT_SAVEPOINT)).await?;
+    let Tx {
+        conn,
+        token_generation,
+        user_count_changes,
+    } = tx;
+    match conn.handle {
+        Handle::SqliteBatch(member) => member.commit(carried).await?,
+        _ => {
+            return Err(sqlx::Error::Protocol(
+                "not a group-commit member".to_owned(),
+            ))
+        }
+    }
+    db::committed(&token_generation, &user_count_changes, conn.changed);
+    Ok(())
 }
 
 /// One request's transaction inside the shared one. Holds the writer until it commits or

@@ -123,6 +123,25 @@ pub fn escape_like(text: &str) -> String {
     out
 }
 
+/// The highest `$N` placeholder in a statement's text (0 if none).
+pub fn highest_placeholder(sql: &str) -> usize {
+    let bytes = sql.as_bytes();
+    let mut highest = 0;
+    let mut at = 0;
+    while let Some(found) = bytes[at..].iter().position(|&b| b == b'$') {
+        let start = at + found + 1;
+        let digits = bytes[start..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        if let Ok(n) = sql[start..start + digits].parse::<usize>() {
+            highest = highest.max(n);
+        }
+        at = start + digits;
+    }
+    highest
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,5 +150,17 @@ mod tests {
     fn like_wildcards_in_values_are_literal() {
         assert_eq!(escape_like("50%_off\\"), "50\\%\\_off\\\\");
         assert_eq!(escape_like("plain"), "plain");
+    }
+
+    #[test]
+    fn highest_placeholder_reads_numbered_parameters_only() {
+        assert_eq!(highest_placeholder("SELECT 1"), 0);
+        assert_eq!(highest_placeholder("SELECT $2, $10, $3"), 10);
+        // SQLite JSON paths start with `$` but are not parameters.
+        assert_eq!(
+            highest_placeholder("SELECT json_extract(data, '$.title') WHERE id = $1"),
+            1
+        );
+        assert_eq!(highest_placeholder("SELECT $"), 0);
     }
 }

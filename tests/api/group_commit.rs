@@ -311,3 +311,43 @@ async fn sqlite_is_built_without_global_cache_and_memory_statistics() {
         "{options:?}"
     );
 }
+
+/// On SQLite a commit, once its first poll has sent its last statement (which also opens
+/// the next member's savepoint), runs to its end even if its request goes away: sqlx's
+/// worker would otherwise stop that text at the first result nobody waits for, and the
+/// writer would be left without the savepoint the batch counts on.
+#[tokio::test]
+async fn a_started_sqlite_commit_runs_to_its_end() {
+    let Some((_db, store)) = sqlite_store().await else {
+        return;
+    };
+    for i in 0..10 {
+        let email = format!("gone{i}@acme.example");
+        let mut tx = store.begin().await.expect("begin");
+        store::insert_account(&mut tx, &account(&email))
+            .await
+            .expect("insert");
+        store::append_audit(&mut tx, &audit_of(&email))
+            .await
+            .expect("audit");
+        drop(tx.commit().now_or_never());
+        // The next transaction queues behind the abandoned commit, so once it commits, that
+        // one has ended.
+        let mut next = store.begin().await.expect("the writer is free");
+        let after = format!("after{i}@acme.example");
+        store::insert_account(&mut next, &account(&after))
+            .await
+            .expect("insert after");
+        next.commit().await.expect("commit after");
+        let mut conn = store.read().await.expect("a reader");
+        let found = store::find_account_by_email(&mut conn, &email)
+            .await
+            .expect("read");
+        assert!(found.is_some(), "{email}: the commit ran to its end");
+        assert_eq!(
+            audited(&mut conn, &email).await,
+            1,
+            "{email}: with its audit entry"
+        );
+    }
+}
