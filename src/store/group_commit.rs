@@ -153,7 +153,6 @@ impl GroupCommit {
                 writer: self.clone(),
             });
         }
-        guard.savepoint_ready = false;
         // From here on the work runs to its end even if the request is cancelled: a BEGIN or
         // SAVEPOINT the batch only half knows about would wedge every later writer.
         let writer = self.clone();
@@ -337,18 +336,18 @@ impl Member {
         }
     }
 
-    /// Leaves the savepoint in the batch and waits for the COMMIT that holds it. The commit
-    /// runs to its end even if the request is cancelled. `next_savepoint_open`: this
-    /// member's last statement ran [`NEXT_SAVEPOINT`].
-    pub(super) async fn commit(mut self, next_savepoint_open: bool) -> Result<(), sqlx::Error> {
+    /// Leaves the savepoint in the batch and waits for the COMMIT that holds it. Called only
+    /// from [`commit_member`]'s task, which runs to its end, so the COMMIT (if this member
+    /// is the batch's last) runs here rather than in a task of its own.
+    /// `next_savepoint_open`: this member's last statement ran [`NEXT_SAVEPOINT`].
+    async fn commit(mut self, next_savepoint_open: bool) -> Result<(), sqlx::Error> {
         let Some(mut guard) = self.guard.take() else {
             return Err(sqlx::Error::PoolClosed);
         };
         guard.savepoint_ready = next_savepoint_open;
         let (sender, receiver) = oneshot::channel::<Outcome>();
         guard.released.push(sender);
-        let writer = self.writer.clone();
-        spawn_or_drop(async move { writer.settle(guard, false).await });
+        self.writer.settle(guard, false).await;
         match receiver.await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(err)) => Err(sqlx::Error::Protocol(format!(
