@@ -30,7 +30,7 @@ pub const CHUNK_TIME: Duration = Duration::from_millis(50);
 /// On SQLite a chunk holds the one writer: once another request waits for it, the chunk
 /// commits after this long, so nobody waits longer behind a bulk than behind a full group
 /// commit.
-pub const YIELD_AFTER: Duration = super::group_commit::MAX_WAIT;
+pub const YIELD_AFTER: Duration = super::group_commit::DEFAULT_MAX_WAIT;
 
 // A committed transaction's savepoint is released together with the next one's opening
 // (or by the chunk's COMMIT), in one round trip: on PostgreSQL a round trip is what a bulk

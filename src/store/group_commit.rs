@@ -7,8 +7,11 @@
 //! the batch fails with it and nothing of the batch remains.
 //!
 //! The batch commits when nobody is queued behind it, when it holds [`MAX_BATCH`]
-//! transactions, or when its first transaction has waited [`MAX_WAIT`]: under light load a
-//! transaction commits alone, as before; under load the commits are shared.
+//! transactions, or when its first transaction has waited [`DEFAULT_MAX_WAIT`] (as
+//! configured): under light load a
+//! transaction commits alone, as before; under load the commits are shared. When the batch
+//! is due as its last member ends, the COMMIT rides in the text of that member's last
+//! statement (its audit entries), so a lone transaction costs no round trip for it.
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -23,8 +26,9 @@ use super::db::{self, Handle, Tx};
 
 /// Transactions per COMMIT at most.
 pub const MAX_BATCH: usize = 64;
-/// The longest a released transaction waits for others to join its batch.
-pub const MAX_WAIT: Duration = Duration::from_millis(5);
+/// The longest a released transaction waits for others to join its batch, unless the
+/// store's options say otherwise.
+pub const DEFAULT_MAX_WAIT: Duration = Duration::from_millis(5);
 
 type Outcome = Result<(), Arc<sqlx::Error>>;
 
@@ -47,6 +51,7 @@ pub(super) struct GroupCommit {
     batch: Arc<Mutex<Batch>>,
     queued: Arc<AtomicUsize>,
     stats: Arc<Stats>,
+    max_wait: Duration,
 }
 
 /// How much the commits were shared, since the store opened.
@@ -55,6 +60,7 @@ struct Stats {
     commits: AtomicU64,
     transactions: AtomicU64,
     savepoints_joined: AtomicU64,
+    commits_carried: AtomicU64,
 }
 
 /// Committed batches and the transactions they held.
@@ -64,6 +70,8 @@ pub struct GroupCommitStats {
     pub transactions: u64,
     /// Transactions that began in a savepoint the one before them opened.
     pub savepoints_joined: u64,
+    /// Commits sent in the text of the batch's last statement, saving their round trip.
+    pub commits_carried: u64,
 }
 
 impl std::fmt::Debug for GroupCommit {
@@ -111,7 +119,7 @@ const BEGIN_AND_SAVEPOINT: &str = "BEGIN IMMEDIATE; SAVEPOINT scimd_tx";
 const ROLLBACK_TO: &str = "ROLLBACK TO SAVEPOINT scimd_tx";
 
 impl GroupCommit {
-    pub(super) fn new(pool: SqlitePool) -> Self {
+    pub(super) fn new(pool: SqlitePool, max_wait: Duration) -> Self {
         GroupCommit {
             pool,
             batch: Arc::new(Mutex::new(Batch {
@@ -123,6 +131,7 @@ impl GroupCommit {
             })),
             queued: Arc::default(),
             stats: Arc::default(),
+            max_wait,
         }
     }
 
@@ -131,6 +140,7 @@ impl GroupCommit {
             commits: self.stats.commits.load(Ordering::Relaxed),
             transactions: self.stats.transactions.load(Ordering::Relaxed),
             savepoints_joined: self.stats.savepoints_joined.load(Ordering::Relaxed),
+            commits_carried: self.stats.commits_carried.load(Ordering::Relaxed),
         }
     }
 
@@ -205,25 +215,23 @@ impl GroupCommit {
         guard.conn = None;
     }
 
+    /// Whether the open batch should commit now: nobody is queued behind it, it is full, or
+    /// its first transaction has waited long enough. `joining`: transactions about to be
+    /// released into it that `released` does not hold yet.
+    fn due(&self, batch: &Batch, joining: usize) -> bool {
+        self.queued.load(Ordering::SeqCst) == 0
+            || batch.released.len() + joining >= MAX_BATCH
+            || batch.started.is_some_and(|t| t.elapsed() >= self.max_wait)
+    }
+
     /// Commits the batch if it should go now (or `force`), and lets the writer go.
     async fn settle(&self, mut guard: OwnedMutexGuard<Batch>, force: bool) {
-        if !guard.open {
-            return;
-        }
-        let due = force
-            || self.queued.load(Ordering::SeqCst) == 0
-            || guard.released.len() >= MAX_BATCH
-            || guard.started.is_some_and(|t| t.elapsed() >= MAX_WAIT);
-        if !due {
+        if !guard.open || !(force || self.due(&guard, 0)) {
             return;
         }
         let outcome = match connection(&mut guard).execute("COMMIT").await {
             Ok(_) => {
-                self.stats.commits.fetch_add(1, Ordering::Relaxed);
-                let held = u64::try_from(guard.released.len()).unwrap_or(u64::MAX);
-                self.stats.transactions.fetch_add(held, Ordering::Relaxed);
-                #[allow(clippy::cast_precision_loss)]
-                metrics::histogram!("scimd_sqlite_group_commit_transactions").record(held as f64);
+                self.count_commit(guard.released.len());
                 Ok(())
             }
             Err(err) => {
@@ -232,6 +240,14 @@ impl GroupCommit {
             }
         };
         finish(&mut guard, outcome);
+    }
+
+    fn count_commit(&self, transactions: usize) {
+        self.stats.commits.fetch_add(1, Ordering::Relaxed);
+        let held = u64::try_from(transactions).unwrap_or(u64::MAX);
+        self.stats.transactions.fetch_add(held, Ordering::Relaxed);
+        #[allow(clippy::cast_precision_loss)]
+        metrics::histogram!("scimd_sqlite_group_commit_transactions").record(held as f64);
     }
 }
 
@@ -297,7 +313,21 @@ pub(super) async fn commit_member(tx: Tx) -> Result<(), sqlx::Error> {
 }
 
 async fn end_member(mut tx: Tx) -> Result<(), sqlx::Error> {
-    let carried = audit::flush_journal_then(&mut tx.conn, Some(NEXT_SAVEPOINT)).await?;
+    // Decided while this member holds the writer, so nobody can join the batch meanwhile;
+    // one who queues after the decision waits for the next batch, as it would anyway.
+    let commit_now = match &tx.conn.handle {
+        Handle::SqliteBatch(member) => member.batch_due(),
+        _ => false,
+    };
+    let control = if commit_now { "COMMIT" } else { NEXT_SAVEPOINT };
+    // On an error the member is dropped, which rolls back to its savepoint: a failed insert
+    // leaves the batch as it was, and a failed COMMIT (if SQLite ended the transaction)
+    // fails the batch, as a failed COMMIT of `settle` does.
+    let carried = match audit::flush_journal_then(&mut tx.conn, Some(control)).await? {
+        false => Carried::Nothing,
+        true if commit_now => Carried::Commit,
+        true => Carried::NextSavepoint,
+    };
     let Tx {
         conn,
         token_generation,
@@ -313,6 +343,15 @@ async fn end_member(mut tx: Tx) -> Result<(), sqlx::Error> {
     }
     db::committed(&token_generation, &user_count_changes, conn.changed);
     Ok(())
+}
+
+/// What a member's last statement ran after its own work.
+enum Carried {
+    Nothing,
+    /// [`NEXT_SAVEPOINT`]: the batch stays open for the next member.
+    NextSavepoint,
+    /// `COMMIT`: the batch, this member included, is durable.
+    Commit,
 }
 
 /// One request's transaction inside the shared one. Holds the writer until it commits or
@@ -336,15 +375,31 @@ impl Member {
         }
     }
 
-    /// Leaves the savepoint in the batch and waits for the COMMIT that holds it. Called only
-    /// from [`commit_member`]'s task, which runs to its end, so the COMMIT (if this member
-    /// is the batch's last) runs here rather than in a task of its own.
-    /// `next_savepoint_open`: this member's last statement ran [`NEXT_SAVEPOINT`].
-    async fn commit(mut self, next_savepoint_open: bool) -> Result<(), sqlx::Error> {
+    /// Whether the batch should commit with this member: see [`GroupCommit::due`].
+    fn batch_due(&self) -> bool {
+        self.guard
+            .as_ref()
+            .is_some_and(|guard| self.writer.due(guard, 1))
+    }
+
+    /// Leaves the savepoint in the batch and waits for the COMMIT that holds it, unless
+    /// `carried` says its last statement committed the batch. Called only from
+    /// [`commit_member`]'s task, which runs to its end, so the COMMIT (if this member is the
+    /// batch's last) runs here rather than in a task of its own.
+    async fn commit(mut self, carried: Carried) -> Result<(), sqlx::Error> {
         let Some(mut guard) = self.guard.take() else {
             return Err(sqlx::Error::PoolClosed);
         };
-        guard.savepoint_ready = next_savepoint_open;
+        if let Carried::Commit = carried {
+            self.writer.count_commit(guard.released.len() + 1);
+            self.writer
+                .stats
+                .commits_carried
+                .fetch_add(1, Ordering::Relaxed);
+            finish(&mut guard, Ok(()));
+            return Ok(());
+        }
+        guard.savepoint_ready = matches!(carried, Carried::NextSavepoint);
         let (sender, receiver) = oneshot::channel::<Outcome>();
         guard.released.push(sender);
         self.writer.settle(guard, false).await;

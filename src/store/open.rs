@@ -94,7 +94,7 @@ pub(super) async fn sqlite(
     ));
     Ok(Pools::Sqlite {
         read,
-        write: group_commit::GroupCommit::new(write),
+        write: group_commit::GroupCommit::new(write, opts.group_commit_wait),
     })
 }
 

@@ -35,6 +35,9 @@ pub struct StoreOptions {
     pub expiry_interval: Duration,
     /// SQLite: how often a background connection checkpoints the WAL into the database.
     pub checkpoint_interval: Duration,
+    /// SQLite: the longest a group-commit batch stays open for transactions queued behind
+    /// its first one (see `group_commit`).
+    pub group_commit_wait: Duration,
 }
 
 impl Default for StoreOptions {
@@ -46,6 +49,7 @@ impl Default for StoreOptions {
             max_lifetime: DEFAULT_MAX_LIFETIME,
             expiry_interval: Duration::from_secs(30),
             checkpoint_interval: Duration::from_secs(1),
+            group_commit_wait: super::group_commit::DEFAULT_MAX_WAIT,
         }
     }
 }

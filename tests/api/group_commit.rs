@@ -351,3 +351,120 @@ async fn a_started_sqlite_commit_runs_to_its_end() {
         );
     }
 }
+
+/// A transaction alone at the writer commits in the text of its last statement (its audit
+/// entry): no round trip of its own for the COMMIT.
+#[tokio::test]
+async fn a_lone_sqlite_transaction_carries_its_commit() {
+    let Some((_db, store)) = sqlite_store().await else {
+        return;
+    };
+    let before = store
+        .group_commit_stats()
+        .expect("SQLite commits in groups");
+    for i in 0..3 {
+        let email = format!("alone{i}@acme.example");
+        let mut tx = store.begin().await.expect("begin");
+        store::insert_account(&mut tx, &account(&email))
+            .await
+            .expect("insert");
+        store::append_audit(&mut tx, &audit_of(&email))
+            .await
+            .expect("audit");
+        tx.commit().await.expect("commit");
+        let mut conn = store.read().await.expect("a reader");
+        let found = store::find_account_by_email(&mut conn, &email)
+            .await
+            .expect("read");
+        assert!(found.is_some(), "{email} is committed");
+    }
+    let after = store
+        .group_commit_stats()
+        .expect("SQLite commits in groups");
+    assert_eq!(after.commits - before.commits, 3, "{after:?}");
+    assert_eq!(
+        after.commits_carried - before.commits_carried,
+        3,
+        "{after:?}"
+    );
+}
+
+/// A COMMIT carried by the batch's last member that fails (here a deferred foreign key)
+/// takes back only that member: the one released into the batch before it is committed.
+#[tokio::test]
+async fn a_failed_carried_commit_undoes_only_its_own_transaction() {
+    let Some(db) = test_db(Backend::Sqlite).await else {
+        return;
+    };
+    // The batch waits for the second transaction however slow the machine is.
+    let options = scimd::store::StoreOptions {
+        group_commit_wait: std::time::Duration::from_secs(60),
+        ..Default::default()
+    };
+    let store = scimd::store::Store::connect_with_options(Some(&db.url), &options)
+        .await
+        .expect("connect");
+    let before = store
+        .group_commit_stats()
+        .expect("SQLite commits in groups");
+    let mut first = store.begin().await.expect("begin");
+    let second = tokio::spawn({
+        let store = store.clone();
+        async move {
+            let mut tx = store.begin().await.expect("begin");
+            store::insert_account(&mut tx, &account("second@acme.example"))
+                .await
+                .expect("insert");
+            store::append_audit(&mut tx, &audit_of("second@acme.example"))
+                .await
+                .expect("audit");
+            store::query("PRAGMA defer_foreign_keys = ON")
+                .execute(&mut tx)
+                .await
+                .expect("pragma");
+            store::query("INSERT INTO content_counters (account_id) VALUES ('nobody')")
+                .execute(&mut tx)
+                .await
+                .expect("checked only at COMMIT");
+            tx.commit().await
+        }
+    });
+    // The second transaction now queues for the writer, so the first one's commit leaves
+    // the batch open for it, and its own last statement is the one that carries the COMMIT.
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    store::insert_account(&mut first, &account("first@acme.example"))
+        .await
+        .expect("insert");
+    store::append_audit(&mut first, &audit_of("first@acme.example"))
+        .await
+        .expect("audit");
+    first.commit().await.expect("the first transaction commits");
+    let refused = second.await.expect("joined");
+    assert!(
+        refused.is_err(),
+        "the deferred foreign key fails the COMMIT"
+    );
+    let after = store
+        .group_commit_stats()
+        .expect("SQLite commits in groups");
+    assert_eq!(after.commits - before.commits, 1, "one batch: {after:?}");
+    assert_eq!(after.transactions - before.transactions, 1, "{after:?}");
+    let mut conn = store.read().await.expect("a reader");
+    for (email, kept) in [("first@acme.example", true), ("second@acme.example", false)] {
+        let found = store::find_account_by_email(&mut conn, email)
+            .await
+            .expect("read");
+        assert_eq!(found.is_some(), kept, "{email}");
+        assert_eq!(audited(&mut conn, email).await, i64::from(kept), "{email}");
+    }
+    let orphans: i64 = store::query("SELECT COUNT(*) FROM content_counters")
+        .scalar(&mut conn)
+        .await
+        .expect("count");
+    assert_eq!(orphans, 0);
+    let mut next = store.begin().await.expect("the writer is free");
+    store::insert_account(&mut next, &account("next@acme.example"))
+        .await
+        .expect("insert");
+    next.commit().await.expect("commit");
+}
