@@ -52,7 +52,7 @@ listed_type! {
     |ctx, query, projection| service::list_users(ctx, query, derived(projection))
 }
 
-/// PUT (`PATCH` false) and PATCH share everything but the service call.
+/// PUT (`PATCH` false) and PATCH: the service tells them apart.
 pub async fn write<const PATCH: bool>(
     scim: ScimRequest,
     state: web::Data<AppState>,
@@ -63,11 +63,7 @@ pub async fn write<const PATCH: bool>(
     let projection = scim.projection()?;
     let ctx = scim.context(&state);
     let derived = derived(&projection);
-    let view = if PATCH {
-        service::patch_user(&ctx, id, &body, scim.precondition, derived).await?
-    } else {
-        service::put_user(&ctx, id, &body, scim.precondition, derived).await?
-    };
+    let view = service::write_user(&ctx, id, &body, scim.precondition, derived, PATCH).await?;
     Ok(scim.respond(&USER_RESOURCE, StatusCode::OK, view, &projection))
 }
 

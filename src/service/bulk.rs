@@ -234,14 +234,11 @@ async fn execute(
         (Endpoint::Users, Method::Post) => {
             (201, Some(users::create_user(ctx, data, derived).await?))
         }
-        (Endpoint::Users, Method::Put) => (
-            200,
-            Some(users::put_user(ctx, one()?, data, precondition, derived).await?),
-        ),
-        (Endpoint::Users, Method::Patch) => (
-            200,
-            Some(users::patch_user(ctx, one()?, data, precondition, derived).await?),
-        ),
+        (Endpoint::Users, method @ (Method::Put | Method::Patch)) => {
+            let patch = method == Method::Patch;
+            let view = users::write_user(ctx, one()?, data, precondition, derived, patch).await?;
+            (200, Some(view))
+        }
         (Endpoint::Users, Method::Delete) => {
             users::delete_user(ctx, one()?, precondition).await?;
             (204, None)

@@ -48,8 +48,8 @@ async fn a_deactivated_user_is_found_and_reactivated(app: TestApp) {
     app.patch(&path, token, active("Replace", json!("False")))
         .await
         .expect_status(200);
-    let account_status = app.account_status("ann@acme.example").await;
-    assert_eq!(account_status, AccountStatus::Deactivated);
+    app.assert_account_status("ann@acme.example", AccountStatus::Deactivated)
+        .await;
 
     // Re-assigned: the lookup by either matching attribute finds the deactivated user.
     for filter in [
@@ -76,8 +76,8 @@ async fn a_deactivated_user_is_found_and_reactivated(app: TestApp) {
         .await
         .expect_status(200);
     assert_eq!(on.body["active"], true);
-    let account_status = app.account_status("ann@acme.example").await;
-    assert_eq!(account_status, AccountStatus::Active);
+    app.assert_account_status("ann@acme.example", AccountStatus::Active)
+        .await;
 
     app.patch(
         &path,
@@ -90,8 +90,8 @@ async fn a_deactivated_user_is_found_and_reactivated(app: TestApp) {
         .await
         .expect_status(200);
     assert_eq!(put.body["active"], true);
-    let account_status = app.account_status("ann@acme.example").await;
-    assert_eq!(account_status, AccountStatus::Active);
+    app.assert_account_status("ann@acme.example", AccountStatus::Active)
+        .await;
 }
 
 /// The one case a re-sent user meets the 409: its userName changed while it was unassigned,
@@ -130,8 +130,8 @@ async fn a_user_renamed_while_unassigned_is_named_in_the_409(app: TestApp) {
     let found = lookup(&app, token, "userName eq \"ann.example\"").await;
     assert_eq!(found["Resources"][0]["id"], id.as_str());
     assert_eq!(found["Resources"][0]["active"], true);
-    let account_status = app.account_status("ann@acme.example").await;
-    assert_eq!(account_status, AccountStatus::Active);
+    app.assert_account_status("ann@acme.example", AccountStatus::Active)
+        .await;
 }
 
 async fn a_deleted_user_is_linked_again_and_reactivated(app: TestApp) {

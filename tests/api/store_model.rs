@@ -19,6 +19,14 @@ pub(crate) async fn org_with_domain(tx: &mut Tx, name: &str, domain: &str) -> Or
     org.id
 }
 
+/// A store, a transaction and Acme with its verified domain: where the record tests start.
+pub(crate) async fn acme_tx(db: &TestDb) -> (Store, Tx, OrgId) {
+    let store = db.store().await;
+    let mut tx = store.begin().await.unwrap();
+    let org = org_with_domain(&mut tx, "Acme", "acme.example").await;
+    (store, tx, org)
+}
+
 /// The org managing the account, which the test expects to exist.
 async fn managing_org(tx: &mut Tx, id: AccountId) -> Option<OrgId> {
     let account = get_account(tx, id).await.unwrap();
@@ -195,9 +203,7 @@ async fn moving_a_domain_moves_management(db: TestDb) {
 }
 
 async fn sites_memberships_groups_and_grants(db: TestDb) {
-    let store = db.store().await;
-    let mut tx = store.begin().await.unwrap();
-    let org = org_with_domain(&mut tx, "Acme", "acme.example").await;
+    let (_store, mut tx, org) = acme_tx(&db).await;
     let site = Site {
         id: SiteId::new(),
         org_id: org,

@@ -8,12 +8,10 @@ use serde_json::json;
 
 use crate::helpers::*;
 use crate::on_both_backends;
-use crate::store_model::{new_account, org_with_domain};
+use crate::store_model::{acme_tx, new_account};
 
 async fn directory_user_records(db: TestDb) {
-    let store = db.store().await;
-    let mut tx = store.begin().await.unwrap();
-    let org = org_with_domain(&mut tx, "Acme", "acme.example").await;
+    let (_store, mut tx, org) = acme_tx(&db).await;
     let mk_dir = |name: &str| Directory {
         id: DirectoryId::new(),
         org_id: org,
@@ -121,9 +119,7 @@ async fn directory_user_records(db: TestDb) {
 }
 
 async fn tokens_and_keys(db: TestDb) {
-    let store = db.store().await;
-    let mut tx = store.begin().await.unwrap();
-    let org = org_with_domain(&mut tx, "Acme", "acme.example").await;
+    let (_store, mut tx, org) = acme_tx(&db).await;
     let dir = Directory {
         id: DirectoryId::new(),
         org_id: org,
@@ -198,9 +194,7 @@ async fn tokens_and_keys(db: TestDb) {
 }
 
 async fn the_audit_log_is_append_only(db: TestDb) {
-    let store = db.store().await;
-    let mut tx = store.begin().await.unwrap();
-    let org = org_with_domain(&mut tx, "Acme", "acme.example").await;
+    let (store, mut tx, org) = acme_tx(&db).await;
     let account = AccountId::new();
     for action in [AuditAction::AccountCreated, AuditAction::AccountDeactivated] {
         append_audit(

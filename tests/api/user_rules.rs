@@ -72,8 +72,8 @@ async fn foreign_accounts_are_refused_and_unchanged(app: TestApp) {
     let r = app.delete(&path, &acme.scim_token.token).await;
     assert_eq!(r.status, 204);
     assert_eq!(app.get(&path, &acme.scim_token.token).await.status, 404);
-    let account_status = app.account_status("gina@globex.example").await;
-    assert_eq!(account_status, AccountStatus::Active);
+    app.assert_account_status("gina@globex.example", AccountStatus::Active)
+        .await;
 }
 
 async fn delete_deactivates_managed_accounts(app: TestApp) {
@@ -83,8 +83,8 @@ async fn delete_deactivates_managed_accounts(app: TestApp) {
     let id = app.create_user(token, first).await.id();
     let r = app.delete(&format!("/Users/{id}"), token).await;
     assert_eq!(r.status, 204);
-    let account_status = app.account_status("ann@acme.example").await;
-    assert_eq!(account_status, AccountStatus::Deactivated);
+    app.assert_account_status("ann@acme.example", AccountStatus::Deactivated)
+        .await;
     assert_eq!(app.delete(&format!("/Users/{id}"), token).await.status, 404);
     // Provisioning the account again links the same account, with a new SCIM id; what the
     // POST leaves out of the account's profile stays, and `active: true` reactivates it.
@@ -92,8 +92,8 @@ async fn delete_deactivates_managed_accounts(app: TestApp) {
     assert_ne!(again["id"], id.as_str());
     assert_eq!(again["title"], "Lead");
     assert_eq!(again["active"], true);
-    let account_status = app.account_status("ann@acme.example").await;
-    assert_eq!(account_status, AccountStatus::Active);
+    app.assert_account_status("ann@acme.example", AccountStatus::Active)
+        .await;
 }
 
 async fn email_changes_stay_within_verified_domains(app: TestApp) {

@@ -105,8 +105,8 @@ async fn patch_in_every_dialect(app: TestApp) {
     // Okta: no-path replace with active true.
     let r = send(json!([{"op": "replace", "value": {"active": true}}])).await;
     assert_eq!(r.body["active"], true);
-    let account_status = app.account_status("ann@acme.example").await;
-    assert_eq!(account_status, AccountStatus::Active);
+    app.assert_account_status("ann@acme.example", AccountStatus::Active)
+        .await;
 
     // A value path that matches nothing acts as add; add on single-valued replaces.
     let r = send(json!([
@@ -166,8 +166,8 @@ async fn entra_string_booleans_on_create(app: TestApp) {
     body["active"] = json!("False");
     let created = create(&app, &org.scim_token.token, body).await;
     assert_eq!(created["active"], false);
-    let account_status = app.account_status("ann@acme.example").await;
-    assert_eq!(account_status, AccountStatus::Deactivated);
+    app.assert_account_status("ann@acme.example", AccountStatus::Deactivated)
+        .await;
 }
 
 async fn put_replaces(app: TestApp) {

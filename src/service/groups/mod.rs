@@ -89,8 +89,12 @@ async fn view(
     })
 }
 
-async fn reload(tx: &mut Tx, ctx: &ScimContext<'_>, id: GroupId) -> ServiceResult<Group> {
-    store::get_directory_group(tx, ctx.directory.id, id)
+async fn directory_group(
+    conn: &mut store::Conn,
+    ctx: &ScimContext<'_>,
+    id: GroupId,
+) -> ServiceResult<Group> {
+    store::get_directory_group(conn, ctx.directory.id, id)
         .await?
         .ok_or(ServiceError::NotFound("group"))
 }
@@ -161,9 +165,7 @@ pub async fn get_group(
     with_members: bool,
 ) -> ServiceResult<GroupView> {
     let mut conn = ctx.store.read().await?;
-    let group = store::get_directory_group(&mut conn, ctx.directory.id, id.into())
-        .await?
-        .ok_or(ServiceError::NotFound("group"))?;
+    let group = directory_group(&mut conn, ctx, id.into()).await?;
     view(&mut conn, ctx, &group, with_members).await
 }
 
@@ -210,11 +212,7 @@ async fn lock(
     let group = store::lock_directory_group(tx, ctx.directory.id, id)
         .await?
         .ok_or(ServiceError::NotFound("group"))?;
-    if let Precondition::Version(v) = precondition {
-        if v != group.version {
-            return Err(ServiceError::PreconditionFailed);
-        }
-    }
+    precondition.check(group.version)?;
     Ok(group)
 }
 
@@ -297,7 +295,7 @@ pub async fn put_group(
         ),
     )
     .await?;
-    let group = reload(&mut tx, ctx, group.id).await?;
+    let group = directory_group(&mut tx, ctx, group.id).await?;
     let view = view(&mut tx, ctx, &group, with_members).await?;
     events::group_changed(
         &mut tx,
@@ -376,9 +374,7 @@ pub async fn patch_group(
         // Nothing changed: undo the bump, and answer with the group as it is.
         tx.rollback().await?;
         let mut conn = ctx.store.read().await?;
-        let group = store::get_directory_group(&mut conn, ctx.directory.id, id.into())
-            .await?
-            .ok_or(ServiceError::NotFound("group"))?;
+        let group = directory_group(&mut conn, ctx, id.into()).await?;
         let view = view(&mut conn, ctx, &group, response.with_members && !minimal).await?;
         drop(conn);
         ctx.log_unchanged(logged(ProvisioningOperation::Patch, group.id, false))

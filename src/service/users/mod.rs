@@ -24,7 +24,7 @@ use crate::domain::{
     AccountView, EmailChange, ProvisionedResource, ProvisioningOperation, StatusChange,
 };
 use crate::scim::normalize::{check_required, normalize_resource};
-use crate::scim::patch::{apply, parse_patch_request};
+use crate::scim::patch::{apply, parse_patch_request, PatchOp};
 use crate::scim::schema::user::USER_RESOURCE;
 use crate::scim::{ScimError, ScimType};
 use crate::store::{self, Account, AccountProfileUpdate, Derived, ScimUser, Tx};
@@ -271,29 +271,51 @@ enum Omitted {
     Complete,
 }
 
-/// A full replacement of a user: what it is made from, and the request a `full` security
-/// event carries.
-struct Replacement<'a, F> {
-    omitted: Omitted,
-    request: &'a Value,
-    make: F,
+/// What a full replacement of a user is made from. Both are read from the body before the
+/// user is locked, so a malformed request fails without waiting for the lock.
+enum Replacement {
+    /// PUT: the body's resource.
+    Put(Map<String, Value>),
+    /// PATCH: operations on the current resource, all or none.
+    Patch(Vec<PatchOp>),
 }
 
-async fn replace_user<F>(
+impl Replacement {
+    fn omitted(&self) -> Omitted {
+        match self {
+            Self::Put(_) => Omitted::PutSemantics,
+            Self::Patch(_) => Omitted::Complete,
+        }
+    }
+
+    fn resource(self, current: &Map<String, Value>) -> ServiceResult<Map<String, Value>> {
+        match self {
+            Self::Put(resource) => Ok(resource),
+            Self::Patch(ops) => {
+                let mut patched = current.clone();
+                apply(&USER_RESOURCE, &mut patched, &ops)?;
+                Ok(normalize_resource(&USER_RESOURCE, &Value::Object(patched))?)
+            }
+        }
+    }
+}
+
+/// PUT (`patch` false) and PATCH /Users/{id}: both replace the whole user, and the body is
+/// the request a `full` security event carries.
+pub async fn write_user(
     ctx: &ScimContext<'_>,
     id: uuid::Uuid,
+    body: &Value,
     precondition: Precondition,
     derived: Derived,
-    replacement: Replacement<'_, F>,
-) -> ServiceResult<UserView>
-where
-    F: FnOnce(&Map<String, Value>) -> ServiceResult<Map<String, Value>>,
-{
-    let Replacement {
-        omitted,
-        request,
-        make,
-    } = replacement;
+    patch: bool,
+) -> ServiceResult<UserView> {
+    let replacement = if patch {
+        Replacement::Patch(parse_patch_request(body)?)
+    } else {
+        Replacement::Put(normalize_resource(&USER_RESOURCE, body)?)
+    };
+    let omitted = replacement.omitted();
     let now = store::now_micros();
     let mut tx = ctx.store.begin().await?;
     let current = locked_user(&mut tx, ctx, id, precondition).await?;
@@ -302,7 +324,7 @@ where
         user: Some(&current),
         status: current.account.status,
     };
-    let resource = make(&current_resource)?;
+    let resource = replacement.resource(&current_resource)?;
     check_required(&USER_RESOURCE, &resource)?;
     // A PUT that leaves entitlements out asserts nothing about them; after a PATCH, their
     // absence means the operations removed them.
@@ -374,56 +396,9 @@ where
         },
     )
     .await?;
-    events::user_changed(
-        &mut tx,
-        ctx,
-        event,
-        Some(&before),
-        &user,
-        true,
-        Some(request),
-    )
-    .await?;
+    events::user_changed(&mut tx, ctx, event, Some(&before), &user, true, Some(body)).await?;
     tx.commit().await?;
     Ok(view(ctx, user))
-}
-
-/// PUT /Users/{id}.
-pub async fn put_user(
-    ctx: &ScimContext<'_>,
-    id: uuid::Uuid,
-    body: &Value,
-    precondition: Precondition,
-    derived: Derived,
-) -> ServiceResult<UserView> {
-    let resource = normalize_resource(&USER_RESOURCE, body)?;
-    let replacement = Replacement {
-        omitted: Omitted::PutSemantics,
-        request: body,
-        make: move |_: &Map<String, Value>| Ok(resource),
-    };
-    replace_user(ctx, id, precondition, derived, replacement).await
-}
-
-/// PATCH /Users/{id}: the operations apply to the current resource, all or none.
-pub async fn patch_user(
-    ctx: &ScimContext<'_>,
-    id: uuid::Uuid,
-    body: &Value,
-    precondition: Precondition,
-    derived: Derived,
-) -> ServiceResult<UserView> {
-    let ops = parse_patch_request(body)?;
-    let replacement = Replacement {
-        omitted: Omitted::Complete,
-        request: body,
-        make: move |current: &Map<String, Value>| {
-            let mut patched = current.clone();
-            apply(&USER_RESOURCE, &mut patched, &ops)?;
-            Ok(normalize_resource(&USER_RESOURCE, &Value::Object(patched))?)
-        },
-    };
-    replace_user(ctx, id, precondition, derived, replacement).await
 }
 
 /// DELETE /Users/{id}: unlinks the user and removes it from this directory's groups; a

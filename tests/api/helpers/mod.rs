@@ -347,6 +347,15 @@ impl TestApp {
     pub async fn account_status(&self, email: &str) -> scimd::domain::AccountStatus {
         self.account(email).await.status
     }
+
+    /// The account's status, checked against what the test expects.
+    pub async fn assert_account_status(&self, email: &str, expected: scimd::domain::AccountStatus) {
+        assert_eq!(
+            self.account_status(email).await,
+            expected,
+            "the status of {email}"
+        );
+    }
 }
 
 /// Percent-encodes a query value (filters carry quotes, spaces and `@`).
