@@ -1,7 +1,8 @@
 //! Load benchmark: a real `scimd serve` process over a seeded database, driven over HTTP
 //! by concurrent clients in this process (on the same cores), reporting per operation
-//! req/s, p50/p99 latency, the server's CPU time and SQL statements per request, and the
-//! server's memory.
+//! req/s, p50/p99 latency, CPU time per request (the server's, this load generator's, and
+//! the whole machine's: with PostgreSQL, the rest is mostly the database server), SQL
+//! statements per request, and the server's memory.
 //!
 //! ```sh
 //! cargo bench --bench scim_load                                  # SQLite, 100,000 users
@@ -61,6 +62,8 @@ where
     let make = Arc::new(make);
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let cpu_before = server.cpu_seconds();
+    let client_before = server::process_cpu_seconds("self");
+    let machine_before = server::machine_busy_seconds();
     let started = Instant::now();
     let mut workers = Vec::new();
     for _ in 0..concurrency {
@@ -102,6 +105,8 @@ where
         elapsed: Duration::ZERO,
         errors: 0,
         cpu: 0.0,
+        client_cpu: 0.0,
+        machine_cpu: 0.0,
         statements: (0, 0),
     };
     for worker in workers {
@@ -113,6 +118,8 @@ where
     }
     stats.elapsed = started.elapsed();
     stats.cpu = server.cpu_seconds() - cpu_before;
+    stats.client_cpu = server::process_cpu_seconds("self") - client_before;
+    stats.machine_cpu = server::machine_busy_seconds() - machine_before;
     stats
 }
 
@@ -191,8 +198,17 @@ async fn run() {
         context.backend, context.server
     );
     println!(
-        "{:<30} {:>6} {:>9} {:>8} {:>8} {:>9} {:>6} {:>6}",
-        "operation", "ok", "req/s", "p50 ms", "p99 ms", "CPU µs/r", "stmt/r", "errors"
+        "{:<30} {:>6} {:>9} {:>8} {:>8} {:>9} {:>9} {:>9} {:>6} {:>6}",
+        "operation",
+        "ok",
+        "req/s",
+        "p50 ms",
+        "p99 ms",
+        "CPU µs/r",
+        "load µs/r",
+        "all µs/r",
+        "stmt/r",
+        "errors"
     );
 
     let pick = |i: usize, n: usize| i.wrapping_mul(2_654_435_761) % n.max(1);
