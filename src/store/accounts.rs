@@ -87,21 +87,16 @@ fn email_parts(email: &str) -> (String, Option<String>) {
     }
 }
 
-/// Mirrors `profile.emails` into `account_emails`, where `emails.value` lookups find it:
-/// every address in one statement.
-async fn insert_account_emails(
-    conn: &mut Conn,
-    id: AccountId,
+const ACCOUNT_EMAIL_COLUMNS: &str = "account_id, position, value_lower, type_lower, is_primary";
+
+/// `profile.emails` as `account_emails` rows of the account `account` (a placeholder), in
+/// [`ACCOUNT_EMAIL_COLUMNS`] order, their values pushed to `params`; `None` without any.
+fn account_email_rows(
+    account: &str,
     profile: &serde_json::Value,
-) -> StoreResult<()> {
-    let emails: Vec<&serde_json::Value> = profile
-        .get("emails")
-        .and_then(|e| e.as_array())
-        .into_iter()
-        .flatten()
-        .collect();
-    let mut params = SqlParams::default();
-    let account = params.uuid(id);
+    params: &mut SqlParams,
+) -> Option<String> {
+    let emails = profile.get("emails").and_then(|e| e.as_array())?;
     let mut rows = Vec::new();
     for (position, email) in emails.iter().enumerate() {
         let Some(value) = email.get("value").and_then(|v| v.as_str()) else {
@@ -126,14 +121,22 @@ async fn insert_account_emails(
             "({account}, {position}, {value}, {kind}, {primary})"
         ));
     }
-    if rows.is_empty() {
+    (!rows.is_empty()).then(|| rows.join(", "))
+}
+
+/// Mirrors `profile.emails` into `account_emails`, where `emails.value` lookups find it:
+/// every address in one statement.
+async fn insert_account_emails(
+    conn: &mut Conn,
+    id: AccountId,
+    profile: &serde_json::Value,
+) -> StoreResult<()> {
+    let mut params = SqlParams::default();
+    let account = params.uuid(id);
+    let Some(rows) = account_email_rows(&account, profile, &mut params) else {
         return Ok(());
-    }
-    let sql = format!(
-        "INSERT INTO account_emails (account_id, position, value_lower, type_lower, is_primary) \
-         VALUES {}",
-        rows.join(", ")
-    );
+    };
+    let sql = format!("INSERT INTO account_emails ({ACCOUNT_EMAIL_COLUMNS}) VALUES {rows}");
     params.query(&sql).execute(conn).await?;
     Ok(())
 }
@@ -166,27 +169,52 @@ pub async fn insert_account(conn: &mut Conn, new: &NewAccount) -> StoreResult<()
 /// account the first created (rule 12) instead of answering 409.
 pub async fn insert_account_if_new(conn: &mut Conn, new: &NewAccount) -> StoreResult<bool> {
     let (lower, domain) = email_parts(&new.email);
-    let inserted = query(
+    let mut params = SqlParams::default();
+    let id = params.uuid(new.id);
+    let values = [
+        id.clone(),
+        params.text(new.email.as_str()),
+        params.text(lower),
+        params.push(domain.into_param()),
+        params.push(new.display_name.clone().into_param()),
+        params.push(new.display_name.as_deref().map(fold_case).into_param()),
+        params.push((&new.profile).into_param()),
+        params.text(new.status.as_str()),
+        params.time(new.at),
+    ];
+    let insert = format!(
         "INSERT INTO accounts (id, email, email_lower, email_domain, display_name, \
          display_name_lower, profile, status, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) ON CONFLICT (email_lower) DO NOTHING",
-    )
-    .bind(new.id)
-    .bind(&new.email)
-    .bind(lower)
-    .bind(domain)
-    .bind(new.display_name.as_deref())
-    .bind(new.display_name.as_deref().map(fold_case))
-    .bind(&new.profile)
-    .bind(new.status.as_str())
-    .bind(Time(new.at))
-    .execute(&mut *conn)
-    .await?;
-    if inserted == 0 {
-        return Ok(false);
+         VALUES ({}, {}) ON CONFLICT (email_lower) DO NOTHING",
+        values.join(", "),
+        values[8]
+    );
+    // The account and its addresses in one round trip; the addresses only if the account
+    // is new.
+    let Some(emails) = account_email_rows(&id, &new.profile, &mut params) else {
+        return Ok(params.query(&insert).execute(conn).await? > 0);
+    };
+    match conn.backend() {
+        // While the second statement runs, changes() is the first one's count.
+        Backend::Sqlite => {
+            let sql = format!(
+                "{insert}; INSERT INTO account_emails ({ACCOUNT_EMAIL_COLUMNS}) \
+                 SELECT * FROM (VALUES {emails}) WHERE changes() = 1"
+            );
+            Ok(params.query(&sql).execute(conn).await? > 0)
+        }
+        // A data-modifying CTE runs whether or not the statement reads it.
+        Backend::Postgres => {
+            let sql = format!(
+                "WITH account AS ({insert} RETURNING id), \
+                 emails AS (INSERT INTO account_emails ({ACCOUNT_EMAIL_COLUMNS}) \
+                 SELECT e.* FROM account, (VALUES {emails}) AS e({ACCOUNT_EMAIL_COLUMNS})) \
+                 SELECT COUNT(*) FROM account"
+            );
+            let inserted: i64 = params.query(&sql).scalar(conn).await?;
+            Ok(inserted > 0)
+        }
     }
-    insert_account_emails(conn, new.id, &new.profile).await?;
-    Ok(true)
 }
 
 pub async fn get_account(conn: &mut Conn, id: AccountId) -> StoreResult<Option<Account>> {

@@ -264,7 +264,47 @@ async fn a_failed_transaction_leaves_nothing(db: TestDb) {
     assert_eq!(get_account(&mut conn, ann.id).await.unwrap(), None);
 }
 
+/// A new account's addresses are written with it (one statement), and a refused one (its
+/// email taken) writes none of its addresses.
+async fn account_addresses_come_only_with_a_new_account(db: TestDb) {
+    let (store, mut tx, _org) = acme_tx(&db).await;
+    let emails = |list: &[&str]| {
+        let emails: Vec<_> = list
+            .iter()
+            .enumerate()
+            .map(|(i, e)| json!({"value": e, "type": "work", "primary": i == 0}))
+            .collect();
+        json!({ "emails": emails })
+    };
+    let ann = NewAccount {
+        profile: emails(&["ann@acme.example", "Ann.Other@Acme.Example"]),
+        ..new_account("ann@acme.example")
+    };
+    assert!(insert_account_if_new(&mut tx, &ann).await.unwrap());
+    let again = NewAccount {
+        profile: emails(&["ANN@acme.example", "third@acme.example"]),
+        ..new_account("ANN@acme.example")
+    };
+    assert!(!insert_account_if_new(&mut tx, &again).await.unwrap());
+    tx.commit().await.unwrap();
+    let mut conn = store.read().await.unwrap();
+    let rows: Vec<(String, String)> =
+        query("SELECT CAST(account_id AS TEXT), value_lower FROM account_emails ORDER BY position")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+    let ann_id = ann.id.to_string();
+    assert_eq!(
+        rows,
+        vec![
+            (ann_id.clone(), "ann@acme.example".to_owned()),
+            (ann_id, "ann.other@acme.example".to_owned()),
+        ]
+    );
+}
+
 on_both_backends! {
+    account_addresses_come_only_with_a_new_account => test_db,
     directory_user_records => test_db,
     tokens_and_keys => test_db,
     the_audit_log_is_append_only => test_db,
