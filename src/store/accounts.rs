@@ -168,8 +168,34 @@ pub async fn insert_account(conn: &mut Conn, new: &NewAccount) -> StoreResult<()
 /// second waits for the first and then finds the email taken, so its caller can link to the
 /// account the first created (rule 12) instead of answering 409.
 pub async fn insert_account_if_new(conn: &mut Conn, new: &NewAccount) -> StoreResult<bool> {
-    let (lower, domain) = email_parts(&new.email);
     let mut params = SqlParams::default();
+    let insert = new_account_insert(new, &mut params);
+    // The account and its addresses in one round trip; the addresses only if the account
+    // is new.
+    match conn.backend() {
+        Backend::Sqlite => Ok(params.query(&insert.sqlite).execute(conn).await? > 0),
+        Backend::Postgres => {
+            let sql = format!("{} SELECT COUNT(*) FROM account", insert.postgres_with);
+            Ok(params.query(&sql).scalar::<i64>(conn).await? > 0)
+        }
+    }
+}
+
+/// The SQL that inserts a new account and its addresses (the addresses only if the account
+/// is, its email not being taken), its values pushed to `params`.
+pub(super) struct AccountInsert {
+    /// The account's id, as a placeholder.
+    pub(super) id: String,
+    /// SQLite: statements for one text. While the addresses' statement runs, `changes()`
+    /// is the account statement's count.
+    pub(super) sqlite: String,
+    /// PostgreSQL: a `WITH` clause whose CTE `account` holds the id if it was inserted; a
+    /// data-modifying CTE runs whether or not the statement reads it.
+    pub(super) postgres_with: String,
+}
+
+pub(super) fn new_account_insert(new: &NewAccount, params: &mut SqlParams) -> AccountInsert {
+    let (lower, domain) = email_parts(&new.email);
     let id = params.uuid(new.id);
     let values = [
         id.clone(),
@@ -189,31 +215,24 @@ pub async fn insert_account_if_new(conn: &mut Conn, new: &NewAccount) -> StoreRe
         values.join(", "),
         values[8]
     );
-    // The account and its addresses in one round trip; the addresses only if the account
-    // is new.
-    let Some(emails) = account_email_rows(&id, &new.profile, &mut params) else {
-        return Ok(params.query(&insert).execute(conn).await? > 0);
+    let Some(emails) = account_email_rows(&id, &new.profile, params) else {
+        return AccountInsert {
+            sqlite: insert.clone(),
+            postgres_with: format!("WITH account AS ({insert} RETURNING id)"),
+            id,
+        };
     };
-    match conn.backend() {
-        // While the second statement runs, changes() is the first one's count.
-        Backend::Sqlite => {
-            let sql = format!(
-                "{insert}; INSERT INTO account_emails ({ACCOUNT_EMAIL_COLUMNS}) \
-                 SELECT * FROM (VALUES {emails}) WHERE changes() = 1"
-            );
-            Ok(params.query(&sql).execute(conn).await? > 0)
-        }
-        // A data-modifying CTE runs whether or not the statement reads it.
-        Backend::Postgres => {
-            let sql = format!(
-                "WITH account AS ({insert} RETURNING id), \
-                 emails AS (INSERT INTO account_emails ({ACCOUNT_EMAIL_COLUMNS}) \
-                 SELECT e.* FROM account, (VALUES {emails}) AS e({ACCOUNT_EMAIL_COLUMNS})) \
-                 SELECT COUNT(*) FROM account"
-            );
-            let inserted: i64 = params.query(&sql).scalar(conn).await?;
-            Ok(inserted > 0)
-        }
+    AccountInsert {
+        sqlite: format!(
+            "{insert}; INSERT INTO account_emails ({ACCOUNT_EMAIL_COLUMNS}) \
+             SELECT * FROM (VALUES {emails}) WHERE changes() = 1"
+        ),
+        postgres_with: format!(
+            "WITH account AS ({insert} RETURNING id), \
+             emails AS (INSERT INTO account_emails ({ACCOUNT_EMAIL_COLUMNS}) \
+             SELECT e.* FROM account, (VALUES {emails}) AS e({ACCOUNT_EMAIL_COLUMNS}))"
+        ),
+        id,
     }
 }
 

@@ -2,6 +2,7 @@
 
 use super::db::{query, Conn, IntoParam, Query, Time};
 use super::db_types::{DbJson, DbTime, DbUuid};
+use super::filter_sql::SqlParams;
 
 use super::{Backend, StoreResult};
 use crate::domain::{AccountId, DirectoryId, OrgId, SiteAccess, SiteRole};
@@ -168,6 +169,76 @@ pub async fn insert_directory_user_with_site_access(
         .await?;
     conn.mark_users_changed();
     Ok(())
+}
+
+/// A new account (as [`super::insert_account_if_new`]) linked to a directory with site
+/// access (as [`insert_directory_user_with_site_access`]), all in one round trip: false,
+/// and nothing written, if the account's email is taken; `StoreError::Conflict` if the
+/// directory already uses the userName.
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_account_with_directory_user(
+    conn: &mut Conn,
+    new: &super::NewAccount,
+    user: &DirectoryUser,
+    org: OrgId,
+    access: SiteAccess,
+    role: SiteRole,
+    at: i64,
+) -> StoreResult<bool> {
+    let mut params = SqlParams::default();
+    let account = super::accounts::new_account_insert(new, &mut params);
+    let record = [
+        params.uuid(user.id),
+        params.push(user.directory_id.into_param()),
+        params.push(user.account_id.into_param()),
+        params.text(user.user_name.as_str()),
+        params.text(user_name_key(&user.user_name)),
+        params.push(user.external_id.clone().into_param()),
+        params.push((&user.attributes).into_param()),
+        params.time(user.created_at),
+        params.time(user.updated_at),
+        params.int(user.version),
+    ]
+    .join(", ");
+    let (org, access, role, at) = (
+        params.push(org.into_param()),
+        params.text(access.as_str()),
+        params.text(role.as_str()),
+        params.time(at),
+    );
+    const RECORD: &str = "INSERT INTO directory_users (id, directory_id, account_id, user_name, \
+         user_name_lower, external_id, attributes, created_at, updated_at, version)";
+    const SITE_USERS: &str =
+        "INSERT INTO site_users (site_id, account_id, access, role, created_at, updated_at)";
+    let inserted = match conn.backend() {
+        // Each later statement checks that the account was inserted (its email was free).
+        Backend::Sqlite => {
+            let id = &account.id;
+            let exists = format!("EXISTS (SELECT 1 FROM accounts WHERE id = {id})");
+            let sql = format!(
+                "{}; {RECORD} SELECT {record} WHERE {exists}; \
+                 {SITE_USERS} SELECT s.id, {id}, {access}, {role}, {at}, {at} FROM sites s \
+                 WHERE s.org_id = {org} AND {exists} ON CONFLICT (site_id, account_id) DO NOTHING",
+                account.sqlite
+            );
+            params.query(&sql).execute(&mut *conn).await? > 0
+        }
+        Backend::Postgres => {
+            let sql = format!(
+                "{}, linked AS ({RECORD} SELECT {record} FROM account), \
+                 access AS ({SITE_USERS} SELECT s.id, account.id, {access}, {role}, {at}, {at} \
+                 FROM sites s, account WHERE s.org_id = {org} \
+                 ON CONFLICT (site_id, account_id) DO NOTHING) \
+                 SELECT COUNT(*) FROM account",
+                account.postgres_with
+            );
+            params.query(&sql).scalar::<i64>(&mut *conn).await? > 0
+        }
+    };
+    if inserted {
+        conn.mark_users_changed();
+    }
+    Ok(inserted)
 }
 
 /// Binds `$1..$10` of [`INSERT_DIRECTORY_USER`].

@@ -115,7 +115,19 @@ pub async fn create_user(
             (LinkPlan::LinkExisting { .. }, None) => return Err(ServiceError::NotFound("account")),
             (LinkPlan::CreateManaged { .. } | LinkPlan::CreateExternal { .. }, _) => {
                 let new = new_account(ctx, &parts, &written, record.account_id, owner, plan, now)?;
-                if !store::insert_account_if_new(&mut tx, &new).await? {
+                // Users a directory creates get no invitation email (rule 6).
+                let inserted = store::insert_account_with_directory_user(
+                    &mut tx,
+                    &new,
+                    &record,
+                    ctx.directory.org,
+                    initial_access(MembershipOrigin::Directory),
+                    SiteRole::Basic,
+                    now,
+                )
+                .await
+                .map_err(|err| user_name_taken(err, &record.user_name))?;
+                if !inserted {
                     if passes < 2 {
                         continue;
                     }
@@ -134,17 +146,18 @@ pub async fn create_user(
             }
         }
     };
-    // Users a directory creates get no invitation email (rule 6).
-    store::insert_directory_user_with_site_access(
-        &mut tx,
-        &record,
-        ctx.directory.org,
-        initial_access(MembershipOrigin::Directory),
-        SiteRole::Basic,
-        now,
-    )
-    .await
-    .map_err(|err| user_name_taken(err, &record.user_name))?;
+    if created.is_none() {
+        store::insert_directory_user_with_site_access(
+            &mut tx,
+            &record,
+            ctx.directory.org,
+            initial_access(MembershipOrigin::Directory),
+            SiteRole::Basic,
+            now,
+        )
+        .await
+        .map_err(|err| user_name_taken(err, &record.user_name))?;
+    }
     let user = match created {
         // A new account is exactly what was just written: no need to read it back. It is
         // in none of this org's groups yet, so it has no product access either.
