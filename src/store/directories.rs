@@ -139,17 +139,23 @@ pub async fn insert_directory_user(conn: &mut Conn, user: &DirectoryUser) -> Sto
     Ok(())
 }
 
-/// Links an account to a directory as [`insert_directory_user`] does, and gives it
-/// `access` with `role` on every site of `org` where it has no membership yet, in one
-/// round trip: on SQLite two statements in one text (a hand-off fewer while the one writer
+/// The site access a directory gives the accounts it links: `access` with `role` on every
+/// site of `org` where the account has no membership yet, as of `at`.
+#[derive(Clone, Copy, Debug)]
+pub struct DirectorySiteAccess {
+    pub org: OrgId,
+    pub access: SiteAccess,
+    pub role: SiteRole,
+    pub at: i64,
+}
+
+/// Links an account to a directory as [`insert_directory_user`] does, and gives it its
+/// [`DirectorySiteAccess`], in one round trip: on SQLite two statements in one text (a hand-off fewer while the one writer
 /// waits), on PostgreSQL one statement.
 pub async fn insert_directory_user_with_site_access(
     conn: &mut Conn,
     user: &DirectoryUser,
-    org: OrgId,
-    access: SiteAccess,
-    role: SiteRole,
-    at: i64,
+    sites: DirectorySiteAccess,
 ) -> StoreResult<()> {
     const SITE_USERS: &str = "INSERT INTO site_users \
          (site_id, account_id, access, role, created_at, updated_at) \
@@ -161,29 +167,25 @@ pub async fn insert_directory_user_with_site_access(
         Backend::Postgres => format!("WITH linked AS ({INSERT_DIRECTORY_USER}) {SITE_USERS}"),
     };
     bind_directory_user(query(&sql), user)
-        .bind(org)
-        .bind(access.as_str())
-        .bind(role.as_str())
-        .bind(Time(at))
+        .bind(sites.org)
+        .bind(sites.access.as_str())
+        .bind(sites.role.as_str())
+        .bind(Time(sites.at))
         .execute(&mut *conn)
         .await?;
     conn.mark_users_changed();
     Ok(())
 }
 
-/// A new account (as [`super::insert_account_if_new`]) linked to a directory with site
+/// A new account (as [`super::insert_account_if_new`]) linked to a directory with its site
 /// access (as [`insert_directory_user_with_site_access`]), all in one round trip: false,
 /// and nothing written, if the account's email is taken; `StoreError::Conflict` if the
 /// directory already uses the userName.
-#[allow(clippy::too_many_arguments)]
 pub async fn insert_account_with_directory_user(
     conn: &mut Conn,
     new: &super::NewAccount,
     user: &DirectoryUser,
-    org: OrgId,
-    access: SiteAccess,
-    role: SiteRole,
-    at: i64,
+    sites: DirectorySiteAccess,
 ) -> StoreResult<bool> {
     let mut params = SqlParams::default();
     let account = super::accounts::new_account_insert(new, &mut params);
@@ -201,10 +203,10 @@ pub async fn insert_account_with_directory_user(
     ]
     .join(", ");
     let (org, access, role, at) = (
-        params.push(org.into_param()),
-        params.text(access.as_str()),
-        params.text(role.as_str()),
-        params.time(at),
+        params.push(sites.org.into_param()),
+        params.text(sites.access.as_str()),
+        params.text(sites.role.as_str()),
+        params.time(sites.at),
     );
     const RECORD: &str = "INSERT INTO directory_users (id, directory_id, account_id, user_name, \
          user_name_lower, external_id, attributes, created_at, updated_at, version)";

@@ -26,6 +26,25 @@ fn audit_of(email: &str) -> NewAuditEntry {
     }
 }
 
+/// Writes `email`'s account and its audit entry in `tx`.
+async fn insert_audited(tx: &mut scimd::store::Tx, email: &str) {
+    store::insert_account(tx, &account(email))
+        .await
+        .expect("insert");
+    store::append_audit(tx, &audit_of(email))
+        .await
+        .expect("audit");
+}
+
+/// Whether `email`'s account is committed, as a reader sees it.
+async fn stored(store: &scimd::store::Store, email: &str) -> bool {
+    let mut conn = store.read().await.expect("a reader");
+    let found = store::find_account_by_email(&mut conn, email)
+        .await
+        .expect("read");
+    found.is_some()
+}
+
 async fn audited(conn: &mut scimd::store::Conn, email: &str) -> i64 {
     store::query("SELECT COUNT(*) FROM audit_log WHERE actor_id = $1")
         .bind(email)
@@ -324,12 +343,7 @@ async fn a_started_sqlite_commit_runs_to_its_end() {
     for i in 0..10 {
         let email = format!("gone{i}@acme.example");
         let mut tx = store.begin().await.expect("begin");
-        store::insert_account(&mut tx, &account(&email))
-            .await
-            .expect("insert");
-        store::append_audit(&mut tx, &audit_of(&email))
-            .await
-            .expect("audit");
+        insert_audited(&mut tx, &email).await;
         drop(tx.commit().now_or_never());
         // The next transaction queues behind the abandoned commit, so once it commits, that
         // one has ended.
@@ -339,11 +353,11 @@ async fn a_started_sqlite_commit_runs_to_its_end() {
             .await
             .expect("insert after");
         next.commit().await.expect("commit after");
+        assert!(
+            stored(&store, &email).await,
+            "{email}: the commit ran to its end"
+        );
         let mut conn = store.read().await.expect("a reader");
-        let found = store::find_account_by_email(&mut conn, &email)
-            .await
-            .expect("read");
-        assert!(found.is_some(), "{email}: the commit ran to its end");
         assert_eq!(
             audited(&mut conn, &email).await,
             1,
@@ -365,18 +379,9 @@ async fn a_lone_sqlite_transaction_carries_its_commit() {
     for i in 0..3 {
         let email = format!("alone{i}@acme.example");
         let mut tx = store.begin().await.expect("begin");
-        store::insert_account(&mut tx, &account(&email))
-            .await
-            .expect("insert");
-        store::append_audit(&mut tx, &audit_of(&email))
-            .await
-            .expect("audit");
+        insert_audited(&mut tx, &email).await;
         tx.commit().await.expect("commit");
-        let mut conn = store.read().await.expect("a reader");
-        let found = store::find_account_by_email(&mut conn, &email)
-            .await
-            .expect("read");
-        assert!(found.is_some(), "{email} is committed");
+        assert!(stored(&store, &email).await, "{email} is committed");
     }
     let after = store
         .group_commit_stats()
@@ -412,12 +417,7 @@ async fn a_failed_carried_commit_undoes_only_its_own_transaction() {
         let store = store.clone();
         async move {
             let mut tx = store.begin().await.expect("begin");
-            store::insert_account(&mut tx, &account("second@acme.example"))
-                .await
-                .expect("insert");
-            store::append_audit(&mut tx, &audit_of("second@acme.example"))
-                .await
-                .expect("audit");
+            insert_audited(&mut tx, "second@acme.example").await;
             store::query("PRAGMA defer_foreign_keys = ON")
                 .execute(&mut tx)
                 .await
@@ -432,12 +432,7 @@ async fn a_failed_carried_commit_undoes_only_its_own_transaction() {
     // The second transaction now queues for the writer, so the first one's commit leaves
     // the batch open for it, and its own last statement is the one that carries the COMMIT.
     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    store::insert_account(&mut first, &account("first@acme.example"))
-        .await
-        .expect("insert");
-    store::append_audit(&mut first, &audit_of("first@acme.example"))
-        .await
-        .expect("audit");
+    insert_audited(&mut first, "first@acme.example").await;
     first.commit().await.expect("the first transaction commits");
     let refused = second.await.expect("joined");
     assert!(

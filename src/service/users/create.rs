@@ -38,6 +38,13 @@ pub async fn create_user(
     let email = chosen.email.clone();
     let written = stored_email(chosen.written);
     let now = store::now_micros();
+    // Users a directory creates get no invitation email (rule 6).
+    let site_access = store::DirectorySiteAccess {
+        org: ctx.directory.org,
+        access: initial_access(MembershipOrigin::Directory),
+        role: SiteRole::Basic,
+        at: now,
+    };
     let mut tx = ctx.store.begin().await?;
     let mut record = store::DirectoryUser {
         id: crate::domain::new_record_id(),
@@ -115,18 +122,10 @@ pub async fn create_user(
             (LinkPlan::LinkExisting { .. }, None) => return Err(ServiceError::NotFound("account")),
             (LinkPlan::CreateManaged { .. } | LinkPlan::CreateExternal { .. }, _) => {
                 let new = new_account(ctx, &parts, &written, record.account_id, owner, plan, now)?;
-                // Users a directory creates get no invitation email (rule 6).
-                let inserted = store::insert_account_with_directory_user(
-                    &mut tx,
-                    &new,
-                    &record,
-                    ctx.directory.org,
-                    initial_access(MembershipOrigin::Directory),
-                    SiteRole::Basic,
-                    now,
-                )
-                .await
-                .map_err(|err| user_name_taken(err, &record.user_name))?;
+                let inserted =
+                    store::insert_account_with_directory_user(&mut tx, &new, &record, site_access)
+                        .await
+                        .map_err(|err| user_name_taken(err, &record.user_name))?;
                 if !inserted {
                     if passes < 2 {
                         continue;
@@ -147,16 +146,9 @@ pub async fn create_user(
         }
     };
     if created.is_none() {
-        store::insert_directory_user_with_site_access(
-            &mut tx,
-            &record,
-            ctx.directory.org,
-            initial_access(MembershipOrigin::Directory),
-            SiteRole::Basic,
-            now,
-        )
-        .await
-        .map_err(|err| user_name_taken(err, &record.user_name))?;
+        store::insert_directory_user_with_site_access(&mut tx, &record, site_access)
+            .await
+            .map_err(|err| user_name_taken(err, &record.user_name))?;
     }
     let user = match created {
         // A new account is exactly what was just written: no need to read it back. It is
