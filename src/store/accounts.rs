@@ -169,7 +169,7 @@ pub async fn insert_account(conn: &mut Conn, new: &NewAccount) -> StoreResult<()
 /// account the first created (rule 12) instead of answering 409.
 pub async fn insert_account_if_new(conn: &mut Conn, new: &NewAccount) -> StoreResult<bool> {
     let mut params = SqlParams::default();
-    let insert = new_account_insert(new, &mut params);
+    let insert = new_account_insert(new, None, conn.backend(), &mut params);
     // The account and its addresses in one round trip; the addresses only if the account
     // is new.
     match conn.backend() {
@@ -194,7 +194,14 @@ pub(super) struct AccountInsert {
     pub(super) postgres_with: String,
 }
 
-pub(super) fn new_account_insert(new: &NewAccount, params: &mut SqlParams) -> AccountInsert {
+/// `owner`: insert only while the email's domain has this owner (the one the caller's
+/// decision was made on), as if the email were taken otherwise.
+pub(super) fn new_account_insert(
+    new: &NewAccount,
+    owner: Option<Option<OrgId>>,
+    backend: Backend,
+    params: &mut SqlParams,
+) -> AccountInsert {
     let (lower, domain) = email_parts(&new.email);
     let id = params.uuid(new.id);
     let values = [
@@ -208,10 +215,24 @@ pub(super) fn new_account_insert(new: &NewAccount, params: &mut SqlParams) -> Ac
         params.text(new.status.as_str()),
         params.time(new.at),
     ];
+    let same = match backend {
+        Backend::Sqlite => "IS",
+        Backend::Postgres => "IS NOT DISTINCT FROM",
+    };
+    let condition = match owner {
+        Some(owner) => format!(
+            "(SELECT org_id FROM verified_domains WHERE domain = {}) {same} {}",
+            values[3],
+            params.push(owner.into_param())
+        ),
+        None => "1 = 1".to_owned(),
+    };
+    // A SELECT (not VALUES) for the condition; its WHERE also tells SQLite's parser that
+    // ON CONFLICT is the upsert's.
     let insert = format!(
         "INSERT INTO accounts (id, email, email_lower, email_domain, display_name, \
          display_name_lower, profile, status, created_at, updated_at) \
-         VALUES ({}, {}) ON CONFLICT (email_lower) DO NOTHING",
+         SELECT {}, {} WHERE {condition} ON CONFLICT (email_lower) DO NOTHING",
         values.join(", "),
         values[8]
     );

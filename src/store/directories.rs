@@ -179,16 +179,19 @@ pub async fn insert_directory_user_with_site_access(
 
 /// A new account (as [`super::insert_account_if_new`]) linked to a directory with its site
 /// access (as [`insert_directory_user_with_site_access`]), all in one round trip: false,
-/// and nothing written, if the account's email is taken; `StoreError::Conflict` if the
-/// directory already uses the userName.
+/// and nothing written, if the account's email is taken or its domain's owner is no longer
+/// `owner` (the one the caller decided on); `StoreError::Conflict` if the directory already
+/// uses the userName.
 pub async fn insert_account_with_directory_user(
     conn: &mut Conn,
     new: &super::NewAccount,
+    owner: Option<OrgId>,
     user: &DirectoryUser,
     sites: DirectorySiteAccess,
 ) -> StoreResult<bool> {
     let mut params = SqlParams::default();
-    let account = super::accounts::new_account_insert(new, &mut params);
+    let account =
+        super::accounts::new_account_insert(new, Some(owner), conn.backend(), &mut params);
     let record = [
         params.uuid(user.id),
         params.push(user.directory_id.into_param()),

@@ -348,6 +348,12 @@ impl Store {
         }
     }
 
+    /// Whether write transactions take turns on one writer (SQLite): what a write can read
+    /// before its transaction, and check in its writes, then holds the writer for less.
+    pub fn single_writer(&self) -> bool {
+        matches!(self.pools, Pools::Sqlite { .. })
+    }
+
     /// SQLite's group commits so far (`None` on PostgreSQL, where each transaction commits
     /// on its own).
     pub fn group_commit_stats(&self) -> Option<GroupCommitStats> {

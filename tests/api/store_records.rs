@@ -303,7 +303,72 @@ async fn account_addresses_come_only_with_a_new_account(db: TestDb) {
     );
 }
 
+/// A new user's one-round-trip write checks the facts its caller decided on: the domain's
+/// owner as read (a domain moved meanwhile writes nothing) and the email still free.
+async fn a_new_users_write_checks_what_it_was_decided_on(db: TestDb) {
+    let (store, mut tx, org) = acme_tx(&db).await;
+    let directory = Directory {
+        id: DirectoryId::new(),
+        org_id: org,
+        name: "okta".into(),
+        group_patch_minimal: false,
+        created_at: 1,
+    };
+    insert_directory(&mut tx, &directory).await.unwrap();
+    let sites = DirectorySiteAccess {
+        org,
+        access: SiteAccess::Active,
+        role: SiteRole::Basic,
+        at: 2,
+    };
+    let record = |account: &NewAccount, name: &str| DirectoryUser {
+        id: uuid::Uuid::new_v4(),
+        directory_id: directory.id,
+        account_id: account.id,
+        user_name: name.into(),
+        external_id: None,
+        attributes: json!({}),
+        created_at: 2,
+        updated_at: 2,
+        version: 1,
+    };
+    let ann = new_account("ann@acme.example");
+    let (twin, lee) = (
+        new_account("ANN@acme.example"),
+        new_account("lee@elsewhere.example"),
+    );
+    let attempts = [
+        (
+            &ann,
+            None,
+            false,
+            "acme.example is owned by Acme, not by nobody",
+        ),
+        (&ann, Some(OrgId::new()), false, "nor by another org"),
+        (&ann, Some(org), true, "as decided: written"),
+        (&twin, Some(org), false, "the email is taken"),
+        (&lee, None, true, "a domain nobody owns, as decided"),
+    ];
+    for (account, owner, expected, why) in attempts {
+        let user = record(account, account.email.as_str());
+        let written = insert_account_with_directory_user(&mut tx, account, owner, &user, sites)
+            .await
+            .unwrap();
+        assert_eq!(written, expected, "{why}");
+    }
+    tx.commit().await.unwrap();
+    let mut conn = store.read().await.unwrap();
+    assert!(get_account(&mut conn, ann.id).await.unwrap().is_some());
+    assert_eq!(get_account(&mut conn, twin.id).await.unwrap(), None);
+    let records: i64 = query("SELECT COUNT(*) FROM directory_users")
+        .scalar(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(records, 2, "ann's and lee's");
+}
+
 on_both_backends! {
+    a_new_users_write_checks_what_it_was_decided_on => test_db,
     account_addresses_come_only_with_a_new_account => test_db,
     directory_user_records => test_db,
     tokens_and_keys => test_db,

@@ -45,6 +45,19 @@ pub async fn create_user(
         role: SiteRole::Basic,
         at: now,
     };
+    let email_key = crate::domain::fold_case(email.as_str());
+    let email_domain = email.domain().to_ascii_lowercase();
+    // With one writer (SQLite), a new account's facts are read before taking it: the write
+    // then checks that they still hold (the email free, the domain's owner the same) and
+    // writes nothing otherwise, and the transaction reads them again. An account found is
+    // read again under the writer anyway, before anything is decided about it.
+    let mut read_early = None;
+    if ctx.store.single_writer() {
+        let mut conn = ctx.store.read().await?;
+        let facts =
+            store::user_link_facts(&mut conn, ctx.directory.id, &email_key, &email_domain).await?;
+        read_early = facts.account.is_none().then_some(facts);
+    }
     let mut tx = ctx.store.begin().await?;
     let mut record = store::DirectoryUser {
         id: crate::domain::new_record_id(),
@@ -57,20 +70,19 @@ pub async fn create_user(
         updated_at: now,
         version: 1,
     };
-    // A second pass only when another transaction created the email's account between our
-    // read and our insert: the account then exists, and the rules decide about linking it.
+    // A second pass only when another transaction created the email's account (or moved
+    // its domain) between our read and our insert: the rules decide again on what is there.
     let mut passes = 0;
     // The status of an existing account this POST links, before the POST.
     let mut linked_status = None;
     let (created, owner) = loop {
         passes += 1;
-        let link = store::user_link_facts(
-            &mut tx,
-            ctx.directory.id,
-            &crate::domain::fold_case(email.as_str()),
-            &email.domain().to_ascii_lowercase(),
-        )
-        .await?;
+        let link = match read_early.take() {
+            Some(facts) => facts,
+            None => {
+                store::user_link_facts(&mut tx, ctx.directory.id, &email_key, &email_domain).await?
+            }
+        };
         let owner = link.domain_owner;
         let owners = |domain: &str| {
             if domain == email.domain() {
@@ -122,10 +134,15 @@ pub async fn create_user(
             (LinkPlan::LinkExisting { .. }, None) => return Err(ServiceError::NotFound("account")),
             (LinkPlan::CreateManaged { .. } | LinkPlan::CreateExternal { .. }, _) => {
                 let new = new_account(ctx, &parts, &written, record.account_id, owner, plan, now)?;
-                let inserted =
-                    store::insert_account_with_directory_user(&mut tx, &new, &record, site_access)
-                        .await
-                        .map_err(|err| user_name_taken(err, &record.user_name))?;
+                let inserted = store::insert_account_with_directory_user(
+                    &mut tx,
+                    &new,
+                    owner,
+                    &record,
+                    site_access,
+                )
+                .await
+                .map_err(|err| user_name_taken(err, &record.user_name))?;
                 if !inserted {
                     if passes < 2 {
                         continue;
