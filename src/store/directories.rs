@@ -150,8 +150,8 @@ pub struct DirectorySiteAccess {
 }
 
 /// Links an account to a directory as [`insert_directory_user`] does, and gives it its
-/// [`DirectorySiteAccess`], in one round trip: on SQLite two statements in one text (a hand-off fewer while the one writer
-/// waits), on PostgreSQL one statement.
+/// [`DirectorySiteAccess`], in one round trip: on SQLite two statements in one text (a
+/// hand-off fewer while the one writer waits), on PostgreSQL one statement.
 pub async fn insert_directory_user_with_site_access(
     conn: &mut Conn,
     user: &DirectoryUser,
