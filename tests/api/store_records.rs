@@ -10,18 +10,23 @@ use crate::helpers::*;
 use crate::on_both_backends;
 use crate::store_model::{acme_tx, new_account};
 
-async fn directory_user_records(db: TestDb) {
-    let (_store, mut tx, org) = acme_tx(&db).await;
-    let mk_dir = |name: &str| Directory {
+/// A directory of `org` named `name`, stored.
+async fn add_directory(tx: &mut Tx, org: OrgId, name: &str) -> Directory {
+    let directory = Directory {
         id: DirectoryId::new(),
         org_id: org,
         name: name.into(),
         group_patch_minimal: false,
         created_at: 1,
     };
-    let (okta, entra) = (mk_dir("okta"), mk_dir("entra"));
-    insert_directory(&mut tx, &okta).await.unwrap();
-    insert_directory(&mut tx, &entra).await.unwrap();
+    insert_directory(tx, &directory).await.unwrap();
+    directory
+}
+
+async fn directory_user_records(db: TestDb) {
+    let (_store, mut tx, org) = acme_tx(&db).await;
+    let okta = add_directory(&mut tx, org, "okta").await;
+    let entra = add_directory(&mut tx, org, "entra").await;
     let ann = new_account("ann@acme.example");
     insert_account(&mut tx, &ann).await.unwrap();
     let record = DirectoryUser {
@@ -120,14 +125,7 @@ async fn directory_user_records(db: TestDb) {
 
 async fn tokens_and_keys(db: TestDb) {
     let (_store, mut tx, org) = acme_tx(&db).await;
-    let dir = Directory {
-        id: DirectoryId::new(),
-        org_id: org,
-        name: "okta".into(),
-        group_patch_minimal: false,
-        created_at: 1,
-    };
-    insert_directory(&mut tx, &dir).await.unwrap();
+    let dir = add_directory(&mut tx, org, "okta").await;
     let key = SigningKey {
         kid: "k1".into(),
         secret: vec![1, 2, 3, 255],
@@ -307,14 +305,7 @@ async fn account_addresses_come_only_with_a_new_account(db: TestDb) {
 /// owner as read (a domain moved meanwhile writes nothing) and the email still free.
 async fn a_new_users_write_checks_what_it_was_decided_on(db: TestDb) {
     let (store, mut tx, org) = acme_tx(&db).await;
-    let directory = Directory {
-        id: DirectoryId::new(),
-        org_id: org,
-        name: "okta".into(),
-        group_patch_minimal: false,
-        created_at: 1,
-    };
-    insert_directory(&mut tx, &directory).await.unwrap();
+    let directory = add_directory(&mut tx, org, "okta").await;
     let sites = DirectorySiteAccess {
         org,
         access: SiteAccess::Active,
