@@ -8,10 +8,10 @@
 //!
 //! The batch commits when nobody is queued behind it, when it holds [`MAX_BATCH`]
 //! transactions, or when its first transaction has waited [`DEFAULT_MAX_WAIT`] (as
-//! configured): under light load a
-//! transaction commits alone, as before; under load the commits are shared. When the batch
-//! is due as its last member ends, the COMMIT rides in the text of that member's last
-//! statement (its audit entries), so a lone transaction costs no round trip for it.
+//! configured): under light load a transaction commits alone, as before; under load the
+//! commits are shared. When the batch is due as its last member ends, the COMMIT rides in
+//! the text of that member's last statement (its audit entries), so a lone transaction
+//! costs no round trip for it.
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -295,8 +295,9 @@ fn finish(guard: &mut OwnedMutexGuard<Batch>, outcome: Outcome) {
 
 /// Commits a member's transaction (`Tx::commit` on SQLite's writer) in a task of its own,
 /// which runs to its end whoever waits for it: the last statement also opens the next
-/// member's savepoint, and sqlx's worker stops a text at the first result nobody waits for
-/// any more, so a cancelled request could otherwise leave the batch without a savepoint.
+/// member's savepoint (or commits the batch), and sqlx's worker stops a text at the first
+/// result nobody waits for any more, so a cancelled request could otherwise leave the batch
+/// without a savepoint.
 /// The task's statements count for the request.
 pub(super) async fn commit_member(tx: Tx) -> Result<(), sqlx::Error> {
     let (sender, receiver) = oneshot::channel();
