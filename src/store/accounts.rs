@@ -1,10 +1,9 @@
 //! Accounts, their content counters, and tombstones.
 
-use super::db::{query, Conn, Query, Time};
+use super::db::{query, Conn, Time};
 
 use super::db::IntoParam;
 use super::db_types::{DbJson, DbTime, DbTimeOpt, DbUuid, DbUuidOpt};
-use super::directories::DirectoryUser;
 use super::filter_sql::SqlParams;
 use super::{Backend, StoreError, StoreResult};
 use crate::domain::{fold_case, AccountId, AccountStatus, OrgId};
@@ -79,7 +78,7 @@ pub(crate) fn email_key(email: &str) -> String {
     email_parts(email).0
 }
 
-fn email_parts(email: &str) -> (String, Option<String>) {
+pub(super) fn email_parts(email: &str) -> (String, Option<String>) {
     match crate::domain::normalize_email(email) {
         Ok(normal) => (normal.as_str().to_owned(), Some(normal.domain().to_owned())),
         // Not an email (only the admin API's own checks stand before this): still unique.
@@ -87,11 +86,27 @@ fn email_parts(email: &str) -> (String, Option<String>) {
     }
 }
 
-const ACCOUNT_EMAIL_COLUMNS: &str = "account_id, position, value_lower, type_lower, is_primary";
+pub(super) const ACCOUNT_EMAIL_COLUMNS: &str =
+    "account_id, position, value_lower, type_lower, is_primary";
+
+/// The positions in `profile.emails` that have an `account_emails` row: those with a value.
+pub(super) fn account_email_positions(
+    profile: &serde_json::Value,
+) -> impl Iterator<Item = i64> + '_ {
+    let emails = profile.get("emails").and_then(|e| e.as_array());
+    emails
+        .into_iter()
+        .flatten()
+        .enumerate()
+        .filter_map(|(position, email)| {
+            email.get("value").and_then(|v| v.as_str())?;
+            Some(i64::try_from(position).unwrap_or(i64::MAX))
+        })
+}
 
 /// `profile.emails` as `account_emails` rows of the account `account` (a placeholder), in
 /// [`ACCOUNT_EMAIL_COLUMNS`] order, their values pushed to `params`; `None` without any.
-fn account_email_rows(
+pub(super) fn account_email_rows(
     account: &str,
     profile: &serde_json::Value,
     params: &mut SqlParams,
@@ -122,36 +137,6 @@ fn account_email_rows(
         ));
     }
     (!rows.is_empty()).then(|| rows.join(", "))
-}
-
-/// Mirrors `profile.emails` into `account_emails`, where `emails.value` lookups find it:
-/// every address in one statement.
-async fn insert_account_emails(
-    conn: &mut Conn,
-    id: AccountId,
-    profile: &serde_json::Value,
-) -> StoreResult<()> {
-    let mut params = SqlParams::default();
-    let account = params.uuid(id);
-    let Some(rows) = account_email_rows(&account, profile, &mut params) else {
-        return Ok(());
-    };
-    let sql = format!("INSERT INTO account_emails ({ACCOUNT_EMAIL_COLUMNS}) VALUES {rows}");
-    params.query(&sql).execute(conn).await?;
-    Ok(())
-}
-
-/// Replaces the account's rows in `account_emails`.
-async fn replace_account_emails(
-    conn: &mut Conn,
-    id: AccountId,
-    profile: &serde_json::Value,
-) -> StoreResult<()> {
-    query("DELETE FROM account_emails WHERE account_id = $1")
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
-    insert_account_emails(conn, id, profile).await
 }
 
 /// Inserts an account; an email already taken (in any case) is `StoreError::Conflict`.
@@ -277,47 +262,6 @@ pub async fn list_managed_accounts(conn: &mut Conn, org: OrgId) -> StoreResult<V
     Ok(query(&sql).bind(org).fetch_all(conn).await?)
 }
 
-/// The account-owned attributes a write may change.
-#[derive(Clone, Debug)]
-pub struct AccountProfileUpdate<'a> {
-    pub email: &'a str,
-    pub display_name: Option<&'a str>,
-    pub profile: &'a serde_json::Value,
-    /// False when `profile.emails` is what it was, so its lookup rows stay as they are.
-    pub emails_changed: bool,
-}
-
-pub async fn update_account_profile(
-    conn: &mut Conn,
-    id: AccountId,
-    update: &AccountProfileUpdate<'_>,
-    at: i64,
-) -> StoreResult<bool> {
-    let (lower, domain) = email_parts(update.email);
-    let done = query(
-        "UPDATE accounts SET email = $2, email_lower = $3, email_domain = $4, display_name = $5, \
-         display_name_lower = $6, profile = $7, updated_at = $8, version = version + 1 \
-         WHERE id = $1 AND tombstoned_at IS NULL",
-    )
-    .bind(id)
-    .bind(update.email)
-    .bind(lower)
-    .bind(domain)
-    .bind(update.display_name)
-    .bind(update.display_name.map(fold_case))
-    .bind(update.profile)
-    .bind(Time(at))
-    .execute(&mut *conn)
-    .await?;
-    if done != 1 {
-        return Ok(false);
-    }
-    if update.emails_changed {
-        replace_account_emails(conn, id, update.profile).await?;
-    }
-    Ok(true)
-}
-
 pub async fn set_account_status(
     conn: &mut Conn,
     id: AccountId,
@@ -360,82 +304,12 @@ pub async fn tombstone_account(conn: &mut Conn, id: AccountId, at: i64) -> Store
     if done != 1 {
         return Ok(false);
     }
-    replace_account_emails(&mut *conn, id, &serde_json::json!({})).await?;
-    touch_account_records(conn, id, at, None, None).await?;
-    Ok(true)
-}
-
-/// Bumps the version of every directory record of an account, so each directory's ETag
-/// and `meta.lastModified` change when the account changes, whoever changed it. The
-/// writing directory's own record, if given, gets its new attributes in the same statement.
-/// Callers that change an account call it once, after all their account writes. A status
-/// change (`status`) is written in the same round trip: on SQLite a statement before it in
-/// the same text (a hand-off fewer while the one writer waits), on PostgreSQL a
-/// data-modifying CTE of the same statement. The caller holds the account's row lock and
-/// so knows that the status changes; the guard only keeps a tombstone as it is.
-pub async fn touch_account_records(
-    conn: &mut Conn,
-    account: AccountId,
-    at: i64,
-    own: Option<&DirectoryUser>,
-    status: Option<AccountStatus>,
-) -> StoreResult<()> {
-    let (sql, _) = touch_sql(conn.backend(), own.is_some(), status.is_some());
-    bind_touch(query(&sql), account, at, own, status)
-        .execute(conn)
+    query("DELETE FROM account_emails WHERE account_id = $1")
+        .bind(id)
+        .execute(&mut *conn)
         .await?;
-    Ok(())
-}
-
-/// The text of [`touch_account_records`] and the number of values it binds.
-pub(super) fn touch_sql(backend: Backend, own: bool, status: bool) -> (String, usize) {
-    const TOUCH: &str = "UPDATE directory_users SET version = version + 1, updated_at = $2";
-    const OWN: &str = ", external_id = CASE WHEN id = $3 THEN $4 ELSE external_id END, \
-         attributes = CASE WHEN id = $3 THEN $5 ELSE attributes END, \
-         user_name = CASE WHEN id = $3 THEN $6 ELSE user_name END, \
-         user_name_lower = CASE WHEN id = $3 THEN $7 ELSE user_name_lower END";
-    let touch = if own {
-        format!("{TOUCH}{OWN} WHERE account_id = $1")
-    } else {
-        format!("{TOUCH} WHERE account_id = $1")
-    };
-    let touch_params = if own { 7 } else { 2 };
-    if !status {
-        return (touch, touch_params);
-    }
-    let status_param = touch_params + 1;
-    let set_status = format!(
-        "UPDATE accounts SET status = ${status_param}, updated_at = $2, version = version + 1 \
-         WHERE id = $1 AND status <> ${status_param} AND tombstoned_at IS NULL"
-    );
-    let sql = match backend {
-        Backend::Sqlite => format!("{set_status}; {touch}"),
-        Backend::Postgres => format!("WITH status AS ({set_status}) {touch}"),
-    };
-    (sql, status_param)
-}
-
-/// Binds the values of [`touch_sql`]'s text, in its order.
-pub(super) fn bind_touch<'q>(
-    statement: Query<'q>,
-    account: AccountId,
-    at: i64,
-    own: Option<&DirectoryUser>,
-    status: Option<AccountStatus>,
-) -> Query<'q> {
-    let mut statement = statement.bind(account).bind(Time(at));
-    if let Some(record) = own {
-        statement = statement
-            .bind(record.id)
-            .bind(record.external_id.as_deref())
-            .bind(&record.attributes)
-            .bind(&record.user_name)
-            .bind(super::directories::user_name_key(&record.user_name));
-    }
-    if let Some(status) = status {
-        statement = statement.bind(status.as_str());
-    }
-    statement
+    super::account_writes::touch_account_records(conn, id, at, None, None).await?;
+    Ok(true)
 }
 
 pub async fn content_counters(conn: &mut Conn, id: AccountId) -> StoreResult<ContentCounters> {

@@ -2,6 +2,7 @@
 //! Every statement goes through `db::Query` with `$N` placeholders, which both backends
 //! understand; every value is bound, never spliced into the text.
 
+mod account_writes;
 mod accounts;
 mod admin_accounts;
 mod admin_audit;
@@ -43,6 +44,9 @@ mod user_derived;
 mod user_writes;
 mod users;
 
+pub use account_writes::{
+    touch_account_records, write_account, AccountChange, AccountProfileUpdate, Touch,
+};
 pub use accounts::*;
 pub use admin_accounts::*;
 pub use admin_audit::*;

@@ -6,9 +6,11 @@
 use super::accounts::{Account, ACCOUNT_COLUMNS};
 use super::db::{query, Conn};
 use super::db_types::DbUuidOpt;
+use super::user_derived::{entitlements_column, groups_column, parse_entitlements, parse_groups};
 use super::users::{scim_user_by_id, ScimUser};
 use super::{Backend, StoreResult};
-use crate::domain::{DirectoryId, OrgId};
+use super::{Derived, SiteProduct};
+use crate::domain::{DirectoryId, GroupId, OrgId};
 
 /// What linking an email to a directory depends on (rules 12–14).
 #[derive(Clone, Debug, PartialEq)]
@@ -16,9 +18,21 @@ pub struct LinkFacts {
     /// The org that verified the email's domain.
     pub domain_owner: Option<OrgId>,
     /// The account that already has the email, locked for the rest of the transaction.
-    pub account: Option<Account>,
-    /// Whether this directory already has a record for that account.
+    pub account: Option<FoundAccount>,
+}
+
+/// An account found for a link, with what a user linked to it shows at once.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FoundAccount {
+    pub account: Account,
+    /// Whether this directory already has a record for it.
     pub provisioned_here: bool,
+    /// How many directories have a record for it.
+    pub records: i64,
+    /// Its groups in this directory and its product access in the directory's org, as a
+    /// user read shows them.
+    pub groups: Vec<(GroupId, String)>,
+    pub entitlements: Vec<SiteProduct>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -26,6 +40,9 @@ struct LinkFactsRow {
     #[sqlx(try_from = "DbUuidOpt")]
     owner_org: Option<OrgId>,
     here: i64,
+    records: i64,
+    u_groups: Option<String>,
+    u_entitlements: Option<String>,
     #[sqlx(flatten)]
     account: JoinedAccount,
 }
@@ -48,22 +65,39 @@ where
     }
 }
 
-/// The owner of `domain`, the account with `email_lower` and whether `directory` already
-/// provisions it, in one statement; on PostgreSQL an account found is locked again and
-/// re-read (a second statement) so that nothing read is stale.
+/// The owner of `domain`, and the account with `email_lower` with what a link to it
+/// needs, in one statement. On PostgreSQL the account's row is locked by it: a row that
+/// changed while the statement waited for the lock is read as it is now (and no longer
+/// found if its email changed).
 pub async fn user_link_facts(
     conn: &mut Conn,
     directory: DirectoryId,
     email_lower: &str,
     domain: &str,
 ) -> StoreResult<LinkFacts> {
+    let backend = conn.backend();
+    // `du` stands for the record a link would make, so a user's derived columns apply.
+    let (record, accounts) = match backend {
+        Backend::Sqlite => ("$3", "accounts"),
+        Backend::Postgres => (
+            "CAST($3 AS uuid)",
+            "(SELECT * FROM accounts WHERE email_lower = $1 FOR UPDATE)",
+        ),
+    };
+    let derived = Derived::ALL;
     let sql = format!(
         "SELECT (SELECT org_id FROM verified_domains WHERE domain = $2) AS owner_org, \
          CAST(CASE WHEN EXISTS (SELECT 1 FROM directory_users x \
-           WHERE x.directory_id = $3 AND x.account_id = a.id) THEN 1 ELSE 0 END AS BIGINT) AS here, \
-         {ACCOUNT_COLUMNS} FROM (SELECT 1 AS one) q \
-         LEFT JOIN accounts a ON a.email_lower = $1 \
-         LEFT JOIN verified_domains d ON d.domain = a.email_domain"
+           WHERE x.directory_id = du.directory_id AND x.account_id = a.id) THEN 1 ELSE 0 END \
+           AS BIGINT) AS here, \
+         CAST((SELECT COUNT(*) FROM directory_users y WHERE y.account_id = a.id) AS BIGINT) \
+           AS records, \
+         {ACCOUNT_COLUMNS}, {}, {} \
+         FROM (SELECT {record} AS directory_id) du \
+         LEFT JOIN {accounts} a ON a.email_lower = $1 \
+         LEFT JOIN verified_domains d ON d.domain = a.email_domain",
+        groups_column(backend, derived.groups),
+        entitlements_column(backend, derived.entitlements),
     );
     let row: LinkFactsRow = query(&sql)
         .bind(email_lower)
@@ -71,34 +105,20 @@ pub async fn user_link_facts(
         .bind(directory)
         .fetch_one(&mut *conn)
         .await?;
-    let domain_owner = row.owner_org;
-    let provisioned_here = row.here != 0;
-    let mut account = row.account.0;
-    if let (Some(found), Backend::Postgres) = (&account, conn.backend()) {
-        account = lock_account_row(conn, found.id).await?;
-    }
-    Ok(LinkFacts {
-        domain_owner,
-        account,
-        provisioned_here,
-    })
-}
-
-/// Locks an account's row and reads it (PostgreSQL: `FOR UPDATE`; SQLite: a plain read,
-/// the transaction already being the only writer).
-pub async fn lock_account_row(
-    conn: &mut Conn,
-    id: crate::domain::AccountId,
-) -> StoreResult<Option<Account>> {
-    let lock = match conn.backend() {
-        Backend::Postgres => " FOR UPDATE OF a",
-        Backend::Sqlite => "",
+    let account = match row.account.0 {
+        None => None,
+        Some(account) => Some(FoundAccount {
+            account,
+            provisioned_here: row.here != 0,
+            records: row.records,
+            groups: parse_groups(row.u_groups)?,
+            entitlements: parse_entitlements(row.u_entitlements)?,
+        }),
     };
-    let sql = format!(
-        "SELECT {ACCOUNT_COLUMNS} FROM accounts a \
-         LEFT JOIN verified_domains d ON d.domain = a.email_domain WHERE a.id = $1{lock}"
-    );
-    Ok(query(&sql).bind(id).fetch_optional(conn).await?)
+    Ok(LinkFacts {
+        domain_owner: row.owner_org,
+        account,
+    })
 }
 
 /// A directory's user for a write, its account row locked, in one statement; with its

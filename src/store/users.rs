@@ -9,7 +9,7 @@ use super::filter_sql::{
 };
 use super::keyset::{unsortable, ListOrder, PageSql};
 use super::{Backend, ListQuery, Listed, StoreResult};
-use crate::domain::{AccountId, AccountStatus, DirectoryId, GroupId, OrgId};
+use crate::domain::{DirectoryId, GroupId, OrgId};
 use crate::scim::cursor::Position;
 use crate::scim::schema::def::{AttrType, AttributeDef};
 use crate::scim::schema::resolve::{resolve, ResolvedAttr};
@@ -430,31 +430,33 @@ pub async fn get_scim_user(
     scim_user_by_id(conn, directory, id, derived, "").await
 }
 
-/// [`super::touch_account_records`], then the user read back as [`get_scim_user`] reads
-/// it: on SQLite the read goes in the same text as the writes (one hand-off fewer while the
-/// writer waits), on PostgreSQL it is a statement of its own.
-#[allow(clippy::too_many_arguments)]
-pub async fn touch_account_records_and_read(
+/// [`super::write_account`], then the user read back as [`get_scim_user`] reads it: on
+/// SQLite the read goes in the same text as the writes (one hand-off fewer while the
+/// writer waits), on PostgreSQL it is a statement of its own (it would not see the writes
+/// of its own statement's CTEs).
+pub async fn write_account_and_read(
     conn: &mut Conn,
-    account: AccountId,
-    at: i64,
-    own: Option<&DirectoryUser>,
-    status: Option<AccountStatus>,
+    change: &super::AccountChange<'_>,
     directory: DirectoryId,
     id: uuid::Uuid,
     derived: Derived,
 ) -> StoreResult<Option<ScimUser>> {
     let backend = conn.backend();
     if backend == Backend::Postgres {
-        super::touch_account_records(conn, account, at, own, status).await?;
+        super::write_account(conn, change).await?;
         return get_scim_user(conn, directory, id, derived).await;
     }
-    let (touch, bound) = super::accounts::touch_sql(backend, own.is_some(), status.is_some());
-    let read = scim_user_by_id_sql(backend, derived, bound + 1, "");
-    let sql = format!("{touch}; {read}");
-    super::accounts::bind_touch(query(&sql), account, at, own, status)
-        .bind(id)
-        .bind(directory)
+    let mut params = SqlParams::default();
+    let write = super::account_writes::account_change_sql(backend, change, &mut params);
+    let read = scim_user_by_id_sql(backend, derived, params.len() + 1, "");
+    params.uuid(id);
+    params.uuid(directory);
+    let sql = match write {
+        Some(write) => format!("{write}; {read}"),
+        None => read,
+    };
+    params
+        .query(&sql)
         .fetch_optional_into::<ScimUserRow, _>(conn)
         .await
 }

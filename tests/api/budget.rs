@@ -179,6 +179,68 @@ async fn scim_operations_keep_their_statement_budgets(app: TestApp) {
     assert_eq!(groups[0]["value"], gid.as_str(), "the add is stored");
 }
 
+/// A POST that links an account the email already has (rule 12) keeps the create budget
+/// too: the IdP's everyday re-provisioning of a user it deleted (the org's own account,
+/// its profile updated and reactivated) and a guest whose account another org manages
+/// (linked as it is).
+async fn linking_creates_keep_the_create_budget(app: TestApp) {
+    let token = &app.acme_token().await;
+    let partner = app.bootstrap("Partner", &["partner.example"]).await;
+    let partner_token = &partner.scim_token.token;
+    let scim = Budget { app: &app, token };
+
+    let first = scim.post("/Users", user("ann", 1), 7).await.id();
+    warm_token_cache(&app, token, &first).await;
+    let deleted = app.delete(&format!("/Users/{first}"), token).await;
+    assert_eq!(deleted.status, 204);
+    app.assert_account_status(
+        "ann@acme.example",
+        scimd::domain::AccountStatus::Deactivated,
+    )
+    .await;
+    let account = app.account_id("ann@acme.example").await;
+    let mut resent = user("ann", 1);
+    resent["title"] = json!("Manager");
+    resent["emails"] = json!([
+        {"value": "ann@acme.example", "type": "work", "primary": true},
+        {"value": "ann.home@mail.example", "type": "home"}
+    ]);
+    let linked = scim.post("/Users", resent, 7).await;
+    assert_ne!(linked.id(), first, "a new record");
+    assert_eq!(linked.body["title"], "Manager", "{}", linked.body);
+    assert_eq!(linked.body["active"], true);
+    assert_eq!(linked.body["emails"].as_array().map(Vec::len), Some(2));
+    assert_eq!(app.account_id("ann@acme.example").await, account, "linked");
+    app.assert_account_status("ann@acme.example", scimd::domain::AccountStatus::Active)
+        .await;
+    let read = scim.get(&format!("/Users/{}", linked.id()), 1).await;
+    assert_eq!(read.body["title"], "Manager", "stored");
+    let home = "/Users?filter=emails.value%20eq%20%22ann.home@mail.example%22";
+    let found = scim.get(home, 1).await;
+    assert_eq!(
+        found.body["totalResults"], 1,
+        "the new address is looked up"
+    );
+
+    let guest = user("guest", 2);
+    let mut guest_body = guest.clone();
+    guest_body["userName"] = json!("guest@partner.example");
+    guest_body["emails"] = json!([{"value": "guest@partner.example", "primary": true}]);
+    let theirs = app.create_user(partner_token, guest_body.clone()).await;
+    let theirs = theirs.body["id"].as_str().unwrap().to_owned();
+    warm_token_cache(&app, partner_token, &theirs).await;
+    guest_body["title"] = json!("Not ours to set");
+    let external = scim.post("/Users", guest_body, 7).await;
+    assert_eq!(external.body["active"], true);
+    let account = app.account("guest@partner.example").await;
+    assert_eq!(account.managing_org, Some(partner.org_id), "still theirs");
+    assert_eq!(
+        account.profile["title"], "Engineer",
+        "the profile is theirs (rule 14)"
+    );
+}
+
 on_both_backends! {
     scim_operations_keep_their_statement_budgets => spawn_app,
+    linking_creates_keep_the_create_budget => spawn_app,
 }

@@ -103,11 +103,11 @@ async fn organizations_domains_and_accounts(db: TestDb) {
         email: "ann.new@acme.example",
         display_name: None,
         profile: &profile,
-        emails_changed: true,
+        replaces: &json!({}),
     };
-    assert!(update_account_profile(&mut tx, ann.id, &update, 30)
+    write_account(&mut tx, &profile_change(ann.id, update, 30))
         .await
-        .unwrap());
+        .unwrap();
     let stored = get_account(&mut tx, ann.id).await.unwrap().unwrap();
     assert_eq!(stored.status, AccountStatus::Deactivated);
     assert_eq!(stored.email.as_deref(), Some("ann.new@acme.example"));
@@ -140,6 +140,17 @@ async fn organizations_domains_and_accounts(db: TestDb) {
     tx.commit().await.unwrap();
 }
 
+/// A profile write that moves no directory record.
+fn profile_change(id: AccountId, update: AccountProfileUpdate<'_>, at: i64) -> AccountChange<'_> {
+    AccountChange {
+        id,
+        profile: Some(update),
+        status: None,
+        touch: Touch::NoneFound,
+        at,
+    }
+}
+
 async fn emails_are_unique_ignoring_case(db: TestDb) {
     let store = db.store().await;
     let mut tx = store.begin().await.unwrap();
@@ -162,10 +173,10 @@ async fn emails_are_unique_ignoring_case(db: TestDb) {
         email: "ANN@acme.example",
         display_name: None,
         profile: &profile,
-        emails_changed: true,
+        replaces: &profile,
     };
     assert!(matches!(
-        update_account_profile(&mut tx, other.id, &clash, 5).await,
+        write_account(&mut tx, &profile_change(other.id, clash, 5)).await,
         Err(StoreError::Conflict)
     ));
 }

@@ -173,6 +173,28 @@ async fn user_names_are_unique_in_a_directory_ignoring_case(app: TestApp) {
     assert_eq!(now.body["userName"], "jane");
     assert_eq!(now.body["active"], true, "the refused PUT left the status");
     assert_eq!(now.body["meta"]["version"], second.body["meta"]["version"]);
+
+    // The account's email moving to a taken address is a conflict of its own, told apart
+    // from a taken userName when both change at once.
+    let taken = app
+        .put(&path, token, named("jane", "john@acme.example"))
+        .await;
+    let taken = taken.expect_scim_error(409, "uniqueness");
+    taken.assert_detail("email address");
+    let both = app
+        .put(&path, token, named("jane2", "john@acme.example"))
+        .await;
+    let both = both.expect_scim_error(409, "uniqueness");
+    both.assert_detail("email address");
+    let moved = app
+        .put(&path, token, named("JDOE", "jane.new@acme.example"))
+        .await;
+    let moved = moved.expect_scim_error(409, "uniqueness");
+    moved.assert_detail("userName \"JDOE\"");
+    let now = app.get(&path, token).await;
+    assert_eq!(now.body["userName"], "jane");
+    assert_eq!(now.body["emails"][0]["value"], "jane@acme.example");
+    assert_eq!(now.body["meta"]["version"], second.body["meta"]["version"]);
 }
 
 async fn a_directory_renames_its_users_without_touching_accounts(app: TestApp) {

@@ -215,10 +215,61 @@ async fn projection_on_reads_and_writes(app: TestApp) {
     assert!(got.body.get("displayName").is_none());
 }
 
+/// The `emails.value` lookup rows follow each write: only the addresses that change are
+/// written, and the positions a write removes go (the rows are kept by position).
+async fn address_lookups_follow_every_write(app: TestApp) {
+    let token = &app.acme_token().await;
+    let mut body = user("ann@acme.example");
+    body["emails"] = json!([
+        {"value": "ann@acme.example", "type": "work", "primary": true},
+        {"value": "ann@home.example", "type": "home"}
+    ]);
+    let created = create(&app, token, body.clone()).await;
+    let path = format!("/Users/{}", created["id"].as_str().unwrap());
+    let finds = |address: &'static str, kind: &'static str| {
+        let app = &app;
+        async move {
+            let filter = format!(r#"emails[type eq "{kind}" and value eq "{address}"]"#);
+            let found = app.filtered("/Users", &filter, token).await;
+            found.body["totalResults"].as_u64().unwrap()
+        }
+    };
+    assert_eq!(finds("ann@home.example", "home").await, 1);
+
+    let add = json!([{"op": "add", "path": "emails",
+        "value": [{"value": "ann@other.example", "type": "other"}]}]);
+    app.patch(&path, token, add).await.expect_status(200);
+    assert_eq!(finds("ann@other.example", "other").await, 1, "added");
+
+    // The middle address goes: the last one moves into its position.
+    let remove = json!([{"op": "remove", "path": "emails[value eq \"ann@home.example\"]"}]);
+    let r = app.patch(&path, token, remove).await.expect_status(200);
+    assert_eq!(r.body["emails"].as_array().map(Vec::len), Some(2));
+    assert_eq!(finds("ann@home.example", "home").await, 0, "removed");
+    assert_eq!(finds("ann@other.example", "other").await, 1, "moved");
+    assert_eq!(finds("ann@acme.example", "work").await, 1, "kept");
+
+    // A type changes in place.
+    let retype = replace("emails[value eq \"ann@other.example\"].type", "home");
+    app.patch(&path, token, retype).await.expect_status(200);
+    assert_eq!(finds("ann@other.example", "other").await, 0);
+    assert_eq!(finds("ann@other.example", "home").await, 1, "retyped");
+
+    // PUT with the primary address alone leaves one row.
+    app.put(&path, token, user("ann@acme.example"))
+        .await
+        .expect_status(200);
+    assert_eq!(finds("ann@other.example", "home").await, 0, "replaced");
+    assert_eq!(finds("ann@acme.example", "work").await, 1);
+    let rows = read_i64(&app.store, "SELECT COUNT(*) FROM account_emails").await;
+    assert_eq!(rows, 1, "no row is left behind");
+}
+
 on_both_backends! {
     etags_and_preconditions => spawn_app,
     patch_in_every_dialect => spawn_app,
     entra_string_booleans_on_create => spawn_app,
     put_replaces => spawn_app,
     projection_on_reads_and_writes => spawn_app,
+    address_lookups_follow_every_write => spawn_app,
 }

@@ -75,7 +75,7 @@ pub async fn create_user(
     let mut passes = 0;
     // The status of an existing account this POST links, before the POST.
     let mut linked_status = None;
-    let (created, owner) = loop {
+    let linked = loop {
         passes += 1;
         let link = match read_early.take() {
             Some(facts) => facts,
@@ -91,13 +91,14 @@ pub async fn create_user(
                 None
             }
         };
-        let candidate = link.account.as_ref().map(|account| LinkCandidate {
-            account: facts(account),
-            provisioned_by_this_directory: link.provisioned_here,
+        let candidate = link.account.as_ref().map(|found| LinkCandidate {
+            account: facts(&found.account),
+            provisioned_by_this_directory: found.provisioned_here,
         });
         let plan = match plan_directory_link(&ctx.directory, &email, candidate, &owners) {
             Err(Refusal::AlreadyProvisioned) => {
-                return Err(already_provisioned(&mut tx, ctx, link.account.as_ref()).await)
+                let account = link.account.map(|found| found.account);
+                return Err(already_provisioned(&mut tx, ctx, account.as_ref()).await);
             }
             plan => plan?,
         };
@@ -106,18 +107,26 @@ pub async fn create_user(
                 LinkPlan::LinkExisting {
                     may_update_profile, ..
                 },
-                Some(account),
+                Some(found),
             ) => {
-                linked_status = Some(account.status);
+                linked_status = Some(found.account.status);
+                let mut account = found.account;
                 if may_update_profile {
                     // Linking is not replacing: what the POST leaves out (a title an admin
                     // set, a profile another directory wrote) stays as it is.
                     let mut parts = parts.clone();
                     keep_unasserted(&mut parts, &account);
-                    let write = update_account(&mut tx, ctx, &account, &parts, now).await?;
+                    let write = update_account(&mut tx, ctx, &account, &parts).await?;
                     if write.changes() {
-                        store::touch_account_records(&mut tx, account.id, now, None, write.status)
-                            .await?;
+                        let touch = match found.records {
+                            0 => store::Touch::NoneFound,
+                            _ => store::Touch::Records { own: None },
+                        };
+                        store::write_account(&mut tx, &write.change(&account, touch, now))
+                            .await
+                            .map_err(|err| write.conflict(err, &record.user_name))?;
+                        // The email stays (the account was found by it): so does its owner.
+                        account = write.applied(account, now);
                     }
                 }
                 // Otherwise the account keeps its own profile and status (rule 14).
@@ -129,7 +138,13 @@ pub async fn create_user(
                 )
                 .await?;
                 record.account_id = account.id;
-                break (None, owner);
+                // A linked account may already have product access through the org's
+                // groups: a POST may repeat it, like any write.
+                break Linked::Existing {
+                    account,
+                    groups: found.groups,
+                    entitlements: found.entitlements,
+                };
             }
             (LinkPlan::LinkExisting { .. }, None) => return Err(ServiceError::NotFound("account")),
             (LinkPlan::CreateManaged { .. } | LinkPlan::CreateExternal { .. }, _) => {
@@ -158,19 +173,31 @@ pub async fn create_user(
                     json!({ "managed": owner.is_some(), "status": new.status.as_str() }),
                 )
                 .await?;
-                break (Some(new), owner);
+                break Linked::Created { new, owner };
             }
         }
     };
-    if created.is_none() {
-        store::insert_directory_user_with_site_access(&mut tx, &record, site_access)
-            .await
-            .map_err(|err| user_name_taken(err, &record.user_name))?;
-    }
-    let user = match created {
-        // A new account is exactly what was just written: no need to read it back. It is
-        // in none of this org's groups yet, so it has no product access either.
-        Some(new) => ScimUser {
+    // What was read and written is the user: nothing needs reading back.
+    let user = match linked {
+        Linked::Existing {
+            account,
+            groups,
+            entitlements,
+        } => {
+            store::insert_directory_user_with_site_access(&mut tx, &record, site_access)
+                .await
+                .map_err(|err| user_name_taken(err, &record.user_name))?;
+            ScimUser {
+                record,
+                account,
+                // Read anyway (a few index probes), shown only where asked for.
+                groups: if derived.groups { groups } else { Vec::new() },
+                entitlements,
+            }
+        }
+        // A new account is in none of this org's groups yet, so it has no product access
+        // either.
+        Linked::Created { new, owner } => ScimUser {
             record,
             account: Account {
                 id: new.id,
@@ -187,19 +214,6 @@ pub async fn create_user(
             groups: Vec::new(),
             entitlements: Vec::new(),
         },
-        // A linked account may already have product access through the org's groups: a POST
-        // may repeat it, like any write.
-        None => store::get_scim_user(
-            &mut tx,
-            ctx.directory.id,
-            record.id,
-            Derived {
-                entitlements: true,
-                ..derived
-            },
-        )
-        .await?
-        .ok_or(ServiceError::NotFound("user"))?,
     };
     check_asserted_product_access(&current_entitlements(&user), asserted.as_ref())?;
     ctx.log_write(
@@ -226,6 +240,22 @@ pub async fn create_user(
     .await?;
     tx.commit().await?;
     Ok(view(ctx, user))
+}
+
+/// What a POST /Users linked its record to.
+enum Linked {
+    /// An account the email already had, as this POST left it, with its groups and product
+    /// access as read under its lock.
+    Existing {
+        account: Account,
+        groups: Vec<(crate::domain::GroupId, String)>,
+        entitlements: Vec<store::SiteProduct>,
+    },
+    /// A new account, managed by `owner` if any.
+    Created {
+        new: NewAccount,
+        owner: Option<crate::domain::OrgId>,
+    },
 }
 
 /// The email a POST /Users body asks for, if it names a valid one: the provisioning log

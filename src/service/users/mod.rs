@@ -1,33 +1,34 @@
 //! SCIM Users on the account model (docs/domain.md rules 12–18): every write is one
 //! transaction that loads the facts, asks the domain rules, writes, audits and commits.
 
+mod account_write;
 mod create;
 mod events;
 pub mod resource;
 
+use self::account_write::update_account;
 pub use self::create::{create_user, requested_email_of};
 
 use crate::domain::audit::AuditAction;
 use serde_json::{json, Map, Value};
 
 use self::resource::{
-    asserted_entitlements, changed_account_fields, current_entitlements, redact_for_stranger,
-    render, requested_email, split, Groups, UserParts,
+    asserted_entitlements, current_entitlements, redact_for_stranger, render, split, Groups,
+    UserParts,
 };
 use super::error::{ServiceError, ServiceResult};
 use super::provisioning::LoggedWrite;
 pub use super::scim_context::{Precondition, ResourceView, ScimContext};
 use crate::domain::events::Operation;
 use crate::domain::{
-    account_view, can_change_email, can_directory_change_account, check_asserted_product_access,
-    directory_set_active, normalize_email, on_directory_delete, AccountFacts, AccountStatus,
-    AccountView, EmailChange, ProvisionedResource, ProvisioningOperation, StatusChange,
+    account_view, check_asserted_product_access, on_directory_delete, AccountFacts, AccountStatus,
+    AccountView, ProvisionedResource, ProvisioningOperation,
 };
 use crate::scim::normalize::{check_required, normalize_resource};
 use crate::scim::patch::{apply, parse_patch_request, PatchOp};
 use crate::scim::schema::user::USER_RESOURCE;
 use crate::scim::{ScimError, ScimType};
-use crate::store::{self, Account, AccountProfileUpdate, Derived, ScimUser, Tx};
+use crate::store::{self, Account, Derived, ScimUser, Tx};
 
 /// A user as the response needs it.
 pub type UserView = ResourceView;
@@ -72,114 +73,6 @@ fn shown(ctx: &ScimContext<'_>, user: ScimUser) -> Map<String, Value> {
         return resource;
     }
     render(user, Groups::Shown, ctx.base_url)
-}
-
-/// What [`update_account`] changed, and the status change it leaves to the caller's
-/// [`store::touch_account_records`], which writes it in the same round trip.
-#[derive(Clone, Copy, Debug, Default)]
-struct AccountWrite {
-    profile_changed: bool,
-    status: Option<AccountStatus>,
-}
-
-impl AccountWrite {
-    /// The account changes: the caller touches its directory records, once.
-    fn changes(self) -> bool {
-        self.profile_changed || self.status.is_some()
-    }
-}
-
-/// Writes the account-owned part of `parts` to an account this directory's org manages,
-/// applying rules 13, 15 and 17. Unchanged values are not changes. The account was read
-/// with its row lock held (or under SQLite's one writer), so its status as read is its
-/// status now.
-async fn update_account(
-    tx: &mut Tx,
-    ctx: &ScimContext<'_>,
-    account: &Account,
-    parts: &UserParts,
-    now: i64,
-) -> ServiceResult<AccountWrite> {
-    let mut write = AccountWrite::default();
-    let account_facts = facts(account);
-    let chosen = requested_email(parts).map_err(no_account_email)?;
-    let requested = &chosen.email;
-    let changed = changed_account_fields(account, parts, requested);
-    can_directory_change_account(&ctx.directory, &account_facts, &changed)?;
-    if changed.contains(&crate::domain::AccountField::Email) {
-        let current =
-            normalize_email(account.email.as_deref().unwrap_or_default()).map_err(|err| {
-                ServiceError::Store(store::StoreError::Corrupt(format!("account email: {err}")))
-            })?;
-        let owner = store::verified_domain_owner(tx, requested.domain()).await?;
-        let owners = |domain: &str| {
-            if domain == requested.domain() {
-                owner
-            } else {
-                None
-            }
-        };
-        if let EmailChange::Changed { .. } = can_change_email(
-            &ctx.directory.actor(),
-            &account_facts,
-            &current,
-            requested,
-            &owners,
-        )? {
-            ctx.audit(
-                tx,
-                Some(account.id),
-                AuditAction::AccountEmailChanged,
-                json!({}),
-            )
-            .await?;
-        }
-    }
-    if !changed.is_empty() {
-        let profile = Value::Object(parts.profile.clone());
-        let email = stored_email(chosen.written);
-        let update = AccountProfileUpdate {
-            email: &email,
-            display_name: parts.display_name.as_deref(),
-            profile: &profile,
-            emails_changed: account.profile.get("emails") != profile.get("emails"),
-        };
-        match store::update_account_profile(tx, account.id, &update, now).await {
-            Ok(true) => write.profile_changed = true,
-            // Erased (rule 11) since it was read: there is no account left to update.
-            Ok(false) => return Err(ServiceError::NotFound("account")),
-            Err(store::StoreError::Conflict) => {
-                return Err(ServiceError::Scim(ScimError::conflict(
-                    "another account already uses this email address",
-                )))
-            }
-            Err(other) => return Err(other.into()),
-        }
-        let fields: Vec<&str> = changed.iter().map(|f| f.as_str()).collect();
-        ctx.audit(
-            tx,
-            Some(account.id),
-            AuditAction::AccountProfileChanged,
-            json!({ "fields": fields }),
-        )
-        .await?;
-    }
-    if let Some(active) = parts.active {
-        if let StatusChange::Set(status) =
-            directory_set_active(&ctx.directory, &account_facts, active)?
-        {
-            if status != account.status && account.tombstoned_at.is_none() {
-                write.status = Some(status);
-            }
-            let action = if status.is_active() {
-                AuditAction::AccountReactivated
-            } else {
-                AuditAction::AccountDeactivated
-            };
-            ctx.audit(tx, Some(account.id), action, json!({})).await?;
-        }
-    }
-    Ok(write)
 }
 
 /// Loads a user for a write, its account row locked (the one lock order every writer
@@ -345,7 +238,7 @@ pub async fn write_user(
     if omitted == Omitted::PutSemantics && !managed_here {
         keep_unasserted(&mut parts, &current.account);
     }
-    let account_write = update_account(&mut tx, ctx, &current.account, &parts, now).await?;
+    let account_write = update_account(&mut tx, ctx, &current.account, &parts).await?;
     let account_changed = account_write.changes();
     let record = store::DirectoryUser {
         user_name: parts.user_name.clone(),
@@ -357,27 +250,25 @@ pub async fn write_user(
     let record_changed = record.user_name != current.record.user_name
         || record.external_id != current.record.external_id
         || record.attributes != current.record.attributes;
+    // A record whose userName changes is written apart from an account whose email moves,
+    // so that a conflict names the one that caused it.
+    let user_name_moves = crate::domain::fold_case(&record.user_name)
+        != crate::domain::fold_case(&current.record.user_name);
+    let record_apart =
+        record_changed && (!account_changed || (account_write.email_moves && user_name_moves));
+    if record_apart {
+        store::update_directory_user(&mut tx, &record, None)
+            .await
+            .map_err(|err| user_name_taken(err, &record.user_name))?;
+    }
     let read_back = if account_changed {
         // Every directory's record of the account moves; this one also takes its changes.
-        let own = record_changed.then_some(&record);
-        store::touch_account_records_and_read(
-            &mut tx,
-            current.account.id,
-            now,
-            own,
-            account_write.status,
-            ctx.directory.id,
-            id,
-            derived,
-        )
-        .await
-        .map_err(|err| user_name_taken(err, &record.user_name))?
+        let own = (record_changed && !record_apart).then_some(&record);
+        let change = account_write.change(&current.account, store::Touch::Records { own }, now);
+        store::write_account_and_read(&mut tx, &change, ctx.directory.id, id, derived)
+            .await
+            .map_err(|err| account_write.conflict(err, &record.user_name))?
     } else {
-        if record_changed {
-            store::update_directory_user(&mut tx, &record, None)
-                .await
-                .map_err(|err| user_name_taken(err, &record.user_name))?;
-        }
         store::get_scim_user(&mut tx, ctx.directory.id, id, derived).await?
     };
     let user = read_back.ok_or(ServiceError::NotFound("user"))?;

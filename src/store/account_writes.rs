@@ -1,0 +1,210 @@
+//! An account's changes written at once: its profile, its status, the lookup rows of its
+//! addresses and the version of every directory record of it. One round trip: on SQLite
+//! the statements share one text (a hand-off each fewer while the one writer waits), on
+//! PostgreSQL they are data-modifying CTEs of one statement.
+
+use std::collections::BTreeSet;
+
+use super::accounts::ACCOUNT_EMAIL_COLUMNS;
+use super::accounts::{account_email_positions, account_email_rows, email_parts};
+use super::db::{Conn, IntoParam};
+use super::directories::{user_name_key, DirectoryUser};
+use super::filter_sql::SqlParams;
+use super::{Backend, StoreResult};
+use crate::domain::{fold_case, AccountId, AccountStatus};
+
+/// The account-owned attributes a write replaces.
+#[derive(Clone, Copy, Debug)]
+pub struct AccountProfileUpdate<'a> {
+    pub email: &'a str,
+    pub display_name: Option<&'a str>,
+    pub profile: &'a serde_json::Value,
+    /// The profile this one replaces, whose `emails` the lookup rows hold now: only the
+    /// rows that change are written.
+    pub replaces: &'a serde_json::Value,
+}
+
+/// Which directory records of the account a write moves: their version and
+/// `meta.lastModified`, so that each directory's ETag changes whoever changed the account.
+#[derive(Clone, Copy, Debug)]
+pub enum Touch<'a> {
+    /// All of them; `own`, the writing directory's record, also takes its new attributes.
+    Records { own: Option<&'a DirectoryUser> },
+    /// The transaction found none. SQLite, whose reads under its one writer are current,
+    /// writes nothing then. On PostgreSQL a record that a transaction this one waited for
+    /// linked may be missing from what it read, and the touch is a clause of the same
+    /// statement anyway, so it runs.
+    NoneFound,
+}
+
+/// One write of an account. The caller holds the account's lock (PostgreSQL's row lock,
+/// SQLite's one writer) and has read it, so it knows that what it writes is a change and
+/// that the account is no tombstone.
+#[derive(Clone, Copy, Debug)]
+pub struct AccountChange<'a> {
+    pub id: AccountId,
+    pub profile: Option<AccountProfileUpdate<'a>>,
+    pub status: Option<AccountStatus>,
+    pub touch: Touch<'a>,
+    pub at: i64,
+}
+
+/// Writes `change`. A taken email, or a userName of `own` that its directory already uses,
+/// is `StoreError::Conflict`.
+pub async fn write_account(conn: &mut Conn, change: &AccountChange<'_>) -> StoreResult<()> {
+    let mut params = SqlParams::default();
+    if let Some(sql) = account_change_sql(conn.backend(), change, &mut params) {
+        params.query(&sql).execute(conn).await?;
+    }
+    Ok(())
+}
+
+/// Takes the account's row lock until the transaction ends and moves its records (a touch
+/// with no other change), as [`write_account`] does.
+pub async fn touch_account_records(
+    conn: &mut Conn,
+    account: AccountId,
+    at: i64,
+    own: Option<&DirectoryUser>,
+    status: Option<AccountStatus>,
+) -> StoreResult<()> {
+    let change = AccountChange {
+        id: account,
+        profile: None,
+        status,
+        touch: Touch::Records { own },
+        at,
+    };
+    write_account(conn, &change).await
+}
+
+/// The text of [`write_account`], its values pushed to `params`; `None` if it writes
+/// nothing.
+pub(super) fn account_change_sql(
+    backend: Backend,
+    change: &AccountChange<'_>,
+    params: &mut SqlParams,
+) -> Option<String> {
+    let id = params.uuid(change.id);
+    let at = params.time(change.at);
+    let mut writes = Vec::new();
+    let mut sets = Vec::new();
+    if let Some(update) = &change.profile {
+        let (lower, domain) = email_parts(update.email);
+        sets.extend([
+            format!("email = {}", params.text(update.email)),
+            format!("email_lower = {}", params.text(lower)),
+            format!("email_domain = {}", params.push(domain.into_param())),
+            format!(
+                "display_name = {}",
+                params.push(update.display_name.into_param())
+            ),
+            format!(
+                "display_name_lower = {}",
+                params.push(update.display_name.map(fold_case).into_param())
+            ),
+            format!("profile = {}", params.push(update.profile.into_param())),
+        ]);
+    }
+    if let Some(status) = change.status {
+        sets.push(format!("status = {}", params.text(status.as_str())));
+    }
+    if !sets.is_empty() {
+        writes.push(format!(
+            "UPDATE accounts SET {}, updated_at = {at}, version = version + 1 \
+             WHERE id = {id} AND tombstoned_at IS NULL",
+            sets.join(", ")
+        ));
+    }
+    if let Some(update) = &change.profile {
+        writes.extend(address_writes(&id, update, params));
+    }
+    let touch = match (change.touch, backend) {
+        (Touch::NoneFound, Backend::Sqlite) => None,
+        (Touch::NoneFound, Backend::Postgres) => Some(touch_sql(&id, &at, None, params)),
+        (Touch::Records { own }, _) => Some(touch_sql(&id, &at, own, params)),
+    };
+    match backend {
+        Backend::Sqlite => {
+            writes.extend(touch);
+            (!writes.is_empty()).then(|| writes.join("; "))
+        }
+        Backend::Postgres => {
+            let last = touch.or_else(|| writes.pop())?;
+            if writes.is_empty() {
+                return Some(last);
+            }
+            let ctes: Vec<String> = writes
+                .iter()
+                .enumerate()
+                .map(|(i, write)| format!("w{i} AS ({write})"))
+                .collect();
+            Some(format!("WITH {} {last}", ctes.join(", ")))
+        }
+    }
+}
+
+/// The statements that bring the account's `account_emails` rows (kept by position in
+/// `profile.emails`) from what `replaces` holds to what `profile` holds: the changed rows
+/// in one upsert, the rows of positions that are gone in one delete. Each touches rows
+/// the other does not, so they may also run as parts of one PostgreSQL statement.
+fn address_writes(
+    account: &str,
+    update: &AccountProfileUpdate<'_>,
+    params: &mut SqlParams,
+) -> Vec<String> {
+    if update.profile.get("emails") == update.replaces.get("emails") {
+        return Vec::new();
+    }
+    let mut writes = Vec::new();
+    let kept: BTreeSet<i64> = account_email_positions(update.profile).collect();
+    let gone = account_email_positions(update.replaces).any(|p| !kept.contains(&p));
+    if gone {
+        let mut delete = format!("DELETE FROM account_emails WHERE account_id = {account}");
+        if !kept.is_empty() {
+            let kept: Vec<String> = kept.iter().map(|&p| params.int(p)).collect();
+            delete.push_str(&format!(" AND position NOT IN ({})", kept.join(", ")));
+        }
+        writes.push(delete);
+    }
+    if let Some(rows) = account_email_rows(account, update.profile, params) {
+        writes.push(format!(
+            "INSERT INTO account_emails ({ACCOUNT_EMAIL_COLUMNS}) VALUES {rows} \
+             ON CONFLICT (account_id, position) DO UPDATE SET \
+             value_lower = excluded.value_lower, type_lower = excluded.type_lower, \
+             is_primary = excluded.is_primary"
+        ));
+    }
+    writes
+}
+
+/// Bumps the version of every directory record of the account; the writing directory's
+/// own record, if given, gets its new attributes in the same statement.
+fn touch_sql(
+    account: &str,
+    at: &str,
+    own: Option<&DirectoryUser>,
+    params: &mut SqlParams,
+) -> String {
+    let touch = format!("UPDATE directory_users SET version = version + 1, updated_at = {at}");
+    let Some(record) = own else {
+        return format!("{touch} WHERE account_id = {account}");
+    };
+    let own = params.uuid(record.id);
+    let ours = |column: &str, value: String| {
+        format!("{column} = CASE WHEN id = {own} THEN {value} ELSE {column} END")
+    };
+    let sets = [
+        ours(
+            "external_id",
+            params.push(record.external_id.clone().into_param()),
+        ),
+        ours("attributes", params.push((&record.attributes).into_param())),
+        ours("user_name", params.text(record.user_name.as_str())),
+        ours(
+            "user_name_lower",
+            params.text(user_name_key(&record.user_name)),
+        ),
+    ];
+    format!("{touch}, {} WHERE account_id = {account}", sets.join(", "))
+}
