@@ -44,6 +44,8 @@ fn wanted(name: &str) -> bool {
 
 /// A filter naming seeded user `n`.
 type Filter = fn(usize) -> String;
+/// One PATCH operation of a request `i`.
+type PatchOperation = fn(usize) -> Value;
 
 /// Runs `requests` requests, `concurrency` at a time; `make(i)` builds request i.
 async fn measure<F>(
@@ -258,24 +260,32 @@ async fn run() {
     .await
     .print(&context);
 
-    let (c, t, b, ids2) = (client.clone(), token.clone(), base.clone(), ids.clone());
-    measure(
-        &server,
-        "patch active",
-        requests,
-        concurrency,
-        200,
-        move |i| {
+    // PATCH as IdPs send it: `active` alone (a status change), and a profile attribute
+    // (Entra ID and Okta replace a changed title so). Each is one write of the account with
+    // the touch of its records.
+    let patches: [(&str, PatchOperation); 2] = [
+        (
+            "patch active",
+            |i| json!({"op": "replace", "path": "active", "value": i % 2 == 0}),
+        ),
+        (
+            "patch title",
+            |i| json!({"op": "replace", "path": "title", "value": format!("Title {i}")}),
+        ),
+    ];
+    for (name, operation) in patches {
+        let (c, t, b, ids2) = (client.clone(), token.clone(), base.clone(), ids.clone());
+        measure(&server, name, requests, concurrency, 200, move |i| {
             c.patch(format!("{b}/Users/{}", ids2[pick(i, ids2.len())]))
                 .bearer_auth(&t)
                 .json(&json!({
                     "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-                    "Operations": [{"op": "replace", "path": "active", "value": i % 2 == 0}]
+                    "Operations": [operation(i)]
                 }))
-        },
-    )
-    .await
-    .print(&context);
+        })
+        .await
+        .print(&context);
+    }
 
     let (c, t, b) = (client.clone(), token.clone(), base.clone());
     let pages = users.saturating_sub(100).max(1);

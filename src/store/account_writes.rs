@@ -80,7 +80,7 @@ pub async fn touch_account_records(
 
 /// The text of [`write_account`], its values pushed to `params`; `None` if it writes
 /// nothing.
-pub(super) fn account_change_sql(
+fn account_change_sql(
     backend: Backend,
     change: &AccountChange<'_>,
     params: &mut SqlParams,

@@ -122,14 +122,16 @@ pub async fn user_link_facts(
 }
 
 /// A directory's user for a write, its account row locked, in one statement; with its
-/// entitlements, which a write may repeat but not change.
+/// entitlements, which a write may repeat but not change, and its groups if `groups` (a
+/// user write changes neither, so its response shows them as read here).
 pub async fn lock_scim_user(
     conn: &mut Conn,
     directory: DirectoryId,
     id: uuid::Uuid,
+    groups: bool,
 ) -> StoreResult<Option<ScimUser>> {
     let derived = super::Derived {
-        groups: false,
+        groups,
         entitlements: true,
     };
     // SQLite serializes writers anyway: it has no row locks to take.

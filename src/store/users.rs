@@ -430,47 +430,6 @@ pub async fn get_scim_user(
     scim_user_by_id(conn, directory, id, derived, "").await
 }
 
-/// [`super::write_account`], then the user read back as [`get_scim_user`] reads it: on
-/// SQLite the read goes in the same text as the writes (one hand-off fewer while the
-/// writer waits), on PostgreSQL it is a statement of its own (it would not see the writes
-/// of its own statement's CTEs).
-pub async fn write_account_and_read(
-    conn: &mut Conn,
-    change: &super::AccountChange<'_>,
-    directory: DirectoryId,
-    id: uuid::Uuid,
-    derived: Derived,
-) -> StoreResult<Option<ScimUser>> {
-    let backend = conn.backend();
-    if backend == Backend::Postgres {
-        super::write_account(conn, change).await?;
-        return get_scim_user(conn, directory, id, derived).await;
-    }
-    let mut params = SqlParams::default();
-    let write = super::account_writes::account_change_sql(backend, change, &mut params);
-    let read = scim_user_by_id_sql(backend, derived, params.len() + 1, "");
-    params.uuid(id);
-    params.uuid(directory);
-    let sql = match write {
-        Some(write) => format!("{write}; {read}"),
-        None => read,
-    };
-    params
-        .query(&sql)
-        .fetch_optional_into::<ScimUserRow, _>(conn)
-        .await
-}
-
-/// The text of a read of one user by id and directory, bound as `$first` and `$first + 1`.
-fn scim_user_by_id_sql(backend: Backend, derived: Derived, first: usize, lock: &str) -> String {
-    format!(
-        "SELECT CAST(1 AS BIGINT) AS u_total, {} {USER_FROM} \
-         WHERE du.id = ${first} AND du.directory_id = ${}{lock}",
-        select_columns(backend, derived),
-        first + 1
-    )
-}
-
 /// [`get_scim_user`], `lock` (a locking clause, or empty) appended to its statement.
 pub(super) async fn scim_user_by_id(
     conn: &mut Conn,
@@ -479,7 +438,11 @@ pub(super) async fn scim_user_by_id(
     derived: Derived,
     lock: &str,
 ) -> StoreResult<Option<ScimUser>> {
-    let sql = scim_user_by_id_sql(conn.backend(), derived, 1, lock);
+    let sql = format!(
+        "SELECT CAST(1 AS BIGINT) AS u_total, {} {USER_FROM} \
+         WHERE du.id = $1 AND du.directory_id = $2{lock}",
+        select_columns(conn.backend(), derived)
+    );
     query(&sql)
         .bind(id)
         .bind(directory)

@@ -265,6 +265,75 @@ async fn address_lookups_follow_every_write(app: TestApp) {
     assert_eq!(rows, 1, "no row is left behind");
 }
 
+/// A PATCH or PUT answers with the user as written, built from what the write read under
+/// its lock and what it changed (nothing is read back): a GET right after shows exactly
+/// that, ETag and meta included, whatever the write changed.
+async fn a_writes_answer_is_what_a_read_then_shows(app: TestApp) {
+    let org = app
+        .bootstrap("Acme", &["acme.example", "acme.example.org"])
+        .await;
+    let token = &org.scim_token.token;
+    let ann = create(&app, token, user("ann@acme.example")).await;
+    let guest = create(&app, token, user("guest@partner.example")).await;
+    let members = json!([{"value": ann["id"]}, {"value": guest["id"]}]);
+    app.post(
+        "/Groups",
+        token,
+        json!({"displayName": "Eng", "members": members}),
+    )
+    .await
+    .expect_status(201);
+    let mut put = user("ann.put@acme.example");
+    put["active"] = json!(false);
+    put["title"] = json!("Head");
+    let both = json!([
+        {"op": "replace", "path": "userName", "value": "ann2"},
+        {"op": "replace", "path": "emails[type eq \"work\"].value", "value": "ann2@acme.example"}
+    ]);
+    let home = json!([{"op": "add", "path": "emails",
+        "value": [{"value": "ann@home.example", "type": "home"}]}]);
+    let writes = [
+        ("PATCH", patch_op(replace("title", "Lead"))),
+        ("PATCH", patch_op(replace("title", "Lead"))),
+        ("PATCH", patch_op(replace("active", false))),
+        ("PATCH", patch_op(replace("active", true))),
+        ("PATCH", patch_op(replace("userName", "ann.lee"))),
+        ("PATCH", patch_op(replace("externalId", "oid-9"))),
+        ("PATCH", patch_op(home)),
+        (
+            "PATCH",
+            patch_op(replace(
+                "emails[type eq \"work\"].value",
+                "ann@acme.example.org",
+            )),
+        ),
+        ("PUT", put),
+        ("PATCH", patch_op(both)),
+    ];
+    let path = format!("/Users/{}", ann["id"].as_str().unwrap());
+    for (method, body) in writes {
+        let wrote = app.scim(method, &path, token, Some(body.clone())).await;
+        let wrote = wrote.expect_status(200);
+        let read = app.get(&path, token).await.expect_status(200);
+        assert_eq!(wrote.body, read.body, "{method} {body}");
+        assert_eq!(wrote.header("etag"), read.header("etag"), "{method} {body}");
+    }
+    // The PUT deactivated the account and moved its email; the last PATCH moved it again.
+    let account = app.account("ann2@acme.example").await;
+    assert_eq!(account.status, AccountStatus::Deactivated);
+    // Another org's account (here: nobody's), seen as a stranger sees it.
+    let path = format!("/Users/{}", guest["id"].as_str().unwrap());
+    for body in [replace("userName", "guest.x"), replace("externalId", "g-2")] {
+        let wrote = app
+            .patch(&path, token, body.clone())
+            .await
+            .expect_status(200);
+        let read = app.get(&path, token).await.expect_status(200);
+        assert_eq!(wrote.body, read.body, "{body}");
+        assert_eq!(wrote.header("etag"), read.header("etag"));
+    }
+}
+
 on_both_backends! {
     etags_and_preconditions => spawn_app,
     patch_in_every_dialect => spawn_app,
@@ -272,4 +341,5 @@ on_both_backends! {
     put_replaces => spawn_app,
     projection_on_reads_and_writes => spawn_app,
     address_lookups_follow_every_write => spawn_app,
+    a_writes_answer_is_what_a_read_then_shows => spawn_app,
 }

@@ -62,15 +62,16 @@ impl AccountWrite {
     }
 
     /// `account` as this write leaves it, for a caller that does not read it back. Its
-    /// managing org is unchanged: only a write whose email stays may use this.
-    pub(super) fn applied(self, mut account: Account, at: i64) -> Account {
+    /// managing org stays: a directory moves only the email of an account its org manages,
+    /// and only within that org's domains (`can_change_email`).
+    pub(super) fn applied(&self, mut account: Account, at: i64) -> Account {
         if !self.changes() {
             return account;
         }
-        if let Some(write) = self.profile {
-            account.email = Some(write.email);
-            account.display_name = write.display_name;
-            account.profile = write.profile;
+        if let Some(write) = &self.profile {
+            account.email = Some(write.email.clone());
+            account.display_name = write.display_name.clone();
+            account.profile = write.profile.clone();
         }
         if let Some(status) = self.status {
             account.status = status;

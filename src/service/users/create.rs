@@ -125,7 +125,6 @@ pub async fn create_user(
                         store::write_account(&mut tx, &write.change(&account, touch, now))
                             .await
                             .map_err(|err| write.conflict(err, &record.user_name))?;
-                        // The email stays (the account was found by it): so does its owner.
                         account = write.applied(account, now);
                     }
                 }

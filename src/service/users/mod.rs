@@ -82,8 +82,9 @@ async fn locked_user(
     ctx: &ScimContext<'_>,
     id: uuid::Uuid,
     precondition: Precondition,
+    groups: bool,
 ) -> ServiceResult<ScimUser> {
-    let user = store::lock_scim_user(tx, ctx.directory.id, id)
+    let user = store::lock_scim_user(tx, ctx.directory.id, id, groups)
         .await?
         .ok_or(ServiceError::NotFound("user"))?;
     precondition.check(user.record.version)?;
@@ -211,7 +212,7 @@ pub async fn write_user(
     let omitted = replacement.omitted();
     let now = store::now_micros();
     let mut tx = ctx.store.begin().await?;
-    let current = locked_user(&mut tx, ctx, id, precondition).await?;
+    let current = locked_user(&mut tx, ctx, id, precondition, derived.groups).await?;
     let current_resource = render(current.clone(), Groups::Omitted, ctx.base_url);
     let before = events::Before {
         user: Some(&current),
@@ -261,17 +262,30 @@ pub async fn write_user(
             .await
             .map_err(|err| user_name_taken(err, &record.user_name))?;
     }
-    let read_back = if account_changed {
+    if account_changed {
         // Every directory's record of the account moves; this one also takes its changes.
         let own = (record_changed && !record_apart).then_some(&record);
         let change = account_write.change(&current.account, store::Touch::Records { own }, now);
-        store::write_account_and_read(&mut tx, &change, ctx.directory.id, id, derived)
+        store::write_account(&mut tx, &change)
             .await
-            .map_err(|err| account_write.conflict(err, &record.user_name))?
-    } else {
-        store::get_scim_user(&mut tx, ctx.directory.id, id, derived).await?
+            .map_err(|err| account_write.conflict(err, &record.user_name))?;
+    }
+    // The user as written: read under the lock and changed here, nothing read back. Each
+    // write of the record bumped its version (its update, the touch).
+    let bumps = i64::from(record_apart) + i64::from(account_changed);
+    let user = ScimUser {
+        record: store::DirectoryUser {
+            version: current.record.version + bumps,
+            updated_at: if bumps > 0 {
+                now
+            } else {
+                current.record.updated_at
+            },
+            ..record
+        },
+        account: account_write.applied(current.account.clone(), now),
+        ..current.clone()
     };
-    let user = read_back.ok_or(ServiceError::NotFound("user"))?;
     let (operation, event) = match omitted {
         Omitted::PutSemantics => (ProvisioningOperation::Replace, Operation::Put),
         Omitted::Complete => (ProvisioningOperation::Patch, Operation::Patch),
@@ -301,7 +315,7 @@ pub async fn delete_user(
 ) -> ServiceResult<()> {
     let now = store::now_micros();
     let mut tx = ctx.store.begin().await?;
-    let current = locked_user(&mut tx, ctx, id, precondition).await?;
+    let current = locked_user(&mut tx, ctx, id, precondition, false).await?;
     let effect = on_directory_delete(&ctx.directory, &facts(&current.account));
     let before = events::Before {
         user: None,
