@@ -59,8 +59,8 @@ pub async fn write_account(conn: &mut Conn, change: &AccountChange<'_>) -> Store
     Ok(())
 }
 
-/// Takes the account's row lock until the transaction ends and moves its records (a touch
-/// with no other change), as [`write_account`] does.
+/// Moves every directory record of the account, `own` taking its new attributes, and
+/// writes its new `status` if given: [`write_account`] without a profile.
 pub async fn touch_account_records(
     conn: &mut Conn,
     account: AccountId,

@@ -217,6 +217,9 @@ async fn linking_creates_keep_the_create_budget(app: TestApp) {
         .await;
     let read = scim.get(&format!("/Users/{}", linked.id()), 1).await;
     assert_eq!(read.body["title"], "Manager", "stored");
+    // Nothing was read back: the answer is built from what was read and written.
+    assert_eq!(linked.body, read.body, "the answer is what a read shows");
+    assert_eq!(linked.header("etag"), read.header("etag"));
     let home = "/Users?filter=emails.value%20eq%20%22ann.home@mail.example%22";
     let found = scim.get(home, 1).await;
     assert_eq!(
@@ -234,6 +237,8 @@ async fn linking_creates_keep_the_create_budget(app: TestApp) {
     guest_body["title"] = json!("Not ours to set");
     let external = scim.post("/Users", guest_body, 7).await;
     assert_eq!(external.body["active"], true);
+    let read = scim.get(&format!("/Users/{}", external.id()), 1).await;
+    assert_eq!(external.body, read.body, "as a stranger sees it");
     let account = app.account("guest@partner.example").await;
     assert_eq!(account.managing_org, Some(partner.org_id), "still theirs");
     assert_eq!(
