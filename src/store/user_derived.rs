@@ -81,6 +81,66 @@ pub(super) fn entitlements_column(backend: Backend, wanted: bool) -> String {
     }
 }
 
+/// Both derived columns as one, for PostgreSQL: it starts every subquery of a plan for
+/// each row it reads, and a page of 100 users spent about a fifth of its database CPU on
+/// the entitlements' one alone. Each element is one membership of the account in a group
+/// of the directory's org, with one of that group's grants (or none): the group counts
+/// for `groups` when it is the directory's own, the grant for `entitlements`.
+pub(super) fn derived_column_postgres() -> String {
+    format!(
+        "(SELECT json_agg(json_build_array(g.id, g.display_name, g.display_name_lower, \
+           g.directory_id = du.directory_id, gg.site_id, s.name, gg.product, \
+           CAST(EXTRACT(EPOCH FROM s.created_at) * 1000000 AS BIGINT)))::text \
+         FROM group_members gm JOIN org_groups g ON g.id = gm.group_id \
+         LEFT JOIN group_grants gg ON gg.group_id = g.id \
+         LEFT JOIN sites s ON s.id = gg.site_id AND s.org_id = g.org_id \
+         WHERE gm.account_id = a.id AND g.org_id = {DIRECTORY_ORG}) AS u_derived"
+    )
+}
+
+/// A user's groups in its directory (id, display name) and its product access.
+pub(super) type GroupsAndProducts = (Vec<(GroupId, String)>, Vec<SiteProduct>);
+
+/// One element of [`derived_column_postgres`].
+type DerivedElement = (
+    GroupId,
+    String,
+    String,
+    bool,
+    Option<SiteId>,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+);
+
+/// The groups and entitlements of [`derived_column_postgres`], in the order and form
+/// [`parse_groups`] and [`parse_entitlements`] give them.
+pub(super) fn parse_derived(column: Option<String>) -> StoreResult<GroupsAndProducts> {
+    let Some(text) = column else {
+        return Ok((Vec::new(), Vec::new()));
+    };
+    let elements: Vec<DerivedElement> = serde_json::from_str(&text)
+        .map_err(|e| StoreError::Corrupt(format!("user groups and entitlements: {e}")))?;
+    let mut groups = Vec::new();
+    let mut grants = Vec::new();
+    for (id, name, folded, own, site, site_name, product, created) in elements {
+        if own {
+            groups.push((id, name, folded));
+        }
+        if let (Some(site), Some(site_name), Some(product), Some(created)) =
+            (site, site_name, product, created)
+        {
+            grants.push((site, site_name, product, created));
+        }
+    }
+    groups.sort_unstable_by(|a, b| (&a.2, a.0).cmp(&(&b.2, b.0)));
+    groups.dedup_by(|a, b| a.0 == b.0);
+    Ok((
+        groups.into_iter().map(|(id, name, _)| (id, name)).collect(),
+        entitlements_in_order(grants),
+    ))
+}
+
 /// A user's groups in the directory, by display name (folded), then id.
 pub(super) fn parse_groups(column: Option<String>) -> StoreResult<Vec<(GroupId, String)>> {
     let Some(text) = column else {
@@ -97,18 +157,23 @@ pub(super) fn parse_entitlements(column: Option<String>) -> StoreResult<Vec<Site
     let Some(text) = column else {
         return Ok(Vec::new());
     };
-    let mut rows: Vec<(SiteId, String, String, i64)> = serde_json::from_str(&text)
+    let rows: Vec<(SiteId, String, String, i64)> = serde_json::from_str(&text)
         .map_err(|e| StoreError::Corrupt(format!("user entitlements: {e}")))?;
+    Ok(entitlements_in_order(rows))
+}
+
+/// Grants as `(site, site name, product, site created)`, each product once, in the order
+/// the org created its sites.
+fn entitlements_in_order(mut rows: Vec<(SiteId, String, String, i64)>) -> Vec<SiteProduct> {
     rows.sort_unstable_by(|a, b| (a.3, a.0, &a.2).cmp(&(b.3, b.0, &b.2)));
     rows.dedup_by(|a, b| a.0 == b.0 && a.2 == b.2);
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .map(|(site_id, site_name, product, _)| SiteProduct {
             site_id,
             site_name,
             product,
         })
-        .collect())
+        .collect()
 }
 
 /// Where a filter finds a user's entitlements: the same grants as the column above.

@@ -271,9 +271,14 @@ struct ScimUserRow {
     #[sqlx(flatten)]
     account: Account,
     /// `[[id, displayName], ...]` as JSON text, or NULL.
+    #[sqlx(default)]
     u_groups: Option<String>,
     /// `[[siteId, siteName, product], ...]` as JSON text, or NULL.
+    #[sqlx(default)]
     u_entitlements: Option<String>,
+    /// Both of them as one column (PostgreSQL, when both are read).
+    #[sqlx(default)]
+    u_derived: Option<String>,
     /// The number of users the query matches, repeated on every row of a page.
     u_total: i64,
     /// The row's sort key, on list pages (for cursors).
@@ -285,21 +290,34 @@ impl TryFrom<ScimUserRow> for ScimUser {
     type Error = StoreError;
 
     fn try_from(row: ScimUserRow) -> StoreResult<ScimUser> {
+        let (groups, entitlements) = match row.u_derived {
+            Some(both) => super::user_derived::parse_derived(Some(both))?,
+            None => (
+                parse_groups(row.u_groups)?,
+                parse_entitlements(row.u_entitlements)?,
+            ),
+        };
         Ok(ScimUser {
             record: row.record,
             account: row.account,
-            groups: parse_groups(row.u_groups)?,
-            entitlements: parse_entitlements(row.u_entitlements)?,
+            groups,
+            entitlements,
         })
     }
 }
 
 fn select_columns(backend: Backend, derived: Derived) -> String {
+    let derived = match (backend, derived) {
+        (Backend::Postgres, Derived::ALL) => super::user_derived::derived_column_postgres(),
+        _ => format!(
+            "{}, {}",
+            groups_column(backend, derived.groups),
+            entitlements_column(backend, derived.entitlements)
+        ),
+    };
     format!(
-        "{DIRECTORY_USER_COLUMNS}, {}, {}, {}",
+        "{DIRECTORY_USER_COLUMNS}, {}, {derived}",
         super::accounts::ACCOUNT_COLUMNS,
-        groups_column(backend, derived.groups),
-        entitlements_column(backend, derived.entitlements)
     )
 }
 

@@ -306,6 +306,73 @@ async fn writing_entitlements_is_refused_unless_unchanged(app: TestApp) {
     .await;
 }
 
+/// A group with several grants is one group, and a product reached through several groups
+/// is one entitlement, whether a backend reads the two apart or together.
+async fn groups_and_entitlements_each_once(app: TestApp) {
+    let org = app.bootstrap("Acme", &["acme.example"]).await;
+    let token = &org.scim_token.token;
+    let (ann, _bob) = ann_and_bob(&app, token).await;
+    let both = jira_group(&app, token, &[&ann], org.site_id).await;
+    let grant = scimd::domain::ProductAccessChange::Grant;
+    let store = &app.store;
+    scimd::service::groups::access::change_product(store, both, org.site_id, "confluence", grant)
+        .await
+        .unwrap();
+    let again = crate::groups::group(&app, token, "Jira too", &[&ann]).await;
+    let again_id = again["id"].as_str().unwrap().parse().unwrap();
+    scimd::service::groups::access::change_product(
+        store,
+        again_id,
+        org.site_id,
+        "jira-software",
+        grant,
+    )
+    .await
+    .unwrap();
+    let plain = crate::groups::group(&app, token, "Plain", &[&ann]).await;
+
+    let got = app.get(&format!("/Users/{ann}"), token).await;
+    let mut groups: Vec<&str> = got.body["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["value"].as_str().unwrap())
+        .collect();
+    groups.sort_unstable();
+    let both = both.to_string();
+    let mut expected = vec![
+        both.as_str(),
+        again["id"].as_str().unwrap(),
+        plain["id"].as_str().unwrap(),
+    ];
+    expected.sort_unstable();
+    assert_eq!(groups, expected, "each group once: {}", got.body);
+    let products: Vec<&str> = got.body["entitlements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["value"].as_str().unwrap())
+        .collect();
+    let site = org.site_id;
+    assert_eq!(
+        products,
+        vec![
+            format!("{site}:confluence"),
+            format!("{site}:jira-software")
+        ],
+        "each product once, by site, then product"
+    );
+    let page = app.get("/Users", token).await;
+    let first = page.body["Resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["id"] == ann.as_str())
+        .unwrap();
+    assert_eq!(first["groups"], got.body["groups"], "a page reads the same");
+    assert_eq!(first["entitlements"], got.body["entitlements"]);
+}
+
 on_both_backends! {
     discovery_lists_entitlements => spawn_app,
     entitlements_are_listed_filtered_paged_and_read => spawn_app,
@@ -313,4 +380,5 @@ on_both_backends! {
     another_orgs_products_never_appear => spawn_app,
     user_entitlements_follow_groups => spawn_app,
     writing_entitlements_is_refused_unless_unchanged => spawn_app,
+    groups_and_entitlements_each_once => spawn_app,
 }
