@@ -89,7 +89,7 @@ pub(super) fn entitlements_column(backend: Backend, wanted: bool) -> String {
 pub(super) fn derived_column_postgres() -> String {
     format!(
         "(SELECT json_agg(json_build_array(g.id, g.display_name, g.display_name_lower, \
-           g.directory_id = du.directory_id, gg.site_id, s.name, gg.product, \
+           COALESCE(g.directory_id = du.directory_id, false), gg.site_id, s.name, gg.product, \
            CAST(EXTRACT(EPOCH FROM s.created_at) * 1000000 AS BIGINT)))::text \
          FROM group_members gm JOIN org_groups g ON g.id = gm.group_id \
          LEFT JOIN group_grants gg ON gg.group_id = g.id \

@@ -330,6 +330,29 @@ async fn groups_and_entitlements_each_once(app: TestApp) {
     .await
     .unwrap();
     let plain = crate::groups::group(&app, token, "Plain", &[&ann]).await;
+    // A local group (the org's own, no directory's): product access, no SCIM group.
+    let admin = &org.admin_token.token;
+    let local_groups = format!("/orgs/{}/groups", org.org_id);
+    let local = app
+        .admin_post(&local_groups, admin, json!({"name": "Local"}))
+        .await
+        .expect_status(201);
+    let local_id = local.body["id"].as_str().unwrap().parse().unwrap();
+    scimd::service::groups::access::change_product(
+        store,
+        local_id,
+        org.site_id,
+        "confluence",
+        grant,
+    )
+    .await
+    .unwrap();
+    let account = app.account_id("ann@acme.example").await;
+    let members = format!("{local_groups}/{local_id}/members");
+    let added = app
+        .admin_post(&members, admin, json!({"account_ids": [account]}))
+        .await;
+    assert_eq!(added.status, 200, "{}", added.body);
 
     let got = app.get(&format!("/Users/{ann}"), token).await;
     let mut groups: Vec<&str> = got.body["groups"]
