@@ -1,6 +1,6 @@
 //! Directories (IdP connections) and the SCIM user records they keep.
 
-use super::db::{query, Conn, IntoParam, Query, Time};
+use super::db::{query, Conn, IntoParam, Time};
 use super::db_types::{DbJson, DbTime, DbUuid};
 use super::filter_sql::SqlParams;
 
@@ -126,15 +126,19 @@ pub(super) const DIRECTORY_USER_COLUMNS: &str =
      du.updated_at AS du_updated_at, du.version AS du_version";
 
 const INSERT_DIRECTORY_USER: &str = "INSERT INTO directory_users (id, directory_id, account_id, \
-     user_name, user_name_lower, external_id, attributes, created_at, updated_at, version) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+     user_name, user_name_lower, external_id, attributes, created_at, updated_at, version)";
+const INSERT_SITE_USERS: &str =
+    "INSERT INTO site_users (site_id, account_id, access, role, created_at, updated_at)";
 
 /// Links an account to a directory; a second record for the same account, or a userName
 /// the directory already uses, is a conflict.
 pub async fn insert_directory_user(conn: &mut Conn, user: &DirectoryUser) -> StoreResult<()> {
-    bind_directory_user(query(INSERT_DIRECTORY_USER), user)
-        .execute(&mut *conn)
-        .await?;
+    let mut params = SqlParams::default();
+    let sql = format!(
+        "{INSERT_DIRECTORY_USER} VALUES ({})",
+        directory_user_values(user, &mut params)
+    );
+    params.query(&sql).execute(&mut *conn).await?;
     conn.mark_users_changed();
     Ok(())
 }
@@ -157,22 +161,21 @@ pub async fn insert_directory_user_with_site_access(
     user: &DirectoryUser,
     sites: DirectorySiteAccess,
 ) -> StoreResult<()> {
-    const SITE_USERS: &str = "INSERT INTO site_users \
-         (site_id, account_id, access, role, created_at, updated_at) \
-         SELECT s.id, $3, $12, $13, $14, $14 FROM sites s WHERE s.org_id = $11 \
-         ON CONFLICT (site_id, account_id) DO NOTHING";
+    let mut params = SqlParams::default();
+    let record = directory_user_values(user, &mut params);
+    let account = params.push(user.account_id.into_param());
+    let [org, access, role, at] = site_access_values(sites, &mut params);
+    let insert = format!("{INSERT_DIRECTORY_USER} VALUES ({record})");
+    let site_users = format!(
+        "{INSERT_SITE_USERS} SELECT s.id, {account}, {access}, {role}, {at}, {at} FROM sites s \
+         WHERE s.org_id = {org} ON CONFLICT (site_id, account_id) DO NOTHING"
+    );
     let sql = match conn.backend() {
-        Backend::Sqlite => format!("{INSERT_DIRECTORY_USER}; {SITE_USERS}"),
+        Backend::Sqlite => format!("{insert}; {site_users}"),
         // A data-modifying CTE runs whether or not the statement reads it.
-        Backend::Postgres => format!("WITH linked AS ({INSERT_DIRECTORY_USER}) {SITE_USERS}"),
+        Backend::Postgres => format!("WITH linked AS ({insert}) {site_users}"),
     };
-    bind_directory_user(query(&sql), user)
-        .bind(sites.org)
-        .bind(sites.access.as_str())
-        .bind(sites.role.as_str())
-        .bind(Time(sites.at))
-        .execute(&mut *conn)
-        .await?;
+    params.query(&sql).execute(&mut *conn).await?;
     conn.mark_users_changed();
     Ok(())
 }
@@ -192,37 +195,16 @@ pub async fn insert_account_with_directory_user(
     let mut params = SqlParams::default();
     let account =
         super::accounts::new_account_insert(new, Some(owner), conn.backend(), &mut params);
-    let record = [
-        params.uuid(user.id),
-        params.push(user.directory_id.into_param()),
-        params.push(user.account_id.into_param()),
-        params.text(user.user_name.as_str()),
-        params.text(user_name_key(&user.user_name)),
-        params.push(user.external_id.clone().into_param()),
-        params.push((&user.attributes).into_param()),
-        params.time(user.created_at),
-        params.time(user.updated_at),
-        params.int(user.version),
-    ]
-    .join(", ");
-    let (org, access, role, at) = (
-        params.push(sites.org.into_param()),
-        params.text(sites.access.as_str()),
-        params.text(sites.role.as_str()),
-        params.time(sites.at),
-    );
-    const RECORD: &str = "INSERT INTO directory_users (id, directory_id, account_id, user_name, \
-         user_name_lower, external_id, attributes, created_at, updated_at, version)";
-    const SITE_USERS: &str =
-        "INSERT INTO site_users (site_id, account_id, access, role, created_at, updated_at)";
+    let record = directory_user_values(user, &mut params);
+    let [org, access, role, at] = site_access_values(sites, &mut params);
     let inserted = match conn.backend() {
         // Each later statement checks that the account was inserted (its email was free).
         Backend::Sqlite => {
             let id = &account.id;
             let exists = format!("EXISTS (SELECT 1 FROM accounts WHERE id = {id})");
             let sql = format!(
-                "{}; {RECORD} SELECT {record} WHERE {exists}; \
-                 {SITE_USERS} SELECT s.id, {id}, {access}, {role}, {at}, {at} FROM sites s \
+                "{}; {INSERT_DIRECTORY_USER} SELECT {record} WHERE {exists}; \
+                 {INSERT_SITE_USERS} SELECT s.id, {id}, {access}, {role}, {at}, {at} FROM sites s \
                  WHERE s.org_id = {org} AND {exists} ON CONFLICT (site_id, account_id) DO NOTHING",
                 account.sqlite
             );
@@ -230,8 +212,8 @@ pub async fn insert_account_with_directory_user(
         }
         Backend::Postgres => {
             let sql = format!(
-                "{}, linked AS ({RECORD} SELECT {record} FROM account), \
-                 access AS ({SITE_USERS} SELECT s.id, account.id, {access}, {role}, {at}, {at} \
+                "{}, linked AS ({INSERT_DIRECTORY_USER} SELECT {record} FROM account), \
+                 access AS ({INSERT_SITE_USERS} SELECT s.id, account.id, {access}, {role}, {at}, {at} \
                  FROM sites s, account WHERE s.org_id = {org} \
                  ON CONFLICT (site_id, account_id) DO NOTHING) \
                  SELECT COUNT(*) FROM account",
@@ -246,19 +228,31 @@ pub async fn insert_account_with_directory_user(
     Ok(inserted)
 }
 
-/// Binds `$1..$10` of [`INSERT_DIRECTORY_USER`].
-fn bind_directory_user<'q>(statement: Query<'q>, user: &DirectoryUser) -> Query<'q> {
-    statement
-        .bind(user.id)
-        .bind(user.directory_id)
-        .bind(user.account_id)
-        .bind(&user.user_name)
-        .bind(user_name_key(&user.user_name))
-        .bind(user.external_id.as_deref())
-        .bind(&user.attributes)
-        .bind(Time(user.created_at))
-        .bind(Time(user.updated_at))
-        .bind(user.version)
+/// A record's values in [`INSERT_DIRECTORY_USER`]'s column order, pushed to `params`.
+fn directory_user_values(user: &DirectoryUser, params: &mut SqlParams) -> String {
+    [
+        params.uuid(user.id),
+        params.push(user.directory_id.into_param()),
+        params.push(user.account_id.into_param()),
+        params.text(user.user_name.as_str()),
+        params.text(user_name_key(&user.user_name)),
+        params.push(user.external_id.clone().into_param()),
+        params.push((&user.attributes).into_param()),
+        params.time(user.created_at),
+        params.time(user.updated_at),
+        params.int(user.version),
+    ]
+    .join(", ")
+}
+
+/// The org, access, role and time of a [`DirectorySiteAccess`], pushed to `params`.
+fn site_access_values(sites: DirectorySiteAccess, params: &mut SqlParams) -> [String; 4] {
+    [
+        params.push(sites.org.into_param()),
+        params.text(sites.access.as_str()),
+        params.text(sites.role.as_str()),
+        params.time(sites.at),
+    ]
 }
 
 /// How userNames are compared: ignoring case (RFC 7643 §4.1.1: `caseExact` false), the way

@@ -284,7 +284,8 @@ pub async fn write_user(
             ..record
         },
         account: account_write.applied(current.account.clone(), now),
-        ..current.clone()
+        groups: current.groups.clone(),
+        entitlements: current.entitlements.clone(),
     };
     let (operation, event) = match omitted {
         Omitted::PutSemantics => (ProvisioningOperation::Replace, Operation::Put),
