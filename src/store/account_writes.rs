@@ -10,8 +10,8 @@ use super::accounts::{account_email_positions, account_email_rows, email_parts};
 use super::db::{Conn, IntoParam};
 use super::directories::{user_name_key, DirectoryUser};
 use super::filter_sql::SqlParams;
-use super::{Backend, StoreResult};
-use crate::domain::{fold_case, AccountId, AccountStatus};
+use super::{Backend, ScimUser, StoreResult};
+use crate::domain::{fold_case, AccountId, AccountStatus, OrgId};
 
 /// The account-owned attributes a write replaces.
 #[derive(Clone, Copy, Debug)]
@@ -49,14 +49,86 @@ pub struct AccountChange<'a> {
     pub at: i64,
 }
 
+/// What a user write was decided on: the write runs only if it all still holds. On SQLite
+/// the user was read before the write took the one writer; on PostgreSQL a read that
+/// waited for the account's lock may show the record as it was before the write it waited
+/// for. The record's version covers the account too, since every write of an account moves
+/// every record of it; the org managing the account comes from its domain's verification,
+/// which no account write moves, so it is checked itself.
+#[derive(Clone, Debug)]
+pub struct ReadGuard {
+    record: uuid::Uuid,
+    version: i64,
+    /// The domain of the account's email as stored, and the org that had verified it.
+    domain: Option<String>,
+    owner: Option<OrgId>,
+}
+
+impl ReadGuard {
+    /// What `user`, as read, stands for.
+    pub fn of(user: &ScimUser) -> Self {
+        ReadGuard {
+            record: user.record.id,
+            version: user.record.version,
+            domain: user.account.email.as_deref().and_then(|e| email_parts(e).1),
+            owner: user.account.managing_org,
+        }
+    }
+
+    /// The same, once this transaction itself has written the record `bumps` times.
+    pub fn after_own_writes(mut self, bumps: i64) -> Self {
+        self.version += bumps;
+        self
+    }
+
+    /// ` AND ...`: the condition that it all still holds.
+    fn condition(&self, params: &mut SqlParams) -> String {
+        let record = format!(
+            " AND EXISTS (SELECT 1 FROM directory_users WHERE id = {} AND version = {})",
+            params.uuid(self.record),
+            params.int(self.version)
+        );
+        // An email without a domain: no org can manage the account.
+        let Some(domain) = &self.domain else {
+            return record;
+        };
+        let domain = params.text(domain.as_str());
+        let management = match self.owner {
+            Some(org) => format!(
+                " AND (SELECT org_id FROM verified_domains WHERE domain = {domain}) = {}",
+                params.uuid(org)
+            ),
+            None => {
+                format!(" AND NOT EXISTS (SELECT 1 FROM verified_domains WHERE domain = {domain})")
+            }
+        };
+        format!("{record}{management}")
+    }
+}
+
 /// Writes `change`. A taken email, or a userName of `own` that its directory already uses,
 /// is `StoreError::Conflict`.
 pub async fn write_account(conn: &mut Conn, change: &AccountChange<'_>) -> StoreResult<()> {
     let mut params = SqlParams::default();
-    if let Some(sql) = account_change_sql(conn.backend(), change, &mut params) {
+    if let Some(sql) = account_change_sql(conn.backend(), change, None, &mut params) {
         params.query(&sql).execute(conn).await?;
     }
     Ok(())
+}
+
+/// [`write_account`] if what `guard` stands for still holds; false, and nothing written,
+/// if not. The guarded record is one of the account's, which the write's last statement
+/// moves: the write as a whole changed rows only if the guard held.
+pub async fn write_account_if_unchanged(
+    conn: &mut Conn,
+    change: &AccountChange<'_>,
+    guard: &ReadGuard,
+) -> StoreResult<bool> {
+    let mut params = SqlParams::default();
+    match account_change_sql(conn.backend(), change, Some(guard), &mut params) {
+        Some(sql) => Ok(params.query(&sql).execute(conn).await? > 0),
+        None => Ok(true),
+    }
 }
 
 /// Moves every directory record of the account, `own` taking its new attributes, and
@@ -83,10 +155,14 @@ pub async fn touch_account_records(
 fn account_change_sql(
     backend: Backend,
     change: &AccountChange<'_>,
+    guard: Option<&ReadGuard>,
     params: &mut SqlParams,
 ) -> Option<String> {
     let id = params.uuid(change.id);
     let at = params.time(change.at);
+    let unchanged = guard
+        .map(|guard| guard.condition(params))
+        .unwrap_or_default();
     let mut writes = Vec::new();
     let mut sets = Vec::new();
     if let Some(update) = &change.profile {
@@ -112,18 +188,21 @@ fn account_change_sql(
     if !sets.is_empty() {
         writes.push(format!(
             "UPDATE accounts SET {}, updated_at = {at}, version = version + 1 \
-             WHERE id = {id} AND tombstoned_at IS NULL",
+             WHERE id = {id} AND tombstoned_at IS NULL{unchanged}",
             sets.join(", ")
         ));
     }
     if let Some(update) = &change.profile {
-        writes.extend(address_writes(&id, update, params));
+        writes.extend(address_writes(&id, update, &unchanged, params));
     }
     let touch = match (change.touch, backend) {
-        (Touch::NoneFound, Backend::Sqlite) => None,
-        (Touch::NoneFound, Backend::Postgres) => Some(touch_sql(&id, &at, None, params)),
+        (Touch::NoneFound, Backend::Sqlite) if guard.is_none() => None,
+        (Touch::NoneFound, _) => Some(touch_sql(&id, &at, None, params)),
         (Touch::Records { own }, _) => Some(touch_sql(&id, &at, own, params)),
-    };
+    }
+    // The touch moves the guarded record, and the guard's subquery is evaluated once,
+    // before it does: each statement of the write checks the state as read.
+    .map(|touch| format!("{touch}{unchanged}"));
     match backend {
         Backend::Sqlite => {
             writes.extend(touch);
@@ -151,6 +230,7 @@ fn account_change_sql(
 fn address_writes(
     account: &str,
     update: &AccountProfileUpdate<'_>,
+    unchanged: &str,
     params: &mut SqlParams,
 ) -> Vec<String> {
     if update.profile.get("emails") == update.replaces.get("emails") {
@@ -165,11 +245,17 @@ fn address_writes(
             let kept: Vec<String> = kept.iter().map(|&p| params.int(p)).collect();
             delete.push_str(&format!(" AND position NOT IN ({})", kept.join(", ")));
         }
+        delete.push_str(unchanged);
         writes.push(delete);
     }
     if let Some(rows) = account_email_rows(account, update.profile, params) {
+        // A SELECT (whose WHERE also parts it from the upsert clause) when guarded.
+        let rows = match unchanged {
+            "" => format!("VALUES {rows}"),
+            _ => format!("SELECT * FROM (VALUES {rows}) AS v WHERE true{unchanged}"),
+        };
         writes.push(format!(
-            "INSERT INTO account_emails ({ACCOUNT_EMAIL_COLUMNS}) VALUES {rows} \
+            "INSERT INTO account_emails ({ACCOUNT_EMAIL_COLUMNS}) {rows} \
              ON CONFLICT (account_id, position) DO UPDATE SET \
              value_lower = excluded.value_lower, type_lower = excluded.type_lower, \
              is_primary = excluded.is_primary"

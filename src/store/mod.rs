@@ -45,7 +45,8 @@ mod user_writes;
 mod users;
 
 pub use account_writes::{
-    touch_account_records, write_account, AccountChange, AccountProfileUpdate, Touch,
+    touch_account_records, write_account, write_account_if_unchanged, AccountChange,
+    AccountProfileUpdate, ReadGuard, Touch,
 };
 pub use accounts::*;
 pub use admin_accounts::*;
@@ -353,9 +354,10 @@ impl Store {
     }
 
     /// Whether write transactions take turns on one writer (SQLite): what a write can read
-    /// before its transaction, and check in its writes, then holds the writer for less.
+    /// before its transaction, and check in its writes, then holds the writer for less. Not
+    /// in a bulk session, which holds the writer from its first operation to its last.
     pub fn single_writer(&self) -> bool {
-        matches!(self.pools, Pools::Sqlite { .. })
+        matches!(self.pools, Pools::Sqlite { .. }) && self.session().is_none()
     }
 
     /// SQLite's group commits so far (`None` on PostgreSQL, where each transaction commits

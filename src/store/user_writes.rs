@@ -180,14 +180,28 @@ pub async fn lock_scim_user(
     id: uuid::Uuid,
     groups: bool,
 ) -> StoreResult<Option<ScimUser>> {
-    let derived = super::Derived {
-        groups,
-        entitlements: true,
-    };
     // SQLite serializes writers anyway: it has no row locks to take.
     let lock = match conn.backend() {
         Backend::Sqlite => "",
         Backend::Postgres => " FOR UPDATE OF a",
     };
-    scim_user_by_id(conn, directory, id, derived, lock).await
+    scim_user_by_id(conn, directory, id, user_for_write(groups), lock).await
+}
+
+/// [`lock_scim_user`] without the lock, for a write that reads before it takes SQLite's
+/// one writer and then writes only if its [`super::ReadGuard`] still holds.
+pub async fn read_scim_user_for_write(
+    conn: &mut Conn,
+    directory: DirectoryId,
+    id: uuid::Uuid,
+    groups: bool,
+) -> StoreResult<Option<ScimUser>> {
+    scim_user_by_id(conn, directory, id, user_for_write(groups), "").await
+}
+
+fn user_for_write(groups: bool) -> super::Derived {
+    super::Derived {
+        groups,
+        entitlements: true,
+    }
 }

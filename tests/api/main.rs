@@ -16,6 +16,7 @@ mod events;
 mod forwarded;
 mod group_commit;
 mod groups;
+mod guarded_writes;
 mod health;
 mod idn;
 mod idp_paths;

@@ -11,7 +11,7 @@ use crate::on_both_backends;
 use crate::store_model::{acme_tx, new_account};
 
 /// A directory of `org` named `name`, stored.
-async fn add_directory(tx: &mut Tx, org: OrgId, name: &str) -> Directory {
+pub(crate) async fn add_directory(tx: &mut Tx, org: OrgId, name: &str) -> Directory {
     let directory = Directory {
         id: DirectoryId::new(),
         org_id: org,
@@ -312,17 +312,7 @@ async fn a_new_users_write_checks_what_it_was_decided_on(db: TestDb) {
         role: SiteRole::Basic,
         at: 2,
     };
-    let record = |account: &NewAccount, name: &str| DirectoryUser {
-        id: uuid::Uuid::new_v4(),
-        directory_id: directory.id,
-        account_id: account.id,
-        user_name: name.into(),
-        external_id: None,
-        attributes: json!({}),
-        created_at: 2,
-        updated_at: 2,
-        version: 1,
-    };
+    let record = |account: &NewAccount, name: &str| new_record(directory.id, account.id, name);
     let ann = new_account("ann@acme.example");
     let (twin, lee) = (
         new_account("ANN@acme.example"),
@@ -365,4 +355,19 @@ on_both_backends! {
     tokens_and_keys => test_db,
     the_audit_log_is_append_only => test_db,
     a_failed_transaction_leaves_nothing => test_db,
+}
+
+/// A new record of `account` in `directory`, at version 1.
+pub(crate) fn new_record(directory: DirectoryId, account: AccountId, name: &str) -> DirectoryUser {
+    DirectoryUser {
+        id: uuid::Uuid::new_v4(),
+        directory_id: directory,
+        account_id: account,
+        user_name: name.into(),
+        external_id: None,
+        attributes: json!({}),
+        created_at: 2,
+        updated_at: 2,
+        version: 1,
+    }
 }

@@ -182,12 +182,12 @@ impl Replacement {
         }
     }
 
-    fn resource(self, current: &Map<String, Value>) -> ServiceResult<Map<String, Value>> {
+    fn resource(&self, current: &Map<String, Value>) -> ServiceResult<Map<String, Value>> {
         match self {
-            Self::Put(resource) => Ok(resource),
+            Self::Put(resource) => Ok(resource.clone()),
             Self::Patch(ops) => {
                 let mut patched = current.clone();
-                apply(&USER_RESOURCE, &mut patched, &ops)?;
+                apply(&USER_RESOURCE, &mut patched, ops)?;
                 Ok(normalize_resource(&USER_RESOURCE, &Value::Object(patched))?)
             }
         }
@@ -209,15 +209,84 @@ pub async fn write_user(
     } else {
         Replacement::Put(normalize_resource(&USER_RESOURCE, body)?)
     };
-    let omitted = replacement.omitted();
     let now = store::now_micros();
-    let mut tx = ctx.store.begin().await?;
-    let current = locked_user(&mut tx, ctx, id, precondition, derived.groups).await?;
+    // Every write checks that what it was decided on still holds (`ReadGuard`), and is
+    // decided again on a new read if not. With one writer (SQLite), the user is read before
+    // taking it. On PostgreSQL the read takes the account's lock, but a read that waited for
+    // it may show the record as it was before the write it waited for. The groups shown are
+    // those read: a user write changes none, and no user's lock holds them.
+    let mut read_early = None;
+    if ctx.store.single_writer() {
+        let mut conn = ctx.store.read().await?;
+        let user = store::read_scim_user_for_write(&mut conn, ctx.directory.id, id, derived.groups)
+            .await?
+            .ok_or(ServiceError::NotFound("user"))?;
+        precondition.check(user.record.version)?;
+        read_early = Some(user);
+    }
+    // The account of a read that turned out stale: it is locked before the next read.
+    let mut stale = None;
+    loop {
+        let mut tx = ctx.store.begin().await?;
+        if let (Some(account), false) = (stale, ctx.store.single_writer()) {
+            store::lock_account(&mut tx, account).await?;
+        }
+        let current = match read_early.take() {
+            Some(user) => user,
+            None => locked_user(&mut tx, ctx, id, precondition, derived.groups).await?,
+        };
+        let guard = store::ReadGuard::of(&current);
+        let Some(replaced) = replace_user(&mut tx, ctx, &current, guard, &replacement, now).await?
+        else {
+            // What the write was decided on moved: its transaction is dropped, undone.
+            stale = Some(current.account.id);
+            continue;
+        };
+        let (operation, event) = match replacement.omitted() {
+            Omitted::PutSemantics => (ProvisioningOperation::Replace, Operation::Put),
+            Omitted::Complete => (ProvisioningOperation::Patch, Operation::Patch),
+        };
+        let user = replaced.user;
+        ctx.log_write(
+            &mut tx,
+            LoggedWrite {
+                operation,
+                resource: ProvisionedResource::User,
+                resource_id: id,
+                account: Some((user.account.id, user.account.email.as_deref())),
+                changed: replaced.changed,
+            },
+        )
+        .await?;
+        let before = events::Before {
+            user: Some(&current),
+            status: current.account.status,
+        };
+        events::user_changed(&mut tx, ctx, event, Some(&before), &user, true, Some(body)).await?;
+        tx.commit().await?;
+        return Ok(view(ctx, user));
+    }
+}
+
+/// A user as [`replace_user`] wrote it.
+struct Replaced {
+    user: ScimUser,
+    /// Whether the record or its account changed.
+    changed: bool,
+}
+
+/// Decides and writes the replacement of `current`; `None` if what `guard` stands for no
+/// longer holds, and nothing written that the caller's rollback does not undo.
+async fn replace_user(
+    tx: &mut Tx,
+    ctx: &ScimContext<'_>,
+    current: &ScimUser,
+    guard: store::ReadGuard,
+    replacement: &Replacement,
+    now: i64,
+) -> ServiceResult<Option<Replaced>> {
+    let omitted = replacement.omitted();
     let current_resource = render(current.clone(), Groups::Omitted, ctx.base_url);
-    let before = events::Before {
-        user: Some(&current),
-        status: current.account.status,
-    };
     let resource = replacement.resource(&current_resource)?;
     check_required(&USER_RESOURCE, &resource)?;
     // A PUT that leaves entitlements out asserts nothing about them; after a PATCH, their
@@ -226,7 +295,7 @@ pub async fn write_user(
         Omitted::PutSemantics => asserted_entitlements(&resource),
         Omitted::Complete => Some(asserted_entitlements(&resource).unwrap_or_default()),
     };
-    check_asserted_product_access(&current_entitlements(&current), asserted.as_ref())?;
+    check_asserted_product_access(&current_entitlements(current), asserted.as_ref())?;
     let mut parts = split(&resource);
     if omitted == Omitted::Complete && parts.active.is_none() {
         // `active` is the account's status, which always has a value.
@@ -239,7 +308,7 @@ pub async fn write_user(
     if omitted == Omitted::PutSemantics && !managed_here {
         keep_unasserted(&mut parts, &current.account);
     }
-    let account_write = update_account(&mut tx, ctx, &current.account, &parts).await?;
+    let account_write = update_account(tx, ctx, &current.account, &parts).await?;
     let account_changed = account_write.changes();
     let record = store::DirectoryUser {
         user_name: parts.user_name.clone(),
@@ -258,20 +327,27 @@ pub async fn write_user(
     let record_apart =
         record_changed && (!account_changed || (account_write.email_moves && user_name_moves));
     if record_apart {
-        store::update_directory_user(&mut tx, &record, None)
+        let written = store::update_directory_user(tx, &record, Some(current.record.version))
             .await
             .map_err(|err| user_name_taken(err, &record.user_name))?;
+        if !written {
+            return Ok(None);
+        }
     }
     if account_changed {
         // Every directory's record of the account moves; this one also takes its changes.
         let own = (record_changed && !record_apart).then_some(&record);
         let change = account_write.change(&current.account, store::Touch::Records { own }, now);
-        store::write_account(&mut tx, &change)
+        let guard = guard.after_own_writes(i64::from(record_apart));
+        let written = store::write_account_if_unchanged(tx, &change, &guard)
             .await
             .map_err(|err| account_write.conflict(err, &record.user_name))?;
+        if !written {
+            return Ok(None);
+        }
     }
-    // The user as written: read under the lock and changed here, nothing read back. Each
-    // write of the record bumped its version (its update, the touch).
+    // The user as written: read and changed here, nothing read back. Each write of the
+    // record bumped its version (its update, the touch).
     let bumps = i64::from(record_apart) + i64::from(account_changed);
     let user = ScimUser {
         record: store::DirectoryUser {
@@ -287,24 +363,10 @@ pub async fn write_user(
         groups: current.groups.clone(),
         entitlements: current.entitlements.clone(),
     };
-    let (operation, event) = match omitted {
-        Omitted::PutSemantics => (ProvisioningOperation::Replace, Operation::Put),
-        Omitted::Complete => (ProvisioningOperation::Patch, Operation::Patch),
-    };
-    ctx.log_write(
-        &mut tx,
-        LoggedWrite {
-            operation,
-            resource: ProvisionedResource::User,
-            resource_id: id,
-            account: Some((user.account.id, user.account.email.as_deref())),
-            changed: account_changed || record_changed,
-        },
-    )
-    .await?;
-    events::user_changed(&mut tx, ctx, event, Some(&before), &user, true, Some(body)).await?;
-    tx.commit().await?;
-    Ok(view(ctx, user))
+    Ok(Some(Replaced {
+        user,
+        changed: account_changed || record_changed,
+    }))
 }
 
 /// DELETE /Users/{id}: unlinks the user and removes it from this directory's groups; a

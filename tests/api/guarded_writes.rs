@@ -1,0 +1,202 @@
+//! Writes decided on a read made before taking SQLite's one writer: they run only if what
+//! they were decided on still holds, all or nothing, and concurrent writes of one user lose
+//! no update, on both backends.
+
+use scimd::domain::*;
+use scimd::store::*;
+use serde_json::json;
+
+use crate::helpers::*;
+use crate::on_both_backends;
+use crate::store_model::{acme_tx, new_account};
+use crate::store_records::{add_directory, new_record};
+
+/// What a failed guard must have left as it was.
+async fn state(tx: &mut Tx, account: AccountId) -> (i64, String, i64, Vec<(String, i64)>) {
+    let account_row = get_account(tx, account).await.unwrap().unwrap();
+    let addresses: i64 = query("SELECT COUNT(*) FROM account_emails WHERE account_id = $1")
+        .bind(account)
+        .scalar(tx)
+        .await
+        .unwrap();
+    let records: Vec<(String, i64)> = query(
+        "SELECT user_name, version FROM directory_users WHERE account_id = $1 ORDER BY user_name",
+    )
+    .bind(account)
+    .fetch_all(tx)
+    .await
+    .unwrap();
+    (
+        account_row.version,
+        account_row.status.as_str().to_owned(),
+        addresses,
+        records,
+    )
+}
+
+async fn an_account_write_checks_what_it_was_decided_on(db: TestDb) {
+    let (_store, mut tx, org) = acme_tx(&db).await;
+    let mut directories = Vec::new();
+    for name in ["okta", "entra"] {
+        directories.push(add_directory(&mut tx, org, name).await.id);
+    }
+    let ann = new_account("ann@acme.example");
+    let own = new_record(directories[0], ann.id, "ann");
+    let sites = DirectorySiteAccess {
+        org,
+        access: SiteAccess::Active,
+        role: SiteRole::Basic,
+        at: 2,
+    };
+    assert!(
+        insert_account_with_directory_user(&mut tx, &ann, Some(org), &own, sites)
+            .await
+            .unwrap()
+    );
+    insert_directory_user(&mut tx, &new_record(directories[1], ann.id, "ann-entra"))
+        .await
+        .unwrap();
+    let read = read_scim_user_for_write(&mut tx, directories[0], own.id, false)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(read.account.managing_org, Some(org));
+    // A new address, a new status and a new userName for the writing directory's record.
+    let profile = json!({"emails": [
+        {"value": "ann@acme.example", "primary": true},
+        {"value": "ann.other@acme.example", "type": "other"},
+    ]});
+    let renamed = DirectoryUser {
+        user_name: "ann.renamed".into(),
+        ..own.clone()
+    };
+    let change = AccountChange {
+        id: ann.id,
+        profile: Some(AccountProfileUpdate {
+            email: "ann@acme.example",
+            display_name: Some("Ann"),
+            profile: &profile,
+            replaces: &read.account.profile,
+        }),
+        status: Some(AccountStatus::Deactivated),
+        touch: Touch::Records {
+            own: Some(&renamed),
+        },
+        at: 20,
+    };
+    let before = state(&mut tx, ann.id).await;
+    let mut moved = read.clone();
+    moved.record.version += 1;
+    let mut unmanaged = read.clone();
+    unmanaged.account.managing_org = None;
+    let mut other_org = read.clone();
+    other_org.account.managing_org = Some(OrgId::new());
+    for (stale, why) in [
+        (&moved, "the record moved since it was read"),
+        (&unmanaged, "read as nobody's, but Acme manages it"),
+        (&other_org, "read as another org's"),
+    ] {
+        let written = write_account_if_unchanged(&mut tx, &change, &ReadGuard::of(stale))
+            .await
+            .unwrap();
+        assert!(!written, "{why}");
+        assert_eq!(
+            state(&mut tx, ann.id).await,
+            before,
+            "{why}: nothing written"
+        );
+    }
+    let guard = ReadGuard::of(&read);
+    assert!(write_account_if_unchanged(&mut tx, &change, &guard)
+        .await
+        .unwrap());
+    let after = state(&mut tx, ann.id).await;
+    assert_eq!(after.0, before.0 + 1, "the account's version");
+    assert_eq!(after.1, "deactivated");
+    assert_eq!(after.2, 2, "both addresses are looked up");
+    assert_eq!(
+        after.3,
+        vec![("ann-entra".to_owned(), 2), ("ann.renamed".to_owned(), 2)],
+        "every record moved once, the own one renamed"
+    );
+    // The same read does not hold any more; with the transaction's own write counted, it
+    // does.
+    let again = AccountChange {
+        status: Some(AccountStatus::Active),
+        profile: None,
+        ..change
+    };
+    assert!(!write_account_if_unchanged(&mut tx, &again, &guard)
+        .await
+        .unwrap());
+    assert!(
+        write_account_if_unchanged(&mut tx, &again, &guard.after_own_writes(1))
+            .await
+            .unwrap()
+    );
+    assert_eq!(state(&mut tx, ann.id).await.1, "active");
+    tx.commit().await.unwrap();
+}
+
+/// Concurrent PATCHes of one user, each adding its own value to the account (an email) or
+/// to the directory's record (a phone number): every one of them is there at the end.
+async fn concurrent_patches_of_one_user_lose_nothing(app: TestApp) {
+    let token = &app.acme_token().await;
+    let created = app
+        .post("/Users", token, crate::users::user("ann@acme.example"))
+        .await
+        .expect_status(201);
+    let path = format!("/Users/{}", created.body["id"].as_str().unwrap());
+    let add = |i: usize| {
+        let (attribute, value) = match i % 2 {
+            0 => (
+                "emails",
+                json!([{"value": format!("ann.{i}@acme.example"), "type": "other"}]),
+            ),
+            _ => (
+                "phoneNumbers",
+                json!([{"value": format!("+1 555 01{i:02}"), "type": "work"}]),
+            ),
+        };
+        json!([{"op": "add", "path": attribute, "value": value}])
+    };
+    let patches = (0..12).map(|i| app.patch(&path, token, add(i)));
+    for response in futures_util::future::join_all(patches).await {
+        assert_eq!(response.status, 200, "{}", response.body);
+    }
+    let user = app.get(&path, token).await.expect_status(200);
+    let values = |attribute: &str| -> Vec<String> {
+        let mut values: Vec<String> = user.body[attribute]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|v| v["value"].as_str().map(str::to_owned))
+            .collect();
+        values.sort();
+        values
+    };
+    let mut emails: Vec<String> = (0..12)
+        .step_by(2)
+        .map(|i| format!("ann.{i}@acme.example"))
+        .chain(["ann@acme.example".to_owned()])
+        .collect();
+    emails.sort();
+    assert_eq!(values("emails"), emails, "no email lost");
+    let mut phones: Vec<String> = (1..12)
+        .step_by(2)
+        .map(|i| format!("+1 555 01{i:02}"))
+        .collect();
+    phones.sort();
+    assert_eq!(values("phoneNumbers"), phones, "no phone number lost");
+    assert_eq!(
+        user.body["meta"]["version"].as_str().map(str::to_owned),
+        Some(format!("W/\"{}\"", 1 + 12)),
+        "one version per write"
+    );
+}
+
+on_both_backends! {
+    an_account_write_checks_what_it_was_decided_on => test_db,
+    concurrent_patches_of_one_user_lose_nothing => spawn_app,
+}
