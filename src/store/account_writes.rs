@@ -7,10 +7,11 @@ use std::collections::BTreeSet;
 
 use super::accounts::ACCOUNT_EMAIL_COLUMNS;
 use super::accounts::{account_email_positions, account_email_rows, email_parts};
-use super::db::{Conn, IntoParam};
+use super::db::{Conn, IntoParam, Tx};
+use super::deferred::{joined, DeferredWrite};
 use super::directories::{user_name_key, DirectoryUser};
 use super::filter_sql::SqlParams;
-use super::{Backend, ScimUser, StoreResult};
+use super::{Backend, ScimUser, StoreError, StoreResult};
 use crate::domain::{fold_case, AccountId, AccountStatus, OrgId};
 
 /// The account-owned attributes a write replaces.
@@ -110,24 +111,42 @@ impl ReadGuard {
 /// is `StoreError::Conflict`.
 pub async fn write_account(conn: &mut Conn, change: &AccountChange<'_>) -> StoreResult<()> {
     let mut params = SqlParams::default();
-    if let Some(sql) = account_change_sql(conn.backend(), change, None, &mut params) {
+    let statements = account_change_statements(conn.backend(), change, "", &mut params);
+    if let Some(sql) = joined(conn.backend(), statements) {
         params.query(&sql).execute(conn).await?;
     }
     Ok(())
 }
 
-/// [`write_account`] if what `guard` stands for still holds; false, and nothing written,
-/// if not. The guarded record is one of the account's, which the write's last statement
-/// moves: the write as a whole changed rows only if the guard held.
-pub async fn write_account_if_unchanged(
-    conn: &mut Conn,
+/// [`write_account`] if what `guard` stands for still holds, sent with the transaction's
+/// commit: the transaction runs no statement after it, and [`Tx::commit_unless_moved`]
+/// says whether it held (if not, nothing of the transaction is kept). The guarded record
+/// is one of the account's, which the write's last statement moves, so the write changed
+/// rows only if the guard held. A uniqueness conflict of the write
+/// (`StoreError::Conflict`) comes from the commit.
+pub fn write_account_at_commit(
+    tx: &mut Tx,
     change: &AccountChange<'_>,
     guard: &ReadGuard,
-) -> StoreResult<bool> {
+) -> StoreResult<()> {
+    let write = guarded_write(tx.backend(), change, guard);
+    if tx.deferred.is_some() {
+        return Err(StoreError::Database(sqlx::Error::Protocol(
+            "a transaction holds one write for its commit at most".to_owned(),
+        )));
+    }
+    tx.deferred = Some(write);
+    Ok(())
+}
+
+fn guarded_write(backend: Backend, change: &AccountChange<'_>, guard: &ReadGuard) -> DeferredWrite {
     let mut params = SqlParams::default();
-    match account_change_sql(conn.backend(), change, Some(guard), &mut params) {
-        Some(sql) => Ok(params.query(&sql).execute(conn).await? > 0),
-        None => Ok(true),
+    let condition = guard.condition(&mut params);
+    let statements = account_change_statements(backend, change, &condition, &mut params);
+    DeferredWrite {
+        statements,
+        condition,
+        params,
     }
 }
 
@@ -150,19 +169,16 @@ pub async fn touch_account_records(
     write_account(conn, &change).await
 }
 
-/// The text of [`write_account`], its values pushed to `params`; `None` if it writes
-/// nothing.
-fn account_change_sql(
+/// The statements of [`write_account`], each checking `unchanged` (a guard's condition,
+/// or `""`), their values pushed to `params`; the touch of the records last.
+fn account_change_statements(
     backend: Backend,
     change: &AccountChange<'_>,
-    guard: Option<&ReadGuard>,
+    unchanged: &str,
     params: &mut SqlParams,
-) -> Option<String> {
+) -> Vec<String> {
     let id = params.uuid(change.id);
     let at = params.time(change.at);
-    let unchanged = guard
-        .map(|guard| guard.condition(params))
-        .unwrap_or_default();
     let mut writes = Vec::new();
     let mut sets = Vec::new();
     if let Some(update) = &change.profile {
@@ -193,34 +209,17 @@ fn account_change_sql(
         ));
     }
     if let Some(update) = &change.profile {
-        writes.extend(address_writes(&id, update, &unchanged, params));
+        writes.extend(address_writes(&id, update, unchanged, params));
     }
     let touch = match (change.touch, backend) {
-        (Touch::NoneFound, Backend::Sqlite) if guard.is_none() => None,
+        (Touch::NoneFound, Backend::Sqlite) if unchanged.is_empty() => None,
         (Touch::NoneFound, _) => Some(touch_sql(&id, &at, None, params)),
         (Touch::Records { own }, _) => Some(touch_sql(&id, &at, own, params)),
-    }
+    };
     // The touch moves the guarded record, and the guard's subquery is evaluated once,
     // before it does: each statement of the write checks the state as read.
-    .map(|touch| format!("{touch}{unchanged}"));
-    match backend {
-        Backend::Sqlite => {
-            writes.extend(touch);
-            (!writes.is_empty()).then(|| writes.join("; "))
-        }
-        Backend::Postgres => {
-            let last = touch.or_else(|| writes.pop())?;
-            if writes.is_empty() {
-                return Some(last);
-            }
-            let ctes: Vec<String> = writes
-                .iter()
-                .enumerate()
-                .map(|(i, write)| format!("w{i} AS ({write})"))
-                .collect();
-            Some(format!("WITH {} {last}", ctes.join(", ")))
-        }
-    }
+    writes.extend(touch.map(|touch| format!("{touch}{unchanged}")));
+    writes
 }
 
 /// The statements that bring the account's `account_emails` rows (kept by position in

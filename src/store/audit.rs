@@ -98,19 +98,46 @@ fn tuples(rows: &[String]) -> String {
     rows.join(", ")
 }
 
+/// An INSERT's rows: `VALUES ...`, or, with a `gate` (` AND ...`), the rows only if it holds.
+fn rows_source(rows: &[String], gate: &str) -> String {
+    match gate {
+        "" => format!("VALUES {}", tuples(rows)),
+        _ => format!(
+            "SELECT * FROM (VALUES {}) AS j WHERE true{gate}",
+            tuples(rows)
+        ),
+    }
+}
+
 /// Writes the audit and provisioning entries appended so far, oldest first: the usual
 /// transaction's (its audit entries and its one provisioning entry) in one statement.
+/// Before a read of the log, which no write held for the commit may precede.
 pub(super) async fn flush_journal(conn: &mut Conn) -> Result<(), sqlx::Error> {
+    if conn.deferred.is_some() {
+        return Err(sqlx::Error::Protocol(
+            "the log is read after a write held for the commit".to_owned(),
+        ));
+    }
     flush_journal_then(conn, None).await.map(drop)
 }
 
+/// How [`flush_journal_then`] ended.
+pub(super) struct Flushed {
+    /// `then` ran, in the text of the last statement.
+    pub(super) carried: bool,
+    /// The write held for the commit, if any, found what it was decided on as it was; if
+    /// not, nothing of the journal was written either.
+    pub(super) held: bool,
+}
+
 /// [`flush_journal`], with `then` (statements without parameters) sent in the text of its
-/// last statement, saving a round trip; true when there was a statement to carry it. On an
-/// error `then` did not run, unless the error was its own.
+/// last statement, saving a round trip. A write held for the commit goes first, in the
+/// same text if nothing ran on the connection before (SQLite): each journal statement then
+/// checks its guard too. On an error `then` did not run, unless the error was its own.
 pub(super) async fn flush_journal_then(
     conn: &mut Conn,
     then: Option<&str>,
-) -> Result<bool, sqlx::Error> {
+) -> Result<Flushed, sqlx::Error> {
     // Well below SQLite's 32,766 bound parameters per statement.
     const ROWS_PER_STATEMENT: usize = 1000;
     let audit = std::mem::take(&mut conn.pending_audit);
@@ -118,6 +145,22 @@ pub(super) async fn flush_journal_then(
     let mut audit_chunks: Vec<&[PendingAudit]> = audit.chunks(ROWS_PER_STATEMENT).collect();
     let mut log_chunks: Vec<&[NewProvisioningEntry]> =
         provisioning.chunks(ROWS_PER_STATEMENT).collect();
+    let mut deferred = conn.deferred.take();
+    let carry_write = then.is_some()
+        && !conn.ran
+        && conn.backend() == Backend::Sqlite
+        && audit_chunks.len() <= 1
+        && log_chunks.len() <= 1;
+    if !carry_write {
+        if let Some(write) = deferred.take() {
+            if !write.run(conn).await? {
+                return Ok(Flushed {
+                    carried: false,
+                    held: false,
+                });
+            }
+        }
+    }
     // The last chunk of each goes together; a transaction rarely has more.
     let last = audit_chunks.pop().unwrap_or_default();
     let provisioning = log_chunks.pop().unwrap_or_default();
@@ -138,37 +181,78 @@ pub(super) async fn flush_journal_then(
         );
         params.query(&sql).execute(conn).await?;
     }
+    if let (Some(write), Some(then)) = (deferred, then) {
+        let mut params = write.params;
+        let journal = journal_sql(
+            conn.backend(),
+            last,
+            provisioning,
+            &write.condition,
+            &mut params,
+        );
+        let write = super::deferred::DeferredWrite { params, ..write };
+        let (sql, params) = write.with_journal(journal);
+        let changed = params.query(&sql).execute_then(conn, then).await?;
+        return Ok(Flushed {
+            carried: true,
+            held: changed > 0,
+        });
+    }
     let mut params = SqlParams::default();
-    let sql = match (last.is_empty(), provisioning.is_empty(), conn.backend()) {
-        (true, true, _) => return Ok(false),
+    let Some(sql) = journal_sql(conn.backend(), last, provisioning, "", &mut params) else {
+        return Ok(Flushed {
+            carried: false,
+            held: true,
+        });
+    };
+    match then {
+        Some(then) => params.query(&sql).execute_then(conn, then).await?,
+        None => params.query(&sql).execute(conn).await?,
+    };
+    Ok(Flushed {
+        carried: then.is_some(),
+        held: true,
+    })
+}
+
+/// The statement writing `audit` and `provisioning` entries (each at most a chunk), only
+/// if `gate` holds; `None` if there are none.
+fn journal_sql(
+    backend: Backend,
+    audit: &[PendingAudit],
+    provisioning: &[NewProvisioningEntry],
+    gate: &str,
+    params: &mut SqlParams,
+) -> Option<String> {
+    let sql = match (audit.is_empty(), provisioning.is_empty(), backend) {
+        (true, true, _) => return None,
         (false, true, _) => {
-            let rows: Vec<String> = last.iter().map(|e| audit_values(e, &mut params)).collect();
+            let rows: Vec<String> = audit.iter().map(|e| audit_values(e, params)).collect();
             format!(
-                "INSERT INTO audit_log ({AUDIT_COLUMNS}) VALUES {}",
-                tuples(&rows)
+                "INSERT INTO audit_log ({AUDIT_COLUMNS}) {}",
+                rows_source(&rows, gate)
             )
         }
         (true, false, _) => format!(
-            "INSERT INTO provisioning_log ({LOG_COLUMNS}) VALUES {}",
-            tuples(&log_rows(provisioning, &mut params))
+            "INSERT INTO provisioning_log ({LOG_COLUMNS}) {}",
+            rows_source(&log_rows(provisioning, params), gate)
         ),
         (false, false, Backend::Postgres) => {
-            let audit: Vec<String> = last.iter().map(|e| audit_values(e, &mut params)).collect();
+            let rows: Vec<String> = audit.iter().map(|e| audit_values(e, params)).collect();
             format!(
-                "WITH audit AS (INSERT INTO audit_log ({AUDIT_COLUMNS}) VALUES {}) \
-                 INSERT INTO provisioning_log ({LOG_COLUMNS}) VALUES {}",
-                tuples(&audit),
-                tuples(&log_rows(provisioning, &mut params))
+                "WITH audit AS (INSERT INTO audit_log ({AUDIT_COLUMNS}) {}) \
+                 INSERT INTO provisioning_log ({LOG_COLUMNS}) {}",
+                rows_source(&rows, gate),
+                rows_source(&log_rows(provisioning, params), gate)
             )
         }
         // SQLite takes no INSERT inside WITH: the view's trigger files each row in its
         // table (migration 0011). Its columns are the log's, then the audit's own.
         (false, false, Backend::Sqlite) => {
-            let mut rows: Vec<String> = last
+            let mut rows: Vec<String> = audit
                 .iter()
                 .map(|e| {
-                    let [at, org, account, kind, actor, action, detail] =
-                        audit_cells(e, &mut params);
+                    let [at, org, account, kind, actor, action, detail] = audit_cells(e, params);
                     format!(
                         "'audit', {at}, {org}, NULL, NULL, NULL, NULL, NULL, {account}, NULL, \
                          NULL, NULL, NULL, NULL, NULL, NULL, {kind}, {actor}, {action}, {detail}"
@@ -176,22 +260,18 @@ pub(super) async fn flush_journal_then(
                 })
                 .collect();
             rows.extend(
-                log_rows(provisioning, &mut params)
+                log_rows(provisioning, params)
                     .into_iter()
                     .map(|r| format!("'provisioning', {r}, NULL, NULL, NULL, NULL")),
             );
             format!(
                 "INSERT INTO log_journal (kind, {LOG_COLUMNS}, actor_kind, actor_id, action, \
-                 audit_detail) VALUES {}",
-                tuples(&rows)
+                 audit_detail) {}",
+                rows_source(&rows, gate)
             )
         }
     };
-    match then {
-        Some(then) => params.query(&sql).execute_then(conn, then).await?,
-        None => params.query(&sql).execute(conn).await?,
-    };
-    Ok(then.is_some())
+    Some(sql)
 }
 
 /// Which entries to list, newest first.

@@ -3,7 +3,6 @@
 //! rows by column name through `FromRow`, and counts itself, so that a request's statement
 //! budget can be measured and enforced.
 
-use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -15,6 +14,8 @@ use super::conn_pool::{settled, PgTx, Pooling};
 use super::{StoreError, StoreResult};
 
 pub use super::db_params::{IntoParam, NullParam, Param, Time};
+pub(super) use super::statement_count::{count_for_request, count_statements};
+pub use super::statement_count::{counting, total_statements};
 
 /// A row type both backends can decode.
 pub trait Record:
@@ -36,6 +37,11 @@ pub struct Conn {
     pub(super) pending_audit: Vec<super::audit::PendingAudit>,
     /// The provisioning entry of a SCIM write, written with the audit entries.
     pub(super) pending_provisioning: Vec<super::provisioning_log::NewProvisioningEntry>,
+    /// A guarded write sent with the commit (`write_account_at_commit`).
+    pub(super) deferred: Option<super::deferred::DeferredWrite>,
+    /// A statement ran on the connection (a commit may carry the deferred write only if
+    /// none did: its failed guard would otherwise leave their changes).
+    pub(super) ran: bool,
 }
 
 pub(super) enum Handle {
@@ -60,7 +66,20 @@ impl Conn {
             changed: Changed::default(),
             pending_audit: Vec::new(),
             pending_provisioning: Vec::new(),
+            deferred: None,
+            ran: false,
         }
+    }
+
+    /// Marks that a statement runs; none may once a write waits for the commit.
+    fn start_statement(&mut self) -> Result<(), sqlx::Error> {
+        if self.deferred.is_some() {
+            return Err(sqlx::Error::Protocol(
+                "no statement may follow a write held for the commit".to_owned(),
+            ));
+        }
+        self.ran = true;
+        Ok(())
     }
 
     pub(super) fn in_transaction(&self) -> bool {
@@ -174,20 +193,36 @@ impl std::ops::DerefMut for Tx {
 
 impl Tx {
     /// Commits; returns only once the transaction is durable as configured.
-    pub async fn commit(mut self) -> Result<(), sqlx::Error> {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        match self.commit_unless_moved().await? {
+            true => Ok(()),
+            false => Err(sqlx::Error::Protocol(
+                "what a write was decided on moved; nothing was written".to_owned(),
+            )),
+        }
+    }
+
+    /// [`Tx::commit`]; false, and nothing of the transaction kept, if the write held for
+    /// the commit (`write_account_at_commit`) found that what it was decided on moved.
+    pub async fn commit_unless_moved(mut self) -> Result<bool, sqlx::Error> {
         if matches!(self.conn.handle, Handle::SqliteBatch(_)) {
             return super::group_commit::commit_member(self).await;
         }
-        super::audit::flush_journal(&mut self.conn).await?;
+        if !super::audit::flush_journal_then(&mut self.conn, None)
+            .await?
+            .held
+        {
+            return Ok(false);
+        }
         let changed = self.conn.changed;
         match self.conn.handle {
             Handle::PostgresTx(t) => t.commit().await?,
             // The chunk's commit tells what changed, when it comes.
-            Handle::Nested(n) => return n.commit(changed).await,
+            Handle::Nested(n) => return n.commit(changed).await.map(|()| true),
             Handle::Sqlite(_) | Handle::Postgres(_) | Handle::SqliteBatch(_) => {}
         }
         committed(&self.token_generation, &self.user_count_changes, changed);
-        Ok(())
+        Ok(true)
     }
 
     pub async fn rollback(self) -> Result<(), sqlx::Error> {
@@ -208,41 +243,6 @@ pub(super) fn committed(tokens: &AtomicU64, users: &AtomicU64, changed: Changed)
     if changed.users {
         users.fetch_add(1, Ordering::SeqCst);
     }
-}
-
-tokio::task_local! {
-    static STATEMENTS: Cell<u32>;
-}
-
-static TOTAL_STATEMENTS: AtomicU64 = AtomicU64::new(0);
-
-/// Runs `fut` counting the statements it executes (transaction control excluded).
-pub async fn counting<F: std::future::Future>(fut: F) -> (F::Output, u32) {
-    STATEMENTS
-        .scope(Cell::new(0), async move {
-            let out = fut.await;
-            (out, STATEMENTS.with(Cell::get))
-        })
-        .await
-}
-
-/// Adds statements another task ran for the request to its count.
-pub(super) fn count_for_request(statements: u32) {
-    let _ = STATEMENTS.try_with(|c| c.set(c.get().saturating_add(statements)));
-}
-
-/// Statements executed by this process so far, for the benchmark's statements per request.
-pub fn total_statements() -> u64 {
-    TOTAL_STATEMENTS.load(Ordering::Relaxed)
-}
-
-/// Counts the statements of one text: scimd sends several in one only on SQLite,
-/// separated by `;` (values are always bound, so no `;` stands inside a literal).
-fn count_statements(sql: &str) {
-    let more = sql.trim_end().trim_end_matches(';').matches(';').count();
-    let n = 1 + u32::try_from(more).unwrap_or(u32::MAX - 1);
-    TOTAL_STATEMENTS.fetch_add(u64::from(n), Ordering::Relaxed);
-    let _ = STATEMENTS.try_with(|c| c.set(c.get().saturating_add(n)));
 }
 
 /// A statement and its bound values.
@@ -365,6 +365,7 @@ impl<'q> Query<'q> {
 
     /// Runs a statement that returns no rows; the number of rows it changed.
     pub async fn execute(self, conn: &mut Conn) -> Result<u64, sqlx::Error> {
+        conn.start_statement()?;
         let this = self.checked()?;
         on_native!(conn, this, query, execute => rows_affected)
     }
@@ -376,6 +377,7 @@ impl<'q> Query<'q> {
         conn: &mut Conn,
         control: &str,
     ) -> Result<u64, sqlx::Error> {
+        conn.start_statement()?;
         let this = self.checked()?;
         let sql = format!("{}; {control}", this.sql);
         let this = Query {
@@ -386,6 +388,7 @@ impl<'q> Query<'q> {
     }
 
     pub async fn fetch_all<T: Record>(self, conn: &mut Conn) -> Result<Vec<T>, sqlx::Error> {
+        conn.start_statement()?;
         let this = self.checked()?;
         on_native!(conn, this, query_as::<T>, fetch_all)
     }
@@ -394,6 +397,7 @@ impl<'q> Query<'q> {
         self,
         conn: &mut Conn,
     ) -> Result<Option<T>, sqlx::Error> {
+        conn.start_statement()?;
         let this = self.checked()?;
         on_native!(conn, this, query_as::<T>, fetch_optional)
     }

@@ -299,7 +299,7 @@ fn finish(guard: &mut OwnedMutexGuard<Batch>, outcome: Outcome) {
 /// result nobody waits for any more, so a cancelled request could otherwise leave the batch
 /// without a savepoint.
 /// The task's statements count for the request.
-pub(super) async fn commit_member(tx: Tx) -> Result<(), sqlx::Error> {
+pub(super) async fn commit_member(tx: Tx) -> Result<bool, sqlx::Error> {
     let (sender, receiver) = oneshot::channel();
     spawn_or_drop(async move {
         let _ = sender.send(db::counting(end_member(tx)).await);
@@ -313,7 +313,9 @@ pub(super) async fn commit_member(tx: Tx) -> Result<(), sqlx::Error> {
     }
 }
 
-async fn end_member(mut tx: Tx) -> Result<(), sqlx::Error> {
+/// False if the member's write held for the commit found its read moved: the member then
+/// ends having written nothing (its savepoint released, or rolled back).
+async fn end_member(mut tx: Tx) -> Result<bool, sqlx::Error> {
     // Decided while this member holds the writer, so nobody can join the batch meanwhile;
     // one who queues after the decision waits for the next batch, as it would anyway.
     let commit_now = match &tx.conn.handle {
@@ -324,7 +326,9 @@ async fn end_member(mut tx: Tx) -> Result<(), sqlx::Error> {
     // On an error the member is dropped, which rolls back to its savepoint: a failed insert
     // leaves the batch as it was, and a failed COMMIT (if SQLite ended the transaction)
     // fails the batch, as a failed COMMIT of `settle` does.
-    let carried = match audit::flush_journal_then(&mut tx.conn, Some(control)).await? {
+    let flushed = audit::flush_journal_then(&mut tx.conn, Some(control)).await?;
+    let carried = match flushed.carried {
+        false if !flushed.held => return Ok(false),
         false => Carried::Nothing,
         true if commit_now => Carried::Commit,
         true => Carried::NextSavepoint,
@@ -342,8 +346,10 @@ async fn end_member(mut tx: Tx) -> Result<(), sqlx::Error> {
             ))
         }
     }
-    db::committed(&token_generation, &user_count_changes, conn.changed);
-    Ok(())
+    if flushed.held {
+        db::committed(&token_generation, &user_count_changes, conn.changed);
+    }
+    Ok(flushed.held)
 }
 
 /// What a member's last statement ran after its own work.

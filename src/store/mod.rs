@@ -18,6 +18,7 @@ pub mod db;
 mod db_params;
 pub mod db_types;
 mod debug_only;
+mod deferred;
 mod directories;
 mod domain_challenges;
 mod event_receivers;
@@ -38,6 +39,7 @@ mod security_events;
 mod sites;
 mod sql_params;
 mod sqlite_fold;
+mod statement_count;
 mod tokens;
 mod user_counts;
 mod user_derived;
@@ -45,7 +47,7 @@ mod user_writes;
 mod users;
 
 pub use account_writes::{
-    touch_account_records, write_account, write_account_if_unchanged, AccountChange,
+    touch_account_records, write_account, write_account_at_commit, AccountChange,
     AccountProfileUpdate, ReadGuard, Touch,
 };
 pub use accounts::*;

@@ -2,6 +2,7 @@
 //! they were decided on still holds, all or nothing, and concurrent writes of one user lose
 //! no update, on both backends.
 
+use scimd::domain::audit::{ActorKind, AuditAction};
 use scimd::domain::*;
 use scimd::store::*;
 use serde_json::json;
@@ -11,19 +12,29 @@ use crate::on_both_backends;
 use crate::store_model::{acme_tx, new_account};
 use crate::store_records::{add_directory, new_record};
 
-/// What a failed guard must have left as it was.
-async fn state(tx: &mut Tx, account: AccountId) -> (i64, String, i64, Vec<(String, i64)>) {
-    let account_row = get_account(tx, account).await.unwrap().unwrap();
-    let addresses: i64 = query("SELECT COUNT(*) FROM account_emails WHERE account_id = $1")
+/// What a failed guard must have left as it was: the account's version, status and
+/// address rows, its records' names and versions, and its audit entries.
+type State = (i64, String, i64, Vec<(String, i64)>, i64);
+
+async fn state(store: &Store, account: AccountId) -> State {
+    let mut conn = store.read().await.unwrap();
+    let account_row = get_account(&mut conn, account).await.unwrap().unwrap();
+    let count = |table: &str| format!("SELECT COUNT(*) FROM {table} WHERE account_id = $1");
+    let addresses: i64 = query(&count("account_emails"))
         .bind(account)
-        .scalar(tx)
+        .scalar(&mut conn)
+        .await
+        .unwrap();
+    let audit: i64 = query(&count("audit_log"))
+        .bind(account)
+        .scalar(&mut conn)
         .await
         .unwrap();
     let records: Vec<(String, i64)> = query(
         "SELECT user_name, version FROM directory_users WHERE account_id = $1 ORDER BY user_name",
     )
     .bind(account)
-    .fetch_all(tx)
+    .fetch_all(&mut conn)
     .await
     .unwrap();
     (
@@ -31,11 +42,39 @@ async fn state(tx: &mut Tx, account: AccountId) -> (i64, String, i64, Vec<(Strin
         account_row.status.as_str().to_owned(),
         addresses,
         records,
+        audit,
     )
 }
 
+/// Commits a transaction holding `change` for its commit, with an audit entry, after a
+/// read if `read_first` (then SQLite runs the write on its own before the journal);
+/// whether it held.
+async fn commit_guarded(
+    store: &Store,
+    change: &AccountChange<'_>,
+    guard: &ReadGuard,
+    read_first: bool,
+) -> bool {
+    let mut tx = store.begin().await.unwrap();
+    if read_first {
+        query("SELECT 1").execute(&mut tx).await.unwrap();
+    }
+    let entry = NewAuditEntry {
+        at: 20,
+        org_id: None,
+        account_id: Some(change.id),
+        actor_kind: ActorKind::Directory,
+        actor_id: "okta".into(),
+        action: AuditAction::AccountProfileChanged,
+        detail: json!({}),
+    };
+    append_audit(&mut tx, &entry).await.unwrap();
+    write_account_at_commit(&mut tx, change, guard).unwrap();
+    tx.commit_unless_moved().await.unwrap()
+}
+
 async fn an_account_write_checks_what_it_was_decided_on(db: TestDb) {
-    let (_store, mut tx, org) = acme_tx(&db).await;
+    let (store, mut tx, org) = acme_tx(&db).await;
     let mut directories = Vec::new();
     for name in ["okta", "entra"] {
         directories.push(add_directory(&mut tx, org, name).await.id);
@@ -56,10 +95,13 @@ async fn an_account_write_checks_what_it_was_decided_on(db: TestDb) {
     insert_directory_user(&mut tx, &new_record(directories[1], ann.id, "ann-entra"))
         .await
         .unwrap();
-    let read = read_scim_user_for_write(&mut tx, directories[0], own.id, false)
+    tx.commit().await.unwrap();
+    let mut conn = store.read().await.unwrap();
+    let read = read_scim_user_for_write(&mut conn, directories[0], own.id, false)
         .await
         .unwrap()
         .unwrap();
+    drop(conn);
     assert_eq!(read.account.managing_org, Some(org));
     // A new address, a new status and a new userName for the writing directory's record.
     let profile = json!({"emails": [
@@ -84,7 +126,7 @@ async fn an_account_write_checks_what_it_was_decided_on(db: TestDb) {
         },
         at: 20,
     };
-    let before = state(&mut tx, ann.id).await;
+    let before = state(&store, ann.id).await;
     let mut moved = read.clone();
     moved.record.version += 1;
     let mut unmanaged = read.clone();
@@ -96,21 +138,16 @@ async fn an_account_write_checks_what_it_was_decided_on(db: TestDb) {
         (&unmanaged, "read as nobody's, but Acme manages it"),
         (&other_org, "read as another org's"),
     ] {
-        let written = write_account_if_unchanged(&mut tx, &change, &ReadGuard::of(stale))
-            .await
-            .unwrap();
-        assert!(!written, "{why}");
-        assert_eq!(
-            state(&mut tx, ann.id).await,
-            before,
-            "{why}: nothing written"
-        );
+        for read_first in [false, true] {
+            let held = commit_guarded(&store, &change, &ReadGuard::of(stale), read_first).await;
+            assert!(!held, "{why} (read first: {read_first})");
+            let after = state(&store, ann.id).await;
+            assert_eq!(after, before, "{why} (read first: {read_first}): nothing");
+        }
     }
     let guard = ReadGuard::of(&read);
-    assert!(write_account_if_unchanged(&mut tx, &change, &guard)
-        .await
-        .unwrap());
-    let after = state(&mut tx, ann.id).await;
+    assert!(commit_guarded(&store, &change, &guard, false).await);
+    let after = state(&store, ann.id).await;
     assert_eq!(after.0, before.0 + 1, "the account's version");
     assert_eq!(after.1, "deactivated");
     assert_eq!(after.2, 2, "both addresses are looked up");
@@ -119,23 +156,20 @@ async fn an_account_write_checks_what_it_was_decided_on(db: TestDb) {
         vec![("ann-entra".to_owned(), 2), ("ann.renamed".to_owned(), 2)],
         "every record moved once, the own one renamed"
     );
-    // The same read does not hold any more; with the transaction's own write counted, it
-    // does.
+    assert_eq!(after.4, before.4 + 1, "the journal came with the write");
+    // The same read does not hold any more; with a write of the record counted, it does.
     let again = AccountChange {
         status: Some(AccountStatus::Active),
         profile: None,
         ..change
     };
-    assert!(!write_account_if_unchanged(&mut tx, &again, &guard)
-        .await
-        .unwrap());
-    assert!(
-        write_account_if_unchanged(&mut tx, &again, &guard.after_own_writes(1))
-            .await
-            .unwrap()
-    );
-    assert_eq!(state(&mut tx, ann.id).await.1, "active");
-    tx.commit().await.unwrap();
+    assert!(!commit_guarded(&store, &again, &guard, true).await);
+    assert!(commit_guarded(&store, &again, &guard.clone().after_own_writes(1), true).await);
+    assert_eq!(state(&store, ann.id).await.1, "active");
+    // Nothing runs after a write held for the commit: it would run before it.
+    let mut tx = store.begin().await.unwrap();
+    write_account_at_commit(&mut tx, &again, &guard).unwrap();
+    assert!(query("SELECT 1").execute(&mut tx).await.is_err());
 }
 
 /// Concurrent PATCHes of one user, each adding its own value to the account (an email) or
@@ -194,6 +228,26 @@ async fn concurrent_patches_of_one_user_lose_nothing(app: TestApp) {
         Some(format!("W/\"{}\"", 1 + 12)),
         "one version per write"
     );
+    // A write decided again left no journal of its first decision.
+    let id = uuid::Uuid::parse_str(created.body["id"].as_str().unwrap()).unwrap();
+    let mut conn = app.store.read().await.unwrap();
+    let patches: i64 = query(
+        "SELECT COUNT(*) FROM provisioning_log WHERE resource_id = $1 AND operation = 'patch'",
+    )
+    .bind(id)
+    .scalar(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(patches, 12, "one provisioning entry per PATCH");
+    let profile_changes: i64 = query(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'account.profile_changed' \
+         AND account_id = (SELECT account_id FROM directory_users WHERE id = $1)",
+    )
+    .bind(id)
+    .scalar(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(profile_changes, 6, "one audit entry per email added");
 }
 
 on_both_backends! {

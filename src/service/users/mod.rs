@@ -235,9 +235,7 @@ pub async fn write_user(
             Some(user) => user,
             None => locked_user(&mut tx, ctx, id, precondition, derived.groups).await?,
         };
-        let guard = store::ReadGuard::of(&current);
-        let Some(replaced) = replace_user(&mut tx, ctx, &current, guard, &replacement, now).await?
-        else {
+        let Some(replaced) = replace_user(&mut tx, ctx, &current, &replacement, now).await? else {
             // What the write was decided on moved: its transaction is dropped, undone.
             stale = Some(current.account.id);
             continue;
@@ -246,7 +244,7 @@ pub async fn write_user(
             Omitted::PutSemantics => (ProvisioningOperation::Replace, Operation::Put),
             Omitted::Complete => (ProvisioningOperation::Patch, Operation::Patch),
         };
-        let user = replaced.user;
+        let user = &replaced.user;
         ctx.log_write(
             &mut tx,
             LoggedWrite {
@@ -262,26 +260,60 @@ pub async fn write_user(
             user: Some(&current),
             status: current.account.status,
         };
-        events::user_changed(&mut tx, ctx, event, Some(&before), &user, true, Some(body)).await?;
-        tx.commit().await?;
-        return Ok(view(ctx, user));
+        events::user_changed(&mut tx, ctx, event, Some(&before), user, true, Some(body)).await?;
+        // The account's write goes last, with the commit: on SQLite's one writer, in the
+        // same text when nothing ran before it.
+        let committed = match &replaced.account {
+            Some(account) => {
+                // Every directory's record of the account moves; this one also takes its
+                // changes.
+                let touch = store::Touch::Records {
+                    own: account.own.as_ref(),
+                };
+                let change = account.write.change(&current.account, touch, now);
+                let guard = store::ReadGuard::of(&current).after_own_writes(account.record_bumps);
+                store::write_account_at_commit(&mut tx, &change, &guard)?;
+                let conflict = |err: sqlx::Error| {
+                    let user_name = &replaced.user.record.user_name;
+                    account.write.conflict(err.into(), user_name)
+                };
+                tx.commit_unless_moved().await.map_err(conflict)?
+            }
+            None => tx.commit_unless_moved().await?,
+        };
+        if !committed {
+            stale = Some(current.account.id);
+            continue;
+        }
+        return Ok(view(ctx, replaced.user));
     }
 }
 
-/// A user as [`replace_user`] wrote it.
+/// A user as [`replace_user`] leaves it.
 struct Replaced {
     user: ScimUser,
     /// Whether the record or its account changed.
     changed: bool,
+    /// The write of the account, which the caller sends with the commit.
+    account: Option<AccountToWrite>,
 }
 
-/// Decides and writes the replacement of `current`; `None` if what `guard` stands for no
-/// longer holds, and nothing written that the caller's rollback does not undo.
+/// What [`replace_user`] decided to write to the account.
+struct AccountToWrite {
+    write: account_write::AccountWrite,
+    /// The writing directory's record, when it changes with the account.
+    own: Option<store::DirectoryUser>,
+    /// How often the transaction wrote the record before.
+    record_bumps: i64,
+}
+
+/// Decides the replacement of `current` and writes the record when it changes apart from
+/// the account (whose write it returns); `None` if the record moved since it was read,
+/// and nothing written that the caller's rollback does not undo.
 async fn replace_user(
     tx: &mut Tx,
     ctx: &ScimContext<'_>,
     current: &ScimUser,
-    guard: store::ReadGuard,
     replacement: &Replacement,
     now: i64,
 ) -> ServiceResult<Option<Replaced>> {
@@ -334,18 +366,6 @@ async fn replace_user(
             return Ok(None);
         }
     }
-    if account_changed {
-        // Every directory's record of the account moves; this one also takes its changes.
-        let own = (record_changed && !record_apart).then_some(&record);
-        let change = account_write.change(&current.account, store::Touch::Records { own }, now);
-        let guard = guard.after_own_writes(i64::from(record_apart));
-        let written = store::write_account_if_unchanged(tx, &change, &guard)
-            .await
-            .map_err(|err| account_write.conflict(err, &record.user_name))?;
-        if !written {
-            return Ok(None);
-        }
-    }
     // The user as written: read and changed here, nothing read back. Each write of the
     // record bumped its version (its update, the touch).
     let bumps = i64::from(record_apart) + i64::from(account_changed);
@@ -363,9 +383,15 @@ async fn replace_user(
         groups: current.groups.clone(),
         entitlements: current.entitlements.clone(),
     };
+    let account = account_changed.then(|| AccountToWrite {
+        write: account_write,
+        own: (record_changed && !record_apart).then(|| user.record.clone()),
+        record_bumps: i64::from(record_apart),
+    });
     Ok(Some(Replaced {
         user,
         changed: account_changed || record_changed,
+        account,
     }))
 }
 
