@@ -7,11 +7,11 @@ use std::collections::BTreeSet;
 
 use super::accounts::ACCOUNT_EMAIL_COLUMNS;
 use super::accounts::{account_email_positions, account_email_rows, email_parts};
-use super::db::{Conn, IntoParam, Tx};
-use super::deferred::{joined, DeferredWrite};
+use super::db::{Conn, IntoParam};
+use super::deferred::{joined, HeldWrite};
 use super::directories::{user_name_key, DirectoryUser};
 use super::filter_sql::SqlParams;
-use super::{Backend, ScimUser, StoreError, StoreResult};
+use super::{Backend, ScimUser, StoreResult};
 use crate::domain::{fold_case, AccountId, AccountStatus, OrgId};
 
 /// The account-owned attributes a write replaces.
@@ -118,34 +118,22 @@ pub async fn write_account(conn: &mut Conn, change: &AccountChange<'_>) -> Store
     Ok(())
 }
 
-/// [`write_account`] if what `guard` stands for still holds, sent with the transaction's
-/// commit: the transaction runs no statement after it, and [`Tx::commit_unless_moved`]
-/// says whether it held (if not, nothing of the transaction is kept). The guarded record
-/// is one of the account's, which the write's last statement moves, so the write changed
-/// rows only if the guard held. A uniqueness conflict of the write
-/// (`StoreError::Conflict`) comes from the commit.
-pub fn write_account_at_commit(
-    tx: &mut Tx,
+/// [`write_account`] for [`super::hold_for_commit`], if what `guard` stands for still
+/// holds. The guarded record is one of the account's, which the write's last statement
+/// moves, so the write changes rows only if the guard holds.
+pub fn account_write_if_unchanged(
+    backend: Backend,
     change: &AccountChange<'_>,
     guard: &ReadGuard,
-) -> StoreResult<()> {
-    let write = guarded_write(tx.backend(), change, guard);
-    if tx.deferred.is_some() {
-        return Err(StoreError::Database(sqlx::Error::Protocol(
-            "a transaction holds one write for its commit at most".to_owned(),
-        )));
-    }
-    tx.deferred = Some(write);
-    Ok(())
-}
-
-fn guarded_write(backend: Backend, change: &AccountChange<'_>, guard: &ReadGuard) -> DeferredWrite {
+) -> HeldWrite {
     let mut params = SqlParams::default();
     let condition = guard.condition(&mut params);
     let statements = account_change_statements(backend, change, &condition, &mut params);
-    DeferredWrite {
+    HeldWrite {
         statements,
         condition,
+        journal_before_last: true,
+        adds_users: false,
         params,
     }
 }

@@ -190,7 +190,7 @@ pub(super) async fn flush_journal_then(
             &write.condition,
             &mut params,
         );
-        let write = super::deferred::DeferredWrite { params, ..write };
+        let write = super::deferred::HeldWrite { params, ..write };
         let (sql, params) = write.with_journal(journal);
         let changed = params.query(&sql).execute_then(conn, then).await?;
         return Ok(Flushed {

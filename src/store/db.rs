@@ -38,7 +38,7 @@ pub struct Conn {
     /// The provisioning entry of a SCIM write, written with the audit entries.
     pub(super) pending_provisioning: Vec<super::provisioning_log::NewProvisioningEntry>,
     /// A guarded write sent with the commit (`write_account_at_commit`).
-    pub(super) deferred: Option<super::deferred::DeferredWrite>,
+    pub(super) deferred: Option<super::deferred::HeldWrite>,
     /// A statement ran on the connection (a commit may carry the deferred write only if
     /// none did: its failed guard would otherwise leave their changes).
     pub(super) ran: bool,

@@ -1,29 +1,55 @@
-//! A guarded write held back to its transaction's commit. On SQLite's one writer a commit
-//! whose transaction ran nothing before sends the write, the journal and the transaction
-//! control in one text: the writer is held for one hand-off instead of two. Every
-//! statement checks the guard, which only the last one (the touch of the account's
-//! records) moves, so the text changes rows only if the guard held; when it did not, the
+//! A write held back to its transaction's commit, which writes only if what it was decided
+//! on still holds. On SQLite's one writer a commit whose transaction ran nothing before
+//! sends the write, the journal and the transaction control in one text: the writer is
+//! held for one hand-off instead of two. The journal's statements check the write's
+//! condition, so the text changes rows only if the write did; when it did not, the
 //! transaction ends having written nothing, and its caller decides again.
 
-use super::db::Conn;
+use super::db::{Conn, Tx};
 use super::filter_sql::SqlParams;
-use super::Backend;
+use super::{Backend, StoreError, StoreResult};
 
-pub(super) struct DeferredWrite {
-    /// The write's statements; the last one moves the guarded record.
+/// A write for [`hold_for_commit`].
+pub struct HeldWrite {
+    /// On SQLite its statements; on PostgreSQL one statement, or several that run as the
+    /// last one's data-modifying CTEs. The text changes rows only if the write holds.
     pub(super) statements: Vec<String>,
-    /// ` AND ...`: the guard's condition, with its placeholders in `params`.
+    /// ` AND ...`: true, for the journal's statements, exactly when the write holds; its
+    /// placeholders are in `params`.
     pub(super) condition: String,
+    /// Where the journal goes among the statements: before the last one when that one
+    /// moves what `condition` checks (the state as read), else after them all (the state
+    /// as written).
+    pub(super) journal_before_last: bool,
+    /// It adds directory users (see `Conn::mark_users_changed`).
+    pub(super) adds_users: bool,
     pub(super) params: SqlParams,
 }
 
-impl std::fmt::Debug for DeferredWrite {
+impl std::fmt::Debug for HeldWrite {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("DeferredWrite")
+        f.write_str("HeldWrite")
     }
 }
 
-impl DeferredWrite {
+/// Holds `write` for the transaction's commit: no statement may run on the transaction
+/// after it, and [`Tx::commit_unless_moved`] says whether it held (if not, nothing of the
+/// transaction is kept). A uniqueness conflict of the write (`StoreError::Conflict`) comes
+/// from the commit.
+pub fn hold_for_commit(tx: &mut Tx, write: HeldWrite) -> StoreResult<()> {
+    if tx.deferred.is_some() {
+        return Err(StoreError::Database(sqlx::Error::Protocol(
+            "a transaction holds one write for its commit at most".to_owned(),
+        )));
+    }
+    if write.adds_users {
+        tx.mark_users_changed();
+    }
+    tx.deferred = Some(write);
+    Ok(())
+}
+
+impl HeldWrite {
     /// Runs it on its own; true if the guard held.
     pub(super) async fn run(self, conn: &mut Conn) -> Result<bool, sqlx::Error> {
         match joined(conn.backend(), self.statements) {
@@ -32,10 +58,13 @@ impl DeferredWrite {
         }
     }
 
-    /// SQLite: the text of the write with `journal` (built on [`DeferredWrite::params`],
-    /// gated on [`DeferredWrite::condition`]) before its last statement, and the values.
+    /// SQLite: the text of the write with `journal` (built on [`HeldWrite::params`], gated
+    /// on [`HeldWrite::condition`]) in its place, and the values.
     pub(super) fn with_journal(mut self, journal: Option<String>) -> (String, SqlParams) {
-        let last = self.statements.pop();
+        let last = match self.journal_before_last {
+            true => self.statements.pop(),
+            false => None,
+        };
         self.statements.extend(journal);
         self.statements.extend(last);
         (self.statements.join("; "), self.params)

@@ -2,6 +2,7 @@
 
 use super::db::{query, Conn, IntoParam, Time};
 use super::db_types::{DbJson, DbTime, DbUuid};
+use super::deferred::HeldWrite;
 use super::filter_sql::SqlParams;
 
 use super::{Backend, StoreResult};
@@ -192,40 +193,57 @@ pub async fn insert_account_with_directory_user(
     user: &DirectoryUser,
     sites: DirectorySiteAccess,
 ) -> StoreResult<bool> {
-    let mut params = SqlParams::default();
-    let account =
-        super::accounts::new_account_insert(new, Some(owner), conn.backend(), &mut params);
-    let record = directory_user_values(user, &mut params);
-    let [org, access, role, at] = site_access_values(sites, &mut params);
-    let inserted = match conn.backend() {
-        // Each later statement checks that the account was inserted (its email was free).
-        Backend::Sqlite => {
-            let id = &account.id;
-            let exists = format!("EXISTS (SELECT 1 FROM accounts WHERE id = {id})");
-            let sql = format!(
-                "{}; {INSERT_DIRECTORY_USER} SELECT {record} WHERE {exists}; \
-                 {INSERT_SITE_USERS} SELECT s.id, {id}, {access}, {role}, {at}, {at} FROM sites s \
-                 WHERE s.org_id = {org} AND {exists} ON CONFLICT (site_id, account_id) DO NOTHING",
-                account.sqlite
-            );
-            params.query(&sql).execute(&mut *conn).await? > 0
-        }
-        Backend::Postgres => {
-            let sql = format!(
-                "{}, linked AS ({INSERT_DIRECTORY_USER} SELECT {record} FROM account), \
-                 access AS ({INSERT_SITE_USERS} SELECT s.id, account.id, {access}, {role}, {at}, {at} \
-                 FROM sites s, account WHERE s.org_id = {org} \
-                 ON CONFLICT (site_id, account_id) DO NOTHING) \
-                 SELECT COUNT(*) FROM account",
-                account.postgres_with
-            );
-            params.query(&sql).scalar::<i64>(&mut *conn).await? > 0
-        }
-    };
+    let inserted = new_user_write(conn.backend(), new, owner, user, sites)
+        .run(conn)
+        .await?;
     if inserted {
         conn.mark_users_changed();
     }
     Ok(inserted)
+}
+
+/// [`insert_account_with_directory_user`] for [`super::hold_for_commit`].
+pub fn new_user_write(
+    backend: Backend,
+    new: &super::NewAccount,
+    owner: Option<OrgId>,
+    user: &DirectoryUser,
+    sites: DirectorySiteAccess,
+) -> HeldWrite {
+    let mut params = SqlParams::default();
+    let account = super::accounts::new_account_insert(new, Some(owner), backend, &mut params);
+    let record = directory_user_values(user, &mut params);
+    let [org, access, role, at] = site_access_values(sites, &mut params);
+    let id = &account.id;
+    // The account was inserted (its email was free, its domain's owner as decided): what
+    // each later statement, and the journal, checks.
+    let exists = format!("EXISTS (SELECT 1 FROM accounts WHERE id = {id})");
+    let statements = match backend {
+        Backend::Sqlite => vec![
+            account.sqlite,
+            format!("{INSERT_DIRECTORY_USER} SELECT {record} WHERE {exists}"),
+            format!(
+                "{INSERT_SITE_USERS} SELECT s.id, {id}, {access}, {role}, {at}, {at} FROM sites s \
+                 WHERE s.org_id = {org} AND {exists} ON CONFLICT (site_id, account_id) DO NOTHING"
+            ),
+        ],
+        // The record's insert, the statement itself, counts one row only if the account
+        // was inserted.
+        Backend::Postgres => vec![format!(
+            "{}, access AS ({INSERT_SITE_USERS} SELECT s.id, account.id, {access}, {role}, \
+             {at}, {at} FROM sites s, account WHERE s.org_id = {org} \
+             ON CONFLICT (site_id, account_id) DO NOTHING) \
+             {INSERT_DIRECTORY_USER} SELECT {record} FROM account",
+            account.postgres_with
+        )],
+    };
+    HeldWrite {
+        statements,
+        condition: format!(" AND {exists}"),
+        journal_before_last: false,
+        adds_users: true,
+        params,
+    }
 }
 
 /// A record's values in [`INSERT_DIRECTORY_USER`]'s column order, pushed to `params`.

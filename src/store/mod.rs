@@ -47,7 +47,7 @@ mod user_writes;
 mod users;
 
 pub use account_writes::{
-    touch_account_records, write_account, write_account_at_commit, AccountChange,
+    account_write_if_unchanged, touch_account_records, write_account, AccountChange,
     AccountProfileUpdate, ReadGuard, Touch,
 };
 pub use accounts::*;
@@ -62,6 +62,7 @@ pub use admin_sites::{
 pub use audit::*;
 pub use bulk::BulkSession;
 pub use checkpoint::WRITER_AUTOCHECKPOINT_PAGES;
+pub use deferred::{hold_for_commit, HeldWrite};
 pub use directories::*;
 pub use domain_challenges::*;
 pub use event_receivers::*;

@@ -69,7 +69,8 @@ async fn commit_guarded(
         detail: json!({}),
     };
     append_audit(&mut tx, &entry).await.unwrap();
-    write_account_at_commit(&mut tx, change, guard).unwrap();
+    let write = account_write_if_unchanged(tx.backend(), change, guard);
+    hold_for_commit(&mut tx, write).unwrap();
     tx.commit_unless_moved().await.unwrap()
 }
 
@@ -168,7 +169,8 @@ async fn an_account_write_checks_what_it_was_decided_on(db: TestDb) {
     assert_eq!(state(&store, ann.id).await.1, "active");
     // Nothing runs after a write held for the commit: it would run before it.
     let mut tx = store.begin().await.unwrap();
-    write_account_at_commit(&mut tx, &again, &guard).unwrap();
+    let write = account_write_if_unchanged(tx.backend(), &again, &guard);
+    hold_for_commit(&mut tx, write).unwrap();
     assert!(query("SELECT 1").execute(&mut tx).await.is_err());
 }
 

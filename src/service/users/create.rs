@@ -58,25 +58,24 @@ pub async fn create_user(
             store::user_link_facts(&mut conn, ctx.directory.id, &email_key, &email_domain).await?;
         read_early = facts.account.is_none().then_some(facts);
     }
-    let mut tx = ctx.store.begin().await?;
-    let mut record = store::DirectoryUser {
-        id: crate::domain::new_record_id(),
-        directory_id: ctx.directory.id,
-        account_id: crate::domain::AccountId::new(),
-        user_name: parts.user_name.clone(),
-        external_id: parts.external_id.clone(),
-        attributes: Value::Object(parts.record.clone()),
-        created_at: now,
-        updated_at: now,
-        version: 1,
-    };
     // A second pass only when another transaction created the email's account (or moved
-    // its domain) between our read and our insert: the rules decide again on what is there.
-    let mut passes = 0;
-    // The status of an existing account this POST links, before the POST.
-    let mut linked_status = None;
-    let linked = loop {
-        passes += 1;
+    // its domain) between our read and our insert: nothing of the first remains, and the
+    // rules decide again on what is there.
+    for _pass in 0..2 {
+        let mut tx = ctx.store.begin().await?;
+        let mut record = store::DirectoryUser {
+            id: crate::domain::new_record_id(),
+            directory_id: ctx.directory.id,
+            account_id: crate::domain::AccountId::new(),
+            user_name: parts.user_name.clone(),
+            external_id: parts.external_id.clone(),
+            attributes: Value::Object(parts.record.clone()),
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        };
+        // The status of an existing account this POST links, before the POST.
+        let mut linked_status = None;
         let link = match read_early.take() {
             Some(facts) => facts,
             None => {
@@ -102,7 +101,7 @@ pub async fn create_user(
             }
             plan => plan?,
         };
-        match (plan, link.account) {
+        let linked = match (plan, link.account) {
             (
                 LinkPlan::LinkExisting {
                     may_update_profile, ..
@@ -139,32 +138,15 @@ pub async fn create_user(
                 record.account_id = account.id;
                 // A linked account may already have product access through the org's
                 // groups: a POST may repeat it, like any write.
-                break Linked::Existing {
+                Linked::Existing {
                     account,
                     groups: found.groups,
                     entitlements: found.entitlements,
-                };
+                }
             }
             (LinkPlan::LinkExisting { .. }, None) => return Err(ServiceError::NotFound("account")),
             (LinkPlan::CreateManaged { .. } | LinkPlan::CreateExternal { .. }, _) => {
                 let new = new_account(ctx, &parts, &written, record.account_id, owner, plan, now)?;
-                let inserted = store::insert_account_with_directory_user(
-                    &mut tx,
-                    &new,
-                    owner,
-                    &record,
-                    site_access,
-                )
-                .await
-                .map_err(|err| user_name_taken(err, &record.user_name))?;
-                if !inserted {
-                    if passes < 2 {
-                        continue;
-                    }
-                    return Err(ServiceError::Scim(ScimError::conflict(
-                        "another request is creating an account with this email; retry",
-                    )));
-                }
                 ctx.audit(
                     &mut tx,
                     Some(new.id),
@@ -172,73 +154,107 @@ pub async fn create_user(
                     json!({ "managed": owner.is_some(), "status": new.status.as_str() }),
                 )
                 .await?;
-                break Linked::Created { new, owner };
+                Linked::Created { new, owner }
             }
+        };
+        let shown_groups = derived.groups;
+        let (user, held) = user_of(&mut tx, linked, record, site_access, shown_groups, now).await?;
+        check_asserted_product_access(&current_entitlements(&user), asserted.as_ref())?;
+        ctx.log_write(
+            &mut tx,
+            LoggedWrite {
+                operation: ProvisioningOperation::Create,
+                resource: ProvisionedResource::User,
+                resource_id: user.record.id,
+                account: Some((user.account.id, user.account.email.as_deref())),
+                changed: true,
+            },
+        )
+        .await?;
+        let before = linked_status.map(|status| super::events::Before { user: None, status });
+        super::events::user_changed(
+            &mut tx,
+            ctx,
+            crate::domain::events::Operation::Create,
+            before.as_ref(),
+            &user,
+            true,
+            None,
+        )
+        .await?;
+        // A new account's write goes last, with the commit: on SQLite's one writer, in the
+        // same text when nothing ran before it. It writes nothing if the email was taken
+        // or the domain moved meanwhile.
+        let committed = match held {
+            Some(write) => {
+                store::hold_for_commit(&mut tx, write)?;
+                let taken = |err: sqlx::Error| user_name_taken(err.into(), &user.record.user_name);
+                tx.commit_unless_moved().await.map_err(taken)?
+            }
+            None => tx.commit_unless_moved().await?,
+        };
+        if committed {
+            return Ok(view(ctx, user));
         }
-    };
-    // What was read and written is the user: nothing needs reading back.
-    let user = match linked {
+    }
+    Err(ServiceError::Scim(ScimError::conflict(
+        "another request is creating an account with this email; retry",
+    )))
+}
+
+/// The user a create made of what it `linked`, nothing read back, and the write of a new
+/// account, which the caller holds for the commit. The record of a linked account is
+/// written here.
+async fn user_of(
+    tx: &mut store::Tx,
+    linked: Linked,
+    record: store::DirectoryUser,
+    site_access: store::DirectorySiteAccess,
+    shown_groups: bool,
+    now: i64,
+) -> ServiceResult<(ScimUser, Option<store::HeldWrite>)> {
+    match linked {
         Linked::Existing {
             account,
             groups,
             entitlements,
         } => {
-            store::insert_directory_user_with_site_access(&mut tx, &record, site_access)
+            store::insert_directory_user_with_site_access(tx, &record, site_access)
                 .await
                 .map_err(|err| user_name_taken(err, &record.user_name))?;
-            ScimUser {
+            let user = ScimUser {
                 record,
                 account,
                 // Read anyway (a few index probes), shown only where asked for.
-                groups: if derived.groups { groups } else { Vec::new() },
+                groups: if shown_groups { groups } else { Vec::new() },
                 entitlements,
-            }
+            };
+            Ok((user, None))
         }
         // A new account is in none of this org's groups yet, so it has no product access
         // either.
-        Linked::Created { new, owner } => ScimUser {
-            record,
-            account: Account {
-                id: new.id,
-                email: Some(new.email),
-                display_name: new.display_name,
-                profile: new.profile,
-                status: new.status,
-                managing_org: owner,
-                tombstoned_at: None,
-                created_at: now,
-                updated_at: now,
-                version: 1,
-            },
-            groups: Vec::new(),
-            entitlements: Vec::new(),
-        },
-    };
-    check_asserted_product_access(&current_entitlements(&user), asserted.as_ref())?;
-    ctx.log_write(
-        &mut tx,
-        LoggedWrite {
-            operation: ProvisioningOperation::Create,
-            resource: ProvisionedResource::User,
-            resource_id: user.record.id,
-            account: Some((user.account.id, user.account.email.as_deref())),
-            changed: true,
-        },
-    )
-    .await?;
-    let before = linked_status.map(|status| super::events::Before { user: None, status });
-    super::events::user_changed(
-        &mut tx,
-        ctx,
-        crate::domain::events::Operation::Create,
-        before.as_ref(),
-        &user,
-        true,
-        None,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(view(ctx, user))
+        Linked::Created { new, owner } => {
+            let write = store::new_user_write(tx.backend(), &new, owner, &record, site_access);
+            let user = ScimUser {
+                record,
+                account: Account {
+                    id: new.id,
+                    email: Some(new.email),
+                    display_name: new.display_name,
+                    profile: new.profile,
+                    status: new.status,
+                    managing_org: owner,
+                    tombstoned_at: None,
+                    created_at: now,
+                    updated_at: now,
+                    version: 1,
+                },
+                groups: Vec::new(),
+                entitlements: Vec::new(),
+            };
+            Ok((user, Some(write)))
+        }
+    }
 }
 
 /// What a POST /Users linked its record to.

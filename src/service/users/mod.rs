@@ -272,7 +272,8 @@ pub async fn write_user(
                 };
                 let change = account.write.change(&current.account, touch, now);
                 let guard = store::ReadGuard::of(&current).after_own_writes(account.record_bumps);
-                store::write_account_at_commit(&mut tx, &change, &guard)?;
+                let write = store::account_write_if_unchanged(tx.backend(), &change, &guard);
+                store::hold_for_commit(&mut tx, write)?;
                 let conflict = |err: sqlx::Error| {
                     let user_name = &replaced.user.record.user_name;
                     account.write.conflict(err.into(), user_name)
