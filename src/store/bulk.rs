@@ -103,11 +103,10 @@ impl Nested {
         }
     }
 
-    pub(super) fn native(&mut self) -> Result<Native<'_>, sqlx::Error> {
+    pub(super) fn native(&mut self) -> Native<'_> {
         match self.slot.chunk.as_mut() {
             Some(chunk) => chunk.conn.native(),
-            // A nested transaction holds its chunk until it ends.
-            None => Err(sqlx::Error::PoolClosed),
+            None => unreachable!("a nested transaction holds its chunk until it ends"),
         }
     }
 
@@ -161,8 +160,7 @@ impl Drop for Nested {
 }
 
 async fn execute(chunk: &mut Tx, sql: &str) -> Result<(), sqlx::Error> {
-    chunk.conn.take_writer().await?;
-    match chunk.conn.native()? {
+    match chunk.conn.native() {
         Native::Sqlite(c) => c.execute(sql).await.map(|_| ()),
         Native::Postgres(c) => c.execute(sql).await.map(|_| ()),
     }

@@ -144,36 +144,13 @@ impl GroupCommit {
         }
     }
 
-    /// A transaction that will take the writer at its first statement (or its commit), and
-    /// counts as queued for it meanwhile, so that the batch waits for it as for one queued.
-    pub(super) fn intend(&self) -> Intent {
-        self.queued.fetch_add(1, Ordering::SeqCst);
-        Intent {
-            queued: Queued {
-                writer: self.clone(),
-                acquired: false,
-            },
-        }
-    }
-}
-
-/// A write transaction that has not taken the one writer yet: the work a request does
-/// before its first statement (deciding, building its writes) does not hold the writer.
-/// Dropped unused, it stops counting as queued and lets the batch commit.
-pub(super) struct Intent {
-    queued: Queued,
-}
-
-impl Intent {
     /// Waits for the writer, opens (or joins) the shared transaction and a savepoint in it.
-    pub(super) async fn begin(self) -> Result<Member, sqlx::Error> {
-        let writer = self.queued.writer.clone();
-        writer.begin_queued(self.queued).await
-    }
-}
-
-impl GroupCommit {
-    async fn begin_queued(&self, mut queued: Queued) -> Result<Member, sqlx::Error> {
+    pub(super) async fn begin(&self) -> Result<Member, sqlx::Error> {
+        self.queued.fetch_add(1, Ordering::SeqCst);
+        let mut queued = Queued {
+            writer: self.clone(),
+            acquired: false,
+        };
         let mut guard = self.batch.clone().lock_owned().await;
         queued.acquired = true;
         drop(queued);
