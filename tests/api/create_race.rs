@@ -38,20 +38,16 @@ async fn simultaneous_creates_of_one_email_link_one_account(app: TestApp) {
         }
     }
     // The slower create, decided again, left nothing of its first decision.
-    let mut conn = app.store.read().await.unwrap();
     for (action, expected) in [("account.created", 25), ("directory.user_linked", 25)] {
-        let entries: i64 = scimd::store::query("SELECT COUNT(*) FROM audit_log WHERE action = $1")
-            .bind(action)
-            .scalar(&mut conn)
-            .await
-            .unwrap();
-        assert_eq!(entries, expected, "{action}");
+        let sql = "SELECT COUNT(*) FROM audit_log WHERE action = $1";
+        assert_eq!(
+            read_i64_of(&app.store, sql, action).await,
+            expected,
+            "{action}"
+        );
     }
-    let creates: i64 =
-        scimd::store::query("SELECT COUNT(*) FROM provisioning_log WHERE operation = 'create'")
-            .scalar(&mut conn)
-            .await
-            .unwrap();
+    let sql = "SELECT COUNT(*) FROM provisioning_log WHERE operation = 'create'";
+    let creates = read_i64(&app.store, sql).await;
     assert_eq!(creates, 50, "one provisioning entry per POST");
 }
 

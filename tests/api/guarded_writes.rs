@@ -232,23 +232,20 @@ async fn concurrent_patches_of_one_user_lose_nothing(app: TestApp) {
     );
     // A write decided again left no journal of its first decision.
     let id = uuid::Uuid::parse_str(created.body["id"].as_str().unwrap()).unwrap();
-    let mut conn = app.store.read().await.unwrap();
-    let patches: i64 = query(
+    let patches = read_i64_of(
+        &app.store,
         "SELECT COUNT(*) FROM provisioning_log WHERE resource_id = $1 AND operation = 'patch'",
+        id,
     )
-    .bind(id)
-    .scalar(&mut conn)
-    .await
-    .unwrap();
+    .await;
     assert_eq!(patches, 12, "one provisioning entry per PATCH");
-    let profile_changes: i64 = query(
+    let profile_changes = read_i64_of(
+        &app.store,
         "SELECT COUNT(*) FROM audit_log WHERE action = 'account.profile_changed' \
          AND account_id = (SELECT account_id FROM directory_users WHERE id = $1)",
+        id,
     )
-    .bind(id)
-    .scalar(&mut conn)
-    .await
-    .unwrap();
+    .await;
     assert_eq!(profile_changes, 6, "one audit entry per email added");
 }
 

@@ -341,10 +341,7 @@ async fn a_new_users_write_checks_what_it_was_decided_on(db: TestDb) {
     let mut conn = store.read().await.unwrap();
     assert!(get_account(&mut conn, ann.id).await.unwrap().is_some());
     assert_eq!(get_account(&mut conn, twin.id).await.unwrap(), None);
-    let records: i64 = query("SELECT COUNT(*) FROM directory_users")
-        .scalar(&mut conn)
-        .await
-        .unwrap();
+    let records = read_i64(&store, "SELECT COUNT(*) FROM directory_users").await;
     assert_eq!(records, 2, "ann's and lee's");
 }
 

@@ -22,6 +22,15 @@ pub async fn read_i64(store: &Store, sql: &str) -> i64 {
     }
 }
 
+/// [`read_i64`] of a statement with one value bound to `$1`.
+pub async fn read_i64_of(store: &Store, sql: &str, value: impl scimd::store::IntoParam) -> i64 {
+    let mut conn = store.read().await.expect("read");
+    match query(sql).bind(value).scalar(&mut conn).await {
+        Ok(value) => value,
+        Err(err) => panic!("{sql}: {err}"),
+    }
+}
+
 /// A statement that runs for about a second, to be cut off part way.
 pub fn slow_statement(store: &Store) -> &'static str {
     match store.backend() {
