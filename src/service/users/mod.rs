@@ -224,9 +224,11 @@ pub async fn write_user(
         precondition.check(user.record.version)?;
         read_early = Some(user);
     }
-    // The account of a read that turned out stale: it is locked before the next read.
+    // The account of a read that turned out stale: it is locked before the next read, which
+    // then sees every write before it (SQLite's reads under the writer always do), so a
+    // third pass only follows a writer that skipped the account's lock.
     let mut stale = None;
-    loop {
+    for _pass in 0..3 {
         let mut tx = ctx.store.begin().await?;
         if let (Some(account), false) = (stale, ctx.store.single_writer()) {
             store::lock_account(&mut tx, account).await?;
@@ -288,6 +290,9 @@ pub async fn write_user(
         }
         return Ok(view(ctx, replaced.user));
     }
+    Err(ServiceError::Scim(ScimError::conflict(
+        "the user kept changing while this request was applied; retry",
+    )))
 }
 
 /// A user as [`replace_user`] leaves it.
