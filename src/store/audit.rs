@@ -132,8 +132,8 @@ pub(super) struct Flushed {
 
 /// [`flush_journal`], with `then` (statements without parameters) sent in the text of its
 /// last statement, saving a round trip. A write held for the commit goes first, in the
-/// same text if nothing ran on the connection before (SQLite): each journal statement then
-/// checks its guard too. On an error `then` did not run, unless the error was its own.
+/// same text if nothing that may write ran on the connection before (SQLite): each
+/// journal statement then checks its guard too. On an error `then` did not run, unless the error was its own.
 pub(super) async fn flush_journal_then(
     conn: &mut Conn,
     then: Option<&str>,
@@ -147,7 +147,7 @@ pub(super) async fn flush_journal_then(
         provisioning.chunks(ROWS_PER_STATEMENT).collect();
     let mut deferred = conn.deferred.take();
     let carry_write = then.is_some()
-        && !conn.ran
+        && !conn.wrote
         && conn.backend() == Backend::Sqlite
         && audit_chunks.len() <= 1
         && log_chunks.len() <= 1;

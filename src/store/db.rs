@@ -39,9 +39,9 @@ pub struct Conn {
     pub(super) pending_provisioning: Vec<super::provisioning_log::NewProvisioningEntry>,
     /// A guarded write sent with the commit (`write_account_at_commit`).
     pub(super) deferred: Option<super::deferred::HeldWrite>,
-    /// A statement ran on the connection (a commit may carry the deferred write only if
-    /// none did: its failed guard would otherwise leave their changes).
-    pub(super) ran: bool,
+    /// A statement that may write ran on the connection (a commit may carry the held write
+    /// only if none did: its failed guard would otherwise leave their changes).
+    pub(super) wrote: bool,
 }
 
 pub(super) enum Handle {
@@ -67,18 +67,20 @@ impl Conn {
             pending_audit: Vec::new(),
             pending_provisioning: Vec::new(),
             deferred: None,
-            ran: false,
+            wrote: false,
         }
     }
 
-    /// Marks that a statement runs; none may once a write waits for the commit.
-    fn start_statement(&mut self) -> Result<(), sqlx::Error> {
+    /// Marks that `sql` runs; none may once a write waits for the commit.
+    fn start_statement(&mut self, sql: &str) -> Result<(), sqlx::Error> {
         if self.deferred.is_some() {
             return Err(sqlx::Error::Protocol(
                 "no statement may follow a write held for the commit".to_owned(),
             ));
         }
-        self.ran = true;
+        // A text that starts with SELECT writes nothing; anything else may.
+        let reads = sql.trim_start().get(..6);
+        self.wrote |= !reads.is_some_and(|word| word.eq_ignore_ascii_case("SELECT"));
         Ok(())
     }
 
@@ -365,7 +367,7 @@ impl<'q> Query<'q> {
 
     /// Runs a statement that returns no rows; the number of rows it changed.
     pub async fn execute(self, conn: &mut Conn) -> Result<u64, sqlx::Error> {
-        conn.start_statement()?;
+        conn.start_statement(self.sql)?;
         let this = self.checked()?;
         on_native!(conn, this, query, execute => rows_affected)
     }
@@ -377,7 +379,7 @@ impl<'q> Query<'q> {
         conn: &mut Conn,
         control: &str,
     ) -> Result<u64, sqlx::Error> {
-        conn.start_statement()?;
+        conn.start_statement(self.sql)?;
         let this = self.checked()?;
         let sql = format!("{}; {control}", this.sql);
         let this = Query {
@@ -388,7 +390,7 @@ impl<'q> Query<'q> {
     }
 
     pub async fn fetch_all<T: Record>(self, conn: &mut Conn) -> Result<Vec<T>, sqlx::Error> {
-        conn.start_statement()?;
+        conn.start_statement(self.sql)?;
         let this = self.checked()?;
         on_native!(conn, this, query_as::<T>, fetch_all)
     }
@@ -397,7 +399,7 @@ impl<'q> Query<'q> {
         self,
         conn: &mut Conn,
     ) -> Result<Option<T>, sqlx::Error> {
-        conn.start_statement()?;
+        conn.start_statement(self.sql)?;
         let this = self.checked()?;
         on_native!(conn, this, query_as::<T>, fetch_optional)
     }

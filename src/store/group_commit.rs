@@ -193,6 +193,11 @@ impl GroupCommit {
         }
     }
 
+    /// Whether a transaction holds the writer or waits for it right now.
+    pub(super) fn busy(&self) -> bool {
+        self.queued.load(Ordering::SeqCst) > 0 || self.batch.try_lock().is_err()
+    }
+
     /// Transactions waiting for the writer right now (a bulk session yields to them).
     pub(super) fn queue(&self) -> Arc<AtomicUsize> {
         self.queued.clone()

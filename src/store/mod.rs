@@ -363,6 +363,17 @@ impl Store {
         matches!(self.pools, Pools::Sqlite { .. }) && self.session().is_none()
     }
 
+    /// Whether a write should read what it decides on before it takes the one writer
+    /// (SQLite), because another transaction holds or awaits the writer: the read then
+    /// does not hold up that one. An idle writer reads faster itself: a reader's page
+    /// cache is dropped whenever another connection has written since its last read.
+    pub fn read_before_writing(&self) -> bool {
+        match &self.pools {
+            Pools::Sqlite { write, .. } => self.session().is_none() && write.busy(),
+            Pools::Postgres(_) => false,
+        }
+    }
+
     /// SQLite's group commits so far (`None` on PostgreSQL, where each transaction commits
     /// on its own).
     pub fn group_commit_stats(&self) -> Option<GroupCommitStats> {

@@ -46,18 +46,37 @@ async fn state(store: &Store, account: AccountId) -> State {
     )
 }
 
-/// Commits a transaction holding `change` for its commit, with an audit entry, after a
-/// read if `read_first` (then SQLite runs the write on its own before the journal);
-/// whether it held.
+/// What a transaction runs before its held write. On SQLite a read leaves the write to go
+/// in the commit's text; a write makes it run on its own first (and, if it does not hold,
+/// the transaction rolls back with what ran before it).
+#[derive(Clone, Copy, Debug)]
+enum First {
+    Nothing,
+    Read,
+    Write,
+}
+
+/// Commits a transaction holding `change` for its commit, with an audit entry, after
+/// `first`; whether it held.
 async fn commit_guarded(
     store: &Store,
     change: &AccountChange<'_>,
     guard: &ReadGuard,
-    read_first: bool,
+    first: First,
 ) -> bool {
     let mut tx = store.begin().await.unwrap();
-    if read_first {
-        query("SELECT 1").execute(&mut tx).await.unwrap();
+    match first {
+        First::Nothing => {}
+        First::Read => {
+            query("SELECT 1").execute(&mut tx).await.unwrap();
+        }
+        First::Write => {
+            query("UPDATE accounts SET version = version + 1 WHERE id = $1")
+                .bind(change.id)
+                .execute(&mut tx)
+                .await
+                .unwrap();
+        }
     }
     let entry = NewAuditEntry {
         at: 20,
@@ -139,15 +158,15 @@ async fn an_account_write_checks_what_it_was_decided_on(db: TestDb) {
         (&unmanaged, "read as nobody's, but Acme manages it"),
         (&other_org, "read as another org's"),
     ] {
-        for read_first in [false, true] {
-            let held = commit_guarded(&store, &change, &ReadGuard::of(stale), read_first).await;
-            assert!(!held, "{why} (read first: {read_first})");
+        for first in [First::Nothing, First::Read, First::Write] {
+            let held = commit_guarded(&store, &change, &ReadGuard::of(stale), first).await;
+            assert!(!held, "{why} ({first:?} first)");
             let after = state(&store, ann.id).await;
-            assert_eq!(after, before, "{why} (read first: {read_first}): nothing");
+            assert_eq!(after, before, "{why} ({first:?} first): nothing");
         }
     }
     let guard = ReadGuard::of(&read);
-    assert!(commit_guarded(&store, &change, &guard, false).await);
+    assert!(commit_guarded(&store, &change, &guard, First::Nothing).await);
     let after = state(&store, ann.id).await;
     assert_eq!(after.0, before.0 + 1, "the account's version");
     assert_eq!(after.1, "deactivated");
@@ -164,8 +183,9 @@ async fn an_account_write_checks_what_it_was_decided_on(db: TestDb) {
         profile: None,
         ..change
     };
-    assert!(!commit_guarded(&store, &again, &guard, true).await);
-    assert!(commit_guarded(&store, &again, &guard.clone().after_own_writes(1), true).await);
+    assert!(!commit_guarded(&store, &again, &guard, First::Write).await);
+    let counted = guard.clone().after_own_writes(1);
+    assert!(commit_guarded(&store, &again, &counted, First::Read).await);
     assert_eq!(state(&store, ann.id).await.1, "active");
     // Nothing runs after a write held for the commit: it would run before it.
     let mut tx = store.begin().await.unwrap();

@@ -211,12 +211,12 @@ pub async fn write_user(
     };
     let now = store::now_micros();
     // Every write checks that what it was decided on still holds (`ReadGuard`), and is
-    // decided again on a new read if not. With one writer (SQLite), the user is read before
-    // taking it. On PostgreSQL the read takes the account's lock, but a read that waited for
+    // decided again on a new read if not. With one writer (SQLite) that another transaction
+    // holds, the user is read before taking it. On PostgreSQL the read takes the account's lock, but a read that waited for
     // it may show the record as it was before the write it waited for. The groups shown are
     // those read: a user write changes none, and no user's lock holds them.
     let mut read_early = None;
-    if ctx.store.single_writer() {
+    if ctx.store.read_before_writing() {
         let mut conn = ctx.store.read().await?;
         let user = store::read_scim_user_for_write(&mut conn, ctx.directory.id, id, derived.groups)
             .await?
