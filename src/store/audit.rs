@@ -133,7 +133,8 @@ pub(super) struct Flushed {
 /// [`flush_journal`], with `then` (statements without parameters) sent in the text of its
 /// last statement, saving a round trip. A write held for the commit goes first, in the
 /// same text if nothing that may write ran on the connection before (SQLite): each
-/// journal statement then checks its guard too. On an error `then` did not run, unless the error was its own.
+/// journal statement then checks its guard too. On an error `then` did not run, unless
+/// the error was its own.
 pub(super) async fn flush_journal_then(
     conn: &mut Conn,
     then: Option<&str>,

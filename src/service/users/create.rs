@@ -184,8 +184,8 @@ pub async fn create_user(
         )
         .await?;
         // A new account's write goes last, with the commit: on SQLite's one writer, in the
-        // same text when nothing ran before it. It writes nothing if the email was taken
-        // or the domain moved meanwhile.
+        // same text when nothing that may write ran before it. It writes nothing if the
+        // email was taken or the domain moved meanwhile.
         let committed = match held {
             Some(write) => {
                 store::hold_for_commit(&mut tx, write)?;

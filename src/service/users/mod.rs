@@ -212,9 +212,10 @@ pub async fn write_user(
     let now = store::now_micros();
     // Every write checks that what it was decided on still holds (`ReadGuard`), and is
     // decided again on a new read if not. With one writer (SQLite) that another transaction
-    // holds, the user is read before taking it. On PostgreSQL the read takes the account's lock, but a read that waited for
-    // it may show the record as it was before the write it waited for. The groups shown are
-    // those read: a user write changes none, and no user's lock holds them.
+    // holds, the user is read before taking it. On PostgreSQL the read takes the account's
+    // lock, but a read that waited for it may show the record as it was before the write it
+    // waited for. The groups shown are those read: a user write changes none, and no
+    // user's lock holds them.
     let mut read_early = None;
     if ctx.store.read_before_writing() {
         let mut conn = ctx.store.read().await?;
@@ -264,7 +265,7 @@ pub async fn write_user(
         };
         events::user_changed(&mut tx, ctx, event, Some(&before), user, true, Some(body)).await?;
         // The account's write goes last, with the commit: on SQLite's one writer, in the
-        // same text when nothing ran before it.
+        // same text when nothing that may write ran before it.
         let committed = match &replaced.account {
             Some(account) => {
                 // Every directory's record of the account moves; this one also takes its
