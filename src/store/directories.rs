@@ -182,27 +182,10 @@ pub async fn insert_directory_user_with_site_access(
 }
 
 /// A new account (as [`super::insert_account_if_new`]) linked to a directory with its site
-/// access (as [`insert_directory_user_with_site_access`]), all in one round trip: false,
-/// and nothing written, if the account's email is taken or its domain's owner is no longer
-/// `owner` (the one the caller decided on); `StoreError::Conflict` if the directory already
-/// uses the userName.
-pub async fn insert_account_with_directory_user(
-    conn: &mut Conn,
-    new: &super::NewAccount,
-    owner: Option<OrgId>,
-    user: &DirectoryUser,
-    sites: DirectorySiteAccess,
-) -> StoreResult<bool> {
-    let inserted = new_user_write(conn.backend(), new, owner, user, sites)
-        .run(conn)
-        .await?;
-    if inserted {
-        conn.mark_users_changed();
-    }
-    Ok(inserted)
-}
-
-/// [`insert_account_with_directory_user`] for [`super::hold_for_commit`].
+/// access (as [`insert_directory_user_with_site_access`]), all in one text, for
+/// [`super::hold_for_commit`]: the commit says it did not hold, and nothing is written, if
+/// the account's email is taken or its domain's owner is no longer `owner` (the one the
+/// caller decided on); `StoreError::Conflict` if the directory already uses the userName.
 pub fn new_user_write(
     backend: Backend,
     new: &super::NewAccount,

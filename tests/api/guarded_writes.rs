@@ -107,11 +107,12 @@ async fn an_account_write_checks_what_it_was_decided_on(db: TestDb) {
         role: SiteRole::Basic,
         at: 2,
     };
-    assert!(
-        insert_account_with_directory_user(&mut tx, &ann, Some(org), &own, sites)
-            .await
-            .unwrap()
-    );
+    tx.commit().await.unwrap();
+    let mut tx = store.begin().await.unwrap();
+    let write = new_user_write(tx.backend(), &ann, Some(org), &own, sites);
+    hold_for_commit(&mut tx, write).unwrap();
+    assert!(tx.commit_unless_moved().await.unwrap());
+    let mut tx = store.begin().await.unwrap();
     insert_directory_user(&mut tx, &new_record(directories[1], ann.id, "ann-entra"))
         .await
         .unwrap();

@@ -330,14 +330,15 @@ async fn a_new_users_write_checks_what_it_was_decided_on(db: TestDb) {
         (&twin, Some(org), false, "the email is taken"),
         (&lee, None, true, "a domain nobody owns, as decided"),
     ];
+    tx.commit().await.unwrap();
     for (account, owner, expected, why) in attempts {
         let user = record(account, account.email.as_str());
-        let written = insert_account_with_directory_user(&mut tx, account, owner, &user, sites)
-            .await
-            .unwrap();
+        let mut tx = store.begin().await.unwrap();
+        let write = new_user_write(tx.backend(), account, owner, &user, sites);
+        hold_for_commit(&mut tx, write).unwrap();
+        let written = tx.commit_unless_moved().await.unwrap();
         assert_eq!(written, expected, "{why}");
     }
-    tx.commit().await.unwrap();
     let mut conn = store.read().await.unwrap();
     assert!(get_account(&mut conn, ann.id).await.unwrap().is_some());
     assert_eq!(get_account(&mut conn, twin.id).await.unwrap(), None);
