@@ -356,11 +356,10 @@ impl Store {
         }
     }
 
-    /// Whether write transactions take turns on one writer (SQLite): what a write can read
-    /// before its transaction, and check in its writes, then holds the writer for less. Not
-    /// in a bulk session, which holds the writer from its first operation to its last.
+    /// Whether write transactions take turns on one writer (SQLite), so that what one reads
+    /// under it is current: no other write runs until it ends.
     pub fn single_writer(&self) -> bool {
-        matches!(self.pools, Pools::Sqlite { .. }) && self.session().is_none()
+        matches!(self.pools, Pools::Sqlite { .. })
     }
 
     /// Whether a write should read what it decides on before it takes the one writer

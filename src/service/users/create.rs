@@ -50,8 +50,8 @@ pub async fn create_user(
     // With one writer (SQLite) that another transaction holds, a new account's facts are
     // read before taking it: the write then checks that they still hold (the email free,
     // the domain's owner the same) and writes nothing otherwise, and a new transaction
-    // reads them again. An account found is
-    // read again under the writer anyway, before anything is decided about it.
+    // reads them again. An account found is read again under the writer anyway, before
+    // anything is decided about it.
     let mut read_early = None;
     if ctx.store.read_before_writing() {
         let mut conn = ctx.store.read().await?;
