@@ -109,6 +109,9 @@ fn rows_source(rows: &[String], gate: &str) -> String {
     }
 }
 
+/// Entries per INSERT at most: well below SQLite's 32,766 bound parameters per statement.
+const ROWS_PER_STATEMENT: usize = 1000;
+
 /// Writes the audit and provisioning entries appended so far, oldest first: the usual
 /// transaction's (its audit entries and its one provisioning entry) in one statement.
 /// Before a read of the log, which no write held for the commit may precede.
@@ -139,8 +142,6 @@ pub(super) async fn flush_journal_then(
     conn: &mut Conn,
     then: Option<&str>,
 ) -> Result<Flushed, sqlx::Error> {
-    // Well below SQLite's 32,766 bound parameters per statement.
-    const ROWS_PER_STATEMENT: usize = 1000;
     let audit = std::mem::take(&mut conn.pending_audit);
     let provisioning = std::mem::take(&mut conn.pending_provisioning);
     let mut audit_chunks: Vec<&[PendingAudit]> = audit.chunks(ROWS_PER_STATEMENT).collect();
@@ -183,16 +184,7 @@ pub(super) async fn flush_journal_then(
         params.query(&sql).execute(conn).await?;
     }
     if let (Some(write), Some(then)) = (deferred, then) {
-        let mut params = write.params;
-        let journal = journal_sql(
-            conn.backend(),
-            last,
-            provisioning,
-            &write.condition,
-            &mut params,
-        );
-        let write = super::deferred::HeldWrite { params, ..write };
-        let (sql, params) = write.with_journal(journal);
+        let (sql, params) = write_with_journal(conn.backend(), write, last, provisioning);
         let changed = params.query(&sql).execute_then(conn, then).await?;
         return Ok(Flushed {
             carried: true,
@@ -213,6 +205,50 @@ pub(super) async fn flush_journal_then(
     Ok(Flushed {
         carried: then.is_some(),
         held: true,
+    })
+}
+
+/// The text of `write` with the journal's statement gated on its condition.
+fn write_with_journal(
+    backend: Backend,
+    write: super::deferred::HeldWrite,
+    audit: &[PendingAudit],
+    provisioning: &[NewProvisioningEntry],
+) -> (String, SqlParams) {
+    let mut params = write.params;
+    let journal = journal_sql(backend, audit, provisioning, &write.condition, &mut params);
+    let write = super::deferred::HeldWrite { params, ..write };
+    write.with_journal(journal)
+}
+
+/// SQLite: everything a transaction that ran nothing leaves to its commit (its held write
+/// and its journal, the write's condition gating the journal) as one text for the writer's
+/// queue, taken from `conn`; `None`, and `conn` as it was, if it needs more than one text.
+pub(super) fn queued_text(conn: &mut Conn) -> Option<super::group_commit::QueuedText> {
+    let fits = conn.pending_audit.len() <= ROWS_PER_STATEMENT
+        && conn.pending_provisioning.len() <= ROWS_PER_STATEMENT
+        && !conn.wrote;
+    if !fits {
+        return None;
+    }
+    let audit = std::mem::take(&mut conn.pending_audit);
+    let provisioning = std::mem::take(&mut conn.pending_provisioning);
+    let backend = conn.backend();
+    let (sql, params, guarded) = match conn.deferred.take() {
+        Some(write) => {
+            let (sql, params) = write_with_journal(backend, write, &audit, &provisioning);
+            (sql, params, true)
+        }
+        None => {
+            let mut params = SqlParams::default();
+            let sql = journal_sql(backend, &audit, &provisioning, "", &mut params)?;
+            (sql, params, false)
+        }
+    };
+    Some(super::group_commit::QueuedText {
+        sql,
+        params: params.into_values(),
+        guarded,
     })
 }
 

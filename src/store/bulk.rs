@@ -103,10 +103,11 @@ impl Nested {
         }
     }
 
-    pub(super) fn native(&mut self) -> Native<'_> {
+    pub(super) fn native(&mut self) -> Result<Native<'_>, sqlx::Error> {
         match self.slot.chunk.as_mut() {
             Some(chunk) => chunk.conn.native(),
-            None => unreachable!("a nested transaction holds its chunk until it ends"),
+            // A nested transaction holds its chunk until it ends.
+            None => Err(sqlx::Error::PoolClosed),
         }
     }
 
@@ -160,7 +161,8 @@ impl Drop for Nested {
 }
 
 async fn execute(chunk: &mut Tx, sql: &str) -> Result<(), sqlx::Error> {
-    match chunk.conn.native() {
+    chunk.conn.take_writer().await?;
+    match chunk.conn.native()? {
         Native::Sqlite(c) => c.execute(sql).await.map(|_| ()),
         Native::Postgres(c) => c.execute(sql).await.map(|_| ()),
     }

@@ -3,9 +3,6 @@
 //! rows by column name through `FromRow`, and counts itself, so that a request's statement
 //! budget can be measured and enforced.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
-
 use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{FromRow, PgConnection, Postgres, Sqlite, SqliteConnection};
@@ -16,6 +13,8 @@ use super::{StoreError, StoreResult};
 pub use super::db_params::{IntoParam, NullParam, Param, Time};
 pub(super) use super::statement_count::{count_for_request, count_statements};
 pub use super::statement_count::{counting, total_statements};
+pub use super::tx::Tx;
+pub(super) use super::tx::{committed, Changed};
 
 /// A row type both backends can decode.
 pub trait Record:
@@ -49,6 +48,11 @@ pub(super) enum Handle {
     Postgres(Pooling<PgConnection>),
     PostgresTx(PgTx),
     SqliteBatch(super::group_commit::Member),
+    /// A SQLite write transaction that takes the writer at its first statement.
+    SqliteWaiting(super::group_commit::Intent),
+    /// Left while a handle changes (a waiting transaction taking the writer, which failed):
+    /// no statement runs on it.
+    Closed,
     /// A transaction (or read) of a bulk session: a savepoint in the session's chunk.
     Nested(Box<super::bulk::Nested>),
 }
@@ -71,23 +75,38 @@ impl Conn {
         }
     }
 
-    /// Marks that `sql` runs; none may once a write waits for the commit.
-    fn start_statement(&mut self, sql: &str) -> Result<(), sqlx::Error> {
+    /// Marks that `sql` runs, taking SQLite's writer first if the transaction has not;
+    /// none may run once a write waits for the commit.
+    async fn start_statement(&mut self, sql: &str) -> Result<(), sqlx::Error> {
         if self.deferred.is_some() {
             return Err(sqlx::Error::Protocol(
                 "no statement may follow a write held for the commit".to_owned(),
             ));
         }
+        self.take_writer().await?;
         // A text that starts with SELECT writes nothing; anything else may.
         let reads = sql.trim_start().get(..6);
         self.wrote |= !reads.is_some_and(|word| word.eq_ignore_ascii_case("SELECT"));
         Ok(())
     }
 
+    /// Takes SQLite's one writer for a transaction that has not yet.
+    pub(super) async fn take_writer(&mut self) -> Result<(), sqlx::Error> {
+        let waiting = std::mem::replace(&mut self.handle, Handle::Closed);
+        self.handle = match waiting {
+            Handle::SqliteWaiting(intent) => Handle::SqliteBatch(intent.begin().await?),
+            other => other,
+        };
+        Ok(())
+    }
+
     pub(super) fn in_transaction(&self) -> bool {
         matches!(
             self.handle,
-            Handle::PostgresTx(_) | Handle::SqliteBatch(_) | Handle::Nested(_)
+            Handle::PostgresTx(_)
+                | Handle::SqliteBatch(_)
+                | Handle::SqliteWaiting(_)
+                | Handle::Nested(_)
         )
     }
 
@@ -102,8 +121,8 @@ impl Conn {
     /// The native connection for one statement. A pooled one stays suspect until
     /// [`Conn::settle`] hears how the statement ended: if the request is cancelled first,
     /// the pool tests the connection before anyone uses it again.
-    pub(super) fn native(&mut self) -> Native<'_> {
-        match &mut self.handle {
+    pub(super) fn native(&mut self) -> Result<Native<'_>, sqlx::Error> {
+        Ok(match &mut self.handle {
             Handle::Sqlite(c) => {
                 c.suspect = true;
                 Native::Sqlite(&mut c.conn)
@@ -118,8 +137,10 @@ impl Conn {
                 Native::Postgres(&mut pooled.conn)
             }
             Handle::SqliteBatch(m) => Native::Sqlite(m.connection()),
-            Handle::Nested(n) => n.native(),
-        }
+            Handle::Nested(n) => n.native()?,
+            // `start_statement` took the writer before any statement.
+            Handle::SqliteWaiting(_) | Handle::Closed => return Err(sqlx::Error::PoolClosed),
+        })
     }
 
     /// Clears the doubt [`Conn::native`] cast, unless the statement failed on the
@@ -130,7 +151,10 @@ impl Conn {
                 Handle::Sqlite(c) => c.suspect = false,
                 Handle::Postgres(c) => c.suspect = false,
                 Handle::PostgresTx(t) => t.pooled().suspect = false,
-                Handle::SqliteBatch(_) | Handle::Nested(_) => {}
+                Handle::SqliteBatch(_)
+                | Handle::SqliteWaiting(_)
+                | Handle::Closed
+                | Handle::Nested(_) => {}
             }
         }
         outcome
@@ -138,7 +162,10 @@ impl Conn {
 
     pub fn backend(&self) -> super::Backend {
         match &self.handle {
-            Handle::Sqlite(_) | Handle::SqliteBatch(_) => super::Backend::Sqlite,
+            Handle::Sqlite(_)
+            | Handle::SqliteBatch(_)
+            | Handle::SqliteWaiting(_)
+            | Handle::Closed => super::Backend::Sqlite,
             Handle::Postgres(_) | Handle::PostgresTx(_) => super::Backend::Postgres,
             Handle::Nested(n) => n.backend(),
         }
@@ -148,102 +175,6 @@ impl Conn {
 impl std::fmt::Debug for Conn {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_tuple("Conn").field(&self.backend()).finish()
-    }
-}
-
-/// A write transaction. It derefs to [`Conn`], so every store function takes either; one
-/// dropped without [`Tx::commit`] rolls back.
-#[derive(Debug)]
-pub struct Tx {
-    pub(super) conn: Conn,
-    /// This process's token generation, moved when a committed transaction changed tokens.
-    pub(super) token_generation: Arc<AtomicU64>,
-    /// Moved when a committed transaction added or removed directory users, so that the
-    /// store folds PostgreSQL's count rows (`user_counts`).
-    pub(super) user_count_changes: Arc<AtomicU64>,
-}
-
-/// What a transaction changed that this process keeps state about.
-#[derive(Clone, Copy, Debug, Default)]
-pub(super) struct Changed {
-    /// Tokens: the commit tells this process's token cache at once (other processes
-    /// learn it from the epoch row).
-    pub(super) tokens: bool,
-    /// Directory users were added or removed.
-    pub(super) users: bool,
-}
-
-impl std::ops::BitOrAssign for Changed {
-    fn bitor_assign(&mut self, other: Changed) {
-        self.tokens |= other.tokens;
-        self.users |= other.users;
-    }
-}
-
-impl std::ops::Deref for Tx {
-    type Target = Conn;
-    fn deref(&self) -> &Conn {
-        &self.conn
-    }
-}
-
-impl std::ops::DerefMut for Tx {
-    fn deref_mut(&mut self) -> &mut Conn {
-        &mut self.conn
-    }
-}
-
-impl Tx {
-    /// Commits; returns only once the transaction is durable as configured.
-    pub async fn commit(self) -> Result<(), sqlx::Error> {
-        match self.commit_unless_moved().await? {
-            true => Ok(()),
-            false => Err(sqlx::Error::Protocol(
-                "what a write was decided on moved; nothing was written".to_owned(),
-            )),
-        }
-    }
-
-    /// [`Tx::commit`]; false, and nothing of the transaction kept, if the write held for
-    /// the commit (`write_account_at_commit`) found that what it was decided on moved.
-    pub async fn commit_unless_moved(mut self) -> Result<bool, sqlx::Error> {
-        if matches!(self.conn.handle, Handle::SqliteBatch(_)) {
-            return super::group_commit::commit_member(self).await;
-        }
-        if !super::audit::flush_journal_then(&mut self.conn, None)
-            .await?
-            .held
-        {
-            return Ok(false);
-        }
-        let changed = self.conn.changed;
-        match self.conn.handle {
-            Handle::PostgresTx(t) => t.commit().await?,
-            // The chunk's commit tells what changed, when it comes.
-            Handle::Nested(n) => return n.commit(changed).await.map(|()| true),
-            Handle::Sqlite(_) | Handle::Postgres(_) | Handle::SqliteBatch(_) => {}
-        }
-        committed(&self.token_generation, &self.user_count_changes, changed);
-        Ok(true)
-    }
-
-    pub async fn rollback(self) -> Result<(), sqlx::Error> {
-        match self.conn.handle {
-            Handle::PostgresTx(t) => t.rollback().await,
-            Handle::SqliteBatch(m) => m.rollback().await,
-            Handle::Nested(n) => n.rollback().await,
-            Handle::Sqlite(_) | Handle::Postgres(_) => Ok(()),
-        }
-    }
-}
-
-/// Tells this process what a committed transaction changed.
-pub(super) fn committed(tokens: &AtomicU64, users: &AtomicU64, changed: Changed) {
-    if changed.tokens {
-        tokens.fetch_add(1, Ordering::SeqCst);
-    }
-    if changed.users {
-        users.fetch_add(1, Ordering::SeqCst);
     }
 }
 
@@ -324,12 +255,13 @@ macro_rules! bind_all {
 macro_rules! on_native {
     ($conn:expr, $this:expr, $build:ident $(::<$t:ty>)?, $run:ident $(=> $then:ident)?) => {{
         let outcome = match $conn.native() {
-            Native::Sqlite(c) => {
+            Err(err) => Err(err),
+            Ok(Native::Sqlite(c)) => {
                 bind_all!(sqlx::$build::<Sqlite $(, $t)?>($this.sql), $this.params, sqlite)
                     .$run(c)
                     .await $(.map(|done| done.$then()))?
             }
-            Native::Postgres(c) => {
+            Ok(Native::Postgres(c)) => {
                 bind_all!(sqlx::$build::<Postgres $(, $t)?>($this.sql), $this.params, postgres)
                     .$run(c)
                     .await $(.map(|done| done.$then()))?
@@ -367,7 +299,7 @@ impl<'q> Query<'q> {
 
     /// Runs a statement that returns no rows; the number of rows it changed.
     pub async fn execute(self, conn: &mut Conn) -> Result<u64, sqlx::Error> {
-        conn.start_statement(self.sql)?;
+        conn.start_statement(self.sql).await?;
         let this = self.checked()?;
         on_native!(conn, this, query, execute => rows_affected)
     }
@@ -379,7 +311,7 @@ impl<'q> Query<'q> {
         conn: &mut Conn,
         control: &str,
     ) -> Result<u64, sqlx::Error> {
-        conn.start_statement(self.sql)?;
+        conn.start_statement(self.sql).await?;
         let this = self.checked()?;
         let sql = format!("{}; {control}", this.sql);
         let this = Query {
@@ -390,7 +322,7 @@ impl<'q> Query<'q> {
     }
 
     pub async fn fetch_all<T: Record>(self, conn: &mut Conn) -> Result<Vec<T>, sqlx::Error> {
-        conn.start_statement(self.sql)?;
+        conn.start_statement(self.sql).await?;
         let this = self.checked()?;
         on_native!(conn, this, query_as::<T>, fetch_all)
     }
@@ -399,7 +331,7 @@ impl<'q> Query<'q> {
         self,
         conn: &mut Conn,
     ) -> Result<Option<T>, sqlx::Error> {
-        conn.start_statement(self.sql)?;
+        conn.start_statement(self.sql).await?;
         let this = self.checked()?;
         on_native!(conn, this, query_as::<T>, fetch_optional)
     }

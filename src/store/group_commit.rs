@@ -12,8 +12,12 @@
 //! commits are shared. When the batch is due as its last member ends, the COMMIT rides in
 //! the text of that member's last statement (its audit entries), so a lone transaction
 //! costs no round trip for it.
+//!
+//! A transaction takes the writer at its first statement. One that ran none before its
+//! commit (its reads on a reader, its write held for the commit) never takes it: the
+//! writer's queue ([`queue`]) runs its text in the shared transaction.
 
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -24,6 +28,13 @@ use tokio::sync::{oneshot, Mutex, OwnedMutexGuard};
 use super::audit;
 use super::db::{self, Handle, Tx};
 
+mod direct;
+mod queue;
+mod stats;
+pub(super) use queue::QueuedText;
+pub use stats::GroupCommitStats;
+use stats::Stats;
+
 /// Transactions per COMMIT at most.
 pub const MAX_BATCH: usize = 64;
 /// The longest a released transaction waits for others to join its batch, unless the
@@ -33,6 +44,9 @@ pub const DEFAULT_MAX_WAIT: Duration = Duration::from_millis(5);
 type Outcome = Result<(), Arc<sqlx::Error>>;
 
 struct Batch {
+    /// The writer's handle as the queue runs statements on it; declared before `conn` so
+    /// that it is dropped first.
+    direct: Option<direct::Direct>,
     conn: Option<PoolConnection<Sqlite>>,
     /// A shared transaction is open on `conn`.
     open: bool,
@@ -52,26 +66,8 @@ pub(super) struct GroupCommit {
     queued: Arc<AtomicUsize>,
     stats: Arc<Stats>,
     max_wait: Duration,
-}
-
-/// How much the commits were shared, since the store opened.
-#[derive(Debug, Default)]
-struct Stats {
-    commits: AtomicU64,
-    transactions: AtomicU64,
-    savepoints_joined: AtomicU64,
-    commits_carried: AtomicU64,
-}
-
-/// Committed batches and the transactions they held.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct GroupCommitStats {
-    pub commits: u64,
-    pub transactions: u64,
-    /// Transactions that began in a savepoint the one before them opened.
-    pub savepoints_joined: u64,
-    /// Commits sent in the text of the batch's last statement, saving their round trip.
-    pub commits_carried: u64,
+    /// The writer's queue ([`queue`]), started by the first text queued.
+    queue: Arc<std::sync::OnceLock<Option<queue::Sender>>>,
 }
 
 impl std::fmt::Debug for GroupCommit {
@@ -123,6 +119,7 @@ impl GroupCommit {
         GroupCommit {
             pool,
             batch: Arc::new(Mutex::new(Batch {
+                direct: None,
                 conn: None,
                 open: false,
                 savepoint_ready: false,
@@ -132,32 +129,47 @@ impl GroupCommit {
             queued: Arc::default(),
             stats: Arc::default(),
             max_wait,
+            queue: Arc::default(),
         }
     }
 
-    pub(super) fn stats(&self) -> GroupCommitStats {
-        GroupCommitStats {
-            commits: self.stats.commits.load(Ordering::Relaxed),
-            transactions: self.stats.transactions.load(Ordering::Relaxed),
-            savepoints_joined: self.stats.savepoints_joined.load(Ordering::Relaxed),
-            commits_carried: self.stats.commits_carried.load(Ordering::Relaxed),
-        }
-    }
-
-    /// Waits for the writer, opens (or joins) the shared transaction and a savepoint in it.
-    pub(super) async fn begin(&self) -> Result<Member, sqlx::Error> {
+    /// A transaction that will take the writer at its first statement (or its commit), and
+    /// counts as queued for it meanwhile, so that the batch waits for it as for one queued.
+    pub(super) fn intend(&self) -> Intent {
         self.queued.fetch_add(1, Ordering::SeqCst);
-        let mut queued = Queued {
-            writer: self.clone(),
-            acquired: false,
-        };
+        Intent {
+            queued: Queued {
+                writer: self.clone(),
+                acquired: false,
+            },
+        }
+    }
+}
+
+/// A write transaction that has not taken the one writer yet: the work a request does
+/// before its first statement (deciding, building its writes) does not hold the writer.
+/// Dropped unused, it stops counting as queued and lets the batch commit.
+pub(super) struct Intent {
+    queued: Queued,
+}
+
+impl Intent {
+    /// Waits for the writer, opens (or joins) the shared transaction and a savepoint in it.
+    pub(super) async fn begin(self) -> Result<Member, sqlx::Error> {
+        let writer = self.queued.writer.clone();
+        writer.begin_queued(self.queued).await
+    }
+}
+
+impl GroupCommit {
+    async fn begin_queued(&self, mut queued: Queued) -> Result<Member, sqlx::Error> {
         let mut guard = self.batch.clone().lock_owned().await;
         queued.acquired = true;
         drop(queued);
         if guard.open && guard.savepoint_ready {
             // Nothing to send, so nothing a cancellation could cut in half.
             guard.savepoint_ready = false;
-            self.stats.savepoints_joined.fetch_add(1, Ordering::Relaxed);
+            self.count_joined();
             return Ok(Member {
                 guard: Some(guard),
                 writer: self.clone(),
@@ -217,6 +229,14 @@ impl GroupCommit {
             };
             finish(&mut guard, outcome);
         }
+        if let Some(direct) = guard.direct.take() {
+            // Its statements are finalized while sqlx's worker leaves the handle alone.
+            if let Some(conn) = guard.conn.as_deref_mut() {
+                let locked = conn.lock_handle().await;
+                drop(direct);
+                drop(locked);
+            }
+        }
         guard.conn = None;
     }
 
@@ -247,12 +267,8 @@ impl GroupCommit {
         finish(&mut guard, outcome);
     }
 
-    fn count_commit(&self, transactions: usize) {
-        self.stats.commits.fetch_add(1, Ordering::Relaxed);
-        let held = u64::try_from(transactions).unwrap_or(u64::MAX);
-        self.stats.transactions.fetch_add(held, Ordering::Relaxed);
-        #[allow(clippy::cast_precision_loss)]
-        metrics::histogram!("scimd_sqlite_group_commit_transactions").record(held as f64);
+    fn text_queue(&self) -> Option<&queue::Sender> {
+        self.queue.get_or_init(|| queue::start(self)).as_ref()
     }
 }
 
@@ -404,10 +420,7 @@ impl Member {
         };
         if let Carried::Commit = carried {
             self.writer.count_commit(guard.released.len() + 1);
-            self.writer
-                .stats
-                .commits_carried
-                .fetch_add(1, Ordering::Relaxed);
+            self.writer.count_carried();
             finish(&mut guard, Ok(()));
             return Ok(());
         }

@@ -41,6 +41,7 @@ mod sql_params;
 mod sqlite_fold;
 mod statement_count;
 mod tokens;
+mod tx;
 mod user_counts;
 mod user_derived;
 mod user_writes;
@@ -298,8 +299,10 @@ impl Store {
         }))
     }
 
-    /// Opens a write transaction. SQLite takes the write lock up front (`BEGIN IMMEDIATE`)
-    /// so a transaction never fails half-way when another process (the CLI) writes too.
+    /// Opens a write transaction. SQLite's takes the one writer at its first statement (or
+    /// its commit), so what a request does before (deciding, building its writes) does not
+    /// hold the writer, and then the write lock at once (`BEGIN IMMEDIATE`), so a
+    /// transaction never fails half-way when another process (the CLI) writes too.
     pub async fn begin(&self) -> StoreResult<Tx> {
         if let Some(session) = self.session() {
             return Ok(Tx {
@@ -309,7 +312,7 @@ impl Store {
             });
         }
         let handle = match &self.pools {
-            Pools::Sqlite { write, .. } => Handle::SqliteBatch(write.begin().await?),
+            Pools::Sqlite { write, .. } => Handle::SqliteWaiting(write.intend()),
             Pools::Postgres(pool) => Handle::PostgresTx(conn_pool::PgTx::begin(pool).await?),
         };
         Ok(Tx {

@@ -185,14 +185,21 @@ async fn cancelled_transactions_leave_nothing_and_block_nobody(db: TestDb) {
 }
 
 /// A request cancelled right after its transaction's first statement went out (one poll of
-/// `begin`: on SQLite the `BEGIN` or `SAVEPOINT` is sent and runs, unanswered) leaves the
-/// writer usable: every later transaction commits, and the committed ones stay.
+/// it: on SQLite, which takes the writer then, the `BEGIN` or `SAVEPOINT` is sent and
+/// runs, unanswered) leaves the writer usable: every later transaction commits, and the
+/// committed ones stay.
 async fn a_transaction_cancelled_while_it_opens_blocks_nobody(db: TestDb) {
     let store = db.store().await;
     for i in 0..20 {
         // Usually still opening after one poll; if the worker answered within it, the
         // transaction is dropped instead, which is a cancellation too.
-        drop(store.begin().now_or_never());
+        let mut cancelled = store.begin().await.expect("begin");
+        drop(
+            store::query("SELECT 1")
+                .execute(&mut cancelled)
+                .now_or_never(),
+        );
+        drop(cancelled);
         let mut tx = store.begin().await.expect("the writer is free");
         store::insert_account(&mut tx, &account(&format!("o{i}@acme.example")))
             .await
@@ -413,6 +420,11 @@ async fn a_failed_carried_commit_undoes_only_its_own_transaction() {
         .group_commit_stats()
         .expect("SQLite commits in groups");
     let mut first = store.begin().await.expect("begin");
+    // A transaction takes the writer at its first statement.
+    store::query("SELECT 1")
+        .execute(&mut first)
+        .await
+        .expect("the first transaction takes the writer");
     let second = tokio::spawn({
         let store = store.clone();
         async move {

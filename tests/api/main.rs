@@ -48,3 +48,4 @@ mod user_names;
 mod user_rules;
 mod user_writes;
 mod users;
+mod write_queue;
