@@ -2,14 +2,14 @@
 //! they were decided on still holds, all or nothing, and concurrent writes of one user lose
 //! no update, on both backends.
 
-use scimd::domain::audit::{ActorKind, AuditAction};
+use scimd::domain::audit::AuditAction;
 use scimd::domain::*;
 use scimd::store::*;
 use serde_json::json;
 
 use crate::helpers::*;
 use crate::on_both_backends;
-use crate::store_model::{acme_tx, new_account};
+use crate::store_model::{acme_tx, new_account, okta_did};
 use crate::store_records::{add_directory, new_record};
 
 /// What a failed guard must have left as it was: the account's version, status and
@@ -78,15 +78,7 @@ async fn commit_guarded(
                 .unwrap();
         }
     }
-    let entry = NewAuditEntry {
-        at: 20,
-        org_id: None,
-        account_id: Some(change.id),
-        actor_kind: ActorKind::Directory,
-        actor_id: "okta".into(),
-        action: AuditAction::AccountProfileChanged,
-        detail: json!({}),
-    };
+    let entry = okta_did(change.id, AuditAction::AccountProfileChanged);
     append_audit(&mut tx, &entry).await.unwrap();
     let write = account_write_if_unchanged(tx.backend(), change, guard);
     hold_for_commit(&mut tx, write).unwrap();

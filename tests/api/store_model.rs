@@ -44,6 +44,22 @@ pub(crate) fn new_account(email: &str) -> NewAccount {
     }
 }
 
+/// What a directory named okta did to `account`, as its audit entry.
+pub(crate) fn okta_did(
+    account: AccountId,
+    action: scimd::domain::audit::AuditAction,
+) -> NewAuditEntry {
+    NewAuditEntry {
+        at: 20,
+        org_id: None,
+        account_id: Some(account),
+        actor_kind: scimd::domain::audit::ActorKind::Directory,
+        actor_id: "okta".into(),
+        action,
+        detail: json!({}),
+    }
+}
+
 async fn organizations_domains_and_accounts(db: TestDb) {
     let store = db.store().await;
     let mut tx = store.begin().await.unwrap();

@@ -3,14 +3,13 @@
 //! savepoint of one transaction. One that fails leaves nothing and fails alone.
 
 use futures_util::future::join_all;
-use scimd::domain::audit::{ActorKind, AuditAction};
+use scimd::domain::audit::AuditAction;
 use scimd::domain::*;
 use scimd::store::*;
-use serde_json::json;
 
 use crate::helpers::*;
 use crate::on_both_backends;
-use crate::store_model::{acme_tx, new_account};
+use crate::store_model::{acme_tx, new_account, okta_did};
 use crate::store_records::{add_directory, new_record};
 
 const WRITES: usize = 40;
@@ -36,15 +35,7 @@ async fn a_failing_queued_write_fails_alone(db: TestDb) {
             let taken = if i % 4 == 3 { i - 1 } else { i };
             let record = new_record(directory, account.id, &format!("user{taken}"));
             let mut tx = store.begin().await.unwrap();
-            let entry = NewAuditEntry {
-                at: 3,
-                org_id: Some(org),
-                account_id: Some(account.id),
-                actor_kind: ActorKind::Directory,
-                actor_id: "okta".into(),
-                action: AuditAction::AccountCreated,
-                detail: json!({}),
-            };
+            let entry = okta_did(account.id, AuditAction::AccountCreated);
             append_audit(&mut tx, &entry).await.unwrap();
             let write = new_user_write(tx.backend(), &account, Some(org), &record, sites);
             hold_for_commit(&mut tx, write).unwrap();
