@@ -223,12 +223,16 @@ fn write_with_journal(
 
 /// SQLite: everything a transaction that ran nothing leaves to its commit (its held write
 /// and its journal, the write's condition gating the journal) as one text for the writer's
-/// queue, taken from `conn`; `None`, and `conn` as it was, if it needs more than one text.
+/// queue, taken from `conn`; `None`, and `conn` as it was, if there is nothing to write or
+/// it needs more than one text.
 pub(super) fn queued_text(conn: &mut Conn) -> Option<super::group_commit::QueuedText> {
+    let some = conn.deferred.is_some()
+        || !conn.pending_audit.is_empty()
+        || !conn.pending_provisioning.is_empty();
     let fits = conn.pending_audit.len() <= ROWS_PER_STATEMENT
         && conn.pending_provisioning.len() <= ROWS_PER_STATEMENT
         && !conn.wrote;
-    if !fits {
+    if !(some && fits) {
         return None;
     }
     let audit = std::mem::take(&mut conn.pending_audit);
