@@ -299,10 +299,11 @@ impl Store {
         }))
     }
 
-    /// Opens a write transaction. SQLite's takes the one writer at its first statement (or
-    /// its commit), so what a request does before (deciding, building its writes) does not
-    /// hold the writer, and then the write lock at once (`BEGIN IMMEDIATE`), so a
-    /// transaction never fails half-way when another process (the CLI) writes too.
+    /// Opens a write transaction. SQLite's takes the one writer at its first statement, so
+    /// what a request does before (deciding, building its writes) does not hold the writer,
+    /// and then the write lock at once (`BEGIN IMMEDIATE`), so a transaction never fails
+    /// half-way when another process (the CLI) writes too. One that runs nothing before its
+    /// commit never takes it: the writer's queue runs its text (`group_commit::queue`).
     pub async fn begin(&self) -> StoreResult<Tx> {
         if let Some(session) = self.session() {
             return Ok(Tx {

@@ -71,6 +71,8 @@ impl Tx {
                 // Nothing ran and nothing is to be written: the writer is not needed.
                 return Ok(true);
             }
+            // It ran nothing on the writer: its one text goes to the writer's queue, which
+            // runs it on the writer's thread with whatever else is queued.
             if let Some(text) = super::audit::queued_text(&mut self.conn) {
                 let handle = std::mem::replace(&mut self.conn.handle, Handle::Closed);
                 if let Handle::SqliteWaiting(intent) = handle {
