@@ -226,9 +226,7 @@ fn write_with_journal(
 /// queue, taken from `conn`; `None`, and `conn` as it was, if there is nothing to write or
 /// it needs more than one text.
 pub(super) fn queued_text(conn: &mut Conn) -> Option<super::group_commit::QueuedText> {
-    let some = conn.deferred.is_some()
-        || !conn.pending_audit.is_empty()
-        || !conn.pending_provisioning.is_empty();
+    let some = conn.leaves_to_commit();
     let fits = conn.pending_audit.len() <= ROWS_PER_STATEMENT
         && conn.pending_provisioning.len() <= ROWS_PER_STATEMENT
         && !conn.wrote;

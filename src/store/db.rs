@@ -36,7 +36,7 @@ pub struct Conn {
     pub(super) pending_audit: Vec<super::audit::PendingAudit>,
     /// The provisioning entry of a SCIM write, written with the audit entries.
     pub(super) pending_provisioning: Vec<super::provisioning_log::NewProvisioningEntry>,
-    /// A guarded write sent with the commit (`write_account_at_commit`).
+    /// A guarded write sent with the commit (`hold_for_commit`).
     pub(super) deferred: Option<super::deferred::HeldWrite>,
     /// A statement that may write ran on the connection (a commit may carry the held write
     /// only if none did: its failed guard would otherwise leave their changes).
@@ -98,6 +98,13 @@ impl Conn {
             other => other,
         };
         Ok(())
+    }
+
+    /// Something waits for the commit: a held write or journal entries.
+    pub(super) fn leaves_to_commit(&self) -> bool {
+        self.deferred.is_some()
+            || !self.pending_audit.is_empty()
+            || !self.pending_provisioning.is_empty()
     }
 
     pub(super) fn in_transaction(&self) -> bool {

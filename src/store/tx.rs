@@ -60,14 +60,10 @@ impl Tx {
     }
 
     /// [`Tx::commit`]; false, and nothing of the transaction kept, if the write held for
-    /// the commit (`write_account_at_commit`) found that what it was decided on moved.
+    /// the commit (`hold_for_commit`) found that what it was decided on moved.
     pub async fn commit_unless_moved(mut self) -> Result<bool, sqlx::Error> {
         if let Handle::SqliteWaiting(_) = self.conn.handle {
-            let conn = &self.conn;
-            let idle = conn.deferred.is_none()
-                && conn.pending_audit.is_empty()
-                && conn.pending_provisioning.is_empty();
-            if idle {
+            if !self.conn.leaves_to_commit() {
                 // Nothing ran and nothing is to be written: the writer is not needed.
                 return Ok(true);
             }

@@ -1,14 +1,14 @@
 //! The writer's queue. A transaction that ran nothing on SQLite's writer before its commit
 //! (its reads were on a reader, its write held for the commit) does not take the writer
-//! itself: it queues its one text, and a thread of the store's own runs the queued texts
-//! one after another, each in a savepoint of the shared transaction, the last one carrying
-//! the COMMIT. A failing text is rolled back to its savepoint and answered with its error;
-//! the others go on.
+//! itself: it queues its one text, and a thread of the store's own runs the texts queued
+//! meanwhile as one round on the writer's handle ([`super::direct`]), each in a savepoint
+//! of the shared transaction, then the COMMIT. A failing text is rolled back to its
+//! savepoint and answered with its error; the others go on.
 //!
 //! Why a thread: the writer's turns are the critical path of every SQLite write. A task of
-//! the server's runtime, woken each time sqlx's worker answers it, waits behind whatever
-//! requests are ready to run; a thread of its own and sqlx's worker wake each other
-//! directly, and each request's task wakes only once, when its answer is durable.
+//! the server's runtime waits behind whatever requests are ready to run each time it is
+//! woken; the queue's thread is woken once per round, runs the round's statements itself,
+//! and each request's task wakes only once, when its answer is durable.
 
 use std::sync::Arc;
 use std::time::Instant;
