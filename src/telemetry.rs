@@ -28,9 +28,7 @@ pub struct RequestSpan;
 impl RootSpanBuilder for RequestSpan {
     fn on_request_start(request: &ServiceRequest) -> Span {
         let request_id = request.extensions().get::<RequestId>().copied();
-        let route = request
-            .match_pattern()
-            .unwrap_or_else(|| "unmatched".into());
+        let route = crate::http::scim_paths::RouteTemplate::of(request);
         tracing::info_span!(
             "request",
             request_id = request_id.map(tracing::field::display),

@@ -70,9 +70,7 @@ impl Probe {
     pub fn start(req: &ServiceRequest) -> Self {
         Probe {
             started: Instant::now(),
-            route: req
-                .match_pattern()
-                .unwrap_or_else(|| "unmatched".to_owned()),
+            route: super::scim_paths::RouteTemplate::of(req),
             method: req.method().as_str().to_owned(),
         }
     }

@@ -17,7 +17,7 @@ mod provisioning;
 mod refusals;
 mod request_guard;
 mod root_search;
-mod scim_paths;
+pub(crate) mod scim_paths;
 mod scim_request;
 mod scim_routes;
 pub mod startup;

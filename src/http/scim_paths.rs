@@ -13,6 +13,7 @@
 
 use actix_web::dev::ServiceRequest;
 use actix_web::http::uri::{PathAndQuery, Uri};
+use actix_web::HttpMessage;
 
 const BASE: &str = "/scim/v2";
 
@@ -123,5 +124,30 @@ mod tests {
             canonical_path("/scim/v2/schemas/urn:Ietf:x/").as_deref(),
             Some("/scim/v2/Schemas/urn:Ietf:x")
         );
+    }
+}
+
+/// The route template a request matches (`/scim/v2/Users/{id}`), or `unmatched`: looked up
+/// once, before routing, for the metrics and the request span. Each lookup walks the routes
+/// and runs their patterns, a few microseconds that every request would pay twice more.
+#[derive(Clone, Debug)]
+pub struct RouteTemplate(pub String);
+
+impl RouteTemplate {
+    pub fn remember(req: &ServiceRequest) {
+        let template = req
+            .match_pattern()
+            .unwrap_or_else(|| "unmatched".to_owned());
+        req.extensions_mut().insert(RouteTemplate(template));
+    }
+
+    /// The template [`RouteTemplate::remember`] found; looked up again if it did not run.
+    pub fn of(req: &ServiceRequest) -> String {
+        match req.extensions().get::<RouteTemplate>() {
+            Some(RouteTemplate(template)) => template.clone(),
+            None => req
+                .match_pattern()
+                .unwrap_or_else(|| "unmatched".to_owned()),
+        }
     }
 }

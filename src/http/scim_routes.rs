@@ -69,7 +69,11 @@ fn entitlement_lists<const OKTA: bool>(base: &str) -> impl FnOnce(&mut web::Serv
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
+        // Routes are tried in order, and each one with `{id}` runs a pattern: what an IdP
+        // sends all day comes first.
         web::scope("/scim/v2")
+            .configure(resource_routes!("/Users", users, users::Users))
+            .configure(resource_routes!("/Groups", groups, groups::Groups))
             .service(
                 resource("/ServiceProviderConfig")
                     .route(web::get().to(discovery::service_provider_config)),
@@ -80,8 +84,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(resource("/ResourceTypes/{id}").route(web::get().to(discovery::resource_type)))
             .service(resource("/.search").route(web::post().to(root_search::search)))
             .service(resource("/Bulk").route(web::post().to(bulk::bulk)))
-            .configure(resource_routes!("/Users", users, users::Users))
-            .configure(resource_routes!("/Groups", groups, groups::Groups))
             .configure(entitlement_lists::<false>("/Entitlements"))
             .configure(entitlement_lists::<true>("/Products"))
             .default_service(web::to(unknown_endpoint)),

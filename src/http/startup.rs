@@ -171,6 +171,7 @@ impl Application {
                 // path.
                 .wrap_fn(|mut req, srv| {
                     super::scim_paths::normalize(&mut req);
+                    super::scim_paths::RouteTemplate::remember(&req);
                     srv.call(req)
                 })
                 .app_data(data.clone())
