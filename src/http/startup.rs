@@ -220,6 +220,11 @@ impl Application {
         self.port
     }
 
+    /// The server's own store (tests read its counters).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
     pub fn metrics_port(&self) -> Option<u16> {
         self.metrics_port
     }

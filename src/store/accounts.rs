@@ -67,6 +67,30 @@ pub(super) const ACCOUNT_COLUMNS: &str = "a.id AS a_id, a.email AS a_email, \
      a.display_name AS a_display_name, a.profile AS a_profile, a.status AS a_status, \
      d.org_id AS a_managing_org, a.tombstoned_at AS a_tombstoned_at, \
      a.created_at AS a_created_at, a.updated_at AS a_updated_at, a.version AS a_version";
+impl super::inline_reads::InlineRow for Account {
+    fn from_inline(row: &super::inline_reads::Columns<'_, '_>) -> rusqlite::Result<Self> {
+        let status = row.text("a_status")?;
+        Ok(Account {
+            id: row.uuid("a_id")?.into(),
+            email: row.text_opt("a_email")?,
+            display_name: row.text_opt("a_display_name")?,
+            profile: row.json("a_profile")?,
+            status: AccountStatus::try_from(status).map_err(|err| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    0,
+                    rusqlite::types::Type::Text,
+                    err.into(),
+                )
+            })?,
+            managing_org: row.uuid_opt("a_managing_org")?.map(OrgId::from),
+            tombstoned_at: row.int_opt("a_tombstoned_at")?,
+            created_at: row.int("a_created_at")?,
+            updated_at: row.int("a_updated_at")?,
+            version: row.int("a_version")?,
+        })
+    }
+}
+
 const ACCOUNT_FROM: &str =
     "FROM accounts a LEFT JOIN verified_domains d ON d.domain = a.email_domain";
 

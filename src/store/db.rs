@@ -8,6 +8,7 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{FromRow, PgConnection, Postgres, Sqlite, SqliteConnection};
 
 use super::conn_pool::{settled, PgTx, Pooling};
+use super::inline_reads::InlineRow;
 use super::{StoreError, StoreResult};
 
 pub use super::db_params::{IntoParam, NullParam, Param, Time};
@@ -41,10 +42,14 @@ pub struct Conn {
     /// A statement that may write ran on the connection (a commit may carry the held write
     /// only if none did: its failed guard would otherwise leave their changes).
     pub(super) wrote: bool,
+    /// On a SQLite read outside a transaction: the store's inline readers.
+    pub(super) inline: Option<std::sync::Arc<super::inline_reads::InlineReaders>>,
 }
 
 pub(super) enum Handle {
     Sqlite(Pooling<SqliteConnection>),
+    /// A SQLite read that takes a reader from the pool at its first statement through sqlx.
+    SqliteUntaken(super::conn_pool::Pool<SqliteConnection>),
     Postgres(Pooling<PgConnection>),
     PostgresTx(PgTx),
     SqliteBatch(super::group_commit::Member),
@@ -72,6 +77,7 @@ impl Conn {
             pending_provisioning: Vec::new(),
             deferred: None,
             wrote: false,
+            inline: None,
         }
     }
 
@@ -90,14 +96,24 @@ impl Conn {
         Ok(())
     }
 
-    /// Takes SQLite's one writer for a transaction that has not yet.
+    /// Takes SQLite's one writer for a transaction that has not yet, or a reader for a
+    /// read that has not.
     pub(super) async fn take_writer(&mut self) -> Result<(), sqlx::Error> {
         let waiting = std::mem::replace(&mut self.handle, Handle::Closed);
         self.handle = match waiting {
             Handle::SqliteWaiting(intent) => Handle::SqliteBatch(intent.begin().await?),
+            Handle::SqliteUntaken(pool) => Handle::Sqlite(super::conn_pool::get(&pool).await?),
             other => other,
         };
         Ok(())
+    }
+
+    /// The inline readers, on a SQLite read outside a transaction.
+    fn inline_readers(&self) -> Option<std::sync::Arc<super::inline_reads::InlineReaders>> {
+        match self.handle {
+            Handle::Sqlite(_) | Handle::SqliteUntaken(_) => self.inline.clone(),
+            _ => None,
+        }
     }
 
     /// Something waits for the commit: a held write or journal entries.
@@ -145,8 +161,10 @@ impl Conn {
             }
             Handle::SqliteBatch(m) => Native::Sqlite(m.connection()),
             Handle::Nested(n) => n.native()?,
-            // `start_statement` took the writer before any statement.
-            Handle::SqliteWaiting(_) | Handle::Closed => return Err(sqlx::Error::PoolClosed),
+            // `start_statement` took the writer (or reader) before any statement.
+            Handle::SqliteWaiting(_) | Handle::SqliteUntaken(_) | Handle::Closed => {
+                return Err(sqlx::Error::PoolClosed)
+            }
         })
     }
 
@@ -160,6 +178,7 @@ impl Conn {
                 Handle::PostgresTx(t) => t.pooled().suspect = false,
                 Handle::SqliteBatch(_)
                 | Handle::SqliteWaiting(_)
+                | Handle::SqliteUntaken(_)
                 | Handle::Closed
                 | Handle::Nested(_) => {}
             }
@@ -170,6 +189,7 @@ impl Conn {
     pub fn backend(&self) -> super::Backend {
         match &self.handle {
             Handle::Sqlite(_)
+            | Handle::SqliteUntaken(_)
             | Handle::SqliteBatch(_)
             | Handle::SqliteWaiting(_)
             | Handle::Closed => super::Backend::Sqlite,
@@ -331,6 +351,24 @@ impl<'q> Query<'q> {
     pub async fn fetch_all<T: Record>(self, conn: &mut Conn) -> Result<Vec<T>, sqlx::Error> {
         conn.start_statement(self.sql).await?;
         let this = self.checked()?;
+        on_native!(conn, this, query_as::<T>, fetch_all)
+    }
+
+    /// [`Query::fetch_all`] for a statement an index bounds (a lookup): on a SQLite read
+    /// outside a transaction, stepped on this thread (`inline_reads`).
+    pub(super) async fn fetch_all_inline<T: Record + InlineRow>(
+        self,
+        conn: &mut Conn,
+    ) -> Result<Vec<T>, sqlx::Error> {
+        let Some(readers) = conn.inline_readers() else {
+            return self.fetch_all(conn).await;
+        };
+        let this = self.checked()?;
+        if let Some(rows) = readers.fetch_all(this.sql, &this.params) {
+            return rows;
+        }
+        // Locked: sqlx's reader waits for it on its own thread. Counted already.
+        conn.start_statement(this.sql).await?;
         on_native!(conn, this, query_as::<T>, fetch_all)
     }
 

@@ -126,6 +126,22 @@ pub(super) const DIRECTORY_USER_COLUMNS: &str =
      du.attributes AS du_attributes, du.created_at AS du_created_at, \
      du.updated_at AS du_updated_at, du.version AS du_version";
 
+impl super::inline_reads::InlineRow for DirectoryUser {
+    fn from_inline(row: &super::inline_reads::Columns<'_, '_>) -> rusqlite::Result<Self> {
+        Ok(DirectoryUser {
+            id: row.uuid("du_id")?,
+            directory_id: row.uuid("du_directory_id")?.into(),
+            account_id: row.uuid("du_account_id")?.into(),
+            user_name: row.text("du_user_name")?,
+            external_id: row.text_opt("du_external_id")?,
+            attributes: row.json("du_attributes")?,
+            created_at: row.int("du_created_at")?,
+            updated_at: row.int("du_updated_at")?,
+            version: row.int("du_version")?,
+        })
+    }
+}
+
 const INSERT_DIRECTORY_USER: &str = "INSERT INTO directory_users (id, directory_id, account_id, \
      user_name, user_name_lower, external_id, attributes, created_at, updated_at, version)";
 const INSERT_SITE_USERS: &str =

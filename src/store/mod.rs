@@ -27,6 +27,7 @@ pub mod filter_sql;
 mod group_commit;
 mod groups;
 mod idna_fixup;
+mod inline_reads;
 mod keyset;
 mod open;
 mod options;
@@ -35,9 +36,11 @@ mod page_positions;
 mod provisioning_log;
 pub mod receiver_registry;
 mod scim_groups;
+mod scim_user_row;
 mod security_events;
 mod sites;
 mod sql_params;
+mod sqlite_binding;
 mod sqlite_fold;
 mod statement_count;
 mod tokens;
@@ -165,6 +168,9 @@ enum Pools {
     /// snapshots in parallel.
     Sqlite {
         read: conn_pool::Pool<SqliteConnection>,
+        /// Index-bound lookups, stepped on the request's thread (`inline_reads`); none for
+        /// a database without a file of its own (in memory).
+        inline: Option<Arc<inline_reads::InlineReaders>>,
         write: group_commit::GroupCommit,
     },
     Postgres(conn_pool::Pool<PgConnection>),
@@ -293,10 +299,15 @@ impl Store {
         if let Some(session) = self.session() {
             return Ok(bulk::read_conn(session.begin().await?));
         }
-        Ok(Conn::new(match &self.pools {
-            Pools::Sqlite { read, .. } => Handle::Sqlite(conn_pool::get(read).await?),
-            Pools::Postgres(pool) => Handle::Postgres(conn_pool::get(pool).await?),
-        }))
+        Ok(match &self.pools {
+            // A reader of sqlx's pool is taken at the first statement that needs one.
+            Pools::Sqlite { read, inline, .. } => {
+                let mut conn = Conn::new(Handle::SqliteUntaken(read.clone()));
+                conn.inline = inline.clone();
+                conn
+            }
+            Pools::Postgres(pool) => Conn::new(Handle::Postgres(conn_pool::get(pool).await?)),
+        })
     }
 
     /// Opens a write transaction. SQLite's takes the one writer at its first statement, so
@@ -386,19 +397,33 @@ impl Store {
         }
     }
 
+    /// On SQLite, the statements run on the request's thread so far (`inline_reads`).
+    pub fn inline_statements(&self) -> Option<u64> {
+        match &self.pools {
+            Pools::Sqlite { inline, .. } => Some(inline.as_ref().map_or(0, |i| i.statements())),
+            Pools::Postgres(_) => None,
+        }
+    }
+
     /// Connections in use and idle, per pool, for the metrics.
     pub fn pool_usage(&self) -> Vec<PoolUsage> {
         fn usage(name: &'static str, (in_use, idle): (u32, u32)) -> PoolUsage {
             PoolUsage { name, in_use, idle }
         }
         match &self.pools {
-            Pools::Sqlite { read, write } => {
+            Pools::Sqlite {
+                read,
+                write,
+                inline,
+            } => {
                 let writer = write.pool();
                 let idle = u32::try_from(writer.num_idle()).unwrap_or(u32::MAX);
-                vec![
+                let mut pools = vec![
                     usage("read", conn_pool::usage(read)),
                     usage("write", (writer.size().saturating_sub(idle), idle)),
-                ]
+                ];
+                pools.extend(inline.as_ref().map(|i| usage("read_inline", i.usage())));
+                pools
             }
             Pools::Postgres(pool) => vec![usage("postgres", conn_pool::usage(pool))],
         }
@@ -416,7 +441,14 @@ impl Store {
     pub async fn close(&self) {
         self.background.stop().await;
         match &self.pools {
-            Pools::Sqlite { read, write } => {
+            Pools::Sqlite {
+                read,
+                write,
+                inline,
+            } => {
+                if let Some(inline) = inline {
+                    inline.close();
+                }
                 conn_pool::close(read).await;
                 write.close().await;
                 write.pool().close().await;

@@ -2,6 +2,7 @@
 //! them (see `background`).
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::PgConnectOptions;
@@ -9,7 +10,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{ConnectOptions, SqliteConnection, SqlitePool};
 
 use super::background::Background;
-use super::{checkpoint, conn_pool, group_commit, sqlite_fold};
+use super::{checkpoint, conn_pool, group_commit, inline_reads, sqlite_fold};
 use super::{Pools, SqliteDurability, StoreOptions, StoreResult};
 
 const SLOW: Duration = Duration::from_millis(500);
@@ -76,6 +77,14 @@ pub(super) async fn sqlite(
         .pool_size
         .min(u32::try_from(cores * 2).unwrap_or(u32::MAX))
         .max(1);
+    let inline = options
+        .get_filename()
+        .to_str()
+        .filter(|name| !name.is_empty() && !name.starts_with(':') && !url.contains("mode=memory"))
+        .map(|name| {
+            let keep = usize::try_from(readers).unwrap_or(usize::MAX);
+            Arc::new(inline_reads::InlineReaders::new(name.into(), keep))
+        });
     let checkpointer = options.connect().await?;
     let read = conn_pool::pool(
         conn_pool::Connector::new(options, Some(ready_sqlite), conn_pool::ping_sqlite),
@@ -94,6 +103,7 @@ pub(super) async fn sqlite(
     ));
     Ok(Pools::Sqlite {
         read,
+        inline,
         write: group_commit::GroupCommit::new(write, opts.group_commit_wait),
     })
 }
@@ -123,11 +133,21 @@ fn ready_sqlite(
 /// its plan: every lookup would pay for a fresh compile. The query planner stability
 /// guarantee keeps one plan per prepared statement, as the statement cache intends.
 async fn stable_plans(conn: &mut sqlx::SqliteConnection) -> Result<(), sqlx::Error> {
-    const SQLITE_DBCONFIG_ENABLE_QPSG: std::os::raw::c_int = 1007;
     let mut handle = conn.lock_handle().await?;
-    let db = handle.as_raw_handle().as_ptr();
-    // SAFETY: `db` is this connection's open handle, held locked for the call; the option
-    // takes an int (1: on) and an optional int pointer for the previous value (none).
+    // SAFETY: the connection's open handle, held locked for the call.
+    unsafe { enable_stable_plans(handle.as_raw_handle().as_ptr()) }
+}
+
+/// [`stable_plans`] on an open handle.
+///
+/// # Safety
+/// `db` is an open SQLite handle that no other thread uses during the call.
+pub(super) unsafe fn enable_stable_plans(
+    db: *mut libsqlite3_sys::sqlite3,
+) -> Result<(), sqlx::Error> {
+    const SQLITE_DBCONFIG_ENABLE_QPSG: std::os::raw::c_int = 1007;
+    // SAFETY: `db` as the caller promises; the option takes an int (1: on) and an optional
+    // int pointer for the previous value (none).
     let rc = unsafe {
         libsqlite3_sys::sqlite3_db_config(
             db,

@@ -9,12 +9,20 @@ use libsqlite3_sys as ffi;
 /// Registers `scimd_fold` on one connection (every pooled connection, before first use).
 pub(super) async fn register(conn: &mut sqlx::SqliteConnection) -> Result<(), sqlx::Error> {
     let mut handle = conn.lock_handle().await?;
-    let db = handle.as_raw_handle().as_ptr();
+    // SAFETY: the connection's open handle, held locked for the call.
+    unsafe { register_on(handle.as_raw_handle().as_ptr()) }
+}
+
+/// Registers `scimd_fold` on an open handle.
+///
+/// # Safety
+/// `db` is an open SQLite handle that no other thread uses during the call.
+pub(super) unsafe fn register_on(db: *mut ffi::sqlite3) -> Result<(), sqlx::Error> {
     // Deterministic: SQLite may use it in indexes and factor it out of loops. Innocuous: it
     // reads nothing but its argument, so schema objects may call it.
     let flags = ffi::SQLITE_UTF8 | ffi::SQLITE_DETERMINISTIC | ffi::SQLITE_INNOCUOUS;
-    // SAFETY: `db` is this connection's open handle, held locked for the call; the name is
-    // a NUL-terminated static; `fold` has the signature SQLite calls and no user data.
+    // SAFETY: `db` as the caller promises; the name is a NUL-terminated static; `fold` has
+    // the signature SQLite calls and no user data.
     let rc = unsafe {
         ffi::sqlite3_create_function_v2(
             db,

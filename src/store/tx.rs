@@ -98,6 +98,7 @@ impl Tx {
             // The chunk's commit tells what changed, when it comes.
             Handle::Nested(n) => return n.commit(changed).await.map(|()| true),
             Handle::Sqlite(_)
+            | Handle::SqliteUntaken(_)
             | Handle::Postgres(_)
             | Handle::SqliteBatch(_)
             | Handle::SqliteWaiting(_)
@@ -112,9 +113,11 @@ impl Tx {
             Handle::PostgresTx(t) => t.rollback().await,
             Handle::SqliteBatch(m) => m.rollback().await,
             Handle::Nested(n) => n.rollback().await,
-            Handle::Sqlite(_) | Handle::Postgres(_) | Handle::SqliteWaiting(_) | Handle::Closed => {
-                Ok(())
-            }
+            Handle::Sqlite(_)
+            | Handle::SqliteUntaken(_)
+            | Handle::Postgres(_)
+            | Handle::SqliteWaiting(_)
+            | Handle::Closed => Ok(()),
         }
     }
 }

@@ -3,7 +3,6 @@
 
 use super::db::{query, Conn};
 
-use super::db_types::DbSortValue;
 use super::filter_sql::{
     fold_sql, Column, Element, FilterCompiler, JsonDoc, Loc, Multi, QueryError, SqlParams,
 };
@@ -11,15 +10,16 @@ use super::keyset::{unsortable, ListOrder, PageSql};
 use super::{Backend, ListQuery, Listed, StoreResult};
 use crate::domain::{DirectoryId, GroupId, OrgId};
 use crate::scim::cursor::Position;
+use crate::scim::filter::{CompareOp, Filter};
 use crate::scim::schema::def::{AttrType, AttributeDef};
 use crate::scim::schema::resolve::{resolve, ResolvedAttr};
 use crate::scim::schema::user::ACCOUNT_OWNED;
 
 use super::accounts::Account;
 use super::directories::{DirectoryUser, DIRECTORY_USER_COLUMNS};
+use super::scim_user_row::ScimUserRow;
 use super::user_derived::{
-    entitlements_column, entitlements_location, groups_column, parse_entitlements, parse_groups,
-    Derived, SiteProduct,
+    entitlements_column, entitlements_location, groups_column, Derived, SiteProduct,
 };
 use super::StoreError;
 
@@ -264,48 +264,6 @@ fn json_sort_key(
 const USER_FROM: &str = "FROM directory_users du JOIN accounts a ON a.id = du.account_id \
      LEFT JOIN verified_domains d ON d.domain = a.email_domain";
 
-#[derive(sqlx::FromRow)]
-struct ScimUserRow {
-    #[sqlx(flatten)]
-    record: DirectoryUser,
-    #[sqlx(flatten)]
-    account: Account,
-    /// `[[id, displayName], ...]` as JSON text, or NULL.
-    #[sqlx(default)]
-    u_groups: Option<String>,
-    /// `[[siteId, siteName, product], ...]` as JSON text, or NULL.
-    #[sqlx(default)]
-    u_entitlements: Option<String>,
-    /// Both of them as one column (PostgreSQL, when both are read).
-    #[sqlx(default)]
-    u_derived: Option<String>,
-    /// The number of users the query matches, repeated on every row of a page.
-    u_total: i64,
-    /// The row's sort key, on list pages (for cursors).
-    #[sqlx(default)]
-    k_sort: DbSortValue,
-}
-
-impl TryFrom<ScimUserRow> for ScimUser {
-    type Error = StoreError;
-
-    fn try_from(row: ScimUserRow) -> StoreResult<ScimUser> {
-        let (groups, entitlements) = match row.u_derived {
-            Some(both) => super::user_derived::parse_derived(Some(both))?,
-            None => (
-                parse_groups(row.u_groups)?,
-                parse_entitlements(row.u_entitlements)?,
-            ),
-        };
-        Ok(ScimUser {
-            record: row.record,
-            account: row.account,
-            groups,
-            entitlements,
-        })
-    }
-}
-
 fn select_columns(backend: Backend, derived: Derived) -> String {
     let derived = match (backend, derived) {
         (Backend::Postgres, Derived::ALL) => super::user_derived::derived_column_postgres(),
@@ -397,10 +355,13 @@ pub async fn list_scim_users(
     let (rows, params): (Vec<ScimUserRow>, _) = {
         let values = params.into_values();
         let count_values = values[..count_params].to_vec();
-        let rows = super::db::query_with(&sql, values)
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(StoreError::from)?;
+        let page = super::db::query_with(&sql, values);
+        let rows = if is_index_lookup(query) {
+            page.fetch_all_inline(&mut *conn).await
+        } else {
+            page.fetch_all(&mut *conn).await
+        };
+        let rows = rows.map_err(StoreError::from)?;
         (rows, count_values)
     };
     let from_start = query.offset == 0 && query.seek.is_none();
@@ -426,6 +387,27 @@ pub async fn list_scim_users(
         })
         .collect::<StoreResult<Vec<_>>>()?;
     Ok(Listed { total, rows })
+}
+
+/// An IdP's lookup: one `eq` on an attribute an index of the directory's records serves
+/// (`userName`, `externalId`, `id`), unsorted. Its statement reads a few index entries and
+/// rows, so it may run on the request's thread (`inline_reads`); any other list may scan.
+fn is_index_lookup(query: &ListQuery<'_>) -> bool {
+    let rt = &crate::scim::schema::user::USER_RESOURCE;
+    let Some(Filter::Compare {
+        path,
+        op: CompareOp::Eq,
+        ..
+    }) = query.filter
+    else {
+        return false;
+    };
+    query.sort_by.is_none()
+        && resolve(rt, path).is_some_and(|attr| {
+            attr.is_core(rt)
+                && attr.sub.is_none()
+                && matches!(attr.attr.name, "userName" | "externalId" | "id")
+        })
 }
 
 /// A list failed because of the request (bad filter or sort) or the database.
@@ -461,9 +443,10 @@ pub(super) async fn scim_user_by_id(
          WHERE du.id = $1 AND du.directory_id = $2{lock}",
         select_columns(conn.backend(), derived)
     );
-    query(&sql)
+    let rows: Vec<ScimUserRow> = query(&sql)
         .bind(id)
         .bind(directory)
-        .fetch_optional_into::<ScimUserRow, _>(conn)
-        .await
+        .fetch_all_inline(conn)
+        .await?;
+    rows.into_iter().next().map(ScimUser::try_from).transpose()
 }

@@ -20,6 +20,7 @@ mod guarded_writes;
 mod health;
 mod idn;
 mod idp_paths;
+mod inline_reads;
 mod keep_alive;
 mod limits;
 mod manager;

@@ -7,9 +7,8 @@
 
 use std::ptr::NonNull;
 
-use rusqlite::types::{ToSqlOutput, ValueRef};
-
 use crate::store::db::Param;
+use crate::store::sqlite_binding::{bind_params, error};
 
 /// The writer's handle as rusqlite sees it. It never closes the handle (sqlx owns it) and
 /// must be dropped (finalizing its cached statements) before sqlx closes the connection.
@@ -46,15 +45,7 @@ impl Direct {
         let mut changed = 0;
         for statement in sql.split(';').map(str::trim).filter(|s| !s.is_empty()) {
             let mut prepared = self.db.prepare_cached(statement).map_err(error)?;
-            for index in 1..=prepared.parameter_count() {
-                let value = prepared
-                    .parameter_name(index)
-                    .and_then(|name| name.strip_prefix('$'))
-                    .and_then(|n| n.parse::<usize>().ok())
-                    .and_then(|n| params.get(n.checked_sub(1)?))
-                    .map_or(ToSqlOutput::Borrowed(ValueRef::Null), value);
-                prepared.raw_bind_parameter(index, value).map_err(error)?;
-            }
+            bind_params(&mut prepared, params).map_err(error)?;
             let writes = !prepared.readonly();
             let mut rows = prepared.raw_query();
             while rows.next().map_err(error)?.is_some() {}
@@ -69,87 +60,5 @@ impl Direct {
     /// Transaction control: statements without values, not cached.
     pub(super) fn control(&self, sql: &str) -> Result<(), sqlx::Error> {
         self.db.execute_batch(sql).map_err(error)
-    }
-}
-
-/// A value as sqlx binds it on SQLite (`db::bind_all`): ids as hyphenated text, JSON as
-/// text, flags as 0/1, times as integer microseconds.
-fn value(param: &Param) -> ToSqlOutput<'_> {
-    use ToSqlOutput::{Borrowed, Owned};
-    match param {
-        Param::Text(s) | Param::Json(s) => Borrowed(ValueRef::Text(s.as_bytes())),
-        Param::Int(i) | Param::Time(i) => Borrowed(ValueRef::Integer(*i)),
-        Param::Float(f) => Borrowed(ValueRef::Real(*f)),
-        Param::Uuid(u) => Owned(u.hyphenated().to_string().into()),
-        Param::Bool(b) => Borrowed(ValueRef::Integer(i64::from(*b))),
-        Param::NullText
-        | Param::NullUuid
-        | Param::NullJson
-        | Param::NullInt
-        | Param::NullBool
-        | Param::NullTime => Borrowed(ValueRef::Null),
-    }
-}
-
-/// rusqlite's error as sqlx's, keeping SQLite's extended code, so that a unique violation
-/// is a conflict as on every other path (`StoreError::from`).
-fn error(err: rusqlite::Error) -> sqlx::Error {
-    match err {
-        rusqlite::Error::SqliteFailure(code, message) => {
-            sqlx::Error::Database(Box::new(DirectError {
-                code: code.extended_code,
-                message: message.unwrap_or_else(|| code.to_string()),
-            }))
-        }
-        other => sqlx::Error::Protocol(other.to_string()),
-    }
-}
-
-#[derive(Debug)]
-struct DirectError {
-    code: std::os::raw::c_int,
-    message: String,
-}
-
-impl std::fmt::Display for DirectError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for DirectError {}
-
-impl sqlx::error::DatabaseError for DirectError {
-    fn message(&self) -> &str {
-        &self.message
-    }
-
-    fn code(&self) -> Option<std::borrow::Cow<'_, str>> {
-        Some(self.code.to_string().into())
-    }
-
-    fn as_error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
-        self
-    }
-
-    fn as_error_mut(&mut self) -> &mut (dyn std::error::Error + Send + Sync + 'static) {
-        self
-    }
-
-    fn into_error(self: Box<Self>) -> Box<dyn std::error::Error + Send + Sync + 'static> {
-        self
-    }
-
-    fn kind(&self) -> sqlx::error::ErrorKind {
-        use libsqlite3_sys as ffi;
-        match self.code {
-            ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY => {
-                sqlx::error::ErrorKind::UniqueViolation
-            }
-            ffi::SQLITE_CONSTRAINT_FOREIGNKEY => sqlx::error::ErrorKind::ForeignKeyViolation,
-            ffi::SQLITE_CONSTRAINT_NOTNULL => sqlx::error::ErrorKind::NotNullViolation,
-            ffi::SQLITE_CONSTRAINT_CHECK => sqlx::error::ErrorKind::CheckViolation,
-            _ => sqlx::error::ErrorKind::Other,
-        }
     }
 }

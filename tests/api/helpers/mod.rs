@@ -146,6 +146,8 @@ pub struct TestApp {
     /// Where `/metrics` is served when `--metrics-bind` was given.
     pub metrics_address: Option<String>,
     pub store: Store,
+    /// The running server's own store, for its counters (`store` is the test's).
+    pub server_store: Store,
     pub tokens: Arc<Tokens>,
     pub client: reqwest::Client,
     pub db: TestDb,
@@ -278,6 +280,7 @@ pub async fn spawn_app_on(db: TestDb, configure: impl FnOnce(&mut ServeArgs)) ->
     let metrics_address = app
         .metrics_port()
         .map(|port| format!("http://127.0.0.1:{port}"));
+    let server_store = app.store().clone();
     tokio::spawn(app.run_until_stopped());
     let store = db.store().await;
     let tokens = Arc::new(Tokens::load(store.clone()).await.expect("tokens"));
@@ -285,6 +288,7 @@ pub async fn spawn_app_on(db: TestDb, configure: impl FnOnce(&mut ServeArgs)) ->
         address,
         metrics_address,
         store,
+        server_store,
         tokens,
         client: reqwest::Client::new(),
         db,
@@ -382,6 +386,7 @@ pub async fn spawn_stoppable_on(db: TestDb) -> Running {
     let app = Application::build(&args).await.expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());
     let handle = app.handle();
+    let server_store = app.store().clone();
     let task = tokio::spawn(app.run_until_stopped());
     let store = db.store().await;
     let tokens = Arc::new(Tokens::load(store.clone()).await.expect("tokens"));
@@ -390,6 +395,7 @@ pub async fn spawn_stoppable_on(db: TestDb) -> Running {
             address,
             metrics_address: None,
             store,
+            server_store,
             tokens,
             client: reqwest::Client::new(),
             db,

@@ -1,0 +1,252 @@
+//! SQLite lookups stepped on the request's own thread.
+//!
+//! sqlx runs each SQLite statement on a worker thread of its connection and sends the rows
+//! back: two thread hand-offs per statement, and a copy of every value. For an IdP's lookup
+//! (GET by id, `userName eq`), whose statement walks an index to one row in microseconds,
+//! the hand-offs cost more than the statement: a profile at 16 clients showed the reader
+//! threads half in futex and scheduler work. Here such a statement runs on connections of
+//! the store's own (rusqlite, linked to the same SQLite through the same `libsqlite3-sys`),
+//! prepared once, and the row is decoded by column name straight from SQLite's buffers.
+//!
+//! Only statements whose work is bounded by an index come here (the callers decide): the
+//! request's thread serves other requests too, and a scan would hold them up. A statement
+//! that meets a lock (`SQLITE_BUSY`, rare for a WAL reader) is not waited for on this thread:
+//! the caller runs it through sqlx instead, which waits on its own.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use rusqlite::{Connection, OpenFlags};
+
+use super::db::Param;
+use super::db_types::DbSortValue;
+use super::sqlite_binding::{bind_params, error};
+use crate::scim::cursor::SortValue;
+
+/// Statements kept prepared per connection: a few lookup shapes per resource type.
+const CACHED_STATEMENTS: usize = 64;
+
+/// The store's own read connections to one SQLite file, opened on first use and kept.
+pub(super) struct InlineReaders {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+    /// Connections kept idle; more are opened while more requests read at once, and closed
+    /// after. Requests run on one thread per core, so a few are ever in use together.
+    keep: usize,
+    in_use: AtomicUsize,
+    /// Statements run here so far.
+    statements: AtomicU64,
+    /// Closed with the store: connections given back are closed, not kept.
+    closed: AtomicBool,
+}
+
+impl std::fmt::Debug for InlineReaders {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InlineReaders")
+            .field("keep", &self.keep)
+            .finish()
+    }
+}
+
+/// A row decoded by column name from a SQLite row, as its `FromRow` decodes it from sqlx's.
+pub(super) trait InlineRow: Sized {
+    fn from_inline(row: &Columns<'_, '_>) -> rusqlite::Result<Self>;
+}
+
+/// A row's columns, read by name in the store's stored forms (see `db_types`).
+pub(super) struct Columns<'a, 'r>(&'a rusqlite::Row<'r>);
+
+impl Columns<'_, '_> {
+    pub(super) fn text(&self, name: &str) -> rusqlite::Result<String> {
+        self.0.get(name)
+    }
+
+    pub(super) fn text_opt(&self, name: &str) -> rusqlite::Result<Option<String>> {
+        self.0.get(name)
+    }
+
+    pub(super) fn int(&self, name: &str) -> rusqlite::Result<i64> {
+        self.0.get(name)
+    }
+
+    pub(super) fn int_opt(&self, name: &str) -> rusqlite::Result<Option<i64>> {
+        self.0.get(name)
+    }
+
+    /// A column the statement may not have (`#[sqlx(default)]`): `None` when absent.
+    pub(super) fn text_if_present(&self, name: &str) -> rusqlite::Result<Option<String>> {
+        match self.0.get(name) {
+            Err(rusqlite::Error::InvalidColumnName(_)) => Ok(None),
+            other => other,
+        }
+    }
+
+    /// A list row's sort key, whatever its storage class (`DbSortValue`); NULL when absent.
+    pub(super) fn sort_key_if_present(&self, name: &str) -> rusqlite::Result<DbSortValue> {
+        use rusqlite::types::ValueRef;
+        let value = match self.0.get_ref(name) {
+            Err(rusqlite::Error::InvalidColumnName(_)) => return Ok(DbSortValue::default()),
+            other => other?,
+        };
+        Ok(DbSortValue(match value {
+            ValueRef::Null => SortValue::Null,
+            ValueRef::Integer(i) => SortValue::Int(i),
+            ValueRef::Real(f) => SortValue::Float(f),
+            ValueRef::Text(_) => SortValue::Text(value.as_str()?.to_owned()),
+            ValueRef::Blob(_) => {
+                let ty = rusqlite::types::Type::Blob;
+                return Err(rusqlite::Error::InvalidColumnType(0, name.to_owned(), ty));
+            }
+        }))
+    }
+
+    pub(super) fn uuid(&self, name: &str) -> rusqlite::Result<uuid::Uuid> {
+        let value = self.0.get_ref(name)?;
+        let text = value.as_str()?;
+        uuid::Uuid::parse_str(text).map_err(|err| decode_failure(value, err))
+    }
+
+    pub(super) fn uuid_opt(&self, name: &str) -> rusqlite::Result<Option<uuid::Uuid>> {
+        match self.0.get_ref(name)? {
+            rusqlite::types::ValueRef::Null => Ok(None),
+            _ => self.uuid(name).map(Some),
+        }
+    }
+
+    /// A JSON document kept as text, parsed.
+    pub(super) fn json<T: serde::de::DeserializeOwned>(&self, name: &str) -> rusqlite::Result<T> {
+        let value = self.0.get_ref(name)?;
+        serde_json::from_str(value.as_str()?).map_err(|err| decode_failure(value, err))
+    }
+}
+
+fn decode_failure(
+    value: rusqlite::types::ValueRef<'_>,
+    err: impl std::error::Error + Send + Sync + 'static,
+) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(0, value.data_type(), Box::new(err))
+}
+
+impl InlineReaders {
+    pub(super) fn new(path: PathBuf, keep: usize) -> Self {
+        InlineReaders {
+            path,
+            idle: Mutex::new(Vec::new()),
+            keep,
+            in_use: AtomicUsize::new(0),
+            statements: AtomicU64::new(0),
+            closed: AtomicBool::new(false),
+        }
+    }
+
+    /// Every row of `sql` with `params`; `None` if the statement could not run here (the
+    /// database was locked, or no connection could be opened): run it through sqlx.
+    pub(super) fn fetch_all<T: InlineRow>(
+        &self,
+        sql: &str,
+        params: &[Param],
+    ) -> Option<Result<Vec<T>, sqlx::Error>> {
+        let conn = match self.take() {
+            Ok(conn) => conn,
+            Err(err) => {
+                tracing::warn!(error = %err, "cannot open a SQLite reader; reading through sqlx");
+                return None;
+            }
+        };
+        let outcome = fetch(&conn, sql, params);
+        self.give_back(conn);
+        match outcome {
+            Err(rusqlite::Error::SqliteFailure(failure, _))
+                if matches!(
+                    failure.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                ) =>
+            {
+                None
+            }
+            other => {
+                self.statements.fetch_add(1, Ordering::Relaxed);
+                Some(other.map_err(error))
+            }
+        }
+    }
+
+    /// Statements run on this thread's connections so far.
+    pub(super) fn statements(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
+    }
+
+    fn take(&self) -> rusqlite::Result<Connection> {
+        let idle = self.idle().pop();
+        let conn = match idle {
+            Some(conn) => conn,
+            None => self.open()?,
+        };
+        self.in_use.fetch_add(1, Ordering::Relaxed);
+        Ok(conn)
+    }
+
+    fn give_back(&self, conn: Connection) {
+        self.in_use.fetch_sub(1, Ordering::Relaxed);
+        let mut idle = self.idle();
+        if idle.len() < self.keep && !self.closed.load(Ordering::SeqCst) {
+            idle.push(conn);
+        }
+    }
+
+    fn idle(&self) -> std::sync::MutexGuard<'_, Vec<Connection>> {
+        // A panic while holding the lock leaves the list intact: it is only pushed and popped.
+        self.idle
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Closes the idle connections; those in use close when given back.
+    pub(super) fn close(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+        drop(std::mem::take(&mut *self.idle()));
+    }
+
+    /// Connections in use and idle, for the metrics.
+    pub(super) fn usage(&self) -> (u32, u32) {
+        let in_use = self.in_use.load(Ordering::Relaxed);
+        let idle = self.idle().len();
+        let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        (count(in_use), count(idle))
+    }
+
+    /// A connection set up as sqlx's readers are (`open::ready_sqlite`), that never writes
+    /// and never waits for a lock.
+    fn open(&self) -> rusqlite::Result<Connection> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(&self.path, flags)?;
+        conn.execute_batch(
+            "PRAGMA query_only = ON; PRAGMA case_sensitive_like = ON; PRAGMA busy_timeout = 0;",
+        )?;
+        // SAFETY: the connection's handle is open and used by this thread alone here.
+        let ready = unsafe {
+            let db = conn.handle();
+            super::open::enable_stable_plans(db).and_then(|()| super::sqlite_fold::register_on(db))
+        };
+        ready.map_err(|err| {
+            rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ERROR),
+                Some(err.to_string()),
+            )
+        })?;
+        conn.set_prepared_statement_cache_capacity(CACHED_STATEMENTS);
+        Ok(conn)
+    }
+}
+
+fn fetch<T: InlineRow>(conn: &Connection, sql: &str, params: &[Param]) -> rusqlite::Result<Vec<T>> {
+    let mut prepared = conn.prepare_cached(sql)?;
+    bind_params(&mut prepared, params)?;
+    let mut rows = prepared.raw_query();
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        out.push(T::from_inline(&Columns(row))?);
+    }
+    Ok(out)
+}

@@ -1,0 +1,124 @@
+//! SQLite lookups an index serves (GET by id; `userName`, `externalId` and `id` eq) run on
+//! the request's own thread through the store's own connections (`store::inline_reads`).
+//! They must read exactly what sqlx's readers read, and nothing else may take that path.
+
+use scimd::store::{get_scim_user, Backend, Derived};
+use serde_json::{json, Value};
+
+use crate::groups::{jira_group, user};
+use crate::helpers::*;
+use crate::on_both_backends;
+
+const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+
+/// A user with something in every kind of column: the record's own attributes, the
+/// account's profile and extension, an external id, a deactivated status.
+fn ann() -> Value {
+    json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", ENTERPRISE],
+        "userName": "ann@acme.example",
+        "externalId": "00u-ann",
+        "name": {"givenName": "Ann", "familyName": "Lee"},
+        "displayName": "Ann Lee",
+        "title": "Engineer",
+        "active": false,
+        "emails": [
+            {"value": "ann@acme.example", "type": "work", "primary": true},
+            {"value": "ann.lee@acme.example", "type": "other"}
+        ],
+        "phoneNumbers": [{"value": "+1 555 0100", "type": "mobile"}],
+        ENTERPRISE: {"department": "R&D", "employeeNumber": "42"}
+    })
+}
+
+/// The one resource of a list.
+#[track_caller]
+fn only(page: &Reply) -> Value {
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert_eq!(page.body["totalResults"], 1, "{}", page.body);
+    page.body["Resources"][0].clone()
+}
+
+async fn listed(app: &TestApp, token: &str, filter: &str) -> Value {
+    let path = format!("/Users?filter={}", urlencode(filter));
+    only(&app.get(&path, token).await)
+}
+
+async fn lookups_read_what_sqlx_reads(app: TestApp) {
+    let org = app.bootstrap("Acme", &["acme.example"]).await;
+    let token = &org.scim_token.token;
+    let ann = app.create_user(token, ann()).await.id();
+    let bob = user(&app, token, "bob@acme.example").await;
+    jira_group(&app, token, &[&ann, &bob], org.site_id).await;
+    let users = [(&ann, "ann@acme.example"), (&bob, "bob@acme.example")];
+
+    // Lists no index bounds: through sqlx's readers on either backend.
+    let mut through_sqlx = Vec::new();
+    let before_scans = app.server_store.inline_statements();
+    for (_, name) in users {
+        let filter = format!("userName eq \"{name}\" or title eq \"nobody's\"");
+        through_sqlx.push(listed(&app, token, &filter).await);
+    }
+    let by_title = listed(&app, token, "title eq \"Engineer\"").await;
+    assert_eq!(by_title, through_sqlx[0]);
+    assert_eq!(
+        app.server_store.inline_statements(),
+        before_scans,
+        "an `or`, or `eq` on an attribute no index serves, may scan: never on the request's thread"
+    );
+
+    let before = app.server_store.inline_statements();
+    let mut lookups = 0;
+    for ((id, name), expected) in users.into_iter().zip(&through_sqlx) {
+        let got = app
+            .get(&format!("/Users/{id}"), token)
+            .await
+            .expect_status(200);
+        assert_eq!(&got.body, expected, "GET /Users/{name}");
+        for filter in [
+            format!("userName eq \"{}\"", name.to_uppercase()),
+            format!("id eq \"{id}\""),
+        ] {
+            assert_eq!(&listed(&app, token, &filter).await, expected, "{filter}");
+        }
+        lookups += 3;
+    }
+    assert_eq!(
+        &listed(&app, token, "externalId eq \"00u-ann\"").await,
+        &through_sqlx[0]
+    );
+    lookups += 1;
+    assert_eq!(through_sqlx[0]["groups"][0]["display"], "Jira");
+    assert_eq!(through_sqlx[0][ENTERPRISE]["department"], "R&D");
+    assert_eq!(through_sqlx[0]["active"], false);
+    match app.store.backend() {
+        Backend::Sqlite => assert_eq!(
+            app.server_store
+                .inline_statements()
+                .zip(before)
+                .map(|(a, b)| a - b),
+            Some(lookups),
+            "each lookup one statement on the request's thread"
+        ),
+        Backend::Postgres => assert_eq!(app.server_store.inline_statements(), None),
+    }
+
+    // The store's records, field by field: a read outside a transaction (on SQLite, the
+    // request's thread) and one inside (sqlx, on the writer) decode the same.
+    let mut conn = app.store.read().await.unwrap();
+    let mut tx = app.store.begin().await.unwrap();
+    for (id, _) in users {
+        let id = id.parse().unwrap();
+        let read = get_scim_user(&mut conn, org.directory_id, id, Derived::ALL).await;
+        let read = read.unwrap().expect("the user");
+        let in_tx = get_scim_user(&mut tx, org.directory_id, id, Derived::ALL).await;
+        assert_eq!(Some(&read), in_tx.unwrap().as_ref());
+        assert_eq!(read.groups.len(), 1);
+        assert_eq!(read.entitlements.len(), 1);
+    }
+    tx.rollback().await.unwrap();
+}
+
+on_both_backends! {
+    lookups_read_what_sqlx_reads => spawn_app,
+}
