@@ -6,6 +6,7 @@
 use super::accounts::{Account, ACCOUNT_COLUMNS};
 use super::db::{query, Conn};
 use super::db_types::DbUuidOpt;
+use super::inline_reads::{Columns, InlineRow};
 use super::user_derived::{entitlements_column, groups_column, parse_entitlements, parse_groups};
 use super::users::{scim_user_by_id, ScimUser};
 use super::{Backend, StoreResult};
@@ -65,6 +66,23 @@ where
     }
 }
 
+impl InlineRow for LinkFactsRow {
+    fn from_inline(row: &Columns<'_, '_>) -> rusqlite::Result<Self> {
+        let account = match row.uuid_opt("a_id")? {
+            None => None,
+            Some(_) => Some(Account::from_inline(row)?),
+        };
+        Ok(LinkFactsRow {
+            owner_org: row.uuid_opt("owner_org")?.map(OrgId::from),
+            here: row.int("here")?,
+            records: row.int("records")?,
+            u_groups: row.text_opt("u_groups")?,
+            u_entitlements: row.text_opt("u_entitlements")?,
+            account: JoinedAccount(account),
+        })
+    }
+}
+
 /// The owner of `domain`, and the account with `email_lower` with what a link to it
 /// needs. SQLite reads it all in one statement. PostgreSQL starts every subquery of a
 /// statement's plan whether a row needs it or not, which made the create of a new account,
@@ -88,8 +106,10 @@ pub async fn user_link_facts(
                  LEFT JOIN verified_domains d ON d.domain = a.email_domain",
                 link_columns(backend)
             );
+            // Index-bound (the email's and the domain's keys): on a reader, on this thread.
             let statement = query(&sql).bind(email_lower).bind(domain).bind(directory);
-            statement.fetch_one(&mut *conn).await?
+            let rows = statement.fetch_all_inline(&mut *conn).await?;
+            rows.into_iter().next().ok_or(sqlx::Error::RowNotFound)?
         }
         Backend::Postgres => {
             let sql = format!(

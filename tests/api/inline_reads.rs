@@ -2,7 +2,7 @@
 //! the request's own thread through the store's own connections (`store::inline_reads`).
 //! They must read exactly what sqlx's readers read, and nothing else may take that path.
 
-use scimd::store::{get_scim_user, Backend, Derived};
+use scimd::store::{get_scim_user, user_link_facts, Backend, Derived};
 use serde_json::{json, Value};
 
 use crate::groups::{jira_group, user};
@@ -115,6 +115,46 @@ async fn lookups_read_what_sqlx_reads(app: TestApp) {
         assert_eq!(Some(&read), in_tx.unwrap().as_ref());
         assert_eq!(read.groups.len(), 1);
         assert_eq!(read.entitlements.len(), 1);
+    }
+    // What a create reads before it takes the writer: an email's account (if any) and its
+    // domain's owner. (On PostgreSQL the read locks a found account: the transaction reads
+    // after the connection.)
+    let before = app.store.inline_statements();
+    for (email, domain) in [
+        ("ann@acme.example", "acme.example"),
+        ("new@acme.example", "acme.example"),
+        ("new@elsewhere.example", "elsewhere.example"),
+    ] {
+        let dir = org.directory_id;
+        let read = user_link_facts(&mut conn, dir, email, domain)
+            .await
+            .unwrap();
+        let in_tx = user_link_facts(&mut tx, dir, email, domain).await.unwrap();
+        assert_eq!(read, in_tx, "{email}");
+        let owner = read.domain_owner;
+        assert_eq!(
+            owner,
+            (domain == "acme.example").then_some(org.org_id),
+            "{email}"
+        );
+        match read.account {
+            Some(ann) => {
+                assert_eq!(email, "ann@acme.example");
+                assert!(ann.provisioned_here);
+                let counts = (ann.records, ann.groups.len(), ann.entitlements.len());
+                assert_eq!(counts, (1, 1, 1));
+            }
+            None => assert_ne!(email, "ann@acme.example"),
+        }
+    }
+    let inline = app
+        .store
+        .inline_statements()
+        .zip(before)
+        .map(|(a, b)| a - b);
+    match app.store.backend() {
+        Backend::Sqlite => assert_eq!(inline, Some(3), "each read on the test's thread"),
+        Backend::Postgres => assert_eq!(inline, None),
     }
     tx.rollback().await.unwrap();
 }
