@@ -405,24 +405,30 @@ impl Store {
         }
     }
 
+    fn inline_readers(&self) -> Option<&inline_reads::InlineReaders> {
+        match &self.pools {
+            Pools::Sqlite { inline, .. } => inline.as_deref(),
+            Pools::Postgres(_) => None,
+        }
+    }
+
     /// Connections in use and idle, per pool, for the metrics.
     pub fn pool_usage(&self) -> Vec<PoolUsage> {
         fn usage(name: &'static str, (in_use, idle): (u32, u32)) -> PoolUsage {
             PoolUsage { name, in_use, idle }
         }
         match &self.pools {
-            Pools::Sqlite {
-                read,
-                write,
-                inline,
-            } => {
+            Pools::Sqlite { read, write, .. } => {
                 let writer = write.pool();
                 let idle = u32::try_from(writer.num_idle()).unwrap_or(u32::MAX);
                 let mut pools = vec![
                     usage("read", conn_pool::usage(read)),
                     usage("write", (writer.size().saturating_sub(idle), idle)),
                 ];
-                pools.extend(inline.as_ref().map(|i| usage("read_inline", i.usage())));
+                let inline = self
+                    .inline_readers()
+                    .map(|i| usage("read_inline", i.usage()));
+                pools.extend(inline);
                 pools
             }
             Pools::Postgres(pool) => vec![usage("postgres", conn_pool::usage(pool))],
@@ -440,15 +446,11 @@ impl Store {
     /// the last connection to close checkpoints the whole WAL into the database).
     pub async fn close(&self) {
         self.background.stop().await;
+        if let Some(inline) = self.inline_readers() {
+            inline.close();
+        }
         match &self.pools {
-            Pools::Sqlite {
-                read,
-                write,
-                inline,
-            } => {
-                if let Some(inline) = inline {
-                    inline.close();
-                }
+            Pools::Sqlite { read, write, .. } => {
                 conn_pool::close(read).await;
                 write.close().await;
                 write.pool().close().await;
