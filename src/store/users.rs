@@ -356,7 +356,7 @@ pub async fn list_scim_users(
         let values = params.into_values();
         let count_values = values[..count_params].to_vec();
         let page = super::db::query_with(&sql, values);
-        let rows = if is_index_lookup(query) {
+        let rows = if bounded_by_index(query) {
             page.fetch_all_inline(&mut *conn).await
         } else {
             page.fetch_all(&mut *conn).await
@@ -389,11 +389,21 @@ pub async fn list_scim_users(
     Ok(Listed { total, rows })
 }
 
-/// An IdP's lookup: one `eq` on an attribute an index of the directory's records serves
-/// (`userName`, `externalId`, `id`), unsorted. Its statement reads a few index entries and
-/// rows, so it may run on the request's thread (`inline_reads`); any other list may scan.
-fn is_index_lookup(query: &ListQuery<'_>) -> bool {
+/// How many of the directory's index entries an unfiltered page may skip (`startIndex`
+/// not resumed from a remembered position) and still run on the request's thread: about a
+/// millisecond of index walk.
+const INLINE_SKIP: i64 = 10_000;
+
+/// Whether a list's statement is bounded by an index, so that it may run on the request's
+/// thread (`inline_reads`); any other list may scan. An unfiltered, unsorted page walks the
+/// directory's index from a cursor's position or a small offset and reads at most a page
+/// (`--max-page-size`); an IdP's lookup is one `eq` on an attribute an index of the
+/// directory's records serves (`userName`, `externalId`, `id`).
+fn bounded_by_index(query: &ListQuery<'_>) -> bool {
     let rt = &crate::scim::schema::user::USER_RESOURCE;
+    if query.filter.is_none() && query.sort_by.is_none() {
+        return query.seek.is_some() || query.offset <= INLINE_SKIP;
+    }
     let Some(Filter::Compare {
         path,
         op: CompareOp::Eq,

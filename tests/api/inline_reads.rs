@@ -59,6 +59,7 @@ async fn lookups_read_what_sqlx_reads(app: TestApp) {
         let filter = format!("userName eq \"{name}\" or title eq \"nobody's\"");
         through_sqlx.push(listed(&app, token, &filter).await);
     }
+    let scanned_page = app.get("/Users?filter=userName%20pr", token).await;
     let by_title = listed(&app, token, "title eq \"Engineer\"").await;
     assert_eq!(by_title, through_sqlx[0]);
     assert_eq!(
@@ -87,7 +88,11 @@ async fn lookups_read_what_sqlx_reads(app: TestApp) {
         &listed(&app, token, "externalId eq \"00u-ann\"").await,
         &through_sqlx[0]
     );
-    lookups += 1;
+    // An unfiltered page walks the directory's index: inline too, in the same order.
+    let page = app.get("/Users?count=10", token).await.expect_status(200);
+    assert_eq!(page.body["Resources"], scanned_page.body["Resources"]);
+    assert_eq!(page.body["totalResults"], 2);
+    lookups += 2;
     assert_eq!(through_sqlx[0]["groups"][0]["display"], "Jira");
     assert_eq!(through_sqlx[0][ENTERPRISE]["department"], "R&D");
     assert_eq!(through_sqlx[0]["active"], false);
