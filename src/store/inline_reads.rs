@@ -39,6 +39,8 @@ pub(super) struct InlineReaders {
     statements: AtomicU64,
     /// Closed with the store: connections given back are closed, not kept.
     closed: AtomicBool,
+    /// A connection could not be opened: every read goes through sqlx.
+    unavailable: AtomicBool,
 }
 
 impl std::fmt::Debug for InlineReaders {
@@ -137,6 +139,7 @@ impl InlineReaders {
             in_use: AtomicUsize::new(0),
             statements: AtomicU64::new(0),
             closed: AtomicBool::new(false),
+            unavailable: AtomicBool::new(false),
         }
     }
 
@@ -147,10 +150,17 @@ impl InlineReaders {
         sql: &str,
         params: &[Param],
     ) -> Option<Result<Vec<T>, sqlx::Error>> {
+        if self.unavailable.load(Ordering::Relaxed) {
+            return None;
+        }
         let conn = match self.take() {
             Ok(conn) => conn,
             Err(err) => {
-                tracing::warn!(error = %err, "cannot open a SQLite reader; reading through sqlx");
+                // What fails to open once (a file sqlx opened in a way this cannot, say)
+                // fails every time: say so once and read through sqlx from now on.
+                if !self.unavailable.swap(true, Ordering::Relaxed) {
+                    tracing::warn!(error = %err, "cannot open a SQLite reader of the store's own; lookups read through sqlx");
+                }
                 return None;
             }
         };
@@ -249,4 +259,44 @@ fn fetch<T: InlineRow>(conn: &Connection, sql: &str, params: &[Param]) -> rusqli
         out.push(T::from_inline(&Columns(row))?);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct One(i64);
+
+    impl InlineRow for One {
+        fn from_inline(row: &Columns<'_, '_>) -> rusqlite::Result<Self> {
+            row.int("n").map(One)
+        }
+    }
+
+    #[test]
+    fn reads_bind_by_number_and_decode_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("inline.db");
+        rusqlite::Connection::open(&path).unwrap();
+        let readers = InlineReaders::new(path, 1);
+        let params = [Param::Int(2), Param::Int(40)];
+        let rows = readers.fetch_all::<One>("SELECT $2 + $1 AS n", &params);
+        let rows = rows.expect("ran here").unwrap();
+        assert_eq!(rows.iter().map(|one| one.0).collect::<Vec<_>>(), vec![42]);
+        assert_eq!(readers.statements(), 1);
+        assert_eq!(readers.usage(), (0, 1), "kept for the next read");
+    }
+
+    #[test]
+    fn a_database_that_cannot_be_opened_sends_reads_to_sqlx_for_good() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("missing").join("inline.db");
+        let readers = InlineReaders::new(path.clone(), 1);
+        assert!(readers.fetch_all::<One>("SELECT 1 AS n", &[]).is_none());
+        // Even once it could be opened, no more attempts: the first failure said so.
+        std::fs::create_dir(path.parent().unwrap()).unwrap();
+        rusqlite::Connection::open(&path).unwrap();
+        assert!(readers.fetch_all::<One>("SELECT 1 AS n", &[]).is_none());
+        assert_eq!(readers.statements(), 0);
+    }
 }
