@@ -32,6 +32,21 @@ const GROUP_SELECT_COLUMNS: &str =
     "SELECT g.id, g.org_id, g.directory_id, g.display_name, g.external_id, g.created_at, \
      g.updated_at, g.version";
 
+impl super::inline_reads::InlineRow for Group {
+    fn from_inline(row: &super::inline_reads::Columns<'_, '_>) -> rusqlite::Result<Self> {
+        Ok(Group {
+            id: row.uuid("id")?.into(),
+            org_id: row.uuid("org_id")?.into(),
+            directory_id: row.uuid_opt("directory_id")?.map(DirectoryId::from),
+            display_name: row.text("display_name")?,
+            external_id: row.text_opt("external_id")?,
+            created_at: row.int("created_at")?,
+            updated_at: row.int("updated_at")?,
+            version: row.int("version")?,
+        })
+    }
+}
+
 fn group_location(resolved: &ResolvedAttr, _: Backend, _: &mut SqlParams) -> Option<Loc> {
     let text = |expr: &str, folded: bool| Loc::Text {
         expr: expr.into(),
@@ -157,7 +172,8 @@ pub async fn list_scim_groups(
     Ok(Listed { total, rows })
 }
 
-/// One group by SCIM id, only if `directory` syncs it (rule 18: others are invisible).
+/// One group by SCIM id, only if `directory` syncs it (rule 18: others are invisible). A
+/// primary-key lookup: on a SQLite read, on the request's thread (`inline_reads`).
 pub async fn get_directory_group(
     conn: &mut Conn,
     directory: DirectoryId,
@@ -165,11 +181,12 @@ pub async fn get_directory_group(
 ) -> StoreResult<Option<Group>> {
     let sql =
         format!("{GROUP_SELECT_COLUMNS} FROM org_groups g WHERE g.id = $1 AND g.directory_id = $2");
-    Ok(query(&sql)
+    let rows: Vec<Group> = query(&sql)
         .bind(id)
         .bind(directory)
-        .fetch_optional(conn)
-        .await?)
+        .fetch_all_inline(conn)
+        .await?;
+    Ok(rows.into_iter().next())
 }
 
 /// A group as a PATCH finds it: already bumped to its next version (which also takes its

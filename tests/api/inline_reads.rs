@@ -1,8 +1,8 @@
-//! SQLite lookups an index serves (GET by id; `userName`, `externalId` and `id` eq) run on
-//! the request's own thread through the store's own connections (`store::inline_reads`).
+//! SQLite lookups an index serves (GET of a user or a group by id; `userName`,
+//! `externalId` and `id` eq; unfiltered pages) run on the request's own thread through the store's own connections (`store::inline_reads`).
 //! They must read exactly what sqlx's readers read, and nothing else may take that path.
 
-use scimd::store::{get_scim_user, user_link_facts, Backend, Derived};
+use scimd::store::{get_directory_group, get_scim_user, user_link_facts, Backend, Derived};
 use serde_json::{json, Value};
 
 use crate::groups::{jira_group, user};
@@ -49,7 +49,7 @@ async fn lookups_read_what_sqlx_reads(app: TestApp) {
     let token = &org.scim_token.token;
     let ann = app.create_user(token, ann()).await.id();
     let bob = user(&app, token, "bob@acme.example").await;
-    jira_group(&app, token, &[&ann, &bob], org.site_id).await;
+    let jira = jira_group(&app, token, &[&ann, &bob], org.site_id).await;
     let users = [(&ann, "ann@acme.example"), (&bob, "bob@acme.example")];
 
     // Lists no index bounds: through sqlx's readers on either backend.
@@ -60,6 +60,9 @@ async fn lookups_read_what_sqlx_reads(app: TestApp) {
         through_sqlx.push(listed(&app, token, &filter).await);
     }
     let scanned_page = app.get("/Users?filter=userName%20pr", token).await;
+    let group_filter = urlencode("displayName eq \"Jira\"");
+    let groups = format!("/Groups?filter={group_filter}&excludedAttributes=members");
+    let listed_group = only(&app.get(&groups, token).await);
     let by_title = listed(&app, token, "title eq \"Engineer\"").await;
     assert_eq!(by_title, through_sqlx[0]);
     assert_eq!(
@@ -93,6 +96,16 @@ async fn lookups_read_what_sqlx_reads(app: TestApp) {
     assert_eq!(page.body["Resources"], scanned_page.body["Resources"]);
     assert_eq!(page.body["totalResults"], 2);
     lookups += 2;
+    // A group by id, with its members (read apart, through sqlx) or without.
+    let path = format!("/Groups/{jira}?excludedAttributes=members");
+    let group = app.get(&path, token).await.expect_status(200);
+    assert_eq!(group.body, listed_group);
+    let with_members = app.get(&format!("/Groups/{jira}"), token).await;
+    assert_eq!(
+        with_members.body["members"].as_array().map(Vec::len),
+        Some(2)
+    );
+    lookups += 2;
     assert_eq!(through_sqlx[0]["groups"][0]["display"], "Jira");
     assert_eq!(through_sqlx[0][ENTERPRISE]["department"], "R&D");
     assert_eq!(through_sqlx[0]["active"], false);
@@ -121,6 +134,19 @@ async fn lookups_read_what_sqlx_reads(app: TestApp) {
         assert_eq!(read.groups.len(), 1);
         assert_eq!(read.entitlements.len(), 1);
     }
+    let group = get_directory_group(&mut conn, org.directory_id, jira)
+        .await
+        .unwrap();
+    let in_tx = get_directory_group(&mut tx, org.directory_id, jira)
+        .await
+        .unwrap();
+    assert_eq!(group.expect("the group").display_name, "Jira");
+    assert_eq!(
+        get_directory_group(&mut conn, org.directory_id, jira)
+            .await
+            .unwrap(),
+        in_tx
+    );
     // What a create reads before it takes the writer: an email's account (if any) and its
     // domain's owner. (On PostgreSQL the read locks a found account: the transaction reads
     // after the connection.)
