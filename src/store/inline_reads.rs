@@ -4,7 +4,7 @@
 //! back: two thread hand-offs per statement, and a copy of every value. For an IdP's lookup
 //! (GET by id, `userName eq`), whose statement walks an index to one row in microseconds,
 //! the hand-offs cost more than the statement: a profile at 16 clients showed the reader
-//! threads half in futex and scheduler work. Here such a statement runs on connections of
+//! threads a third in futex and scheduler work. Here such a statement runs on connections of
 //! the store's own (rusqlite, linked to the same SQLite through the same `libsqlite3-sys`),
 //! prepared once, and the row is decoded by column name straight from SQLite's buffers.
 //!
@@ -182,7 +182,7 @@ impl InlineReaders {
         }
     }
 
-    /// Statements run on this thread's connections so far.
+    /// Statements run on these connections so far.
     pub(super) fn statements(&self) -> u64 {
         self.statements.load(Ordering::Relaxed)
     }
