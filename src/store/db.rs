@@ -372,6 +372,14 @@ impl<'q> Query<'q> {
         on_native!(conn, this, query_as::<T>, fetch_all)
     }
 
+    /// [`Query::fetch_optional`] for a statement an index bounds (see `fetch_all_inline`).
+    pub(super) async fn fetch_optional_inline<T: Record + InlineRow>(
+        self,
+        conn: &mut Conn,
+    ) -> Result<Option<T>, sqlx::Error> {
+        Ok(self.fetch_all_inline(conn).await?.into_iter().next())
+    }
+
     pub async fn fetch_optional<T: Record>(
         self,
         conn: &mut Conn,

@@ -181,12 +181,11 @@ pub async fn get_directory_group(
 ) -> StoreResult<Option<Group>> {
     let sql =
         format!("{GROUP_SELECT_COLUMNS} FROM org_groups g WHERE g.id = $1 AND g.directory_id = $2");
-    let rows: Vec<Group> = query(&sql)
+    Ok(query(&sql)
         .bind(id)
         .bind(directory)
-        .fetch_all_inline(conn)
-        .await?;
-    Ok(rows.into_iter().next())
+        .fetch_optional_inline(conn)
+        .await?)
 }
 
 /// A group as a PATCH finds it: already bumped to its next version (which also takes its

@@ -66,19 +66,24 @@ where
     }
 }
 
+impl InlineRow for JoinedAccount {
+    fn from_inline(row: &Columns<'_, '_>) -> rusqlite::Result<Self> {
+        match row.uuid_opt("a_id")? {
+            None => Ok(JoinedAccount(None)),
+            Some(_) => Account::from_inline(row).map(|account| JoinedAccount(Some(account))),
+        }
+    }
+}
+
 impl InlineRow for LinkFactsRow {
     fn from_inline(row: &Columns<'_, '_>) -> rusqlite::Result<Self> {
-        let account = match row.uuid_opt("a_id")? {
-            None => None,
-            Some(_) => Some(Account::from_inline(row)?),
-        };
         Ok(LinkFactsRow {
             owner_org: row.uuid_opt("owner_org")?.map(OrgId::from),
             here: row.int("here")?,
             records: row.int("records")?,
             u_groups: row.text_opt("u_groups")?,
             u_entitlements: row.text_opt("u_entitlements")?,
-            account: JoinedAccount(account),
+            account: JoinedAccount::from_inline(row)?,
         })
     }
 }
@@ -108,8 +113,8 @@ pub async fn user_link_facts(
             );
             // Index-bound (the email's and the domain's keys): on a reader, on this thread.
             let statement = query(&sql).bind(email_lower).bind(domain).bind(directory);
-            let rows = statement.fetch_all_inline(&mut *conn).await?;
-            rows.into_iter().next().ok_or(sqlx::Error::RowNotFound)?
+            let row = statement.fetch_optional_inline(&mut *conn).await?;
+            row.ok_or(sqlx::Error::RowNotFound)?
         }
         Backend::Postgres => {
             let sql = format!(

@@ -453,10 +453,10 @@ pub(super) async fn scim_user_by_id(
          WHERE du.id = $1 AND du.directory_id = $2{lock}",
         select_columns(conn.backend(), derived)
     );
-    let rows: Vec<ScimUserRow> = query(&sql)
+    let row: Option<ScimUserRow> = query(&sql)
         .bind(id)
         .bind(directory)
-        .fetch_all_inline(conn)
+        .fetch_optional_inline(conn)
         .await?;
-    rows.into_iter().next().map(ScimUser::try_from).transpose()
+    row.map(ScimUser::try_from).transpose()
 }
