@@ -18,7 +18,7 @@ use actix_web::HttpMessage;
 const BASE: &str = "/scim/v2";
 
 /// The resource and discovery endpoints, as the routes spell them.
-const ENDPOINTS: &[&str] = &[
+const ENDPOINTS: [&str; 9] = [
     "ServiceProviderConfig",
     "ResourceTypes",
     "Schemas",
@@ -28,6 +28,56 @@ const ENDPOINTS: &[&str] = &[
     "Products",
     ".search",
     "Bulk",
+];
+
+/// The route template of a canonical SCIM path, or `None` for a path the SCIM routes do not
+/// spell (left to the router, whose answer is then the same).
+pub fn scim_template(path: &str) -> Option<&'static str> {
+    let rest = path.strip_prefix(BASE)?.strip_prefix('/')?;
+    let mut segments = rest.split('/');
+    let endpoint = segments.next()?;
+    let (plain, search, by_id) = TEMPLATES[ENDPOINTS.iter().position(|e| *e == endpoint)?];
+    match (segments.next(), segments.next()) {
+        (None, _) => Some(plain),
+        (Some(".search"), None) if search.is_some() => search,
+        (Some(id), None) if !id.is_empty() => by_id,
+        _ => None,
+    }
+}
+
+/// Per endpoint in [`ENDPOINTS`] order, as `scim_routes` registers them: its template, its
+/// `.search` one, its `{id}` one (a test holds the two to each other).
+type Templates = (&'static str, Option<&'static str>, Option<&'static str>);
+const TEMPLATES: [Templates; ENDPOINTS.len()] = [
+    ("/scim/v2/ServiceProviderConfig", None, None),
+    (
+        "/scim/v2/ResourceTypes",
+        None,
+        Some("/scim/v2/ResourceTypes/{id}"),
+    ),
+    ("/scim/v2/Schemas", None, Some("/scim/v2/Schemas/{id}")),
+    (
+        "/scim/v2/Users",
+        Some("/scim/v2/Users/.search"),
+        Some("/scim/v2/Users/{id}"),
+    ),
+    (
+        "/scim/v2/Groups",
+        Some("/scim/v2/Groups/.search"),
+        Some("/scim/v2/Groups/{id}"),
+    ),
+    (
+        "/scim/v2/Entitlements",
+        Some("/scim/v2/Entitlements/.search"),
+        Some("/scim/v2/Entitlements/{id}"),
+    ),
+    (
+        "/scim/v2/Products",
+        Some("/scim/v2/Products/.search"),
+        Some("/scim/v2/Products/{id}"),
+    ),
+    ("/scim/v2/.search", None, None),
+    ("/scim/v2/Bulk", None, None),
 ];
 
 /// The canonical spelling of a SCIM path, or `None` when it already is canonical or is not
@@ -105,6 +155,64 @@ mod tests {
         }
     }
 
+    /// What `RouteTemplate::remember` records without the router is what the router says.
+    #[actix_web::test]
+    async fn templates_are_the_routers() {
+        use actix_web::{test, App, HttpResponse};
+        let app = test::init_service(
+            App::new()
+                .configure(crate::http::scim_routes::configure)
+                .wrap_fn(|req, _| {
+                    let answer = format!("{:?}", req.match_pattern());
+                    std::future::ready(Ok(req.into_response(HttpResponse::Ok().body(answer))))
+                }),
+        )
+        .await;
+        let known = [
+            "/scim/v2/Users",
+            "/scim/v2/Users/.search",
+            "/scim/v2/Users/0193a5b2-0000-7000-8000-000000000001",
+            "/scim/v2/Groups",
+            "/scim/v2/Groups/.search",
+            "/scim/v2/Groups/g-1",
+            "/scim/v2/Schemas",
+            "/scim/v2/Schemas/.search",
+            "/scim/v2/Schemas/urn:ietf:params:scim:schemas:core:2.0:User",
+            "/scim/v2/ResourceTypes",
+            "/scim/v2/ResourceTypes/User",
+            "/scim/v2/ServiceProviderConfig",
+            "/scim/v2/.search",
+            "/scim/v2/Bulk",
+            "/scim/v2/Entitlements",
+            "/scim/v2/Entitlements/.search",
+            "/scim/v2/Entitlements/e-1",
+            "/scim/v2/Products",
+            "/scim/v2/Products/.search",
+            "/scim/v2/Products/p-1",
+        ];
+        for path in known {
+            let ours = super::scim_template(path);
+            assert!(ours.is_some(), "{path} is found without the router");
+            let req = test::TestRequest::with_uri(path).to_request();
+            let routed = test::read_body(test::call_service(&app, req).await).await;
+            assert_eq!(format!("{ours:?}").as_bytes(), &routed[..], "{path}");
+        }
+        for path in [
+            "/scim/v2",
+            "/scim/v2/Users/a/b",
+            "/scim/v2/Users/",
+            "/scim/v2/Bulk/x",
+            "/scim/v2/Nope",
+            "/admin/v1/orgs",
+        ] {
+            assert_eq!(
+                super::scim_template(path),
+                None,
+                "{path} is left to the router"
+            );
+        }
+    }
+
     #[test]
     fn ids_urns_and_other_paths_are_kept() {
         for path in [
@@ -134,9 +242,12 @@ mod tests {
 pub struct RouteTemplate(pub String);
 
 impl RouteTemplate {
+    /// Called after [`normalize`]: a SCIM path's template comes from its segments, without
+    /// the routes' patterns (a regex per `{id}` route tried); any other path asks the router.
     pub fn remember(req: &ServiceRequest) {
-        let template = req
-            .match_pattern()
+        let template = scim_template(req.path())
+            .map(str::to_owned)
+            .or_else(|| req.match_pattern())
             .unwrap_or_else(|| "unmatched".to_owned());
         req.extensions_mut().insert(RouteTemplate(template));
     }
