@@ -6,6 +6,7 @@ Every driver reports each check as one of:
   xpass (listed there, but passed: the list is stale, which counts as a failure).
 """
 
+import argparse
 import json
 import os
 import sys
@@ -112,3 +113,13 @@ class Suite:
 def load_vars(path):
     with open(path, encoding="utf-8") as f:
         return json.load(f)
+
+
+def driver_parser():
+    """The options every driver takes, to which a driver adds its own: the run's variables
+    (conformance/run writes them), where to write the summary, and quiet output."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--vars", required=True)
+    ap.add_argument("--summary")
+    ap.add_argument("--quiet", action="store_true", help="print only checks that do not pass")
+    return ap

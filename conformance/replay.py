@@ -44,7 +44,6 @@ JSON paths: `$`, `.name`, `["urn:...:User"]`, `[0]`, and `[?key=="value"]` (firs
 an array whose `key` equals `value`, case-insensitively).
 """
 
-import argparse
 import glob
 import http.client
 import json
@@ -53,7 +52,7 @@ import re
 import sys
 import urllib.parse
 
-from common import Suite, load_vars
+from common import Suite, driver_parser, load_vars
 
 VAR = re.compile(r"\$\{([A-Za-z0-9_.-]+)\}")
 
@@ -335,11 +334,8 @@ def run_step(step, env, default_token):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--vars", required=True)
+    ap = driver_parser()
     ap.add_argument("--suite", default="replay")
-    ap.add_argument("--summary")
-    ap.add_argument("--quiet", action="store_true")
     ap.add_argument("paths", nargs="+")
     args = ap.parse_args()
     env = load_vars(args.vars)

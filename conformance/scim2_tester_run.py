@@ -21,7 +21,6 @@ create/read/replace/delete checks run on Users and Groups only: scimd's other re
 Entitlement, is read-only (its writes are 405), and those checks begin by creating one.
 """
 
-import argparse
 import collections
 import json
 import sys
@@ -35,7 +34,7 @@ import scim2_tester.checkers.patch_replace as patch_replace
 import scim2_tester.filling as filling
 from scim2_tester import Status, check_server
 
-from common import Suite, load_vars
+from common import Suite, driver_parser, load_vars
 
 PASSING = {Status.SUCCESS, Status.COMPLIANT, Status.ACCEPTABLE}
 
@@ -122,12 +121,9 @@ def check_id(result, seen):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--vars", required=True)
+    ap = driver_parser()
     ap.add_argument("--org", default="acme")
-    ap.add_argument("--summary")
     ap.add_argument("--trace")
-    ap.add_argument("--quiet", action="store_true", help="print only checks that do not pass")
     args = ap.parse_args()
 
     env = load_vars(args.vars)

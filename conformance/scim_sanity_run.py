@@ -8,21 +8,17 @@ verified example.com and gives scim-sanity that org's directory token: its users
 managed by the directory's own org, as an IdP's users are (docs/domain.md rule 12).
 """
 
-import argparse
 import json
 import os
 import subprocess
 import sys
 
-from common import Suite, load_vars
+from common import Suite, driver_parser, load_vars
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--vars", required=True)
+    ap = driver_parser()
     ap.add_argument("--org", default="sanity")
-    ap.add_argument("--summary")
-    ap.add_argument("--quiet", action="store_true")
     args = ap.parse_args()
     env = load_vars(args.vars)
 

@@ -4,13 +4,11 @@
 use serde_json::{json, Value};
 
 use crate::server::Server;
-use crate::{measure, wanted, Context};
+use crate::{measure, wanted, Context, Scim};
 
 pub struct BulkRun<'a> {
     pub server: &'a Server,
-    pub client: reqwest::Client,
-    pub base: String,
-    pub token: String,
+    pub scim: Scim,
     pub concurrency: usize,
 }
 
@@ -43,9 +41,8 @@ pub async fn run(b: BulkRun<'_>, context: &Context) {
     }
     // Every operation of a Bulk request is answered 201: the rows below measure real work.
     let check: Value = b
-        .client
-        .post(format!("{}/Bulk", b.base))
-        .bearer_auth(&b.token)
+        .scim
+        .post("/Bulk")
         .json(&bulk_body(ROUNDS))
         .send()
         .await
@@ -58,24 +55,21 @@ pub async fn run(b: BulkRun<'_>, context: &Context) {
     });
     assert_eq!(created, CREATES, "a bulk of creates creates: {check:.300}");
 
-    let (c, t, u) = (b.client.clone(), b.token.clone(), b.base.clone());
+    let s = b.scim.clone();
     let bulk = measure(b.server, "bulk of 1000 creates", ROUNDS, 1, 200, move |i| {
-        c.post(format!("{u}/Bulk"))
-            .bearer_auth(&t)
-            .json(&bulk_body(i))
+        s.post("/Bulk").json(&bulk_body(i))
     })
     .await;
     bulk.print(context);
     let mut separate = Vec::new();
     for clients in [1, b.concurrency] {
-        let (c, t, u) = (b.client.clone(), b.token.clone(), b.base.clone());
+        let s = b.scim.clone();
         let label = format!(
             "1000 creates, {clients} client{}",
             if clients == 1 { "" } else { "s" }
         );
         let stats = measure(b.server, label, CREATES, clients, 201, move |i| {
-            c.post(format!("{u}/Users"))
-                .bearer_auth(&t)
+            s.post("/Users")
                 .json(&new_user(&format!("one{clients}-"), i))
         })
         .await;

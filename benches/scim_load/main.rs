@@ -47,6 +47,33 @@ type Filter = fn(usize) -> String;
 /// One PATCH operation of a request `i`.
 type PatchOperation = fn(usize) -> Value;
 
+/// The SCIM API as the seeded directory calls it: every request carries its token.
+#[derive(Clone)]
+struct Scim {
+    client: reqwest::Client,
+    base: String,
+    token: String,
+}
+
+impl Scim {
+    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let url = format!("{}{path}", self.base);
+        self.client.request(method, url).bearer_auth(&self.token)
+    }
+
+    fn get(&self, path: &str) -> reqwest::RequestBuilder {
+        self.request(reqwest::Method::GET, path)
+    }
+
+    fn post(&self, path: &str) -> reqwest::RequestBuilder {
+        self.request(reqwest::Method::POST, path)
+    }
+
+    fn patch(&self, path: &str) -> reqwest::RequestBuilder {
+        self.request(reqwest::Method::PATCH, path)
+    }
+}
+
 /// Runs `requests` requests, `concurrency` at a time; `make(i)` builds request i.
 async fn measure<F>(
     server: &Server,
@@ -165,7 +192,7 @@ async fn run() {
     // Measure a database in its steady state: planner statistics current, as autovacuum
     // (PostgreSQL) or `PRAGMA optimize` (SQLite) leaves them after a bulk sync.
     db.analyze().await;
-    let server = Server::start(&db.url).await;
+    let server = Server::on(&db.url).await;
     let base = format!("{}/scim/v2", server.base);
     let ids: Arc<Vec<String>> = Arc::new((0..users).map(seed::user_id).collect());
     let spare_ids: Arc<Vec<String>> = Arc::new((users..users + spare).map(seed::user_id).collect());
@@ -174,16 +201,20 @@ async fn run() {
         .pool_max_idle_per_host(concurrency)
         .build()
         .expect("client");
+    let scim = Scim {
+        client,
+        base,
+        token,
+    };
     let context = Context {
         backend: db.backend(),
         users,
         server: server::binary(),
     };
     // The seed is what the server sees: a lookup finds exactly one user.
-    let probe: Value = client
-        .get(format!("{base}/Users"))
+    let probe: Value = scim
+        .get("/Users")
         .query(&[("filter", "userName eq \"user1@bench.example\"")])
-        .bearer_auth(&token)
         .send()
         .await
         .expect("probe")
@@ -214,8 +245,7 @@ async fn run() {
     );
 
     let pick = |i: usize, n: usize| i.wrapping_mul(2_654_435_761) % n.max(1);
-    let (c, t) = (client.clone(), token.clone());
-    let b = base.clone();
+    let s = scim.clone();
     measure(
         &server,
         "create user",
@@ -223,7 +253,7 @@ async fn run() {
         concurrency,
         201,
         move |i| {
-            c.post(format!("{b}/Users")).bearer_auth(&t).json(&json!({
+            s.post("/Users").json(&json!({
                 "userName": format!("new{i}@bench.example"), "externalId": format!("new-{i}"),
                 "name": {"givenName": "New", "familyName": format!("N{i}")}, "active": true
             }))
@@ -242,20 +272,17 @@ async fn run() {
         }),
     ];
     for (name, filter) in lookups {
-        let (c, t, b) = (client.clone(), token.clone(), base.clone());
+        let s = scim.clone();
         measure(&server, name, requests, concurrency, 200, move |i| {
-            c.get(format!("{b}/Users"))
-                .query(&[("filter", filter(pick(i, users)))])
-                .bearer_auth(&t)
+            s.get("/Users").query(&[("filter", filter(pick(i, users)))])
         })
         .await
         .print(&context);
     }
 
-    let (c, t, b, ids2) = (client.clone(), token.clone(), base.clone(), ids.clone());
+    let (s, ids2) = (scim.clone(), ids.clone());
     measure(&server, "get by id", requests, concurrency, 200, move |i| {
-        c.get(format!("{b}/Users/{}", ids2[pick(i, ids2.len())]))
-            .bearer_auth(&t)
+        s.get(&format!("/Users/{}", ids2[pick(i, ids2.len())]))
     })
     .await
     .print(&context);
@@ -274,10 +301,9 @@ async fn run() {
         ),
     ];
     for (name, operation) in patches {
-        let (c, t, b, ids2) = (client.clone(), token.clone(), base.clone(), ids.clone());
+        let (s, ids2) = (scim.clone(), ids.clone());
         measure(&server, name, requests, concurrency, 200, move |i| {
-            c.patch(format!("{b}/Users/{}", ids2[pick(i, ids2.len())]))
-                .bearer_auth(&t)
+            s.patch(&format!("/Users/{}", ids2[pick(i, ids2.len())]))
                 .json(&json!({
                     "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
                     "Operations": [operation(i)]
@@ -287,7 +313,7 @@ async fn run() {
         .print(&context);
     }
 
-    let (c, t, b) = (client.clone(), token.clone(), base.clone());
+    let s = scim.clone();
     let pages = users.saturating_sub(100).max(1);
     measure(
         &server,
@@ -297,8 +323,7 @@ async fn run() {
         200,
         move |i| {
             let start = pick(i, pages) + 1;
-            c.get(format!("{b}/Users?startIndex={start}&count=100"))
-                .bearer_auth(&t)
+            s.get(&format!("/Users?startIndex={start}&count=100"))
         },
     )
     .await
@@ -307,9 +332,7 @@ async fn run() {
     paging::run(
         paging::Paging {
             server: &server,
-            client: client.clone(),
-            base: base.clone(),
-            token: token.clone(),
+            scim: scim.clone(),
             users,
             requests,
             concurrency,
@@ -318,7 +341,7 @@ async fn run() {
     )
     .await;
 
-    let (c, t, b) = (client.clone(), token.clone(), base.clone());
+    let s = scim.clone();
     measure(
         &server,
         "create group",
@@ -326,7 +349,7 @@ async fn run() {
         concurrency,
         201,
         move |i| {
-            c.post(format!("{b}/Groups")).bearer_auth(&t).json(&json!({
+            s.post("/Groups").json(&json!({
                 "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
                 "displayName": format!("Group {i}"), "externalId": format!("g-{i}")
             }))
@@ -351,16 +374,9 @@ async fn run() {
     ] {
         for op in ["add", "remove"] {
             let label = format!("{op} 1 member @{size}");
-            let (c, t, b, spare, g) = (
-                client.clone(),
-                token.clone(),
-                base.clone(),
-                spare_ids.clone(),
-                group.clone(),
-            );
+            let (s, spare, g) = (scim.clone(), spare_ids.clone(), group.clone());
             measure(&server, label, requests, concurrency, 200, move |i| {
-                c.patch(format!("{b}/Groups/{g}?excludedAttributes=members"))
-                    .bearer_auth(&t)
+                s.patch(&format!("/Groups/{g}?excludedAttributes=members"))
                     .json(&member_op(op, &spare[i % spare.len()]))
             })
             .await
@@ -380,7 +396,7 @@ async fn run() {
         "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
         "Operations": [{"op": "add", "path": "members", "value": thousand}]
     }));
-    let (c, t, b) = (client.clone(), token.clone(), base.clone());
+    let s = scim.clone();
     measure(
         &server,
         "add 1000 members",
@@ -388,43 +404,26 @@ async fn run() {
         concurrency.min(4),
         200,
         move |i| {
-            c.patch(format!(
-                "{b}/Groups/{}?excludedAttributes=members",
-                fresh[i]
-            ))
-            .bearer_auth(&t)
-            .json(&*body)
+            s.patch(&format!("/Groups/{}?excludedAttributes=members", fresh[i]))
+                .json(&*body)
         },
     )
     .await
     .print(&context);
 
-    let (c, t, b, g) = (
-        client.clone(),
-        token.clone(),
-        base.clone(),
-        big_group.clone(),
-    );
+    let (s, g) = (scim.clone(), big_group.clone());
     measure(
         &server,
         format!("get {users} group -members"),
         requests,
         concurrency,
         200,
-        move |_| {
-            c.get(format!("{b}/Groups/{g}?excludedAttributes=members"))
-                .bearer_auth(&t)
-        },
+        move |_| s.get(&format!("/Groups/{g}?excludedAttributes=members")),
     )
     .await
     .print(&context);
 
-    let (c, t, b, spare) = (
-        client.clone(),
-        token.clone(),
-        base.clone(),
-        spare_ids.clone(),
-    );
+    let (s, spare) = (scim.clone(), spare_ids.clone());
     measure(
         &server,
         "filter members[value]",
@@ -433,9 +432,8 @@ async fn run() {
         200,
         move |i| {
             let filter = format!("members[value eq \"{}\"]", spare[i % spare.len()]);
-            c.get(format!("{b}/Groups"))
+            s.get("/Groups")
                 .query(&[("filter", filter), ("excludedAttributes", "members".into())])
-                .bearer_auth(&t)
         },
     )
     .await
@@ -444,9 +442,7 @@ async fn run() {
     bulk::run(
         bulk::BulkRun {
             server: &server,
-            client: client.clone(),
-            base: base.clone(),
-            token: token.clone(),
+            scim: scim.clone(),
             concurrency,
         },
         &context,

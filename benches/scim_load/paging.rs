@@ -8,14 +8,12 @@ use std::time::Instant;
 use serde_json::Value;
 
 use crate::server::Server;
-use crate::{measure, wanted, Context};
+use crate::{measure, wanted, Context, Scim};
 
 /// Everything the rows need.
 pub struct Paging<'a> {
     pub server: &'a Server,
-    pub client: reqwest::Client,
-    pub base: String,
-    pub token: String,
+    pub scim: Scim,
     /// Seeded users; the deep pages start at `users - 100`.
     pub users: usize,
     pub requests: usize,
@@ -24,9 +22,8 @@ pub struct Paging<'a> {
 
 async fn get(p: &Paging<'_>, query: &str) -> Value {
     let reply = p
-        .client
-        .get(format!("{}/Users?{query}", p.base))
-        .bearer_auth(&p.token)
+        .scim
+        .get(&format!("/Users?{query}"))
         .send()
         .await
         .expect("cursor page");
@@ -106,9 +103,9 @@ pub async fn run(p: Paging<'_>, context: &Context) {
         if label.ends_with("cursor") && !by_cursor {
             continue;
         }
-        let (c, t, b) = (p.client.clone(), p.token.clone(), p.base.clone());
+        let s = p.scim.clone();
         measure(p.server, label, pages, p.concurrency, 200, move |_| {
-            c.get(format!("{b}/Users?{query}")).bearer_auth(&t)
+            s.get(&format!("/Users?{query}"))
         })
         .await
         .print(context);

@@ -1,15 +1,15 @@
 //! The server under test: a real `scimd` process (this build's, or the one named by
 //! `SCIMD_BENCH_SERVER`, to compare versions on the same data), measured from outside.
 
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-pub struct Server {
-    child: Child,
-    pub base: String,
-}
+#[path = "../../tests/api/helpers/serve.rs"]
+mod serve;
+
+/// The server under test.
+pub type Server = serve::ServeProcess;
 
 /// The binary to measure.
 pub fn binary() -> String {
@@ -32,35 +32,15 @@ pub fn bootstrap(url: &str) -> Value {
 }
 
 impl Server {
-    pub async fn start(url: &str) -> Server {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("free port")
-            .port();
-        let child = Command::new(binary())
-            .arg("serve")
+    /// `scimd serve` on `url`, its statement counts exposed for the report.
+    pub async fn on(url: &str) -> Server {
+        let mut command = Command::new(binary());
+        command
             .env("DATABASE_URL", url)
-            .env("SCIMD_BIND", format!("127.0.0.1:{port}"))
             .env("SCIMD_LOG", "error")
             .env("SCIMD_EXPOSE_STATEMENT_COUNTS", "true")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start scimd serve");
-        let server = Server {
-            child,
-            base: format!("http://127.0.0.1:{port}"),
-        };
-        let client = reqwest::Client::new();
-        for _ in 0..400 {
-            if let Ok(reply) = client.get(format!("{}/readyz", server.base)).send().await {
-                if reply.status().is_success() {
-                    return server;
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        panic!("scimd serve did not become ready");
+            .stderr(Stdio::inherit());
+        Server::start(command).await
     }
 
     /// CPU time the server has used, user and system, in seconds.
@@ -81,13 +61,6 @@ impl Server {
                 .map_or(0.0, |kb| kb / 1024.0)
         };
         (field("VmRSS:"), field("VmHWM:"))
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::errors::ScimHttpError;
 use super::scim_request::ScimRequest;
 use super::scim_routes::scim_json;
-use super::{AppState, ScimPrincipal};
+use super::ScimPrincipal;
 use crate::domain::{ProvisionedResource, ProvisioningOperation};
 use crate::scim::bulk::{bulk_response, parse_request, Action, Endpoint, Method, OperationResult};
 use crate::scim::{ScimError, ScimType};
@@ -58,11 +58,10 @@ async fn read_within(
 
 pub async fn bulk(
     scim: ScimRequest,
-    state: web::Data<AppState>,
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ScimHttpError> {
-    let caps = &state.capabilities;
+    let caps = &scim.state.capabilities;
     let body = read_within(&req, payload, caps.bulk_max_payload_bytes).await?;
     let value: Value = serde_json::from_slice(&body).map_err(|e| {
         ScimError::bad_request(
@@ -71,7 +70,7 @@ pub async fn bulk(
         )
     })?;
     let request = parse_request(&value, caps.bulk_max_operations)?;
-    let outcomes = run_bulk(&scim.context(&state), &request).await;
+    let outcomes = run_bulk(&scim.context(), &request).await;
     let principal = scim.principal;
     let mut failures = Vec::new();
     let results = outcomes
@@ -124,7 +123,7 @@ pub async fn bulk(
     // middleware sees no failure: each failed operation is recorded here, as it would be
     // on its own, after its own transaction rolled back.
     for failed in failures {
-        if let Err(err) = record_failure(&state.store, failed).await {
+        if let Err(err) = record_failure(&scim.state.store, failed).await {
             tracing::warn!(error = %err, "cannot record a failed write in the provisioning log");
         }
     }

@@ -8,20 +8,16 @@ use serde_json::Value;
 use super::errors::ScimHttpError;
 use super::scim_request::ScimRequest;
 use super::scim_routes::{json_bytes, projected, scim_json};
-use super::{AppState, ScimPrincipal};
+use super::ScimPrincipal;
 use crate::scim::list::{list_response, ListRequest, RawListParams};
 use crate::scim::{ScimError, ScimType, CONTENT_TYPE};
 use crate::service::entitlements::{self as service, Catalogue};
 
 type Reply = Result<HttpResponse, ScimHttpError>;
 
-async fn run_list(
-    scim: ScimRequest,
-    state: &AppState,
-    raw: &RawListParams,
-    catalogue: Catalogue,
-) -> Reply {
-    let request = ListRequest::parse(raw, i64::from(state.capabilities.max_results))?;
+async fn run_list(scim: ScimRequest, raw: &RawListParams, catalogue: Catalogue) -> Reply {
+    let max_results = scim.state.capabilities.max_results;
+    let request = ListRequest::parse(raw, i64::from(max_results))?;
     if request.cursor.is_some() {
         // The catalogue is read whole and filtered in memory; it has no keyset order to
         // resume, and a page without `nextCursor` would tell the client it saw everything.
@@ -35,8 +31,7 @@ async fn run_list(
         )
         .into());
     }
-    let (total, found) =
-        service::list_entitlements(&scim.context(state), &request, catalogue).await?;
+    let (total, found) = service::list_entitlements(&scim.context(), &request, catalogue).await?;
     let resources = found
         .into_iter()
         .map(|e| projected(catalogue.resource(), &request.projection, e))
@@ -56,28 +51,20 @@ const fn catalogue<const OKTA: bool>() -> Catalogue {
     }
 }
 
-pub async fn list<const OKTA: bool>(scim: ScimRequest, state: web::Data<AppState>) -> Reply {
+pub async fn list<const OKTA: bool>(scim: ScimRequest) -> Reply {
     let raw = scim.list_params()?;
-    run_list(scim, &state, &raw, catalogue::<OKTA>()).await
+    run_list(scim, &raw, catalogue::<OKTA>()).await
 }
 
-pub async fn search<const OKTA: bool>(
-    scim: ScimRequest,
-    state: web::Data<AppState>,
-    body: web::Json<Value>,
-) -> Reply {
+pub async fn search<const OKTA: bool>(scim: ScimRequest, body: web::Json<Value>) -> Reply {
     let raw = RawListParams::from_search_body(&body)?;
-    run_list(scim, &state, &raw, catalogue::<OKTA>()).await
+    run_list(scim, &raw, catalogue::<OKTA>()).await
 }
 
-pub async fn get<const OKTA: bool>(
-    scim: ScimRequest,
-    state: web::Data<AppState>,
-    id: web::Path<String>,
-) -> Reply {
+pub async fn get<const OKTA: bool>(scim: ScimRequest, id: web::Path<String>) -> Reply {
     let catalogue = catalogue::<OKTA>();
     let projection = scim.projection()?;
-    let found = service::get_entitlement(&scim.context(&state), &id, catalogue).await?;
+    let found = service::get_entitlement(&scim.context(), &id, catalogue).await?;
     let base = &scim.base_url;
     let location = format!("{base}{}/{}", catalogue.resource().endpoint, id.as_str());
     Ok(HttpResponse::Ok()

@@ -8,7 +8,6 @@ use super::errors::ScimHttpError;
 use super::paging::listed_type;
 use super::scim_request::ScimRequest;
 use super::scim_routes::{resource_id, respond, wants};
-use super::AppState;
 use crate::scim::list::Projection;
 use crate::scim::schema::group::GROUP_RESOURCE;
 use crate::service::groups::{self as service, PatchResponse};
@@ -19,21 +18,17 @@ pub fn with_members(projection: &Projection) -> bool {
     wants(&GROUP_RESOURCE, projection, "members")
 }
 
-pub async fn create(
-    scim: ScimRequest,
-    state: web::Data<AppState>,
-    body: web::Json<Value>,
-) -> Reply {
+pub async fn create(scim: ScimRequest, body: web::Json<Value>) -> Reply {
     let projection = scim.projection()?;
     let members = with_members(&projection) && !scim.minimal;
-    let view = service::create_group(&scim.context(&state), &body, members).await?;
+    let view = service::create_group(&scim.context(), &body, members).await?;
     Ok(scim.respond(&GROUP_RESOURCE, StatusCode::CREATED, view, &projection))
 }
 
-pub async fn get(scim: ScimRequest, state: web::Data<AppState>, id: web::Path<String>) -> Reply {
+pub async fn get(scim: ScimRequest, id: web::Path<String>) -> Reply {
     let id = resource_id(&id, "group")?;
     let projection = scim.projection()?;
-    let view = service::get_group(&scim.context(&state), id, with_members(&projection)).await?;
+    let view = service::get_group(&scim.context(), id, with_members(&projection)).await?;
     if let Some(not_modified) = scim.not_modified(&view) {
         return Ok(not_modified);
     }
@@ -56,13 +51,12 @@ listed_type! {
 /// PUT (`PATCH` false) and PATCH: the same answer, from different service calls.
 pub async fn write<const PATCH: bool>(
     scim: ScimRequest,
-    state: web::Data<AppState>,
     id: web::Path<String>,
     body: web::Json<Value>,
 ) -> Reply {
     let id = resource_id(&id, "group")?;
     let projection = scim.projection()?;
-    let ctx = scim.context(&state);
+    let ctx = scim.context();
     let (view, minimal) = if PATCH {
         let response = PatchResponse {
             minimal: scim.minimal,
@@ -84,8 +78,8 @@ pub async fn write<const PATCH: bool>(
     ))
 }
 
-pub async fn delete(scim: ScimRequest, state: web::Data<AppState>, id: web::Path<String>) -> Reply {
+pub async fn delete(scim: ScimRequest, id: web::Path<String>) -> Reply {
     let id = resource_id(&id, "group")?;
-    service::delete_group(&scim.context(&state), id, scim.precondition).await?;
+    service::delete_group(&scim.context(), id, scim.precondition).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -215,29 +215,22 @@ macro_rules! listed_type {
 }
 pub(super) use listed_type;
 
-async fn run_list<R: ListedType>(
-    scim: ScimRequest,
-    state: &AppState,
-    raw: &RawListParams,
-) -> Reply {
+async fn run_list<R: ListedType>(scim: ScimRequest, raw: &RawListParams) -> Reply {
+    let state = &scim.state;
     let request = ListRequest::parse(raw, i64::from(state.capabilities.max_results))?;
     let page = ListPage::open(state, &scim.principal, R::ENDPOINT, &request)?;
-    let listed = R::page(&scim.context(state), &page.query(), &request.projection).await?;
+    let listed = R::page(&scim.context(), &page.query(), &request.projection).await?;
     Ok(page.reply(R::RESOURCE, listed))
 }
 
 /// `GET /{ENDPOINT}`.
-pub async fn list<R: ListedType>(scim: ScimRequest, state: web::Data<AppState>) -> Reply {
+pub async fn list<R: ListedType>(scim: ScimRequest) -> Reply {
     let raw = scim.list_params()?;
-    run_list::<R>(scim, &state, &raw).await
+    run_list::<R>(scim, &raw).await
 }
 
 /// `POST /{ENDPOINT}/.search`.
-pub async fn search<R: ListedType>(
-    scim: ScimRequest,
-    state: web::Data<AppState>,
-    body: web::Json<Value>,
-) -> Reply {
+pub async fn search<R: ListedType>(scim: ScimRequest, body: web::Json<Value>) -> Reply {
     let raw = RawListParams::from_search_body(&body)?;
-    run_list::<R>(scim, &state, &raw).await
+    run_list::<R>(scim, &raw).await
 }

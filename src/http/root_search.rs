@@ -9,7 +9,6 @@ use super::errors::ScimHttpError;
 use super::paging::CursorPaging;
 use super::scim_request::ScimRequest;
 use super::scim_routes::{projected, scim_json};
-use super::AppState;
 use crate::scim::list::{list_response, ListRequest, RawListParams};
 use crate::scim::schema::group::GROUP_RESOURCE;
 use crate::scim::schema::user::USER_RESOURCE;
@@ -17,18 +16,18 @@ use crate::service::search::{search_all, PageAt, Shown};
 
 pub async fn search(
     scim: ScimRequest,
-    state: web::Data<AppState>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ScimHttpError> {
     let raw = RawListParams::from_search_body(&body)?;
+    let state = &scim.state;
     let request = ListRequest::parse(&raw, i64::from(state.capabilities.max_results))?;
     let shown = Shown {
         derived: super::users::derived(&request.projection),
         with_members: super::groups::with_members(&request.projection),
     };
-    let paging = CursorPaging::open(&state, &scim.principal, ".search", &request)?;
+    let paging = CursorPaging::open(state, &scim.principal, ".search", &request)?;
     let at = paging.as_ref().map_or(PageAt::Index, CursorPaging::at);
-    let found = search_all(&scim.context(&state), &request, at, shown).await?;
+    let found = search_all(&scim.context(), &request, at, shown).await?;
     let users = found
         .users
         .into_iter()

@@ -22,6 +22,8 @@ use crate::service::scim_context::{Precondition, ResourceView, ScimContext};
 /// refusal comes before anything else is looked at); the rest cannot fail until asked for.
 pub struct ScimRequest {
     pub principal: ScimPrincipal,
+    /// The server's state, which authenticating the directory already needed.
+    pub state: web::Data<AppState>,
     /// The SCIM base URL, for `Location` and `meta.location`.
     pub base_url: String,
     /// The query string's pairs. A malformed query string is refused only when the handler
@@ -42,6 +44,7 @@ impl FromRequest for ScimRequest {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let principal = ScimPrincipal::from_request(req, payload);
+        let state = req.app_data::<web::Data<AppState>>().cloned();
         let base_url = base_url(req);
         let query = query_pairs(req);
         let precondition = if_match(req);
@@ -50,6 +53,8 @@ impl FromRequest for ScimRequest {
         Box::pin(async move {
             Ok(ScimRequest {
                 principal: principal.await?,
+                // Present: the principal could not have been authenticated without it.
+                state: state.ok_or_else(|| ScimHttpError::from(ScimError::internal()))?,
                 base_url,
                 query,
                 precondition,
@@ -62,9 +67,9 @@ impl FromRequest for ScimRequest {
 
 impl ScimRequest {
     /// The per-request context a SCIM service call needs.
-    pub fn context<'a>(&'a self, state: &'a AppState) -> ScimContext<'a> {
+    pub fn context(&self) -> ScimContext<'_> {
         ScimContext {
-            store: &state.store,
+            store: &self.state.store,
             directory: DirectoryRef {
                 id: self.principal.directory,
                 org: self.principal.org,

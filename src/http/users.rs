@@ -8,7 +8,6 @@ use super::errors::ScimHttpError;
 use super::paging::listed_type;
 use super::scim_request::ScimRequest;
 use super::scim_routes::{resource_id, wants};
-use super::AppState;
 use crate::scim::list::Projection;
 use crate::scim::schema::user::USER_RESOURCE;
 use crate::service::users as service;
@@ -24,22 +23,18 @@ pub fn derived(projection: &Projection) -> Derived {
     }
 }
 
-pub async fn create(
-    scim: ScimRequest,
-    state: web::Data<AppState>,
-    body: web::Json<Value>,
-) -> Reply {
+pub async fn create(scim: ScimRequest, body: web::Json<Value>) -> Reply {
     let projection = scim.projection()?;
-    let view = service::create_user(&scim.context(&state), &body, derived(&projection))
+    let view = service::create_user(&scim.context(), &body, derived(&projection))
         .await
         .map_err(|err| ScimHttpError::from(err).with_email(service::requested_email_of(&body)))?;
     Ok(scim.respond(&USER_RESOURCE, StatusCode::CREATED, view, &projection))
 }
 
-pub async fn get(scim: ScimRequest, state: web::Data<AppState>, id: web::Path<String>) -> Reply {
+pub async fn get(scim: ScimRequest, id: web::Path<String>) -> Reply {
     let id = resource_id(&id, "user")?;
     let projection = scim.projection()?;
-    let view = service::get_user(&scim.context(&state), id, derived(&projection)).await?;
+    let view = service::get_user(&scim.context(), id, derived(&projection)).await?;
     if let Some(not_modified) = scim.not_modified(&view) {
         return Ok(not_modified);
     }
@@ -55,20 +50,19 @@ listed_type! {
 /// PUT (`PATCH` false) and PATCH: the service tells them apart.
 pub async fn write<const PATCH: bool>(
     scim: ScimRequest,
-    state: web::Data<AppState>,
     id: web::Path<String>,
     body: web::Json<Value>,
 ) -> Reply {
     let id = resource_id(&id, "user")?;
     let projection = scim.projection()?;
-    let ctx = scim.context(&state);
+    let ctx = scim.context();
     let derived = derived(&projection);
     let view = service::write_user(&ctx, id, &body, scim.precondition, derived, PATCH).await?;
     Ok(scim.respond(&USER_RESOURCE, StatusCode::OK, view, &projection))
 }
 
-pub async fn delete(scim: ScimRequest, state: web::Data<AppState>, id: web::Path<String>) -> Reply {
+pub async fn delete(scim: ScimRequest, id: web::Path<String>) -> Reply {
     let id = resource_id(&id, "user")?;
-    service::delete_user(&scim.context(&state), id, scim.precondition).await?;
+    service::delete_user(&scim.context(), id, scim.precondition).await?;
     Ok(HttpResponse::NoContent().finish())
 }

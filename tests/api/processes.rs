@@ -1,7 +1,7 @@
 //! The real binary: admin commands print JSON, and several `scimd serve` processes on one
 //! database accept the same tokens, before and after restarts.
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -29,60 +29,19 @@ fn scimd(db: &TestDb, args: &[&str]) -> Value {
     serde_json::from_slice(&output.stdout).expect("scimd prints JSON")
 }
 
-struct Server {
-    child: Child,
-    address: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-async fn serve(db: &TestDb) -> Server {
-    let port = free_port();
-    let child = Command::new(BIN)
-        .arg("serve")
+/// `scimd serve` on `db`.
+async fn serve(db: &TestDb) -> ServeProcess {
+    let mut command = Command::new(BIN);
+    command
         .env("DATABASE_URL", &db.url)
-        .env("SCIMD_BIND", format!("127.0.0.1:{port}"))
         .env("SCIMD_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start scimd serve");
-    let server = Server {
-        child,
-        address: format!("http://127.0.0.1:{port}"),
-    };
-    let client = reqwest::Client::new();
-    for _ in 0..200 {
-        if let Ok(r) = client
-            .get(format!("{}/readyz", server.address))
-            .send()
-            .await
-        {
-            if r.status().is_success() {
-                return server;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("scimd serve did not become ready");
+        .stderr(Stdio::null());
+    ServeProcess::start(command).await
 }
 
-async fn spc(server: &Server, token: &str) -> u16 {
+async fn spc(server: &ServeProcess, token: &str) -> u16 {
     reqwest::Client::new()
-        .get(format!("{}/scim/v2/ServiceProviderConfig", server.address))
+        .get(format!("{}/scim/v2/ServiceProviderConfig", server.base))
         .bearer_auth(token)
         .send()
         .await
@@ -196,7 +155,7 @@ async fn acknowledged_writes_survive_kill_9(db: TestDb) {
         .map(|worker| {
             let (client, token, acknowledged) =
                 (client.clone(), token.clone(), acknowledged.clone());
-            let url = format!("{}/scim/v2/Users", server.address);
+            let url = format!("{}/scim/v2/Users", server.base);
             tokio::spawn(async move {
                 for i in 0..40 {
                     let email = format!("burst{worker}-{i}@acme.example");
@@ -244,7 +203,7 @@ async fn acknowledged_writes_survive_kill_9(db: TestDb) {
     let restarted = serve(&db).await;
     for (email, id) in &acknowledged {
         let read = client
-            .get(format!("{}/scim/v2/Users/{id}", restarted.address))
+            .get(format!("{}/scim/v2/Users/{id}", restarted.base))
             .bearer_auth(&token)
             .send()
             .await

@@ -1,13 +1,12 @@
 //! `/accounts/{id}` and `/me`: the account lifecycle (rules 1–3, 10, 11) and self-service
 //! for owners.
 
-use actix_web::web::{Data, Path, Query};
+use actix_web::web::{Path, Query};
 
 use super::openapi::{Conflict, Problems};
 use super::paths::AccountPath;
-use super::{changed, ok, AdminPrincipal, AuditQuery, Reply};
+use super::{changed, ok, AdminCall, AuditQuery, Reply};
 use crate::domain::{AccountId, AccountStatus};
-use crate::http::AppState;
 use crate::service::admin::accounts::{self, AccountDetail};
 use crate::service::admin::views::{AccountView, AuditPage, Changed};
 
@@ -20,21 +19,12 @@ use crate::service::admin::views::{AccountView, AuditPage, Changed};
     ),
 )]
 /// Get an account.
-pub(super) async fn get(
-    state: Data<AppState>,
-    who: AdminPrincipal,
-    path: Path<AccountPath>,
-) -> Reply {
-    ok(accounts::get(&state.store, &who, path.id).await?)
+pub(super) async fn get(call: AdminCall, path: Path<AccountPath>) -> Reply {
+    ok(accounts::get(call.store(), &call.who, path.id).await?)
 }
 
-async fn set_status(
-    state: &AppState,
-    who: &AdminPrincipal,
-    id: AccountId,
-    to: AccountStatus,
-) -> Reply {
-    let (done, view) = accounts::set_status(&state.store, who, id, to).await?;
+async fn set_status(call: &AdminCall, id: AccountId, to: AccountStatus) -> Reply {
+    let (done, view) = accounts::set_status(call.store(), &call.who, id, to).await?;
     changed(done, view)
 }
 
@@ -47,12 +37,8 @@ async fn set_status(
     ),
 )]
 /// Deactivate an account (its managing org's admins only).
-pub(super) async fn deactivate(
-    state: Data<AppState>,
-    who: AdminPrincipal,
-    path: Path<AccountPath>,
-) -> Reply {
-    set_status(&state, &who, path.id, AccountStatus::Deactivated).await
+pub(super) async fn deactivate(call: AdminCall, path: Path<AccountPath>) -> Reply {
+    set_status(&call, path.id, AccountStatus::Deactivated).await
 }
 
 #[utoipa::path(
@@ -64,12 +50,8 @@ pub(super) async fn deactivate(
     ),
 )]
 /// Reactivate an account; a refusal names who can (rule 3).
-pub(super) async fn reactivate(
-    state: Data<AppState>,
-    who: AdminPrincipal,
-    path: Path<AccountPath>,
-) -> Reply {
-    set_status(&state, &who, path.id, AccountStatus::Active).await
+pub(super) async fn reactivate(call: AdminCall, path: Path<AccountPath>) -> Reply {
+    set_status(&call, path.id, AccountStatus::Active).await
 }
 
 #[utoipa::path(
@@ -82,12 +64,8 @@ pub(super) async fn reactivate(
     ),
 )]
 /// Delete an account (rules 10, 11); refused while it has content.
-pub(super) async fn delete(
-    state: Data<AppState>,
-    who: AdminPrincipal,
-    path: Path<AccountPath>,
-) -> Reply {
-    let (done, view) = accounts::delete(&state.store, &who, path.id).await?;
+pub(super) async fn delete(call: AdminCall, path: Path<AccountPath>) -> Reply {
+    let (done, view) = accounts::delete(call.store(), &call.who, path.id).await?;
     changed(done, view)
 }
 
@@ -101,13 +79,18 @@ pub(super) async fn delete(
 )]
 /// An account's audit log.
 pub(super) async fn audit(
-    state: Data<AppState>,
-    who: AdminPrincipal,
+    call: AdminCall,
     path: Path<AccountPath>,
     query: Query<AuditQuery>,
 ) -> Reply {
-    let page =
-        accounts::audit_log(&state.store, &who, path.id, query.before, query.limit()).await?;
+    let page = accounts::audit_log(
+        call.store(),
+        &call.who,
+        path.id,
+        query.before,
+        query.limit(),
+    )
+    .await?;
     ok(page)
 }
 
@@ -119,9 +102,9 @@ pub(super) async fn audit(
     ),
 )]
 /// Who am I (an owner token).
-pub(super) async fn me(state: Data<AppState>, who: AdminPrincipal) -> Reply {
-    let id = accounts::own_account(who.actor())?;
-    ok(accounts::get(&state.store, &who, id).await?)
+pub(super) async fn me(call: AdminCall) -> Reply {
+    let id = accounts::own_account(call.who.actor())?;
+    ok(accounts::get(call.store(), &call.who, id).await?)
 }
 
 #[utoipa::path(
@@ -132,9 +115,9 @@ pub(super) async fn me(state: Data<AppState>, who: AdminPrincipal) -> Reply {
     ),
 )]
 /// Deactivate my own account.
-pub(super) async fn me_deactivate(state: Data<AppState>, who: AdminPrincipal) -> Reply {
-    let id = accounts::own_account(who.actor())?;
-    set_status(&state, &who, id, AccountStatus::Deactivated).await
+pub(super) async fn me_deactivate(call: AdminCall) -> Reply {
+    let id = accounts::own_account(call.who.actor())?;
+    set_status(&call, id, AccountStatus::Deactivated).await
 }
 
 #[utoipa::path(
@@ -145,7 +128,7 @@ pub(super) async fn me_deactivate(state: Data<AppState>, who: AdminPrincipal) ->
     ),
 )]
 /// Reactivate my own account.
-pub(super) async fn me_reactivate(state: Data<AppState>, who: AdminPrincipal) -> Reply {
-    let id = accounts::own_account(who.actor())?;
-    set_status(&state, &who, id, AccountStatus::Active).await
+pub(super) async fn me_reactivate(call: AdminCall) -> Reply {
+    let id = accounts::own_account(call.who.actor())?;
+    set_status(&call, id, AccountStatus::Active).await
 }

@@ -2,13 +2,12 @@
 //! tokens. Org admins only.
 
 use actix_web::http::StatusCode;
-use actix_web::web::{self, Data, Json, Path};
+use actix_web::web::{self, Json, Path};
 use serde::Deserialize;
 
 use super::openapi::{BodyProblems, Problems};
 use super::paths::{DirectoryPath, OrgPath, TokenPath};
-use super::{changed, created, ok, AdminPrincipal, NameBody, Problem, Reply};
-use crate::http::AppState;
+use super::{changed, created, ok, AdminCall, NameBody, Problem, Reply};
 use crate::service::admin::directories::{self, DirectoryView, IssuedView, TokenView};
 use crate::service::admin::views::Changed;
 
@@ -18,12 +17,8 @@ use crate::service::admin::views::Changed;
     responses((status = 200, description = "The org's directories.", body = Vec<DirectoryView>), Problems),
 )]
 /// List directories.
-pub(super) async fn list_directories(
-    state: Data<AppState>,
-    who: AdminPrincipal,
-    path: Path<OrgPath>,
-) -> Reply {
-    ok(directories::list(&state.store, &who, path.org).await?)
+pub(super) async fn list_directories(call: AdminCall, path: Path<OrgPath>) -> Reply {
+    ok(directories::list(call.store(), &call.who, path.org).await?)
 }
 
 #[utoipa::path(
@@ -38,12 +33,11 @@ pub(super) async fn list_directories(
 )]
 /// Create a directory.
 pub(super) async fn create_directory(
-    state: Data<AppState>,
-    who: AdminPrincipal,
+    call: AdminCall,
     path: Path<OrgPath>,
     body: Json<NameBody>,
 ) -> Reply {
-    let view = directories::create(&state.store, &who, path.org, &body.name).await?;
+    let view = directories::create(call.store(), &call.who, path.org, &body.name).await?;
     created(view)
 }
 
@@ -53,13 +47,9 @@ pub(super) async fn create_directory(
     responses((status = 200, description = "The directory's SCIM tokens, by `jti`.", body = Vec<TokenView>), Problems),
 )]
 /// List a directory's tokens.
-pub(super) async fn list_tokens(
-    state: Data<AppState>,
-    who: AdminPrincipal,
-    path: Path<DirectoryPath>,
-) -> Reply {
+pub(super) async fn list_tokens(call: AdminCall, path: Path<DirectoryPath>) -> Reply {
     let DirectoryPath { org, directory } = path.into_inner();
-    let tokens = directories::tokens(&state.store, &who, org, directory).await?;
+    let tokens = directories::tokens(call.store(), &call.who, org, directory).await?;
     ok(tokens)
 }
 
@@ -84,8 +74,7 @@ pub(super) struct TokenBody {
 )]
 /// Issue a SCIM token for the directory's identity provider.
 pub(super) async fn issue_token(
-    state: Data<AppState>,
-    who: AdminPrincipal,
+    call: AdminCall,
     path: Path<DirectoryPath>,
     body: web::Bytes,
 ) -> Reply {
@@ -103,8 +92,15 @@ pub(super) async fn issue_token(
         })?
     };
     let ttl = body.ttl_days;
-    let issued =
-        directories::issue_token(&state.store, &state.tokens, &who, org, directory, ttl).await?;
+    let issued = directories::issue_token(
+        call.store(),
+        &call.state.tokens,
+        &call.who,
+        org,
+        directory,
+        ttl,
+    )
+    .await?;
     created(issued)
 }
 
@@ -117,17 +113,13 @@ pub(super) async fn issue_token(
     ),
 )]
 /// Revoke a SCIM token.
-pub(super) async fn revoke_token(
-    state: Data<AppState>,
-    who: AdminPrincipal,
-    path: Path<TokenPath>,
-) -> Reply {
+pub(super) async fn revoke_token(call: AdminCall, path: Path<TokenPath>) -> Reply {
     let TokenPath {
         org,
         directory,
         jti,
     } = path.into_inner();
     let (revoked, view) =
-        directories::revoke_token(&state.store, &who, org, directory, jti).await?;
+        directories::revoke_token(call.store(), &call.who, org, directory, jti).await?;
     changed(revoked, view)
 }

@@ -2,14 +2,13 @@
 //! (rule 20). Org admins only.
 
 use actix_web::http::StatusCode;
-use actix_web::web::{Data, Json, Path};
+use actix_web::web::{Json, Path};
 use serde::Deserialize;
 
 use super::openapi::{BodyProblems, Conflict, DnsUnavailable, Problems};
 use super::paths::{DomainPath, OrgPath};
-use super::{changed, json, ok, AdminPrincipal, Reply};
+use super::{changed, json, ok, AdminCall, Reply};
 use crate::domain::OrgId;
-use crate::http::AppState;
 use crate::service::admin::domains::{self, DomainView, ProofPolicy};
 use crate::service::admin::views::Changed;
 
@@ -22,12 +21,8 @@ use crate::service::admin::views::Changed;
     ),
 )]
 /// List the org's domains.
-pub(super) async fn list_domains(
-    state: Data<AppState>,
-    who: AdminPrincipal,
-    path: Path<OrgPath>,
-) -> Reply {
-    let domains = domains::list(&state.store, &who, path.org).await?;
+pub(super) async fn list_domains(call: AdminCall, path: Path<OrgPath>) -> Reply {
+    let domains = domains::list(call.store(), &call.who, path.org).await?;
     ok(domains)
 }
 
@@ -52,18 +47,17 @@ pub(super) struct DomainBody {
 )]
 /// Ask to verify a domain.
 pub(super) async fn verify_domain(
-    state: Data<AppState>,
-    who: AdminPrincipal,
+    call: AdminCall,
     path: Path<OrgPath>,
     body: Json<DomainBody>,
 ) -> Reply {
-    let policy = if state.allow_unproven_domains {
+    let policy = if call.state.allow_unproven_domains {
         ProofPolicy::Unproven
     } else {
         ProofPolicy::Dns
     };
     let (created, view) =
-        domains::request(&state.store, &who, path.org, &body.domain, policy).await?;
+        domains::request(call.store(), &call.who, path.org, &body.domain, policy).await?;
     let status = if created {
         StatusCode::CREATED
     } else {
@@ -83,13 +77,10 @@ pub(super) async fn verify_domain(
     ),
 )]
 /// Check a domain's TXT record.
-pub(super) async fn check_domain(
-    state: Data<AppState>,
-    who: AdminPrincipal,
-    path: Path<DomainPath>,
-) -> Reply {
+pub(super) async fn check_domain(call: AdminCall, path: Path<DomainPath>) -> Reply {
     let DomainPath { org, domain } = path.into_inner();
-    let (verified, view) = domains::check(&state.store, &state.dns, &who, org, &domain).await?;
+    let (verified, view) =
+        domains::check(call.store(), &call.state.dns, &call.who, org, &domain).await?;
     changed(verified, view)
 }
 
@@ -116,12 +107,12 @@ pub(super) struct MoveBody {
 )]
 /// Move a verified domain to another org.
 pub(super) async fn move_domain(
-    state: Data<AppState>,
-    who: AdminPrincipal,
+    call: AdminCall,
     path: Path<DomainPath>,
     body: Json<MoveBody>,
 ) -> Reply {
     let DomainPath { org, domain } = path.into_inner();
-    let (moved, view) = domains::move_to(&state.store, &who, org, &domain, body.to_org).await?;
+    let (moved, view) =
+        domains::move_to(call.store(), &call.who, org, &domain, body.to_org).await?;
     changed(moved, view)
 }

@@ -1,14 +1,13 @@
 //! `/orgs/{org}/groups/...`: the org's local and synced groups; members of local ones
 //! (rule 19: synced ones change only through their directory). Org admins only.
 
-use actix_web::web::{Data, Json, Path};
+use actix_web::web::{Json, Path};
 use serde::Deserialize;
 
 use super::openapi::{BodyProblems, Conflict, Problems};
 use super::paths::{GroupPath, MemberPath, OrgPath};
-use super::{changed, created, ok, AdminPrincipal, NameBody, Reply};
+use super::{changed, created, ok, AdminCall, NameBody, Reply};
 use crate::domain::AccountId;
-use crate::http::AppState;
 use crate::service::admin::groups::{self, GroupView};
 use crate::service::admin::views::Changed;
 
@@ -18,12 +17,8 @@ use crate::service::admin::views::Changed;
     responses((status = 200, description = "Local and synced groups, without members.", body = Vec<GroupView>), Problems),
 )]
 /// List groups.
-pub(super) async fn list_groups(
-    state: Data<AppState>,
-    who: AdminPrincipal,
-    path: Path<OrgPath>,
-) -> Reply {
-    ok(groups::list(&state.store, &who, path.org).await?)
+pub(super) async fn list_groups(call: AdminCall, path: Path<OrgPath>) -> Reply {
+    ok(groups::list(call.store(), &call.who, path.org).await?)
 }
 
 #[utoipa::path(
@@ -39,12 +34,11 @@ pub(super) async fn list_groups(
 )]
 /// Create a local group.
 pub(super) async fn create_group(
-    state: Data<AppState>,
-    who: AdminPrincipal,
+    call: AdminCall,
     path: Path<OrgPath>,
     body: Json<NameBody>,
 ) -> Reply {
-    let view = groups::create(&state.store, &who, path.org, &body.name).await?;
+    let view = groups::create(call.store(), &call.who, path.org, &body.name).await?;
     created(view)
 }
 
@@ -54,13 +48,9 @@ pub(super) async fn create_group(
     responses((status = 200, description = "The group, with its members' account ids.", body = GroupView), Problems),
 )]
 /// Get a group.
-pub(super) async fn get_group(
-    state: Data<AppState>,
-    who: AdminPrincipal,
-    path: Path<GroupPath>,
-) -> Reply {
+pub(super) async fn get_group(call: AdminCall, path: Path<GroupPath>) -> Reply {
     let GroupPath { org, group } = path.into_inner();
-    ok(groups::get(&state.store, &who, org, group).await?)
+    ok(groups::get(call.store(), &call.who, org, group).await?)
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -82,14 +72,13 @@ pub(super) struct MembersBody {
 )]
 /// Add members to a local group.
 pub(super) async fn add_members(
-    state: Data<AppState>,
-    who: AdminPrincipal,
+    call: AdminCall,
     path: Path<GroupPath>,
     body: Json<MembersBody>,
 ) -> Reply {
     let GroupPath { org, group } = path.into_inner();
     let (added, view) =
-        groups::add_members(&state.store, &who, org, group, &body.account_ids).await?;
+        groups::add_members(call.store(), &call.who, org, group, &body.account_ids).await?;
     changed(added, view)
 }
 
@@ -103,16 +92,13 @@ pub(super) async fn add_members(
     ),
 )]
 /// Remove a member from a local group.
-pub(super) async fn remove_member(
-    state: Data<AppState>,
-    who: AdminPrincipal,
-    path: Path<MemberPath>,
-) -> Reply {
+pub(super) async fn remove_member(call: AdminCall, path: Path<MemberPath>) -> Reply {
     let MemberPath {
         org,
         group,
         account,
     } = path.into_inner();
-    let (removed, view) = groups::remove_member(&state.store, &who, org, group, account).await?;
+    let (removed, view) =
+        groups::remove_member(call.store(), &call.who, org, group, account).await?;
     changed(removed, view)
 }

@@ -19,7 +19,7 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 pub use self::openapi::route_list;
-pub use self::principal::AdminPrincipal;
+pub use self::principal::{AdminCall, AdminPrincipal};
 pub use self::problem::{Problem, WhoFields};
 use crate::service::admin::outbox::Outbox;
 use crate::service::admin::views::Changed;

@@ -1,14 +1,13 @@
 //! `/orgs/{org}/...`: managed accounts, sites and the org's audit log (domains, directories
 //! and groups have files of their own). Org admins only.
 
-use actix_web::web::{Data, Path, Query};
+use actix_web::web::{Path, Query};
 use serde::Deserialize;
 
 use super::openapi::Problems;
 use super::paths::OrgPath;
-use super::{ok, AdminPrincipal, AuditQuery, Reply};
+use super::{ok, AdminCall, AuditQuery, Reply};
 use crate::domain::AccountStatus;
-use crate::http::AppState;
 use crate::service::admin::orgs::{self, SiteView};
 use crate::service::admin::views::{AccountView, AuditPage, ListView};
 use crate::service::admin::Page;
@@ -36,15 +35,21 @@ pub(super) struct AccountsQuery {
 )]
 /// List managed accounts.
 pub(super) async fn managed_accounts(
-    state: Data<AppState>,
-    who: AdminPrincipal,
+    call: AdminCall,
     path: Path<OrgPath>,
     query: Query<AccountsQuery>,
 ) -> Reply {
     let query = query.into_inner();
     let page = Page::new(query.start_index, query.count);
-    let list =
-        orgs::managed_accounts(&state.store, &who, path.org, query.status, query.q, page).await?;
+    let list = orgs::managed_accounts(
+        call.store(),
+        &call.who,
+        path.org,
+        query.status,
+        query.q,
+        page,
+    )
+    .await?;
     ok(list)
 }
 
@@ -54,12 +59,8 @@ pub(super) async fn managed_accounts(
     responses((status = 200, description = "The org's sites and their products.", body = Vec<SiteView>), Problems),
 )]
 /// List sites.
-pub(super) async fn sites(
-    state: Data<AppState>,
-    who: AdminPrincipal,
-    path: Path<OrgPath>,
-) -> Reply {
-    ok(orgs::sites(&state.store, &who, path.org).await?)
+pub(super) async fn sites(call: AdminCall, path: Path<OrgPath>) -> Reply {
+    ok(orgs::sites(call.store(), &call.who, path.org).await?)
 }
 
 #[utoipa::path(
@@ -71,12 +72,14 @@ pub(super) async fn sites(
     ),
 )]
 /// The org's audit log.
-pub(super) async fn audit(
-    state: Data<AppState>,
-    who: AdminPrincipal,
-    path: Path<OrgPath>,
-    query: Query<AuditQuery>,
-) -> Reply {
-    let page = orgs::audit_log(&state.store, &who, path.org, query.before, query.limit()).await?;
+pub(super) async fn audit(call: AdminCall, path: Path<OrgPath>, query: Query<AuditQuery>) -> Reply {
+    let page = orgs::audit_log(
+        call.store(),
+        &call.who,
+        path.org,
+        query.before,
+        query.limit(),
+    )
+    .await?;
     ok(page)
 }

@@ -1,14 +1,13 @@
 //! `/orgs/{org}/provisioning-log`: the org's directories' SCIM writes and what they came to.
 //! Org admins only, as the org's other routes.
 
-use actix_web::web::{Data, Path, Query};
+use actix_web::web::{Path, Query};
 use serde::Deserialize;
 
 use super::openapi::Problems;
 use super::paths::OrgPath;
-use super::{ok, AdminPrincipal, Reply};
+use super::{ok, AdminCall, Reply};
 use crate::domain::DirectoryId;
-use crate::http::AppState;
 use crate::service::admin::provisioning_log::{self, ProvisioningLogFilter, ProvisioningLogPage};
 
 /// Newest first; `before` is the previous page's `next_before`.
@@ -37,12 +36,7 @@ pub(super) struct LogQuery {
     ),
 )]
 /// The provisioning log: what each SCIM write of the org's directories came to.
-pub(super) async fn list(
-    state: Data<AppState>,
-    who: AdminPrincipal,
-    path: Path<OrgPath>,
-    query: Query<LogQuery>,
-) -> Reply {
+pub(super) async fn list(call: AdminCall, path: Path<OrgPath>, query: Query<LogQuery>) -> Reply {
     let query = query.into_inner();
     let filter = ProvisioningLogFilter {
         directory: query.directory,
@@ -51,6 +45,6 @@ pub(super) async fn list(
         before: query.before,
         limit: query.limit.unwrap_or(100).clamp(1, 1000),
     };
-    let page = provisioning_log::list(&state.store, &who, path.org, filter).await?;
+    let page = provisioning_log::list(call.store(), &call.who, path.org, filter).await?;
     ok(page)
 }

@@ -1,14 +1,13 @@
 //! `/orgs/{org}/event-receivers`: where an org's security events (RFC 9967 SETs) are
 //! pushed, and how their delivery stands. Org admins only.
 
-use actix_web::web::{Data, Json, Path, Query};
+use actix_web::web::{Json, Path, Query};
 use actix_web::HttpResponse;
 use serde::Deserialize;
 
 use super::openapi::Problems;
 use super::paths::{OrgPath, ReceiverPath};
-use super::{created, ok, AdminPrincipal, Reply};
-use crate::http::AppState;
+use super::{created, ok, AdminCall, Reply};
 use crate::service::admin::receivers::{self, EventView, NewReceiver, ReceiverView};
 
 /// A receiver to push the org's security events to.
@@ -35,8 +34,7 @@ pub(super) struct ReceiverBody {
 )]
 /// Adds a receiver of the org's security events.
 pub(super) async fn create(
-    state: Data<AppState>,
-    who: AdminPrincipal,
+    call: AdminCall,
     path: Path<OrgPath>,
     body: Json<ReceiverBody>,
 ) -> Reply {
@@ -47,7 +45,7 @@ pub(super) async fn create(
         events: body.events,
         audience: body.audience,
     };
-    let view = receivers::create(&state.store, &who, path.org, request).await?;
+    let view = receivers::create(call.store(), &call.who, path.org, request).await?;
     created(view)
 }
 
@@ -57,8 +55,8 @@ pub(super) async fn create(
     responses((status = 200, description = "The org's receivers and how delivery to each stands.", body = [ReceiverView]), Problems),
 )]
 /// The org's security event receivers.
-pub(super) async fn list(state: Data<AppState>, who: AdminPrincipal, path: Path<OrgPath>) -> Reply {
-    ok(receivers::list(&state.store, &who, path.org).await?)
+pub(super) async fn list(call: AdminCall, path: Path<OrgPath>) -> Reply {
+    ok(receivers::list(call.store(), &call.who, path.org).await?)
 }
 
 #[utoipa::path(
@@ -67,13 +65,9 @@ pub(super) async fn list(state: Data<AppState>, who: AdminPrincipal, path: Path<
     responses((status = 200, description = "The receiver and its delivery state.", body = ReceiverView), Problems),
 )]
 /// One receiver.
-pub(super) async fn get(
-    state: Data<AppState>,
-    who: AdminPrincipal,
-    path: Path<ReceiverPath>,
-) -> Reply {
+pub(super) async fn get(call: AdminCall, path: Path<ReceiverPath>) -> Reply {
     let ReceiverPath { org, receiver: id } = path.into_inner();
-    ok(receivers::get(&state.store, &who, org, id).await?)
+    ok(receivers::get(call.store(), &call.who, org, id).await?)
 }
 
 #[utoipa::path(
@@ -82,13 +76,9 @@ pub(super) async fn get(
     responses((status = 204, description = "Removed; its undelivered events are dropped."), Problems),
 )]
 /// Removes a receiver.
-pub(super) async fn delete(
-    state: Data<AppState>,
-    who: AdminPrincipal,
-    path: Path<ReceiverPath>,
-) -> Reply {
+pub(super) async fn delete(call: AdminCall, path: Path<ReceiverPath>) -> Reply {
     let ReceiverPath { org, receiver: id } = path.into_inner();
-    receivers::delete(&state.store, &who, org, id).await?;
+    receivers::delete(call.store(), &call.who, org, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -110,14 +100,20 @@ pub(super) struct EventsQuery {
 )]
 /// The SETs queued for a receiver and how each fared.
 pub(super) async fn events(
-    state: Data<AppState>,
-    who: AdminPrincipal,
+    call: AdminCall,
     path: Path<ReceiverPath>,
     query: Query<EventsQuery>,
 ) -> Reply {
     let ReceiverPath { org, receiver: id } = path.into_inner();
     let limit = query.limit.unwrap_or(100);
-    let list =
-        receivers::events(&state.store, &who, org, id, query.state.as_deref(), limit).await?;
+    let list = receivers::events(
+        call.store(),
+        &call.who,
+        org,
+        id,
+        query.state.as_deref(),
+        limit,
+    )
+    .await?;
     ok(list)
 }

@@ -7,9 +7,8 @@ use serde::Deserialize;
 
 use super::openapi::{BodyProblems, Conflict, Problems};
 use super::paths::{ProductPath, SitePath, SiteUserPath};
-use super::{ok, AdminPrincipal, Reply};
+use super::{ok, AdminCall, Reply};
 use crate::domain::{AccountId, GroupId, ProductAccessChange, SiteAction, SiteRole};
-use crate::http::AppState;
 use crate::service::admin::invites::{self, InviteBatch, InviteOutcome, InviteUser};
 use crate::service::admin::outbox::{self, Outbox};
 use crate::service::admin::views::{Changed, ListView, OutboxView, SiteUserView};
@@ -39,8 +38,7 @@ pub(super) struct UsersQuery {
 )]
 /// List a site's users.
 pub(super) async fn list_users(
-    state: Data<AppState>,
-    who: AdminPrincipal,
+    call: AdminCall,
     path: Path<SitePath>,
     query: Query<UsersQuery>,
 ) -> Reply {
@@ -48,7 +46,7 @@ pub(super) async fn list_users(
     let mut filter = site_users::parse_states(query.state.as_deref().unwrap_or_default())?;
     filter.search = query.q;
     let page = Page::new(query.start_index, query.count);
-    let list = site_users::list(&state.store, &who, path.site, filter, page).await?;
+    let list = site_users::list(call.store(), &call.who, path.site, filter, page).await?;
     ok(list)
 }
 
@@ -58,13 +56,9 @@ pub(super) async fn list_users(
     responses((status = 200, description = "One user of the site.", body = SiteUserView), Problems),
 )]
 /// Get a site user.
-pub(super) async fn get_user(
-    state: Data<AppState>,
-    who: AdminPrincipal,
-    path: Path<SiteUserPath>,
-) -> Reply {
+pub(super) async fn get_user(call: AdminCall, path: Path<SiteUserPath>) -> Reply {
     let SiteUserPath { site, account } = path.into_inner();
-    ok(site_users::get(&state.store, &who, site, account).await?)
+    ok(site_users::get(call.store(), &call.who, site, account).await?)
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -122,9 +116,8 @@ pub(super) struct InviteBody {
 )]
 /// Invite a batch of emails to the site.
 pub(super) async fn invite(
-    state: Data<AppState>,
+    call: AdminCall,
     outbox: Data<Outbox>,
-    who: AdminPrincipal,
     path: Path<SitePath>,
     body: Json<InviteBody>,
 ) -> Reply {
@@ -149,24 +142,23 @@ pub(super) async fn invite(
         groups: body.groups,
         send_email: body.send_email,
     };
-    let outcome = invites::invite(&state.store, &who, path.site, &batch).await?;
+    let outcome = invites::invite(call.store(), &call.who, path.site, &batch).await?;
     if outcome.emails_queued > 0 {
-        outbox.deliver(&state.store).await;
+        outbox.deliver(call.store()).await;
     }
     ok(outcome)
 }
 
 async fn act(
-    state: Data<AppState>,
+    call: AdminCall,
     outbox: Data<Outbox>,
-    who: AdminPrincipal,
     path: Path<SiteUserPath>,
     action: SiteAction,
 ) -> Reply {
     let SiteUserPath { site, account } = path.into_inner();
-    let (view, sent) = site_users::act(&state.store, &who, site, account, action).await?;
+    let (view, sent) = site_users::act(call.store(), &call.who, site, account, action).await?;
     if sent {
-        outbox.deliver(&state.store).await;
+        outbox.deliver(call.store()).await;
     }
     ok(view)
 }
@@ -185,12 +177,11 @@ macro_rules! site_user_actions {
         )]
         $(#[$attr])*
         pub(super) async fn $handler(
-            state: Data<AppState>,
+            call: AdminCall,
             o: Data<Outbox>,
-            who: AdminPrincipal,
             p: Path<SiteUserPath>,
         ) -> Reply {
-            act(state, o, who, p, SiteAction::$action).await
+            act(call, o, p, SiteAction::$action).await
         }
     )+};
 }
@@ -224,13 +215,12 @@ pub(super) struct RoleBody {
 )]
 /// Change a user's role on the site.
 pub(super) async fn set_role(
-    state: Data<AppState>,
-    who: AdminPrincipal,
+    call: AdminCall,
     path: Path<SiteUserPath>,
     body: Json<RoleBody>,
 ) -> Reply {
     let SiteUserPath { site, account } = path.into_inner();
-    let view = site_users::set_role(&state.store, &who, site, account, body.role).await?;
+    let view = site_users::set_role(call.store(), &call.who, site, account, body.role).await?;
     ok(view)
 }
 
@@ -249,15 +239,20 @@ pub(super) struct ProductBody {
 )]
 /// Grant product access (rule 7: not to a deactivated account).
 pub(super) async fn grant(
-    state: Data<AppState>,
-    who: AdminPrincipal,
+    call: AdminCall,
     path: Path<SiteUserPath>,
     body: Json<ProductBody>,
 ) -> Reply {
     let SiteUserPath { site, account } = path.into_inner();
     let grant = ProductAccessChange::Grant;
-    let view =
-        products::change_access(&state.store, &who, (site, account), &body.product, grant).await?;
+    let view = products::change_access(
+        call.store(),
+        &call.who,
+        (site, account),
+        &body.product,
+        grant,
+    )
+    .await?;
     ok(view)
 }
 
@@ -267,11 +262,7 @@ pub(super) async fn grant(
     responses((status = 200, description = "The user without the product; refused when another group grants it.", body = Changed<SiteUserView>), Problems, Conflict),
 )]
 /// Revoke product access.
-pub(super) async fn revoke(
-    state: Data<AppState>,
-    who: AdminPrincipal,
-    path: Path<ProductPath>,
-) -> Reply {
+pub(super) async fn revoke(call: AdminCall, path: Path<ProductPath>) -> Reply {
     let ProductPath {
         site,
         account,
@@ -279,7 +270,7 @@ pub(super) async fn revoke(
     } = path.into_inner();
     let revoke = ProductAccessChange::Revoke;
     let view =
-        products::change_access(&state.store, &who, (site, account), &product, revoke).await?;
+        products::change_access(call.store(), &call.who, (site, account), &product, revoke).await?;
     ok(view)
 }
 
@@ -301,12 +292,11 @@ pub(super) struct OutboxQuery {
 )]
 /// The site's email outbox.
 pub(super) async fn list_outbox(
-    state: Data<AppState>,
-    who: AdminPrincipal,
+    call: AdminCall,
     path: Path<SitePath>,
     query: Query<OutboxQuery>,
 ) -> Reply {
     let limit = query.limit.unwrap_or(100).clamp(1, 1000);
-    let rows = outbox::list(&state.store, &who, path.site, query.account_id, limit).await?;
+    let rows = outbox::list(call.store(), &call.who, path.site, query.account_id, limit).await?;
     ok(rows)
 }

@@ -2,19 +2,17 @@
 //! only: the services refuse anyone else.
 
 use actix_web::http::StatusCode;
-use actix_web::web::{self, Bytes, Data, Path};
-use actix_web::HttpRequest;
+use actix_web::web::{self, Bytes, Path};
 use maud::{html, Markup};
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 
 use super::log;
-use super::page::{self, Shell};
-use super::session::Session;
+use super::page;
+use super::visit::Visit;
 use super::{form, Reply};
 use crate::domain::{DirectoryId, OrgId};
 use crate::http::admin::Problem;
-use crate::http::AppState;
 use crate::service::admin::directories::{self, IssuedView};
 use crate::service::admin::provisioning_log::ProvisioningEntryView;
 
@@ -35,17 +33,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         );
 }
 
-async fn directories_page(
-    req: &HttpRequest,
-    state: &AppState,
-    session: &Session,
-    org: OrgId,
-    refused: Option<Problem>,
-) -> Reply {
-    let list = directories::list_with_activity(&state.store, &session.who, org).await?;
+async fn directories_page(visit: &Visit, org: OrgId, refused: Option<Problem>) -> Reply {
+    let list = directories::list_with_activity(visit.store(), visit.who(), org).await?;
     // One read for every directory: the org's latest failures, shared out below.
-    let (failures, more) =
-        log::recent_failures(state, session, org, None, log::RECENT_WINDOW).await?;
+    let (failures, more) = log::recent_failures(visit, org, None, log::RECENT_WINDOW).await?;
     let status = refused.as_ref().map_or(StatusCode::OK, Problem::status);
     let content = html! {
         @if let Some(problem) = &refused { (page::refusal(problem)) }
@@ -74,13 +65,13 @@ async fn directories_page(
         }
         h2 { "Connect an identity provider" }
         form.card method="post" action=(format!("/console/orgs/{org}/directories")) {
-            (page::csrf(session))
+            (page::csrf(&visit.session))
             label for="name" { "Directory name" }
             input #name name="name" required maxlength="200" placeholder="Entra ID" autocomplete="off";
             button type="submit" { "Create directory" }
         }
     };
-    Ok(Shell { req, session }.render(status, "Directories", content))
+    Ok(visit.shell().render(status, "Directories", content))
 }
 
 /// How many failures a directory's own page lists.
@@ -131,13 +122,8 @@ fn recent(
     }
 }
 
-async fn directories_get(
-    req: HttpRequest,
-    state: Data<AppState>,
-    session: Session,
-    org: Path<OrgId>,
-) -> Reply {
-    directories_page(&req, &state, &session, *org, None).await
+async fn directories_get(visit: Visit, org: Path<OrgId>) -> Reply {
+    directories_page(&visit, *org, None).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -148,39 +134,31 @@ struct NameForm {
     name: String,
 }
 
-async fn directory_create(
-    req: HttpRequest,
-    state: Data<AppState>,
-    session: Session,
-    org: Path<OrgId>,
-    body: Bytes,
-) -> Reply {
+async fn directory_create(visit: Visit, org: Path<OrgId>, body: Bytes) -> Reply {
     let submitted: NameForm = form(&body)?;
-    match directories::create(&state.store, &session.who, *org, &submitted.name).await {
+    match directories::create(visit.store(), visit.who(), *org, &submitted.name).await {
         Ok(dir) => {
             let to = format!("/console/orgs/{org}/directories/{}", dir.id);
             Ok(page::done(
-                &req,
+                &visit.req,
                 &to,
                 "Directory created: issue a SCIM token for its identity provider.",
             ))
         }
-        Err(err) => directories_page(&req, &state, &session, *org, Some(err.into())).await,
+        Err(err) => directories_page(&visit, *org, Some(err.into())).await,
     }
 }
 
 async fn directory_page(
-    req: &HttpRequest,
-    state: &AppState,
-    session: &Session,
+    visit: &Visit,
     (org, directory): (OrgId, DirectoryId),
     refused: Option<Problem>,
     issued: Option<IssuedView>,
 ) -> Reply {
-    let dir = directories::get(&state.store, &session.who, org, directory).await?;
-    let tokens = directories::tokens(&state.store, &session.who, org, directory).await?;
+    let dir = directories::get(visit.store(), visit.who(), org, directory).await?;
+    let tokens = directories::tokens(visit.store(), visit.who(), org, directory).await?;
     let (failures, _) =
-        log::recent_failures(state, session, org, Some(directory), RECENT_ON_ITS_PAGE).await?;
+        log::recent_failures(visit, org, Some(directory), RECENT_ON_ITS_PAGE).await?;
     let base = format!("/console/orgs/{org}/directories/{directory}");
     let status = match (&refused, &issued) {
         (Some(problem), _) => problem.status(),
@@ -200,7 +178,7 @@ async fn directory_page(
         }
         dl.facts {
             dt { "Id" } dd { code { (dir.id) } }
-            dt { "SCIM base URL" } dd { code { (crate::http::scim_routes::base_url(req)) } }
+            dt { "SCIM base URL" } dd { code { (crate::http::scim_routes::base_url(&visit.req)) } }
             dt { "Created" } dd { (page::when(&dir.created_at)) }
         }
         h2 { "SCIM tokens" }
@@ -219,7 +197,7 @@ async fn directory_page(
                         td { @if let Some(at) = &t.revoked_at { (page::when(at)) } }
                         td { @if t.usable { "yes" } @else { "no" } }
                         td { @if t.revoked_at.is_none() {
-                            (page::button(session, &format!("{base}/tokens/{}/revoke", t.jti), "Revoke", "danger"))
+                            (page::button(&visit.session, &format!("{base}/tokens/{}/revoke", t.jti), "Revoke", "danger"))
                         } }
                     }
                 }
@@ -227,7 +205,7 @@ async fn directory_page(
         }
         h2 { "Issue a token" }
         form.card method="post" action=(format!("{base}/tokens")) {
-            (page::csrf(session))
+            (page::csrf(&visit.session))
             label for="ttl_days" { "Expires after (days; empty: never)" }
             input #ttl_days name="ttl_days" type="number" min="1" max="36500" inputmode="numeric";
             button type="submit" { "Issue token" }
@@ -243,16 +221,11 @@ async fn directory_page(
             a href=(log::href(org, directory, &[])) { "everything it sent" } ", in the provisioning log"
         }
     };
-    Ok(Shell { req, session }.render(status, &dir.name, content))
+    Ok(visit.shell().render(status, &dir.name, content))
 }
 
-async fn directory_get(
-    req: HttpRequest,
-    state: Data<AppState>,
-    session: Session,
-    path: Path<(OrgId, DirectoryId)>,
-) -> Reply {
-    directory_page(&req, &state, &session, path.into_inner(), None, None).await
+async fn directory_get(visit: Visit, path: Path<(OrgId, DirectoryId)>) -> Reply {
+    directory_page(&visit, path.into_inner(), None, None).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -265,13 +238,7 @@ struct TokenForm {
 }
 
 /// Answers the new token on the page itself: it must not travel in a redirect or a cookie.
-async fn token_issue(
-    req: HttpRequest,
-    state: Data<AppState>,
-    session: Session,
-    path: Path<(OrgId, DirectoryId)>,
-    body: Bytes,
-) -> Reply {
+async fn token_issue(visit: Visit, path: Path<(OrgId, DirectoryId)>, body: Bytes) -> Reply {
     let (org, directory) = path.into_inner();
     let submitted: TokenForm = form(&body)?;
     let ttl = match submitted.ttl_days.trim() {
@@ -286,9 +253,9 @@ async fn token_issue(
     };
     let issued = match ttl {
         Ok(ttl) => directories::issue_token(
-            &state.store,
-            &state.tokens,
-            &session.who,
+            visit.store(),
+            &visit.state.tokens,
+            visit.who(),
             org,
             directory,
             ttl,
@@ -298,31 +265,14 @@ async fn token_issue(
         Err(problem) => Err(problem),
     };
     match issued {
-        Ok(token) => {
-            directory_page(&req, &state, &session, (org, directory), None, Some(token)).await
-        }
-        Err(problem) => {
-            directory_page(
-                &req,
-                &state,
-                &session,
-                (org, directory),
-                Some(problem),
-                None,
-            )
-            .await
-        }
+        Ok(token) => directory_page(&visit, (org, directory), None, Some(token)).await,
+        Err(problem) => directory_page(&visit, (org, directory), Some(problem), None).await,
     }
 }
 
-async fn token_revoke(
-    req: HttpRequest,
-    state: Data<AppState>,
-    session: Session,
-    path: Path<(OrgId, DirectoryId, uuid::Uuid)>,
-) -> Reply {
+async fn token_revoke(visit: Visit, path: Path<(OrgId, DirectoryId, uuid::Uuid)>) -> Reply {
     let (org, directory, jti) = path.into_inner();
-    match directories::revoke_token(&state.store, &session.who, org, directory, jti).await {
+    match directories::revoke_token(visit.store(), visit.who(), org, directory, jti).await {
         Ok((revoked, _)) => {
             let message = if revoked {
                 format!("Token {jti} revoked: the identity provider gets 401 from now on.")
@@ -330,19 +280,9 @@ async fn token_revoke(
                 format!("Token {jti} was already revoked.")
             };
             let to = format!("/console/orgs/{org}/directories/{directory}");
-            Ok(page::done(&req, &to, &message))
+            Ok(page::done(&visit.req, &to, &message))
         }
-        Err(err) => {
-            directory_page(
-                &req,
-                &state,
-                &session,
-                (org, directory),
-                Some(err.into()),
-                None,
-            )
-            .await
-        }
+        Err(err) => directory_page(&visit, (org, directory), Some(err.into()), None).await,
     }
 }
 

@@ -8,8 +8,9 @@ use maud::html;
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 
-use super::page::{self, Shell};
+use super::page;
 use super::session::{self, Session, SESSION_COOKIE};
+use super::visit::Visit;
 use super::{form, ConsoleError, Reply};
 use crate::domain::{AccountStatus, Actor};
 use crate::http::admin::Problem;
@@ -117,14 +118,9 @@ fn own_account(session: &Session) -> Result<crate::domain::AccountId, ConsoleErr
     })
 }
 
-async fn me_page(
-    req: &HttpRequest,
-    state: &AppState,
-    session: &Session,
-    refused: Option<Problem>,
-) -> Reply {
-    let id = own_account(session)?;
-    let account = accounts::get(&state.store, &session.who, id).await?;
+async fn me_page(visit: &Visit, refused: Option<Problem>) -> Reply {
+    let id = own_account(&visit.session)?;
+    let account = accounts::get(visit.store(), visit.who(), id).await?;
     let status = refused.as_ref().map_or(StatusCode::OK, Problem::status);
     let content = html! {
         @if let Some(problem) = &refused { (page::refusal(problem)) }
@@ -132,7 +128,7 @@ async fn me_page(
             dt { "Email" } dd { (account.account.email.as_deref().unwrap_or("(deleted)")) }
             dt { "Name" } dd { (account.account.display_name.as_deref().unwrap_or("")) }
             dt { "Status" } dd { span class=(format!("state {}", account.account.status)) { (account.account.status) } }
-            dt { "Managed by" } dd { (page::managed_by(session, account.account.managing_org)) }
+            dt { "Managed by" } dd { (page::managed_by(&visit.session, account.account.managing_org)) }
         }
         h2 { "Sites" }
         @if account.sites.is_empty() {
@@ -150,35 +146,30 @@ async fn me_page(
         h2 { "Account status" }
         p.help { "Deactivating blocks the account on every site and frees its licenses; reactivating restores exactly what it had. An account an organization manages is decided by that organization." }
         div.actions {
-            (page::button(session, "/console/me/deactivate", "Deactivate my account", "danger"))
-            (page::button(session, "/console/me/reactivate", "Reactivate my account", ""))
+            (page::button(&visit.session, "/console/me/deactivate", "Deactivate my account", "danger"))
+            (page::button(&visit.session, "/console/me/reactivate", "Reactivate my account", ""))
         }
     };
-    Ok(Shell { req, session }.render(status, "My account", content))
+    Ok(visit.shell().render(status, "My account", content))
 }
 
-pub async fn me(req: HttpRequest, state: Data<AppState>, session: Session) -> Reply {
-    me_page(&req, &state, &session, None).await
+pub async fn me(visit: Visit) -> Reply {
+    me_page(&visit, None).await
 }
 
-pub async fn me_status(
-    req: HttpRequest,
-    state: Data<AppState>,
-    session: Session,
-    action: Path<String>,
-) -> Reply {
+pub async fn me_status(visit: Visit, action: Path<String>) -> Reply {
     let (to, said) = match action.as_str() {
         "deactivate" => (AccountStatus::Deactivated, "Your account is deactivated."),
         "reactivate" => (AccountStatus::Active, "Your account is active."),
         _ => return Err(Problem::new(StatusCode::NOT_FOUND, "not_found", "no such action").into()),
     };
-    let id = own_account(&session)?;
-    match accounts::set_status(&state.store, &session.who, id, to).await {
+    let id = own_account(&visit.session)?;
+    match accounts::set_status(visit.store(), visit.who(), id, to).await {
         Ok((changed, _)) => {
             let message = if changed { said } else { "Nothing to change." };
-            Ok(page::done(&req, "/console/me", message))
+            Ok(page::done(&visit.req, "/console/me", message))
         }
-        Err(err) => me_page(&req, &state, &session, Some(err.into())).await,
+        Err(err) => me_page(&visit, Some(err.into())).await,
     }
 }
 

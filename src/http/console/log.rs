@@ -5,16 +5,14 @@
 
 use std::collections::HashMap;
 
-use actix_web::web::{self, Data, Path};
-use actix_web::HttpRequest;
+use actix_web::web::{self, Path};
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::page::{self, Shell};
-use super::session::Session;
+use super::page;
+use super::visit::Visit;
 use super::{ConsoleError, Reply};
 use crate::domain::{DirectoryId, OrgId, ProvisioningOutcome};
-use crate::http::AppState;
 use crate::service::admin::directories::{self, DirectoryView};
 use crate::service::admin::provisioning_log::{
     self, ProvisioningEntryView, ProvisioningLogFilter, ProvisioningLogPage,
@@ -200,19 +198,14 @@ fn filter_form(org: OrgId, query: &LogQuery, directories: &[DirectoryView]) -> M
     }
 }
 
-async fn log_page(
-    req: HttpRequest,
-    state: Data<AppState>,
-    session: Session,
-    org: Path<OrgId>,
-) -> Reply {
+async fn log_page(visit: Visit, org: Path<OrgId>) -> Reply {
     // Repeated keys (one per ticked box) are a sequence only to serde_html_form.
-    let query: LogQuery = serde_html_form::from_str(req.query_string())
+    let query: LogQuery = serde_html_form::from_str(visit.req.query_string())
         .map_err(|e| ConsoleError::bad_form(format!("bad query parameter: {e}")))?;
     let org = *org;
     // The log first: its refusal for anyone but the org's admins is the admin API's.
-    let log = provisioning_log::list(&state.store, &session.who, org, query.filter()?).await?;
-    let dirs = directories::list(&state.store, &session.who, org).await?;
+    let log = provisioning_log::list(visit.store(), visit.who(), org, query.filter()?).await?;
+    let dirs = directories::list(visit.store(), visit.who(), org).await?;
     let ProvisioningLogPage {
         entries,
         next_before,
@@ -244,11 +237,7 @@ async fn log_page(
             }
         }
     };
-    Ok(Shell {
-        req: &req,
-        session: &session,
-    }
-    .ok("Provisioning log", content))
+    Ok(visit.shell().ok("Provisioning log", content))
 }
 
 /// The org's latest failures, for the directories page; how many it asks for at most.
@@ -257,8 +246,7 @@ pub const RECENT_WINDOW: i64 = 100;
 /// The org's (or one directory's) latest failed writes, newest first, and whether there
 /// may be older ones than the `limit` returned.
 pub async fn recent_failures(
-    state: &AppState,
-    session: &Session,
+    visit: &Visit,
     org: OrgId,
     directory: Option<DirectoryId>,
     limit: i64,
@@ -275,7 +263,7 @@ pub async fn recent_failures(
         before: None,
         limit,
     };
-    let page = provisioning_log::list(&state.store, &session.who, org, filter).await?;
+    let page = provisioning_log::list(visit.store(), visit.who(), org, filter).await?;
     Ok((page.entries, page.next_before.is_some()))
 }
 

@@ -15,6 +15,7 @@ mod page;
 mod session;
 mod user;
 mod users;
+mod visit;
 
 use actix_web::cookie::Cookie;
 use actix_web::error::{PathError, QueryPayloadError};

@@ -2,18 +2,18 @@
 //! `directories.rs`). Org admins only: the services refuse anyone else.
 
 use actix_web::http::StatusCode;
-use actix_web::web::{self, Bytes, Data, Path};
+use actix_web::web::{self, Bytes, Path};
 use actix_web::{HttpRequest, HttpResponse};
 use maud::{html, Markup};
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 
-use super::page::{self, Shell};
+use super::page;
 use super::session::Session;
+use super::visit::Visit;
 use super::{form, Reply};
 use crate::domain::OrgId;
 use crate::http::admin::Problem;
-use crate::http::AppState;
 use crate::service::admin::domains::{self, DomainView, ProofPolicy};
 use crate::service::admin::orgs;
 
@@ -36,14 +36,9 @@ pub fn segment(value: &str) -> String {
     percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
-async fn overview(
-    req: HttpRequest,
-    state: Data<AppState>,
-    session: Session,
-    org: Path<OrgId>,
-) -> Reply {
-    let org = orgs::get(&state.store, &session.who, *org).await?;
-    let sites = orgs::sites(&state.store, &session.who, org.id).await?;
+async fn overview(visit: Visit, org: Path<OrgId>) -> Reply {
+    let org = orgs::get(visit.store(), visit.who(), *org).await?;
+    let sites = orgs::sites(visit.store(), visit.who(), org.id).await?;
     let content = html! {
         dl.facts {
             dt { "Organization" } dd { (org.name) }
@@ -69,11 +64,7 @@ async fn overview(
             a href=(format!("/console/orgs/{}/provisioning-log", org.id)) { "Provisioning log" }
         }
     };
-    Ok(Shell {
-        req: &req,
-        session: &session,
-    }
-    .ok(&org.name, content))
+    Ok(visit.shell().ok(&org.name, content))
 }
 
 fn domain_row(session: &Session, org: OrgId, d: &DomainView) -> Markup {
@@ -111,15 +102,8 @@ fn domain_row(session: &Session, org: OrgId, d: &DomainView) -> Markup {
     }
 }
 
-async fn domains_page(
-    req: &HttpRequest,
-    state: &AppState,
-    session: &Session,
-    org: OrgId,
-    refused: Option<Problem>,
-    typed: &str,
-) -> Reply {
-    let list = domains::list(&state.store, &session.who, org).await?;
+async fn domains_page(visit: &Visit, org: OrgId, refused: Option<Problem>, typed: &str) -> Reply {
+    let list = domains::list(visit.store(), visit.who(), org).await?;
     let status = refused.as_ref().map_or(StatusCode::OK, Problem::status);
     let content = html! {
         @if let Some(problem) = &refused { (page::refusal(problem)) }
@@ -131,28 +115,23 @@ async fn domains_page(
             caption.visually-hidden { "Verified and pending domains" }
             thead { tr { th scope="col" { "Domain" } th scope="col" { "State" } th scope="col" { "Proof" } th scope="col" { "Action" } } }
             tbody {
-                @for d in &list { (domain_row(session, org, d)) }
+                @for d in &list { (domain_row(&visit.session, org, d)) }
             }
         }
         @if list.is_empty() { p { "No domains yet." } }
         h2 { "Verify a domain" }
         form.card method="post" action=(format!("/console/orgs/{org}/domains")) {
-            (page::csrf(session))
+            (page::csrf(&visit.session))
             label for="domain" { "Domain" }
             input #domain name="domain" required value=(typed) placeholder="acme.example" autocomplete="off";
             button type="submit" { "Verify" }
         }
     };
-    Ok(Shell { req, session }.render(status, "Domains", content))
+    Ok(visit.shell().render(status, "Domains", content))
 }
 
-async fn domains_get(
-    req: HttpRequest,
-    state: Data<AppState>,
-    session: Session,
-    org: Path<OrgId>,
-) -> Reply {
-    domains_page(&req, &state, &session, *org, None, "").await
+async fn domains_get(visit: Visit, org: Path<OrgId>) -> Reply {
+    domains_page(&visit, *org, None, "").await
 }
 
 #[derive(Debug, Deserialize)]
@@ -163,20 +142,14 @@ struct DomainForm {
     domain: String,
 }
 
-async fn domain_add(
-    req: HttpRequest,
-    state: Data<AppState>,
-    session: Session,
-    org: Path<OrgId>,
-    body: Bytes,
-) -> Reply {
+async fn domain_add(visit: Visit, org: Path<OrgId>, body: Bytes) -> Reply {
     let submitted: DomainForm = form(&body)?;
-    let policy = if state.allow_unproven_domains {
+    let policy = if visit.state.allow_unproven_domains {
         ProofPolicy::Unproven
     } else {
         ProofPolicy::Dns
     };
-    match domains::request(&state.store, &session.who, *org, &submitted.domain, policy).await {
+    match domains::request(visit.store(), visit.who(), *org, &submitted.domain, policy).await {
         Ok((_, view)) => {
             let message = match view.state {
                 "verified" => format!("{} is verified.", view.domain),
@@ -185,19 +158,11 @@ async fn domain_add(
                     view.domain
                 ),
             };
-            Ok(back_to_domains(&req, *org, &message))
+            Ok(back_to_domains(&visit.req, *org, &message))
         }
         Err(err) => {
             let problem = err.into();
-            domains_page(
-                &req,
-                &state,
-                &session,
-                *org,
-                Some(problem),
-                &submitted.domain,
-            )
-            .await
+            domains_page(&visit, *org, Some(problem), &submitted.domain).await
         }
     }
 }
@@ -207,14 +172,9 @@ fn back_to_domains(req: &HttpRequest, org: OrgId, message: &str) -> HttpResponse
     page::done(req, &format!("/console/orgs/{org}/domains"), message)
 }
 
-async fn domain_check(
-    req: HttpRequest,
-    state: Data<AppState>,
-    session: Session,
-    path: Path<(OrgId, String)>,
-) -> Reply {
+async fn domain_check(visit: Visit, path: Path<(OrgId, String)>) -> Reply {
     let (org, domain) = path.into_inner();
-    match domains::check(&state.store, &state.dns, &session.who, org, &domain).await {
+    match domains::check(visit.store(), &visit.state.dns, visit.who(), org, &domain).await {
         Ok((verified, view)) => {
             let message = if verified {
                 format!(
@@ -224,9 +184,9 @@ async fn domain_check(
             } else {
                 format!("{} was already verified.", view.domain)
             };
-            Ok(back_to_domains(&req, org, &message))
+            Ok(back_to_domains(&visit.req, org, &message))
         }
-        Err(err) => domains_page(&req, &state, &session, org, Some(err.into()), "").await,
+        Err(err) => domains_page(&visit, org, Some(err.into()), "").await,
     }
 }
 
@@ -238,17 +198,11 @@ struct MoveForm {
     to_org: String,
 }
 
-async fn domain_move(
-    req: HttpRequest,
-    state: Data<AppState>,
-    session: Session,
-    path: Path<(OrgId, String)>,
-    body: Bytes,
-) -> Reply {
+async fn domain_move(visit: Visit, path: Path<(OrgId, String)>, body: Bytes) -> Reply {
     let (org, domain) = path.into_inner();
     let submitted: MoveForm = form(&body)?;
     let outcome = match submitted.to_org.trim().parse::<OrgId>() {
-        Ok(to) => domains::move_to(&state.store, &session.who, org, &domain, to)
+        Ok(to) => domains::move_to(visit.store(), visit.who(), org, &domain, to)
             .await
             .map_err(Problem::from),
         Err(_) => Err(Problem::new(
@@ -267,8 +221,8 @@ async fn domain_move(
             } else {
                 format!("{} is already that organization's.", view.domain)
             };
-            Ok(back_to_domains(&req, org, &message))
+            Ok(back_to_domains(&visit.req, org, &message))
         }
-        Err(problem) => domains_page(&req, &state, &session, org, Some(problem), "").await,
+        Err(problem) => domains_page(&visit, org, Some(problem), "").await,
     }
 }

@@ -4,18 +4,16 @@
 
 use actix_web::http::StatusCode;
 use actix_web::web::{self, Bytes, Data, Path};
-use actix_web::HttpRequest;
 use maud::html;
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 
 use super::orgs::segment;
-use super::page::{self, Shell};
-use super::session::Session;
+use super::page;
+use super::visit::Visit;
 use super::{form, Reply};
 use crate::domain::{AccountId, AccountStatus, ProductAccessChange, SiteAction, SiteId, SiteRole};
 use crate::http::admin::Problem;
-use crate::http::AppState;
 use crate::service::admin::outbox::Outbox;
 use crate::service::admin::{accounts, orgs, products, site_users};
 
@@ -57,12 +55,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         cfg.route(
             &format!("/sites/{{site}}/users/{{account}}/{name}"),
             web::post().to(
-                move |req: HttpRequest,
-                      state: Data<AppState>,
-                      outbox: Data<Outbox>,
-                      session: Session,
-                      path: UserPath| async move {
-                    one_button(req, state, outbox, session, path, act).await
+                move |visit: Visit, outbox: Data<Outbox>, path: UserPath| async move {
+                    one_button(visit, outbox, path, act).await
                 },
             ),
         );
@@ -74,18 +68,16 @@ fn user_url(site: SiteId, account: AccountId) -> String {
 }
 
 async fn user_page(
-    req: &HttpRequest,
-    state: &AppState,
-    session: &Session,
+    visit: &Visit,
     (site, account): (SiteId, AccountId),
     refused: Option<Problem>,
 ) -> Reply {
-    let site = orgs::site(&state.store, &session.who, site).await?;
-    let user = site_users::get(&state.store, &session.who, site.id, account).await?;
+    let site = orgs::site(visit.store(), visit.who(), site).await?;
+    let user = site_users::get(visit.store(), visit.who(), site.id, account).await?;
     let base = user_url(site.id, account);
     let status = refused.as_ref().map_or(StatusCode::OK, Problem::status);
     let act = |name: &str, label: &str, class: &str| {
-        page::button(session, &format!("{base}/{name}"), label, class)
+        page::button(&visit.session, &format!("{base}/{name}"), label, class)
     };
     let grantable: Vec<&String> = site
         .products
@@ -101,7 +93,7 @@ async fn user_page(
             dt { "Site access" } dd { (user.access) }
             dt { "Role" } dd { (user.role) }
             dt { "Account status" } dd { (user.account_status) }
-            dt { "Managed by" } dd { (page::managed_by(session, user.managing_org)) }
+            dt { "Managed by" } dd { (page::managed_by(&visit.session, user.managing_org)) }
             dt { "Products" } dd { (page::products(&user.products)) }
             dt { "Uses licenses" } dd { @if user.uses_licenses { "yes" } @else { "no" } }
             dt { "Account id" } dd { code { (user.account_id) } }
@@ -119,7 +111,7 @@ async fn user_page(
         section aria-labelledby="role-title" {
             h2 #role-title { "Role" }
             form.inline method="post" action=(format!("{base}/role")) {
-                (page::csrf(session))
+                (page::csrf(&visit.session))
                 label for="role" { "Role on " (site.name) }
                 select #role name="role" {
                     @for r in SiteRole::ALL {
@@ -135,13 +127,13 @@ async fn user_page(
                 @for p in &user.products {
                     li {
                         (p) " "
-                        (page::button(session, &format!("{base}/products/{}/revoke", segment(p)), &format!("Revoke {p}"), ""))
+                        (page::button(&visit.session, &format!("{base}/products/{}/revoke", segment(p)), &format!("Revoke {p}"), ""))
                     }
                 }
             }
             @if !grantable.is_empty() {
                 form.inline method="post" action=(format!("{base}/products")) {
-                    (page::csrf(session))
+                    (page::csrf(&visit.session))
                     label for="product" { "Product" }
                     select #product name="product" {
                         @for p in &grantable { option value=(p) { (p) } }
@@ -162,7 +154,7 @@ async fn user_page(
                 (act("reactivate", "Reactivate account", ""))
             }
             form.card method="post" action=(format!("{base}/delete")) {
-                (page::csrf(session))
+                (page::csrf(&visit.session))
                 label.check {
                     input type="checkbox" name="confirm" value="yes" required;
                     "Erase this account's personal data everywhere (a tombstone with its id remains)"
@@ -172,24 +164,22 @@ async fn user_page(
         }
     };
     let title = user.email.clone().unwrap_or_else(|| "(deleted)".into());
-    Ok(Shell { req, session }.render(status, &title, content))
+    Ok(visit.shell().render(status, &title, content))
 }
 
-async fn get(req: HttpRequest, state: Data<AppState>, session: Session, path: UserPath) -> Reply {
-    user_page(&req, &state, &session, path.into_inner(), None).await
+async fn get(visit: Visit, path: UserPath) -> Reply {
+    user_page(&visit, path.into_inner(), None).await
 }
 
 /// After a change: back to the user's page with `message`; after a refusal: the page with it.
 async fn answer(
-    req: &HttpRequest,
-    state: &AppState,
-    session: &Session,
+    visit: &Visit,
     path: (SiteId, AccountId),
     outcome: Result<String, Problem>,
 ) -> Reply {
     match outcome {
-        Ok(message) => Ok(page::done(req, &user_url(path.0, path.1), &message)),
-        Err(problem) => user_page(req, state, session, path, Some(problem)).await,
+        Ok(message) => Ok(page::done(&visit.req, &user_url(path.0, path.1), &message)),
+        Err(problem) => user_page(visit, path, Some(problem)).await,
     }
 }
 
@@ -201,22 +191,15 @@ fn said(changed: bool, message: &str) -> String {
     }
 }
 
-async fn one_button(
-    req: HttpRequest,
-    state: Data<AppState>,
-    outbox: Data<Outbox>,
-    session: Session,
-    path: UserPath,
-    act: Act,
-) -> Reply {
+async fn one_button(visit: Visit, outbox: Data<Outbox>, path: UserPath, act: Act) -> Reply {
     let (site, account) = path.into_inner();
-    let who = &session.who;
+    let who = visit.who();
     let outcome = match act {
         Act::Site(action) => {
-            match site_users::act(&state.store, who, site, account, action).await {
+            match site_users::act(visit.store(), who, site, account, action).await {
                 Ok((view, sent)) => {
                     if sent {
-                        outbox.deliver(&state.store).await;
+                        outbox.deliver(visit.store()).await;
                     }
                     let message = match action {
                         SiteAction::ResendInvite => "Invitation sent again.",
@@ -233,7 +216,7 @@ async fn one_button(
                 Err(err) => Err(Problem::from(err)),
             }
         }
-        Act::Status(to) => match accounts::set_status(&state.store, who, account, to).await {
+        Act::Status(to) => match accounts::set_status(visit.store(), who, account, to).await {
             Ok((changed, _)) => Ok(said(
                 changed,
                 match to {
@@ -246,7 +229,7 @@ async fn one_button(
             Err(err) => Err(Problem::from(err)),
         },
     };
-    answer(&req, &state, &session, (site, account), outcome).await
+    answer(&visit, (site, account), outcome).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -257,20 +240,14 @@ struct RoleForm {
     role: SiteRole,
 }
 
-async fn role(
-    req: HttpRequest,
-    state: Data<AppState>,
-    session: Session,
-    path: UserPath,
-    body: Bytes,
-) -> Reply {
+async fn role(visit: Visit, path: UserPath, body: Bytes) -> Reply {
     let (site, account) = path.into_inner();
     let submitted: RoleForm = form(&body)?;
-    let outcome = site_users::set_role(&state.store, &session.who, site, account, submitted.role)
+    let outcome = site_users::set_role(visit.store(), visit.who(), site, account, submitted.role)
         .await
         .map(|view| said(view.changed, &format!("Role is now {}.", submitted.role)))
         .map_err(Problem::from);
-    answer(&req, &state, &session, (site, account), outcome).await
+    answer(&visit, (site, account), outcome).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -281,34 +258,21 @@ struct ProductForm {
     product: String,
 }
 
-async fn grant(
-    req: HttpRequest,
-    state: Data<AppState>,
-    session: Session,
-    path: UserPath,
-    body: Bytes,
-) -> Reply {
+async fn grant(visit: Visit, path: UserPath, body: Bytes) -> Reply {
     let submitted: ProductForm = form(&body)?;
     let user = path.into_inner();
     let grant = ProductAccessChange::Grant;
-    change_product(&req, &state, &session, user, &submitted.product, grant).await
+    change_product(&visit, user, &submitted.product, grant).await
 }
 
-async fn revoke(
-    req: HttpRequest,
-    state: Data<AppState>,
-    session: Session,
-    path: Path<(SiteId, AccountId, String)>,
-) -> Reply {
+async fn revoke(visit: Visit, path: Path<(SiteId, AccountId, String)>) -> Reply {
     let (site, account, product) = path.into_inner();
     let revoke = ProductAccessChange::Revoke;
-    change_product(&req, &state, &session, (site, account), &product, revoke).await
+    change_product(&visit, (site, account), &product, revoke).await
 }
 
 async fn change_product(
-    req: &HttpRequest,
-    state: &AppState,
-    session: &Session,
+    visit: &Visit,
     user: (SiteId, AccountId),
     product: &str,
     change: ProductAccessChange,
@@ -317,11 +281,11 @@ async fn change_product(
         ProductAccessChange::Grant => "Granted",
         ProductAccessChange::Revoke => "Revoked",
     };
-    let outcome = products::change_access(&state.store, &session.who, user, product, change)
+    let outcome = products::change_access(visit.store(), visit.who(), user, product, change)
         .await
         .map(|view| said(view.changed, &format!("{done} {product}.")))
         .map_err(Problem::from);
-    answer(req, state, session, user, outcome).await
+    answer(visit, user, outcome).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -333,13 +297,7 @@ struct DeleteForm {
     confirm: Option<String>,
 }
 
-async fn delete(
-    req: HttpRequest,
-    state: Data<AppState>,
-    session: Session,
-    path: UserPath,
-    body: Bytes,
-) -> Reply {
+async fn delete(visit: Visit, path: UserPath, body: Bytes) -> Reply {
     let (site, account) = path.into_inner();
     let submitted: DeleteForm = form(&body)?;
     if submitted.confirm.as_deref() != Some("yes") {
@@ -348,20 +306,20 @@ async fn delete(
             "invalid_request",
             "tick the box to confirm that the account's personal data is to be erased",
         );
-        return user_page(&req, &state, &session, (site, account), Some(problem)).await;
+        return user_page(&visit, (site, account), Some(problem)).await;
     }
-    match accounts::delete(&state.store, &session.who, account).await {
+    match accounts::delete(visit.store(), visit.who(), account).await {
         Ok((_, gone)) => {
             let message = format!(
                 "Account {} deleted: a tombstone with its id remains.",
                 gone.id
             );
             Ok(page::done(
-                &req,
+                &visit.req,
                 &format!("/console/sites/{site}/users"),
                 &message,
             ))
         }
-        Err(err) => user_page(&req, &state, &session, (site, account), Some(err.into())).await,
+        Err(err) => user_page(&visit, (site, account), Some(err.into())).await,
     }
 }

@@ -2,17 +2,16 @@
 
 use actix_web::http::StatusCode;
 use actix_web::web::{self, Bytes, Data, Path, Query};
-use actix_web::HttpRequest;
 use maud::{html, Markup};
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 
-use super::page::{self, Shell};
+use super::page;
 use super::session::Session;
+use super::visit::Visit;
 use super::{form, Reply};
 use crate::domain::{SiteId, SiteRole};
 use crate::http::admin::Problem;
-use crate::http::AppState;
 use crate::service::admin::invites::{self, InviteBatch, InviteOutcome, InviteUser};
 use crate::service::admin::orgs::{self, SiteView};
 use crate::service::admin::outbox::Outbox;
@@ -122,19 +121,17 @@ fn invite_form(session: &Session, site: &SiteView, typed: &Typed) -> Markup {
 }
 
 async fn page(
-    req: &HttpRequest,
-    state: &AppState,
-    session: &Session,
+    visit: &Visit,
     site: SiteId,
     query: &ListQuery,
     refused: Option<Problem>,
     typed: &Typed,
 ) -> Reply {
-    let site = orgs::site(&state.store, &session.who, site).await?;
+    let site = orgs::site(visit.store(), visit.who(), site).await?;
     let mut filter = site_users::parse_states(&query.state)?;
     filter.search = Some(query.q.trim().to_owned()).filter(|q| !q.is_empty());
     let paging = Page::new(query.start_index, Some(PAGE_SIZE));
-    let list = site_users::list(&state.store, &session.who, site.id, filter, paging).await?;
+    let list = site_users::list(visit.store(), visit.who(), site.id, filter, paging).await?;
     let status = refused.as_ref().map_or(StatusCode::OK, Problem::status);
     let first = list.start_index;
     let last = first + i64::try_from(list.items_per_page).unwrap_or(0) - 1;
@@ -162,7 +159,7 @@ async fn page(
                 th scope="col" { "Managed by" }
             } }
             tbody {
-                @for u in &list.resources { (user_row(site.id, session, u)) }
+                @for u in &list.resources { (user_row(site.id, &visit.session, u)) }
             }
         }
         nav.pages aria-label="Pages" {
@@ -174,24 +171,18 @@ async fn page(
             }
         }
         h2 { "Invite users" }
-        (invite_form(session, &site, typed))
+        (invite_form(&visit.session, &site, typed))
     };
     let title = format!("Users of {}", site.name);
-    Ok(Shell { req, session }.render(status, &title, content))
+    Ok(visit.shell().render(status, &title, content))
 }
 
-async fn list(
-    req: HttpRequest,
-    state: Data<AppState>,
-    session: Session,
-    site: Path<SiteId>,
-    query: Query<ListQuery>,
-) -> Reply {
+async fn list(visit: Visit, site: Path<SiteId>, query: Query<ListQuery>) -> Reply {
     let typed = Typed {
         send_email: true,
         ..Typed::default()
     };
-    page(&req, &state, &session, *site, &query, None, &typed).await
+    page(&visit, *site, &query, None, &typed).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -231,14 +222,7 @@ fn summary(outcome: &InviteOutcome) -> String {
     text
 }
 
-async fn invite(
-    req: HttpRequest,
-    state: Data<AppState>,
-    outbox: Data<Outbox>,
-    session: Session,
-    site: Path<SiteId>,
-    body: Bytes,
-) -> Reply {
+async fn invite(visit: Visit, outbox: Data<Outbox>, site: Path<SiteId>, body: Bytes) -> Reply {
     let submitted: InviteForm = form(&body)?;
     let typed = Typed {
         emails: submitted.emails.clone(),
@@ -259,26 +243,17 @@ async fn invite(
         groups: Vec::new(),
         send_email: typed.send_email,
     };
-    match invites::invite(&state.store, &session.who, *site, &batch).await {
+    match invites::invite(visit.store(), visit.who(), *site, &batch).await {
         Ok(outcome) => {
             if outcome.emails_queued > 0 {
-                outbox.deliver(&state.store).await;
+                outbox.deliver(visit.store()).await;
             }
             let to = format!("/console/sites/{site}/users");
-            Ok(page::done(&req, &to, &summary(&outcome)))
+            Ok(page::done(&visit.req, &to, &summary(&outcome)))
         }
         Err(err) => {
             let query = ListQuery::default();
-            page(
-                &req,
-                &state,
-                &session,
-                *site,
-                &query,
-                Some(err.into()),
-                &typed,
-            )
-            .await
+            page(&visit, *site, &query, Some(err.into()), &typed).await
         }
     }
 }

@@ -211,9 +211,7 @@ async fn an_owners_console(app: TestApp) {
         site_user(&app, &w.acme, "bo@partner.example").await["account_status"],
         "deactivated"
     );
-    owner
-        .post("/console/me/reactivate", &[("csrf", &csrf)])
-        .await;
+    owner.submit("/console/me/reactivate", &[]).await;
     assert_eq!(
         site_user(&app, &w.acme, "bo@partner.example").await["account_status"],
         "active"
@@ -222,9 +220,9 @@ async fn an_owners_console(app: TestApp) {
     let ann = app.account_id("ann@acme.example").await;
     let token = app.admin_token(AdminTokenFor::Owner(ann)).await;
     let mut managed = Browserless::new(&app);
-    let csrf = managed.signed_in(&token).await;
+    managed.signed_in(&token).await;
     let refused = managed
-        .post("/console/me/deactivate", &[("csrf", &csrf)])
+        .submit("/console/me/deactivate", &[])
         .await
         .expect_status(403);
     assert!(
@@ -238,11 +236,11 @@ async fn directories_and_domains(app: TestApp) {
     let w = world(&app).await;
     let org = w.acme.org_id;
     let mut admin = Browserless::new(&app);
-    let csrf = admin.signed_in(&w.acme.admin_token.token).await;
+    admin.signed_in(&w.acme.admin_token.token).await;
     let created = admin
-        .post(
+        .submit(
             &format!("/console/orgs/{org}/directories"),
-            &[("csrf", &csrf), ("name", "Entra ID")],
+            &[("name", "Entra ID")],
         )
         .await;
     let dir_page = created.location().expect("to the directory").to_owned();
@@ -258,17 +256,11 @@ async fn directories_and_domains(app: TestApp) {
     );
 
     admin
-        .post(
-            &format!("{dir_page}/tokens"),
-            &[("csrf", &csrf), ("ttl_days", "0")],
-        )
+        .submit(&format!("{dir_page}/tokens"), &[("ttl_days", "0")])
         .await
         .expect_status(400);
     let issued = admin
-        .post(
-            &format!("{dir_page}/tokens"),
-            &[("csrf", &csrf), ("ttl_days", "30")],
-        )
+        .submit(&format!("{dir_page}/tokens"), &[("ttl_days", "30")])
         .await
         .expect_status(201);
     assert!(issued.body.contains("shown this once") && issued.body.contains("Expires"));
@@ -286,25 +278,25 @@ async fn directories_and_domains(app: TestApp) {
     );
 
     let public_suffix = admin
-        .post(
+        .submit(
             &format!("/console/orgs/{org}/domains"),
-            &[("csrf", &csrf), ("domain", "co.uk")],
+            &[("domain", "co.uk")],
         )
         .await
         .expect_status(400);
     assert!(public_suffix.body.contains("public_suffix"));
     let bad_target = admin
-        .post(
+        .submit(
             &format!("/console/orgs/{org}/domains/acme.example/move"),
-            &[("csrf", &csrf), ("to_org", "globex")],
+            &[("to_org", "globex")],
         )
         .await;
     assert_eq!(bad_target.status, 400);
     let to = w.globex.org_id.to_string();
     let moved = admin
-        .post(
+        .submit(
             &format!("/console/orgs/{org}/domains/acme.example/move"),
-            &[("csrf", &csrf), ("to_org", &to)],
+            &[("to_org", &to)],
         )
         .await;
     assert!(flash(&mut admin, &moved)
@@ -315,9 +307,9 @@ async fn directories_and_domains(app: TestApp) {
         serde_json::json!(w.globex.org_id)
     );
     let not_ours = admin
-        .post(
+        .submit(
             &format!("/console/orgs/{org}/domains/acme.example/move"),
-            &[("csrf", &csrf), ("to_org", &to)],
+            &[("to_org", &to)],
         )
         .await
         .expect_status(403);

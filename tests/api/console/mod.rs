@@ -74,6 +74,8 @@ pub struct Browserless<'a> {
     pub app: &'a TestApp,
     http: reqwest::Client,
     pub cookies: HashMap<String, String>,
+    /// The CSRF field of the pages since [`Self::signed_in`].
+    csrf: Option<String>,
 }
 
 impl<'a> Browserless<'a> {
@@ -85,6 +87,7 @@ impl<'a> Browserless<'a> {
                 .build()
                 .expect("client"),
             cookies: HashMap::new(),
+            csrf: None,
         }
     }
 
@@ -165,7 +168,17 @@ impl<'a> Browserless<'a> {
         let answer = self.sign_in(token).await.expect_status(303);
         let to = answer.location().expect("landing page").to_owned();
         let landing = self.get(&to).await.expect_status(200);
-        landing.csrf()
+        let csrf = landing.csrf();
+        self.csrf = Some(csrf.clone());
+        csrf
+    }
+
+    /// POSTs a form of the signed-in pages: their CSRF field, then `fields`.
+    pub async fn submit(&mut self, path: &str, fields: &[(&str, &str)]) -> Html {
+        let csrf = self.csrf.clone().expect("signed in");
+        let mut form = vec![("csrf", csrf.as_str())];
+        form.extend_from_slice(fields);
+        self.post(path, &form).await
     }
 }
 

@@ -42,14 +42,7 @@ async fn an_org_without_receivers_pays_no_statement(app: TestApp) {
 
     // Another org's receiver changes nothing for Acme's writes.
     let receiver = TestReceiver::start().await;
-    add_receiver(
-        &app,
-        &globex.admin_token.token,
-        globex.org_id,
-        &receiver,
-        &["create:notice", "patch:notice"],
-    )
-    .await;
+    add_receiver(&app, &globex, &receiver, &["create:notice", "patch:notice"]).await;
     tokio::time::sleep(Duration::from_millis(600)).await;
     for n in 1..4 {
         let reply = app.scim("PATCH", &path, scim, Some(rename(n))).await;
@@ -90,7 +83,7 @@ async fn receivers_are_the_orgs_own_and_bad_input_changes_nothing(app: TestApp) 
     let (admin, org) = (&acme.admin_token.token, acme.org_id);
     let other = &globex.admin_token.token;
     let receiver = TestReceiver::start().await;
-    let view = add_receiver(&app, admin, org, &receiver, &["delete"]).await;
+    let view = add_receiver(&app, &acme, &receiver, &["delete"]).await;
     let id = view["id"].as_str().unwrap();
 
     let mine = format!("/orgs/{org}/event-receivers");

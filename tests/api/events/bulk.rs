@@ -14,8 +14,7 @@ async fn bulk_operations_are_reported_like_single_requests(app: TestApp) {
     let receiver = TestReceiver::start().await;
     let view = add_receiver(
         &app,
-        admin,
-        org,
+        &acme,
         &receiver,
         &["create:notice", "deactivate", "delete"],
     )

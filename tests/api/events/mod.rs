@@ -10,6 +10,7 @@ mod receiver;
 use std::collections::HashSet;
 use std::time::Duration;
 
+use scimd::service::bootstrap::BootstrapOutcome;
 use serde_json::{json, Value};
 
 use self::receiver::{claims, event_uris, jwks, verify, Answer, TestReceiver};
@@ -45,17 +46,17 @@ async fn create_user(app: &TestApp, token: &str, name: &str) -> String {
     reply.id()
 }
 
+/// Registers `receiver` with `org`, as its admin.
 async fn add_receiver(
     app: &TestApp,
-    admin: &str,
-    org: impl std::fmt::Display,
+    org: &BootstrapOutcome,
     receiver: &TestReceiver,
     events: &[&str],
 ) -> Value {
     let reply = app
         .admin_post(
-            &format!("/orgs/{org}/event-receivers"),
-            admin,
+            &format!("/orgs/{}/event-receivers", org.org_id),
+            &org.admin_token.token,
             json!({
                 "url": receiver.url,
                 "authorization": "Bearer s3cret-for-the-receiver",
@@ -100,7 +101,7 @@ async fn receiver_state(
 
 async fn sets_carry_rfc_9967_events_signed_with_the_published_key(app: TestApp) {
     let acme = app.bootstrap("Acme", &["acme.example"]).await;
-    let (scim, admin, org) = (&acme.scim_token.token, &acme.admin_token.token, acme.org_id);
+    let (scim, admin) = (&acme.scim_token.token, &acme.admin_token.token);
     let spc = app.get("/ServiceProviderConfig", scim).await;
     assert_eq!(spc.body["securityEvents"]["asyncRequest"], "none");
     let advertised = spc.body["securityEvents"]["eventUris"].as_array().unwrap();
@@ -121,8 +122,7 @@ async fn sets_carry_rfc_9967_events_signed_with_the_published_key(app: TestApp) 
     let users = TestReceiver::start().await;
     let view = add_receiver(
         &app,
-        admin,
-        org,
+        &acme,
         &users,
         &[
             "create:full",
@@ -157,7 +157,7 @@ async fn sets_carry_rfc_9967_events_signed_with_the_published_key(app: TestApp) 
 
     // Groups, to a second receiver that wants the other forms.
     let groups = TestReceiver::start().await;
-    add_receiver(&app, admin, org, &groups, &["create:notice", "patch:full"]).await;
+    add_receiver(&app, &acme, &groups, &["create:notice", "patch:full"]).await;
     let group = app.post("/Groups", scim, json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Eng", "externalId": "eng"})).await.expect_status(201);
     let gid = group.id();
     let add = patch_op(json!([{"op": "add", "path": "members", "value": [{"value": bo}]}]));
@@ -254,7 +254,7 @@ async fn a_failed_push_is_retried_and_the_order_kept(app: TestApp) {
     let (scim, admin, org) = (&acme.scim_token.token, &acme.admin_token.token, acme.org_id);
     let receiver = TestReceiver::start().await;
     receiver.script(&[Answer::Status(500)]);
-    let view = add_receiver(&app, admin, org, &receiver, &["create:notice"]).await;
+    let view = add_receiver(&app, &acme, &receiver, &["create:notice"]).await;
     let mut ids = Vec::new();
     for name in ["u1", "u2", "u3"] {
         ids.push(format!("/Users/{}", create_user(&app, scim, name).await));
@@ -334,7 +334,7 @@ async fn status_changes_reach_every_record_of_the_account(app: TestApp) {
     let issued = app.admin_post(&path, admin, None).await.expect_status(201);
     let entra = issued.body["token"].as_str().unwrap().to_owned();
     let receiver = TestReceiver::start().await;
-    add_receiver(&app, admin, org, &receiver, &["activate", "deactivate"]).await;
+    add_receiver(&app, &acme, &receiver, &["activate", "deactivate"]).await;
 
     // One account, a record in each directory.
     let in_okta = create_user(&app, okta, "ann").await;

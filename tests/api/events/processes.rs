@@ -17,7 +17,7 @@ async fn a_restart_mid_delivery_loses_nothing(db: TestDb) {
     let (scim, admin, org) = (&acme.scim_token.token, &acme.admin_token.token, acme.org_id);
     // The first push hangs: the server is stopped while it is under way.
     receiver.script(&[Answer::Hang(Duration::from_secs(60))]);
-    add_receiver(&first.app, admin, org, &receiver, &["create:notice"]).await;
+    add_receiver(&first.app, &acme, &receiver, &["create:notice"]).await;
     let mut ids = Vec::new();
     for name in ["u1", "u2", "u3"] {
         ids.push(format!(
@@ -58,8 +58,8 @@ async fn two_servers_deliver_each_set_once_in_order(db: TestDb) {
     let first = spawn_stoppable_on(db).await;
     let second = spawn_second_server(&first.app.db).await;
     let acme = first.app.bootstrap("Acme", &["acme.example"]).await;
-    let (scim, admin, org) = (&acme.scim_token.token, &acme.admin_token.token, acme.org_id);
-    add_receiver(&first.app, admin, org, &receiver, &["create:notice"]).await;
+    let scim = &acme.scim_token.token;
+    add_receiver(&first.app, &acme, &receiver, &["create:notice"]).await;
     let mut ids = Vec::new();
     for i in 0..20 {
         // Every other change through the other server: both deliver, neither twice.

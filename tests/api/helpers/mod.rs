@@ -10,8 +10,10 @@ use scimd::service::tokens::Tokens;
 use scimd::store::Store;
 
 mod requests;
+mod serve;
 mod sql;
 pub use requests::*;
+pub use serve::ServeProcess;
 pub use sql::*;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
