@@ -5,7 +5,7 @@ use clap::Parser;
 // through JSON maps. With glibc's allocator (arenas capped for memory, below) that was
 // about 40% of a page's CPU in a profile; side by side, jemalloc took roughly a third off
 // the CPU per request of pages and lookups and a fifth off writes. SQLite's own
-// allocations still go to glibc.
+// allocations go there too (`scimd::store::sqlite_alloc`).
 #[cfg(not(target_env = "msvc"))]
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
@@ -26,6 +26,11 @@ pub static malloc_conf: &[u8] =
 
 fn main() -> std::process::ExitCode {
     limit_malloc_arenas();
+    // Before anything opens a database: SQLite takes an allocator only before its first use.
+    #[cfg(not(target_env = "msvc"))]
+    if !scimd::store::sqlite_alloc::route_to_jemalloc() {
+        eprintln!("scimd: SQLite kept its own allocator");
+    }
     actix_web::rt::System::new().block_on(async {
         let cli = scimd::cli::Cli::parse();
         match scimd::cli::run(cli).await {
@@ -38,11 +43,13 @@ fn main() -> std::process::ExitCode {
     })
 }
 
-/// glibc, which SQLite allocates from, gives threads up to eight malloc arenas per core,
-/// and each thread keeps to its arena, holding the memory it freed there. scimd's threads
-/// (the HTTP workers, one per SQLite connection, tokio's blocking pool) each end up with an
-/// arena, so resident memory grows with the thread count rather than the load: at 100,000
-/// users one arena per core measured 58 MiB at peak against 68. Set before any thread starts; an operator's own
+/// glibc gives threads up to eight malloc arenas per core, and each thread keeps to its
+/// arena, holding the memory it freed there. When SQLite still allocated from glibc,
+/// scimd's threads (the HTTP workers, one per SQLite connection, tokio's blocking pool) each
+/// ended up with an arena, so resident memory grew with the thread count rather than the
+/// load: at 100,000 users one arena per core measured 58 MiB at peak against 68. What still
+/// allocates from glibc (C libraries, or SQLite where it keeps its own allocator) stays
+/// bounded the same way. Set before any thread starts; an operator's own
 /// `MALLOC_ARENA_MAX` wins.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn limit_malloc_arenas() {

@@ -40,6 +40,8 @@ mod scim_user_row;
 mod security_events;
 mod sites;
 mod sql_params;
+#[cfg(not(target_env = "msvc"))]
+pub mod sqlite_alloc;
 mod sqlite_binding;
 mod sqlite_fold;
 mod statement_count;
