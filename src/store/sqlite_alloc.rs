@@ -1,9 +1,11 @@
 //! SQLite's own allocations (page caches, prepared statements, the journals of savepoints)
 //! go to the process's jemalloc instead of glibc's malloc. A profile of the writer's thread
 //! under 16 clients creating users had a tenth of its time in glibc's `_int_malloc`,
-//! `malloc` and `_int_free`, mostly 4 KiB pages copied into savepoints' in-memory journals
-//! (one per queued write: `group_commit`); jemalloc serves those sizes from its per-thread
-//! caches (`tcache_max:4096`, src/main.rs).
+//! `malloc` and `_int_free`: SQLite's, the only C code on that thread (the profile could not
+//! unwind glibc's frames to say which of its allocations; the largest allocating work in the
+//! same profile was copying 4 KiB pages into savepoints' in-memory journals, one per queued
+//! write: `group_commit`). jemalloc serves sizes up to 4 KiB from its per-thread caches
+//! (`tcache_max:4096`, src/main.rs).
 
 use std::os::raw::{c_int, c_void};
 
