@@ -8,7 +8,7 @@ use super::db::{query, Conn};
 use super::db_types::DbUuidOpt;
 use super::inline_reads::{Columns, InlineRow};
 use super::user_derived::{entitlements_column, groups_column, parse_entitlements, parse_groups};
-use super::users::{scim_user_by_id, ScimUser};
+use super::users::{scim_user_by_id, Lock, ScimUser};
 use super::{Backend, StoreResult};
 use super::{Derived, SiteProduct};
 use crate::domain::{AccountId, DirectoryId, GroupId, OrgId};
@@ -205,12 +205,7 @@ pub async fn lock_scim_user(
     id: uuid::Uuid,
     groups: bool,
 ) -> StoreResult<Option<ScimUser>> {
-    // SQLite serializes writers anyway: it has no row locks to take.
-    let lock = match conn.backend() {
-        Backend::Sqlite => "",
-        Backend::Postgres => " FOR UPDATE OF a",
-    };
-    scim_user_by_id(conn, directory, id, user_for_write(groups), lock).await
+    scim_user_by_id(conn, directory, id, user_for_write(groups), Lock::ForUpdate).await
 }
 
 /// [`lock_scim_user`] without the lock, for a write that reads before it takes SQLite's
@@ -221,7 +216,7 @@ pub async fn read_scim_user_for_write(
     id: uuid::Uuid,
     groups: bool,
 ) -> StoreResult<Option<ScimUser>> {
-    scim_user_by_id(conn, directory, id, user_for_write(groups), "").await
+    scim_user_by_id(conn, directory, id, user_for_write(groups), Lock::None).await
 }
 
 fn user_for_write(groups: bool) -> super::Derived {
