@@ -13,6 +13,7 @@
 //! that meets a lock (`SQLITE_BUSY`, rare for a WAL reader) is not waited for on this thread:
 //! the caller runs it through sqlx instead, which waits on its own.
 
+use std::cell::Cell;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -57,28 +58,63 @@ pub(super) trait InlineRow: Sized {
 }
 
 /// A row's columns, read by name in the store's stored forms (see `db_types`).
-pub(super) struct Columns<'a, 'r>(&'a rusqlite::Row<'r>);
+pub(super) struct Columns<'a, 'r> {
+    row: &'a rusqlite::Row<'r>,
+    /// The column after the one read last: where the next read looks first.
+    next: Cell<usize>,
+}
 
-impl Columns<'_, '_> {
+impl<'a, 'r> Columns<'a, 'r> {
+    fn new(row: &'a rusqlite::Row<'r>) -> Self {
+        Columns {
+            row,
+            next: Cell::new(0),
+        }
+    }
+
+    /// The position of column `name`. Decoders read a row's columns mostly in the order
+    /// its statement selects them, so the column after the last one read is tried first:
+    /// rusqlite's lookup by name compares every column's name until it finds it, which
+    /// was ~6% of a lookup's CPU (40 columns read from a 40-column row).
+    fn position(&self, name: &str) -> rusqlite::Result<usize> {
+        let statement = self.row.as_ref();
+        let guess = self.next.get();
+        let position = match statement.column_name(guess) {
+            // rusqlite's own lookup ignores ASCII case too.
+            Ok(found) if found.eq_ignore_ascii_case(name) => guess,
+            _ => statement.column_index(name)?,
+        };
+        self.next.set(position + 1);
+        Ok(position)
+    }
+
+    fn get<T: rusqlite::types::FromSql>(&self, name: &str) -> rusqlite::Result<T> {
+        self.row.get(self.position(name)?)
+    }
+
+    fn get_ref(&self, name: &str) -> rusqlite::Result<rusqlite::types::ValueRef<'_>> {
+        self.row.get_ref(self.position(name)?)
+    }
+
     pub(super) fn text(&self, name: &str) -> rusqlite::Result<String> {
-        self.0.get(name)
+        self.get(name)
     }
 
     pub(super) fn text_opt(&self, name: &str) -> rusqlite::Result<Option<String>> {
-        self.0.get(name)
+        self.get(name)
     }
 
     pub(super) fn int(&self, name: &str) -> rusqlite::Result<i64> {
-        self.0.get(name)
+        self.get(name)
     }
 
     pub(super) fn int_opt(&self, name: &str) -> rusqlite::Result<Option<i64>> {
-        self.0.get(name)
+        self.get(name)
     }
 
     /// A column the statement may not have (`#[sqlx(default)]`): `None` when absent.
     pub(super) fn text_if_present(&self, name: &str) -> rusqlite::Result<Option<String>> {
-        match self.0.get(name) {
+        match self.get(name) {
             Err(rusqlite::Error::InvalidColumnName(_)) => Ok(None),
             other => other,
         }
@@ -87,7 +123,7 @@ impl Columns<'_, '_> {
     /// A list row's sort key, whatever its storage class (`DbSortValue`); NULL when absent.
     pub(super) fn sort_key_if_present(&self, name: &str) -> rusqlite::Result<DbSortValue> {
         use rusqlite::types::ValueRef;
-        let value = match self.0.get_ref(name) {
+        let value = match self.get_ref(name) {
             Err(rusqlite::Error::InvalidColumnName(_)) => return Ok(DbSortValue::default()),
             other => other?,
         };
@@ -104,23 +140,25 @@ impl Columns<'_, '_> {
     }
 
     pub(super) fn uuid(&self, name: &str) -> rusqlite::Result<uuid::Uuid> {
-        let value = self.0.get_ref(name)?;
-        let text = value.as_str()?;
-        uuid::Uuid::parse_str(text).map_err(|err| decode_failure(value, err))
+        parse_uuid(self.get_ref(name)?)
     }
 
     pub(super) fn uuid_opt(&self, name: &str) -> rusqlite::Result<Option<uuid::Uuid>> {
-        match self.0.get_ref(name)? {
+        match self.get_ref(name)? {
             rusqlite::types::ValueRef::Null => Ok(None),
-            _ => self.uuid(name).map(Some),
+            value => parse_uuid(value).map(Some),
         }
     }
 
     /// A JSON document kept as text, parsed.
     pub(super) fn json<T: serde::de::DeserializeOwned>(&self, name: &str) -> rusqlite::Result<T> {
-        let value = self.0.get_ref(name)?;
+        let value = self.get_ref(name)?;
         serde_json::from_str(value.as_str()?).map_err(|err| decode_failure(value, err))
     }
+}
+
+fn parse_uuid(value: rusqlite::types::ValueRef<'_>) -> rusqlite::Result<uuid::Uuid> {
+    uuid::Uuid::parse_str(value.as_str()?).map_err(|err| decode_failure(value, err))
 }
 
 fn decode_failure(
@@ -256,7 +294,7 @@ fn fetch<T: InlineRow>(conn: &Connection, sql: &str, params: &[Param]) -> rusqli
     let mut rows = prepared.raw_query();
     let mut out = Vec::new();
     while let Some(row) = rows.next()? {
-        out.push(T::from_inline(&Columns(row))?);
+        out.push(T::from_inline(&Columns::new(row))?);
     }
     Ok(out)
 }
@@ -273,18 +311,78 @@ mod tests {
         }
     }
 
-    #[test]
-    fn reads_bind_by_number_and_decode_by_name() {
+    /// Inline readers (keeping one) of an empty database, in a directory removed on drop.
+    fn readers_of_a_new_database() -> (tempfile::TempDir, InlineReaders) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("inline.db");
         rusqlite::Connection::open(&path).unwrap();
-        let readers = InlineReaders::new(path, 1);
+        (dir, InlineReaders::new(path, 1))
+    }
+
+    #[test]
+    fn reads_bind_by_number_and_decode_by_name() {
+        let (_dir, readers) = readers_of_a_new_database();
         let params = [Param::Int(2), Param::Int(40)];
         let rows = readers.fetch_all::<One>("SELECT $2 + $1 AS n", &params);
         let rows = rows.expect("ran here").unwrap();
         assert_eq!(rows.iter().map(|one| one.0).collect::<Vec<_>>(), vec![42]);
         assert_eq!(readers.statements(), 1);
         assert_eq!(readers.usage(), (0, 1), "kept for the next read");
+    }
+
+    /// Columns read in any order, twice, in other case, or absent.
+    #[derive(Debug, PartialEq)]
+    struct Scrambled {
+        c: String,
+        a: i64,
+        b: Option<String>,
+        c_again: String,
+        upper_a: i64,
+        absent: Option<String>,
+        after_absent: i64,
+    }
+
+    impl InlineRow for Scrambled {
+        fn from_inline(row: &Columns<'_, '_>) -> rusqlite::Result<Self> {
+            Ok(Scrambled {
+                c: row.text("c")?,
+                a: row.int("a")?,
+                b: row.text_opt("b")?,
+                c_again: row.text("c")?,
+                upper_a: row.int("A")?,
+                absent: row.text_if_present("nowhere")?,
+                after_absent: row.int("a")?,
+            })
+        }
+    }
+
+    #[test]
+    fn columns_are_found_by_name_whatever_the_order_of_reading() {
+        let (_dir, readers) = readers_of_a_new_database();
+        let sql = "SELECT 1 AS a, NULL AS b, 'three' AS c UNION ALL SELECT 4, 'five', 'six'";
+        let rows = readers.fetch_all::<Scrambled>(sql, &[]);
+        let rows = rows.expect("ran here").unwrap();
+        let row = |a, b: Option<&str>, c: &str| Scrambled {
+            c: c.to_owned(),
+            a,
+            b: b.map(str::to_owned),
+            c_again: c.to_owned(),
+            upper_a: a,
+            absent: None,
+            after_absent: a,
+        };
+        assert_eq!(
+            rows,
+            vec![row(1, None, "three"), row(4, Some("five"), "six")]
+        );
+        // A column the statement lacks, where one is required, is an error, not a guess.
+        let missing = readers
+            .fetch_all::<One>("SELECT 1 AS m", &[])
+            .expect("ran here");
+        assert!(matches!(
+            missing,
+            Err(sqlx::Error::ColumnNotFound(name)) if name == "n"
+        ));
     }
 
     #[test]
