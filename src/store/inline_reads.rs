@@ -330,29 +330,25 @@ mod tests {
         assert_eq!(readers.usage(), (0, 1), "kept for the next read");
     }
 
-    /// Columns read in any order, twice, in other case, or absent.
+    /// Columns read in any order: `c`, `a`, `b`, `c` again, `A` (upper case), a column the
+    /// statement lacks (absent: `None`), then `a` once more.
     #[derive(Debug, PartialEq)]
-    struct Scrambled {
-        c: String,
-        a: i64,
-        b: Option<String>,
-        c_again: String,
-        upper_a: i64,
-        absent: Option<String>,
-        after_absent: i64,
-    }
+    struct Scrambled(
+        String,
+        i64,
+        Option<String>,
+        String,
+        i64,
+        Option<String>,
+        i64,
+    );
 
     impl InlineRow for Scrambled {
         fn from_inline(row: &Columns<'_, '_>) -> rusqlite::Result<Self> {
-            Ok(Scrambled {
-                c: row.text("c")?,
-                a: row.int("a")?,
-                b: row.text_opt("b")?,
-                c_again: row.text("c")?,
-                upper_a: row.int("A")?,
-                absent: row.text_if_present("nowhere")?,
-                after_absent: row.int("a")?,
-            })
+            let (c, a, b) = (row.text("c")?, row.int("a")?, row.text_opt("b")?);
+            let (c_again, upper_a) = (row.text("c")?, row.int("A")?);
+            let absent = row.text_if_present("nowhere")?;
+            Ok(Scrambled(c, a, b, c_again, upper_a, absent, row.int("a")?))
         }
     }
 
@@ -362,14 +358,9 @@ mod tests {
         let sql = "SELECT 1 AS a, NULL AS b, 'three' AS c UNION ALL SELECT 4, 'five', 'six'";
         let rows = readers.fetch_all::<Scrambled>(sql, &[]);
         let rows = rows.expect("ran here").unwrap();
-        let row = |a, b: Option<&str>, c: &str| Scrambled {
-            c: c.to_owned(),
-            a,
-            b: b.map(str::to_owned),
-            c_again: c.to_owned(),
-            upper_a: a,
-            absent: None,
-            after_absent: a,
+        let row = |a, b: Option<&str>, c: &str| {
+            let b = b.map(str::to_owned);
+            Scrambled(c.to_owned(), a, b, c.to_owned(), a, None, a)
         };
         assert_eq!(
             rows,

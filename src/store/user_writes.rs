@@ -8,7 +8,7 @@ use super::db::{query, Conn};
 use super::db_types::DbUuidOpt;
 use super::inline_reads::{Columns, InlineRow};
 use super::user_derived::{entitlements_column, groups_column, parse_entitlements, parse_groups};
-use super::users::{scim_user_by_id, Lock, ScimUser};
+use super::users::{scim_user_by_id, RowLock, ScimUser};
 use super::{Backend, StoreResult};
 use super::{Derived, SiteProduct};
 use crate::domain::{AccountId, DirectoryId, GroupId, OrgId};
@@ -196,27 +196,19 @@ fn link_columns(backend: Backend) -> String {
     )
 }
 
-/// A directory's user for a write, its account row locked, in one statement; with its
-/// entitlements, which a write may repeat but not change, and its groups if `groups` (a
-/// user write changes neither, so its response shows them as read here).
-pub async fn lock_scim_user(
+/// A directory's user for a write, in one statement, with its entitlements, which a write
+/// may repeat but not change, and its groups if `groups` (a user write changes neither, so
+/// its response shows them as read here). With [`RowLock::ForUpdate`] its account row is
+/// locked for the transaction; [`RowLock::None`] is for a write that reads before it takes
+/// SQLite's one writer and then writes only if its [`super::ReadGuard`] still holds.
+pub async fn scim_user_for_write(
     conn: &mut Conn,
     directory: DirectoryId,
     id: uuid::Uuid,
     groups: bool,
+    lock: RowLock,
 ) -> StoreResult<Option<ScimUser>> {
-    scim_user_by_id(conn, directory, id, user_for_write(groups), Lock::ForUpdate).await
-}
-
-/// [`lock_scim_user`] without the lock, for a write that reads before it takes SQLite's
-/// one writer and then writes only if its [`super::ReadGuard`] still holds.
-pub async fn read_scim_user_for_write(
-    conn: &mut Conn,
-    directory: DirectoryId,
-    id: uuid::Uuid,
-    groups: bool,
-) -> StoreResult<Option<ScimUser>> {
-    scim_user_by_id(conn, directory, id, user_for_write(groups), Lock::None).await
+    scim_user_by_id(conn, directory, id, user_for_write(groups), lock).await
 }
 
 fn user_for_write(groups: bool) -> super::Derived {

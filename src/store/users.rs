@@ -453,13 +453,13 @@ pub async fn get_scim_user(
     id: uuid::Uuid,
     derived: Derived,
 ) -> StoreResult<Option<ScimUser>> {
-    scim_user_by_id(conn, directory, id, derived, Lock::None).await
+    scim_user_by_id(conn, directory, id, derived, RowLock::None).await
 }
 
 /// Whether a read of a user locks its account's row (on PostgreSQL: SQLite has no row locks,
 /// its writes are serialized anyway).
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum Lock {
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RowLock {
     None,
     ForUpdate,
 }
@@ -470,11 +470,11 @@ pub(super) async fn scim_user_by_id(
     directory: DirectoryId,
     id: uuid::Uuid,
     derived: Derived,
-    lock: Lock,
+    lock: RowLock,
 ) -> StoreResult<Option<ScimUser>> {
     static TEXTS: [OnceLock<String>; 16] = [const { OnceLock::new() }; 16];
     let backend = conn.backend();
-    let locked = lock == Lock::ForUpdate && backend == Backend::Postgres;
+    let locked = lock == RowLock::ForUpdate && backend == Backend::Postgres;
     let sql = TEXTS[variant(backend, derived) * 2 + usize::from(locked)].get_or_init(|| {
         format!(
             "SELECT CAST(1 AS BIGINT) AS u_total, {} {USER_FROM} \

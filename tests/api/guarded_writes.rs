@@ -110,7 +110,7 @@ async fn an_account_write_checks_what_it_was_decided_on(db: TestDb) {
         .unwrap();
     tx.commit().await.unwrap();
     let mut conn = store.read().await.unwrap();
-    let read = read_scim_user_for_write(&mut conn, directories[0], own.id, false)
+    let read = scim_user_for_write(&mut conn, directories[0], own.id, false, RowLock::None)
         .await
         .unwrap()
         .unwrap();

@@ -28,7 +28,7 @@ use crate::scim::normalize::{check_required, normalize_resource};
 use crate::scim::patch::{apply, parse_patch_request, PatchOp};
 use crate::scim::schema::user::USER_RESOURCE;
 use crate::scim::{ScimError, ScimType};
-use crate::store::{self, Account, Derived, ScimUser, Tx};
+use crate::store::{self, Account, Derived, RowLock, ScimUser, Tx};
 
 /// A user as the response needs it.
 pub type UserView = ResourceView;
@@ -84,7 +84,7 @@ async fn locked_user(
     precondition: Precondition,
     groups: bool,
 ) -> ServiceResult<ScimUser> {
-    let user = store::lock_scim_user(tx, ctx.directory.id, id, groups)
+    let user = store::scim_user_for_write(tx, ctx.directory.id, id, groups, RowLock::ForUpdate)
         .await?
         .ok_or(ServiceError::NotFound("user"))?;
     precondition.check(user.record.version)?;
@@ -219,9 +219,15 @@ pub async fn write_user(
     let mut read_early = None;
     if ctx.store.read_before_writing() {
         let mut conn = ctx.store.read().await?;
-        let user = store::read_scim_user_for_write(&mut conn, ctx.directory.id, id, derived.groups)
-            .await?
-            .ok_or(ServiceError::NotFound("user"))?;
+        let user = store::scim_user_for_write(
+            &mut conn,
+            ctx.directory.id,
+            id,
+            derived.groups,
+            RowLock::None,
+        )
+        .await?
+        .ok_or(ServiceError::NotFound("user"))?;
         precondition.check(user.record.version)?;
         read_early = Some(user);
     }
