@@ -239,6 +239,12 @@ pub(crate) mod tests {
         }
     }
 
+    /// An account its managing org deactivated, and that org: only it can reactivate.
+    pub(crate) fn deactivated_by_org() -> (OrgId, AccountFacts) {
+        let org = OrgId::new();
+        (org, managed(org, AccountStatus::Deactivated))
+    }
+
     pub(crate) fn unmanaged(status: AccountStatus) -> AccountFacts {
         AccountFacts {
             id: AccountId::new(),
@@ -295,8 +301,7 @@ pub(crate) mod tests {
 
     #[test]
     fn rule2_managing_org_admins_and_directories_may_change_status() {
-        let org = OrgId::new();
-        let acct = managed(org, AccountStatus::Deactivated);
+        let (org, acct) = deactivated_by_org();
         for actor in [Actor::OrgAdmin(org), directory(org)] {
             assert_eq!(
                 can_change_status(&actor, &acct, AccountStatus::Active),
@@ -370,8 +375,7 @@ pub(crate) mod tests {
 
     #[test]
     fn rule2_owner_of_a_managed_account_cannot_reactivate_it_themselves() {
-        let org = OrgId::new();
-        let acct = managed(org, AccountStatus::Deactivated);
+        let (org, acct) = deactivated_by_org();
         let err = can_change_status(&Actor::AccountOwner(acct.id), &acct, AccountStatus::Active)
             .unwrap_err();
         assert_refusal(

@@ -135,8 +135,7 @@ pub fn check_asserted_product_access(
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
-    use crate::domain::accounts::tests::{managed, unmanaged};
-    use crate::domain::ids::OrgId;
+    use crate::domain::accounts::tests::{deactivated_by_org, unmanaged};
     use crate::domain::refusal::tests::assert_refusal;
     use crate::domain::refusal::WhoCanAct;
 
@@ -252,8 +251,7 @@ mod tests {
 
     #[test]
     fn rule7_grant_to_deactivated_account_is_refused_revoke_is_allowed() {
-        let org = OrgId::new();
-        let acct = managed(org, AccountStatus::Deactivated);
+        let (org, acct) = deactivated_by_org();
         let err = can_change_product_access(&acct, ProductAccessChange::Grant).unwrap_err();
         let who = Some(WhoCanAct::ManagingOrg(org));
         assert_refusal(&err, "account_deactivated", who, "can reactivate it");

@@ -127,11 +127,11 @@ pub fn plan_product_revoke(
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
-    use crate::domain::accounts::tests::{managed, unmanaged};
+    use crate::domain::accounts::tests::{deactivated_by_org, unmanaged};
     use crate::domain::accounts::AccountStatus;
     use crate::domain::actor::Actor;
     use crate::domain::groups::tests::group;
-    use crate::domain::ids::{DirectoryId, OrgId};
+    use crate::domain::ids::DirectoryId;
     use crate::domain::refusal::WhoCanAct;
     use crate::domain::sites::authorize_site_admin;
     use crate::domain::sites::tests::{site_admin, trusted};
@@ -234,8 +234,7 @@ mod tests {
     #[test]
     fn rule7_no_grant_to_deactivated_accounts_revoke_always() {
         let (_, auth) = site_admin();
-        let org = OrgId::new();
-        let gone = managed(org, AccountStatus::Deactivated);
+        let (org, gone) = deactivated_by_org();
         let err =
             can_change_site_product(&auth, &gone, SiteAccess::Active, ProductAccessChange::Grant)
                 .unwrap_err();

@@ -180,7 +180,7 @@ pub const fn initial_access(origin: MembershipOrigin) -> SiteAccess {
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 pub(crate) mod tests {
     use super::*;
-    use crate::domain::accounts::tests::{managed, unmanaged};
+    use crate::domain::accounts::tests::{deactivated_by_org, unmanaged};
     use crate::domain::accounts::AccountStatus;
     use crate::domain::refusal::WhoCanAct;
 
@@ -367,8 +367,7 @@ pub(crate) mod tests {
     #[test]
     fn rule6_resend_invite_to_a_deactivated_account_names_who_can_reactivate() {
         let (_, auth) = site_admin();
-        let org = OrgId::new();
-        let acct = managed(org, AccountStatus::Deactivated);
+        let (org, acct) = deactivated_by_org();
         let err =
             transition(&auth, &acct, SiteAccess::Invited, SiteAction::ResendInvite).unwrap_err();
         assert_eq!(err.code(), "account_deactivated");
