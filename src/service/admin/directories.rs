@@ -5,7 +5,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::views::timestamp;
-use super::{audit_org, invalid, not_found, AdminActor, AdminResult};
+use super::{audit_org, invalid, not_found, of_org, AdminActor, AdminResult};
 use crate::domain::{authorize_org_admin, DirectoryId, OrgAuthority, OrgId};
 use crate::service::tokens::{IssuedToken, Tokens};
 use crate::store::{self, Directory, Store, TokenRecord, TokenSubject, Tx};
@@ -157,10 +157,11 @@ async fn own_directory(
     authority: &OrgAuthority,
     id: DirectoryId,
 ) -> AdminResult<Directory> {
-    store::get_directory(conn, id)
-        .await?
-        .filter(|d| d.org_id == authority.org())
-        .ok_or_else(|| not_found("directory"))
+    of_org(
+        store::get_directory(conn, id).await?,
+        authority.org(),
+        "directory",
+    )
 }
 
 pub async fn tokens(

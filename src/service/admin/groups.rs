@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::views::timestamp;
-use super::{audit, audit_org, facts, invalid, load_account, not_found, AdminActor, AdminResult};
+use super::{audit, audit_org, facts, invalid, load_account, of_org, AdminActor, AdminResult};
 use crate::domain::{
     authorize_org_admin, can_change_product_access, can_edit_group_membership, AccountId,
     DirectoryId, GroupId, OrgId, ProductAccessChange, SiteId,
@@ -76,10 +76,7 @@ async fn org_group(
     id: GroupId,
 ) -> AdminResult<Group> {
     authorize_org_admin(who.actor(), org)?;
-    store::get_group(conn, id)
-        .await?
-        .filter(|g| g.org_id == org)
-        .ok_or_else(|| not_found("group"))
+    of_org(store::get_group(conn, id).await?, org, "group")
 }
 
 pub async fn get(

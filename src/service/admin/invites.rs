@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use super::outbox::queue_invitation;
 use super::products::{product_group, site_product};
-use super::{audit, facts, invalid, load_site, not_found, site_facts, AdminActor, AdminResult};
+use super::{audit, facts, invalid, load_site, of_org, site_facts, AdminActor, AdminResult};
 use crate::domain::{
     authorize_site_admin, can_change_site_user, can_edit_group_membership, normalize_email,
     plan_invites, role_after_invite, AccountId, AccountStatus, Email, GroupId, IgnoredField,
@@ -105,10 +105,7 @@ async fn load_groups(
 ) -> AdminResult<Vec<Group>> {
     let mut groups = Vec::new();
     for id in ids {
-        let group = store::get_group(tx, *id)
-            .await?
-            .filter(|g| g.org_id == site.org_id)
-            .ok_or_else(|| not_found("group"))?;
+        let group = of_org(store::get_group(tx, *id).await?, site.org_id, "group")?;
         can_edit_group_membership(&group_facts(&group), who.actor())?;
         if !groups.iter().any(|g: &Group| g.id == group.id) {
             groups.push(group);

@@ -155,6 +155,37 @@ pub(crate) async fn audit_org(
     audit(tx, who, Some(org), None, action, detail).await
 }
 
+/// A record that belongs to one organization.
+pub(crate) trait OfOrg {
+    fn org(&self) -> OrgId;
+}
+
+impl OfOrg for store::Group {
+    fn org(&self) -> OrgId {
+        self.org_id
+    }
+}
+
+impl OfOrg for store::Directory {
+    fn org(&self) -> OrgId {
+        self.org_id
+    }
+}
+
+impl OfOrg for store::Receiver {
+    fn org(&self) -> OrgId {
+        self.org_id
+    }
+}
+
+/// The record, if it is `org`'s: another org's is not found rather than forbidden, so its
+/// ids cannot be probed.
+pub(crate) fn of_org<T: OfOrg>(found: Option<T>, org: OrgId, what: &'static str) -> AdminResult<T> {
+    found
+        .filter(|record| record.org() == org)
+        .ok_or_else(|| not_found(what))
+}
+
 pub(crate) async fn load_site(conn: &mut Conn, id: SiteId) -> AdminResult<Site> {
     store::get_site(conn, id)
         .await?

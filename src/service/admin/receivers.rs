@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::views::timestamp;
-use super::{audit_org, invalid, not_found, AdminActor, AdminResult};
+use super::{audit_org, invalid, not_found, of_org, AdminActor, AdminResult};
 use crate::domain::events::{subscription, EventMask};
 use crate::domain::{authorize_org_admin, OrgId};
 use crate::service::events::jti;
@@ -238,10 +238,7 @@ pub async fn list(store: &Store, who: &AdminActor, org: OrgId) -> AdminResult<Ve
 }
 
 async fn own(conn: &mut store::Conn, org: OrgId, id: uuid::Uuid) -> AdminResult<Receiver> {
-    store::get_receiver(conn, id)
-        .await?
-        .filter(|r| r.org_id == org)
-        .ok_or_else(|| not_found("event receiver"))
+    of_org(store::get_receiver(conn, id).await?, org, "event receiver")
 }
 
 pub async fn get(
