@@ -111,6 +111,23 @@ impl ScimError {
     }
 }
 
+/// The size rule of a request's `Operations` (PATCH and Bulk alike): none is 400
+/// `invalidValue` with `empty`, more than `max` is 413 with what `too_many` says of the count.
+pub fn check_operation_count(
+    count: usize,
+    max: usize,
+    empty: &str,
+    too_many: impl FnOnce(usize) -> String,
+) -> Result<(), ScimError> {
+    if count == 0 {
+        return Err(ScimError::bad_request(ScimType::InvalidValue, empty));
+    }
+    if count > max {
+        return Err(ScimError::payload_too_large(too_many(count)));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,7 +15,7 @@ pub use plan::{plan, Plan};
 
 use serde_json::{json, Map, Value};
 
-use super::error::{ScimError, ScimType};
+use super::error::{check_operation_count, ScimError, ScimType};
 use super::urn;
 
 /// The prefix of a reference to the resource a POST of the same request creates.
@@ -114,18 +114,12 @@ pub fn parse_request(body: &Value, max_operations: usize) -> Result<BulkRequest,
             "a BulkRequest must have `Operations`, a list of operations",
         ));
     };
-    if items.is_empty() {
-        return Err(invalid(
-            ScimType::InvalidValue,
-            "`Operations` is empty: there is nothing to do",
-        ));
-    }
-    if items.len() > max_operations {
-        return Err(ScimError::payload_too_large(format!(
-            "the bulk request has {} operations; maxOperations is {max_operations}",
-            items.len()
-        )));
-    }
+    check_operation_count(
+        items.len(),
+        max_operations,
+        "`Operations` is empty: there is nothing to do",
+        |n| format!("the bulk request has {n} operations; maxOperations is {max_operations}"),
+    )?;
     let mut operations: Vec<Operation> = items
         .iter()
         .enumerate()

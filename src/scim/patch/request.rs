@@ -3,7 +3,7 @@
 use serde_json::{Map, Value};
 
 use super::{at_op, PatchOp, PatchOpKind};
-use crate::scim::error::{ScimError, ScimType};
+use crate::scim::error::{check_operation_count, ScimError, ScimType};
 use crate::scim::path::parse_patch_path;
 use crate::scim::urn;
 
@@ -24,20 +24,14 @@ pub fn parse_patch_request(body: &Value) -> Result<Vec<PatchOp>, ScimError> {
         Some(_) => return Err(syntax("`Operations` must be an array of operations")),
         None => return Err(syntax("the PATCH body has no `Operations` array")),
     };
-    if ops.is_empty() {
-        // Nothing to apply is not a successful change: a client sending it has lost its
-        // operations somewhere, and a 200 would hide that.
-        return Err(ScimError::bad_request(
-            ScimType::InvalidValue,
-            "`Operations` is empty; send at least one operation",
-        ));
-    }
-    if ops.len() > MAX_OPERATIONS {
-        return Err(ScimError::payload_too_large(format!(
-            "{} operations in one PATCH request; at most {MAX_OPERATIONS} are accepted",
-            ops.len()
-        )));
-    }
+    // Nothing to apply is not a successful change: a client sending it has lost its
+    // operations somewhere, and a 200 would hide that.
+    check_operation_count(
+        ops.len(),
+        MAX_OPERATIONS,
+        "`Operations` is empty; send at least one operation",
+        |n| format!("{n} operations in one PATCH request; at most {MAX_OPERATIONS} are accepted"),
+    )?;
     ops.iter()
         .enumerate()
         .map(|(index, op)| parse_op(op).map_err(|e| at_op(index, e)))
