@@ -3,7 +3,6 @@
 //! admins, and bad queries.
 
 use scimd::service::admin::tokens::AdminTokenFor;
-use scimd::service::bootstrap::BootstrapOutcome;
 use serde_json::{json, Value};
 
 use super::{world, Browserless, Html, World};
@@ -28,8 +27,10 @@ async fn refused_patch(app: &TestApp, w: &World, email: &str) {
         .expect_status(403);
 }
 
-/// A second directory of `org` and a SCIM token for it.
-async fn second_directory(app: &TestApp, org: &BootstrapOutcome) -> (String, String) {
+/// The world, with a second directory of Acme's: its id and a SCIM token for it.
+async fn with_second_directory(app: &TestApp) -> (World, String, String) {
+    let w = world(app).await;
+    let org = &w.acme;
     let admin = &org.admin_token.token;
     let dir = app
         .admin_post(
@@ -42,7 +43,7 @@ async fn second_directory(app: &TestApp, org: &BootstrapOutcome) -> (String, Str
     let path = format!("/orgs/{}/directories/{id}/tokens", org.org_id);
     let issued = app.admin_post(&path, admin, None).await;
     let token = issued.body["token"].as_str().expect("token").to_owned();
-    (id, token)
+    (w, id, token)
 }
 
 fn entries(page: &Html) -> Vec<&str> {
@@ -63,10 +64,9 @@ fn link(page: &Html, text: &str) -> Option<String> {
 }
 
 async fn the_log_page_filters_and_pages(app: TestApp) {
-    let w = world(&app).await;
+    let (w, second, second_token) = with_second_directory(&app).await;
     let org = w.acme.org_id;
     let token = &w.acme.scim_token.token;
-    let (second, second_token) = second_directory(&app, &w.acme).await;
     for i in 0..50 {
         let email = format!("u{i}@acme.example");
         app.create_user(token, user(&email)).await;
@@ -228,10 +228,9 @@ async fn only_the_orgs_admins_see_its_log(app: TestApp) {
 }
 
 async fn directories_show_their_recent_failures(app: TestApp) {
-    let w = world(&app).await;
+    let (w, second, _) = with_second_directory(&app).await;
     let org = w.acme.org_id;
     let token = &w.acme.scim_token.token;
-    let (second, _) = second_directory(&app, &w.acme).await;
     for _ in 0..3 {
         let unknown = format!("/Users/{}", uuid::Uuid::new_v4());
         assert_eq!(app.delete(&unknown, token).await.status, 404);
