@@ -334,9 +334,8 @@ async fn groups_and_entitlements_each_once(app: TestApp) {
     let admin = &org.admin_token.token;
     let local_groups = format!("/orgs/{}/groups", org.org_id);
     let local = app
-        .admin_post(&local_groups, admin, json!({"name": "Local"}))
-        .await
-        .expect_status(201);
+        .admin_create(&local_groups, admin, json!({"name": "Local"}))
+        .await;
     let local_id = local.body["id"].as_str().unwrap().parse().unwrap();
     scimd::service::groups::access::change_product(
         store,

@@ -269,9 +269,8 @@ async fn taken_values_in_put_and_patch_are_409(app: TestApp) {
     // The admin API: a local group name taken, in another case.
     let admin = &org.admin_token.token;
     let path = format!("/orgs/{}/groups", org.org_id);
-    app.admin_post(&path, admin, json!({"name": "Local"}))
-        .await
-        .expect_status(201);
+    app.admin_create(&path, admin, json!({"name": "Local"}))
+        .await;
     let dup = app
         .admin_post(&path, admin, json!({"name": "LOCAL"}))
         .await

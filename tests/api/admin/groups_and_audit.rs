@@ -22,9 +22,8 @@ async fn local_groups_change_here_synced_ones_only_in_their_directory(app: TestA
     );
     let groups = format!("/orgs/{}/groups", a.org_id);
     let created = app
-        .admin_post(&groups, admin_of(&a), json!({"name": "Designers"}))
-        .await
-        .expect_status(201);
+        .admin_create(&groups, admin_of(&a), json!({"name": "Designers"}))
+        .await;
     assert_eq!(created.body["source"], "local");
     let local = created.id();
     let dup = app

@@ -80,9 +80,8 @@ async fn domains_verify_list_and_refuse_taking(env: WithDns) {
     invite(&app, &a, json!({"emails": ["later@new.example"]})).await;
     let path = format!("/orgs/{}/domains", a.org_id);
     let verified = app
-        .admin_post(&path, admin_of(&a), json!({"domain": "New.Example"}))
-        .await
-        .expect_status(201);
+        .admin_create(&path, admin_of(&a), json!({"domain": "New.Example"}))
+        .await;
     assert_eq!(verified.body["domain"], "new.example");
     assert_eq!(
         verified.body["state"], "pending",
@@ -134,9 +133,8 @@ async fn directories_and_their_tokens(app: TestApp) {
     let b = app.bootstrap("B", &["b.example"]).await;
     let dirs = format!("/orgs/{}/directories", a.org_id);
     let created = app
-        .admin_post(&dirs, admin_of(&a), json!({"name": "Entra"}))
-        .await
-        .expect_status(201);
+        .admin_create(&dirs, admin_of(&a), json!({"name": "Entra"}))
+        .await;
     let dir = created.id();
     let listed = app.admin_get(&dirs, admin_of(&a)).await;
     assert_eq!(listed.body.as_array().unwrap().len(), 2);
@@ -157,9 +155,8 @@ async fn directories_and_their_tokens(app: TestApp) {
         "a refused issue issued nothing"
     );
     let issued = app
-        .admin_post(&tokens, admin_of(&a), json!({"ttl_days": 30}))
-        .await
-        .expect_status(201);
+        .admin_create(&tokens, admin_of(&a), json!({"ttl_days": 30}))
+        .await;
     let (jti, token) = (
         issued.body["jti"].as_str().unwrap().to_owned(),
         issued.body["token"].as_str().unwrap().to_owned(),

@@ -320,6 +320,11 @@ impl TestApp {
         self.admin("POST", path, token, body.into()).await
     }
 
+    /// An admin POST that must create (201): the reply, with what was created.
+    pub async fn admin_create(&self, path: &str, token: &str, body: Value) -> Reply {
+        self.admin_post(path, token, body).await.expect_status(201)
+    }
+
     pub async fn admin_put(&self, path: &str, token: &str, body: Value) -> Reply {
         self.admin("PUT", path, token, Some(body)).await
     }
