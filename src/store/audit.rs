@@ -148,6 +148,23 @@ pub(super) async fn flush_journal_then(
     let mut log_chunks: Vec<&[NewProvisioningEntry]> =
         provisioning.chunks(ROWS_PER_STATEMENT).collect();
     let mut deferred = conn.deferred.take();
+    // PostgreSQL: the held write and the journal in one statement.
+    let postgres = conn.backend() == Backend::Postgres;
+    let one_chunk_each = audit_chunks.len() <= 1 && log_chunks.len() <= 1;
+    if let Some(write) = deferred.take_if(|w| postgres && one_chunk_each && w.takes_journal_ctes())
+    {
+        let audit = audit_chunks.pop().unwrap_or_default();
+        let provisioning = log_chunks.pop().unwrap_or_default();
+        let mut params = write.params;
+        let journal = table_inserts(audit, provisioning, "", &mut params);
+        let write = super::deferred::HeldWrite { params, ..write };
+        let (sql, params) = write.with_journal_ctes(journal);
+        let held = params.query(&sql).execute(conn).await? > 0;
+        return Ok(Flushed {
+            carried: false,
+            held,
+        });
+    }
     let carry_write = then.is_some()
         && !conn.wrote
         && conn.backend() == Backend::Sqlite
@@ -277,13 +294,8 @@ fn journal_sql(
             rows_source(&log_rows(provisioning, params), gate)
         ),
         (false, false, Backend::Postgres) => {
-            let rows: Vec<String> = audit.iter().map(|e| audit_values(e, params)).collect();
-            format!(
-                "WITH audit AS (INSERT INTO audit_log ({AUDIT_COLUMNS}) {}) \
-                 INSERT INTO provisioning_log ({LOG_COLUMNS}) {}",
-                rows_source(&rows, gate),
-                rows_source(&log_rows(provisioning, params), gate)
-            )
+            let inserts = table_inserts(audit, provisioning, gate, params);
+            super::deferred::joined(backend, inserts)?
         }
         // SQLite takes no INSERT inside WITH: the view's trigger files each row in its
         // table (migration 0011). Its columns are the log's, then the audit's own.
@@ -311,6 +323,31 @@ fn journal_sql(
         }
     };
     Some(sql)
+}
+
+/// One INSERT per table with entries: `audit` (if any) into the audit log, then
+/// `provisioning` (if any) into the provisioning log, each only if `gate` holds.
+fn table_inserts(
+    audit: &[PendingAudit],
+    provisioning: &[NewProvisioningEntry],
+    gate: &str,
+    params: &mut SqlParams,
+) -> Vec<String> {
+    let mut inserts = Vec::new();
+    if !audit.is_empty() {
+        let rows: Vec<String> = audit.iter().map(|e| audit_values(e, params)).collect();
+        inserts.push(format!(
+            "INSERT INTO audit_log ({AUDIT_COLUMNS}) {}",
+            rows_source(&rows, gate)
+        ));
+    }
+    if !provisioning.is_empty() {
+        inserts.push(format!(
+            "INSERT INTO provisioning_log ({LOG_COLUMNS}) {}",
+            rows_source(&log_rows(provisioning, params), gate)
+        ));
+    }
+    inserts
 }
 
 /// Which entries to list, newest first.

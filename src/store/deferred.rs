@@ -71,6 +71,47 @@ impl HeldWrite {
     }
 }
 
+impl HeldWrite {
+    /// Whether [`HeldWrite::with_journal_ctes`] can take it: PostgreSQL allows a
+    /// data-modifying CTE only at the top level, so the statements before the last may not
+    /// have a WITH of their own.
+    pub(super) fn takes_journal_ctes(&self) -> bool {
+        match self.statements.split_last() {
+            Some((last, before)) => {
+                !last.starts_with("WITH RECURSIVE") && !before.iter().any(|s| s.starts_with("WITH"))
+            }
+            None => false,
+        }
+    }
+
+    /// PostgreSQL: the text of the write with `journal` (statements built on
+    /// [`HeldWrite::params`]) as data-modifying CTEs before the write's last statement,
+    /// whose count is the write's: one round trip instead of two. The journal needs no
+    /// gate: a write that did not hold ends its transaction, journal and all, in a
+    /// rollback. Only for a write that [`HeldWrite::takes_journal_ctes`].
+    pub(super) fn with_journal_ctes(mut self, journal: Vec<String>) -> (String, SqlParams) {
+        let last = self.statements.pop().unwrap_or_default();
+        let ctes: Vec<String> = journal
+            .iter()
+            .enumerate()
+            .map(|(i, insert)| format!("journal{i} AS ({insert})"))
+            .chain(
+                self.statements
+                    .iter()
+                    .enumerate()
+                    .map(|(i, write)| format!("w{i} AS ({write})")),
+            )
+            .collect();
+        let sql = match (ctes.is_empty(), last.strip_prefix("WITH ")) {
+            (true, _) => last,
+            // The last statement's own CTEs follow in the same WITH list.
+            (false, Some(own)) => format!("WITH {}, {own}", ctes.join(", ")),
+            (false, None) => format!("WITH {} {last}", ctes.join(", ")),
+        };
+        (sql, self.params)
+    }
+}
+
 /// The statements of a write as one text: on SQLite several statements, on PostgreSQL the
 /// last one with the others as data-modifying CTEs before it. `None` if there are none.
 pub(super) fn joined(backend: Backend, mut statements: Vec<String>) -> Option<String> {
