@@ -225,10 +225,11 @@ fn instead_for(actor: &Actor, action: AccountAction) -> Option<Instead> {
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 pub(crate) mod tests {
     use super::*;
-    use crate::domain::ids::{DirectoryId, SiteId};
+    use crate::domain::ids::SiteId;
     use crate::domain::licenses::counts_against_license;
     use crate::domain::refusal::tests::assert_refusal;
     use crate::domain::sites::SiteAccess;
+    use crate::domain::testing::{directory, email};
 
     pub(crate) fn managed(org: OrgId, status: AccountStatus) -> AccountFacts {
         AccountFacts {
@@ -251,13 +252,6 @@ pub(crate) mod tests {
             status,
             management: Management::Unmanaged,
             content_count: 0,
-        }
-    }
-
-    fn directory(org: OrgId) -> Actor {
-        Actor::Directory {
-            directory: DirectoryId::new(),
-            org,
         }
     }
 
@@ -450,8 +444,8 @@ pub(crate) mod tests {
     fn management_follows_the_email_domain() {
         let org = OrgId::new();
         let owners = |d: &str| (d == "acme.com").then_some(org);
-        let acme = Email::parse("a@acme.com").unwrap();
-        let gmail = Email::parse("a@gmail.com").unwrap();
+        let acme = email("a@acme.com");
+        let gmail = email("a@gmail.com");
         assert_eq!(Management::of(&acme, &owners), Management::Managed(org));
         assert_eq!(Management::of(&gmail, &owners), Management::Unmanaged);
     }

@@ -180,10 +180,10 @@ mod tests {
     use crate::domain::accounts::tests::{managed, unmanaged};
     use crate::domain::accounts::Management;
     use crate::domain::domains::{move_domain, VerifiedDomains};
-    use crate::domain::email::Domain;
     use crate::domain::profile::differs;
     use crate::domain::refusal::tests::assert_refusal;
     use crate::domain::refusal::WhoCanAct;
+    use crate::domain::testing::{domain, email};
 
     #[test]
     fn another_orgs_account_is_seen_as_a_stranger_sees_it() {
@@ -204,10 +204,6 @@ mod tests {
             id: DirectoryId::new(),
             org: OrgId::new(),
         }
-    }
-
-    fn email(s: &str) -> Email {
-        Email::parse(s).unwrap()
     }
 
     #[test]
@@ -386,7 +382,7 @@ mod tests {
     #[test]
     fn rule20_moving_the_domain_makes_rule13_refuse_the_old_orgs_directory() {
         let (old, new) = (dir(), OrgId::new());
-        let corp = Domain::parse("corp.com").unwrap();
+        let corp = domain("corp.com");
         let alice = email("alice@corp.com");
         let mut owners: VerifiedDomains = [(corp.clone(), old.org)].into_iter().collect();
         let facts = |owners: &VerifiedDomains| crate::domain::accounts::AccountFacts {

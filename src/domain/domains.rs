@@ -193,38 +193,23 @@ mod tests {
     use crate::domain::proof::{Challenge, DnsAnswer};
     use crate::domain::refusal::tests::assert_refusal;
     use crate::domain::refusal::WhoCanAct;
-
-    fn domain(s: &str) -> Domain {
-        Domain::parse(s).unwrap()
-    }
+    use crate::domain::testing::{domain, email};
 
     #[test]
     fn managing_org_is_the_owner_of_the_email_domain() {
         let a = OrgId::new();
         let owners: VerifiedDomains = [(domain("acme.com"), a)].into_iter().collect();
-        assert_eq!(
-            managing_org(&Email::parse("x@ACME.com").unwrap(), &owners),
-            Some(a)
-        );
-        assert_eq!(
-            managing_org(&Email::parse("x@gmail.com").unwrap(), &owners),
-            None
-        );
+        assert_eq!(managing_org(&email("x@ACME.com"), &owners), Some(a));
+        assert_eq!(managing_org(&email("x@gmail.com"), &owners), None);
         // Exact match: a subdomain needs its own verification.
-        assert_eq!(
-            managing_org(&Email::parse("x@eu.acme.com").unwrap(), &owners),
-            None
-        );
+        assert_eq!(managing_org(&email("x@eu.acme.com"), &owners), None);
     }
 
     #[test]
     fn closures_work_as_domain_owners() {
         let a = OrgId::new();
         let owners = |d: &str| (d == "acme.com").then_some(a);
-        assert_eq!(
-            managing_org(&Email::parse("x@acme.com").unwrap(), &owners),
-            Some(a)
-        );
+        assert_eq!(managing_org(&email("x@acme.com"), &owners), Some(a));
     }
 
     #[test]
@@ -337,7 +322,7 @@ mod tests {
     fn rule20_moving_a_domain_moves_management_of_its_accounts() {
         let (a, b) = (OrgId::new(), OrgId::new());
         let d = domain("acme.com");
-        let alice = Email::parse("alice@acme.com").unwrap();
+        let alice = email("alice@acme.com");
         let mut owners: VerifiedDomains = [(d.clone(), a)].into_iter().collect();
         assert_eq!(managing_org(&alice, &owners), Some(a));
 

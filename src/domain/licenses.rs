@@ -138,10 +138,7 @@ mod tests {
     use crate::domain::accounts::tests::{deactivated_by_org, unmanaged};
     use crate::domain::refusal::tests::assert_refusal;
     use crate::domain::refusal::WhoCanAct;
-
-    fn p(key: &str) -> Product {
-        Product::new(key).unwrap()
-    }
+    use crate::domain::testing::product as p;
 
     #[test]
     fn asserted_product_access_is_accepted_only_when_it_repeats_the_current_one() {

@@ -48,6 +48,9 @@ pub mod provisioning;
 pub mod refusal;
 pub mod site_users;
 pub mod sites;
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+pub(crate) mod testing;
 pub mod text;
 pub mod wire;
 

@@ -153,20 +153,9 @@ mod tests {
     use super::*;
     use crate::domain::accounts::tests::{managed, unmanaged};
     use crate::domain::accounts::AccountStatus;
-    use crate::domain::ids::DirectoryId;
     use crate::domain::refusal::tests::assert_refusal;
     use crate::domain::refusal::WhoCanAct;
-
-    fn dir(org: OrgId) -> Actor {
-        Actor::Directory {
-            directory: DirectoryId::new(),
-            org,
-        }
-    }
-
-    fn email(s: &str) -> Email {
-        Email::parse(s).unwrap()
-    }
+    use crate::domain::testing::{directory as dir, email};
 
     #[test]
     fn scim_paths_map_to_account_fields() {

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::helpers::*;
 use crate::on_both_backends;
-use crate::users::{create, user};
+use crate::users::{create, user, user_with};
 
 async fn foreign_accounts_are_refused_and_unchanged(app: TestApp) {
     let acme = app.bootstrap("Acme", &["acme.example"]).await;
@@ -17,8 +17,10 @@ async fn foreign_accounts_are_refused_and_unchanged(app: TestApp) {
 
     // Acme's directory links the same account (an external user for Acme): 201, and the
     // account keeps its own profile (rule 14).
-    let mut body = user("gina@globex.example");
-    body["name"] = json!({"givenName": "Someone", "familyName": "Else"});
+    let body = user_with(
+        "gina@globex.example",
+        json!({"name": {"givenName": "Someone", "familyName": "Else"}}),
+    );
     let linked = create(&app, &acme.scim_token.token, body).await;
     assert_eq!(
         linked["name"]["givenName"], "Ann",
@@ -78,8 +80,7 @@ async fn foreign_accounts_are_refused_and_unchanged(app: TestApp) {
 
 async fn delete_deactivates_managed_accounts(app: TestApp) {
     let token = &app.acme_token().await;
-    let mut first = user("ann@acme.example");
-    first["title"] = json!("Lead");
+    let first = user_with("ann@acme.example", json!({"title": "Lead"}));
     let id = app.create_user(token, first).await.id();
     let r = app.delete(&format!("/Users/{id}"), token).await;
     assert_eq!(r.status, 204);

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use crate::helpers::*;
 use crate::on_both_backends;
-use crate::users::{create, user, ENTERPRISE};
+use crate::users::{create, user, user_with, ENTERPRISE};
 
 async fn etags_and_preconditions(app: TestApp) {
     let token = &app.acme_token().await;
@@ -48,10 +48,10 @@ async fn etags_and_preconditions(app: TestApp) {
     assert_eq!(delete.status, 412);
 
     // One write touching the record (externalId) and the account (displayName) at once.
-    let mut both = user("ann@acme.example");
-    both["externalId"] = json!("moved-77");
-    both["displayName"] = json!("Ann Two");
-    both["title"] = json!("Lead");
+    let both = user_with(
+        "ann@acme.example",
+        json!({"externalId": "moved-77", "displayName": "Ann Two", "title": "Lead"}),
+    );
     let put = app
         .scim_with("PUT", &path, token, Some(both), &[("if-match", &new_etag)])
         .await
@@ -162,8 +162,7 @@ async fn patch_in_every_dialect(app: TestApp) {
 
 async fn entra_string_booleans_on_create(app: TestApp) {
     let org = app.bootstrap("Acme", &["acme.example"]).await;
-    let mut body = user("ann@acme.example");
-    body["active"] = json!("False");
+    let body = user_with("ann@acme.example", json!({"active": "False"}));
     let created = create(&app, &org.scim_token.token, body).await;
     assert_eq!(created["active"], false);
     app.assert_account_status("ann@acme.example", AccountStatus::Deactivated)
@@ -172,14 +171,19 @@ async fn entra_string_booleans_on_create(app: TestApp) {
 
 async fn put_replaces(app: TestApp) {
     let token = &app.acme_token().await;
-    let mut body = user("ann@acme.example");
-    body["title"] = json!("Lead");
-    body["userType"] = json!("Employee");
+    let body = user_with(
+        "ann@acme.example",
+        json!({"title": "Lead", "userType": "Employee"}),
+    );
     let id = app.create_user(token, body).await.id();
-    let mut replacement = user("ann@acme.example");
-    replacement["id"] = json!("client-sent-id-is-ignored");
-    replacement["meta"] = json!({"version": "W/\"1\""});
-    replacement["displayName"] = json!("Ann E.");
+    let replacement = user_with(
+        "ann@acme.example",
+        json!({
+            "id": "client-sent-id-is-ignored",
+            "meta": {"version": "W/\"1\""},
+            "displayName": "Ann E."
+        }),
+    );
     let r = app
         .put(&format!("/Users/{id}"), token, replacement)
         .await
@@ -195,8 +199,7 @@ async fn put_replaces(app: TestApp) {
 
 async fn projection_on_reads_and_writes(app: TestApp) {
     let token = &app.acme_token().await;
-    let mut body = user("ann@acme.example");
-    body["password"] = json!("hunter2");
+    let body = user_with("ann@acme.example", json!({"password": "hunter2"}));
     let reply = app
         .post("/Users?excludedAttributes=emails,name", token, body)
         .await;
@@ -219,11 +222,13 @@ async fn projection_on_reads_and_writes(app: TestApp) {
 /// written, and the positions a write removes go (the rows are kept by position).
 async fn address_lookups_follow_every_write(app: TestApp) {
     let token = &app.acme_token().await;
-    let mut body = user("ann@acme.example");
-    body["emails"] = json!([
-        {"value": "ann@acme.example", "type": "work", "primary": true},
-        {"value": "ann@home.example", "type": "home"}
-    ]);
+    let body = user_with(
+        "ann@acme.example",
+        json!({"emails": [
+            {"value": "ann@acme.example", "type": "work", "primary": true},
+            {"value": "ann@home.example", "type": "home"}
+        ]}),
+    );
     let created = create(&app, token, body.clone()).await;
     let path = format!("/Users/{}", created["id"].as_str().unwrap());
     let finds = |address: &'static str, kind: &'static str| {
@@ -283,9 +288,10 @@ async fn a_writes_answer_is_what_a_read_then_shows(app: TestApp) {
     )
     .await
     .expect_status(201);
-    let mut put = user("ann.put@acme.example");
-    put["active"] = json!(false);
-    put["title"] = json!("Head");
+    let put = user_with(
+        "ann.put@acme.example",
+        json!({"active": false, "title": "Head"}),
+    );
     let both = json!([
         {"op": "replace", "path": "userName", "value": "ann2"},
         {"op": "replace", "path": "emails[type eq \"work\"].value", "value": "ann2@acme.example"}

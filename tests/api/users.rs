@@ -20,6 +20,15 @@ pub(crate) fn user(user_name: &str) -> Value {
     })
 }
 
+/// [`user`] with `attributes` set over its own.
+pub(crate) fn user_with(user_name: &str, attributes: Value) -> Value {
+    let mut body = user(user_name);
+    if let (Some(body), Value::Object(attributes)) = (body.as_object_mut(), attributes) {
+        body.extend(attributes);
+    }
+    body
+}
+
 pub(crate) async fn create(app: &TestApp, token: &str, body: Value) -> Value {
     let reply = app.create_user(token, body).await;
     reply.body
@@ -144,10 +153,14 @@ async fn content_types_ids_and_methods(app: TestApp) {
 async fn lookups_filters_and_paging(app: TestApp) {
     let token = &app.acme_token().await;
     for (i, name) in ["carol", "alice", "bob"].iter().enumerate() {
-        let mut body = user(&format!("{name}@acme.example"));
-        body["displayName"] = json!(format!("{} Person", name.to_uppercase()));
-        body["emails"] = json!([{"value": format!("{name}.{i}@mail.example"), "type": "home"}]);
-        body["title"] = if i == 0 { json!("Lead") } else { Value::Null };
+        let body = user_with(
+            &format!("{name}@acme.example"),
+            json!({
+                "displayName": format!("{} Person", name.to_uppercase()),
+                "emails": [{"value": format!("{name}.{i}@mail.example"), "type": "home"}],
+                "title": if i == 0 { json!("Lead") } else { Value::Null }
+            }),
+        );
         create(&app, token, body).await;
     }
     let search = |filter: &str| {
@@ -237,16 +250,17 @@ async fn lookups_filters_and_paging(app: TestApp) {
 
 async fn unknown_attributes_and_schemas_are_ignored(app: TestApp) {
     let token = &app.acme_token().await;
-    let mut body = user("ann@acme.example");
-    body["schemas"] = json!([
-        "urn:ietf:params:scim:schemas:core:2.0:User",
-        "urn:okta:custom:1.0"
-    ]);
-    body["urn:okta:custom:1.0"] = json!({"shoeSize": 9});
-    body["favouriteColour"] = json!("teal");
-    body["groups"] = json!([{"value": "not-a-group"}]);
-    body["nickName"] = json!("");
-    body["title"] = Value::Null;
+    let body = user_with(
+        "ann@acme.example",
+        json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", "urn:okta:custom:1.0"],
+            "urn:okta:custom:1.0": {"shoeSize": 9},
+            "favouriteColour": "teal",
+            "groups": [{"value": "not-a-group"}],
+            "nickName": "",
+            "title": null
+        }),
+    );
     let r = app.create_user(token, body).await;
     for absent in [
         "favouriteColour",

@@ -1,6 +1,7 @@
 //! Bulk within the rules: the limits (413), domain refusals reported per operation,
 //! directories kept apart, and each operation its own transaction.
 
+use scimd::service::bootstrap::BootstrapOutcome;
 use serde_json::{json, Value};
 
 use super::{assert_statuses, bulk, post_user, results, user, users_named, BULK, GROUP, PATCH};
@@ -58,17 +59,22 @@ async fn limits_are_advertised_and_enforced(app: TestApp) {
     assert_eq!(app.get("/Bulk", token).await.status, 405);
 }
 
-async fn a_domain_refusal_fails_its_operation_only(app: TestApp) {
+/// Acme with Ann, created over SCIM, and another org whose directory then reaches for her.
+async fn ann_and_another_org(app: &TestApp) -> (BootstrapOutcome, BootstrapOutcome, String) {
     let acme = app.bootstrap("Acme", &["acme.example"]).await;
     let other = app.bootstrap("Other", &["other.example"]).await;
-    let created = app
+    let ann = app
         .post(
             "/Users",
             &acme.scim_token.token,
             user("ann", "acme.example"),
         )
         .await;
-    let acme_ann = created.id();
+    (acme, other, ann.id())
+}
+
+async fn a_domain_refusal_fails_its_operation_only(app: TestApp) {
+    let (acme, other, acme_ann) = ann_and_another_org(&app).await;
 
     // Another org's directory links Ann's account (rule 12), may not rename her (rule 13),
     // and its other operations go through.
@@ -102,13 +108,8 @@ async fn a_domain_refusal_fails_its_operation_only(app: TestApp) {
 }
 
 async fn a_bulk_request_reaches_only_its_own_directory(app: TestApp) {
-    let acme = app.bootstrap("Acme", &["acme.example"]).await;
-    let other = app.bootstrap("Other", &["other.example"]).await;
+    let (acme, other, ann_id) = ann_and_another_org(&app).await;
     let acme_token = &acme.scim_token.token;
-    let ann = app
-        .post("/Users", acme_token, user("ann", "acme.example"))
-        .await;
-    let ann_id = ann.id();
     let group = app
         .post(
             "/Groups",

@@ -5,40 +5,33 @@ use serde_json::{json, Value};
 use super::*;
 
 #[test]
-fn unknown_attributes_are_invalid_path() {
+fn paths_to_what_the_schema_lacks_are_invalid_path() {
     let cases = [
+        // Unknown attributes.
         json!([[{ "op": "add", "path": "title", "value": "ok" }, { "op": "add", "path": "favouriteColour", "value": "blue" }],
             "Operations[1]", "`favouriteColour`", "no attribute"]),
         json!([[{ "op": "replace", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:badge", "value": "x" }],
             "Operations[0]", "no attribute `badge`", ENTERPRISE]),
         json!([[{ "op": "replace", "value": { "nickname": "ok", "shoeSize": 9 } }], "`shoeSize`"]),
+        // Sub-attributes must exist on complex attributes.
+        json!([[{ "op": "replace", "path": "active.value", "value": true }], "`active` is not complex"]),
+        json!([[{ "op": "replace", "path": "name.nick", "value": "x" }], "no sub-attribute `nick` in `name`"]),
+        json!([[{ "op": "replace", "path": "emails[type eq \"work\"].label", "value": "x" }],
+            "no sub-attribute `label` in `emails`"]),
+        // Value filters need multi-valued attributes and known sub-attributes.
+        json!([[{ "op": "remove", "path": "emails[kind eq \"work\"]" }], "no sub-attribute `kind` in `emails`"]),
+        json!([[{ "op": "replace", "path": "name[givenName eq \"B\"].familyName", "value": "x" }],
+            "`name` is single-valued"]),
+        // A `value` member's key is a path too.
+        json!([[{ "op": "add", "value": { "name..x": "y" } }], "`value` member `name..x`"]),
+        // The resource itself cannot be removed: that is a DELETE.
+        json!([[{ "op": "remove", "path": "urn:ietf:params:scim:schemas:core:2.0:User" }], "DELETE"]),
     ];
     refusals(&USER_RT, &user(), ScimType::InvalidPath, &cases);
     let cases = [
         json!([[{ "op": "add", "path": "userName", "value": "x" }], "no attribute `userName` in Group"]),
     ];
     refusals(&GROUP_RT, &group(), ScimType::InvalidPath, &cases);
-}
-
-#[test]
-fn sub_attributes_must_exist_on_complex_attributes() {
-    let cases = [
-        json!([[{ "op": "replace", "path": "active.value", "value": true }], "`active` is not complex"]),
-        json!([[{ "op": "replace", "path": "name.nick", "value": "x" }], "no sub-attribute `nick` in `name`"]),
-        json!([[{ "op": "replace", "path": "emails[type eq \"work\"].label", "value": "x" }],
-            "no sub-attribute `label` in `emails`"]),
-    ];
-    refusals(&USER_RT, &user(), ScimType::InvalidPath, &cases);
-}
-
-#[test]
-fn value_filters_need_multi_valued_attributes_and_known_sub_attributes() {
-    let cases = [
-        json!([[{ "op": "remove", "path": "emails[kind eq \"work\"]" }], "no sub-attribute `kind` in `emails`"]),
-        json!([[{ "op": "replace", "path": "name[givenName eq \"B\"].familyName", "value": "x" }],
-            "`name` is single-valued"]),
-    ];
-    refusals(&USER_RT, &user(), ScimType::InvalidPath, &cases);
 }
 
 #[test]
@@ -57,9 +50,6 @@ fn unparseable_paths_are_invalid_path_with_the_parser_message() {
         .unwrap_err()
         .to_string();
     assert!(error.detail.ends_with(&parser), "{}", error.detail);
-    let cases =
-        [json!([[{ "op": "add", "value": { "name..x": "y" } }], "`value` member `name..x`"])];
-    refusals(&USER_RT, &user(), ScimType::InvalidPath, &cases);
 }
 
 /// A derived attribute is patched like a writable one: whether the outcome may stand is the
@@ -89,41 +79,29 @@ fn derived_attributes_are_patched_for_the_caller_to_judge() {
 }
 
 #[test]
-fn read_only_paths_are_mutability_errors() {
-    for path in [
+fn read_only_paths_and_removing_required_attributes_are_mutability_errors() {
+    let read_only = [
         "id",
         "meta",
         "meta.lastModified",
         "groups",
         "groups[value eq \"g\"]",
-    ] {
-        refused(
-            &USER_RT,
-            &user(),
-            json!([{ "op": "replace", "path": path, "value": "x" }]),
-            ScimType::Mutability,
-            &["Operations[0]", &format!("`{path}`"), "readOnly"],
-        );
-    }
-    let cases = [json!([[{ "op": "remove", "path": "meta.version" }], "readOnly"])];
+    ]
+    .map(|path| {
+        json!([[{ "op": "replace", "path": path, "value": "x" }],
+                "Operations[0]", format!("`{path}`"), "readOnly"])
+    });
+    let cases = [
+        json!([[{ "op": "remove", "path": "meta.version" }], "readOnly"]),
+        json!([[{ "op": "replace", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.displayName", "value": "x" }],
+            "manager.displayName"]),
+        json!([[{ "op": "remove", "path": "userName" }], "`userName`", "required"]),
+    ];
+    let cases = [&read_only[..], &cases[..]].concat();
     refusals(&USER_RT, &user(), ScimType::Mutability, &cases);
     let cases = [
         json!([[{ "op": "replace", "path": format!("members[value eq \"{BABS}\"].display"), "value": "x" }],
             "display"]),
-    ];
-    refusals(&GROUP_RT, &group(), ScimType::Mutability, &cases);
-    let cases = [
-        json!([[{ "op": "replace", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.displayName", "value": "x" }],
-            "manager.displayName"]),
-    ];
-    refusals(&USER_RT, &user(), ScimType::Mutability, &cases);
-}
-
-#[test]
-fn removing_required_attributes_is_a_mutability_error() {
-    let cases = [json!([[{ "op": "remove", "path": "userName" }], "`userName`", "required"])];
-    refusals(&USER_RT, &user(), ScimType::Mutability, &cases);
-    let cases = [
         json!([[{ "op": "replace", "path": "displayName", "value": null }], "`displayName`", "required"]),
     ];
     refusals(&GROUP_RT, &group(), ScimType::Mutability, &cases);
@@ -131,24 +109,19 @@ fn removing_required_attributes_is_a_mutability_error() {
 
 #[test]
 fn unmatched_filter_that_cannot_build_a_value_is_no_target() {
-    for path in [
+    let unmatched = [
         "emails[type ne \"work\" and type ne \"home\"].value",
         "emails[value co \"x\"]",
         "emails[type eq \"a\" or type eq \"b\"].value",
-    ] {
-        refused(
-            &USER_RT,
-            &bare_user(),
-            json!([{ "op": "replace", "path": path, "value": "x" }]),
-            ScimType::NoTarget,
-            &["Operations[0]", "no value of `emails` matches"],
-        );
-    }
+    ]
+    .map(|path| {
+        json!([[{ "op": "replace", "path": path, "value": "x" }],
+            "Operations[0]", "no value of `emails` matches"])
+    });
     // Contradictory pins build nothing either.
-    let cases = [
-        json!([[{ "op": "add", "path": "emails[type eq \"a\" and type eq \"b\"].value", "value": "x" }],
-            "no value of `emails` matches"]),
-    ];
+    let contradictory = json!([[{ "op": "add", "path": "emails[type eq \"a\" and type eq \"b\"].value", "value": "x" }],
+        "no value of `emails` matches"]);
+    let cases = [&unmatched[..], &[contradictory]].concat();
     refusals(&USER_RT, &bare_user(), ScimType::NoTarget, &cases);
 }
 
@@ -166,11 +139,7 @@ fn value_shapes_are_checked() {
 }
 
 #[test]
-fn resource_itself_cannot_be_removed() {
-    let cases = [
-        json!([[{ "op": "remove", "path": "urn:ietf:params:scim:schemas:core:2.0:User" }], "DELETE"]),
-    ];
-    refusals(&USER_RT, &user(), ScimType::InvalidPath, &cases);
+fn core_schema_urn_as_path_addresses_the_resource_itself() {
     let patched = user_patched(json!([
         { "op": "replace", "path": "urn:ietf:params:scim:schemas:core:2.0:User", "value": { "title": "x" } }
     ]));
@@ -181,19 +150,17 @@ fn resource_itself_cannot_be_removed() {
 fn hand_built_ops_without_value_or_path_are_refused() {
     use crate::scim::patch::{PatchOp, PatchOpKind};
     let mut resource = user();
-    let add = PatchOp {
-        kind: PatchOpKind::Add,
-        path: None,
-        value: None,
-    };
-    let e = apply(&USER_RT, &mut resource, &[add]).unwrap_err();
-    assert_eq!(e.scim_type, Some(ScimType::InvalidValue));
-    let remove = PatchOp {
-        kind: PatchOpKind::Remove,
-        path: None,
-        value: None,
-    };
-    let e = apply(&USER_RT, &mut resource, &[remove]).unwrap_err();
-    assert_eq!(e.scim_type, Some(ScimType::NoTarget));
+    for (kind, scim_type) in [
+        (PatchOpKind::Add, ScimType::InvalidValue),
+        (PatchOpKind::Remove, ScimType::NoTarget),
+    ] {
+        let op = PatchOp {
+            kind,
+            path: None,
+            value: None,
+        };
+        let e = apply(&USER_RT, &mut resource, &[op]).unwrap_err();
+        assert_eq!(e.scim_type, Some(scim_type));
+    }
     assert_eq!(resource, user());
 }

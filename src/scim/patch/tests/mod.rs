@@ -11,6 +11,7 @@ use serde_json::{json, Map, Value};
 
 use super::{apply, parse_patch_request};
 use crate::scim::error::{ScimError, ScimType};
+use crate::scim::normalize::fixtures::{rfc_enterprise_user, BJENSEN};
 use crate::scim::schema::def::ResourceTypeDef;
 pub(super) use crate::scim::testing::assert_400;
 use crate::scim::urn;
@@ -19,7 +20,7 @@ pub(super) use crate::scim::schema::group::GROUP_RESOURCE as GROUP_RT;
 pub(super) use crate::scim::schema::user::USER_RESOURCE as USER_RT;
 
 pub(super) const ENTERPRISE: &str = urn::ENTERPRISE_USER;
-pub(super) const BABS: &str = "2819c223-7f76-453a-919d-413861904646";
+pub(super) const BABS: &str = BJENSEN;
 pub(super) const MANDY: &str = "902c246b-6245-4190-8e05-00816be7344a";
 
 fn object(value: Value) -> Map<String, Value> {
@@ -29,40 +30,26 @@ fn object(value: Value) -> Map<String, Value> {
     }
 }
 
-/// The RFC 7643 §8.2 full user, trimmed to what the tests touch.
+/// The RFC 7643 §8.3 user the normalization tests use, cut to the attributes the tests
+/// touch and to a two-part `name`: what the RFC's PATCH examples add (`nickName`,
+/// `displayName`, `title`, more `name` parts) must be new to it.
 pub(super) fn user() -> Map<String, Value> {
-    object(json!({
-        "schemas": [urn::USER, ENTERPRISE],
-        "id": BABS,
-        "externalId": "701984",
-        "meta": {
-            "resourceType": "User",
-            "created": "2010-01-23T04:56:22Z",
-            "lastModified": "2011-05-13T04:42:34Z",
-            "version": "W/\"a330bc54f0671c9\""
-        },
-        "userName": "bjensen@example.com",
-        "name": { "familyName": "Jensen", "givenName": "Barbara" },
-        "active": true,
-        "emails": [
-            { "value": "bjensen@example.com", "type": "work", "primary": true },
-            { "value": "babs@jensen.org", "type": "home" }
-        ],
-        "addresses": [
-            {
-                "type": "work",
-                "streetAddress": "100 Universal City Plaza",
-                "locality": "Hollywood",
-                "postalCode": "91608",
-                "primary": true
-            },
-            { "type": "home", "streetAddress": "456 Hollywood Blvd", "locality": "Hollywood" }
-        ],
-        ENTERPRISE: {
-            "employeeNumber": "701984",
-            "manager": { "value": "26118915-6090-4610-87e4-49d8ca9f808d" }
-        }
-    }))
+    const KEPT: [&str; 10] = [
+        "schemas",
+        "id",
+        "externalId",
+        "meta",
+        "userName",
+        "name",
+        "active",
+        "emails",
+        "addresses",
+        ENTERPRISE,
+    ];
+    let mut user = object(rfc_enterprise_user());
+    user.retain(|key, _| KEPT.contains(&key.as_str()));
+    user["name"] = json!({ "familyName": "Jensen", "givenName": "Barbara" });
+    user
 }
 
 /// A user as Entra ID first provisions it: no emails, no enterprise data.

@@ -128,10 +128,10 @@ fn replace_with_empty_list_unassigns() {
 #[test]
 fn filter_matching_several_values_updates_each() {
     let patched = user_patched(json!([
-        { "op": "replace", "path": "addresses[locality eq \"Hollywood\"].region", "value": "CA" }
+        { "op": "replace", "path": "addresses[locality eq \"Hollywood\"].region", "value": "California" }
     ]));
-    assert_eq!(patched["addresses"][0]["region"], "CA");
-    assert_eq!(patched["addresses"][1]["region"], "CA");
+    assert_eq!(patched["addresses"][0]["region"], "California");
+    assert_eq!(patched["addresses"][1]["region"], "California");
 }
 
 #[test]
