@@ -202,8 +202,9 @@ pub struct ServeArgs {
     )]
     pub provisioning_log_days: u32,
 
-    /// Answer every request with a `Scimd-Statements` header: how many SQL statements it
-    /// ran. For the statement-budget tests and the benchmark; off in production.
+    /// Answer every request with a `Scimd-Statements` header (how many SQL statements it
+    /// ran) and a `Scimd-Transactions` header (how many transactions it held open across
+    /// statements). For the statement-budget tests and the benchmark; off in production.
     #[arg(long, env = "SCIMD_EXPOSE_STATEMENT_COUNTS", hide = true)]
     pub expose_statement_counts: bool,
 

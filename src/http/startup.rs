@@ -38,6 +38,8 @@ pub struct Application {
 
 /// The response header that carries a request's statement count, when exposed.
 pub const STATEMENTS_HEADER: &str = "scimd-statements";
+/// With [`STATEMENTS_HEADER`]: the transactions the request held open across statements.
+pub const TRANSACTIONS_HEADER: &str = "scimd-transactions";
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -148,12 +150,17 @@ impl Application {
                 .wrap_fn(move |req, srv| {
                     let call = srv.call(req);
                     async move {
-                        let (response, statements) = db::counting(call).await;
+                        let (response, counts) = db::counting(call).await;
                         let mut response = response?;
                         if expose_statements {
-                            response.headers_mut().insert(
+                            let headers = response.headers_mut();
+                            headers.insert(
                                 HeaderName::from_static(STATEMENTS_HEADER),
-                                HeaderValue::from(statements),
+                                HeaderValue::from(counts.statements),
+                            );
+                            headers.insert(
+                                HeaderName::from_static(TRANSACTIONS_HEADER),
+                                HeaderValue::from(counts.transactions),
                             );
                         }
                         Ok(response)

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use super::accounts::ACCOUNT_EMAIL_COLUMNS;
 use super::accounts::{account_email_positions, account_email_rows, email_parts};
 use super::db::{Conn, IntoParam};
-use super::deferred::{joined, HeldWrite};
+use super::deferred::{joined, HeldWrite, Standalone};
 use super::directories::{user_name_key, DirectoryUser};
 use super::filter_sql::SqlParams;
 use super::{Backend, ScimUser, StoreResult};
@@ -89,12 +89,17 @@ impl ReadGuard {
             params.uuid(self.record),
             params.int(self.version)
         );
-        // An email without a domain: no org can manage the account.
+        format!("{record}{}", self.management(params))
+    }
+
+    /// ` AND ...` that the org managing the account is still the one read (`""` for an
+    /// email without a domain, which no org can manage).
+    fn management(&self, params: &mut SqlParams) -> String {
         let Some(domain) = &self.domain else {
-            return record;
+            return String::new();
         };
         let domain = params.text(domain.as_str());
-        let management = match self.owner {
+        match self.owner {
             Some(org) => format!(
                 " AND (SELECT org_id FROM verified_domains WHERE domain = {domain}) = {}",
                 params.uuid(org)
@@ -102,8 +107,24 @@ impl ReadGuard {
             None => {
                 format!(" AND NOT EXISTS (SELECT 1 FROM verified_domains WHERE domain = {domain})")
             }
-        };
-        format!("{record}{management}")
+        }
+    }
+
+    /// PostgreSQL: a query that locks the account's row and the guarded record's, one row
+    /// if it all still holds. A row that a concurrent transaction changed is locked once
+    /// that one ends and checked again as it is then (read committed's recheck), so the
+    /// record's version is checked as it is under the lock, not as the statement's snapshot
+    /// shows it. The account's row first, in the order every writer locks them.
+    fn lock_query(&self, account: AccountId, params: &mut SqlParams) -> String {
+        let account = params.uuid(account);
+        let record = params.uuid(self.record);
+        let version = params.int(self.version);
+        format!(
+            "SELECT 1 FROM accounts a JOIN directory_users r ON r.account_id = a.id \
+             WHERE a.id = {account} AND r.id = {record} AND r.version = {version}{} \
+             FOR UPDATE OF a, r",
+            self.management(params)
+        )
     }
 }
 
@@ -126,6 +147,9 @@ pub fn account_write_if_unchanged(
     change: &AccountChange<'_>,
     guard: &ReadGuard,
 ) -> HeldWrite {
+    if backend == Backend::Postgres {
+        return locked_write_if_unchanged(change, guard);
+    }
     let mut params = SqlParams::default();
     let condition = guard.condition(&mut params);
     let statements = account_change_statements(backend, change, &condition, &mut params);
@@ -135,6 +159,41 @@ pub fn account_write_if_unchanged(
         journal_before_last: true,
         adds_users: false,
         params,
+        // SQLite's one writer runs it whole or rolls back its savepoint.
+        standalone: None,
+    }
+}
+
+/// PostgreSQL: [`account_write_if_unchanged`] as one statement that takes the account's
+/// lock itself (the guard's CTE) and writes only if the guard's row is there. All or
+/// nothing by itself, it may run alone, outside a transaction: a write decided on a read
+/// made without the lock then costs one round trip.
+fn locked_write_if_unchanged(change: &AccountChange<'_>, guard: &ReadGuard) -> HeldWrite {
+    let mut params = SqlParams::default();
+    let lock = guard.lock_query(change.id, &mut params);
+    let gate = " AND EXISTS (SELECT 1 FROM guard)";
+    let mut statements = account_change_statements(Backend::Postgres, change, gate, &mut params);
+    // The records' touch, which PostgreSQL always has, goes last: its count is the write's.
+    let last = statements.pop().unwrap_or_default();
+    let ctes: Vec<String> = std::iter::once(format!("guard AS MATERIALIZED ({lock})"))
+        .chain(
+            statements
+                .iter()
+                .enumerate()
+                .map(|(i, write)| format!("w{i} AS ({write})")),
+        )
+        .collect();
+    let ctes = format!("WITH {}", ctes.join(", "));
+    HeldWrite {
+        statements: vec![format!("{ctes} {last}")],
+        condition: gate.to_owned(),
+        journal_before_last: true,
+        adds_users: false,
+        params,
+        standalone: Some(Standalone {
+            gate: gate.to_owned(),
+            slot: ctes.len(),
+        }),
     }
 }
 

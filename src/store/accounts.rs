@@ -314,6 +314,16 @@ pub async fn lock_account(conn: &mut Conn, id: AccountId) -> StoreResult<bool> {
         .await?)
 }
 
+/// PostgreSQL: has a transaction that has not begun lock the account's row as it begins,
+/// before any statement of its own, in the order every writer locks; a transaction that
+/// never begins (its one write commits alone) locks it in that write. SQLite's one
+/// writer needs no lock.
+pub fn lock_account_when_begun(tx: &mut super::Tx, id: AccountId) {
+    if tx.backend() == Backend::Postgres {
+        tx.lock_on_begin = Some(id);
+    }
+}
+
 /// Erases personal data, leaving the id (rule 11). The email is freed for a new account.
 pub async fn tombstone_account(conn: &mut Conn, id: AccountId, at: i64) -> StoreResult<bool> {
     let done = query(

@@ -148,15 +148,22 @@ pub(super) async fn flush_journal_then(
     let mut log_chunks: Vec<&[NewProvisioningEntry]> =
         provisioning.chunks(ROWS_PER_STATEMENT).collect();
     let mut deferred = conn.deferred.take();
-    // PostgreSQL: the held write and the journal in one statement.
+    // PostgreSQL: the held write and the journal in one statement. Outside a transaction
+    // (`commits_alone`), the journal checks the write's gate: no rollback would undo it.
     let postgres = conn.backend() == Backend::Postgres;
     let one_chunk_each = audit_chunks.len() <= 1 && log_chunks.len() <= 1;
-    if let Some(write) = deferred.take_if(|w| postgres && one_chunk_each && w.takes_journal_ctes())
+    let alone = !conn.in_transaction();
+    if let Some(write) =
+        deferred.take_if(|w| postgres && one_chunk_each && w.takes_journal_ctes(alone))
     {
         let audit = audit_chunks.pop().unwrap_or_default();
         let provisioning = log_chunks.pop().unwrap_or_default();
         let mut params = write.params;
-        let journal = table_inserts(audit, provisioning, "", &mut params);
+        let gate = match (&write.standalone, alone) {
+            (Some(standalone), true) => standalone.gate.as_str(),
+            _ => "",
+        };
+        let journal = table_inserts(audit, provisioning, gate, &mut params);
         let write = super::deferred::HeldWrite { params, ..write };
         let (sql, params) = write.with_journal_ctes(journal);
         let held = params.query(&sql).execute(conn).await? > 0;
@@ -223,6 +230,18 @@ pub(super) async fn flush_journal_then(
         carried: then.is_some(),
         held: true,
     })
+}
+
+/// PostgreSQL: whether what a transaction that ran nothing leaves to its commit is one
+/// statement that is all or nothing by itself (a [`super::deferred::Standalone`] write and
+/// its journal, or the journal alone), so that it may run outside a transaction.
+pub(super) fn commits_alone(conn: &Conn) -> bool {
+    conn.pending_audit.len() <= ROWS_PER_STATEMENT
+        && conn.pending_provisioning.len() <= ROWS_PER_STATEMENT
+        && conn
+            .deferred
+            .as_ref()
+            .is_none_or(|write| write.takes_journal_ctes(true))
 }
 
 /// The text of `write` with the journal's statement gated on its condition.

@@ -236,6 +236,10 @@ pub(super) fn settled<T>(outcome: &Result<T, sqlx::Error>) -> bool {
 
 /// A PostgreSQL transaction on a pooled connection. Dropped while open (an error returned
 /// early, the request cancelled), it is rolled back by a task of its own right away.
+///
+/// A lazy one sends `BEGIN` only before its first statement: a transaction whose only
+/// statement is the write held for its commit runs it on its own instead, one atomic
+/// statement, without the round trips of `BEGIN` and `COMMIT`.
 pub(super) struct PgTx {
     conn: Option<Pooling<PgConnection>>,
     open: bool,
@@ -243,19 +247,50 @@ pub(super) struct PgTx {
 
 impl PgTx {
     pub(super) async fn begin(pool: &Pool<PgConnection>) -> Result<Self, sqlx::Error> {
-        // Open before `BEGIN` is sent: cut off while it runs, the drop rolls it back.
-        let mut tx = PgTx {
+        let mut tx = Self::lazy(pool).await?;
+        tx.ensure_begun().await?;
+        Ok(tx)
+    }
+
+    /// A connection for a transaction that has not begun.
+    pub(super) async fn lazy(pool: &Pool<PgConnection>) -> Result<Self, sqlx::Error> {
+        Ok(PgTx {
             conn: Some(get(pool).await?),
-            open: true,
-        };
-        let pooled = tx.pooled();
+            open: false,
+        })
+    }
+
+    pub(super) fn begun(&self) -> bool {
+        self.open
+    }
+
+    /// Sends `BEGIN` unless it was sent.
+    pub(super) async fn ensure_begun(&mut self) -> Result<(), sqlx::Error> {
+        if self.open {
+            return Ok(());
+        }
+        // Open before `BEGIN` is sent: cut off while it runs, the drop rolls it back.
+        self.open = true;
+        super::db::count_transaction();
+        let pooled = self.pooled();
         pooled.suspect = true;
         let begun = pooled.conn.execute("BEGIN").await;
         if settled(&begun) {
-            tx.pooled().suspect = false;
+            self.pooled().suspect = false;
         }
-        begun?;
-        Ok(tx)
+        begun.map(|_| ())
+    }
+
+    /// The connection of a transaction that never began, for statements that commit as
+    /// they run; the transaction itself back once it has begun.
+    pub(super) fn into_unbegun_connection(mut self) -> Result<Pooling<PgConnection>, Self> {
+        match (self.open, self.conn.take()) {
+            (false, Some(conn)) => Ok(conn),
+            (_, conn) => {
+                self.conn = conn;
+                Err(self)
+            }
+        }
     }
 
     pub(super) fn pooled(&mut self) -> &mut Pooled<PgConnection> {
@@ -266,6 +301,10 @@ impl PgTx {
     }
 
     async fn end(mut self, how: &'static str) -> Result<(), sqlx::Error> {
+        if !self.open {
+            // Nothing ran: there is nothing to end.
+            return Ok(());
+        }
         let pooled = self.pooled();
         pooled.suspect = true;
         let result = pooled.conn.execute(how).await;

@@ -12,8 +12,8 @@ use super::inline_reads::InlineRow;
 use super::{StoreError, StoreResult};
 
 pub use super::db_params::{IntoParam, NullParam, Param, Time};
-pub(super) use super::statement_count::{count_for_request, count_statements};
-pub use super::statement_count::{counting, total_statements};
+pub(super) use super::statement_count::{count_for_request, count_statements, count_transaction};
+pub use super::statement_count::{counting, total_statements, Counts};
 pub use super::tx::Tx;
 pub(super) use super::tx::{committed, Changed};
 
@@ -44,6 +44,9 @@ pub struct Conn {
     pub(super) wrote: bool,
     /// On a SQLite read outside a transaction: the store's inline readers.
     pub(super) inline: Option<std::sync::Arc<super::inline_reads::InlineReaders>>,
+    /// PostgreSQL: the account whose row a transaction that has not begun locks as it
+    /// begins (`lock_account_when_begun`).
+    pub(super) lock_on_begin: Option<crate::domain::AccountId>,
 }
 
 pub(super) enum Handle {
@@ -77,6 +80,7 @@ impl Conn {
             pending_provisioning: Vec::new(),
             deferred: None,
             wrote: false,
+            lock_on_begin: None,
             inline: None,
         }
     }
@@ -97,15 +101,48 @@ impl Conn {
     }
 
     /// Takes SQLite's one writer for a transaction that has not yet, or a reader for a
-    /// read that has not.
+    /// read that has not; begins a PostgreSQL transaction that has not.
     pub(super) async fn take_writer(&mut self) -> Result<(), sqlx::Error> {
+        if let Handle::PostgresTx(tx) = &mut self.handle {
+            if tx.begun() {
+                return Ok(());
+            }
+            tx.ensure_begun().await?;
+            if let Some(account) = self.lock_on_begin.take() {
+                let lock = "UPDATE accounts SET version = version WHERE id = $1";
+                count_statements(lock);
+                let outcome = sqlx::query(lock)
+                    .bind(account.as_uuid())
+                    .execute(&mut tx.pooled().conn)
+                    .await;
+                tx.pooled().suspect = !settled(&outcome);
+                outcome?;
+            }
+            return Ok(());
+        }
         let waiting = std::mem::replace(&mut self.handle, Handle::Closed);
         self.handle = match waiting {
-            Handle::SqliteWaiting(intent) => Handle::SqliteBatch(intent.begin().await?),
+            Handle::SqliteWaiting(intent) => {
+                count_transaction();
+                Handle::SqliteBatch(intent.begin().await?)
+            }
             Handle::SqliteUntaken(pool) => Handle::Sqlite(super::conn_pool::get(&pool).await?),
             other => other,
         };
         Ok(())
+    }
+
+    /// A PostgreSQL transaction that never began becomes a plain connection, on which
+    /// each statement commits as it runs.
+    pub(super) fn leave_transaction(&mut self) {
+        let handle = std::mem::replace(&mut self.handle, Handle::Closed);
+        self.handle = match handle {
+            Handle::PostgresTx(tx) => match tx.into_unbegun_connection() {
+                Ok(conn) => Handle::Postgres(conn),
+                Err(tx) => Handle::PostgresTx(tx),
+            },
+            other => other,
+        };
     }
 
     /// The inline readers, on a SQLite read outside a transaction.

@@ -24,6 +24,20 @@ pub struct HeldWrite {
     /// It adds directory users (see `Conn::mark_users_changed`).
     pub(super) adds_users: bool,
     pub(super) params: SqlParams,
+    /// PostgreSQL: how the write may run alone, outside a transaction, if it is all its
+    /// transaction does; `None` if it needs the transaction's rollback to be all or nothing.
+    pub(super) standalone: Option<Standalone>,
+}
+
+/// A PostgreSQL write of one statement that is all or nothing by itself: run alone, it
+/// commits as it runs, without the round trips of `BEGIN` and `COMMIT`.
+pub(super) struct Standalone {
+    /// ` AND ...`, over the statement's own CTEs: true exactly when the statement writes.
+    /// The journal, which no rollback would undo, checks it.
+    pub(super) gate: String,
+    /// The byte offset in the statement just after its own CTEs, where the journal's go
+    /// (they read the statement's own).
+    pub(super) slot: usize,
 }
 
 impl std::fmt::Debug for HeldWrite {
@@ -74,8 +88,12 @@ impl HeldWrite {
 impl HeldWrite {
     /// Whether [`HeldWrite::with_journal_ctes`] can take it: PostgreSQL allows a
     /// data-modifying CTE only at the top level, so the statements before the last may not
-    /// have a WITH of their own.
-    pub(super) fn takes_journal_ctes(&self) -> bool {
+    /// have a WITH of their own. `alone`: outside a transaction, which only a
+    /// [`Standalone`] write may run.
+    pub(super) fn takes_journal_ctes(&self, alone: bool) -> bool {
+        if alone {
+            return self.standalone.is_some() && self.statements.len() == 1;
+        }
         match self.statements.split_last() {
             Some((last, before)) => {
                 !last.starts_with("WITH RECURSIVE") && !before.iter().any(|s| s.starts_with("WITH"))
@@ -91,6 +109,14 @@ impl HeldWrite {
     /// rollback. Only for a write that [`HeldWrite::takes_journal_ctes`].
     pub(super) fn with_journal_ctes(mut self, journal: Vec<String>) -> (String, SqlParams) {
         let last = self.statements.pop().unwrap_or_default();
+        if let (Some(alone), []) = (&self.standalone, self.statements.as_slice()) {
+            if let (Some(ctes), Some(rest)) = (last.get(..alone.slot), last.get(alone.slot..)) {
+                let journal: String = (journal.iter().enumerate())
+                    .map(|(i, insert)| format!(", journal{i} AS ({insert})"))
+                    .collect();
+                return (format!("{ctes}{journal}{rest}"), self.params);
+            }
+        }
         let ctes: Vec<String> = journal
             .iter()
             .enumerate()

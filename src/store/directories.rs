@@ -2,7 +2,7 @@
 
 use super::db::{query, Conn, IntoParam, Time};
 use super::db_types::{DbJson, DbTime, DbUuid};
-use super::deferred::HeldWrite;
+use super::deferred::{HeldWrite, Standalone};
 use super::filter_sql::SqlParams;
 
 use super::{Backend, StoreResult};
@@ -217,6 +217,9 @@ pub fn new_user_write(
     // The account was inserted (its email was free, its domain's owner as decided): what
     // each later statement, and the journal, checks.
     let exists = format!("EXISTS (SELECT 1 FROM accounts WHERE id = {id})");
+    // Every part of the PostgreSQL statement reads the account's CTE, so the statement is
+    // all or nothing by itself.
+    let mut standalone = None;
     let statements = match backend {
         Backend::Sqlite => vec![
             account.sqlite,
@@ -228,13 +231,21 @@ pub fn new_user_write(
         ],
         // The record's insert, the statement itself, counts one row only if the account
         // was inserted.
-        Backend::Postgres => vec![format!(
-            "{}, access AS ({INSERT_SITE_USERS} SELECT s.id, account.id, {access}, {role}, \
-             {at}, {at} FROM sites s, account WHERE s.org_id = {org} \
-             ON CONFLICT (site_id, account_id) DO NOTHING) \
-             {INSERT_DIRECTORY_USER} SELECT {record} FROM account",
-            account.postgres_with
-        )],
+        Backend::Postgres => {
+            let ctes = format!(
+                "{}, access AS ({INSERT_SITE_USERS} SELECT s.id, account.id, {access}, {role}, \
+                 {at}, {at} FROM sites s, account WHERE s.org_id = {org} \
+                 ON CONFLICT (site_id, account_id) DO NOTHING)",
+                account.postgres_with
+            );
+            standalone = Some(Standalone {
+                gate: " AND EXISTS (SELECT 1 FROM account)".to_owned(),
+                slot: ctes.len(),
+            });
+            vec![format!(
+                "{ctes} {INSERT_DIRECTORY_USER} SELECT {record} FROM account"
+            )]
+        }
     };
     HeldWrite {
         statements,
@@ -242,6 +253,7 @@ pub fn new_user_write(
         journal_before_last: false,
         adds_users: true,
         params,
+        standalone,
     }
 }
 

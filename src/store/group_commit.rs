@@ -326,8 +326,8 @@ pub(super) async fn commit_member(tx: Tx) -> Result<bool, sqlx::Error> {
         let _ = sender.send(db::counting(end_member(tx)).await);
     });
     match receiver.await {
-        Ok((outcome, statements)) => {
-            db::count_for_request(statements);
+        Ok((outcome, counts)) => {
+            db::count_for_request(counts);
             outcome
         }
         Err(_) => Err(sqlx::Error::WorkerCrashed),

@@ -327,7 +327,7 @@ impl Store {
         }
         let handle = match &self.pools {
             Pools::Sqlite { write, .. } => Handle::SqliteWaiting(write.intend()),
-            Pools::Postgres(pool) => Handle::PostgresTx(conn_pool::PgTx::begin(pool).await?),
+            Pools::Postgres(pool) => Handle::PostgresTx(conn_pool::PgTx::lazy(pool).await?),
         };
         Ok(Tx {
             conn: Conn::new(handle),
@@ -379,14 +379,18 @@ impl Store {
         matches!(self.pools, Pools::Sqlite { .. })
     }
 
-    /// Whether a write should read what it decides on before it takes the one writer
-    /// (SQLite), because another transaction holds or awaits the writer: the read then
-    /// does not hold up that one. An idle writer reads faster itself: a reader's page
-    /// cache is dropped whenever another connection has written since its last read.
+    /// Whether a write should read what it decides on before its transaction, and then
+    /// write only if it still holds (a guarded write held for the commit). On SQLite when
+    /// another transaction holds or awaits the one writer: the read then does not hold up
+    /// that one (an idle writer reads faster itself: a reader's page cache is dropped
+    /// whenever another connection has written since its last read). On PostgreSQL always,
+    /// outside a bulk session: a transaction that then runs nothing before its guarded write
+    /// sends it alone, one statement that takes its locks and commits as it runs, with no
+    /// round trip for `BEGIN`, a locked read and `COMMIT`.
     pub fn read_before_writing(&self) -> bool {
         match &self.pools {
             Pools::Sqlite { write, .. } => self.session().is_none() && write.busy(),
-            Pools::Postgres(_) => false,
+            Pools::Postgres(_) => self.session().is_none(),
         }
     }
 

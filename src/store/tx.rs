@@ -83,6 +83,14 @@ impl Tx {
             }
             self.conn.take_writer().await?;
         }
+        if let Handle::PostgresTx(tx) = &self.conn.handle {
+            if !tx.begun() && !self.conn.leaves_to_commit() {
+                return Ok(true);
+            }
+            if !tx.begun() && super::audit::commits_alone(&self.conn) {
+                self.conn.leave_transaction();
+            }
+        }
         if matches!(self.conn.handle, Handle::SqliteBatch(_)) {
             return super::group_commit::commit_member(self).await;
         }

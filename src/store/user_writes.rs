@@ -117,15 +117,7 @@ pub async fn user_link_facts(
             row.ok_or(sqlx::Error::RowNotFound)?
         }
         Backend::Postgres => {
-            let sql = format!(
-                "SELECT {OWNER} AS owner_org, \
-                 (SELECT id FROM accounts WHERE email_lower = $1) AS account_id"
-            );
-            let first: EmailRow = query(&sql)
-                .bind(email_lower)
-                .bind(domain)
-                .fetch_one(&mut *conn)
-                .await?;
+            let first = email_row(conn, email_lower, domain).await?;
             let Some(id) = first.account_id else {
                 return Ok(LinkFacts {
                     domain_owner: first.owner_org,
@@ -168,6 +160,41 @@ pub async fn user_link_facts(
         domain_owner: row.owner_org,
         account,
     })
+}
+
+/// [`user_link_facts`] for a create that reads before its transaction: the facts if no
+/// account has the email; `None` if one has, which the transaction then reads (and on
+/// PostgreSQL locks) itself, so PostgreSQL runs only its first statement here.
+pub async fn facts_if_email_free(
+    conn: &mut Conn,
+    directory: DirectoryId,
+    email_lower: &str,
+    domain: &str,
+) -> StoreResult<Option<LinkFacts>> {
+    match conn.backend() {
+        Backend::Sqlite => {
+            let facts = user_link_facts(conn, directory, email_lower, domain).await?;
+            Ok(facts.account.is_none().then_some(facts))
+        }
+        Backend::Postgres => {
+            let first = email_row(conn, email_lower, domain).await?;
+            Ok(first.account_id.is_none().then_some(LinkFacts {
+                domain_owner: first.owner_org,
+                account: None,
+            }))
+        }
+    }
+}
+
+/// PostgreSQL: the owner of `domain` and the id of the account with `email_lower`.
+async fn email_row(conn: &mut Conn, email_lower: &str, domain: &str) -> StoreResult<EmailRow> {
+    const SQL: &str = "SELECT (SELECT org_id FROM verified_domains WHERE domain = $2) \
+                       AS owner_org, (SELECT id FROM accounts WHERE email_lower = $1) AS account_id";
+    Ok(query(SQL)
+        .bind(email_lower)
+        .bind(domain)
+        .fetch_one(&mut *conn)
+        .await?)
 }
 
 #[derive(sqlx::FromRow)]

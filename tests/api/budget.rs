@@ -16,6 +16,13 @@ fn statements(reply: &Reply) -> u32 {
         .expect("the test server exposes statement counts")
 }
 
+fn transactions(reply: &Reply) -> u32 {
+    reply
+        .header("scimd-transactions")
+        .and_then(|v| v.parse().ok())
+        .expect("the test server exposes transaction counts")
+}
+
 fn user(name: &str, i: usize) -> Value {
     let email = format!("{name}@acme.example");
     json!({
@@ -163,15 +170,20 @@ async fn scim_operations_keep_their_statement_budgets(app: TestApp) {
         "Operations": [{"op": "replace", "path": "active", "value": false}]});
     let user7 = format!("/Users/{}", ids[7]);
     // The budget is 5: the write answers with what it read and wrote, so no read
-    // back. On PostgreSQL the locked read, then the account's write with the journal in
-    // one statement (its CTEs) at commit. SQLite sends the write's statements and the
-    // journal in one text with the COMMIT, counted statement by statement.
+    // back. On PostgreSQL the read, then the account's write with the journal in one
+    // statement (its CTEs) that takes the account's lock and commits alone. SQLite sends
+    // the write's statements and the journal in one text with the COMMIT, counted
+    // statement by statement.
     let write_budget = match app.store.backend() {
         scimd::store::Backend::Postgres => 2,
         scimd::store::Backend::Sqlite => 4,
     };
+    let postgres = app.store.backend() == scimd::store::Backend::Postgres;
     let patched = scim.write("PATCH", &user7, deactivate, write_budget).await;
     assert_eq!(patched.body["active"], false);
+    if postgres {
+        assert_eq!(transactions(&patched), 0, "no BEGIN, no COMMIT");
+    }
     let mut replacement = user("user008", 8);
     replacement["title"] = json!("Manager");
     let put = scim
@@ -183,6 +195,9 @@ async fn scim_operations_keep_their_statement_budgets(app: TestApp) {
         )
         .await;
     assert_eq!(put.body["title"], "Manager");
+    if postgres {
+        assert_eq!(transactions(&put), 0, "no BEGIN, no COMMIT");
+    }
     let add_member = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
         "Operations": [{"op": "add", "path": "members", "value": [{"value": ids[9]}]}]});
     let group_path = format!("/Groups/{gid}?excludedAttributes=members");
@@ -190,6 +205,23 @@ async fn scim_operations_keep_their_statement_budgets(app: TestApp) {
     let read = scim.get(&format!("/Users/{}", ids[9]), 1).await;
     let groups = &read.body["groups"];
     assert_eq!(groups[0]["value"], gid.as_str(), "the add is stored");
+
+    // On PostgreSQL a create of a new account reads what it decides on first, then sends
+    // its guarded write with the journal as one statement that commits alone: two round
+    // trips, no BEGIN and no COMMIT.
+    if postgres {
+        let created = scim.post("/Users", user("user120", 120), 2).await;
+        assert_eq!(transactions(&created), 0, "{}", created.body);
+        let id = created.id();
+        let logged = read_i64_of(
+            &app.store,
+            "SELECT COUNT(*) FROM provisioning_log WHERE resource_id = $1",
+            uuid::Uuid::parse_str(&id).unwrap(),
+        )
+        .await;
+        assert_eq!(logged, 1, "the journal came with it");
+        scim.get(&format!("/Users/{id}"), 1).await;
+    }
 }
 
 /// A POST that links an account the email already has (rule 12) keeps the create budget

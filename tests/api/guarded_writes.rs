@@ -46,6 +46,16 @@ async fn state(store: &Store, account: AccountId) -> State {
     )
 }
 
+/// The site access a directory of `org` gives the accounts it links in these tests.
+fn active_on_every_site(org: OrgId) -> DirectorySiteAccess {
+    DirectorySiteAccess {
+        org,
+        access: SiteAccess::Active,
+        role: SiteRole::Basic,
+        at: 2,
+    }
+}
+
 /// What a transaction runs before its held write. On SQLite a read leaves the write to go
 /// in the commit's text; a write makes it run on its own first (and, if it does not hold,
 /// the transaction rolls back with what ran before it).
@@ -93,12 +103,7 @@ async fn an_account_write_checks_what_it_was_decided_on(db: TestDb) {
     }
     let ann = new_account("ann@acme.example");
     let own = new_record(directories[0], ann.id, "ann");
-    let sites = DirectorySiteAccess {
-        org,
-        access: SiteAccess::Active,
-        role: SiteRole::Basic,
-        at: 2,
-    };
+    let sites = active_on_every_site(org);
     tx.commit().await.unwrap();
     let mut tx = store.begin().await.unwrap();
     let write = new_user_write(tx.backend(), &ann, Some(org), &own, sites);
@@ -262,7 +267,58 @@ async fn concurrent_patches_of_one_user_lose_nothing(app: TestApp) {
     assert_eq!(profile_changes, 6, "one audit entry per email added");
 }
 
+/// A create's write, held for the commit of a transaction that ran nothing (on PostgreSQL
+/// it then commits alone, outside a transaction): when the email has an account by then,
+/// or the domain's owner moved, nothing is written, its journal included.
+async fn a_create_decided_on_a_stale_read_writes_nothing(db: TestDb) {
+    let (store, mut tx, org) = acme_tx(&db).await;
+    let okta = add_directory(&mut tx, org, "okta").await.id;
+    let sites = active_on_every_site(org);
+    tx.commit().await.unwrap();
+    let create = |new: &NewAccount, owner: Option<OrgId>, user_name: &str| {
+        let store = store.clone();
+        let (new, record) = (new.clone(), new_record(okta, new.id, user_name));
+        async move {
+            let mut tx = store.begin().await.unwrap();
+            let entry = okta_did(new.id, AuditAction::AccountCreated);
+            append_audit(&mut tx, &entry).await.unwrap();
+            let write = new_user_write(tx.backend(), &new, owner, &record, sites);
+            hold_for_commit(&mut tx, write).unwrap();
+            tx.commit_unless_moved().await.unwrap()
+        }
+    };
+    let audit_of = |id: AccountId| {
+        let store = store.clone();
+        async move {
+            let sql = "SELECT COUNT(*) FROM audit_log WHERE account_id = $1";
+            read_i64_of(&store, sql, id).await
+        }
+    };
+    let ann = new_account("ann@acme.example");
+    assert!(create(&ann, Some(org), "ann").await);
+    assert_eq!(audit_of(ann.id).await, 1, "the journal came with the write");
+    let again = new_account("ann@acme.example");
+    assert!(
+        !create(&again, Some(org), "ann.again").await,
+        "the email is taken"
+    );
+    let bob = new_account("bob@acme.example");
+    assert!(!create(&bob, None, "bob").await, "read as nobody's domain");
+    for stale in [again.id, bob.id] {
+        assert_eq!(
+            audit_of(stale).await,
+            0,
+            "no journal of a write that did not hold"
+        );
+        assert!(get_account(&mut store.read().await.unwrap(), stale)
+            .await
+            .unwrap()
+            .is_none());
+    }
+}
+
 on_both_backends! {
     an_account_write_checks_what_it_was_decided_on => test_db,
+    a_create_decided_on_a_stale_read_writes_nothing => test_db,
     concurrent_patches_of_one_user_lose_nothing => spawn_app,
 }

@@ -47,17 +47,18 @@ pub async fn create_user(
     };
     let email_key = crate::domain::fold_case(email.as_str());
     let email_domain = email.domain().to_ascii_lowercase();
-    // With one writer (SQLite) that another transaction holds, a new account's facts are
-    // read before taking it: the write then checks that they still hold (the email free,
-    // the domain's owner the same) and writes nothing otherwise, and a new transaction
-    // reads them again. An account found is read again under the writer anyway, before
-    // anything is decided about it.
+    // With one writer (SQLite) that another transaction holds, and always on PostgreSQL
+    // (where the write then commits alone, in one statement), a new account's facts are
+    // read before the transaction: the write then checks that they still hold (the email
+    // free, the domain's owner the same) and writes nothing otherwise, and a new
+    // transaction reads them again. An account found is read again in the transaction,
+    // before anything is decided about it.
     let mut read_early = None;
     if ctx.store.read_before_writing() {
         let mut conn = ctx.store.read().await?;
-        let facts =
-            store::user_link_facts(&mut conn, ctx.directory.id, &email_key, &email_domain).await?;
-        read_early = facts.account.is_none().then_some(facts);
+        read_early =
+            store::facts_if_email_free(&mut conn, ctx.directory.id, &email_key, &email_domain)
+                .await?;
     }
     // A second pass only when another transaction created the email's account (or moved
     // its domain) between our read and our insert: nothing of the first remains, and the

@@ -212,10 +212,11 @@ pub async fn write_user(
     let now = store::now_micros();
     // Every write checks that what it was decided on still holds (`ReadGuard`), and is
     // decided again on a new read if not. With one writer (SQLite) that another transaction
-    // holds, the user is read before taking it. On PostgreSQL the read takes the account's
-    // lock, but a read that waited for it may show the record as it was before the write it
-    // waited for. The groups shown are those read: a user write changes none, and no
-    // user's lock holds them.
+    // holds, the user is read before taking it; on PostgreSQL too, and the account's lock is
+    // taken by the write itself, or as the transaction begins if it runs statements first.
+    // A locked read (after a stale one) may still show the record as it was before the
+    // write it waited for. The groups shown are those read: a user write changes none, and
+    // no user's lock holds them.
     let mut read_early = None;
     if ctx.store.read_before_writing() {
         let mut conn = ctx.store.read().await?;
@@ -241,7 +242,10 @@ pub async fn write_user(
             store::lock_account(&mut tx, account).await?;
         }
         let current = match read_early.take() {
-            Some(user) => user,
+            Some(user) => {
+                store::lock_account_when_begun(&mut tx, user.account.id);
+                user
+            }
             None => locked_user(&mut tx, ctx, id, precondition, derived.groups).await?,
         };
         let Some(replaced) = replace_user(&mut tx, ctx, &current, &replacement, now).await? else {
