@@ -18,6 +18,7 @@ pub mod db;
 mod db_params;
 pub mod db_types;
 mod debug_only;
+mod decide_early;
 mod deferred;
 mod directories;
 mod domain_challenges;
@@ -200,6 +201,8 @@ pub struct Store {
     bulk: Option<BulkSession>,
     /// Which orgs have security event receivers (see `receiver_registry`).
     receivers: Arc<receiver_registry::ReceiverRegistry>,
+    /// Email domains' owners as last read (see `decide_early`).
+    domain_owners: Arc<decide_early::DomainOwners>,
     /// Connection expiry and SQLite checkpoints; they stop with the last handle.
     background: Arc<background::Background>,
 }
@@ -249,6 +252,7 @@ impl Store {
             page_positions: Arc::default(),
             bulk: None,
             receivers: receiver_registry::registry_for(url),
+            domain_owners: Arc::default(),
             background,
         };
         store.migrate().await?;
@@ -370,27 +374,6 @@ impl Store {
         match &self.pools {
             Pools::Sqlite { .. } => Ok(0),
             Pools::Postgres(pool) => Ok(user_counts::fold(pool).await?),
-        }
-    }
-
-    /// Whether write transactions take turns on one writer (SQLite), so that what one reads
-    /// under it is current: no other write runs until it ends.
-    pub fn single_writer(&self) -> bool {
-        matches!(self.pools, Pools::Sqlite { .. })
-    }
-
-    /// Whether a write should read what it decides on before its transaction, and then
-    /// write only if it still holds (a guarded write held for the commit). On SQLite when
-    /// another transaction holds or awaits the one writer: the read then does not hold up
-    /// that one (an idle writer reads faster itself: a reader's page cache is dropped
-    /// whenever another connection has written since its last read). On PostgreSQL always,
-    /// outside a bulk session: a transaction that then runs nothing before its guarded write
-    /// sends it alone, one statement that takes its locks and commits as it runs, with no
-    /// round trip for `BEGIN`, a locked read and `COMMIT`.
-    pub fn read_before_writing(&self) -> bool {
-        match &self.pools {
-            Pools::Sqlite { write, .. } => self.session().is_none() && write.busy(),
-            Pools::Postgres(_) => self.session().is_none(),
         }
     }
 

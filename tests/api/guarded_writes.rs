@@ -317,7 +317,42 @@ async fn a_create_decided_on_a_stale_read_writes_nothing(db: TestDb) {
     }
 }
 
+/// A create goes on the email's domain owner as this process last read it (on
+/// PostgreSQL): when another process has moved the domain since, the write finds it moved
+/// and writes nothing, and the create decides again on what is there.
+async fn a_create_on_a_domain_owner_read_before_decides_again(app: TestApp) {
+    let token = &app.acme_token().await;
+    let users = [("ann@acme.example", "true"), ("bob@acme.example", "false")];
+    for (i, (email, managed)) in users.into_iter().enumerate() {
+        if i == 1 {
+            // Another process takes the verification back; this one has not read it.
+            let delete = "DELETE FROM verified_domains WHERE domain = 'acme.example'";
+            write_all(&app.store, &[delete]).await;
+        }
+        app.post("/Users", token, crate::users::user(email))
+            .await
+            .expect_status(201);
+        let mut conn = app.store.read().await.unwrap();
+        let details: Vec<String> = query(
+            "SELECT CAST(l.detail AS TEXT) FROM audit_log l JOIN accounts a \
+             ON a.id = l.account_id WHERE a.email_lower = $1 AND l.action = 'account.created'",
+        )
+        .bind(email)
+        .scalars(&mut conn)
+        .await
+        .unwrap();
+        assert_eq!(
+            details.len(),
+            1,
+            "{email}: one account created, once: {details:?}"
+        );
+        let detail: serde_json::Value = serde_json::from_str(&details[0]).unwrap();
+        assert_eq!(detail["managed"].to_string(), managed, "{email}: {detail}");
+    }
+}
+
 on_both_backends! {
+    a_create_on_a_domain_owner_read_before_decides_again => spawn_app,
     an_account_write_checks_what_it_was_decided_on => test_db,
     a_create_decided_on_a_stale_read_writes_nothing => test_db,
     concurrent_patches_of_one_user_lose_nothing => spawn_app,

@@ -47,23 +47,32 @@ pub async fn create_user(
     };
     let email_key = crate::domain::fold_case(email.as_str());
     let email_domain = email.domain().to_ascii_lowercase();
-    // With one writer (SQLite) that another transaction holds, and always on PostgreSQL
-    // (where the write then commits alone, in one statement), a new account's facts are
-    // read before the transaction: the write then checks that they still hold (the email
-    // free, the domain's owner the same) and writes nothing otherwise, and a new
-    // transaction reads them again. An account found is read again in the transaction,
-    // before anything is decided about it.
+    // A new account is the common case: the create goes first on the email taken as free
+    // and the domain's owner as this process last read it, reading nothing. Otherwise
+    // (with one writer (SQLite) that another transaction holds, and always on PostgreSQL,
+    // where the write then commits alone) the facts are read before the transaction. The
+    // write checks that they still hold (the email free, the domain's owner the same) and
+    // writes nothing otherwise, and a new pass reads them in its transaction. An account
+    // found is read again in the transaction, before anything is decided about it.
+    let mut guessed = ctx
+        .store
+        .domain_owner_as_last_read(&email_domain)
+        .map(|owner| store::LinkFacts {
+            domain_owner: owner,
+            account: None,
+        });
     let mut read_early = None;
-    if ctx.store.read_before_writing() {
+    if guessed.is_none() && ctx.store.read_before_writing() {
         let mut conn = ctx.store.read().await?;
         read_early =
             store::facts_if_email_free(&mut conn, ctx.directory.id, &email_key, &email_domain)
                 .await?;
     }
-    // A second pass only when another transaction created the email's account (or moved
-    // its domain) between our read and our insert: nothing of the first remains, and the
-    // rules decide again on what is there.
-    for _pass in 0..2 {
+    // Another pass when the first went on a guess that did not hold, or when another
+    // transaction created the email's account (or moved its domain) between our read and
+    // our insert: nothing of the pass before remains, and the rules decide again on what
+    // is there.
+    for _pass in 0..3 {
         let mut tx = ctx.store.begin().await?;
         let mut record = store::DirectoryUser {
             id: crate::domain::new_record_id(),
@@ -78,12 +87,18 @@ pub async fn create_user(
         };
         // The status of an existing account this POST links, before the POST.
         let mut linked_status = None;
-        let link = match read_early.take() {
+        let guess = guessed.take();
+        let on_guess = guess.is_some();
+        let link = match guess.or_else(|| read_early.take()) {
             Some(facts) => facts,
             None => {
                 store::user_link_facts(&mut tx, ctx.directory.id, &email_key, &email_domain).await?
             }
         };
+        if !on_guess {
+            ctx.store
+                .remember_domain_owner(&email_domain, link.domain_owner);
+        }
         let owner = link.domain_owner;
         let owners = |domain: &str| {
             if domain == email.domain() {
@@ -97,6 +112,8 @@ pub async fn create_user(
             provisioned_by_this_directory: found.provisioned_here,
         });
         let plan = match plan_directory_link(&ctx.directory, &email, candidate, &owners) {
+            // Nothing is refused on a guess: the facts are read first.
+            Err(_) if on_guess => continue,
             Err(Refusal::AlreadyProvisioned) => {
                 let account = link.account.map(|found| found.account);
                 return Err(already_provisioned(&mut tx, ctx, account.as_ref()).await);
