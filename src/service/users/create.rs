@@ -47,10 +47,11 @@ pub async fn create_user(
     };
     let email_key = crate::domain::fold_case(email.as_str());
     let email_domain = email.domain().to_ascii_lowercase();
-    // A new account is the common case: the create goes first on the email taken as free
-    // and the domain's owner as this process last read it, reading nothing. Otherwise
-    // (with one writer (SQLite) that another transaction holds, and always on PostgreSQL,
-    // where the write then commits alone) the facts are read before the transaction. The
+    // A new account is the common case: on PostgreSQL the create goes first on the email
+    // taken as free and the domain's owner as this process last read it, reading nothing
+    // (`store::decide_early`). Otherwise (with one writer (SQLite) that another
+    // transaction holds, and always on PostgreSQL, where the write then commits alone) the
+    // facts are read before the transaction. The
     // write checks that they still hold (the email free, the domain's owner the same) and
     // writes nothing otherwise, and a new pass reads them in its transaction. An account
     // found is read again in the transaction, before anything is decided about it.
