@@ -197,6 +197,59 @@ fn locked_write_if_unchanged(change: &AccountChange<'_>, guard: &ReadGuard) -> H
     }
 }
 
+/// The directory's own record alone written (its account unchanged), for
+/// [`super::hold_for_commit`]: only if what `guard` stands for still holds. On PostgreSQL
+/// one statement that takes the account's and the record's locks itself, as
+/// [`account_write_if_unchanged`] does, and may commit alone. A userName the directory
+/// already uses is `StoreError::Conflict` at the commit.
+pub fn record_write_if_unchanged(
+    backend: Backend,
+    record: &DirectoryUser,
+    account: AccountId,
+    guard: &ReadGuard,
+) -> HeldWrite {
+    let mut params = SqlParams::default();
+    let (lock, condition) = match backend {
+        Backend::Postgres => (
+            Some(guard.lock_query(account, &mut params)),
+            " AND EXISTS (SELECT 1 FROM guard)".to_owned(),
+        ),
+        Backend::Sqlite => (None, guard.condition(&mut params)),
+    };
+    let update = format!(
+        "UPDATE directory_users SET external_id = {}, attributes = {}, updated_at = {}, \
+         user_name = {}, user_name_lower = {}, version = version + 1 \
+         WHERE id = {} AND directory_id = {}{condition}",
+        params.push(record.external_id.clone().into_param()),
+        params.push((&record.attributes).into_param()),
+        params.time(record.updated_at),
+        params.text(record.user_name.as_str()),
+        params.text(user_name_key(&record.user_name)),
+        params.uuid(record.id),
+        params.push(record.directory_id.into_param()),
+    );
+    let (statement, standalone) = match lock {
+        Some(lock) => {
+            let ctes = format!("WITH guard AS MATERIALIZED ({lock})");
+            let standalone = Standalone {
+                gate: condition.clone(),
+                slot: ctes.len(),
+            };
+            (format!("{ctes} {update}"), Some(standalone))
+        }
+        None => (update, None),
+    };
+    HeldWrite {
+        statements: vec![statement],
+        condition,
+        // SQLite: the journal checks the guard before the update moves the version.
+        journal_before_last: true,
+        adds_users: false,
+        params,
+        standalone,
+    }
+}
+
 /// Moves every directory record of the account, `own` taking its new attributes, and
 /// writes its new `status` if given: [`write_account`] without a profile.
 pub async fn touch_account_records(

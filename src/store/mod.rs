@@ -54,8 +54,8 @@ mod user_writes;
 mod users;
 
 pub use account_writes::{
-    account_write_if_unchanged, touch_account_records, write_account, AccountChange,
-    AccountProfileUpdate, ReadGuard, Touch,
+    account_write_if_unchanged, record_write_if_unchanged, touch_account_records, write_account,
+    AccountChange, AccountProfileUpdate, ReadGuard, Touch,
 };
 pub use accounts::*;
 pub use admin_accounts::*;

@@ -198,6 +198,14 @@ async fn scim_operations_keep_their_statement_budgets(app: TestApp) {
     if postgres {
         assert_eq!(transactions(&put), 0, "no BEGIN, no COMMIT");
     }
+    // The directory's own record alone (its account unchanged): the same.
+    let record_only = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "replace", "path": "externalId", "value": "ext-user007-moved"}]});
+    let moved = scim.write("PATCH", &user7, record_only, write_budget).await;
+    assert_eq!(moved.body["externalId"], "ext-user007-moved");
+    if postgres {
+        assert_eq!(transactions(&moved), 0, "no BEGIN, no COMMIT");
+    }
     let add_member = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
         "Operations": [{"op": "add", "path": "members", "value": [{"value": ids[9]}]}]});
     let group_path = format!("/Groups/{gid}?excludedAttributes=members");

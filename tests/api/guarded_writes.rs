@@ -192,6 +192,67 @@ async fn an_account_write_checks_what_it_was_decided_on(db: TestDb) {
     assert!(query("SELECT 1").execute(&mut tx).await.is_err());
 }
 
+/// The write of a directory's record alone, held for the commit of a transaction that ran
+/// nothing (on PostgreSQL it commits alone): nothing of it, journal included, if the record
+/// moved since it was read.
+async fn a_record_write_checks_what_it_was_decided_on(db: TestDb) {
+    let (store, mut tx, org) = acme_tx(&db).await;
+    let okta = add_directory(&mut tx, org, "okta").await.id;
+    tx.commit().await.unwrap();
+    let ann = new_account("ann@acme.example");
+    let own = new_record(okta, ann.id, "ann");
+    let mut tx = store.begin().await.unwrap();
+    let write = new_user_write(
+        tx.backend(),
+        &ann,
+        Some(org),
+        &own,
+        active_on_every_site(org),
+    );
+    hold_for_commit(&mut tx, write).unwrap();
+    assert!(tx.commit_unless_moved().await.unwrap());
+    let mut conn = store.read().await.unwrap();
+    let read = scim_user_for_write(&mut conn, okta, own.id, false, RowLock::None)
+        .await
+        .unwrap()
+        .unwrap();
+    drop(conn);
+    let renamed = DirectoryUser {
+        user_name: "ann.renamed".into(),
+        updated_at: 30,
+        ..read.record.clone()
+    };
+    let commit = |guard: ReadGuard| {
+        let (store, renamed) = (store.clone(), renamed.clone());
+        async move {
+            let mut tx = store.begin().await.unwrap();
+            let entry = okta_did(ann.id, AuditAction::AccountProfileChanged);
+            append_audit(&mut tx, &entry).await.unwrap();
+            let write = record_write_if_unchanged(tx.backend(), &renamed, ann.id, &guard);
+            hold_for_commit(&mut tx, write).unwrap();
+            tx.commit_unless_moved().await.unwrap()
+        }
+    };
+    let before = state(&store, ann.id).await;
+    let mut moved = read.clone();
+    moved.record.version += 1;
+    assert!(!commit(ReadGuard::of(&moved)).await, "the record moved");
+    assert_eq!(
+        state(&store, ann.id).await,
+        before,
+        "nothing, journal included"
+    );
+    assert!(commit(ReadGuard::of(&read)).await);
+    let after = state(&store, ann.id).await;
+    assert_eq!(
+        after.3,
+        vec![("ann.renamed".to_owned(), 2)],
+        "renamed, moved once"
+    );
+    assert_eq!(after.4, before.4 + 1, "the journal came with the write");
+    assert_eq!(after.0, before.0, "the account did not move");
+}
+
 /// Concurrent PATCHes of one user, each adding its own value to the account (an email) or
 /// to the directory's record (a phone number): every one of them is there at the end.
 async fn concurrent_patches_of_one_user_lose_nothing(app: TestApp) {
@@ -353,6 +414,7 @@ async fn a_create_on_a_domain_owner_read_before_decides_again(app: TestApp) {
 
 on_both_backends! {
     a_create_on_a_domain_owner_read_before_decides_again => spawn_app,
+    a_record_write_checks_what_it_was_decided_on => test_db,
     an_account_write_checks_what_it_was_decided_on => test_db,
     a_create_decided_on_a_stale_read_writes_nothing => test_db,
     concurrent_patches_of_one_user_lose_nothing => spawn_app,

@@ -5,7 +5,7 @@
 use serde_json::{json, Value};
 
 use super::resource::{changed_account_fields, requested_email, UserParts};
-use super::{facts, no_account_email, stored_email, user_name_taken};
+use super::{facts, no_account_email, stored_email, user_name_taken, Replaced};
 use crate::domain::audit::AuditAction;
 use crate::domain::{
     can_change_email, can_directory_change_account, directory_set_active, normalize_email,
@@ -14,7 +14,7 @@ use crate::domain::{
 use crate::scim::ScimError;
 use crate::service::error::{ServiceError, ServiceResult};
 use crate::service::scim_context::ScimContext;
-use crate::store::{self, Account, AccountProfileUpdate, Tx};
+use crate::store::{self, Account, AccountProfileUpdate, ScimUser, Tx};
 
 /// What [`update_account`] decided to write to an account. Nothing is written yet: the
 /// caller writes it together with the touch of the account's records, in one round trip.
@@ -179,4 +179,40 @@ pub(super) async fn update_account(
         }
     }
     Ok(write)
+}
+
+/// Holds what `replaced` leaves to write (the account's write, or the record's when it
+/// changes alone) for the commit of `tx` and commits; false, nothing kept, if what the
+/// write was decided on (`current`) moved. On SQLite's one writer the write goes in the
+/// same text as the commit when nothing that may write ran before it; on PostgreSQL, when
+/// nothing ran at all, it commits alone.
+pub(super) async fn commit_replaced(
+    mut tx: Tx,
+    current: &ScimUser,
+    replaced: &Replaced,
+    now: i64,
+) -> ServiceResult<bool> {
+    let user_name = &replaced.user.record.user_name;
+    if let Some(account) = &replaced.account {
+        // Every directory's record of the account moves; this one also takes its changes.
+        let touch = store::Touch::Records {
+            own: account.own.as_ref(),
+        };
+        let change = account.write.change(&current.account, touch, now);
+        let guard = store::ReadGuard::of(current).after_own_writes(account.record_bumps);
+        let write = store::account_write_if_unchanged(tx.backend(), &change, &guard);
+        store::hold_for_commit(&mut tx, write)?;
+        let conflict = |err: sqlx::Error| account.write.conflict(err.into(), user_name);
+        return tx.commit_unless_moved().await.map_err(conflict);
+    }
+    if replaced.record_alone {
+        let guard = store::ReadGuard::of(current);
+        let record = &replaced.user.record;
+        let backend = tx.backend();
+        let write = store::record_write_if_unchanged(backend, record, current.account.id, &guard);
+        store::hold_for_commit(&mut tx, write)?;
+        let taken = |err: sqlx::Error| user_name_taken(err.into(), user_name);
+        return tx.commit_unless_moved().await.map_err(taken);
+    }
+    Ok(tx.commit_unless_moved().await?)
 }

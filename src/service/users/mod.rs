@@ -274,27 +274,7 @@ pub async fn write_user(
             status: current.account.status,
         };
         events::user_changed(&mut tx, ctx, event, Some(&before), user, true, Some(body)).await?;
-        // The account's write goes last, with the commit: on SQLite's one writer, in the
-        // same text when nothing that may write ran before it.
-        let committed = match &replaced.account {
-            Some(account) => {
-                // Every directory's record of the account moves; this one also takes its
-                // changes.
-                let touch = store::Touch::Records {
-                    own: account.own.as_ref(),
-                };
-                let change = account.write.change(&current.account, touch, now);
-                let guard = store::ReadGuard::of(&current).after_own_writes(account.record_bumps);
-                let write = store::account_write_if_unchanged(tx.backend(), &change, &guard);
-                store::hold_for_commit(&mut tx, write)?;
-                let conflict = |err: sqlx::Error| {
-                    let user_name = &replaced.user.record.user_name;
-                    account.write.conflict(err.into(), user_name)
-                };
-                tx.commit_unless_moved().await.map_err(conflict)?
-            }
-            None => tx.commit_unless_moved().await?,
-        };
+        let committed = account_write::commit_replaced(tx, &current, &replaced, now).await?;
         if !committed {
             stale = Some(current.account.id);
             continue;
@@ -313,6 +293,8 @@ struct Replaced {
     changed: bool,
     /// The write of the account, which the caller sends with the commit.
     account: Option<AccountToWrite>,
+    /// The record, when it alone changes: the caller sends its write with the commit.
+    record_alone: bool,
 }
 
 /// What [`replace_user`] decided to write to the account.
@@ -375,7 +357,9 @@ async fn replace_user(
         != crate::domain::fold_case(&current.record.user_name);
     let record_apart =
         record_changed && (!account_changed || (account_write.email_moves && user_name_moves));
-    if record_apart {
+    // A record that changes alone goes with the commit; one written apart from its
+    // account's write goes first.
+    if record_apart && account_changed {
         let written = store::update_directory_user(tx, &record, Some(current.record.version))
             .await
             .map_err(|err| user_name_taken(err, &record.user_name))?;
@@ -409,6 +393,7 @@ async fn replace_user(
         user,
         changed: account_changed || record_changed,
         account,
+        record_alone: record_apart && !account_changed,
     }))
 }
 
