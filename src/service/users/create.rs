@@ -51,10 +51,10 @@ pub async fn create_user(
     // taken as free and the domain's owner as this process last read it, reading nothing
     // (`store::decide_early`). Otherwise (with one writer (SQLite) that another
     // transaction holds, and always on PostgreSQL, where the write then commits alone) the
-    // facts are read before the transaction. The
-    // write checks that they still hold (the email free, the domain's owner the same) and
-    // writes nothing otherwise, and a new pass reads them in its transaction. An account
-    // found is read again in the transaction, before anything is decided about it.
+    // facts are read before the transaction. The write checks that they still hold (the
+    // email free, the domain's owner the same) and writes nothing otherwise, and a new
+    // pass reads them in its transaction. An account found is read again in the
+    // transaction, before anything is decided about it.
     let mut guessed = ctx
         .store
         .domain_owner_as_last_read(&email_domain)
