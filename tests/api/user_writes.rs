@@ -340,7 +340,35 @@ async fn a_writes_answer_is_what_a_read_then_shows(app: TestApp) {
     }
 }
 
+/// A PATCH that changes only the directory's record (here its userName) to a userName
+/// another user of the directory has is 409 `uniqueness`, and changes nothing.
+async fn a_record_alone_renamed_to_a_taken_user_name_is_409(app: TestApp) {
+    let token = &app.acme_token().await;
+    create(&app, token, user("ann@acme.example")).await;
+    let bob = create(&app, token, user("bob@acme.example")).await;
+    let path = format!("/Users/{}", bob["id"].as_str().unwrap());
+    let before = app.get(&path, token).await.expect_status(200);
+    let taken = app
+        .scim(
+            "PATCH",
+            &path,
+            token,
+            Some(patch_op(replace("userName", "ANN@acme.example"))),
+        )
+        .await
+        .expect_scim_error(409, "uniqueness");
+    assert!(
+        taken.detail().contains("ANN@acme.example"),
+        "{}",
+        taken.body
+    );
+    let after = app.get(&path, token).await.expect_status(200);
+    assert_eq!(after.body, before.body, "nothing changed");
+    assert_eq!(after.header("etag"), before.header("etag"));
+}
+
 on_both_backends! {
+    a_record_alone_renamed_to_a_taken_user_name_is_409 => spawn_app,
     etags_and_preconditions => spawn_app,
     patch_in_every_dialect => spawn_app,
     entra_string_booleans_on_create => spawn_app,
