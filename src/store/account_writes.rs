@@ -171,13 +171,23 @@ pub fn account_write_if_unchanged(
 fn locked_write_if_unchanged(change: &AccountChange<'_>, guard: &ReadGuard) -> HeldWrite {
     let mut params = SqlParams::default();
     let lock = guard.lock_query(change.id, &mut params);
-    let gate = " AND EXISTS (SELECT 1 FROM guard)";
-    let mut statements = account_change_statements(Backend::Postgres, change, gate, &mut params);
+    let mut statements =
+        account_change_statements(Backend::Postgres, change, LOCK_GATE, &mut params);
     // The records' touch, which PostgreSQL always has, goes last: its count is the write's.
     let last = statements.pop().unwrap_or_default();
+    under_lock(lock, statements, last, params)
+}
+
+/// ` AND ...` of every part of a PostgreSQL write under [`under_lock`]'s guard.
+const LOCK_GATE: &str = " AND EXISTS (SELECT 1 FROM guard)";
+
+/// PostgreSQL: `last` with `writes` as CTEs, after the `guard` CTE that `lock` (a
+/// [`ReadGuard::lock_query`]) makes; every part checks [`LOCK_GATE`], so the statement is
+/// all or nothing by itself.
+fn under_lock(lock: String, writes: Vec<String>, last: String, params: SqlParams) -> HeldWrite {
     let ctes: Vec<String> = std::iter::once(format!("guard AS MATERIALIZED ({lock})"))
         .chain(
-            statements
+            writes
                 .iter()
                 .enumerate()
                 .map(|(i, write)| format!("w{i} AS ({write})")),
@@ -186,12 +196,12 @@ fn locked_write_if_unchanged(change: &AccountChange<'_>, guard: &ReadGuard) -> H
     let ctes = format!("WITH {}", ctes.join(", "));
     HeldWrite {
         statements: vec![format!("{ctes} {last}")],
-        condition: gate.to_owned(),
+        condition: LOCK_GATE.to_owned(),
         journal_before_last: true,
         adds_users: false,
         params,
         standalone: Some(Standalone {
-            gate: gate.to_owned(),
+            gate: LOCK_GATE.to_owned(),
             slot: ctes.len(),
         }),
     }
@@ -212,7 +222,7 @@ pub fn record_write_if_unchanged(
     let (lock, condition) = match backend {
         Backend::Postgres => (
             Some(guard.lock_query(account, &mut params)),
-            " AND EXISTS (SELECT 1 FROM guard)".to_owned(),
+            LOCK_GATE.to_owned(),
         ),
         Backend::Sqlite => (None, guard.condition(&mut params)),
     };
@@ -228,25 +238,17 @@ pub fn record_write_if_unchanged(
         params.uuid(record.id),
         params.push(record.directory_id.into_param()),
     );
-    let (statement, standalone) = match lock {
-        Some(lock) => {
-            let ctes = format!("WITH guard AS MATERIALIZED ({lock})");
-            let standalone = Standalone {
-                gate: condition.clone(),
-                slot: ctes.len(),
-            };
-            (format!("{ctes} {update}"), Some(standalone))
-        }
-        None => (update, None),
-    };
+    if let Some(lock) = lock {
+        return under_lock(lock, Vec::new(), update, params);
+    }
     HeldWrite {
-        statements: vec![statement],
+        statements: vec![update],
         condition,
-        // SQLite: the journal checks the guard before the update moves the version.
+        // The journal checks the guard before the update moves the version.
         journal_before_last: true,
         adds_users: false,
         params,
-        standalone,
+        standalone: None,
     }
 }
 

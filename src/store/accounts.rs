@@ -308,11 +308,11 @@ pub async fn set_account_status(
 /// the account first, so writers queue in one order and cannot deadlock or lose an update.
 /// False if there is no such account.
 pub async fn lock_account(conn: &mut Conn, id: AccountId) -> StoreResult<bool> {
-    Ok(query("UPDATE accounts SET version = version WHERE id = $1")
-        .bind(id)
-        .changed_one(conn)
-        .await?)
+    Ok(query(LOCK_ACCOUNT).bind(id).changed_one(conn).await?)
 }
+
+/// Takes the account's row lock ($1: its id), changing nothing.
+pub(super) const LOCK_ACCOUNT: &str = "UPDATE accounts SET version = version WHERE id = $1";
 
 /// PostgreSQL: has a transaction that has not begun lock the account's row as it begins,
 /// before any statement of its own, in the order every writer locks; a transaction that

@@ -109,7 +109,7 @@ impl Conn {
             }
             tx.ensure_begun().await?;
             if let Some(account) = self.lock_on_begin.take() {
-                let lock = "UPDATE accounts SET version = version WHERE id = $1";
+                let lock = super::accounts::LOCK_ACCOUNT;
                 count_statements(lock);
                 let outcome = sqlx::query(lock)
                     .bind(account.as_uuid())
