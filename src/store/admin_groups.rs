@@ -3,9 +3,10 @@
 
 use super::db::{query, Conn};
 
-use super::groups::Group;
+use super::db_types::DbUuid;
+use super::groups::{Group, ProductGrant};
 use super::StoreResult;
-use crate::domain::{AccountId, OrgId, SiteId};
+use crate::domain::{AccountId, GroupId, OrgId, SiteId};
 
 const COLUMNS: &str = "g.id, g.org_id, g.directory_id, g.display_name, g.external_id, \
      g.created_at, g.updated_at, g.version";
@@ -16,6 +17,24 @@ pub async fn list_org_groups(conn: &mut Conn, org: OrgId) -> StoreResult<Vec<Gro
         "SELECT {COLUMNS} FROM org_groups g WHERE g.org_id = $1 ORDER BY g.display_name_lower, g.id"
     );
     Ok(query(&sql).bind(org).fetch_all(conn).await?)
+}
+
+/// A product grant of one of an org's groups.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct OrgGroupGrant {
+    #[sqlx(try_from = "DbUuid")]
+    pub group_id: GroupId,
+    #[sqlx(flatten)]
+    pub grant: ProductGrant,
+}
+
+/// The grants of every group of an org, in one statement whatever the number of groups,
+/// by group, then as `list_group_grants` orders each group's.
+pub async fn list_org_group_grants(conn: &mut Conn, org: OrgId) -> StoreResult<Vec<OrgGroupGrant>> {
+    let sql = "SELECT gr.group_id, gr.site_id, gr.product FROM group_grants gr \
+         JOIN org_groups g ON g.id = gr.group_id WHERE g.org_id = $1 \
+         ORDER BY gr.group_id, gr.site_id, gr.product";
+    Ok(query(sql).bind(org).fetch_all(conn).await?)
 }
 
 /// The groups of `account` that grant `product` on `site`.

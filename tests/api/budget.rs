@@ -10,10 +10,7 @@ use crate::helpers::*;
 use crate::on_both_backends;
 
 fn statements(reply: &Reply) -> u32 {
-    reply
-        .header("scimd-statements")
-        .and_then(|v| v.parse().ok())
-        .expect("the test server exposes statement counts")
+    reply.statements()
 }
 
 fn transactions(reply: &Reply) -> u32 {

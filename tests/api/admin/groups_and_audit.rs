@@ -244,7 +244,76 @@ async fn audit_log_per_org_and_per_account(app: TestApp) {
     app.admin_get(&path, &stranger).await.expect_status(404);
 }
 
+/// The org's group list shows each group's grants and no members, in the same number of
+/// statements with one group as with many, large or small: no member is read.
+async fn listing_groups_reads_no_members_and_no_statement_per_group(app: TestApp) {
+    let a = app.bootstrap("A", &["a.example"]).await;
+    let mut scim_ids = Vec::new();
+    for name in ["ann", "bo", "cy"] {
+        scim_ids.push(provision(&app, &a, &format!("{name}@a.example")).await);
+    }
+    let groups = format!("/orgs/{}/groups", a.org_id);
+    let designers = app
+        .admin_create(&groups, admin_of(&a), json!({"name": "Designers"}))
+        .await;
+    let designers = granted(&app, &designers, &a, "jira-software").await;
+    let one = app
+        .admin_get(&groups, admin_of(&a))
+        .await
+        .expect_status(200);
+    let budget = one.statements();
+
+    let accounts = [
+        app.account_id("ann@a.example").await,
+        app.account_id("bo@a.example").await,
+    ];
+    let members = format!("{groups}/{designers}/members");
+    app.admin_post(&members, admin_of(&a), json!({"account_ids": accounts}))
+        .await
+        .expect_status(200);
+    let writers = app
+        .admin_create(&groups, admin_of(&a), json!({"name": "Writers"}))
+        .await;
+    let writers = granted(&app, &writers, &a, "confluence").await;
+    let members: Vec<_> = scim_ids.iter().map(|id| json!({"value": id})).collect();
+    let body = json!({"displayName": "Okta Everyone", "members": members});
+    app.post("/Groups", &a.scim_token.token, body)
+        .await
+        .expect_status(201);
+    let many = app
+        .admin_get(&groups, admin_of(&a))
+        .await
+        .expect_status(200);
+    assert_eq!(many.statements(), budget, "{}", many.body);
+
+    let listed = many.body.as_array().expect("a list of groups");
+    let names: Vec<_> = listed.iter().map(|g| g["display_name"].clone()).collect();
+    assert_eq!(
+        names,
+        [json!("Designers"), json!("Okta Everyone"), json!("Writers")]
+    );
+    for group in listed {
+        assert_eq!(group["members"], json!([]), "{group}");
+    }
+    let grants = |n: usize| listed[n]["grants"].clone();
+    let site = json!(a.site_id);
+    assert_eq!(
+        grants(0),
+        json!([{"site_id": site, "product": "jira-software"}])
+    );
+    assert_eq!(grants(1), json!([]));
+    assert_eq!(
+        grants(2),
+        json!([{"site_id": site, "product": "confluence"}])
+    );
+    let one_group = app
+        .admin_get(&format!("{groups}/{writers}"), admin_of(&a))
+        .await;
+    assert_eq!(one_group.body["grants"], grants(2));
+}
+
 on_both_backends! {
+    listing_groups_reads_no_members_and_no_statement_per_group => spawn_app,
     local_groups_change_here_synced_ones_only_in_their_directory => spawn_app,
     product_access_through_groups => spawn_app,
     audit_log_per_org_and_per_account => spawn_app,

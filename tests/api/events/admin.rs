@@ -11,10 +11,7 @@ use crate::helpers::*;
 use crate::on_both_backends;
 
 fn statements(reply: &Reply) -> u32 {
-    reply
-        .header("scimd-statements")
-        .and_then(|v| v.parse().ok())
-        .expect("statement counts exposed")
+    reply.statements()
 }
 
 async fn an_org_without_receivers_pays_no_statement(app: TestApp) {

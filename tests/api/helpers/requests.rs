@@ -18,6 +18,15 @@ impl Reply {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
+    /// The statements the server ran for this request (`Scimd-Statements`, which the test
+    /// server exposes).
+    #[track_caller]
+    pub fn statements(&self) -> u32 {
+        self.header("scimd-statements")
+            .and_then(|v| v.parse().ok())
+            .expect("the test server exposes statement counts")
+    }
+
     /// The `detail` of a SCIM error body.
     pub fn detail(&self) -> &str {
         self.body["detail"].as_str().unwrap_or_default()
