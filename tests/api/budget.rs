@@ -9,10 +9,6 @@ use serde_json::{json, Value};
 use crate::helpers::*;
 use crate::on_both_backends;
 
-fn statements(reply: &Reply) -> u32 {
-    reply.statements()
-}
-
 fn transactions(reply: &Reply) -> u32 {
     reply
         .header("scimd-transactions")
@@ -51,7 +47,7 @@ impl Budget<'_> {
     ) -> Reply {
         let reply = self.app.scim(method, path, self.token, body).await;
         assert_eq!(reply.status, status, "{method} {path}: {}", reply.body);
-        let ran = statements(&reply);
+        let ran = reply.statements();
         assert!(
             ran <= budget,
             "{method} {path} ran {ran} statements; its budget is {budget}"
@@ -80,7 +76,7 @@ impl Budget<'_> {
 async fn warm_token_cache(app: &TestApp, token: &str, id: &str) {
     for _ in 0..50 {
         let reply = app.get(&format!("/Users/{id}"), token).await;
-        if statements(&reply) == 1 {
+        if reply.statements() == 1 {
             return;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;

@@ -10,10 +10,6 @@ use super::{accepted_subjects, add_receiver, create_user, uri, user};
 use crate::helpers::*;
 use crate::on_both_backends;
 
-fn statements(reply: &Reply) -> u32 {
-    reply.statements()
-}
-
 async fn an_org_without_receivers_pays_no_statement(app: TestApp) {
     let acme = app.bootstrap("Acme", &["acme.example"]).await;
     let globex = app.bootstrap("Globex", &["globex.example"]).await;
@@ -21,7 +17,7 @@ async fn an_org_without_receivers_pays_no_statement(app: TestApp) {
     let id = create_user(&app, scim, "ann").await;
     let path = format!("/Users/{id}");
     for _ in 0..50 {
-        if statements(&app.get(&path, scim).await) == 1 {
+        if app.get(&path, scim).await.statements() == 1 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -29,9 +25,12 @@ async fn an_org_without_receivers_pays_no_statement(app: TestApp) {
     let rename = |n: usize| {
         patch_op(json!([{"op": "replace", "path": "displayName", "value": format!("Ann {n}")}]))
     };
-    let before_patch = statements(&app.scim("PATCH", &path, scim, Some(rename(0))).await);
+    let before_patch = app
+        .scim("PATCH", &path, scim, Some(rename(0)))
+        .await
+        .statements();
     let reply = app.post("/Users", scim, user("bo")).await;
-    let before_create = statements(&reply);
+    let before_create = reply.statements();
     assert!(
         before_patch <= 5 && before_create <= 7,
         "{before_patch} {before_create}"
@@ -45,19 +44,19 @@ async fn an_org_without_receivers_pays_no_statement(app: TestApp) {
         let reply = app.scim("PATCH", &path, scim, Some(rename(n))).await;
         assert_eq!(reply.status, 200);
         assert_eq!(
-            statements(&reply),
+            reply.statements(),
             before_patch,
             "PATCH {n} of an org without receivers"
         );
     }
     let reply = app.post("/Users", scim, user("cy")).await;
     assert_eq!(reply.status, 201);
-    assert_eq!(statements(&reply), before_create);
+    assert_eq!(reply.statements(), before_create);
     let off = patch_op(replace("active", false));
     let reply = app.scim("PATCH", &path, scim, Some(off)).await;
     assert_eq!(reply.status, 200);
     assert!(
-        statements(&reply) <= 5,
+        reply.statements() <= 5,
         "a status change without receivers for it"
     );
 
