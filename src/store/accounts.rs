@@ -1,6 +1,8 @@
 //! Accounts, their content counters, and tombstones.
 
-use super::db::{query, Conn, Time};
+use std::collections::HashMap;
+
+use super::db::{placeholder_list, query, Conn, Time};
 
 use super::db::IntoParam;
 use super::db_types::{DbJson, DbTime, DbTimeOpt, DbUuid, DbUuidOpt};
@@ -276,6 +278,32 @@ pub async fn find_account_by_email(conn: &mut Conn, email: &str) -> StoreResult<
     let sql = format!("SELECT {ACCOUNT_COLUMNS} {ACCOUNT_FROM} WHERE a.email_lower = $1");
     let email_lower = email_parts(email).0;
     Ok(query(&sql).bind(email_lower).fetch_optional(conn).await?)
+}
+
+/// The accounts of these emails, keyed by the email's normal form (as
+/// `find_account_by_email` looks each up): one statement for the lot.
+pub async fn find_accounts_by_emails(
+    conn: &mut Conn,
+    emails: &[&str],
+) -> StoreResult<HashMap<String, Account>> {
+    let lowers: Vec<String> = emails.iter().map(|e| email_parts(e).0).collect();
+    if lowers.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let sql = format!(
+        "SELECT a.email_lower AS found_by, {ACCOUNT_COLUMNS} {ACCOUNT_FROM} \
+         WHERE a.email_lower IN ({})",
+        placeholder_list(1, lowers.len())
+    );
+    let found: Vec<AccountFoundBy> = query(&sql).bind_each(lowers).fetch_all(conn).await?;
+    Ok(found.into_iter().map(|f| (f.found_by, f.account)).collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct AccountFoundBy {
+    found_by: String,
+    #[sqlx(flatten)]
+    account: Account,
 }
 
 /// Accounts whose email domain the org has verified, i.e. the accounts it manages.

@@ -3,6 +3,8 @@
 //! Membership is one row per member, so adding or removing one member touches one row no
 //! matter how large the group is.
 
+use std::collections::HashMap;
+
 use super::db::{placeholder_list, query, Conn, Time};
 use super::db_types::{DbTime, DbUuid, DbUuidOpt};
 
@@ -126,14 +128,7 @@ pub async fn add_group_members(
 ) -> StoreResult<u64> {
     let mut added = 0;
     for chunk in distinct(accounts).chunks(CHUNK) {
-        let rows: Vec<String> = (0..chunk.len())
-            .map(|i| format!("($1, ${}, $2)", i + 3))
-            .collect();
-        let sql = format!(
-            "INSERT INTO group_members (group_id, account_id, added_at) VALUES {} \
-             ON CONFLICT DO NOTHING",
-            rows.join(", ")
-        );
+        let sql = insert_members_sql(chunk.len());
         added += query(&sql)
             .bind(group)
             .bind(Time(at))
@@ -142,6 +137,38 @@ pub async fn add_group_members(
             .await?;
     }
     Ok(added)
+}
+
+/// As [`add_group_members`], but names the accounts that were new members.
+pub async fn add_group_members_returning(
+    conn: &mut Conn,
+    group: GroupId,
+    accounts: &[AccountId],
+    at: i64,
+) -> StoreResult<Vec<AccountId>> {
+    let mut added = Vec::new();
+    for chunk in distinct(accounts).chunks(CHUNK) {
+        let sql = format!("{} RETURNING account_id", insert_members_sql(chunk.len()));
+        let ids: Vec<DbUuid> = query(&sql)
+            .bind(group)
+            .bind(Time(at))
+            .bind_each(chunk.iter().copied())
+            .scalars(&mut *conn)
+            .await?;
+        added.extend(ids.into_iter().map(AccountId::from));
+    }
+    Ok(added)
+}
+
+/// Inserts `rows` members of group `$1` added at `$2`, accounts from `$3` on; present
+/// ones are skipped.
+fn insert_members_sql(rows: usize) -> String {
+    let values: Vec<String> = (0..rows).map(|i| format!("($1, ${}, $2)", i + 3)).collect();
+    format!(
+        "INSERT INTO group_members (group_id, account_id, added_at) VALUES {} \
+         ON CONFLICT DO NOTHING",
+        values.join(", ")
+    )
 }
 
 /// Removes members; absent ones are skipped. Returns how many were removed.
@@ -237,6 +264,44 @@ pub async fn account_site_products(
     .bind(site)
     .scalars(conn)
     .await?)
+}
+
+/// The products each of these accounts has on a site through its groups, in one statement;
+/// an account with none is absent.
+pub async fn accounts_site_products(
+    conn: &mut Conn,
+    accounts: &[AccountId],
+    site: SiteId,
+) -> StoreResult<HashMap<AccountId, Vec<String>>> {
+    if accounts.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let sql = format!(
+        "SELECT DISTINCT m.account_id, g.product FROM group_members m \
+         JOIN group_grants g ON g.group_id = m.group_id \
+         WHERE g.site_id = $1 AND m.account_id IN ({}) ORDER BY g.product",
+        placeholder_list(2, accounts.len())
+    );
+    let rows: Vec<AccountProduct> = query(&sql)
+        .bind(site)
+        .bind_each(accounts.iter().copied())
+        .fetch_all(conn)
+        .await?;
+    let mut products: HashMap<AccountId, Vec<String>> = HashMap::new();
+    for row in rows {
+        products
+            .entry(row.account_id)
+            .or_default()
+            .push(row.product);
+    }
+    Ok(products)
+}
+
+#[derive(sqlx::FromRow)]
+struct AccountProduct {
+    #[sqlx(try_from = "DbUuid")]
+    account_id: AccountId,
+    product: String,
 }
 
 /// Removes an account from every group synced from `directory` (rule 16), bumping each

@@ -1,6 +1,8 @@
 //! Sites, their products, and site memberships.
 
-use super::db::{query, Conn, Time};
+use std::collections::HashMap;
+
+use super::db::{placeholder_list, query, Conn, Time};
 use super::db_types::{DbTime, DbUuid};
 
 use super::StoreResult;
@@ -72,12 +74,42 @@ pub async fn get_site(conn: &mut Conn, id: SiteId) -> StoreResult<Option<Site>> 
     Ok(Some(site))
 }
 
-pub async fn list_org_sites(conn: &mut Conn, org: OrgId) -> StoreResult<Vec<SiteId>> {
-    let ids: Vec<DbUuid> = query("SELECT id FROM sites WHERE org_id = $1 ORDER BY created_at, id")
-        .bind(org)
-        .scalars(conn)
-        .await?;
-    Ok(ids.into_iter().map(SiteId::from).collect())
+/// A product of one of an org's sites.
+#[derive(sqlx::FromRow)]
+struct OrgSiteProduct {
+    #[sqlx(try_from = "DbUuid")]
+    site_id: SiteId,
+    product: String,
+}
+
+/// Every site of an org with its products, oldest first: two statements whatever the
+/// number of sites, as an org admin's list is.
+pub async fn list_org_sites(conn: &mut Conn, org: OrgId) -> StoreResult<Vec<Site>> {
+    let mut sites: Vec<Site> = query(
+        "SELECT id, org_id, name, created_at FROM sites WHERE org_id = $1 \
+         ORDER BY created_at, id",
+    )
+    .bind(org)
+    .fetch_all(&mut *conn)
+    .await?;
+    if sites.is_empty() {
+        return Ok(sites);
+    }
+    let products: Vec<OrgSiteProduct> = query(
+        "SELECT sp.site_id, sp.product FROM site_products sp \
+         JOIN sites s ON s.id = sp.site_id WHERE s.org_id = $1 ORDER BY sp.product",
+    )
+    .bind(org)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut by_site: HashMap<SiteId, Vec<String>> = HashMap::new();
+    for row in products {
+        by_site.entry(row.site_id).or_default().push(row.product);
+    }
+    for site in &mut sites {
+        site.products = by_site.remove(&site.id).unwrap_or_default();
+    }
+    Ok(sites)
 }
 
 /// `sql`, an `INSERT INTO site_users` of every column in table order, with `user`'s
@@ -122,6 +154,27 @@ pub async fn list_site_users(conn: &mut Conn, site: SiteId) -> StoreResult<Vec<S
     let sql = "SELECT site_id, account_id, access, role, created_at, updated_at FROM site_users \
          WHERE site_id = $1 ORDER BY created_at, account_id";
     Ok(query(sql).bind(site).fetch_all(conn).await?)
+}
+
+/// The memberships of these accounts on a site, removed ones included: one statement.
+pub async fn site_users_of(
+    conn: &mut Conn,
+    site: SiteId,
+    accounts: &[AccountId],
+) -> StoreResult<Vec<SiteUser>> {
+    if accounts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT site_id, account_id, access, role, created_at, updated_at FROM site_users \
+         WHERE site_id = $1 AND account_id IN ({})",
+        placeholder_list(2, accounts.len())
+    );
+    Ok(query(&sql)
+        .bind(site)
+        .bind_each(accounts.iter().copied())
+        .fetch_all(conn)
+        .await?)
 }
 
 /// Creates a membership unless the account already has one on the site; true if it did.

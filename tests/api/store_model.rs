@@ -243,7 +243,10 @@ async fn sites_memberships_groups_and_grants(db: TestDb) {
         get_site(&mut tx, site.id).await.unwrap(),
         Some(site.clone())
     );
-    assert_eq!(list_org_sites(&mut tx, org).await.unwrap(), vec![site.id]);
+    assert_eq!(
+        list_org_sites(&mut tx, org).await.unwrap(),
+        vec![site.clone()]
+    );
 
     let ann = new_account("ann@acme.example");
     insert_account(&mut tx, &ann).await.unwrap();

@@ -71,26 +71,41 @@ struct Known {
     owners: HashMap<String, Option<OrgId>>,
 }
 
+/// Three statements for the whole batch: the accounts of its emails, their memberships of
+/// the site, and the owners of the other emails' domains.
 async fn load_known(tx: &mut Tx, site: SiteId, users: &[InviteUser]) -> AdminResult<Known> {
+    let emails: Vec<Email> = users
+        .iter()
+        .filter_map(|u| normalize_email(&u.email).ok())
+        .collect();
+    let texts: Vec<&str> = emails.iter().map(Email::as_str).collect();
+    let accounts = store::find_accounts_by_emails(tx, &texts).await?;
+    let ids: Vec<AccountId> = accounts.values().map(|a| a.id).collect();
     let mut known = Known::default();
-    for user in users {
-        let Ok(email) = normalize_email(&user.email) else {
-            continue;
-        };
-        if let Some(account) = store::find_account_by_email(tx, email.as_str()).await? {
-            let member = store::get_site_user(tx, site, account.id).await?;
+    for member in store::site_users_of(tx, site, &ids).await? {
+        known.members.insert(member.account_id, member);
+    }
+    let mut domains: Vec<&str> = emails
+        .iter()
+        .filter(|e| !accounts.contains_key(e.as_str()))
+        .map(Email::domain)
+        .collect();
+    domains.sort_unstable();
+    domains.dedup();
+    let owners = store::verified_domain_owners(tx, &domains).await?;
+    for domain in domains {
+        let owner = owners.get(&domain.to_ascii_lowercase()).copied();
+        known.owners.insert(domain.to_owned(), owner);
+    }
+    for email in emails {
+        if let Some(account) = accounts.get(email.as_str()) {
+            let member = known.members.get(&account.id);
             let invitee = Invitee {
-                account: facts(&account, 0),
-                site_access: member.as_ref().map(|m| m.access),
-                site_role: member.as_ref().map(|m| m.role),
+                account: facts(account, 0),
+                site_access: member.map(|m| m.access),
+                site_role: member.map(|m| m.role),
             };
-            if let Some(member) = member {
-                known.members.insert(account.id, member);
-            }
             known.invitees.insert(email, invitee);
-        } else if !known.owners.contains_key(email.domain()) {
-            let owner = store::verified_domain_owner(tx, email.domain()).await?;
-            known.owners.insert(email.domain().to_owned(), owner);
         }
     }
     Ok(known)
@@ -162,21 +177,15 @@ pub async fn invite(
         &owners,
     )?;
     let now = store::now_micros();
-    let mut invited = Vec::new();
-    for planned in &plan.invites {
-        let before = match planned.account {
-            InviteAccount::Existing(id) => known.members.get(&id).cloned(),
-            InviteAccount::New { .. } => None,
-        };
-        let apply = Apply {
-            site: &site,
-            batch,
-            products: &products,
-            groups: &groups,
-            now,
-        };
-        invited.push(apply.one(&mut tx, who, planned, before).await?);
-    }
+    let apply = Apply {
+        site: &site,
+        batch,
+        groups: &groups,
+        now,
+    };
+    let invited = apply
+        .all(&mut tx, who, &plan.invites, &products, &known)
+        .await?;
     tx.commit().await?;
     let emails_queued = invited.iter().filter(|i| i.email_queued).count();
     Ok(InviteOutcome {
@@ -189,19 +198,80 @@ pub async fn invite(
 struct Apply<'a> {
     site: &'a Site,
     batch: &'a InviteBatch,
-    products: &'a [crate::domain::Product],
     groups: &'a [Group],
     now: i64,
 }
 
+/// An invitee's account and membership, written; its groups are joined for the batch at
+/// once.
+struct Staged {
+    account: AccountId,
+    created: bool,
+    role: SiteRole,
+    member_changed: bool,
+}
+
 impl Apply<'_> {
-    async fn one(
+    /// Writes the batch: each invitee's account and membership, then one statement per
+    /// group for every invitee at once, then each invitee's email and audit entry.
+    async fn all(
         &self,
         tx: &mut Tx,
         who: &AdminActor,
+        invites: &[PlannedInvite],
+        products: &[crate::domain::Product],
+        known: &Known,
+    ) -> AdminResult<Vec<InvitedView>> {
+        let mut staged = Vec::with_capacity(invites.len());
+        for planned in invites {
+            let before = match planned.account {
+                InviteAccount::Existing(id) => known.members.get(&id),
+                InviteAccount::New { .. } => None,
+            };
+            staged.push(self.stage(tx, planned, before).await?);
+        }
+        let accounts: Vec<AccountId> = staged.iter().map(|s| s.account).collect();
+        let mut granted: HashMap<AccountId, Vec<String>> = HashMap::new();
+        let mut joined: HashMap<AccountId, Vec<GroupId>> = HashMap::new();
+        if !accounts.is_empty() {
+            for product in products {
+                let group = product_group(tx, self.site, product, self.now).await?;
+                for account in
+                    store::add_group_members_returning(tx, group, &accounts, self.now).await?
+                {
+                    let granted = granted.entry(account).or_default();
+                    granted.push(product.as_str().to_owned());
+                }
+            }
+            for group in self.groups {
+                for account in
+                    store::add_group_members_returning(tx, group.id, &accounts, self.now).await?
+                {
+                    joined.entry(account).or_default().push(group.id);
+                }
+            }
+        }
+        let mut products_after = store::accounts_site_products(tx, &accounts, self.site.id).await?;
+        let mut invited = Vec::with_capacity(staged.len());
+        for (planned, staged) in invites.iter().zip(staged) {
+            let account = staged.account;
+            let done = Done {
+                granted: granted.remove(&account).unwrap_or_default(),
+                joined: joined.remove(&account).unwrap_or_default(),
+                products: products_after.remove(&account).unwrap_or_default(),
+            };
+            invited.push(self.finish(tx, who, planned, staged, done).await?);
+        }
+        Ok(invited)
+    }
+
+    /// The invitee's account (created if new) and site membership.
+    async fn stage(
+        &self,
+        tx: &mut Tx,
         planned: &PlannedInvite,
-        before: Option<SiteUser>,
-    ) -> AdminResult<InvitedView> {
+        before: Option<&SiteUser>,
+    ) -> AdminResult<Staged> {
         let (account, created) = match &planned.account {
             InviteAccount::Existing(id) => (*id, false),
             InviteAccount::New { display_name, .. } => {
@@ -218,48 +288,54 @@ impl Apply<'_> {
                 (id, true)
             }
         };
-        let role = role_after_invite(before.as_ref().map(|m| (m.access, m.role)), self.batch.role);
-        let member_changed = before
-            .as_ref()
-            .is_none_or(|m| m.access != planned.access_after || m.role != role);
+        let role = role_after_invite(before.map(|m| (m.access, m.role)), self.batch.role);
+        let member_changed =
+            before.is_none_or(|m| m.access != planned.access_after || m.role != role);
         if member_changed {
             let member = SiteUser {
                 site_id: self.site.id,
                 account_id: account,
                 access: planned.access_after,
                 role,
-                created_at: before.as_ref().map_or(self.now, |m| m.created_at),
+                created_at: before.map_or(self.now, |m| m.created_at),
                 updated_at: self.now,
             };
             store::put_site_user(tx, &member).await?;
         }
-        let mut granted = Vec::new();
-        for product in self.products {
-            let group = product_group(tx, self.site, product, self.now).await?;
-            if store::add_group_members(tx, group, &[account], self.now).await? > 0 {
-                granted.push(product.as_str().to_owned());
-            }
-        }
-        let mut joined = Vec::new();
-        for group in self.groups {
-            if store::add_group_members(tx, group.id, &[account], self.now).await? > 0 {
-                joined.push(group.id);
-            }
-        }
+        Ok(Staged {
+            account,
+            created,
+            role,
+            member_changed,
+        })
+    }
+
+    /// The invitation email, the audit entry, and what the invitee is told.
+    async fn finish(
+        &self,
+        tx: &mut Tx,
+        who: &AdminActor,
+        planned: &PlannedInvite,
+        staged: Staged,
+        done: Done,
+    ) -> AdminResult<InvitedView> {
+        let account = staged.account;
         if planned.send_email {
             queue_invitation(tx, self.site.id, account, self.now).await?;
         }
-        let changed =
-            member_changed || !granted.is_empty() || !joined.is_empty() || planned.send_email;
+        let changed = staged.member_changed
+            || !done.granted.is_empty()
+            || !done.joined.is_empty()
+            || planned.send_email;
         if changed {
             let detail = json!({
                 "site_id": self.site.id,
-                "account_created": created,
+                "account_created": staged.created,
                 "access_before": planned.access_before,
                 "access": planned.access_after,
-                "role": role,
-                "products_granted": granted,
-                "groups_joined": joined,
+                "role": staged.role,
+                "products_granted": done.granted,
+                "groups_joined": done.joined,
                 "email_queued": planned.send_email,
                 "ignored_fields": planned.ignored,
             });
@@ -269,14 +345,21 @@ impl Apply<'_> {
         Ok(InvitedView {
             email: planned.email.as_str().to_owned(),
             account_id: account,
-            account_created: created,
+            account_created: staged.created,
             access_before: planned.access_before,
             access: planned.access_after,
-            role,
-            products: store::account_site_products(tx, account, self.site.id).await?,
+            role: staged.role,
+            products: done.products,
             email_queued: planned.send_email,
             ignored_fields: planned.ignored.clone(),
             changed,
         })
     }
+}
+
+/// What the batch's group statements did for one invitee.
+struct Done {
+    granted: Vec<String>,
+    joined: Vec<GroupId>,
+    products: Vec<String>,
 }

@@ -82,13 +82,8 @@ impl From<store::Site> for SiteView {
 pub async fn sites(store: &Store, who: &AdminActor, org: OrgId) -> AdminResult<Vec<SiteView>> {
     let authority = authorize_org_admin(who.actor(), org)?;
     let mut conn = store.read().await?;
-    let mut out = Vec::new();
-    for id in store::list_org_sites(&mut conn, authority.org()).await? {
-        if let Some(site) = store::get_site(&mut conn, id).await? {
-            out.push(SiteView::from(site));
-        }
-    }
-    Ok(out)
+    let sites = store::list_org_sites(&mut conn, authority.org()).await?;
+    Ok(sites.into_iter().map(SiteView::from).collect())
 }
 
 /// One site, for whoever administers it (its site admins and trusted users, its org's

@@ -205,8 +205,107 @@ async fn roles_trusted_users_and_idempotent_actions(app: TestApp) {
     assert_problem(&hidden, 404, "not_found");
 }
 
+async fn listing_sites_reads_no_statement_per_site(app: TestApp) {
+    let a = app.bootstrap("A", &["a.example"]).await;
+    let sites = format!("/orgs/{}/sites", a.org_id);
+    // The first request also verifies the token; the count is taken once it is cached.
+    app.admin_get(&sites, admin_of(&a)).await.expect_status(200);
+    let one = app.admin_get(&sites, admin_of(&a)).await.expect_status(200);
+    let budget = one.statements();
+
+    let mut added = Vec::new();
+    for (n, products) in [vec!["confluence", "bitbucket"], vec![]]
+        .into_iter()
+        .enumerate()
+    {
+        let site = scimd::store::Site {
+            id: scimd::domain::SiteId::new(),
+            org_id: a.org_id,
+            name: format!("site {n}"),
+            products: products.into_iter().map(String::from).collect(),
+            created_at: scimd::store::now_micros() + 1 + n as i64,
+        };
+        let mut tx = app.store.begin().await.unwrap();
+        scimd::store::insert_site(&mut tx, &site).await.unwrap();
+        tx.commit().await.unwrap();
+        added.push(site.id);
+    }
+    let other = app.bootstrap("B", &["b.example"]).await;
+
+    let many = app.admin_get(&sites, admin_of(&a)).await.expect_status(200);
+    assert_eq!(many.statements(), budget, "{}", many.body);
+    let listed = many.body.as_array().expect("a list of sites");
+    let ids: Vec<_> = listed.iter().map(|s| s["id"].clone()).collect();
+    assert_eq!(ids, [json!(a.site_id), json!(added[0]), json!(added[1])]);
+    assert_eq!(listed[0], one.body[0]);
+    assert_eq!(listed[1]["products"], json!(["bitbucket", "confluence"]));
+    assert_eq!(listed[2]["products"], json!([]));
+    assert!(!many.body.to_string().contains(&other.site_id.to_string()));
+}
+
+/// A batch's reads and group joins are one statement each for the whole batch; only an
+/// invitee's own rows (account, membership, audit entry) cost statements per invitee.
+async fn an_invite_batch_costs_no_read_or_group_statement_per_invitee(app: TestApp) {
+    let a = app.bootstrap("A", &["a.example"]).await;
+    let groups = format!("/orgs/{}/groups", a.org_id);
+    let team = app
+        .admin_create(&groups, admin_of(&a), json!({"name": "Team"}))
+        .await
+        .id();
+    let body = |emails: &[&str]| {
+        json!({"emails": emails, "products": ["jira-software", "confluence"],
+               "groups": [team], "send_email": false})
+    };
+    let one = invite(&app, &a, body(&["ann@a.example"]))
+        .await
+        .expect_status(200);
+    let batch = [
+        "ann@a.example",
+        "bo@a.example",
+        "cy@a.example",
+        "di@other.example",
+        "ed@other.example",
+    ];
+    let five = invite(&app, &a, body(&batch)).await.expect_status(200);
+    let own_rows_per_new_invitee = 3;
+    assert!(
+        five.statements() <= one.statements() + 4 * own_rows_per_new_invitee,
+        "one invitee: {} statements, five: {}",
+        one.statements(),
+        five.statements()
+    );
+
+    let invited = five.body["invited"].as_array().expect("invitees");
+    let emails: Vec<_> = invited.iter().map(|i| i["email"].clone()).collect();
+    assert_eq!(emails, json!(batch).as_array().unwrap().clone());
+    assert_eq!(invited[0]["changed"], false, "{}", invited[0]);
+    for invitee in &invited[1..] {
+        assert_eq!(invitee["account_created"], true, "{invitee}");
+        assert_eq!(invitee["products"], json!(["confluence", "jira-software"]));
+        assert_eq!(invitee["changed"], true);
+    }
+    let members = app
+        .admin_get(&format!("{groups}/{team}"), admin_of(&a))
+        .await
+        .expect_status(200);
+    assert_eq!(members.body["members"].as_array().map(Vec::len), Some(5));
+    let log = app
+        .admin_get(&format!("/orgs/{}/audit", a.org_id), admin_of(&a))
+        .await
+        .expect_status(200);
+    let latest = &log.body["entries"][0];
+    assert_eq!(latest["action"], "site_user.invited", "{latest}");
+    assert_eq!(
+        latest["detail"]["products_granted"],
+        json!(["jira-software", "confluence"])
+    );
+    assert_eq!(latest["detail"]["groups_joined"], json!([team]));
+}
+
 on_both_backends! {
     site_user_list_filters_searches_and_pages => spawn_app,
     invites_send_email_through_the_outbox => spawn_app,
     roles_trusted_users_and_idempotent_actions => spawn_app,
+    listing_sites_reads_no_statement_per_site => spawn_app,
+    an_invite_batch_costs_no_read_or_group_statement_per_invitee => spawn_app,
 }
