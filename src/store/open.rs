@@ -83,11 +83,16 @@ pub(super) async fn sqlite(
         .filter(|name| !name.is_empty() && !name.starts_with(':') && !url.contains("mode=memory"))
         .map(|name| {
             let keep = usize::try_from(readers).unwrap_or(usize::MAX);
-            Arc::new(inline_reads::InlineReaders::new(name.into(), keep))
+            let mmap = opts.sqlite_mmap_bytes;
+            Arc::new(inline_reads::InlineReaders::new(name.into(), keep, mmap))
         });
     let checkpointer = options.connect().await?;
+    let reader = match opts.sqlite_mmap_bytes {
+        0 => options,
+        bytes => options.pragma("mmap_size", bytes.to_string()),
+    };
     let read = conn_pool::pool(
-        conn_pool::Connector::new(options, Some(ready_sqlite), conn_pool::ping_sqlite),
+        conn_pool::Connector::new(reader, Some(ready_sqlite), conn_pool::ping_sqlite),
         readers,
         Duration::from_secs(30),
     )?;

@@ -38,6 +38,9 @@ pub struct StoreOptions {
     /// SQLite: the longest a group-commit batch stays open for transactions queued behind
     /// its first one (see `group_commit`).
     pub group_commit_wait: Duration,
+    /// SQLite: bytes of the database file each reader maps (`PRAGMA mmap_size`); 0 reads
+    /// through system calls into each connection's own page cache.
+    pub sqlite_mmap_bytes: u64,
 }
 
 impl Default for StoreOptions {
@@ -50,6 +53,7 @@ impl Default for StoreOptions {
             expiry_interval: Duration::from_secs(30),
             checkpoint_interval: Duration::from_secs(1),
             group_commit_wait: super::group_commit::DEFAULT_MAX_WAIT,
+            sqlite_mmap_bytes: 0,
         }
     }
 }

@@ -190,6 +190,27 @@ async fn lookups_read_what_sqlx_reads(app: TestApp) {
     tx.rollback().await.unwrap();
 }
 
+/// Readers that map the file read what the others read; on PostgreSQL the option changes
+/// nothing.
+async fn mapped_readers_read_what_sqlx_reads(app: TestApp) {
+    if app.store.backend() == Backend::Sqlite {
+        let mut conn = app.server_store.read().await.expect("a reader");
+        let mapped: i64 = scimd::store::query("PRAGMA mmap_size")
+            .scalar(&mut conn)
+            .await
+            .expect("mmap_size");
+        assert_eq!(mapped, 8 * 1024 * 1024, "the readers map the file");
+        let mut unmapped = app.store.read().await.expect("a reader");
+        let default: i64 = scimd::store::query("PRAGMA mmap_size")
+            .scalar(&mut unmapped)
+            .await
+            .expect("mmap_size");
+        assert_eq!(default, 0, "off unless asked for");
+    }
+    lookups_read_what_sqlx_reads(app).await;
+}
+
 on_both_backends! {
     lookups_read_what_sqlx_reads => spawn_app,
+    mapped_readers_read_what_sqlx_reads => spawn_app_with_mapped_readers,
 }

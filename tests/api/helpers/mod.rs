@@ -175,6 +175,7 @@ pub fn serve_args(url: &str) -> ServeArgs {
         allow_unproven_domains: false,
         expose_statement_counts: true,
         provisioning_log_days: 30,
+        sqlite_mmap_mib: 0,
         metrics_bind: None,
         console_secure_cookies: Default::default(),
         database: DatabaseArgs {
@@ -260,6 +261,11 @@ pub async fn spawn_app_behind_proxy(backend: Backend) -> Option<TestApp> {
         args.trusted_proxies = vec!["127.0.0.1".parse().expect("address")];
     })
     .await
+}
+
+/// A server whose SQLite readers map 8 MiB of the file (`--sqlite-mmap-mib`).
+pub async fn spawn_app_with_mapped_readers(backend: Backend) -> Option<TestApp> {
+    spawn_app_with(backend, |args| args.sqlite_mmap_mib = 8).await
 }
 
 pub async fn spawn_app_with(
