@@ -54,6 +54,32 @@ pub async fn queue_email(
     Ok(())
 }
 
+/// [`queue_email`] of one kind for many accounts of a site: one statement per 200.
+pub async fn queue_emails(
+    conn: &mut Conn,
+    kind: OutboxKind,
+    site: SiteId,
+    accounts: &[AccountId],
+    at: i64,
+) -> StoreResult<()> {
+    for chunk in accounts.chunks(200) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|i| format!("(${}, $1, $2, ${}, 'queued', $3)", 2 * i + 4, 2 * i + 5))
+            .collect();
+        let sql = format!(
+            "INSERT INTO email_outbox (id, kind, site_id, account_id, status, created_at) \
+             VALUES {}",
+            rows.join(", ")
+        );
+        let mut statement = query(&sql).bind(kind.as_str()).bind(site).bind(Time(at));
+        for account in chunk {
+            statement = statement.bind(uuid::Uuid::new_v4()).bind(*account);
+        }
+        statement.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 /// A site's emails (optionally one account's), newest first.
 pub async fn list_site_outbox(
     conn: &mut Conn,

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use super::db::{placeholder_list, query, Conn, Time};
+use super::db::{placeholder_list, query, Conn, Query, Time};
 use super::db_types::{DbTime, DbUuid};
 
 use super::StoreResult;
@@ -112,26 +112,41 @@ pub async fn list_org_sites(conn: &mut Conn, org: OrgId) -> StoreResult<Vec<Site
     Ok(sites)
 }
 
-/// `sql`, an `INSERT INTO site_users` of every column in table order, with `user`'s
-/// values bound; the rows it wrote.
-async fn insert_site_user(conn: &mut Conn, sql: &str, user: &SiteUser) -> StoreResult<u64> {
-    Ok(query(sql)
+/// `user`'s values bound next, every column of `site_users` in table order.
+fn bind_site_user<'q>(statement: Query<'q>, user: &SiteUser) -> Query<'q> {
+    statement
         .bind(user.site_id)
         .bind(user.account_id)
         .bind(user.access.as_str())
         .bind(user.role.as_str())
         .bind(Time(user.created_at))
         .bind(Time(user.updated_at))
-        .execute(conn)
-        .await?)
 }
 
 /// Creates or overwrites a membership's access and role.
 pub async fn put_site_user(conn: &mut Conn, user: &SiteUser) -> StoreResult<()> {
-    let sql = "INSERT INTO site_users (site_id, account_id, access, role, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (site_id, account_id) DO UPDATE SET \
-         access = excluded.access, role = excluded.role, updated_at = excluded.updated_at";
-    insert_site_user(conn, sql, user).await?;
+    put_site_users(conn, std::slice::from_ref(user)).await
+}
+
+/// Rows per multi-row membership statement (six values each).
+const SITE_USERS_PER_STATEMENT: usize = 200;
+
+/// [`put_site_user`] for many memberships (of distinct accounts or sites), a statement per
+/// [`SITE_USERS_PER_STATEMENT`].
+pub async fn put_site_users(conn: &mut Conn, users: &[SiteUser]) -> StoreResult<()> {
+    for chunk in users.chunks(SITE_USERS_PER_STATEMENT) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|i| format!("({})", placeholder_list(i * 6 + 1, 6)))
+            .collect();
+        let sql = format!(
+            "INSERT INTO site_users (site_id, account_id, access, role, created_at, updated_at) \
+             VALUES {} ON CONFLICT (site_id, account_id) DO UPDATE SET \
+             access = excluded.access, role = excluded.role, updated_at = excluded.updated_at",
+            rows.join(", ")
+        );
+        let statement = chunk.iter().fold(query(&sql), bind_site_user);
+        statement.execute(&mut *conn).await?;
+    }
     Ok(())
 }
 
@@ -181,5 +196,5 @@ pub async fn site_users_of(
 pub async fn ensure_site_user(conn: &mut Conn, user: &SiteUser) -> StoreResult<bool> {
     let sql = "INSERT INTO site_users (site_id, account_id, access, role, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (site_id, account_id) DO NOTHING";
-    Ok(insert_site_user(conn, sql, user).await? == 1)
+    Ok(bind_site_user(query(sql), user).execute(conn).await? == 1)
 }

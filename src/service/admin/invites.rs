@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::outbox::queue_invitation;
+use super::outbox::queue_invitations;
 use super::products::{product_group, site_product};
 use super::{audit, facts, invalid, load_site, of_org, site_facts, AdminActor, AdminResult};
 use crate::domain::{
@@ -202,18 +202,20 @@ struct Apply<'a> {
     now: i64,
 }
 
-/// An invitee's account and membership, written; its groups are joined for the batch at
-/// once.
+/// An invitee's account, written; its membership, groups and email are written for the
+/// batch at once.
 struct Staged {
     account: AccountId,
     created: bool,
     role: SiteRole,
-    member_changed: bool,
+    /// The membership to write, if it changes.
+    member: Option<SiteUser>,
 }
 
 impl Apply<'_> {
-    /// Writes the batch: each invitee's account and membership, then one statement per
-    /// group for every invitee at once, then each invitee's email and audit entry.
+    /// Writes the batch: each new invitee's account, then every membership that changes,
+    /// each group's new members and every invitation email, a statement each for the
+    /// batch; then each invitee's audit entry (written with the commit).
     async fn all(
         &self,
         tx: &mut Tx,
@@ -230,6 +232,8 @@ impl Apply<'_> {
             };
             staged.push(self.stage(tx, planned, before).await?);
         }
+        let members: Vec<SiteUser> = staged.iter().filter_map(|s| s.member.clone()).collect();
+        store::put_site_users(tx, &members).await?;
         let accounts: Vec<AccountId> = staged.iter().map(|s| s.account).collect();
         let mut granted: HashMap<AccountId, Vec<String>> = HashMap::new();
         let mut joined: HashMap<AccountId, Vec<GroupId>> = HashMap::new();
@@ -252,6 +256,13 @@ impl Apply<'_> {
             }
         }
         let mut products_after = store::accounts_site_products(tx, &accounts, self.site.id).await?;
+        let emailed: Vec<AccountId> = invites
+            .iter()
+            .zip(&staged)
+            .filter(|(planned, _)| planned.send_email)
+            .map(|(_, staged)| staged.account)
+            .collect();
+        queue_invitations(tx, self.site.id, &emailed, self.now).await?;
         let mut invited = Vec::with_capacity(staged.len());
         for (planned, staged) in invites.iter().zip(staged) {
             let account = staged.account;
@@ -265,7 +276,7 @@ impl Apply<'_> {
         Ok(invited)
     }
 
-    /// The invitee's account (created if new) and site membership.
+    /// The invitee's account (created if new) and the membership it is to have.
     async fn stage(
         &self,
         tx: &mut Tx,
@@ -289,28 +300,24 @@ impl Apply<'_> {
             }
         };
         let role = role_after_invite(before.map(|m| (m.access, m.role)), self.batch.role);
-        let member_changed =
-            before.is_none_or(|m| m.access != planned.access_after || m.role != role);
-        if member_changed {
-            let member = SiteUser {
-                site_id: self.site.id,
-                account_id: account,
-                access: planned.access_after,
-                role,
-                created_at: before.map_or(self.now, |m| m.created_at),
-                updated_at: self.now,
-            };
-            store::put_site_user(tx, &member).await?;
-        }
+        let changed = before.is_none_or(|m| m.access != planned.access_after || m.role != role);
+        let member = changed.then(|| SiteUser {
+            site_id: self.site.id,
+            account_id: account,
+            access: planned.access_after,
+            role,
+            created_at: before.map_or(self.now, |m| m.created_at),
+            updated_at: self.now,
+        });
         Ok(Staged {
             account,
             created,
             role,
-            member_changed,
+            member,
         })
     }
 
-    /// The invitation email, the audit entry, and what the invitee is told.
+    /// The audit entry, and what the invitee is told.
     async fn finish(
         &self,
         tx: &mut Tx,
@@ -320,10 +327,7 @@ impl Apply<'_> {
         done: Done,
     ) -> AdminResult<InvitedView> {
         let account = staged.account;
-        if planned.send_email {
-            queue_invitation(tx, self.site.id, account, self.now).await?;
-        }
-        let changed = staged.member_changed
+        let changed = staged.member.is_some()
             || !done.granted.is_empty()
             || !done.joined.is_empty()
             || planned.send_email;

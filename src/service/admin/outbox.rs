@@ -115,6 +115,16 @@ pub(crate) async fn queue_invitation(
     .await
 }
 
+/// [`queue_invitation`] for many accounts of a site, in one statement.
+pub(crate) async fn queue_invitations(
+    tx: &mut store::Conn,
+    site: SiteId,
+    accounts: &[AccountId],
+    at: i64,
+) -> StoreResult<()> {
+    store::queue_emails(tx, OutboxKind::SiteInvitation, site, accounts, at).await
+}
+
 /// Claims and sends waiting emails, one short transaction per state change so that no
 /// database lock is held while the sender talks to the outside world. Returns how many
 /// were sent.
