@@ -32,29 +32,8 @@ pub struct OutboxEmail {
 const COLUMNS: &str =
     "id, kind, site_id, account_id, status, attempts, last_error, created_at, sent_at";
 
-pub async fn queue_email(
-    conn: &mut Conn,
-    id: uuid::Uuid,
-    kind: OutboxKind,
-    site: SiteId,
-    account: AccountId,
-    at: i64,
-) -> StoreResult<()> {
-    query(
-        "INSERT INTO email_outbox (id, kind, site_id, account_id, status, created_at) \
-         VALUES ($1, $2, $3, $4, 'queued', $5)",
-    )
-    .bind(id)
-    .bind(kind.as_str())
-    .bind(site)
-    .bind(account)
-    .bind(Time(at))
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-/// [`queue_email`] of one kind for many accounts of a site: one statement per 200.
+/// Queues an email of one kind to each of these accounts of a site, each row with an id of
+/// its own: one statement per 200.
 pub async fn queue_emails(
     conn: &mut Conn,
     kind: OutboxKind,

@@ -243,8 +243,10 @@ impl Apply<'_> {
                 for account in
                     store::add_group_members_returning(tx, group, &accounts, self.now).await?
                 {
-                    let granted = granted.entry(account).or_default();
-                    granted.push(product.as_str().to_owned());
+                    granted
+                        .entry(account)
+                        .or_default()
+                        .push(product.as_str().to_owned());
                 }
             }
             for group in self.groups {

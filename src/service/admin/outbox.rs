@@ -104,18 +104,10 @@ pub(crate) async fn queue_invitation(
     account: AccountId,
     at: i64,
 ) -> StoreResult<()> {
-    store::queue_email(
-        tx,
-        uuid::Uuid::new_v4(),
-        OutboxKind::SiteInvitation,
-        site,
-        account,
-        at,
-    )
-    .await
+    queue_invitations(tx, site, &[account], at).await
 }
 
-/// [`queue_invitation`] for many accounts of a site, in one statement.
+/// Queues invitations for many accounts of a site, in one statement.
 pub(crate) async fn queue_invitations(
     tx: &mut store::Conn,
     site: SiteId,
