@@ -15,7 +15,8 @@
 //!
 //! A transaction takes the writer at its first statement. One that ran none before its
 //! commit (its reads on a reader, its write held for the commit) never takes it: the
-//! writer's queue ([`queue`]) runs its text in the shared transaction.
+//! writer's queue ([`queue`]) runs its text, in rounds that each commit at their end (and
+//! with them any batch they joined).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;

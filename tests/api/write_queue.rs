@@ -1,6 +1,7 @@
 //! Transactions that ran nothing before their commit (their reads on a reader, their write
-//! held for the commit): on SQLite the writer's queue runs them in rounds, each in its own
-//! savepoint of one transaction. One that fails leaves nothing and fails alone.
+//! held for the commit): on SQLite the writer's queue runs them in rounds of one
+//! transaction, with no savepoint per write. One that fails leaves nothing and fails alone:
+//! its round is undone and the others run again.
 
 use futures_util::future::join_all;
 use scimd::domain::audit::AuditAction;
@@ -74,6 +75,8 @@ async fn a_failing_queued_write_fails_alone(db: TestDb) {
         );
         let commits = after.commits - before.commits;
         assert!(commits < texts, "rounds share a commit: {after:?}");
+        let undone = after.rounds_replayed - before.rounds_replayed;
+        assert!(undone > 0, "the conflicts undid their rounds: {after:?}");
     }
 }
 

@@ -1,9 +1,15 @@
 //! The writer's queue. A transaction that ran nothing on SQLite's writer before its commit
 //! (its reads were on a reader, its write held for the commit) does not take the writer
 //! itself: it queues its one text, and a thread of the store's own runs the texts queued
-//! meanwhile as one round on the writer's handle ([`super::direct`]), each in a savepoint
-//! of the shared transaction, then the COMMIT. A failing text is rolled back to its
-//! savepoint and answered with its error; the others go on.
+//! meanwhile as one round on the writer's handle ([`super::direct`]), in one transaction
+//! (or, if a member's batch is open, one savepoint of it), then the COMMIT. A failing text
+//! is answered with its error and leaves nothing; the others go on (see [`run_on`]).
+//!
+//! A round commits at its end. It holds whatever queued while the round before it ran; a
+//! member's batch waits for everyone still on the way to the writer (`GroupCommit::due`),
+//! but a text that queues is a request already waiting for its answer, and holding the
+//! round open for requests still reading only held the round's answers back: see the
+//! README's "Since then (2026-12-07, afternoon)".
 //!
 //! Why a thread: the writer's turns are the critical path of every SQLite write. A task of
 //! the server's runtime waits behind whatever requests are ready to run each time it is
@@ -11,13 +17,12 @@
 //! and each request's task wakes only once, when its answer is durable.
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use tokio::sync::{mpsc, oneshot, OwnedMutexGuard};
 
 use super::direct::Direct;
-use super::{connection, finish, Batch, GroupCommit, Intent, Outcome, Queued};
-use super::{BEGIN_AND_SAVEPOINT, MAX_BATCH, NEXT_SAVEPOINT};
+use super::{connection, finish, Batch, GroupCommit, Intent, Queued};
+use super::{MAX_BATCH, NEXT_SAVEPOINT, ROLLBACK_TO};
 use crate::store::db::{self, Param};
 
 /// What a transaction that ran nothing leaves to its commit, as one text.
@@ -33,14 +38,6 @@ pub(super) struct Submission {
     /// Counts as queued for the writer until the queue takes it, so a batch waits for it.
     queued: Queued,
     reply: Reply,
-}
-
-/// A text the queue ran without error.
-struct Ran {
-    /// Its held write found what it was decided on (or it held none).
-    held: bool,
-    /// The COMMIT it waits for, when the batch stayed open after it.
-    commit: Option<oneshot::Receiver<Outcome>>,
 }
 
 pub(super) type Sender = mpsc::UnboundedSender<Submission>;
@@ -85,15 +82,7 @@ impl Intent {
         sender
             .send(submission)
             .map_err(|_| sqlx::Error::WorkerCrashed)?;
-        let ran = answer.await.map_err(|_| sqlx::Error::WorkerCrashed)??;
-        if let Some(commit) = ran.commit {
-            match commit.await {
-                Ok(Ok(())) => {}
-                Ok(Err(err)) => return Err(batch_failed(&err)),
-                Err(_) => return Err(sqlx::Error::WorkerCrashed),
-            }
-        }
-        Ok(ran.held)
+        answer.await.map_err(|_| sqlx::Error::WorkerCrashed)?
     }
 }
 
@@ -121,7 +110,9 @@ const TEXT_SAVEPOINT: &str = "SAVEPOINT scimd_queued";
 const TEXT_DONE: &str = "RELEASE SAVEPOINT scimd_queued";
 const TEXT_UNDONE: &str = "ROLLBACK TO SAVEPOINT scimd_queued; RELEASE SAVEPOINT scimd_queued";
 
-type Reply = oneshot::Sender<Result<Ran, sqlx::Error>>;
+/// Once the round's COMMIT returned: whether the text's held write found what it was
+/// decided on (or it held none).
+type Reply = oneshot::Sender<Result<bool, sqlx::Error>>;
 
 /// How a round ended on the handle.
 struct Round {
@@ -129,10 +120,12 @@ struct Round {
     ran: Vec<(Reply, bool)>,
     /// The shared transaction failed (and was rolled back): everyone in it fails.
     lost: Option<Arc<sqlx::Error>>,
+    /// A failing text undid the round and the others ran again.
+    replayed: bool,
 }
 
 impl GroupCommit {
-    /// Runs a round of queued texts in the shared transaction, on the writer's handle.
+    /// Runs a round of queued texts on the writer's handle and commits it.
     async fn run_round(&self, mut guard: OwnedMutexGuard<Batch>, round: Vec<Submission>) {
         self.count_queued(round.len());
         let texts: Vec<(QueuedText, Reply)> = round
@@ -148,44 +141,37 @@ impl GroupCommit {
                 Err(err) => return fail_all(texts, &Arc::new(err)),
             }
         }
-        let commit_now = self.due(&guard, texts.len());
-        let was_open = guard.open;
+        let start = match (guard.open, guard.savepoint_ready) {
+            (false, _) => Start::Begin,
+            (true, true) => Start::Ready,
+            (true, false) => Start::Reopen,
+        };
         let direct = guard.direct.take();
-        let (direct, outcome) =
-            run_locked(connection(&mut guard), direct, was_open, commit_now, texts).await;
+        let (direct, outcome) = run_locked(connection(&mut guard), direct, start, texts).await;
         guard.direct = direct;
         let Some(outcome) = outcome else {
             return;
         };
-        if let Some(err) = outcome.lost {
-            for (reply, _) in outcome.ran {
-                let _ = reply.send(Err(batch_failed(&err)));
+        if outcome.replayed {
+            self.count_replayed();
+        }
+        let committed = match outcome.lost {
+            Some(err) => {
+                for (reply, _) in outcome.ran {
+                    let _ = reply.send(Err(batch_failed(&err)));
+                }
+                Err(err)
             }
-            finish(&mut guard, Err(err));
-            return;
-        }
-        if !was_open {
-            guard.open = true;
-            guard.started = Some(Instant::now());
-        }
-        if commit_now {
-            self.count_commit(guard.released.len() + outcome.ran.len());
-            for (reply, held) in outcome.ran {
-                let _ = reply.send(Ok(Ran { held, commit: None }));
+            None => {
+                self.count_commit(guard.released.len() + outcome.ran.len());
+                for (reply, held) in outcome.ran {
+                    let _ = reply.send(Ok(held));
+                }
+                Ok(())
             }
-            finish(&mut guard, Ok(()));
-            return;
-        }
-        guard.savepoint_ready = true;
-        for (reply, held) in outcome.ran {
-            let (sender, commit) = oneshot::channel();
-            guard.released.push(sender);
-            let _ = reply.send(Ok(Ran {
-                held,
-                commit: Some(commit),
-            }));
-        }
-        self.settle(guard, false).await;
+        };
+        // Whoever was released into a member's batch that this round joined is answered too.
+        finish(&mut guard, committed);
     }
 }
 
@@ -194,8 +180,7 @@ impl GroupCommit {
 async fn run_locked(
     conn: &mut sqlx::SqliteConnection,
     direct: Option<Direct>,
-    was_open: bool,
-    commit_now: bool,
+    start: Start,
     texts: Vec<(QueuedText, Reply)>,
 ) -> (Option<Direct>, Option<Round>) {
     let mut locked = match conn.lock_handle().await {
@@ -217,7 +202,7 @@ async fn run_locked(
             }
         },
     };
-    let round = run_on(&direct, was_open, commit_now, texts);
+    let round = run_on(&direct, start, texts);
     drop(locked);
     (Some(direct), Some(round))
 }
@@ -228,21 +213,49 @@ fn fail_all(texts: Vec<(QueuedText, Reply)>, err: &Arc<sqlx::Error>) {
     }
 }
 
-/// The round itself: each text in a savepoint of its own, nested in the shared
-/// transaction's (opened if `was_open` is false), then the COMMIT or the next member's
-/// savepoint. A text that fails is rolled back to its savepoint and answered at once.
-fn run_on(
-    direct: &Direct,
-    was_open: bool,
-    commit_now: bool,
-    texts: Vec<(QueuedText, Reply)>,
-) -> Round {
+/// How the round opens what a failing text undoes it back to.
+#[derive(Clone, Copy)]
+enum Start {
+    /// No transaction is open: the round's own, undone by beginning again.
+    Begin,
+    /// A member's batch is open, and the member before opened the next savepoint
+    /// (`scimd_tx`) in its last text: it holds nothing yet.
+    Ready,
+    /// The savepoint on top holds the work of a member that ended without opening the next
+    /// one: released and opened afresh, so that undoing this round undoes only this round.
+    Reopen,
+}
+
+impl Start {
+    /// What opens the round, and what undoes it back to that opening.
+    fn controls(self) -> (Option<&'static str>, &'static str) {
+        match self {
+            Start::Begin => (Some(BEGIN), ROLLBACK_AND_BEGIN),
+            Start::Ready => (None, ROLLBACK_TO),
+            Start::Reopen => (Some(NEXT_SAVEPOINT), ROLLBACK_TO),
+        }
+    }
+}
+
+const BEGIN: &str = "BEGIN IMMEDIATE";
+const ROLLBACK_AND_BEGIN: &str = "ROLLBACK; BEGIN IMMEDIATE";
+
+/// The round itself. Its texts run bare, with no savepoint open: under a savepoint SQLite
+/// copies each page a text first changes into the sub-journal, so that a ROLLBACK TO can
+/// restore it, a sixth of the writer's time under creates. A text that fails undoes the
+/// whole round (see [`Start`]) and is answered with its error; the texts before it run
+/// again, and the rest after them, each now in a savepoint of its own. Then the COMMIT.
+/// Nobody is answered before the round ends, so nobody hears of a write that a later
+/// failure undid.
+fn run_on(direct: &Direct, start: Start, texts: Vec<(QueuedText, Reply)>) -> Round {
     let mut round = Round {
         ran: Vec::with_capacity(texts.len()),
         lost: None,
+        replayed: false,
     };
-    if !was_open {
-        if let Err(err) = direct.control(BEGIN_AND_SAVEPOINT) {
+    let (opening, undo) = start.controls();
+    if let Some(control) = opening {
+        if let Err(err) = direct.control(control) {
             let _ = direct.control("ROLLBACK");
             let err = Arc::new(err);
             fail_all(texts, &err);
@@ -250,31 +263,69 @@ fn run_on(
             return round;
         }
     }
-    for (text, reply) in texts {
-        if let Some(err) = &round.lost {
-            let _ = reply.send(Err(batch_failed(err)));
-            continue;
-        }
-        let ran = direct
-            .control(TEXT_SAVEPOINT)
-            .and_then(|()| direct.run(&text.sql, &text.params));
-        let ended = match ran {
+    let mut bare = Vec::with_capacity(texts.len());
+    let mut texts = texts.into_iter();
+    while let Some((text, reply)) = texts.next() {
+        match direct.run(&text.sql, &text.params) {
             Ok(changed) => {
-                round.ran.push((reply, !text.guarded || changed > 0));
-                direct.control(TEXT_DONE)
+                let held = !text.guarded || changed > 0;
+                bare.push((text, reply, held));
             }
             Err(err) => {
                 let _ = reply.send(Err(err));
-                direct.control(TEXT_UNDONE)
+                round.replayed = true;
+                if let Err(err) = direct.control(undo) {
+                    let err = Arc::new(err);
+                    round
+                        .ran
+                        .extend(bare.into_iter().map(|(_, reply, _)| (reply, false)));
+                    fail_all(texts.collect(), &err);
+                    round.lost = Some(err);
+                } else {
+                    let again = bare.into_iter().map(|(text, reply, _)| (text, reply));
+                    for (text, reply) in again.chain(texts) {
+                        run_in_savepoint(direct, &mut round, text, reply);
+                    }
+                }
+                return end_round(direct, round);
             }
-        };
-        if let Err(err) = ended {
-            round.lost = Some(Arc::new(err));
         }
     }
+    round
+        .ran
+        .extend(bare.into_iter().map(|(_, reply, held)| (reply, held)));
+    end_round(direct, round)
+}
+
+/// Runs one text in a savepoint of its own; one that fails is rolled back to it and
+/// answered at once.
+fn run_in_savepoint(direct: &Direct, round: &mut Round, text: QueuedText, reply: Reply) {
+    if let Some(err) = &round.lost {
+        let _ = reply.send(Err(batch_failed(err)));
+        return;
+    }
+    let ran = direct
+        .control(TEXT_SAVEPOINT)
+        .and_then(|()| direct.run(&text.sql, &text.params));
+    let ended = match ran {
+        Ok(changed) => {
+            round.ran.push((reply, !text.guarded || changed > 0));
+            direct.control(TEXT_DONE)
+        }
+        Err(err) => {
+            let _ = reply.send(Err(err));
+            direct.control(TEXT_UNDONE)
+        }
+    };
+    if let Err(err) = ended {
+        round.lost = Some(Arc::new(err));
+    }
+}
+
+/// The COMMIT; a round whose transaction is lost rolls it back.
+fn end_round(direct: &Direct, mut round: Round) -> Round {
     if round.lost.is_none() {
-        let control = if commit_now { "COMMIT" } else { NEXT_SAVEPOINT };
-        if let Err(err) = direct.control(control) {
+        if let Err(err) = direct.control("COMMIT") {
             round.lost = Some(Arc::new(err));
         }
     }
@@ -283,3 +334,6 @@ fn run_on(
     }
     round
 }
+
+#[cfg(test)]
+mod tests;

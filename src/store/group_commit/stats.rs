@@ -12,6 +12,7 @@ pub(super) struct Stats {
     savepoints_joined: AtomicU64,
     commits_carried: AtomicU64,
     queued_texts: AtomicU64,
+    rounds_replayed: AtomicU64,
 }
 
 /// Committed batches and the transactions they held.
@@ -25,6 +26,9 @@ pub struct GroupCommitStats {
     pub commits_carried: u64,
     /// Transactions that ran nothing before their commit, run by the writer's queue.
     pub queued_texts: u64,
+    /// Rounds of the queue in which a failing text undid the others, which then ran again,
+    /// each in a savepoint of its own.
+    pub rounds_replayed: u64,
 }
 
 impl GroupCommit {
@@ -35,12 +39,17 @@ impl GroupCommit {
             savepoints_joined: self.stats.savepoints_joined.load(Ordering::Relaxed),
             commits_carried: self.stats.commits_carried.load(Ordering::Relaxed),
             queued_texts: self.stats.queued_texts.load(Ordering::Relaxed),
+            rounds_replayed: self.stats.rounds_replayed.load(Ordering::Relaxed),
         }
     }
 
     pub(super) fn count_queued(&self, texts: usize) {
         let texts = u64::try_from(texts).unwrap_or(u64::MAX);
         self.stats.queued_texts.fetch_add(texts, Ordering::Relaxed);
+    }
+
+    pub(super) fn count_replayed(&self) {
+        self.stats.rounds_replayed.fetch_add(1, Ordering::Relaxed);
     }
 
     pub(super) fn count_commit(&self, transactions: usize) {
