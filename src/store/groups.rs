@@ -65,6 +65,21 @@ pub async fn get_group(conn: &mut Conn, id: GroupId) -> StoreResult<Option<Group
     Ok(query(&sql).bind(id).fetch_optional(conn).await?)
 }
 
+/// The groups of `ids` that exist, in one statement (none for no ids), in no set order.
+pub async fn get_groups(conn: &mut Conn, ids: &[GroupId]) -> StoreResult<Vec<Group>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT {GROUP_COLUMNS} FROM org_groups WHERE id IN ({})",
+        placeholder_list(1, ids.len())
+    );
+    Ok(query(&sql)
+        .bind_each(ids.iter().copied())
+        .fetch_all(conn)
+        .await?)
+}
+
 /// Writes a group's name and external id and bumps its version: the one single-row write
 /// every change to a group makes, member changes included, so its ETag always moves.
 /// A name already used in the same directory is a conflict.

@@ -337,7 +337,57 @@ async fn an_invite_batch_costs_a_statement_per_new_account_only(app: TestApp) {
     assert_eq!(latest["detail"]["groups_joined"], json!([team]));
 }
 
+/// An invite reads the groups it names in one statement, so each more group costs only its
+/// join; naming more groups than an invite may is refused and changes nothing.
+async fn an_invite_reads_its_named_groups_in_one_statement(app: TestApp) {
+    let a = app.bootstrap("A", &["a.example"]).await;
+    let groups = format!("/orgs/{}/groups", a.org_id);
+    let mut named = Vec::new();
+    for name in ["One", "Two", "Three"] {
+        let body = json!({ "name": name });
+        named.push(app.admin_create(&groups, admin_of(&a), body).await.id());
+    }
+    let body = |email: &str, named: &[String]| json!({"emails": [email], "groups": named, "send_email": false});
+    invite(&app, &a, body("ann@a.example", &named[..1]))
+        .await
+        .expect_status(200);
+    // Two new invitees: the same statements but for what the groups cost.
+    let one = invite(&app, &a, body("bo@a.example", &named[..1]))
+        .await
+        .expect_status(200);
+    let three = invite(&app, &a, body("cy@a.example", &named))
+        .await
+        .expect_status(200);
+    assert_eq!(
+        three.statements(),
+        one.statements() + 2,
+        "two more groups: their two joins"
+    );
+    let ann = app.account_id("ann@a.example").await;
+    let bo = app.account_id("bo@a.example").await;
+    let cy = app.account_id("cy@a.example").await;
+    for (group, members) in named.iter().zip([vec![ann, bo, cy], vec![cy], vec![cy]]) {
+        let read = app
+            .admin_get(&format!("{groups}/{group}"), admin_of(&a))
+            .await
+            .expect_status(200);
+        let mut found: Vec<String> = serde_json::from_value(read.body["members"].clone()).unwrap();
+        let mut members: Vec<String> = members.iter().map(ToString::to_string).collect();
+        found.sort();
+        members.sort();
+        assert_eq!(found, members, "{group}");
+    }
+
+    let too_many: Vec<String> = named.iter().cycle().take(51).cloned().collect();
+    let refused = invite(&app, &a, body("di@a.example", &too_many)).await;
+    refused.expect_status(400);
+    let mut conn = app.store.read().await.unwrap();
+    let di = scimd::store::find_account_by_email(&mut conn, "di@a.example").await;
+    assert!(di.unwrap().is_none(), "a refused invite creates no account");
+}
+
 on_both_backends! {
+    an_invite_reads_its_named_groups_in_one_statement => spawn_app,
     site_user_list_filters_searches_and_pages => spawn_app,
     invites_send_email_through_the_outbox => spawn_app,
     roles_trusted_users_and_idempotent_actions => spawn_app,
