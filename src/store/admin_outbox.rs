@@ -89,28 +89,32 @@ pub async fn pending_emails(
     .await?)
 }
 
-/// Claims one email for sending; only one process wins a row, so no email goes out twice
+/// Claims the emails of `ids` that are still waiting (or whose claim went stale), in one
+/// statement, in the order of `ids`; only one process wins a row, so no email goes out twice
 /// from a race between processes.
-pub async fn claim_email(
+pub async fn claim_emails(
     conn: &mut Conn,
-    id: uuid::Uuid,
+    ids: &[uuid::Uuid],
     at: i64,
     stale_before: i64,
-) -> StoreResult<Option<OutboxEmail>> {
-    let claimed = query(
-        "UPDATE email_outbox SET status = 'sending', claimed_at = $2, attempts = attempts + 1 \
-         WHERE id = $1 AND (status = 'queued' OR (status = 'sending' AND claimed_at < $3))",
-    )
-    .bind(id)
-    .bind(Time(at))
-    .bind(Time(stale_before))
-    .execute(&mut *conn)
-    .await?;
-    if claimed != 1 {
-        return Ok(None);
+) -> StoreResult<Vec<OutboxEmail>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
     }
-    let sql = format!("SELECT {COLUMNS} FROM email_outbox WHERE id = $1");
-    Ok(Some(query(&sql).bind(id).fetch_one(conn).await?))
+    let sql = format!(
+        "UPDATE email_outbox SET status = 'sending', claimed_at = $1, attempts = attempts + 1 \
+         WHERE id IN ({}) AND (status = 'queued' OR (status = 'sending' AND claimed_at < $2)) \
+         RETURNING {COLUMNS}",
+        super::db::placeholder_list(3, ids.len())
+    );
+    let mut claimed: Vec<OutboxEmail> = query(&sql)
+        .bind(Time(at))
+        .bind(Time(stale_before))
+        .bind_each(ids.iter().copied())
+        .fetch_all(conn)
+        .await?;
+    claimed.sort_by_key(|row| ids.iter().position(|id| *id == row.id));
+    Ok(claimed)
 }
 
 /// Records a delivery outcome: `sent`, back to `queued` for another attempt, or `failed`

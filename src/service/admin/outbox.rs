@@ -2,6 +2,8 @@
 //! commit, [`deliver_pending`] hands rows to an [`EmailSender`]. A crash between the two
 //! loses nothing (the row waits), and a rolled-back invite sends nothing.
 
+use std::collections::hash_map::Entry;
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -127,18 +129,24 @@ pub async fn deliver_pending(store: &Store, sender: &dyn EmailSender) -> StoreRe
         let mut conn = store.read().await?;
         store::pending_emails(&mut conn, stale, BATCH).await?
     };
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    // The batch is claimed, and the claim committed, before anything is sent; each outcome
+    // is then committed as soon as it is known, so a crash re-sends at most what was in
+    // flight (once its claim goes stale).
+    let mut tx = store.begin().await?;
+    let claimed = store::claim_emails(&mut tx, &ids, store::now_micros(), stale).await?;
+    tx.commit().await?;
+    let recipients = recipients(store, &claimed).await?;
     let mut sent = 0;
-    for id in ids {
-        let mut tx = store.begin().await?;
-        let claimed = store::claim_email(&mut tx, id, store::now_micros(), stale).await?;
-        tx.commit().await?;
-        let Some(row) = claimed else { continue };
-        let (status, error) = match recipient(store, &row).await? {
+    for row in claimed {
+        let (status, error) = match recipients.get(&row.id) {
             None => (
                 OutboxStatus::Cancelled,
                 Some("the account is deactivated or deleted".to_owned()),
             ),
-            Some(email) => match sender.send(&email).await {
+            Some(email) => match sender.send(email).await {
                 Ok(()) => (OutboxStatus::Sent, None),
                 Err(e) if row.attempts >= MAX_ATTEMPTS => (OutboxStatus::Failed, Some(e)),
                 Err(e) => (OutboxStatus::Queued, Some(e)),
@@ -163,23 +171,47 @@ pub async fn deliver_pending(store: &Store, sender: &dyn EmailSender) -> StoreRe
     Ok(sent)
 }
 
-async fn recipient(store: &Store, row: &store::OutboxEmail) -> StoreResult<Option<OutgoingEmail>> {
+/// Each claimed email's recipient, by the email's id: its account's current address and its
+/// site's name, read for the whole batch at once (accounts in one statement, each site once).
+/// An email whose account is deactivated or gone, or whose site is gone, has none.
+async fn recipients(
+    store: &Store,
+    rows: &[store::OutboxEmail],
+) -> StoreResult<HashMap<uuid::Uuid, OutgoingEmail>> {
     let mut conn = store.read().await?;
-    let account = store::get_account(&mut conn, row.account_id).await?;
-    let site = store::get_site(&mut conn, row.site_id).await?;
+    let mut account_ids: Vec<AccountId> = rows.iter().map(|row| row.account_id).collect();
+    account_ids.sort_unstable();
+    account_ids.dedup();
     // A deactivated account cannot sign in: an invitation would only confuse its owner.
-    let live = account.filter(|a| a.status.is_active());
-    Ok(match (live.and_then(|a| a.email), site) {
-        (Some(to), Some(site)) => Some(OutgoingEmail {
-            id: row.id,
-            kind: row.kind.clone(),
-            site_id: site.id,
-            site_name: site.name,
-            account_id: row.account_id,
-            to,
-        }),
-        _ => None,
-    })
+    let addresses: HashMap<AccountId, String> = store::get_accounts(&mut conn, &account_ids)
+        .await?
+        .into_iter()
+        .filter(|account| account.status.is_active())
+        .filter_map(|account| Some((account.id, account.email?)))
+        .collect();
+    let mut sites: HashMap<SiteId, Option<String>> = HashMap::new();
+    for row in rows {
+        if let Entry::Vacant(slot) = sites.entry(row.site_id) {
+            let site = store::get_site(&mut conn, row.site_id).await?;
+            slot.insert(site.map(|site| site.name));
+        }
+    }
+    Ok(rows
+        .iter()
+        .filter_map(|row| {
+            let to = addresses.get(&row.account_id)?.clone();
+            let site_name = sites.get(&row.site_id)?.clone()?;
+            let email = OutgoingEmail {
+                id: row.id,
+                kind: row.kind.clone(),
+                site_id: row.site_id,
+                site_name,
+                account_id: row.account_id,
+                to,
+            };
+            Some((row.id, email))
+        })
+        .collect())
 }
 
 /// What a site's outbox holds, newest first, optionally for one account.

@@ -386,7 +386,47 @@ async fn an_invite_reads_its_named_groups_in_one_statement(app: TestApp) {
     assert!(di.unwrap().is_none(), "a refused invite creates no account");
 }
 
+/// An invite's emails go out after its commit, within the request: the batch is claimed in
+/// one statement and its accounts read in one, so each email costs only the write of its
+/// outcome.
+async fn an_invite_delivers_its_emails_without_reads_per_email(app: TestApp) {
+    let a = app.bootstrap("A", &["a.example"]).await;
+    let body = |emails: &[&str]| json!({ "emails": emails, "send_email": true });
+    invite(&app, &a, body(&["ann@a.example"]))
+        .await
+        .expect_status(200);
+    let one = invite(&app, &a, body(&["bo@a.example"]))
+        .await
+        .expect_status(200);
+    let three = invite(
+        &app,
+        &a,
+        body(&["cy@a.example", "di@a.example", "ed@a.example"]),
+    )
+    .await
+    .expect_status(200);
+    assert_eq!(
+        three.statements(),
+        one.statements() + 2 * 2,
+        "two more invitees: each its new account and its email's outcome"
+    );
+    let outbox = format!("/sites/{}/outbox", a.site_id);
+    let rows = app
+        .admin_get(&outbox, admin_of(&a))
+        .await
+        .expect_status(200);
+    let statuses: Vec<&str> = rows
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["sent"; 5], "{}", rows.body);
+}
+
 on_both_backends! {
+    an_invite_delivers_its_emails_without_reads_per_email => spawn_app,
     an_invite_reads_its_named_groups_in_one_statement => spawn_app,
     site_user_list_filters_searches_and_pages => spawn_app,
     invites_send_email_through_the_outbox => spawn_app,
