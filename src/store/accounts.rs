@@ -275,17 +275,8 @@ pub async fn get_account(conn: &mut Conn, id: AccountId) -> StoreResult<Option<A
 
 /// The accounts of `ids` that exist, in one statement (none for no ids), in no set order.
 pub async fn get_accounts(conn: &mut Conn, ids: &[AccountId]) -> StoreResult<Vec<Account>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let sql = format!(
-        "SELECT {ACCOUNT_COLUMNS} {ACCOUNT_FROM} WHERE a.id IN ({})",
-        placeholder_list(1, ids.len())
-    );
-    Ok(query(&sql)
-        .bind_each(ids.iter().copied())
-        .fetch_all(conn)
-        .await?)
+    let select = format!("SELECT {ACCOUNT_COLUMNS} {ACCOUNT_FROM}");
+    super::sql_params::rows_by_ids(conn, &select, "a.id", ids).await
 }
 
 /// Looks an account up by email in its normal form (case, IDNA spelling of the domain).

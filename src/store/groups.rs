@@ -67,17 +67,8 @@ pub async fn get_group(conn: &mut Conn, id: GroupId) -> StoreResult<Option<Group
 
 /// The groups of `ids` that exist, in one statement (none for no ids), in no set order.
 pub async fn get_groups(conn: &mut Conn, ids: &[GroupId]) -> StoreResult<Vec<Group>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let sql = format!(
-        "SELECT {GROUP_COLUMNS} FROM org_groups WHERE id IN ({})",
-        placeholder_list(1, ids.len())
-    );
-    Ok(query(&sql)
-        .bind_each(ids.iter().copied())
-        .fetch_all(conn)
-        .await?)
+    let select = format!("SELECT {GROUP_COLUMNS} FROM org_groups");
+    super::sql_params::rows_by_ids(conn, &select, "id", ids).await
 }
 
 /// Writes a group's name and external id and bumps its version: the one single-row write

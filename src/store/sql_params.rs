@@ -2,7 +2,7 @@
 //! statements several tables share the shape of: one owner's rows, a counted page; LIKE
 //! patterns that match a value literally.
 
-use super::db::{Conn, Param, Record};
+use super::db::{query, Conn, IntoParam, Param, Record};
 use super::StoreResult;
 
 /// Hands out `$N` placeholders and keeps their values.
@@ -68,6 +68,27 @@ impl SqlParams {
 
 /// One column compared to one value in a WHERE clause.
 pub type Equals<'a> = (&'a str, Param);
+
+/// `<select> WHERE <column> IN (<ids>)`: the rows of a batch (the groups an invite names, the
+/// accounts a delivery pass writes to), in one statement, none for no ids, in no set order.
+pub async fn rows_by_ids<T: Record, V: IntoParam + Copy>(
+    conn: &mut Conn,
+    select: &str,
+    column: &str,
+    ids: &[V],
+) -> StoreResult<Vec<T>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "{select} WHERE {column} IN ({})",
+        super::db::placeholder_list(1, ids.len())
+    );
+    Ok(query(&sql)
+        .bind_each(ids.iter().copied())
+        .fetch_all(conn)
+        .await?)
+}
 
 /// `<select> WHERE <owner> [AND <only>] ORDER BY <order> LIMIT <limit>`: the first rows
 /// one owner holds (a site's emails, a receiver's SETs), optionally only those with one
