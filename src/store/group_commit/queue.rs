@@ -9,7 +9,7 @@
 //! member's batch waits for everyone still on the way to the writer (`GroupCommit::due`),
 //! but a text that queues is a request already waiting for its answer, and holding the
 //! round open for requests still reading only held the round's answers back: see the
-//! README's "Since then (2026-12-07, afternoon)".
+//! "Since then (2026-12-07, afternoon)" in docs/performance-history.md.
 //!
 //! Why a thread: the writer's turns are the critical path of every SQLite write. A task of
 //! the server's runtime waits behind whatever requests are ready to run each time it is
