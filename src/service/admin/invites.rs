@@ -113,9 +113,8 @@ async fn load_known(tx: &mut Tx, site: SiteId, users: &[InviteUser]) -> AdminRes
     Ok(known)
 }
 
-/// Groups named by the batch: the site's org's own, and editable by this actor (rule 19).
-/// The named groups, read in one statement, each the site's org's and open to the admin,
-/// in the order named (a group named twice once).
+/// The groups the batch names, read in one statement, in the order named (a group named
+/// twice once): each must be the site's org's own and editable by this actor (rule 19).
 async fn load_groups(
     tx: &mut Tx,
     who: &AdminActor,
