@@ -14,6 +14,7 @@
 //! `SCIMD_BENCH_JSON=FILE` appends one JSON line per operation, for tables.
 
 mod bulk;
+mod client;
 mod paging;
 mod seed;
 mod server;
@@ -22,8 +23,11 @@ mod stats;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use hyper::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE};
+use hyper::Method;
 use serde_json::{json, Value};
 
+use client::{Call, Connection};
 use seed::Database;
 use server::Server;
 use stats::{Context, Stats};
@@ -50,27 +54,48 @@ type PatchOperation = fn(usize) -> Value;
 /// The SCIM API as the seeded directory calls it: every request carries its token.
 #[derive(Clone)]
 struct Scim {
+    /// For the setup's requests, whose answers are read as JSON.
     client: reqwest::Client,
-    base: String,
-    token: String,
+    /// `http://host:port`.
+    origin: String,
+    /// The path the SCIM API is under.
+    prefix: String,
+    authorization: HeaderValue,
 }
 
 impl Scim {
-    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-        let url = format!("{}{path}", self.base);
-        self.client.request(method, url).bearer_auth(&self.token)
+    fn call(&self, method: Method, path: &str) -> Call {
+        let path = format!("{}{path}", self.prefix);
+        Call::new(method, path, self.authorization.clone())
     }
 
-    fn get(&self, path: &str) -> reqwest::RequestBuilder {
-        self.request(reqwest::Method::GET, path)
+    fn get(&self, path: &str) -> Call {
+        self.call(Method::GET, path)
     }
 
-    fn post(&self, path: &str) -> reqwest::RequestBuilder {
-        self.request(reqwest::Method::POST, path)
+    fn post(&self, path: &str) -> Call {
+        self.call(Method::POST, path)
     }
 
-    fn patch(&self, path: &str) -> reqwest::RequestBuilder {
-        self.request(reqwest::Method::PATCH, path)
+    fn patch(&self, path: &str) -> Call {
+        self.call(Method::PATCH, path)
+    }
+
+    /// A request of the setup, not measured: its status and JSON body.
+    async fn fetch(&self, call: Call) -> (u16, Value) {
+        let url = format!("{}{}", self.origin, call.path());
+        let mut request = self
+            .client
+            .request(call.method().clone(), url)
+            .header(AUTHORIZATION, self.authorization.clone());
+        if let Some(body) = call.body() {
+            request = request
+                .header(CONTENT_TYPE, "application/scim+json")
+                .body(body.clone());
+        }
+        let reply = request.send().await.expect("setup request");
+        let status = reply.status().as_u16();
+        (status, reply.json().await.unwrap_or(Value::Null))
     }
 }
 
@@ -84,12 +109,13 @@ async fn measure<F>(
     make: F,
 ) -> Stats
 where
-    F: Fn(usize) -> reqwest::RequestBuilder + Send + Sync + 'static,
+    F: Fn(usize) -> Call + Send + Sync + 'static,
 {
     let name = name.into();
     let requests = if wanted(&name) { requests } else { 0 };
     let make = Arc::new(make);
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let host = Arc::new(server.base.trim_start_matches("http://").to_owned());
     let cpu_before = server.cpu_seconds();
     let client_before = server::process_cpu_seconds("self");
     let machine_before = server::machine_busy_seconds();
@@ -97,8 +123,9 @@ where
     let mut workers = Vec::new();
     for _ in 0..concurrency {
         let make = make.clone();
-        let next = next.clone();
+        let (next, host) = (next.clone(), host.clone());
         workers.push(tokio::spawn(async move {
+            let mut connection = None;
             let mut latencies = Vec::new();
             let mut errors = 0;
             let mut statements = (0, 0);
@@ -108,21 +135,27 @@ where
                     break;
                 }
                 let t = Instant::now();
-                match make(i).send().await {
-                    Ok(r) if r.status().as_u16() == expect => {
-                        if let Some(n) = r
-                            .headers()
-                            .get("scimd-statements")
-                            .and_then(|v| v.to_str().ok())
-                            .and_then(|v| v.parse::<u64>().ok())
-                        {
+                if connection.is_none() {
+                    connection = Connection::open(&host).await.ok();
+                }
+                let answer = match connection.as_mut() {
+                    Some(connection) => connection.send(make(i)).await.ok(),
+                    None => None,
+                };
+                match answer {
+                    Some(answer) if answer.status == expect => {
+                        if let Some(n) = answer.statements {
                             statements.0 += n;
                             statements.1 += 1;
                         }
-                        let _ = r.bytes().await;
                         latencies.push(t.elapsed());
                     }
-                    _ => errors += 1,
+                    Some(_) => errors += 1,
+                    // The connection failed: the next request opens another.
+                    None => {
+                        errors += 1;
+                        connection = None;
+                    }
                 }
             }
             (latencies, errors, statements)
@@ -193,18 +226,14 @@ async fn run() {
     // (PostgreSQL) or `PRAGMA optimize` (SQLite) leaves them after a bulk sync.
     db.analyze().await;
     let server = Server::on(&db.url).await;
-    let base = format!("{}/scim/v2", server.base);
     let ids: Arc<Vec<String>> = Arc::new((0..users).map(seed::user_id).collect());
     let spare_ids: Arc<Vec<String>> = Arc::new((users..users + spare).map(seed::user_id).collect());
     let (big_group, small_group) = (seed::group_id(0), seed::group_id(1));
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(concurrency)
-        .build()
-        .expect("client");
     let scim = Scim {
-        client,
-        base,
-        token,
+        client: reqwest::Client::new(),
+        origin: server.base.clone(),
+        prefix: "/scim/v2".to_owned(),
+        authorization: HeaderValue::from_str(&format!("Bearer {token}")).expect("token"),
     };
     let context = Context {
         backend: db.backend(),
@@ -212,15 +241,12 @@ async fn run() {
         server: server::binary(),
     };
     // The seed is what the server sees: a lookup finds exactly one user.
-    let probe: Value = scim
-        .get("/Users")
-        .query(&[("filter", "userName eq \"user1@bench.example\"")])
-        .send()
-        .await
-        .expect("probe")
-        .json()
-        .await
-        .expect("probe body");
+    let (_, probe) = scim
+        .fetch(
+            scim.get("/Users")
+                .query(&[("filter", "userName eq \"user1@bench.example\"")]),
+        )
+        .await;
     assert_eq!(
         probe["totalResults"], 1,
         "seeded users are visible: {probe}"
@@ -405,7 +431,7 @@ async fn run() {
         200,
         move |i| {
             s.patch(&format!("/Groups/{}?excludedAttributes=members", fresh[i]))
-                .json(&*body)
+                .json(&body)
         },
     )
     .await

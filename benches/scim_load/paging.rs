@@ -21,14 +21,9 @@ pub struct Paging<'a> {
 }
 
 async fn get(p: &Paging<'_>, query: &str) -> Value {
-    let reply = p
-        .scim
-        .get(&format!("/Users?{query}"))
-        .send()
-        .await
-        .expect("cursor page");
-    assert_eq!(reply.status().as_u16(), 200, "GET /Users?{query}");
-    reply.json().await.expect("cursor page body")
+    let (status, page) = p.scim.fetch(p.scim.get(&format!("/Users?{query}"))).await;
+    assert_eq!(status, 200, "GET /Users?{query}");
+    page
 }
 
 /// Walks the directory by cursor (1,000 per page), printing the walk's time, and returns
