@@ -74,6 +74,18 @@ pub async fn get_site(conn: &mut Conn, id: SiteId) -> StoreResult<Option<Site>> 
     Ok(Some(site))
 }
 
+/// The sites of `ids`, without their products (a delivery pass needs their names): one
+/// statement for the lot, in no set order; ids of sites that are gone are left out.
+pub async fn sites_without_products(conn: &mut Conn, ids: &[SiteId]) -> StoreResult<Vec<Site>> {
+    super::sql_params::rows_by_ids(
+        conn,
+        "SELECT id, org_id, name, created_at FROM sites",
+        "id",
+        ids,
+    )
+    .await
+}
+
 /// A product of one of an org's sites.
 #[derive(sqlx::FromRow)]
 struct OrgSiteProduct {

@@ -30,6 +30,7 @@ mod native_ids;
 mod nul;
 mod okta_entitlements;
 mod openapi;
+mod outbox_delivery;
 mod pooling;
 mod processes;
 mod properties;

@@ -2,7 +2,6 @@
 //! commit, [`deliver_pending`] hands rows to an [`EmailSender`]. A crash between the two
 //! loses nothing (the row waits), and a rolled-back invite sends nothing.
 
-use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
@@ -172,16 +171,15 @@ pub async fn deliver_pending(store: &Store, sender: &dyn EmailSender) -> StoreRe
 }
 
 /// Each claimed email's recipient, by the email's id: its account's current address and its
-/// site's name, read for the whole batch at once (accounts in one statement, each site once).
-/// An email whose account is deactivated or gone, or whose site is gone, has none.
+/// site's name, read for the whole batch at once (its accounts in one statement, its sites
+/// in another). An email whose account is deactivated or gone, or whose site is gone, has
+/// none.
 async fn recipients(
     store: &Store,
     rows: &[store::OutboxEmail],
 ) -> StoreResult<HashMap<uuid::Uuid, OutgoingEmail>> {
     let mut conn = store.read().await?;
-    let mut account_ids: Vec<AccountId> = rows.iter().map(|row| row.account_id).collect();
-    account_ids.sort_unstable();
-    account_ids.dedup();
+    let account_ids = distinct(rows.iter().map(|row| row.account_id));
     // A deactivated account cannot sign in: an invitation would only confuse its owner.
     let addresses: HashMap<AccountId, String> = store::get_accounts(&mut conn, &account_ids)
         .await?
@@ -189,18 +187,17 @@ async fn recipients(
         .filter(|account| account.status.is_active())
         .filter_map(|account| Some((account.id, account.email?)))
         .collect();
-    let mut sites: HashMap<SiteId, Option<String>> = HashMap::new();
-    for row in rows {
-        if let Entry::Vacant(slot) = sites.entry(row.site_id) {
-            let site = store::get_site(&mut conn, row.site_id).await?;
-            slot.insert(site.map(|site| site.name));
-        }
-    }
+    let site_ids = distinct(rows.iter().map(|row| row.site_id));
+    let sites: HashMap<SiteId, String> = store::sites_without_products(&mut conn, &site_ids)
+        .await?
+        .into_iter()
+        .map(|site| (site.id, site.name))
+        .collect();
     Ok(rows
         .iter()
         .filter_map(|row| {
             let to = addresses.get(&row.account_id)?.clone();
-            let site_name = sites.get(&row.site_id)?.clone()?;
+            let site_name = sites.get(&row.site_id)?.clone();
             let email = OutgoingEmail {
                 id: row.id,
                 kind: row.kind.clone(),
@@ -212,6 +209,13 @@ async fn recipients(
             Some((row.id, email))
         })
         .collect())
+}
+
+fn distinct<T: Ord>(values: impl Iterator<Item = T>) -> Vec<T> {
+    let mut values: Vec<T> = values.collect();
+    values.sort_unstable();
+    values.dedup();
+    values
 }
 
 /// What a site's outbox holds, newest first, optionally for one account.
