@@ -33,6 +33,7 @@ mod direct;
 mod queue;
 mod stats;
 pub(super) use queue::QueuedText;
+pub(super) use stats::Commits;
 pub use stats::GroupCommitStats;
 use stats::Stats;
 

@@ -96,9 +96,11 @@ pub(super) async fn sqlite(
         readers,
         Duration::from_secs(30),
     )?;
+    let write = group_commit::GroupCommit::new(write, opts.group_commit_wait);
     background.spawn(checkpoint::run(
         checkpointer,
         opts.checkpoint_interval,
+        write.commits(),
         background.stopping(),
     ));
     background.spawn(conn_pool::expire(
@@ -109,7 +111,7 @@ pub(super) async fn sqlite(
     Ok(Pools::Sqlite {
         read,
         inline,
-        write: group_commit::GroupCommit::new(write, opts.group_commit_wait),
+        write,
     })
 }
 

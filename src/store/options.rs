@@ -21,6 +21,15 @@ pub enum SqliteDurability {
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 pub const DEFAULT_MAX_LIFETIME: Duration = Duration::from_secs(30 * 60);
 
+/// How often SQLite's WAL is checkpointed by default. While the WAL holds pages a reader
+/// needs, each page it reads is looked up in the WAL's index and read from the WAL file;
+/// once they are copied into the database file, readers read it alone. In the benchmark at
+/// 10,000 users (3 alternating runs each), checkpoints every 50 ms instead of every second
+/// raised `userName eq` lookups from 26,897 to 34,396 a second and GET by id from 31,605 to
+/// 37,923 (creates and PATCHes a tenth); at 100,000 users 2-8%, within the noise. The
+/// checkpoint task skips a tick when nothing was committed since it last copied everything.
+pub const DEFAULT_CHECKPOINT_INTERVAL: Duration = Duration::from_millis(50);
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StoreOptions {
     /// PostgreSQL: connections; SQLite: readers (at most twice the cores), besides the writer.
@@ -51,7 +60,7 @@ impl Default for StoreOptions {
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
             max_lifetime: DEFAULT_MAX_LIFETIME,
             expiry_interval: Duration::from_secs(30),
-            checkpoint_interval: Duration::from_secs(1),
+            checkpoint_interval: DEFAULT_CHECKPOINT_INTERVAL,
             group_commit_wait: super::group_commit::DEFAULT_MAX_WAIT,
             sqlite_mmap_bytes: 0,
         }

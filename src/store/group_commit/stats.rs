@@ -1,6 +1,7 @@
 //! How much the SQLite writer's commits were shared, for tests and the metrics.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use super::GroupCommit;
 
@@ -31,7 +32,22 @@ pub struct GroupCommitStats {
     pub rounds_replayed: u64,
 }
 
+/// The writer's committed batches as they are counted, for a task that acts only when some
+/// were committed since it last looked (the WAL checkpoints). It does not keep the writer
+/// open.
+pub(in crate::store) struct Commits(Arc<Stats>);
+
+impl Commits {
+    pub(in crate::store) fn count(&self) -> u64 {
+        self.0.commits.load(Ordering::Relaxed)
+    }
+}
+
 impl GroupCommit {
+    pub(in crate::store) fn commits(&self) -> Commits {
+        Commits(Arc::clone(&self.stats))
+    }
+
     pub(in crate::store) fn stats(&self) -> GroupCommitStats {
         GroupCommitStats {
             commits: self.stats.commits.load(Ordering::Relaxed),
