@@ -29,28 +29,29 @@ impl ScimContext<'_> {
     /// Adds the write's entry to its transaction: it commits (or vanishes) with the write,
     /// in the statement that writes the transaction's audit entries.
     pub async fn log_write(&self, tx: &mut Tx, write: LoggedWrite<'_>) -> ServiceResult<()> {
-        let (account_id, email) = write.account.unzip();
-        store::append_provisioning(
-            tx,
-            NewProvisioningEntry {
-                at: store::now_micros(),
-                org_id: self.directory.org,
-                directory_id: self.directory.id,
-                token_id: self.token,
-                operation: write.operation,
-                resource_type: write.resource,
-                resource_id: Some(write.resource_id),
-                account_id,
-                email: email.flatten().map(str::to_owned),
-                outcome: ProvisioningOutcome::Ok,
-                changed: Some(write.changed),
-                status: None,
-                code: None,
-                detail: None,
-            },
-        )
-        .await?;
+        store::append_provisioning(tx, self.logged_entry(write)).await?;
         Ok(())
+    }
+
+    /// The provisioning log's entry of a write that succeeded.
+    pub fn logged_entry(&self, write: LoggedWrite<'_>) -> NewProvisioningEntry {
+        let (account_id, email) = write.account.unzip();
+        NewProvisioningEntry {
+            at: store::now_micros(),
+            org_id: self.directory.org,
+            directory_id: self.directory.id,
+            token_id: self.token,
+            operation: write.operation,
+            resource_type: write.resource,
+            resource_id: Some(write.resource_id),
+            account_id,
+            email: email.flatten().map(str::to_owned),
+            outcome: ProvisioningOutcome::Ok,
+            changed: Some(write.changed),
+            status: None,
+            code: None,
+            detail: None,
+        }
     }
 
     /// Logs a write that changed nothing and so committed nothing (a group PATCH that

@@ -27,25 +27,31 @@ impl ScimContext<'_> {
         tx: &mut Tx,
         account: Option<AccountId>,
         action: AuditAction,
-        mut detail: Value,
+        detail: Value,
     ) -> ServiceResult<()> {
+        store::append_audit(tx, &self.audit_entry(account, action, detail)).await?;
+        Ok(())
+    }
+
+    /// The audit entry of a change this directory made: its detail names the token used.
+    pub fn audit_entry(
+        &self,
+        account: Option<AccountId>,
+        action: AuditAction,
+        mut detail: Value,
+    ) -> NewAuditEntry {
         if let Value::Object(fields) = &mut detail {
             fields.insert("token".into(), Value::String(self.token.to_string()));
         }
-        store::append_audit(
-            tx,
-            &NewAuditEntry {
-                at: store::now_micros(),
-                org_id: Some(self.directory.org),
-                account_id: account,
-                actor_kind: ActorKind::Directory,
-                actor_id: self.directory.id.to_string(),
-                action,
-                detail,
-            },
-        )
-        .await?;
-        Ok(())
+        NewAuditEntry {
+            at: store::now_micros(),
+            org_id: Some(self.directory.org),
+            account_id: account,
+            actor_kind: ActorKind::Directory,
+            actor_id: self.directory.id.to_string(),
+            action,
+            detail,
+        }
     }
 }
 

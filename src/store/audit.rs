@@ -52,25 +52,32 @@ pub(super) struct PendingAudit {
     detail: String,
 }
 
+impl From<&NewAuditEntry> for PendingAudit {
+    fn from(entry: &NewAuditEntry) -> Self {
+        PendingAudit {
+            at: entry.at,
+            org_id: entry.org_id,
+            account_id: entry.account_id,
+            actor_kind: entry.actor_kind,
+            actor_id: entry.actor_id.clone(),
+            action: entry.action,
+            detail: entry.detail.to_string(),
+        }
+    }
+}
+
 /// Appends an entry to the change's transaction. Inside a transaction the entries are
 /// written together, in order, in one statement when it commits.
 pub async fn append_audit(conn: &mut Conn, entry: &NewAuditEntry) -> StoreResult<()> {
-    conn.pending_audit.push(PendingAudit {
-        at: entry.at,
-        org_id: entry.org_id,
-        account_id: entry.account_id,
-        actor_kind: entry.actor_kind,
-        actor_id: entry.actor_id.clone(),
-        action: entry.action,
-        detail: entry.detail.to_string(),
-    });
+    conn.pending_audit.push(PendingAudit::from(entry));
     if !conn.in_transaction() {
         flush_journal(conn).await?;
     }
     Ok(())
 }
 
-const AUDIT_COLUMNS: &str = "at, org_id, account_id, actor_kind, actor_id, action, detail";
+pub(super) const AUDIT_COLUMNS: &str =
+    "at, org_id, account_id, actor_kind, actor_id, action, detail";
 
 /// The values of an audit entry in [`AUDIT_COLUMNS`] order, pushed to `params`.
 fn audit_cells(e: &PendingAudit, params: &mut SqlParams) -> [String; 7] {
@@ -83,6 +90,22 @@ fn audit_cells(e: &PendingAudit, params: &mut SqlParams) -> [String; 7] {
         params.text(e.action.as_str()),
         params.push(Param::Json(e.detail.clone())),
     ]
+}
+
+/// PostgreSQL: the SELECT of an INSERT of `entry` (into [`AUDIT_COLUMNS`]), its detail
+/// merged with `merge` (a jsonb expression over `source`), one row per row of `source`
+/// (`FROM ... WHERE ...`).
+pub(super) fn gated_audit_select(
+    entry: &NewAuditEntry,
+    params: &mut SqlParams,
+    merge: &str,
+    source: &str,
+) -> String {
+    let pending = PendingAudit::from(entry);
+    let [at, org, account, kind, actor, action, detail] = audit_cells(&pending, params);
+    format!(
+        "SELECT {at}, {org}, {account}, {kind}, {actor}, {action}, {detail} || {merge} {source}"
+    )
 }
 
 fn audit_values(e: &PendingAudit, params: &mut SqlParams) -> String {

@@ -26,6 +26,7 @@ mod event_receivers;
 mod filter_element;
 pub mod filter_sql;
 mod group_commit;
+mod group_members_at_once;
 mod groups;
 mod idna_fixup;
 mod inline_reads;
@@ -73,6 +74,9 @@ pub use deferred::{hold_for_commit, HeldWrite};
 pub use directories::*;
 pub use domain_challenges::*;
 pub use event_receivers::*;
+pub use group_members_at_once::{
+    change_group_members_at_once, MemberChangeAtOnce, MemberChangeOutcome, MAX_MEMBER_IDS_AT_ONCE,
+};
 pub use groups::*;
 pub use options::*;
 pub use orgs::*;
@@ -203,6 +207,9 @@ pub struct Store {
     receivers: Arc<receiver_registry::ReceiverRegistry>,
     /// Email domains' owners as last read (see `decide_early`).
     domain_owners: Arc<decide_early::DomainOwners>,
+    /// PostgreSQL member changes waiting for their group's statement (see
+    /// `group_members_at_once`).
+    member_batches: Arc<group_members_at_once::MemberBatches>,
     /// Connection expiry and SQLite checkpoints; they stop with the last handle.
     background: Arc<background::Background>,
 }
@@ -253,6 +260,7 @@ impl Store {
             bulk: None,
             receivers: receiver_registry::registry_for(url),
             domain_owners: Arc::default(),
+            member_batches: Arc::default(),
             background,
         };
         store.migrate().await?;

@@ -51,7 +51,12 @@ enum Account<'a> {
 }
 
 /// The values of `entry` in [`COLUMNS`] order, pushed to `params`.
-fn row(entry: &NewProvisioningEntry, params: &mut SqlParams, account: Account<'_>) -> String {
+fn row(
+    entry: &NewProvisioningEntry,
+    params: &mut SqlParams,
+    account: Account<'_>,
+    changed: Option<&str>,
+) -> String {
     let mut row = vec![
         params.time(entry.at),
         params.uuid(entry.org_id),
@@ -71,7 +76,7 @@ fn row(entry: &NewProvisioningEntry, params: &mut SqlParams, account: Account<'_
     }
     row.extend([
         params.text(entry.outcome.as_str()),
-        params.push(entry.changed.into_param()),
+        changed.map_or_else(|| params.push(entry.changed.into_param()), str::to_owned),
         params.push(entry.status.map(i64::from).into_param()),
         params.push(entry.code.clone().into_param()),
         params.push(entry.detail.clone().into_param()),
@@ -81,7 +86,16 @@ fn row(entry: &NewProvisioningEntry, params: &mut SqlParams, account: Account<'_
 
 /// The `VALUES` tuple of `entry`, its values pushed to `params`.
 pub(super) fn values(entry: &NewProvisioningEntry, params: &mut SqlParams) -> String {
-    row(entry, params, Account::Given)
+    row(entry, params, Account::Given, None)
+}
+
+/// [`values`], with `changed` an SQL expression instead of the entry's.
+pub(super) fn values_changed_by(
+    entry: &NewProvisioningEntry,
+    params: &mut SqlParams,
+    changed: &str,
+) -> String {
+    row(entry, params, Account::Given, Some(changed))
 }
 
 pub(super) const COLUMNS: &str = "at, org_id, directory_id, token_id, operation, resource_type, \
@@ -114,6 +128,7 @@ pub async fn insert_failed_provisioning(
                 entry,
                 &mut params,
                 Account::From(["du.account_id", "a.email", "a.email_lower"]),
+                None,
             );
             let directory = params.uuid(entry.directory_id);
             let id = params.uuid(id);

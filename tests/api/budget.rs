@@ -202,7 +202,14 @@ async fn scim_operations_keep_their_statement_budgets(app: TestApp) {
     let add_member = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
         "Operations": [{"op": "add", "path": "members", "value": [{"value": ids[9]}]}]});
     let group_path = format!("/Groups/{gid}?excludedAttributes=members");
-    scim.write("PATCH", &group_path, add_member, 4).await;
+    // On PostgreSQL a change of a few members is one statement that commits alone.
+    let member_budget = if postgres { 1 } else { 4 };
+    let added = scim
+        .write("PATCH", &group_path, add_member, member_budget)
+        .await;
+    if postgres {
+        assert_eq!(transactions(&added), 0, "no BEGIN, no COMMIT");
+    }
     let read = scim.get(&format!("/Users/{}", ids[9]), 1).await;
     let groups = &read.body["groups"];
     assert_eq!(groups[0]["value"], gid.as_str(), "the add is stored");

@@ -5,6 +5,7 @@
 //! commits. Members are read only when the response carries them.
 
 pub mod access;
+mod at_once;
 mod events;
 pub mod members;
 pub mod patch;
@@ -338,6 +339,9 @@ pub async fn patch_group(
 ) -> ServiceResult<Patched> {
     let ops = parse_patch_request(body)?;
     let split = split_patch(&ops)?;
+    if let Some(patched) = at_once::patch_members(ctx, id, &split, precondition, response).await? {
+        return Ok(patched);
+    }
     let now = store::now_micros();
     let mut tx = ctx.store.begin().await?;
     let add = accounts_of(&mut tx, ctx, &split.members.add, true).await?;

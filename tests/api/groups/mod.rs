@@ -3,6 +3,7 @@
 
 mod access;
 mod crud;
+mod journal;
 mod patch;
 
 use scimd::domain::ProductAccessChange::Grant;
