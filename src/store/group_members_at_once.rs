@@ -77,34 +77,39 @@ pub enum MemberChangeOutcome {
 
 type Reply = oneshot::Sender<StoreResult<MemberChangeOutcome>>;
 
+/// A group as one directory addresses it. Changes go together only under the same key: a
+/// statement runs every change it holds as its first change's directory.
+type Key = (DirectoryId, GroupId);
+
 /// The changes waiting, by group; a group is present while a statement of its changes runs.
 #[derive(Debug, Default)]
-pub(super) struct MemberBatches(Mutex<HashMap<GroupId, Vec<(MemberChangeAtOnce, Reply)>>>);
+pub(super) struct MemberBatches(Mutex<HashMap<Key, Vec<(MemberChangeAtOnce, Reply)>>>);
 
 impl MemberBatches {
     /// Queues a change; true if no statement of its group runs, so that one must start.
     fn enqueue(&self, change: MemberChangeAtOnce, reply: Reply) -> bool {
         let mut groups = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        match groups.get_mut(&change.group) {
+        let key = (change.directory, change.group);
+        match groups.get_mut(&key) {
             Some(waiting) => {
                 waiting.push((change, reply));
                 false
             }
             None => {
-                groups.insert(change.group, vec![(change, reply)]);
+                groups.insert(key, vec![(change, reply)]);
                 true
             }
         }
     }
 
-    /// The next changes of `group` to send; none, and the group forgotten, if none wait.
-    fn next(&self, group: GroupId) -> Vec<(MemberChangeAtOnce, Reply)> {
+    /// The next changes under `key` to send; none, and the key forgotten, if none wait.
+    fn next(&self, key: Key) -> Vec<(MemberChangeAtOnce, Reply)> {
         let mut groups = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        let Some(waiting) = groups.get_mut(&group) else {
+        let Some(waiting) = groups.get_mut(&key) else {
             return Vec::new();
         };
         if waiting.is_empty() {
-            groups.remove(&group);
+            groups.remove(&key);
             return Vec::new();
         }
         let rest = waiting.split_off(waiting.len().min(MAX_BATCH));
@@ -158,12 +163,12 @@ pub async fn change_group_members_at_once(
     {
         return Ok(None);
     }
-    let group = change.group;
+    let key = (change.directory, change.group);
     let (reply, outcome) = oneshot::channel();
     if store.member_batches.enqueue(change, reply) {
         // Its own task: the statement runs to its end even if this request is dropped,
         // and answers the changes queued behind it.
-        tokio::spawn(send_batches(store.clone(), group));
+        tokio::spawn(send_batches(store.clone(), key));
     }
     let outcome = outcome.await;
     // The statement ran in another task: the request counts the one it was part of.
@@ -179,11 +184,17 @@ pub async fn change_group_members_at_once(
     }
 }
 
-/// Sends the changes of `group` until none wait.
-async fn send_batches(store: Store, group: GroupId) {
+/// Sends the changes queued under `key` until none wait.
+async fn send_batches(store: Store, key: Key) {
+    let mut sending = Sending {
+        store: &store,
+        key,
+        done: false,
+    };
     loop {
-        let batch = store.member_batches.next(group);
+        let batch = store.member_batches.next(key);
         if batch.is_empty() {
+            sending.done = true;
             return;
         }
         let (changes, replies): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
@@ -208,6 +219,27 @@ async fn send_batches(store: Store, group: GroupId) {
                     ))));
                 }
             }
+        }
+    }
+}
+
+/// The task sending a key's changes. Should it end before the queue did (a panic, the
+/// runtime shutting down), the key is forgotten with what waits under it, whose requests
+/// then fail, so that later changes of the group start a task of their own instead of
+/// queueing behind one that is gone. (After a normal end the key was forgotten already,
+/// and may be another task's since.)
+struct Sending<'a> {
+    store: &'a Store,
+    key: Key,
+    done: bool,
+}
+
+impl Drop for Sending<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            let mut groups =
+                (self.store.member_batches.0.lock()).unwrap_or_else(|e| e.into_inner());
+            groups.remove(&self.key);
         }
     }
 }

@@ -167,7 +167,38 @@ async fn concurrent_member_patches_each_get_their_own_outcome(app: TestApp) {
     assert!(updates.iter().all(|d| d["added"] == 1 && d["removed"] == 0));
 }
 
+/// Another directory's PATCHes of the same group id, sent among the owner's: each is a 404
+/// and changes nothing, however they queue with the owner's changes.
+async fn another_directorys_changes_never_ride_along(app: TestApp) {
+    let acme = app.bootstrap("Acme", &["acme.example"]).await;
+    let token = &acme.scim_token.token;
+    let globex = app.bootstrap("Globex", &["globex.example"]).await;
+    let mut members_before = Vec::new();
+    let mut newcomers = Vec::new();
+    for i in 0..8 {
+        members_before.push(user(&app, token, &format!("m{i}@acme.example")).await);
+        newcomers.push(user(&app, token, &format!("n{i}@acme.example")).await);
+    }
+    let refs: Vec<&str> = members_before.iter().map(String::as_str).collect();
+    let gid = group_id(&app, token, "Shared id", &refs).await;
+    let path = format!("/Groups/{gid}?excludedAttributes=members");
+    let mut sends = Vec::new();
+    for (member, newcomer) in members_before.iter().zip(&newcomers) {
+        sends.push(app.patch(&path, token, members("add", &[newcomer])));
+        sends.push(app.patch(&path, &globex.scim_token.token, remove_member(member)));
+    }
+    let replies = futures_util::future::join_all(sends).await;
+    for (i, reply) in replies.iter().enumerate() {
+        let expected = if i % 2 == 0 { 200 } else { 404 };
+        assert_eq!(reply.status, expected, "request {i}: {}", reply.body);
+    }
+    let mut all: Vec<&str> = refs.clone();
+    all.extend(newcomers.iter().map(String::as_str));
+    assert_eq!(ids(&fetch(&app, token, &gid).await), sorted(&all));
+}
+
 on_both_backends! {
     member_patches_leave_their_journal => spawn_app,
+    another_directorys_changes_never_ride_along => spawn_app,
     concurrent_member_patches_each_get_their_own_outcome => spawn_app,
 }
