@@ -114,7 +114,11 @@ impl HeldWrite {
                 let journal: String = (journal.iter().enumerate())
                     .map(|(i, insert)| format!(", journal{i} AS ({insert})"))
                     .collect();
-                return (format!("{ctes}{journal}{rest}"), self.params);
+                return match (ctes.is_empty(), journal.strip_prefix(", ")) {
+                    // A statement without CTEs of its own: the journal's open the WITH.
+                    (true, Some(journal)) => (format!("WITH {journal} {rest}"), self.params),
+                    _ => (format!("{ctes}{journal}{rest}"), self.params),
+                };
             }
         }
         let ctes: Vec<String> = journal

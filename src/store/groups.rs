@@ -5,8 +5,10 @@
 
 use std::collections::HashMap;
 
-use super::db::{placeholder_list, query, Conn, Time};
+use super::db::{placeholder_list, query, Conn, IntoParam, Time};
 use super::db_types::{DbTime, DbUuid, DbUuidOpt};
+use super::deferred::{HeldWrite, Standalone};
+use super::filter_sql::SqlParams;
 
 use super::StoreResult;
 use crate::domain::{fold_case, AccountId, DirectoryId, GroupId, OrgId, SiteId};
@@ -58,6 +60,41 @@ pub async fn insert_group(conn: &mut Conn, group: &Group) -> StoreResult<()> {
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// A new group, for [`super::hold_for_commit`]: the commit writes it with its journal in
+/// one text (on PostgreSQL one statement that commits alone, no `BEGIN`); a display name
+/// already used in the same directory is `StoreError::Conflict` from the commit.
+pub fn new_group_write(group: &Group) -> HeldWrite {
+    let mut params = SqlParams::default();
+    let id = params.uuid(group.id);
+    let values = [
+        id.clone(),
+        params.uuid(group.org_id),
+        params.push(group.directory_id.into_param()),
+        params.text(&group.display_name),
+        params.text(fold_case(&group.display_name)),
+        params.push(group.external_id.as_deref().into_param()),
+        params.time(group.created_at),
+        params.time(group.updated_at),
+        params.int(group.version),
+    ];
+    HeldWrite {
+        statements: vec![format!(
+            "INSERT INTO org_groups (id, org_id, directory_id, display_name, display_name_lower, \
+             external_id, created_at, updated_at, version) VALUES ({})",
+            values.join(", ")
+        )],
+        // It fails or inserts: the journal's statements need no other condition.
+        condition: format!(" AND EXISTS (SELECT 1 FROM org_groups WHERE id = {id})"),
+        journal_before_last: false,
+        adds_users: false,
+        params,
+        standalone: Some(Standalone {
+            gate: String::new(),
+            slot: 0,
+        }),
+    }
 }
 
 pub async fn get_group(conn: &mut Conn, id: GroupId) -> StoreResult<Option<Group>> {

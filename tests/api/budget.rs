@@ -202,6 +202,23 @@ async fn scim_operations_keep_their_statement_budgets(app: TestApp) {
     let add_member = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
         "Operations": [{"op": "add", "path": "members", "value": [{"value": ids[9]}]}]});
     let group_path = format!("/Groups/{gid}?excludedAttributes=members");
+    // An empty group, as IdPs create them, goes with its journal in one text: on
+    // PostgreSQL one statement that commits alone, on SQLite one text for the writer's
+    // queue (the group and the journal's one insert); no transaction held open either way.
+    let empty_group = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+                             "displayName": "Empty"});
+    let empty = scim
+        .post("/Groups", empty_group, if postgres { 1 } else { 2 })
+        .await;
+    assert_eq!(transactions(&empty), 0, "{}", empty.body);
+    let logged = read_i64_of(
+        &app.store,
+        "SELECT COUNT(*) FROM provisioning_log WHERE resource_id = $1",
+        uuid::Uuid::parse_str(&empty.id()).unwrap(),
+    )
+    .await;
+    assert_eq!(logged, 1, "the journal came with it");
+
     // On PostgreSQL a change of a few members is one statement that commits alone.
     let member_budget = if postgres { 1 } else { 4 };
     let added = scim

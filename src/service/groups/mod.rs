@@ -126,9 +126,14 @@ pub async fn create_group(
         updated_at: now,
         version: 1,
     };
-    store::insert_group(&mut tx, &group)
-        .await
-        .map_err(|e| name_taken(e, &group.display_name))?;
+    // IdPs mostly create groups empty and add members by PATCH: then the group's row goes
+    // with the commit, its journal in the same text (on PostgreSQL no `BEGIN`).
+    let empty = accounts.is_empty();
+    if !empty {
+        store::insert_group(&mut tx, &group)
+            .await
+            .map_err(|e| name_taken(e, &group.display_name))?;
+    }
     let change = MemberChange {
         add: accounts,
         ..MemberChange::default()
@@ -143,7 +148,7 @@ pub async fn create_group(
         json!({ "group_id": group.id, "added": outcome.added }),
     )
     .await?;
-    // IdPs mostly create groups empty and add members by PATCH: nothing to read back then.
+    // Nothing to read back for an empty group.
     let view = view(&mut tx, ctx, &group, with_members && outcome.added > 0).await?;
     events::group_changed(
         &mut tx,
@@ -155,7 +160,12 @@ pub async fn create_group(
         Vec::new(),
     )
     .await?;
-    tx.commit().await?;
+    if empty {
+        store::hold_for_commit(&mut tx, store::new_group_write(&group))?;
+    }
+    tx.commit()
+        .await
+        .map_err(|e| name_taken(e.into(), &group.display_name))?;
     Ok(view)
 }
 
