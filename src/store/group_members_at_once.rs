@@ -204,9 +204,11 @@ async fn send_batches(store: Store, key: Key) {
                     let _ = reply.send(Ok(outcome));
                 }
             }
-            // One failure (a deadlock with a user's deletion, a lost connection) would fail
-            // them all: each goes alone then, to be answered with its own outcome.
-            Err(_) if changes.len() > 1 => {
+            // PostgreSQL refused the statement (a deadlock with a user's deletion, say), so
+            // nothing of it was written: each change goes alone then, to be answered with
+            // its own outcome. After an error that leaves it unknown whether the statement
+            // committed (a lost connection), none is sent again.
+            Err(err) if changes.len() > 1 && refused_by_the_database(&err) => {
                 for (change, reply) in changes.iter().zip(replies) {
                     let outcome = run(&store, std::slice::from_ref(change)).await;
                     let _ = reply.send(outcome.and_then(|mut o| one(o.pop())));
@@ -242,6 +244,14 @@ impl Drop for Sending<'_> {
             groups.remove(&self.key);
         }
     }
+}
+
+/// Whether the database answered the statement with an error: then it wrote nothing.
+fn refused_by_the_database(err: &StoreError) -> bool {
+    matches!(
+        err,
+        StoreError::Conflict | StoreError::TooLong | StoreError::Database(sqlx::Error::Database(_))
+    )
 }
 
 fn one(outcome: Option<MemberChangeOutcome>) -> StoreResult<MemberChangeOutcome> {
