@@ -44,32 +44,16 @@ const GROUP_COLUMNS: &str =
 
 /// A display name already used in the same directory (or among local groups) is a conflict.
 pub async fn insert_group(conn: &mut Conn, group: &Group) -> StoreResult<()> {
-    query(
-        "INSERT INTO org_groups (id, org_id, directory_id, display_name, display_name_lower, \
-         external_id, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(group.id)
-    .bind(group.org_id)
-    .bind(group.directory_id)
-    .bind(&group.display_name)
-    .bind(fold_case(&group.display_name))
-    .bind(group.external_id.as_deref())
-    .bind(Time(group.created_at))
-    .bind(Time(group.updated_at))
-    .bind(group.version)
-    .execute(conn)
-    .await?;
+    let mut params = SqlParams::default();
+    let sql = group_insert(group, &mut params);
+    params.query(&sql).execute(conn).await?;
     Ok(())
 }
 
-/// A new group, for [`super::hold_for_commit`]: the commit writes it with its journal in
-/// one text (on PostgreSQL one statement that commits alone, no `BEGIN`); a display name
-/// already used in the same directory is `StoreError::Conflict` from the commit.
-pub fn new_group_write(group: &Group) -> HeldWrite {
-    let mut params = SqlParams::default();
-    let id = params.uuid(group.id);
+/// The INSERT of `group`, its values pushed to `params`; its id is the first.
+fn group_insert(group: &Group, params: &mut SqlParams) -> String {
     let values = [
-        id.clone(),
+        params.uuid(group.id),
         params.uuid(group.org_id),
         params.push(group.directory_id.into_param()),
         params.text(&group.display_name),
@@ -79,14 +63,23 @@ pub fn new_group_write(group: &Group) -> HeldWrite {
         params.time(group.updated_at),
         params.int(group.version),
     ];
+    format!(
+        "INSERT INTO org_groups (id, org_id, directory_id, display_name, display_name_lower, \
+         external_id, created_at, updated_at, version) VALUES ({})",
+        values.join(", ")
+    )
+}
+
+/// A new group, for [`super::hold_for_commit`]: the commit writes it with its journal in
+/// one text (on PostgreSQL one statement that commits alone, no `BEGIN`); a display name
+/// already used in the same directory is `StoreError::Conflict` from the commit.
+pub fn new_group_write(group: &Group) -> HeldWrite {
+    let mut params = SqlParams::default();
+    let insert = group_insert(group, &mut params);
     HeldWrite {
-        statements: vec![format!(
-            "INSERT INTO org_groups (id, org_id, directory_id, display_name, display_name_lower, \
-             external_id, created_at, updated_at, version) VALUES ({})",
-            values.join(", ")
-        )],
+        statements: vec![insert],
         // It fails or inserts: the journal's statements need no other condition.
-        condition: format!(" AND EXISTS (SELECT 1 FROM org_groups WHERE id = {id})"),
+        condition: " AND EXISTS (SELECT 1 FROM org_groups WHERE id = $1)".to_owned(),
         journal_before_last: false,
         adds_users: false,
         params,

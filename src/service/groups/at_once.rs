@@ -1,9 +1,9 @@
 //! A PATCH that only adds and removes a few members, where the store can make it one
 //! statement with the other such changes of the group that arrive meanwhile (PostgreSQL,
 //! [`store::change_group_members_at_once`]): the group's row lock, which every writer of
-//! the group takes, is then held for no round trip, and taken once for all of them. The outcome is
-//! the one [`super::patch_group`] gives statement by statement: the same checks in the same
-//! order, the same rows, the same journal.
+//! the group takes, is then held for no round trip, and taken once for all of them. The
+//! outcome is the one [`super::patch_group`] gives statement by statement: the same checks
+//! in the same order, the same rows, the same journal.
 
 use super::members::{MemberChange, MemberOutcome};
 use super::patch::{not_a_user, SplitPatch};
