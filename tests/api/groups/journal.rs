@@ -197,8 +197,48 @@ async fn another_directorys_changes_never_ride_along(app: TestApp) {
     assert_eq!(ids(&fetch(&app, token, &gid).await), sorted(&all));
 }
 
+/// Changes sent at once, each naming the same version in `If-Match`: the first to be made
+/// moves the version, so every other one is a 412 and changes nothing, even when they go
+/// in one statement.
+async fn one_if_match_wins_among_changes_sent_at_once(app: TestApp) {
+    let acme = app.bootstrap("Acme", &["acme.example"]).await;
+    let token = &acme.scim_token.token;
+    let mut users = Vec::new();
+    for i in 0..10 {
+        users.push(user(&app, token, &format!("i{i}@acme.example")).await);
+    }
+    let gid = group_id(&app, token, "Guarded", &[]).await;
+    let version = fetch(&app, token, &gid).await["meta"]["version"]
+        .as_str()
+        .expect("a version")
+        .to_owned();
+    let path = format!("/Groups/{gid}?excludedAttributes=members");
+    let if_match = [("If-Match", version.as_str())];
+    let sends = users.iter().map(|u| {
+        let body = Some(patch_op(members("add", &[u])));
+        app.scim_with("PATCH", &path, token, body, &if_match)
+    });
+    let replies = futures_util::future::join_all(sends).await;
+    let statuses: Vec<u16> = replies.iter().map(|r| r.status).collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 412).count(),
+        9,
+        "{statuses:?}"
+    );
+    let winner = replies.iter().zip(&users).find(|(r, _)| r.status == 200);
+    let (_, winner) = winner.expect("one change was made");
+    assert_eq!(ids(&fetch(&app, token, &gid).await), vec![winner.clone()]);
+    assert_eq!(group_updates(&app, acme.org_id).await.len(), 1);
+}
+
 on_both_backends! {
     member_patches_leave_their_journal => spawn_app,
+    one_if_match_wins_among_changes_sent_at_once => spawn_app,
     another_directorys_changes_never_ride_along => spawn_app,
     concurrent_member_patches_each_get_their_own_outcome => spawn_app,
 }
