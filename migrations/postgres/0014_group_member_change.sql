@@ -37,6 +37,9 @@ DECLARE
     n_added bigint := 0;
     n_removed bigint := 0;
 BEGIN
+    -- A refusal answers its outcome alone, the rest of the row NULL but the counts.
+    added := 0;
+    removed := 0;
     -- The users first, then the group: the order a user's deletion takes them in.
     PERFORM 1 FROM directory_users du
         WHERE du.directory_id = p_directory AND du.id = ANY (p_add || p_remove)
@@ -45,23 +48,21 @@ BEGIN
         WHERE NOT EXISTS (SELECT 1 FROM directory_users du
                           WHERE du.directory_id = p_directory AND du.id = a.u);
     IF absent IS NOT NULL THEN
-        RETURN QUERY SELECT 'not_users'::text, absent, 0::bigint, 0::bigint, NULL::uuid,
-            NULL::uuid, NULL::uuid, NULL::text, NULL::text, NULL::timestamptz,
-            NULL::timestamptz, NULL::bigint, NULL::boolean;
+        outcome := 'not_users';
+        missing := absent;
+        RETURN NEXT;
         RETURN;
     END IF;
     SELECT * INTO g FROM org_groups o
         WHERE o.id = p_group AND o.directory_id = p_directory FOR UPDATE;
     IF NOT FOUND THEN
-        RETURN QUERY SELECT 'not_found'::text, NULL::uuid[], 0::bigint, 0::bigint, NULL::uuid,
-            NULL::uuid, NULL::uuid, NULL::text, NULL::text, NULL::timestamptz,
-            NULL::timestamptz, NULL::bigint, NULL::boolean;
+        outcome := 'not_found';
+        RETURN NEXT;
         RETURN;
     END IF;
     IF p_if_version IS NOT NULL AND g.version <> p_if_version THEN
-        RETURN QUERY SELECT 'version_moved'::text, NULL::uuid[], 0::bigint, 0::bigint, g.id,
-            g.org_id, g.directory_id, g.display_name, g.external_id, g.created_at,
-            g.updated_at, g.version, NULL::boolean;
+        outcome := 'version_moved';
+        RETURN NEXT;
         RETURN;
     END IF;
     IF cardinality(p_remove) > 0 THEN
