@@ -32,9 +32,19 @@ impl Database {
                 conn.execute(format!("CREATE DATABASE {name}").as_str())
                     .await
                     .expect("create database");
-                let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+                // The run's database on the same server, with the admin URL's options
+                // (`?sslmode=disable`, say) kept.
+                let (path, options) = admin
+                    .split_once('?')
+                    .map_or((admin.as_str(), ""), |(p, o)| (p, o));
+                let base = path.rsplit_once('/').map_or(path, |(b, _)| b);
+                let options = if options.is_empty() {
+                    String::new()
+                } else {
+                    format!("?{options}")
+                };
                 Database {
-                    url: format!("{base}/{name}"),
+                    url: format!("{base}/{name}{options}"),
                     postgres: Some((admin.clone(), name)),
                     _dir: None,
                 }
