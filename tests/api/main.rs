@@ -23,6 +23,7 @@ mod idp_paths;
 mod inline_reads;
 mod keep_alive;
 mod limits;
+mod lookup_plans;
 mod manager;
 mod metrics;
 mod migrations;
