@@ -6,6 +6,9 @@ use std::time::Instant;
 
 use sqlx::{Connection, Executor, PgConnection, SqliteConnection};
 
+#[path = "../../tests/api/helpers/database_url.rs"]
+mod database_url;
+
 /// Ids the seed gives its rows: valid UUIDs built from the row number, the same on both
 /// backends (accounts take `8000` in the fourth group).
 pub fn user_id(i: usize) -> String {
@@ -32,19 +35,8 @@ impl Database {
                 conn.execute(format!("CREATE DATABASE {name}").as_str())
                     .await
                     .expect("create database");
-                // The run's database on the same server, with the admin URL's options
-                // (`?sslmode=disable`, say) kept.
-                let (path, options) = admin
-                    .split_once('?')
-                    .map_or((admin.as_str(), ""), |(p, o)| (p, o));
-                let base = path.rsplit_once('/').map_or(path, |(b, _)| b);
-                let options = if options.is_empty() {
-                    String::new()
-                } else {
-                    format!("?{options}")
-                };
                 Database {
-                    url: format!("{base}/{name}{options}"),
+                    url: database_url::on_same_server(&admin, &name),
                     postgres: Some((admin.clone(), name)),
                     _dir: None,
                 }

@@ -9,6 +9,7 @@ use scimd::service::bootstrap::{bootstrap, BootstrapOutcome, BootstrapRequest};
 use scimd::service::tokens::Tokens;
 use scimd::store::Store;
 
+pub mod database_url;
 mod requests;
 mod serve;
 mod sql;
@@ -96,9 +97,8 @@ pub async fn test_db(backend: Backend) -> Option<TestDb> {
                 .await
                 .expect("create test database");
             let _ = conn.close().await;
-            let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
             Some(TestDb {
-                url: format!("{base}/{name}"),
+                url: database_url::on_same_server(&admin, &name),
                 _dir: None,
                 pg_name: Some(name),
             })
