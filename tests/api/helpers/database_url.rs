@@ -13,16 +13,14 @@ pub fn on_same_server(admin: &str, name: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::on_same_server;
-
     #[test]
     fn the_database_is_replaced_and_the_options_kept() {
         assert_eq!(
-            on_same_server("postgres://u@db:5432/postgres?sslmode=require", "t1"),
+            super::on_same_server("postgres://u@db:5432/postgres?sslmode=require", "t1"),
             "postgres://u@db:5432/t1?sslmode=require"
         );
         assert_eq!(
-            on_same_server("postgres://u@db:5432/postgres", "t1"),
+            super::on_same_server("postgres://u@db:5432/postgres", "t1"),
             "postgres://u@db:5432/t1"
         );
     }
